@@ -1,0 +1,3 @@
+from smclass.cli import main
+
+main()

@@ -1,0 +1,159 @@
+"""Streaming classification: records in, one result per readable record out, in order."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from smclass import fields, readers
+from smclass.errors import InputError
+from smclass.model import Model
+from smclass.records import Record
+
+Notify = Callable[[str], None]
+Reject = Callable[[Record, InputError], None]
+
+SNIFF_RECORDS = 100
+
+
+@dataclass
+class Options:
+    text_field: str | None = None
+    id_field: str | None = None
+    input_format: str | None = None
+    proba: bool = False
+    keep_fields: bool = False
+    on_error: str = "stop"
+    batch_size: int = 2048
+
+
+def _ignore(message: str) -> None:
+    return None
+
+
+@dataclass
+class InputPlan:
+    """What was chosen for one input: shown once on stderr."""
+
+    source: str
+    text: fields.TextChoice
+    id_field: str | None
+    detected: bool
+
+    def describe(self) -> str:
+        how = "detected" if self.detected else "given"
+        ids = f"id field '{self.id_field}'" if self.id_field else "ids are record positions"
+        return f"{self.source}: text field '{self.text.describe()}' ({how}), {ids}"
+
+
+def plan_input(first: list[Record], options: Options) -> InputPlan:
+    """Choose the text and id fields of one input from its first readable records."""
+    readable = [r for r in first if r.error is None]
+    source = first[0].source if first else "<input>"
+    if options.text_field:
+        choice = fields.check_text_field(options.text_field, readable)
+        detected = False
+    else:
+        found = fields.detect_text_field(readable)
+        if found is None:
+            names = ", ".join(fields.field_names(readable)) or "none"
+            raise InputError(f"no text field found (fields: {names}); name it with --text-field", source=source)
+        choice, detected = found, True
+    id_field = options.id_field or fields.detect_id_field(readable)
+    return InputPlan(source, choice, id_field, detected)
+
+
+def _result(record: Record, plan: InputPlan, options: Options, multi: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": fields.record_id(record, plan.id_field)}
+    if multi:
+        out["source"] = record.source
+    return out
+
+
+def classify_paths(
+    model: Model,
+    paths: Iterable[str],
+    options: Options,
+    notify: Notify = _ignore,
+    reject: Reject | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Classify every record of every input, yielding result dicts in input order."""
+    path_list = list(paths)
+    multi = len(path_list) > 1
+    for path in path_list:
+        records = readers.read_path(path, options.input_format)
+        yield from classify_records(model, records, options, notify, reject, multi=multi)
+
+
+def classify_records(
+    model: Model,
+    records: Iterable[Record],
+    options: Options,
+    notify: Notify = _ignore,
+    reject: Reject | None = None,
+    *,
+    multi: bool = False,
+) -> Iterator[dict[str, Any]]:
+    iterator = iter(records)
+    first = list(itertools.islice(iterator, SNIFF_RECORDS))
+    if not first:
+        return
+    plan = plan_input(first, options)
+    notify(plan.describe())
+    labels = model.labels
+    batch: list[tuple[dict[str, Any], str | None, Record]] = []
+    size = 1
+    for record in itertools.chain(first, iterator):
+        text, reason = None, None
+        error = record.error
+        if error is None:
+            try:
+                text, reason = fields.record_text(record, plan.text)
+            except InputError as exc:
+                error = exc
+        if error is not None:
+            if options.on_error != "skip":
+                raise error
+            notify(f"skipped {error}")
+            if reject is not None:
+                reject(record, error)
+            continue
+        out = _result(record, plan, options, multi)
+        if reason is not None:
+            out.update(label=None, confidence=None, reason=reason)
+            if options.proba:
+                out["probabilities"] = None
+        if options.keep_fields:
+            out["record"] = record.data
+        batch.append((out, text, record))
+        # Batches grow from one record, so the first results show up at once on a live pipe.
+        if len(batch) >= size:
+            yield from _predict(model, labels, batch, options)
+            batch = []
+            size = min(size * 2, options.batch_size)
+    if batch:
+        yield from _predict(model, labels, batch, options)
+
+
+def _predict(
+    model: Model, labels: list[str], batch: list[tuple[dict[str, Any], str | None, Record]], options: Options
+) -> Iterator[dict[str, Any]]:
+    texts = [text for _, text, _ in batch if text is not None]
+    probabilities = model.predict_proba(texts) if texts else None
+    row = 0
+    for out, text, _ in batch:
+        if text is not None and probabilities is not None:
+            p = probabilities[row]
+            row += 1
+            best = int(p.argmax())
+            out["label"] = labels[best]
+            out["confidence"] = round(float(p[best]), 4)
+            if options.proba:
+                out["probabilities"] = {label: round(float(v), 4) for label, v in zip(labels, p, strict=True)}
+            # Keep the contract's key order: id, label, confidence, then extras.
+            for key in ("probabilities", "reason", "record"):
+                if key in out:
+                    out[key] = out.pop(key)
+        yield out

@@ -1,0 +1,82 @@
+"""Social-media text normalisation shared by training and prediction.
+
+Platform furniture (links, handles, retweet prefixes, email headers) is replaced by
+marker words, so the model learns that a post *has* a link or a reply-to handle rather
+than memorising one link or one account.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+URL = "xurlx"
+MENTION = "xmentionx"
+REPLY = "xreplyx"
+RETWEET = "xrtx"
+HASHTAG = "xhashx"
+EMOJI = "xemojix"
+NUMBER = "xnumx"
+MONEY = "xmoneyx"
+EMAIL_HEADER = "xheaderx"
+SUBJECT = "xsubjectx"
+SIGNOFF = "xinitialsx"
+MARKERS = (URL, MENTION, REPLY, RETWEET, HASHTAG, EMOJI, NUMBER, MONEY, EMAIL_HEADER, SUBJECT, SIGNOFF)
+
+_TAGS = re.compile(r"<br\s*/?>|</p>|<[^>]{1,200}>", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+|\b[a-z0-9-]+\.(?:com|org|net|ly|co)/\S*", re.IGNORECASE)
+_RT = re.compile(r"^\s*(?:RT|MT)\s*@\w+\s*:?", re.IGNORECASE)
+_LEADING_MENTIONS = re.compile(r"^(?:\s*\.?@\w+)+")
+_MENTION = re.compile(r"(?<![\w@])@\w+")
+_HASHTAG = re.compile(r"(?<![\w#&])#(\w+)")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+_HEADER = re.compile(r"^(?:from|to|cc|bcc|sent|date|x-[\w-]+):.*$", re.IGNORECASE | re.MULTILINE)
+_SUBJECT = re.compile(r"^\s*(?:subject|re|fw|fwd)\s*:", re.IGNORECASE | re.MULTILINE)
+_SIGNOFF = re.compile(r"(?:^|\s)\^[A-Z]{1,3}\b|(?:^|\n)\s*-?\s*[A-Z]{1,3}\s*$")
+_MONEY = re.compile(r"[$£€]\s?\d[\d,.]*[kKmM]?|\d[\d,.]*\s?(?:usd|eur|dollars|euros)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\b\d[\d,.:/-]*\b")
+_EMOJI = re.compile(
+    "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\U0001f900-\U0001f9ff\u2764\u263a]"
+    r"|:[a-z_+-]{2,30}:|[:;=]-?[)(DPp]"
+)
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_NEWLINES = re.compile(r"\n\s*\n+")
+
+
+def fix_mojibake(text: str) -> str:
+    """Undo UTF-8 read as Latin-1 (``Ã©`` for ``é``), as some exports write it."""
+    if "Ã" not in text and "â€" not in text and "ð\x9f" not in text:
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
+def split_hashtag(tag: str) -> str:
+    """``#PrayForBoston`` carries words the rest of the model knows: pray for boston."""
+    return _CAMEL.sub(" ", tag).replace("_", " ")
+
+
+def _hashtag(match: re.Match[str]) -> str:
+    return f" {HASHTAG} {split_hashtag(match.group(1))} "
+
+
+def normalize(text: str) -> str:
+    """Return the text with platform furniture replaced by marker words."""
+    text = html.unescape(html.unescape(text)).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\\n", "\n")
+    text = _TAGS.sub(" ", text)
+    text = _URL.sub(f" {URL} ", text)
+    text = _RT.sub(f"{RETWEET} {MENTION} ", text)
+    text = _LEADING_MENTIONS.sub(f"{REPLY} ", text)
+    text = _MENTION.sub(f" {MENTION} ", text)
+    text = _HASHTAG.sub(_hashtag, text)
+    text = _HEADER.sub(f" {EMAIL_HEADER} ", text)
+    text = _SUBJECT.sub(f" {SUBJECT} ", text)
+    text = _SIGNOFF.sub(f" {SIGNOFF} ", text)
+    text = _MONEY.sub(f" {MONEY} ", text)
+    text = _NUMBER.sub(f" {NUMBER} ", text)
+    text = _EMOJI.sub(f" {EMOJI} ", text)
+    text = _NEWLINES.sub("\n", text)
+    return _SPACES.sub(" ", text).strip()

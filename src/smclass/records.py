@@ -1,0 +1,39 @@
+"""Where a record came from, and the record itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from smclass.errors import InputError
+
+
+@dataclass
+class Record:
+    """One post as read from an input, before any field is chosen.
+
+    ``error`` is set instead of raising when the record could not be read, so that
+    the caller decides whether to stop or skip and the rest of the input is not lost.
+    """
+
+    data: dict[str, Any]
+    source: str
+    line: int | None
+    index: int
+    raw: str | None = None
+    error: InputError | None = field(default=None)
+
+
+def json_kind(value: Any) -> str:
+    """How a JSON value is named in messages: "a number", "an object", ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "text"

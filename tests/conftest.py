@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from smclass import model as model_lib
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED = ROOT.parent / "shared"
+
+
+def corpus_rows() -> list[dict[str, str]]:
+    rows = []
+    for path in sorted((ROOT / "data" / "corpus").glob("*.jsonl")):
+        with path.open(encoding="utf-8") as handle:
+            rows.extend(json.loads(line) for line in handle if line.strip())
+    return rows
+
+
+def stratified_slice(rows: list[dict[str, str]], per_label: int, skip: int = 0) -> list[dict[str, str]]:
+    by_label: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        by_label[row["label"]].append(row)
+    picked = []
+    for label in sorted(by_label):
+        # Every 7th post spreads the slice over the corpus files and platforms.
+        items = by_label[label][skip::7]
+        picked.extend(items[:per_label])
+    return picked
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def small_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real model trained without cross-validation on 40 posts per label: fast enough for every CLI test."""
+    rows = stratified_slice(corpus_rows(), 40)
+    model = model_lib.train([r["text"] for r in rows], [r["label"] for r in rows], folds=0)
+    return model_lib.save(model, tmp_path_factory.mktemp("model") / "small.skops")
+
+
+@pytest.fixture(autouse=True)
+def _no_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(model_lib.MODEL_ENV, raising=False)

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.labels import LABELS
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | bytes | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), input=input)
+
+
+def lines(output: str) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("name", ["posts.jsonl", "posts.json", "posts.csv"])
+def test_classify_gives_one_line_per_record_in_order_for_each_format(fixtures: Path, small_model_path: Path, name: str) -> None:
+    result = run("classify", str(fixtures / name), "--model", str(small_model_path))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == ["p1", "p2", "p3", "p4", "p5", "p6"]
+    for r in out[:5]:
+        assert r["label"] in LABELS
+        assert 0.0 <= r["confidence"] <= 1.0
+        assert list(r)[:3] == ["id", "label", "confidence"]
+    assert out[5] == {"id": "p6", "label": None, "confidence": None, "reason": "'text' is empty"}
+    assert "text field 'text' (detected)" in result.stderr
+
+
+def test_classify_reads_stdin_with_dash_and_with_no_input(fixtures: Path, small_model_path: Path) -> None:
+    data = (fixtures / "posts.jsonl").read_text()
+    with_dash = run("classify", "-", "--model", str(small_model_path), input=data)
+    without = run("classify", "--model", str(small_model_path), input=data)
+    assert with_dash.exit_code == 0 and without.exit_code == 0
+    assert with_dash.stdout == without.stdout
+    assert len(lines(with_dash.stdout)) == 6
+
+
+def test_classify_uses_positions_when_records_have_no_id(small_model_path: Path) -> None:
+    data = '{"body": "so proud of my kid today"}\n{"body": "@Telko still no signal in my street"}\n'
+    result = run("classify", "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0
+    assert [r["id"] for r in lines(result.stdout)] == [1, 2]
+    assert "ids are record positions" in result.stderr
+
+
+def test_classify_proba_gives_all_five_labels_summing_to_one(fixtures: Path, small_model_path: Path) -> None:
+    result = run("classify", str(fixtures / "posts.jsonl"), "--proba", "--model", str(small_model_path))
+    out = lines(result.stdout)
+    for r in out[:5]:
+        assert set(r["probabilities"]) == set(LABELS)
+        assert sum(r["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+        assert r["confidence"] == max(r["probabilities"].values())
+        assert r["label"] == max(r["probabilities"], key=r["probabilities"].get)
+    assert out[5]["probabilities"] is None
+
+
+def test_classify_text_field_takes_a_dotted_path(small_model_path: Path) -> None:
+    data = '{"post": {"id": 9, "body": "we are hiring nurses, apply today"}}\n'
+    result = run("classify", "--text-field", "post.body", "--id-field", "post.id", "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert lines(result.stdout)[0]["id"] == 9
+
+
+def test_classify_unknown_text_field_lists_the_fields(fixtures: Path, small_model_path: Path) -> None:
+    result = run("classify", str(fixtures / "posts.jsonl"), "--text-field", "message", "--model", str(small_model_path))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {fixtures / 'posts.jsonl'}: no field 'message' in the records (fields: id, text)"
+    assert result.stdout == ""
+
+
+def test_classify_without_any_text_field_names_the_fields(small_model_path: Path) -> None:
+    result = run("classify", "--model", str(small_model_path), input='{"a": 1, "b": "x"}\n')
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: <stdin>: no text field found (fields: a, b); name it with --text-field"
+
+
+def test_classify_stops_at_invalid_json_with_file_and_line(small_model_path: Path) -> None:
+    data = '{"id": 1, "text": "fine post"}\n{"id": 2, "text": "broken\n{"id": 3, "text": "also fine"}\n'
+    result = run("classify", "--model", str(small_model_path), input=data)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: <stdin>:2: invalid JSON")
+    assert [r["id"] for r in lines(result.stdout)] == [1]
+
+
+def test_classify_keeps_input_order_on_bad_lines_when_skipping(small_model_path: Path, tmp_path: Path) -> None:
+    data = '{"id": 1, "text": "fine post"}\nnot json at all\n{"id": 3, "text": 42}\n{"id": 4, "text": "also fine"}\n'
+    rejects = tmp_path / "rejects.jsonl"
+    result = run("classify", "--on-error", "skip", "--rejects", str(rejects), "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [1, 4]
+    assert "skipped <stdin>:2: invalid JSON" in result.stderr
+    assert "skipped <stdin>:3: field 'text': expected text, got a number" in result.stderr
+    assert rejects.read_text() == 'not json at all\n{"id": 3, "text": 42}\n'
+
+
+def test_classify_number_where_text_should_be_is_an_error(small_model_path: Path) -> None:
+    result = run("classify", "--model", str(small_model_path), input='{"id": 1, "text": 12345}\n')
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith("Error: <stdin>:1: field 'text': expected text, got a number")
+
+
+def test_classify_rejects_needs_skip(small_model_path: Path, tmp_path: Path) -> None:
+    result = run("classify", "--rejects", str(tmp_path / "r"), "--model", str(small_model_path), input="")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: --rejects goes with --on-error skip"
+
+
+def test_classify_empty_input_exits_zero_with_no_output(small_model_path: Path) -> None:
+    result = run("classify", "--model", str(small_model_path), input="")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+
+
+def test_classify_missing_input_file_is_one_line_error(small_model_path: Path) -> None:
+    result = run("classify", "no-such-file.jsonl", "--model", str(small_model_path))
+    assert result.exit_code == 1
+    assert result.stderr == "Error: no-such-file.jsonl: no such file\n"
+
+
+def test_classify_missing_model_is_one_line_error(fixtures: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.skops"
+    result = run("classify", str(fixtures / "posts.jsonl"), "--model", str(missing))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {missing}: model file not found\n"
+
+
+def test_classify_model_comes_from_environment(fixtures: Path, small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMCLASS_MODEL", str(small_model_path))
+    result = run("classify", str(fixtures / "posts.jsonl"))
+    assert result.exit_code == 0, result.stderr
+    assert len(lines(result.stdout)) == 6
+
+
+def test_classify_keep_fields_carries_the_record(fixtures: Path, small_model_path: Path) -> None:
+    result = run("classify", str(fixtures / "posts.jsonl"), "--keep-fields", "--model", str(small_model_path))
+    first = lines(result.stdout)[0]
+    assert first["record"] == {"id": "p1", "text": json.loads((fixtures / "posts.jsonl").read_text().splitlines()[0])["text"]}
+
+
+def test_classify_several_inputs_add_the_source(fixtures: Path, small_model_path: Path) -> None:
+    result = run("classify", str(fixtures / "posts.jsonl"), str(fixtures / "posts.csv"), "--model", str(small_model_path))
+    out = lines(result.stdout)
+    assert len(out) == 12
+    assert out[0]["source"] == str(fixtures / "posts.jsonl")
+    assert out[6]["source"] == str(fixtures / "posts.csv")
+
+
+def test_classify_csv_output_is_spreadsheet_safe(small_model_path: Path, tmp_path: Path) -> None:
+    data = '{"id": "=HYPERLINK(\\"http://x\\")", "text": "=1+2 cheap flights"}\n{"id": "-5", "text": "ok"}\n'
+    target = tmp_path / "out.csv"
+    result = run("classify", "--format", "csv", "--keep-fields", "-o", str(target), "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0, result.stderr
+    rows = target.read_text().splitlines()
+    assert rows[0] == "id,label,confidence,reason,record.id,record.text"
+    assert rows[1].startswith('"\'=HYPERLINK(""http://x"")",')
+    assert rows[1].endswith(",'=1+2 cheap flights")
+    assert rows[2].startswith("-5,")
+
+
+def test_classify_csv_output_has_probability_columns(fixtures: Path, small_model_path: Path) -> None:
+    result = run("classify", str(fixtures / "posts.jsonl"), "--format", "csv", "--proba", "--model", str(small_model_path))
+    header = result.stdout.splitlines()[0]
+    assert header == "id,label,confidence,p_Customer,p_Emergent,p_Enterprise,p_Media,p_Personal,reason"
+    assert len(result.stdout.splitlines()) == 7
+
+
+def test_classify_table_is_for_people(fixtures: Path, small_model_path: Path) -> None:
+    result = run("classify", str(fixtures / "posts.jsonl"), "--format", "table", "--model", str(small_model_path))
+    assert result.exit_code == 0
+    assert "p1" in result.stdout and "confidence" in result.stdout
+    assert "'text' is empty" in result.stdout

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from smclass import __version__
+from smclass.cli import app
+from smclass.labels import LABELS
+
+from .conftest import corpus_rows, stratified_slice
+
+runner = CliRunner()
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:  # type: ignore[type-arg]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_train_writes_a_model_and_reports_cross_validation(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "train.jsonl", stratified_slice(corpus_rows(), 12))
+    out = tmp_path / "m.skops"
+    result = runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", "3", "--seed", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert out.is_file()
+    assert "3-fold cross-validated macro-F1:" in result.stderr
+    for label in LABELS:
+        assert f"  {label:<11} F1 " in result.stderr
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    info = runner.invoke(app, ["info", "--model", str(out), "--json"])
+    card = json.loads(info.stdout)
+    assert card["training_posts"] == 60
+    assert card["cross_validation"]["folds"] == 3
+    assert card["seed"] == 1
+    assert card["labels"] == list(LABELS)
+    assert len(card["training_data_sha256"]) == 64
+
+
+def test_train_accepts_label_aliases_and_csv(tmp_path: Path) -> None:
+    rows = stratified_slice(corpus_rows(), 6)
+    data = tmp_path / "train.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "kind"])
+        writer.writerows([r["text"], f"{r['label'].upper()} SM"] for r in rows)
+    result = runner.invoke(app, ["train", str(data), "--label-field", "kind", "--out", str(tmp_path / "m.skops"), "--cv", "0"])
+    assert result.exit_code == 0, result.stderr
+    assert "30 labelled posts (Customer 6, Emergent 6, Enterprise 6, Media 6, Personal 6)" in result.stderr
+
+
+def test_train_names_file_line_and_bad_label(tmp_path: Path) -> None:
+    rows = [{"text": "a post", "label": "Media"}, {"text": "another", "label": "Newsy"}]
+    data = write_jsonl(tmp_path / "bad.jsonl", rows)
+    out = tmp_path / "m.skops"
+    result = runner.invoke(app, ["train", str(data), "--out", str(out)])
+    assert result.exit_code == 1
+    expected = f"Error: {data}:2: field 'label': unknown label 'Newsy' (expected one of Media, Customer, Enterprise, Personal, Emergent)"
+    assert result.stderr.strip().splitlines()[-1] == expected
+    assert not out.exists()
+
+
+def test_train_missing_label_names_the_field(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "bad.jsonl", [{"text": "a post"}])
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.skops")])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {data}:1: field 'label': no label"
+
+
+def test_train_failure_leaves_an_existing_model_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "m.skops"
+    out.write_bytes(b"previous model")
+    data = write_jsonl(tmp_path / "one.jsonl", [{"text": "only one label here", "label": "Media"}])
+    result = runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", "0"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == "Error: training needs posts of at least two labels"
+    assert out.read_bytes() == b"previous model"
+
+
+def test_train_cv_larger_than_smallest_label_is_a_usage_error(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "t.jsonl", stratified_slice(corpus_rows(), 3))
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.skops"), "--cv", "5"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == "Error: --cv 5 needs at least 5 posts of every label (fewest: 3)"
+
+
+def test_train_passes_over_excluded_posts(tmp_path: Path) -> None:
+    rows = [*stratified_slice(corpus_rows(), 4), {"text": "buy followers cheap!!!", "label": "exclude"}]
+    data = write_jsonl(tmp_path / "t.jsonl", rows)
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.skops"), "--cv", "0"])
+    assert result.exit_code == 0, result.stderr
+    assert "passed over 1 labelled exclude" in result.stderr
+
+
+def test_evaluate_json_has_the_contract_keys(fixtures: Path, small_model_path: Path) -> None:
+    result = runner.invoke(app, ["evaluate", str(fixtures / "labelled.jsonl"), "--model", str(small_model_path), "--json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {"macro_f1", "accuracy", "per_class", "confusion_matrix"} <= set(report)
+    assert set(report["per_class"]) == set(LABELS)
+    assert sum(map(sum, report["confusion_matrix"])) == 5
+    assert 0.0 <= report["macro_f1"] <= 1.0
+
+
+def test_evaluate_report_is_a_table(fixtures: Path, small_model_path: Path) -> None:
+    result = runner.invoke(app, ["evaluate", str(fixtures / "labelled.jsonl"), "--model", str(small_model_path)])
+    assert result.exit_code == 0
+    assert "macro-F1" in result.stdout and "confusion matrix" in result.stdout
+
+
+def test_evaluate_without_labels_fails_with_line(fixtures: Path, small_model_path: Path) -> None:
+    result = runner.invoke(app, ["evaluate", str(fixtures / "posts.jsonl"), "--model", str(small_model_path)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {fixtures / 'posts.jsonl'}:1: field 'label': no label"
+
+
+def test_info_shows_the_card(small_model_path: Path) -> None:
+    result = runner.invoke(app, ["info", "--model", str(small_model_path)])
+    assert result.exit_code == 0
+    assert "training_posts: 200" in result.stdout
+    assert "scikit-learn:" in result.stdout
+
+
+def test_labels_lists_the_five_with_definitions() -> None:
+    result = runner.invoke(app, ["labels", "--json"])
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["label"] for r in rows] == list(LABELS)
+    assert all(len(r["definition"]) > 40 for r in rows)
+    plain = runner.invoke(app, ["labels"])
+    assert plain.stdout.splitlines()[0].startswith("Media       news, commentary")
+
+
+def test_version_and_help_on_every_command() -> None:
+    assert runner.invoke(app, ["--version"]).stdout == f"smclass {__version__}\n"
+    for command in ([], ["classify"], ["train"], ["evaluate"], ["info"], ["labels"]):
+        for flag in ("-h", "--help"):
+            result = runner.invoke(app, [*command, flag])
+            assert result.exit_code == 0
+            assert "Usage:" in result.stdout
+
+
+def test_unknown_option_is_a_one_line_usage_error() -> None:
+    result = runner.invoke(app, ["classify", "--bogus"])
+    assert result.exit_code == 2
+    assert result.stderr == "Error: No such option: --bogus (see 'root classify --help')\n"

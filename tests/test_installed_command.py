@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def smclass_command() -> list[str]:
+    exe = Path(sys.executable).with_name("smclass")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("smclass")
+    if found is None:
+        pytest.fail("the smclass command is not installed: run pip install -e '.[dev]'")
+    return [found]
+
+
+def test_installed_command_classifies_json_lines_from_stdin(fixtures: Path, small_model_path: Path) -> None:
+    data = (fixtures / "posts.jsonl").read_bytes()
+    done = subprocess.run(
+        [*smclass_command(), "classify", "-", "--model", str(small_model_path)], input=data, capture_output=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    out = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [r["id"] for r in out] == ["p1", "p2", "p3", "p4", "p5", "p6"]
+    assert b"Traceback" not in done.stderr
+
+
+def test_installed_command_classifies_the_sample_with_the_bundled_model() -> None:
+    root = Path(__file__).resolve().parents[1]
+    sample = root / "data" / "sample_posts.jsonl"
+    done = subprocess.run([*smclass_command(), "classify", str(sample)], capture_output=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    out = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    ids = [json.loads(line)["id"] for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert [r["id"] for r in out] == ids
+    assert all(r["label"] is not None for r in out)

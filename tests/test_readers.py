@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+
+import pytest
+
+from smclass.errors import InputError
+from smclass.readers import detect_format, read_path, read_stream
+
+
+def read(data: bytes, name: str = "in", fmt: str | None = None) -> list:  # type: ignore[type-arg]
+    return list(read_stream(io.BytesIO(data), name, fmt))
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("posts.jsonl", "jsonl"), ("posts.json", "json"), ("posts.csv", "csv")])
+def test_each_format_is_detected_from_content(fixtures: Path, name: str, fmt: str) -> None:
+    assert detect_format((fixtures / name).read_bytes()) == fmt
+    records = list(read_path(str(fixtures / name)))
+    assert [r.data["id"] for r in records] == ["p1", "p2", "p3", "p4", "p5", "p6"]
+    assert records[2].data["text"].startswith("Subject: Q3 forecast\n\nTeam,")
+
+
+def test_lines_point_at_where_each_record_starts(fixtures: Path) -> None:
+    assert [r.line for r in read_path(str(fixtures / "posts.csv"))] == [2, 3, 4, 10, 11, 12]
+    assert [r.line for r in read_path(str(fixtures / "posts.json"))] == [2, 6, 10, 14, 18, 22]
+    assert [r.line for r in read_path(str(fixtures / "posts.jsonl"))] == [1, 2, 3, 4, 5, 6]
+
+
+def test_gzip_is_read_whatever_the_name(fixtures: Path) -> None:
+    for name in ("posts.jsonl", "posts.csv", "posts.json"):
+        records = read(gzip.compress((fixtures / name).read_bytes()), "x.bin")
+        assert len(records) == 6
+
+
+def test_tsv_is_detected_from_the_header() -> None:
+    records = read(b"id\ttext\n1\thello, world\n2\tsecond\n")
+    assert [r.data for r in records] == [{"id": "1", "text": "hello, world"}, {"id": "2", "text": "second"}]
+
+
+def test_json_object_holding_a_list_of_records() -> None:
+    records = read(b'{"meta": {"n": 2}, "posts": [{"text": "a"}, {"text": "b"}]}')
+    assert [r.data["text"] for r in records] == ["a", "b"]
+
+
+def test_bom_and_crlf_are_handled() -> None:
+    records = read(b'\xef\xbb\xbf{"text": "a"}\r\n{"text": "b"}\r\n')
+    assert [r.data["text"] for r in records] == ["a", "b"]
+    csv_records = read(b"\xef\xbb\xbfid,text\r\n1,a\r\n")
+    assert csv_records[0].data == {"id": "1", "text": "a"}
+
+
+def test_empty_input_yields_nothing() -> None:
+    assert read(b"") == []
+    assert read(b"  \n\n") == []
+
+
+def test_bad_json_line_is_reported_on_its_record() -> None:
+    records = read(b'{"text": "a"}\n{"text": \n{"text": "c"}\n')
+    assert [r.error is None for r in records] == [True, False, True]
+    assert str(records[1].error).startswith("in:2: invalid JSON")
+
+
+def test_binary_file_is_refused() -> None:
+    with pytest.raises(InputError, match=r"^in: looks like a binary file"):
+        read(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+
+def test_truncated_json_array_names_the_problem() -> None:
+    with pytest.raises(InputError, match=r"invalid JSON|not closed"):
+        read(b'[{"text": "a"}, {"text": "b"')
