@@ -8,7 +8,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from smclass.normalize import fix_mojibake, normalize
+from smclass.embeddings import load_table
+from smclass.errors import ModelError
+from smclass.normalize import MARKERS, fix_mojibake, normalize
 from smclass.signals import SIGNALS
 
 
@@ -85,3 +87,38 @@ class CompactTfidfVectorizer(TfidfVectorizer):  # type: ignore[misc]
         if terms is not None:
             state["vocabulary_"] = {str(term): index for index, term in enumerate(terms.tolist())}
         super().__setstate__(state)
+
+
+_MARKERS = frozenset(MARKERS)
+
+
+def strip_markers(text: str) -> str:
+    """Normalised text without the marker words, which mean nothing to the embedding table."""
+    return " ".join(word for word in text.split(" ") if word not in _MARKERS)
+
+
+class StaticEmbeddings(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Meaning beyond the exact words: the post's static MiniLM embedding (see :mod:`smclass.embeddings`).
+
+    The table is not copied into the model; the model records its SHA-256 and refuses to
+    run with a different table.
+    """
+
+    def __init__(self, weight: float = 1.0) -> None:
+        self.weight = weight
+
+    def fit(self, X: Any, y: Any = None) -> StaticEmbeddings:
+        table = load_table()
+        self.table_sha256_ = table.sha256
+        self.n_dims_ = table.dims
+        self.n_features_in_ = 1
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        table = load_table()
+        if table.sha256 != self.table_sha256_:
+            raise ModelError("the model was trained with another embedding table than the installed one: retrain it")
+        return table.embed([strip_markers(t) for t in _as_texts(X)]) * self.weight
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray([f"meaning{i}" for i in range(self.n_dims_)], dtype=object)

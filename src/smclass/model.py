@@ -24,7 +24,7 @@ from sklearn.svm import LinearSVC
 
 from smclass import __version__
 from smclass.errors import ModelError, UsageError
-from smclass.features import CompactTfidfVectorizer, TaxonomySignals, TextNormalizer
+from smclass.features import CompactTfidfVectorizer, StaticEmbeddings, TaxonomySignals, TextNormalizer
 from smclass.labels import LABELS
 
 FORMAT = "smclass-model/1"
@@ -49,6 +49,7 @@ TRUSTED_TYPES = (
     "sklearn.pipeline.FeatureUnion",
     "sklearn.pipeline.Pipeline",
     "sklearn.svm._classes.LinearSVC",
+    "smclass.features.StaticEmbeddings",
     "smclass.features.TaxonomySignals",
     "smclass.features.TextNormalizer",
 )
@@ -66,6 +67,7 @@ def build_pipeline(seed: int = 0) -> Pipeline:
                 ),
             ),
             ("signals", TaxonomySignals(weight=0.5)),
+            ("meaning", StaticEmbeddings(weight=0.5)),
         ]
     )
     classifier = CalibratedClassifierCV(LinearSVC(C=0.3, class_weight="balanced", random_state=seed), method="sigmoid", cv=3)
@@ -130,7 +132,7 @@ def train(texts: list[str], labels: list[str], *, folds: int = 5, seed: int = 0,
         "training_sources": sources or [],
         "cross_validation": cv,
         "seed": seed,
-        "features": "normalised text; word 1-2-grams and char 2-5-grams TF-IDF; taxonomy signals",
+        "features": "normalised text; word 1-2-grams and char 2-5-grams TF-IDF; taxonomy signals; static MiniLM embeddings",
         "classifier": "LinearSVC with sigmoid calibration (CalibratedClassifierCV, 3 folds)",
         "versions": _versions(),
         "created": datetime.now(UTC).replace(microsecond=0).isoformat(),

@@ -1,0 +1,142 @@
+"""Accuracy on real posts: train on data/, score on ../shared/eval/dev.jsonl.
+
+Prints macro-F1, per-class F1 and the confusion matrix of the default smclass pipeline
+beside simpler baselines (TF-IDF words alone, fastText when installed), and 5-fold
+cross-validation on data/ for contrast. Run:
+
+    python benchmarks/quality.py [--eval PATH] [--no-cv]
+
+Skips cleanly (exit 0) when the evaluation file does not exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+
+from smclass import dataset
+from smclass.evaluate import score
+from smclass.features import TextNormalizer
+from smclass.labels import LABELS
+from smclass.model import build_pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+
+
+def tfidf_words(seed: int) -> Pipeline:
+    """The plain baseline: TF-IDF of raw words into a linear SVM."""
+    return Pipeline(
+        [
+            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
+            ("svm", LinearSVC(C=0.5, class_weight="balanced", random_state=seed)),
+        ]
+    )
+
+
+class FastTextClassifier:
+    """fastText supervised on normalised text (wordNgrams=2), for an outside yardstick."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self.normalizer = TextNormalizer()
+
+    def fit(self, texts: list[str], labels: list[str]) -> FastTextClassifier:
+        import fasttext
+
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as handle:
+            for text, label in zip(self.normalizer.transform(texts), labels, strict=True):
+                handle.write(f"__label__{label} {_one_line(text)}\n")
+        self.model_ = fasttext.train_supervised(handle.name, epoch=30, wordNgrams=2, lr=0.5, dim=50, seed=self.seed, thread=1, verbose=0)
+        Path(handle.name).unlink()
+        return self
+
+    def predict(self, texts: list[str]) -> list[str]:
+        lines = [_one_line(t) for t in self.normalizer.transform(texts)]
+        labels, _ = self.model_.predict(lines)
+        return [label[0].removeprefix("__label__") for label in labels]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def fasttext_available() -> bool:
+    try:
+        import fasttext  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def report(name: str, true: list[str], predicted: list[str], seconds: float) -> dict[str, Any]:
+    result = score(true, predicted)
+    per = " ".join(f"{label[:4]} {result['per_class'][label]['f1']:.2f}" for label in LABELS)
+    print(f"{name:<28} macro-F1 {result['macro_f1']:.3f}  acc {result['accuracy']:.3f}  [{per}]  {seconds:5.1f}s", flush=True)
+    return result
+
+
+def print_confusion(result: dict[str, Any]) -> None:
+    print("confusion matrix (rows: reference, columns: predicted)")
+    print(" " * 12 + "".join(f"{label[:9]:>10}" for label in LABELS))
+    for label, row in zip(LABELS, result["confusion_matrix"], strict=True):
+        print(f"{label:<12}" + "".join(f"{n:>10}" for n in row))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(ROOT / "data" / "corpus"))
+    parser.add_argument("--eval", default=str(DEFAULT_EVAL))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-cv", action="store_true", help="skip 5-fold cross-validation on data/")
+    args = parser.parse_args()
+
+    eval_path = Path(args.eval)
+    if not eval_path.is_file():
+        print(f"skipped: {eval_path} does not exist (real posts with reference labels are needed)")
+        return 0
+    train = dataset.read_labelled([args.data])
+    test = dataset.read_labelled([str(eval_path)])
+    print(f"train: {len(train.texts)} written posts from {args.data}; eval: {len(test.texts)} real posts from {eval_path}")
+
+    candidates: dict[str, Callable[[], Any]] = {
+        "tfidf words (baseline)": lambda: tfidf_words(args.seed),
+        "smclass default pipeline": lambda: build_pipeline(args.seed),
+    }
+    if fasttext_available():
+        candidates["fastText supervised"] = lambda: FastTextClassifier(args.seed)
+    else:
+        print("fastText not installed (pip install fasttext-numpy2-wheel): its baseline is left out")
+
+    results = {}
+    for name, make in candidates.items():
+        start = time.perf_counter()
+        estimator = make().fit(train.texts, train.labels)
+        predicted = list(estimator.predict(test.texts))
+        results[name] = report(name, test.labels, predicted, time.perf_counter() - start)
+    print()
+    print_confusion(results["smclass default pipeline"])
+
+    if not args.no_cv:
+        start = time.perf_counter()
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=args.seed)
+        predicted = cross_val_predict(build_pipeline(args.seed), train.texts, train.labels, cv=folds)
+        print()
+        report("5-fold CV on data/ (contrast)", train.labels, list(predicted), time.perf_counter() - start)
+    print(json.dumps({name: r["macro_f1"] for name, r in results.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

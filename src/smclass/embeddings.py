@@ -1,0 +1,158 @@
+"""Static sentence embeddings with numpy alone.
+
+The table in ``models/minilm-static-256.npz`` holds one vector per WordPiece token of
+all-MiniLM-L6-v2, distilled once by ``scripts/distill_embeddings.py``. A post's embedding
+is the mean of its tokens' vectors, normalised to unit length. The tokenizer below is
+BERT's uncased WordPiece, written out so that no tokenizer library is needed at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from smclass.errors import ModelError
+
+TABLE_NAME = "minilm-static-256.npz"
+MAX_WORD_CHARS = 100
+MAX_TOKENS = 512
+
+
+def _is_punctuation(char: str) -> bool:
+    code = ord(char)
+    if 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126:
+        return True
+    return unicodedata.category(char).startswith("P")
+
+
+def _is_cjk(code: int) -> bool:
+    return (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0x20000 <= code <= 0x2A6DF
+        or 0x2A700 <= code <= 0x2CEAF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x2F800 <= code <= 0x2FA1F
+    )
+
+
+def basic_words(text: str) -> list[str]:
+    """BERT's basic tokenizer: lower case, accents off, split on spaces and punctuation."""
+    out: list[str] = []
+    for raw in text.split():
+        word = unicodedata.normalize("NFD", raw.lower())
+        current: list[str] = []
+        for char in word:
+            code = ord(char)
+            if code == 0 or code == 0xFFFD or unicodedata.category(char) in ("Mn", "Cc", "Cf"):
+                continue
+            if _is_punctuation(char) or _is_cjk(code):
+                if current:
+                    out.append("".join(current))
+                    current = []
+                out.append(char)
+            else:
+                current.append(char)
+        if current:
+            out.append("".join(current))
+    return out
+
+
+@dataclass
+class StaticTable:
+    """Token vectors and the WordPiece vocabulary they belong to."""
+
+    tokens: list[str]
+    vectors: np.ndarray
+    sha256: str
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index = {token: i for i, token in enumerate(self.tokens)}
+        self._pieces: dict[str, tuple[int, ...]] = {}
+
+    @property
+    def dims(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def word_pieces(self, word: str) -> tuple[int, ...]:
+        """Greedy longest-match WordPiece ids of one word; unknown words give nothing."""
+        cached = self._pieces.get(word)
+        if cached is not None:
+            return cached
+        pieces: list[int] = []
+        if len(word) <= MAX_WORD_CHARS:
+            start = 0
+            while start < len(word):
+                end = len(word)
+                found = -1
+                while start < end:
+                    piece = word[start:end] if start == 0 else "##" + word[start:end]
+                    found = self.index.get(piece, -1)
+                    if found >= 0:
+                        break
+                    end -= 1
+                if found < 0:
+                    pieces = []
+                    break
+                pieces.append(found)
+                start = end
+        result = tuple(pieces)
+        if len(self._pieces) < 500_000:
+            self._pieces[word] = result
+        return result
+
+    def token_ids(self, text: str) -> list[int]:
+        ids: list[int] = []
+        for word in basic_words(text):
+            ids.extend(self.word_pieces(word))
+            if len(ids) >= MAX_TOKENS:
+                return ids[:MAX_TOKENS]
+        return ids
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length mean token vectors, one row per text (zeros for a text with no known token)."""
+        out = np.zeros((len(texts), self.dims), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = self.token_ids(text)
+            if ids:
+                mean = self.vectors[ids].mean(axis=0)
+                norm = float(np.linalg.norm(mean))
+                if norm > 0:
+                    out[row] = mean / norm
+        return out
+
+
+def bundled_table_path() -> Path:
+    bundled = resources.files("smclass").joinpath("_model", TABLE_NAME)
+    if bundled.is_file():
+        return Path(str(bundled))
+    return Path(__file__).resolve().parents[2] / "models" / TABLE_NAME
+
+
+@lru_cache(maxsize=2)
+def load_table(path: str | None = None) -> StaticTable:
+    """Load a table of plain arrays (no pickles are allowed in it)."""
+    target = Path(path) if path else bundled_table_path()
+    try:
+        data = target.read_bytes()
+    except OSError:
+        raise ModelError(f"{target}: embedding table not found (reinstall smclass)") from None
+    digest = hashlib.sha256(data).hexdigest()
+    import io
+
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            tokens = [str(t) for t in archive["tokens"].tolist()]
+            vectors = archive["vectors"].astype(np.float32) * archive["scales"].astype(np.float32)[:, None]
+            json.loads(str(archive["meta"]))
+    except (ValueError, KeyError, OSError) as exc:
+        raise ModelError(f"{target}: damaged embedding table ({exc})") from None
+    return StaticTable(tokens, vectors, digest)
