@@ -41,11 +41,13 @@ class InputPlan:
     text: fields.TextChoice
     id_field: str | None
     detected: bool
+    fmt: str | None = None
 
     def describe(self) -> str:
         how = "detected" if self.detected else "given"
         ids = f"id field '{self.id_field}'" if self.id_field else "ids are record positions"
-        return f"{self.source}: text field '{self.text.describe()}' ({how}), {ids}"
+        fmt = f"read as {self.fmt}, " if self.fmt else ""
+        return f"{self.source}: {fmt}text field '{self.text.describe()}' ({how}), {ids}"
 
 
 def plan_input(first: list[Record], options: Options) -> InputPlan:
@@ -62,7 +64,16 @@ def plan_input(first: list[Record], options: Options) -> InputPlan:
             raise InputError(f"no text field found (fields: {names}); name it with --text-field", source=source)
         choice, detected = found, True
     id_field = options.id_field or fields.detect_id_field(readable)
-    return InputPlan(source, choice, id_field, detected)
+    return InputPlan(source, choice, id_field, detected, _describe_format(first))
+
+
+def _describe_format(first: list[Record]) -> str | None:
+    if not first:
+        return None
+    fmt, shape = first[0].fmt, first[0].shape
+    if shape and fmt:
+        return f"{shape} ({fmt})"
+    return shape or fmt
 
 
 def _result(record: Record, plan: InputPlan, options: Options, multi: bool) -> dict[str, Any]:

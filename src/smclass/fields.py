@@ -29,7 +29,21 @@ TEXT_FIELDS = (
     "title",
     "headline",
 )
-ID_FIELDS = ("id", "id_str", "post_id", "tweet_id", "status_id", "uri", "message_id", "uuid", "guid", "url", "permalink", "name")
+ID_FIELDS = (
+    "id",
+    "id_str",
+    "post_id",
+    "tweet_id",
+    "status_id",
+    "uri",
+    "message_id",
+    "uuid",
+    "guid",
+    "ShareLink",
+    "url",
+    "permalink",
+    "name",
+)
 
 _MISSING = object()
 
@@ -73,6 +87,9 @@ class TextChoice:
 
     field: str
     title_field: str | None = None
+    # A detected choice may fall back, record by record, to another common text field:
+    # exports mix shapes (Reddit dumps hold posts with selftext and comments with body).
+    detected: bool = False
 
     def describe(self) -> str:
         return f"{self.title_field} + {self.field}" if self.title_field else self.field
@@ -89,13 +106,13 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
         # A text field that holds no text at all is still the text field: the records
         # then get their "expected text" error instead of a puzzling "no text field".
         existing = [name for name in TEXT_FIELDS if any(has_path(r.data, name) for r in records)]
-        return TextChoice(existing[0]) if existing else None
+        return TextChoice(existing[0], detected=True) if existing else None
     best = max(TEXT_FIELDS, key=counts.__getitem__)
     if best in ("selftext", "body") and any(_present(r.data, "title") for r in records):
-        return TextChoice(best, "title")
+        return TextChoice(best, "title", detected=True)
     if best == "title" and any(has_path(r.data, "selftext") for r in records):
-        return TextChoice("selftext", "title")
-    return TextChoice(best)
+        return TextChoice("selftext", "title", detected=True)
+    return TextChoice(best, detected=True)
 
 
 def check_text_field(name: str, records: list[Record]) -> TextChoice:
@@ -121,7 +138,10 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
     value = get_path(record.data, choice.field)
     title = get_path(record.data, choice.title_field) if choice.title_field else _MISSING
     if value is _MISSING and title is _MISSING:
-        return None, f"no '{choice.field}' field"
+        fallback = next((name for name in TEXT_FIELDS if _present(record.data, name)), None) if choice.detected else None
+        if fallback is None:
+            return None, f"no '{choice.field}' field"
+        return record_text(record, TextChoice(fallback))
     for name, item in ((choice.field, value), (choice.title_field, title)):
         if item is not _MISSING and item is not None and not isinstance(item, str):
             raise InputError(f"expected text, got {json_kind(item)}", source=record.source, line=record.line, field=name)

@@ -157,15 +157,16 @@ def read_path(path: str, input_format: str | None = None) -> Iterator[Record]:
             yield from read_stream(handle, path, input_format)
 
 
-def _record_from_value(value: Any, source: str, line: int | None, index: int, raw: str | None) -> Record:
+def _record_from_value(
+    value: Any, source: str, line: int | None, index: int, raw: str | None, fmt: str, shape: str | None = None
+) -> Record:
     if isinstance(value, dict):
-        return Record(value, source, line, index, raw)
+        return Record(value, source, line, index, raw, fmt=fmt, shape=shape)
     if isinstance(value, str):
         # A bare JSON string is the post text itself.
-        return Record({"text": value}, source, line, index, raw)
-    kind = json_kind(value)
-    error = InputError(f"expected a JSON object, got {kind}", source=source, line=line)
-    return Record({}, source, line, index, raw, error)
+        return Record({"text": value}, source, line, index, raw, fmt=fmt, shape=shape)
+    error = InputError(f"expected a JSON object, got {json_kind(value)}", source=source, line=line)
+    return Record({}, source, line, index, raw, error, fmt=fmt)
 
 
 def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
@@ -182,12 +183,12 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
             value = orjson.loads(raw_line)
         except orjson.JSONDecodeError as exc:
             reason = _json_error_reason(raw_line, exc)
-            yield Record({}, source, lineno, index, raw_text, InputError(reason, source=source, line=lineno))
+            yield Record({}, source, lineno, index, raw_text, InputError(reason, source=source, line=lineno), fmt="jsonl")
             continue
-        for sub_index, item in enumerate(exports.unwrap_line(value)):
+        for sub_index, (item, shape) in enumerate(exports.unwrap_line(value)):
             if sub_index:
                 index += 1
-            yield _record_from_value(item, source, lineno, index, raw_text)
+            yield _record_from_value(item, source, lineno, index, raw_text, "jsonl", shape)
 
 
 def _json_error_reason(raw_line: bytes, exc: Exception) -> str:
@@ -217,8 +218,8 @@ def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON ({exc.msg.lower()} at column {exc.colno})", source=source, line=exc.lineno) from None
     first_line = text.count("\n", 0, offset) + 1
-    for index, (item, line) in enumerate(exports.unwrap_document(document, first_line), 1):
-        yield _record_from_value(item, source, line, index, None)
+    for index, (item, line, shape) in enumerate(exports.unwrap_document(document, first_line), 1):
+        yield _record_from_value(item, source, line, index, None, "json", shape)
 
 
 def _read_json_array(text: str, start: int, source: str) -> Iterator[Record]:
@@ -244,9 +245,9 @@ def _read_json_array(text: str, start: int, source: str) -> Iterator[Record]:
             raise InputError("JSON nested too deeply to read", source=source, line=line) from None
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON ({exc.msg.lower()} at column {exc.colno})", source=source, line=exc.lineno) from None
-        for item in exports.unwrap_line(value):
+        for item, shape in exports.unwrap_line(value):
             index += 1
-            yield _record_from_value(item, source, line, index, text[pos:next_pos])
+            yield _record_from_value(item, source, line, index, text[pos:next_pos], "json", shape)
         pos = next_pos
         while pos < end and text[pos] in " \t\r\n":
             pos += 1
@@ -273,6 +274,7 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
     except csv.Error as exc:
         raise InputError(f"invalid CSV header ({exc})", source=source, line=1) from None
     names = [name.strip() for name in header]
+    fmt = "tsv" if delimiter == "\t" else "csv"
     index = 0
     start = reader.line_num + 1
     while True:
@@ -292,7 +294,7 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
         raw = delimiter.join(row)
         if len(row) > len(names):
             error = InputError(f"row has {len(row)} fields but the header has {len(names)}", source=source, line=line)
-            yield Record({}, source, line, index, raw, error)
+            yield Record({}, source, line, index, raw, error, fmt=fmt)
             continue
         data: dict[str, Any] = dict(zip(names, row, strict=False))
-        yield Record(data, source, line, index, raw)
+        yield Record(data, source, line, index, raw, fmt=fmt)

@@ -22,6 +22,8 @@ class Record:
     index: int
     raw: str | None = None
     error: InputError | None = field(default=None)
+    fmt: str | None = None
+    shape: str | None = None
 
 
 def json_kind(value: Any) -> str:
