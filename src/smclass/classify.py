@@ -54,6 +54,11 @@ def plan_input(first: list[Record], options: Options) -> InputPlan:
     """Choose the text and id fields of one input from its first readable records."""
     readable = [r for r in first if r.error is None]
     source = first[0].source if first else "<input>"
+    if not readable and first:
+        if options.on_error != "skip" and first[0].error is not None:
+            raise first[0].error
+        # Nothing readable to look at yet: the usual name is the best guess.
+        return InputPlan(source, fields.TextChoice(options.text_field or "text", detected=not options.text_field), options.id_field, True)
     if options.text_field:
         choice = fields.check_text_field(options.text_field, readable)
         detected = False

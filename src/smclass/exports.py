@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from smclass.errors import InputError
+from smclass.fields import TEXT_FIELDS
 from smclass.records import Record
 
 StreamReader = Callable[[IO[bytes], str, "str | None"], Iterator[Record]]
@@ -236,7 +237,21 @@ def unwrap_line(value: Any) -> list[Shaped]:
         return [(post, "Reddit listing") for post in _reddit_thing(value, 0)]
     if _is_facebook_post(value):
         return [(_facebook_post(value), "Facebook posts")]
+    container = _container_list(value)
+    if container is not None:
+        return [shaped for item in container for shaped in unwrap_line(item)]
     return [(value, None)]
+
+
+def _container_list(value: dict[str, Any]) -> list[Any] | None:
+    """The list of posts in an API response saved whole on one line, if ``value`` is one."""
+    if any(isinstance(value.get(name), str) for name in TEXT_FIELDS):
+        return None
+    for key in _LIST_KEYS:
+        items = value.get(key)
+        if isinstance(items, list) and items and all(isinstance(i, dict) for i in items):
+            return items
+    return None
 
 
 def unwrap_document(document: Any, first_line: int = 1) -> Iterator[tuple[Any, int | None, str | None]]:

@@ -76,7 +76,11 @@ def detect_format(head: bytes, name: str = "") -> str:
     if text.startswith(b"["):
         return "json"
     if text.startswith(b"{"):
-        first, _, after = text.partition(b"\n")
+        first, newline, after = text.partition(b"\n")
+        if not newline and len(head) >= _HEAD_BYTES:
+            # A first line longer than the sample: a huge post in JSON lines, or a whole
+            # response saved on one line; JSON lines reads both.
+            return "jsonl"
         try:
             orjson.loads(first)
         except orjson.JSONDecodeError:
@@ -261,33 +265,43 @@ def _read_json_array(text: str, start: int, source: str) -> Iterator[Record]:
             raise InputError("invalid JSON (expected ',' or ']' between records)", source=source, line=line)
 
 
+def _decoded_lines(stream: IO[bytes], source: str, counter: list[int]) -> Iterator[str]:
+    """Physical lines as text, so a bad byte is reported on its own line."""
+    for number, raw in enumerate(stream, 1):
+        counter[0] = number
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})", source=source, line=number
+            ) from None
+
+
 def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[Record]:
     """CSV or TSV with a header row; quoted fields may hold newlines."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", errors="strict")
-    reader = csv.reader(text, delimiter=delimiter)
+    counter = [0]
+    reader = csv.reader(_decoded_lines(stream, source, counter), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         return
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not valid UTF-8 ({exc.reason})", source=source, line=1) from None
     except csv.Error as exc:
         raise InputError(f"invalid CSV header ({exc})", source=source, line=1) from None
     names = [name.strip() for name in header]
     fmt = "tsv" if delimiter == "\t" else "csv"
     index = 0
-    start = reader.line_num + 1
+    start = counter[0] + 1
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not valid UTF-8 ({exc.reason})", source=source, line=start) from None
         except csv.Error as exc:
             raise InputError(f"invalid CSV ({exc})", source=source, line=start) from None
         line = start
-        start = reader.line_num + 1
+        start = counter[0] + 1
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         index += 1

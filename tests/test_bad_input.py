@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.errors import SmclassError
+from smclass.readers import read_stream
+
+runner = CliRunner()
+
+
+def classify(model: Path, *args: str, input: bytes | str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["classify", *args, "--model", str(model)], input=input)
+
+
+def test_deeply_nested_json_line_is_an_error_not_a_crash(small_model_path: Path) -> None:
+    data = '{"id": 1, "text": "ok"}\n' + "[" * 100_000 + "\n"
+    result = classify(small_model_path, input=data)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == "Error: <stdin>:2: JSON nested too deeply to read"
+    assert "Traceback" not in result.stderr
+
+
+def test_deeply_nested_json_document_is_an_error_not_a_crash(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('{"posts": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {path}:1: JSON nested too deeply to read\n"
+
+
+def test_deeply_nested_record_in_an_array_is_an_error(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('[{"text": "fine"},\n {"text": ' + "[" * 100_000 + "]" * 100_000 + "}]")
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {path}:2: JSON nested too deeply to read"
+
+
+def test_binary_file_is_refused_in_one_line(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)))
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {path}: looks like a binary file, not JSON, JSON lines, CSV or TSV\n"
+
+
+def test_empty_file_exits_zero_with_no_output(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    result = classify(small_model_path, str(path))
+    assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_latin1_json_line_names_the_line_and_byte(small_model_path: Path) -> None:
+    data = b'{"id": 1, "text": "fine"}\n' + '{"id": 2, "text": "café"}\n'.encode("latin-1")
+    result = classify(small_model_path, input=data)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == "Error: <stdin>:2: not valid UTF-8 (byte 0xe9 at column 23)"
+
+
+def test_latin1_csv_fails_clearly(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "old.csv"
+    path.write_bytes("id,text\n1,caf\xe9 au lait\n".encode("latin-1"))
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {path}:2: not valid UTF-8 (byte 0xe9 at column 6)"
+
+
+def test_crlf_and_bom_csv_with_newlines_in_fields(small_model_path: Path) -> None:
+    data = b'\xef\xbb\xbfid,text\r\n1,"line one\r\nline two"\r\n2,plain\r\n'
+    result = classify(small_model_path, input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["1", "2"]
+
+
+def test_huge_post_is_classified_whole(small_model_path: Path) -> None:
+    text = "our volunteers need more sandbags at the levee tonight " * 60_000  # about 3 MB
+    data = json.dumps({"id": "big", "text": text}) + "\n" + json.dumps({"id": "small", "text": "hi"}) + "\n"
+    result = classify(small_model_path, "--keep-fields", input=data)
+    assert result.exit_code == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in out] == ["big", "small"]
+    assert out[0]["record"]["text"] == text
+    assert out[0]["label"] is not None
+
+
+def test_object_where_text_should_be_names_the_field(small_model_path: Path) -> None:
+    result = classify(small_model_path, input='{"id": 1, "text": {"nested": "x"}}\n')
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == "Error: <stdin>:1: field 'text': expected text, got an object"
+
+
+def test_null_text_gets_a_line_with_a_reason(small_model_path: Path) -> None:
+    result = classify(small_model_path, input='{"id": 1, "text": null}\n{"id": 2}\n{"id": 3, "text": "hello there"}\n')
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert out[0] == {"id": 1, "label": None, "confidence": None, "reason": "'text' is null"}
+    assert out[1] == {"id": 2, "label": None, "confidence": None, "reason": "no 'text' field"}
+    assert out[2]["label"] is not None
+
+
+def test_ragged_csv_row_is_an_error_with_its_line(small_model_path: Path) -> None:
+    result = classify(small_model_path, input="id,text\n1,ok\n2,too,many\n")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == "Error: <stdin>:3: row has 3 fields but the header has 2"
+
+
+def _read_all(data: bytes, fmt: str | None) -> None:
+    for _record in read_stream(io.BytesIO(data), "fuzz", fmt):
+        pass
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=2048), fmt=st.sampled_from([None, "jsonl", "json", "csv", "tsv"]))
+def test_any_bytes_give_records_or_one_clean_error(data: bytes, fmt: str | None) -> None:
+    try:
+        _read_all(data, fmt)
+    except SmclassError as exc:
+        assert "\n" not in str(exc)
+
+
+json_ish = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(json_ish, max_size=5))
+def test_any_json_values_give_records_or_one_clean_error(values: list[object]) -> None:
+    lines = "\n".join(json.dumps(v) for v in values).encode()
+    for fmt in (None, "jsonl"):
+        try:
+            _read_all(lines, fmt)
+        except SmclassError as exc:
+            assert "\n" not in str(exc)
+    try:
+        _read_all(json.dumps(values).encode(), None)
+    except SmclassError as exc:
+        assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize("data", [b"\x1f\x8b\x08\x00garbage", b"\x1f\x8b"])
+def test_damaged_gzip_is_an_input_error(data: bytes) -> None:
+    with pytest.raises(SmclassError):
+        _read_all(data, None)
