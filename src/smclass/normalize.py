@@ -21,7 +21,8 @@ MONEY = "xmoneyx"
 EMAIL_HEADER = "xheaderx"
 SUBJECT = "xsubjectx"
 SIGNOFF = "xinitialsx"
-MARKERS = (URL, MENTION, REPLY, RETWEET, HASHTAG, EMOJI, NUMBER, MONEY, EMAIL_HEADER, SUBJECT, SIGNOFF)
+CHECKIN = "xcheckinx"
+MARKERS = (URL, MENTION, REPLY, RETWEET, HASHTAG, EMOJI, NUMBER, MONEY, EMAIL_HEADER, SUBJECT, SIGNOFF, CHECKIN)
 
 _TAGS = re.compile(r"<br\s*/?>|</p>|<[^>]{1,200}>", re.IGNORECASE)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+|\b[a-z0-9-]+\.(?:com|org|net|ly|co)/\S*", re.IGNORECASE)
@@ -31,16 +32,24 @@ _MENTION = re.compile(r"(?<![\w@])@\w+")
 _HASHTAG = re.compile(r"(?<![\w#&])#(\w+)")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 _HEADER = re.compile(r"^(?:from|to|cc|bcc|sent|date|x-[\w-]+):.*$", re.IGNORECASE | re.MULTILINE)
-_SUBJECT = re.compile(r"^\s*(?:subject|re|fw|fwd)\s*:", re.IGNORECASE | re.MULTILINE)
-_SIGNOFF = re.compile(r"(?:^|\s)\^[A-Z]{1,3}\b|(?:^|\n)\s*-?\s*[A-Z]{1,3}\s*$")
+# Only [ \t] inside a line: \s would also eat newlines and make long blank runs quadratic.
+_SUBJECT = re.compile(r"^[ \t]*(?:subject|re|fw|fwd)[ \t]*:", re.IGNORECASE | re.MULTILINE)
+_CARET_SIGNOFF = re.compile(r"(?<![\w^])\^[A-Z]{1,3}\b")
+_INITIALS_SIGNOFF = re.compile(r"\n[ \t]*-?[ \t]*[A-Z]{1,3}[ \t]*\Z")
 _MONEY = re.compile(r"[$£€]\s?\d[\d,.]*[kKmM]?|\d[\d,.]*\s?(?:usd|eur|dollars|euros)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\b\d[\d,.:/-]*\b")
 _EMOJI = re.compile(
     "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\U0001f900-\U0001f9ff\u2764\u263a]"
     r"|:[a-z_+-]{2,30}:|[:;=]-?[)(DPp]"
 )
+# Instagram and Foursquare cross-posts: "Sunday brunch  @ Some Cafe", "I'm at Some Cafe".
+_CHECKIN_AT = re.compile(r"(?<=\s)@[ \t]+(?=[A-Z][^@\n]{0,80}$)")
+_CHECKIN_IM_AT = re.compile(r"^\s*I'?m at\b", re.IGNORECASE)
+# Joiners and variation selectors left behind where exports stripped emoji.
+_INVISIBLE = re.compile("[\u200b-\u200d\ufe0e\ufe0f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _NEWLINES = re.compile(r"\n\s*\n+")
+_LINE_EDGES = re.compile(r" *\n *")
 
 
 def fix_mojibake(text: str) -> str:
@@ -67,16 +76,20 @@ def normalize(text: str) -> str:
     text = html.unescape(html.unescape(text)).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\\n", "\n")
     text = _TAGS.sub(" ", text)
+    text = _INVISIBLE.sub("", text)
     text = _URL.sub(f" {URL} ", text)
+    text = _CHECKIN_AT.sub(f"{CHECKIN} ", text)
+    text = _CHECKIN_IM_AT.sub(f"{CHECKIN} ", text)
     text = _RT.sub(f"{RETWEET} {MENTION} ", text)
     text = _LEADING_MENTIONS.sub(f"{REPLY} ", text)
     text = _MENTION.sub(f" {MENTION} ", text)
     text = _HASHTAG.sub(_hashtag, text)
     text = _HEADER.sub(f" {EMAIL_HEADER} ", text)
     text = _SUBJECT.sub(f" {SUBJECT} ", text)
-    text = _SIGNOFF.sub(f" {SIGNOFF} ", text)
+    text = _CARET_SIGNOFF.sub(f" {SIGNOFF} ", text)
+    text = _INITIALS_SIGNOFF.sub(f"\n{SIGNOFF}", text.rstrip())
     text = _MONEY.sub(f" {MONEY} ", text)
     text = _NUMBER.sub(f" {NUMBER} ", text)
     text = _EMOJI.sub(f" {EMOJI} ", text)
     text = _NEWLINES.sub("\n", text)
-    return _SPACES.sub(" ", text).strip()
+    return _LINE_EDGES.sub("\n", _SPACES.sub(" ", text)).strip()

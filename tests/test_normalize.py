@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from smclass.normalize import normalize, split_hashtag
+
+
+def test_platform_furniture_becomes_marker_words() -> None:
+    text = "RT @cityfire: Crews on scene at 5th &amp; Main https://t.co/abc #WildfireWatch 🔥"
+    assert normalize(text) == "xrtx xmentionx Crews on scene at 5th & Main xurlx xhashx Wildfire Watch xemojix"
+
+
+def test_reply_handles_and_caret_signoffs() -> None:
+    assert normalize("@AcmeAir @bob sorry to hear that, DM us ^JS") == "xreplyx sorry to hear that, DM us xinitialsx"
+
+
+def test_email_headers_and_initials() -> None:
+    text = "Subject: gas noms\nFrom: a@x.com\n\nCan you check deal 4410?\n\nJD"
+    assert normalize(text) == "xsubjectx gas noms\nxheaderx\nCan you check deal xnumx ?\nxinitialsx"
+
+
+def test_long_blank_runs_in_email_bodies_normalise_linearly() -> None:
+    # Once a regex with \\s* around newlines made this quadratic; now it returns at once.
+    text = "Subject: notes\n" + ("   \n" * 5000) + "see you tomorrow\n" + (" " * 20000)
+    assert normalize(text) == "xsubjectx notes\nsee you tomorrow"
+
+
+def test_hashtags_split_into_words() -> None:
+    assert split_hashtag("PrayForBoston2013") == "Pray For Boston 2013"
+
+
+def test_check_ins_are_marked_but_times_and_lowercase_are_not() -> None:
+    assert normalize("Dinner with the fam \ufe0f @ Joe's Diner, Austin ") == "Dinner with the fam xcheckinx Joe's Diner, Austin"
+    assert normalize("I'm at Central Library (Leeds) http://t.co/x") == "xcheckinx Central Library (Leeds) xurlx"
+    assert normalize("meet me @ 5pm at work") == "meet me @ 5pm at work"
