@@ -177,3 +177,16 @@ def test_classify_table_is_for_people(fixtures: Path, small_model_path: Path) ->
     assert result.exit_code == 0
     assert "p1" in result.stdout and "confidence" in result.stdout
     assert "'text' is empty" in result.stdout
+
+
+def test_classify_with_jobs_keeps_order_and_results(small_model_path: Path, tmp_path: Path) -> None:
+    rows = [
+        {"id": i, "text": f"post number {i}: {'flight delayed again' if i % 3 else 'we need volunteers at the shelter'}"}
+        for i in range(300)
+    ]
+    data = "".join(json.dumps(r) + "\n" for r in rows)
+    single = run("classify", "--model", str(small_model_path), input=data)
+    double = run("classify", "--jobs", "2", "--model", str(small_model_path), input=data)
+    assert double.exit_code == 0, double.stderr
+    assert double.stdout == single.stdout
+    assert [r["id"] for r in lines(double.stdout)] == list(range(300))

@@ -142,6 +142,6 @@ def test_version_and_help_on_every_command() -> None:
 
 
 def test_unknown_option_is_a_one_line_usage_error() -> None:
-    result = runner.invoke(app, ["classify", "--bogus"])
+    result = runner.invoke(app, ["classify", "--zzz"])
     assert result.exit_code == 2
-    assert result.stderr == "Error: No such option: --bogus (see 'root classify --help')\n"
+    assert result.stderr == "Error: No such option: --zzz (see 'root classify --help')\n"

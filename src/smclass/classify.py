@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from smclass import fields, readers
+import numpy as np
+
+from smclass import fields, parallel, readers
 from smclass.errors import InputError
 from smclass.model import Model
 from smclass.records import Record
@@ -27,6 +29,7 @@ class Options:
     keep_fields: bool = False
     on_error: str = "stop"
     batch_size: int = 2048
+    jobs: int = 1
 
 
 def _ignore(message: str) -> None:
@@ -94,13 +97,22 @@ def classify_paths(
     options: Options,
     notify: Notify = _ignore,
     reject: Reject | None = None,
+    *,
+    multi: bool | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Classify every record of every input, yielding result dicts in input order."""
+    """Classify every record of every input, yielding result dicts in input order.
+
+    With several inputs (or ``multi``) each result also names its ``source``.
+    """
     path_list = list(paths)
-    multi = len(path_list) > 1
-    for path in path_list:
-        records = readers.read_path(path, options.input_format)
-        yield from classify_records(model, records, options, notify, reject, multi=multi)
+    if multi is None:
+        multi = len(path_list) > 1
+    batches = (
+        batch
+        for path in path_list
+        for batch in _batches(readers.read_path(path, options.input_format), options, notify, reject, multi=multi)
+    )
+    yield from _results(model, batches, options)
 
 
 def classify_records(
@@ -112,14 +124,29 @@ def classify_records(
     *,
     multi: bool = False,
 ) -> Iterator[dict[str, Any]]:
+    """Classify records already read, yielding result dicts in their order."""
+    yield from _results(model, _batches(records, options, notify, reject, multi=multi), options)
+
+
+Batch = list[tuple[dict[str, Any], "str | None"]]
+
+
+def _results(model: Model, batches: Iterable[Batch], options: Options) -> Iterator[dict[str, Any]]:
+    labels = model.labels
+    for batch, probabilities in parallel.predict_batches(model, batches, options.jobs):
+        yield from _fill(batch, probabilities, labels, options)
+
+
+def _batches(records: Iterable[Record], options: Options, notify: Notify, reject: Reject | None, *, multi: bool) -> Iterator[Batch]:
+    """Result stubs with their texts, in input order, in batches that grow from one record."""
     iterator = iter(records)
     first = list(itertools.islice(iterator, SNIFF_RECORDS))
     if not first:
         return
     plan = plan_input(first, options)
     notify(plan.describe())
-    labels = model.labels
-    batch: list[tuple[dict[str, Any], str | None, Record]] = []
+    batch: Batch = []
+    # Batches grow from one record, so the first results show up at once on a live pipe.
     size = 1
     for record in itertools.chain(first, iterator):
         text, reason = None, None
@@ -143,23 +170,18 @@ def classify_records(
                 out["probabilities"] = None
         if options.keep_fields:
             out["record"] = record.data
-        batch.append((out, text, record))
-        # Batches grow from one record, so the first results show up at once on a live pipe.
+        batch.append((out, text))
         if len(batch) >= size:
-            yield from _predict(model, labels, batch, options)
+            yield batch
             batch = []
             size = min(size * 2, options.batch_size)
     if batch:
-        yield from _predict(model, labels, batch, options)
+        yield batch
 
 
-def _predict(
-    model: Model, labels: list[str], batch: list[tuple[dict[str, Any], str | None, Record]], options: Options
-) -> Iterator[dict[str, Any]]:
-    texts = [text for _, text, _ in batch if text is not None]
-    probabilities = model.predict_proba(texts) if texts else None
+def _fill(batch: Batch, probabilities: np.ndarray | None, labels: list[str], options: Options) -> Iterator[dict[str, Any]]:
     row = 0
-    for out, text, _ in batch:
+    for out, text in batch:
         if text is not None and probabilities is not None:
             p = probabilities[row]
             row += 1

@@ -115,6 +115,11 @@ class InputFormat(StrEnum):
     tsv = "tsv"
 
 
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
 class OnError(StrEnum):
     stop = "stop"
     skip = "skip"
@@ -239,6 +244,25 @@ def classify(
     rejects: Annotated[
         Path | None, typer.Option("--rejects", help="With --on-error skip: write the raw skipped records here.", show_default=False)
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Worker processes (local) or local Dask workers; output order is kept. Each worker loads the model."
+        ),
+    ] = 1,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="local: this machine. dask: one task per input file on a Dask cluster, writing part-NNNNN.jsonl files into --output DIR.",
+        ),
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", help="With --engine dask: the scheduler address (tcp://host:8786). Default: a local cluster.", show_default=False
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes or progress on stderr; errors still show.")] = False,
 ) -> None:
     """Label each post: one JSON line per input record, in input order.
@@ -269,8 +293,14 @@ def classify(
         proba=proba,
         keep_fields=keep_fields,
         on_error=on_error.value,
+        jobs=jobs,
     )
     notify = _ignore if quiet else _note
+    if engine == Engine.dask:
+        _classify_on_dask(model, paths, options, output, output_format, scheduler, max(jobs, 2), rejects, notify)
+        return
+    if scheduler is not None:
+        raise UsageError("--scheduler goes with --engine dask")
     with _rejects_file(rejects) as reject:
         results = classify_lib.classify_paths(model, paths, options, notify=notify, reject=reject)
         with _open_output(output) as handle, _progress("classifying", _progress_wanted(quiet)) as bar:
@@ -279,6 +309,35 @@ def classify(
 
 def _ignore(message: str) -> None:
     return None
+
+
+def _classify_on_dask(
+    model: Model,
+    paths: list[str],
+    options: Any,
+    output: Path | None,
+    output_format: OutputFormat,
+    scheduler: str | None,
+    workers: int,
+    rejects: Path | None,
+    notify: Any,
+) -> None:
+    from smclass import distributed
+
+    if output is None or str(output) == "-":
+        raise UsageError("--engine dask writes part files: name a directory with --output DIR")
+    if output_format != OutputFormat.jsonl:
+        raise UsageError("--engine dask writes JSON lines only")
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output}: exists and is not a directory")
+    results = distributed.run(model, paths, options, output, scheduler=scheduler, workers=workers)
+    for part in results:
+        for message in part.notes:
+            notify(message)
+        notify(f"{part.part}: {part.records} records from {part.source}")
+    if rejects is not None:
+        with rejects.open("w", encoding="utf-8") as handle:
+            handle.writelines(line + "\n" for part in results for line in part.rejects)
 
 
 @contextmanager

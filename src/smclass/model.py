@@ -80,6 +80,7 @@ class Model:
 
     pipeline: Pipeline
     card: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -187,8 +188,6 @@ def default_model_path() -> Path:
 
 def load(path: str | Path | None = None) -> Model:
     """Load a model file, refusing anything that is not made only of trusted types."""
-    import skops.io as sio
-
     target = Path(path) if path is not None else default_model_path()
     try:
         data = target.read_bytes()
@@ -198,6 +197,13 @@ def load(path: str | Path | None = None) -> Model:
         raise ModelError(f"{target}: is a directory, not a model file") from None
     except OSError as exc:
         raise ModelError(f"{target}: cannot read model file ({exc.strerror})") from None
+    return loads(data, target)
+
+
+def loads(data: bytes, target: Path) -> Model:
+    """Rebuild a model from the bytes of a model file; ``target`` names it in messages."""
+    import skops.io as sio
+
     if not data.startswith(b"PK"):
         hint = " (pickle and joblib files are refused: loading them can run code)" if data[:1] == b"\x80" else ""
         raise ModelError(f"{target}: not a smclass model file{hint}")
@@ -216,7 +222,7 @@ def load(path: str | Path | None = None) -> Model:
         raise ModelError(f"{target}: damaged model file ({type(exc).__name__}: {exc})") from None
     if not isinstance(content, dict) or content.get("format") != FORMAT or not isinstance(content.get("pipeline"), Pipeline):
         raise ModelError(f"{target}: not a smclass model file")
-    return Model(content["pipeline"], dict(content.get("card") or {}))
+    return Model(content["pipeline"], dict(content.get("card") or {}), target)
 
 
 def version_warning(model: Model) -> str | None:
