@@ -70,7 +70,8 @@ class StaticTable:
     """Token vectors and the WordPiece vocabulary they belong to."""
 
     tokens: list[str]
-    vectors: np.ndarray
+    vectors: np.ndarray  # int8, one row per token
+    scales: np.ndarray  # float32, the scale of each row
     sha256: str
     index: dict[str, int] = field(init=False, repr=False)
 
@@ -81,6 +82,11 @@ class StaticTable:
     @property
     def dims(self) -> int:
         return int(self.vectors.shape[1])
+
+    def token_vectors(self, ids: list[int]) -> np.ndarray:
+        """Float vectors of some tokens; the table stays int8 in memory (a quarter of float32)."""
+        out: np.ndarray = np.asarray(self.vectors[ids], dtype=np.float32) * self.scales[ids, None]
+        return out
 
     def word_pieces(self, word: str) -> tuple[int, ...]:
         """Greedy longest-match WordPiece ids of one word; unknown words give nothing."""
@@ -105,7 +111,7 @@ class StaticTable:
                 pieces.append(found)
                 start = end
         result = tuple(pieces)
-        if len(self._pieces) < 500_000:
+        if len(self._pieces) < 50_000:
             self._pieces[word] = result
         return result
 
@@ -123,7 +129,7 @@ class StaticTable:
         for row, text in enumerate(texts):
             ids = self.token_ids(text)
             if ids:
-                mean = self.vectors[ids].mean(axis=0)
+                mean = self.token_vectors(ids).mean(axis=0)
                 norm = float(np.linalg.norm(mean))
                 if norm > 0:
                     out[row] = mean / norm
@@ -151,8 +157,11 @@ def load_table(path: str | None = None) -> StaticTable:
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             tokens = [str(t) for t in archive["tokens"].tolist()]
-            vectors = archive["vectors"].astype(np.float32) * archive["scales"].astype(np.float32)[:, None]
+            vectors = np.ascontiguousarray(archive["vectors"], dtype=np.int8)
+            scales = np.asarray(archive["scales"], dtype=np.float32)
             json.loads(str(archive["meta"]))
     except (ValueError, KeyError, OSError) as exc:
         raise ModelError(f"{target}: damaged embedding table ({exc})") from None
-    return StaticTable(tokens, vectors, digest)
+    if vectors.ndim != 2 or vectors.shape[0] != len(tokens) or scales.shape != (len(tokens),):
+        raise ModelError(f"{target}: damaged embedding table (shapes do not match)")
+    return StaticTable(tokens, vectors, scales, digest)

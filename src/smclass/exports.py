@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError
 from smclass.fields import TEXT_FIELDS
+from smclass.normalize import fix_mojibake
 from smclass.records import Record
 
 StreamReader = Callable[[IO[bytes], str, "str | None"], Iterator[Record]]
@@ -27,7 +28,6 @@ _JS_PREFIX_TEXT = re.compile(r"^\s*window\.YTD\.[A-Za-z0-9_]+\.part\d+\s*=\s*")
 _LIST_KEYS = ("data", "orderedItems", "feed", "posts", "statuses", "items", "records", "results", "messages", "children")
 _BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|/h\d)\s*/?\s*>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]*>")
-_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
 # Reddit comment trees can nest deeply; a cap keeps the walk bounded.
 _MAX_DEPTH = 200
 
@@ -47,19 +47,9 @@ def html_to_text(value: str) -> str:
     return html.unescape(text).strip()
 
 
-def fix_facebook_text(value: str) -> str:
-    """Facebook exports write UTF-8 bytes as Latin-1 code points (``Ã©`` for ``é``)."""
-    if not _MOJIBAKE.search(value):
-        return value
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return value
-
-
 def _fix_strings(value: Any) -> Any:
     if isinstance(value, str):
-        return fix_facebook_text(value)
+        return fix_mojibake(value)
     if isinstance(value, list):
         return [_fix_strings(v) for v in value]
     if isinstance(value, dict):

@@ -52,9 +52,12 @@ _NEWLINES = re.compile(r"\n\s*\n+")
 _LINE_EDGES = re.compile(r" *\n *")
 
 
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
+
+
 def fix_mojibake(text: str) -> str:
-    """Undo UTF-8 read as Latin-1 (``Ã©`` for ``é``), as some exports write it."""
-    if "Ã" not in text and "â€" not in text and "ð\x9f" not in text:
+    """Undo UTF-8 read as Latin-1 (``Ã©`` for ``é``), as Facebook exports and some scrapers write it."""
+    if not _MOJIBAKE.search(text):
         return text
     try:
         return text.encode("latin-1").decode("utf-8")
