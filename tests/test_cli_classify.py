@@ -190,3 +190,13 @@ def test_classify_with_jobs_keeps_order_and_results(small_model_path: Path, tmp_
     assert double.exit_code == 0, double.stderr
     assert double.stdout == single.stdout
     assert [r["id"] for r in lines(double.stdout)] == list(range(300))
+
+
+def test_progress_bar_renders_with_and_without_a_known_total() -> None:
+    # Only shown on a terminal; drive it directly so a rendering error cannot hide there.
+    from smclass.cli import _progress
+
+    for total in (None, 10):
+        with _progress("classifying", True, total=total) as bar:
+            for _ in range(10):
+                bar.advance()

@@ -171,10 +171,21 @@ def _progress(description: str, enabled: bool, total: int | None = None) -> Iter
         yield _NoProgress()
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    columns: list[Any] = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
-    columns += [TextColumn("{task.speed:>8.0f} posts/s" if total is None else ""), TimeElapsedColumn(), TimeRemainingColumn()]
+    columns: list[Any] = [TextColumn("{task.description}"), BarColumn()]
+    if total is None:
+        columns += [TextColumn("{task.completed} posts"), TaskProgressColumn(show_speed=True), TimeElapsedColumn()]
+    else:
+        columns += [MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(description, total=total)
         yield _RichProgress(progress, task)
