@@ -43,6 +43,17 @@ def _note(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _ignore(message: str) -> None:
+    return None
+
+
+def _print_json(value: Any) -> None:
+    """One JSON object on its own line on stdout."""
+    from smclass.output import jsonl_line
+
+    sys.stdout.buffer.write(jsonl_line(value))
+
+
 class SmclassGroup(TyperGroup):
     """Turns every known error into one ``Error: ...`` line and an exit code, never a traceback."""
 
@@ -318,10 +329,6 @@ def classify(
             _write_results(results, handle, output_format, model.labels if proba else None, bar)
 
 
-def _ignore(message: str) -> None:
-    return None
-
-
 def _classify_on_dask(
     model: Model,
     paths: list[str],
@@ -492,7 +499,6 @@ def evaluate(
     """
     from smclass import dataset
     from smclass import evaluate as evaluate_lib
-    from smclass import output as output_lib
 
     model = _load_model(model_path)
     posts = dataset.read_labelled(
@@ -503,7 +509,7 @@ def evaluate(
     _note(_posts_summary(posts))
     report = evaluate_lib.evaluate(model, posts.texts, posts.labels)
     if as_json:
-        sys.stdout.buffer.write(output_lib.jsonl_line(report))
+        _print_json(report)
         return
     _print_report(report)
 
@@ -535,13 +541,12 @@ def info(
 ) -> None:
     """Show the model card: labels, training data size and hash, CV scores, versions, creation time."""
     from smclass import model as model_lib
-    from smclass import output as output_lib
 
     path = model_path or model_lib.default_model_path()
     model = _load_model(path)
     card = {"path": str(path), **model.card}
     if as_json:
-        sys.stdout.buffer.write(output_lib.jsonl_line(card))
+        _print_json(card)
         return
     for key, value in card.items():
         if isinstance(value, dict):
@@ -559,9 +564,7 @@ def labels(as_json: Annotated[bool, typer.Option("--json", help="One JSON object
 
     for label in LABELS:
         if as_json:
-            from smclass import output as output_lib
-
-            sys.stdout.buffer.write(output_lib.jsonl_line({"label": label, "definition": DEFINITIONS[label]}))
+            _print_json({"label": label, "definition": DEFINITIONS[label]})
         else:
             typer.echo(f"{label:<11} {DEFINITIONS[label]}")
 
