@@ -292,13 +292,12 @@ def classify(
     Each line is {"id": ..., "label": ..., "confidence": ...}. A post with no text still
     gets its line, with "label": null and a "reason".
 
+    \b
     Examples:
-
       smclass classify data/sample_posts.jsonl
-
       cat tweets.jsonl | smclass classify --proba - | jq -c 'select(.label == "Emergent")'
-
       smclass classify export.csv --text-field body --format csv -o labelled.csv
+      smclass classify big.jsonl --on-error skip --rejects bad.jsonl --jobs 2 -o labels.jsonl
     """
     from smclass import classify as classify_lib
 
@@ -443,7 +442,9 @@ def train(
     works too); posts labelled "exclude" are passed over. Prints cross-validated
     macro-F1 and per-class F1 on stderr.
 
-    Example:  smclass train my_labels.csv --out models/mine.skops --cv 5
+    \b
+    Example:
+      smclass train my_labels.csv --out models/mine.skops --cv 5
     """
     from smclass import dataset
     from smclass import model as model_lib
@@ -495,7 +496,9 @@ def evaluate(
     Shows precision, recall and F1 per label, macro-F1, accuracy and the confusion
     matrix (rows: reference, columns: predicted).
 
-    Example:  smclass evaluate held_out.jsonl --json | jq .macro_f1
+    \b
+    Example:
+      smclass evaluate held_out.jsonl --json | jq .macro_f1
     """
     from smclass import dataset
     from smclass import evaluate as evaluate_lib
