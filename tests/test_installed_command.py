@@ -39,3 +39,13 @@ def test_installed_command_classifies_the_sample_with_the_bundled_model() -> Non
     ids = [json.loads(line)["id"] for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert [r["id"] for r in out] == ids
     assert all(r["label"] is not None for r in out)
+
+
+def test_installed_command_stops_quietly_when_the_reader_goes_away(tmp_path: Path, small_model_path: Path) -> None:
+    posts = tmp_path / "many.jsonl"
+    posts.write_text("".join(json.dumps({"id": i, "text": f"post {i} about my day"}) + "\n" for i in range(20000)))
+    command = " ".join([*smclass_command(), "classify", str(posts), "-q", "--model", str(small_model_path)])
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {command} | head -1"], capture_output=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr == b""
+    assert len(done.stdout.splitlines()) == 1

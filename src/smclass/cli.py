@@ -324,8 +324,14 @@ def classify(
         raise UsageError("--scheduler goes with --engine dask")
     with _rejects_file(rejects) as reject:
         results = classify_lib.classify_paths(model, paths, options, notify=notify, reject=reject)
-        with _open_output(output) as handle, _progress("classifying", _progress_wanted(quiet)) as bar:
-            _write_results(results, handle, output_format, model.labels if proba else None, bar)
+        try:
+            with _open_output(output) as handle, _progress("classifying", _progress_wanted(quiet)) as bar:
+                _write_results(results, handle, output_format, model.labels if proba else None, bar)
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, as other shell tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(EXIT_OK) from None
 
 
 def _classify_on_dask(
