@@ -76,11 +76,17 @@ class SmclassGroup(TyperGroup):
         except SmclassError as exc:
             _error(str(exc))
             sys.exit(exc.exit_code)
-        except BrokenPipeError:
-            # The reader of our output went away (`| head`): not an error of ours.
-            sys.stderr.close()
-            sys.exit(EXIT_OK)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+    def invoke(self, ctx: Any) -> Any:
+        # Caught here, below typer's own handler, which would turn it into exit 1.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader of our output went away (`| head`): stop quietly, as shell tools do,
+            # with stdout pointed at /dev/null so the final flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_OK
 
 
 app = typer.Typer(
@@ -324,14 +330,8 @@ def classify(
         raise UsageError("--scheduler goes with --engine dask")
     with _rejects_file(rejects) as reject:
         results = classify_lib.classify_paths(model, paths, options, notify=notify, reject=reject)
-        try:
-            with _open_output(output) as handle, _progress("classifying", _progress_wanted(quiet)) as bar:
-                _write_results(results, handle, output_format, model.labels if proba else None, bar)
-        except BrokenPipeError:
-            # The reader went away (`| head`): stop quietly, as other shell tools do.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(EXIT_OK) from None
+        with _open_output(output) as handle, _progress("classifying", _progress_wanted(quiet)) as bar:
+            _write_results(results, handle, output_format, model.labels if proba else None, bar)
 
 
 def _classify_on_dask(
