@@ -152,3 +152,13 @@ def test_any_json_values_give_records_or_one_clean_error(values: list[object]) -
 def test_damaged_gzip_is_an_input_error(data: bytes) -> None:
     with pytest.raises(SmclassError):
         _read_all(data, None)
+
+
+def test_latin1_json_document_names_line_and_column(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_bytes('[\n{"text": "café"}\n]\n'.encode("latin-1"))
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {path}:2: not valid UTF-8 (byte 0xe9 at column 14); convert the file to UTF-8 first, e.g. with iconv -f latin1 -t utf-8\n"
+    )

@@ -100,15 +100,22 @@ def _looks_binary(head: bytes) -> bool:
     return b"\x00" in head[:8192]
 
 
-def _decode(data: bytes, source: str, line: int | None) -> str:
+def _bad_utf8(line: bytes, start: int) -> str:
+    """The one wording for a byte that is not UTF-8, at its column in ``line``."""
+    return f"not valid UTF-8 (byte 0x{line[start]:02x} at column {start + 1})"
+
+
+def _decode(data: bytes, source: str) -> str:
+    """A whole document as text; a bad byte is reported at its line and column."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
         raise InputError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "convert the file to UTF-8 first, e.g. with iconv -f latin1 -t utf-8",
+            _bad_utf8(data[line_start : exc.start + 1], exc.start - line_start)
+            + "; convert the file to UTF-8 first, e.g. with iconv -f latin1 -t utf-8",
             source=source,
-            line=line,
+            line=data.count(b"\n", 0, exc.start) + 1,
         ) from None
 
 
@@ -199,7 +206,7 @@ def _json_error_reason(raw_line: bytes, exc: Exception) -> str:
     try:
         raw_line.decode("utf-8")
     except UnicodeDecodeError as uexc:
-        return f"not valid UTF-8 (byte 0x{raw_line[uexc.start]:02x} at column {uexc.start + 1})"
+        return _bad_utf8(raw_line, uexc.start)
     message = str(exc).split(":", 1)[0]
     if "recursion" in str(exc).lower() or "depth" in str(exc).lower():
         return "JSON nested too deeply to read"
@@ -208,7 +215,7 @@ def _json_error_reason(raw_line: bytes, exc: Exception) -> str:
 
 def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
     """A whole JSON document: an array of records, or an object that holds them."""
-    text = _decode(stream.read(), source, None).lstrip("\ufeff")
+    text = _decode(stream.read(), source).lstrip("\ufeff")
     text = exports.strip_javascript_prefix(text)
     stripped = text.lstrip()
     offset = len(text) - len(stripped)
@@ -274,9 +281,7 @@ def _decoded_lines(stream: IO[bytes], source: str, counter: list[int]) -> Iterat
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(
-                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})", source=source, line=number
-            ) from None
+            raise InputError(_bad_utf8(raw, exc.start), source=source, line=number) from None
 
 
 def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[Record]:
