@@ -200,3 +200,11 @@ def test_progress_bar_renders_with_and_without_a_known_total() -> None:
         with _progress("classifying", True, total=total) as bar:
             for _ in range(10):
                 bar.advance()
+
+
+def test_given_text_field_is_reported_as_given_even_when_the_first_records_are_unreadable(small_model_path: Path) -> None:
+    data = "not json\nalso not json\n"
+    result = run("classify", "-f", "jsonl", "--on-error", "skip", "--text-field", "body", "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == "<stdin>: read as jsonl, text field 'body' (given), ids are record positions"
+    assert result.stdout == ""

@@ -46,11 +46,10 @@ class InputPlan:
     source: str
     text: fields.TextChoice
     id_field: str | None
-    detected: bool
     fmt: str | None = None
 
     def describe(self) -> str:
-        how = "detected" if self.detected else "given"
+        how = "detected" if self.text.detected else "given"
         ids = f"id field '{self.id_field}'" if self.id_field else "ids are record positions"
         fmt = f"read as {self.fmt}, " if self.fmt else ""
         return f"{self.source}: {fmt}text field '{self.text.describe()}' ({how}), {ids}"
@@ -64,18 +63,18 @@ def plan_input(first: list[Record], options: Options) -> InputPlan:
         if options.on_error != "skip" and first[0].error is not None:
             raise first[0].error
         # Nothing readable to look at yet: the usual name is the best guess.
-        return InputPlan(source, fields.TextChoice(options.text_field or "text", detected=not options.text_field), options.id_field, True)
+        choice = fields.TextChoice(options.text_field or "text", detected=not options.text_field)
+        return InputPlan(source, choice, options.id_field, _describe_format(first))
     if options.text_field:
         choice = fields.check_text_field(options.text_field, readable)
-        detected = False
     else:
         found = fields.detect_text_field(readable)
         if found is None:
             names = ", ".join(fields.field_names(readable)) or "none"
             raise InputError(f"no text field found (fields: {names}); name it with --text-field", source=source)
-        choice, detected = found, True
+        choice = found
     id_field = options.id_field or fields.detect_id_field(readable)
-    return InputPlan(source, choice, id_field, detected, _describe_format(first))
+    return InputPlan(source, choice, id_field, _describe_format(first))
 
 
 def _describe_format(first: list[Record]) -> str | None:
