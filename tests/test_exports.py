@@ -145,3 +145,13 @@ def test_classify_reports_the_shape_and_labels_every_post(small_model_path: Path
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(out) == count
     assert f"read as {shape}, text field" in result.stderr
+
+
+def test_slack_export_with_a_broken_day_file_names_it(tmp_path: Path, small_model_path: Path) -> None:
+    export = Path(shutil.copytree(EXPORTS / "slack", tmp_path / "slack"))
+    broken = export / "general" / "2023-05-14.json"
+    broken.write_text('[{"type": "message", "text": "cut off', encoding="utf-8")
+    result = CliRunner().invoke(app, ["classify", str(export), "--model", str(small_model_path)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {broken}: invalid JSON (")
+    assert len(result.stderr.splitlines()) == 1

@@ -293,8 +293,19 @@ def _slack_users(load: Callable[[str], Any], names: set[str]) -> dict[str, str]:
     return {u["id"]: u.get("name") or u["id"] for u in users if isinstance(u, dict) and "id" in u}
 
 
-def _slack_records(members: list[str], load: Callable[[str], Any], locate: Callable[[str], str]) -> Iterator[Record]:
-    """A Slack workspace export: one record per message, id from the channel and ``ts``."""
+def _slack_records(members: list[str], read_bytes: Callable[[str], bytes], locate: Callable[[str], str]) -> Iterator[Record]:
+    """A Slack workspace export: one record per message, id from the channel and ``ts``.
+
+    ``read_bytes`` reads a member by its name in the export; ``locate`` names it in messages.
+    """
+    import json
+
+    def load(name: str) -> Any:
+        try:
+            return json.loads(read_bytes(name).decode("utf-8-sig"))
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"invalid JSON ({exc})", source=locate(name)) from None
+
     names = set(members)
     users = _slack_users(load, names)
     days = sorted((m for m in members if "/" in m and _SLACK_DAY.match(m.rsplit("/", 1)[1])), key=_slack_order)
@@ -331,23 +342,13 @@ def _is_slack_export(names: set[str]) -> bool:
 
 
 def read_zip(path: Path, input_format: str | None, read_stream: StreamReader) -> Iterator[Record]:
-    import json
-
     with zipfile.ZipFile(path) as archive:
         infos = sorted((i for i in archive.infolist() if not i.is_dir() and not _skip_name(i.filename)), key=attrgetter("filename"))
         # Exports are often zipped with their folder as the first path part.
         prefix = _common_prefix([i.filename for i in infos])
         members = {i.filename[len(prefix) :]: i for i in infos}
         if _is_slack_export(set(members)):
-
-            def load(name: str) -> Any:
-                try:
-                    with archive.open(members[name]) as handle:
-                        return json.loads(handle.read().decode("utf-8-sig"))
-                except (ValueError, RecursionError) as exc:
-                    raise InputError(f"invalid JSON ({exc})", source=f"{path}!{prefix}{name}") from None
-
-            yield from _slack_records(sorted(members), load, lambda name: f"{path}!{prefix}{name}")
+            yield from _slack_records(sorted(members), lambda name: archive.read(members[name]), lambda name: f"{path}!{prefix}{name}")
             return
         for name, info in members.items():
             with archive.open(info) as member:
@@ -362,19 +363,10 @@ def _common_prefix(names: list[str]) -> str:
 
 
 def read_directory(path: Path, input_format: str | None, read_stream: StreamReader) -> Iterator[Record]:
-    import json
-
     files = sorted(p for p in path.rglob("*") if p.is_file() and not _skip_name(p.name))
     members = [p.relative_to(path).as_posix() for p in files]
     if _is_slack_export(set(members)):
-
-        def load(name: str) -> Any:
-            try:
-                return json.loads((path / name).read_text(encoding="utf-8-sig"))
-            except (ValueError, RecursionError) as exc:
-                raise InputError(f"invalid JSON ({exc})", source=str(path / name)) from None
-
-        yield from _slack_records(members, load, lambda name: str(path / name))
+        yield from _slack_records(members, lambda name: (path / name).read_bytes(), lambda name: str(path / name))
         return
     for child in files:
         with child.open("rb") as handle:
