@@ -145,7 +145,7 @@ def main() -> int:
         singles = [timed([*smclass, "classify", str(one), "-q"])[0] for _ in range(3)]
         rows.append(("start-up: classify one post", f"{statistics.median(singles):.2f} s (median of 3)"))
         if not args.skip_train:
-            seconds, rss = timed([*smclass, "train", str(ROOT / "data" / "corpus"), "--out", str(work / "m.skops"), "-q"])
+            seconds, rss = timed([*smclass, "train", str(ROOT / "data" / "corpus"), "--out", str(work / "m.npz"), "-q"])
             rows.append(("train the default model (5-fold CV + fit)", f"{seconds:.1f} s, peak RSS {rss} MiB"))
 
     print()

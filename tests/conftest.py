@@ -43,7 +43,7 @@ def small_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real model trained without cross-validation on 40 posts per label: fast enough for every CLI test."""
     rows = stratified_slice(corpus_rows(), 40)
     model = model_lib.train([r["text"] for r in rows], [r["label"] for r in rows], folds=0)
-    return model_lib.save(model, tmp_path_factory.mktemp("model") / "small.skops")
+    return model_lib.save(model, tmp_path_factory.mktemp("model") / "small.npz")
 
 
 @pytest.fixture(autouse=True)

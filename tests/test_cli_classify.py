@@ -126,7 +126,7 @@ def test_classify_missing_input_file_is_one_line_error(small_model_path: Path) -
 
 
 def test_classify_missing_model_is_one_line_error(fixtures: Path, tmp_path: Path) -> None:
-    missing = tmp_path / "nope.skops"
+    missing = tmp_path / "nope.npz"
     result = run("classify", str(fixtures / "posts.jsonl"), "--model", str(missing))
     assert result.exit_code == 1
     assert result.stderr == f"Error: {missing}: model file not found\n"

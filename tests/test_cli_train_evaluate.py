@@ -22,7 +22,7 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:  # type: ignore[type-arg]
 
 def test_train_writes_a_model_and_reports_cross_validation(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "train.jsonl", stratified_slice(corpus_rows(), 12))
-    out = tmp_path / "m.skops"
+    out = tmp_path / "m.npz"
     result = runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", "3", "--seed", "1"])
     assert result.exit_code == 0, result.stderr
     assert out.is_file()
@@ -46,7 +46,7 @@ def test_train_accepts_label_aliases_and_csv(tmp_path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["text", "kind"])
         writer.writerows([r["text"], f"{r['label'].upper()} SM"] for r in rows)
-    result = runner.invoke(app, ["train", str(data), "--label-field", "kind", "--out", str(tmp_path / "m.skops"), "--cv", "0"])
+    result = runner.invoke(app, ["train", str(data), "--label-field", "kind", "--out", str(tmp_path / "m.npz"), "--cv", "0"])
     assert result.exit_code == 0, result.stderr
     assert "30 labelled posts (Customer 6, Emergent 6, Enterprise 6, Media 6, Personal 6)" in result.stderr
 
@@ -54,7 +54,7 @@ def test_train_accepts_label_aliases_and_csv(tmp_path: Path) -> None:
 def test_train_names_file_line_and_bad_label(tmp_path: Path) -> None:
     rows = [{"text": "a post", "label": "Media"}, {"text": "another", "label": "Newsy"}]
     data = write_jsonl(tmp_path / "bad.jsonl", rows)
-    out = tmp_path / "m.skops"
+    out = tmp_path / "m.npz"
     result = runner.invoke(app, ["train", str(data), "--out", str(out)])
     assert result.exit_code == 1
     expected = f"Error: {data}:2: field 'label': unknown label 'Newsy' (expected one of Media, Customer, Enterprise, Personal, Emergent)"
@@ -64,13 +64,13 @@ def test_train_names_file_line_and_bad_label(tmp_path: Path) -> None:
 
 def test_train_missing_label_names_the_field(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "bad.jsonl", [{"text": "a post"}])
-    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.skops")])
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz")])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == f"Error: {data}:1: field 'label': no label"
 
 
 def test_train_failure_leaves_an_existing_model_untouched(tmp_path: Path) -> None:
-    out = tmp_path / "m.skops"
+    out = tmp_path / "m.npz"
     out.write_bytes(b"previous model")
     data = write_jsonl(tmp_path / "one.jsonl", [{"text": "only one label here", "label": "Media"}])
     result = runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", "0"])
@@ -81,7 +81,7 @@ def test_train_failure_leaves_an_existing_model_untouched(tmp_path: Path) -> Non
 
 def test_train_cv_larger_than_smallest_label_is_a_usage_error(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "t.jsonl", stratified_slice(corpus_rows(), 3))
-    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.skops"), "--cv", "5"])
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz"), "--cv", "5"])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == "Error: --cv 5 needs at least 5 posts of every label (fewest: 3)"
 
@@ -89,7 +89,7 @@ def test_train_cv_larger_than_smallest_label_is_a_usage_error(tmp_path: Path) ->
 def test_train_passes_over_excluded_posts(tmp_path: Path) -> None:
     rows = [*stratified_slice(corpus_rows(), 4), {"text": "buy followers cheap!!!", "label": "exclude"}]
     data = write_jsonl(tmp_path / "t.jsonl", rows)
-    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.skops"), "--cv", "0"])
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz"), "--cv", "0"])
     assert result.exit_code == 0, result.stderr
     assert "passed over 1 labelled exclude" in result.stderr
 

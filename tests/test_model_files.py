@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import os
+import json
 import pickle
 import zipfile
 from pathlib import Path
 
 import joblib
+import numpy as np
 import pytest
-import skops.io as sio
 from typer.testing import CliRunner
 
 from smclass import model as model_lib
@@ -39,60 +39,98 @@ def test_pickle_model_is_refused_without_running_it(tmp_path: Path, fixtures: Pa
 
 def test_joblib_model_is_refused(tmp_path: Path, small_model_path: Path) -> None:
     path = tmp_path / "model.joblib"
-    joblib.dump(model_lib.load(small_model_path).pipeline, path)
+    joblib.dump(model_lib.load(small_model_path).scorer, path)
     with pytest.raises(ModelError, match="pickle and joblib files are refused"):
         model_lib.load(path)
 
 
-def test_skops_file_with_an_untrusted_type_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "odd.skops"
-    path.write_bytes(sio.dumps({"format": model_lib.FORMAT, "card": {}, "pipeline": os.system}))
-    with pytest.raises(ModelError, match=r"refused: the file holds types smclass does not trust: .*system"):
+def test_archive_holding_a_python_object_is_refused_without_running_it(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    path = tmp_path / "odd.npz"
+    np.savez(path, meta=np.asarray("{}"), labels=np.asarray([_CreatesAFile(str(marker))], dtype=object))
+    with pytest.raises(ModelError, match="refused: the file holds Python objects"):
         model_lib.load(path)
+    assert not marker.exists()
 
 
 def test_damaged_model_file_is_reported(tmp_path: Path, small_model_path: Path) -> None:
-    path = tmp_path / "cut.skops"
+    path = tmp_path / "cut.npz"
     path.write_bytes(small_model_path.read_bytes()[:5000])
     with pytest.raises(ModelError, match=r"damaged model file|not a smclass model file"):
         model_lib.load(path)
 
 
-def test_other_skops_content_is_not_a_smclass_model(tmp_path: Path) -> None:
-    path = tmp_path / "other.skops"
-    path.write_bytes(sio.dumps({"hello": [1, 2, 3]}))
+def test_other_archives_are_not_smclass_models(tmp_path: Path) -> None:
+    path = tmp_path / "other.npz"
+    np.savez(path, hello=np.arange(3))
     with pytest.raises(ModelError, match="not a smclass model file"):
         model_lib.load(path)
 
 
-def test_saved_model_holds_only_trusted_types(small_model_path: Path) -> None:
-    assert set(sio.get_untrusted_types(file=small_model_path)) <= set(model_lib.TRUSTED_TYPES)
+def test_model_with_a_missing_array_is_refused(tmp_path: Path, small_model_path: Path) -> None:
+    with np.load(small_model_path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files if name != "chars_table"}
+    path = tmp_path / "partial.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(ModelError, match=r"partial.npz: model array 'chars_table' is missing or damaged"):
+        model_lib.load(path)
+
+
+def test_model_from_another_feature_version_asks_for_retraining(tmp_path: Path, small_model_path: Path) -> None:
+    with np.load(small_model_path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta["settings"]["features_version"] = "smclass-tokens/0"
+    arrays["meta"] = np.asarray(json.dumps(meta))
+    path = tmp_path / "old.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(ModelError, match=r"model features are 'smclass-tokens/0', this smclass reads .*: retrain it"):
+        model_lib.load(path)
+
+
+def test_saved_model_holds_only_plain_arrays(small_model_path: Path) -> None:
     assert zipfile.is_zipfile(small_model_path)
+    with np.load(small_model_path, allow_pickle=False) as archive:
+        kinds = {archive[name].dtype.kind for name in archive.files}
+    assert kinds <= {"u", "f", "U"}
 
 
 def test_saving_replaces_the_target_in_one_step(tmp_path: Path, small_model_path: Path) -> None:
-    target = tmp_path / "m.skops"
+    target = tmp_path / "m.npz"
     target.write_bytes(b"old")
     model_lib.save(model_lib.load(small_model_path), target)
     assert model_lib.load(target).labels == model_lib.load(small_model_path).labels
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.skops"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
 
 
 def test_save_into_a_missing_directory_is_a_usage_error(tmp_path: Path, small_model_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
-        model_lib.save(model_lib.load(small_model_path), tmp_path / "nope" / "m.skops")
-
-
-def test_model_from_another_scikit_learn_warns(tmp_path: Path, small_model_path: Path, fixtures: Path) -> None:
-    model = model_lib.load(small_model_path)
-    model.card["versions"]["scikit-learn"] = "0.0.1"
-    path = model_lib.save(model, tmp_path / "old.skops")
-    result = runner.invoke(app, ["classify", str(fixtures / "posts.jsonl"), "--model", str(path)])
-    assert result.exit_code == 0
-    assert "Warning: model was made with scikit-learn 0.0.1" in result.stderr
+        model_lib.save(model_lib.load(small_model_path), tmp_path / "nope" / "m.npz")
 
 
 def test_bundled_model_loads_and_says_what_it_was_trained_on() -> None:
     model = model_lib.load()
     assert model.labels == sorted(["Media", "Customer", "Enterprise", "Personal", "Emergent"])
     assert model.card["training_posts"] >= 3000
+
+
+@pytest.mark.parametrize("files", [("media_news", "enterprise_chat"), ("media_news", "enterprise_chat", "customer")])
+def test_folded_model_gives_the_pipelines_probabilities(fixtures: Path, files: tuple[str, ...]) -> None:
+    from smclass import training
+    from smclass.scorer import fold
+
+    corpus = Path(__file__).parents[1] / "data" / "corpus"
+    rows = [json.loads(line) for name in files for line in list((corpus / f"{name}.jsonl").open())[:30]]
+    pipeline = training.build_pipeline().fit([r["text"] for r in rows], [r["label"] for r in rows])
+    texts = [json.loads(line)["text"] for line in (fixtures / "posts.jsonl").open()] + ["", "   ", "ÇA VA?? 🎉 #Test"]
+    folded = fold(pipeline)
+    assert folded.labels == sorted({r["label"] for r in rows})
+    assert np.allclose(folded.predict_proba(texts), pipeline.predict_proba(texts), atol=1e-5)
+
+
+def test_a_post_scores_the_same_alone_and_inside_a_batch(small_model_path: Path) -> None:
+    model = model_lib.load(small_model_path)
+    texts = ["@AcmeAir lost my bag again", "Join the march on Saturday #ClimateStrike", "Q3 numbers are in the deck, see attached"]
+    together = model.predict_proba(texts)
+    alone = np.vstack([model.predict_proba([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-6)

@@ -147,7 +147,7 @@ ModelOption = Annotated[
     typer.Option(
         "--model",
         "-m",
-        help="Model file (.skops). Default: $SMCLASS_MODEL, else the bundled model.",
+        help="Model file (.npz, written by smclass train). Default: $SMCLASS_MODEL, else the bundled model.",
         show_default=False,
     ),
 ]
@@ -171,9 +171,6 @@ def _load_model(path: Path | None) -> Model:
     from smclass import model as model_lib
 
     model = model_lib.load(path)
-    warning = model_lib.version_warning(model)
-    if warning:
-        _note(f"Warning: {warning}")
     return model
 
 
@@ -450,7 +447,7 @@ def train(
 
     \b
     Example:
-      smclass train my_labels.csv --out models/mine.skops --cv 5
+      smclass train my_labels.csv --out models/mine.npz --cv 5
     """
     from smclass import dataset
     from smclass import model as model_lib

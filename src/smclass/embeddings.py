@@ -2,7 +2,9 @@
 
 The table in ``models/minilm-static-256.npz`` holds one vector per WordPiece token of
 all-MiniLM-L6-v2, distilled once by ``scripts/distill_embeddings.py``. A post's embedding
-is the mean of its tokens' vectors, normalised to unit length. The tokenizer below is
+is the mean of the vectors of the WordPiece tokens of its words. Words are looked up
+once each and cached (:class:`WordVectors`), so a batch costs a few array operations
+plus Python work only for words never seen before. The tokenizer below is
 BERT's uncased WordPiece, written out so that no tokenizer library is needed at run time.
 """
 
@@ -19,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from smclass.errors import ModelError
+from smclass.tokens import Batch, per_post_sums
 
 TABLE_NAME = "minilm-static-256.npz"
 MAX_WORD_CHARS = 100
@@ -165,3 +168,59 @@ def load_table(path: str | None = None) -> StaticTable:
     if vectors.ndim != 2 or vectors.shape[0] != len(tokens) or scales.shape != (len(tokens),):
         raise ModelError(f"{target}: damaged embedding table (shapes do not match)")
     return StaticTable(tokens, vectors, scales, digest)
+
+
+class WordVectors:
+    """Per-word sums of WordPiece vectors (or their projection), cached by word hash.
+
+    With ``projection`` (dims x k) each word keeps only its k projected numbers, which is
+    all a linear model needs and keeps the cache small. Marker words count for nothing.
+    """
+
+    def __init__(self, table: StaticTable, projection: np.ndarray | None = None, limit: int = 200_000) -> None:
+        self.table = table
+        self.projection = projection
+        self.limit = limit
+        self.width = table.dims if projection is None else int(projection.shape[1])
+        self._reset()
+
+    def _reset(self) -> None:
+        from smclass.normalize import MARKERS
+        from smclass.tokens import raw_word_hashes
+
+        self._rows: dict[int, int] = {int(h): 0 for h in raw_word_hashes(list(MARKERS))}
+        self._values = np.zeros((1024, self.width), dtype=np.float32)
+        self._counts = np.zeros(1024, dtype=np.float32)
+        self._used = 1  # row 0: nothing
+
+    def _add(self, word: str) -> int:
+        ids = self.table.token_ids(word)
+        if not ids:
+            return 0
+        if self._used == len(self._counts):
+            self._values = np.concatenate([self._values, np.zeros_like(self._values)])
+            self._counts = np.concatenate([self._counts, np.zeros_like(self._counts)])
+        total = self.table.token_vectors(ids).sum(axis=0)
+        self._values[self._used] = total if self.projection is None else total @ self.projection
+        self._counts[self._used] = len(ids)
+        self._used += 1
+        return self._used - 1
+
+    def sums(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+        """Per post: the sum of its words' values, and how many WordPiece tokens they hold."""
+        n = batch.n_posts
+        if not len(batch.token_hashes):
+            return np.zeros((n, self.width), dtype=np.float64), np.zeros(n)
+        if len(self._rows) > self.limit:
+            self._reset()
+        unique, first, inverse = np.unique(batch.token_hashes, return_index=True, return_inverse=True)
+        rows = np.empty(len(unique), dtype=np.int64)
+        get = self._rows.get
+        for i, key in enumerate(unique.tolist()):
+            row = get(key)
+            if row is None:
+                row = self._rows[key] = self._add(batch.token_text(int(first[i])))
+            rows[i] = row
+        token_rows = rows[inverse]
+        counts = np.bincount(batch.token_post, weights=self._counts[token_rows], minlength=n)
+        return per_post_sums(self._values[token_rows], batch.token_post, n), counts

@@ -1,23 +1,39 @@
-"""scikit-learn transformers: the same feature code at training and at prediction."""
+"""scikit-learn transformers used to train a model.
+
+Prediction does not run these: :mod:`smclass.scorer` folds the fitted model into tables
+and computes the same numbers straight from a :class:`~smclass.tokens.Batch`. Every
+feature here is therefore a sum over a post's tokens divided by a per-post total, which
+is what makes that folding exact.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-from smclass.embeddings import load_table
+from smclass import signals
+from smclass.embeddings import WordVectors, load_table
 from smclass.errors import ModelError
-from smclass.normalize import MARKERS, fix_mojibake, normalize
-from smclass.signals import SIGNALS
+from smclass.normalize import fix_mojibake, normalize
+from smclass.tokens import Batch
+
+CHUNK = 2048
 
 
 def _as_texts(X: Any) -> list[str]:
     if hasattr(X, "tolist"):
         X = X.tolist()
     return ["" if x is None else str(x) for x in X]
+
+
+def batches(X: Any) -> Iterator[Batch]:
+    texts = _as_texts(X)
+    for start in range(0, len(texts), CHUNK):
+        yield Batch.of(texts[start : start + CHUNK])
 
 
 class TextNormalizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -34,71 +50,103 @@ class TextNormalizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return np.asarray(["text"], dtype=object)
 
 
+def ngram_hashes(batch: Batch, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    if kind == "words":
+        return batch.words()
+    if kind == "chars":
+        return batch.chars()
+    raise ValueError(f"unknown n-gram kind {kind!r}")
+
+
+class HashedNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """TF-IDF over word 1-2-grams or character 2-5-grams, known by their 64-bit hashes.
+
+    A post's row is the sum of idf over its n-gram occurrences divided by the root of the
+    summed squared idf, which is TF-IDF with l2 length normalisation when no n-gram
+    repeats, and keeps the row a plain sum over occurrences when some do.
+    """
+
+    def __init__(self, kind: str = "words", min_df: int = 2, max_features: int | None = None) -> None:
+        self.kind = kind
+        self.min_df = min_df
+        self.max_features = max_features
+
+    def fit(self, X: Any, y: Any = None) -> HashedNgrams:
+        per_post = []
+        n_posts = 0
+        for batch in batches(X):
+            hashes, posts = ngram_hashes(batch, self.kind)
+            # One entry per (post, n-gram): document frequency, not term frequency.
+            pairs = np.unique(np.stack([posts.astype(np.uint64) + np.uint64(n_posts), hashes]), axis=1)
+            per_post.append(pairs[1])
+            n_posts += batch.n_posts
+        keys, df = np.unique(np.concatenate(per_post) if per_post else np.zeros(0, np.uint64), return_counts=True)
+        keep = df >= self.min_df
+        keys, df = keys[keep], df[keep]
+        if self.max_features is not None and len(keys) > self.max_features:
+            # Most frequent first; ties broken by hash, so the choice is reproducible.
+            order = np.lexsort((keys, -df))[: self.max_features]
+            keys, df = keys[order], df[order]
+        order = np.argsort(keys)
+        self.keys_ = keys[order]
+        self.idf_ = (np.log((1 + n_posts) / (1 + df[order])) + 1).astype(np.float32)
+        self.n_features_in_ = 1
+        return self
+
+    def transform(self, X: Any) -> sparse.csr_matrix:
+        blocks = []
+        for batch in batches(X):
+            hashes, posts = ngram_hashes(batch, self.kind)
+            where = np.searchsorted(self.keys_, hashes)
+            where = np.minimum(where, max(len(self.keys_) - 1, 0))
+            known = (self.keys_[where] == hashes) if len(self.keys_) else np.zeros(len(hashes), dtype=bool)
+            ids, posts = where[known], posts[known]
+            idf = self.idf_[ids].astype(np.float64)
+            norm = np.sqrt(np.bincount(posts, weights=idf**2, minlength=batch.n_posts))
+            values = idf / norm[posts]
+            blocks.append(sparse.csr_matrix((values, (posts, ids)), shape=(batch.n_posts, len(self.keys_))))
+        if not blocks:
+            return sparse.csr_matrix((0, len(self.keys_)))
+        return sparse.vstack(blocks, format="csr")
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray([f"{self.kind}_{k:016x}" for k in self.keys_.tolist()], dtype=object)
+
+
 class TaxonomySignals(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Count-like signals of who speaks to whom and for what (see :mod:`smclass.signals`).
 
-    Scaled by the spread seen in training so they sit beside TF-IDF weights.
+    Scaled by the largest value seen in training, and capped at twice that, so they sit
+    beside TF-IDF weights.
     """
 
     def __init__(self, weight: float = 1.0) -> None:
         self.weight = weight
 
     def _raw(self, X: Any) -> np.ndarray:
-        texts = _as_texts(X)
-        out = np.empty((len(texts), len(SIGNALS)), dtype=np.float64)
-        for i, text in enumerate(texts):
-            for j, func in enumerate(SIGNALS.values()):
-                out[i, j] = func(text)
-        return out
+        rows = [signals.compute(batch) for batch in batches(X)]
+        return np.concatenate(rows) if rows else np.zeros((0, len(signals.NAMES)))
 
     def fit(self, X: Any, y: Any = None) -> TaxonomySignals:
         raw = self._raw(X)
-        self.scale_ = np.maximum(raw.max(axis=0), 1e-6) if len(raw) else np.ones(len(SIGNALS))
+        self.scale_ = np.maximum(raw.max(axis=0), 1e-6) if len(raw) else np.ones(len(signals.NAMES))
         self.n_features_in_ = 1
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        return np.clip(self._raw(X) / self.scale_, 0.0, 2.0) * self.weight
+        return scale_signals(self._raw(X), self.scale_, self.weight)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        return np.asarray(list(SIGNALS), dtype=object)
+        return np.asarray(list(signals.NAMES), dtype=object)
 
 
-class CompactTfidfVectorizer(TfidfVectorizer):  # type: ignore[misc]
-    """TF-IDF whose vocabulary is saved as one array of terms instead of a dict.
-
-    A model file then holds one compact array rather than one entry per n-gram, which
-    makes it several times smaller and quicker to load.
-    """
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(super().__getstate__())
-        vocabulary = state.pop("vocabulary_", None)
-        if vocabulary is not None:
-            terms = [""] * len(vocabulary)
-            for term, index in vocabulary.items():
-                terms[index] = term
-            state["vocabulary_terms_"] = np.asarray(terms, dtype=str)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state = dict(state)
-        terms = state.pop("vocabulary_terms_", None)
-        if terms is not None:
-            state["vocabulary_"] = {str(term): index for index, term in enumerate(terms.tolist())}
-        super().__setstate__(state)
-
-
-_MARKERS = frozenset(MARKERS)
-
-
-def strip_markers(text: str) -> str:
-    """Normalised text without the marker words, which mean nothing to the embedding table."""
-    return " ".join(word for word in text.split(" ") if word not in _MARKERS)
+def scale_signals(raw: np.ndarray, scale: np.ndarray, weight: float) -> np.ndarray:
+    result: np.ndarray = np.clip(raw / scale, 0.0, 2.0) * weight
+    return result
 
 
 class StaticEmbeddings(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """Meaning beyond the exact words: the post's static MiniLM embedding (see :mod:`smclass.embeddings`).
+    """Meaning beyond the exact words: the mean static MiniLM vector of the post's tokens.
 
     The table is not copied into the model; the model records its SHA-256 and refuses to
     run with a different table.
@@ -118,7 +166,12 @@ class StaticEmbeddings(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         table = load_table()
         if table.sha256 != self.table_sha256_:
             raise ModelError("the model was trained with another embedding table than the installed one: retrain it")
-        return table.embed([strip_markers(t) for t in _as_texts(X)]) * self.weight
+        words = WordVectors(table)
+        rows = []
+        for batch in batches(X):
+            summed, counts = words.sums(batch)
+            rows.append(summed / np.maximum(counts, 1.0)[:, None] * self.weight)
+        return np.concatenate(rows) if rows else np.zeros((0, table.dims))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray([f"meaning{i}" for i in range(self.n_dims_)], dtype=object)

@@ -1,213 +1,225 @@
 """Signals grounded in the taxonomy: who speaks to whom, and for what.
 
-Each signal is one module-level function of normalised text (see :mod:`smclass.normalize`)
-returning a number; ``SIGNALS`` keeps their stable names, which saved models rely on.
+Each signal is one number per post, computed for a whole :class:`~smclass.tokens.Batch`
+at once. Most count words and two-word phrases from a small lexicon; an entry ending in
+``*`` matches every word that starts with it. ``SIGNALS`` keeps their stable names and
+meanings, which saved models rely on.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
 
 from smclass import normalize as nz
-
-_WORD = re.compile(r"[a-z']+")
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+from smclass.hashindex import HashIndex
+from smclass.tokens import Batch, bigram_hashes, raw_word_hashes
 
 
-def _rate(text: str, vocabulary: frozenset[str]) -> float:
-    words = _words(text)
-    if not words:
-        return 0.0
-    return sum(w in vocabulary for w in words) / math.sqrt(len(words))
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    meaning: str
+    words: tuple[str, ...] = ()
 
 
-def _has(pattern: re.Pattern[str], text: str) -> float:
-    return float(len(pattern.findall(text)))
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.strip() for w in text.split(",") if w.strip())
 
 
-_FIRST_SINGULAR = frozenset(["i", "me", "my", "mine", "myself", "i'm", "im", "i've", "ive", "i'd", "id", "i'll", "ill"])
-_FIRST_PLURAL = frozenset(["we", "us", "our", "ours", "ourselves", "we're", "we've", "we'll", "let's", "lets"])
-_SECOND = frozenset(["you", "your", "yours", "yourself", "you're", "youre", "u", "ur", "ya", "y'all", "yall"])
-_CALL_TO_ACTION = re.compile(
-    r"\b(?:donat\w*|volunteer\w*|sign (?:the|our|this|up)|petition|join us|join the|rsvp|"
-    r"text \w+ to \d+|please (?:share|rt|retweet|help|give|sign|join|come)|retweet|spread the word|"
-    r"fundrais\w*|gofundme|drop[- ]off|in need of|need(?:ed|s)? (?:volunteers|donations|help|water|food|blankets)|"
-    r"mutual aid|come out|show up|march|rally|boycott|call your|contact your|pledge|take action|stand with)\b",
-    re.IGNORECASE,
+# Counted per post: words, "two words" phrases and "prefix*" entries. Apostrophes split
+# words ("i'm" is "i" then "m"), so entries are written the way they are tokenised.
+_LEXICON_SIGNALS = (
+    Signal(
+        "first_person_singular",
+        "Rate of I/me/my: one person speaking for themself (Personal, complaints).",
+        _words("i, me, my, mine, myself, im, ive, ill"),
+    ),
+    Signal(
+        "first_person_plural",
+        "Rate of we/us/our: a group or organisation speaking (Enterprise, brands, movements).",
+        _words("we, us, our, ours, ourselves, lets, let s"),
+    ),
+    Signal(
+        "second_person",
+        "Rate of you/your: addressing someone (support replies, calls to act, colleagues).",
+        _words("you, your, yours, yourself, youre, u, ur, ya, yall, y all"),
+    ),
+    Signal(
+        "call_to_action",
+        "Donate, sign, join, volunteer, share: a collective purpose (Emergent).",
+        _words(
+            "donat*, volunteer*, fundrais*, petition*, rsvp, retweet, gofundme, boycott*, pledge, rally, march, "
+            "marching, protest*, sign the, sign our, sign this, sign up, join us, join the, please share, please rt, "
+            "please retweet, please help, please give, please sign, please join, please come, spread the, drop off, "
+            "in need, need volunteers, needs volunteers, need donations, needs donations, need help, need water, "
+            "need food, need blankets, mutual aid, come out, show up, call your, contact your, take action, stand with"
+        ),
+    ),
+    Signal(
+        "brand_support",
+        "Orders, flights, refunds, DM us, promo codes: business and customer talk (Customer).",
+        _words(
+            "refund*, account, subscription, delivery, flight*, booking, reservation, canceled, cancelled, delayed, "
+            "luggage, baggage, hiring, dm us, dm me, direct message, sorry to, sorry for, sorry about, we apologise, "
+            "we apologize, customer service, customer care, customer support, order number, confirmation number, "
+            "confirmation code, on hold, the app, your order, your account, your flight, your bill, promo code, "
+            "free shipping, shop now, available now, available today, new menu, new flavor, new flavour, "
+            "new collection, apply now, for reaching, for flying, for shopping, for choosing"
+        ),
+    ),
+    Signal(
+        "news_phrasing",
+        "Officials say, according to, killed, breaking: reporting for an audience (Media).",
+        _words(
+            "breaking, update, report, reports, reported, official, officials, says, sources, announced, killed, "
+            "dead, injured, confirmed, spokesman, spokeswoman, spokesperson, government, minister, president, "
+            "authorities, residents, evacuat*, magnitude, analysis, opinion, editorial, headline, reuters, ap, cnn, "
+            "bbc, police said, said on, said in, said that, according to, death toll, watch live, live updates"
+        ),
+    ),
+    Signal(
+        "workplace",
+        "Meeting, deal, attached, team, deadline: people working together inside one organisation (Enterprise).",
+        _words(
+            "meeting, deal, contract, agreement, attached, attachment, draft, team, project, deadline, schedule, "
+            "fyi, regards, ext, desk, counterparty, invoice, memo, q1, q2, q3, q4, sprint, standup, deploy*, release, "
+            "ticket, jira, onboarding, hr, policy, employees, colleagues, staff, office, floor, cc, please review, "
+            "conference call, stand up, all hands, it dept, the group, me know, you send, will you"
+        ),
+    ),
+    Signal(
+        "sympathy",
+        "Prayers and sympathy: Personal unless a call to act comes with them.",
+        _words("pray*, rip, heartbroken, thoughts are, thoughts with, so sad, sending love"),
+    ),
+    Signal("hashtags", "Number of hashtags: campaigns and movements tag heavily.", (nz.HASHTAG,)),
+    Signal("mentions", "Number of @handles in the body: talking to or about accounts.", (nz.MENTION,)),
+    Signal("links", "Number of links: headlines and news share links.", (nz.URL,)),
+    Signal(
+        "email_form",
+        "Subject lines, headers, initials sign-offs: email and memo form (Enterprise).",
+        (nz.SUBJECT, nz.EMAIL_HEADER, nz.SIGNOFF),
+    ),
+    Signal("emoji", "Emoji and emoticons (up to 5): personal and promotional tone.", (nz.EMOJI,)),
+    Signal("money", "Amounts of money (up to 5): prices, fees, donations, deals.", (nz.MONEY,)),
 )
-_SUPPORT = re.compile(
-    r"\b(?:dm us|dm me|send us a dm|direct message|sorry (?:to hear|for the|about)|we apologi[sz]e|"
-    r"customer (?:service|care|support)|refund\w*|order (?:number|#)|confirmation (?:number|code)|"
-    r"account|subscription|delivery|flight\w*|booking|reservation|cancel+ed|delayed|luggage|baggage|"
-    r"on hold|the app|your (?:order|account|flight|bill)|promo code|% off|free shipping|shop now|"
-    r"available (?:now|today|in stores)|new (?:menu|flavor|flavour|collection)|we're hiring|apply now|"
-    r"thanks for (?:reaching out|flying|shopping|choosing))\b",
-    re.IGNORECASE,
+_RATES = ("first_person_singular", "first_person_plural", "second_person")
+_CAPPED = ("emoji", "money")
+
+_OTHER_SIGNALS = (
+    Signal("is_reply", "Starts with @handles: a reply to someone, typical of customer-brand exchanges."),
+    Signal("is_retweet", "An RT prefix: passing on someone else's post, typical of news and causes."),
+    Signal("questions", "Question marks (up to 5): asking a brand, a colleague or the audience."),
+    Signal("exclamations", "Exclamation marks (up to 5): emotion and promotion."),
+    Signal("log_length", "Log of the length in characters: headlines are short, emails long."),
+    Signal("line_count", "Log of the number of line breaks: letters and emails have many, tweets one."),
+    Signal("title_case", "Share of capitalised words: headline style."),
+    Signal("shouting", "Share of all-caps words: anger at a brand, urgency in a crisis."),
 )
-_NEWS = re.compile(
-    r"\b(?:breaking|update|reports?|reported|officials?|police said|said (?:on|in|that)|says|according to|"
-    r"sources|announced|killed|dead|injured|confirmed|spokes(?:man|woman|person)|government|minister|"
-    r"president|authorities|residents|evacuat\w*|magnitude|death toll|watch live|live updates|analysis|"
-    r"opinion|editorial|headline|reuters|ap|cnn|bbc)\b",
-    re.IGNORECASE,
-)
-_WORKPLACE = re.compile(
-    r"\b(?:meeting|deal|contract|agreement|please review|attached|attachment|draft|team|project|deadline|"
-    r"schedule|conference call|fyi|regards|thanks,|ext\.?|x\d|desk|counterparty|invoice|memo|q[1-4]|"
-    r"sprint|standup|stand-up|deploy\w*|release|ticket|jira|onboarding|all-hands|hr|it dept|policy|"
-    r"employees|colleagues|staff|office|floor|eb\d+|the group|let me know|will you|can you send|cc)\b",
-    re.IGNORECASE,
-)
-_PRAYER = re.compile(r"\b(?:pray\w*|thoughts (?:are )?with|rip|heartbroken|so sad|sending love)\b", re.IGNORECASE)
-_QUESTION = re.compile(r"\?")
-_EXCLAIM = re.compile(r"!")
+
+SIGNALS: dict[str, Signal] = {s.name: s for s in (*_LEXICON_SIGNALS, *_OTHER_SIGNALS)}
+NAMES: tuple[str, ...] = tuple(SIGNALS)
+_MARKERS = frozenset(nz.MARKERS)
 
 
-def first_person_singular(text: str) -> float:
-    """Rate of I/me/my: one person speaking for themself (Personal, customer complaints)."""
-    return _rate(text, _FIRST_SINGULAR)
+class _Lexicon:
+    """Words, phrases and prefixes of every lexicon signal, each with a bit per signal."""
+
+    @cached_property
+    def tables(self) -> tuple[tuple[HashIndex, np.ndarray], tuple[HashIndex, np.ndarray], dict[int, tuple[HashIndex, np.ndarray]]]:
+        words: dict[str, int] = {}
+        phrases: dict[str, int] = {}
+        prefixes: dict[str, int] = {}
+        for bit, signal in enumerate(_LEXICON_SIGNALS):
+            for entry in signal.words:
+                target = prefixes if entry.endswith("*") else phrases if " " in entry else words
+                key = entry.rstrip("*")
+                target[key] = target.get(key, 0) | (1 << bit)
+        by_length: dict[int, tuple[HashIndex, np.ndarray]] = {}
+        for length in sorted({len(p) for p in prefixes}):
+            chosen = [p for p in prefixes if len(p) == length]
+            by_length[length] = _table(raw_word_hashes(chosen), [prefixes[p] for p in chosen])
+        pairs = [p.split(" ") for p in phrases]
+        phrase_keys = bigram_hashes(raw_word_hashes([a for a, _ in pairs]), raw_word_hashes([b for _, b in pairs]))
+        return (
+            _table(raw_word_hashes(list(words)), list(words.values())),
+            _table(phrase_keys, list(phrases.values())),
+            by_length,
+        )
 
 
-def first_person_plural(text: str) -> float:
-    """Rate of we/us/our: a group or organisation speaking (Enterprise, brands, movements)."""
-    return _rate(text, _FIRST_PLURAL)
+def _table(keys: np.ndarray, masks: list[int]) -> tuple[HashIndex, np.ndarray]:
+    return HashIndex(keys), np.asarray([*masks, 0], dtype=np.int64)
 
 
-def second_person(text: str) -> float:
-    """Rate of you/your: addressing someone (support replies, calls to act, colleagues)."""
-    return _rate(text, _SECOND)
+_LEXICON = _Lexicon()
 
 
-def call_to_action(text: str) -> float:
-    """Donate, sign, join, volunteer, share: a collective purpose (Emergent)."""
-    return _has(_CALL_TO_ACTION, text)
+def compute(batch: Batch) -> np.ndarray:
+    """One row per post, one column per name in ``NAMES``."""
+    n = batch.n_posts
+    out = np.zeros((n, len(NAMES)), dtype=np.float64)
+    word_table, phrase_table, prefix_tables = _LEXICON.tables
+    raw = batch.token_hashes
+    posts = batch.token_post
+    lengths = batch.token_end - batch.token_start
 
+    hits_post = [posts]
+    hits_mask = [word_table[1][word_table[0].lookup(raw)]]
+    same = posts[1:] == posts[:-1]
+    hits_post.append(posts[:-1][same])
+    hits_mask.append(phrase_table[1][phrase_table[0].lookup(bigram_hashes(raw[:-1][same], raw[1:][same]))])
+    for length, (index, masks) in prefix_tables.items():
+        long_enough = np.flatnonzero(lengths >= length)
+        start = batch.token_start[long_enough]
+        hits_post.append(posts[long_enough])
+        hits_mask.append(masks[index.lookup(batch.span_hashes(start, start + length))])
+    hit_posts = np.concatenate(hits_post)
+    hit_masks = np.concatenate(hits_mask)
+    matched = hit_masks != 0
+    hit_posts, hit_masks = hit_posts[matched], hit_masks[matched]
+    for bit, signal in enumerate(_LEXICON_SIGNALS):
+        column = NAMES.index(signal.name)
+        out[:, column] = np.bincount(hit_posts[(hit_masks >> bit) & 1 == 1], minlength=n)
 
-def brand_support(text: str) -> float:
-    """Orders, flights, refunds, DM us, promo codes: business and customer talk (Customer)."""
-    return _has(_SUPPORT, text)
+    n_tokens = np.bincount(posts, minlength=n)
+    for name in _RATES:
+        column = NAMES.index(name)
+        out[:, column] /= np.sqrt(np.maximum(n_tokens, 1))
+    for name in _CAPPED:
+        column = NAMES.index(name)
+        out[:, column] = np.minimum(out[:, column], 5)
 
+    if len(posts):
+        # The first token of each post; posts without tokens point at another post's.
+        first = np.minimum(np.searchsorted(posts, np.arange(n)), len(posts) - 1)
+        own = posts[first] == np.arange(n)
+        reply, retweet = raw_word_hashes([nz.REPLY, nz.RETWEET])
+        out[:, NAMES.index("is_reply")] = own & (raw[first] == reply)
+        out[:, NAMES.index("is_retweet")] = own & (raw[first] == retweet)
 
-def news_phrasing(text: str) -> float:
-    """Officials say, according to, killed, breaking: reporting for an audience (Media)."""
-    return _has(_NEWS, text)
+    cp = batch.cp
+    for name, char in (("questions", "?"), ("exclamations", "!")):
+        out[:, NAMES.index(name)] = np.minimum(np.bincount(batch.post[cp == ord(char)], minlength=n), 5)
+    separators = np.flatnonzero(cp == 0)
+    out[:, NAMES.index("log_length")] = np.log1p(np.diff(separators) - 1)
+    out[:, NAMES.index("line_count")] = np.log1p(np.bincount(batch.post[cp == ord("\n")], minlength=n))
 
-
-def workplace(text: str) -> float:
-    """Meeting, deal, attached, team, deadline: people working together inside one organisation (Enterprise)."""
-    return _has(_WORKPLACE, text)
-
-
-def sympathy(text: str) -> float:
-    """Prayers and sympathy: Personal unless a call to act comes with them."""
-    return _has(_PRAYER, text)
-
-
-def hashtags(text: str) -> float:
-    """Number of hashtags: campaigns and movements tag heavily."""
-    return float(text.count(nz.HASHTAG))
-
-
-def mentions(text: str) -> float:
-    """Number of @handles in the body: talking to or about accounts."""
-    return float(text.count(nz.MENTION))
-
-
-def is_reply(text: str) -> float:
-    """Starts with @handles: a reply to someone, typical of customer-brand exchanges."""
-    return float(text.startswith(nz.REPLY))
-
-
-def is_retweet(text: str) -> float:
-    """An RT prefix: passing on someone else's post, typical of news and causes."""
-    return float(text.startswith(nz.RETWEET))
-
-
-def links(text: str) -> float:
-    """Number of links: headlines and news share links."""
-    return float(text.count(nz.URL))
-
-
-def email_form(text: str) -> float:
-    """Subject lines, headers, initials sign-offs: email and memo form (Enterprise)."""
-    return float(text.count(nz.SUBJECT) + text.count(nz.EMAIL_HEADER) + text.count(nz.SIGNOFF))
-
-
-def questions(text: str) -> float:
-    """Question marks: asking a brand, a colleague or the audience."""
-    return float(min(len(_QUESTION.findall(text)), 5))
-
-
-def exclamations(text: str) -> float:
-    """Exclamation marks: emotion and promotion."""
-    return float(min(len(_EXCLAIM.findall(text)), 5))
-
-
-def emoji(text: str) -> float:
-    """Emoji and emoticons: personal and promotional tone."""
-    return float(min(text.count(nz.EMOJI), 5))
-
-
-def log_length(text: str) -> float:
-    """Log of the length in characters: headlines are short, emails long."""
-    return math.log1p(len(text))
-
-
-def line_count(text: str) -> float:
-    """Number of lines: letters and emails have many, tweets one."""
-    return math.log1p(text.count("\n"))
-
-
-def title_case(text: str) -> float:
-    """Share of capitalised words: headline style."""
-    words = [w for w in text.split() if w[:1].isalpha() and not w.startswith("x")]
-    if len(words) < 3:
-        return 0.0
-    return sum(w[0].isupper() for w in words) / len(words)
-
-
-def shouting(text: str) -> float:
-    """Share of all-caps words: anger at a brand, urgency in a crisis."""
-    words = [w for w in text.split() if len(w) > 2 and w.isalpha()]
-    if not words:
-        return 0.0
-    return sum(w.isupper() for w in words) / len(words)
-
-
-def money(text: str) -> float:
-    """Amounts of money: prices, fees, donations, deals."""
-    return float(min(text.count(nz.MONEY), 5))
-
-
-SIGNALS: dict[str, Callable[[str], float]] = {
-    f.__name__: f
-    for f in (
-        first_person_singular,
-        first_person_plural,
-        second_person,
-        call_to_action,
-        brand_support,
-        news_phrasing,
-        workplace,
-        sympathy,
-        hashtags,
-        mentions,
-        is_reply,
-        is_retweet,
-        links,
-        email_form,
-        questions,
-        exclamations,
-        emoji,
-        log_length,
-        line_count,
-        title_case,
-        shouting,
-        money,
-    )
-}
+    upper = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(batch.upper, dtype=np.int64)])
+    alpha = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(batch.alpha, dtype=np.int64)])
+    starts, ends = batch.token_start, batch.token_end
+    marker = np.isin(raw, raw_word_hashes(sorted(_MARKERS)))
+    initial_alpha = (alpha[starts + 1] - alpha[starts]) == 1
+    initial_upper = (upper[starts + 1] - upper[starts]) == 1
+    words = initial_alpha & ~marker
+    n_words = np.bincount(posts[words], minlength=n)
+    capitalised = np.bincount(posts[words & initial_upper], minlength=n)
+    out[:, NAMES.index("title_case")] = np.where(n_words >= 3, capitalised / np.maximum(n_words, 1), 0.0)
+    all_alpha = (lengths > 2) & ((alpha[ends] - alpha[starts]) == lengths) & ~marker
+    all_upper = all_alpha & ((upper[ends] - upper[starts]) == lengths)
+    n_long = np.bincount(posts[all_alpha], minlength=n)
+    out[:, NAMES.index("shouting")] = np.bincount(posts[all_upper], minlength=n) / np.maximum(n_long, 1)
+    return out

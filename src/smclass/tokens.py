@@ -1,0 +1,258 @@
+"""A whole batch of normalised posts as numpy arrays: code points, word tokens, n-gram hashes.
+
+Per-post Python work is what made classification slow, so a batch is joined into one
+string and everything below works on its code points at once. Words and character
+n-grams are identified by 64-bit hashes (a polynomial over code points, then a mixer),
+computed from prefix sums so that the hash of any span costs the same few array
+operations. The same code runs at training and at prediction, so a saved model and a
+new batch always agree on what a feature is.
+
+The hash of a span depends only on its characters, never on where it sits in a batch,
+and salts keep words, bigrams and each n-gram length apart. Changing anything here
+changes every feature: ``FEATURES_VERSION`` is saved in models and checked on load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+FEATURES_VERSION = "smclass-tokens/1"
+
+SEPARATOR = "\x00"
+CHAR_NGRAMS = (2, 3, 4, 5)
+
+_MASK64 = (1 << 64) - 1
+_PRIME = 0x100000001B3  # odd, so it has an inverse modulo 2**64
+_PRIME_INVERSE = pow(_PRIME, -1, 1 << 64)
+_WORD_SALT = np.uint64(0x5BD1E9955BD1E995)
+_BIGRAM_SALT = np.uint64(0x27D4EB2F165667C5)
+_CHAR_SALTS = {n: np.uint64((0x9E3779B97F4A7C15 * (n + 11)) & _MASK64) for n in CHAR_NGRAMS}
+
+
+def _code_point_table(test: str) -> np.ndarray:
+    """One flag per Basic Multilingual Plane code point; the planes above are emoji and rare scripts."""
+    chars = "".join(chr(c) if not 0xD800 <= c <= 0xDFFF else " " for c in range(0x10000))
+    if test == "word":
+        flags = [c.isalnum() or c == "_" for c in chars]
+    elif test == "space":
+        flags = [c.isspace() or c == SEPARATOR for c in chars]
+    elif test == "upper":
+        flags = [c.isupper() for c in chars]
+    else:
+        flags = [c.isalpha() for c in chars]
+    table = np.zeros(0x10000 + 1, dtype=bool)
+    table[:0x10000] = flags
+    # Code points above the BMP share the last slot: no word character, no space.
+    return table
+
+
+class _Tables:
+    @cached_property
+    def word(self) -> np.ndarray:
+        return _code_point_table("word")
+
+    @cached_property
+    def space(self) -> np.ndarray:
+        return _code_point_table("space")
+
+    @cached_property
+    def upper(self) -> np.ndarray:
+        return _code_point_table("upper")
+
+    @cached_property
+    def alpha(self) -> np.ndarray:
+        return _code_point_table("alpha")
+
+
+TABLES = _Tables()
+
+
+class _Powers:
+    """Powers of the hash prime and of its inverse, grown as longer batches arrive."""
+
+    def __init__(self) -> None:
+        self.forward: np.ndarray = np.ones(1, dtype=np.uint64)
+        self.inverse: np.ndarray = np.ones(1, dtype=np.uint64)
+
+    def upto(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.forward) <= n:
+            size = max(n + 1, 2 * len(self.forward), 1 << 16)
+            with np.errstate(over="ignore"):
+                self.forward = np.cumprod(np.full(size, _PRIME, dtype=np.uint64))
+                self.forward = np.concatenate([np.ones(1, dtype=np.uint64), self.forward[:-1]])
+                self.inverse = np.cumprod(np.full(size, _PRIME_INVERSE, dtype=np.uint64))
+                self.inverse = np.concatenate([np.ones(1, dtype=np.uint64), self.inverse[:-1]])
+        return self.forward, self.inverse
+
+
+_POWERS = _Powers()
+
+
+def mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit reaches every output bit."""
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> np.uint64(30))
+        h = h * np.uint64(0xBF58476D1CE4E5B9)
+        h = h ^ (h >> np.uint64(27))
+        h = h * np.uint64(0x94D049BB133111EB)
+        result: np.ndarray = h ^ (h >> np.uint64(31))
+    return result
+
+
+def quick_mix(h: np.ndarray) -> np.ndarray:
+    """A cheaper bijective mixer for the many character n-grams."""
+    with np.errstate(over="ignore"):
+        h = h * np.uint64(0x9E3779B97F4A7C15)
+        result: np.ndarray = h ^ (h >> np.uint64(29))
+    return result
+
+
+def _bmp(cp: np.ndarray) -> np.ndarray:
+    """Code points as indexes into the flag tables (everything above the BMP shares one slot)."""
+    result: np.ndarray = np.minimum(cp, 0x10000)
+    return result
+
+
+def lower_same_length(text: str) -> str:
+    """Lower case that never changes the length (a few characters, like 'İ', lower to two)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+@dataclass
+class Batch:
+    """The posts of one batch as arrays; ``post`` maps every code point to its post."""
+
+    n_posts: int
+    text: str  # the joined, lower-cased text; spans below index into it
+    cp: np.ndarray  # lower-cased code points, separators included
+    upper: np.ndarray  # the original text's code point is upper case
+    alpha: np.ndarray  # the code point is a letter
+    post: np.ndarray  # post index of each code point (a separator belongs to the post after it)
+    prefix: np.ndarray  # prefix[i]: polynomial hash of cp[:i]
+    token_start: np.ndarray
+    token_end: np.ndarray
+    token_post: np.ndarray
+
+    @classmethod
+    def of(cls, texts: list[str]) -> Batch:
+        joined = SEPARATOR + SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts) + SEPARATOR
+        lowered = lower_same_length(joined)
+        original = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        cp = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        upper = TABLES.upper[_bmp(original)]
+        post = np.cumsum(cp == 0) - 1
+        # Every kind of space hashes as a plain space, so "a\nb" and "a b" share n-grams.
+        space = TABLES.space[_bmp(cp)]
+        hashed = np.where(space, np.uint32(32), cp).astype(np.uint64) + np.uint64(1)
+        forward, _ = _POWERS.upto(len(cp) + 1)
+        with np.errstate(over="ignore"):
+            prefix = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(hashed * forward[1 : len(cp) + 1])])
+        word = TABLES.word[_bmp(cp)]
+        edges = np.diff(word.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1)
+        alpha = TABLES.alpha[_bmp(cp)]
+        return cls(len(texts), lowered, cp, upper, alpha, post, prefix, starts, ends, post[starts])
+
+    def span_hashes(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """Position-free hash of each span text[start:end] (before salting and mixing)."""
+        _, inverse = _POWERS.upto(len(self.cp) + 1)
+        with np.errstate(over="ignore"):
+            result: np.ndarray = (self.prefix[end] - self.prefix[start]) * inverse[start]
+        return result
+
+    @cached_property
+    def token_hashes(self) -> np.ndarray:
+        return self.span_hashes(self.token_start, self.token_end)
+
+    def words(self) -> tuple[np.ndarray, np.ndarray]:
+        """Hashes and posts of word unigrams and bigrams (words of two or more characters).
+
+        Each word comes with the bigram it starts, so the posts come out sorted.
+        """
+        keep = (self.token_end - self.token_start) >= 2
+        hashes = self.token_hashes[keep]
+        posts = self.token_post[keep]
+        if not len(hashes):
+            return hashes, posts
+        pairs = np.zeros(len(hashes), dtype=np.uint64)
+        pairs[:-1] = bigram_hashes(hashes[:-1], hashes[1:])
+        has_pair = np.zeros(len(hashes), dtype=bool)
+        has_pair[:-1] = posts[1:] == posts[:-1]
+        grams = np.stack([mix(hashes ^ _WORD_SALT), pairs], axis=1).ravel()
+        chosen = np.stack([np.ones(len(hashes), dtype=bool), has_pair], axis=1).ravel()
+        return grams[chosen], np.repeat(posts, 2)[chosen]
+
+    def chars(self) -> tuple[np.ndarray, np.ndarray]:
+        """Hashes and posts of character n-grams inside words padded by one space (like char_wb).
+
+        Returned in text order (all lengths at one position, then the next position), so the
+        posts come out sorted.
+        """
+        length = len(self.cp)
+        width = len(CHAR_NGRAMS)
+        if length < 2:
+            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        space = TABLES.space[_bmp(self.cp)]
+        code = np.where(space, np.uint32(32), self.cp).astype(np.uint64) + np.uint64(1)
+        grams = np.zeros((length, width), dtype=np.uint64)
+        ok = np.zeros((length, width), dtype=bool)
+        # ok: no space strictly inside the n-gram, and never two spaces side by side.
+        inner_space = np.zeros(length, dtype=bool)
+        h = code.copy()
+        with np.errstate(over="ignore"):
+            for n in range(2, CHAR_NGRAMS[-1] + 1):
+                h = h[:-1] * np.uint64(_PRIME) + code[n - 1 :]
+                if n == 2:
+                    valid = ~(space[:-1] & space[1:])
+                else:
+                    inner_space[: length - n + 1] |= space[n - 2 : length - 1]
+                    valid = ~inner_space[: length - n + 1]
+                if n in CHAR_NGRAMS:
+                    column = CHAR_NGRAMS.index(n)
+                    grams[: length - n + 1, column] = h ^ _CHAR_SALTS[n]
+                    ok[: length - n + 1, column] = valid
+        keep = ok.ravel()
+        posts = np.repeat(self.post, width)[keep]
+        return quick_mix(grams.ravel()[keep]), posts
+
+    def token_text(self, index: int) -> str:
+        return self.text[int(self.token_start[index]) : int(self.token_end[index])]
+
+
+def bigram_hashes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Hashes of word pairs from the raw hashes of their two words."""
+    with np.errstate(over="ignore"):
+        return mix((first * np.uint64(_PRIME)) ^ mix(second) ^ _BIGRAM_SALT)
+
+
+def word_hashes(words: list[str]) -> np.ndarray:
+    """The unigram hash of each single word, as :meth:`Batch.words` computes it."""
+    batch = Batch.of(words)
+    if len(batch.token_start) != len(words):
+        raise ValueError("each entry must be exactly one word")
+    return mix(batch.token_hashes ^ _WORD_SALT)
+
+
+def raw_word_hashes(words: list[str]) -> np.ndarray:
+    """Unsalted hashes of single words, as in :attr:`Batch.token_hashes`."""
+    batch = Batch.of(words)
+    if len(batch.token_start) != len(words):
+        raise ValueError("each entry must be exactly one word")
+    return batch.token_hashes
+
+
+def per_post_sums(values: np.ndarray, posts: np.ndarray, n_posts: int) -> np.ndarray:
+    """Sum the rows of ``values`` that belong to each post; ``posts`` must be sorted."""
+    out = np.zeros((n_posts, values.shape[1]), dtype=np.float64)
+    if len(posts):
+        present = np.bincount(posts, minlength=n_posts) > 0
+        starts = np.searchsorted(posts, np.flatnonzero(present))
+        out[present] = np.add.reduceat(values, starts, axis=0, dtype=np.float64)
+    return out
