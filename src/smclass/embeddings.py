@@ -118,6 +118,12 @@ class StaticTable:
             self._pieces[word] = result
         return result
 
+    def word_ids(self, word: str) -> tuple[int, ...]:
+        """WordPiece ids of one lower-case word; plain ASCII words skip the basic tokenizer."""
+        if word.isascii() and word.isalnum():
+            return self.word_pieces(word)
+        return tuple(self.token_ids(word))
+
     def token_ids(self, text: str) -> list[int]:
         ids: list[int] = []
         for word in basic_words(text):
@@ -193,18 +199,28 @@ class WordVectors:
         self._counts = np.zeros(1024, dtype=np.float32)
         self._used = 1  # row 0: nothing
 
-    def _add(self, word: str) -> int:
-        ids = self.table.token_ids(word)
-        if not ids:
-            return 0
-        if self._used == len(self._counts):
-            self._values = np.concatenate([self._values, np.zeros_like(self._values)])
-            self._counts = np.concatenate([self._counts, np.zeros_like(self._counts)])
-        total = self.table.token_vectors(ids).sum(axis=0)
-        self._values[self._used] = total if self.projection is None else total @ self.projection
-        self._counts[self._used] = len(ids)
-        self._used += 1
-        return self._used - 1
+    def _add(self, words: list[str]) -> np.ndarray:
+        """Rows for words not seen before, computed together (one array operation for all)."""
+        pieces = [self.table.word_ids(word) for word in words]
+        counts = np.asarray([len(p) for p in pieces], dtype=np.int64)
+        rows = np.zeros(len(words), dtype=np.int64)
+        known = np.flatnonzero(counts > 0)
+        if not len(known):
+            return rows
+        need = self._used + len(known)
+        if need > len(self._counts):
+            grow = max(need, 2 * len(self._counts))
+            self._values = np.concatenate([self._values, np.zeros((grow - len(self._counts), self.width), dtype=np.float32)])
+            self._counts = np.concatenate([self._counts, np.zeros(grow - len(self._counts), dtype=np.float32)])
+        vectors = self.table.token_vectors([i for p in pieces for i in p])
+        starts = np.concatenate([[0], np.cumsum(counts[known])[:-1]])
+        sums = np.add.reduceat(vectors, starts, axis=0)
+        new_rows = np.arange(self._used, need)
+        self._values[new_rows] = sums if self.projection is None else sums @ self.projection
+        self._counts[new_rows] = counts[known]
+        self._used = need
+        rows[known] = new_rows
+        return rows
 
     def sums(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
         """Per post: the sum of its words' values, and how many WordPiece tokens they hold."""
@@ -214,13 +230,13 @@ class WordVectors:
         if len(self._rows) > self.limit:
             self._reset()
         unique, first, inverse = np.unique(batch.token_hashes, return_index=True, return_inverse=True)
-        rows = np.empty(len(unique), dtype=np.int64)
+        keys = unique.tolist()
         get = self._rows.get
-        for i, key in enumerate(unique.tolist()):
-            row = get(key)
-            if row is None:
-                row = self._rows[key] = self._add(batch.token_text(int(first[i])))
-            rows[i] = row
+        rows = np.asarray([get(key, -1) for key in keys], dtype=np.int64)
+        missing = np.flatnonzero(rows < 0)
+        if len(missing):
+            rows[missing] = self._add([batch.token_text(int(first[i])) for i in missing])
+            self._rows.update(zip([keys[i] for i in missing], rows[missing].tolist(), strict=True))
         token_rows = rows[inverse]
         counts = np.bincount(batch.token_post, weights=self._counts[token_rows], minlength=n)
-        return per_post_sums(self._values[token_rows], batch.token_post, n), counts
+        return per_post_sums(np.take(self._values, token_rows, axis=0), batch.token_post, n), counts

@@ -206,9 +206,16 @@ def _is_facebook_post(value: dict[str, Any]) -> bool:
 Shaped = tuple[Any, "str | None"]
 
 
+# Every key a shape test below looks at. A record with a text and none of these is a plain
+# post, which is most lines of most inputs, so it skips the shape tests.
+_SHAPE_KEYS = frozenset({"tweet", "data", "id_str", "type", "account", "post", "kind", "timestamp"})
+
+
 def unwrap_line(value: Any) -> list[Shaped]:
     """The posts inside one JSON value that stands for one line or array element, with the shape's name."""
     if not isinstance(value, dict):
+        return [(value, None)]
+    if isinstance(value.get("text"), str) and _SHAPE_KEYS.isdisjoint(value):
         return [(value, None)]
     if isinstance(value.get("tweet"), dict):  # tweets.js entries
         tweet = value["tweet"]

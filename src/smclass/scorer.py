@@ -98,13 +98,13 @@ class Scorer:
         batch = Batch.of([normalize(fix_mojibake(t)) for t in texts])
         n = batch.n_posts
         total = np.tile(self.intercept.astype(np.float64), (n, 1))
-        for hashes, posts, index, table in (
-            (*batch.words(), self._words_index, self.words_table),
-            (*batch.chars(), self._chars_index, self.chars_table),
-        ):
-            sums = per_post_sums(table[index.lookup(hashes)], posts, n)
-            norm = np.sqrt(sums[:, -1])
-            total += np.divide(sums[:, :-1], norm[:, None], out=np.zeros_like(sums[:, :-1]), where=norm[:, None] > 0)
+        blocks = [(self._words_index, self.words_table, [batch.words()]), (self._chars_index, self.chars_table, batch.char_grams())]
+        for index, table, grams in blocks:
+            sums = np.zeros((n, table.shape[1]))
+            for hashes, posts in grams:
+                sums += per_post_sums(np.take(table, index.lookup(hashes), axis=0), posts, n)
+            norm = np.sqrt(sums[:, -1:])
+            total += np.divide(sums[:, :-1], norm, out=np.zeros_like(sums[:, :-1]), where=norm > 0)
         total += (np.clip(signals.compute(batch) / self.signal_scale, 0.0, 2.0) * self.signal_weight) @ self.signal_coef
         summed, counts = self._meaning_words().sums(batch)
         total += summed / np.maximum(counts, 1.0)[:, None]

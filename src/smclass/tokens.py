@@ -15,14 +15,14 @@ changes every feature: ``FEATURES_VERSION`` is saved in models and checked on lo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
-FEATURES_VERSION = "smclass-tokens/1"
+FEATURES_VERSION = "smclass-tokens/2"
 
 SEPARATOR = "\x00"
-CHAR_NGRAMS = (2, 3, 4, 5)
+CHAR_NGRAMS = (3, 4)
 
 _MASK64 = (1 << 64) - 1
 _PRIME = 0x100000001B3  # odd, so it has an inverse modulo 2**64
@@ -116,12 +116,17 @@ def _bmp(cp: np.ndarray) -> np.ndarray:
     return result
 
 
+@lru_cache(maxsize=1)
+def _length_changing_lower() -> dict[int, str]:
+    return {c: chr(c).lower()[0] for c in range(0x110000) if len(chr(c).lower()) != 1}
+
+
 def lower_same_length(text: str) -> str:
     """Lower case that never changes the length (a few characters, like 'İ', lower to two)."""
     lowered = text.lower()
     if len(lowered) == len(text):
         return lowered
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return text.translate(_length_changing_lower()).lower()
 
 
 @dataclass
@@ -134,6 +139,8 @@ class Batch:
     upper: np.ndarray  # the original text's code point is upper case
     alpha: np.ndarray  # the code point is a letter
     post: np.ndarray  # post index of each code point (a separator belongs to the post after it)
+    space: np.ndarray  # the code point is a space of any kind, or a separator
+    code: np.ndarray  # what is hashed: code point + 1, every kind of space as a plain space
     prefix: np.ndarray  # prefix[i]: polynomial hash of cp[:i]
     token_start: np.ndarray
     token_end: np.ndarray
@@ -158,7 +165,7 @@ class Batch:
         starts = np.flatnonzero(edges == 1)
         ends = np.flatnonzero(edges == -1)
         alpha = TABLES.alpha[_bmp(cp)]
-        return cls(len(texts), lowered, cp, upper, alpha, post, prefix, starts, ends, post[starts])
+        return cls(len(texts), lowered, cp, upper, alpha, post, space, hashed, prefix, starts, ends, post[starts])
 
     def span_hashes(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Position-free hash of each span text[start:end] (before salting and mixing)."""
@@ -189,38 +196,35 @@ class Batch:
         chosen = np.stack([np.ones(len(hashes), dtype=bool), has_pair], axis=1).ravel()
         return grams[chosen], np.repeat(posts, 2)[chosen]
 
-    def chars(self) -> tuple[np.ndarray, np.ndarray]:
-        """Hashes and posts of character n-grams inside words padded by one space (like char_wb).
+    def char_grams(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each n in ``CHAR_NGRAMS``: hashes and (sorted) posts of the character n-grams
+        inside words padded by one space, as scikit-learn's ``char_wb`` analyzer makes them.
 
-        Returned in text order (all lengths at one position, then the next position), so the
-        posts come out sorted.
+        An n-gram is kept when no space falls strictly inside it.
         """
-        length = len(self.cp)
-        width = len(CHAR_NGRAMS)
-        if length < 2:
-            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-        space = TABLES.space[_bmp(self.cp)]
-        code = np.where(space, np.uint32(32), self.cp).astype(np.uint64) + np.uint64(1)
-        grams = np.zeros((length, width), dtype=np.uint64)
-        ok = np.zeros((length, width), dtype=bool)
-        # ok: no space strictly inside the n-gram, and never two spaces side by side.
-        inner_space = np.zeros(length, dtype=bool)
-        h = code.copy()
+        out = []
+        code, space = self.code, self.space
+        length = len(code)
+        h = code
+        inner_space = np.zeros(max(length - 1, 0), dtype=bool)
         with np.errstate(over="ignore"):
             for n in range(2, CHAR_NGRAMS[-1] + 1):
+                if length < n:
+                    break
                 h = h[:-1] * np.uint64(_PRIME) + code[n - 1 :]
-                if n == 2:
-                    valid = ~(space[:-1] & space[1:])
-                else:
-                    inner_space[: length - n + 1] |= space[n - 2 : length - 1]
-                    valid = ~inner_space[: length - n + 1]
+                if n >= 3:
+                    inner_space = inner_space[:-1] | space[n - 2 : length - 1]
                 if n in CHAR_NGRAMS:
-                    column = CHAR_NGRAMS.index(n)
-                    grams[: length - n + 1, column] = h ^ _CHAR_SALTS[n]
-                    ok[: length - n + 1, column] = valid
-        keep = ok.ravel()
-        posts = np.repeat(self.post, width)[keep]
-        return quick_mix(grams.ravel()[keep]), posts
+                    keep = ~inner_space if n >= 3 else ~(space[:-1] & space[1:])
+                    out.append((quick_mix(h[keep] ^ _CHAR_SALTS[n]), self.post[: length - n + 1][keep]))
+        return out
+
+    def chars(self) -> tuple[np.ndarray, np.ndarray]:
+        """All character n-grams of :meth:`char_grams` together (posts no longer sorted)."""
+        grams = self.char_grams()
+        if not grams:
+            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        return np.concatenate([g[0] for g in grams]), np.concatenate([g[1] for g in grams])
 
     def token_text(self, index: int) -> str:
         return self.text[int(self.token_start[index]) : int(self.token_end[index])]
@@ -254,5 +258,6 @@ def per_post_sums(values: np.ndarray, posts: np.ndarray, n_posts: int) -> np.nda
     if len(posts):
         present = np.bincount(posts, minlength=n_posts) > 0
         starts = np.searchsorted(posts, np.flatnonzero(present))
-        out[present] = np.add.reduceat(values, starts, axis=0, dtype=np.float64)
+        # Summing in the table's float32 is several times faster than converting first.
+        out[present] = np.add.reduceat(values, starts, axis=0)
     return out

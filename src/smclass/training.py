@@ -37,7 +37,9 @@ def build_pipeline(seed: int = 0) -> Pipeline:
             ("meaning", StaticEmbeddings(weight=0.5)),
         ]
     )
-    classifier = CalibratedClassifierCV(LinearSVC(C=0.3, class_weight="balanced", random_state=seed), method="sigmoid", cv=3)
+    classifier = CalibratedClassifierCV(
+        LinearSVC(C=0.3, class_weight="balanced", random_state=seed), method="sigmoid", cv=3, ensemble=False
+    )
     return Pipeline([("normalize", TextNormalizer()), ("features", features), ("classify", classifier)])
 
 
@@ -88,8 +90,11 @@ def train(texts: list[str], labels: list[str], *, folds: int = 5, seed: int = 0,
         "training_sources": sources or [],
         "cross_validation": cv,
         "seed": seed,
-        "features": "normalised text; hashed word 1-2-grams and char 2-5-grams TF-IDF; taxonomy signals; static MiniLM embeddings",
-        "classifier": "LinearSVC with sigmoid calibration (CalibratedClassifierCV, 3 folds), folded into lookup tables",
+        "features": "normalised text; hashed word 1-2-grams and char 3-4-grams TF-IDF; taxonomy signals; static MiniLM embeddings",
+        "classifier": (
+            "LinearSVC with sigmoid calibration fitted on 3-fold decisions "
+            "(CalibratedClassifierCV, ensemble=False), folded into lookup tables"
+        ),
         "versions": _versions(),
         "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
     }
