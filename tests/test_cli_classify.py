@@ -192,14 +192,27 @@ def test_classify_with_jobs_keeps_order_and_results(small_model_path: Path, tmp_
     assert [r["id"] for r in lines(double.stdout)] == list(range(300))
 
 
-def test_progress_bar_renders_with_and_without_a_known_total() -> None:
-    # Only shown on a terminal; drive it directly so a rendering error cannot hide there.
+@pytest.mark.parametrize("total_bytes", [None, 1000])
+def test_progress_bar_shows_posts_per_second_and_an_eta_when_the_size_is_known(total_bytes: int | None) -> None:
+    # Only shown on a terminal; drive it on a fake one so a rendering error cannot hide there.
+    import io
+
+    from rich.console import Console
+
     from smclass.cli import _progress
 
-    for total in (None, 10):
-        with _progress("classifying", True, total=total) as bar:
-            for _ in range(10):
-                bar.advance()
+    screen = io.StringIO()
+    read = iter(range(100, 1100, 100))
+    console = Console(file=screen, force_terminal=True, width=150)
+    with _progress("classifying", True, total_bytes=total_bytes, position=lambda: next(read), console=console) as bar:
+        for _ in range(10):
+            bar.advance(250)
+            bar._progress.refresh()
+    shown = screen.getvalue()
+    assert "2,500 posts" in shown
+    assert "posts/s" in shown
+    assert ("ETA" in shown) == (total_bytes is not None)
+    assert ("100%" in shown) == (total_bytes is not None)
 
 
 def test_given_text_field_is_reported_as_given_even_when_the_first_records_are_unreadable(small_model_path: Path) -> None:
@@ -208,3 +221,23 @@ def test_given_text_field_is_reported_as_given_even_when_the_first_records_are_u
     assert result.exit_code == 0, result.stderr
     assert result.stderr.splitlines()[0] == "<stdin>: read as jsonl, text field 'body' (given), ids are record positions"
     assert result.stdout == ""
+
+
+def test_read_position_follows_plain_files_and_knows_their_total(tmp_path: Path) -> None:
+    from smclass.cli import _ReadPosition
+
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_bytes(b"x" * 300)
+    second.write_bytes(b"y" * 200)
+    reading = _ReadPosition([str(first), str(second)])
+    assert reading.total == 500
+    with first.open("rb", buffering=0) as handle:
+        reading.opened(handle)
+        handle.read(120)
+        assert reading.position() == 120
+    with second.open("rb", buffering=0) as handle:
+        reading.opened(handle)
+        handle.read(50)
+        assert reading.position() == 350
+    assert _ReadPosition(["-"]).total is None
+    assert _ReadPosition([str(tmp_path)]).total is None

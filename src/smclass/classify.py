@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -106,13 +106,28 @@ def classify_paths(
 
     With several inputs (or ``multi``) each result also names its ``source``.
     """
+    for results in classify_paths_in_batches(model, paths, options, notify, reject, multi=multi):
+        yield from results
+
+
+def classify_paths_in_batches(
+    model: Model,
+    paths: Iterable[str],
+    options: Options,
+    notify: Notify = _ignore,
+    reject: Reject | None = None,
+    *,
+    multi: bool | None = None,
+    on_open: Callable[[IO[bytes]], None] | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """:func:`classify_paths` one batch at a time, so a writer can flush once per batch."""
     path_list = list(paths)
     if multi is None:
         multi = len(path_list) > 1
     batches = (
         batch
         for path in path_list
-        for batch in _batches(readers.read_path(path, options.input_format), options, notify, reject, multi=multi)
+        for batch in _batches(readers.read_path(path, options.input_format, on_open), options, notify, reject, multi=multi)
     )
     yield from _results(model, batches, options)
 
@@ -127,16 +142,17 @@ def classify_records(
     multi: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Classify records already read, yielding result dicts in their order."""
-    yield from _results(model, _batches(records, options, notify, reject, multi=multi), options)
+    for results in _results(model, _batches(records, options, notify, reject, multi=multi), options):
+        yield from results
 
 
 Batch = list[tuple[dict[str, Any], "str | None"]]
 
 
-def _results(model: Model, batches: Iterable[Batch], options: Options) -> Iterator[dict[str, Any]]:
+def _results(model: Model, batches: Iterable[Batch], options: Options) -> Iterator[list[dict[str, Any]]]:
     labels = model.labels
     for batch, probabilities in parallel.predict_batches(model, batches, options.jobs):
-        yield from _fill(batch, probabilities, labels, options)
+        yield list(_fill(batch, probabilities, labels, options))
 
 
 def _batches(records: Iterable[Record], options: Options, notify: Notify, reject: Reject | None, *, multi: bool) -> Iterator[Batch]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -178,31 +179,59 @@ def _progress_wanted(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty() and not os.environ.get("CI")
 
 
+class _ReadPosition:
+    """How far reading has got into the inputs, when they are all plain files."""
+
+    def __init__(self, paths: list[str]) -> None:
+        plain = bool(paths) and all(p != "-" and Path(p).is_file() for p in paths)
+        self.total: int | None = sum(Path(p).stat().st_size for p in paths) if plain else None
+        self._finished = 0
+        self._current: tuple[IO[bytes], int] | None = None
+
+    def opened(self, handle: IO[bytes]) -> None:
+        if self._current is not None:
+            self._finished += self._current[1]
+        self._current = (handle, os.fstat(handle.fileno()).st_size)
+
+    def position(self) -> int:
+        if self._current is None:
+            return self._finished
+        handle, size = self._current
+        try:
+            # The OS-level offset: what has been read from the file, read-ahead included.
+            return self._finished + (size if handle.closed else os.lseek(handle.fileno(), 0, os.SEEK_CUR))
+        except (OSError, ValueError):
+            return self._finished
+
+
 @contextmanager
-def _progress(description: str, enabled: bool, total: int | None = None) -> Iterator[Any]:
-    """A rich progress bar on stderr, or a no-op stand-in when stderr is not a terminal."""
+def _progress(
+    description: str,
+    enabled: bool,
+    total_bytes: int | None = None,
+    position: Callable[[], int] | None = None,
+    console: Any = None,
+) -> Iterator[Any]:
+    """A rich progress bar on stderr, or a no-op stand-in when stderr is not a terminal.
+
+    With the inputs' size known, the bar follows bytes read and shows an ETA; posts and
+    posts/s show either way.
+    """
     if not enabled:
         yield _NoProgress()
         return
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     columns: list[Any] = [TextColumn("{task.description}"), BarColumn()]
-    if total is None:
-        columns += [TextColumn("{task.completed} posts"), TaskProgressColumn(show_speed=True), TimeElapsedColumn()]
-    else:
-        columns += [MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(description, total=total)
-        yield _RichProgress(progress, task)
+    if total_bytes:
+        columns.append(TaskProgressColumn())
+    columns += [TextColumn("{task.fields[posts]:,} posts, {task.fields[rate]:,.0f} posts/s"), TimeElapsedColumn()]
+    if total_bytes:
+        columns += [TextColumn("ETA"), TimeRemainingColumn()]
+    with Progress(*columns, console=console or Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(description, total=total_bytes or None, posts=0, rate=0.0)
+        yield _RichProgress(progress, task, position if total_bytes else None)
 
 
 class _NoProgress:
@@ -211,12 +240,20 @@ class _NoProgress:
 
 
 class _RichProgress:
-    def __init__(self, progress: Any, task: Any) -> None:
+    def __init__(self, progress: Any, task: Any, position: Callable[[], int] | None) -> None:
         self._progress = progress
         self._task = task
+        self._position = position
+        self._posts = 0
+        self._start = time.monotonic()
 
     def advance(self, n: int = 1) -> None:
-        self._progress.advance(self._task, n)
+        self._posts += n
+        rate = self._posts / max(time.monotonic() - self._start, 1e-9)
+        if self._position is not None:
+            self._progress.update(self._task, completed=self._position(), posts=self._posts, rate=rate)
+        else:
+            self._progress.update(self._task, advance=n, posts=self._posts, rate=rate)
 
 
 @contextmanager
@@ -325,10 +362,14 @@ def classify(
         return
     if scheduler is not None:
         raise UsageError("--scheduler goes with --engine dask")
+    reading = _ReadPosition(paths)
     with _rejects_file(rejects) as reject:
-        results = classify_lib.classify_paths(model, paths, options, notify=notify, reject=reject)
-        with _open_output(output) as handle, _progress("classifying", _progress_wanted(quiet)) as bar:
-            _write_results(results, handle, output_format, model.labels if proba else None, bar)
+        batches = classify_lib.classify_paths_in_batches(model, paths, options, notify=notify, reject=reject, on_open=reading.opened)
+        with (
+            _open_output(output) as handle,
+            _progress("classifying", _progress_wanted(quiet), total_bytes=reading.total, position=reading.position) as bar,
+        ):
+            _write_results(batches, handle, output_format, model.labels if proba else None, bar)
 
 
 def _classify_on_dask(
@@ -380,28 +421,30 @@ def _rejects_file(path: Path | None) -> Iterator[Any]:
 
 
 def _write_results(
-    results: Iterator[dict[str, Any]], handle: IO[bytes], fmt: OutputFormat, proba_labels: list[str] | None, bar: Any
+    batches: Iterator[list[dict[str, Any]]], handle: IO[bytes], fmt: OutputFormat, proba_labels: list[str] | None, bar: Any
 ) -> None:
+    """Write each batch of results and flush once per batch (at once for a live pipe's first posts)."""
     from smclass import output as output_lib
 
     if fmt == OutputFormat.table:
-        _print_table(list(results), proba_labels)
+        _print_table([result for batch in batches for result in batch], proba_labels)
         return
     if fmt == OutputFormat.csv:
         import io
 
-        text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
         writer = output_lib.CsvWriter(text, proba_labels)
-        for result in results:
-            writer.write(result)
-            bar.advance()
-        text.flush()
+        for batch in batches:
+            for result in batch:
+                writer.write(result)
+            text.flush()
+            bar.advance(len(batch))
         text.detach()
         return
-    for result in results:
-        handle.write(output_lib.jsonl_line(result))
-        bar.advance()
+    for batch in batches:
+        handle.write(b"".join(output_lib.jsonl_line(result) for result in batch))
         handle.flush()
+        bar.advance(len(batch))
 
 
 def _print_table(results: list[dict[str, Any]], proba_labels: list[str] | None) -> None:

@@ -12,7 +12,7 @@ import gzip
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -146,8 +146,12 @@ def read_stream(stream: IO[bytes], source: str, input_format: str | None = None)
         raise InputError(f"could not be read to the end ({exc})", source=source) from None
 
 
-def read_path(path: str, input_format: str | None = None) -> Iterator[Record]:
-    """Yield the records of a file path, or of stdin for ``-``."""
+def read_path(path: str, input_format: str | None = None, on_open: Callable[[IO[bytes]], None] | None = None) -> Iterator[Record]:
+    """Yield the records of a file path, or of stdin for ``-``.
+
+    ``on_open`` is given the handle of a plain file once it is open, so a caller can
+    follow how far into it reading has got (for a progress bar with an ETA).
+    """
     if path == "-":
         yield from read_stream(sys.stdin.buffer, "<stdin>", input_format)
         return
@@ -161,6 +165,8 @@ def read_path(path: str, input_format: str | None = None) -> Iterator[Record]:
         raise InputError("no such file", source=path) from None
     except OSError as exc:
         raise InputError(f"cannot open ({exc.strerror})", source=path) from None
+    if on_open is not None:
+        on_open(handle)
     with handle:
         if exports.is_zip(p):
             yield from exports.read_zip(p, input_format, read_stream)
