@@ -31,7 +31,7 @@ class Options:
     batch_size: int = 2048
     # Long posts make many n-grams: a batch also ends at this many characters, which keeps
     # peak memory flat whatever the mix of tweets and emails.
-    batch_chars: int = 250_000
+    batch_chars: int = 100_000
     jobs: int = 1
 
 

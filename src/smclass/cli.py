@@ -25,6 +25,11 @@ except ImportError:  # pragma: no cover - older typer on plain click
 from smclass import __version__
 from smclass.errors import InputError, SmclassError, UsageError
 
+# smclass does only small matrix products: BLAS threads would spin beside --jobs workers
+# and burn a core for nothing. Set before numpy is imported; the environment still wins.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
 if TYPE_CHECKING:
     from smclass.model import Model
     from smclass.records import Record

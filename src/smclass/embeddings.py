@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from smclass.errors import ModelError
+from smclass.hashindex import HashIndex
 from smclass.tokens import Batch, per_post_sums
 
 TABLE_NAME = "minilm-static-256.npz"
@@ -132,18 +133,6 @@ class StaticTable:
                 return ids[:MAX_TOKENS]
         return ids
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit-length mean token vectors, one row per text (zeros for a text with no known token)."""
-        out = np.zeros((len(texts), self.dims), dtype=np.float32)
-        for row, text in enumerate(texts):
-            ids = self.token_ids(text)
-            if ids:
-                mean = self.token_vectors(ids).mean(axis=0)
-                norm = float(np.linalg.norm(mean))
-                if norm > 0:
-                    out[row] = mean / norm
-        return out
-
 
 def bundled_table_path() -> Path:
     bundled = resources.files("smclass").joinpath("_model", TABLE_NAME)
@@ -183,10 +172,11 @@ class WordVectors:
     all a linear model needs and keeps the cache small. Marker words count for nothing.
     """
 
-    def __init__(self, table: StaticTable, projection: np.ndarray | None = None, limit: int = 200_000) -> None:
+    def __init__(self, table: StaticTable, projection: np.ndarray | None = None, limit: int = 200_000, fold_after: int = 5_000) -> None:
         self.table = table
         self.projection = projection
         self.limit = limit
+        self.fold_after = fold_after
         self.width = table.dims if projection is None else int(projection.shape[1])
         self._reset()
 
@@ -194,10 +184,25 @@ class WordVectors:
         from smclass.normalize import MARKERS
         from smclass.tokens import raw_word_hashes
 
-        self._rows: dict[int, int] = {int(h): 0 for h in raw_word_hashes(list(MARKERS))}
+        # Words seen so far: most sit in an array-wide hash index, the latest in a dict
+        # that is folded into the index once it grows (a dict lookup per word was slow).
+        self._recent: dict[int, int] = {int(h): 0 for h in raw_word_hashes(list(MARKERS))}
+        self._indexed_keys = np.zeros(0, dtype=np.uint64)
+        self._indexed_rows = np.zeros(0, dtype=np.int64)
+        self._index = HashIndex(self._indexed_keys)
         self._values = np.zeros((1024, self.width), dtype=np.float32)
         self._counts = np.zeros(1024, dtype=np.float32)
         self._used = 1  # row 0: nothing
+
+    def _fold_recent(self) -> None:
+        keys = np.fromiter(self._recent.keys(), dtype=np.uint64, count=len(self._recent))
+        rows = np.fromiter(self._recent.values(), dtype=np.int64, count=len(self._recent))
+        # A zero hash cannot go in the index; such a word simply stays in the dict.
+        movable = keys != 0
+        self._indexed_keys = np.concatenate([self._indexed_keys, keys[movable]])
+        self._indexed_rows = np.concatenate([self._indexed_rows, rows[movable]])
+        self._index = HashIndex(self._indexed_keys)
+        self._recent = {int(k): int(r) for k, r in zip(keys[~movable], rows[~movable], strict=True)}
 
     def _add(self, words: list[str]) -> np.ndarray:
         """Rows for words not seen before, computed together (one array operation for all)."""
@@ -227,16 +232,23 @@ class WordVectors:
         n = batch.n_posts
         if not len(batch.token_hashes):
             return np.zeros((n, self.width), dtype=np.float64), np.zeros(n)
-        if len(self._rows) > self.limit:
+        if len(self._indexed_keys) + len(self._recent) > self.limit:
             self._reset()
         unique, first, inverse = np.unique(batch.token_hashes, return_index=True, return_inverse=True)
-        keys = unique.tolist()
-        get = self._rows.get
-        rows = np.asarray([get(key, -1) for key in keys], dtype=np.int64)
-        missing = np.flatnonzero(rows < 0)
+        position = self._index.lookup(unique)
+        indexed = position < len(self._indexed_keys)
+        rows = np.full(len(unique), -1, dtype=np.int64)
+        rows[indexed] = self._indexed_rows[position[indexed]]
+        others = np.flatnonzero(~indexed)
+        keys = unique[others].tolist()
+        get = self._recent.get
+        rows[others] = [get(key, -1) for key in keys]
+        missing = others[rows[others] < 0]
         if len(missing):
             rows[missing] = self._add([batch.token_text(int(first[i])) for i in missing])
-            self._rows.update(zip([keys[i] for i in missing], rows[missing].tolist(), strict=True))
+            self._recent.update(zip(unique[missing].tolist(), rows[missing].tolist(), strict=True))
+            if len(self._recent) > max(self.fold_after, len(self._indexed_keys) // 4):
+                self._fold_recent()
         token_rows = rows[inverse]
         counts = np.bincount(batch.token_post, weights=self._counts[token_rows], minlength=n)
         return per_post_sums(np.take(self._values, token_rows, axis=0), batch.token_post, n), counts

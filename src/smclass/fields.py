@@ -135,6 +135,11 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
 
     Raises :class:`InputError` when the field holds something that is not text.
     """
+    if choice.title_field is None:
+        # The usual case, first: a plain field holding text.
+        plain = record.data.get(choice.field, _MISSING)
+        if isinstance(plain, str) and plain.strip():
+            return plain, None
     value = get_path(record.data, choice.field)
     title = get_path(record.data, choice.title_field) if choice.title_field else _MISSING
     if value is _MISSING and title is _MISSING:

@@ -28,16 +28,18 @@ _TAGS = re.compile(r"<br\s*/?>|</p>|<[^>]{1,200}>", re.IGNORECASE)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+|\b[a-z0-9-]+\.(?:com|org|net|ly|co)/\S*", re.IGNORECASE)
 _RT = re.compile(r"^\s*(?:RT|MT)\s*@\w+\s*:?", re.IGNORECASE)
 _LEADING_MENTIONS = re.compile(r"^(?:\s*\.?@\w+)+")
-_MENTION = re.compile(r"(?<![\w@])@\w+")
-_HASHTAG = re.compile(r"(?<![\w#&])#(\w+)")
+# Each pattern starts with a literal or a class, so the regex engine can skip ahead to it.
+_MENTION = re.compile(r"@(?<![\w@]@)\w+")
+_HASHTAG = re.compile(r"#(?<![\w#&]#)(\w+)")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 _HEADER = re.compile(r"^(?:from|to|cc|bcc|sent|date|x-[\w-]+):.*$", re.IGNORECASE | re.MULTILINE)
 # Only [ \t] inside a line: \s would also eat newlines and make long blank runs quadratic.
 _SUBJECT = re.compile(r"^[ \t]*(?:subject|re|fw|fwd)[ \t]*:", re.IGNORECASE | re.MULTILINE)
 _CARET_SIGNOFF = re.compile(r"(?<![\w^])\^[A-Z]{1,3}\b")
 _INITIALS_SIGNOFF = re.compile(r"\n[ \t]*-?[ \t]*[A-Z]{1,3}[ \t]*\Z")
-_MONEY = re.compile(r"[$£€]\s?\d[\d,.]*[kKmM]?|\d[\d,.]*\s?(?:usd|eur|dollars|euros)\b", re.IGNORECASE)
-_NUMBER = re.compile(r"\b\d[\d,.:/-]*\b")
+_MONEY_SYMBOL = re.compile(r"[$£€]\s?\d[\d,.]*[kKmM]?")
+_MONEY_WORD = re.compile(r"\d[\d,.]*\s?(?i:usd|eur|dollars|euros)\b")
+_NUMBER = re.compile(r"\d(?<!\w\d)[\d,.:/-]*\b")
 _EMOJI = re.compile(
     "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\U0001f900-\U0001f9ff\u2764\u263a]"
     r"|:[a-z_+-]{2,30}:|[:;=]-?[)(DPp]"
@@ -99,13 +101,16 @@ def normalize(text: str) -> str:
         text = _INVISIBLE.sub("", text)
     if "/" in text or "www." in text or "WWW." in text:
         text = _URL.sub(f" {URL} ", text)
-    if "@" in text:
+    if "@ " in text or "@\t" in text:
         text = _CHECKIN_AT.sub(f"{CHECKIN} ", text)
     if "at" in text[:40].lower():
         text = _CHECKIN_IM_AT.sub(f"{CHECKIN} ", text)
     if "@" in text:
-        text = _RT.sub(f"{RETWEET} {MENTION} ", text)
-        text = _LEADING_MENTIONS.sub(f"{REPLY} ", text)
+        first = text.lstrip()[:1]
+        if first in ("R", "r", "M", "m"):
+            text = _RT.sub(f"{RETWEET} {MENTION} ", text)
+        elif first in ("@", "."):
+            text = _LEADING_MENTIONS.sub(f"{REPLY} ", text)
         text = _MENTION.sub(f" {MENTION} ", text)
     if "#" in text:
         text = _HASHTAG.sub(_hashtag, text)
@@ -118,7 +123,9 @@ def normalize(text: str) -> str:
     if "\n" in text[-12:]:
         text = _INITIALS_SIGNOFF.sub(f"\n{SIGNOFF}", text)
     if _DIGIT.search(text):
-        text = _MONEY.sub(f" {MONEY} ", text)
+        if "$" in text or "£" in text or "€" in text:
+            text = _MONEY_SYMBOL.sub(f" {MONEY} ", text)
+        text = _MONEY_WORD.sub(f" {MONEY} ", text)
         text = _NUMBER.sub(f" {NUMBER} ", text)
     if not ascii_only or ":" in text or ";" in text or "=" in text:
         text = _EMOJI.sub(f" {EMOJI} ", text)

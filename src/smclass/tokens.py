@@ -15,7 +15,7 @@ changes every feature: ``FEATURES_VERSION`` is saved in models and checked on lo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 
@@ -116,17 +116,20 @@ def _bmp(cp: np.ndarray) -> np.ndarray:
     return result
 
 
-@lru_cache(maxsize=1)
-def _length_changing_lower() -> dict[int, str]:
-    return {c: chr(c).lower()[0] for c in range(0x110000) if len(chr(c).lower()) != 1}
+# The only character whose lower case is longer (checked over all of Unicode for the
+# Python this was written with); anything else falls back to a per-character pass.
+_LONGER_LOWER = {0x130: "i"}
 
 
 def lower_same_length(text: str) -> str:
-    """Lower case that never changes the length (a few characters, like 'İ', lower to two)."""
+    """Lower case that never changes the length ('İ' lowers to two characters)."""
     lowered = text.lower()
     if len(lowered) == len(text):
         return lowered
-    return text.translate(_length_changing_lower()).lower()
+    lowered = text.translate(_LONGER_LOWER).lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 @dataclass
