@@ -25,7 +25,10 @@ CHECKIN = "xcheckinx"
 MARKERS = (URL, MENTION, REPLY, RETWEET, HASHTAG, EMOJI, NUMBER, MONEY, EMAIL_HEADER, SUBJECT, SIGNOFF, CHECKIN)
 
 _TAGS = re.compile(r"<br\s*/?>|</p>|<[^>]{1,200}>", re.IGNORECASE)
-_URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+|\b[a-z0-9-]+\.(?:com|org|net|ly|co)/\S*", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+", re.IGNORECASE)
+# Bare domains ("bit.ly/x"): a separate pass, run only when one of these endings is there.
+_BARE_URL = re.compile(r"\b[a-z0-9-]+\.(?:com|org|net|ly|co)/\S*", re.IGNORECASE)
+_BARE_URL_ENDINGS = (".com/", ".org/", ".net/", ".ly/", ".co/")
 _RT = re.compile(r"^\s*(?:RT|MT)\s*@\w+\s*:?", re.IGNORECASE)
 _LEADING_MENTIONS = re.compile(r"^(?:\s*\.?@\w+)+")
 # Each pattern starts with a literal or a class, so the regex engine can skip ahead to it.
@@ -40,6 +43,7 @@ _INITIALS_SIGNOFF = re.compile(r"\n[ \t]*-?[ \t]*[A-Z]{1,3}[ \t]*\Z")
 _MONEY_SYMBOL = re.compile(r"[$£€]\s?\d[\d,.]*[kKmM]?")
 _MONEY_WORD = re.compile(r"\d[\d,.]*\s?(?i:usd|eur|dollars|euros)\b")
 _NUMBER = re.compile(r"\d(?<!\w\d)[\d,.:/-]*\b")
+_EMOTICON = re.compile(r":[a-z_+-]{2,30}:|[:;=]-?[)(DPp]")
 _EMOJI = re.compile(
     "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\U0001f900-\U0001f9ff\u2764\u263a]"
     r"|:[a-z_+-]{2,30}:|[:;=]-?[)(DPp]"
@@ -99,8 +103,13 @@ def normalize(text: str) -> str:
         text = _TAGS.sub(" ", text)
     if not ascii_only:
         text = _INVISIBLE.sub("", text)
-    if "/" in text or "www." in text or "WWW." in text:
-        text = _URL.sub(f" {URL} ", text)
+    if "/" in text or "www." in text or "WWW." in text or "Www." in text:
+        lower = text.lower()
+        if "://" in text or "www." in lower or "pic.twitter" in lower:
+            text = _URL.sub(f" {URL} ", text)
+            lower = text.lower()
+        if any(ending in lower for ending in _BARE_URL_ENDINGS):
+            text = _BARE_URL.sub(f" {URL} ", text)
     if "@ " in text or "@\t" in text:
         text = _CHECKIN_AT.sub(f"{CHECKIN} ", text)
     if "at" in text[:40].lower():
@@ -125,8 +134,12 @@ def normalize(text: str) -> str:
     if _DIGIT.search(text):
         if "$" in text or "£" in text or "€" in text:
             text = _MONEY_SYMBOL.sub(f" {MONEY} ", text)
-        text = _MONEY_WORD.sub(f" {MONEY} ", text)
+        lower = text.lower()
+        if "usd" in lower or "eur" in lower or "dollar" in lower:
+            text = _MONEY_WORD.sub(f" {MONEY} ", text)
         text = _NUMBER.sub(f" {NUMBER} ", text)
-    if not ascii_only or ":" in text or ";" in text or "=" in text:
+    if not ascii_only:
         text = _EMOJI.sub(f" {EMOJI} ", text)
+    elif ":" in text or ";" in text or "=" in text:
+        text = _EMOTICON.sub(f" {EMOJI} ", text)
     return _tidy_spaces(text)
