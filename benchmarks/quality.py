@@ -29,7 +29,7 @@ from smclass import dataset
 from smclass.evaluate import score
 from smclass.features import TextNormalizer
 from smclass.labels import LABELS
-from smclass.model import build_pipeline
+from smclass.training import build_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.jsonl"

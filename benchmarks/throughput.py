@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT.parent / "shared" / "corpus" / "raw"
@@ -74,8 +75,8 @@ def timed(cmd: list[str]) -> tuple[float, int]:
     return seconds, int(rss_kib) // 1024
 
 
-def fasttext_run(texts_path: Path, out_path: Path, train_texts: list[str], train_labels: list[str]) -> float | None:
-    """fastText trained on data/, then predict over the same JSON lines; returns posts/s."""
+def fasttext_run(texts_path: Path, out_path: Path, train_texts: list[str], train_labels: list[str]) -> tuple[float, Any] | None:
+    """fastText trained on data/, then predict over the same JSON lines; returns posts/s and the model."""
     try:
         import fasttext
         import orjson
@@ -98,7 +99,25 @@ def fasttext_run(texts_path: Path, out_path: Path, train_texts: list[str], train
             for record, label, prob in zip(records, labels, probs, strict=True):
                 sink.write(orjson.dumps({"id": record["id"], "label": label[0][9:], "confidence": float(prob[0])}) + b"\n")
             count += len(records)
-    return count / (time.perf_counter() - start)
+    return count / (time.perf_counter() - start), model
+
+
+def dev_scores(fasttext_model: Any) -> str | None:
+    """Macro-F1 on ../shared/eval/dev.jsonl of the bundled model and of the fastText model, when the file exists."""
+    dev = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+    if not dev.is_file():
+        return None
+    from smclass import dataset, evaluate
+    from smclass import model as model_lib
+
+    posts = dataset.read_labelled([str(dev)])
+    ours = evaluate.evaluate(model_lib.load(), posts.texts, posts.labels)["macro_f1"]
+    text = f"smclass {ours:.3f}"
+    if fasttext_model is not None:
+        labels, _ = fasttext_model.predict([" ".join(t.lower().split()) for t in posts.texts])
+        theirs = evaluate.score(posts.labels, [label[0][9:] for label in labels])["macro_f1"]
+        text += f", fastText {theirs:.3f}"
+    return f"{text} ({len(posts.texts)} real posts)"
 
 
 def main() -> int:
@@ -116,13 +135,13 @@ def main() -> int:
         size_mb = posts.stat().st_size / 1e6
         print(f"input: {args.posts} posts, {size_mb:.0f} MB of JSON lines, texts from {where}", flush=True)
 
+        rates = {}
         for jobs in (1, 2):
             seconds, rss = timed([*smclass, "classify", str(posts), "-o", str(work / f"out{jobs}.jsonl"), "-q", "--jobs", str(jobs)])
-            rate = args.posts / seconds
-            rows.append((f"smclass classify --jobs {jobs}", f"{rate:,.0f} posts/s ({seconds:.1f} s), peak RSS {rss} MiB per process"))
+            rates[jobs] = args.posts / seconds
+            figures = f"{rates[jobs]:,.0f} posts/s ({seconds:.1f} s), peak RSS {rss} MiB per process"
+            rows.append((f"smclass classify --jobs {jobs}", figures))
             print(rows[-1][0], rows[-1][1], flush=True)
-            if jobs == 1:
-                smclass_rate = rate
         lines_1 = (work / "out1.jsonl").read_bytes().count(b"\n")
         same = (work / "out1.jsonl").read_bytes() == (work / "out2.jsonl").read_bytes()
         rows.append(("output check", f"{lines_1} lines; --jobs 2 output identical to --jobs 1: {same}"))
@@ -130,13 +149,18 @@ def main() -> int:
         from smclass import dataset
 
         train = dataset.read_labelled([str(ROOT / "data" / "corpus")])
-        ft_rate = fasttext_run(posts, work / "ft.jsonl", train.texts, train.labels)
-        if ft_rate is None:
+        fasttext = fasttext_run(posts, work / "ft.jsonl", train.texts, train.labels)
+        if fasttext is None:
             rows.append(("fastText predict", "not installed (pip install -e '.[bench]')"))
         else:
+            ft_rate = fasttext[0]
             rows.append(("fastText predict (1 thread)", f"{ft_rate:,.0f} posts/s"))
-            rows.append(("ratio smclass --jobs 1 / fastText", f"{smclass_rate / ft_rate:.3f}"))
+            rows.append(("ratio smclass --jobs 1 / fastText", f"{rates[1] / ft_rate:.2f}"))
+            rows.append(("ratio smclass --jobs 2 / fastText", f"{rates[2] / ft_rate:.2f}"))
         print(*rows[-1], flush=True)
+        quality = dev_scores(fasttext[1] if fasttext else None)
+        if quality:
+            rows.append(("dev macro-F1 (same training data)", quality))
 
         helps = [timed([*smclass, "--help"])[0] for _ in range(5)]
         rows.append(("start-up: smclass --help", f"{statistics.median(helps):.2f} s (median of 5)"))

@@ -190,6 +190,7 @@ class WordVectors:
         self._indexed_keys = np.zeros(0, dtype=np.uint64)
         self._indexed_rows = np.zeros(0, dtype=np.int64)
         self._index = HashIndex(self._indexed_keys)
+        self._lookup_rows = np.full(1, -1, dtype=np.int64)  # indexed rows, then -1 for "not indexed"
         self._values = np.zeros((1024, self.width), dtype=np.float32)
         self._counts = np.zeros(1024, dtype=np.float32)
         self._used = 1  # row 0: nothing
@@ -202,6 +203,7 @@ class WordVectors:
         self._indexed_keys = np.concatenate([self._indexed_keys, keys[movable]])
         self._indexed_rows = np.concatenate([self._indexed_rows, rows[movable]])
         self._index = HashIndex(self._indexed_keys)
+        self._lookup_rows = np.append(self._indexed_rows, -1)
         self._recent = {int(k): int(r) for k, r in zip(keys[~movable], rows[~movable], strict=True)}
 
     def _add(self, words: list[str]) -> np.ndarray:
@@ -234,21 +236,22 @@ class WordVectors:
             return np.zeros((n, self.width), dtype=np.float64), np.zeros(n)
         if len(self._indexed_keys) + len(self._recent) > self.limit:
             self._reset()
-        unique, first, inverse = np.unique(batch.token_hashes, return_index=True, return_inverse=True)
-        position = self._index.lookup(unique)
-        indexed = position < len(self._indexed_keys)
-        rows = np.full(len(unique), -1, dtype=np.int64)
-        rows[indexed] = self._indexed_rows[position[indexed]]
-        others = np.flatnonzero(~indexed)
-        keys = unique[others].tolist()
-        get = self._recent.get
-        rows[others] = [get(key, -1) for key in keys]
-        missing = others[rows[others] < 0]
-        if len(missing):
-            rows[missing] = self._add([batch.token_text(int(first[i])) for i in missing])
-            self._recent.update(zip(unique[missing].tolist(), rows[missing].tolist(), strict=True))
-            if len(self._recent) > max(self.fold_after, len(self._indexed_keys) // 4):
-                self._fold_recent()
-        token_rows = rows[inverse]
+        hashes = batch.token_hashes
+        position = self._index.lookup(hashes)
+        token_rows = np.take(self._lookup_rows, position)
+        # Only words not yet in the index need a closer look, once per distinct word.
+        pending = np.flatnonzero(token_rows < 0)
+        if len(pending):
+            unique, first, inverse = np.unique(hashes[pending], return_index=True, return_inverse=True)
+            keys = unique.tolist()
+            get = self._recent.get
+            rows = np.asarray([get(key, -1) for key in keys], dtype=np.int64)
+            missing = np.flatnonzero(rows < 0)
+            if len(missing):
+                rows[missing] = self._add([batch.token_text(int(pending[first[i]])) for i in missing])
+                self._recent.update(zip(unique[missing].tolist(), rows[missing].tolist(), strict=True))
+                if len(self._recent) > max(self.fold_after, len(self._indexed_keys) // 4):
+                    self._fold_recent()
+            token_rows[pending] = rows[inverse]
         counts = np.bincount(batch.token_post, weights=self._counts[token_rows], minlength=n)
         return per_post_sums(np.take(self._values, token_rows, axis=0), batch.token_post, n), counts

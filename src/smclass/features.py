@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from smclass import signals
 from smclass.embeddings import WordVectors, load_table
 from smclass.errors import ModelError
-from smclass.normalize import fix_mojibake, normalize
+from smclass.normalize import fix_mojibake, mark
 from smclass.tokens import Batch
 
 CHUNK = 2048
@@ -44,7 +44,7 @@ class TextNormalizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return self
 
     def transform(self, X: Any) -> list[str]:
-        return [normalize(fix_mojibake(t)) for t in _as_texts(X)]
+        return [mark(fix_mojibake(t)) for t in _as_texts(X)]
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(["text"], dtype=object)

@@ -61,7 +61,7 @@ _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
 
 def fix_mojibake(text: str) -> str:
     """Undo UTF-8 read as Latin-1 (``Ã©`` for ``é``), as Facebook exports and some scrapers write it."""
-    if not _MOJIBAKE.search(text):
+    if text.isascii() or not _MOJIBAKE.search(text):
         return text
     try:
         return text.encode("latin-1").decode("utf-8")
@@ -71,6 +71,8 @@ def fix_mojibake(text: str) -> str:
 
 def split_hashtag(tag: str) -> str:
     """``#PrayForBoston`` carries words the rest of the model knows: pray for boston."""
+    if tag.isalpha() and (tag.islower() or tag.isupper()):
+        return tag
     return _CAMEL.sub(" ", tag).replace("_", " ")
 
 
@@ -87,8 +89,14 @@ def _tidy_spaces(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """Return the text with platform furniture replaced by marker words.
+    """Return the text with platform furniture replaced by marker words, spaces tidied."""
+    return _tidy_spaces(mark(text))
 
+
+def mark(text: str) -> str:
+    """Replace platform furniture by marker words, leaving spaces as they fall.
+
+    The features need no tidy spaces (see :mod:`smclass.tokens`), so they skip that step.
     Each pattern runs only when the character it needs is in the text: most posts have
     no tags, headers or sign-offs, and skipping those scans is most of the speed.
     """
@@ -142,4 +150,4 @@ def normalize(text: str) -> str:
         text = _EMOJI.sub(f" {EMOJI} ", text)
     elif ":" in text or ";" in text or "=" in text:
         text = _EMOTICON.sub(f" {EMOJI} ", text)
-    return _tidy_spaces(text)
+    return text

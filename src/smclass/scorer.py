@@ -18,7 +18,7 @@ from smclass import signals
 from smclass.embeddings import WordVectors, load_table
 from smclass.errors import ModelError
 from smclass.hashindex import HashIndex
-from smclass.normalize import fix_mojibake, normalize
+from smclass.normalize import fix_mojibake, mark
 from smclass.tokens import FEATURES_VERSION, Batch, per_post_sums
 
 # Arrays of a model file, with their number of dimensions and kind of number.
@@ -95,7 +95,7 @@ class Scorer:
 
     def decision(self, texts: list[str]) -> np.ndarray:
         """Decision values of every member, side by side: one row per text."""
-        batch = Batch.of([normalize(fix_mojibake(t)) for t in texts])
+        batch = Batch.of([mark(fix_mojibake(t)) for t in texts])
         n = batch.n_posts
         total = np.tile(self.intercept.astype(np.float64), (n, 1))
         blocks = [(self._words_index, self.words_table, [batch.words()]), (self._chars_index, self.chars_table, batch.char_grams())]

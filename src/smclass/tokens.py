@@ -151,7 +151,9 @@ class Batch:
 
     @classmethod
     def of(cls, texts: list[str]) -> Batch:
-        joined = SEPARATOR + SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts) + SEPARATOR
+        joined = SEPARATOR + SEPARATOR.join(texts) + SEPARATOR
+        if joined.count(SEPARATOR) != len(texts) + 1:  # a post held the separator itself
+            joined = SEPARATOR + SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts) + SEPARATOR
         lowered = lower_same_length(joined)
         original = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         cp = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
