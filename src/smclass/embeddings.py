@@ -22,11 +22,11 @@ import numpy as np
 
 from smclass.errors import ModelError
 from smclass.hashindex import HashIndex
-from smclass.tokens import Batch, per_post_sums
+from smclass.normalize import MARKERS
+from smclass.tokens import Batch, per_post_sums, raw_word_hashes
 
 TABLE_NAME = "minilm-static-256.npz"
 MAX_WORD_CHARS = 100
-MAX_TOKENS = 512
 
 
 def _is_punctuation(char: str) -> bool:
@@ -129,8 +129,6 @@ class StaticTable:
         ids: list[int] = []
         for word in basic_words(text):
             ids.extend(self.word_pieces(word))
-            if len(ids) >= MAX_TOKENS:
-                return ids[:MAX_TOKENS]
         return ids
 
 
@@ -181,9 +179,6 @@ class WordVectors:
         self._reset()
 
     def _reset(self) -> None:
-        from smclass.normalize import MARKERS
-        from smclass.tokens import raw_word_hashes
-
         # Words seen so far: most sit in an array-wide hash index, the latest in a dict
         # that is folded into the index once it grows (a dict lookup per word was slow).
         self._recent: dict[int, int] = {int(h): 0 for h in raw_word_hashes(list(MARKERS))}

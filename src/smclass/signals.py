@@ -150,6 +150,15 @@ class _Lexicon:
             by_length,
         )
 
+    @cached_property
+    def markers(self) -> np.ndarray:
+        return raw_word_hashes(sorted(_MARKERS))
+
+    @cached_property
+    def reply_and_retweet(self) -> tuple[int, int]:
+        reply, retweet = raw_word_hashes([nz.REPLY, nz.RETWEET]).tolist()
+        return reply, retweet
+
 
 def _table(keys: np.ndarray, masks: list[int]) -> tuple[HashIndex, np.ndarray]:
     return HashIndex(keys), np.asarray([*masks, 0], dtype=np.int64)
@@ -197,7 +206,7 @@ def compute(batch: Batch) -> np.ndarray:
         # The first token of each post; posts without tokens point at another post's.
         first = np.minimum(np.searchsorted(posts, np.arange(n)), len(posts) - 1)
         own = posts[first] == np.arange(n)
-        reply, retweet = raw_word_hashes([nz.REPLY, nz.RETWEET])
+        reply, retweet = _LEXICON.reply_and_retweet
         out[:, NAMES.index("is_reply")] = own & (raw[first] == reply)
         out[:, NAMES.index("is_retweet")] = own & (raw[first] == retweet)
 
@@ -211,7 +220,7 @@ def compute(batch: Batch) -> np.ndarray:
     upper = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(batch.upper, dtype=np.int64)])
     alpha = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(batch.alpha, dtype=np.int64)])
     starts, ends = batch.token_start, batch.token_end
-    marker = np.isin(raw, raw_word_hashes(sorted(_MARKERS)))
+    marker = np.isin(raw, _LEXICON.markers)
     initial_alpha = (alpha[starts + 1] - alpha[starts]) == 1
     initial_upper = (upper[starts + 1] - upper[starts]) == 1
     words = initial_alpha & ~marker

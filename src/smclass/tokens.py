@@ -71,20 +71,28 @@ TABLES = _Tables()
 
 
 class _Powers:
-    """Powers of the hash prime and of its inverse, grown as longer batches arrive."""
+    """Powers of the hash prime and of its inverse, kept for batches up to ``KEEP`` long."""
+
+    KEEP = 1 << 20  # 16 MB for both; a longer batch (one huge post) computes its own
 
     def __init__(self) -> None:
         self.forward: np.ndarray = np.ones(1, dtype=np.uint64)
         self.inverse: np.ndarray = np.ones(1, dtype=np.uint64)
 
+    @staticmethod
+    def _make(n: int) -> tuple[np.ndarray, np.ndarray]:
+        with np.errstate(over="ignore"):
+            forward = np.concatenate([np.ones(1, dtype=np.uint64), np.cumprod(np.full(n - 1, _PRIME, dtype=np.uint64))])
+            inverse = np.concatenate([np.ones(1, dtype=np.uint64), np.cumprod(np.full(n - 1, _PRIME_INVERSE, dtype=np.uint64))])
+        return forward, inverse
+
     def upto(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        if len(self.forward) <= n:
-            size = max(n + 1, 2 * len(self.forward), 1 << 16)
-            with np.errstate(over="ignore"):
-                self.forward = np.cumprod(np.full(size, _PRIME, dtype=np.uint64))
-                self.forward = np.concatenate([np.ones(1, dtype=np.uint64), self.forward[:-1]])
-                self.inverse = np.cumprod(np.full(size, _PRIME_INVERSE, dtype=np.uint64))
-                self.inverse = np.concatenate([np.ones(1, dtype=np.uint64), self.inverse[:-1]])
+        """Arrays holding at least the powers 0..n."""
+        if len(self.forward) > n:
+            return self.forward, self.inverse
+        if n >= self.KEEP:
+            return self._make(n + 1)
+        self.forward, self.inverse = self._make(min(max(n + 1, 2 * len(self.forward), 1 << 16), self.KEEP))
         return self.forward, self.inverse
 
 
@@ -239,14 +247,6 @@ def bigram_hashes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Hashes of word pairs from the raw hashes of their two words."""
     with np.errstate(over="ignore"):
         return mix((first * np.uint64(_PRIME)) ^ mix(second) ^ _BIGRAM_SALT)
-
-
-def word_hashes(words: list[str]) -> np.ndarray:
-    """The unigram hash of each single word, as :meth:`Batch.words` computes it."""
-    batch = Batch.of(words)
-    if len(batch.token_start) != len(words):
-        raise ValueError("each entry must be exactly one word")
-    return mix(batch.token_hashes ^ _WORD_SALT)
 
 
 def raw_word_hashes(words: list[str]) -> np.ndarray:
