@@ -200,16 +200,19 @@ def _batches(records: Iterable[Record], options: Options, notify: Notify, reject
 
 
 def _fill(batch: Batch, probabilities: np.ndarray | None, labels: list[str], options: Options) -> Iterator[dict[str, Any]]:
+    if probabilities is not None and len(probabilities):
+        best = probabilities.argmax(axis=1)
+        best_labels = [labels[i] for i in best.tolist()]
+        confidences = probabilities[np.arange(len(best)), best].tolist()
+        rows = probabilities.tolist() if options.proba else None
     row = 0
     for out, text in batch:
         if text is not None and probabilities is not None:
-            p = probabilities[row]
+            out["label"] = best_labels[row]
+            out["confidence"] = round(confidences[row], 4)
+            if rows is not None:
+                out["probabilities"] = {label: round(v, 4) for label, v in zip(labels, rows[row], strict=True)}
             row += 1
-            best = int(p.argmax())
-            out["label"] = labels[best]
-            out["confidence"] = round(float(p[best]), 4)
-            if options.proba:
-                out["probabilities"] = {label: round(float(v), 4) for label, v in zip(labels, p, strict=True)}
             # Keep the contract's key order: id, label, confidence, then extras.
             for key in ("probabilities", "reason", "record"):
                 if key in out:
