@@ -8,6 +8,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from smclass import model as model_lib
@@ -134,3 +136,16 @@ def test_a_post_scores_the_same_alone_and_inside_a_batch(small_model_path: Path)
     together = model.predict_proba(texts)
     alone = np.vstack([model.predict_proba([t]) for t in texts])
     assert np.allclose(together, alone, atol=1e-6)
+
+
+@given(st.lists(st.text(max_size=300), min_size=1, max_size=8))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_text_gets_finite_probabilities_that_sum_to_one_and_do_not_depend_on_the_batch(
+    small_model_path: Path, texts: list[str]
+) -> None:
+    model = model_lib.load(small_model_path)
+    together = model.predict_proba(texts)
+    assert together.shape == (len(texts), len(model.labels))
+    assert np.isfinite(together).all()
+    assert np.allclose(together.sum(axis=1), 1.0)
+    assert np.allclose(together[-1], model.predict_proba(texts[-1:])[0], atol=1e-6)
