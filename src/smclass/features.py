@@ -59,7 +59,7 @@ def ngram_hashes(batch: Batch, kind: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 class HashedNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """TF-IDF over word 1-2-grams or character 2-5-grams, known by their 64-bit hashes.
+    """TF-IDF over word 1-2-grams or character n-grams (``CHAR_NGRAMS``), known by their 64-bit hashes.
 
     A post's row is the sum of idf over its n-gram occurrences divided by the root of the
     summed squared idf, which is TF-IDF with l2 length normalisation when no n-gram

@@ -2,10 +2,12 @@
 
 Per-post Python work is what made classification slow, so a batch is joined into one
 string and everything below works on its code points at once. Words and character
-n-grams are identified by 64-bit hashes (a polynomial over code points, then a mixer),
-computed from prefix sums so that the hash of any span costs the same few array
-operations. The same code runs at training and at prediction, so a saved model and a
-new batch always agree on what a feature is.
+n-grams are identified by 64-bit hashes (a polynomial over code points, then a mixer):
+a word's from prefix sums, so any span costs the same few array operations, and the
+n-grams of every position at once by extending the (n-1)-grams by one code point. The
+same code runs at training and at prediction, so a saved model and a new batch always
+agree on what a feature is. Every kind of space hashes as a plain space, and runs of
+spaces make no n-grams, so the text need not be tidied first.
 
 The hash of a span depends only on its characters, never on where it sits in a batch,
 and salts keep words, bigrams and each n-gram length apart. Changing anything here
@@ -29,7 +31,7 @@ _PRIME = 0x100000001B3  # odd, so it has an inverse modulo 2**64
 _PRIME_INVERSE = pow(_PRIME, -1, 1 << 64)
 _WORD_SALT = np.uint64(0x5BD1E9955BD1E995)
 _BIGRAM_SALT = np.uint64(0x27D4EB2F165667C5)
-_CHAR_SALTS = {n: np.uint64((0x9E3779B97F4A7C15 * (n + 11)) & _MASK64) for n in CHAR_NGRAMS}
+_CHAR_SALTS = {n: np.uint64((0x9E3779B97F4A7C15 * (n + 11)) & _MASK64) for n in range(1, 9)}
 
 
 def _code_point_table(test: str) -> np.ndarray:
