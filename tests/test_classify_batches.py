@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from smclass import classify
+import numpy as np
+import pytest
+
+from smclass import classify, parallel
 from smclass import model as model_lib
 from smclass.records import Record
 
@@ -25,3 +29,40 @@ def test_results_do_not_depend_on_batching(small_model_path: Path) -> None:
     small = list(classify.classify_records(model, records(texts), classify.Options(batch_chars=300, batch_size=8)))
     large = list(classify.classify_records(model, records(texts), classify.Options()))
     assert small == large
+
+
+def _stub_batches(texts: list[str], size: int) -> list[list[tuple[dict[str, object], str | None]]]:
+    items = [({"id": i}, t) for i, t in enumerate(texts)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def test_jobs_on_a_small_input_start_no_worker_pool(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker pool was started")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    model = model_lib.load(small_model_path)
+    batches = _stub_batches([f"post number {i}" for i in range(50)], 8)
+    results = list(parallel.predict_batches(model, batches, jobs=2, pool_after=100))
+    assert [b for b, _ in results] == batches
+
+
+def test_jobs_on_a_big_input_hand_the_rest_to_workers_and_keep_order(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[int] = []
+
+    class CountedPool(parallel.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            started.append(kwargs["max_workers"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", CountedPool)
+    model = model_lib.load(small_model_path)
+    texts = [f"post {i}: " + ("we need volunteers at the shelter " * (i % 5)) for i in range(90)]
+    texts[7] = ""  # a batch item without text (no probabilities for it)
+    batches = _stub_batches([t or None for t in texts], 8)  # type: ignore[misc]
+    alone = list(parallel.predict_batches(model, batches, jobs=1))
+    pooled = list(parallel.predict_batches(model, batches, jobs=2, pool_after=16))
+    assert started == [2]
+    assert [b for b, _ in pooled] == batches
+    for (_, a), (_, b) in zip(alone, pooled, strict=True):
+        assert (a is None and b is None) or np.array_equal(a, b)

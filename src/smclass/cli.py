@@ -314,7 +314,13 @@ def classify(
     jobs: Annotated[
         int,
         typer.Option(
-            "--jobs", "-j", min=1, help="Worker processes (local) or local Dask workers; output order is kept. Each worker loads the model."
+            "--jobs",
+            "-j",
+            min=1,
+            help=(
+                "Worker processes (local) or local Dask workers; output order is kept. Each worker loads the model; "
+                "local workers start only once an input passes 10,000 posts."
+            ),
         ),
     ] = 1,
     engine: Annotated[

@@ -17,6 +17,10 @@ BatchItems = list[tuple[dict[str, Any], "str | None"]]
 
 _worker_model: Model | None = None
 
+# Starting a worker (a new Python, numpy, the model) takes about half a second, in which
+# one process classifies some 15,000 posts: below this many posts a pool does not pay.
+POOL_AFTER_POSTS = 10_000
+
 
 def _texts(batch: BatchItems) -> list[str]:
     return [text for _, text in batch if text is not None]
@@ -34,12 +38,23 @@ def _worker_predict(texts: list[str]) -> np.ndarray:
     return _worker_model.predict_proba(texts)
 
 
-def predict_batches(model: Model, batches: Iterable[BatchItems], jobs: int = 1) -> Iterator[tuple[BatchItems, np.ndarray | None]]:
-    """Yield each batch with the probabilities of its texts, in the order the batches came."""
-    if jobs <= 1:
-        for batch in batches:
-            texts = _texts(batch)
-            yield batch, model.predict_proba(texts) if texts else None
+def predict_batches(
+    model: Model, batches: Iterable[BatchItems], jobs: int = 1, pool_after: int = POOL_AFTER_POSTS
+) -> Iterator[tuple[BatchItems, np.ndarray | None]]:
+    """Yield each batch with the probabilities of its texts, in the order the batches came.
+
+    With ``jobs`` > 1 the first ``pool_after`` posts are still classified here, and the
+    worker pool starts only if more follow: a small input never pays for it.
+    """
+    iterator = iter(batches)
+    seen = 0
+    for batch in iterator:
+        texts = _texts(batch)
+        yield batch, model.predict_proba(texts) if texts else None
+        seen += len(batch)
+        if jobs > 1 and seen >= pool_after:
+            break
+    else:
         return
     if model.path is None:
         raise UsageError("--jobs needs a model loaded from a file")
@@ -47,7 +62,7 @@ def predict_batches(model: Model, batches: Iterable[BatchItems], jobs: int = 1) 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(str(model.path),)) as pool:
         pending: deque[tuple[BatchItems, Future[np.ndarray] | None]] = deque()
-        for batch in batches:
+        for batch in iterator:
             texts = _texts(batch)
             pending.append((batch, pool.submit(_worker_predict, texts) if texts else None))
             # Enough work in flight to keep every worker busy, little enough to keep memory flat.
