@@ -125,6 +125,7 @@ def test_folded_model_gives_the_pipelines_probabilities(fixtures: Path, files: t
     rows = [json.loads(line) for name in files for line in list((corpus / f"{name}.jsonl").open())[:30]]
     pipeline = training.build_pipeline().fit([r["text"] for r in rows], [r["label"] for r in rows])
     texts = [json.loads(line)["text"] for line in (fixtures / "posts.jsonl").open()] + ["", "   ", "ÇA VA?? 🎉 #Test"]
+    texts.append(" ".join(r["text"] for r in rows * 3))  # long enough to be cut into pieces
     folded = fold(pipeline)
     assert folded.labels == sorted({r["label"] for r in rows})
     assert np.allclose(folded.predict_proba(texts), pipeline.predict_proba(texts), atol=1e-5)
@@ -149,3 +150,18 @@ def test_any_text_gets_finite_probabilities_that_sum_to_one_and_do_not_depend_on
     assert np.isfinite(together).all()
     assert np.allclose(together.sum(axis=1), 1.0)
     assert np.allclose(together[-1], model.predict_proba(texts[-1:])[0], atol=1e-6)
+
+
+def test_a_very_long_post_scores_as_if_it_were_not_cut(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass import tokens
+
+    model = model_lib.load(small_model_path)
+    sentences = ["We need volunteers at the shelter tonight.", "Our team ships the release on Friday.", "My train was late again!"]
+    long_post = " ".join(sentences[i % 3] + f" Note {i}." for i in range(2000))  # about 100,000 characters
+    cut = model.predict_proba([long_post, "short post"])
+    monkeypatch.setattr(tokens, "SEGMENT_CHARS", 10**9)
+    monkeypatch.setattr(tokens, "BATCH_CHARS", 10**9)
+    whole = model.predict_proba([long_post, "short post"])
+    # Only the word pairs across the cuts differ.
+    assert np.allclose(cut, whole, atol=1e-3)
+    assert np.array_equal(cut[1], whole[1])

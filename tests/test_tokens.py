@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from smclass.tokens import CHAR_NGRAMS, Batch, _Powers, raw_word_hashes
+from smclass.tokens import CHAR_NGRAMS, Batch, _Powers, pieces, raw_word_hashes
 
 
 def _analyzer(**kwargs: object) -> object:
@@ -52,3 +52,15 @@ def test_posts_are_numbered_in_order_and_the_separator_inside_a_post_is_harmless
     assert [batch.token_text(i) for i in range(5)] == ["one", "two", "three", "four", "five"]
     _, posts = Batch.of(["abc", "", "defg"]).chars()
     assert set(np.unique(posts).tolist()) == {0, 2}
+
+
+def test_a_post_longer_than_a_segment_is_cut_at_spaces_into_pieces_of_one_post() -> None:
+    text = " ".join(f"word{i}" for i in range(3000))  # about 26,000 characters
+    parts = list(pieces(["short", text, "last"], max_chars=10_000, segment=4_000))
+    owners = np.concatenate([p.owners for p in parts])
+    firsts = np.concatenate([p.first for p in parts])
+    assert owners[0] == 0 and owners[-1] == 2 and set(owners[1:-1].tolist()) == {1}
+    assert firsts.tolist() == [True, True] + [False] * (len(owners) - 3) + [True]
+    assert all(sum(len(t) for t in p.batch.text.split("\x00")) <= 10_000 for p in parts)
+    words = [p.batch.token_text(i) for p in parts for i in range(len(p.batch.token_start))]
+    assert words == ["short", *text.split(), "last"]

@@ -8,7 +8,6 @@ is what makes that folding exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,21 +18,13 @@ from smclass import signals
 from smclass.embeddings import WordVectors, load_table
 from smclass.errors import ModelError
 from smclass.normalize import fix_mojibake, mark
-from smclass.tokens import Batch
-
-CHUNK = 2048
+from smclass.tokens import Batch, pieces
 
 
 def _as_texts(X: Any) -> list[str]:
     if hasattr(X, "tolist"):
         X = X.tolist()
     return ["" if x is None else str(x) for x in X]
-
-
-def batches(X: Any) -> Iterator[Batch]:
-    texts = _as_texts(X)
-    for start in range(0, len(texts), CHUNK):
-        yield Batch.of(texts[start : start + CHUNK])
 
 
 class TextNormalizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -71,16 +62,21 @@ class HashedNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.min_df = min_df
         self.max_features = max_features
 
+    def _occurrences(self, X: Any) -> tuple[int, np.ndarray, np.ndarray]:
+        """Number of posts, and the post and hash of every n-gram occurrence."""
+        texts = _as_texts(X)
+        posts, hashes = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.uint64)]
+        for part in pieces(texts):
+            found, rows = ngram_hashes(part.batch, self.kind)
+            posts.append(part.owners[rows])
+            hashes.append(found)
+        return len(texts), np.concatenate(posts), np.concatenate(hashes)
+
     def fit(self, X: Any, y: Any = None) -> HashedNgrams:
-        per_post = []
-        n_posts = 0
-        for batch in batches(X):
-            hashes, posts = ngram_hashes(batch, self.kind)
-            # One entry per (post, n-gram): document frequency, not term frequency.
-            pairs = np.unique(np.stack([posts.astype(np.uint64) + np.uint64(n_posts), hashes]), axis=1)
-            per_post.append(pairs[1])
-            n_posts += batch.n_posts
-        keys, df = np.unique(np.concatenate(per_post) if per_post else np.zeros(0, np.uint64), return_counts=True)
+        n_posts, posts, hashes = self._occurrences(X)
+        # One entry per (post, n-gram): document frequency, not term frequency.
+        pairs = np.unique(np.stack([posts.astype(np.uint64), hashes]), axis=1)
+        keys, df = np.unique(pairs[1], return_counts=True)
         keep = df >= self.min_df
         keys, df = keys[keep], df[keep]
         if self.max_features is not None and len(keys) > self.max_features:
@@ -94,20 +90,13 @@ class HashedNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return self
 
     def transform(self, X: Any) -> sparse.csr_matrix:
-        blocks = []
-        for batch in batches(X):
-            hashes, posts = ngram_hashes(batch, self.kind)
-            where = np.searchsorted(self.keys_, hashes)
-            where = np.minimum(where, max(len(self.keys_) - 1, 0))
-            known = (self.keys_[where] == hashes) if len(self.keys_) else np.zeros(len(hashes), dtype=bool)
-            ids, posts = where[known], posts[known]
-            idf = self.idf_[ids].astype(np.float64)
-            norm = np.sqrt(np.bincount(posts, weights=idf**2, minlength=batch.n_posts))
-            values = idf / norm[posts]
-            blocks.append(sparse.csr_matrix((values, (posts, ids)), shape=(batch.n_posts, len(self.keys_))))
-        if not blocks:
-            return sparse.csr_matrix((0, len(self.keys_)))
-        return sparse.vstack(blocks, format="csr")
+        n_posts, posts, hashes = self._occurrences(X)
+        where = np.minimum(np.searchsorted(self.keys_, hashes), max(len(self.keys_) - 1, 0))
+        known = (self.keys_[where] == hashes) if len(self.keys_) else np.zeros(len(hashes), dtype=bool)
+        ids, posts = where[known], posts[known]
+        idf = self.idf_[ids].astype(np.float64)
+        norm = np.sqrt(np.bincount(posts, weights=idf**2, minlength=n_posts))
+        return sparse.csr_matrix((idf / norm[posts], (posts, ids)), shape=(n_posts, len(self.keys_)))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray([f"{self.kind}_{k:016x}" for k in self.keys_.tolist()], dtype=object)
@@ -124,8 +113,11 @@ class TaxonomySignals(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.weight = weight
 
     def _raw(self, X: Any) -> np.ndarray:
-        rows = [signals.compute(batch) for batch in batches(X)]
-        return np.concatenate(rows) if rows else np.zeros((0, len(signals.NAMES)))
+        texts = _as_texts(X)
+        totals = np.zeros((len(texts), len(signals.COUNTS)))
+        for part in pieces(texts):
+            part.add_to(totals, signals.piece_counts(part))
+        return signals.finish(totals)
 
     def fit(self, X: Any, y: Any = None) -> TaxonomySignals:
         raw = self._raw(X)
@@ -167,11 +159,14 @@ class StaticEmbeddings(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if table.sha256 != self.table_sha256_:
             raise ModelError("the model was trained with another embedding table than the installed one: retrain it")
         words = WordVectors(table)
-        rows = []
-        for batch in batches(X):
-            summed, counts = words.sums(batch)
-            rows.append(summed / np.maximum(counts, 1.0)[:, None] * self.weight)
-        return np.concatenate(rows) if rows else np.zeros((0, table.dims))
+        texts = _as_texts(X)
+        summed, counts = np.zeros((len(texts), table.dims)), np.zeros(len(texts))
+        for part in pieces(texts):
+            part_sums, part_counts = words.sums(part.batch)
+            part.add_to(summed, part_sums)
+            part.add_to(counts, part_counts)
+        result: np.ndarray = summed / np.maximum(counts, 1.0)[:, None] * self.weight
+        return result
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray([f"meaning{i}" for i in range(self.n_dims_)], dtype=object)

@@ -19,7 +19,7 @@ from smclass.embeddings import WordVectors, load_table
 from smclass.errors import ModelError
 from smclass.hashindex import HashIndex
 from smclass.normalize import fix_mojibake, mark
-from smclass.tokens import FEATURES_VERSION, Batch, per_post_sums
+from smclass.tokens import FEATURES_VERSION, per_post_sums, pieces
 
 # Arrays of a model file, with their number of dimensions and kind of number.
 ARRAYS: dict[str, tuple[int, str]] = {
@@ -95,20 +95,35 @@ class Scorer:
 
     def decision(self, texts: list[str]) -> np.ndarray:
         """Decision values of every member, side by side: one row per text."""
-        batch = Batch.of([mark(fix_mojibake(t)) for t in texts])
-        n = batch.n_posts
+        n = len(texts)
+        words = np.zeros((n, self.words_table.shape[1]))
+        chars = np.zeros((n, self.chars_table.shape[1]))
+        counts = np.zeros((n, len(signals.COUNTS)))
+        meaning, tokens = np.zeros((n, self.meaning_coef.shape[1])), np.zeros(n)
+        meaning_words = self._meaning_words()
+        for part in pieces([mark(fix_mojibake(t)) for t in texts]):
+            batch = part.batch
+            part.add_to(words, self._ngram_sums(self._words_index, self.words_table, [batch.words()], batch.n_posts))
+            part.add_to(chars, self._ngram_sums(self._chars_index, self.chars_table, batch.char_grams(), batch.n_posts))
+            part.add_to(counts, signals.piece_counts(part))
+            part_meaning, part_tokens = meaning_words.sums(batch)
+            part.add_to(meaning, part_meaning)
+            part.add_to(tokens, part_tokens)
         total = np.tile(self.intercept.astype(np.float64), (n, 1))
-        blocks = [(self._words_index, self.words_table, [batch.words()]), (self._chars_index, self.chars_table, batch.char_grams())]
-        for index, table, grams in blocks:
-            sums = np.zeros((n, table.shape[1]))
-            for hashes, posts in grams:
-                sums += per_post_sums(np.take(table, index.lookup(hashes), axis=0), posts, n)
+        for sums in (words, chars):
             norm = np.sqrt(sums[:, -1:])
             total += np.divide(sums[:, :-1], norm, out=np.zeros_like(sums[:, :-1]), where=norm > 0)
-        total += (np.clip(signals.compute(batch) / self.signal_scale, 0.0, 2.0) * self.signal_weight) @ self.signal_coef
-        summed, counts = self._meaning_words().sums(batch)
-        total += summed / np.maximum(counts, 1.0)[:, None]
+        total += (np.clip(signals.finish(counts) / self.signal_scale, 0.0, 2.0) * self.signal_weight) @ self.signal_coef
+        total += meaning / np.maximum(tokens, 1.0)[:, None]
         return total
+
+    @staticmethod
+    def _ngram_sums(index: HashIndex, table: np.ndarray, grams: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
+        """Per row: the table rows of its known n-grams, summed."""
+        sums = np.zeros((n, table.shape[1]))
+        for hashes, posts in grams:
+            sums += per_post_sums(np.take(table, index.lookup(hashes), axis=0), posts, n)
+        return sums
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """Calibrated probabilities, one column per label (the mean over members, as scikit-learn does)."""

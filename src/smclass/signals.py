@@ -15,7 +15,7 @@ import numpy as np
 
 from smclass import normalize as nz
 from smclass.hashindex import HashIndex
-from smclass.tokens import Batch, bigram_hashes, raw_word_hashes
+from smclass.tokens import Batch, Pieces, bigram_hashes, raw_word_hashes
 
 
 @dataclass(frozen=True)
@@ -167,10 +167,29 @@ def _table(keys: np.ndarray, masks: list[int]) -> tuple[HashIndex, np.ndarray]:
 _LEXICON = _Lexicon()
 
 
-def compute(batch: Batch) -> np.ndarray:
-    """One row per post, one column per name in ``NAMES``."""
+# What :func:`counts` adds up per post before :func:`finish` turns it into signals. Every
+# column is a plain count, so the counts of a long post's pieces add up to the post's.
+COUNTS: tuple[str, ...] = (
+    *(signal.name for signal in _LEXICON_SIGNALS),
+    "tokens",
+    "starts_as_reply",
+    "starts_as_retweet",
+    "question_marks",
+    "exclamation_marks",
+    "characters",
+    "line_breaks",
+    "words",
+    "capitalised_words",
+    "long_words",
+    "capital_long_words",
+)
+_AT = {name: i for i, name in enumerate(COUNTS)}
+
+
+def counts(batch: Batch) -> np.ndarray:
+    """One row per post of ``batch``, one count per name in ``COUNTS``."""
     n = batch.n_posts
-    out = np.zeros((n, len(NAMES)), dtype=np.float64)
+    out = np.zeros((n, len(COUNTS)), dtype=np.float64)
     word_table, phrase_table, prefix_tables = _LEXICON.tables
     raw = batch.token_hashes
     posts = batch.token_post
@@ -190,45 +209,68 @@ def compute(batch: Batch) -> np.ndarray:
     hit_masks = np.concatenate(hits_mask)
     matched = hit_masks != 0
     hit_posts, hit_masks = hit_posts[matched], hit_masks[matched]
-    for bit, signal in enumerate(_LEXICON_SIGNALS):
-        column = NAMES.index(signal.name)
-        out[:, column] = np.bincount(hit_posts[(hit_masks >> bit) & 1 == 1], minlength=n)
+    for bit in range(len(_LEXICON_SIGNALS)):
+        out[:, bit] = np.bincount(hit_posts[(hit_masks >> bit) & 1 == 1], minlength=n)
 
-    n_tokens = np.bincount(posts, minlength=n)
-    for name in _RATES:
-        column = NAMES.index(name)
-        out[:, column] /= np.sqrt(np.maximum(n_tokens, 1))
-    for name in _CAPPED:
-        column = NAMES.index(name)
-        out[:, column] = np.minimum(out[:, column], 5)
-
+    out[:, _AT["tokens"]] = np.bincount(posts, minlength=n)
     if len(posts):
         # The first token of each post; posts without tokens point at another post's.
         first = np.minimum(np.searchsorted(posts, np.arange(n)), len(posts) - 1)
         own = posts[first] == np.arange(n)
         reply, retweet = _LEXICON.reply_and_retweet
-        out[:, NAMES.index("is_reply")] = own & (raw[first] == reply)
-        out[:, NAMES.index("is_retweet")] = own & (raw[first] == retweet)
+        out[:, _AT["starts_as_reply"]] = own & (raw[first] == reply)
+        out[:, _AT["starts_as_retweet"]] = own & (raw[first] == retweet)
 
     cp = batch.cp
-    for name, char in (("questions", "?"), ("exclamations", "!")):
-        out[:, NAMES.index(name)] = np.minimum(np.bincount(batch.post[cp == ord(char)], minlength=n), 5)
-    separators = np.flatnonzero(cp == 0)
-    out[:, NAMES.index("log_length")] = np.log1p(np.diff(separators) - 1)
-    out[:, NAMES.index("line_count")] = np.log1p(np.bincount(batch.post[cp == ord("\n")], minlength=n))
+    out[:, _AT["question_marks"]] = np.bincount(batch.post[cp == ord("?")], minlength=n)
+    out[:, _AT["exclamation_marks"]] = np.bincount(batch.post[cp == ord("!")], minlength=n)
+    out[:, _AT["characters"]] = np.diff(np.flatnonzero(cp == 0)) - 1
+    out[:, _AT["line_breaks"]] = np.bincount(batch.post[cp == ord("\n")], minlength=n)
 
     upper = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(batch.upper, dtype=np.int64)])
     alpha = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(batch.alpha, dtype=np.int64)])
     starts, ends = batch.token_start, batch.token_end
     marker = np.isin(raw, _LEXICON.markers)
-    initial_alpha = (alpha[starts + 1] - alpha[starts]) == 1
     initial_upper = (upper[starts + 1] - upper[starts]) == 1
-    words = initial_alpha & ~marker
-    n_words = np.bincount(posts[words], minlength=n)
-    capitalised = np.bincount(posts[words & initial_upper], minlength=n)
-    out[:, NAMES.index("title_case")] = np.where(n_words >= 3, capitalised / np.maximum(n_words, 1), 0.0)
-    all_alpha = (lengths > 2) & ((alpha[ends] - alpha[starts]) == lengths) & ~marker
-    all_upper = all_alpha & ((upper[ends] - upper[starts]) == lengths)
-    n_long = np.bincount(posts[all_alpha], minlength=n)
-    out[:, NAMES.index("shouting")] = np.bincount(posts[all_upper], minlength=n) / np.maximum(n_long, 1)
+    words = ((alpha[starts + 1] - alpha[starts]) == 1) & ~marker
+    out[:, _AT["words"]] = np.bincount(posts[words], minlength=n)
+    out[:, _AT["capitalised_words"]] = np.bincount(posts[words & initial_upper], minlength=n)
+    long_words = (lengths > 2) & ((alpha[ends] - alpha[starts]) == lengths) & ~marker
+    out[:, _AT["long_words"]] = np.bincount(posts[long_words], minlength=n)
+    out[:, _AT["capital_long_words"]] = np.bincount(posts[long_words & ((upper[ends] - upper[starts]) == lengths)], minlength=n)
     return out
+
+
+def piece_counts(part: Pieces) -> np.ndarray:
+    """:func:`counts` of each row of a batch of pieces: only a post's first piece can start it."""
+    found = counts(part.batch)
+    found[~part.first, _AT["starts_as_reply"]] = 0
+    found[~part.first, _AT["starts_as_retweet"]] = 0
+    return found
+
+
+def finish(summed: np.ndarray) -> np.ndarray:
+    """The signals (one column per name in ``NAMES``) from each post's summed :func:`counts`."""
+    out = np.zeros((len(summed), len(NAMES)), dtype=np.float64)
+    for signal in _LEXICON_SIGNALS:
+        out[:, NAMES.index(signal.name)] = summed[:, _AT[signal.name]]
+    root_tokens = np.sqrt(np.maximum(summed[:, _AT["tokens"]], 1))
+    for name in _RATES:
+        out[:, NAMES.index(name)] /= root_tokens
+    for name in _CAPPED:
+        out[:, NAMES.index(name)] = np.minimum(out[:, NAMES.index(name)], 5)
+    out[:, NAMES.index("is_reply")] = summed[:, _AT["starts_as_reply"]] > 0
+    out[:, NAMES.index("is_retweet")] = summed[:, _AT["starts_as_retweet"]] > 0
+    out[:, NAMES.index("questions")] = np.minimum(summed[:, _AT["question_marks"]], 5)
+    out[:, NAMES.index("exclamations")] = np.minimum(summed[:, _AT["exclamation_marks"]], 5)
+    out[:, NAMES.index("log_length")] = np.log1p(summed[:, _AT["characters"]])
+    out[:, NAMES.index("line_count")] = np.log1p(summed[:, _AT["line_breaks"]])
+    words = summed[:, _AT["words"]]
+    out[:, NAMES.index("title_case")] = np.where(words >= 3, summed[:, _AT["capitalised_words"]] / np.maximum(words, 1), 0.0)
+    out[:, NAMES.index("shouting")] = summed[:, _AT["capital_long_words"]] / np.maximum(summed[:, _AT["long_words"]], 1)
+    return out
+
+
+def compute(batch: Batch) -> np.ndarray:
+    """The signals of each post of one batch (``NAMES`` order)."""
+    return finish(counts(batch))

@@ -16,6 +16,7 @@ changes every feature: ``FEATURES_VERSION`` is saved in models and checked on lo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -268,3 +269,73 @@ def per_post_sums(values: np.ndarray, posts: np.ndarray, n_posts: int) -> np.nda
         # Summing in the table's float32 is several times faster than converting first.
         out[present] = np.add.reduceat(values, starts, axis=0)
     return out
+
+
+# Memory follows the code points of a batch (a few hundred bytes each at the peak), so a
+# batch is kept to BATCH_CHARS and a post longer than SEGMENT_CHARS is cut, at a space,
+# into pieces whose sums are added up again per post. Words and n-grams never straddle a
+# cut; only the word pair across it is lost. BATCH_CHARS leaves room for marker words to
+# lengthen the 100,000 characters of a classify batch (see smclass.classify.Options).
+BATCH_CHARS = 200_000
+BATCH_POSTS = 2048
+SEGMENT_CHARS = 20_000
+
+
+@dataclass
+class Pieces:
+    """One batch of posts or pieces of posts, and which post each row belongs to."""
+
+    batch: Batch
+    owners: np.ndarray  # the post (index into the texts given) of each row, in order
+    first: np.ndarray  # the row starts its post
+    whole: bool = False  # the rows are all the texts given, uncut, in order
+
+    def add_to(self, totals: np.ndarray, rows: np.ndarray) -> None:
+        """``totals[post] += row`` for every row, several rows adding to one post when it was cut."""
+        if self.whole and len(rows) == len(totals):
+            totals += rows
+        elif len(self.owners) < 2 or (self.owners[1:] != self.owners[:-1]).all():
+            totals[self.owners] += rows
+        else:
+            np.add.at(totals, self.owners, rows)
+
+
+def _cut(text: str, limit: int) -> list[str]:
+    out = []
+    start = 0
+    while len(text) - start > limit:
+        end = start + limit
+        cut = max(text.rfind(" ", start + limit // 2, end), text.rfind("\n", start + limit // 2, end))
+        cut = cut if cut > start else end
+        out.append(text[start:cut])
+        start = cut
+    out.append(text[start:])
+    return out
+
+
+def pieces(texts: list[str], max_chars: int | None = None, max_posts: int | None = None, segment: int | None = None) -> Iterator[Pieces]:
+    """The texts in batches of at most ``max_chars`` code points (and ``max_posts`` rows)."""
+    max_chars = max_chars or BATCH_CHARS
+    max_posts = max_posts or BATCH_POSTS
+    segment = segment or SEGMENT_CHARS
+    lengths = [len(t) for t in texts]
+    if texts and max(lengths) <= segment and sum(lengths) <= max_chars and len(texts) <= max_posts:
+        # The usual case: classify's batches already fit.
+        yield Pieces(Batch.of(texts), np.arange(len(texts)), np.ones(len(texts), dtype=bool), whole=True)
+        return
+    rows: list[str] = []
+    owners: list[int] = []
+    first: list[bool] = []
+    chars = 0
+    for post, text in enumerate(texts):
+        parts = [text] if len(text) <= segment else _cut(text, segment)
+        for number, part in enumerate(parts):
+            if rows and (chars + len(part) > max_chars or len(rows) >= max_posts):
+                yield Pieces(Batch.of(rows), np.asarray(owners, dtype=np.int64), np.asarray(first, dtype=bool))
+                rows, owners, first, chars = [], [], [], 0
+            rows.append(part)
+            owners.append(post)
+            first.append(number == 0)
+            chars += len(part)
+    if rows:
+        yield Pieces(Batch.of(rows), np.asarray(owners, dtype=np.int64), np.asarray(first, dtype=bool))
