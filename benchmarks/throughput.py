@@ -5,7 +5,8 @@ else the written corpus in data/), then measures, through the installed command:
 
 - posts/s of ``smclass classify INPUT -o OUT`` (JSON lines in and out), with --jobs 1 and 2;
 - fastText ``predict`` on the same posts in the same run, JSON lines in and out, and the ratio;
-- peak RSS of the classify process (and of the largest worker with --jobs);
+- peak RSS of the classify process (and of the largest worker with --jobs), and for one
+  post of several million characters;
 - start-up: ``smclass --help`` and classifying one post, end to end;
 - training the default model from data/ (with its 5-fold cross-validation).
 
@@ -161,6 +162,14 @@ def main() -> int:
         quality = dev_scores(fasttext[1] if fasttext else None)
         if quality:
             rows.append(("dev macro-F1 (same training data)", quality))
+
+        # One very long post (an email thread or a book pasted whole): memory must not follow it.
+        huge = work / "huge.jsonl"
+        long_text = " ".join(itertools.islice(itertools.cycle(texts), 40_000))
+        huge.write_text(json.dumps({"id": 1, "text": long_text}, ensure_ascii=False) + "\n", encoding="utf-8")
+        seconds, rss = timed([*smclass, "classify", str(huge), "-q"])
+        rows.append((f"one post of {len(long_text) / 1e6:.1f}M characters", f"{seconds:.1f} s, peak RSS {rss} MiB"))
+        print(*rows[-1], flush=True)
 
         helps = [timed([*smclass, "--help"])[0] for _ in range(5)]
         rows.append(("start-up: smclass --help", f"{statistics.median(helps):.2f} s (median of 5)"))
