@@ -40,9 +40,10 @@ ARRAYS: dict[str, tuple[int, str]] = {
 class Scorer:
     """Decision values and calibrated probabilities of a folded model.
 
-    ``members`` calibrated SVMs (one per calibration fold) each give ``width`` decision
-    columns: one per label, or a single one when there are two labels. Table columns hold
-    every member's columns side by side, then idf squared for the length normalisation.
+    Each of ``members`` calibrated SVMs (one, or one per calibration fold when scikit-learn
+    ensembles them) gives ``width`` decision columns: one per label, or a single one when
+    there are two labels. Table columns hold every member's columns side by side, then idf
+    squared for the length normalisation.
     """
 
     labels: list[str]
