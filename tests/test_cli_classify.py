@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import zipfile
+
 import json
 from pathlib import Path
 
@@ -241,3 +243,7 @@ def test_read_position_follows_plain_files_and_knows_their_total(tmp_path: Path)
         assert reading.position() == 350
     assert _ReadPosition(["-"]).total is None
     assert _ReadPosition([str(tmp_path)]).total is None
+    archive = tmp_path / "posts.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("a.jsonl", '{"text": "hi"}\n')
+    assert _ReadPosition([str(archive)]).total is None

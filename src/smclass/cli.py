@@ -188,7 +188,10 @@ class _ReadPosition:
     """How far reading has got into the inputs, when they are all plain files."""
 
     def __init__(self, paths: list[str]) -> None:
-        plain = bool(paths) and all(p != "-" and Path(p).is_file() for p in paths)
+        from smclass.exports import is_zip
+
+        # A zip archive is read member by member through its own handle: no offset to follow.
+        plain = bool(paths) and all(p != "-" and Path(p).is_file() and not is_zip(Path(p)) for p in paths)
         self.total: int | None = sum(Path(p).stat().st_size for p in paths) if plain else None
         self._finished = 0
         self._current: tuple[IO[bytes], int] | None = None
