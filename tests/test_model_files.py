@@ -165,3 +165,15 @@ def test_a_very_long_post_scores_as_if_it_were_not_cut(small_model_path: Path, m
     # Only the word pairs across the cuts differ.
     assert np.allclose(cut, whole, atol=1e-3)
     assert np.array_equal(cut[1], whole[1])
+
+
+def test_a_skops_model_from_before_asks_for_retraining_and_garbage_is_damaged(tmp_path: Path) -> None:
+    old = tmp_path / "old.skops"
+    with zipfile.ZipFile(old, "w") as archive:
+        archive.writestr("schema.json", "{}")
+    with pytest.raises(ModelError, match=r"old.skops: a model in the skops format of smclass before 0.2: retrain it"):
+        model_lib.load(old)
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"PK not really a zip")
+    with pytest.raises(ModelError, match=r"garbage.npz: damaged model file"):
+        model_lib.load(garbage)

@@ -110,6 +110,12 @@ def loads(data: bytes, target: Path) -> Model:
         hint = " (pickle and joblib files are refused: loading them can run code)" if data[:1] == b"\x80" else ""
         raise ModelError(f"{target}: not a smclass model file{hint}")
     try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ModelError(f"{target}: damaged model file ({exc})") from None
+    if "schema.json" in names:
+        raise ModelError(f"{target}: a model in the skops format of smclass before 0.2: retrain it with 'smclass train'")
+    try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
     except ValueError as exc:
