@@ -269,8 +269,3 @@ def finish(summed: np.ndarray) -> np.ndarray:
     out[:, NAMES.index("title_case")] = np.where(words >= 3, summed[:, _AT["capitalised_words"]] / np.maximum(words, 1), 0.0)
     out[:, NAMES.index("shouting")] = summed[:, _AT["capital_long_words"]] / np.maximum(summed[:, _AT["long_words"]], 1)
     return out
-
-
-def compute(batch: Batch) -> np.ndarray:
-    """The signals of each post of one batch (``NAMES`` order)."""
-    return finish(counts(batch))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -35,42 +35,26 @@ _BIGRAM_SALT = np.uint64(0x27D4EB2F165667C5)
 _CHAR_SALTS = {n: np.uint64((0x9E3779B97F4A7C15 * (n + 11)) & _MASK64) for n in range(1, 9)}
 
 
-def _code_point_table(test: str) -> np.ndarray:
-    """One flag per Basic Multilingual Plane code point; the planes above are emoji and rare scripts."""
-    chars = "".join(chr(c) if not 0xD800 <= c <= 0xDFFF else " " for c in range(0x10000))
-    if test == "word":
-        flags = [c.isalnum() or c == "_" for c in chars]
-    elif test == "space":
-        flags = [c.isspace() or c == SEPARATOR for c in chars]
-    elif test == "upper":
-        flags = [c.isupper() for c in chars]
-    else:
-        flags = [c.isalpha() for c in chars]
-    table = np.zeros(0x10000 + 1, dtype=bool)
-    table[:0x10000] = flags
-    # Code points above the BMP share the last slot: no word character, no space.
-    return table
+@dataclass(frozen=True)
+class _Flags:
+    """One flag per Basic Multilingual Plane code point, and a last slot for everything above
+    it (emoji and rare scripts: no word character, no space, no letter)."""
+
+    word: np.ndarray
+    space: np.ndarray
+    upper: np.ndarray
+    alpha: np.ndarray
 
 
-class _Tables:
-    @cached_property
-    def word(self) -> np.ndarray:
-        return _code_point_table("word")
-
-    @cached_property
-    def space(self) -> np.ndarray:
-        return _code_point_table("space")
-
-    @cached_property
-    def upper(self) -> np.ndarray:
-        return _code_point_table("upper")
-
-    @cached_property
-    def alpha(self) -> np.ndarray:
-        return _code_point_table("alpha")
-
-
-TABLES = _Tables()
+@lru_cache(maxsize=1)
+def _flags() -> _Flags:
+    chars = [chr(c) if not 0xD800 <= c <= 0xDFFF else " " for c in range(0x10000)]
+    tables = [np.zeros(0x10000 + 1, dtype=bool) for _ in range(4)]
+    tables[0][:0x10000] = [c.isalnum() or c == "_" for c in chars]
+    tables[1][:0x10000] = [c.isspace() or c == SEPARATOR for c in chars]
+    tables[2][:0x10000] = [c.isupper() for c in chars]
+    tables[3][:0x10000] = [c.isalpha() for c in chars]
+    return _Flags(*tables)
 
 
 class _Powers:
@@ -168,19 +152,19 @@ class Batch:
         lowered = lower_same_length(joined)
         original = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         cp = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        upper = TABLES.upper[_bmp(original)]
+        upper = _flags().upper[_bmp(original)]
         post = np.cumsum(cp == 0) - 1
         # Every kind of space hashes as a plain space, so "a\nb" and "a b" share n-grams.
-        space = TABLES.space[_bmp(cp)]
+        space = _flags().space[_bmp(cp)]
         hashed = np.where(space, np.uint32(32), cp).astype(np.uint64) + np.uint64(1)
         forward, _ = _POWERS.upto(len(cp) + 1)
         with np.errstate(over="ignore"):
             prefix = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(hashed * forward[1 : len(cp) + 1])])
-        word = TABLES.word[_bmp(cp)]
+        word = _flags().word[_bmp(cp)]
         edges = np.diff(word.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
         starts = np.flatnonzero(edges == 1)
         ends = np.flatnonzero(edges == -1)
-        alpha = TABLES.alpha[_bmp(cp)]
+        alpha = _flags().alpha[_bmp(cp)]
         return cls(len(texts), lowered, cp, upper, alpha, post, space, hashed, prefix, starts, ends, post[starts])
 
     def span_hashes(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
