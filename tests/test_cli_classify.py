@@ -216,6 +216,22 @@ def test_progress_bar_shows_posts_per_second_and_an_eta_when_the_size_is_known(t
     assert ("100%" in shown) == (total_bytes is not None)
 
 
+def test_training_progress_shows_time_but_no_post_counts() -> None:
+    import io
+
+    from rich.console import Console
+
+    from smclass.cli import _progress
+
+    screen = io.StringIO()
+    with _progress("training", True, console=Console(file=screen, force_terminal=True, width=150), counts_posts=False) as bar:
+        bar._progress.refresh()
+    shown = screen.getvalue()
+    assert "training" in shown
+    assert "posts" not in shown
+    assert "0:00:00" in shown
+
+
 def test_given_text_field_is_reported_as_given_even_when_the_first_records_are_unreadable(small_model_path: Path) -> None:
     data = "not json\nalso not json\n"
     result = run("classify", "-f", "jsonl", "--on-error", "skip", "--text-field", "body", "--model", str(small_model_path), input=data)

@@ -219,6 +219,7 @@ def _progress(
     total_bytes: int | None = None,
     position: Callable[[], int] | None = None,
     console: Any = None,
+    counts_posts: bool = True,
 ) -> Iterator[Any]:
     """A rich progress bar on stderr, or a no-op stand-in when stderr is not a terminal.
 
@@ -234,7 +235,9 @@ def _progress(
     columns: list[Any] = [TextColumn("{task.description}"), BarColumn()]
     if total_bytes:
         columns.append(TaskProgressColumn())
-    columns += [TextColumn("{task.fields[posts]:,} posts, {task.fields[rate]:,.0f} posts/s"), TimeElapsedColumn()]
+    if counts_posts:
+        columns.append(TextColumn("{task.fields[posts]:,} posts, {task.fields[rate]:,.0f} posts/s"))
+    columns.append(TimeElapsedColumn())
     if total_bytes:
         columns += [TextColumn("ETA"), TimeRemainingColumn()]
     with Progress(*columns, console=console or Console(stderr=True), transient=True) as progress:
@@ -518,7 +521,7 @@ def train(
     if not posts.texts:
         raise InputError("no labelled posts to train on", source=", ".join(data))
     notify(_posts_summary(posts))
-    with _progress("training", _progress_wanted(quiet)):
+    with _progress("training", _progress_wanted(quiet), counts_posts=False):
         model = model_lib.train(posts.texts, posts.labels, folds=cv, seed=seed, sources=[Path(s).name for s in posts.sources])
     model_lib.save(model, out)
     result = model.card.get("cross_validation")
