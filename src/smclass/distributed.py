@@ -73,10 +73,11 @@ def classify_partition(
     fd, tmp = tempfile.mkstemp(prefix=".part-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
-            results = classify_lib.classify_paths(model, [source], options, notify=result.notes.append, reject=reject, multi=multi)
-            for record in results:
-                handle.write(output.jsonl_line(record))
-                result.records += 1
+            notify = result.notes.append
+            batches = classify_lib.classify_paths_in_batches(model, [source], options, notify=notify, reject=reject, multi=multi)
+            for batch in batches:
+                handle.write(b"".join(output.jsonl_line(record) for record in batch))
+                result.records += len(batch)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
