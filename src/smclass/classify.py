@@ -93,23 +93,6 @@ def _result(record: Record, plan: InputPlan, options: Options, multi: bool) -> d
     return out
 
 
-def classify_paths(
-    model: Model,
-    paths: Iterable[str],
-    options: Options,
-    notify: Notify = _ignore,
-    reject: Reject | None = None,
-    *,
-    multi: bool | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Classify every record of every input, yielding result dicts in input order.
-
-    With several inputs (or ``multi``) each result also names its ``source``.
-    """
-    for results in classify_paths_in_batches(model, paths, options, notify, reject, multi=multi):
-        yield from results
-
-
 def classify_paths_in_batches(
     model: Model,
     paths: Iterable[str],
@@ -120,7 +103,11 @@ def classify_paths_in_batches(
     multi: bool | None = None,
     on_open: Callable[[IO[bytes]], None] | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
-    """:func:`classify_paths` one batch at a time, so a writer can flush once per batch."""
+    """Classify every record of every input: lists of result dicts, batch by batch, in input order.
+
+    Batches let a writer flush once per batch. With several inputs (or ``multi``) each
+    result also names its ``source``; ``on_open`` sees each plain file as it is opened.
+    """
     path_list = list(paths)
     if multi is None:
         multi = len(path_list) > 1
