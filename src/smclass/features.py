@@ -126,15 +126,10 @@ class TaxonomySignals(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        return scale_signals(self._raw(X), self.scale_, self.weight)
+        return signals.scale(self._raw(X), self.scale_, self.weight)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(list(signals.NAMES), dtype=object)
-
-
-def scale_signals(raw: np.ndarray, scale: np.ndarray, weight: float) -> np.ndarray:
-    result: np.ndarray = np.clip(raw / scale, 0.0, 2.0) * weight
-    return result
 
 
 class StaticEmbeddings(TransformerMixin, BaseEstimator):  # type: ignore[misc]

@@ -114,7 +114,7 @@ class Scorer:
         for sums in (words, chars):
             norm = np.sqrt(sums[:, -1:])
             total += np.divide(sums[:, :-1], norm, out=np.zeros_like(sums[:, :-1]), where=norm > 0)
-        total += (np.clip(signals.finish(counts) / self.signal_scale, 0.0, 2.0) * self.signal_weight) @ self.signal_coef
+        total += signals.scale(signals.finish(counts), self.signal_scale, self.signal_weight) @ self.signal_coef
         total += meaning / np.maximum(tokens, 1.0)[:, None]
         return total
 

@@ -269,3 +269,10 @@ def finish(summed: np.ndarray) -> np.ndarray:
     out[:, NAMES.index("title_case")] = np.where(words >= 3, summed[:, _AT["capitalised_words"]] / np.maximum(words, 1), 0.0)
     out[:, NAMES.index("shouting")] = summed[:, _AT["capital_long_words"]] / np.maximum(summed[:, _AT["long_words"]], 1)
     return out
+
+
+def scale(raw: np.ndarray, spread: np.ndarray, weight: float) -> np.ndarray:
+    """Signals over the largest values seen in training, capped at twice those, times ``weight``:
+    how they sit beside TF-IDF weights, at training and at prediction alike."""
+    result: np.ndarray = np.clip(raw / spread, 0.0, 2.0) * weight
+    return result
