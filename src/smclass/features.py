@@ -73,7 +73,17 @@ class HashedNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return len(texts), np.concatenate(posts), np.concatenate(hashes)
 
     def fit(self, X: Any, y: Any = None) -> HashedNgrams:
-        n_posts, posts, hashes = self._occurrences(X)
+        return self._fit(*self._occurrences(X))
+
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> sparse.csr_matrix:
+        # Hashing the posts is most of the work: do it once for both steps.
+        found = self._occurrences(X)
+        return self._fit(*found)._transform(*found)
+
+    def transform(self, X: Any) -> sparse.csr_matrix:
+        return self._transform(*self._occurrences(X))
+
+    def _fit(self, n_posts: int, posts: np.ndarray, hashes: np.ndarray) -> HashedNgrams:
         # One entry per (post, n-gram): document frequency, not term frequency.
         pairs = np.unique(np.stack([posts.astype(np.uint64), hashes]), axis=1)
         keys, df = np.unique(pairs[1], return_counts=True)
@@ -89,8 +99,7 @@ class HashedNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = 1
         return self
 
-    def transform(self, X: Any) -> sparse.csr_matrix:
-        n_posts, posts, hashes = self._occurrences(X)
+    def _transform(self, n_posts: int, posts: np.ndarray, hashes: np.ndarray) -> sparse.csr_matrix:
         where = np.minimum(np.searchsorted(self.keys_, hashes), max(len(self.keys_) - 1, 0))
         known = (self.keys_[where] == hashes) if len(self.keys_) else np.zeros(len(hashes), dtype=bool)
         ids, posts = where[known], posts[known]
