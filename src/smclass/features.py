@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from smclass import signals
 from smclass.embeddings import WordVectors, load_table
 from smclass.errors import ModelError
-from smclass.normalize import fix_mojibake, mark
+from smclass.normalize import feature_text
 from smclass.tokens import Batch, pieces
 
 
@@ -35,7 +35,7 @@ class TextNormalizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return self
 
     def transform(self, X: Any) -> list[str]:
-        return [mark(fix_mojibake(t)) for t in _as_texts(X)]
+        return [feature_text(t) for t in _as_texts(X)]
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(["text"], dtype=object)

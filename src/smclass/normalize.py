@@ -93,6 +93,11 @@ def normalize(text: str) -> str:
     return _tidy_spaces(mark(text))
 
 
+def feature_text(text: str) -> str:
+    """What the features read, at training and at prediction alike: mojibake repaired, furniture marked."""
+    return mark(fix_mojibake(text))
+
+
 def mark(text: str) -> str:
     """Replace platform furniture by marker words, leaving spaces as they fall.
 

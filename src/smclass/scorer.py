@@ -18,7 +18,7 @@ from smclass import signals
 from smclass.embeddings import WordVectors, load_table
 from smclass.errors import ModelError
 from smclass.hashindex import HashIndex
-from smclass.normalize import fix_mojibake, mark
+from smclass.normalize import feature_text
 from smclass.tokens import FEATURES_VERSION, per_post_sums, pieces
 
 # Arrays of a model file, with their number of dimensions and kind of number.
@@ -102,7 +102,7 @@ class Scorer:
         counts = np.zeros((n, len(signals.COUNTS)))
         meaning, tokens = np.zeros((n, self.meaning_coef.shape[1])), np.zeros(n)
         meaning_words = self._meaning_words()
-        for part in pieces([mark(fix_mojibake(t)) for t in texts]):
+        for part in pieces([feature_text(t) for t in texts]):
             batch = part.batch
             part.add_to(words, self._ngram_sums(self._words_index, self.words_table, [batch.words()], batch.n_posts))
             part.add_to(chars, self._ngram_sums(self._chars_index, self.chars_table, batch.char_grams(), batch.n_posts))
