@@ -176,8 +176,7 @@ InputFormatOption = Annotated[
 def _load_model(path: Path | None) -> Model:
     from smclass import model as model_lib
 
-    model = model_lib.load(path)
-    return model
+    return model_lib.load(path)
 
 
 def _progress_wanted(quiet: bool) -> bool:
