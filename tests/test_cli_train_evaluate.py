@@ -133,7 +133,7 @@ def test_labels_lists_the_five_with_definitions() -> None:
 
 
 def test_version_and_help_on_every_command() -> None:
-    assert runner.invoke(app, ["--version"]).stdout == f"smclass {__version__}\n"
+    assert runner.invoke(app, ["--version"]).stdout == f"smclass {__version__} (compiled kernel)\n"
     for command in ([], ["classify"], ["train"], ["evaluate"], ["info"], ["labels"]):
         for flag in ("-h", "--help"):
             result = runner.invoke(app, [*command, flag])

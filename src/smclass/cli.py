@@ -114,7 +114,10 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"smclass {__version__}")
+        import importlib.util
+
+        built = importlib.util.find_spec("smclass._kernel") is not None
+        typer.echo(f"smclass {__version__} ({'compiled kernel' if built else 'numpy features only: the C kernel was not built'})")
         raise typer.Exit()
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from smclass.errors import ModelError
 from smclass.hashindex import HashIndex
 from smclass.normalize import MARKERS
-from smclass.tokens import Batch, per_post_sums, raw_word_hashes
+from smclass.tokens import Batch, Tokens, per_post_sums, raw_word_hashes
 
 TABLE_NAME = "minilm-static-256.npz"
 MAX_WORD_CHARS = 100
@@ -224,7 +224,7 @@ class WordVectors:
         rows[known] = new_rows
         return rows
 
-    def sums(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+    def sums(self, batch: Batch | Tokens) -> tuple[np.ndarray, np.ndarray]:
         """Per post: the sum of its words' values, and how many WordPiece tokens they hold."""
         n = batch.n_posts
         if not len(batch.token_hashes):

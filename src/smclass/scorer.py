@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from smclass import signals
+from smclass import kernel, signals
 from smclass.embeddings import WordVectors, load_table
 from smclass.errors import ModelError
 from smclass.hashindex import HashIndex
@@ -61,7 +61,11 @@ class Scorer:
     calibration: np.ndarray  # rows a and b of each sigmoid, one column per decision column
     _words_index: HashIndex = field(init=False, repr=False)
     _chars_index: HashIndex = field(init=False, repr=False)
+    _kernel_words: kernel.Table = field(init=False, repr=False)
+    _kernel_chars: kernel.Table = field(init=False, repr=False)
     _meaning: WordVectors | None = field(default=None, init=False, repr=False)
+    # Prediction uses the compiled kernel when it was built; False forces the numpy code.
+    use_kernel: bool = field(default=True, init=False, repr=False)
 
     def __post_init__(self) -> None:
         columns = self.intercept.shape[0]
@@ -75,6 +79,12 @@ class Scorer:
                 setattr(self, f"_{name}_index", HashIndex(keys))
             except ValueError as exc:
                 raise ModelError(f"model arrays are damaged ({name}: {exc})") from None
+        if kernel.available():
+            try:
+                self._kernel_words = kernel.Table(self.words_keys, self.words_table)
+                self._kernel_chars = kernel.Table(self.chars_keys, self.chars_table)
+            except ValueError as exc:
+                raise ModelError(f"model arrays are damaged ({exc})") from None
         if self.signal_coef.shape != (len(signals.NAMES), columns) or self.signal_scale.shape != (len(signals.NAMES),):
             raise ModelError("model arrays do not fit together (signals)")
         if self.meaning_coef.shape[1] != columns:
@@ -102,12 +112,20 @@ class Scorer:
         counts = np.zeros((n, len(signals.COUNTS)))
         meaning, tokens = np.zeros((n, self.meaning_coef.shape[1])), np.zeros(n)
         meaning_words = self._meaning_words()
+        compiled = self.use_kernel and kernel.available()
         for part in pieces([feature_text(t) for t in texts]):
-            batch = part.batch
-            part.add_to(words, self._ngram_sums(self._words_index, self.words_table, [batch.words()], batch.n_posts))
-            part.add_to(chars, self._ngram_sums(self._chars_index, self.chars_table, batch.char_grams(), batch.n_posts))
-            part.add_to(counts, signals.piece_counts(part))
-            part_meaning, part_tokens = meaning_words.sums(batch)
+            if compiled:
+                found = kernel.features(part.texts, self._kernel_words, self._kernel_chars)
+                part.add_to(words, found.words)
+                part.add_to(chars, found.chars)
+                part.add_to(counts, signals.only_first_starts(found.counts, part.first))
+                part_meaning, part_tokens = meaning_words.sums(found.tokens)
+            else:
+                batch = part.batch
+                part.add_to(words, self._ngram_sums(self._words_index, self.words_table, [batch.words()], batch.n_posts))
+                part.add_to(chars, self._ngram_sums(self._chars_index, self.chars_table, batch.char_grams(), batch.n_posts))
+                part.add_to(counts, signals.piece_counts(part))
+                part_meaning, part_tokens = meaning_words.sums(batch)
             part.add_to(meaning, part_meaning)
             part.add_to(tokens, part_tokens)
         total = np.tile(self.intercept.astype(np.float64), (n, 1))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -242,11 +243,32 @@ def counts(batch: Batch) -> np.ndarray:
 
 
 def piece_counts(part: Pieces) -> np.ndarray:
-    """:func:`counts` of each row of a batch of pieces: only a post's first piece can start it."""
-    found = counts(part.batch)
-    found[~part.first, _AT["starts_as_reply"]] = 0
-    found[~part.first, _AT["starts_as_retweet"]] = 0
+    """:func:`counts` of each row of a batch of pieces."""
+    return only_first_starts(counts(part.batch), part.first)
+
+
+def only_first_starts(found: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Only a post's first piece can start it as a reply or a retweet."""
+    found[~first, _AT["starts_as_reply"]] = 0
+    found[~first, _AT["starts_as_retweet"]] = 0
     return found
+
+
+# The counts after the lexicon's, in the order the compiled kernel writes them.
+KERNEL_COUNTS = COUNTS[len(_LEXICON_SIGNALS) :]
+
+
+def kernel_lexicon() -> tuple[Any, ...]:
+    """The lexicon as the compiled kernel takes it:
+    (bits, words, phrases, ((prefix length, prefixes), ...), marker hashes, reply hash, retweet hash)."""
+    word_table, phrase_table, prefix_tables = _LEXICON.tables
+    reply, retweet = _LEXICON.reply_and_retweet
+
+    def spec(table: tuple[HashIndex, np.ndarray]) -> tuple[Any, np.ndarray]:
+        return table[0].spec(), table[1]
+
+    prefixes = tuple((length, spec(table)) for length, table in prefix_tables.items())
+    return (len(_LEXICON_SIGNALS), spec(word_table), spec(phrase_table), prefixes, _LEXICON.markers, reply, retweet)
 
 
 def finish(summed: np.ndarray) -> np.ndarray:

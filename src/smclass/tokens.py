@@ -35,6 +35,10 @@ _BIGRAM_SALT = np.uint64(0x27D4EB2F165667C5)
 _CHAR_SALTS = {n: np.uint64((0x9E3779B97F4A7C15 * (n + 11)) & _MASK64) for n in range(1, 9)}
 
 
+# Bits of :func:`packed_flags`, as the compiled kernel reads them.
+WORD_BIT, SPACE_BIT, UPPER_BIT, ALPHA_BIT = 1, 2, 4, 8
+
+
 @dataclass(frozen=True)
 class _Flags:
     """One flag per Basic Multilingual Plane code point, and a last slot for everything above
@@ -55,6 +59,19 @@ def _flags() -> _Flags:
     tables[2][:0x10000] = [c.isupper() for c in chars]
     tables[3][:0x10000] = [c.isalpha() for c in chars]
     return _Flags(*tables)
+
+
+@lru_cache(maxsize=1)
+def packed_flags() -> np.ndarray:
+    """The four flag tables in one byte per code point."""
+    flags = _flags()
+    packed = flags.word * WORD_BIT + flags.space * SPACE_BIT + flags.upper * UPPER_BIT + flags.alpha * ALPHA_BIT
+    return np.ascontiguousarray(packed, dtype=np.uint8)
+
+
+def hash_constants() -> tuple[int, int, int, tuple[tuple[int, int], ...]]:
+    """The prime and salts, for the compiled kernel: (prime, word salt, bigram salt, ((n, salt), ...))."""
+    return _PRIME, int(_WORD_SALT), int(_BIGRAM_SALT), tuple((n, int(_CHAR_SALTS[n])) for n in CHAR_NGRAMS)
 
 
 class _Powers:
@@ -127,6 +144,30 @@ def lower_same_length(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
+def joined_text(texts: list[str]) -> tuple[str, str]:
+    """The posts joined by separators (one before each post and one after the last), as
+    written and lower-cased."""
+    joined = SEPARATOR + SEPARATOR.join(texts) + SEPARATOR
+    if joined.count(SEPARATOR) != len(texts) + 1:  # a post held the separator itself
+        joined = SEPARATOR + SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts) + SEPARATOR
+    return joined, lower_same_length(joined)
+
+
+@dataclass
+class Tokens:
+    """The word tokens of a batch: what :class:`~smclass.embeddings.WordVectors` reads."""
+
+    n_posts: int
+    text: str  # the joined, lower-cased text
+    token_hashes: np.ndarray  # raw (unsalted) hash of each token
+    token_post: np.ndarray
+    token_start: np.ndarray
+    token_end: np.ndarray
+
+    def token_text(self, index: int) -> str:
+        return self.text[int(self.token_start[index]) : int(self.token_end[index])]
+
+
 @dataclass
 class Batch:
     """The posts of one batch as arrays; ``post`` maps every code point to its post."""
@@ -146,10 +187,7 @@ class Batch:
 
     @classmethod
     def of(cls, texts: list[str]) -> Batch:
-        joined = SEPARATOR + SEPARATOR.join(texts) + SEPARATOR
-        if joined.count(SEPARATOR) != len(texts) + 1:  # a post held the separator itself
-            joined = SEPARATOR + SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts) + SEPARATOR
-        lowered = lower_same_length(joined)
+        joined, lowered = joined_text(texts)
         original = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         cp = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         upper = _flags().upper[_bmp(original)]
@@ -269,10 +307,14 @@ SEGMENT_CHARS = 20_000
 class Pieces:
     """One batch of posts or pieces of posts, and which post each row belongs to."""
 
-    batch: Batch
+    texts: list[str]  # the rows
     owners: np.ndarray  # the post (index into the texts given) of each row, in order
     first: np.ndarray  # the row starts its post
     whole: bool = False  # the rows are all the texts given, uncut, in order
+
+    @cached_property
+    def batch(self) -> Batch:
+        return Batch.of(self.texts)
 
     def add_to(self, totals: np.ndarray, rows: np.ndarray) -> None:
         """``totals[post] += row`` for every row, several rows adding to one post when it was cut."""
@@ -305,7 +347,7 @@ def pieces(texts: list[str], max_chars: int | None = None, max_posts: int | None
     lengths = [len(t) for t in texts]
     if texts and max(lengths) <= segment and sum(lengths) <= max_chars and len(texts) <= max_posts:
         # The usual case: classify's batches already fit.
-        yield Pieces(Batch.of(texts), np.arange(len(texts)), np.ones(len(texts), dtype=bool), whole=True)
+        yield Pieces(texts, np.arange(len(texts)), np.ones(len(texts), dtype=bool), whole=True)
         return
     rows: list[str] = []
     owners: list[int] = []
@@ -315,11 +357,11 @@ def pieces(texts: list[str], max_chars: int | None = None, max_posts: int | None
         parts = [text] if len(text) <= segment else _cut(text, segment)
         for number, part in enumerate(parts):
             if rows and (chars + len(part) > max_chars or len(rows) >= max_posts):
-                yield Pieces(Batch.of(rows), np.asarray(owners, dtype=np.int64), np.asarray(first, dtype=bool))
+                yield Pieces(rows, np.asarray(owners, dtype=np.int64), np.asarray(first, dtype=bool))
                 rows, owners, first, chars = [], [], [], 0
             rows.append(part)
             owners.append(post)
             first.append(number == 0)
             chars += len(part)
     if rows:
-        yield Pieces(Batch.of(rows), np.asarray(owners, dtype=np.int64), np.asarray(first, dtype=bool))
+        yield Pieces(rows, np.asarray(owners, dtype=np.int64), np.asarray(first, dtype=bool))

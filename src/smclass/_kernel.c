@@ -1,0 +1,640 @@
+/* The prediction features of smclass.tokens and smclass.signals in one pass over a batch.
+ *
+ * numpy builds several arrays per code point and per n-gram, and that memory traffic, not
+ * arithmetic, was most of classification's time. This walks the joined text once and looks
+ * every n-gram up as it is made. It must give exactly the hashes of smclass.tokens (the
+ * tests compare them); every table and constant comes from Python, so the definitions stay
+ * there. Sums are in double, where numpy adds float32 rows, so totals can differ in the
+ * last bits.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+enum { WORD = 1, SPACE = 2, UPPER = 4, ALPHA = 8 };
+enum { MAX_BUFFERS = 64, MAX_PREFIXES = 16, MAX_CHAR_NS = 8 };
+
+/* Counts after the lexicon bits, in the order of smclass.signals.COUNTS. */
+enum { C_TOKENS, C_REPLY, C_RETWEET, C_QUESTION, C_EXCLAIM, C_CHARS, C_LINES, C_WORDS, C_CAPITALISED, C_LONG, C_CAPITAL_LONG, C_FIXED };
+
+typedef struct {
+    Py_buffer views[MAX_BUFFERS];
+    int used;
+} Buffers;
+
+static void release(Buffers *b) {
+    for (int i = 0; i < b->used; i++) PyBuffer_Release(&b->views[i]);
+    b->used = 0;
+}
+
+/* A C-contiguous buffer of `itemsize`-byte items, writable if asked; NULL with an exception set. */
+static void *take(Buffers *b, PyObject *obj, Py_ssize_t itemsize, int writable, Py_ssize_t *count, const char *what) {
+    if (b->used >= MAX_BUFFERS) {
+        PyErr_SetString(PyExc_ValueError, "too many arrays");
+        return NULL;
+    }
+    Py_buffer *view = &b->views[b->used];
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0) return NULL;
+    b->used++;
+    if (view->itemsize != itemsize) {
+        PyErr_Format(PyExc_ValueError, "%s: items of %zd bytes expected, got %zd", what, itemsize, view->itemsize);
+        return NULL;
+    }
+    *count = view->len / itemsize;
+    return view->buf;
+}
+
+typedef struct {
+    const uint64_t *slots;
+    const int32_t *values;
+    Py_ssize_t n_slots;
+    unsigned shift;
+    uint64_t mask;
+    const uint64_t *over_keys;
+    const int32_t *over_values;
+    Py_ssize_t n_over;
+    int32_t size;
+} Index;
+
+/* (slots, values, shift, mask, overflow_keys, overflow_values, size) of a HashIndex. */
+static int read_index(Buffers *b, PyObject *spec, Index *ix) {
+    PyObject *slots, *values, *over_keys, *over_values;
+    unsigned long long shift, mask;
+    long long size;
+    if (!PyArg_ParseTuple(spec, "OOKKOOL", &slots, &values, &shift, &mask, &over_keys, &over_values, &size)) return -1;
+    Py_ssize_t n_values, n_over_values;
+    ix->slots = take(b, slots, 8, 0, &ix->n_slots, "slots");
+    if (!ix->slots) return -1;
+    ix->values = take(b, values, 4, 0, &n_values, "values");
+    if (!ix->values) return -1;
+    ix->over_keys = take(b, over_keys, 8, 0, &ix->n_over, "overflow keys");
+    if (!ix->over_keys) return -1;
+    ix->over_values = take(b, over_values, 4, 0, &n_over_values, "overflow values");
+    if (!ix->over_values) return -1;
+    if (n_values != ix->n_slots || n_over_values != ix->n_over || shift < 4 || shift > 60 || mask + 1 != (uint64_t)ix->n_slots ||
+        ((uint64_t)1 << (64 - shift)) != (uint64_t)ix->n_slots || size < 0 || size > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "hash index arrays do not fit together");
+        return -1;
+    }
+    ix->shift = (unsigned)shift;
+    ix->mask = mask;
+    ix->size = (int32_t)size;
+    return 0;
+}
+
+/* As HashIndex.lookup: the key's position, or size when it is not there. */
+static inline int32_t find(const Index *ix, uint64_t key) {
+    uint64_t slot = key >> ix->shift;
+    uint64_t found = ix->slots[slot];
+    if (found == key) return ix->values[slot];
+    if (found == 0) return ix->size;
+    slot = (key >> 7) & ix->mask;
+    found = ix->slots[slot];
+    if (found == key) return ix->values[slot];
+    if (found == 0) return ix->size;
+    Py_ssize_t lo = 0, hi = ix->n_over;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (ix->over_keys[mid] < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return (lo < ix->n_over && ix->over_keys[lo] == key) ? ix->over_values[lo] : ix->size;
+}
+
+/* A lookup table and the value of each of its keys (the last value is for "not there"). */
+typedef struct {
+    Index ix;
+    const int64_t *masks;
+    Py_ssize_t n_masks;
+} Lexicon;
+
+static int read_lexicon(Buffers *b, PyObject *spec, Lexicon *lex) {
+    PyObject *index, *masks;
+    if (!PyArg_ParseTuple(spec, "OO", &index, &masks)) return -1;
+    if (read_index(b, index, &lex->ix) < 0) return -1;
+    lex->masks = take(b, masks, 8, 0, &lex->n_masks, "masks");
+    if (!lex->masks) return -1;
+    if (lex->n_masks != (Py_ssize_t)lex->ix.size + 1) {
+        PyErr_SetString(PyExc_ValueError, "lexicon masks do not fit the index");
+        return -1;
+    }
+    return 0;
+}
+
+static inline int64_t lexicon_bits(const Lexicon *lex, uint64_t key) { return lex->masks[find(&lex->ix, key)]; }
+
+/* An n-gram table packed for lookups: buckets of four keys (0 when empty), a key sitting in
+ * the bucket named by its top bits or else in the one named by lower bits, as HashIndex
+ * does. A lookup compares all eight keys and branches on none of them (which key hits is
+ * unpredictable, and mispredicted branches cost more than the compares). A key in slot s
+ * has its row (float32) at row s + 1; row 0 is zeros, so a miss adds nothing. */
+enum { BUCKET = 4 };
+
+typedef struct {
+    const uint64_t *keys;
+    const float *rows;
+    Py_ssize_t width; /* floats per row */
+    unsigned shift;
+    uint64_t mask;
+} Packed;
+
+static inline Py_ssize_t packed_slot(const Packed *t, uint64_t key) {
+    Py_ssize_t first = (Py_ssize_t)(key >> t->shift) * BUCKET, second = (Py_ssize_t)((key >> 7) & t->mask) * BUCKET;
+    Py_ssize_t slot = 0;
+    for (int j = 0; j < BUCKET; j++) {
+        slot |= (Py_ssize_t)(t->keys[first + j] == key) * (first + j + 1);
+        slot |= (Py_ssize_t)(t->keys[second + j] == key) * (second + j + 1);
+    }
+    return slot & -(Py_ssize_t)(key != 0);
+}
+
+static int read_packed(Buffers *b, PyObject *spec, Packed *t) {
+    PyObject *keys, *rows;
+    Py_ssize_t n_keys, n_floats;
+    unsigned long long bits;
+    if (!PyArg_ParseTuple(spec, "OOK", &keys, &rows, &bits)) return -1;
+    t->keys = take(b, keys, 8, 0, &n_keys, "packed keys");
+    if (!t->keys) return -1;
+    t->rows = take(b, rows, 4, 0, &n_floats, "packed rows");
+    if (!t->rows) return -1;
+    if (bits < 1 || bits > 40 || n_keys != ((Py_ssize_t)1 << bits) * BUCKET || n_floats % (n_keys + 1) != 0 || n_floats == 0) {
+        PyErr_SetString(PyExc_ValueError, "packed table does not fit its shape");
+        return -1;
+    }
+    t->width = n_floats / (n_keys + 1);
+    t->shift = (unsigned)(64 - bits);
+    t->mask = ((uint64_t)1 << bits) - 1;
+    return 0;
+}
+
+static const char pack_doc[] =
+    "pack(keys, rows, packed_keys, packed_rows, bits) -> bool\n\n"
+    "Place the unique non-zero `keys` in 2**bits buckets of four (`packed_keys`, zeroed) and\n"
+    "their `rows` at their slot + 1 in `packed_rows` (zeroed). False when some key found no room.";
+
+static PyObject *pack(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *keys_obj, *rows_obj, *packed_keys_obj, *packed_rows_obj;
+    unsigned long long bits;
+    if (!PyArg_ParseTuple(args, "OOOOK", &keys_obj, &rows_obj, &packed_keys_obj, &packed_rows_obj, &bits)) return NULL;
+    Buffers b = {.used = 0};
+    PyObject *result = NULL;
+    Py_ssize_t n_keys, n_floats, n_slots, n_packed_floats;
+    const uint64_t *keys = take(&b, keys_obj, 8, 0, &n_keys, "keys");
+    if (!keys) goto done;
+    const float *rows = take(&b, rows_obj, 4, 0, &n_floats, "rows");
+    if (!rows) goto done;
+    uint64_t *slots = take(&b, packed_keys_obj, 8, 1, &n_slots, "packed keys");
+    if (!slots) goto done;
+    float *packed_rows = take(&b, packed_rows_obj, 4, 1, &n_packed_floats, "packed rows");
+    if (!packed_rows) goto done;
+    if (bits < 1 || bits > 40 || n_keys == 0 || n_floats % n_keys != 0 || n_slots != ((Py_ssize_t)1 << bits) * BUCKET) {
+        PyErr_SetString(PyExc_ValueError, "keys, rows and table size do not fit together");
+        goto done;
+    }
+    Py_ssize_t width = n_floats / n_keys;
+    if (n_packed_floats != (n_slots + 1) * width) {
+        PyErr_SetString(PyExc_ValueError, "packed rows do not fit the keys");
+        goto done;
+    }
+    uint64_t mask = ((uint64_t)1 << bits) - 1;
+    int placed_all = 1;
+    for (Py_ssize_t i = 0; i < n_keys && placed_all; i++) {
+        uint64_t key = keys[i];
+        if (key == 0) {
+            PyErr_SetString(PyExc_ValueError, "keys must be non-zero");
+            goto done;
+        }
+        Py_ssize_t buckets[2] = {(Py_ssize_t)(key >> (64 - bits)) * BUCKET, (Py_ssize_t)((key >> 7) & mask) * BUCKET};
+        Py_ssize_t free_slot = -1;
+        for (int which = 0; which < 2; which++)
+            for (int j = 0; j < BUCKET; j++) {
+                uint64_t there = slots[buckets[which] + j];
+                if (there == key) {
+                    PyErr_SetString(PyExc_ValueError, "keys must be unique");
+                    goto done;
+                }
+                if (there == 0 && free_slot < 0) free_slot = buckets[which] + j;
+            }
+        if (free_slot < 0) {
+            placed_all = 0;
+            break;
+        }
+        slots[free_slot] = key;
+        memcpy(packed_rows + (free_slot + 1) * width, rows + i * width, (size_t)width * 4);
+    }
+    result = PyBool_FromLong(placed_all);
+done:
+    release(&b);
+    return result;
+}
+
+/* The n-grams of one post, gathered first so that their entries can be fetched ahead. */
+typedef struct {
+    uint64_t *keys;
+    Py_ssize_t used, room;
+} Grams;
+
+static int grams_grow(Grams *g) {
+    Py_ssize_t room = g->room ? 2 * g->room : 4096;
+    uint64_t *keys = PyMem_Realloc(g->keys, (size_t)room * 8);
+    if (!keys) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    g->keys = keys;
+    g->room = room;
+    return 0;
+}
+
+static inline int grams_add(Grams *g, uint64_t key) {
+    if (g->used == g->room && grams_grow(g) < 0) return -1;
+    g->keys[g->used++] = key;
+    return 0;
+}
+
+enum { AHEAD = 8 };
+
+/* Add the row of every known n-gram of `g` to `out` (width doubles), then empty `g`.
+ * First every key becomes its slot (fetching buckets ahead), then the rows are summed
+ * (fetching rows ahead): cache misses then overlap instead of waiting on one another.
+ * The usual widths get their own loop, so that the sums stay in registers. */
+#define SUM_ROWS(W)                                                                       \
+    do {                                                                                  \
+        double acc[W] = {0};                                                              \
+        for (Py_ssize_t i = 0; i < g->used; i++) {                                        \
+            if (i + AHEAD < g->used) __builtin_prefetch(t->rows + slots[i + AHEAD] * W);  \
+            const float *row = t->rows + slots[i] * W;                                    \
+            for (int k = 0; k < W; k++) acc[k] += row[k];                                 \
+        }                                                                                 \
+        for (int k = 0; k < W; k++) out[k] += acc[k];                                     \
+    } while (0)
+
+static void grams_sum(Grams *g, const Packed *t, double *out) {
+    Py_ssize_t *slots = (Py_ssize_t *)g->keys; /* each key is replaced by its slot */
+    for (Py_ssize_t i = 0; i < g->used; i++) {
+        if (i + AHEAD < g->used) {
+            uint64_t ahead = g->keys[i + AHEAD];
+            __builtin_prefetch(t->keys + (ahead >> t->shift) * BUCKET);
+            __builtin_prefetch(t->keys + ((ahead >> 7) & t->mask) * BUCKET);
+        }
+        slots[i] = packed_slot(t, g->keys[i]);
+    }
+    switch (t->width) {
+    case 2: SUM_ROWS(2); break;
+    case 4: SUM_ROWS(4); break;
+    case 5: SUM_ROWS(5); break;
+    case 6: SUM_ROWS(6); break;
+    default:
+        for (Py_ssize_t i = 0; i < g->used; i++) {
+            const float *row = t->rows + slots[i] * t->width;
+            for (Py_ssize_t k = 0; k < t->width; k++) out[k] += row[k];
+        }
+    }
+    g->used = 0;
+}
+
+static inline uint64_t mix(uint64_t h) {
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBULL;
+    return h ^ (h >> 31);
+}
+
+static inline uint64_t quick_mix(uint64_t h) {
+    h *= 0x9E3779B97F4A7C15ULL;
+    return h ^ (h >> 29);
+}
+
+static const char features_doc[] =
+    "features(lowered, original, n_posts, flags, constants, words, chars, lexicon, counts, tokens)\n\n"
+    "Add every post's word and character n-gram rows to its sums, count its signals, and write\n"
+    "its tokens (raw hash, post, start, end). Returns the number of tokens. See smclass.kernel.";
+
+static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *lowered, *original, *flags_obj, *constants, *words_spec, *chars_spec, *lexicon_spec, *counts_obj, *tokens_spec;
+    Py_ssize_t n_posts;
+    if (!PyArg_ParseTuple(args, "UUnOOOOOOO", &lowered, &original, &n_posts, &flags_obj, &constants, &words_spec, &chars_spec,
+                          &lexicon_spec, &counts_obj, &tokens_spec))
+        return NULL;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(lowered);
+    if (PyUnicode_GET_LENGTH(original) != length || n_posts < 0) {
+        PyErr_SetString(PyExc_ValueError, "lowered and original texts differ in length");
+        return NULL;
+    }
+
+    Buffers b = {.used = 0};
+    Py_UCS4 *low = NULL, *orig = NULL;
+    PyObject *result = NULL;
+    Grams word_grams = {NULL, 0, 0}, char_grams = {NULL, 0, 0};
+
+    /* constants: (prime, word salt, bigram salt, ((n, salt), ...)) */
+    unsigned long long prime, word_salt, bigram_salt;
+    PyObject *char_spec;
+    if (!PyArg_ParseTuple(constants, "KKKO", &prime, &word_salt, &bigram_salt, &char_spec)) goto done;
+    int char_slot[17]; /* the index of each n-gram length in char_salts, or -1 */
+    int longest_char_n = 0;
+    for (int n = 0; n <= 16; n++) char_slot[n] = -1;
+    uint64_t char_salts[MAX_CHAR_NS];
+    Py_ssize_t n_char_ns = PySequence_Size(char_spec);
+    if (n_char_ns < 0) goto done;
+    if (n_char_ns > MAX_CHAR_NS) {
+        PyErr_SetString(PyExc_ValueError, "too many n-gram lengths");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n_char_ns; i++) {
+        PyObject *item = PySequence_GetItem(char_spec, i);
+        if (!item) goto done;
+        int n;
+        unsigned long long salt;
+        int ok = PyArg_ParseTuple(item, "iK", &n, &salt);
+        Py_DECREF(item);
+        if (!ok) goto done;
+        if (n < 1 || n > 16) {
+            PyErr_SetString(PyExc_ValueError, "n-gram length out of range");
+            goto done;
+        }
+        if (char_slot[n] >= 0) {
+            PyErr_SetString(PyExc_ValueError, "n-gram length given twice");
+            goto done;
+        }
+        char_slot[n] = (int)i;
+        char_salts[i] = salt;
+        if (n > longest_char_n) longest_char_n = n;
+    }
+
+    /* The usual n-gram lengths, 3 and 4, have a loop of their own. */
+    int fast_34 = n_char_ns == 2 && char_slot[3] == 0 && char_slot[4] == 1;
+
+    Py_ssize_t n_flags;
+    const uint8_t *flags = take(&b, flags_obj, 1, 0, &n_flags, "flags");
+    if (!flags) goto done;
+    if (n_flags != 0x10001) {
+        PyErr_SetString(PyExc_ValueError, "flags must have 0x10001 entries");
+        goto done;
+    }
+
+    /* words and chars: (packed table spec, sums) */
+    PyObject *table_spec, *out;
+    Packed words, chars;
+    double *word_sums, *char_sums;
+    Py_ssize_t n_out;
+    if (!PyArg_ParseTuple(words_spec, "OO", &table_spec, &out) || read_packed(&b, table_spec, &words) < 0) goto done;
+    if (!(word_sums = take(&b, out, 8, 1, &n_out, "word sums"))) goto done;
+    if (n_out != n_posts * words.width) {
+        PyErr_SetString(PyExc_ValueError, "word sums do not fit the posts");
+        goto done;
+    }
+    if (!PyArg_ParseTuple(chars_spec, "OO", &table_spec, &out) || read_packed(&b, table_spec, &chars) < 0) goto done;
+    if (!(char_sums = take(&b, out, 8, 1, &n_out, "char sums"))) goto done;
+    if (n_out != n_posts * chars.width) {
+        PyErr_SetString(PyExc_ValueError, "char sums do not fit the posts");
+        goto done;
+    }
+
+    /* lexicon: (n_bits, words, phrases, ((length, lexicon), ...), markers, reply, retweet) */
+    int n_bits;
+    PyObject *lex_words, *lex_phrases, *prefix_spec, *markers_obj;
+    unsigned long long reply, retweet;
+    if (!PyArg_ParseTuple(lexicon_spec, "iOOOOKK", &n_bits, &lex_words, &lex_phrases, &prefix_spec, &markers_obj, &reply, &retweet)) goto done;
+    Lexicon word_lex, phrase_lex, prefix_lex[MAX_PREFIXES];
+    int prefix_len[MAX_PREFIXES];
+    if (read_lexicon(&b, lex_words, &word_lex) < 0 || read_lexicon(&b, lex_phrases, &phrase_lex) < 0) goto done;
+    Py_ssize_t n_prefixes = PySequence_Size(prefix_spec);
+    if (n_prefixes < 0) goto done;
+    if (n_prefixes > MAX_PREFIXES || n_bits < 0 || n_bits > 62) {
+        PyErr_SetString(PyExc_ValueError, "too many prefix lengths or lexicon bits");
+        goto done;
+    }
+    int longest_prefix = 0;
+    for (Py_ssize_t i = 0; i < n_prefixes; i++) {
+        PyObject *item = PySequence_GetItem(prefix_spec, i);
+        if (!item) goto done;
+        PyObject *lex;
+        int ok = PyArg_ParseTuple(item, "iO", &prefix_len[i], &lex);
+        if (ok) ok = read_lexicon(&b, lex, &prefix_lex[i]) == 0;
+        Py_DECREF(item);
+        if (!ok) goto done;
+        if (prefix_len[i] < 1 || prefix_len[i] >= 64) {
+            PyErr_SetString(PyExc_ValueError, "prefix length out of range");
+            goto done;
+        }
+        if (prefix_len[i] > longest_prefix) longest_prefix = prefix_len[i];
+    }
+    Py_ssize_t n_markers;
+    const uint64_t *markers = take(&b, markers_obj, 8, 0, &n_markers, "markers");
+    if (!markers) goto done;
+
+    Py_ssize_t n_counts;
+    double *counts = take(&b, counts_obj, 8, 1, &n_counts, "counts");
+    if (!counts) goto done;
+    Py_ssize_t stride = n_bits + C_FIXED;
+    if (n_counts != n_posts * stride) {
+        PyErr_SetString(PyExc_ValueError, "counts do not fit the posts");
+        goto done;
+    }
+
+    /* tokens: (raw hashes, posts, starts, ends), room for every token of the text */
+    PyObject *t_hash, *t_post, *t_start, *t_end;
+    if (!PyArg_ParseTuple(tokens_spec, "OOOO", &t_hash, &t_post, &t_start, &t_end)) goto done;
+    Py_ssize_t room[4];
+    uint64_t *tok_hash = take(&b, t_hash, 8, 1, &room[0], "token hashes");
+    if (!tok_hash) goto done;
+    int64_t *tok_post = take(&b, t_post, 8, 1, &room[1], "token posts");
+    if (!tok_post) goto done;
+    int64_t *tok_start = take(&b, t_start, 8, 1, &room[2], "token starts");
+    if (!tok_start) goto done;
+    int64_t *tok_end = take(&b, t_end, 8, 1, &room[3], "token ends");
+    if (!tok_end) goto done;
+    Py_ssize_t tok_room = room[0];
+    for (int i = 1; i < 4; i++)
+        if (room[i] < tok_room) tok_room = room[i];
+    if (tok_room < (length + 1) / 2) {
+        PyErr_SetString(PyExc_ValueError, "no room for the tokens");
+        goto done;
+    }
+
+    low = PyUnicode_AsUCS4Copy(lowered);
+    orig = low ? PyUnicode_AsUCS4Copy(original) : NULL;
+    if (!low || !orig) goto done;
+    if (length == 0 || low[0] != 0) {
+        PyErr_SetString(PyExc_ValueError, "the joined text must start with a separator");
+        goto done;
+    }
+
+#define FLAGS(c) (flags[(c) < 0x10000 ? (c) : 0x10000])
+#define CODE(c) ((FLAGS(c) & SPACE) ? (uint64_t)33 : (uint64_t)(c) + 1)
+
+    Py_ssize_t n_tokens = 0;
+    Py_ssize_t post = -1;
+    Py_ssize_t post_start = 0;
+    /* The last token of the post so far (any length), and the last of two or more characters. */
+    Py_ssize_t previous = -1, previous_kept = -1;
+    uint64_t prefix_hash[64];
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 c = low[i];
+        if (c == 0) {
+            if (post >= 0) {
+                counts[post * stride + n_bits + C_CHARS] += (double)(i - post_start - 1);
+                grams_sum(&word_grams, &words, word_sums + post * words.width);
+                grams_sum(&char_grams, &chars, char_sums + post * chars.width);
+            }
+            post++;
+            post_start = i;
+            previous = previous_kept = -1;
+            if (post > n_posts || (post == n_posts && i != length - 1)) {
+                PyErr_SetString(PyExc_ValueError, "more separators than posts");
+                goto done;
+            }
+        }
+        if (post >= n_posts) break;
+        double *row = counts + post * stride;
+        if (c == '?') row[n_bits + C_QUESTION] += 1;
+        else if (c == '!') row[n_bits + C_EXCLAIM] += 1;
+        else if (c == '\n') row[n_bits + C_LINES] += 1;
+
+        /* Character n-grams starting here: none may hold a space strictly inside (of two,
+         * not both may be spaces). Spaces fall at random, so the usual 3- and 4-grams are
+         * written unconditionally and kept by moving the end of the list, without branches. */
+        if (fast_34) {
+            if (char_grams.used + 2 > char_grams.room && grams_grow(&char_grams) < 0) goto done;
+            Py_UCS4 c1 = i + 1 < length ? low[i + 1] : 0, c2 = i + 2 < length ? low[i + 2] : 0, c3 = i + 3 < length ? low[i + 3] : 0;
+            uint64_t h3 = (CODE(c) * prime + CODE(c1)) * prime + CODE(c2);
+            uint64_t h4 = h3 * prime + CODE(c3);
+            int keep3 = (i + 3 <= length) & !(FLAGS(c1) & SPACE);
+            int keep4 = keep3 & (i + 4 <= length) & !(FLAGS(c2) & SPACE);
+            char_grams.keys[char_grams.used] = quick_mix(h3 ^ char_salts[0]);
+            char_grams.used += keep3;
+            char_grams.keys[char_grams.used] = quick_mix(h4 ^ char_salts[1]);
+            char_grams.used += keep4;
+        } else {
+            uint64_t h = 0;
+            int inner_space = 0;
+            for (int k = 0; k < longest_char_n && i + k < length; k++) {
+                if (k >= 2 && (FLAGS(low[i + k - 1]) & SPACE)) inner_space = 1;
+                if (inner_space) break;
+                h = h * prime + CODE(low[i + k]);
+                int g = char_slot[k + 1];
+                if (g < 0) continue;
+                if (k == 1 && (FLAGS(low[i]) & SPACE) && (FLAGS(low[i + 1]) & SPACE)) continue;
+                if (grams_add(&char_grams, quick_mix(h ^ char_salts[g])) < 0) goto done;
+            }
+        }
+
+        if (!(FLAGS(c) & WORD) || (i > 0 && (FLAGS(low[i - 1]) & WORD))) continue;
+
+        /* A token starts here: hash it, and each prefix the lexicon asks for on the way. */
+        Py_ssize_t end = i;
+        uint64_t raw = 0, power = prime;
+        int all_alpha = 1, all_upper = 1;
+        while (end < length && (FLAGS(low[end]) & WORD)) {
+            raw += CODE(low[end]) * power;
+            power *= prime;
+            if (!(FLAGS(low[end]) & ALPHA)) all_alpha = 0;
+            if (!(FLAGS(orig[end]) & UPPER)) all_upper = 0;
+            end++;
+            if (end - i <= longest_prefix) prefix_hash[end - i] = raw;
+        }
+        Py_ssize_t token_length = end - i;
+        Py_ssize_t t = n_tokens++;
+        tok_hash[t] = raw;
+        tok_post[t] = post;
+        tok_start[t] = i;
+        tok_end[t] = end;
+
+        int64_t bits = lexicon_bits(&word_lex, raw);
+        for (Py_ssize_t p = 0; p < n_prefixes; p++)
+            if (token_length >= prefix_len[p]) {
+                int64_t more = lexicon_bits(&prefix_lex[p], prefix_hash[prefix_len[p]]);
+                for (int bit = 0; bit < n_bits; bit++)
+                    if ((more >> bit) & 1) row[bit] += 1;
+            }
+        for (int bit = 0; bit < n_bits; bit++)
+            if ((bits >> bit) & 1) row[bit] += 1;
+        if (previous >= 0) {
+            int64_t pair = lexicon_bits(&phrase_lex, mix((tok_hash[previous] * prime) ^ mix(raw) ^ bigram_salt));
+            for (int bit = 0; bit < n_bits; bit++)
+                if ((pair >> bit) & 1) row[bit] += 1;
+        } else {
+            if (raw == reply) row[n_bits + C_REPLY] = 1;
+            if (raw == retweet) row[n_bits + C_RETWEET] = 1;
+        }
+        row[n_bits + C_TOKENS] += 1;
+
+        int marker = 0;
+        for (Py_ssize_t m = 0; m < n_markers; m++)
+            if (markers[m] == raw) marker = 1;
+        if (!marker) {
+            if (FLAGS(c) & ALPHA) {
+                row[n_bits + C_WORDS] += 1;
+                if (FLAGS(orig[i]) & UPPER) row[n_bits + C_CAPITALISED] += 1;
+            }
+            if (token_length > 2 && all_alpha) {
+                row[n_bits + C_LONG] += 1;
+                if (all_upper) row[n_bits + C_CAPITAL_LONG] += 1;
+            }
+        }
+
+        if (token_length >= 2) {
+            if (grams_add(&word_grams, mix(raw ^ word_salt)) < 0) goto done;
+            if (previous_kept >= 0 && grams_add(&word_grams, mix((tok_hash[previous_kept] * prime) ^ mix(raw) ^ bigram_salt)) < 0) goto done;
+            previous_kept = t;
+        }
+        previous = t;
+    }
+#undef CODE
+#undef FLAGS
+    if (post != n_posts) {
+        PyErr_SetString(PyExc_ValueError, "fewer separators than posts");
+        goto done;
+    }
+    result = PyLong_FromSsize_t(n_tokens);
+
+done:
+    PyMem_Free(word_grams.keys);
+    PyMem_Free(char_grams.keys);
+    PyMem_Free(low);
+    PyMem_Free(orig);
+    release(&b);
+    return result;
+}
+
+static const char rows_doc[] = "rows(table, queries, out)\n\nWrite the row of each query (zeros when unknown) to `out` (float32).";
+
+static PyObject *rows(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *spec, *queries_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "OOO", &spec, &queries_obj, &out_obj)) return NULL;
+    Buffers b = {.used = 0};
+    PyObject *result = NULL;
+    Packed t;
+    Py_ssize_t n, n_out;
+    if (read_packed(&b, spec, &t) < 0) goto done;
+    const uint64_t *queries = take(&b, queries_obj, 8, 0, &n, "queries");
+    if (!queries) goto done;
+    float *out = take(&b, out_obj, 4, 1, &n_out, "out");
+    if (!out) goto done;
+    if (n_out != n * t.width) {
+        PyErr_SetString(PyExc_ValueError, "out does not fit the queries");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) memcpy(out + i * t.width, t.rows + packed_slot(&t, queries[i]) * t.width, (size_t)t.width * 4);
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    release(&b);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"rows", rows, METH_VARARGS, rows_doc},
+    {"features", features, METH_VARARGS, features_doc},
+    {"pack", pack, METH_VARARGS, pack_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_kernel", "Compiled prediction features for smclass (see smclass.kernel).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }

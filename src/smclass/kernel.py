@@ -1,0 +1,121 @@
+"""Prediction's features from the compiled kernel (``_kernel.c``), when the install built it.
+
+The kernel gives what :mod:`smclass.tokens` and :func:`smclass.signals.counts` give for
+a batch, summed straight into a post's rows: the hashes are the same, and every table and
+constant is handed over from Python, so the features keep a single definition. Training
+and any install without a C compiler use the numpy code, which stays the reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from smclass import signals
+from smclass.tokens import Tokens, hash_constants, joined_text, packed_flags
+
+try:
+    from smclass import _kernel  # type: ignore[attr-defined]
+except ImportError:  # built without a C compiler
+    _kernel = None
+
+# The order in which the kernel writes the counts after the lexicon bits.
+_FIXED_COUNTS = (
+    "tokens",
+    "starts_as_reply",
+    "starts_as_retweet",
+    "question_marks",
+    "exclamation_marks",
+    "characters",
+    "line_breaks",
+    "words",
+    "capitalised_words",
+    "long_words",
+    "capital_long_words",
+)
+
+
+def available() -> bool:
+    """True when the compiled kernel was built and agrees with this version's counts."""
+    return _kernel is not None and signals.KERNEL_COUNTS == _FIXED_COUNTS
+
+
+@lru_cache(maxsize=1)
+def _shared() -> tuple[np.ndarray, tuple[Any, ...], tuple[Any, ...]]:
+    return packed_flags(), hash_constants(), signals.kernel_lexicon()
+
+
+class Table:
+    """An n-gram table packed for the kernel: buckets of four keys, at most half full, and
+    each key's row at its slot."""
+
+    def __init__(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        if _kernel is None:
+            raise RuntimeError("the compiled kernel is not built")
+        keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        rows = np.ascontiguousarray(rows[: len(keys)], dtype=np.float32)
+        self.width = int(rows.shape[1])
+        smallest = max(2, int(np.ceil(np.log2(max(len(keys), 1) / 2))))
+        for bits in range(smallest, smallest + 5):
+            self.keys = np.zeros((1 << bits) * 4, dtype=np.uint64)
+            self.rows = np.zeros(((1 << bits) * 4 + 1, self.width), dtype=np.float32)
+            if not len(keys) or _kernel.pack(keys, rows, self.keys, self.rows, bits):
+                break
+            # some pair of buckets overflowed: give the keys more room
+        else:
+            raise ValueError("the keys crowd a few buckets at every table size (they are not hashes)")
+        self.bits = bits
+
+    def spec(self) -> tuple[np.ndarray, np.ndarray, int]:
+        return self.keys, self.rows, self.bits
+
+
+def lookup(table: Table, keys: np.ndarray) -> np.ndarray:
+    """The row of each key (zeros for an unknown key), as the kernel finds it."""
+    if _kernel is None:
+        raise RuntimeError("the compiled kernel is not built")
+    out = np.zeros((len(keys), table.width), dtype=np.float32)
+    _kernel.rows(table.spec(), np.ascontiguousarray(keys, dtype=np.uint64), out)
+    return out
+
+
+@dataclass
+class Sums:
+    """What the kernel found in a batch: per-post sums of n-gram rows, signal counts, tokens."""
+
+    words: np.ndarray
+    chars: np.ndarray
+    counts: np.ndarray
+    tokens: Tokens
+
+
+def features(texts: list[str], words: Table, chars: Table) -> Sums:
+    """Sums of the known word and character n-gram rows of each text, its signal counts and its tokens."""
+    if _kernel is None:
+        raise RuntimeError("the compiled kernel is not built")
+    flags, constants, lexicon = _shared()
+    n = len(texts)
+    joined, lowered = joined_text(texts)
+    word_sums = np.zeros((n, words.width))
+    char_sums = np.zeros((n, chars.width))
+    counts = np.zeros((n, len(signals.COUNTS)))
+    room = (len(lowered) + 1) // 2
+    hashes = np.empty(room, dtype=np.uint64)
+    posts, starts, ends = (np.empty(room, dtype=np.int64) for _ in range(3))
+    found = _kernel.features(
+        lowered,
+        joined,
+        n,
+        flags,
+        constants,
+        (words.spec(), word_sums),
+        (chars.spec(), char_sums),
+        lexicon,
+        counts,
+        (hashes, posts, starts, ends),
+    )
+    tokens = Tokens(n, lowered, hashes[:found], posts[:found], starts[:found], ends[:found])
+    return Sums(word_sums, char_sums, counts, tokens)

@@ -1,0 +1,120 @@
+"""The compiled kernel gives what the numpy features give (they stay the reference)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smclass import kernel, signals
+from smclass import model as model_lib
+from smclass.normalize import feature_text
+from smclass.scorer import Scorer
+from smclass.tokens import Batch
+
+HARD_TEXTS = [
+    "",
+    "a",
+    "  spaced   out \n\n lines\t\ttabs ",
+    "RT @foo: Breaking news http://t.co/x #PrayFor Boston",
+    "@AcmeAir my flight is delayed, please refund!!! ??",
+    "ÇA VA?? 🎉 #Test İstanbul ΣΟΦΟΣ straße ﬁ",
+    "I'm at Some Cafe",
+    "a\x00b post holding the separator",
+    "We need volunteers and donations, please share. Sign the petition",
+    "x" * 300,
+    "日本語のテキスト、句読点。",
+]
+
+
+def _texts(fixtures: Path) -> list[str]:
+    texts = [json.loads(line)["text"] for line in (fixtures / "posts.jsonl").open()]
+    return [feature_text(t) for t in [*texts, *HARD_TEXTS]]
+
+
+def test_the_install_built_the_compiled_kernel() -> None:
+    # The README's install compiles it; without it prediction silently runs several times slower.
+    assert kernel.available()
+
+
+def _compare(texts: list[str], scorer: Scorer) -> None:
+    batch = Batch.of(texts)
+    found = kernel.features(texts, scorer._kernel_words, scorer._kernel_chars)
+    assert np.array_equal(found.tokens.token_hashes, batch.token_hashes)
+    assert np.array_equal(found.tokens.token_post, batch.token_post)
+    assert np.array_equal(found.tokens.token_start, batch.token_start)
+    assert np.array_equal(found.tokens.token_end, batch.token_end)
+    assert np.array_equal(found.counts, signals.counts(batch))
+    words = Scorer._ngram_sums(scorer._words_index, scorer.words_table, [batch.words()], batch.n_posts)
+    chars = Scorer._ngram_sums(scorer._chars_index, scorer.chars_table, batch.char_grams(), batch.n_posts)
+    # numpy adds float32 rows, the kernel adds them in double.
+    assert np.allclose(found.words, words, rtol=1e-5, atol=1e-4)
+    assert np.allclose(found.chars, chars, rtol=1e-5, atol=1e-4)
+
+
+def test_kernel_gives_the_numpy_tokens_counts_and_sums(fixtures: Path) -> None:
+    scorer = model_lib.load().scorer
+    texts = _texts(fixtures)
+    _compare(texts, scorer)
+    _compare(texts[:1], scorer)
+
+
+@given(st.lists(st.text(max_size=200), min_size=1, max_size=6))
+@settings(max_examples=80, deadline=None)
+def test_kernel_agrees_with_numpy_on_any_text(texts: list[str]) -> None:
+    _compare([feature_text(t) for t in texts], model_lib.load().scorer)
+
+
+def test_kernel_and_numpy_predict_the_same_probabilities(fixtures: Path) -> None:
+    scorer = model_lib.load().scorer
+    texts = [json.loads(line)["text"] for line in (fixtures / "posts.jsonl").open()] + HARD_TEXTS
+    compiled = scorer.predict_proba(texts)
+    scorer.use_kernel = False
+    assert np.allclose(compiled, scorer.predict_proba(texts), atol=1e-6)
+
+
+def test_packed_table_finds_every_key_and_nothing_else() -> None:
+    rng = np.random.default_rng(0)
+    keys = np.unique(rng.integers(1, 2**63, size=5000, dtype=np.uint64))
+    rows = rng.random((len(keys) + 1, 6)).astype(np.float32)
+    rows[-1] = 0
+    table = kernel.Table(keys, rows)
+    # A post of one word looks up that word's hash; here the table is queried directly instead.
+    hits = kernel.lookup(table, keys)
+    assert np.array_equal(hits, rows[:-1])
+    misses = kernel.lookup(table, np.asarray([0, 2**64 - 1, *(keys[:50] ^ np.uint64(1 << 40))], dtype=np.uint64))
+    assert not misses.any()
+
+
+def test_packed_table_grows_until_every_key_has_a_slot() -> None:
+    # Nine keys whose top bits and bits 7-9 are all zero share both buckets of a table of
+    # 8 buckets (four slots); only a larger table tells them apart.
+    rng = np.random.default_rng(1)
+    keys = rng.integers(1, 2**61, size=9, dtype=np.uint64) & ~np.uint64(0b111 << 7)
+    rows = np.arange(len(keys) * 2, dtype=np.float32).reshape(-1, 2) + 1
+    table = kernel.Table(keys, rows)
+    assert table.bits > 3
+    assert np.array_equal(kernel.lookup(table, keys), rows)
+
+
+def test_packed_table_refuses_keys_that_no_table_size_separates() -> None:
+    keys = np.arange(1, 10, dtype=np.uint64) << np.uint64(20)  # same top bits and bits 7-19 at every size tried
+    with pytest.raises(ValueError, match="crowd"):
+        kernel.Table(keys, np.ones((9, 2), dtype=np.float32))
+
+
+def test_kernel_refuses_arrays_that_do_not_fit_instead_of_reading_past_them() -> None:
+    scorer = model_lib.load().scorer
+    keys, rows, bits = scorer._kernel_words.spec()
+    with pytest.raises(ValueError, match="packed table does not fit its shape"):
+        kernel._kernel.features("\x00a\x00", "\x00a\x00", 1, kernel._shared()[0], kernel._shared()[1],
+                                ((keys[:-4], rows, bits), np.zeros(6)), ((keys, rows, bits), np.zeros(6)),
+                                kernel._shared()[2], np.zeros(len(signals.COUNTS)), tuple(np.zeros(2, dtype=np.int64) for _ in range(4)))
+    with pytest.raises(ValueError, match="separator"):
+        kernel._kernel.features("a\x00", "a\x00", 1, kernel._shared()[0], kernel._shared()[1],
+                                ((keys, rows, bits), np.zeros(6)), ((keys, rows, bits), np.zeros(6)),
+                                kernel._shared()[2], np.zeros(len(signals.COUNTS)), tuple(np.zeros(2, dtype=np.int64) for _ in range(4)))
