@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from smclass.normalize import normalize, split_hashtag
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smclass import normalize as normalize_module
+from smclass.normalize import mark, normalize, split_hashtag
 
 
 def test_platform_furniture_becomes_marker_words() -> None:
@@ -31,3 +36,35 @@ def test_check_ins_are_marked_but_times_and_lowercase_are_not() -> None:
     assert normalize("Dinner with the fam \ufe0f @ Joe's Diner, Austin ") == "Dinner with the fam xcheckinx Joe's Diner, Austin"
     assert normalize("I'm at Central Library (Leeds) http://t.co/x") == "xcheckinx Central Library (Leeds) xurlx"
     assert normalize("meet me @ 5pm at work") == "meet me @ 5pm at work"
+
+
+TRICKY = [
+    "Brunch @\u200b Some Cafe",  # removing the invisible character makes "@ " a check-in
+    "Sunday  @ Blue Bottle Coffee",
+    "&#64; Cafe &lt;b&gt;bold&lt;/b&gt; &amp;amp;",
+    "see wWw.example.com/page and WWW.Shout.org",
+    "ok :) sad :-( grin :D :thumbs_up: a=b; c:d",
+    "price $5, £3.50, 7€, 20 usd, 3 dollars, ٣ apples",
+    "Subject: hi\r\nline\\nmore ^JS",
+    "I'm at Home \u2764 \u263a 🎉",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_marking_is_the_same_whichever_finds_the_trigger_characters(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled = mark(text)
+    monkeypatch.setattr(normalize_module, "triggers", normalize_module.python_triggers)
+    assert mark(text) == compiled
+
+
+@given(st.text(alphabet=st.sampled_from(list("aAwW.@#:;=-)(DPp$£€&<>/\\nr \t\n\r^0123٣\u200b😀x")), max_size=60) | st.text(max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_marking_never_depends_on_how_trigger_characters_are_found(text: str) -> None:
+    compiled = mark(text)
+    saved = normalize_module.triggers
+    normalize_module.triggers = normalize_module.python_triggers
+    try:
+        assert mark(text) == compiled
+    finally:
+        normalize_module.triggers = saved

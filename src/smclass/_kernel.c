@@ -600,6 +600,72 @@ done:
     return result;
 }
 
+/* Bits of triggers(), as smclass.normalize names them. */
+enum {
+    T_AMP = 1 << 0, T_CR = 1 << 1, T_BACKSLASH_N = 1 << 2, T_NON_ASCII = 1 << 3, T_LT = 1 << 4, T_SLASH = 1 << 5, T_WWW = 1 << 6,
+    T_AT_BLANK = 1 << 7, T_AT = 1 << 8, T_HASH = 1 << 9, T_COLON = 1 << 10, T_CARET = 1 << 11, T_DIGIT = 1 << 12,
+    T_MONEY = 1 << 13, T_EMOTICON = 1 << 14, T_EMOJI = 1 << 15,
+};
+
+static inline int is_emoji(Py_UCS4 c) {
+    return (c >= 0x1F300 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) || (c >= 0x1F000 && c <= 0x1F2FF) || c == 0x2764 || c == 0x263A;
+}
+
+static const char triggers_doc[] =
+    "triggers(text) -> int\n\n"
+    "Which characters that smclass.normalize.mark looks for are in the text, as bits, in one pass.\n"
+    "A bit may be set where the pattern then finds nothing; it is never missing where it would.";
+
+static PyObject *triggers(PyObject *Py_UNUSED(self), PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "triggers() takes a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    long found = 0;
+    Py_UCS4 next = n ? PyUnicode_READ(kind, data, 0) : 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = next;
+        next = i + 1 < n ? PyUnicode_READ(kind, data, i + 1) : 0;
+        if (c >= 'a' && c <= 'z' && c != 'w') continue; /* most characters: nothing to see */
+        switch (c) {
+        case '&': found |= T_AMP; break;
+        case '\r': found |= T_CR; break;
+        case '\\': if (next == 'n') found |= T_BACKSLASH_N; break;
+        case '<': found |= T_LT; break;
+        case '/': found |= T_SLASH; break;
+        case '@': found |= T_AT | ((next == ' ' || next == '\t') ? T_AT_BLANK : 0); break;
+        case '#': found |= T_HASH; break;
+        case '^': found |= T_CARET; break;
+        case '$': found |= T_MONEY; break;
+        case 'w': case 'W':
+            if (i + 3 < n && (next == 'w' || next == 'W')) {
+                Py_UCS4 c2 = PyUnicode_READ(kind, data, i + 2), c3 = PyUnicode_READ(kind, data, i + 3);
+                if ((c2 == 'w' || c2 == 'W') && c3 == '.') found |= T_WWW;
+            }
+            break;
+        case ':': case ';': case '=': {
+            if (c == ':') found |= T_COLON;
+            Py_UCS4 after = next == '-' && i + 2 < n ? PyUnicode_READ(kind, data, i + 2) : next;
+            if (after == ')' || after == '(' || after == 'D' || after == 'P' || after == 'p') found |= T_EMOTICON;
+            if (c == ':' && ((next >= 'a' && next <= 'z') || next == '_' || next == '+' || next == '-')) found |= T_EMOTICON;
+            break;
+        }
+        default:
+            if (c >= '0' && c <= '9') found |= T_DIGIT;
+            else if (c >= 0x80) {
+                found |= T_NON_ASCII;
+                if (c == 0xA3 || c == 0x20AC) found |= T_MONEY;
+                else if (is_emoji(c)) found |= T_EMOJI;
+                else if (Py_UNICODE_ISDIGIT(c)) found |= T_DIGIT;
+            }
+        }
+    }
+    return PyLong_FromLong(found);
+}
+
 static const char rows_doc[] = "rows(table, queries, out)\n\nWrite the row of each query (zeros when unknown) to `out` (float32).";
 
 static PyObject *rows(PyObject *Py_UNUSED(self), PyObject *args) {
@@ -628,6 +694,7 @@ done:
 
 static PyMethodDef methods[] = {
     {"rows", rows, METH_VARARGS, rows_doc},
+    {"triggers", triggers, METH_O, triggers_doc},
     {"features", features, METH_VARARGS, features_doc},
     {"pack", pack, METH_VARARGS, pack_doc},
     {NULL, NULL, 0, NULL},

@@ -98,61 +98,133 @@ def feature_text(text: str) -> str:
     return mark(fix_mojibake(text))
 
 
+# Bits of what :func:`triggers` finds; ``_kernel.c`` uses the same numbers.
+(
+    HAS_AMP,
+    HAS_CR,
+    HAS_BACKSLASH_N,
+    HAS_NON_ASCII,
+    HAS_LT,
+    HAS_SLASH,
+    HAS_WWW,
+    HAS_AT_BLANK,
+    HAS_AT,
+    HAS_HASH,
+    HAS_COLON,
+    HAS_CARET,
+    HAS_DIGIT,
+    HAS_MONEY,
+    HAS_EMOTICON,
+    HAS_EMOJI_CHAR,
+) = (1 << i for i in range(16))
+_CHEAP_NEEDLES = (
+    (HAS_AMP, "&"),
+    (HAS_CR, "\r"),
+    (HAS_BACKSLASH_N, "\\n"),
+    (HAS_LT, "<"),
+    (HAS_SLASH, "/"),
+    (HAS_AT_BLANK, "@ "),
+    (HAS_AT_BLANK, "@\t"),
+    (HAS_AT, "@"),
+    (HAS_HASH, "#"),
+    (HAS_COLON, ":"),
+    (HAS_CARET, "^"),
+    (HAS_MONEY, "$"),
+    (HAS_MONEY, "£"),
+    (HAS_MONEY, "€"),
+)
+
+
+def python_triggers(text: str) -> int:
+    """Which characters that :func:`mark` looks for are in the text, as bits.
+
+    A bit may be set where its pattern then finds nothing (that costs a scan, never a
+    difference); it is never missing where the pattern would find something.
+    """
+    found = 0 if text.isascii() else HAS_NON_ASCII
+    for bit, needle in _CHEAP_NEEDLES:
+        if needle in text:
+            found |= bit
+    if "www." in text.lower():
+        found |= HAS_WWW
+    if _DIGIT.search(text):
+        found |= HAS_DIGIT
+    # Cheap supersets: the patterns themselves run only when these are set.
+    if ":" in text or ";" in text or "=" in text:
+        found |= HAS_EMOTICON
+    if found & HAS_NON_ASCII:
+        found |= HAS_EMOJI_CHAR
+    return found
+
+
+try:  # one pass in C instead of a scan per character looked for
+    from smclass._kernel import triggers  # type: ignore[import-not-found]
+except ImportError:  # built without a C compiler
+    triggers = python_triggers
+
+
 def mark(text: str) -> str:
     """Replace platform furniture by marker words, leaving spaces as they fall.
 
     The features need no tidy spaces (see :mod:`smclass.tokens`), so they skip that step.
-    Each pattern runs only when the character it needs is in the text: most posts have
-    no tags, headers or sign-offs, and skipping those scans is most of the speed.
+    Each pattern runs only when a character it needs is in the text (:func:`triggers`
+    finds them all in one pass): most posts have no tags, headers or sign-offs, and
+    skipping those scans is most of the speed. Replacements only ever add letters, spaces
+    and line breaks, each marker with a space or a line start before it, so what was
+    found before them still holds after (unescaping and removing invisible characters are
+    followed by a new look).
     """
-    if "&" in text:
-        text = html.unescape(html.unescape(text))
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\\n" in text:
-        text = text.replace("\\n", "\n")
-    ascii_only = text.isascii()
-    if "<" in text:
+    found = triggers(text)
+    if found & (HAS_AMP | HAS_CR | HAS_BACKSLASH_N):
+        if found & HAS_AMP:
+            text = html.unescape(html.unescape(text))
+        if found & HAS_CR:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\\n" in text:
+            text = text.replace("\\n", "\n")
+        found = triggers(text)  # unescaping can bring in any character
+    ascii_only = not found & HAS_NON_ASCII
+    if found & HAS_LT:
         text = _TAGS.sub(" ", text)
     if not ascii_only:
-        text = _INVISIBLE.sub("", text)
-    if "/" in text or "www." in text or "WWW." in text or "Www." in text:
+        text, removed = _INVISIBLE.subn("", text)
+        if removed:  # what stood apart may now be side by side ("@\u200b " is "@ ")
+            found = triggers(text)
+    if found & (HAS_SLASH | HAS_WWW):
         lower = text.lower()
         if "://" in text or "www." in lower or "pic.twitter" in lower:
             text = _URL.sub(f" {URL} ", text)
             lower = text.lower()
         if any(ending in lower for ending in _BARE_URL_ENDINGS):
             text = _BARE_URL.sub(f" {URL} ", text)
-    if "@ " in text or "@\t" in text:
+    if found & HAS_AT_BLANK:
         text = _CHECKIN_AT.sub(f"{CHECKIN} ", text)
     if "at" in text[:40].lower():
         text = _CHECKIN_IM_AT.sub(f"{CHECKIN} ", text)
-    if "@" in text:
+    if found & HAS_AT:
         first = text.lstrip()[:1]
         if first in ("R", "r", "M", "m"):
             text = _RT.sub(f"{RETWEET} {MENTION} ", text)
         elif first in ("@", "."):
             text = _LEADING_MENTIONS.sub(f"{REPLY} ", text)
         text = _MENTION.sub(f" {MENTION} ", text)
-    if "#" in text:
+    if found & HAS_HASH:
         text = _HASHTAG.sub(_hashtag, text)
-    if ":" in text:
+    if found & HAS_COLON:
         text = _HEADER.sub(f" {EMAIL_HEADER} ", text)
         text = _SUBJECT.sub(f" {SUBJECT} ", text)
-    if "^" in text:
+    if found & HAS_CARET:
         text = _CARET_SIGNOFF.sub(f" {SIGNOFF} ", text)
     text = text.rstrip()
     if "\n" in text[-12:]:
         text = _INITIALS_SIGNOFF.sub(f"\n{SIGNOFF}", text)
-    if _DIGIT.search(text):
-        if "$" in text or "£" in text or "€" in text:
+    if found & HAS_DIGIT:
+        if found & HAS_MONEY:
             text = _MONEY_SYMBOL.sub(f" {MONEY} ", text)
         lower = text.lower()
         if "usd" in lower or "eur" in lower or "dollar" in lower:
             text = _MONEY_WORD.sub(f" {MONEY} ", text)
         text = _NUMBER.sub(f" {NUMBER} ", text)
-    if not ascii_only:
-        text = _EMOJI.sub(f" {EMOJI} ", text)
-    elif ":" in text or ";" in text or "=" in text:
-        text = _EMOTICON.sub(f" {EMOJI} ", text)
+    if found & (HAS_EMOJI_CHAR | HAS_EMOTICON):
+        text = _EMOJI.sub(f" {EMOJI} ", text) if not ascii_only else _EMOTICON.sub(f" {EMOJI} ", text)
     return text
