@@ -45,85 +45,6 @@ static void *take(Buffers *b, PyObject *obj, Py_ssize_t itemsize, int writable, 
     return view->buf;
 }
 
-typedef struct {
-    const uint64_t *slots;
-    const int32_t *values;
-    Py_ssize_t n_slots;
-    unsigned shift;
-    uint64_t mask;
-    const uint64_t *over_keys;
-    const int32_t *over_values;
-    Py_ssize_t n_over;
-    int32_t size;
-} Index;
-
-/* (slots, values, shift, mask, overflow_keys, overflow_values, size) of a HashIndex. */
-static int read_index(Buffers *b, PyObject *spec, Index *ix) {
-    PyObject *slots, *values, *over_keys, *over_values;
-    unsigned long long shift, mask;
-    long long size;
-    if (!PyArg_ParseTuple(spec, "OOKKOOL", &slots, &values, &shift, &mask, &over_keys, &over_values, &size)) return -1;
-    Py_ssize_t n_values, n_over_values;
-    ix->slots = take(b, slots, 8, 0, &ix->n_slots, "slots");
-    if (!ix->slots) return -1;
-    ix->values = take(b, values, 4, 0, &n_values, "values");
-    if (!ix->values) return -1;
-    ix->over_keys = take(b, over_keys, 8, 0, &ix->n_over, "overflow keys");
-    if (!ix->over_keys) return -1;
-    ix->over_values = take(b, over_values, 4, 0, &n_over_values, "overflow values");
-    if (!ix->over_values) return -1;
-    if (n_values != ix->n_slots || n_over_values != ix->n_over || shift < 4 || shift > 60 || mask + 1 != (uint64_t)ix->n_slots ||
-        ((uint64_t)1 << (64 - shift)) != (uint64_t)ix->n_slots || size < 0 || size > INT32_MAX) {
-        PyErr_SetString(PyExc_ValueError, "hash index arrays do not fit together");
-        return -1;
-    }
-    ix->shift = (unsigned)shift;
-    ix->mask = mask;
-    ix->size = (int32_t)size;
-    return 0;
-}
-
-/* As HashIndex.lookup: the key's position, or size when it is not there. */
-static inline int32_t find(const Index *ix, uint64_t key) {
-    uint64_t slot = key >> ix->shift;
-    uint64_t found = ix->slots[slot];
-    if (found == key) return ix->values[slot];
-    if (found == 0) return ix->size;
-    slot = (key >> 7) & ix->mask;
-    found = ix->slots[slot];
-    if (found == key) return ix->values[slot];
-    if (found == 0) return ix->size;
-    Py_ssize_t lo = 0, hi = ix->n_over;
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        if (ix->over_keys[mid] < key) lo = mid + 1;
-        else hi = mid;
-    }
-    return (lo < ix->n_over && ix->over_keys[lo] == key) ? ix->over_values[lo] : ix->size;
-}
-
-/* A lookup table and the value of each of its keys (the last value is for "not there"). */
-typedef struct {
-    Index ix;
-    const int64_t *masks;
-    Py_ssize_t n_masks;
-} Lexicon;
-
-static int read_lexicon(Buffers *b, PyObject *spec, Lexicon *lex) {
-    PyObject *index, *masks;
-    if (!PyArg_ParseTuple(spec, "OO", &index, &masks)) return -1;
-    if (read_index(b, index, &lex->ix) < 0) return -1;
-    lex->masks = take(b, masks, 8, 0, &lex->n_masks, "masks");
-    if (!lex->masks) return -1;
-    if (lex->n_masks != (Py_ssize_t)lex->ix.size + 1) {
-        PyErr_SetString(PyExc_ValueError, "lexicon masks do not fit the index");
-        return -1;
-    }
-    return 0;
-}
-
-static inline int64_t lexicon_bits(const Lexicon *lex, uint64_t key) { return lex->masks[find(&lex->ix, key)]; }
-
 /* An n-gram table packed for lookups: buckets of four keys (0 when empty), a key sitting in
  * the bucket named by its top bits or else in the one named by lower bits, as HashIndex
  * does. A lookup compares all eight keys and branches on none of them (which key hits is
@@ -166,6 +87,28 @@ static int read_packed(Buffers *b, PyObject *spec, Packed *t) {
     t->shift = (unsigned)(64 - bits);
     t->mask = ((uint64_t)1 << bits) - 1;
     return 0;
+}
+
+/* A lexicon: a packed table whose "row" is the 8 bytes of a mask with a bit per signal. */
+static int read_lexicon(Buffers *b, PyObject *spec, Packed *t) {
+    if (read_packed(b, spec, t) < 0) return -1;
+    if (t->width != 2) {
+        PyErr_SetString(PyExc_ValueError, "a lexicon's rows must be 8-byte masks");
+        return -1;
+    }
+    return 0;
+}
+
+static inline int64_t lexicon_mask(const Packed *t, uint64_t key) {
+    int64_t mask;
+    memcpy(&mask, t->rows + packed_slot(t, key) * 2, 8);
+    return mask;
+}
+
+static inline void add_bits(double *row, int64_t bits, int n_bits) {
+    if (!bits) return;
+    for (int bit = 0; bit < n_bits; bit++)
+        if ((bits >> bit) & 1) row[bit] += 1;
 }
 
 static const char pack_doc[] =
@@ -397,11 +340,16 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
     int n_bits;
     PyObject *lex_words, *lex_phrases, *prefix_spec, *markers_obj;
     unsigned long long reply, retweet;
-    if (!PyArg_ParseTuple(lexicon_spec, "iOOOOKK", &n_bits, &lex_words, &lex_phrases, &prefix_spec, &markers_obj, &reply, &retweet)) goto done;
-    Lexicon word_lex, phrase_lex, prefix_lex[MAX_PREFIXES];
+    PyObject *prefix_lengths, *prefix_first_obj;
+    if (!PyArg_ParseTuple(lexicon_spec, "iOOOOOOKK", &n_bits, &lex_words, &lex_phrases, &prefix_spec, &prefix_lengths, &prefix_first_obj,
+                          &markers_obj, &reply, &retweet))
+        goto done;
+    Packed word_lex, phrase_lex, prefix_lex;
     int prefix_len[MAX_PREFIXES];
-    if (read_lexicon(&b, lex_words, &word_lex) < 0 || read_lexicon(&b, lex_phrases, &phrase_lex) < 0) goto done;
-    Py_ssize_t n_prefixes = PySequence_Size(prefix_spec);
+    if (read_lexicon(&b, lex_words, &word_lex) < 0 || read_lexicon(&b, lex_phrases, &phrase_lex) < 0 ||
+        read_lexicon(&b, prefix_spec, &prefix_lex) < 0)
+        goto done;
+    Py_ssize_t n_prefixes = PySequence_Size(prefix_lengths);
     if (n_prefixes < 0) goto done;
     if (n_prefixes > MAX_PREFIXES || n_bits < 0 || n_bits > 62) {
         PyErr_SetString(PyExc_ValueError, "too many prefix lengths or lexicon bits");
@@ -409,18 +357,25 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
     }
     int longest_prefix = 0;
     for (Py_ssize_t i = 0; i < n_prefixes; i++) {
-        PyObject *item = PySequence_GetItem(prefix_spec, i);
+        PyObject *item = PySequence_GetItem(prefix_lengths, i);
         if (!item) goto done;
-        PyObject *lex;
-        int ok = PyArg_ParseTuple(item, "iO", &prefix_len[i], &lex);
-        if (ok) ok = read_lexicon(&b, lex, &prefix_lex[i]) == 0;
+        long length = PyLong_AsLong(item);
         Py_DECREF(item);
-        if (!ok) goto done;
-        if (prefix_len[i] < 1 || prefix_len[i] >= 64) {
+        if (length == -1 && PyErr_Occurred()) goto done;
+        if (length < 1 || length >= 64) {
             PyErr_SetString(PyExc_ValueError, "prefix length out of range");
             goto done;
         }
+        prefix_len[i] = (int)length;
         if (prefix_len[i] > longest_prefix) longest_prefix = prefix_len[i];
+    }
+    /* Which first characters (ASCII; the last entry stands for all others) a prefix can start with. */
+    Py_ssize_t n_first;
+    const uint8_t *prefix_first = take(&b, prefix_first_obj, 1, 0, &n_first, "prefix first characters");
+    if (!prefix_first) goto done;
+    if (n_first != 129) {
+        PyErr_SetString(PyExc_ValueError, "prefix first characters must have 129 entries");
+        goto done;
     }
     Py_ssize_t n_markers;
     const uint64_t *markers = take(&b, markers_obj, 8, 0, &n_markers, "markers");
@@ -543,19 +498,13 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
         tok_start[t] = i;
         tok_end[t] = end;
 
-        int64_t bits = lexicon_bits(&word_lex, raw);
-        for (Py_ssize_t p = 0; p < n_prefixes; p++)
-            if (token_length >= prefix_len[p]) {
-                int64_t more = lexicon_bits(&prefix_lex[p], prefix_hash[prefix_len[p]]);
-                for (int bit = 0; bit < n_bits; bit++)
-                    if ((more >> bit) & 1) row[bit] += 1;
-            }
-        for (int bit = 0; bit < n_bits; bit++)
-            if ((bits >> bit) & 1) row[bit] += 1;
+        int64_t bits = lexicon_mask(&word_lex, raw);
+        if (prefix_first[c < 128 ? c : 128])
+            for (Py_ssize_t p = 0; p < n_prefixes; p++)
+                if (token_length >= prefix_len[p]) add_bits(row, lexicon_mask(&prefix_lex, prefix_hash[prefix_len[p]]), n_bits);
+        add_bits(row, bits, n_bits);
         if (previous >= 0) {
-            int64_t pair = lexicon_bits(&phrase_lex, mix((tok_hash[previous] * prime) ^ mix(raw) ^ bigram_salt));
-            for (int bit = 0; bit < n_bits; bit++)
-                if ((pair >> bit) & 1) row[bit] += 1;
+            add_bits(row, lexicon_mask(&phrase_lex, mix((tok_hash[previous] * prime) ^ mix(raw) ^ bigram_salt)), n_bits);
         } else {
             if (raw == reply) row[n_bits + C_REPLY] = 1;
             if (raw == retweet) row[n_bits + C_RETWEET] = 1;

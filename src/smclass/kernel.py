@@ -45,7 +45,34 @@ def available() -> bool:
 
 @lru_cache(maxsize=1)
 def _shared() -> tuple[np.ndarray, tuple[Any, ...], tuple[Any, ...]]:
-    return packed_flags(), hash_constants(), signals.kernel_lexicon()
+    return packed_flags(), hash_constants(), _lexicon()
+
+
+def _lexicon() -> tuple[Any, ...]:
+    """(bits, words, phrases, prefixes, prefix lengths, prefix first characters, markers, reply, retweet)."""
+    words, phrases, by_length, firsts = signals.kernel_lexicon()
+    markers, reply, retweet = signals.kernel_markers()
+    prefix_keys = np.concatenate([keys for keys, _ in by_length.values()])
+    prefix_masks = np.concatenate([masks for _, masks in by_length.values()])
+    first = np.zeros(129, dtype=np.uint8)
+    for char in firsts:
+        first[min(ord(char), 128)] = 1
+    return (
+        signals.LEXICON_BITS,
+        _masks(*words).spec(),
+        _masks(*phrases).spec(),
+        _masks(prefix_keys, prefix_masks).spec(),
+        tuple(by_length),
+        first,
+        markers,
+        reply,
+        retweet,
+    )
+
+
+def _masks(keys: np.ndarray, masks: np.ndarray) -> Table:
+    """A table whose rows are the 8 bytes of each key's signal bits (two float32 slots, never read as numbers)."""
+    return Table(keys, np.ascontiguousarray(masks, dtype=np.int64).view(np.float32).reshape(-1, 2))
 
 
 class Table:

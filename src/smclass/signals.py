@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
@@ -130,7 +129,8 @@ class _Lexicon:
     """Words, phrases and prefixes of every lexicon signal, each with a bit per signal."""
 
     @cached_property
-    def tables(self) -> tuple[tuple[HashIndex, np.ndarray], tuple[HashIndex, np.ndarray], dict[int, tuple[HashIndex, np.ndarray]]]:
+    def entries(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """The words, "two word" phrases and prefixes, each with its signal bits."""
         words: dict[str, int] = {}
         phrases: dict[str, int] = {}
         prefixes: dict[str, int] = {}
@@ -139,17 +139,28 @@ class _Lexicon:
                 target = prefixes if entry.endswith("*") else phrases if " " in entry else words
                 key = entry.rstrip("*")
                 target[key] = target.get(key, 0) | (1 << bit)
-        by_length: dict[int, tuple[HashIndex, np.ndarray]] = {}
-        for length in sorted({len(p) for p in prefixes}):
-            chosen = [p for p in prefixes if len(p) == length]
-            by_length[length] = _table(raw_word_hashes(chosen), [prefixes[p] for p in chosen])
+        return words, phrases, prefixes
+
+    @cached_property
+    def hashed(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], dict[int, tuple[np.ndarray, np.ndarray]]]:
+        """Hashes and bits of the words, the phrases and the prefixes of each length."""
+        words, phrases, prefixes = self.entries
         pairs = [p.split(" ") for p in phrases]
         phrase_keys = bigram_hashes(raw_word_hashes([a for a, _ in pairs]), raw_word_hashes([b for _, b in pairs]))
+        by_length = {}
+        for length in sorted({len(p) for p in prefixes}):
+            chosen = [p for p in prefixes if len(p) == length]
+            by_length[length] = (raw_word_hashes(chosen), np.asarray([prefixes[p] for p in chosen], dtype=np.int64))
         return (
-            _table(raw_word_hashes(list(words)), list(words.values())),
-            _table(phrase_keys, list(phrases.values())),
+            (raw_word_hashes(list(words)), np.asarray(list(words.values()), dtype=np.int64)),
+            (phrase_keys, np.asarray(list(phrases.values()), dtype=np.int64)),
             by_length,
         )
+
+    @cached_property
+    def tables(self) -> tuple[tuple[HashIndex, np.ndarray], tuple[HashIndex, np.ndarray], dict[int, tuple[HashIndex, np.ndarray]]]:
+        words, phrases, by_length = self.hashed
+        return _table(*words), _table(*phrases), {length: _table(*entries) for length, entries in by_length.items()}
 
     @cached_property
     def markers(self) -> np.ndarray:
@@ -161,8 +172,8 @@ class _Lexicon:
         return reply, retweet
 
 
-def _table(keys: np.ndarray, masks: list[int]) -> tuple[HashIndex, np.ndarray]:
-    return HashIndex(keys), np.asarray([*masks, 0], dtype=np.int64)
+def _table(keys: np.ndarray, masks: np.ndarray) -> tuple[HashIndex, np.ndarray]:
+    return HashIndex(keys), np.append(masks, np.int64(0))
 
 
 _LEXICON = _Lexicon()
@@ -255,20 +266,23 @@ def only_first_starts(found: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 # The counts after the lexicon's, in the order the compiled kernel writes them.
-KERNEL_COUNTS = COUNTS[len(_LEXICON_SIGNALS) :]
+LEXICON_BITS = len(_LEXICON_SIGNALS)
+KERNEL_COUNTS = COUNTS[LEXICON_BITS:]
 
 
-def kernel_lexicon() -> tuple[Any, ...]:
-    """The lexicon as the compiled kernel takes it:
-    (bits, words, phrases, ((prefix length, prefixes), ...), marker hashes, reply hash, retweet hash)."""
-    word_table, phrase_table, prefix_tables = _LEXICON.tables
+def kernel_lexicon() -> tuple[
+    tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], dict[int, tuple[np.ndarray, np.ndarray]], set[str]
+]:
+    """The lexicon as the compiled kernel takes it: hashes and bits of the words, the
+    phrases and the prefixes of each length, and the first characters of the prefixes."""
+    words, phrases, by_length = _LEXICON.hashed
+    return words, phrases, by_length, {p[0] for p in _LEXICON.entries[2]}
+
+
+def kernel_markers() -> tuple[np.ndarray, int, int]:
+    """Hashes of the marker words, of the reply marker and of the retweet marker."""
     reply, retweet = _LEXICON.reply_and_retweet
-
-    def spec(table: tuple[HashIndex, np.ndarray]) -> tuple[Any, np.ndarray]:
-        return table[0].spec(), table[1]
-
-    prefixes = tuple((length, spec(table)) for length, table in prefix_tables.items())
-    return (len(_LEXICON_SIGNALS), spec(word_table), spec(phrase_table), prefixes, _LEXICON.markers, reply, retweet)
+    return _LEXICON.markers, reply, retweet
 
 
 def finish(summed: np.ndarray) -> np.ndarray:
