@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from smclass import kernel, signals
 from smclass import model as model_lib
+from smclass.embeddings import StaticTable, WordVectors, load_table
 from smclass.normalize import feature_text
 from smclass.scorer import Scorer
 from smclass.tokens import Batch
@@ -41,9 +43,24 @@ def test_the_install_built_the_compiled_kernel() -> None:
     assert kernel.available()
 
 
+@functools.cache
+def _bundled() -> Scorer:
+    return model_lib.load().scorer
+
+
+def _meaning(scorer: Scorer) -> tuple[StaticTable, kernel.WordPieces]:
+    return load_table(), scorer._kernel_pieces(scorer._meaning_words())  # built once per scorer
+
+
 def _compare(texts: list[str], scorer: Scorer) -> None:
     batch = Batch.of(texts)
-    found = kernel.features(texts, scorer._kernel_words, scorer._kernel_chars)
+    table, pieces = _meaning(scorer)
+    found = kernel.features(texts, scorer._kernel_words, scorer._kernel_chars, pieces)
+    # The kernel's WordPiece sums, with the cache's for the words it left, are the cache's for all words.
+    whole, whole_pieces = WordVectors(table, projection=scorer.meaning_coef).sums(batch)
+    rest, rest_pieces = WordVectors(table, projection=scorer.meaning_coef).sums(found.tokens.only(~found.handled))
+    assert np.array_equal(found.pieces + rest_pieces, whole_pieces)
+    assert np.allclose(found.meaning + rest, whole, rtol=1e-5, atol=1e-5)
     assert np.array_equal(found.tokens.token_hashes, batch.token_hashes)
     assert np.array_equal(found.tokens.token_post, batch.token_post)
     assert np.array_equal(found.tokens.token_start, batch.token_start)
@@ -57,7 +74,7 @@ def _compare(texts: list[str], scorer: Scorer) -> None:
 
 
 def test_kernel_gives_the_numpy_tokens_counts_and_sums(fixtures: Path) -> None:
-    scorer = model_lib.load().scorer
+    scorer = _bundled()
     texts = _texts(fixtures)
     _compare(texts, scorer)
     _compare(texts[:1], scorer)
@@ -66,11 +83,30 @@ def test_kernel_gives_the_numpy_tokens_counts_and_sums(fixtures: Path) -> None:
 @given(st.lists(st.text(max_size=200), min_size=1, max_size=6))
 @settings(max_examples=80, deadline=None)
 def test_kernel_agrees_with_numpy_on_any_text(texts: list[str]) -> None:
-    _compare([feature_text(t) for t in texts], model_lib.load().scorer)
+    _compare([feature_text(t) for t in texts], _bundled())
+
+
+def test_kernel_does_the_wordpieces_of_plain_ascii_words_and_leaves_the_others() -> None:
+    scorer = _bundled()
+    _, pieces = _meaning(scorer)
+    texts = ["unbelievably good coffee", "café crème snake_case xurlx"]
+    found = kernel.features(texts, scorer._kernel_words, scorer._kernel_chars, pieces)
+    words = [found.tokens.token_text(i) for i in range(len(found.tokens.token_hashes))]
+    assert dict(zip(words, found.handled.tolist(), strict=True)) == {
+        "unbelievably": True,
+        "good": True,
+        "coffee": True,
+        "café": False,
+        "crème": False,
+        "snake_case": False,
+        "xurlx": True,
+    }
+    # "unbelievably" is several pieces; the marker word counts for nothing.
+    assert found.pieces[0] > 3 and found.pieces[1] == 0
 
 
 def test_kernel_and_numpy_predict_the_same_probabilities(fixtures: Path) -> None:
-    scorer = model_lib.load().scorer
+    scorer = model_lib.load().scorer  # its own: the test switches the kernel off
     texts = [json.loads(line)["text"] for line in (fixtures / "posts.jsonl").open()] + HARD_TEXTS
     compiled = scorer.predict_proba(texts)
     scorer.use_kernel = False
@@ -90,11 +126,22 @@ def test_packed_table_finds_every_key_and_nothing_else() -> None:
     assert not misses.any()
 
 
+def _crowded_keys(count: int, top_bits: int) -> np.ndarray:
+    """Random keys whose two bucket products both start with ``top_bits`` zero bits."""
+    rng = np.random.default_rng(2)
+    first, second = (np.uint64(m) for m in kernel.BUCKET_MULTIPLIERS)
+    found: list[np.ndarray] = []
+    while sum(map(len, found)) < count:
+        keys = rng.integers(1, 2**63, size=4_000_000, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            crowded = ((keys * first) >> np.uint64(64 - top_bits) == 0) & ((keys * second) >> np.uint64(64 - top_bits) == 0)
+        found.append(keys[crowded])
+    return np.concatenate(found)[:count]
+
+
 def test_packed_table_grows_until_every_key_has_a_slot() -> None:
-    # Nine keys whose top bits and bits 7-9 are all zero share both buckets of a table of
-    # 8 buckets (four slots); only a larger table tells them apart.
-    rng = np.random.default_rng(1)
-    keys = rng.integers(1, 2**61, size=9, dtype=np.uint64) & ~np.uint64(0b111 << 7)
+    # Nine keys that share both buckets of a table of 8 buckets (four slots each).
+    keys = _crowded_keys(9, 3)
     rows = np.arange(len(keys) * 2, dtype=np.float32).reshape(-1, 2) + 1
     table = kernel.Table(keys, rows)
     assert table.bits > 3
@@ -102,19 +149,29 @@ def test_packed_table_grows_until_every_key_has_a_slot() -> None:
 
 
 def test_packed_table_refuses_keys_that_no_table_size_separates() -> None:
-    keys = np.arange(1, 10, dtype=np.uint64) << np.uint64(20)  # same top bits and bits 7-19 at every size tried
+    keys = _crowded_keys(9, 8)  # the same two buckets at every size tried (3 to 7 bits)
     with pytest.raises(ValueError, match="crowd"):
         kernel.Table(keys, np.ones((9, 2), dtype=np.float32))
 
 
 def test_kernel_refuses_arrays_that_do_not_fit_instead_of_reading_past_them() -> None:
-    scorer = model_lib.load().scorer
+    scorer = _bundled()
+    _, pieces = _meaning(scorer)
+    flags, constants, lexicon = kernel._shared()
     keys, rows, bits = scorer._kernel_words.spec()
+
+    def call(lowered: str, words_keys: np.ndarray) -> None:
+        tokens = tuple(np.zeros(4, dtype=np.int64) for _ in range(4))
+        meaning = (pieces.first.spec(), pieces.rest.spec(), np.zeros(pieces.width), np.zeros(1), np.zeros(4, dtype=np.uint8), 1)
+        kernel._kernel.features(
+            lowered, lowered, 1, flags, constants, ((words_keys, rows, bits), np.zeros(6)), ((keys, rows, bits), np.zeros(6)),
+            lexicon, np.zeros(len(signals.COUNTS)), tokens, meaning,
+        )  # fmt: skip
+
+    call("\x00a\x00", keys)
     with pytest.raises(ValueError, match="packed table does not fit its shape"):
-        kernel._kernel.features("\x00a\x00", "\x00a\x00", 1, kernel._shared()[0], kernel._shared()[1],
-                                ((keys[:-4], rows, bits), np.zeros(6)), ((keys, rows, bits), np.zeros(6)),
-                                kernel._shared()[2], np.zeros(len(signals.COUNTS)), tuple(np.zeros(2, dtype=np.int64) for _ in range(4)))
+        call("\x00a\x00", keys[:-4])
     with pytest.raises(ValueError, match="separator"):
-        kernel._kernel.features("a\x00", "a\x00", 1, kernel._shared()[0], kernel._shared()[1],
-                                ((keys, rows, bits), np.zeros(6)), ((keys, rows, bits), np.zeros(6)),
-                                kernel._shared()[2], np.zeros(len(signals.COUNTS)), tuple(np.zeros(2, dtype=np.int64) for _ in range(4)))
+        call("a\x00", keys)
+    with pytest.raises(ValueError, match="separators"):
+        call("\x00a\x00b\x00", keys)

@@ -13,7 +13,7 @@
 #include <string.h>
 
 enum { WORD = 1, SPACE = 2, UPPER = 4, ALPHA = 8 };
-enum { MAX_BUFFERS = 64, MAX_PREFIXES = 16, MAX_CHAR_NS = 8 };
+enum { MAX_BUFFERS = 64, MAX_PREFIXES = 16, MAX_CHAR_NS = 8, MAX_WORDPIECE = 100 };
 
 /* Counts after the lexicon bits, in the order of smclass.signals.COUNTS. */
 enum { C_TOKENS, C_REPLY, C_RETWEET, C_QUESTION, C_EXCLAIM, C_CHARS, C_LINES, C_WORDS, C_CAPITALISED, C_LONG, C_CAPITAL_LONG, C_FIXED };
@@ -46,22 +46,23 @@ static void *take(Buffers *b, PyObject *obj, Py_ssize_t itemsize, int writable, 
 }
 
 /* An n-gram table packed for lookups: buckets of four keys (0 when empty), a key sitting in
- * the bucket named by its top bits or else in the one named by lower bits, as HashIndex
- * does. A lookup compares all eight keys and branches on none of them (which key hits is
+ * the bucket named by the top bits of one product of it or else of another (multiplying
+ * spreads the raw hashes of short words, whose top bits are all zero). A lookup compares all eight keys and branches on none of them (which key hits is
  * unpredictable, and mispredicted branches cost more than the compares). A key in slot s
  * has its row (float32) at row s + 1; row 0 is zeros, so a miss adds nothing. */
 enum { BUCKET = 4 };
+#define FIRST_BUCKET(key, shift) ((Py_ssize_t)(((key) * 0x9E3779B97F4A7C15ULL) >> (shift)) * BUCKET)
+#define SECOND_BUCKET(key, shift) ((Py_ssize_t)(((key) * 0xC2B2AE3D27D4EB4FULL) >> (shift)) * BUCKET)
 
 typedef struct {
     const uint64_t *keys;
     const float *rows;
     Py_ssize_t width; /* floats per row */
     unsigned shift;
-    uint64_t mask;
 } Packed;
 
 static inline Py_ssize_t packed_slot(const Packed *t, uint64_t key) {
-    Py_ssize_t first = (Py_ssize_t)(key >> t->shift) * BUCKET, second = (Py_ssize_t)((key >> 7) & t->mask) * BUCKET;
+    Py_ssize_t first = FIRST_BUCKET(key, t->shift), second = SECOND_BUCKET(key, t->shift);
     Py_ssize_t slot = 0;
     for (int j = 0; j < BUCKET; j++) {
         slot |= (Py_ssize_t)(t->keys[first + j] == key) * (first + j + 1);
@@ -85,7 +86,6 @@ static int read_packed(Buffers *b, PyObject *spec, Packed *t) {
     }
     t->width = n_floats / (n_keys + 1);
     t->shift = (unsigned)(64 - bits);
-    t->mask = ((uint64_t)1 << bits) - 1;
     return 0;
 }
 
@@ -140,7 +140,6 @@ static PyObject *pack(PyObject *Py_UNUSED(self), PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "packed rows do not fit the keys");
         goto done;
     }
-    uint64_t mask = ((uint64_t)1 << bits) - 1;
     int placed_all = 1;
     for (Py_ssize_t i = 0; i < n_keys && placed_all; i++) {
         uint64_t key = keys[i];
@@ -148,7 +147,7 @@ static PyObject *pack(PyObject *Py_UNUSED(self), PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "keys must be non-zero");
             goto done;
         }
-        Py_ssize_t buckets[2] = {(Py_ssize_t)(key >> (64 - bits)) * BUCKET, (Py_ssize_t)((key >> 7) & mask) * BUCKET};
+        Py_ssize_t buckets[2] = {FIRST_BUCKET(key, 64 - bits), SECOND_BUCKET(key, 64 - bits)};
         Py_ssize_t free_slot = -1;
         for (int which = 0; which < 2; which++)
             for (int j = 0; j < BUCKET; j++) {
@@ -218,8 +217,8 @@ static void grams_sum(Grams *g, const Packed *t, double *out) {
     for (Py_ssize_t i = 0; i < g->used; i++) {
         if (i + AHEAD < g->used) {
             uint64_t ahead = g->keys[i + AHEAD];
-            __builtin_prefetch(t->keys + (ahead >> t->shift) * BUCKET);
-            __builtin_prefetch(t->keys + ((ahead >> 7) & t->mask) * BUCKET);
+            __builtin_prefetch(t->keys + FIRST_BUCKET(ahead, t->shift));
+            __builtin_prefetch(t->keys + SECOND_BUCKET(ahead, t->shift));
         }
         slots[i] = packed_slot(t, g->keys[i]);
     }
@@ -237,6 +236,36 @@ static void grams_sum(Grams *g, const Packed *t, double *out) {
     g->used = 0;
 }
 
+/* Greedy longest-match WordPiece, as smclass.embeddings.StaticTable.word_pieces: the first
+ * piece from `first`, later ones from `rest` (the "##" pieces, keyed without "##"). A piece
+ * is known by the hash of its span, from the word's prefix hashes. */
+typedef struct {
+    Packed first, rest;
+    Py_ssize_t width;
+    uint64_t inverse[MAX_WORDPIECE + 1]; /* powers of the prime's inverse */
+} WordPieces;
+
+static void wordpiece(const WordPieces *w, const uint64_t *prefix, Py_ssize_t length, double *sums, double *count) {
+    Py_ssize_t slots[MAX_WORDPIECE];
+    int n = 0;
+    for (Py_ssize_t start = 0; start < length;) {
+        const Packed *table = start == 0 ? &w->first : &w->rest;
+        Py_ssize_t end = length, slot = 0;
+        for (; end > start; end--) {
+            slot = packed_slot(table, (prefix[end] - prefix[start]) * w->inverse[start]);
+            if (slot) break;
+        }
+        if (!slot) return; /* a part no piece matches: the word counts for nothing */
+        slots[n++] = start == 0 ? slot : -slot;
+        start = end;
+    }
+    for (int i = 0; i < n; i++) {
+        const float *row = slots[i] > 0 ? w->first.rows + slots[i] * w->width : w->rest.rows + (-slots[i]) * w->width;
+        for (Py_ssize_t k = 0; k < w->width; k++) sums[k] += row[k];
+    }
+    *count += n;
+}
+
 static inline uint64_t mix(uint64_t h) {
     h ^= h >> 30;
     h *= 0xBF58476D1CE4E5B9ULL;
@@ -251,15 +280,16 @@ static inline uint64_t quick_mix(uint64_t h) {
 }
 
 static const char features_doc[] =
-    "features(lowered, original, n_posts, flags, constants, words, chars, lexicon, counts, tokens)\n\n"
-    "Add every post's word and character n-gram rows to its sums, count its signals, and write\n"
-    "its tokens (raw hash, post, start, end). Returns the number of tokens. See smclass.kernel.";
+    "features(lowered, original, n_posts, flags, constants, words, chars, lexicon, counts, tokens, meaning)\n\n"
+    "Add every post's word and character n-gram rows to its sums, count its signals, write\n"
+    "its tokens (raw hash, post, start, end), and add the WordPiece rows of its plain ASCII\n"
+    "words, marking those tokens handled. Returns the number of tokens. See smclass.kernel.";
 
 static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
-    PyObject *lowered, *original, *flags_obj, *constants, *words_spec, *chars_spec, *lexicon_spec, *counts_obj, *tokens_spec;
+    PyObject *lowered, *original, *flags_obj, *constants, *words_spec, *chars_spec, *lexicon_spec, *counts_obj, *tokens_spec, *meaning_spec;
     Py_ssize_t n_posts;
-    if (!PyArg_ParseTuple(args, "UUnOOOOOOO", &lowered, &original, &n_posts, &flags_obj, &constants, &words_spec, &chars_spec,
-                          &lexicon_spec, &counts_obj, &tokens_spec))
+    if (!PyArg_ParseTuple(args, "UUnOOOOOOOO", &lowered, &original, &n_posts, &flags_obj, &constants, &words_spec, &chars_spec,
+                          &lexicon_spec, &counts_obj, &tokens_spec, &meaning_spec))
         return NULL;
     Py_ssize_t length = PyUnicode_GET_LENGTH(lowered);
     if (PyUnicode_GET_LENGTH(original) != length || n_posts < 0) {
@@ -381,6 +411,30 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
     const uint64_t *markers = take(&b, markers_obj, 8, 0, &n_markers, "markers");
     if (!markers) goto done;
 
+    /* meaning: (first pieces, continuation pieces, sums, piece counts, handled, inverse of the prime) */
+    PyObject *first_spec, *rest_spec, *meaning_out, *pieces_out, *handled_out;
+    unsigned long long prime_inverse;
+    WordPieces meaning;
+    double *meaning_sums, *piece_counts;
+    uint8_t *handled;
+    Py_ssize_t n_meaning, n_pieces, n_handled;
+    if (!PyArg_ParseTuple(meaning_spec, "OOOOOK", &first_spec, &rest_spec, &meaning_out, &pieces_out, &handled_out, &prime_inverse)) goto done;
+    if (read_packed(&b, first_spec, &meaning.first) < 0 || read_packed(&b, rest_spec, &meaning.rest) < 0) goto done;
+    if (meaning.first.width != meaning.rest.width) {
+        PyErr_SetString(PyExc_ValueError, "word piece tables differ in width");
+        goto done;
+    }
+    meaning.width = meaning.first.width;
+    if (!(meaning_sums = take(&b, meaning_out, 8, 1, &n_meaning, "meaning sums"))) goto done;
+    if (!(piece_counts = take(&b, pieces_out, 8, 1, &n_pieces, "piece counts"))) goto done;
+    if (!(handled = take(&b, handled_out, 1, 1, &n_handled, "handled"))) goto done;
+    if (n_meaning != n_posts * meaning.width || n_pieces != n_posts) {
+        PyErr_SetString(PyExc_ValueError, "meaning sums do not fit the posts");
+        goto done;
+    }
+    meaning.inverse[0] = 1;
+    for (int k = 1; k <= MAX_WORDPIECE; k++) meaning.inverse[k] = meaning.inverse[k - 1] * prime_inverse;
+
     Py_ssize_t n_counts;
     double *counts = take(&b, counts_obj, 8, 1, &n_counts, "counts");
     if (!counts) goto done;
@@ -405,7 +459,7 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_ssize_t tok_room = room[0];
     for (int i = 1; i < 4; i++)
         if (room[i] < tok_room) tok_room = room[i];
-    if (tok_room < (length + 1) / 2) {
+    if (tok_room < (length + 1) / 2 || n_handled < (length + 1) / 2) {
         PyErr_SetString(PyExc_ValueError, "no room for the tokens");
         goto done;
     }
@@ -426,7 +480,7 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_ssize_t post_start = 0;
     /* The last token of the post so far (any length), and the last of two or more characters. */
     Py_ssize_t previous = -1, previous_kept = -1;
-    uint64_t prefix_hash[64];
+    uint64_t prefix_hash[MAX_WORDPIECE + 1];
     for (Py_ssize_t i = 0; i < length; i++) {
         Py_UCS4 c = low[i];
         if (c == 0) {
@@ -482,14 +536,16 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
         /* A token starts here: hash it, and each prefix the lexicon asks for on the way. */
         Py_ssize_t end = i;
         uint64_t raw = 0, power = prime;
-        int all_alpha = 1, all_upper = 1;
+        int all_alpha = 1, all_upper = 1, ascii_alnum = 1;
+        prefix_hash[0] = 0;
         while (end < length && (FLAGS(low[end]) & WORD)) {
             raw += CODE(low[end]) * power;
             power *= prime;
             if (!(FLAGS(low[end]) & ALPHA)) all_alpha = 0;
             if (!(FLAGS(orig[end]) & UPPER)) all_upper = 0;
+            if (low[end] >= 128 || low[end] == '_') ascii_alnum = 0;
             end++;
-            if (end - i <= longest_prefix) prefix_hash[end - i] = raw;
+            if (end - i <= MAX_WORDPIECE) prefix_hash[end - i] = raw;
         }
         Py_ssize_t token_length = end - i;
         Py_ssize_t t = n_tokens++;
@@ -514,6 +570,14 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
         int marker = 0;
         for (Py_ssize_t m = 0; m < n_markers; m++)
             if (markers[m] == raw) marker = 1;
+
+        /* The word's WordPiece vectors, for plain ASCII words; others are left to Python. */
+        handled[t] = marker;
+        if (!marker && ascii_alnum && meaning.width) {
+            handled[t] = 1;
+            if (token_length <= MAX_WORDPIECE)
+                wordpiece(&meaning, prefix_hash, token_length, meaning_sums + post * meaning.width, piece_counts + post);
+        }
         if (!marker) {
             if (FLAGS(c) & ALPHA) {
                 row[n_bits + C_WORDS] += 1;

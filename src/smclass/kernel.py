@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from smclass import signals
-from smclass.tokens import Tokens, hash_constants, joined_text, packed_flags
+from smclass.embeddings import MAX_WORD_CHARS, StaticTable
+from smclass.tokens import PRIME_INVERSE, Tokens, hash_constants, joined_text, packed_flags
 
 try:
     from smclass import _kernel  # type: ignore[attr-defined]
@@ -75,6 +76,10 @@ def _masks(keys: np.ndarray, masks: np.ndarray) -> Table:
     return Table(keys, np.ascontiguousarray(masks, dtype=np.int64).view(np.float32).reshape(-1, 2))
 
 
+# A key's two buckets in a table of 2**bits: the top bits of these products (see _kernel.c).
+BUCKET_MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)
+
+
 class Table:
     """An n-gram table packed for the kernel: buckets of four keys, at most half full, and
     each key's row at its slot."""
@@ -109,18 +114,57 @@ def lookup(table: Table, keys: np.ndarray) -> np.ndarray:
     return out
 
 
+class WordPieces:
+    """The WordPiece vocabulary of plain ASCII pieces, each with its vector already projected:
+    first pieces and "##" pieces (keyed without "##") in two packed tables."""
+
+    def __init__(self, table: StaticTable, projection: np.ndarray) -> None:
+        first: list[tuple[str, int]] = []
+        rest: list[tuple[str, int]] = []
+        for i, token in enumerate(table.tokens):
+            piece = token[2:] if token.startswith("##") else token
+            if piece and piece.isascii() and piece.isalnum() and len(piece) <= MAX_WORD_CHARS:
+                (rest if token.startswith("##") else first).append((piece, i))
+        self.width = int(projection.shape[1])
+        self.first, self.rest = (self._table(table, projection, entries) for entries in (first, rest))
+
+    @staticmethod
+    def _table(table: StaticTable, projection: np.ndarray, entries: list[tuple[str, int]]) -> Table:
+        ids = [i for _, i in entries]
+        rows = table.token_vectors(ids) @ projection.astype(np.float32)
+        return Table(piece_hashes([piece for piece, _ in entries]), rows)
+
+
+def piece_hashes(pieces: list[str]) -> np.ndarray:
+    """The raw hash of each string, as :class:`~smclass.tokens.Batch` hashes a token's span."""
+    longest = max(map(len, pieces), default=0)
+    codes = np.zeros((len(pieces), longest), dtype=np.uint64)
+    for row, piece in enumerate(pieces):
+        codes[row, : len(piece)] = np.frombuffer(piece.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+    prime = np.uint64(hash_constants()[0])
+    with np.errstate(over="ignore"):
+        powers = np.cumprod(np.full(longest, prime, dtype=np.uint64))
+        result: np.ndarray = (codes * powers).sum(axis=1, dtype=np.uint64)
+    return result
+
+
 @dataclass
 class Sums:
-    """What the kernel found in a batch: per-post sums of n-gram rows, signal counts, tokens."""
+    """What the kernel found in a batch: per-post sums of n-gram rows, signal counts, tokens,
+    and the WordPiece sums and piece counts of the words it handled (``handled`` per token)."""
 
     words: np.ndarray
     chars: np.ndarray
     counts: np.ndarray
     tokens: Tokens
+    meaning: np.ndarray
+    pieces: np.ndarray
+    handled: np.ndarray
 
 
-def features(texts: list[str], words: Table, chars: Table) -> Sums:
-    """Sums of the known word and character n-gram rows of each text, its signal counts and its tokens."""
+def features(texts: list[str], words: Table, chars: Table, meaning: WordPieces) -> Sums:
+    """Sums of the known word and character n-gram rows of each text, its signal counts, its
+    tokens, and the WordPiece sums of its plain ASCII words."""
     if _kernel is None:
         raise RuntimeError("the compiled kernel is not built")
     flags, constants, lexicon = _shared()
@@ -132,6 +176,9 @@ def features(texts: list[str], words: Table, chars: Table) -> Sums:
     room = (len(lowered) + 1) // 2
     hashes = np.empty(room, dtype=np.uint64)
     posts, starts, ends = (np.empty(room, dtype=np.int64) for _ in range(3))
+    handled = np.zeros(room, dtype=np.uint8)
+    meaning_sums = np.zeros((n, meaning.width))
+    piece_counts = np.zeros(n)
     found = _kernel.features(
         lowered,
         joined,
@@ -143,6 +190,7 @@ def features(texts: list[str], words: Table, chars: Table) -> Sums:
         lexicon,
         counts,
         (hashes, posts, starts, ends),
+        (meaning.first.spec(), meaning.rest.spec(), meaning_sums, piece_counts, handled, PRIME_INVERSE),
     )
     tokens = Tokens(n, lowered, hashes[:found], posts[:found], starts[:found], ends[:found])
-    return Sums(word_sums, char_sums, counts, tokens)
+    return Sums(word_sums, char_sums, counts, tokens, meaning_sums, piece_counts, handled[:found].astype(bool))

@@ -63,6 +63,7 @@ class Scorer:
     _chars_index: HashIndex = field(init=False, repr=False)
     _kernel_words: kernel.Table = field(init=False, repr=False)
     _kernel_chars: kernel.Table = field(init=False, repr=False)
+    _pieces: kernel.WordPieces | None = field(default=None, init=False, repr=False)
     _meaning: WordVectors | None = field(default=None, init=False, repr=False)
     # Prediction uses the compiled kernel when it was built; False forces the numpy code.
     use_kernel: bool = field(default=True, init=False, repr=False)
@@ -115,11 +116,14 @@ class Scorer:
         compiled = self.use_kernel and kernel.available()
         for part in pieces([feature_text(t) for t in texts]):
             if compiled:
-                found = kernel.features(part.texts, self._kernel_words, self._kernel_chars)
+                found = kernel.features(part.texts, self._kernel_words, self._kernel_chars, self._kernel_pieces(meaning_words))
                 part.add_to(words, found.words)
                 part.add_to(chars, found.chars)
                 part.add_to(counts, signals.only_first_starts(found.counts, part.first))
-                part_meaning, part_tokens = meaning_words.sums(found.tokens)
+                # The kernel did the plain ASCII words; the cache does the rest.
+                part_meaning, part_tokens = meaning_words.sums(found.tokens.only(~found.handled))
+                part_meaning += found.meaning
+                part_tokens += found.pieces
             else:
                 batch = part.batch
                 part.add_to(words, self._ngram_sums(self._words_index, self.words_table, [batch.words()], batch.n_posts))
@@ -135,6 +139,12 @@ class Scorer:
         total += signals.scale(signals.finish(counts), self.signal_scale, self.signal_weight) @ self.signal_coef
         total += meaning / np.maximum(tokens, 1.0)[:, None]
         return total
+
+    def _kernel_pieces(self, words: WordVectors) -> kernel.WordPieces:
+        if self._pieces is None:
+            assert words.projection is not None
+            self._pieces = kernel.WordPieces(words.table, words.projection)
+        return self._pieces
 
     @staticmethod
     def _ngram_sums(index: HashIndex, table: np.ndarray, grams: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:

@@ -30,6 +30,7 @@ CHAR_NGRAMS = (3, 4)
 _MASK64 = (1 << 64) - 1
 _PRIME = 0x100000001B3  # odd, so it has an inverse modulo 2**64
 _PRIME_INVERSE = pow(_PRIME, -1, 1 << 64)
+PRIME_INVERSE = _PRIME_INVERSE
 _WORD_SALT = np.uint64(0x5BD1E9955BD1E995)
 _BIGRAM_SALT = np.uint64(0x27D4EB2F165667C5)
 _CHAR_SALTS = {n: np.uint64((0x9E3779B97F4A7C15 * (n + 11)) & _MASK64) for n in range(1, 9)}
@@ -166,6 +167,10 @@ class Tokens:
 
     def token_text(self, index: int) -> str:
         return self.text[int(self.token_start[index]) : int(self.token_end[index])]
+
+    def only(self, keep: np.ndarray) -> Tokens:
+        """The tokens where ``keep`` is true, of the same posts."""
+        return Tokens(self.n_posts, self.text, self.token_hashes[keep], self.token_post[keep], self.token_start[keep], self.token_end[keep])
 
 
 @dataclass
