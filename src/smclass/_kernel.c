@@ -617,7 +617,7 @@ done:
 enum {
     T_AMP = 1 << 0, T_CR = 1 << 1, T_BACKSLASH_N = 1 << 2, T_NON_ASCII = 1 << 3, T_LT = 1 << 4, T_SLASH = 1 << 5, T_WWW = 1 << 6,
     T_AT_BLANK = 1 << 7, T_AT = 1 << 8, T_HASH = 1 << 9, T_COLON = 1 << 10, T_CARET = 1 << 11, T_DIGIT = 1 << 12,
-    T_MONEY = 1 << 13, T_EMOTICON = 1 << 14, T_EMOJI = 1 << 15,
+    T_MONEY = 1 << 13, T_EMOTICON = 1 << 14, T_EMOJI = 1 << 15, T_LINE_LABEL = 1 << 16,
 };
 
 static inline int is_emoji(Py_UCS4 c) {
@@ -638,11 +638,17 @@ static PyObject *triggers(PyObject *Py_UNUSED(self), PyObject *arg) {
     int kind = PyUnicode_KIND(arg);
     const void *data = PyUnicode_DATA(arg);
     long found = 0;
+    /* Whether the line so far is only blanks and word characters: a colon then may end a
+     * header or subject label ("From:", "  Re :"). */
+    int label_so_far = 1;
     Py_UCS4 next = n ? PyUnicode_READ(kind, data, 0) : 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = next;
         next = i + 1 < n ? PyUnicode_READ(kind, data, i + 1) : 0;
         if (c >= 'a' && c <= 'z' && c != 'w') continue; /* most characters: nothing to see */
+        if (c == '\n') label_so_far = 1;
+        else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' || c == '\t' || c == '-' || c == '_' || c >= 0x80 || c == 'w'))
+            label_so_far = label_so_far && c == ':' ? 2 : 0;
         switch (c) {
         case '&': found |= T_AMP; break;
         case '\r': found |= T_CR; break;
@@ -660,7 +666,7 @@ static PyObject *triggers(PyObject *Py_UNUSED(self), PyObject *arg) {
             }
             break;
         case ':': case ';': case '=': {
-            if (c == ':') found |= T_COLON;
+            if (c == ':') found |= T_COLON | (label_so_far == 2 ? T_LINE_LABEL : 0);
             Py_UCS4 after = next == '-' && i + 2 < n ? PyUnicode_READ(kind, data, i + 2) : next;
             if (after == ')' || after == '(' || after == 'D' || after == 'P' || after == 'p') found |= T_EMOTICON;
             if (c == ':' && ((next >= 'a' && next <= 'z') || next == '_' || next == '+' || next == '-')) found |= T_EMOTICON;

@@ -116,7 +116,8 @@ def feature_text(text: str) -> str:
     HAS_MONEY,
     HAS_EMOTICON,
     HAS_EMOJI_CHAR,
-) = (1 << i for i in range(16))
+    HAS_LINE_LABEL,
+) = (1 << i for i in range(17))
 _CHEAP_NEEDLES = (
     (HAS_AMP, "&"),
     (HAS_CR, "\r"),
@@ -128,6 +129,7 @@ _CHEAP_NEEDLES = (
     (HAS_AT, "@"),
     (HAS_HASH, "#"),
     (HAS_COLON, ":"),
+    (HAS_LINE_LABEL, ":"),
     (HAS_CARET, "^"),
     (HAS_MONEY, "$"),
     (HAS_MONEY, "£"),
@@ -210,7 +212,7 @@ def mark(text: str) -> str:
         text = _MENTION.sub(f" {MENTION} ", text)
     if found & HAS_HASH:
         text = _HASHTAG.sub(_hashtag, text)
-    if found & HAS_COLON:
+    if found & HAS_LINE_LABEL:
         text = _HEADER.sub(f" {EMAIL_HEADER} ", text)
         text = _SUBJECT.sub(f" {SUBJECT} ", text)
     if found & HAS_CARET:
