@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from smclass.tokens import CHAR_NGRAMS, Batch, _Powers, pieces, raw_word_hashes
+from smclass.tokens import CHAR_NGRAMS, Batch, _Powers, pieces, raw_word_hashes, string_hashes
 
 
 def _analyzer(**kwargs: object) -> object:
@@ -64,3 +64,8 @@ def test_a_post_longer_than_a_segment_is_cut_at_spaces_into_pieces_of_one_post()
     assert all(sum(len(t) for t in p.batch.text.split("\x00")) <= 10_000 for p in parts)
     words = [p.batch.token_text(i) for p in parts for i in range(len(p.batch.token_start))]
     assert words == ["short", *text.split(), "last"]
+
+
+def test_string_hashes_are_the_hashes_of_the_same_words_in_a_batch() -> None:
+    words = ["hello", "a", "naïve", "x_1", "日本"]
+    assert np.array_equal(string_hashes(words), raw_word_hashes(words))

@@ -16,7 +16,7 @@ import numpy as np
 
 from smclass import signals
 from smclass.embeddings import MAX_WORD_CHARS, StaticTable
-from smclass.tokens import PRIME_INVERSE, Tokens, hash_constants, joined_text, packed_flags
+from smclass.tokens import PRIME_INVERSE, Tokens, hash_constants, joined_text, packed_flags, string_hashes
 
 try:
     from smclass import _kernel  # type: ignore[attr-defined]
@@ -132,20 +132,7 @@ class WordPieces:
     def _table(table: StaticTable, projection: np.ndarray, entries: list[tuple[str, int]]) -> Table:
         ids = [i for _, i in entries]
         rows = table.token_vectors(ids) @ projection.astype(np.float32)
-        return Table(piece_hashes([piece for piece, _ in entries]), rows)
-
-
-def piece_hashes(pieces: list[str]) -> np.ndarray:
-    """The raw hash of each string, as :class:`~smclass.tokens.Batch` hashes a token's span."""
-    longest = max(map(len, pieces), default=0)
-    codes = np.zeros((len(pieces), longest), dtype=np.uint64)
-    for row, piece in enumerate(pieces):
-        codes[row, : len(piece)] = np.frombuffer(piece.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
-    prime = np.uint64(hash_constants()[0])
-    with np.errstate(over="ignore"):
-        powers = np.cumprod(np.full(longest, prime, dtype=np.uint64))
-        result: np.ndarray = (codes * powers).sum(axis=1, dtype=np.uint64)
-    return result
+        return Table(string_hashes([piece for piece, _ in entries]), rows)
 
 
 @dataclass

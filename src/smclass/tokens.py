@@ -287,6 +287,19 @@ def raw_word_hashes(words: list[str]) -> np.ndarray:
     return batch.token_hashes
 
 
+def string_hashes(strings: list[str]) -> np.ndarray:
+    """Raw hashes of whole strings of word characters, as :meth:`Batch.span_hashes` gives them."""
+    codes = np.frombuffer("".join(strings).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    forward, inverse = _POWERS.upto(len(codes) + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(codes * forward[1 : len(codes) + 1])])
+        result: np.ndarray = (prefix[ends] - prefix[starts]) * inverse[starts]
+    return result
+
+
 def per_post_sums(values: np.ndarray, posts: np.ndarray, n_posts: int) -> np.ndarray:
     """Sum the rows of ``values`` that belong to each post; ``posts`` must be sorted."""
     out = np.zeros((n_posts, values.shape[1]), dtype=np.float64)
