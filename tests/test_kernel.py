@@ -127,7 +127,8 @@ def test_packed_table_finds_every_key_and_nothing_else() -> None:
 
 
 def _crowded_keys(count: int, top_bits: int) -> np.ndarray:
-    """Random keys whose two bucket products both start with ``top_bits`` zero bits."""
+    """Random keys whose two bucket products both start with ``top_bits`` zero bits: in any
+    table of fewer than 2**top_bits buckets both their buckets are the first."""
     rng = np.random.default_rng(2)
     first, second = (np.uint64(m) for m in kernel.BUCKET_MULTIPLIERS)
     found: list[np.ndarray] = []
@@ -140,18 +141,27 @@ def _crowded_keys(count: int, top_bits: int) -> np.ndarray:
 
 
 def test_packed_table_grows_until_every_key_has_a_slot() -> None:
-    # Nine keys that share both buckets of a table of 8 buckets (four slots each).
-    keys = _crowded_keys(9, 3)
+    # Nine keys that share both buckets (four slots) in any table of fewer than 4 buckets.
+    keys = _crowded_keys(9, 2)
     rows = np.arange(len(keys) * 2, dtype=np.float32).reshape(-1, 2) + 1
     table = kernel.Table(keys, rows)
-    assert table.bits > 3
+    assert table.buckets > 3
     assert np.array_equal(kernel.lookup(table, keys), rows)
 
 
 def test_packed_table_refuses_keys_that_no_table_size_separates() -> None:
-    keys = _crowded_keys(9, 8)  # the same two buckets at every size tried (3 to 7 bits)
+    keys = _crowded_keys(9, 6)  # one bucket in every table size tried (3 to 23 buckets)
     with pytest.raises(ValueError, match="crowd"):
         kernel.Table(keys, np.ones((9, 2), dtype=np.float32))
+
+
+def test_a_nearly_full_table_still_finds_every_key() -> None:
+    rng = np.random.default_rng(3)
+    keys = np.unique(rng.integers(1, 2**64 - 1, size=50_000, dtype=np.uint64))
+    rows = rng.random((len(keys), 5)).astype(np.float32)
+    table = kernel.Table(keys, rows)
+    assert len(keys) / len(table.keys) > 0.8
+    assert np.array_equal(kernel.lookup(table, keys), rows)
 
 
 def test_kernel_refuses_arrays_that_do_not_fit_instead_of_reading_past_them() -> None:

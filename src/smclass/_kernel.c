@@ -45,24 +45,30 @@ static void *take(Buffers *b, PyObject *obj, Py_ssize_t itemsize, int writable, 
     return view->buf;
 }
 
-/* An n-gram table packed for lookups: buckets of four keys (0 when empty), a key sitting in
- * the bucket named by the top bits of one product of it or else of another (multiplying
- * spreads the raw hashes of short words, whose top bits are all zero). A lookup compares all eight keys and branches on none of them (which key hits is
- * unpredictable, and mispredicted branches cost more than the compares). A key in slot s
- * has its row (float32) at row s + 1; row 0 is zeros, so a miss adds nothing. */
-enum { BUCKET = 4 };
-#define FIRST_BUCKET(key, shift) ((Py_ssize_t)(((key) * 0x9E3779B97F4A7C15ULL) >> (shift)) * BUCKET)
-#define SECOND_BUCKET(key, shift) ((Py_ssize_t)(((key) * 0xC2B2AE3D27D4EB4FULL) >> (shift)) * BUCKET)
+/* An n-gram table packed for lookups: buckets of four keys (0 when empty). A key sits in one
+ * of two buckets, each named by the high half of a product of the key with the number of
+ * buckets (multiplying spreads even the raw hashes of short words, whose top bits are all
+ * zero), placed there by cuckoo moves so that tables can be 85% full. A lookup compares all
+ * eight keys and branches on none of them (which key hits is unpredictable, and mispredicted
+ * branches cost more than the compares). A key in slot s has its row (float32) at row
+ * s + 1; row 0 is zeros, so a miss adds nothing. Small tables keep more of them in cache. */
+enum { BUCKET = 4, MAX_MOVES = 1000 };
+
+static inline Py_ssize_t bucket_of(uint64_t key, uint64_t multiplier, uint64_t n_buckets) {
+    return (Py_ssize_t)(((unsigned __int128)(key * multiplier) * n_buckets) >> 64) * BUCKET;
+}
+#define FIRST_BUCKET(key, n) bucket_of((key), 0x9E3779B97F4A7C15ULL, (n))
+#define SECOND_BUCKET(key, n) bucket_of((key), 0xC2B2AE3D27D4EB4FULL, (n))
 
 typedef struct {
     const uint64_t *keys;
     const float *rows;
     Py_ssize_t width; /* floats per row */
-    unsigned shift;
+    uint64_t n_buckets;
 } Packed;
 
 static inline Py_ssize_t packed_slot(const Packed *t, uint64_t key) {
-    Py_ssize_t first = FIRST_BUCKET(key, t->shift), second = SECOND_BUCKET(key, t->shift);
+    Py_ssize_t first = FIRST_BUCKET(key, t->n_buckets), second = SECOND_BUCKET(key, t->n_buckets);
     Py_ssize_t slot = 0;
     for (int j = 0; j < BUCKET; j++) {
         slot |= (Py_ssize_t)(t->keys[first + j] == key) * (first + j + 1);
@@ -74,18 +80,19 @@ static inline Py_ssize_t packed_slot(const Packed *t, uint64_t key) {
 static int read_packed(Buffers *b, PyObject *spec, Packed *t) {
     PyObject *keys, *rows;
     Py_ssize_t n_keys, n_floats;
-    unsigned long long bits;
-    if (!PyArg_ParseTuple(spec, "OOK", &keys, &rows, &bits)) return -1;
+    unsigned long long n_buckets;
+    if (!PyArg_ParseTuple(spec, "OOK", &keys, &rows, &n_buckets)) return -1;
     t->keys = take(b, keys, 8, 0, &n_keys, "packed keys");
     if (!t->keys) return -1;
     t->rows = take(b, rows, 4, 0, &n_floats, "packed rows");
     if (!t->rows) return -1;
-    if (bits < 1 || bits > 40 || n_keys != ((Py_ssize_t)1 << bits) * BUCKET || n_floats % (n_keys + 1) != 0 || n_floats == 0) {
+    if (n_buckets < 1 || n_buckets > ((uint64_t)1 << 40) || (uint64_t)n_keys != n_buckets * BUCKET || n_floats % (n_keys + 1) != 0 ||
+        n_floats == 0) {
         PyErr_SetString(PyExc_ValueError, "packed table does not fit its shape");
         return -1;
     }
     t->width = n_floats / (n_keys + 1);
-    t->shift = (unsigned)(64 - bits);
+    t->n_buckets = n_buckets;
     return 0;
 }
 
@@ -112,14 +119,14 @@ static inline void add_bits(double *row, int64_t bits, int n_bits) {
 }
 
 static const char pack_doc[] =
-    "pack(keys, rows, packed_keys, packed_rows, bits) -> bool\n\n"
-    "Place the unique non-zero `keys` in 2**bits buckets of four (`packed_keys`, zeroed) and\n"
-    "their `rows` at their slot + 1 in `packed_rows` (zeroed). False when some key found no room.";
+    "pack(keys, rows, packed_keys, packed_rows, n_buckets) -> bool\n\n"
+    "Place the unique non-zero `keys` in `n_buckets` buckets of four (`packed_keys`, zeroed) and\n"
+    "their `rows` at their slot + 1 in `packed_rows` (zeroed). False when the keys did not fit.";
 
 static PyObject *pack(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *keys_obj, *rows_obj, *packed_keys_obj, *packed_rows_obj;
-    unsigned long long bits;
-    if (!PyArg_ParseTuple(args, "OOOOK", &keys_obj, &rows_obj, &packed_keys_obj, &packed_rows_obj, &bits)) return NULL;
+    unsigned long long n_buckets;
+    if (!PyArg_ParseTuple(args, "OOOOK", &keys_obj, &rows_obj, &packed_keys_obj, &packed_rows_obj, &n_buckets)) return NULL;
     Buffers b = {.used = 0};
     PyObject *result = NULL;
     Py_ssize_t n_keys, n_floats, n_slots, n_packed_floats;
@@ -131,7 +138,7 @@ static PyObject *pack(PyObject *Py_UNUSED(self), PyObject *args) {
     if (!slots) goto done;
     float *packed_rows = take(&b, packed_rows_obj, 4, 1, &n_packed_floats, "packed rows");
     if (!packed_rows) goto done;
-    if (bits < 1 || bits > 40 || n_keys == 0 || n_floats % n_keys != 0 || n_slots != ((Py_ssize_t)1 << bits) * BUCKET) {
+    if (n_buckets < 1 || n_buckets > ((uint64_t)1 << 40) || n_keys == 0 || n_floats % n_keys != 0 || (uint64_t)n_slots != n_buckets * BUCKET) {
         PyErr_SetString(PyExc_ValueError, "keys, rows and table size do not fit together");
         goto done;
     }
@@ -140,31 +147,60 @@ static PyObject *pack(PyObject *Py_UNUSED(self), PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "packed rows do not fit the keys");
         goto done;
     }
-    int placed_all = 1;
-    for (Py_ssize_t i = 0; i < n_keys && placed_all; i++) {
-        uint64_t key = keys[i];
-        if (key == 0) {
+    Packed table = {slots, packed_rows, width, n_buckets};
+    for (Py_ssize_t i = 0; i < n_keys; i++) {
+        if (keys[i] == 0) {
             PyErr_SetString(PyExc_ValueError, "keys must be non-zero");
             goto done;
         }
-        Py_ssize_t buckets[2] = {FIRST_BUCKET(key, 64 - bits), SECOND_BUCKET(key, 64 - bits)};
-        Py_ssize_t free_slot = -1;
-        for (int which = 0; which < 2; which++)
-            for (int j = 0; j < BUCKET; j++) {
-                uint64_t there = slots[buckets[which] + j];
-                if (there == key) {
-                    PyErr_SetString(PyExc_ValueError, "keys must be unique");
-                    goto done;
-                }
-                if (there == 0 && free_slot < 0) free_slot = buckets[which] + j;
-            }
-        if (free_slot < 0) {
-            placed_all = 0;
-            break;
+        if (packed_slot(&table, keys[i])) {
+            PyErr_SetString(PyExc_ValueError, "keys must be unique");
+            goto done;
         }
-        slots[free_slot] = key;
-        memcpy(packed_rows + (free_slot + 1) * width, rows + i * width, (size_t)width * 4);
     }
+    float *moving = PyMem_Malloc((size_t)width * 4), *swap = PyMem_Malloc((size_t)width * 4);
+    if (!moving || !swap) {
+        PyMem_Free(moving);
+        PyMem_Free(swap);
+        PyErr_NoMemory();
+        goto done;
+    }
+    int placed_all = 1;
+    uint64_t state = 0x2545F4914F6CDD1DULL; /* a fixed seed: the same keys always pack the same way */
+    for (Py_ssize_t i = 0; i < n_keys && placed_all; i++) {
+        uint64_t key = keys[i];
+        memcpy(moving, rows + i * width, (size_t)width * 4);
+        Py_ssize_t bucket = FIRST_BUCKET(key, n_buckets);
+        for (int move = 0;; move++) {
+            Py_ssize_t other = FIRST_BUCKET(key, n_buckets) == bucket ? SECOND_BUCKET(key, n_buckets) : FIRST_BUCKET(key, n_buckets);
+            Py_ssize_t free_slot = -1;
+            for (int j = 0; j < BUCKET && free_slot < 0; j++)
+                if (slots[bucket + j] == 0) free_slot = bucket + j;
+            for (int j = 0; j < BUCKET && free_slot < 0; j++)
+                if (slots[other + j] == 0) free_slot = other + j;
+            if (free_slot >= 0) {
+                slots[free_slot] = key;
+                memcpy(packed_rows + (free_slot + 1) * width, moving, (size_t)width * 4);
+                break;
+            }
+            if (move == MAX_MOVES) {
+                placed_all = 0;
+                break;
+            }
+            /* Both buckets are full: take the place of a resident of one, which moves on to its other bucket. */
+            state ^= state >> 12, state ^= state << 25, state ^= state >> 27;
+            Py_ssize_t victim = ((state >> 33) & 1 ? bucket : other) + (Py_ssize_t)((state >> 40) % BUCKET);
+            uint64_t evicted = slots[victim];
+            memcpy(swap, packed_rows + (victim + 1) * width, (size_t)width * 4);
+            slots[victim] = key;
+            memcpy(packed_rows + (victim + 1) * width, moving, (size_t)width * 4);
+            key = evicted;
+            memcpy(moving, swap, (size_t)width * 4);
+            bucket = victim - victim % BUCKET;
+        }
+    }
+    PyMem_Free(moving);
+    PyMem_Free(swap);
     result = PyBool_FromLong(placed_all);
 done:
     release(&b);
@@ -217,8 +253,8 @@ static void grams_sum(Grams *g, const Packed *t, double *out) {
     for (Py_ssize_t i = 0; i < g->used; i++) {
         if (i + AHEAD < g->used) {
             uint64_t ahead = g->keys[i + AHEAD];
-            __builtin_prefetch(t->keys + FIRST_BUCKET(ahead, t->shift));
-            __builtin_prefetch(t->keys + SECOND_BUCKET(ahead, t->shift));
+            __builtin_prefetch(t->keys + FIRST_BUCKET(ahead, t->n_buckets));
+            __builtin_prefetch(t->keys + SECOND_BUCKET(ahead, t->n_buckets));
         }
         slots[i] = packed_slot(t, g->keys[i]);
     }

@@ -76,13 +76,14 @@ def _masks(keys: np.ndarray, masks: np.ndarray) -> Table:
     return Table(keys, np.ascontiguousarray(masks, dtype=np.int64).view(np.float32).reshape(-1, 2))
 
 
-# A key's two buckets in a table of 2**bits: the top bits of these products (see _kernel.c).
+# A key's two buckets among n: the high half of n times these products (see _kernel.c).
 BUCKET_MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)
+FULLEST = 0.85
 
 
 class Table:
-    """An n-gram table packed for the kernel: buckets of four keys, at most half full, and
-    each key's row at its slot."""
+    """An n-gram table packed for the kernel: buckets of four keys, about 85% full, and each
+    key's row at its slot."""
 
     def __init__(self, keys: np.ndarray, rows: np.ndarray) -> None:
         if _kernel is None:
@@ -90,19 +91,19 @@ class Table:
         keys = np.ascontiguousarray(keys, dtype=np.uint64)
         rows = np.ascontiguousarray(rows[: len(keys)], dtype=np.float32)
         self.width = int(rows.shape[1])
-        smallest = max(2, int(np.ceil(np.log2(max(len(keys), 1) / 2))))
-        for bits in range(smallest, smallest + 5):
-            self.keys = np.zeros((1 << bits) * 4, dtype=np.uint64)
-            self.rows = np.zeros(((1 << bits) * 4 + 1, self.width), dtype=np.float32)
-            if not len(keys) or _kernel.pack(keys, rows, self.keys, self.rows, bits):
+        buckets = max(1, int(np.ceil(len(keys) / (4 * FULLEST))))
+        for _ in range(6):
+            self.keys = np.zeros(buckets * 4, dtype=np.uint64)
+            self.rows = np.zeros((buckets * 4 + 1, self.width), dtype=np.float32)
+            if not len(keys) or _kernel.pack(keys, rows, self.keys, self.rows, buckets):
                 break
-            # some pair of buckets overflowed: give the keys more room
+            buckets = int(buckets * 1.5) + 1  # the keys did not fit: give them more room
         else:
             raise ValueError("the keys crowd a few buckets at every table size (they are not hashes)")
-        self.bits = bits
+        self.buckets = buckets
 
     def spec(self) -> tuple[np.ndarray, np.ndarray, int]:
-        return self.keys, self.rows, self.bits
+        return self.keys, self.rows, self.buckets
 
 
 def lookup(table: Table, keys: np.ndarray) -> np.ndarray:
