@@ -73,3 +73,11 @@ def test_marking_never_depends_on_how_trigger_characters_are_found(text: str) ->
         assert mark(text) == compiled
     finally:
         normalize_module.triggers = saved
+
+
+@given(
+    st.lists(st.sampled_from([*"#&_ aZz09é日ǅΣσ.\n", "#Pray", "For", "COVID19", "x_y"]), max_size=30).map("".join) | st.text(max_size=60)
+)
+@settings(max_examples=300, deadline=None)
+def test_hashtags_in_c_split_as_the_regular_expression_does(text: str) -> None:
+    assert normalize_module.hashtags(text) == normalize_module.python_hashtags(text)

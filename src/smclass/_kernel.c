@@ -721,6 +721,86 @@ static PyObject *triggers(PyObject *Py_UNUSED(self), PyObject *arg) {
     return PyLong_FromLong(found);
 }
 
+static inline int is_word(Py_UCS4 c) { return c == '_' || Py_UNICODE_ISALNUM(c); }
+static inline int ascii_lower(Py_UCS4 c) { return c >= 'a' && c <= 'z'; }
+static inline int ascii_upper(Py_UCS4 c) { return c >= 'A' && c <= 'Z'; }
+static inline int ascii_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
+
+/* As smclass.normalize.split_hashtag: a tag in one case stays whole, others are cut where
+ * case or letters and digits change, and underscores become spaces. */
+static Py_ssize_t split_tag(const Py_UCS4 *tag, Py_ssize_t n, Py_UCS4 *out) {
+    int alpha = n > 0, upper = 0, lower = 0, title = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = tag[i];
+        if (!Py_UNICODE_ISALPHA(c)) alpha = 0;
+        if (Py_UNICODE_ISUPPER(c)) upper = 1;
+        else if (Py_UNICODE_ISLOWER(c)) lower = 1;
+        else if (Py_UNICODE_ISTITLE(c)) title = 1;
+    }
+    int one_case = !title && (upper != lower); /* str.islower() or str.isupper() */
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = tag[i];
+        if (alpha && one_case) {
+            out[k++] = c;
+            continue;
+        }
+        if (i > 0) {
+            Py_UCS4 a = tag[i - 1];
+            if ((ascii_lower(a) && ascii_upper(c)) || ((ascii_lower(a) || ascii_upper(a)) && ascii_digit(c)) ||
+                (ascii_digit(a) && (ascii_lower(c) || ascii_upper(c))))
+                out[k++] = ' ';
+        }
+        out[k++] = c == '_' ? ' ' : c;
+    }
+    return k;
+}
+
+static const char hashtags_doc[] =
+    "hashtags(text, marker) -> str\n\n"
+    "Each #tag (a # not after a word character, # or &, then word characters) becomes\n"
+    "' marker words of the tag ', as smclass.normalize does with its regular expression.";
+
+static PyObject *hashtags(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *text_obj, *marker_obj;
+    if (!PyArg_ParseTuple(args, "UU", &text_obj, &marker_obj)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text_obj), m = PyUnicode_GET_LENGTH(marker_obj);
+    Py_UCS4 *text = PyUnicode_AsUCS4Copy(text_obj);
+    Py_UCS4 *marker = text ? PyUnicode_AsUCS4Copy(marker_obj) : NULL;
+    /* A tag of one character becomes at most m + 3 characters; each further one at most 2. */
+    Py_UCS4 *out = marker ? PyMem_Malloc(((size_t)n * (m + 4) + 1) * sizeof(Py_UCS4)) : NULL;
+    PyObject *result = NULL;
+    if (!text || !marker || !out) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n;) {
+        Py_UCS4 c = text[i];
+        int starts = c == '#' && i + 1 < n && is_word(text[i + 1]) &&
+                     !(i > 0 && (is_word(text[i - 1]) || text[i - 1] == '#' || text[i - 1] == '&'));
+        if (!starts) {
+            out[k++] = c;
+            i++;
+            continue;
+        }
+        Py_ssize_t end = i + 1;
+        while (end < n && is_word(text[end])) end++;
+        out[k++] = ' ';
+        for (Py_ssize_t j = 0; j < m; j++) out[k++] = marker[j];
+        out[k++] = ' ';
+        k += split_tag(text + i + 1, end - i - 1, out + k);
+        out[k++] = ' ';
+        i = end;
+    }
+    result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, k);
+done:
+    PyMem_Free(text);
+    PyMem_Free(marker);
+    PyMem_Free(out);
+    return result;
+}
+
 static const char rows_doc[] = "rows(table, queries, out)\n\nWrite the row of each query (zeros when unknown) to `out` (float32).";
 
 static PyObject *rows(PyObject *Py_UNUSED(self), PyObject *args) {
@@ -750,6 +830,7 @@ done:
 static PyMethodDef methods[] = {
     {"rows", rows, METH_VARARGS, rows_doc},
     {"triggers", triggers, METH_O, triggers_doc},
+    {"hashtags", hashtags, METH_VARARGS, hashtags_doc},
     {"features", features, METH_VARARGS, features_doc},
     {"pack", pack, METH_VARARGS, pack_doc},
     {NULL, NULL, 0, NULL},

@@ -159,10 +159,22 @@ def python_triggers(text: str) -> int:
     return found
 
 
-try:  # one pass in C instead of a scan per character looked for
+def python_hashtags(text: str) -> str:
+    """Each #tag becomes the hashtag marker and the tag's words (:func:`split_hashtag`)."""
+    return _HASHTAG.sub(_hashtag, text)
+
+
+try:  # in C: one pass instead of a scan per character looked for, and no call per hashtag
+    from smclass._kernel import hashtags as _c_hashtags  # type: ignore[import-not-found]
     from smclass._kernel import triggers  # type: ignore[import-not-found]
+
+    def hashtags(text: str) -> str:
+        result: str = _c_hashtags(text, HASHTAG)
+        return result
+
 except ImportError:  # built without a C compiler
     triggers = python_triggers
+    hashtags = python_hashtags
 
 
 def mark(text: str) -> str:
@@ -211,7 +223,7 @@ def mark(text: str) -> str:
             text = _LEADING_MENTIONS.sub(f"{REPLY} ", text)
         text = _MENTION.sub(f" {MENTION} ", text)
     if found & HAS_HASH:
-        text = _HASHTAG.sub(_hashtag, text)
+        text = hashtags(text)
     if found & HAS_LINE_LABEL:
         text = _HEADER.sub(f" {EMAIL_HEADER} ", text)
         text = _SUBJECT.sub(f" {SUBJECT} ", text)
