@@ -187,6 +187,8 @@ def _batches(records: Iterable[Record], options: Options, notify: Notify, reject
 
 
 def _fill(batch: Batch, probabilities: np.ndarray | None, labels: list[str], options: Options) -> Iterator[dict[str, Any]]:
+    # Only these options add keys that must move behind label and confidence.
+    reorder = options.proba or options.keep_fields
     if probabilities is not None and len(probabilities):
         best = probabilities.argmax(axis=1)
         best_labels = [labels[i] for i in best.tolist()]
@@ -200,8 +202,8 @@ def _fill(batch: Batch, probabilities: np.ndarray | None, labels: list[str], opt
             if rows is not None:
                 out["probabilities"] = {label: round(v, 4) for label, v in zip(labels, rows[row], strict=True)}
             row += 1
-            # Keep the contract's key order: id, label, confidence, then extras.
-            for key in ("probabilities", "reason", "record"):
-                if key in out:
-                    out[key] = out.pop(key)
+            if reorder:  # keep the contract's key order: id, label, confidence, then extras
+                for key in ("probabilities", "reason", "record"):
+                    if key in out:
+                        out[key] = out.pop(key)
         yield out

@@ -431,8 +431,7 @@ def _rejects_file(path: Path | None) -> Iterator[Any]:
         raise UsageError(f"{path}: cannot write rejects ({exc.strerror})") from None
 
     def reject(record: Record, error: InputError) -> None:
-        raw = record.raw if record.raw is not None else ""
-        handle.write(raw.rstrip("\r\n") + "\n")
+        handle.write(record.raw_text() + "\n")
         handle.flush()
 
     with handle:

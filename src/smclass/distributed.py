@@ -67,7 +67,7 @@ def classify_partition(
     result = PartResult(source, target, 0)
 
     def reject(record: Record, error: InputError) -> None:
-        result.rejects.append((record.raw or "").rstrip("\r\n"))
+        result.rejects.append(record.raw_text())
 
     directory = os.path.dirname(target) or "."
     fd, tmp = tempfile.mkstemp(prefix=".part-", suffix=".tmp", dir=directory)

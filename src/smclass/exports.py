@@ -211,11 +211,16 @@ Shaped = tuple[Any, "str | None"]
 _SHAPE_KEYS = frozenset({"tweet", "data", "id_str", "type", "account", "post", "kind", "timestamp"})
 
 
+def is_plain_post(value: dict[str, Any]) -> bool:
+    """A record with a text and none of the keys of an export shape: a post as it is."""
+    return isinstance(value.get("text"), str) and _SHAPE_KEYS.isdisjoint(value)
+
+
 def unwrap_line(value: Any) -> list[Shaped]:
     """The posts inside one JSON value that stands for one line or array element, with the shape's name."""
     if not isinstance(value, dict):
         return [(value, None)]
-    if isinstance(value.get("text"), str) and _SHAPE_KEYS.isdisjoint(value):
+    if is_plain_post(value):
         return [(value, None)]
     if isinstance(value.get("tweet"), dict):  # tweets.js entries
         tweet = value["tweet"]

@@ -175,7 +175,7 @@ def read_path(path: str, input_format: str | None = None, on_open: Callable[[IO[
 
 
 def _record_from_value(
-    value: Any, source: str, line: int | None, index: int, raw: str | None, fmt: str, shape: str | None = None
+    value: Any, source: str, line: int | None, index: int, raw: str | bytes | None, fmt: str, shape: str | None = None
 ) -> Record:
     if isinstance(value, dict):
         return Record(value, source, line, index, raw, fmt=fmt, shape=shape)
@@ -195,17 +195,19 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
         if not raw_line.strip():
             continue
         index += 1
-        raw_text = raw_line.decode("utf-8", errors="replace").rstrip("\r\n")
         try:
             value = orjson.loads(raw_line)
         except orjson.JSONDecodeError as exc:
             reason = _json_error_reason(raw_line, exc)
-            yield Record({}, source, lineno, index, raw_text, InputError(reason, source=source, line=lineno), fmt="jsonl")
+            yield Record({}, source, lineno, index, raw_line, InputError(reason, source=source, line=lineno), fmt="jsonl")
+            continue
+        if type(value) is dict and exports.is_plain_post(value):  # most lines: no export shape to unwrap
+            yield Record(value, source, lineno, index, raw_line, fmt="jsonl")
             continue
         for sub_index, (item, shape) in enumerate(exports.unwrap_line(value)):
             if sub_index:
                 index += 1
-            yield _record_from_value(item, source, lineno, index, raw_text, "jsonl", shape)
+            yield _record_from_value(item, source, lineno, index, raw_line, "jsonl", shape)
 
 
 def _json_error_reason(raw_line: bytes, exc: Exception) -> str:

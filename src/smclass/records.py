@@ -20,10 +20,16 @@ class Record:
     source: str
     line: int | None
     index: int
-    raw: str | None = None
+    raw: str | bytes | None = None  # as it stood in the input; JSON lines keep their bytes
     error: InputError | None = field(default=None)
     fmt: str | None = None
     shape: str | None = None
+
+    def raw_text(self) -> str:
+        """The record as it stood in the input, for a rejects file (decoded only when asked for)."""
+        if isinstance(self.raw, bytes):
+            return self.raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        return (self.raw or "").rstrip("\r\n")
 
 
 def json_kind(value: Any) -> str:
