@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from smclass import normalize as normalize_module
@@ -48,15 +48,20 @@ TRICKY = [
     "Subject: hi\r\nline\\nmore ^JS",
     "note\nFrom: a@b.com\n  Re : lunch\nX-Folder: \\Inbox\nwhy: because",
     "Time: 5:30 — x-ray: fine",
+    "httpſ://x.y and pİc.twitter.com/a WWW.x http:// y",
     "I'm at Home \u2764 \u263a 🎉",
     "",
 ]
 
 
+def test_the_compiled_helpers_are_in_use() -> None:
+    assert normalize_module._kernel is not None  # else the tests below compare Python with itself
+
+
 @pytest.mark.parametrize("text", TRICKY)
-def test_marking_is_the_same_whichever_finds_the_trigger_characters(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_marking_is_the_same_in_c_and_in_python(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     compiled = mark(text)
-    monkeypatch.setattr(normalize_module, "triggers", normalize_module.python_triggers)
+    monkeypatch.setattr(normalize_module, "_kernel", None)
     assert mark(text) == compiled
 
 
@@ -65,14 +70,14 @@ def test_marking_is_the_same_whichever_finds_the_trigger_characters(text: str, m
     | st.text(max_size=80)
 )
 @settings(max_examples=300, deadline=None)
-def test_marking_never_depends_on_how_trigger_characters_are_found(text: str) -> None:
+def test_marking_never_depends_on_whether_c_or_python_does_it(text: str) -> None:
     compiled = mark(text)
-    saved = normalize_module.triggers
-    normalize_module.triggers = normalize_module.python_triggers
+    saved = normalize_module._kernel
+    normalize_module._kernel = None
     try:
         assert mark(text) == compiled
     finally:
-        normalize_module.triggers = saved
+        normalize_module._kernel = saved
 
 
 @given(
@@ -81,3 +86,23 @@ def test_marking_never_depends_on_how_trigger_characters_are_found(text: str) ->
 @settings(max_examples=300, deadline=None)
 def test_hashtags_in_c_split_as_the_regular_expression_does(text: str) -> None:
     assert normalize_module.hashtags(text) == normalize_module.python_hashtags(text)
+
+
+URLISH = st.lists(
+    st.sampled_from([*"hHtTpPsS:/wW.  \n\u2003aZ_é", "http://", "HTTPS://x", "www.", "pic.twitter.com/", "ſ", "İ", "ı", "x.co/"]),
+    max_size=20,
+).map("".join)
+NUMBERISH = st.lists(st.sampled_from([*"0129٣,.:/- a_Zé\n", "12:30", "3/4", "1,000.5"]), max_size=25).map("".join)
+
+
+@given(URLISH | st.text(max_size=60))
+@example("httpſ://x.y pİc.twitter.com/a pıc.twitter.com/b xpic.twitter.com/c WWW.x http:// y")
+@settings(max_examples=300, deadline=None)
+def test_links_in_c_are_the_regular_expressions(text: str) -> None:
+    assert normalize_module.urls(text) == normalize_module.python_urls(text)
+
+
+@given(NUMBERISH | st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_numbers_in_c_are_the_regular_expressions(text: str) -> None:
+    assert normalize_module.numbers(text) == normalize_module.python_numbers(text)

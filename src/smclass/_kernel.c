@@ -801,6 +801,88 @@ done:
     return result;
 }
 
+/* Does text[i:] start with the ASCII lower-case `word`, ignoring case as Python's re does
+ * (which also takes the dotted and dotless i for i, the long s for s and the Kelvin sign for k)? */
+static int starts_with(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i, const char *word) {
+    for (; *word; word++, i++) {
+        if (i >= n) return 0;
+        Py_UCS4 c = text[i];
+        if (c >= 'A' && c <= 'Z') c += 32;
+        else if (c == 0x130 || c == 0x131) c = 'i';
+        else if (c == 0x17F) c = 's';
+        else if (c == 0x212A) c = 'k';
+        if (c != (Py_UCS4)(unsigned char)*word) return 0;
+    }
+    return 1;
+}
+
+/* Replace matches found by `match` (which returns the end of a match at i, or -1) by " marker ". */
+typedef Py_ssize_t (*Matcher)(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i);
+
+static PyObject *replace_matches(PyObject *args, Matcher match) {
+    PyObject *text_obj, *marker_obj;
+    if (!PyArg_ParseTuple(args, "UU", &text_obj, &marker_obj)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text_obj), m = PyUnicode_GET_LENGTH(marker_obj);
+    Py_UCS4 *text = PyUnicode_AsUCS4Copy(text_obj);
+    Py_UCS4 *marker = text ? PyUnicode_AsUCS4Copy(marker_obj) : NULL;
+    /* Each match is at least one character and becomes m + 2. */
+    Py_UCS4 *out = marker ? PyMem_Malloc(((size_t)n * (m + 2) + 1) * sizeof(Py_UCS4)) : NULL;
+    PyObject *result = NULL;
+    if (!text || !marker || !out) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n;) {
+        Py_ssize_t end = match(text, n, i);
+        if (end < 0) {
+            out[k++] = text[i++];
+            continue;
+        }
+        out[k++] = ' ';
+        for (Py_ssize_t j = 0; j < m; j++) out[k++] = marker[j];
+        out[k++] = ' ';
+        i = end;
+    }
+    result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, k);
+done:
+    PyMem_Free(text);
+    PyMem_Free(marker);
+    PyMem_Free(out);
+    return result;
+}
+
+/* normalize._URL: (?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+, ignoring case. */
+static Py_ssize_t url_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i) {
+    Py_ssize_t start = -1;
+    if (starts_with(text, n, i, "https://")) start = i + 8;
+    else if (starts_with(text, n, i, "http://")) start = i + 7;
+    else if (starts_with(text, n, i, "www.")) start = i + 4;
+    if (start < 0 || start >= n || Py_UNICODE_ISSPACE(text[start])) {
+        if (!(i == 0 || !is_word(text[i - 1])) || !starts_with(text, n, i, "pic.twitter.com/")) return -1;
+        start = i + 16;
+        if (start >= n || Py_UNICODE_ISSPACE(text[start])) return -1;
+    }
+    Py_ssize_t end = start;
+    while (end < n && !Py_UNICODE_ISSPACE(text[end])) end++;
+    return end;
+}
+
+/* normalize._NUMBER: \d(?<!\w\d)[\d,.:/-]*\b, the longest run that ends at a word boundary. */
+static Py_ssize_t number_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i) {
+    if (!Py_UNICODE_ISDECIMAL(text[i]) || (i > 0 && is_word(text[i - 1]))) return -1;
+    Py_ssize_t run = i + 1;
+    while (run < n && (Py_UNICODE_ISDECIMAL(text[run]) || text[run] == ',' || text[run] == '.' || text[run] == ':' || text[run] == '/' ||
+                       text[run] == '-'))
+        run++;
+    for (Py_ssize_t end = run; end > i; end--)
+        if (is_word(text[end - 1]) != (end < n && is_word(text[end]))) return end;
+    return -1;
+}
+
+static PyObject *urls(PyObject *Py_UNUSED(self), PyObject *args) { return replace_matches(args, url_at); }
+static PyObject *numbers(PyObject *Py_UNUSED(self), PyObject *args) { return replace_matches(args, number_at); }
+
 static const char rows_doc[] = "rows(table, queries, out)\n\nWrite the row of each query (zeros when unknown) to `out` (float32).";
 
 static PyObject *rows(PyObject *Py_UNUSED(self), PyObject *args) {
@@ -831,6 +913,8 @@ static PyMethodDef methods[] = {
     {"rows", rows, METH_VARARGS, rows_doc},
     {"triggers", triggers, METH_O, triggers_doc},
     {"hashtags", hashtags, METH_VARARGS, hashtags_doc},
+    {"urls", urls, METH_VARARGS, "urls(text, marker) -> str: each link as normalize._URL finds it becomes ' marker '."},
+    {"numbers", numbers, METH_VARARGS, "numbers(text, marker) -> str: each number as normalize._NUMBER finds it becomes ' marker '."},
     {"features", features, METH_VARARGS, features_doc},
     {"pack", pack, METH_VARARGS, pack_doc},
     {NULL, NULL, 0, NULL},

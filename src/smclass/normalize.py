@@ -164,17 +164,52 @@ def python_hashtags(text: str) -> str:
     return _HASHTAG.sub(_hashtag, text)
 
 
-try:  # in C: one pass instead of a scan per character looked for, and no call per hashtag
-    from smclass._kernel import hashtags as _c_hashtags  # type: ignore[import-not-found]
-    from smclass._kernel import triggers  # type: ignore[import-not-found]
+def python_urls(text: str) -> str:
+    return _URL.sub(f" {URL} ", text)
 
-    def hashtags(text: str) -> str:
-        result: str = _c_hashtags(text, HASHTAG)
-        return result
 
+def python_numbers(text: str) -> str:
+    return _NUMBER.sub(f" {NUMBER} ", text)
+
+
+# In C: one pass finds every trigger character, and hashtags, links and numbers are replaced
+# without the regular expression engine. Tests check that both give the same text.
+try:
+    from smclass import _kernel  # type: ignore[attr-defined]
 except ImportError:  # built without a C compiler
-    triggers = python_triggers
-    hashtags = python_hashtags
+    _kernel = None
+
+
+def hashtags(text: str) -> str:
+    """Each #tag becomes the hashtag marker and the tag's words."""
+    if _kernel is None:
+        return python_hashtags(text)
+    result: str = _kernel.hashtags(text, HASHTAG)
+    return result
+
+
+def urls(text: str) -> str:
+    """Each link (``_URL``) becomes the link marker."""
+    if _kernel is None:
+        return python_urls(text)
+    result: str = _kernel.urls(text, URL)
+    return result
+
+
+def numbers(text: str) -> str:
+    """Each number (``_NUMBER``) becomes the number marker."""
+    if _kernel is None:
+        return python_numbers(text)
+    result: str = _kernel.numbers(text, NUMBER)
+    return result
+
+
+def triggers(text: str) -> int:
+    """:func:`python_triggers`, in one pass in C when it was built."""
+    if _kernel is None:
+        return python_triggers(text)
+    found: int = _kernel.triggers(text)
+    return found
 
 
 def mark(text: str) -> str:
@@ -207,7 +242,7 @@ def mark(text: str) -> str:
     if found & (HAS_SLASH | HAS_WWW):
         lower = text.lower()
         if "://" in text or "www." in lower or "pic.twitter" in lower:
-            text = _URL.sub(f" {URL} ", text)
+            text = urls(text)
             lower = text.lower()
         if any(ending in lower for ending in _BARE_URL_ENDINGS):
             text = _BARE_URL.sub(f" {URL} ", text)
@@ -238,7 +273,7 @@ def mark(text: str) -> str:
         lower = text.lower()
         if "usd" in lower or "eur" in lower or "dollar" in lower:
             text = _MONEY_WORD.sub(f" {MONEY} ", text)
-        text = _NUMBER.sub(f" {NUMBER} ", text)
+        text = numbers(text)
     if found & (HAS_EMOJI_CHAR | HAS_EMOTICON):
         text = _EMOJI.sub(f" {EMOJI} ", text) if not ascii_only else _EMOTICON.sub(f" {EMOJI} ", text)
     return text
