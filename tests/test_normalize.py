@@ -49,6 +49,8 @@ TRICKY = [
     "note\nFrom: a@b.com\n  Re : lunch\nX-Folder: \\Inbox\nwhy: because",
     "Time: 5:30 — x-ray: fine",
     "httpſ://x.y and pİc.twitter.com/a WWW.x http:// y",
+    "<b>I'm</b> at Blue Bottle, bit.ly/x see.CO/y 20 USD, 5 Dollars, 3 EUR",
+    "<p>I'm<br>at Home",
     "I'm at Home \u2764 \u263a 🎉",
     "",
 ]
@@ -66,7 +68,12 @@ def test_marking_is_the_same_in_c_and_in_python(text: str, monkeypatch: pytest.M
 
 
 @given(
-    st.lists(st.sampled_from([*"aAwW.@#:;=-)(DPp$£€&<>/\\nr \t\n\r^0123٣\u200b😀x_é", "From", "re", "Subject"]), max_size=40).map("".join)
+    st.lists(
+        st.sampled_from(
+            [*"aAwW.@#:;=-)(DPp$£€&<>/\\nr \t\n\r^0123٣\u200b😀x_é", "From", "re", "Subject", "I'm at", "<br>", ".com/", "usd"]
+        ),
+        max_size=40,
+    ).map("".join)
     | st.text(max_size=80)
 )
 @settings(max_examples=300, deadline=None)

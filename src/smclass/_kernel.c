@@ -654,7 +654,15 @@ enum {
     T_AMP = 1 << 0, T_CR = 1 << 1, T_BACKSLASH_N = 1 << 2, T_NON_ASCII = 1 << 3, T_LT = 1 << 4, T_SLASH = 1 << 5, T_WWW = 1 << 6,
     T_AT_BLANK = 1 << 7, T_AT = 1 << 8, T_HASH = 1 << 9, T_COLON = 1 << 10, T_CARET = 1 << 11, T_DIGIT = 1 << 12,
     T_MONEY = 1 << 13, T_EMOTICON = 1 << 14, T_EMOJI = 1 << 15, T_LINE_LABEL = 1 << 16,
+    T_BARE_URL = 1 << 17, T_M_AT = 1 << 18, T_CURRENCY_WORD = 1 << 19,
 };
+
+/* The last few characters, packed a byte each (ASCII lower-cased; others 0x80), end with these. */
+#define ENDS(window, bytes, packed) ((((window) & ((1ULL << (8 * (bytes))) - 1))) == (packed))
+#define PACK3(a, b, c) (((uint64_t)(a) << 16) | ((uint64_t)(b) << 8) | (uint64_t)(c))
+#define PACK4(a, b, c, d) ((PACK3(a, b, c) << 8) | (uint64_t)(d))
+#define PACK5(a, b, c, d, e) ((PACK4(a, b, c, d) << 8) | (uint64_t)(e))
+
 
 static inline int is_emoji(Py_UCS4 c) {
     return (c >= 0x1F300 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) || (c >= 0x1F000 && c <= 0x1F2FF) || c == 0x2764 || c == 0x263A;
@@ -677,11 +685,27 @@ static PyObject *triggers(PyObject *Py_UNUSED(self), PyObject *arg) {
     /* Whether the line so far is only blanks and word characters: a colon then may end a
      * header or subject label ("From:", "  Re :"). */
     int label_so_far = 1;
+    uint64_t window = 0;
     Py_UCS4 next = n ? PyUnicode_READ(kind, data, 0) : 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = next;
         next = i + 1 < n ? PyUnicode_READ(kind, data, i + 1) : 0;
-        if (c >= 'a' && c <= 'z' && c != 'w') continue; /* most characters: nothing to see */
+        Py_UCS4 lower = c >= 'A' && c <= 'Z' ? c + 32 : c;
+        window = (window << 8) | (lower < 128 ? lower : 0x80);
+        switch (lower) { /* words that gate a pattern: "I'm at", "20 usd", "10 euros", "5 dollars", "bit.ly/" */
+        case 't': if (ENDS(window, 4, PACK4('m', ' ', 'a', 't'))) found |= T_M_AT; break;
+        case 'd': if (ENDS(window, 3, PACK3('u', 's', 'd'))) found |= T_CURRENCY_WORD; break;
+        case 'r':
+            if (ENDS(window, 3, PACK3('e', 'u', 'r')) || ENDS(window, 6, (PACK3('d', 'o', 'l') << 24) | PACK3('l', 'a', 'r'))) found |= T_CURRENCY_WORD;
+            break;
+        case '/':
+            if (ENDS(window, 5, PACK5('.', 'c', 'o', 'm', '/')) || ENDS(window, 5, PACK5('.', 'o', 'r', 'g', '/')) ||
+                ENDS(window, 5, PACK5('.', 'n', 'e', 't', '/')) || ENDS(window, 4, PACK4('.', 'l', 'y', '/')) ||
+                ENDS(window, 4, PACK4('.', 'c', 'o', '/')))
+                found |= T_BARE_URL;
+            break;
+        }
+        if (c >= 'a' && c <= 'z' && c != 'w') continue; /* most characters: nothing more to see */
         if (c == '\n') label_so_far = 1;
         else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' || c == '\t' || c == '-' || c == '_' || c >= 0x80 || c == 'w'))
             label_so_far = label_so_far && c == ':' ? 2 : 0;

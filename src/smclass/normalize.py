@@ -117,7 +117,10 @@ def feature_text(text: str) -> str:
     HAS_EMOTICON,
     HAS_EMOJI_CHAR,
     HAS_LINE_LABEL,
-) = (1 << i for i in range(17))
+    HAS_BARE_URL,
+    HAS_M_AT,
+    HAS_CURRENCY_WORD,
+) = (1 << i for i in range(20))
 _CHEAP_NEEDLES = (
     (HAS_AMP, "&"),
     (HAS_CR, "\r"),
@@ -147,11 +150,16 @@ def python_triggers(text: str) -> int:
     for bit, needle in _CHEAP_NEEDLES:
         if needle in text:
             found |= bit
-    if "www." in text.lower():
+    # Cheap supersets: the patterns themselves run only when these are set, and a bit whose
+    # pattern needs another bit (a link a slash, an amount a digit) is set without looking.
+    if "w" in text or "W" in text:
         found |= HAS_WWW
+    if found & HAS_SLASH:
+        found |= HAS_BARE_URL
+    if "m at" in text.lower():
+        found |= HAS_M_AT
     if _DIGIT.search(text):
-        found |= HAS_DIGIT
-    # Cheap supersets: the patterns themselves run only when these are set.
+        found |= HAS_DIGIT | HAS_CURRENCY_WORD
     if ":" in text or ";" in text or "=" in text:
         found |= HAS_EMOTICON
     if found & HAS_NON_ASCII:
@@ -234,7 +242,9 @@ def mark(text: str) -> str:
         found = triggers(text)  # unescaping can bring in any character
     ascii_only = not found & HAS_NON_ASCII
     if found & HAS_LT:
-        text = _TAGS.sub(" ", text)
+        text, removed = _TAGS.subn(" ", text)
+        if removed:  # "I'm<br>at" is now "I'm at"
+            found = triggers(text)
     if not ascii_only:
         text, removed = _INVISIBLE.subn("", text)
         if removed:  # what stood apart may now be side by side ("@\u200b " is "@ ")
@@ -244,11 +254,11 @@ def mark(text: str) -> str:
         if "://" in text or "www." in lower or "pic.twitter" in lower:
             text = urls(text)
             lower = text.lower()
-        if any(ending in lower for ending in _BARE_URL_ENDINGS):
+        if found & HAS_BARE_URL and any(ending in lower for ending in _BARE_URL_ENDINGS):
             text = _BARE_URL.sub(f" {URL} ", text)
     if found & HAS_AT_BLANK:
         text = _CHECKIN_AT.sub(f"{CHECKIN} ", text)
-    if "at" in text[:40].lower():
+    if found & HAS_M_AT and "at" in text[:40].lower():
         text = _CHECKIN_IM_AT.sub(f"{CHECKIN} ", text)
     if found & HAS_AT:
         first = text.lstrip()[:1]
@@ -270,8 +280,7 @@ def mark(text: str) -> str:
     if found & HAS_DIGIT:
         if found & HAS_MONEY:
             text = _MONEY_SYMBOL.sub(f" {MONEY} ", text)
-        lower = text.lower()
-        if "usd" in lower or "eur" in lower or "dollar" in lower:
+        if found & HAS_CURRENCY_WORD and any(word in text.lower() for word in ("usd", "eur", "dollar")):
             text = _MONEY_WORD.sub(f" {MONEY} ", text)
         text = numbers(text)
     if found & (HAS_EMOJI_CHAR | HAS_EMOTICON):
