@@ -1,11 +1,15 @@
-/* The prediction features of smclass.tokens and smclass.signals in one pass over a batch.
+/* The hot loops of classification, compiled (see smclass.kernel and smclass.normalize).
  *
- * numpy builds several arrays per code point and per n-gram, and that memory traffic, not
- * arithmetic, was most of classification's time. This walks the joined text once and looks
- * every n-gram up as it is made. It must give exactly the hashes of smclass.tokens (the
- * tests compare them); every table and constant comes from Python, so the definitions stay
- * there. Sums are in double, where numpy adds float32 rows, so totals can differ in the
- * last bits.
+ * features(): the prediction features of smclass.tokens, smclass.signals and the WordPiece
+ * embedding in one pass over a batch. numpy builds several arrays per code point and per
+ * n-gram, and that memory traffic, not arithmetic, was most of classification's time. This
+ * walks the joined text once and looks every n-gram up as it is made. It must give exactly
+ * the hashes of smclass.tokens (the tests compare them); every table and constant comes from
+ * Python, so the definitions stay there. Sums are in double, where numpy adds float32 rows,
+ * so totals can differ in the last bits.
+ *
+ * triggers(), hashtags(), urls(), numbers(): parts of smclass.normalize.mark, each tested to
+ * give the text its Python version gives.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -44,38 +44,6 @@ def available() -> bool:
     return _kernel is not None and signals.KERNEL_COUNTS == _FIXED_COUNTS
 
 
-@lru_cache(maxsize=1)
-def _shared() -> tuple[np.ndarray, tuple[Any, ...], tuple[Any, ...]]:
-    return packed_flags(), hash_constants(), _lexicon()
-
-
-def _lexicon() -> tuple[Any, ...]:
-    """(bits, words, phrases, prefixes, prefix lengths, prefix first characters, markers, reply, retweet)."""
-    words, phrases, by_length, firsts = signals.kernel_lexicon()
-    markers, reply, retweet = signals.kernel_markers()
-    prefix_keys = np.concatenate([keys for keys, _ in by_length.values()])
-    prefix_masks = np.concatenate([masks for _, masks in by_length.values()])
-    first = np.zeros(129, dtype=np.uint8)
-    for char in firsts:
-        first[min(ord(char), 128)] = 1
-    return (
-        signals.LEXICON_BITS,
-        _masks(*words).spec(),
-        _masks(*phrases).spec(),
-        _masks(prefix_keys, prefix_masks).spec(),
-        tuple(by_length),
-        first,
-        markers,
-        reply,
-        retweet,
-    )
-
-
-def _masks(keys: np.ndarray, masks: np.ndarray) -> Table:
-    """A table whose rows are the 8 bytes of each key's signal bits (two float32 slots, never read as numbers)."""
-    return Table(keys, np.ascontiguousarray(masks, dtype=np.int64).view(np.float32).reshape(-1, 2))
-
-
 # A key's two buckets among n: the high half of n times these products (see _kernel.c).
 BUCKET_MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)
 FULLEST = 0.85
@@ -182,3 +150,35 @@ def features(texts: list[str], words: Table, chars: Table, meaning: WordPieces) 
     )
     tokens = Tokens(n, lowered, hashes[:found], posts[:found], starts[:found], ends[:found])
     return Sums(word_sums, char_sums, counts, tokens, meaning_sums, piece_counts, handled[:found].astype(bool))
+
+
+@lru_cache(maxsize=1)
+def _shared() -> tuple[np.ndarray, tuple[Any, ...], tuple[Any, ...]]:
+    return packed_flags(), hash_constants(), _lexicon()
+
+
+def _lexicon() -> tuple[Any, ...]:
+    """(bits, words, phrases, prefixes, prefix lengths, prefix first characters, markers, reply, retweet)."""
+    words, phrases, by_length, firsts = signals.kernel_lexicon()
+    markers, reply, retweet = signals.kernel_markers()
+    prefix_keys = np.concatenate([keys for keys, _ in by_length.values()])
+    prefix_masks = np.concatenate([masks for _, masks in by_length.values()])
+    first = np.zeros(129, dtype=np.uint8)
+    for char in firsts:
+        first[min(ord(char), 128)] = 1
+    return (
+        signals.LEXICON_BITS,
+        _masks(*words).spec(),
+        _masks(*phrases).spec(),
+        _masks(prefix_keys, prefix_masks).spec(),
+        tuple(by_length),
+        first,
+        markers,
+        reply,
+        retweet,
+    )
+
+
+def _masks(keys: np.ndarray, masks: np.ndarray) -> Table:
+    """A table whose rows are the 8 bytes of each key's signal bits (two float32 slots, never read as numbers)."""
+    return Table(keys, np.ascontiguousarray(masks, dtype=np.int64).view(np.float32).reshape(-1, 2))
