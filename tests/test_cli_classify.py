@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -191,6 +192,25 @@ def test_classify_with_jobs_keeps_order_and_results(small_model_path: Path, tmp_
     assert double.exit_code == 0, double.stderr
     assert double.stdout == single.stdout
     assert [r["id"] for r in lines(double.stdout)] == list(range(300))
+
+
+def test_jobs_0_asks_for_one_worker_per_core(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from smclass import parallel
+
+    asked: list[int] = []
+    real = parallel.predict_batches
+
+    def spy(model: Any, batches: Any, jobs: int = 1, pool_after: int = parallel.POOL_AFTER_POSTS) -> Any:
+        asked.append(jobs)
+        return real(model, batches, jobs, pool_after)
+
+    monkeypatch.setattr(parallel, "predict_batches", spy)
+    result = run("classify", "--jobs", "0", "--model", str(small_model_path), input='{"id": 1, "text": "hello"}\n')
+    assert result.exit_code == 0, result.stderr
+    assert asked == [len(os.sched_getaffinity(0))]
+    assert run("classify", "--jobs", "-1", input="").exit_code == 2
 
 
 @pytest.mark.parametrize("total_bytes", [None, 1000])

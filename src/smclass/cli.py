@@ -324,10 +324,10 @@ def classify(
         typer.Option(
             "--jobs",
             "-j",
-            min=1,
+            min=0,
             help=(
-                "Worker processes (local) or local Dask workers; output order is kept. Each worker loads the model; "
-                "local workers start only once an input passes 10,000 posts."
+                "Worker processes (local) or local Dask workers, 0 for one per core; output order is kept. Each worker "
+                "loads the model; local workers start only once an input passes 10,000 posts."
             ),
         ),
     ] = 1,
@@ -356,7 +356,7 @@ def classify(
       smclass classify data/sample_posts.jsonl
       cat tweets.jsonl | smclass classify --proba - | jq -c 'select(.label == "Emergent")'
       smclass classify export.csv --text-field body --format csv -o labelled.csv
-      smclass classify big.jsonl --on-error skip --rejects bad.jsonl --jobs 2 -o labels.jsonl
+      smclass classify big.jsonl --on-error skip --rejects bad.jsonl --jobs 0 -o labels.jsonl
     """
     from smclass import classify as classify_lib
 
@@ -365,6 +365,10 @@ def classify(
     paths = inputs or ["-"]
     if paths.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
+    if jobs == 0:
+        from smclass.parallel import cores
+
+        jobs = cores()
     model = _load_model(model_path)
     options = classify_lib.Options(
         text_field=text_field,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,6 +21,13 @@ _worker_model: Model | None = None
 # Starting a worker (a new Python, numpy, the model) takes about half a second, in which
 # one process classifies some 15,000 posts: below this many posts a pool does not pay.
 POOL_AFTER_POSTS = 10_000
+
+
+def cores() -> int:
+    """The cores this process may run on (what ``--jobs 0`` asks for)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def _texts(batch: BatchItems) -> list[str]:
