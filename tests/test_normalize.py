@@ -111,3 +111,14 @@ def test_links_in_c_are_the_regular_expressions(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 def test_numbers_in_c_are_the_regular_expressions(text: str) -> None:
     assert normalize_module.numbers(text) == normalize_module.python_numbers(text)
+
+
+MENTIONISH = st.lists(st.sampled_from([*"@.:_ \t\nrRmMtTa1é", "RT", "MT ", "@bob", ".@x", "@@", "a@b"]), max_size=20).map("".join)
+
+
+@given(MENTIONISH | st.text(max_size=60))
+@example("  rT  @x_1 :  hi @y @@z a@b .@c")
+@example(" .@a @b\t.@c: hi @d")
+@settings(max_examples=400, deadline=None)
+def test_mentions_in_c_are_the_regular_expressions(text: str) -> None:
+    assert normalize_module.mentions(text) == normalize_module.python_mentions(text)

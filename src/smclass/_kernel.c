@@ -908,6 +908,92 @@ static Py_ssize_t number_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i) {
     return -1;
 }
 
+/* normalize's @ handling: an "RT @x:" prefix (_RT), else leading reply handles
+ * (_LEADING_MENTIONS), then every other @handle (_MENTION). */
+static const char mentions_doc[] =
+    "mentions(text, retweet, reply, mention) -> str\n\n"
+    "A leading 'RT @x:' becomes `retweet`, else leading @handles become `reply`; then each\n"
+    "@handle not after a word character or @ becomes ' mention '.";
+
+static Py_ssize_t copy_in(Py_UCS4 *out, Py_ssize_t k, const Py_UCS4 *from, Py_ssize_t n) {
+    memcpy(out + k, from, (size_t)n * sizeof(Py_UCS4));
+    return k + n;
+}
+
+static PyObject *mentions(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *text_obj, *rt_obj, *reply_obj, *mention_obj;
+    if (!PyArg_ParseTuple(args, "UUUU", &text_obj, &rt_obj, &reply_obj, &mention_obj)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text_obj), n_rt = PyUnicode_GET_LENGTH(rt_obj), n_reply = PyUnicode_GET_LENGTH(reply_obj),
+               n_mention = PyUnicode_GET_LENGTH(mention_obj);
+    Py_UCS4 *text = PyUnicode_AsUCS4Copy(text_obj), *rt = PyUnicode_AsUCS4Copy(rt_obj), *reply = PyUnicode_AsUCS4Copy(reply_obj),
+            *mention = PyUnicode_AsUCS4Copy(mention_obj);
+    /* The prefix becomes at most n_rt + n_reply characters; each handle (two or more) n_mention + 2. */
+    size_t room = (size_t)n * (n_mention + 2) + (size_t)(n_rt + n_reply) + 1;
+    Py_UCS4 *first_pass = PyMem_Malloc(((size_t)n + n_rt + n_reply + 1) * sizeof(Py_UCS4)), *out = PyMem_Malloc(room * sizeof(Py_UCS4));
+    PyObject *result = NULL;
+    if (!text || !rt || !reply || !mention || !first_pass || !out) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t start = 0;
+    while (start < n && Py_UNICODE_ISSPACE(text[start])) start++;
+    Py_ssize_t k = 0, rest = 0; /* the prefix's replacement, then text[rest:] */
+    Py_UCS4 first = start < n ? text[start] : 0;
+    if (first == 'R' || first == 'r' || first == 'M' || first == 'm') {
+        Py_ssize_t i = start + 1;
+        if (i < n && (text[i] == 'T' || text[i] == 't')) {
+            i++;
+            while (i < n && Py_UNICODE_ISSPACE(text[i])) i++;
+            if (i + 1 < n && text[i] == '@' && is_word(text[i + 1])) {
+                i++;
+                while (i < n && is_word(text[i])) i++;
+                while (i < n && Py_UNICODE_ISSPACE(text[i])) i++;
+                if (i < n && text[i] == ':') i++;
+                k = copy_in(first_pass, 0, rt, n_rt);
+                rest = i;
+            }
+        }
+    } else if (first == '@' || first == '.') {
+        Py_ssize_t end = 0, i = 0;
+        for (;;) {
+            while (i < n && Py_UNICODE_ISSPACE(text[i])) i++;
+            if (i < n && text[i] == '.' && i + 1 < n && text[i + 1] == '@') i++;
+            if (!(i + 1 < n && text[i] == '@' && is_word(text[i + 1]))) break;
+            i++;
+            while (i < n && is_word(text[i])) i++;
+            end = i;
+        }
+        if (end > 0) {
+            k = copy_in(first_pass, 0, reply, n_reply);
+            rest = end;
+        }
+    }
+    k = copy_in(first_pass, k, text + rest, n - rest);
+    Py_ssize_t m = 0;
+    for (Py_ssize_t i = 0; i < k;) {
+        Py_UCS4 c = first_pass[i];
+        if (c == '@' && i + 1 < k && is_word(first_pass[i + 1]) && !(i > 0 && (is_word(first_pass[i - 1]) || first_pass[i - 1] == '@'))) {
+            i++;
+            while (i < k && is_word(first_pass[i])) i++;
+            out[m++] = ' ';
+            m = copy_in(out, m, mention, n_mention);
+            out[m++] = ' ';
+            continue;
+        }
+        out[m++] = c;
+        i++;
+    }
+    result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, m);
+done:
+    PyMem_Free(text);
+    PyMem_Free(rt);
+    PyMem_Free(reply);
+    PyMem_Free(mention);
+    PyMem_Free(first_pass);
+    PyMem_Free(out);
+    return result;
+}
+
 static PyObject *urls(PyObject *Py_UNUSED(self), PyObject *args) { return replace_matches(args, url_at); }
 static PyObject *numbers(PyObject *Py_UNUSED(self), PyObject *args) { return replace_matches(args, number_at); }
 
@@ -941,6 +1027,7 @@ static PyMethodDef methods[] = {
     {"rows", rows, METH_VARARGS, rows_doc},
     {"triggers", triggers, METH_O, triggers_doc},
     {"hashtags", hashtags, METH_VARARGS, hashtags_doc},
+    {"mentions", mentions, METH_VARARGS, mentions_doc},
     {"urls", urls, METH_VARARGS, "urls(text, marker) -> str: each link as normalize._URL finds it becomes ' marker '."},
     {"numbers", numbers, METH_VARARGS, "numbers(text, marker) -> str: each number as normalize._NUMBER finds it becomes ' marker '."},
     {"features", features, METH_VARARGS, features_doc},

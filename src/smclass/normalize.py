@@ -172,6 +172,16 @@ def python_hashtags(text: str) -> str:
     return _HASHTAG.sub(_hashtag, text)
 
 
+def python_mentions(text: str) -> str:
+    """An ``RT @x:`` prefix, else leading reply handles, become markers; then every other @handle."""
+    first = text.lstrip()[:1]
+    if first in ("R", "r", "M", "m"):
+        text = _RT.sub(f"{RETWEET} {MENTION} ", text)
+    elif first in ("@", "."):
+        text = _LEADING_MENTIONS.sub(f"{REPLY} ", text)
+    return _MENTION.sub(f" {MENTION} ", text)
+
+
 def python_urls(text: str) -> str:
     return _URL.sub(f" {URL} ", text)
 
@@ -193,6 +203,14 @@ def hashtags(text: str) -> str:
     if _kernel is None:
         return python_hashtags(text)
     result: str = _kernel.hashtags(text, HASHTAG)
+    return result
+
+
+def mentions(text: str) -> str:
+    """:func:`python_mentions`, in C when it was built."""
+    if _kernel is None:
+        return python_mentions(text)
+    result: str = _kernel.mentions(text, f"{RETWEET} {MENTION} ", f"{REPLY} ", MENTION)
     return result
 
 
@@ -261,12 +279,7 @@ def mark(text: str) -> str:
     if found & HAS_M_AT and "at" in text[:40].lower():
         text = _CHECKIN_IM_AT.sub(f"{CHECKIN} ", text)
     if found & HAS_AT:
-        first = text.lstrip()[:1]
-        if first in ("R", "r", "M", "m"):
-            text = _RT.sub(f"{RETWEET} {MENTION} ", text)
-        elif first in ("@", "."):
-            text = _LEADING_MENTIONS.sub(f"{REPLY} ", text)
-        text = _MENTION.sub(f" {MENTION} ", text)
+        text = mentions(text)
     if found & HAS_HASH:
         text = hashtags(text)
     if found & HAS_LINE_LABEL:
