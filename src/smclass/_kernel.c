@@ -661,11 +661,6 @@ enum {
     T_BARE_URL = 1 << 17, T_M_AT = 1 << 18, T_CURRENCY_WORD = 1 << 19,
 };
 
-/* The last few characters, packed a byte each (ASCII lower-cased; others 0x80), end with these. */
-#define ENDS(window, bytes, packed) ((((window) & ((1ULL << (8 * (bytes))) - 1))) == (packed))
-#define PACK3(a, b, c) (((uint64_t)(a) << 16) | ((uint64_t)(b) << 8) | (uint64_t)(c))
-#define PACK4(a, b, c, d) ((PACK3(a, b, c) << 8) | (uint64_t)(d))
-#define PACK5(a, b, c, d, e) ((PACK4(a, b, c, d) << 8) | (uint64_t)(e))
 
 
 static inline int is_emoji(Py_UCS4 c) {
@@ -677,74 +672,95 @@ static const char triggers_doc[] =
     "Which characters that smclass.normalize.mark looks for are in the text, as bits, in one pass.\n"
     "A bit may be set where the pattern then finds nothing; it is never missing where it would.";
 
-static PyObject *triggers(PyObject *Py_UNUSED(self), PyObject *arg) {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "triggers() takes a str");
-        return NULL;
-    }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
-    int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
+/* ASCII characters that need a look in the trigger scan; the rest (most letters, blanks) do not. */
+static uint8_t quiet_ascii[128];
+
+static void init_quiet_ascii(void) {
+    for (int c = 0; c < 128; c++) quiet_ascii[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == ' ' || c == '\t' || c == '-' || c == '_';
+    const char *loud = "wWtTdDrR";
+    for (const char *p = loud; *p; p++) quiet_ascii[(unsigned char)*p] = 0;
+}
+
+static inline Py_UCS4 ascii_fold(Py_UCS4 c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+/* Does the text just before position i end with `word` (ASCII lower case), ignoring ASCII case? */
+#define ENDS_BEFORE(kind, data, i, word) ends_before((kind), (data), (i), (word), sizeof(word) - 1)
+static inline int ends_before(int kind, const void *data, Py_ssize_t i, const char *word, Py_ssize_t length) {
+    if (i < length) return 0;
+    for (Py_ssize_t j = 0; j < length; j++)
+        if (ascii_fold(PyUnicode_READ(kind, data, i - length + j)) != (Py_UCS4)(unsigned char)word[j]) return 0;
+    return 1;
+}
+
+static inline long scan_triggers(int kind, const void *data, Py_ssize_t n) {
     long found = 0;
-    /* Whether the line so far is only blanks and word characters: a colon then may end a
-     * header or subject label ("From:", "  Re :"). */
-    int label_so_far = 1;
-    uint64_t window = 0;
-    Py_UCS4 next = n ? PyUnicode_READ(kind, data, 0) : 0;
+    /* A colon may end a header or subject label ("From:", "  Re :") when nothing but blanks and
+     * word characters stand before it on its line. */
+    Py_ssize_t line_start = 0, last_bad = -1;
     for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = next;
-        next = i + 1 < n ? PyUnicode_READ(kind, data, i + 1) : 0;
-        Py_UCS4 lower = c >= 'A' && c <= 'Z' ? c + 32 : c;
-        window = (window << 8) | (lower < 128 ? lower : 0x80);
-        switch (lower) { /* words that gate a pattern: "I'm at", "20 usd", "10 euros", "5 dollars", "bit.ly/" */
-        case 't': if (ENDS(window, 4, PACK4('m', ' ', 'a', 't'))) found |= T_M_AT; break;
-        case 'd': if (ENDS(window, 3, PACK3('u', 's', 'd'))) found |= T_CURRENCY_WORD; break;
-        case 'r':
-            if (ENDS(window, 3, PACK3('e', 'u', 'r')) || ENDS(window, 6, (PACK3('d', 'o', 'l') << 24) | PACK3('l', 'a', 'r'))) found |= T_CURRENCY_WORD;
-            break;
-        case '/':
-            if (ENDS(window, 5, PACK5('.', 'c', 'o', 'm', '/')) || ENDS(window, 5, PACK5('.', 'o', 'r', 'g', '/')) ||
-                ENDS(window, 5, PACK5('.', 'n', 'e', 't', '/')) || ENDS(window, 4, PACK4('.', 'l', 'y', '/')) ||
-                ENDS(window, 4, PACK4('.', 'c', 'o', '/')))
-                found |= T_BARE_URL;
-            break;
-        }
-        if (c >= 'a' && c <= 'z' && c != 'w') continue; /* most characters: nothing more to see */
-        if (c == '\n') label_so_far = 1;
-        else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' || c == '\t' || c == '-' || c == '_' || c >= 0x80 || c == 'w'))
-            label_so_far = label_so_far && c == ':' ? 2 : 0;
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 128 && quiet_ascii[c]) continue;
+        Py_UCS4 next = i + 1 < n ? PyUnicode_READ(kind, data, i + 1) : 0;
         switch (c) {
+        case '\n': line_start = i + 1; break;
         case '&': found |= T_AMP; break;
         case '\r': found |= T_CR; break;
         case '\\': if (next == 'n') found |= T_BACKSLASH_N; break;
         case '<': found |= T_LT; break;
-        case '/': found |= T_SLASH; break;
         case '@': found |= T_AT | ((next == ' ' || next == '\t') ? T_AT_BLANK : 0); break;
         case '#': found |= T_HASH; break;
         case '^': found |= T_CARET; break;
         case '$': found |= T_MONEY; break;
-        case 'w': case 'W':
-            if (i + 3 < n && (next == 'w' || next == 'W')) {
-                Py_UCS4 c2 = PyUnicode_READ(kind, data, i + 2), c3 = PyUnicode_READ(kind, data, i + 3);
-                if ((c2 == 'w' || c2 == 'W') && c3 == '.') found |= T_WWW;
-            }
+        case '/':
+            found |= T_SLASH;
+            if (ENDS_BEFORE(kind, data, i, ".com") || ENDS_BEFORE(kind, data, i, ".org") || ENDS_BEFORE(kind, data, i, ".net") ||
+                ENDS_BEFORE(kind, data, i, ".ly") || ENDS_BEFORE(kind, data, i, ".co"))
+                found |= T_BARE_URL;
             break;
+        case 'w': case 'W':
+            if (i + 3 < n && ascii_fold(next) == 'w' && ascii_fold(PyUnicode_READ(kind, data, i + 2)) == 'w' && PyUnicode_READ(kind, data, i + 3) == '.')
+                found |= T_WWW;
+            break;
+        case 't': case 'T': if (ENDS_BEFORE(kind, data, i, "m a")) found |= T_M_AT; break;
+        case 'd': case 'D': if (ENDS_BEFORE(kind, data, i, "us")) found |= T_CURRENCY_WORD; break;
+        case 'r': case 'R': if (ENDS_BEFORE(kind, data, i, "eu") || ENDS_BEFORE(kind, data, i, "dolla")) found |= T_CURRENCY_WORD; break;
         case ':': case ';': case '=': {
-            if (c == ':') found |= T_COLON | (label_so_far == 2 ? T_LINE_LABEL : 0);
+            if (c == ':') found |= T_COLON | (last_bad < line_start ? T_LINE_LABEL : 0);
             Py_UCS4 after = next == '-' && i + 2 < n ? PyUnicode_READ(kind, data, i + 2) : next;
             if (after == ')' || after == '(' || after == 'D' || after == 'P' || after == 'p') found |= T_EMOTICON;
             if (c == ':' && ((next >= 'a' && next <= 'z') || next == '_' || next == '+' || next == '-')) found |= T_EMOTICON;
             break;
         }
         default:
-            if (c >= '0' && c <= '9') found |= T_DIGIT;
-            else if (c >= 0x80) {
+            if (c >= '0' && c <= '9') {
+                found |= T_DIGIT;
+                continue; /* digits may stand in a label */
+            }
+            if (c >= 0x80) {
                 found |= T_NON_ASCII;
                 if (c == 0xA3 || c == 0x20AC) found |= T_MONEY;
                 else if (is_emoji(c)) found |= T_EMOJI;
                 else if (Py_UNICODE_ISDIGIT(c)) found |= T_DIGIT;
+                continue; /* any letter may stand in a label ("X-Folder", but also in other scripts) */
             }
         }
+        if (c != '\n' && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z')) last_bad = i;
+    }
+    return found;
+}
+
+static PyObject *triggers(PyObject *Py_UNUSED(self), PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "triggers() takes a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    const void *data = PyUnicode_DATA(arg);
+    long found;
+    switch (PyUnicode_KIND(arg)) { /* one loop per width of character, each with its reads inlined */
+    case PyUnicode_1BYTE_KIND: found = scan_triggers(PyUnicode_1BYTE_KIND, data, n); break;
+    case PyUnicode_2BYTE_KIND: found = scan_triggers(PyUnicode_2BYTE_KIND, data, n); break;
+    default: found = scan_triggers(PyUnicode_4BYTE_KIND, data, n);
     }
     return PyLong_FromLong(found);
 }
@@ -1039,4 +1055,7 @@ static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_kernel", "Compiled prediction features for smclass (see smclass.kernel).", -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__kernel(void) {
+    init_quiet_ascii();
+    return PyModule_Create(&module);
+}
