@@ -1,9 +1,10 @@
-"""Build hook: compile src/smclass/_kernel.c into the extension module smclass._kernel.
+"""Build hook: compile smclass's C sources into its extension modules (_kernel, _normalize).
 
-It runs with the C compiler Python itself was built with. An editable install compiles
-next to the source; a wheel carries the module. Without a compiler the build goes on and
-smclass predicts with numpy alone, several times slower (``smclass --version`` says which).
-Set SMCLASS_REQUIRE_KERNEL=1 to make a failed compile fail the install instead.
+It runs with the C compiler Python itself was built with (or $CC). An editable install
+compiles next to the sources; a wheel carries the modules. Without a compiler the build
+goes on and smclass runs the same code in numpy and Python alone, several times slower
+(``smclass --version`` says which). Set SMCLASS_REQUIRE_KERNEL=1 to make a failed compile
+fail the install instead.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = Path("src") / "smclass" / "_kernel.c"
+MODULES = ("_kernel", "_normalize")
 
 
-def _compile(root: Path, target: Path) -> str | None:
+def _compile(root: Path, source: Path, target: Path) -> str | None:
     """Compile the kernel to ``target``; returns why not, or None when it worked."""
     compiler = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
     flags = ["-O3", "-fPIC", "-shared", "-std=c99", "-Wall", "-fno-strict-aliasing"]
@@ -31,7 +32,7 @@ def _compile(root: Path, target: Path) -> str | None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         partial = Path(work) / target.name
-        command = [*compiler, *flags, *include, str(root / SOURCE), "-o", str(partial)]
+        command = [*compiler, *flags, *include, str(root / source), "-o", str(partial)]
         try:
             done = subprocess.run(command, capture_output=True, text=True, check=False)
         except OSError as exc:
@@ -47,22 +48,28 @@ class KernelBuildHook(BuildHookInterface):  # type: ignore[misc]
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         root = Path(self.root)
-        name = "_kernel" + (sysconfig.get_config_var("EXT_SUFFIX") or ".so")
-        if version == "editable":
-            target = root / "src" / "smclass" / name
-        else:
+        suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+        if version != "editable":
             self._work = tempfile.mkdtemp(prefix="smclass-kernel-")
-            target = Path(self._work) / name
-        why = _compile(root, target)
-        if why is not None:
-            if os.environ.get("SMCLASS_REQUIRE_KERNEL") == "1":
-                raise RuntimeError(f"compiling {SOURCE} failed:\n{why}")
-            print(f"smclass: compiling {SOURCE} failed; predictions will use numpy alone.\n{why}", file=sys.stderr)
+        built = []
+        for module in MODULES:
+            source = Path("src") / "smclass" / f"{module}.c"
+            name = module + suffix
+            target = root / "src" / "smclass" / name if version == "editable" else Path(self._work) / name
+            why = _compile(root, source, target)
+            if why is not None:
+                if os.environ.get("SMCLASS_REQUIRE_KERNEL") == "1":
+                    raise RuntimeError(f"compiling {source} failed:\n{why}")
+                print(f"smclass: compiling {source} failed; smclass will run without it.\n{why}", file=sys.stderr)
+                continue
+            built.append((target, name))
+        if not built:
             return
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
         if version != "editable":
-            build_data["force_include"][str(target)] = f"smclass/{name}"
+            for target, name in built:
+                build_data["force_include"][str(target)] = f"smclass/{name}"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         work = getattr(self, "_work", None)

@@ -57,13 +57,13 @@ TRICKY = [
 
 
 def test_the_compiled_helpers_are_in_use() -> None:
-    assert normalize_module._kernel is not None  # else the tests below compare Python with itself
+    assert normalize_module._compiled is not None  # else the tests below compare Python with itself
 
 
 @pytest.mark.parametrize("text", TRICKY)
 def test_marking_is_the_same_in_c_and_in_python(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     compiled = mark(text)
-    monkeypatch.setattr(normalize_module, "_kernel", None)
+    monkeypatch.setattr(normalize_module, "_compiled", None)
     assert mark(text) == compiled
 
 
@@ -79,12 +79,12 @@ def test_marking_is_the_same_in_c_and_in_python(text: str, monkeypatch: pytest.M
 @settings(max_examples=300, deadline=None)
 def test_marking_never_depends_on_whether_c_or_python_does_it(text: str) -> None:
     compiled = mark(text)
-    saved = normalize_module._kernel
-    normalize_module._kernel = None
+    saved = normalize_module._compiled
+    normalize_module._compiled = None
     try:
         assert mark(text) == compiled
     finally:
-        normalize_module._kernel = saved
+        normalize_module._compiled = saved
 
 
 @given(

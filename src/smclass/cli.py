@@ -116,7 +116,7 @@ def _version(value: bool) -> None:
     if value:
         import importlib.util
 
-        built = importlib.util.find_spec("smclass._kernel") is not None
+        built = all(importlib.util.find_spec(f"smclass.{module}") is not None for module in ("_kernel", "_normalize"))
         typer.echo(f"smclass {__version__} ({'compiled kernel' if built else 'numpy features only: the C kernel was not built'})")
         raise typer.Exit()
 

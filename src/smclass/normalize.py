@@ -98,7 +98,7 @@ def feature_text(text: str) -> str:
     return mark(fix_mojibake(text))
 
 
-# Bits of what :func:`triggers` finds; ``_kernel.c`` uses the same numbers.
+# Bits of what :func:`triggers` finds; ``_normalize.c`` uses the same numbers.
 (
     HAS_AMP,
     HAS_CR,
@@ -193,48 +193,48 @@ def python_numbers(text: str) -> str:
 # In C: one pass finds every trigger character, and hashtags, links and numbers are replaced
 # without the regular expression engine. Tests check that both give the same text.
 try:
-    from smclass import _kernel  # type: ignore[attr-defined]
+    from smclass import _normalize as _compiled  # type: ignore[attr-defined]
 except ImportError:  # built without a C compiler
-    _kernel = None
+    _compiled = None
 
 
 def hashtags(text: str) -> str:
     """Each #tag becomes the hashtag marker and the tag's words."""
-    if _kernel is None:
+    if _compiled is None:
         return python_hashtags(text)
-    result: str = _kernel.hashtags(text, HASHTAG)
+    result: str = _compiled.hashtags(text, HASHTAG)
     return result
 
 
 def mentions(text: str) -> str:
     """:func:`python_mentions`, in C when it was built."""
-    if _kernel is None:
+    if _compiled is None:
         return python_mentions(text)
-    result: str = _kernel.mentions(text, f"{RETWEET} {MENTION} ", f"{REPLY} ", MENTION)
+    result: str = _compiled.mentions(text, f"{RETWEET} {MENTION} ", f"{REPLY} ", MENTION)
     return result
 
 
 def urls(text: str) -> str:
     """Each link (``_URL``) becomes the link marker."""
-    if _kernel is None:
+    if _compiled is None:
         return python_urls(text)
-    result: str = _kernel.urls(text, URL)
+    result: str = _compiled.urls(text, URL)
     return result
 
 
 def numbers(text: str) -> str:
     """Each number (``_NUMBER``) becomes the number marker."""
-    if _kernel is None:
+    if _compiled is None:
         return python_numbers(text)
-    result: str = _kernel.numbers(text, NUMBER)
+    result: str = _compiled.numbers(text, NUMBER)
     return result
 
 
 def triggers(text: str) -> int:
     """:func:`python_triggers`, in one pass in C when it was built."""
-    if _kernel is None:
+    if _compiled is None:
         return python_triggers(text)
-    found: int = _kernel.triggers(text)
+    found: int = _compiled.triggers(text)
     return found
 
 
