@@ -122,3 +122,33 @@ MENTIONISH = st.lists(st.sampled_from([*"@.:_ \t\nrRmMtTa1é", "RT", "MT ", "@bo
 @settings(max_examples=400, deadline=None)
 def test_mentions_in_c_are_the_regular_expressions(text: str) -> None:
     assert normalize_module.mentions(text) == normalize_module.python_mentions(text)
+
+
+BAREISH = st.lists(
+    st.sampled_from([*"aZ09-._/ \u0130\u017f\u212a\n", "bit.ly/", ".com/", ".CO/", "x.org/", "foo.net/", "é"]), max_size=20
+).map("".join)
+
+
+@given(BAREISH | st.text(max_size=60))
+@example("foo.bar.com/x -a.co/b é.ly/c x_y.org/ ſ.net/z 3.com/")
+@settings(max_examples=400, deadline=None)
+def test_bare_links_in_c_are_the_regular_expressions(text: str) -> None:
+    assert normalize_module.bare_urls(text) == normalize_module.python_bare_urls(text)
+
+
+@given(
+    st.lists(st.sampled_from([*":;=-)(DPpab_+ \n", "😀", "\u2764", ":thumbs_up:", "é"]), max_size=20).map("".join) | st.text(max_size=60)
+)
+@settings(max_examples=300, deadline=None)
+def test_emoji_in_c_are_the_regular_expressions(text: str) -> None:
+    assert normalize_module.emoji(text) == normalize_module.python_emoji(text)
+
+
+@given(
+    st.lists(st.sampled_from([*" \t\n-ABCDEFab.", "I'm at", "Im at", "\u0130m at", "JD", "\n- JD"]), max_size=12).map("".join)
+    | st.text(max_size=60)
+)
+@settings(max_examples=300, deadline=None)
+def test_check_ins_and_initials_in_c_are_the_regular_expressions(text: str) -> None:
+    assert normalize_module.checkin(text) == normalize_module.python_checkin(text)
+    assert normalize_module.initials(text) == normalize_module.python_initials(text)

@@ -127,6 +127,166 @@ static inline int ascii_lower(Py_UCS4 c) { return c >= 'a' && c <= 'z'; }
 static inline int ascii_upper(Py_UCS4 c) { return c >= 'A' && c <= 'Z'; }
 static inline int ascii_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
 
+/* A text being marked, pass after pass: each pass writes a new buffer and frees the old. */
+typedef struct {
+    Py_UCS4 *chars;
+    Py_ssize_t n;
+} Text;
+
+/* A marker word or replacement, as code points. */
+typedef struct {
+    Py_UCS4 *chars;
+    Py_ssize_t n;
+} Word;
+
+static int text_of(PyObject *obj, Text *t) {
+    t->n = PyUnicode_GET_LENGTH(obj);
+    t->chars = PyUnicode_AsUCS4Copy(obj);
+    return t->chars ? 0 : -1;
+}
+
+static PyObject *str_of(Text *t) { return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t->chars, t->n); }
+
+/* A new buffer for a pass that writes at most `room` characters; NULL with an exception set. */
+static Py_UCS4 *room_for(size_t room) {
+    Py_UCS4 *out = PyMem_Malloc((room + 1) * sizeof(Py_UCS4));
+    if (!out) PyErr_NoMemory();
+    return out;
+}
+
+static void replace_text(Text *t, Py_UCS4 *out, Py_ssize_t n) {
+    PyMem_Free(t->chars);
+    t->chars = out;
+    t->n = n;
+}
+
+static inline Py_ssize_t put(Py_UCS4 *out, Py_ssize_t k, const Py_UCS4 *from, Py_ssize_t n) {
+    memcpy(out + k, from, (size_t)n * sizeof(Py_UCS4));
+    return k + n;
+}
+
+/* Does text[i:] start with the ASCII lower-case `word`, ignoring case as Python's re does
+ * (which also takes the dotted and dotless i for i, the long s for s and the Kelvin sign for k)? */
+static int starts_with(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i, const char *word) {
+    for (; *word; word++, i++) {
+        if (i >= n) return 0;
+        Py_UCS4 c = text[i];
+        if (c >= 'A' && c <= 'Z') c += 32;
+        else if (c == 0x130 || c == 0x131) c = 'i';
+        else if (c == 0x17F) c = 's';
+        else if (c == 0x212A) c = 'k';
+        if (c != (Py_UCS4)(unsigned char)*word) return 0;
+    }
+    return 1;
+}
+
+/* Each match, left to right, becomes " marker ". A pass is written out for each pattern, so
+ * that its test of a character is inlined; `candidate` cheaply rules out most characters,
+ * and a text with no match is left as it is, without a new buffer. */
+#define DEFINE_PASS(name, candidate, match_at)                                                  \
+    static int name(Text *t, Word marker) {                                                     \
+        const Py_UCS4 *text = t->chars;                                                         \
+        Py_ssize_t n = t->n, i = 0, end = -1;                                                   \
+        for (; i < n; i++)                                                                      \
+            if (candidate(text[i]) && (end = match_at(text, n, i)) >= 0) break;                 \
+        if (i == n) return 0;                                                                   \
+        Py_UCS4 *out = room_for((size_t)n * (marker.n + 2)); /* a match of one grows the most */ \
+        if (!out) return -1;                                                                    \
+        Py_ssize_t k = put(out, 0, text, i);                                                    \
+        for (;;) {                                                                              \
+            out[k++] = ' ';                                                                     \
+            k = put(out, k, marker.chars, marker.n);                                            \
+            out[k++] = ' ';                                                                     \
+            for (i = end, end = -1; i < n; i++) {                                               \
+                if (candidate(text[i]) && (end = match_at(text, n, i)) >= 0) break;             \
+                out[k++] = text[i];                                                             \
+            }                                                                                   \
+            if (i >= n) break;                                                                  \
+        }                                                                                       \
+        replace_text(t, out, k);                                                                \
+        return 0;                                                                               \
+    }
+
+/* normalize._URL: (?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+, ignoring case. */
+static inline Py_ssize_t url_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i) {
+    Py_ssize_t start = -1;
+    if (starts_with(text, n, i, "https://")) start = i + 8;
+    else if (starts_with(text, n, i, "http://")) start = i + 7;
+    else if (starts_with(text, n, i, "www.")) start = i + 4;
+    if (start < 0 || start >= n || Py_UNICODE_ISSPACE(text[start])) {
+        if (!(i == 0 || !is_word(text[i - 1])) || !starts_with(text, n, i, "pic.twitter.com/")) return -1;
+        start = i + 16;
+        if (start >= n || Py_UNICODE_ISSPACE(text[start])) return -1;
+    }
+    Py_ssize_t end = start;
+    while (end < n && !Py_UNICODE_ISSPACE(text[end])) end++;
+    return end;
+}
+
+/* normalize._NUMBER: \d(?<!\w\d)[\d,.:/-]*\b, the longest run that ends at a word boundary. */
+static inline Py_ssize_t number_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i) {
+    if (!Py_UNICODE_ISDECIMAL(text[i]) || (i > 0 && is_word(text[i - 1]))) return -1;
+    Py_ssize_t run = i + 1;
+    while (run < n && (Py_UNICODE_ISDECIMAL(text[run]) || text[run] == ',' || text[run] == '.' || text[run] == ':' || text[run] == '/' ||
+                       text[run] == '-'))
+        run++;
+    for (Py_ssize_t end = run; end > i; end--)
+        if (is_word(text[end - 1]) != (end < n && is_word(text[end]))) return end;
+    return -1;
+}
+
+/* [a-z0-9-] ignoring case as Python's re does (with the dotted and dotless i, the long s and
+ * the Kelvin sign). */
+static inline int domain_char(Py_UCS4 c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == 0x130 || c == 0x131 || c == 0x17F ||
+           c == 0x212A;
+}
+
+/* normalize._BARE_URL: \b[a-z0-9-]+\.(?:com|org|net|ly|co)/\S*, ignoring case. */
+static inline Py_ssize_t bare_url_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i) {
+    if (!domain_char(text[i]) || (i > 0 ? is_word(text[i - 1]) : 0) == is_word(text[i])) return -1;
+    Py_ssize_t dot = i + 1;
+    while (dot < n && domain_char(text[dot])) dot++;
+    if (dot >= n || text[dot] != '.') return -1;
+    static const char *endings[] = {"com/", "org/", "net/", "ly/", "co/"};
+    for (int e = 0; e < 5; e++)
+        if (starts_with(text, n, dot + 1, endings[e])) {
+            Py_ssize_t end = dot + 1 + (Py_ssize_t)strlen(endings[e]);
+            while (end < n && !Py_UNICODE_ISSPACE(text[end])) end++;
+            return end;
+        }
+    return -1;
+}
+
+static inline int emoticon_mouth(Py_UCS4 c) { return c == ')' || c == '(' || c == 'D' || c == 'P' || c == 'p'; }
+static inline int shortcode_char(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || c == '_' || c == '+' || c == '-'; }
+
+/* normalize._EMOJI (an emoji, a :short_code: or an emoticon); on ASCII text it is _EMOTICON. */
+static inline Py_ssize_t emoji_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i) {
+    Py_UCS4 c = text[i];
+    if (is_emoji(c)) return i + 1;
+    if (c == ':') {
+        Py_ssize_t end = i + 1;
+        while (end < n && end - i - 1 <= 30 && shortcode_char(text[end])) end++;
+        Py_ssize_t length = end - i - 1;
+        if (length >= 2 && length <= 30 && end < n && text[end] == ':') return end + 1;
+    }
+    if (c == ':' || c == ';' || c == '=') {
+        if (i + 2 < n && text[i + 1] == '-' && emoticon_mouth(text[i + 2])) return i + 3;
+        if (i + 1 < n && emoticon_mouth(text[i + 1])) return i + 2;
+    }
+    return -1;
+}
+
+static inline int url_candidate(Py_UCS4 c) { return c == 'h' || c == 'H' || c == 'w' || c == 'W' || c == 'p' || c == 'P'; }
+static inline int number_candidate(Py_UCS4 c) { return (c >= '0' && c <= '9') || (c >= 128 && Py_UNICODE_ISDECIMAL(c)); }
+static inline int emoji_candidate(Py_UCS4 c) { return c == ':' || c == ';' || c == '=' || (c >= 0x2600 && is_emoji(c)); }
+
+DEFINE_PASS(pass_urls, url_candidate, url_at)
+DEFINE_PASS(pass_bare_urls, domain_char, bare_url_at)
+DEFINE_PASS(pass_numbers, number_candidate, number_at)
+DEFINE_PASS(pass_emoji, emoji_candidate, emoji_at)
+
 /* As smclass.normalize.split_hashtag: a tag in one case stays whole, others are cut where
  * case or letters and digits change, and underscores become spaces. */
 static Py_ssize_t split_tag(const Py_UCS4 *tag, Py_ssize_t n, Py_UCS4 *out) {
@@ -157,25 +317,13 @@ static Py_ssize_t split_tag(const Py_UCS4 *tag, Py_ssize_t n, Py_UCS4 *out) {
     return k;
 }
 
-static const char hashtags_doc[] =
-    "hashtags(text, marker) -> str\n\n"
-    "Each #tag (a # not after a word character, # or &, then word characters) becomes\n"
-    "' marker words of the tag ', as smclass.normalize does with its regular expression.";
-
-static PyObject *hashtags(PyObject *Py_UNUSED(self), PyObject *args) {
-    PyObject *text_obj, *marker_obj;
-    if (!PyArg_ParseTuple(args, "UU", &text_obj, &marker_obj)) return NULL;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text_obj), m = PyUnicode_GET_LENGTH(marker_obj);
-    Py_UCS4 *text = PyUnicode_AsUCS4Copy(text_obj);
-    Py_UCS4 *marker = text ? PyUnicode_AsUCS4Copy(marker_obj) : NULL;
-    /* A tag of one character becomes at most m + 3 characters; each further one at most 2. */
-    Py_UCS4 *out = marker ? PyMem_Malloc(((size_t)n * (m + 4) + 1) * sizeof(Py_UCS4)) : NULL;
-    PyObject *result = NULL;
-    if (!text || !marker || !out) {
-        if (!PyErr_Occurred()) PyErr_NoMemory();
-        goto done;
-    }
-    Py_ssize_t k = 0;
+/* normalize._HASHTAG with its callback: each #tag (a # not after a word character, # or &,
+ * then word characters) becomes " marker words of the tag ". */
+static int pass_hashtags(Text *t, Word marker) {
+    Py_UCS4 *out = room_for((size_t)t->n * (marker.n + 4)); /* "#a" grows the most */
+    if (!out) return -1;
+    const Py_UCS4 *text = t->chars;
+    Py_ssize_t n = t->n, k = 0;
     for (Py_ssize_t i = 0; i < n;) {
         Py_UCS4 c = text[i];
         int starts = c == '#' && i + 1 < n && is_word(text[i + 1]) &&
@@ -188,129 +336,26 @@ static PyObject *hashtags(PyObject *Py_UNUSED(self), PyObject *args) {
         Py_ssize_t end = i + 1;
         while (end < n && is_word(text[end])) end++;
         out[k++] = ' ';
-        for (Py_ssize_t j = 0; j < m; j++) out[k++] = marker[j];
+        k = put(out, k, marker.chars, marker.n);
         out[k++] = ' ';
         k += split_tag(text + i + 1, end - i - 1, out + k);
         out[k++] = ' ';
         i = end;
     }
-    result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, k);
-done:
-    PyMem_Free(text);
-    PyMem_Free(marker);
-    PyMem_Free(out);
-    return result;
+    replace_text(t, out, k);
+    return 0;
 }
 
-/* Does text[i:] start with the ASCII lower-case `word`, ignoring case as Python's re does
- * (which also takes the dotted and dotless i for i, the long s for s and the Kelvin sign for k)? */
-static int starts_with(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i, const char *word) {
-    for (; *word; word++, i++) {
-        if (i >= n) return 0;
-        Py_UCS4 c = text[i];
-        if (c >= 'A' && c <= 'Z') c += 32;
-        else if (c == 0x130 || c == 0x131) c = 'i';
-        else if (c == 0x17F) c = 's';
-        else if (c == 0x212A) c = 'k';
-        if (c != (Py_UCS4)(unsigned char)*word) return 0;
-    }
-    return 1;
-}
-
-/* Replace matches found by `match` (which returns the end of a match at i, or -1) by " marker ". */
-typedef Py_ssize_t (*Matcher)(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i);
-
-static PyObject *replace_matches(PyObject *args, Matcher match) {
-    PyObject *text_obj, *marker_obj;
-    if (!PyArg_ParseTuple(args, "UU", &text_obj, &marker_obj)) return NULL;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text_obj), m = PyUnicode_GET_LENGTH(marker_obj);
-    Py_UCS4 *text = PyUnicode_AsUCS4Copy(text_obj);
-    Py_UCS4 *marker = text ? PyUnicode_AsUCS4Copy(marker_obj) : NULL;
-    /* Each match is at least one character and becomes m + 2. */
-    Py_UCS4 *out = marker ? PyMem_Malloc(((size_t)n * (m + 2) + 1) * sizeof(Py_UCS4)) : NULL;
-    PyObject *result = NULL;
-    if (!text || !marker || !out) {
-        if (!PyErr_Occurred()) PyErr_NoMemory();
-        goto done;
-    }
-    Py_ssize_t k = 0;
-    for (Py_ssize_t i = 0; i < n;) {
-        Py_ssize_t end = match(text, n, i);
-        if (end < 0) {
-            out[k++] = text[i++];
-            continue;
-        }
-        out[k++] = ' ';
-        for (Py_ssize_t j = 0; j < m; j++) out[k++] = marker[j];
-        out[k++] = ' ';
-        i = end;
-    }
-    result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, k);
-done:
-    PyMem_Free(text);
-    PyMem_Free(marker);
-    PyMem_Free(out);
-    return result;
-}
-
-/* normalize._URL: (?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+, ignoring case. */
-static Py_ssize_t url_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i) {
-    Py_ssize_t start = -1;
-    if (starts_with(text, n, i, "https://")) start = i + 8;
-    else if (starts_with(text, n, i, "http://")) start = i + 7;
-    else if (starts_with(text, n, i, "www.")) start = i + 4;
-    if (start < 0 || start >= n || Py_UNICODE_ISSPACE(text[start])) {
-        if (!(i == 0 || !is_word(text[i - 1])) || !starts_with(text, n, i, "pic.twitter.com/")) return -1;
-        start = i + 16;
-        if (start >= n || Py_UNICODE_ISSPACE(text[start])) return -1;
-    }
-    Py_ssize_t end = start;
-    while (end < n && !Py_UNICODE_ISSPACE(text[end])) end++;
-    return end;
-}
-
-/* normalize._NUMBER: \d(?<!\w\d)[\d,.:/-]*\b, the longest run that ends at a word boundary. */
-static Py_ssize_t number_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i) {
-    if (!Py_UNICODE_ISDECIMAL(text[i]) || (i > 0 && is_word(text[i - 1]))) return -1;
-    Py_ssize_t run = i + 1;
-    while (run < n && (Py_UNICODE_ISDECIMAL(text[run]) || text[run] == ',' || text[run] == '.' || text[run] == ':' || text[run] == '/' ||
-                       text[run] == '-'))
-        run++;
-    for (Py_ssize_t end = run; end > i; end--)
-        if (is_word(text[end - 1]) != (end < n && is_word(text[end]))) return end;
-    return -1;
-}
-
-/* normalize's @ handling: an "RT @x:" prefix (_RT), else leading reply handles
- * (_LEADING_MENTIONS), then every other @handle (_MENTION). */
-static const char mentions_doc[] =
-    "mentions(text, retweet, reply, mention) -> str\n\n"
-    "A leading 'RT @x:' becomes `retweet`, else leading @handles become `reply`; then each\n"
-    "@handle not after a word character or @ becomes ' mention '.";
-
-static Py_ssize_t copy_in(Py_UCS4 *out, Py_ssize_t k, const Py_UCS4 *from, Py_ssize_t n) {
-    memcpy(out + k, from, (size_t)n * sizeof(Py_UCS4));
-    return k + n;
-}
-
-static PyObject *mentions(PyObject *Py_UNUSED(self), PyObject *args) {
-    PyObject *text_obj, *rt_obj, *reply_obj, *mention_obj;
-    if (!PyArg_ParseTuple(args, "UUUU", &text_obj, &rt_obj, &reply_obj, &mention_obj)) return NULL;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text_obj), n_rt = PyUnicode_GET_LENGTH(rt_obj), n_reply = PyUnicode_GET_LENGTH(reply_obj),
-               n_mention = PyUnicode_GET_LENGTH(mention_obj);
-    Py_UCS4 *text = PyUnicode_AsUCS4Copy(text_obj), *rt = PyUnicode_AsUCS4Copy(rt_obj), *reply = PyUnicode_AsUCS4Copy(reply_obj),
-            *mention = PyUnicode_AsUCS4Copy(mention_obj);
-    /* The prefix becomes at most n_rt + n_reply characters; each handle (two or more) n_mention + 2. */
-    size_t room = (size_t)n * (n_mention + 2) + (size_t)(n_rt + n_reply) + 1;
-    Py_UCS4 *first_pass = PyMem_Malloc(((size_t)n + n_rt + n_reply + 1) * sizeof(Py_UCS4)), *out = PyMem_Malloc(room * sizeof(Py_UCS4));
-    PyObject *result = NULL;
-    if (!text || !rt || !reply || !mention || !first_pass || !out) {
-        if (!PyErr_Occurred()) PyErr_NoMemory();
-        goto done;
-    }
+/* normalize's @ handling: an "RT @x:" prefix (_RT) becomes `retweet`, else leading reply
+ * handles (_LEADING_MENTIONS) become `reply`; then every other @handle (_MENTION) becomes
+ * " mention ". */
+static int pass_mentions(Text *t, Word retweet, Word reply, Word mention) {
+    const Py_UCS4 *text = t->chars;
+    Py_ssize_t n = t->n;
     Py_ssize_t start = 0;
     while (start < n && Py_UNICODE_ISSPACE(text[start])) start++;
-    Py_ssize_t k = 0, rest = 0; /* the prefix's replacement, then text[rest:] */
+    Py_ssize_t cut = 0; /* the prefix text[:cut] becomes `prefix` */
+    Word prefix = {NULL, 0};
     Py_UCS4 first = start < n ? text[start] : 0;
     if (first == 'R' || first == 'r' || first == 'M' || first == 'm') {
         Py_ssize_t i = start + 1;
@@ -322,8 +367,8 @@ static PyObject *mentions(PyObject *Py_UNUSED(self), PyObject *args) {
                 while (i < n && is_word(text[i])) i++;
                 while (i < n && Py_UNICODE_ISSPACE(text[i])) i++;
                 if (i < n && text[i] == ':') i++;
-                k = copy_in(first_pass, 0, rt, n_rt);
-                rest = i;
+                prefix = retweet;
+                cut = i;
             }
         }
     } else if (first == '@' || first == '.') {
@@ -337,45 +382,214 @@ static PyObject *mentions(PyObject *Py_UNUSED(self), PyObject *args) {
             end = i;
         }
         if (end > 0) {
-            k = copy_in(first_pass, 0, reply, n_reply);
-            rest = end;
+            prefix = reply;
+            cut = end;
         }
     }
-    k = copy_in(first_pass, k, text + rest, n - rest);
-    Py_ssize_t m = 0;
-    for (Py_ssize_t i = 0; i < k;) {
-        Py_UCS4 c = first_pass[i];
-        if (c == '@' && i + 1 < k && is_word(first_pass[i + 1]) && !(i > 0 && (is_word(first_pass[i - 1]) || first_pass[i - 1] == '@'))) {
+    Py_UCS4 *out = room_for((size_t)n * (mention.n + 2) + (size_t)prefix.n);
+    if (!out) return -1;
+    Py_ssize_t k = put(out, 0, prefix.chars, prefix.n);
+    for (Py_ssize_t i = cut; i < n;) {
+        Py_UCS4 c = text[i];
+        /* The character before may be the prefix's replacement, which ends in a space. */
+        Py_UCS4 before = i > cut ? text[i - 1] : (prefix.n ? prefix.chars[prefix.n - 1] : (i > 0 ? text[i - 1] : 0));
+        int has_before = i > cut || prefix.n || i > 0;
+        if (c == '@' && i + 1 < n && is_word(text[i + 1]) && !(has_before && (is_word(before) || before == '@'))) {
             i++;
-            while (i < k && is_word(first_pass[i])) i++;
-            out[m++] = ' ';
-            m = copy_in(out, m, mention, n_mention);
-            out[m++] = ' ';
+            while (i < n && is_word(text[i])) i++;
+            out[k++] = ' ';
+            k = put(out, k, mention.chars, mention.n);
+            out[k++] = ' ';
             continue;
         }
-        out[m++] = c;
+        out[k++] = c;
         i++;
     }
-    result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, m);
-done:
-    PyMem_Free(text);
-    PyMem_Free(rt);
-    PyMem_Free(reply);
-    PyMem_Free(mention);
-    PyMem_Free(first_pass);
-    PyMem_Free(out);
+    replace_text(t, out, k);
+    return 0;
+}
+
+/* normalize._CHECKIN_IM_AT, ^\s*I'?m at\b ignoring case, tried when "at" is in the first 40
+ * characters (as mark() tries it); the match becomes `replacement`. */
+static int pass_checkin(Text *t, Word replacement) {
+    const Py_UCS4 *text = t->chars;
+    Py_ssize_t n = t->n, limit = n < 40 ? n : 40;
+    int at = 0;
+    for (Py_ssize_t i = 0; i + 1 < limit && !at; i++) at = (text[i] | 32) == 'a' && (text[i + 1] | 32) == 't' && text[i] < 128 && text[i + 1] < 128;
+    if (!at) return 0;
+    Py_ssize_t i = 0;
+    while (i < n && Py_UNICODE_ISSPACE(text[i])) i++;
+    if (!starts_with(text, n, i, "i")) return 0;
+    i++;
+    if (i < n && text[i] == '\'') i++;
+    if (!starts_with(text, n, i, "m at")) return 0;
+    i += 4;
+    if (i < n && is_word(text[i])) return 0;
+    Py_UCS4 *out = room_for((size_t)(replacement.n + n - i));
+    if (!out) return -1;
+    Py_ssize_t k = put(out, 0, replacement.chars, replacement.n);
+    k = put(out, k, text + i, n - i);
+    replace_text(t, out, k);
+    return 0;
+}
+
+/* normalize._INITIALS_SIGNOFF, \n[ \t]*-?[ \t]*[A-Z]{1,3}[ \t]*\Z, tried when a line break is
+ * among the last 12 characters (as mark() tries it); the match becomes `replacement`. */
+static int pass_initials(Text *t, Word replacement) {
+    const Py_UCS4 *text = t->chars;
+    Py_ssize_t n = t->n, line = -1;
+    for (Py_ssize_t i = n - 1; i >= 0 && i >= n - 12; i--)
+        if (text[i] == '\n') {
+            line = i;
+            break;
+        }
+    if (line < 0) return 0;
+    Py_ssize_t i = line + 1;
+    while (i < n && (text[i] == ' ' || text[i] == '\t')) i++;
+    if (i < n && text[i] == '-') i++;
+    while (i < n && (text[i] == ' ' || text[i] == '\t')) i++;
+    Py_ssize_t letters = 0;
+    while (i < n && ascii_upper(text[i])) i++, letters++;
+    while (i < n && (text[i] == ' ' || text[i] == '\t')) i++;
+    if (letters < 1 || letters > 3 || i != n) return 0;
+    Py_UCS4 *out = room_for((size_t)(line + replacement.n));
+    if (!out) return -1;
+    Py_ssize_t k = put(out, 0, text, line);
+    k = put(out, k, replacement.chars, replacement.n);
+    replace_text(t, out, k);
+    return 0;
+}
+
+/* The Python functions below: one pass each, on a str, for smclass.normalize. */
+enum { MAX_WORDS = 12 };
+
+typedef struct {
+    Word words[MAX_WORDS];
+    int used;
+} Words;
+
+static void free_words(Words *w) {
+    for (int i = 0; i < w->used; i++) PyMem_Free(w->words[i].chars);
+    w->used = 0;
+}
+
+/* Read `count` str arguments into words; -1 with an exception set. */
+static int words_of(PyObject *const *objs, int count, Words *w) {
+    for (int i = 0; i < count; i++) {
+        if (!PyUnicode_Check(objs[i])) {
+            PyErr_SetString(PyExc_TypeError, "marker words must be str");
+            return -1;
+        }
+        Text t;
+        if (text_of(objs[i], &t) < 0) return -1;
+        w->words[w->used].chars = t.chars;
+        w->words[w->used].n = t.n;
+        w->used++;
+    }
+    return 0;
+}
+
+/* text, then `count` marker words; runs `pass` and returns the new str. */
+typedef int (*Pass)(Text *t, const Words *w);
+
+static PyObject *run_pass(PyObject *args, int count, Pass pass) {
+    if (PyTuple_GET_SIZE(args) != count + 1 || !PyUnicode_Check(PyTuple_GET_ITEM(args, 0))) {
+        PyErr_Format(PyExc_TypeError, "expected a text and %d marker words", count);
+        return NULL;
+    }
+    Words w = {.used = 0};
+    Text t = {NULL, 0};
+    PyObject *result = NULL;
+    PyObject *const *items = &PyTuple_GET_ITEM(args, 0);
+    if (words_of(items + 1, count, &w) == 0 && text_of(items[0], &t) == 0 && pass(&t, &w) == 0) result = str_of(&t);
+    PyMem_Free(t.chars);
+    free_words(&w);
     return result;
 }
 
-static PyObject *urls(PyObject *Py_UNUSED(self), PyObject *args) { return replace_matches(args, url_at); }
-static PyObject *numbers(PyObject *Py_UNUSED(self), PyObject *args) { return replace_matches(args, number_at); }
+static int do_urls(Text *t, const Words *w) { return pass_urls(t, w->words[0]); }
+static int do_bare_urls(Text *t, const Words *w) { return pass_bare_urls(t, w->words[0]); }
+static int do_numbers(Text *t, const Words *w) { return pass_numbers(t, w->words[0]); }
+static int do_emoji(Text *t, const Words *w) { return pass_emoji(t, w->words[0]); }
+static int do_hashtags(Text *t, const Words *w) { return pass_hashtags(t, w->words[0]); }
+static int do_mentions(Text *t, const Words *w) { return pass_mentions(t, w->words[0], w->words[1], w->words[2]); }
+static int do_checkin(Text *t, const Words *w) { return pass_checkin(t, w->words[0]); }
+static int do_initials(Text *t, const Words *w) { return pass_initials(t, w->words[0]); }
+
+static PyObject *urls(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_urls); }
+static PyObject *bare_urls(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_bare_urls); }
+static PyObject *numbers(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_numbers); }
+static PyObject *emoji(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_emoji); }
+static PyObject *hashtags(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_hashtags); }
+static PyObject *mentions(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 3, do_mentions); }
+static PyObject *checkin(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_checkin); }
+static PyObject *initials(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_initials); }
+
+/* The characters whose patterns mark() leaves to Python: some need a new look at the text
+ * once done (unescaping, tags, invisible characters: Python prepares such a text, then asks
+ * again), the others are not written here. */
+static const long PREPARE = T_AMP | T_CR | T_BACKSLASH_N | T_LT;
+static const long PYTHON_ONLY = T_AT_BLANK | T_LINE_LABEL | T_CARET | T_MONEY | T_CURRENCY_WORD;
+
+static inline int is_invisible(Py_UCS4 c) { return (c >= 0x200B && c <= 0x200D) || c == 0xFE0E || c == 0xFE0F; }
+
+static const char mark_doc[] =
+    "mark(text, found, prepared, url, retweet, reply, mention, hashtag, checkin, initials, number, emoji) -> str | None\n\n"
+    "smclass.normalize.mark for a text whose trigger bits are `found`, with the marker words and\n"
+    "replacements given; None when the text needs a pattern that only Python has. A `prepared`\n"
+    "text has been unescaped and freed of tags and invisible characters already.";
+
+static PyObject *mark(PyObject *Py_UNUSED(self), PyObject *args) {
+    enum { URL, RETWEET, REPLY, MENTION, HASHTAG, CHECKIN, INITIALS, NUMBER, EMOJI, COUNT };
+    if (PyTuple_GET_SIZE(args) != 3 + COUNT || !PyUnicode_Check(PyTuple_GET_ITEM(args, 0)) || !PyLong_Check(PyTuple_GET_ITEM(args, 1))) {
+        PyErr_SetString(PyExc_TypeError, "expected a text, its trigger bits, whether it is prepared and 9 marker words");
+        return NULL;
+    }
+    PyObject *text_obj = PyTuple_GET_ITEM(args, 0);
+    long found = PyLong_AsLong(PyTuple_GET_ITEM(args, 1));
+    if (found == -1 && PyErr_Occurred()) return NULL;
+    int prepared = PyObject_IsTrue(PyTuple_GET_ITEM(args, 2));
+    if (prepared < 0) return NULL;
+    if ((found & PYTHON_ONLY) || (!prepared && (found & PREPARE))) Py_RETURN_NONE;
+    Words w = {.used = 0};
+    Text t = {NULL, 0};
+    PyObject *result = NULL;
+    if (words_of(&PyTuple_GET_ITEM(args, 3), COUNT, &w) < 0 || text_of(text_obj, &t) < 0) goto done;
+    if ((found & T_NON_ASCII) && !prepared)
+        for (Py_ssize_t i = 0; i < t.n; i++)
+            if (is_invisible(t.chars[i])) {
+                result = Py_None;
+                Py_INCREF(result);
+                goto done;
+            }
+    const Word *word = w.words;
+    if ((found & (T_SLASH | T_WWW)) && pass_urls(&t, word[URL]) < 0) goto done;
+    if ((found & T_BARE_URL) && pass_bare_urls(&t, word[URL]) < 0) goto done;
+    if ((found & T_M_AT) && pass_checkin(&t, word[CHECKIN]) < 0) goto done;
+    if ((found & T_AT) && pass_mentions(&t, word[RETWEET], word[REPLY], word[MENTION]) < 0) goto done;
+    if ((found & T_HASH) && pass_hashtags(&t, word[HASHTAG]) < 0) goto done;
+    while (t.n > 0 && Py_UNICODE_ISSPACE(t.chars[t.n - 1])) t.n--; /* str.rstrip() */
+    if (pass_initials(&t, word[INITIALS]) < 0) goto done;
+    if ((found & T_DIGIT) && pass_numbers(&t, word[NUMBER]) < 0) goto done;
+    if ((found & (T_EMOJI | T_EMOTICON)) && pass_emoji(&t, word[EMOJI]) < 0) goto done;
+    result = str_of(&t);
+done:
+    PyMem_Free(t.chars);
+    free_words(&w);
+    return result;
+}
 
 static PyMethodDef methods[] = {
     {"triggers", triggers, METH_O, triggers_doc},
-    {"hashtags", hashtags, METH_VARARGS, hashtags_doc},
-    {"mentions", mentions, METH_VARARGS, mentions_doc},
+    {"mark", mark, METH_VARARGS, mark_doc},
+    {"hashtags", hashtags, METH_VARARGS, "hashtags(text, marker) -> str: normalize's hashtag pass."},
+    {"mentions", mentions, METH_VARARGS, "mentions(text, retweet, reply, mention) -> str: normalize's @ pass."},
     {"urls", urls, METH_VARARGS, "urls(text, marker) -> str: each link as normalize._URL finds it becomes ' marker '."},
+    {"bare_urls", bare_urls, METH_VARARGS, "bare_urls(text, marker) -> str: each bare link as normalize._BARE_URL finds it becomes ' marker '."},
     {"numbers", numbers, METH_VARARGS, "numbers(text, marker) -> str: each number as normalize._NUMBER finds it becomes ' marker '."},
+    {"emoji", emoji, METH_VARARGS, "emoji(text, marker) -> str: each emoji or emoticon as normalize._EMOJI finds it becomes ' marker '."},
+    {"checkin", checkin, METH_VARARGS, "checkin(text, replacement) -> str: normalize's \"I'm at\" pass."},
+    {"initials", initials, METH_VARARGS, "initials(text, replacement) -> str: normalize's initials sign-off pass."},
     {NULL, NULL, 0, NULL},
 };
 

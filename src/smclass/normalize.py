@@ -43,7 +43,6 @@ _INITIALS_SIGNOFF = re.compile(r"\n[ \t]*-?[ \t]*[A-Z]{1,3}[ \t]*\Z")
 _MONEY_SYMBOL = re.compile(r"[$£€]\s?\d[\d,.]*[kKmM]?")
 _MONEY_WORD = re.compile(r"\d[\d,.]*\s?(?i:usd|eur|dollars|euros)\b")
 _NUMBER = re.compile(r"\d(?<!\w\d)[\d,.:/-]*\b")
-_EMOTICON = re.compile(r":[a-z_+-]{2,30}:|[:;=]-?[)(DPp]")
 _EMOJI = re.compile(
     "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\U0001f900-\U0001f9ff\u2764\u263a]"
     r"|:[a-z_+-]{2,30}:|[:;=]-?[)(DPp]"
@@ -182,8 +181,37 @@ def python_mentions(text: str) -> str:
     return _MENTION.sub(f" {MENTION} ", text)
 
 
+def python_checkin(text: str) -> str:
+    """A leading "I'm at" (Foursquare) becomes the check-in marker."""
+    if "at" in text[:40].lower():
+        return _CHECKIN_IM_AT.sub(f"{CHECKIN} ", text)
+    return text
+
+
+def python_initials(text: str) -> str:
+    """Initials alone on the last line (an email sign-off) become the sign-off marker."""
+    if "\n" in text[-12:]:
+        return _INITIALS_SIGNOFF.sub(f"\n{SIGNOFF}", text)
+    return text
+
+
+def python_emoji(text: str) -> str:
+    """Each emoji, :short_code: and emoticon becomes the emoji marker."""
+    return _EMOJI.sub(f" {EMOJI} ", text)
+
+
+def python_bare_urls(text: str) -> str:
+    lower = text.lower()
+    if any(ending in lower for ending in _BARE_URL_ENDINGS):
+        return _BARE_URL.sub(f" {URL} ", text)
+    return text
+
+
 def python_urls(text: str) -> str:
-    return _URL.sub(f" {URL} ", text)
+    lower = text.lower()
+    if "://" in text or "www." in lower or "pic.twitter" in lower:
+        return _URL.sub(f" {URL} ", text)
+    return text
 
 
 def python_numbers(text: str) -> str:
@@ -211,6 +239,42 @@ def mentions(text: str) -> str:
     if _compiled is None:
         return python_mentions(text)
     result: str = _compiled.mentions(text, f"{RETWEET} {MENTION} ", f"{REPLY} ", MENTION)
+    return result
+
+
+# What the compiled mark() replaces furniture with, in the order it takes them.
+_MARK_WORDS = (URL, f"{RETWEET} {MENTION} ", f"{REPLY} ", MENTION, HASHTAG, f"{CHECKIN} ", f"\n{SIGNOFF}", NUMBER, EMOJI)
+
+
+def checkin(text: str) -> str:
+    """:func:`python_checkin`, in C when it was built."""
+    if _compiled is None:
+        return python_checkin(text)
+    result: str = _compiled.checkin(text, f"{CHECKIN} ")
+    return result
+
+
+def initials(text: str) -> str:
+    """:func:`python_initials`, in C when it was built."""
+    if _compiled is None:
+        return python_initials(text)
+    result: str = _compiled.initials(text, f"\n{SIGNOFF}")
+    return result
+
+
+def emoji(text: str) -> str:
+    """:func:`python_emoji`, in C when it was built."""
+    if _compiled is None:
+        return python_emoji(text)
+    result: str = _compiled.emoji(text, EMOJI)
+    return result
+
+
+def bare_urls(text: str) -> str:
+    """Each bare link (``bit.ly/x``, ``_BARE_URL``) becomes the link marker."""
+    if _compiled is None:
+        return python_bare_urls(text)
+    result: str = _compiled.bare_urls(text, URL)
     return result
 
 
@@ -250,6 +314,11 @@ def mark(text: str) -> str:
     followed by a new look).
     """
     found = triggers(text)
+    if _compiled is not None:
+        # Most posts need only the passes written in C: one call does them all.
+        marked: str | None = _compiled.mark(text, found, False, *_MARK_WORDS)
+        if marked is not None:
+            return marked
     if found & (HAS_AMP | HAS_CR | HAS_BACKSLASH_N):
         if found & HAS_AMP:
             text = html.unescape(html.unescape(text))
@@ -258,26 +327,27 @@ def mark(text: str) -> str:
         if "\\n" in text:
             text = text.replace("\\n", "\n")
         found = triggers(text)  # unescaping can bring in any character
-    ascii_only = not found & HAS_NON_ASCII
     if found & HAS_LT:
         text, removed = _TAGS.subn(" ", text)
         if removed:  # "I'm<br>at" is now "I'm at"
             found = triggers(text)
-    if not ascii_only:
+    if found & HAS_NON_ASCII:
         text, removed = _INVISIBLE.subn("", text)
         if removed:  # what stood apart may now be side by side ("@\u200b " is "@ ")
             found = triggers(text)
+    if _compiled is not None:
+        # Prepared now: C can do the rest unless a pattern it lacks is needed.
+        marked = _compiled.mark(text, found, True, *_MARK_WORDS)
+        if marked is not None:
+            return marked
     if found & (HAS_SLASH | HAS_WWW):
-        lower = text.lower()
-        if "://" in text or "www." in lower or "pic.twitter" in lower:
-            text = urls(text)
-            lower = text.lower()
-        if found & HAS_BARE_URL and any(ending in lower for ending in _BARE_URL_ENDINGS):
-            text = _BARE_URL.sub(f" {URL} ", text)
+        text = urls(text)
+    if found & HAS_BARE_URL:
+        text = bare_urls(text)
     if found & HAS_AT_BLANK:
         text = _CHECKIN_AT.sub(f"{CHECKIN} ", text)
-    if found & HAS_M_AT and "at" in text[:40].lower():
-        text = _CHECKIN_IM_AT.sub(f"{CHECKIN} ", text)
+    if found & HAS_M_AT:
+        text = checkin(text)
     if found & HAS_AT:
         text = mentions(text)
     if found & HAS_HASH:
@@ -287,9 +357,7 @@ def mark(text: str) -> str:
         text = _SUBJECT.sub(f" {SUBJECT} ", text)
     if found & HAS_CARET:
         text = _CARET_SIGNOFF.sub(f" {SIGNOFF} ", text)
-    text = text.rstrip()
-    if "\n" in text[-12:]:
-        text = _INITIALS_SIGNOFF.sub(f"\n{SIGNOFF}", text)
+    text = initials(text.rstrip())
     if found & HAS_DIGIT:
         if found & HAS_MONEY:
             text = _MONEY_SYMBOL.sub(f" {MONEY} ", text)
@@ -297,5 +365,5 @@ def mark(text: str) -> str:
             text = _MONEY_WORD.sub(f" {MONEY} ", text)
         text = numbers(text)
     if found & (HAS_EMOJI_CHAR | HAS_EMOTICON):
-        text = _EMOJI.sub(f" {EMOJI} ", text) if not ascii_only else _EMOTICON.sub(f" {EMOJI} ", text)
+        text = emoji(text)
     return text
