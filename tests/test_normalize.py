@@ -152,3 +152,16 @@ def test_emoji_in_c_are_the_regular_expressions(text: str) -> None:
 def test_check_ins_and_initials_in_c_are_the_regular_expressions(text: str) -> None:
     assert normalize_module.checkin(text) == normalize_module.python_checkin(text)
     assert normalize_module.initials(text) == normalize_module.python_initials(text)
+
+
+LABELISH = st.lists(
+    st.sampled_from([*" \t\n:-_xaé", "From", "to", "CC", "bcc", "ſent", "Date", "X-", "Folder", "Subject", "RE", "fw", "Fwd", "ÿ"]),
+    max_size=16,
+).map("".join)
+
+
+@given(LABELISH | st.text(max_size=60))
+@example("From: a\nto: b\n  Re : hi\nX-Folder: x\nX-: no\nFwd: y\nsubject:z\n")
+@settings(max_examples=400, deadline=None)
+def test_email_labels_in_c_are_the_regular_expressions(text: str) -> None:
+    assert normalize_module.labels(text) == normalize_module.python_labels(text)

@@ -409,6 +409,73 @@ static int pass_mentions(Text *t, Word retweet, Word reply, Word mention) {
     return 0;
 }
 
+/* normalize._HEADER then normalize._SUBJECT, line by line: a line that starts "From:", "To:",
+ * "Cc:", "Bcc:", "Sent:", "Date:" or "X-Anything:" becomes " header " (its line break stays),
+ * then a "Subject:", "Re:", "Fw:" or "Fwd:" label at a line start becomes " subject ". */
+static int pass_headers(Text *t, Word header) {
+    static const char *labels[] = {"from", "to", "cc", "bcc", "sent", "date"};
+    const Py_UCS4 *text = t->chars;
+    Py_ssize_t n = t->n, k = 0;
+    Py_UCS4 *out = room_for((size_t)n + (size_t)(n + 1) * (header.n + 2));
+    if (!out) return -1;
+    for (Py_ssize_t line = 0; line <= n;) {
+        Py_ssize_t end = line;
+        while (end < n && text[end] != '\n') end++;
+        int is_header = 0;
+        for (int l = 0; l < 6 && !is_header; l++)
+            is_header = starts_with(text, n, line, labels[l]) && line + (Py_ssize_t)strlen(labels[l]) < n && text[line + strlen(labels[l])] == ':';
+        if (!is_header && starts_with(text, n, line, "x-")) {
+            Py_ssize_t i = line + 2;
+            while (i < n && (is_word(text[i]) || text[i] == '-')) i++;
+            is_header = i > line + 2 && i < n && text[i] == ':';
+        }
+        if (is_header) {
+            out[k++] = ' ';
+            k = put(out, k, header.chars, header.n);
+            out[k++] = ' ';
+        } else {
+            k = put(out, k, text + line, end - line);
+        }
+        if (end < n) out[k++] = '\n';
+        line = end + 1;
+    }
+    replace_text(t, out, k);
+    return 0;
+}
+
+static int pass_subjects(Text *t, Word subject) {
+    static const char *labels[] = {"subject", "re", "fw", "fwd"};
+    const Py_UCS4 *text = t->chars;
+    Py_ssize_t n = t->n, k = 0;
+    Py_UCS4 *out = room_for((size_t)n + (size_t)(n + 1) * (subject.n + 2));
+    if (!out) return -1;
+    for (Py_ssize_t line = 0; line <= n;) {
+        Py_ssize_t i = line;
+        while (i < n && (text[i] == ' ' || text[i] == '\t')) i++;
+        Py_ssize_t label_end = -1;
+        for (int l = 0; l < 4 && label_end < 0; l++) {
+            if (!starts_with(text, n, i, labels[l])) continue;
+            Py_ssize_t j = i + (Py_ssize_t)strlen(labels[l]);
+            while (j < n && (text[j] == ' ' || text[j] == '\t')) j++;
+            if (j < n && text[j] == ':') label_end = j + 1;
+        }
+        Py_ssize_t from = line;
+        if (label_end >= 0) {
+            out[k++] = ' ';
+            k = put(out, k, subject.chars, subject.n);
+            out[k++] = ' ';
+            from = label_end;
+        }
+        Py_ssize_t end = from;
+        while (end < n && text[end] != '\n') end++;
+        k = put(out, k, text + from, end - from);
+        if (end < n) out[k++] = '\n';
+        line = end + 1;
+    }
+    replace_text(t, out, k);
+    return 0;
+}
+
 /* normalize._CHECKIN_IM_AT, ^\s*I'?m at\b ignoring case, tried when "at" is in the first 40
  * characters (as mark() tries it); the match becomes `replacement`. */
 static int pass_checkin(Text *t, Word replacement) {
@@ -514,6 +581,7 @@ static int do_emoji(Text *t, const Words *w) { return pass_emoji(t, w->words[0])
 static int do_hashtags(Text *t, const Words *w) { return pass_hashtags(t, w->words[0]); }
 static int do_mentions(Text *t, const Words *w) { return pass_mentions(t, w->words[0], w->words[1], w->words[2]); }
 static int do_checkin(Text *t, const Words *w) { return pass_checkin(t, w->words[0]); }
+static int do_labels(Text *t, const Words *w) { return pass_headers(t, w->words[0]) < 0 ? -1 : pass_subjects(t, w->words[1]); }
 static int do_initials(Text *t, const Words *w) { return pass_initials(t, w->words[0]); }
 
 static PyObject *urls(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_urls); }
@@ -523,26 +591,27 @@ static PyObject *emoji(PyObject *Py_UNUSED(self), PyObject *args) { return run_p
 static PyObject *hashtags(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_hashtags); }
 static PyObject *mentions(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 3, do_mentions); }
 static PyObject *checkin(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_checkin); }
+static PyObject *labels(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 2, do_labels); }
 static PyObject *initials(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_initials); }
 
 /* The characters whose patterns mark() leaves to Python: some need a new look at the text
  * once done (unescaping, tags, invisible characters: Python prepares such a text, then asks
  * again), the others are not written here. */
 static const long PREPARE = T_AMP | T_CR | T_BACKSLASH_N | T_LT;
-static const long PYTHON_ONLY = T_AT_BLANK | T_LINE_LABEL | T_CARET | T_MONEY | T_CURRENCY_WORD;
+static const long PYTHON_ONLY = T_AT_BLANK | T_CARET | T_MONEY | T_CURRENCY_WORD;
 
 static inline int is_invisible(Py_UCS4 c) { return (c >= 0x200B && c <= 0x200D) || c == 0xFE0E || c == 0xFE0F; }
 
 static const char mark_doc[] =
-    "mark(text, found, prepared, url, retweet, reply, mention, hashtag, checkin, initials, number, emoji) -> str | None\n\n"
+    "mark(text, found, prepared, url, retweet, reply, mention, hashtag, header, subject, checkin, initials, number, emoji)\n\n"
     "smclass.normalize.mark for a text whose trigger bits are `found`, with the marker words and\n"
     "replacements given; None when the text needs a pattern that only Python has. A `prepared`\n"
     "text has been unescaped and freed of tags and invisible characters already.";
 
 static PyObject *mark(PyObject *Py_UNUSED(self), PyObject *args) {
-    enum { URL, RETWEET, REPLY, MENTION, HASHTAG, CHECKIN, INITIALS, NUMBER, EMOJI, COUNT };
+    enum { URL, RETWEET, REPLY, MENTION, HASHTAG, HEADER, SUBJECT, CHECKIN, INITIALS, NUMBER, EMOJI, COUNT };
     if (PyTuple_GET_SIZE(args) != 3 + COUNT || !PyUnicode_Check(PyTuple_GET_ITEM(args, 0)) || !PyLong_Check(PyTuple_GET_ITEM(args, 1))) {
-        PyErr_SetString(PyExc_TypeError, "expected a text, its trigger bits, whether it is prepared and 9 marker words");
+        PyErr_SetString(PyExc_TypeError, "expected a text, its trigger bits, whether it is prepared and 11 marker words");
         return NULL;
     }
     PyObject *text_obj = PyTuple_GET_ITEM(args, 0);
@@ -568,6 +637,7 @@ static PyObject *mark(PyObject *Py_UNUSED(self), PyObject *args) {
     if ((found & T_M_AT) && pass_checkin(&t, word[CHECKIN]) < 0) goto done;
     if ((found & T_AT) && pass_mentions(&t, word[RETWEET], word[REPLY], word[MENTION]) < 0) goto done;
     if ((found & T_HASH) && pass_hashtags(&t, word[HASHTAG]) < 0) goto done;
+    if ((found & T_LINE_LABEL) && (pass_headers(&t, word[HEADER]) < 0 || pass_subjects(&t, word[SUBJECT]) < 0)) goto done;
     while (t.n > 0 && Py_UNICODE_ISSPACE(t.chars[t.n - 1])) t.n--; /* str.rstrip() */
     if (pass_initials(&t, word[INITIALS]) < 0) goto done;
     if ((found & T_DIGIT) && pass_numbers(&t, word[NUMBER]) < 0) goto done;
@@ -588,6 +658,7 @@ static PyMethodDef methods[] = {
     {"bare_urls", bare_urls, METH_VARARGS, "bare_urls(text, marker) -> str: each bare link as normalize._BARE_URL finds it becomes ' marker '."},
     {"numbers", numbers, METH_VARARGS, "numbers(text, marker) -> str: each number as normalize._NUMBER finds it becomes ' marker '."},
     {"emoji", emoji, METH_VARARGS, "emoji(text, marker) -> str: each emoji or emoticon as normalize._EMOJI finds it becomes ' marker '."},
+    {"labels", labels, METH_VARARGS, "labels(text, header, subject) -> str: normalize's email header and subject passes."},
     {"checkin", checkin, METH_VARARGS, "checkin(text, replacement) -> str: normalize's \"I'm at\" pass."},
     {"initials", initials, METH_VARARGS, "initials(text, replacement) -> str: normalize's initials sign-off pass."},
     {NULL, NULL, 0, NULL},

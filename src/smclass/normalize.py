@@ -181,6 +181,11 @@ def python_mentions(text: str) -> str:
     return _MENTION.sub(f" {MENTION} ", text)
 
 
+def python_labels(text: str) -> str:
+    """Email header lines and subject labels become their markers."""
+    return _SUBJECT.sub(f" {SUBJECT} ", _HEADER.sub(f" {EMAIL_HEADER} ", text))
+
+
 def python_checkin(text: str) -> str:
     """A leading "I'm at" (Foursquare) becomes the check-in marker."""
     if "at" in text[:40].lower():
@@ -243,7 +248,27 @@ def mentions(text: str) -> str:
 
 
 # What the compiled mark() replaces furniture with, in the order it takes them.
-_MARK_WORDS = (URL, f"{RETWEET} {MENTION} ", f"{REPLY} ", MENTION, HASHTAG, f"{CHECKIN} ", f"\n{SIGNOFF}", NUMBER, EMOJI)
+_MARK_WORDS = (
+    URL,
+    f"{RETWEET} {MENTION} ",
+    f"{REPLY} ",
+    MENTION,
+    HASHTAG,
+    EMAIL_HEADER,
+    SUBJECT,
+    f"{CHECKIN} ",
+    f"\n{SIGNOFF}",
+    NUMBER,
+    EMOJI,
+)
+
+
+def labels(text: str) -> str:
+    """:func:`python_labels`, in C when it was built."""
+    if _compiled is None:
+        return python_labels(text)
+    result: str = _compiled.labels(text, EMAIL_HEADER, SUBJECT)
+    return result
 
 
 def checkin(text: str) -> str:
@@ -353,8 +378,7 @@ def mark(text: str) -> str:
     if found & HAS_HASH:
         text = hashtags(text)
     if found & HAS_LINE_LABEL:
-        text = _HEADER.sub(f" {EMAIL_HEADER} ", text)
-        text = _SUBJECT.sub(f" {SUBJECT} ", text)
+        text = labels(text)
     if found & HAS_CARET:
         text = _CARET_SIGNOFF.sub(f" {SIGNOFF} ", text)
     text = initials(text.rstrip())
