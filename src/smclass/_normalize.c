@@ -154,6 +154,23 @@ static Py_UCS4 *room_for(size_t room) {
     return out;
 }
 
+/* Make room for `more` characters after the first k of *out, growing it by half or more:
+ * passes start with room for their input and grow as they put markers in, so that a post of
+ * many millions of characters never asks for many times its size at once. */
+static int grow(Py_UCS4 **out, Py_ssize_t *room, Py_ssize_t k, Py_ssize_t more) {
+    if (k + more <= *room) return 0;
+    Py_ssize_t want = k + more;
+    if (want < *room + *room / 2) want = *room + *room / 2;
+    Py_UCS4 *bigger = PyMem_Realloc(*out, ((size_t)want + 1) * sizeof(Py_UCS4));
+    if (!bigger) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *out = bigger;
+    *room = want;
+    return 0;
+}
+
 static void replace_text(Text *t, Py_UCS4 *out, Py_ssize_t n) {
     PyMem_Free(t->chars);
     t->chars = out;
@@ -190,10 +207,15 @@ static int starts_with(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i, const ch
         for (; i < n; i++)                                                                      \
             if (candidate(text[i]) && (end = match_at(text, n, i)) >= 0) break;                 \
         if (i == n) return 0;                                                                   \
-        Py_UCS4 *out = room_for((size_t)n * (marker.n + 2)); /* a match of one grows the most */ \
+        Py_ssize_t room = n + 16;                                                               \
+        Py_UCS4 *out = room_for((size_t)room);                                                  \
         if (!out) return -1;                                                                    \
         Py_ssize_t k = put(out, 0, text, i);                                                    \
         for (;;) {                                                                              \
+            if (grow(&out, &room, k, marker.n + 2 + (n - end)) < 0) {                           \
+                PyMem_Free(out);                                                                \
+                return -1;                                                                      \
+            }                                                                                   \
             out[k++] = ' ';                                                                     \
             k = put(out, k, marker.chars, marker.n);                                            \
             out[k++] = ' ';                                                                     \
@@ -320,10 +342,10 @@ static Py_ssize_t split_tag(const Py_UCS4 *tag, Py_ssize_t n, Py_UCS4 *out) {
 /* normalize._HASHTAG with its callback: each #tag (a # not after a word character, # or &,
  * then word characters) becomes " marker words of the tag ". */
 static int pass_hashtags(Text *t, Word marker) {
-    Py_UCS4 *out = room_for((size_t)t->n * (marker.n + 4)); /* "#a" grows the most */
-    if (!out) return -1;
     const Py_UCS4 *text = t->chars;
-    Py_ssize_t n = t->n, k = 0;
+    Py_ssize_t n = t->n, k = 0, room = n + 16;
+    Py_UCS4 *out = room_for((size_t)room);
+    if (!out) return -1;
     for (Py_ssize_t i = 0; i < n;) {
         Py_UCS4 c = text[i];
         int starts = c == '#' && i + 1 < n && is_word(text[i + 1]) &&
@@ -335,6 +357,10 @@ static int pass_hashtags(Text *t, Word marker) {
         }
         Py_ssize_t end = i + 1;
         while (end < n && is_word(text[end])) end++;
+        if (grow(&out, &room, k, marker.n + 3 + 2 * (end - i) + (n - end)) < 0) {
+            PyMem_Free(out);
+            return -1;
+        }
         out[k++] = ' ';
         k = put(out, k, marker.chars, marker.n);
         out[k++] = ' ';
@@ -386,7 +412,8 @@ static int pass_mentions(Text *t, Word retweet, Word reply, Word mention) {
             cut = end;
         }
     }
-    Py_UCS4 *out = room_for((size_t)n * (mention.n + 2) + (size_t)prefix.n);
+    Py_ssize_t room = prefix.n + n + 16;
+    Py_UCS4 *out = room_for((size_t)room);
     if (!out) return -1;
     Py_ssize_t k = put(out, 0, prefix.chars, prefix.n);
     for (Py_ssize_t i = cut; i < n;) {
@@ -397,6 +424,10 @@ static int pass_mentions(Text *t, Word retweet, Word reply, Word mention) {
         if (c == '@' && i + 1 < n && is_word(text[i + 1]) && !(has_before && (is_word(before) || before == '@'))) {
             i++;
             while (i < n && is_word(text[i])) i++;
+            if (grow(&out, &room, k, mention.n + 2 + (n - i)) < 0) {
+                PyMem_Free(out);
+                return -1;
+            }
             out[k++] = ' ';
             k = put(out, k, mention.chars, mention.n);
             out[k++] = ' ';
@@ -415,10 +446,14 @@ static int pass_mentions(Text *t, Word retweet, Word reply, Word mention) {
 static int pass_headers(Text *t, Word header) {
     static const char *labels[] = {"from", "to", "cc", "bcc", "sent", "date"};
     const Py_UCS4 *text = t->chars;
-    Py_ssize_t n = t->n, k = 0;
-    Py_UCS4 *out = room_for((size_t)n + (size_t)(n + 1) * (header.n + 2));
+    Py_ssize_t n = t->n, k = 0, room = n + 16;
+    Py_UCS4 *out = room_for((size_t)room);
     if (!out) return -1;
     for (Py_ssize_t line = 0; line <= n;) {
+        if (grow(&out, &room, k, header.n + 3 + (n - line)) < 0) {
+            PyMem_Free(out);
+            return -1;
+        }
         Py_ssize_t end = line;
         while (end < n && text[end] != '\n') end++;
         int is_header = 0;
@@ -446,10 +481,14 @@ static int pass_headers(Text *t, Word header) {
 static int pass_subjects(Text *t, Word subject) {
     static const char *labels[] = {"subject", "re", "fw", "fwd"};
     const Py_UCS4 *text = t->chars;
-    Py_ssize_t n = t->n, k = 0;
-    Py_UCS4 *out = room_for((size_t)n + (size_t)(n + 1) * (subject.n + 2));
+    Py_ssize_t n = t->n, k = 0, room = n + 16;
+    Py_UCS4 *out = room_for((size_t)room);
     if (!out) return -1;
     for (Py_ssize_t line = 0; line <= n;) {
+        if (grow(&out, &room, k, subject.n + 3 + (n - line)) < 0) {
+            PyMem_Free(out);
+            return -1;
+        }
         Py_ssize_t i = line;
         while (i < n && (text[i] == ' ' || text[i] == '\t')) i++;
         Py_ssize_t label_end = -1;
