@@ -165,3 +165,11 @@ LABELISH = st.lists(
 @settings(max_examples=400, deadline=None)
 def test_email_labels_in_c_are_the_regular_expressions(text: str) -> None:
     assert normalize_module.labels(text) == normalize_module.python_labels(text)
+
+
+def test_a_post_too_long_for_the_c_passes_is_marked_the_same_in_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = " ".join(TRICKY) * 3
+    in_c = mark(text)
+    monkeypatch.setattr(normalize_module, "C_MAX_CHARS", 10)
+    assert normalize_module._c(text) is None
+    assert mark(text) == in_c
