@@ -336,7 +336,7 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
     }
 
     Buffers b = {.used = 0};
-    Py_UCS4 *low = NULL, *orig = NULL;
+    Py_UCS4 *low = NULL, *orig = NULL, *low_copy = NULL, *orig_copy = NULL;
     PyObject *result = NULL;
     Grams word_grams = {NULL, 0, 0}, char_grams = {NULL, 0, 0};
 
@@ -502,8 +502,13 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
         goto done;
     }
 
-    low = PyUnicode_AsUCS4Copy(lowered);
-    orig = low ? PyUnicode_AsUCS4Copy(original) : NULL;
+    /* Texts of four bytes a character (a batch with one emoji or more) are read where they are. */
+    if (PyUnicode_KIND(lowered) == PyUnicode_4BYTE_KIND) low = PyUnicode_4BYTE_DATA(lowered);
+    else low = low_copy = PyUnicode_AsUCS4Copy(lowered);
+    if (low) {
+        if (PyUnicode_KIND(original) == PyUnicode_4BYTE_KIND) orig = PyUnicode_4BYTE_DATA(original);
+        else orig = orig_copy = PyUnicode_AsUCS4Copy(original);
+    }
     if (!low || !orig) goto done;
     if (length == 0 || low[0] != 0) {
         PyErr_SetString(PyExc_ValueError, "the joined text must start with a separator");
@@ -645,8 +650,8 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
 done:
     PyMem_Free(word_grams.keys);
     PyMem_Free(char_grams.keys);
-    PyMem_Free(low);
-    PyMem_Free(orig);
+    PyMem_Free(low_copy);
+    PyMem_Free(orig_copy);
     release(&b);
     return result;
 }
@@ -685,7 +690,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_kernel", "Compiled prediction features for smclass (see smclass.kernel).", -1, methods,
+    PyModuleDef_HEAD_INIT, "_kernel", "Compiled prediction features for smclass (see smclass.kernel).", -1, methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }
