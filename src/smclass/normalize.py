@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from typing import Any
 
 URL = "xurlx"
@@ -243,22 +244,23 @@ def _c(text: str) -> Any:
     return _compiled if len(text) <= C_MAX_CHARS else None
 
 
-def hashtags(text: str) -> str:
-    """Each #tag becomes the hashtag marker and the tag's words."""
+def _in_c(text: str, python: Callable[[str], str], name: str, *words: str) -> str:
+    """The pass ``name`` of the compiled module with these marker words, else its Python version."""
     compiled = _c(text)
     if compiled is None:
-        return python_hashtags(text)
-    result: str = compiled.hashtags(text, HASHTAG)
+        return python(text)
+    result: str = getattr(compiled, name)(text, *words)
     return result
+
+
+def hashtags(text: str) -> str:
+    """Each #tag becomes the hashtag marker and the tag's words."""
+    return _in_c(text, python_hashtags, "hashtags", HASHTAG)
 
 
 def mentions(text: str) -> str:
     """:func:`python_mentions`, in C when it was built."""
-    compiled = _c(text)
-    if compiled is None:
-        return python_mentions(text)
-    result: str = compiled.mentions(text, f"{RETWEET} {MENTION} ", f"{REPLY} ", MENTION)
-    return result
+    return _in_c(text, python_mentions, "mentions", f"{RETWEET} {MENTION} ", f"{REPLY} ", MENTION)
 
 
 # What the compiled mark() replaces furniture with, in the order it takes them.
@@ -279,65 +281,37 @@ _MARK_WORDS = (
 
 def labels(text: str) -> str:
     """:func:`python_labels`, in C when it was built."""
-    compiled = _c(text)
-    if compiled is None:
-        return python_labels(text)
-    result: str = compiled.labels(text, EMAIL_HEADER, SUBJECT)
-    return result
+    return _in_c(text, python_labels, "labels", EMAIL_HEADER, SUBJECT)
 
 
 def checkin(text: str) -> str:
     """:func:`python_checkin`, in C when it was built."""
-    compiled = _c(text)
-    if compiled is None:
-        return python_checkin(text)
-    result: str = compiled.checkin(text, f"{CHECKIN} ")
-    return result
+    return _in_c(text, python_checkin, "checkin", f"{CHECKIN} ")
 
 
 def initials(text: str) -> str:
     """:func:`python_initials`, in C when it was built."""
-    compiled = _c(text)
-    if compiled is None:
-        return python_initials(text)
-    result: str = compiled.initials(text, f"\n{SIGNOFF}")
-    return result
+    return _in_c(text, python_initials, "initials", f"\n{SIGNOFF}")
 
 
 def emoji(text: str) -> str:
     """:func:`python_emoji`, in C when it was built."""
-    compiled = _c(text)
-    if compiled is None:
-        return python_emoji(text)
-    result: str = compiled.emoji(text, EMOJI)
-    return result
+    return _in_c(text, python_emoji, "emoji", EMOJI)
 
 
 def bare_urls(text: str) -> str:
     """Each bare link (``bit.ly/x``, ``_BARE_URL``) becomes the link marker."""
-    compiled = _c(text)
-    if compiled is None:
-        return python_bare_urls(text)
-    result: str = compiled.bare_urls(text, URL)
-    return result
+    return _in_c(text, python_bare_urls, "bare_urls", URL)
 
 
 def urls(text: str) -> str:
     """Each link (``_URL``) becomes the link marker."""
-    compiled = _c(text)
-    if compiled is None:
-        return python_urls(text)
-    result: str = compiled.urls(text, URL)
-    return result
+    return _in_c(text, python_urls, "urls", URL)
 
 
 def numbers(text: str) -> str:
     """Each number (``_NUMBER``) becomes the number marker."""
-    compiled = _c(text)
-    if compiled is None:
-        return python_numbers(text)
-    result: str = compiled.numbers(text, NUMBER)
-    return result
+    return _in_c(text, python_numbers, "numbers", NUMBER)
 
 
 def triggers(text: str) -> int:
