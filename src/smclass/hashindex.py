@@ -40,10 +40,6 @@ class HashIndex:
         self.overflow_keys = keys[pending][order]
         self.overflow_values = pending[order].astype(np.int32)
 
-    def spec(self) -> tuple[np.ndarray, np.ndarray, int, int, np.ndarray, np.ndarray, int]:
-        """Everything a lookup reads, as the compiled kernel takes it."""
-        return (self.slots, self.values, int(self.shift), int(self.mask), self.overflow_keys, self.overflow_values, self.size)
-
     def _first(self, keys: np.ndarray) -> np.ndarray:
         return (keys >> self.shift).astype(np.int64)
 
