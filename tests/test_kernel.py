@@ -66,8 +66,8 @@ def _compare(texts: list[str], scorer: Scorer) -> None:
     assert np.array_equal(found.tokens.token_start, batch.token_start)
     assert np.array_equal(found.tokens.token_end, batch.token_end)
     assert np.array_equal(found.counts, signals.counts(batch))
-    words = Scorer._ngram_sums(scorer._words_index, scorer.words_table, [batch.words()], batch.n_posts)
-    chars = Scorer._ngram_sums(scorer._chars_index, scorer.chars_table, batch.char_grams(), batch.n_posts)
+    words = Scorer._ngram_sums(scorer._index("words"), scorer.words_table, [batch.words()], batch.n_posts)
+    chars = Scorer._ngram_sums(scorer._index("chars"), scorer.chars_table, batch.char_grams(), batch.n_posts)
     # numpy adds float32 rows, the kernel adds them in double.
     assert np.allclose(found.words, words, rtol=1e-5, atol=1e-4)
     assert np.allclose(found.chars, chars, rtol=1e-5, atol=1e-4)
@@ -185,3 +185,22 @@ def test_kernel_refuses_arrays_that_do_not_fit_instead_of_reading_past_them() ->
         call("a\x00", keys)
     with pytest.raises(ValueError, match="separators"):
         call("\x00a\x00b\x00", keys)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_repeated_ngram_keys_make_a_damaged_model_on_either_path(compiled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass.errors import ModelError
+
+    scorer = _bundled()
+    arrays = scorer.arrays()
+    arrays["chars_keys"] = arrays["chars_keys"].copy()
+    arrays["chars_keys"][1] = arrays["chars_keys"][0]
+    monkeypatch.setattr(kernel, "available", lambda: compiled)
+    with pytest.raises(ModelError, match=r"model arrays are damaged \(chars: keys must be unique"):
+        Scorer.from_arrays(arrays, scorer.settings())
+
+
+@pytest.mark.parametrize(("keys", "message"), [([5, 7, 5], "unique"), ([5, 0, 7], "non-zero")])
+def test_packed_table_refuses_repeated_or_zero_keys(keys: list[int], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        kernel.Table(np.asarray(keys, dtype=np.uint64), np.ones((len(keys), 2), dtype=np.float32))

@@ -150,16 +150,6 @@ static PyObject *pack(PyObject *Py_UNUSED(self), PyObject *args) {
         goto done;
     }
     Packed table = {slots, packed_rows, width, n_buckets};
-    for (Py_ssize_t i = 0; i < n_keys; i++) {
-        if (keys[i] == 0) {
-            PyErr_SetString(PyExc_ValueError, "keys must be non-zero");
-            goto done;
-        }
-        if (packed_slot(&table, keys[i])) {
-            PyErr_SetString(PyExc_ValueError, "keys must be unique");
-            goto done;
-        }
-    }
     float *moving = PyMem_Malloc((size_t)width * 4), *swap = PyMem_Malloc((size_t)width * 4);
     if (!moving || !swap) {
         PyMem_Free(moving);
@@ -171,6 +161,13 @@ static PyObject *pack(PyObject *Py_UNUSED(self), PyObject *args) {
     uint64_t state = 0x2545F4914F6CDD1DULL; /* a fixed seed: the same keys always pack the same way */
     for (Py_ssize_t i = 0; i < n_keys && placed_all; i++) {
         uint64_t key = keys[i];
+        /* Every key before this one is in place now, so a repeat would be found. */
+        if (key == 0 || packed_slot(&table, key)) {
+            PyMem_Free(moving);
+            PyMem_Free(swap);
+            PyErr_SetString(PyExc_ValueError, key == 0 ? "keys must be non-zero" : "keys must be unique");
+            goto done;
+        }
         memcpy(moving, rows + i * width, (size_t)width * 4);
         Py_ssize_t bucket = FIRST_BUCKET(key, n_buckets);
         for (int move = 0;; move++) {

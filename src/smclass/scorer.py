@@ -59,8 +59,7 @@ class Scorer:
     meaning_table_sha256: str
     intercept: np.ndarray
     calibration: np.ndarray  # rows a and b of each sigmoid, one column per decision column
-    _words_index: HashIndex = field(init=False, repr=False)
-    _chars_index: HashIndex = field(init=False, repr=False)
+    _indexes: dict[str, HashIndex] = field(default_factory=dict, init=False, repr=False)
     _kernel_words: kernel.Table = field(init=False, repr=False)
     _kernel_chars: kernel.Table = field(init=False, repr=False)
     _pieces: kernel.WordPieces | None = field(default=None, init=False, repr=False)
@@ -76,16 +75,15 @@ class Scorer:
             keys, table = getattr(self, f"{name}_keys"), getattr(self, f"{name}_table")
             if table.shape != (len(keys) + 1, columns + 1):
                 raise ModelError(f"model arrays do not fit together ({name})")
+            # Each path builds its own tables (both refuse repeated or zero keys); the numpy
+            # ones wait until asked for when the kernel does the work.
             try:
-                setattr(self, f"_{name}_index", HashIndex(keys))
+                if kernel.available():
+                    setattr(self, f"_kernel_{name}", kernel.Table(keys, table))
+                else:
+                    self._index(name)
             except ValueError as exc:
                 raise ModelError(f"model arrays are damaged ({name}: {exc})") from None
-        if kernel.available():
-            try:
-                self._kernel_words = kernel.Table(self.words_keys, self.words_table)
-                self._kernel_chars = kernel.Table(self.chars_keys, self.chars_table)
-            except ValueError as exc:
-                raise ModelError(f"model arrays are damaged ({exc})") from None
         if self.signal_coef.shape != (len(signals.NAMES), columns) or self.signal_scale.shape != (len(signals.NAMES),):
             raise ModelError("model arrays do not fit together (signals)")
         if self.meaning_coef.shape[1] != columns:
@@ -126,8 +124,8 @@ class Scorer:
                 part_tokens += found.pieces
             else:
                 batch = part.batch
-                part.add_to(words, self._ngram_sums(self._words_index, self.words_table, [batch.words()], batch.n_posts))
-                part.add_to(chars, self._ngram_sums(self._chars_index, self.chars_table, batch.char_grams(), batch.n_posts))
+                part.add_to(words, self._ngram_sums(self._index("words"), self.words_table, [batch.words()], batch.n_posts))
+                part.add_to(chars, self._ngram_sums(self._index("chars"), self.chars_table, batch.char_grams(), batch.n_posts))
                 part.add_to(counts, signals.piece_counts(part))
                 part_meaning, part_tokens = meaning_words.sums(batch)
             part.add_to(meaning, part_meaning)
@@ -139,6 +137,12 @@ class Scorer:
         total += signals.scale(signals.finish(counts), self.signal_scale, self.signal_weight) @ self.signal_coef
         total += meaning / np.maximum(tokens, 1.0)[:, None]
         return total
+
+    def _index(self, name: str) -> HashIndex:
+        """The numpy lookup of the ``words`` or ``chars`` n-grams."""
+        if name not in self._indexes:
+            self._indexes[name] = HashIndex(getattr(self, f"{name}_keys"))
+        return self._indexes[name]
 
     def _kernel_pieces(self, words: WordVectors) -> kernel.WordPieces:
         if self._pieces is None:
