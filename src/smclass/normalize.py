@@ -55,6 +55,7 @@ _CHECKIN_IM_AT = re.compile(r"^\s*I'?m at\b", re.IGNORECASE)
 # Joiners and variation selectors left behind where exports stripped emoji.
 _INVISIBLE = re.compile("[\u200b-\u200d\ufe0e\ufe0f]")
 _DIGIT = re.compile(r"\d")
+_M_AT = re.compile("m at", re.IGNORECASE)  # what "I'm at" needs, found without lowering a copy
 
 
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
@@ -156,7 +157,7 @@ def python_triggers(text: str) -> int:
         found |= HAS_WWW
     if found & HAS_SLASH:
         found |= HAS_BARE_URL
-    if "m at" in text.lower():
+    if _M_AT.search(text):
         found |= HAS_M_AT
     if _DIGIT.search(text):
         found |= HAS_DIGIT | HAS_CURRENCY_WORD
