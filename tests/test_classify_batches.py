@@ -23,6 +23,32 @@ def test_batches_end_at_the_character_bound_and_keep_order() -> None:
     assert [out["id"] for batch in batches for out, _ in batch] == list(range(20))
 
 
+def test_ids_and_texts_follow_the_field_rules_for_every_shape_of_record() -> None:
+    rows: list[dict[str, Any]] = [
+        {"id": 0, "text": "zero is an id"},
+        {"id": "", "text": "an empty id falls back to the position"},
+        {"id": None, "text": "so does null"},
+        {"text": "and a missing id"},
+        {"id": "x", "text": "   "},
+        {"id": "y", "text": 7},
+        {"id": "z", "text": "plain"},
+    ]
+    recs = [Record(row, "mem", i + 1, i + 1) for i, row in enumerate(rows)]
+    options = classify.Options(id_field="id", on_error="skip")
+    skipped: list[str] = []
+    batches = list(classify._batches(recs, options, notify=skipped.append, reject=None, multi=False))
+    got = [(out["id"], out.get("reason"), text) for batch in batches for out, text in batch]
+    assert got == [
+        (0, None, "zero is an id"),
+        (2, None, "an empty id falls back to the position"),
+        (3, None, "so does null"),
+        (4, None, "and a missing id"),
+        ("x", "'text' is empty", None),
+        ("z", None, "plain"),
+    ]
+    assert skipped[-1] == "skipped mem:6: field 'text': expected text, got a number"
+
+
 def test_results_do_not_depend_on_batching(small_model_path: Path) -> None:
     model = model_lib.load(small_model_path)
     texts = [f"post {i}: " + ("the shelter needs volunteers tonight " * (i % 7)) for i in range(120)]

@@ -154,7 +154,25 @@ def _batches(records: Iterable[Record], options: Options, notify: Notify, reject
     chars = 0
     # Batches grow from one record, so the first results show up at once on a live pipe.
     size = 1
+    # The usual record: a plain field of text, and an id in a plain field or none. It takes
+    # a short way here; anything else goes through fields.record_text and _result.
+    plain_text = plan.text.field if plan.text.title_field is None else None
+    plain_id = plan.id_field
     for record in itertools.chain(first, iterator):
+        if plain_text is not None and record.error is None and not multi and not options.keep_fields:
+            data = record.data
+            text = data.get(plain_text)
+            if text.__class__ is str and text.strip():
+                ident = data.get(plain_id, None) if plain_id is not None else None
+                if ident is None or ident == "":
+                    ident = fields.record_id(record, plain_id)
+                batch.append(({"id": ident}, text))
+                chars += len(text)
+                if len(batch) >= size or chars >= options.batch_chars:
+                    yield batch
+                    batch, chars = [], 0
+                    size = min(size * 2, options.batch_size)
+                continue
         text, reason = None, None
         error = record.error
         if error is None:
