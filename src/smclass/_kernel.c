@@ -15,7 +15,7 @@
 #include <string.h>
 
 enum { WORD = 1, SPACE = 2, UPPER = 4, ALPHA = 8 };
-enum { MAX_BUFFERS = 64, MAX_PREFIXES = 16, MAX_CHAR_NS = 8, MAX_WORDPIECE = 100 };
+enum { MAX_BUFFERS = 64, MAX_PREFIXES = 16, MAX_WORDPIECE = 100 };
 
 /* Counts after the lexicon bits, in the order of smclass.signals.COUNTS. */
 enum { C_TOKENS, C_REPLY, C_RETWEET, C_QUESTION, C_EXCLAIM, C_CHARS, C_LINES, C_WORDS, C_CAPITALISED, C_LONG, C_CAPITAL_LONG, C_FIXED };
@@ -314,6 +314,19 @@ static inline uint64_t quick_mix(uint64_t h) {
     return h ^ (h >> 29);
 }
 
+/* (packed table spec, sums): the table, and the sums it adds to, one row of doubles per post. */
+static double *read_sums(Buffers *b, PyObject *spec, Py_ssize_t n_posts, Packed *table) {
+    PyObject *table_spec, *out;
+    Py_ssize_t n_out;
+    if (!PyArg_ParseTuple(spec, "OO", &table_spec, &out) || read_packed(b, table_spec, table) < 0) return NULL;
+    double *sums = take(b, out, 8, 1, &n_out, "sums");
+    if (sums && n_out != n_posts * table->width) {
+        PyErr_SetString(PyExc_ValueError, "sums do not fit the posts");
+        return NULL;
+    }
+    return sums;
+}
+
 static const char features_doc[] =
     "features(lowered, original, n_posts, flags, constants, words, chars, lexicon, counts, tokens, meaning)\n\n"
     "Add every post's word and character n-gram rows to its sums, count its signals, write\n"
@@ -337,43 +350,9 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *result = NULL;
     Grams word_grams = {NULL, 0, 0}, char_grams = {NULL, 0, 0};
 
-    /* constants: (prime, word salt, bigram salt, ((n, salt), ...)) */
-    unsigned long long prime, word_salt, bigram_salt;
-    PyObject *char_spec;
-    if (!PyArg_ParseTuple(constants, "KKKO", &prime, &word_salt, &bigram_salt, &char_spec)) goto done;
-    int char_slot[17]; /* the index of each n-gram length in char_salts, or -1 */
-    int longest_char_n = 0;
-    for (int n = 0; n <= 16; n++) char_slot[n] = -1;
-    uint64_t char_salts[MAX_CHAR_NS];
-    Py_ssize_t n_char_ns = PySequence_Size(char_spec);
-    if (n_char_ns < 0) goto done;
-    if (n_char_ns > MAX_CHAR_NS) {
-        PyErr_SetString(PyExc_ValueError, "too many n-gram lengths");
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < n_char_ns; i++) {
-        PyObject *item = PySequence_GetItem(char_spec, i);
-        if (!item) goto done;
-        int n;
-        unsigned long long salt;
-        int ok = PyArg_ParseTuple(item, "iK", &n, &salt);
-        Py_DECREF(item);
-        if (!ok) goto done;
-        if (n < 1 || n > 16) {
-            PyErr_SetString(PyExc_ValueError, "n-gram length out of range");
-            goto done;
-        }
-        if (char_slot[n] >= 0) {
-            PyErr_SetString(PyExc_ValueError, "n-gram length given twice");
-            goto done;
-        }
-        char_slot[n] = (int)i;
-        char_salts[i] = salt;
-        if (n > longest_char_n) longest_char_n = n;
-    }
-
-    /* The usual n-gram lengths, 3 and 4, have a loop of their own. */
-    int fast_34 = n_char_ns == 2 && char_slot[3] == 0 && char_slot[4] == 1;
+    /* constants: (prime, word salt, bigram salt, salt of 3-grams, salt of 4-grams) */
+    unsigned long long prime, word_salt, bigram_salt, salt3, salt4;
+    if (!PyArg_ParseTuple(constants, "KKKKK", &prime, &word_salt, &bigram_salt, &salt3, &salt4)) goto done;
 
     Py_ssize_t n_flags;
     const uint8_t *flags = take(&b, flags_obj, 1, 0, &n_flags, "flags");
@@ -384,24 +363,11 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
     }
 
     /* words and chars: (packed table spec, sums) */
-    PyObject *table_spec, *out;
     Packed words, chars;
     double *word_sums, *char_sums;
-    Py_ssize_t n_out;
-    if (!PyArg_ParseTuple(words_spec, "OO", &table_spec, &out) || read_packed(&b, table_spec, &words) < 0) goto done;
-    if (!(word_sums = take(&b, out, 8, 1, &n_out, "word sums"))) goto done;
-    if (n_out != n_posts * words.width) {
-        PyErr_SetString(PyExc_ValueError, "word sums do not fit the posts");
-        goto done;
-    }
-    if (!PyArg_ParseTuple(chars_spec, "OO", &table_spec, &out) || read_packed(&b, table_spec, &chars) < 0) goto done;
-    if (!(char_sums = take(&b, out, 8, 1, &n_out, "char sums"))) goto done;
-    if (n_out != n_posts * chars.width) {
-        PyErr_SetString(PyExc_ValueError, "char sums do not fit the posts");
-        goto done;
-    }
+    if (!(word_sums = read_sums(&b, words_spec, n_posts, &words)) || !(char_sums = read_sums(&b, chars_spec, n_posts, &chars))) goto done;
 
-    /* lexicon: (n_bits, words, phrases, ((length, lexicon), ...), markers, reply, retweet) */
+    /* lexicon: (bits, words, phrases, prefixes, prefix lengths, prefix first characters, markers, reply, retweet) */
     int n_bits;
     PyObject *lex_words, *lex_phrases, *prefix_spec, *markers_obj;
     unsigned long long reply, retweet;
@@ -420,7 +386,6 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "too many prefix lengths or lexicon bits");
         goto done;
     }
-    int longest_prefix = 0;
     for (Py_ssize_t i = 0; i < n_prefixes; i++) {
         PyObject *item = PySequence_GetItem(prefix_lengths, i);
         if (!item) goto done;
@@ -432,7 +397,6 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
             goto done;
         }
         prefix_len[i] = (int)length;
-        if (prefix_len[i] > longest_prefix) longest_prefix = prefix_len[i];
     }
     /* Which first characters (ASCII; the last entry stands for all others) a prefix can start with. */
     Py_ssize_t n_first;
@@ -543,33 +507,19 @@ static PyObject *features(PyObject *Py_UNUSED(self), PyObject *args) {
         else if (c == '!') row[n_bits + C_EXCLAIM] += 1;
         else if (c == '\n') row[n_bits + C_LINES] += 1;
 
-        /* Character n-grams starting here: none may hold a space strictly inside (of two,
-         * not both may be spaces). Spaces fall at random, so the usual 3- and 4-grams are
-         * written unconditionally and kept by moving the end of the list, without branches. */
-        if (fast_34) {
-            if (char_grams.used + 2 > char_grams.room && grams_grow(&char_grams) < 0) goto done;
-            Py_UCS4 c1 = i + 1 < length ? low[i + 1] : 0, c2 = i + 2 < length ? low[i + 2] : 0, c3 = i + 3 < length ? low[i + 3] : 0;
-            uint64_t h3 = (CODE(c) * prime + CODE(c1)) * prime + CODE(c2);
-            uint64_t h4 = h3 * prime + CODE(c3);
-            int keep3 = (i + 3 <= length) & !(FLAGS(c1) & SPACE);
-            int keep4 = keep3 & (i + 4 <= length) & !(FLAGS(c2) & SPACE);
-            char_grams.keys[char_grams.used] = quick_mix(h3 ^ char_salts[0]);
-            char_grams.used += keep3;
-            char_grams.keys[char_grams.used] = quick_mix(h4 ^ char_salts[1]);
-            char_grams.used += keep4;
-        } else {
-            uint64_t h = 0;
-            int inner_space = 0;
-            for (int k = 0; k < longest_char_n && i + k < length; k++) {
-                if (k >= 2 && (FLAGS(low[i + k - 1]) & SPACE)) inner_space = 1;
-                if (inner_space) break;
-                h = h * prime + CODE(low[i + k]);
-                int g = char_slot[k + 1];
-                if (g < 0) continue;
-                if (k == 1 && (FLAGS(low[i]) & SPACE) && (FLAGS(low[i + 1]) & SPACE)) continue;
-                if (grams_add(&char_grams, quick_mix(h ^ char_salts[g])) < 0) goto done;
-            }
-        }
+        /* Character 3- and 4-grams starting here: none may hold a space strictly inside.
+         * Spaces fall at random, so both are written unconditionally and kept by moving the
+         * end of the list, without branches. */
+        if (char_grams.used + 2 > char_grams.room && grams_grow(&char_grams) < 0) goto done;
+        Py_UCS4 c1 = i + 1 < length ? low[i + 1] : 0, c2 = i + 2 < length ? low[i + 2] : 0, c3 = i + 3 < length ? low[i + 3] : 0;
+        uint64_t h3 = (CODE(c) * prime + CODE(c1)) * prime + CODE(c2);
+        uint64_t h4 = h3 * prime + CODE(c3);
+        int keep3 = (i + 3 <= length) & !(FLAGS(c1) & SPACE);
+        int keep4 = keep3 & (i + 4 <= length) & !(FLAGS(c2) & SPACE);
+        char_grams.keys[char_grams.used] = quick_mix(h3 ^ salt3);
+        char_grams.used += keep3;
+        char_grams.keys[char_grams.used] = quick_mix(h4 ^ salt4);
+        char_grams.used += keep4;
 
         if (!(FLAGS(c) & WORD) || (i > 0 && (FLAGS(low[i - 1]) & WORD))) continue;
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from smclass import signals
 from smclass.embeddings import MAX_WORD_CHARS, StaticTable
-from smclass.tokens import PRIME_INVERSE, Tokens, hash_constants, joined_text, packed_flags, string_hashes
+from smclass.tokens import CHAR_NGRAMS, PRIME_INVERSE, Tokens, hash_constants, joined_text, packed_flags, string_hashes
 
 try:
     from smclass import _kernel  # type: ignore[attr-defined]
@@ -40,8 +40,8 @@ _FIXED_COUNTS = (
 
 
 def available() -> bool:
-    """True when the compiled kernel was built and agrees with this version's counts."""
-    return _kernel is not None and signals.KERNEL_COUNTS == _FIXED_COUNTS
+    """True when the compiled kernel was built and agrees with this version's n-grams and counts."""
+    return _kernel is not None and CHAR_NGRAMS == (3, 4) and signals.KERNEL_COUNTS == _FIXED_COUNTS
 
 
 # A key's two buckets among n: the high half of n times these products (see _kernel.c).

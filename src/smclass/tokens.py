@@ -70,9 +70,10 @@ def packed_flags() -> np.ndarray:
     return np.ascontiguousarray(packed, dtype=np.uint8)
 
 
-def hash_constants() -> tuple[int, int, int, tuple[tuple[int, int], ...]]:
-    """The prime and salts, for the compiled kernel: (prime, word salt, bigram salt, ((n, salt), ...))."""
-    return _PRIME, int(_WORD_SALT), int(_BIGRAM_SALT), tuple((n, int(_CHAR_SALTS[n])) for n in CHAR_NGRAMS)
+def hash_constants() -> tuple[int, int, int, int, int]:
+    """The prime and salts, for the compiled kernel (which makes 3- and 4-grams only):
+    (prime, word salt, bigram salt, salt of 3-grams, salt of 4-grams)."""
+    return _PRIME, int(_WORD_SALT), int(_BIGRAM_SALT), int(_CHAR_SALTS[3]), int(_CHAR_SALTS[4])
 
 
 class _Powers:
