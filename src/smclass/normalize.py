@@ -25,6 +25,11 @@ SUBJECT = "xsubjectx"
 SIGNOFF = "xinitialsx"
 CHECKIN = "xcheckinx"
 MARKERS = (URL, MENTION, REPLY, RETWEET, HASHTAG, EMOJI, NUMBER, MONEY, EMAIL_HEADER, SUBJECT, SIGNOFF, CHECKIN)
+# What a match is replaced by where that is more than " marker ".
+_RETWEET_PREFIX = f"{RETWEET} {MENTION} "
+_REPLY_PREFIX = f"{REPLY} "
+_CHECKIN_PREFIX = f"{CHECKIN} "
+_SIGNOFF_LINE = f"\n{SIGNOFF}"
 
 _TAGS = re.compile(r"<br\s*/?>|</p>|<[^>]{1,200}>", re.IGNORECASE)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+", re.IGNORECASE)
@@ -177,9 +182,9 @@ def python_mentions(text: str) -> str:
     """An ``RT @x:`` prefix, else leading reply handles, become markers; then every other @handle."""
     first = text.lstrip()[:1]
     if first in ("R", "r", "M", "m"):
-        text = _RT.sub(f"{RETWEET} {MENTION} ", text)
+        text = _RT.sub(_RETWEET_PREFIX, text)
     elif first in ("@", "."):
-        text = _LEADING_MENTIONS.sub(f"{REPLY} ", text)
+        text = _LEADING_MENTIONS.sub(_REPLY_PREFIX, text)
     return _MENTION.sub(f" {MENTION} ", text)
 
 
@@ -191,14 +196,14 @@ def python_labels(text: str) -> str:
 def python_checkin(text: str) -> str:
     """A leading "I'm at" (Foursquare) becomes the check-in marker."""
     if "at" in text[:40].lower():
-        return _CHECKIN_IM_AT.sub(f"{CHECKIN} ", text)
+        return _CHECKIN_IM_AT.sub(_CHECKIN_PREFIX, text)
     return text
 
 
 def python_initials(text: str) -> str:
     """Initials alone on the last line (an email sign-off) become the sign-off marker."""
     if "\n" in text[-12:]:
-        return _INITIALS_SIGNOFF.sub(f"\n{SIGNOFF}", text)
+        return _INITIALS_SIGNOFF.sub(_SIGNOFF_LINE, text)
     return text
 
 
@@ -225,8 +230,8 @@ def python_numbers(text: str) -> str:
     return _NUMBER.sub(f" {NUMBER} ", text)
 
 
-# In C: one pass finds every trigger character, and hashtags, links and numbers are replaced
-# without the regular expression engine. Tests check that both give the same text.
+# In C: one pass finds every trigger character, and most patterns are replaced without the
+# regular expression engine. Tests check that C and Python give the same text.
 try:
     from smclass import _normalize as _compiled  # type: ignore[attr-defined]
 except ImportError:  # built without a C compiler
@@ -260,23 +265,7 @@ def hashtags(text: str) -> str:
 
 def mentions(text: str) -> str:
     """:func:`python_mentions`, in C when it was built."""
-    return _in_c(text, python_mentions, "mentions", f"{RETWEET} {MENTION} ", f"{REPLY} ", MENTION)
-
-
-# What the compiled mark() replaces furniture with, in the order it takes them.
-_MARK_WORDS = (
-    URL,
-    f"{RETWEET} {MENTION} ",
-    f"{REPLY} ",
-    MENTION,
-    HASHTAG,
-    EMAIL_HEADER,
-    SUBJECT,
-    f"{CHECKIN} ",
-    f"\n{SIGNOFF}",
-    NUMBER,
-    EMOJI,
-)
+    return _in_c(text, python_mentions, "mentions", _RETWEET_PREFIX, _REPLY_PREFIX, MENTION)
 
 
 def labels(text: str) -> str:
@@ -286,12 +275,12 @@ def labels(text: str) -> str:
 
 def checkin(text: str) -> str:
     """:func:`python_checkin`, in C when it was built."""
-    return _in_c(text, python_checkin, "checkin", f"{CHECKIN} ")
+    return _in_c(text, python_checkin, "checkin", _CHECKIN_PREFIX)
 
 
 def initials(text: str) -> str:
     """:func:`python_initials`, in C when it was built."""
-    return _in_c(text, python_initials, "initials", f"\n{SIGNOFF}")
+    return _in_c(text, python_initials, "initials", _SIGNOFF_LINE)
 
 
 def emoji(text: str) -> str:
@@ -320,6 +309,10 @@ def triggers(text: str) -> int:
         return python_triggers(text)
     found: int = _compiled.triggers(text)
     return found
+
+
+# What the compiled mark() replaces furniture with, in the order it takes them.
+_MARK_WORDS = (URL, _RETWEET_PREFIX, _REPLY_PREFIX, MENTION, HASHTAG, EMAIL_HEADER, SUBJECT, _CHECKIN_PREFIX, _SIGNOFF_LINE, NUMBER, EMOJI)
 
 
 def mark(text: str) -> str:
@@ -366,7 +359,7 @@ def mark(text: str) -> str:
     if found & HAS_BARE_URL:
         text = bare_urls(text)
     if found & HAS_AT_BLANK:
-        text = _CHECKIN_AT.sub(f"{CHECKIN} ", text)
+        text = _CHECKIN_AT.sub(_CHECKIN_PREFIX, text)
     if found & HAS_M_AT:
         text = checkin(text)
     if found & HAS_AT:
