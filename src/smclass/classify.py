@@ -159,41 +159,35 @@ def _batches(records: Iterable[Record], options: Options, notify: Notify, reject
     plain_text = plan.text.field if plan.text.title_field is None else None
     plain_id = plan.id_field
     for record in itertools.chain(first, iterator):
+        out: dict[str, Any] | None = None
         if plain_text is not None and record.error is None and not multi and not options.keep_fields:
             data = record.data
             text = data.get(plain_text)
             if text.__class__ is str and text.strip():
-                ident = data.get(plain_id, None) if plain_id is not None else None
-                if ident is None or ident == "":
-                    ident = fields.record_id(record, plain_id)
-                batch.append(({"id": ident}, text))
-                chars += len(text)
-                if len(batch) >= size or chars >= options.batch_chars:
-                    yield batch
-                    batch, chars = [], 0
-                    size = min(size * 2, options.batch_size)
+                ident = data.get(plain_id) if plain_id is not None else None
+                out = {"id": fields.record_id(record, plain_id) if ident is None or ident == "" else ident}
+        if out is None:
+            text, reason = None, None
+            error = record.error
+            if error is None:
+                try:
+                    text, reason = fields.record_text(record, plan.text)
+                except InputError as exc:
+                    error = exc
+            if error is not None:
+                if options.on_error != "skip":
+                    raise error
+                notify(f"skipped {error}")
+                if reject is not None:
+                    reject(record, error)
                 continue
-        text, reason = None, None
-        error = record.error
-        if error is None:
-            try:
-                text, reason = fields.record_text(record, plan.text)
-            except InputError as exc:
-                error = exc
-        if error is not None:
-            if options.on_error != "skip":
-                raise error
-            notify(f"skipped {error}")
-            if reject is not None:
-                reject(record, error)
-            continue
-        out = _result(record, plan, options, multi)
-        if reason is not None:
-            out.update(label=None, confidence=None, reason=reason)
-            if options.proba:
-                out["probabilities"] = None
-        if options.keep_fields:
-            out["record"] = record.data
+            out = _result(record, plan, options, multi)
+            if reason is not None:
+                out.update(label=None, confidence=None, reason=reason)
+                if options.proba:
+                    out["probabilities"] = None
+            if options.keep_fields:
+                out["record"] = record.data
         batch.append((out, text))
         chars += len(text) if text else 0
         if len(batch) >= size or chars >= options.batch_chars:
