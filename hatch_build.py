@@ -25,7 +25,7 @@ MODULES = ("_kernel", "_normalize")
 
 
 def _compile(root: Path, source: Path, target: Path) -> str | None:
-    """Compile the kernel to ``target``; returns why not, or None when it worked."""
+    """Compile one C source to the module ``target``; returns why not, or None when it worked."""
     compiler = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
     flags = ["-O3", "-fPIC", "-shared", "-std=c99", "-Wall", "-fno-strict-aliasing"]
     include = ["-I", sysconfig.get_paths()["include"]]
