@@ -22,6 +22,8 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 MODULES = ("_kernel", "_normalize")
+# Where the C sources live, and so where the modules go: smclass.features._kernel, ...
+PACKAGE = Path("src") / "smclass" / "features"
 
 
 def _compile(root: Path, source: Path, target: Path) -> str | None:
@@ -53,9 +55,9 @@ class KernelBuildHook(BuildHookInterface):  # type: ignore[misc]
             self._work = tempfile.mkdtemp(prefix="smclass-kernel-")
         built = []
         for module in MODULES:
-            source = Path("src") / "smclass" / f"{module}.c"
+            source = PACKAGE / f"{module}.c"
             name = module + suffix
-            target = root / "src" / "smclass" / name if version == "editable" else Path(self._work) / name
+            target = root / PACKAGE / name if version == "editable" else Path(self._work) / name
             why = _compile(root, source, target)
             if why is not None:
                 if os.environ.get("SMCLASS_REQUIRE_KERNEL") == "1":
@@ -69,7 +71,7 @@ class KernelBuildHook(BuildHookInterface):  # type: ignore[misc]
         build_data["infer_tag"] = True
         if version != "editable":
             for target, name in built:
-                build_data["force_include"][str(target)] = f"smclass/{name}"
+                build_data["force_include"][str(target)] = f"{PACKAGE.relative_to('src').as_posix()}/{name}"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         work = getattr(self, "_work", None)

@@ -25,11 +25,11 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
-from smclass import dataset
-from smclass.evaluate import score
-from smclass.features import TextNormalizer
+from smclass.features.transformers import TextNormalizer
 from smclass.labels import LABELS
-from smclass.training import build_pipeline
+from smclass.model import dataset
+from smclass.model.evaluation import score
+from smclass.model.training import build_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.jsonl"

@@ -108,8 +108,9 @@ def dev_scores(fasttext_model: Any) -> str | None:
     dev = ROOT.parent / "shared" / "eval" / "dev.jsonl"
     if not dev.is_file():
         return None
-    from smclass import dataset, evaluate
-    from smclass import model as model_lib
+    from smclass.model import dataset
+    from smclass.model import evaluation as evaluate
+    from smclass.model import files as model_lib
 
     posts = dataset.read_labelled([str(dev)])
     ours = evaluate.evaluate(model_lib.load(), posts.texts, posts.labels)["macro_f1"]
@@ -147,7 +148,7 @@ def main() -> int:
         same = (work / "out1.jsonl").read_bytes() == (work / "out2.jsonl").read_bytes()
         rows.append(("output check", f"{lines_1} lines; --jobs 2 output identical to --jobs 1: {same}"))
 
-        from smclass import dataset
+        from smclass.model import dataset
 
         train = dataset.read_labelled([str(ROOT / "data" / "corpus")])
         fasttext = fasttext_run(posts, work / "ft.jsonl", train.texts, train.labels)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from smclass import model as model_lib
+from smclass.model import files as model_lib
+from smclass.model import training
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -42,7 +43,7 @@ def fixtures() -> Path:
 def small_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real model trained without cross-validation on 40 posts per label: fast enough for every CLI test."""
     rows = stratified_slice(corpus_rows(), 40)
-    model = model_lib.train([r["text"] for r in rows], [r["label"] for r in rows], folds=0)
+    model = training.train([r["text"] for r in rows], [r["label"] for r in rows], folds=0)
     return model_lib.save(model, tmp_path_factory.mktemp("model") / "small.npz")
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from smclass.cli import app
 from smclass.errors import SmclassError
-from smclass.readers import read_stream
+from smclass.reading.inputs import read_stream
 
 runner = CliRunner()
 

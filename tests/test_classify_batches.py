@@ -6,9 +6,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from smclass import classify, parallel
-from smclass import model as model_lib
-from smclass.records import Record
+from smclass.model import files as model_lib
+from smclass.reading.records import Record
+from smclass.run import parallel
+from smclass.run import stream as classify
 
 
 def records(texts: list[str]) -> list[Record]:

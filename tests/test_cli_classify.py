@@ -197,7 +197,7 @@ def test_classify_with_jobs_keeps_order_and_results(small_model_path: Path, tmp_
 def test_jobs_0_asks_for_one_worker_per_core(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from smclass import parallel
+    from smclass.run import parallel
 
     asked: list[int] = []
     real = parallel.predict_batches
@@ -220,7 +220,7 @@ def test_progress_bar_shows_posts_per_second_and_an_eta_when_the_size_is_known(t
 
     from rich.console import Console
 
-    from smclass.cli import _progress
+    from smclass.cli.progress import _progress
 
     screen = io.StringIO()
     read = iter(range(100, 1100, 100))
@@ -241,7 +241,7 @@ def test_training_progress_shows_time_but_no_post_counts() -> None:
 
     from rich.console import Console
 
-    from smclass.cli import _progress
+    from smclass.cli.progress import _progress
 
     screen = io.StringIO()
     with _progress("training", True, console=Console(file=screen, force_terminal=True, width=150), counts_posts=False) as bar:
@@ -261,7 +261,7 @@ def test_given_text_field_is_reported_as_given_even_when_the_first_records_are_u
 
 
 def test_read_position_follows_plain_files_and_knows_their_total(tmp_path: Path) -> None:
-    from smclass.cli import _ReadPosition
+    from smclass.cli.progress import _ReadPosition
 
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     first.write_bytes(b"x" * 300)

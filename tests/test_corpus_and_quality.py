@@ -6,16 +6,16 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from smclass import dataset
-from smclass import model as model_lib
-from smclass.evaluate import evaluate, score
 from smclass.labels import LABELS
+from smclass.model import dataset, training
+from smclass.model import files as model_lib
+from smclass.model.evaluation import evaluate, score
 
 from .conftest import ROOT, SHARED, corpus_rows, stratified_slice
 
 PLATFORMS = {
     "twitter", "reddit", "facebook", "instagram", "linkedin", "mastodon", "bluesky", "youtube", "tiktok",
-    "slack", "teams", "yammer", "email", "forum", "news", "sms", "whatsapp", "blog",
+    "slack", "teams", "yammer", "email", "forum", "news", "sms", "whatsapp", "blog", "telegram", "discord", "threads",
 }  # fmt: skip
 
 
@@ -50,7 +50,7 @@ def test_model_trained_on_a_slice_beats_the_majority_baseline_on_held_out_posts(
     train = stratified_slice(rows, 60, skip=0)
     held_out = stratified_slice(rows, 30, skip=3)
     assert not {r["id"] for r in train} & {r["id"] for r in held_out}
-    model = model_lib.train([r["text"] for r in train], [r["label"] for r in train], folds=0)
+    model = training.train([r["text"] for r in train], [r["label"] for r in train], folds=0)
     truth = [r["label"] for r in held_out]
     result = evaluate(model, [r["text"] for r in held_out], truth)
     majority = Counter(r["label"] for r in train).most_common(1)[0][0]

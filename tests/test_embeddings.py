@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from smclass.embeddings import basic_words, load_table
+from smclass.features.embeddings import basic_words, load_table
 
 
 def test_basic_words_lowercase_strip_accents_and_split_punctuation() -> None:
@@ -18,8 +18,8 @@ def test_word_pieces_use_continuation_pieces_for_long_words() -> None:
 
 
 def _mean_vectors(texts: list[str]) -> np.ndarray:
-    from smclass.embeddings import WordVectors
-    from smclass.tokens import Batch
+    from smclass.features.embeddings import WordVectors
+    from smclass.features.tokens import Batch
 
     summed, counts = WordVectors(load_table()).sums(Batch.of(texts))
     result: np.ndarray = summed / np.maximum(counts, 1.0)[:, None]
@@ -39,8 +39,8 @@ def test_text_with_no_known_token_or_only_markers_embeds_as_zeros() -> None:
 
 
 def test_word_cache_gives_the_same_sums_however_it_is_organised() -> None:
-    from smclass.embeddings import WordVectors
-    from smclass.tokens import Batch
+    from smclass.features.embeddings import WordVectors
+    from smclass.features.tokens import Batch
 
     table = load_table()
     posts = [

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from smclass import fields
-from smclass.classify import Options, plan_input
 from smclass.cli import app
-from smclass.readers import read_path
+from smclass.reading import fields
+from smclass.reading.inputs import read_path
+from smclass.run.stream import Options, plan_input
 
 EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
 

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smclass import kernel, signals
-from smclass import model as model_lib
-from smclass.embeddings import StaticTable, WordVectors, load_table
-from smclass.normalize import feature_text
-from smclass.scorer import Scorer
-from smclass.tokens import Batch
+from smclass.features import kernel, signals
+from smclass.features.embeddings import StaticTable, WordVectors, load_table
+from smclass.features.normalize import feature_text
+from smclass.features.tokens import Batch
+from smclass.model import files as model_lib
+from smclass.model.scorer import Scorer
 
 HARD_TEXTS = [
     "",

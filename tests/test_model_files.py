@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from smclass import model as model_lib
 from smclass.cli import app
 from smclass.errors import ModelError, UsageError
+from smclass.model import files as model_lib
 
 runner = CliRunner()
 
@@ -118,8 +118,8 @@ def test_bundled_model_loads_and_says_what_it_was_trained_on() -> None:
 
 @pytest.mark.parametrize("files", [("media_news", "enterprise_chat"), ("media_news", "enterprise_chat", "customer")])
 def test_folded_model_gives_the_pipelines_probabilities(fixtures: Path, files: tuple[str, ...]) -> None:
-    from smclass import training
-    from smclass.scorer import fold
+    from smclass.model import training
+    from smclass.model.scorer import fold
 
     corpus = Path(__file__).parents[1] / "data" / "corpus"
     rows = [json.loads(line) for name in files for line in list((corpus / f"{name}.jsonl").open())[:30]]
@@ -153,7 +153,7 @@ def test_any_text_gets_finite_probabilities_that_sum_to_one_and_do_not_depend_on
 
 
 def test_a_very_long_post_scores_as_if_it_were_not_cut(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from smclass import tokens
+    from smclass.features import tokens
 
     model = model_lib.load(small_model_path)
     sentences = ["We need volunteers at the shelter tonight.", "Our team ships the release on Friday.", "My train was late again!"]

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from smclass import normalize as normalize_module
-from smclass.normalize import mark, normalize, split_hashtag
+from smclass.features import normalize as normalize_module
+from smclass.features.normalize import mark, normalize, split_hashtag
 
 
 def test_platform_furniture_becomes_marker_words() -> None:

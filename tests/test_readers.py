@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from smclass.errors import InputError
-from smclass.readers import detect_format, read_path, read_stream
+from smclass.reading.inputs import detect_format, read_path, read_stream
 
 
 def read(data: bytes, name: str = "in", fmt: str | None = None) -> list:  # type: ignore[type-arg]

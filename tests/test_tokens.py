@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from smclass.tokens import CHAR_NGRAMS, Batch, _Powers, pieces, raw_word_hashes, string_hashes
+from smclass.features.tokens import CHAR_NGRAMS, Batch, _Powers, pieces, raw_word_hashes, string_hashes
 
 
 def _analyzer(**kwargs: object) -> object:

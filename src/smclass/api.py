@@ -1,0 +1,29 @@
+"""The public Python API: what ``import smclass`` gives a notebook."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from smclass.model.files import Model
+from smclass.model.files import load as _load_file
+from smclass.reading.plan import ReadOptions
+from smclass.reading.posts import read_posts
+
+
+def load(path: str | Path | None = None) -> Model:
+    """The model at ``path``, else $SMCLASS_MODEL, else the bundled default model."""
+    return _load_file(path)
+
+
+def read(
+    path: str | Path, *, text_field: str | None = None, id_field: str | None = None, input_format: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """The posts of any supported input (file, folder, zip, platform export, ``-`` for stdin).
+
+    Each is a dict with ``id``, ``source``, ``text`` (None when the record has none, with
+    the ``reason``) and ``record``, the record as read.
+    """
+    options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format)
+    return read_posts([str(path)], options)

@@ -1,0 +1,215 @@
+"""The ``smclass`` command: a thin shell over the library.
+
+Only this module imports typer and rich, prints, or chooses exit codes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+try:  # typer >= 0.29 carries its own copy of click
+    from typer._click import exceptions as cli_errors
+except ImportError:  # pragma: no cover - older typer on plain click
+    from click import exceptions as cli_errors  # type: ignore[no-redef]
+
+from smclass import __version__
+from smclass.errors import SmclassError
+
+# smclass does only small matrix products: BLAS threads would spin beside --jobs workers
+# and burn a core for nothing. Set before numpy is imported; the environment still wins.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+if TYPE_CHECKING:
+    from smclass.model.files import Model
+
+EXIT_OK = 0
+EXIT_BAD_DATA = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def _error(message: str) -> None:
+    # One line, always: a message that holds a newline would break log scrapers.
+    typer.echo("Error: " + " ".join(str(message).split()), err=True)
+
+
+def _note(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _ignore(message: str) -> None:
+    return None
+
+
+def _print_json(value: Any) -> None:
+    """One JSON object on its own line on stdout."""
+    from smclass.run.output import jsonl_line
+
+    sys.stdout.buffer.write(jsonl_line(value))
+
+
+class SmclassGroup(TyperGroup):
+    """Turns every known error into one ``Error: ...`` line and an exit code, never a traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except cli_errors.NoArgsIsHelpError as exc:
+            typer.echo(exc.format_message())
+            sys.exit(EXIT_OK)
+        except cli_errors.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            _error(exc.format_message() + hint)
+            sys.exit(EXIT_USAGE)
+        except cli_errors.ClickException as exc:
+            _error(exc.format_message())
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            sys.exit(EXIT_INTERRUPTED)
+        except SmclassError as exc:
+            _error(str(exc))
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+    def invoke(self, ctx: Any) -> Any:
+        # Caught here, below typer's own handler, which would turn it into exit 1.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader of our output went away (`| head`): stop quietly, as shell tools do,
+            # with stdout pointed at /dev/null so the final flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_OK
+
+
+app = typer.Typer(
+    cls=SmclassGroup,
+    help=(
+        "Label social-media posts with one of five types: Media, Customer, Enterprise, "
+        "Personal, Emergent (Anklam's four types of social media plus a fifth).\n\n"
+        "\b\nStart with:\n  smclass classify data/sample_posts.jsonl\n"
+        "  smclass classify posts.jsonl | jq -c 'select(.label == \"Customer\")'\n"
+        "  smclass labels"
+    ),
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        import importlib.util
+
+        built = all(importlib.util.find_spec(f"smclass.features.{module}") is not None for module in ("_kernel", "_normalize"))
+        typer.echo(f"smclass {__version__} ({'compiled kernel' if built else 'numpy features only: the C kernel was not built'})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """Label social-media posts with Anklam's types of social media."""
+
+
+class OutputFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+    table = "table"
+
+
+class InputFormat(StrEnum):
+    jsonl = "jsonl"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+
+
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+class OnError(StrEnum):
+    stop = "stop"
+    skip = "skip"
+
+
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Model file (.npz, written by smclass train). Default: $SMCLASS_MODEL, else the bundled model.",
+        show_default=False,
+    ),
+]
+TextFieldOption = Annotated[
+    str | None,
+    typer.Option(
+        "--text-field",
+        "-t",
+        help="Field holding the post text; dotted paths like post.body work. Default: detected "
+        "(full_text, text, rawContent, content, body, message, selftext with title, ...).",
+        show_default=False,
+    ),
+]
+InputFormatOption = Annotated[
+    InputFormat | None,
+    typer.Option("--input-format", "-f", help="Override format detection.", show_default=False),
+]
+
+
+def _load_model(path: Path | None) -> Model:
+    from smclass.model import files as model_lib
+
+    return model_lib.load(path)
+
+
+@app.command()
+def info(
+    model_path: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The model card as one JSON object.")] = False,
+) -> None:
+    """Show the model card: labels, training data size and hash, CV scores, versions, creation time."""
+    from smclass.model import files as model_lib
+
+    path = model_path or model_lib.default_model_path()
+    model = _load_model(path)
+    card = {"path": str(path), **model.card}
+    if as_json:
+        _print_json(card)
+        return
+    for key, value in card.items():
+        if isinstance(value, dict):
+            typer.echo(f"{key}:")
+            for sub, item in value.items():
+                typer.echo(f"  {sub}: {item}")
+        else:
+            typer.echo(f"{key}: {value}")
+
+
+@app.command()
+def labels(as_json: Annotated[bool, typer.Option("--json", help="One JSON object per label.")] = False) -> None:
+    """List the five labels and what each means."""
+    from smclass.labels import DEFINITIONS, LABELS
+
+    for label in LABELS:
+        if as_json:
+            _print_json({"label": label, "definition": DEFINITIONS[label]})
+        else:
+            typer.echo(f"{label:<11} {DEFINITIONS[label]}")
+
+

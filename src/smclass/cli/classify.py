@@ -1,0 +1,256 @@
+"""``smclass classify``: options wired to :mod:`smclass.run`, and the writers of its results."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from smclass.cli.app import (
+    Engine,
+    InputFormatOption,
+    ModelOption,
+    OnError,
+    OutputFormat,
+    TextFieldOption,
+    _ignore,
+    _load_model,
+    _note,
+    app,
+)
+from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
+from smclass.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from smclass.model.files import Model
+    from smclass.reading.records import Record
+
+
+@contextmanager
+def _open_output(path: Path | None) -> Iterator[IO[bytes]]:
+    if path is None or str(path) == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    try:
+        handle = path.open("wb")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write output ({exc.strerror})") from None
+    with handle:
+        yield handle
+
+
+@app.command()
+def classify(
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Files, directories or zip archives of posts; '-' (or nothing) reads stdin. "
+            "JSON lines, JSON, CSV, TSV, gzip and platform exports are detected.",
+            show_default=False,
+        ),
+    ] = None,
+    model_path: ModelOption = None,
+    text_field: TextFieldOption = None,
+    id_field: Annotated[
+        str | None,
+        typer.Option(
+            "--id-field",
+            help="Field holding the post id. Default: detected (id, id_str, uri, post_id, ...), else the position.",
+            show_default=False,
+        ),
+    ] = None,
+    proba: Annotated[bool, typer.Option("--proba", help="Add the probability of every label.")] = False,
+    keep_fields: Annotated[
+        bool, typer.Option("--keep-fields", help='Carry the input record along under "record" (filter posts by label with jq).')
+    ] = False,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="jsonl for tools, csv for spreadsheets, table for people.")
+    ] = OutputFormat.jsonl,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write results here instead of stdout.", show_default=False)] = None,
+    input_format: InputFormatOption = None,
+    on_error: Annotated[
+        OnError,
+        typer.Option("--on-error", help="stop: the first unreadable record ends the run (exit 1). skip: report it on stderr and go on."),
+    ] = OnError.stop,
+    rejects: Annotated[
+        Path | None, typer.Option("--rejects", help="With --on-error skip: write the raw skipped records here.", show_default=False)
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=0,
+            help=(
+                "Worker processes (local) or local Dask workers, 0 for one per core; output order is kept. Each worker "
+                "loads the model; local workers start only once an input passes 10,000 posts."
+            ),
+        ),
+    ] = 1,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="local: this machine. dask: one task per input file on a Dask cluster, writing part-NNNNN.jsonl files into --output DIR.",
+        ),
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", help="With --engine dask: the scheduler address (tcp://host:8786). Default: a local cluster.", show_default=False
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes or progress on stderr; errors still show.")] = False,
+) -> None:
+    """Label each post: one JSON line per input record, in input order.
+
+    Each line is {"id": ..., "label": ..., "confidence": ...}. A post with no text still
+    gets its line, with "label": null and a "reason".
+
+    \b
+    Examples:
+      smclass classify data/sample_posts.jsonl
+      cat tweets.jsonl | smclass classify --proba - | jq -c 'select(.label == "Emergent")'
+      smclass classify export.csv --text-field body --format csv -o labelled.csv
+      smclass classify big.jsonl --on-error skip --rejects bad.jsonl --jobs 0 -o labels.jsonl
+    """
+    from smclass.run import stream as classify_lib
+
+    if rejects is not None and on_error != OnError.skip:
+        raise UsageError("--rejects goes with --on-error skip")
+    paths = inputs or ["-"]
+    if paths.count("-") > 1:
+        raise UsageError("stdin ('-') can be read only once")
+    if jobs == 0:
+        from smclass.run.parallel import cores
+
+        jobs = cores()
+    model = _load_model(model_path)
+    options = classify_lib.Options(
+        text_field=text_field,
+        id_field=id_field,
+        input_format=input_format.value if input_format else None,
+        proba=proba,
+        keep_fields=keep_fields,
+        on_error=on_error.value,
+        jobs=jobs,
+    )
+    notify = _ignore if quiet else _note
+    if engine == Engine.dask:
+        _classify_on_dask(model, paths, options, output, output_format, scheduler, max(jobs, 2), rejects, notify)
+        return
+    if scheduler is not None:
+        raise UsageError("--scheduler goes with --engine dask")
+    reading = _ReadPosition(paths)
+    with _rejects_file(rejects) as reject:
+        batches = classify_lib.classify_paths_in_batches(model, paths, options, notify=notify, reject=reject, on_open=reading.opened)
+        with (
+            _open_output(output) as handle,
+            _progress("classifying", _progress_wanted(quiet), total_bytes=reading.total, position=reading.position) as bar,
+        ):
+            _write_results(batches, handle, output_format, model.labels if proba else None, bar)
+
+
+def _classify_on_dask(
+    model: Model,
+    paths: list[str],
+    options: Any,
+    output: Path | None,
+    output_format: OutputFormat,
+    scheduler: str | None,
+    workers: int,
+    rejects: Path | None,
+    notify: Any,
+) -> None:
+    from smclass.run import dask_engine as distributed
+
+    if output is None or str(output) == "-":
+        raise UsageError("--engine dask writes part files: name a directory with --output DIR")
+    if output_format != OutputFormat.jsonl:
+        raise UsageError("--engine dask writes JSON lines only")
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output}: exists and is not a directory")
+    results = distributed.run(model, paths, options, output, scheduler=scheduler, workers=workers)
+    for part in results:
+        for message in part.notes:
+            notify(message)
+        notify(f"{part.part}: {part.records} records from {part.source}")
+    if rejects is not None:
+        with rejects.open("w", encoding="utf-8") as handle:
+            handle.writelines(line + "\n" for part in results for line in part.rejects)
+
+
+@contextmanager
+def _rejects_file(path: Path | None) -> Iterator[Any]:
+    if path is None:
+        yield None
+        return
+    try:
+        handle = path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write rejects ({exc.strerror})") from None
+
+    def reject(record: Record, error: InputError) -> None:
+        handle.write(record.raw_text() + "\n")
+        handle.flush()
+
+    with handle:
+        yield reject
+
+
+def _write_results(
+    batches: Iterator[list[dict[str, Any]]], handle: IO[bytes], fmt: OutputFormat, proba_labels: list[str] | None, bar: Any
+) -> None:
+    """Write each batch of results and flush once per batch (at once for a live pipe's first posts)."""
+    from smclass.run import output as output_lib
+
+    if fmt == OutputFormat.table:
+        _print_table([result for batch in batches for result in batch], proba_labels)
+        return
+    if fmt == OutputFormat.csv:
+        import io
+
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        writer = output_lib.CsvWriter(text, proba_labels)
+        for batch in batches:
+            for result in batch:
+                writer.write(result)
+            text.flush()
+            bar.advance(len(batch))
+        text.detach()
+        return
+    for batch in batches:
+        handle.write(b"".join(output_lib.jsonl_line(result) for result in batch))
+        handle.flush()
+        bar.advance(len(batch))
+
+
+def _print_table(results: list[dict[str, Any]], proba_labels: list[str] | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    table.add_column("id", overflow="fold")
+    table.add_column("label")
+    table.add_column("confidence", justify="right")
+    for label in proba_labels or []:
+        table.add_column(label, justify="right")
+    show_text = any("record" in r for r in results)
+    if show_text:
+        table.add_column("record", overflow="ellipsis", max_width=60)
+    for r in results:
+        confidence = "" if r.get("confidence") is None else f"{r['confidence']:.2f}"
+        row = [str(r["id"]), r["label"] or f"- ({r.get('reason', '')})", confidence]
+        probs = r.get("probabilities") or {}
+        row += [f"{probs[label]:.2f}" if label in probs else "" for label in proba_labels or []]
+        if show_text:
+            row.append(str(r.get("record", "")))
+        table.add_row(*row)
+    Console(soft_wrap=False).print(table)
+
+

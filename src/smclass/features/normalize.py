@@ -1,0 +1,371 @@
+"""Social-media text normalisation shared by training and prediction.
+
+Platform furniture (links, handles, retweet prefixes, email headers) is replaced by
+marker words, so the model learns that a post *has* a link or a reply-to handle rather
+than memorising one link or one account.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+
+from smclass.reading.mojibake import fix_mojibake
+
+URL = "xurlx"
+MENTION = "xmentionx"
+REPLY = "xreplyx"
+RETWEET = "xrtx"
+HASHTAG = "xhashx"
+EMOJI = "xemojix"
+NUMBER = "xnumx"
+MONEY = "xmoneyx"
+EMAIL_HEADER = "xheaderx"
+SUBJECT = "xsubjectx"
+SIGNOFF = "xinitialsx"
+CHECKIN = "xcheckinx"
+MARKERS = (URL, MENTION, REPLY, RETWEET, HASHTAG, EMOJI, NUMBER, MONEY, EMAIL_HEADER, SUBJECT, SIGNOFF, CHECKIN)
+# What a match is replaced by where that is more than " marker ".
+_RETWEET_PREFIX = f"{RETWEET} {MENTION} "
+_REPLY_PREFIX = f"{REPLY} "
+_CHECKIN_PREFIX = f"{CHECKIN} "
+_SIGNOFF_LINE = f"\n{SIGNOFF}"
+
+_TAGS = re.compile(r"<br\s*/?>|</p>|<[^>]{1,200}>", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+", re.IGNORECASE)
+# Bare domains ("bit.ly/x"): a separate pass, run only when one of these endings is there.
+_BARE_URL = re.compile(r"\b[a-z0-9-]+\.(?:com|org|net|ly|co)/\S*", re.IGNORECASE)
+_BARE_URL_ENDINGS = (".com/", ".org/", ".net/", ".ly/", ".co/")
+_RT = re.compile(r"^\s*(?:RT|MT)\s*@\w+\s*:?", re.IGNORECASE)
+_LEADING_MENTIONS = re.compile(r"^(?:\s*\.?@\w+)+")
+# Each pattern starts with a literal or a class, so the regex engine can skip ahead to it.
+_MENTION = re.compile(r"@(?<![\w@]@)\w+")
+_HASHTAG = re.compile(r"#(?<![\w#&]#)(\w+)")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+_HEADER = re.compile(r"^(?:from|to|cc|bcc|sent|date|x-[\w-]+):.*$", re.IGNORECASE | re.MULTILINE)
+# Only [ \t] inside a line: \s would also eat newlines and make long blank runs quadratic.
+_SUBJECT = re.compile(r"^[ \t]*(?:subject|re|fw|fwd)[ \t]*:", re.IGNORECASE | re.MULTILINE)
+_CARET_SIGNOFF = re.compile(r"(?<![\w^])\^[A-Z]{1,3}\b")
+_INITIALS_SIGNOFF = re.compile(r"\n[ \t]*-?[ \t]*[A-Z]{1,3}[ \t]*\Z")
+_MONEY_SYMBOL = re.compile(r"[$£€]\s?\d[\d,.]*[kKmM]?")
+_MONEY_WORD = re.compile(r"\d[\d,.]*\s?(?i:usd|eur|dollars|euros)\b")
+_NUMBER = re.compile(r"\d(?<!\w\d)[\d,.:/-]*\b")
+_EMOJI = re.compile(
+    "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\U0001f900-\U0001f9ff\u2764\u263a]"
+    r"|:[a-z_+-]{2,30}:|[:;=]-?[)(DPp]"
+)
+# Instagram and Foursquare cross-posts: "Sunday brunch  @ Some Cafe", "I'm at Some Cafe".
+_CHECKIN_AT = re.compile(r"(?<=\s)@[ \t]+(?=[A-Z][^@\n]{0,80}$)")
+_CHECKIN_IM_AT = re.compile(r"^\s*I'?m at\b", re.IGNORECASE)
+# Joiners and variation selectors left behind where exports stripped emoji.
+_INVISIBLE = re.compile("[\u200b-\u200d\ufe0e\ufe0f]")
+_DIGIT = re.compile(r"\d")
+_M_AT = re.compile("m at", re.IGNORECASE)  # what "I'm at" needs, found without lowering a copy
+
+
+def split_hashtag(tag: str) -> str:
+    """``#PrayForBoston`` carries words the rest of the model knows: pray for boston."""
+    if tag.isalpha() and (tag.islower() or tag.isupper()):
+        return tag
+    return _CAMEL.sub(" ", tag).replace("_", " ")
+
+
+def _hashtag(match: re.Match[str]) -> str:
+    return f" {HASHTAG} {split_hashtag(match.group(1))} "
+
+
+def _tidy_spaces(text: str) -> str:
+    """One space between words, no spaces around line breaks, no blank lines."""
+    if "\n" not in text:
+        return " ".join(text.split())
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def normalize(text: str) -> str:
+    """Return the text with platform furniture replaced by marker words, spaces tidied."""
+    return _tidy_spaces(mark(text))
+
+
+def feature_text(text: str) -> str:
+    """What the features read, at training and at prediction alike: mojibake repaired, furniture marked."""
+    return mark(fix_mojibake(text))
+
+
+# Bits of what :func:`triggers` finds; ``_normalize.c`` uses the same numbers.
+(
+    HAS_AMP,
+    HAS_CR,
+    HAS_BACKSLASH_N,
+    HAS_NON_ASCII,
+    HAS_LT,
+    HAS_SLASH,
+    HAS_WWW,
+    HAS_AT_BLANK,
+    HAS_AT,
+    HAS_HASH,
+    HAS_COLON,
+    HAS_CARET,
+    HAS_DIGIT,
+    HAS_MONEY,
+    HAS_EMOTICON,
+    HAS_EMOJI_CHAR,
+    HAS_LINE_LABEL,
+    HAS_BARE_URL,
+    HAS_M_AT,
+    HAS_CURRENCY_WORD,
+) = (1 << i for i in range(20))
+_CHEAP_NEEDLES = (
+    (HAS_AMP, "&"),
+    (HAS_CR, "\r"),
+    (HAS_BACKSLASH_N, "\\n"),
+    (HAS_LT, "<"),
+    (HAS_SLASH, "/"),
+    (HAS_AT_BLANK, "@ "),
+    (HAS_AT_BLANK, "@\t"),
+    (HAS_AT, "@"),
+    (HAS_HASH, "#"),
+    (HAS_COLON | HAS_LINE_LABEL, ":"),
+    (HAS_CARET, "^"),
+    (HAS_MONEY, "$"),
+    (HAS_MONEY, "£"),
+    (HAS_MONEY, "€"),
+)
+
+
+def python_triggers(text: str) -> int:
+    """Which characters that :func:`mark` looks for are in the text, as bits.
+
+    A bit may be set where its pattern then finds nothing (that costs a scan, never a
+    difference); it is never missing where the pattern would find something.
+    """
+    found = 0 if text.isascii() else HAS_NON_ASCII
+    for bit, needle in _CHEAP_NEEDLES:
+        if needle in text:
+            found |= bit
+    # Cheap supersets: the patterns themselves run only when these are set, and a bit whose
+    # pattern needs another bit (a link a slash, an amount a digit) is set without looking.
+    if "w" in text or "W" in text:
+        found |= HAS_WWW
+    if found & HAS_SLASH:
+        found |= HAS_BARE_URL
+    if _M_AT.search(text):
+        found |= HAS_M_AT
+    if _DIGIT.search(text):
+        found |= HAS_DIGIT | HAS_CURRENCY_WORD
+    if ":" in text or ";" in text or "=" in text:
+        found |= HAS_EMOTICON
+    if found & HAS_NON_ASCII:
+        found |= HAS_EMOJI_CHAR
+    return found
+
+
+def python_hashtags(text: str) -> str:
+    """Each #tag becomes the hashtag marker and the tag's words (:func:`split_hashtag`)."""
+    return _HASHTAG.sub(_hashtag, text)
+
+
+def python_mentions(text: str) -> str:
+    """An ``RT @x:`` prefix, else leading reply handles, become markers; then every other @handle."""
+    first = text.lstrip()[:1]
+    if first in ("R", "r", "M", "m"):
+        text = _RT.sub(_RETWEET_PREFIX, text)
+    elif first in ("@", "."):
+        text = _LEADING_MENTIONS.sub(_REPLY_PREFIX, text)
+    return _MENTION.sub(f" {MENTION} ", text)
+
+
+def python_labels(text: str) -> str:
+    """Email header lines and subject labels become their markers."""
+    return _SUBJECT.sub(f" {SUBJECT} ", _HEADER.sub(f" {EMAIL_HEADER} ", text))
+
+
+def python_checkin(text: str) -> str:
+    """A leading "I'm at" (Foursquare) becomes the check-in marker."""
+    if "at" in text[:40].lower():
+        return _CHECKIN_IM_AT.sub(_CHECKIN_PREFIX, text)
+    return text
+
+
+def python_initials(text: str) -> str:
+    """Initials alone on the last line (an email sign-off) become the sign-off marker."""
+    if "\n" in text[-12:]:
+        return _INITIALS_SIGNOFF.sub(_SIGNOFF_LINE, text)
+    return text
+
+
+def python_emoji(text: str) -> str:
+    """Each emoji, :short_code: and emoticon becomes the emoji marker."""
+    return _EMOJI.sub(f" {EMOJI} ", text)
+
+
+def python_bare_urls(text: str) -> str:
+    lower = text.lower()
+    if any(ending in lower for ending in _BARE_URL_ENDINGS):
+        return _BARE_URL.sub(f" {URL} ", text)
+    return text
+
+
+def python_urls(text: str) -> str:
+    lower = text.lower()
+    if "://" in text or "www." in lower or "pic.twitter" in lower:
+        return _URL.sub(f" {URL} ", text)
+    return text
+
+
+def python_numbers(text: str) -> str:
+    return _NUMBER.sub(f" {NUMBER} ", text)
+
+
+# In C: one pass finds every trigger character, and most patterns are replaced without the
+# regular expression engine. Tests check that C and Python give the same text.
+try:
+    from smclass.features import _normalize as _compiled  # type: ignore[attr-defined]
+except ImportError:  # built without a C compiler
+    _compiled = None
+
+
+# The C passes work on four bytes per character where Python's strings of Latin text take
+# one: a post longer than this is marked in Python, which keeps memory low (a post of 21
+# million characters peaked at 386 MB marked in C, 245 MB in Python).
+C_MAX_CHARS = 1_000_000
+
+
+def _c(text: str) -> Any:
+    """The compiled module when it was built and the text is not too long for it, else None."""
+    return _compiled if len(text) <= C_MAX_CHARS else None
+
+
+def _in_c(text: str, python: Callable[[str], str], name: str, *words: str) -> str:
+    """The pass ``name`` of the compiled module with these marker words, else its Python version."""
+    compiled = _c(text)
+    if compiled is None:
+        return python(text)
+    result: str = getattr(compiled, name)(text, *words)
+    return result
+
+
+def hashtags(text: str) -> str:
+    """Each #tag becomes the hashtag marker and the tag's words."""
+    return _in_c(text, python_hashtags, "hashtags", HASHTAG)
+
+
+def mentions(text: str) -> str:
+    """:func:`python_mentions`, in C when it was built."""
+    return _in_c(text, python_mentions, "mentions", _RETWEET_PREFIX, _REPLY_PREFIX, MENTION)
+
+
+def labels(text: str) -> str:
+    """:func:`python_labels`, in C when it was built."""
+    return _in_c(text, python_labels, "labels", EMAIL_HEADER, SUBJECT)
+
+
+def checkin(text: str) -> str:
+    """:func:`python_checkin`, in C when it was built."""
+    return _in_c(text, python_checkin, "checkin", _CHECKIN_PREFIX)
+
+
+def initials(text: str) -> str:
+    """:func:`python_initials`, in C when it was built."""
+    return _in_c(text, python_initials, "initials", _SIGNOFF_LINE)
+
+
+def emoji(text: str) -> str:
+    """:func:`python_emoji`, in C when it was built."""
+    return _in_c(text, python_emoji, "emoji", EMOJI)
+
+
+def bare_urls(text: str) -> str:
+    """Each bare link (``bit.ly/x``, ``_BARE_URL``) becomes the link marker."""
+    return _in_c(text, python_bare_urls, "bare_urls", URL)
+
+
+def urls(text: str) -> str:
+    """Each link (``_URL``) becomes the link marker."""
+    return _in_c(text, python_urls, "urls", URL)
+
+
+def numbers(text: str) -> str:
+    """Each number (``_NUMBER``) becomes the number marker."""
+    return _in_c(text, python_numbers, "numbers", NUMBER)
+
+
+def triggers(text: str) -> int:
+    """:func:`python_triggers`, in one pass in C when it was built."""
+    if _compiled is None:
+        return python_triggers(text)
+    found: int = _compiled.triggers(text)
+    return found
+
+
+# What the compiled mark() replaces furniture with, in the order it takes them.
+_MARK_WORDS = (URL, _RETWEET_PREFIX, _REPLY_PREFIX, MENTION, HASHTAG, EMAIL_HEADER, SUBJECT, _CHECKIN_PREFIX, _SIGNOFF_LINE, NUMBER, EMOJI)
+
+
+def mark(text: str) -> str:
+    """Replace platform furniture by marker words, leaving spaces as they fall.
+
+    The features need no tidy spaces (see :mod:`smclass.features.tokens`), so they skip that step.
+    Each pattern runs only when a character it needs is in the text (:func:`triggers`
+    finds them all in one pass): most posts have no tags, headers or sign-offs, and
+    skipping those scans is most of the speed. Replacements only ever add letters, spaces
+    and line breaks, each marker with a space or a line start before it, so what was
+    found before them still holds after (unescaping and removing invisible characters are
+    followed by a new look).
+    """
+    found = triggers(text)
+    compiled = _c(text)
+    if compiled is not None:
+        # Most posts need only the passes written in C: one call does them all.
+        marked: str | None = compiled.mark(text, found, False, *_MARK_WORDS)
+        if marked is not None:
+            return marked
+    if found & (HAS_AMP | HAS_CR | HAS_BACKSLASH_N):
+        if found & HAS_AMP:
+            text = html.unescape(html.unescape(text))
+        if found & HAS_CR:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\\n" in text:
+            text = text.replace("\\n", "\n")
+        found = triggers(text)  # unescaping can bring in any character
+    if found & HAS_LT:
+        text, removed = _TAGS.subn(" ", text)
+        if removed:  # "I'm<br>at" is now "I'm at"
+            found = triggers(text)
+    if found & HAS_NON_ASCII:
+        text, removed = _INVISIBLE.subn("", text)
+        if removed:  # what stood apart may now be side by side ("@\u200b " is "@ ")
+            found = triggers(text)
+    if compiled is not None:
+        # Prepared now: C can do the rest unless a pattern it lacks is needed.
+        marked = compiled.mark(text, found, True, *_MARK_WORDS)
+        if marked is not None:
+            return marked
+    if found & (HAS_SLASH | HAS_WWW):
+        text = urls(text)
+    if found & HAS_BARE_URL:
+        text = bare_urls(text)
+    if found & HAS_AT_BLANK:
+        text = _CHECKIN_AT.sub(_CHECKIN_PREFIX, text)
+    if found & HAS_M_AT:
+        text = checkin(text)
+    if found & HAS_AT:
+        text = mentions(text)
+    if found & HAS_HASH:
+        text = hashtags(text)
+    if found & HAS_LINE_LABEL:
+        text = labels(text)
+    if found & HAS_CARET:
+        text = _CARET_SIGNOFF.sub(f" {SIGNOFF} ", text)
+    text = initials(text.rstrip())
+    if found & HAS_DIGIT:
+        if found & HAS_MONEY:
+            text = _MONEY_SYMBOL.sub(f" {MONEY} ", text)
+        if found & HAS_CURRENCY_WORD and any(word in text.lower() for word in ("usd", "eur", "dollar")):
+            text = _MONEY_WORD.sub(f" {MONEY} ", text)
+        text = numbers(text)
+    if found & (HAS_EMOJI_CHAR | HAS_EMOTICON):
+        text = emoji(text)
+    return text

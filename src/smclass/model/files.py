@@ -1,0 +1,170 @@
+"""Model files: plain arrays and a JSON card, which cannot run code when loaded.
+
+Training (:mod:`smclass.model.training`) fits a scikit-learn pipeline and folds it into a
+:class:`~smclass.model.scorer.Scorer`; a model file holds that scorer's arrays in an ``.npz``
+archive read with ``allow_pickle=False``, so a crafted file can at worst be refused.
+Loading and predicting need numpy only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from smclass.errors import ModelError, UsageError
+from smclass.model.scorer import Scorer
+
+FORMAT = "smclass-model/2"
+DEFAULT_MODEL_NAME = "smclass-default.npz"
+MODEL_ENV = "SMCLASS_MODEL"
+
+
+@dataclass
+class Model:
+    """A folded model and the card that says how it was made."""
+
+    scorer: Scorer
+    card: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.scorer.labels)
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return self.scorer.predict_proba(texts)
+
+    def classify(self, texts: Iterable[str | None], *, batch_size: int = 4096) -> list[Prediction]:
+        """One :class:`Prediction` per text, in order; a missing or blank text gets ``label`` None."""
+        items = list(texts)
+        usable = [i for i, text in enumerate(items) if isinstance(text, str) and text.strip()]
+        out = [Prediction(None, None, None)] * len(items)
+        labels = self.labels
+        for start in range(0, len(usable), batch_size):
+            chunk = usable[start : start + batch_size]
+            proba = self.predict_proba([items[i] for i in chunk])  # type: ignore[misc]
+            for i, row in zip(chunk, proba.tolist(), strict=True):
+                best = max(range(len(labels)), key=row.__getitem__)
+                out[i] = Prediction(labels[best], row[best], dict(zip(labels, row, strict=True)))
+        return out
+
+    def classify_frame(self, frame: Any, text: str = "text", *, proba: bool = False) -> Any:
+        """A copy of a pandas DataFrame with ``label`` and ``confidence`` columns added (and one per label with ``proba``)."""
+        if text not in frame.columns:
+            raise UsageError(f"no column {text!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
+        values = [v if isinstance(v, str) else None for v in frame[text].tolist()]
+        predictions = self.classify(values)
+        out = frame.copy()
+        out["label"] = [p.label for p in predictions]
+        out["confidence"] = [p.confidence for p in predictions]
+        if proba:
+            for label in self.labels:
+                out[f"p_{label}"] = [None if p.probabilities is None else p.probabilities[label] for p in predictions]
+        return out
+
+
+class Prediction(NamedTuple):
+    """What :meth:`Model.classify` says of one text."""
+
+    label: str | None
+    confidence: float | None
+    probabilities: dict[str, float] | None
+
+
+def dumps(model: Model) -> bytes:
+    meta = {"format": FORMAT, "card": model.card, "settings": model.scorer.settings()}
+    buffer = io.BytesIO()
+    arrays: dict[str, Any] = {"meta": np.asarray(json.dumps(meta)), **model.scorer.arrays()}
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def save(model: Model, path: str | Path) -> Path:
+    """Write the model to exactly ``path``: a temporary file beside it, then a rename."""
+    target = Path(path)
+    payload = dumps(model)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise UsageError(f"{target}: directory {directory} does not exist")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def default_model_path() -> Path:
+    """The model named by $SMCLASS_MODEL, else the one bundled with the package."""
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        return Path(env)
+    bundled = resources.files("smclass").joinpath("_model", DEFAULT_MODEL_NAME)
+    if bundled.is_file():
+        return Path(str(bundled))
+    return Path(__file__).resolve().parents[3] / "models" / DEFAULT_MODEL_NAME
+
+
+def load(path: str | Path | None = None) -> Model:
+    """Load a model file, refusing anything that is not made only of trusted types."""
+    target = Path(path) if path is not None else default_model_path()
+    try:
+        data = target.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"{target}: model file not found") from None
+    except IsADirectoryError:
+        raise ModelError(f"{target}: is a directory, not a model file") from None
+    except OSError as exc:
+        raise ModelError(f"{target}: cannot read model file ({exc.strerror})") from None
+    return loads(data, target)
+
+
+def loads(data: bytes, target: Path) -> Model:
+    """Rebuild a model from the bytes of a model file; ``target`` names it in messages."""
+    if not data.startswith(b"PK"):
+        hint = " (pickle and joblib files are refused: loading them can run code)" if data[:1] == b"\x80" else ""
+        raise ModelError(f"{target}: not a smclass model file{hint}")
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ModelError(f"{target}: damaged model file ({exc})") from None
+    if "schema.json" in names:
+        raise ModelError(f"{target}: a model in the skops format of smclass before 0.2: retrain it with 'smclass train'")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise ModelError(f"{target}: refused: the file holds Python objects, which loading could run") from None
+        raise ModelError(f"{target}: damaged model file ({exc})") from None
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
+        raise ModelError(f"{target}: damaged model file ({exc})") from None
+    try:
+        meta = json.loads(str(arrays.pop("meta")))
+    except (KeyError, ValueError):
+        raise ModelError(f"{target}: not a smclass model file") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or not isinstance(meta.get("settings"), dict):
+        made = meta.get("format") if isinstance(meta, dict) else None
+        hint = f" (it is {made!r}, this smclass reads {FORMAT!r}: retrain it)" if isinstance(made, str) else ""
+        raise ModelError(f"{target}: not a smclass model file{hint}")
+    try:
+        scorer = Scorer.from_arrays(arrays, meta["settings"])
+    except ModelError as exc:
+        raise ModelError(f"{target}: {exc}") from None
+    card = meta.get("card")
+    return Model(scorer, dict(card) if isinstance(card, dict) else {}, target)

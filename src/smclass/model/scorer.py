@@ -1,0 +1,275 @@
+"""Prediction with numpy alone: a fitted pipeline folded into lookup tables.
+
+Every feature block of :mod:`smclass.features` ends in a linear SVM, and every block is a
+sum over a post's tokens divided by a per-post total. So each known n-gram can carry its
+idf times the SVM weights for every class, and a post's decision values are a few sums
+over its n-grams. That is all prediction computes: no feature matrix is ever built and
+scikit-learn is never imported, which keeps start-up short and throughput high.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from smclass.errors import ModelError
+from smclass.features import kernel, signals
+from smclass.features.embeddings import WordVectors, load_table
+from smclass.features.hashindex import HashIndex
+from smclass.features.normalize import feature_text
+from smclass.features.tokens import FEATURES_VERSION, per_post_sums, pieces
+
+# Arrays of a model file, with their number of dimensions and kind of number.
+ARRAYS: dict[str, tuple[int, str]] = {
+    "labels": (1, "U"),
+    "words_keys": (1, "u"),
+    "words_table": (2, "f"),
+    "chars_keys": (1, "u"),
+    "chars_table": (2, "f"),
+    "signal_scale": (1, "f"),
+    "signal_coef": (2, "f"),
+    "meaning_coef": (2, "f"),
+    "intercept": (1, "f"),
+    "calibration": (2, "f"),
+}
+
+
+@dataclass
+class Scorer:
+    """Decision values and calibrated probabilities of a folded model.
+
+    Each of ``members`` calibrated SVMs (one, or one per calibration fold when scikit-learn
+    ensembles them) gives ``width`` decision columns: one per label, or a single one when
+    there are two labels. Table columns hold every member's columns side by side, then idf
+    squared for the length normalisation.
+    """
+
+    labels: list[str]
+    members: int
+    words_keys: np.ndarray
+    words_table: np.ndarray
+    chars_keys: np.ndarray
+    chars_table: np.ndarray
+    signal_scale: np.ndarray
+    signal_weight: float
+    signal_coef: np.ndarray
+    meaning_coef: np.ndarray
+    meaning_table_sha256: str
+    intercept: np.ndarray
+    calibration: np.ndarray  # rows a and b of each sigmoid, one column per decision column
+    _indexes: dict[str, HashIndex] = field(default_factory=dict, init=False, repr=False)
+    _kernel_words: kernel.Table = field(init=False, repr=False)
+    _kernel_chars: kernel.Table = field(init=False, repr=False)
+    _pieces: kernel.WordPieces | None = field(default=None, init=False, repr=False)
+    _meaning: WordVectors | None = field(default=None, init=False, repr=False)
+    # Prediction uses the compiled kernel when it was built; False forces the numpy code.
+    use_kernel: bool = field(default=True, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        columns = self.intercept.shape[0]
+        if columns != self.members * self.width or self.calibration.shape != (2, columns):
+            raise ModelError("model arrays do not fit together")
+        for name in ("words", "chars"):
+            keys, table = getattr(self, f"{name}_keys"), getattr(self, f"{name}_table")
+            if table.shape != (len(keys) + 1, columns + 1):
+                raise ModelError(f"model arrays do not fit together ({name})")
+            # Each path builds its own tables (both refuse repeated or zero keys); the numpy
+            # ones wait until asked for when the kernel does the work.
+            try:
+                if kernel.available():
+                    setattr(self, f"_kernel_{name}", kernel.Table(keys, table))
+                else:
+                    self._index(name)
+            except ValueError as exc:
+                raise ModelError(f"model arrays are damaged ({name}: {exc})") from None
+        if self.signal_coef.shape != (len(signals.NAMES), columns) or self.signal_scale.shape != (len(signals.NAMES),):
+            raise ModelError("model arrays do not fit together (signals)")
+        if self.meaning_coef.shape[1] != columns:
+            raise ModelError("model arrays do not fit together (meaning)")
+
+    @property
+    def width(self) -> int:
+        return 1 if len(self.labels) == 2 else len(self.labels)
+
+    def _meaning_words(self) -> WordVectors:
+        if self._meaning is None:
+            table = load_table()
+            if table.sha256 != self.meaning_table_sha256:
+                raise ModelError("the model was trained with another embedding table than the installed one: retrain it")
+            if table.dims != self.meaning_coef.shape[0]:
+                raise ModelError("model arrays do not fit together (meaning)")
+            self._meaning = WordVectors(table, projection=self.meaning_coef)
+        return self._meaning
+
+    def decision(self, texts: list[str]) -> np.ndarray:
+        """Decision values of every member, side by side: one row per text."""
+        n = len(texts)
+        words = np.zeros((n, self.words_table.shape[1]))
+        chars = np.zeros((n, self.chars_table.shape[1]))
+        counts = np.zeros((n, len(signals.COUNTS)))
+        meaning, tokens = np.zeros((n, self.meaning_coef.shape[1])), np.zeros(n)
+        meaning_words = self._meaning_words()
+        compiled = self.use_kernel and kernel.available()
+        for part in pieces([feature_text(t) for t in texts]):
+            if compiled:
+                found = kernel.features(part.texts, self._kernel_words, self._kernel_chars, self._kernel_pieces(meaning_words))
+                part.add_to(words, found.words)
+                part.add_to(chars, found.chars)
+                part.add_to(counts, signals.only_first_starts(found.counts, part.first))
+                # The kernel did the plain ASCII words; the cache does the rest.
+                part_meaning, part_tokens = meaning_words.sums(found.tokens.only(~found.handled))
+                part_meaning += found.meaning
+                part_tokens += found.pieces
+            else:
+                batch = part.batch
+                part.add_to(words, self._ngram_sums(self._index("words"), self.words_table, [batch.words()], batch.n_posts))
+                part.add_to(chars, self._ngram_sums(self._index("chars"), self.chars_table, batch.char_grams(), batch.n_posts))
+                part.add_to(counts, signals.piece_counts(part))
+                part_meaning, part_tokens = meaning_words.sums(batch)
+            part.add_to(meaning, part_meaning)
+            part.add_to(tokens, part_tokens)
+        total = np.tile(self.intercept.astype(np.float64), (n, 1))
+        for sums in (words, chars):
+            norm = np.sqrt(sums[:, -1:])
+            total += np.divide(sums[:, :-1], norm, out=np.zeros_like(sums[:, :-1]), where=norm > 0)
+        total += signals.scale(signals.finish(counts), self.signal_scale, self.signal_weight) @ self.signal_coef
+        total += meaning / np.maximum(tokens, 1.0)[:, None]
+        return total
+
+    def _index(self, name: str) -> HashIndex:
+        """The numpy lookup of the ``words`` or ``chars`` n-grams."""
+        if name not in self._indexes:
+            self._indexes[name] = HashIndex(getattr(self, f"{name}_keys"))
+        return self._indexes[name]
+
+    def _kernel_pieces(self, words: WordVectors) -> kernel.WordPieces:
+        if self._pieces is None:
+            assert words.projection is not None
+            self._pieces = kernel.WordPieces(words.table, words.projection)
+        return self._pieces
+
+    @staticmethod
+    def _ngram_sums(index: HashIndex, table: np.ndarray, grams: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
+        """Per row: the table rows of its known n-grams, summed."""
+        sums = np.zeros((n, table.shape[1]))
+        for hashes, posts in grams:
+            sums += per_post_sums(np.take(table, index.lookup(hashes), axis=0), posts, n)
+        return sums
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """Calibrated probabilities, one column per label (the mean over members, as scikit-learn does)."""
+        decision = self.decision(texts)
+        a, b = self.calibration
+        calibrated = 1.0 / (1.0 + np.exp(np.clip(a * decision + b, -500, 500)))
+        k = len(self.labels)
+        proba = np.zeros((len(texts), k))
+        for member in range(self.members):
+            part = calibrated[:, member * self.width : (member + 1) * self.width]
+            if k == 2:
+                proba += np.column_stack([1.0 - part[:, 0], part[:, 0]])
+            else:
+                total = part.sum(axis=1, keepdims=True)
+                proba += np.divide(part, total, out=np.full_like(part, 1.0 / k), where=total != 0)
+        return proba / self.members
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "labels": np.asarray(self.labels, dtype=str),
+            "words_keys": self.words_keys,
+            "words_table": self.words_table,
+            "chars_keys": self.chars_keys,
+            "chars_table": self.chars_table,
+            "signal_scale": self.signal_scale,
+            "signal_coef": self.signal_coef,
+            "meaning_coef": self.meaning_coef,
+            "intercept": self.intercept,
+            "calibration": self.calibration,
+        }
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "features_version": FEATURES_VERSION,
+            "members": self.members,
+            "signal_weight": self.signal_weight,
+            "signal_names": list(signals.NAMES),
+            "meaning_table_sha256": self.meaning_table_sha256,
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], settings: dict[str, Any]) -> Scorer:
+        if settings.get("features_version") != FEATURES_VERSION:
+            raise ModelError(
+                f"model features are {settings.get('features_version')!r}, this smclass reads {FEATURES_VERSION!r}: retrain it"
+            )
+        if settings.get("signal_names") != list(signals.NAMES):
+            raise ModelError("model signals differ from this smclass's: retrain it")
+        for name, (ndim, kind) in ARRAYS.items():
+            array = arrays.get(name)
+            if array is None or array.ndim != ndim or array.dtype.kind != kind:
+                raise ModelError(f"model array {name!r} is missing or damaged")
+        try:
+            return cls(
+                labels=[str(x) for x in arrays["labels"].tolist()],
+                members=int(settings["members"]),
+                words_keys=arrays["words_keys"].astype(np.uint64),
+                words_table=arrays["words_table"].astype(np.float32),
+                chars_keys=arrays["chars_keys"].astype(np.uint64),
+                chars_table=arrays["chars_table"].astype(np.float32),
+                signal_scale=arrays["signal_scale"].astype(np.float64),
+                signal_weight=float(settings["signal_weight"]),
+                signal_coef=arrays["signal_coef"].astype(np.float64),
+                meaning_coef=arrays["meaning_coef"].astype(np.float32),
+                meaning_table_sha256=str(settings["meaning_table_sha256"]),
+                intercept=arrays["intercept"].astype(np.float64),
+                calibration=arrays["calibration"].astype(np.float64),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"model settings are damaged ({exc})") from None
+
+
+def fold(pipeline: Any) -> Scorer:
+    """Fold a fitted training pipeline (see :func:`smclass.model.build_pipeline`) into a :class:`Scorer`."""
+    union = pipeline.named_steps["features"]
+    parts = dict(union.transformer_list)
+    words, chars, sig, meaning = parts["words"], parts["chars"], parts["signals"], parts["meaning"]
+    sizes = [len(words.keys_), len(chars.keys_), len(signals.NAMES), meaning.n_dims_]
+    bounds = np.cumsum([0, *sizes])
+    calibrated = pipeline.named_steps["classify"]
+    labels = [str(c) for c in calibrated.classes_]
+    coefs: list[np.ndarray] = []
+    intercepts: list[np.ndarray] = []
+    a: list[float] = []
+    b: list[float] = []
+    for member in calibrated.calibrated_classifiers_:
+        svm = member.estimator
+        if list(svm.classes_) != list(calibrated.classes_):
+            raise ModelError("a calibration fold lacked a label: add posts of every label")
+        coefs.append(np.asarray(svm.coef_, dtype=np.float64))
+        intercepts.append(np.asarray(svm.intercept_, dtype=np.float64))
+        a.extend(float(c.a_) for c in member.calibrators)
+        b.extend(float(c.b_) for c in member.calibrators)
+    coef = np.concatenate(coefs).T  # features x decision columns
+    block = [coef[bounds[i] : bounds[i + 1]] for i in range(4)]
+
+    def table(idf: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        idf64 = idf.astype(np.float64)[:, None]
+        rows = np.hstack([idf64 * weights, idf64**2])
+        return np.vstack([rows, np.zeros((1, rows.shape[1]))]).astype(np.float32)
+
+    return Scorer(
+        labels=labels,
+        members=len(calibrated.calibrated_classifiers_),
+        words_keys=words.keys_,
+        words_table=table(words.idf_, block[0]),
+        chars_keys=chars.keys_,
+        chars_table=table(chars.idf_, block[1]),
+        signal_scale=np.asarray(sig.scale_, dtype=np.float64),
+        signal_weight=float(sig.weight),
+        signal_coef=block[2],
+        meaning_coef=(block[3] * meaning.weight).astype(np.float32),
+        meaning_table_sha256=meaning.table_sha256_,
+        intercept=np.concatenate(intercepts),
+        calibration=np.vstack([a, b]),
+    )

@@ -1,0 +1,68 @@
+"""Planning one input: which fields hold the text and the id, chosen from its first records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from smclass.errors import InputError
+from smclass.reading import fields
+from smclass.reading.records import Record
+
+
+@dataclass
+class ReadOptions:
+    """How the user asked for records to be read: what every command that reads posts takes."""
+
+    text_field: str | None = None
+    id_field: str | None = None
+    input_format: str | None = None
+    on_error: str = "stop"
+
+
+@dataclass
+class InputPlan:
+    """What was chosen for one input: shown once on stderr."""
+
+    source: str
+    text: fields.TextChoice
+    id_field: str | None
+    fmt: str | None = None
+
+    def describe(self) -> str:
+        how = "detected" if self.text.detected else "given"
+        ids = f"id field '{self.id_field}'" if self.id_field else "ids are record positions"
+        fmt = f"read as {self.fmt}, " if self.fmt else ""
+        return f"{self.source}: {fmt}text field '{self.text.describe()}' ({how}), {ids}"
+
+
+def plan_input(first: list[Record], options: ReadOptions) -> InputPlan:
+    """Choose the text and id fields of one input from its first readable records."""
+    readable = [r for r in first if r.error is None]
+    source = first[0].source if first else "<input>"
+    if not readable and first:
+        if options.on_error != "skip" and first[0].error is not None:
+            raise first[0].error
+        # Nothing readable to look at yet: the usual name is the best guess.
+        choice = fields.TextChoice(options.text_field or "text", detected=not options.text_field)
+        return InputPlan(source, choice, options.id_field, _describe_format(first))
+    if options.text_field:
+        choice = fields.check_text_field(options.text_field, readable)
+    else:
+        found = fields.detect_text_field(readable)
+        if found is None:
+            names = ", ".join(fields.field_names(readable)) or "none"
+            raise InputError(f"no text field found (fields: {names}); name it with --text-field", source=source)
+        choice = found
+    id_field = options.id_field or fields.detect_id_field(readable)
+    return InputPlan(source, choice, id_field, _describe_format(first))
+
+
+def _describe_format(first: list[Record]) -> str | None:
+    if not first:
+        return None
+    fmt, shape = first[0].fmt, first[0].shape
+    if shape and fmt:
+        return f"{shape} ({fmt})"
+    return shape or fmt
+
+

@@ -1,0 +1,88 @@
+"""Platform export shapes: find the posts inside what platforms and scrapers write.
+
+One module per platform, each giving its :class:`~smclass.reading.platforms.base.Shape` list;
+``SHAPES`` below registers them in the order they are tried. A shape flattens a record
+into a plain one with at least ``id`` and ``text`` plus ``platform`` and whatever else
+identifies the post. Anything no shape claims passes through as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from smclass.reading.fields import TEXT_FIELDS
+from smclass.reading.platforms import bluesky, facebook, mastodon, reddit, x
+from smclass.reading.platforms.base import Shape
+
+# Tried in this order: the first shape whose detector says yes reads the record.
+SHAPES: list[Shape] = [*x.SHAPES, *mastodon.SHAPES, *bluesky.SHAPES, *reddit.SHAPES, *facebook.SHAPES]
+
+# Keys under which exports and APIs keep their list of posts, most specific first.
+_LIST_KEYS = ("data", "orderedItems", "feed", "posts", "statuses", "items", "records", "results", "messages", "children")
+
+# Every key a shape test looks at. A record with a text and none of these is a plain
+# post, which is most lines of most inputs, so it skips the shape tests.
+_SHAPE_KEYS = frozenset({"tweet", "data", "id_str", "type", "account", "post", "kind", "timestamp"})
+
+Shaped = tuple[Any, "str | None"]
+
+
+def is_plain_post(value: dict[str, Any]) -> bool:
+    """A record with a text and none of the keys of an export shape: a post as it is."""
+    return isinstance(value.get("text"), str) and _SHAPE_KEYS.isdisjoint(value)
+
+
+def unwrap_line(value: Any) -> list[Shaped]:
+    """The posts inside one JSON value that stands for one line or array element, with the shape's name."""
+    if not isinstance(value, dict):
+        return [(value, None)]
+    if is_plain_post(value):
+        return [(value, None)]
+    for shape in SHAPES:
+        if shape.detect(value):
+            return [(post, shape.name) for post in shape.read(value)]
+    container = _container_list(value)
+    if container is not None:
+        return [shaped for item in container for shaped in unwrap_line(item)]
+    return [(value, None)]
+
+
+def _container_list(value: dict[str, Any]) -> list[Any] | None:
+    """The list of posts in an API response saved whole on one line, if ``value`` is one."""
+    if any(isinstance(value.get(name), str) for name in TEXT_FIELDS):
+        return None
+    for key in _LIST_KEYS:
+        items = value.get(key)
+        if isinstance(items, list) and items and all(isinstance(i, dict) for i in items):
+            return items
+    return None
+
+
+def unwrap_document(document: Any, first_line: int = 1) -> Iterator[tuple[Any, int | None, str | None]]:
+    """The posts inside a whole JSON document, each with its line when known and its shape."""
+    if isinstance(document, dict):
+        if any(shape.whole and shape.detect(document) for shape in SHAPES):
+            items: list[Any] = [document]
+            line: int | None = None
+        else:
+            found = _find_record_list(document)
+            items, line = ([document], first_line) if found is None else (found, None)
+    elif isinstance(document, list):
+        items, line = document, None
+    else:
+        items, line = [document], first_line
+    for item in items:
+        for post, shape in unwrap_line(item):
+            yield post, line, shape
+
+
+def _find_record_list(document: dict[str, Any]) -> list[Any] | None:
+    for key in _LIST_KEYS:
+        value = document.get(key)
+        if isinstance(value, list):
+            return value
+    lists = [v for v in document.values() if isinstance(v, list) and v and all(isinstance(i, dict) for i in v)]
+    if len(lists) == 1:
+        return lists[0]
+    return None

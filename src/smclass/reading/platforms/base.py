@@ -1,0 +1,25 @@
+"""What every platform module gives the registry: a detector and a reader for one shape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+# Reddit comment trees and the like can nest deeply; a cap keeps every walk bounded.
+MAX_DEPTH = 200
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One export shape: ``detect`` says whether a JSON object is one, ``read`` flattens it into posts.
+
+    A flattened post is a plain dict with at least ``id`` and ``text`` (``text`` is None when
+    the post has none, so it still gets its output line). ``whole`` marks shapes that are
+    a record even when they are a whole JSON document (an API page, a listing).
+    """
+
+    name: str
+    detect: Callable[[dict[str, Any]], bool]
+    read: Callable[[dict[str, Any]], list[Any]]
+    whole: bool = False

@@ -1,0 +1,24 @@
+"""Facebook "Download your information": ``your_posts_1.json`` entries, mojibake repaired."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from smclass.reading.mojibake import fix_strings
+from smclass.reading.platforms.base import Shape
+
+
+def post(value: dict[str, Any]) -> dict[str, Any]:
+    value = fix_strings(value)
+    texts = [d["post"] for d in value.get("data") or [] if isinstance(d, dict) and isinstance(d.get("post"), str)]
+    record: dict[str, Any] = {"id": value.get("timestamp"), "text": "\n\n".join(texts) if texts else None, "platform": "facebook"}
+    if isinstance(value.get("title"), str):
+        record["title"] = value["title"]
+    return record
+
+
+def is_post(value: dict[str, Any]) -> bool:
+    return "timestamp" in value and (isinstance(value.get("data"), list) or "attachments" in value or "title" in value)
+
+
+SHAPES = [Shape("Facebook posts", is_post, lambda value: [post(value)])]

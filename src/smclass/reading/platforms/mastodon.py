@@ -1,0 +1,65 @@
+"""Mastodon: ActivityPub ``outbox.json`` activities and API statuses, whose text is HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from smclass.reading.platforms.base import Shape
+
+_BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|/h\d)\s*/?\s*>", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def html_to_text(value: str) -> str:
+    """Mastodon and ActivityPub carry HTML: keep the words and the line breaks."""
+    text = _BLOCK_TAGS.sub("\n", value)
+    text = _TAGS.sub("", text)
+    return html.unescape(text).strip()
+
+
+def activity(value: dict[str, Any]) -> dict[str, Any]:
+    kind = value.get("type")
+    obj = value.get("object")
+    if kind == "Create" and isinstance(obj, dict):
+        content = obj.get("content")
+        return {
+            "id": obj.get("id") or value.get("id"),
+            "text": html_to_text(content) if isinstance(content, str) else None,
+            "platform": "mastodon",
+            "created_at": obj.get("published") or value.get("published"),
+            "url": obj.get("url"),
+        }
+    # A boost (Announce) carries only the URL of someone else's post: no text to judge.
+    return {"id": value.get("id"), "text": None, "platform": "mastodon", "activity": kind, "object": obj if isinstance(obj, str) else None}
+
+
+def status(value: dict[str, Any]) -> dict[str, Any]:
+    reblog = value.get("reblog")
+    source = reblog if isinstance(reblog, dict) else value
+    content = source.get("content")
+    text = html_to_text(content) if isinstance(content, str) else None
+    spoiler = source.get("spoiler_text")
+    if isinstance(spoiler, str) and spoiler.strip() and text is not None:
+        text = f"{spoiler.strip()}\n\n{text}"
+    record = {"id": value.get("id"), "text": text, "platform": "mastodon", "url": value.get("url") or value.get("uri")}
+    if isinstance(reblog, dict):
+        record["reblog_of"] = reblog.get("id")
+    if "created_at" in value:
+        record["created_at"] = value["created_at"]
+    return record
+
+
+def is_status(value: dict[str, Any]) -> bool:
+    return isinstance(value.get("content"), str) and "account" in value and ("uri" in value or "url" in value)
+
+
+def is_activity(value: dict[str, Any]) -> bool:
+    return value.get("type") in ("Create", "Announce") and "object" in value
+
+
+SHAPES = [
+    Shape("ActivityPub outbox", is_activity, lambda value: [activity(value)]),
+    Shape("Mastodon status", is_status, lambda value: [status(value)]),
+]

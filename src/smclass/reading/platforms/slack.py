@@ -1,0 +1,71 @@
+"""Slack workspace exports (a folder or a zip): ``channels.json``, ``users.json`` and one folder per channel of days."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from smclass.errors import InputError
+from smclass.reading.records import Record
+
+META_FILES = frozenset({"channels.json", "users.json", "groups.json", "dms.json", "mpims.json", "integration_logs.json", "canvases.json"})
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
+
+
+def is_export(names: set[str]) -> bool:
+    """Whether these member names (relative to the export's top) are a Slack export."""
+    return ("channels.json" in names or "users.json" in names) and any(_DAY.match(n.rsplit("/", 1)[-1]) for n in names)
+
+
+def _users(load: Callable[[str], Any], names: set[str]) -> dict[str, str]:
+    if "users.json" not in names:
+        return {}
+    users = load("users.json")
+    if not isinstance(users, list):
+        return {}
+    return {u["id"]: u.get("name") or u["id"] for u in users if isinstance(u, dict) and "id" in u}
+
+
+def _order(member: str) -> tuple[str, str]:
+    channel, _, day = member.rpartition("/")
+    return channel, day
+
+
+def records(members: list[str], read_bytes: Callable[[str], bytes], locate: Callable[[str], str]) -> Iterator[Record]:
+    """One record per message, id from the channel and ``ts``.
+
+    ``read_bytes`` reads a member by its name in the export; ``locate`` names it in messages.
+    """
+
+    def load(name: str) -> Any:
+        try:
+            return json.loads(read_bytes(name).decode("utf-8-sig"))
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"invalid JSON ({exc})", source=locate(name)) from None
+
+    names = set(members)
+    users = _users(load, names)
+    days = sorted((m for m in members if "/" in m and _DAY.match(m.rsplit("/", 1)[1])), key=_order)
+    index = 0
+    for member in days:
+        channel = member.rsplit("/", 2)[-2]
+        messages = load(member)
+        if not isinstance(messages, list):
+            raise InputError("expected a JSON array of Slack messages", source=locate(member))
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
+            index += 1
+            record = {
+                "id": f"{channel}/{message.get('ts')}",
+                "text": message.get("text"),
+                "platform": "slack",
+                "channel": channel,
+                "user": users.get(str(message.get("user")), message.get("user")),
+                "ts": message.get("ts"),
+            }
+            if message.get("subtype"):
+                record["subtype"] = message["subtype"]
+            yield Record(record, locate(member), None, index, None, shape="Slack export")

@@ -1,0 +1,82 @@
+"""The public Python API: smclass.load, Model.classify, Model.classify_frame, smclass.read."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import smclass
+from smclass.errors import InputError, UsageError
+from smclass.labels import LABELS
+
+
+@pytest.fixture(scope="module")
+def model(small_model_path: Path) -> smclass.Model:
+    return smclass.load(small_model_path)
+
+
+def test_classify_gives_one_prediction_per_text_and_none_for_blank_texts(model: smclass.Model) -> None:
+    predictions = model.classify(["RT @newsdesk: Parliament passes the budget after a late vote", "   ", None])
+    assert len(predictions) == 3
+    assert predictions[0].label in LABELS
+    assert predictions[0].confidence == max(predictions[0].probabilities.values())
+    assert sum(predictions[0].probabilities.values()) == pytest.approx(1.0)
+    assert predictions[1] == predictions[2] == smclass.Prediction(None, None, None)
+
+
+def test_classify_agrees_with_the_command_line(model: smclass.Model, small_model_path: Path) -> None:
+    texts = ["@SkyAir my bag is lost again, third time this year", "Team: the Q3 review moved to Thursday 10am, room 4B"]
+    lines = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts))
+    done = subprocess.run(
+        [sys.executable, "-m", "smclass", "classify", "--model", str(small_model_path), "-q"],
+        input=lines, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    cli = [json.loads(line) for line in done.stdout.splitlines()]
+    api = model.classify(texts)
+    assert [c["label"] for c in cli] == [p.label for p in api]
+    assert [c["confidence"] for c in cli] == [round(p.confidence, 4) for p in api]
+
+
+def test_classify_frame_adds_label_confidence_and_probabilities(model: smclass.Model) -> None:
+    frame = pd.DataFrame({"body": ["Donate blood at the town hall on Saturday, every pint counts", None], "n": [1, 2]})
+    out = model.classify_frame(frame, text="body", proba=True)
+    assert list(out.columns) == ["body", "n", "label", "confidence", *[f"p_{label}" for label in model.labels]]
+    assert out["label"].iloc[0] in LABELS
+    assert pd.isna(out["label"].iloc[1]) and pd.isna(out["confidence"].iloc[1])
+    assert "label" not in frame.columns  # the caller's frame is left as it was
+
+
+def test_classify_frame_names_the_columns_when_the_text_column_is_missing(model: smclass.Model) -> None:
+    with pytest.raises(UsageError, match="no column 'text' in the frame \\(columns: body\\)"):
+        model.classify_frame(pd.DataFrame({"body": ["hi"]}))
+
+
+def test_read_yields_posts_with_id_source_and_text_from_any_input(fixtures: Path) -> None:
+    posts = list(smclass.read(fixtures / "exports" / "slack"))
+    assert posts[0]["id"] == "general/1684000000.000100"
+    assert posts[0]["source"].endswith("general/2023-05-13.json")
+    assert posts[0]["text"] == "reminder: all-hands moved to 3pm, same room"
+    assert pd.DataFrame(posts)["source"].nunique() == 3
+
+
+def test_read_plans_the_fields_of_each_file_of_a_folder_on_its_own(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"post_id": "a1", "body": "first file"}\n')
+    (tmp_path / "b.jsonl").write_text('{"tweet_id": "b1", "text": "second file"}\n')
+    assert [(p["id"], p["text"]) for p in smclass.read(tmp_path)] == [("a1", "first file"), ("b1", "second file")]
+
+
+def test_read_raises_the_error_of_an_unreadable_record(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "ok"}\n{"text": \n')
+    with pytest.raises(InputError, match="bad.jsonl:2: invalid JSON"):
+        list(smclass.read(path))
+
+
+def test_only_the_public_names_are_exported() -> None:
+    assert sorted(smclass.__all__) == ["LABELS", "Model", "Prediction", "__version__", "load", "read"]
+    assert smclass.LABELS == LABELS
