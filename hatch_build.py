@@ -9,6 +9,7 @@ fail the install instead.
 
 from __future__ import annotations
 
+import gzip
 import os
 import shlex
 import shutil
@@ -65,13 +66,33 @@ class KernelBuildHook(BuildHookInterface):  # type: ignore[misc]
                 print(f"smclass: compiling {source} failed; smclass will run without it.\n{why}", file=sys.stderr)
                 continue
             built.append((target, name))
-        if not built:
-            return
-        build_data["pure_python"] = False
-        build_data["infer_tag"] = True
+        if built:
+            build_data["pure_python"] = False
+            build_data["infer_tag"] = True
         if version != "editable":
             for target, name in built:
                 build_data["force_include"][str(target)] = f"{PACKAGE.relative_to('src').as_posix()}/{name}"
+
+        self._bundle_data(version, build_data)
+
+    def _bundle_data(self, version: str, build_data: dict[str, Any]) -> None:
+        """The sample posts and the written corpus, gzipped into the wheel (an editable install reads data/ itself)."""
+        if version == "editable":
+            return
+        root = Path(self.root)
+        work = Path(self._work)
+        bundles = {
+            "sample_posts.jsonl.gz": [root / "data" / "sample_posts.jsonl"],
+            "corpus.jsonl.gz": sorted((root / "data" / "corpus").glob("*.jsonl")),
+        }
+        for name, sources in bundles.items():
+            target = work / name
+            # mtime=0 and a fixed name inside: the same data gives the same bytes.
+            with target.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as packed:
+                for source in sources:
+                    data = source.read_bytes()
+                    packed.write(data if data.endswith(b"\n") else data + b"\n")
+            build_data["force_include"][str(target)] = f"smclass/_data/{name}"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         work = getattr(self, "_work", None)

@@ -73,7 +73,7 @@ def test_read_plans_the_fields_of_each_file_of_a_folder_on_its_own(tmp_path: Pat
 def test_read_raises_the_error_of_an_unreadable_record(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"text": "ok"}\n{"text": \n')
-    with pytest.raises(InputError, match="bad.jsonl:2: invalid JSON"):
+    with pytest.raises(InputError, match=r"bad\.jsonl:2: invalid JSON"):
         list(smclass.read(path))
 
 

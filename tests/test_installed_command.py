@@ -49,3 +49,31 @@ def test_installed_command_stops_quietly_when_the_reader_goes_away(tmp_path: Pat
     assert done.returncode == 0, done.stderr.decode()
     assert done.stderr == b""
     assert len(done.stdout.splitlines()) == 1
+
+
+def test_sample_command_pipes_the_bundled_posts_into_classify() -> None:
+    command = " ".join([*smclass_command(), "sample", "|", *smclass_command(), "classify", "-q"])
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {command}"], capture_output=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    out = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert len(out) == 50 and all(r["label"] is not None for r in out)
+
+
+def test_wheel_carries_the_models_the_sample_and_the_corpus_compressed(tmp_path: Path) -> None:
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(root)],
+        capture_output=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+    (wheel,) = tmp_path.glob("smclass-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"smclass/_data/sample_posts.jsonl.gz", "smclass/_data/corpus.jsonl.gz", "smclass/_model/smclass-default.npz"} <= names
+    import gzip
+
+    corpus = gzip.decompress(zipfile.ZipFile(wheel).read("smclass/_data/corpus.jsonl.gz")).decode().splitlines()
+    written = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in (root / "data" / "corpus").glob("*.jsonl"))
+    assert len(corpus) == written
+    assert all(json.loads(line)["label"] for line in corpus)

@@ -202,6 +202,25 @@ def info(
 
 
 @app.command()
+def sample(
+    corpus: Annotated[bool, typer.Option("--corpus", help="The labelled corpus the default model is trained on instead.")] = False,
+) -> None:
+    """Print the posts that ship with smclass, as JSON lines on stdout.
+
+    \b
+    Examples:
+      smclass sample | smclass classify
+      smclass sample --corpus | jq -r .label | sort | uniq -c
+    """
+    from smclass.model import bundled
+
+    out = sys.stdout.buffer
+    for line in bundled.lines(bundled.corpus_path() if corpus else bundled.sample_path()):
+        out.write(line)
+    out.flush()
+
+
+@app.command()
 def labels(as_json: Annotated[bool, typer.Option("--json", help="One JSON object per label.")] = False) -> None:
     """List the five labels and what each means."""
     from smclass.labels import DEFINITIONS, LABELS
