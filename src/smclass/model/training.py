@@ -23,6 +23,7 @@ from smclass import __version__
 from smclass.errors import UsageError
 from smclass.features.transformers import HashedNgrams, StaticEmbeddings, TaxonomySignals, TextNormalizer
 from smclass.labels import LABELS
+from smclass.model.evaluation import coverage, suggested_threshold
 from smclass.model.files import FORMAT, Model
 from smclass.model.scorer import fold
 
@@ -62,13 +63,18 @@ def cross_validate(texts: list[str], labels: list[str], folds: int, seed: int, w
         raise UsageError(f"--cv {folds} needs at least {folds} posts of every label (fewest: {min(counts.values())})")
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     params = {"classify__sample_weight": np.asarray(weights)} if weights is not None else None
-    predicted = cross_val_predict(build_pipeline(seed), texts, labels, cv=splitter, params=params)
+    proba = cross_val_predict(build_pipeline(seed), texts, labels, cv=splitter, params=params, method="predict_proba")
+    classes = sorted(counts)  # scikit-learn's order of the probability columns
+    predicted = [classes[i] for i in proba.argmax(axis=1)]
+    confidence = proba.max(axis=1).tolist()
     present = [label for label in LABELS if label in counts]
     per_class = f1_score(labels, predicted, labels=present, average=None, zero_division=0)
     return {
         "folds": folds,
         "macro_f1": round(float(np.mean(per_class)), 4),
         "per_class_f1": {label: round(float(score), 4) for label, score in zip(present, per_class, strict=True)},
+        "coverage": coverage(labels, predicted, confidence),
+        "suggested_threshold": suggested_threshold(labels, predicted, confidence),
     }
 
 
@@ -111,6 +117,8 @@ def train(
         ),
         "versions": _versions(),
         "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        # The lowest confidence cut at which cross-validated labels are 90% right: classify --threshold model.
+        "suggested_threshold": cv["suggested_threshold"] if cv else None,
         **(extra_card or {}),
     }
     return Model(fold(pipeline), card)
