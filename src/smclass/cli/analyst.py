@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from smclass.cli.app import InputFormatOption, ModelOption, TextFieldOption, _ignore, _load_model, _note, _print_json, app
+from smclass.cli.train import Base
 from smclass.errors import InputError, UsageError
 
 IdFieldOption = Annotated[
@@ -37,12 +38,18 @@ def audit(
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds for the out-of-fold probabilities.", min=2)] = 5,
     top: Annotated[int | None, typer.Option("--top", "-n", help="Show at most this many suspects.", min=1)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the folds.")] = 0,
+    base: Annotated[
+        Base,
+        typer.Option(
+            "--base", help="default: each fold's model also learns from the default corpus. none: your posts alone."
+        ),
+    ] = Base.default,
     quiet: QuietOption = False,
 ) -> None:
     """Find labels in your labelled file that are probably wrong, most suspect first.
 
-    Each post is scored by a model trained on the other folds (or by --model, which must
-    not have been trained on these posts), and cleanlab's confident learning ranks the
+    Each post is scored by a model trained on the other folds and the default corpus (or by
+    --model, which must not have been trained on these posts), and cleanlab's confident learning ranks the
     posts whose given label that model finds least likely. Texts that appear twice with
     different labels come first. One JSON line per suspect: id, given, suggested, score
     (1 = surely wrong), why, text.
@@ -69,9 +76,15 @@ def audit(
         if missing:
             raise UsageError(f"{model_path}: the model has no label {', '.join(missing)}")
         proba = (model.predict_proba(posts.texts), model.labels)
-    else:
-        notify(f"cross-validating on {len(posts.texts)} posts ({folds} folds)")
-    suspects = audit_lib.audit(posts.texts, posts.labels, folds=folds, seed=seed, proba=proba)
+    corpus = None
+    if proba is None and base == Base.default:
+        from smclass.model import bundled
+
+        found = dataset.read_labelled([str(bundled.corpus_path())])
+        corpus = (found.texts, found.labels)
+    if proba is None:
+        notify(f"cross-validating on {len(posts.texts)} posts ({folds} folds{', each with the default corpus' if corpus else ''})")
+    suspects = audit_lib.audit(posts.texts, posts.labels, folds=folds, seed=seed, proba=proba, base=corpus)
     multi = len(set(posts.origins)) > 1
     for suspect in suspects[:top]:
         i = suspect.pop("position")
