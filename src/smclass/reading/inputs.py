@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from smclass.errors import InputError, UsageError
-from smclass.reading import containers
+from smclass.reading import containers, platforms
 from smclass.reading.delimited import read_delimited
 from smclass.reading.json_input import read_json, read_jsonl
 from smclass.reading.records import Record
@@ -45,7 +45,7 @@ def read_stream(stream: IO[bytes], source: str, input_format: str | None = None)
         elif fmt == "json":
             yield from read_json(stream, source)
         else:
-            yield from read_delimited(stream, source, "\t" if fmt == "tsv" else ",")
+            yield from platforms.unwrap_rows(read_delimited(stream, source, "\t" if fmt == "tsv" else ","))
     except (OSError, EOFError) as exc:
         raise InputError(f"could not be read to the end ({exc})", source=source) from None
 

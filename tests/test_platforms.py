@@ -1,0 +1,238 @@
+"""Chat, video and account exports: Telegram, Discord, YouTube, Instagram, Threads, TikTok."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import smclass
+from smclass.cli import app
+from smclass.errors import SmclassError
+
+EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
+
+runner = CliRunner()
+
+
+def classify(model: Path, *args: str) -> Any:
+    return runner.invoke(app, ["classify", *args, "--model", str(model)])
+
+
+def lines(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def texts(path: Path) -> list[str | None]:
+    return [post["text"] for post in smclass.read(path)]
+
+
+def test_telegram_chat_joins_entities_and_keeps_service_lines(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "telegram_result.json"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == [f"4412093/{n}" for n in range(1, 6)]
+    # Service messages (group created, message pinned) and a bare photo get their line, unlabelled.
+    assert [r["label"] is None for r in out] == [True, False, False, True, True]
+    assert "read as Telegram chat export (json)" in result.stderr
+    assert texts(EXPORTS / "telegram_result.json") == [
+        None,
+        "Water butts arrive Saturday morning, plot holders please be there by 9",
+        "Seed swap list is up: https://allotments.example/seeds add yours before Friday please",
+        None,
+        None,
+    ]
+
+
+def test_telegram_account_export_gives_ids_unique_across_chats(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "telegram_account_result.json"))
+    assert result.exit_code == 0, result.stderr
+    ids = [r["id"] for r in lines(result.stdout)]
+    # Every chat numbers its messages from 1; left chats are read too.
+    assert ids == ["77002/1", "77002/2", "1600300/1", "1600300/2", "909/1"]
+    assert len(set(ids)) == len(ids)
+    got = texts(EXPORTS / "telegram_account_result.json")
+    assert got[1] == "Don't forget the dentist on Tuesday"
+    assert got[3] is None
+
+
+def test_discord_chat_exporter_channel(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "discord_channel.json"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == ["1240000000000000001", "1240000000000000002", "1240000000000000003"]
+    # "Joined the server." is Discord's notice, not the member's words.
+    assert out[1]["label"] is None
+    assert texts(EXPORTS / "discord_channel.json")[2] == "Thanks, I'll bring the spare bearing on Thursday"
+    record = next(iter(smclass.read(EXPORTS / "discord_channel.json")))["record"]
+    assert (record["guild"], record["channel"], record["author"]) == ("Riverside Makerspace", "laser-cutter", "Mira")
+
+
+def test_yt_dlp_info_json_gives_comments_and_replies(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "video.info.json"))
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["UgzA1example", "UgzA1example.R1", "UgzB2example"]
+    posts = list(smclass.read(EXPORTS / "video.info.json"))
+    assert [p["record"]["parent"] for p in posts] == [None, "UgzA1example", None]
+    assert posts[1]["text"] == "Same here, the washer was completely flat"
+    assert {p["record"]["video_id"] for p in posts} == {"dQ4exampleA"}
+
+
+def test_youtube_takeout_comments_csv_joins_the_text_segments(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "comments.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["UgxC1exampleAAA", "UgxC2exampleBBB", "UgxC3exampleCCC"]
+    assert "read as YouTube Takeout comments (csv)" in result.stderr
+    assert texts(EXPORTS / "comments.csv") == [
+        "Great walkthrough, https://example.org/parts\nhas the parts list",
+        "Thanks, that helped",
+        "Older takeouts wrapped the segments, like this",
+    ]
+
+
+def test_instagram_posts_take_the_caption_from_media_and_fix_mojibake(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "posts_1.json"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == [f"media/posts/2024{m:02d}/179000000000000{n:02d}.jpg" for m, n in ((1, 1), (2, 2), (3, 4))]
+    assert out[2]["label"] is None
+    assert texts(EXPORTS / "posts_1.json") == [
+        "First swim of the year at the lido, 14°C and glorious",
+        "Our café opens on Saturday! Come and try the new menu ☕",
+        None,
+    ]
+
+
+def test_threads_posts_fix_mojibake_and_keep_ids_unique(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "threads_and_replies.json"))
+    assert result.exit_code == 0, result.stderr
+    # Two posts of one thread in the same second still get ids of their own.
+    assert [r["id"] for r in lines(result.stdout)] == ["1717000000", "1717000000-2", "1717100000", "1717200000"]
+    got = texts(EXPORTS / "threads_and_replies.json")
+    assert got[0] == "Hot take: the bus app’s new map is worse than the old one"
+    assert got[2] == "Pancakes for the whole street this morning 🥞"
+
+
+def test_instagram_export_folder_skips_files_without_posts_with_a_note(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "instagram_export"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    # Three Instagram posts, then four Threads posts; followers, profile and settings are not classified.
+    assert len(out) == 7
+    assert out[0]["id"] == "media/posts/202401/17900000000000001.jpg" and out[3]["id"] == "1717000000"
+    assert "3 files that hold no posts skipped: followers_1.json, personal_information.json, comments_allowed_from.json" in result.stderr
+
+
+def test_instagram_export_zip_reads_like_the_folder(tmp_path: Path) -> None:
+    archive = shutil.make_archive(str(tmp_path / "instagram"), "zip", root_dir=EXPORTS, base_dir="instagram_export")
+    assert texts(Path(archive)) == texts(EXPORTS / "instagram_export")
+
+
+def test_instagram_export_with_no_post_files_is_an_error(tmp_path: Path, small_model_path: Path) -> None:
+    export = Path(shutil.copytree(EXPORTS / "instagram_export", tmp_path / "ig"))
+    shutil.rmtree(export / "your_instagram_activity")
+    (export / "your_instagram_activity" / "content").mkdir(parents=True)
+    (export / "your_instagram_activity" / "content" / "posts_1.html").write_text("<html></html>", encoding="utf-8")
+    result = classify(small_model_path, str(export))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {export}: an Instagram export with no posts_N.json or threads_and_replies.json (was it exported as HTML?)\n"
+    )
+
+
+def test_tiktok_user_data_gives_videos_and_comments(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "user_data.json"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == [
+        "https://www.tiktokv.example/share/video/7350000000000000001/",
+        "https://www.tiktokv.example/share/video/7350000000000000002/",
+        "comment/1",
+        "comment/2",
+    ]
+    assert out[1]["label"] is None
+    assert texts(EXPORTS / "user_data.json")[::2] == [
+        "Saturday at the night market: dumplings, then more dumplings #streetfood",
+        "Where is that market? Looks amazing",
+    ]
+
+
+# Arbitrary values in the places each shape looks: the result is posts or one clean error.
+json_ish = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    max_leaves=12,
+)
+
+
+def _maybe(keys: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.dictionaries(st.sampled_from(keys), json_ish, max_size=len(keys))
+
+
+_MESSAGE = _maybe(["id", "type", "date", "text", "from", "actor", "content", "author", "timestamp", "parent", "title", "media", "uri"])
+_MEDIA = st.lists(st.fixed_dictionaries({"uri": json_ish, "creation_timestamp": json_ish}, optional={"title": json_ish}), max_size=3)
+SHAPED = st.one_of(
+    st.fixed_dictionaries({"name": json_ish, "type": json_ish, "id": json_ish, "messages": st.lists(_MESSAGE, max_size=4)}),
+    st.fixed_dictionaries(
+        {"personal_information": json_ish, "chats": st.fixed_dictionaries({"about": json_ish, "list": st.lists(json_ish | _MESSAGE)})}
+    ),
+    st.fixed_dictionaries({"guild": _maybe(["id", "name"]), "channel": _maybe(["id", "name"]), "messages": st.lists(json_ish | _MESSAGE)}),
+    st.fixed_dictionaries({"extractor": json_ish, "id": json_ish, "comments": st.lists(json_ish | _MESSAGE, max_size=4)}),
+    st.lists(st.fixed_dictionaries({"media": _MEDIA}, optional={"title": json_ish, "creation_timestamp": json_ish}), max_size=3),
+    st.fixed_dictionaries({"text_post_app_text_posts": st.lists(json_ish | st.fixed_dictionaries({"media": _MEDIA}), max_size=3)}),
+    st.fixed_dictionaries(
+        {
+            "Activity": json_ish,
+            "Video": st.fixed_dictionaries({"Videos": st.fixed_dictionaries({"VideoList": st.lists(json_ish | _maybe(["Link", "Desc"]))})}),
+            "Comment": st.fixed_dictionaries({"Comments": st.fixed_dictionaries({"CommentsList": st.lists(json_ish)})}),
+        }
+    ),
+)
+
+
+def read_or_one_clean_error(path: Path) -> None:
+    try:
+        for _post in smclass.read(path):
+            pass
+    except SmclassError as exc:
+        assert "\n" not in str(exc)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(document=SHAPED)
+def test_any_values_in_a_platform_shape_give_posts_or_one_clean_error(tmp_path: Path, document: Any) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    read_or_one_clean_error(path)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.text(max_size=40), min_size=1, max_size=4))
+def test_any_comment_text_cells_in_a_takeout_csv_give_posts_or_one_clean_error(tmp_path: Path, cells: list[str]) -> None:
+    import csv
+
+    path = tmp_path / "comments.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Comment ID", "Video ID", "Comment Text"])
+        writer.writerows([[f"c{n}", "v", cell] for n, cell in enumerate(cells)])
+    read_or_one_clean_error(path)
+
+
+CUT_OFF = ["telegram_result.json", "discord_channel.json", "video.info.json", "posts_1.json", "threads_and_replies.json", "user_data.json"]
+
+
+@pytest.mark.parametrize("name", CUT_OFF)
+def test_a_cut_off_export_is_one_clean_error(tmp_path: Path, small_model_path: Path, name: str) -> None:
+    data = (EXPORTS / name).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(data[: len(data) // 2])
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path}") and len(result.stderr.strip().splitlines()) == 1
