@@ -236,3 +236,96 @@ def test_a_cut_off_export_is_one_clean_error(tmp_path: Path, small_model_path: P
     result = classify(small_model_path, str(path))
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {path}") and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def posts_db(tmp_path: Path) -> Path:
+    import sqlite3
+
+    path = tmp_path / "posts.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript((EXPORTS / "posts.sql").read_text(encoding="utf-8"))
+    connection.close()
+    return path
+
+
+def test_sqlite_table_gives_one_record_per_row(small_model_path: Path, posts_db: Path) -> None:
+    result = classify(small_model_path, str(posts_db), "--table", "posts")
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == ["p-101", "p-102", "p-103", "p-104"]
+    assert out[2] == {"id": "p-103", "label": None, "confidence": None, "reason": "'body' is null"}
+    assert f"{posts_db}: read as SQLite table 'posts' (sqlite), text field 'body' (detected), id field 'post_id'" in result.stderr
+    # A text kept as a BLOB is read as the text it holds.
+    assert texts_of(posts_db, table="posts")[3] == "Bridge on the A38 reopens after three weeks of repairs"
+
+
+def texts_of(path: Path, **sql: str) -> list[str | None]:
+    from smclass.reading.plan import ReadOptions
+    from smclass.reading.posts import read_posts
+
+    return [post["text"] for post in read_posts([str(path)], ReadOptions(**sql))]
+
+
+def test_sqlite_with_several_tables_asks_for_one(small_model_path: Path, posts_db: Path) -> None:
+    result = classify(small_model_path, str(posts_db))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {posts_db}: the database has 2 tables (authors, posts): name one with --table, or give --query\n"
+    result = classify(small_model_path, str(posts_db), "--table", "post")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {posts_db}: no table 'post' in the database (tables: authors, posts)\n"
+
+
+def test_sqlite_query_gives_its_rows(small_model_path: Path, posts_db: Path) -> None:
+    query = "SELECT post_id AS id, body AS text FROM posts WHERE likes > 10 ORDER BY likes DESC"
+    result = classify(small_model_path, str(posts_db), "--query", query)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["p-104", "p-101"]
+    assert "read as SQLite query (sqlite)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("SELEC 1", 'near "SELEC": syntax error'), ("DELETE FROM posts", "attempt to write a readonly database")],
+)
+def test_sqlite_query_that_fails_or_writes_is_a_usage_error(small_model_path: Path, posts_db: Path, query: str, message: str) -> None:
+    result = classify(small_model_path, str(posts_db), "--query", query)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {posts_db}: --query failed: {message}\n"
+    assert len(texts_of(posts_db, table="posts")) == 4
+
+
+def test_sqlite_from_stdin_reads_like_the_file(small_model_path: Path, posts_db: Path) -> None:
+    from_file = classify(small_model_path, str(posts_db), "--table", "posts")
+    from_stdin = runner.invoke(app, ["classify", "--table", "posts", "--model", str(small_model_path)], input=posts_db.read_bytes())
+    assert from_stdin.exit_code == 0, from_stdin.stderr
+    assert from_stdin.stdout == from_file.stdout
+
+
+def test_table_option_on_input_that_is_not_sqlite_is_a_usage_error(small_model_path: Path, fixtures: Path) -> None:
+    result = classify(small_model_path, str(fixtures / "posts.csv"), "--table", "posts")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {fixtures / 'posts.csv'}: --table and --query go with a SQLite database, and this is not one\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tail=st.binary(max_size=3000), flips=st.lists(st.tuples(st.integers(0, 8191), st.integers(0, 255)), max_size=8))
+def test_any_bytes_as_a_sqlite_database_give_records_or_one_clean_error(tmp_path: Path, tail: bytes, flips: list[tuple[int, int]]) -> None:
+    import sqlite3
+
+    good = tmp_path / "good.db"
+    if not good.exists():
+        with sqlite3.connect(good) as connection:
+            connection.executescript((EXPORTS / "posts.sql").read_text(encoding="utf-8"))
+        connection.close()
+    damaged = bytearray(good.read_bytes())
+    for at, value in flips:
+        damaged[at % len(damaged)] = value
+    for data in (b"SQLite format 3\x00" + tail, bytes(damaged)):
+        path = tmp_path / "fuzz.db"
+        path.write_bytes(data)
+        for sql in ({"table": "posts"}, {}):
+            try:
+                texts_of(path, **sql)
+            except SmclassError as exc:
+                assert "\n" not in str(exc)

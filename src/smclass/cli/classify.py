@@ -73,6 +73,12 @@ def classify(
     ] = OutputFormat.jsonl,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write results here instead of stdout.", show_default=False)] = None,
     input_format: InputFormatOption = None,
+    table: Annotated[
+        str | None, typer.Option("--table", help="SQLite input: the table to read (needed when it has several).", show_default=False)
+    ] = None,
+    query: Annotated[
+        str | None, typer.Option("--query", help="SQLite input: a SELECT whose rows are the posts.", show_default=False)
+    ] = None,
     on_error: Annotated[
         OnError,
         typer.Option("--on-error", help="stop: the first unreadable record ends the run (exit 1). skip: report it on stderr and go on."),
@@ -139,6 +145,8 @@ def classify(
         keep_fields=keep_fields,
         on_error=on_error.value,
         jobs=jobs,
+        table=table,
+        query=query,
     )
     notify = _ignore if quiet else _note
     if engine == Engine.dask:

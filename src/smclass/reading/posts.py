@@ -19,7 +19,7 @@ def read_posts(paths: Iterable[str], options: ReadOptions) -> Iterator[dict[str,
     raises its :class:`~smclass.errors.InputError`.
     """
     for path in paths:
-        records = inputs.read_path(path, options.input_format)
+        records = inputs.read_path(path, options.input_format, table=options.table, query=options.query)
         for _source, group in itertools.groupby(records, key=lambda r: r.source):
             first = list(itertools.islice(group, SNIFF_RECORDS))
             plan = plan_input(first, options)
