@@ -305,7 +305,8 @@ def test_sqlite_from_stdin_reads_like_the_file(small_model_path: Path, posts_db:
 def test_table_option_on_input_that_is_not_sqlite_is_a_usage_error(small_model_path: Path, fixtures: Path) -> None:
     result = classify(small_model_path, str(fixtures / "posts.csv"), "--table", "posts")
     assert result.exit_code == 2
-    assert result.stderr == f"Error: {fixtures / 'posts.csv'}: --table and --query go with a SQLite database, and this is not one\n"
+    message = "--table goes with a SQLite database or an Excel workbook, and this is neither"
+    assert result.stderr == f"Error: {fixtures / 'posts.csv'}: {message}\n"
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -329,3 +330,103 @@ def test_any_bytes_as_a_sqlite_database_give_records_or_one_clean_error(tmp_path
                 texts_of(path, **sql)
             except SmclassError as exc:
                 assert "\n" not in str(exc)
+
+
+def test_excel_workbook_reads_its_first_sheet(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "survey.xlsx"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    # The blank row between r-02 and r-03 is passed over, as in CSV; r-03's empty cell gets its line.
+    assert [r["id"] for r in out] == ["r-01", "r-02", "r-03", "r-04"]
+    assert out[2] == {"id": "r-03", "label": None, "confidence": None, "reason": "'text' is null"}
+    assert "read as Excel sheet 'Responses' (xlsx), text field 'text' (detected), id field 'id'" in result.stderr
+    posts = list(smclass.read(EXPORTS / "survey.xlsx"))
+    assert posts[1]["text"] == "Bins on Carver Street were missed two weeks running, who do I call?"
+    assert posts[0]["record"]["submitted"] == "2024-09-02T10:15:00"
+
+
+def test_excel_sheet_is_named_with_table(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "survey.xlsx"), "--table", "Codes")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["c-1"]
+    result = classify(small_model_path, str(EXPORTS / "survey.xlsx"), "--table", "Sheet9")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {EXPORTS / 'survey.xlsx'}: no sheet 'Sheet9' in the workbook (sheets: Responses, Codes)\n"
+
+
+def test_xlsx_is_not_taken_for_a_zip_of_posts_wherever_it_comes_from(small_model_path: Path, tmp_path: Path) -> None:
+    expected = classify(small_model_path, str(EXPORTS / "survey.xlsx")).stdout
+    from_stdin = runner.invoke(app, ["classify", "--model", str(small_model_path)], input=(EXPORTS / "survey.xlsx").read_bytes())
+    assert from_stdin.exit_code == 0, from_stdin.stderr
+    assert from_stdin.stdout == expected
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    shutil.copy(EXPORTS / "survey.xlsx", folder)
+    in_folder = classify(small_model_path, str(folder))
+    assert in_folder.exit_code == 0, in_folder.stderr
+    assert [r["id"] for r in lines(in_folder.stdout)] == ["r-01", "r-02", "r-03", "r-04"]
+
+
+def test_excel_error_names_the_sheet_row(small_model_path: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in (["id", "text"], ["a", "fine words"], [], ["b", 1234]):
+        book.active.append(row)
+    path = tmp_path / "numbers.xlsx"
+    book.save(path)
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {path}:4: field 'text': expected text, got a number"
+
+
+def test_parquet_is_read_batch_by_batch_in_order(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass.reading import sheets
+
+    monkeypatch.setattr(sheets, "BATCH_ROWS", 2)
+    result = classify(small_model_path, str(EXPORTS / "posts.parquet"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == ["pq-1", "pq-2", "pq-3", "pq-4", "pq-5"]
+    assert out[2]["label"] is None and out[2]["reason"] == "'text' is null"
+    assert "read as parquet, text field 'text' (detected), id field 'id'" in result.stderr
+    posts = list(smclass.read(EXPORTS / "posts.parquet"))
+    assert posts[4]["text"] == "We are hiring two apprentices for our workshop, apply by Friday"
+    assert posts[0]["record"]["created"] == "2024-10-01T12:00:00"
+
+
+@pytest.mark.parametrize(
+    ("name", "module", "message"),
+    [
+        ("survey.xlsx", "openpyxl", "reading Excel workbooks needs openpyxl: pip install 'smclass[formats]'"),
+        ("posts.parquet", "pyarrow.parquet", "reading Parquet needs pyarrow: pip install 'smclass[formats]'"),
+    ],
+)
+def test_missing_formats_extra_is_one_line_naming_it(
+    small_model_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, module: str, message: str
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, module, None)  # an import of it now fails as if not installed
+    result = classify(small_model_path, str(EXPORTS / name))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {EXPORTS / name}: {message}\n"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(["survey.xlsx", "posts.parquet"]),
+    tail=st.binary(max_size=2000),
+    flips=st.lists(st.tuples(st.integers(0, 8191), st.integers(0, 255)), min_size=1, max_size=6),
+)
+def test_any_bytes_as_xlsx_or_parquet_give_records_or_one_clean_error(
+    tmp_path: Path, name: str, tail: bytes, flips: list[tuple[int, int]]
+) -> None:
+    good = (EXPORTS / name).read_bytes()
+    damaged = bytearray(good)
+    for at, value in flips:
+        damaged[at % len(damaged)] = value
+    for data in (good[:4] + tail, bytes(damaged), good[: len(good) // 2]):
+        path = tmp_path / name
+        path.write_bytes(data)
+        read_or_one_clean_error(path)

@@ -50,7 +50,7 @@ def classify(
         list[str] | None,
         typer.Argument(
             help="Files, directories or zip archives of posts; '-' (or nothing) reads stdin. "
-            "JSON lines, JSON, CSV, TSV, gzip and platform exports are detected.",
+            "JSON lines, JSON, CSV, TSV, SQLite, Excel, Parquet, gzip and platform exports are detected.",
             show_default=False,
         ),
     ] = None,

@@ -8,6 +8,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import IO
 
+from smclass.reading import sheets
 from smclass.reading.platforms import instagram, slack
 from smclass.reading.records import Record
 
@@ -15,7 +16,8 @@ StreamReader = Callable[[IO[bytes], str, "str | None"], Iterator[Record]]
 
 
 def is_zip(path: Path) -> bool:
-    return zipfile.is_zipfile(path)
+    """A zip of posts: an Excel workbook is a zip too, but a table of its own."""
+    return zipfile.is_zipfile(path) and not sheets.is_workbook_path(path)
 
 
 def read_zip(path: Path, input_format: str | None, read_stream: StreamReader) -> Iterator[Record]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from smclass.errors import InputError, UsageError
-from smclass.reading import containers, platforms, sqlite
+from smclass.reading import containers, platforms, sheets, sqlite
 from smclass.reading.delimited import read_delimited
 from smclass.reading.json_input import read_json, read_jsonl
 from smclass.reading.records import Record
@@ -45,8 +45,13 @@ def read_stream(
     if sqlite.is_database(head):
         yield from sqlite.read_stream(stream, opened, source, table, query)
         return
-    if table is not None or query is not None:
-        raise UsageError(f"{source}: --table and --query go with a SQLite database, and this is not one")
+    if query is not None:
+        raise UsageError(f"{source}: --query goes with a SQLite database, and this is not one")
+    if sheets.is_table_file(head):
+        yield from sheets.read_stream(stream, opened, source, head, table)
+        return
+    if table is not None:
+        raise UsageError(f"{source}: --table goes with a SQLite database or an Excel workbook, and this is neither")
     if looks_binary(head):
         raise InputError("looks like a binary file, not JSON, JSON lines, CSV or TSV", source=source)
     fmt = input_format or detect_format(head, source)

@@ -8,17 +8,14 @@ to a temporary file first, since SQLite reads files, not streams.
 
 from __future__ import annotations
 
-import io
 import json
-import os
-import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
+from smclass.reading import spool
 from smclass.reading.records import Record
 
 MAGIC = b"SQLite format 3\x00"
@@ -30,31 +27,12 @@ def is_database(head: bytes) -> bool:
     return head.startswith(MAGIC)
 
 
-def _file_path(stream: IO[bytes] | None) -> str | None:
-    """The path of the plain file behind ``stream``, if there is one (not stdin, not a pipe)."""
-    raw = getattr(stream, "raw", None)
-    name = getattr(stream, "name", None)
-    if not isinstance(raw, io.FileIO) or not isinstance(name, str):
-        return None
-    try:
-        return name if os.path.samestat(os.fstat(raw.fileno()), os.stat(name)) and os.path.isfile(name) else None
-    except OSError:
-        return None
-
-
 def read_stream(
     stream: IO[bytes], original: IO[bytes] | None, source: str, table: str | None = None, query: str | None = None
 ) -> Iterator[Record]:
     """The records of a database read from ``stream`` (``original`` is the handle as opened, to find its file)."""
-    path = _file_path(original)
-    if path is not None:
+    with spool.local_file(stream, original, ".sqlite") as path:
         yield from read_database(path, source, table, query)
-        return
-    with tempfile.TemporaryDirectory(prefix="smclass-") as folder:
-        copy = Path(folder) / "input.sqlite"
-        with copy.open("wb") as handle:
-            shutil.copyfileobj(stream, handle)
-        yield from read_database(str(copy), source, table, query)
 
 
 def _one_line(exc: BaseException) -> str:
