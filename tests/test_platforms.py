@@ -430,3 +430,10 @@ def test_any_bytes_as_xlsx_or_parquet_give_records_or_one_clean_error(
         path = tmp_path / name
         path.write_bytes(data)
         read_or_one_clean_error(path)
+
+
+@pytest.mark.parametrize("header", ["PAR1,text", "PK\x03\x04,text"])
+def test_text_that_starts_like_parquet_or_zip_is_still_text(small_model_path: Path, header: str) -> None:
+    result = runner.invoke(app, ["classify", "--model", str(small_model_path)], input=f"{header}\nx,hello from the allotment\n")
+    assert result.exit_code == 0, result.stderr
+    assert len(lines(result.stdout)) == 1

@@ -28,8 +28,12 @@ _EXTRA = "pip install 'smclass[formats]'"
 
 
 def is_table_file(head: bytes) -> bool:
-    """Parquet, or a zip that may be a workbook (told apart in :func:`read_stream`)."""
-    return head.startswith((PARQUET_MAGIC, ZIP_MAGIC))
+    """Parquet, or a zip that may be a workbook (told apart in :func:`read_stream`).
+
+    Both are binary from their first bytes on, so text that happens to start "PAR1" or
+    "PK" (a CSV header, a line of a post) is not taken for one.
+    """
+    return head.startswith((PARQUET_MAGIC, ZIP_MAGIC)) and b"\x00" in head
 
 
 def is_workbook(names: list[str]) -> bool:
