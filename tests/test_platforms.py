@@ -437,3 +437,18 @@ def test_text_that_starts_like_parquet_or_zip_is_still_text(small_model_path: Pa
     result = runner.invoke(app, ["classify", "--model", str(small_model_path)], input=f"{header}\nx,hello from the allotment\n")
     assert result.exit_code == 0, result.stderr
     assert len(lines(result.stdout)) == 1
+
+
+def test_sqlite_text_that_is_not_utf8_is_an_error_on_its_row(small_model_path: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE posts (id TEXT, text TEXT)")
+        connection.execute("INSERT INTO posts VALUES ('ok', 'plain words')")
+        connection.execute("INSERT INTO posts VALUES ('bad', CAST(X'636166E9' AS TEXT))")  # 'café' in Latin-1
+    connection.close()
+    result = classify(small_model_path, str(path), "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["ok"]
+    assert f"skipped {path}: field 'text': not valid UTF-8 (byte 0xe9 at column 4)" in result.stderr
