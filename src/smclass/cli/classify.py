@@ -65,6 +65,21 @@ def classify(
         ),
     ] = None,
     proba: Annotated[bool, typer.Option("--proba", help="Add the probability of every label.")] = False,
+    threshold: Annotated[
+        str | None,
+        typer.Option(
+            "--threshold",
+            help='A post whose best probability is under P gets "label": null, an "uncertain: ..." reason and its '
+            "probabilities. 'model' takes the cut suggested in the model card (see smclass info).",
+            metavar="P|model",
+            show_default=False,
+        ),
+    ] = None,
+    top_k: Annotated[int, typer.Option("--top-k", help='Add "top": the K likeliest labels with their probabilities.', min=0)] = 0,
+    explain: Annotated[
+        int,
+        typer.Option("--explain", help='Add "explain": the K features that pushed each post most toward its label.', min=0, metavar="K"),
+    ] = 0,
     keep_fields: Annotated[
         bool, typer.Option("--keep-fields", help='Carry the input record along under "record" (filter posts by label with jq).')
     ] = False,
@@ -124,6 +139,7 @@ def classify(
       cat tweets.jsonl | smclass classify --proba - | jq -c 'select(.label == "Emergent")'
       smclass classify export.csv --text-field body --format csv -o labelled.csv
       smclass classify big.jsonl --on-error skip --rejects bad.jsonl --jobs 0 -o labels.jsonl
+      smclass classify posts.jsonl --threshold 0.6 --explain 5 | jq -c 'select(.label == null)'
     """
     from smclass.run import stream as classify_lib
 
@@ -142,6 +158,9 @@ def classify(
         id_field=id_field,
         input_format=input_format.value if input_format else None,
         proba=proba,
+        threshold=_threshold(threshold, model),
+        top_k=top_k,
+        explain=explain,
         keep_fields=keep_fields,
         on_error=on_error.value,
         jobs=jobs,
@@ -162,6 +181,23 @@ def classify(
             _progress("classifying", _progress_wanted(quiet), total_bytes=reading.total, position=reading.position) as bar,
         ):
             _write_results(batches, handle, output_format, model.labels if proba else None, bar)
+
+
+def _threshold(value: str | None, model: Model) -> float | None:
+    if value is None:
+        return None
+    if value == "model":
+        suggested = model.card.get("suggested_threshold")
+        if not isinstance(suggested, (int, float)):
+            raise UsageError(f"{model.path}: the model card suggests no threshold (retrain with cross-validation): give a number")
+        return float(suggested)
+    try:
+        cut = float(value)
+    except ValueError:
+        raise UsageError(f"--threshold: expected a probability between 0 and 1 or 'model', got {value!r}") from None
+    if not 0.0 <= cut <= 1.0:
+        raise UsageError(f"--threshold: expected a probability between 0 and 1, got {value}")
+    return cut
 
 
 def _classify_on_dask(

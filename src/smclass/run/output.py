@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
+
+from smclass.errors import UsageError
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -57,3 +62,26 @@ class CsvWriter:
             self._columns += [c for c in flat if c.startswith("record.")]
             self._writer.writerow(self._columns)
         self._writer.writerow([spreadsheet_safe(flat.get(c)) for c in self._columns])
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to exactly ``path``: a temporary file beside it, then a rename, so no half file is ever seen."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        # mkstemp makes the file 0600; give it the mode any new file gets under the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)
+        os.replace(name, path)
+    except OSError as exc:
+        Path(name).unlink(missing_ok=True)
+        raise UsageError(f"{path}: cannot write ({exc.strerror})") from None
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
