@@ -50,7 +50,7 @@ def classify(
         list[str] | None,
         typer.Argument(
             help="Files, directories or zip archives of posts; '-' (or nothing) reads stdin. "
-            "JSON lines, JSON, CSV, TSV, gzip and platform exports are detected.",
+            "JSON lines, JSON, CSV, TSV, SQLite, Excel, Parquet, gzip and platform exports are detected.",
             show_default=False,
         ),
     ] = None,
@@ -88,6 +88,12 @@ def classify(
     ] = OutputFormat.jsonl,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write results here instead of stdout.", show_default=False)] = None,
     input_format: InputFormatOption = None,
+    table: Annotated[
+        str | None, typer.Option("--table", help="SQLite input: the table to read (needed when it has several).", show_default=False)
+    ] = None,
+    query: Annotated[
+        str | None, typer.Option("--query", help="SQLite input: a SELECT whose rows are the posts.", show_default=False)
+    ] = None,
     on_error: Annotated[
         OnError,
         typer.Option("--on-error", help="stop: the first unreadable record ends the run (exit 1). skip: report it on stderr and go on."),
@@ -158,6 +164,8 @@ def classify(
         keep_fields=keep_fields,
         on_error=on_error.value,
         jobs=jobs,
+        table=table,
+        query=query,
     )
     notify = _ignore if quiet else _note
     if engine == Engine.dask:

@@ -8,14 +8,16 @@ from operator import attrgetter
 from pathlib import Path
 from typing import IO
 
-from smclass.reading.platforms import slack
+from smclass.reading import sheets
+from smclass.reading.platforms import instagram, slack
 from smclass.reading.records import Record
 
 StreamReader = Callable[[IO[bytes], str, "str | None"], Iterator[Record]]
 
 
 def is_zip(path: Path) -> bool:
-    return zipfile.is_zipfile(path)
+    """A zip of posts: an Excel workbook is a zip too, but a table of its own."""
+    return zipfile.is_zipfile(path) and not sheets.is_workbook_path(path)
 
 
 def read_zip(path: Path, input_format: str | None, read_stream: StreamReader) -> Iterator[Record]:
@@ -26,6 +28,10 @@ def read_zip(path: Path, input_format: str | None, read_stream: StreamReader) ->
         members = {i.filename[len(prefix) :]: i for i in infos}
         if slack.is_export(set(members)):
             yield from slack.records(sorted(members), lambda name: archive.read(members[name]), lambda name: f"{path}!{prefix}{name}")
+            return
+        if instagram.is_export(set(members)):
+            locate = lambda name: f"{path}!{prefix}{name}"  # noqa: E731
+            yield from instagram.read_export(sorted(members), lambda name: archive.open(members[name]), locate, read_stream, input_format)
             return
         for name, info in members.items():
             with archive.open(info) as member:
@@ -44,6 +50,11 @@ def read_directory(path: Path, input_format: str | None, read_stream: StreamRead
     members = [p.relative_to(path).as_posix() for p in files]
     if slack.is_export(set(members)):
         yield from slack.records(members, lambda name: (path / name).read_bytes(), lambda name: str(path / name))
+        return
+    if instagram.is_export(set(members)):
+        yield from instagram.read_export(
+            members, lambda name: (path / name).open("rb"), lambda name: str(path / name), read_stream, input_format
+        )
         return
     for child in files:
         with child.open("rb") as handle:

@@ -17,6 +17,9 @@ class ReadOptions:
     id_field: str | None = None
     input_format: str | None = None
     on_error: str = "stop"
+    # What to read of a SQLite database: a table, or the rows of a query.
+    table: str | None = None
+    query: str | None = None
 
 
 @dataclass

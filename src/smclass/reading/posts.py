@@ -20,7 +20,7 @@ def read_posts(paths: Iterable[str], options: ReadOptions) -> Iterator[dict[str,
     raises its :class:`~smclass.errors.InputError`.
     """
     for path in paths:
-        yield from posts(inputs.read_path(path, options.input_format), options)
+        yield from posts(inputs.read_path(path, options.input_format, table=options.table, query=options.query), options)
 
 
 def posts(records: Iterable[Record], options: ReadOptions) -> Iterator[dict[str, Any]]:

@@ -66,10 +66,11 @@ def classify_paths_in_batches(
     path_list = list(paths)
     if multi is None:
         multi = len(path_list) > 1
+    sql = {"table": options.table, "query": options.query}
     batches = (
         batch
         for path in path_list
-        for batch in _batches(inputs.read_path(path, options.input_format, on_open), options, notify, reject, multi=multi)
+        for batch in _batches(inputs.read_path(path, options.input_format, on_open, **sql), options, notify, reject, multi=multi)
     )
     yield from _results(model, batches, options)
 
