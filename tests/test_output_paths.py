@@ -243,3 +243,31 @@ def test_read_only_output_directory_is_one_error_line(posts: Path, small_model_p
     assert result.stderr == f"Error: {target}: cannot write (Permission denied)\n"
     with pytest.raises(OutputError, match=r"m.npz: cannot write \(Permission denied\)$"):
         model_lib.save(model_lib.load(small_model_path), read_only_dir / "m.npz")
+
+
+def test_stdout_or_stdin_that_is_the_output_or_the_input_is_refused(posts: Path, small_model_path: Path) -> None:
+    import subprocess
+    import sys
+
+    before = posts.read_bytes()
+    command = [sys.executable, "-m", "smclass", "classify", str(posts), "--model", str(small_model_path)]
+    with posts.open("ab") as appended:  # `smclass classify posts.jsonl >> posts.jsonl` would read its own results
+        done = subprocess.run(command, stdout=appended, stderr=subprocess.PIPE, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr == f"Error: stdout is the same file as the input {posts}: writing it would destroy the input\n".encode()
+    assert posts.read_bytes() == before
+    command = [sys.executable, "-m", "smclass", "classify", "-", "-o", str(posts), "--model", str(small_model_path)]
+    with posts.open("rb") as stdin:
+        done = subprocess.run(command, stdin=stdin, capture_output=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr == f"Error: --output {posts} is the same file as the input stdin: writing it would destroy the input\n".encode()
+    assert posts.read_bytes() == before
+
+
+def test_dask_parts_that_would_replace_inputs_are_refused(posts: Path, small_model_path: Path) -> None:
+    pytest.importorskip("distributed")
+    part = posts.parent / "part-00000.jsonl"
+    posts.rename(part)
+    result = run("classify", str(part), "--engine", "dask", "-o", str(part.parent), "--model", str(small_model_path))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: --output {part} is the same file as the input {part}: writing it would destroy the input\n"

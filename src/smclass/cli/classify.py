@@ -145,7 +145,7 @@ def classify(
     if sources.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
     # A dask --output is a directory: its part files are checked where they are named.
-    outputs = [("--rejects", rejects)] if engine == Engine.dask else [("--output", output), ("--rejects", rejects)]
+    outputs = [("--rejects", rejects)] if engine == Engine.dask else [("--output", output or "-"), ("--rejects", rejects)]
     paths.check_outputs(sources, outputs)
     if jobs == 0:
         from smclass.run.parallel import cores

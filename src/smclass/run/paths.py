@@ -35,6 +35,14 @@ def _stat(path: str | Path) -> os.stat_result | None:
         return None
 
 
+def _fstat(stream: object) -> os.stat_result | None:
+    """What a standard stream is open on; None when it is no file (a test runner's buffer)."""
+    try:
+        return os.fstat(stream.fileno())  # type: ignore[attr-defined]
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return None
+
+
 def _identity(info: os.stat_result) -> Identity:
     return (info.st_dev, info.st_ino)
 
@@ -46,11 +54,7 @@ def _inputs(inputs: Sequence[str]) -> tuple[dict[Identity, str], dict[Identity, 
     for name in inputs:
         info: os.stat_result | None
         if name == "-":
-            try:
-                info = os.fstat(sys.stdin.fileno())
-            except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
-                info = None
-            name = "stdin"
+            info, name = _fstat(sys.stdin), "stdin"
         else:
             info = _stat(name)
         if info is None:
@@ -65,10 +69,15 @@ def _inputs(inputs: Sequence[str]) -> tuple[dict[Identity, str], dict[Identity, 
 def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path | None]]) -> None:
     """Refuse an output that is an input or lies inside an input directory, and two outputs that are one file.
 
-    ``outputs`` pairs each option name (``--output``) with its path; None and ``-`` (stdout)
-    are left out.
+    ``outputs`` pairs each option name (``--output``) with its path; None is left out, and
+    ``-`` stands for stdout, which is refused when the shell points it at an input
+    (``smclass classify x.jsonl >> x.jsonl`` would read its own results forever).
     """
     files, folders = _inputs(inputs)
+    if any(str(path) == "-" for _, path in outputs):
+        info = _fstat(sys.stdout)
+        if info is not None and stat.S_ISREG(info.st_mode) and _identity(info) in files:
+            raise UsageError(f"stdout is the same file as the input {files[_identity(info)]}: writing it would destroy the input")
     named = [(option, str(path)) for option, path in outputs if path is not None and str(path) != "-"]
     for option, path in named:
         info = _stat(path)
