@@ -18,12 +18,24 @@ from pathlib import Path
 from typing import IO
 
 
-def new_file_mode() -> int:
-    """The mode ``open(path, "w")`` gives a new file under this process's umask."""
-    # os.umask can only be read by setting it; set it straight back.
+def _umask() -> int:
+    # Linux says it without changing it; elsewhere it can only be read by setting it, which
+    # another thread creating a file at that moment would see: set it straight back.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
+
+
+def new_file_mode() -> int:
+    """The mode ``open(path, "w")`` gives a new file under this process's umask."""
+    return 0o666 & ~_umask()
 
 
 def temp_prefix(target: Path) -> str:
