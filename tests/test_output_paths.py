@@ -271,3 +271,27 @@ def test_dask_parts_that_would_replace_inputs_are_refused(posts: Path, small_mod
     result = run("classify", str(part), "--engine", "dask", "-o", str(part.parent), "--model", str(small_model_path))
     assert result.exit_code == 2
     assert result.stderr == f"Error: --output {part} is the same file as the input {part}: writing it would destroy the input\n"
+
+
+def test_report_and_evaluate_errors_that_are_an_input_are_refused(posts: Path, small_model_path: Path) -> None:
+    before = posts.read_bytes()
+    report = run("report", str(posts), "-o", str(posts), "--model", str(small_model_path))
+    assert report.exit_code == 2
+    assert report.stderr == f"Error: --output {posts} is the same file as the input {posts}: writing it would destroy the input\n"
+    errors = run("evaluate", str(posts), "--errors", str(posts), "--model", str(small_model_path))
+    assert errors.exit_code == 2
+    assert errors.stderr == f"Error: --errors {posts} is the same file as the input {posts}: writing it would destroy the input\n"
+    assert posts.read_bytes() == before
+
+
+def test_files_written_whole_write_into_a_device_and_never_replace_it(tmp_path: Path) -> None:
+    from smclass.errors import OutputError
+    from smclass.run.output import write_atomically
+
+    if os.geteuid() != 0:
+        pytest.skip("only root could replace a device node")
+    full = tmp_path / "full"
+    os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    with pytest.raises(OutputError, match=r"full: cannot write \(No space left on device\)$"):
+        write_atomically(full, b"a report")
+    assert stat.S_ISCHR(os.stat(full).st_mode)

@@ -154,6 +154,7 @@ def evaluate(
     from smclass.model import dataset
     from smclass.model import evaluation as evaluate_lib
 
+    paths.check_outputs(data, [("--errors", errors)])
     model = _load_model(model_path)
     posts = dataset.read_labelled(
         data, text_field=text_field, label_field=label_field, input_format=input_format.value if input_format else None, notify=_note

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import codecs
 import csv
-import os
-import tempfile
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
-from smclass.errors import UsageError
+from smclass import atomic
+from smclass.errors import OutputError
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _JSONL = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
@@ -106,23 +105,9 @@ class CsvWriter:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to exactly ``path``: a temporary file beside it, then a rename, so no half file is ever seen."""
-    directory = path.parent if str(path.parent) else Path(".")
+    """Write ``data`` to exactly ``path``, whole (see :mod:`smclass.atomic`); a failure is one :class:`OutputError`."""
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
+        with atomic.replacing(path) as handle:
             handle.write(data)
-        # mkstemp makes the file 0600; give it the mode any new file gets under the umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(name, 0o666 & ~umask)
-        os.replace(name, path)
     except OSError as exc:
-        Path(name).unlink(missing_ok=True)
-        raise UsageError(f"{path}: cannot write ({exc.strerror})") from None
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
