@@ -122,6 +122,11 @@ def test_train_out_that_is_its_data_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr == f"Error: --out {data} is the same file as the input {data}: writing it would destroy the input\n"
     assert data.read_text().startswith('{"text"')
+    held = tmp_path / "held.jsonl"
+    held.write_text(data.read_text())
+    dev = run("train", str(data), "--dev", str(held), "--out", str(held), "--cv", "0")
+    assert dev.exit_code == 2
+    assert dev.stderr == f"Error: --out {held} is the same file as the input {held}: writing it would destroy the input\n"
     inside = run("train", str(tmp_path), "--out", str(tmp_path / "m.npz"), "--cv", "0")
     assert inside.exit_code == 2
     assert inside.stderr == f"Error: --out {tmp_path / 'm.npz'} is inside the input directory {tmp_path}: write it elsewhere\n"

@@ -66,7 +66,7 @@ def train(
 
     if data.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
-    paths.check_outputs(data, [("--out", out)])
+    paths.check_outputs([*data, *(dev or [])], [("--out", out)])
     notify = _ignore if quiet else _note
     fmt = input_format.value if input_format else None
     posts = dataset.read_labelled(
