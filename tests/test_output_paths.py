@@ -300,3 +300,14 @@ def test_files_written_whole_write_into_a_device_and_never_replace_it(tmp_path: 
     with pytest.raises(OutputError, match=r"full: cannot write \(No space left on device\)$"):
         write_atomically(full, b"a report")
     assert stat.S_ISCHR(os.stat(full).st_mode)
+
+
+def test_output_reached_through_a_link_inside_an_input_directory_is_refused(posts: Path, small_model_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    (folder / "posts.jsonl").symlink_to(posts)
+    result = run("classify", str(folder), "-o", str(posts), "--model", str(small_model_path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: --output {posts} is the same file as the input {folder / 'posts.jsonl'}: writing it would destroy the input\n"
+    )

@@ -66,6 +66,16 @@ def _inputs(inputs: Sequence[str]) -> tuple[dict[Identity, str], dict[Identity, 
     return files, folders
 
 
+def _files_inside(folders: dict[Identity, str]) -> dict[Identity, str]:
+    found: dict[Identity, str] = {}
+    for name in folders.values():
+        for child in sorted(Path(name).rglob("*")):
+            info = _stat(child)
+            if info is not None and stat.S_ISREG(info.st_mode):
+                found.setdefault(_identity(info), str(child))
+    return found
+
+
 def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path | None]]) -> None:
     """Refuse an output that is an input or lies inside an input directory, and two outputs that are one file.
 
@@ -74,15 +84,18 @@ def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path
     (``smclass classify x.jsonl >> x.jsonl`` would read its own results forever).
     """
     files, folders = _inputs(inputs)
-    if any(str(path) == "-" for _, path in outputs):
-        info = _fstat(sys.stdout)
-        if info is not None and stat.S_ISREG(info.st_mode) and _identity(info) in files:
-            raise UsageError(f"stdout is the same file as the input {files[_identity(info)]}: writing it would destroy the input")
     named = [(option, str(path)) for option, path in outputs if path is not None and str(path) != "-"]
+    existing = [(f"{option} {path}", _stat(path)) for option, path in named]
+    if any(str(path) == "-" for _, path in outputs):
+        existing.append(("stdout", _fstat(sys.stdout)))
+    plain = [(what, info) for what, info in existing if info is not None and stat.S_ISREG(info.st_mode)]
+    if plain and folders:
+        # A link inside an input directory may lead to a file outside it: the reader follows it.
+        files.update(_files_inside(folders))
+    for what, info in plain:
+        if _identity(info) in files:
+            raise UsageError(f"{what} is the same file as the input {files[_identity(info)]}: writing it would destroy the input")
     for option, path in named:
-        info = _stat(path)
-        if info is not None and stat.S_ISREG(info.st_mode) and _identity(info) in files:
-            raise UsageError(f"{option} {path} is the same file as the input {files[_identity(info)]}: writing it would destroy the input")
         real = Path(os.path.realpath(path))
         for parent in real.parents:
             above = _stat(parent)
