@@ -124,10 +124,7 @@ class SmclassGroup(TyperGroup):
 
                 _to_stderr("".join(traceback.format_exception(exc)).rstrip("\n"))
             command = " ".join(part for part in ("smclass", self._command) if part)
-            _error(
-                f"internal error in '{command}': {type(exc).__name__}: {exc} "
-                f"— please report it (set {DEBUG_ENV}=1 for the traceback)"
-            )
+            _error(f"internal error in '{command}': {type(exc).__name__}: {exc} — please report it (set {DEBUG_ENV}=1 for the traceback)")
             sys.exit(EXIT_BAD_DATA)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
@@ -283,5 +280,3 @@ def labels(as_json: Annotated[bool, typer.Option("--json", help="One JSON object
             _print_json({"label": label, "definition": DEFINITIONS[label]})
         else:
             typer.echo(f"{label:<11} {DEFINITIONS[label]}")
-
-

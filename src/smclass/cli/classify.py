@@ -323,5 +323,3 @@ def _print_table(results: list[dict[str, Any]], proba_labels: list[str] | None) 
             row.append(str(r.get("record", "")))
         table.add_row(*[displayable(cell) for cell in row])
     Console(soft_wrap=False).print(table)
-
-
