@@ -11,6 +11,7 @@ import typer
 from smclass.cli.app import InputFormatOption, ModelOption, TextFieldOption, _ignore, _load_model, _note, _print_json, app
 from smclass.cli.train import Base
 from smclass.errors import InputError, UsageError
+from smclass.run import paths as output_paths
 
 IdFieldOption = Annotated[
     str | None,
@@ -183,6 +184,7 @@ def report(
 
     if output is None and not as_json:
         raise UsageError("name the page with --output FILE, or ask for --json")
+    output_paths.check_outputs(_inputs(results), [("--output", output)])
     notify = _ignore if quiet else _note
     options_format = input_format.value if input_format else None
     tally = report_lib.tally(_labelled_results(_inputs(results), model_path, text_field, id_field, options_format), by=by)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import sys
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,24 +25,19 @@ from smclass.cli.app import (
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
 from smclass.errors import InputError, UsageError
+from smclass.run import paths
 
 if TYPE_CHECKING:
     from smclass.model.files import Model
     from smclass.reading.records import Record
 
 
-@contextmanager
-def _open_output(path: Path | None) -> Iterator[IO[bytes]]:
-    if path is None or str(path) == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    try:
-        handle = path.open("wb")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write output ({exc.strerror})") from None
-    with handle:
-        yield handle
+@dataclass
+class _Tally:
+    """What a run has written so far, for the note when it stops early."""
+
+    results: int = 0
+    rejects: int = 0
 
 
 @app.command()
@@ -145,9 +141,12 @@ def classify(
 
     if rejects is not None and on_error != OnError.skip:
         raise UsageError("--rejects goes with --on-error skip")
-    paths = inputs or ["-"]
-    if paths.count("-") > 1:
+    sources = inputs or ["-"]
+    if sources.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
+    # A dask --output is a directory: its part files are checked where they are named.
+    outputs = [("--rejects", rejects)] if engine == Engine.dask else [("--output", output or "-"), ("--rejects", rejects)]
+    paths.check_outputs(sources, outputs)
     if jobs == 0:
         from smclass.run.parallel import cores
 
@@ -169,18 +168,27 @@ def classify(
     )
     notify = _ignore if quiet else _note
     if engine == Engine.dask:
-        _classify_on_dask(model, paths, options, output, output_format, scheduler, max(jobs, 2), rejects, notify)
+        _classify_on_dask(model, sources, options, output, output_format, scheduler, max(jobs, 2), rejects, notify)
         return
     if scheduler is not None:
         raise UsageError("--scheduler goes with --engine dask")
-    reading = _ReadPosition(paths)
-    with _rejects_file(rejects) as reject:
-        batches = classify_lib.classify_paths_in_batches(model, paths, options, notify=notify, reject=reject, on_open=reading.opened)
+    reading = _ReadPosition(sources)
+    tally = _Tally()
+    with _rejects_file(rejects, tally) as reject:
+        batches = classify_lib.classify_paths_in_batches(model, sources, options, notify=notify, reject=reject, on_open=reading.opened)
         with (
-            _open_output(output) as handle,
+            paths.results_file(output) as handle,
             _progress("classifying", _progress_wanted(quiet), total_bytes=reading.total, position=reading.position) as bar,
         ):
-            _write_results(batches, handle, output_format, model.labels if proba else None, bar)
+            try:
+                _write_results(batches, handle, output_format, model.labels if proba else None, bar, tally)
+            except paths.ResultsClosedError:
+                raise
+            except BaseException:
+                if tally.results or tally.rejects:
+                    kept = f"; {tally.rejects:,} rejects written to {rejects}" if rejects is not None else ""
+                    notify(f"stopped early: {handle.stopped(tally.results)}{kept}")
+                raise
 
 
 def _threshold(value: str | None, model: Model) -> float | None:
@@ -202,7 +210,7 @@ def _threshold(value: str | None, model: Model) -> float | None:
 
 def _classify_on_dask(
     model: Model,
-    paths: list[str],
+    sources: list[str],
     options: Any,
     output: Path | None,
     output_format: OutputFormat,
@@ -219,36 +227,51 @@ def _classify_on_dask(
         raise UsageError("--engine dask writes JSON lines only")
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output}: exists and is not a directory")
-    results = distributed.run(model, paths, options, output, scheduler=scheduler, workers=workers)
+    results = distributed.run(model, sources, options, output, scheduler=scheduler, workers=workers)
     for part in results:
         for message in part.notes:
             notify(message)
         notify(f"{part.part}: {part.records} records from {part.source}")
     if rejects is not None:
-        with rejects.open("w", encoding="utf-8") as handle:
-            handle.writelines(line + "\n" for part in results for line in part.rejects)
+        try:
+            with rejects.open("w", encoding="utf-8", errors="surrogateescape") as handle:
+                handle.writelines(line + "\n" for part in results for line in part.rejects)
+        except OSError as exc:
+            raise paths.cannot_write(str(rejects), exc) from None
 
 
 @contextmanager
-def _rejects_file(path: Path | None) -> Iterator[Any]:
+def _rejects_file(path: Path | None, tally: _Tally) -> Iterator[Any]:
     if path is None:
         yield None
         return
     try:
-        handle = path.open("w", encoding="utf-8")
+        handle = path.open("w", encoding="utf-8", errors="surrogateescape")
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write rejects ({exc.strerror})") from None
+        raise paths.cannot_write(str(path), exc) from None
 
     def reject(record: Record, error: InputError) -> None:
-        handle.write(record.raw_text() + "\n")
-        handle.flush()
+        try:
+            handle.write(record.raw_text() + "\n")
+            handle.flush()
+        except OSError as exc:
+            raise paths.cannot_write(str(path), exc) from None
+        tally.rejects += 1
 
-    with handle:
+    try:
         yield reject
+    finally:
+        with contextlib.suppress(OSError):  # a failed write has been reported already
+            handle.close()
 
 
 def _write_results(
-    batches: Iterator[list[dict[str, Any]]], handle: IO[bytes], fmt: OutputFormat, proba_labels: list[str] | None, bar: Any
+    batches: Iterator[list[dict[str, Any]]],
+    handle: paths.ResultsStream,
+    fmt: OutputFormat,
+    proba_labels: list[str] | None,
+    bar: Any,
+    tally: _Tally,
 ) -> None:
     """Write each batch of results and flush once per batch (at once for a live pipe's first posts)."""
     from smclass.run import output as output_lib
@@ -259,24 +282,28 @@ def _write_results(
     if fmt == OutputFormat.csv:
         import io
 
-        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="", errors=output_lib.DISPLAY_ERRORS)
         writer = output_lib.CsvWriter(text, proba_labels)
         for batch in batches:
             for result in batch:
                 writer.write(result)
             text.flush()
+            tally.results += len(batch)
             bar.advance(len(batch))
         text.detach()
         return
     for batch in batches:
         handle.write(b"".join(output_lib.jsonl_line(result) for result in batch))
         handle.flush()
+        tally.results += len(batch)
         bar.advance(len(batch))
 
 
 def _print_table(results: list[dict[str, Any]], proba_labels: list[str] | None) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from smclass.run.output import displayable
 
     table = Table(show_lines=False)
     table.add_column("id", overflow="fold")
@@ -294,7 +321,5 @@ def _print_table(results: list[dict[str, Any]], proba_labels: list[str] | None) 
         row += [f"{probs[label]:.2f}" if label in probs else "" for label in proba_labels or []]
         if show_text:
             row.append(str(r.get("record", "")))
-        table.add_row(*row)
+        table.add_row(*[displayable(cell) for cell in row])
     Console(soft_wrap=False).print(table)
-
-

@@ -11,6 +11,7 @@ import typer
 from smclass.cli.app import InputFormatOption, ModelOption, TextFieldOption, _ignore, _load_model, _note, _print_json, app
 from smclass.cli.progress import _progress, _progress_wanted
 from smclass.errors import InputError, UsageError
+from smclass.run import paths
 
 
 class Base(StrEnum):
@@ -65,6 +66,7 @@ def train(
 
     if data.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
+    paths.check_outputs([*data, *(dev or [])], [("--out", out)])
     notify = _ignore if quiet else _note
     fmt = input_format.value if input_format else None
     posts = dataset.read_labelled(
@@ -152,6 +154,7 @@ def evaluate(
     from smclass.model import dataset
     from smclass.model import evaluation as evaluate_lib
 
+    paths.check_outputs(data, [("--errors", errors)])
     model = _load_model(model_path)
     posts = dataset.read_labelled(
         data, text_field=text_field, label_field=label_field, input_format=input_format.value if input_format else None, notify=_note

@@ -11,8 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -21,7 +19,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from smclass.errors import ModelError, UsageError
+from smclass import atomic
+from smclass.errors import ModelError, OutputError, UsageError
+from smclass.model import archive
 from smclass.model.scorer import Scorer
 
 FORMAT = "smclass-model/2"
@@ -90,22 +90,20 @@ def dumps(model: Model) -> bytes:
 
 
 def save(model: Model, path: str | Path) -> Path:
-    """Write the model to exactly ``path``: a temporary file beside it, then a rename."""
+    """Write the model to exactly ``path``: a temporary file beside it, then a rename.
+
+    Temporaries a killed earlier save to the same path left behind are removed first.
+    """
     target = Path(path)
     payload = dumps(model)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"{target}: directory {directory} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with atomic.replacing(target) as handle:
             handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
     return target
 
 
@@ -123,15 +121,7 @@ def default_model_path() -> Path:
 def load(path: str | Path | None = None) -> Model:
     """Load a model file, refusing anything that is not made only of trusted types."""
     target = Path(path) if path is not None else default_model_path()
-    try:
-        data = target.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{target}: model file not found") from None
-    except IsADirectoryError:
-        raise ModelError(f"{target}: is a directory, not a model file") from None
-    except OSError as exc:
-        raise ModelError(f"{target}: cannot read model file ({exc.strerror})") from None
-    return loads(data, target)
+    return loads(archive.read_model_bytes(target), target)
 
 
 def loads(data: bytes, target: Path) -> Model:
@@ -139,25 +129,16 @@ def loads(data: bytes, target: Path) -> Model:
     if not data.startswith(b"PK"):
         hint = " (pickle and joblib files are refused: loading them can run code)" if data[:1] == b"\x80" else ""
         raise ModelError(f"{target}: not a smclass model file{hint}")
+    arrays = archive.read_arrays(data, target)
+    meta_array = arrays.pop("meta", None)
+    if meta_array is None or meta_array.ndim != 0 or meta_array.dtype.kind != "U":
+        raise ModelError(f"{target}: not a smclass model file")
     try:
-        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ModelError(f"{target}: damaged model file ({exc})") from None
-    if "schema.json" in names:
-        raise ModelError(f"{target}: a model in the skops format of smclass before 0.2: retrain it with 'smclass train'")
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except ValueError as exc:
-        if "allow_pickle" in str(exc):
-            raise ModelError(f"{target}: refused: the file holds Python objects, which loading could run") from None
-        raise ModelError(f"{target}: damaged model file ({exc})") from None
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
-        raise ModelError(f"{target}: damaged model file ({exc})") from None
-    try:
-        meta = json.loads(str(arrays.pop("meta")))
-    except (KeyError, ValueError):
+        meta = json.loads(str(meta_array))
+    except ValueError:
         raise ModelError(f"{target}: not a smclass model file") from None
+    except RecursionError:
+        raise ModelError(f"{target}: damaged model file (its card is nested too deeply)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT or not isinstance(meta.get("settings"), dict):
         made = meta.get("format") if isinstance(meta, dict) else None
         hint = f" (it is {made!r}, this smclass reads {FORMAT!r}: retrain it)" if isinstance(made, str) else ""

@@ -9,6 +9,7 @@ scikit-learn is never imported, which keeps start-up short and throughput high.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,8 @@ ARRAYS: dict[str, tuple[int, str]] = {
     "intercept": (1, "f"),
     "calibration": (2, "f"),
 }
+
+_NUMBERS = [name for name, (_, kind) in ARRAYS.items() if kind == "f"]
 
 
 @dataclass
@@ -68,6 +71,14 @@ class Scorer:
     use_kernel: bool = field(default=True, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Such a model would label every post alike, with "confidence": null.
+        for name in _NUMBERS:
+            if not np.isfinite(getattr(self, name)).all():
+                raise ModelError(f"model array {name!r} holds NaN or infinite numbers")
+        if (self.signal_scale <= 0).any():
+            raise ModelError("model array 'signal_scale' holds zero or negative scales")
+        if not math.isfinite(self.signal_weight) or self.members < 1 or len(set(self.labels)) != len(self.labels) or len(self.labels) < 2:
+            raise ModelError("model settings are damaged (signal weight, members or labels)")
         columns = self.intercept.shape[0]
         if columns != self.members * self.width or self.calibration.shape != (2, columns):
             raise ModelError("model arrays do not fit together")
@@ -210,21 +221,23 @@ class Scorer:
             if array is None or array.ndim != ndim or array.dtype.kind != kind:
                 raise ModelError(f"model array {name!r} is missing or damaged")
         try:
-            return cls(
-                labels=[str(x) for x in arrays["labels"].tolist()],
-                members=int(settings["members"]),
-                words_keys=arrays["words_keys"].astype(np.uint64),
-                words_table=arrays["words_table"].astype(np.float32),
-                chars_keys=arrays["chars_keys"].astype(np.uint64),
-                chars_table=arrays["chars_table"].astype(np.float32),
-                signal_scale=arrays["signal_scale"].astype(np.float64),
-                signal_weight=float(settings["signal_weight"]),
-                signal_coef=arrays["signal_coef"].astype(np.float64),
-                meaning_coef=arrays["meaning_coef"].astype(np.float32),
-                meaning_table_sha256=str(settings["meaning_table_sha256"]),
-                intercept=arrays["intercept"].astype(np.float64),
-                calibration=arrays["calibration"].astype(np.float64),
-            )
+            # A number too large for float32 becomes infinite here: __post_init__ refuses it.
+            with np.errstate(over="ignore", invalid="ignore"):
+                return cls(
+                    labels=[str(x) for x in arrays["labels"].tolist()],
+                    members=int(settings["members"]),
+                    words_keys=arrays["words_keys"].astype(np.uint64),
+                    words_table=arrays["words_table"].astype(np.float32),
+                    chars_keys=arrays["chars_keys"].astype(np.uint64),
+                    chars_table=arrays["chars_table"].astype(np.float32),
+                    signal_scale=arrays["signal_scale"].astype(np.float64),
+                    signal_weight=float(settings["signal_weight"]),
+                    signal_coef=arrays["signal_coef"].astype(np.float64),
+                    meaning_coef=arrays["meaning_coef"].astype(np.float32),
+                    meaning_table_sha256=str(settings["meaning_table_sha256"]),
+                    intercept=arrays["intercept"].astype(np.float64),
+                    calibration=arrays["calibration"].astype(np.float64),
+                )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"model settings are damaged ({exc})") from None
 

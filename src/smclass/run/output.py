@@ -2,21 +2,61 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import os
-import tempfile
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
-from smclass.errors import UsageError
+from smclass import atomic
+from smclass.errors import OutputError
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_JSONL = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
+
+# Text that cannot be UTF-8: a file name of bytes that are not UTF-8 (Python holds them as
+# surrogates, U+DC80 to U+DCFF, one per byte) or a lone surrogate from a JSON escape.
+# Written out, they become escapes a person can read: \xff for the byte, \ud800 for the rest.
+DISPLAY_ERRORS = "smclass-display"
+
+
+def _display_escape(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    escaped = "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else f"\\u{ord(c):04x}" for c in bad)
+    return escaped, error.end
+
+
+codecs.register_error(DISPLAY_ERRORS, _display_escape)
+
+
+def displayable(text: str) -> str:
+    """``text`` with anything that cannot be written as UTF-8 escaped (see ``DISPLAY_ERRORS``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", DISPLAY_ERRORS).decode("utf-8")
+    return text
+
+
+def _displayable_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return displayable(value)
+    if isinstance(value, dict):
+        return {displayable(k) if isinstance(k, str) else k: _displayable_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_displayable_value(v) for v in value]
+    return value
 
 
 def jsonl_line(result: dict[str, Any]) -> bytes:
-    return orjson.dumps(result, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(result, option=_JSONL)
+    except orjson.JSONEncodeError:
+        # Rare (see DISPLAY_ERRORS): the usual line pays nothing for it.
+        return orjson.dumps(_displayable_value(result), option=_JSONL)
 
 
 def spreadsheet_safe(value: Any) -> str:
@@ -65,23 +105,9 @@ class CsvWriter:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to exactly ``path``: a temporary file beside it, then a rename, so no half file is ever seen."""
-    directory = path.parent if str(path.parent) else Path(".")
+    """Write ``data`` to exactly ``path``, whole (see :mod:`smclass.atomic`); a failure is one :class:`OutputError`."""
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
+        with atomic.replacing(path) as handle:
             handle.write(data)
-        # mkstemp makes the file 0600; give it the mode any new file gets under the umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(name, 0o666 & ~umask)
-        os.replace(name, path)
     except OSError as exc:
-        Path(name).unlink(missing_ok=True)
-        raise UsageError(f"{path}: cannot write ({exc.strerror})") from None
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
