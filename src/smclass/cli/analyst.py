@@ -41,9 +41,7 @@ def audit(
     seed: Annotated[int, typer.Option("--seed", help="Seed for the folds.")] = 0,
     base: Annotated[
         Base,
-        typer.Option(
-            "--base", help="default: each fold's model also learns from the default corpus. none: your posts alone."
-        ),
+        typer.Option("--base", help="default: each fold's model also learns from the default corpus. none: your posts alone."),
     ] = Base.default,
     quiet: QuietOption = False,
 ) -> None:

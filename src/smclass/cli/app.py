@@ -197,6 +197,11 @@ class OnError(StrEnum):
     skip = "skip"
 
 
+class Cascade(StrEnum):
+    on = "on"
+    off = "off"
+
+
 ModelOption = Annotated[
     Path | None,
     typer.Option(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from smclass.cli.app import (
+    Cascade,
     Engine,
     InputFormatOption,
     ModelOption,
@@ -71,6 +72,12 @@ def classify(
             show_default=False,
         ),
     ] = None,
+    cascade: Annotated[
+        Cascade,
+        typer.Option(
+            "--cascade", help="With an accurate model: on, only posts the fast model is unsure of go through the encoder; off, all do."
+        ),
+    ] = Cascade.on,
     top_k: Annotated[int, typer.Option("--top-k", help='Add "top": the K likeliest labels with their probabilities.', min=0)] = 0,
     explain: Annotated[
         int,
@@ -167,6 +174,11 @@ def classify(
         query=query,
     )
     notify = _ignore if quiet else _note
+    encoded = getattr(model.scorer, "cascade", None) is not None
+    if cascade == Cascade.off:
+        if not encoded:
+            raise UsageError("--cascade off goes with a model that has an encoder (--model accurate)")
+        model.scorer.cascade = False  # type: ignore[union-attr]
     if engine == Engine.dask:
         _classify_on_dask(model, sources, options, output, output_format, scheduler, max(jobs, 2), rejects, notify)
         return
@@ -189,6 +201,9 @@ def classify(
                     kept = f"; {tally.rejects:,} rejects written to {rejects}" if rejects is not None else ""
                     notify(f"stopped early: {handle.stopped(tally.results)}{kept}")
                 raise
+    seen, sent = getattr(model.scorer, "seen", 0), getattr(model.scorer, "sent", 0)
+    if encoded and seen:
+        notify(f"the encoder read {sent:,} of {seen:,} posts ({sent / seen:.0%})")
 
 
 def _threshold(value: str | None, model: Model) -> float | None:

@@ -48,6 +48,15 @@ def train(
     on_missing_label: Annotated[
         MissingLabel, typer.Option("--on-missing-label", help="stop: a post with no label is an error. skip: pass it over and count it.")
     ] = MissingLabel.stop,
+    encoder: Annotated[
+        str | None,
+        typer.Option(
+            "--encoder",
+            help="minilm: an accurate model, the fast features plus a contextual encoder, with a cascade "
+            "(needs the 'accurate' extra; training encodes every post once, some minutes for 10,000).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
 ) -> None:
     """Train a model on your own labelled posts and write it to --out.
@@ -88,7 +97,7 @@ def train(
         sources = ["default corpus", *sources]
         extra["base"] = {"corpus_posts": len(corpus.texts), "own_posts": len(posts.texts), "own_weight": round(weight, 3)}
     with _progress("training", _progress_wanted(quiet), counts_posts=False):
-        model = training.train(texts, labels, folds=cv, seed=seed, sources=sources, weights=weights, extra_card=extra)
+        model = training.train(texts, labels, folds=cv, seed=seed, sources=sources, weights=weights, extra_card=extra, encoder=encoder)
     if dev:
         from smclass.model import evaluation
 
@@ -109,6 +118,10 @@ def train(
         for label, item in scores["per_class"].items():
             if item["support"]:
                 _note(f"  {label:<11} F1 {item['f1']:.3f}")
+    if result and "cascade" in result and not quiet:
+        cascade = result["cascade"]
+        sent = next(row["sent"] for row in cascade["cuts"] if row["cut"] == cascade["cut"]) if cascade["cut"] < 1 else 1.0
+        _note(f"cascade cut {cascade['cut']:.2f}: the encoder reads {sent:.0%} of posts in cross-validation")
     notify(f"wrote {out}")
 
 

@@ -27,7 +27,8 @@ from smclass.model.scorer import ARRAYS
 MAX_MODEL_BYTES = 2 * 1024**3
 # The JSON card and settings: a few kilobytes in practice.
 MAX_META_BYTES = 16 * 1024**2
-MEMBERS = ("meta", *ARRAYS)
+# An accurate model adds its encoder block and, prefixed, the arrays of its cascade's fast model.
+MEMBERS = ("meta", *ARRAYS, "encoder_coef", "encoder_mean", *(f"fast_{name}" for name in ARRAYS))
 _COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 

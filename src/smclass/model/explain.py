@@ -12,14 +12,18 @@ embedding as one entry. Without the intercept, the terms add up to the decision 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from smclass.features import normalize, signals
+from smclass.features.encoder import centred
 from smclass.features.normalize import feature_text
 from smclass.features.tokens import pieces
 from smclass.model.scorer import Scorer
+
+if TYPE_CHECKING:
+    from smclass.model.accurate import EncodedScorer
 
 _MARKER_NAMES = {
     normalize.URL: "[link]",
@@ -90,9 +94,24 @@ def contributions(scorer: Scorer, text: str, label: str) -> tuple[dict[str, floa
     return dict(terms), sign * float(scorer.intercept[columns].mean())
 
 
-def explain(scorer: Scorer, text: str, label: str, k: int) -> list[dict[str, Any]]:
-    """The ``k`` terms that pushed the post most toward ``label``, strongest first."""
-    terms, _ = contributions(scorer, text, label)
+ENCODER = "meaning (contextual encoder)"
+
+
+def explain(scorer: Scorer | EncodedScorer, text: str, label: str, k: int) -> list[dict[str, Any]]:
+    """The ``k`` terms that pushed the post most toward ``label``, strongest first.
+
+    For an accurate model, the terms of whichever model gave the label: the cascade's fast
+    model, or the accurate one with its contextual encoder as one more entry.
+    """
+    if isinstance(scorer, Scorer):
+        terms, _ = contributions(scorer, text, label)
+    elif scorer.cascade and scorer.fast.predict_proba([text]).max() >= scorer.cut:
+        terms, _ = contributions(scorer.fast, text, label)
+    else:
+        terms, _ = contributions(scorer.scorer, text, label)
+        columns, sign = _columns(scorer.scorer, label)
+        block = centred(scorer._embed([text]), scorer.encoder_mean, float(scorer.encoder["weight"]))
+        terms[ENCODER] = sign * float((block @ scorer.encoder_coef)[0, columns].mean())
     toward = sorted(((weight, name) for name, weight in terms.items() if weight > 0), key=lambda item: (-item[0], item[1]))
     return [{"feature": name, "weight": round(float(weight), 4)} for weight, name in toward[:k]]
 

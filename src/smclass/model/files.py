@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -24,8 +24,13 @@ from smclass.errors import ModelError, OutputError, UsageError
 from smclass.model import archive
 from smclass.model.scorer import Scorer
 
+if TYPE_CHECKING:
+    from smclass.model.accurate import EncodedScorer
+
 FORMAT = "smclass-model/2"
 DEFAULT_MODEL_NAME = "smclass-default.npz"
+ACCURATE_MODEL_NAME = "smclass-accurate.npz"
+BUNDLED = {"default": DEFAULT_MODEL_NAME, "accurate": ACCURATE_MODEL_NAME}
 MODEL_ENV = "SMCLASS_MODEL"
 
 
@@ -33,7 +38,7 @@ MODEL_ENV = "SMCLASS_MODEL"
 class Model:
     """A folded model and the card that says how it was made."""
 
-    scorer: Scorer
+    scorer: Scorer | EncodedScorer
     card: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
@@ -107,20 +112,38 @@ def save(model: Model, path: str | Path) -> Path:
     return target
 
 
+def bundled_model_path(name: str) -> Path:
+    """A model file that ships with the package (in a source checkout: under models/)."""
+    bundled = resources.files("smclass").joinpath("_model", name)
+    if bundled.is_file():
+        return Path(str(bundled))
+    return Path(__file__).resolve().parents[3] / "models" / name
+
+
 def default_model_path() -> Path:
     """The model named by $SMCLASS_MODEL, else the one bundled with the package."""
     env = os.environ.get(MODEL_ENV)
     if env:
-        return Path(env)
-    bundled = resources.files("smclass").joinpath("_model", DEFAULT_MODEL_NAME)
-    if bundled.is_file():
-        return Path(str(bundled))
-    return Path(__file__).resolve().parents[3] / "models" / DEFAULT_MODEL_NAME
+        return resolve(env)
+    return bundled_model_path(DEFAULT_MODEL_NAME)
+
+
+def resolve(path: str | Path) -> Path:
+    """A model's path: the names of the bundled models ('default', 'accurate') stand for them, unless a file has that name."""
+    name = str(path)
+    if name in BUNDLED and not Path(name).exists():
+        return bundled_model_path(BUNDLED[name])
+    return Path(path)
 
 
 def load(path: str | Path | None = None) -> Model:
     """Load a model file, refusing anything that is not made only of trusted types."""
-    target = Path(path) if path is not None else default_model_path()
+    target = resolve(path) if path is not None else default_model_path()
+    if str(path) == "accurate" and target != Path("accurate"):
+        # Before reading 30 MB: the accurate model is useless without its extra.
+        from smclass.features import encoder
+
+        encoder.require()
     return loads(archive.read_model_bytes(target), target)
 
 
@@ -144,7 +167,12 @@ def loads(data: bytes, target: Path) -> Model:
         hint = f" (it is {made!r}, this smclass reads {FORMAT!r}: retrain it)" if isinstance(made, str) else ""
         raise ModelError(f"{target}: not a smclass model file{hint}")
     try:
-        scorer = Scorer.from_arrays(arrays, meta["settings"])
+        if "encoder" in meta["settings"]:
+            from smclass.model.accurate import EncodedScorer
+
+            scorer: Scorer | EncodedScorer = EncodedScorer.from_arrays(arrays, meta["settings"])
+        else:
+            scorer = Scorer.from_arrays(arrays, meta["settings"])
     except ModelError as exc:
         raise ModelError(f"{target}: {exc}") from None
     card = meta.get("card")

@@ -171,11 +171,14 @@ class Scorer:
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """Calibrated probabilities, one column per label (the mean over members, as scikit-learn does)."""
-        decision = self.decision(texts)
+        return self.calibrated(self.decision(texts))
+
+    def calibrated(self, decision: np.ndarray) -> np.ndarray:
+        """Probabilities from decision values: each column's sigmoid, normalised per member, averaged."""
         a, b = self.calibration
         calibrated = 1.0 / (1.0 + np.exp(np.clip(a * decision + b, -500, 500)))
         k = len(self.labels)
-        proba = np.zeros((len(texts), k))
+        proba = np.zeros((len(decision), k))
         for member in range(self.members):
             part = calibrated[:, member * self.width : (member + 1) * self.width]
             if k == 2:
@@ -243,11 +246,25 @@ class Scorer:
 
 
 def fold(pipeline: Any) -> Scorer:
-    """Fold a fitted training pipeline (see :func:`smclass.model.build_pipeline`) into a :class:`Scorer`."""
+    """Fold a fitted training pipeline (see :func:`smclass.model.training.build_pipeline`) into a :class:`Scorer`."""
+    return fold_blocks(pipeline)[0]
+
+
+def fold_blocks(pipeline: Any) -> tuple[Scorer, np.ndarray | None]:
+    """The folded scorer, and the SVM weights of an encoder block (features x decision columns) if the pipeline has one.
+
+    Without an encoder the pipeline is normalise -> features -> classify; with one, the
+    features step joins the normalised features (``fast``) and the encoder's block.
+    """
     union = pipeline.named_steps["features"]
     parts = dict(union.transformer_list)
+    encoder = parts.get("encoder")
+    if encoder is not None:
+        parts = dict(parts["fast"].named_steps["features"].transformer_list)
     words, chars, sig, meaning = parts["words"], parts["chars"], parts["signals"], parts["meaning"]
     sizes = [len(words.keys_), len(chars.keys_), len(signals.NAMES), meaning.n_dims_]
+    if encoder is not None:
+        sizes.append(encoder.n_dims_)
     bounds = np.cumsum([0, *sizes])
     calibrated = pipeline.named_steps["classify"]
     labels = [str(c) for c in calibrated.classes_]
@@ -264,14 +281,14 @@ def fold(pipeline: Any) -> Scorer:
         a.extend(float(c.a_) for c in member.calibrators)
         b.extend(float(c.b_) for c in member.calibrators)
     coef = np.concatenate(coefs).T  # features x decision columns
-    block = [coef[bounds[i] : bounds[i + 1]] for i in range(4)]
+    block = [coef[bounds[i] : bounds[i + 1]] for i in range(len(sizes))]
 
     def table(idf: np.ndarray, weights: np.ndarray) -> np.ndarray:
         idf64 = idf.astype(np.float64)[:, None]
         rows = np.hstack([idf64 * weights, idf64**2])
         return np.vstack([rows, np.zeros((1, rows.shape[1]))]).astype(np.float32)
 
-    return Scorer(
+    scorer = Scorer(
         labels=labels,
         members=len(calibrated.calibrated_classifiers_),
         words_keys=words.keys_,
@@ -286,3 +303,4 @@ def fold(pipeline: Any) -> Scorer:
         intercept=np.concatenate(intercepts),
         calibration=np.vstack([a, b]),
     )
+    return scorer, (block[4] * encoder.weight if encoder is not None else None)
