@@ -213,6 +213,41 @@ def test_jobs_0_asks_for_one_worker_per_core(small_model_path: Path, monkeypatch
     assert run("classify", "--jobs", "-1", input="").exit_code == 2
 
 
+def test_jobs_default_to_one_per_core_past_10000_posts_and_print_what_one_process_prints(
+    small_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smclass.run import parallel
+
+    pools: list[int] = []
+
+    class CountedPool(parallel.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(kwargs["max_workers"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "cores", lambda: 2)  # the pool starts even where CI has one core
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", CountedPool)
+    small = run("classify", "--model", str(small_model_path), input='{"id": 1, "text": "hello"}\n')
+    assert small.exit_code == 0, small.stderr
+    assert pools == []
+    texts = ["flight delayed again", "we need volunteers at the shelter", "BREAKING: bridge closed", "lol same"]
+    data = "".join(json.dumps({"text": f"{texts[i % 4]} {i}"}) + "\n" for i in range(parallel.POOL_AFTER_POSTS + 2500))
+    default = run("classify", "--model", str(small_model_path), input=data)
+    assert default.exit_code == 0, default.stderr
+    assert pools == [2]
+    single = run("classify", "--jobs", "1", "--model", str(small_model_path), input=data)
+    assert pools == [2]
+    assert default.stdout == single.stdout
+    assert len(default.stdout.splitlines()) == parallel.POOL_AFTER_POSTS + 2500
+
+
+def test_jobs_takes_a_count_or_auto(small_model_path: Path) -> None:
+    assert run("classify", "--jobs", "auto", "--model", str(small_model_path), input='{"text": "hi"}\n').exit_code == 0
+    result = run("classify", "--jobs", "many", "--model", str(small_model_path), input="")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --jobs: expected a number of workers or 'auto', got 'many'\n"
+
+
 @pytest.mark.parametrize("total_bytes", [None, 1000])
 def test_progress_bar_shows_posts_per_second_and_an_eta_when_the_size_is_known(total_bytes: int | None) -> None:
     # Only shown on a terminal; drive it on a fake one so a rendering error cannot hide there.

@@ -105,17 +105,17 @@ def classify(
         Path | None, typer.Option("--rejects", help="With --on-error skip: write the raw skipped records here.", show_default=False)
     ] = None,
     jobs: Annotated[
-        int,
+        str,
         typer.Option(
             "--jobs",
             "-j",
-            min=0,
+            metavar="N|auto",
             help=(
-                "Worker processes (local) or local Dask workers, 0 for one per core; output order is kept. Each worker "
-                "loads the model; local workers start only once an input passes 10,000 posts."
+                "Worker processes (local) or local Dask workers; auto (or 0): one per usable core. Output order is kept. "
+                "Each worker loads the model; local workers start only once an input passes 10,000 posts."
             ),
         ),
-    ] = 1,
+    ] = "auto",
     engine: Annotated[
         Engine,
         typer.Option(
@@ -141,7 +141,7 @@ def classify(
       smclass classify data/sample_posts.jsonl
       cat tweets.jsonl | smclass classify --proba - | jq -c 'select(.label == "Emergent")'
       smclass classify export.csv --text-field body --format csv -o labelled.csv
-      smclass classify big.jsonl --on-error skip --rejects bad.jsonl --jobs 0 -o labels.jsonl
+      smclass classify big.jsonl --on-error skip --rejects bad.jsonl -o labels.jsonl
       smclass classify posts.jsonl --threshold 0.6 --explain 5 | jq -c 'select(.label == null)'
     """
     from smclass.run import stream as classify_lib
@@ -154,10 +154,7 @@ def classify(
     # A dask --output is a directory: its part files are checked where they are named.
     outputs = [("--rejects", rejects)] if engine == Engine.dask else [("--output", output or "-"), ("--rejects", rejects)]
     paths.check_outputs(sources, outputs)
-    if jobs == 0:
-        from smclass.run.parallel import cores
-
-        jobs = cores()
+    workers = _jobs(jobs)
     model = _load_model(model_path)
     options = classify_lib.Options(
         text_field=text_field,
@@ -169,7 +166,7 @@ def classify(
         explain=explain,
         keep_fields=keep_fields,
         on_error=on_error.value,
-        jobs=jobs,
+        jobs=workers,
         table=table,
         query=query,
     )
@@ -180,7 +177,7 @@ def classify(
             raise UsageError("--cascade off goes with a model that has an encoder (--model accurate)")
         model.scorer.cascade = False  # type: ignore[union-attr]
     if engine == Engine.dask:
-        _classify_on_dask(model, sources, options, output, output_format, scheduler, max(jobs, 2), rejects, notify)
+        _classify_on_dask(model, sources, options, output, output_format, scheduler, max(workers, 2), rejects, notify)
         return
     if scheduler is not None:
         raise UsageError("--scheduler goes with --engine dask")
@@ -204,6 +201,21 @@ def classify(
     seen, sent = getattr(model.scorer, "seen", 0), getattr(model.scorer, "sent", 0)
     if encoded and seen:
         notify(f"the encoder read {sent:,} of {seen:,} posts ({sent / seen:.0%})")
+
+
+def _jobs(value: str) -> int:
+    """Workers for --jobs: auto (or 0) is one per usable core; the pool still waits for a big input."""
+    if value.strip().lower() in ("auto", "0"):
+        from smclass.run.parallel import cores
+
+        return cores()
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 1:
+        raise UsageError(f"--jobs: expected a number of workers or 'auto', got {value!r}")
+    return count
 
 
 def _threshold(value: str | None, model: Model) -> float | None:
