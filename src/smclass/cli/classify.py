@@ -89,7 +89,15 @@ def classify(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="jsonl for tools, csv for spreadsheets, table for people.")
     ] = OutputFormat.jsonl,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write results here instead of stdout.", show_default=False)] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write results here instead of stdout. With --engine dask: a folder or an fsspec URL (s3://bucket/labelled).",
+            show_default=False,
+        ),
+    ] = None,
     input_format: InputFormatOption = None,
     table: Annotated[
         str | None, typer.Option("--table", help="SQLite input: the table to read (needed when it has several).", show_default=False)
@@ -120,9 +128,22 @@ def classify(
         Engine,
         typer.Option(
             "--engine",
-            help="local: this machine. dask: one task per input file on a Dask cluster, writing part-NNNNN.jsonl files into --output DIR.",
+            help="local: this machine. dask: a Dask cluster, one task per input file or per range of a big JSON-lines file, "
+            "writing part-NNNNN.jsonl files into --output DIR.",
         ),
     ] = Engine.local,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="With --engine dask: replace the parts of an earlier run in --output DIR.")
+    ] = False,
+    partition_size: Annotated[
+        str | None,
+        typer.Option(
+            "--partition-size",
+            help="With --engine dask: cut JSON-lines files into ranges of this size (64MB, 1GiB). "
+            "Default: the file over twice the workers, at least 1 MB.",
+            show_default=False,
+        ),
+    ] = None,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -153,6 +174,8 @@ def classify(
         raise UsageError("stdin ('-') can be read only once")
     # A dask --output is a directory: its part files are checked where they are named.
     outputs = [("--rejects", rejects)] if engine == Engine.dask else [("--output", output or "-"), ("--rejects", rejects)]
+    if engine == Engine.dask and rejects is not None:
+        raise UsageError("--engine dask writes the rejects of each part beside it (part-NNNNN.rejects.jsonl): leave out --rejects")
     paths.check_outputs(sources, outputs)
     workers = _jobs(jobs)
     model = _load_model(model_path)
@@ -177,10 +200,12 @@ def classify(
             raise UsageError("--cascade off goes with a model that has an encoder (--model accurate)")
         model.scorer.cascade = False  # type: ignore[union-attr]
     if engine == Engine.dask:
-        _classify_on_dask(model, sources, options, output, output_format, scheduler, max(workers, 2), rejects, notify)
+        dask = _DaskRun(output, output_format, scheduler, max(workers, 2), overwrite, _size(partition_size))
+        _classify_on_dask(model, sources, options, dask, notify)
         return
-    if scheduler is not None:
-        raise UsageError("--scheduler goes with --engine dask")
+    for name, given in (("--scheduler", scheduler), ("--overwrite", overwrite or None), ("--partition-size", partition_size)):
+        if given is not None:
+            raise UsageError(f"{name} goes with --engine dask")
     reading = _ReadPosition(sources)
     tally = _Tally()
     with _rejects_file(rejects, tally) as reject:
@@ -235,36 +260,54 @@ def _threshold(value: str | None, model: Model) -> float | None:
     return cut
 
 
-def _classify_on_dask(
-    model: Model,
-    sources: list[str],
-    options: Any,
-    output: Path | None,
-    output_format: OutputFormat,
-    scheduler: str | None,
-    workers: int,
-    rejects: Path | None,
-    notify: Any,
-) -> None:
+@dataclass
+class _DaskRun:
+    output: str | None
+    output_format: OutputFormat
+    scheduler: str | None
+    workers: int
+    overwrite: bool
+    partition_size: int | None
+
+
+def _size(value: str | None) -> int | None:
+    if value is None:
+        return None
+    from dask.utils import parse_bytes
+
+    try:
+        size = int(parse_bytes(value))
+    except (ValueError, TypeError):
+        size = 0
+    if size < 1:
+        raise UsageError(f"--partition-size: expected a size such as 64MB, got {value!r}")
+    return size
+
+
+def _classify_on_dask(model: Model, sources: list[str], options: Any, dask: _DaskRun, notify: Any) -> None:
     from smclass.run import dask_engine as distributed
 
-    if output is None or str(output) == "-":
+    if dask.output is None or dask.output == "-":
         raise UsageError("--engine dask writes part files: name a directory with --output DIR")
-    if output_format != OutputFormat.jsonl:
+    if dask.output_format != OutputFormat.jsonl:
         raise UsageError("--engine dask writes JSON lines only")
-    if output.exists() and not output.is_dir():
-        raise UsageError(f"{output}: exists and is not a directory")
-    results = distributed.run(model, sources, options, output, scheduler=scheduler, workers=workers)
+    results = distributed.run(
+        model,
+        sources,
+        options,
+        dask.output,
+        scheduler=dask.scheduler,
+        workers=dask.workers,
+        overwrite=dask.overwrite,
+        partition_size=dask.partition_size,
+        notify=notify,
+    )
     for part in results:
         for message in part.notes:
             notify(message)
-        notify(f"{part.part}: {part.records} records from {part.source}")
-    if rejects is not None:
-        try:
-            with rejects.open("w", encoding="utf-8", errors="surrogateescape") as handle:
-                handle.writelines(line + "\n" for part in results for line in part.rejects)
-        except OSError as exc:
-            raise paths.cannot_write(str(rejects), exc) from None
+        where = "" if part.span is None else f" bytes {part.span[0]:,}-{'end' if part.span[1] is None else f'{part.span[1]:,}'} of"
+        rejected = f", {part.rejects:,} rejects" if part.rejects else ""
+        notify(f"{part.part}: {part.records} records{rejected} from{where} {part.source}")
 
 
 @contextmanager

@@ -1,53 +1,52 @@
-"""Classifying many files on a Dask cluster: one output part per input partition.
+"""Classifying many files on a Dask cluster: one output part per partition, in input order.
 
-Every input file is a partition (a directory counts file by file, so a folder of
-part files from Spark, Hive or ``split`` maps one to one). Workers read their file,
-run the same reader and model code as ``smclass classify`` and write
-``part-NNNNN.jsonl`` into the output directory, which must be reachable from every
-worker (a shared or network file system on a real cluster).
+Every input file is a partition (a directory counts file by file, so a folder of part
+files from Spark, Hive or ``split`` maps one to one), and a big JSON-lines file is cut
+into byte ranges at line boundaries (:mod:`smclass.run.ranges`), one partition each.
+Workers read their partition from a path or an fsspec URL, run the same reader and model
+code as ``smclass classify`` and write ``part-NNNNN.jsonl`` into the output folder
+(:mod:`smclass.run.storage`); the parts read in order are what one process prints.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from smclass.errors import InputError, UsageError
+from smclass.errors import InputError, OutputError, UsageError
 from smclass.model import files as model_lib
+from smclass.reading import inputs as reading
+from smclass.reading.plan import InputPlan
 from smclass.reading.records import Record
-from smclass.run import output, paths
+from smclass.run import output, paths, ranges, storage
 from smclass.run import stream as classify_lib
 
 _models: dict[str, model_lib.Model] = {}
+# A part that skips many records says so in a few notes; the records are in its rejects file.
+NOTES_PER_PART = 20
 
 
 @dataclass
 class PartResult:
-    """What one partition produced, sent back to the client."""
+    """What one partition produced, sent back to the client (its rejects stay in their file)."""
 
     source: str
     part: str
-    records: int
+    records: int = 0
+    rejects: int = 0
+    span: tuple[int, int | None] | None = None
     notes: list[str] = field(default_factory=list)
-    rejects: list[str] = field(default_factory=list)
 
 
-def partitions(inputs: list[str]) -> list[str]:
-    """The input files in order; a directory stands for its files."""
-    out: list[str] = []
-    for name in inputs:
-        if name == "-":
-            raise UsageError("--engine dask reads files, not stdin")
-        path = Path(name)
-        if path.is_dir():
-            out.extend(str(p) for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith("."))
-        elif path.exists():
-            out.append(name)
-        else:
-            raise InputError("no such file", source=name)
-    return out
+@dataclass(frozen=True)
+class Partition:
+    input: storage.Input
+    span: ranges.Span | None  # None: the whole file
+    index: int  # of the range within its file
 
 
 def _model(data: bytes, name: str) -> model_lib.Model:
@@ -57,48 +56,113 @@ def _model(data: bytes, name: str) -> model_lib.Model:
     return _models[key]
 
 
+def rejects_name(part: str) -> str:
+    return part[: -len(".jsonl")] + ".rejects.jsonl"
+
+
+def _whole_file(location: str, source: str, options: classify_lib.Options) -> Iterator[Record]:
+    """A file read as one process reads it, the records named as the user named the file."""
+    if storage.is_url(location):
+        handle: IO[bytes] = storage.open_input(location)
+        with handle:
+            yield from reading.read_stream(handle, source, options.input_format, table=options.table, query=options.query)
+        return
+    for record in reading.read_path(location, options.input_format, table=options.table, query=options.query):
+        if record.source.startswith(location):
+            record.source = source + record.source[len(location) :]
+        yield record
+
+
 def classify_partition(
-    model_bytes: bytes, model_name: str, source: str, target: str, options: classify_lib.Options, multi: bool
+    model_bytes: bytes,
+    model_name: str,
+    location: str,
+    source: str,
+    target: str,
+    options: classify_lib.Options,
+    multi: bool,
+    span: ranges.Span | None,
+    plan: InputPlan | None,
+    before: list[ranges.Count],
 ) -> PartResult:
-    """Run on a worker: classify one file into one part file, written atomically."""
+    """Run on a worker: classify one partition into one part file (and its rejects beside it), each written whole."""
     model = _model(model_bytes, model_name)
-    result = PartResult(source, target, 0)
+    result = PartResult(source, target, span=(span.start, span.end) if span is not None else None)
+    skipped = [0]
 
-    def reject(record: Record, error: InputError) -> None:
-        result.rejects.append(record.raw_text())
+    def note(message: str) -> None:
+        if len(result.notes) < NOTES_PER_PART:
+            result.notes.append(message)
+        else:
+            skipped[0] += 1
 
-    batches = classify_lib.classify_paths_in_batches(model, [source], options, notify=result.notes.append, reject=reject, multi=multi)
-    with paths.results_file(target) as handle:
-        for batch in batches:
-            handle.write(b"".join(output.jsonl_line(record) for record in batch))
-            result.records += len(batch)
+    with contextlib.ExitStack() as later:
+        rejected: list[IO[bytes]] = []
+
+        def reject(record: Record, error: InputError) -> None:
+            if not rejected:
+                rejected.append(later.enter_context(storage.writing(rejects_name(target))))
+            rejected[0].write(record.raw_text().encode("utf-8", "surrogateescape") + b"\n")
+            result.rejects += 1
+
+        if span is None:
+            records = _whole_file(location, source, options)
+        else:
+            records = ranges.records(location, source, span, before)
+            if span.start == 0 and plan is not None:
+                note(plan.describe())
+        batches = classify_lib.classify_records_in_batches(model, records, options, note, reject, multi=multi, plan=plan)
+        with storage.writing(target) as handle:
+            for batch in batches:
+                handle.write(b"".join(output.jsonl_line(record) for record in batch))
+                result.records += len(batch)
+    if skipped[0]:
+        result.notes.append(f"{source}: {skipped[0]:,} more notes (see {rejects_name(target)})")
     return result
+
+
+def count_range(location: str, span: ranges.Span) -> ranges.Count:
+    return ranges.count(location, span)
+
+
+def file_plan(location: str, source: str, options: classify_lib.Options) -> InputPlan | None:
+    first = ranges.head(location, source, classify_lib.SNIFF_RECORDS)
+    return classify_lib.choose_plan(first, options) if first else None
+
+
+def plan_partitions(files: list[storage.Input], workers: int, asked: int | None, input_format: str | None) -> list[Partition]:
+    """Each file whole, or in ranges when it is plain JSON lines bigger than one partition."""
+    out: list[Partition] = []
+    for item in files:
+        size = ranges.partition_size(item.size, workers, asked)
+        if item.size > size and ranges.splittable(item.location, input_format):
+            out.extend(Partition(item, span, i) for i, span in enumerate(ranges.spans(item.size, size)))
+        else:
+            out.append(Partition(item, None, 0))
+    return out
 
 
 def run(
     model: model_lib.Model,
     inputs: list[str],
     options: classify_lib.Options,
-    out_dir: Path,
+    out_dir: str,
     scheduler: str | None = None,
     workers: int = 2,
+    *,
+    overwrite: bool = False,
+    partition_size: int | None = None,
+    notify: Callable[[str], None] = classify_lib._ignore,
 ) -> list[PartResult]:
-    """Classify every partition on the cluster and return their summaries in input order."""
+    """Classify every partition on the cluster, write the manifest, and return the parts' summaries in order."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         raise UsageError("--engine dask needs Dask: pip install 'smclass[dask]'") from None
     if model.path is None:
         raise UsageError("--engine dask needs a model loaded from a file")
-    files = partitions(inputs)
-    if not files:
-        return []
-    targets = [str(out_dir / f"part-{i:05d}.jsonl") for i in range(len(files))]
-    paths.check_outputs(inputs, [("--output", target) for target in targets])
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise paths.cannot_write(str(out_dir), exc) from None
+    files = storage.input_files(inputs)
+    folder = storage.whole(out_dir)
     model_bytes = model.path.read_bytes()
     # Workers see the batches whole; a local --jobs would only add processes inside a worker.
     options = replace(options, jobs=1)
@@ -111,14 +175,84 @@ def run(
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        shared = client.scatter(model_bytes, broadcast=True)
-        futures = [
-            client.submit(classify_partition, shared, str(model.path), source, target, options, multi, pure=False)
-            for source, target in zip(files, targets, strict=True)
-        ]
-        results: list[PartResult] = client.gather(futures)
+        if scheduler:
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+        parts = plan_partitions(files, workers, partition_size, options.input_format)
+        targets = [storage.join(folder, f"part-{i:05d}.jsonl") for i in range(len(parts))]
+        if not storage.is_url(folder):
+            paths.check_outputs([f.location for f in files if not storage.is_url(f.location)], [("--output", t) for t in targets])
+        for name in storage.prepare_folder(folder, overwrite):
+            notify(f"removed {storage.join(folder, name)} (--overwrite or a run cut short)")
+        results = _submit(client, model_bytes, str(model.path), parts, targets, options, multi)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+    storage.write_manifest(folder, manifest(results, targets, model_bytes, str(model.path)))
     return results
+
+
+def _submit(
+    client: Any,
+    model_bytes: bytes,
+    model_name: str,
+    parts: list[Partition],
+    targets: list[str],
+    options: classify_lib.Options,
+    multi: bool,
+) -> list[PartResult]:
+    shared = client.scatter(model_bytes, broadcast=True)
+    counts: dict[str, list[Any]] = {}
+    plans: dict[str, Any] = {}
+    futures = []
+    for part, target in zip(parts, targets, strict=True):
+        location = part.input.location
+        plan = None
+        before: list[Any] = []
+        if part.span is not None:
+            if location not in plans:
+                plans[location] = client.submit(file_plan, location, part.input.source, options, pure=False)
+                counts[location] = []
+            plan = plans[location]
+            before = list(counts[location])
+            counts[location].append(client.submit(count_range, location, part.span, pure=False))
+        futures.append(
+            client.submit(
+                classify_partition,
+                shared,
+                model_name,
+                location,
+                part.input.source,
+                target,
+                options,
+                multi,
+                part.span,
+                plan,
+                before,
+                pure=False,
+            )
+        )
+    try:
+        results: list[PartResult] = client.gather(futures)
+    except OSError as exc:
+        raise OutputError(f"cannot read or write ({exc})") from None
+    return results
+
+
+def manifest(results: list[PartResult], targets: list[str], model_bytes: bytes, model_name: str) -> dict[str, Any]:
+    """What ``_SUCCESS`` says: every part, its records and rejects, and the model that made them."""
+    parts = []
+    for result, target in zip(results, targets, strict=True):
+        entry: dict[str, Any] = {"part": target.rsplit("/", 1)[-1], "source": result.source, "records": result.records}
+        if result.span is not None:
+            entry["bytes"] = list(result.span)
+        entry["rejects"] = result.rejects
+        if result.rejects:
+            entry["rejects_file"] = rejects_name(target).rsplit("/", 1)[-1]
+        parts.append(entry)
+    return {
+        "parts": parts,
+        "records": sum(r.records for r in results),
+        "rejects": sum(r.rejects for r in results),
+        "model": {"file": model_name, "sha256": hashlib.sha256(model_bytes).hexdigest()},
+    }

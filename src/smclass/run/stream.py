@@ -89,6 +89,25 @@ def classify_records(
         yield from results
 
 
+def classify_records_in_batches(
+    model: Model,
+    records: Iterable[Record],
+    options: Options,
+    notify: Notify = _ignore,
+    reject: Reject | None = None,
+    *,
+    multi: bool = False,
+    plan: InputPlan | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """Classify the records of one input in batches; ``plan`` is chosen from them unless given (a range of a file)."""
+    yield from _results(model, _batches(records, options, notify, reject, multi=multi, plan=plan), options)
+
+
+def choose_plan(records: list[Record], options: Options) -> InputPlan:
+    """The plan a reading of these first records of an input chooses."""
+    return plan_input(records, options)
+
+
 Batch = list[tuple[dict[str, Any], "str | None"]]
 
 
@@ -97,14 +116,17 @@ def _results(model: Model, batches: Iterable[Batch], options: Options) -> Iterat
         yield list(_fill(batch, probabilities, model, options))
 
 
-def _batches(records: Iterable[Record], options: Options, notify: Notify, reject: Reject | None, *, multi: bool) -> Iterator[Batch]:
+def _batches(
+    records: Iterable[Record], options: Options, notify: Notify, reject: Reject | None, *, multi: bool, plan: InputPlan | None = None
+) -> Iterator[Batch]:
     """Result stubs with their texts, in input order, in batches that grow from one record."""
     iterator = iter(records)
     first = list(itertools.islice(iterator, SNIFF_RECORDS))
     if not first:
         return
-    plan = plan_input(first, options)
-    notify(plan.describe())
+    if plan is None:
+        plan = plan_input(first, options)
+        notify(plan.describe())
     batch: Batch = []
     chars = 0
     # Batches grow from one record, so the first results show up at once on a live pipe.

@@ -1,0 +1,132 @@
+"""A big JSON-lines file cut into byte ranges at line boundaries, each read on its own.
+
+A line belongs to the range its first byte lies in: a range that starts inside a line
+skips to the next one, and reads on past its end to finish the last line it began.
+Each range is read twice: once to count its lines and records, so the range after it
+knows where it starts (a record's position id is its position in the whole file), then
+to classify it. CSV is not cut: a quoted field may hold a newline, and from the middle of
+a file no reader can tell whether a newline ends a row.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from smclass.errors import InputError
+from smclass.reading import sniff
+from smclass.reading.json_input import read_jsonl
+from smclass.reading.records import Record
+from smclass.run import storage
+
+MIN_PARTITION = 1 << 20
+HEAD_BYTES = 64 << 10
+# A plain post after the range's lines: the index it gets tells how far the range counted,
+# even when its last line stood for no record at all.
+_SENTINEL = b'{"text": "-"}\n'
+
+
+@dataclass(frozen=True)
+class Span:
+    """Bytes [start, end) of a file; ``end`` None reads to the end."""
+
+    start: int
+    end: int | None
+
+
+@dataclass(frozen=True)
+class Count:
+    lines: int
+    records: int
+
+
+def partition_size(size: int, workers: int, asked: int | None) -> int:
+    """Asked for, or about the file over twice the workers (every worker gets work), at least 1 MB."""
+    if asked is not None:
+        return max(1, asked)
+    return max(MIN_PARTITION, -(-size // (2 * max(1, workers))))
+
+
+def spans(size: int, part: int) -> list[Span]:
+    if size <= part:
+        return [Span(0, None)]
+    starts = list(range(0, size, part))
+    return [Span(start, starts[i + 1] if i + 1 < len(starts) else None) for i, start in enumerate(starts)]
+
+
+def splittable(location: str, input_format: str | None) -> bool:
+    """Whether a file is plain JSON lines (not gzip, not a zip, not CSV): only those are cut."""
+    if input_format not in (None, "jsonl"):
+        return False
+    with storage.open_input(location) as handle:
+        head = handle.read(HEAD_BYTES)
+    if head[:2] == b"\x1f\x8b" or head[:4] == b"PK\x03\x04" or sniff.looks_binary(head):
+        return False
+    if input_format == "jsonl":
+        return True
+    try:
+        return sniff.detect_format(head, location) == "jsonl"
+    except InputError:
+        return False
+
+
+def lines(location: str, span: Span) -> Iterator[bytes]:
+    """The lines whose first byte lies in ``span``."""
+    with storage.open_input(location) as handle:
+        position = span.start
+        if position > 0:
+            handle.seek(position - 1)
+            position += len(handle.readline()) - 1
+        while span.end is None or position < span.end:
+            line = handle.readline()
+            if not line:
+                return
+            position += len(line)
+            yield line
+
+
+class _Lines:
+    """An iterable of lines for the JSON-lines reader, which only iterates."""
+
+    def __init__(self, source: Iterator[bytes]) -> None:
+        self._source = source
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._source
+
+
+def count(location: str, span: Span) -> Count:
+    """The lines and the records (as the reader numbers them) of one range."""
+    seen = [0]
+
+    def counted() -> Iterator[bytes]:
+        for line in lines(location, span):
+            seen[0] += 1
+            yield line
+        yield _SENTINEL
+
+    last = 0
+    for record in read_jsonl(_Lines(counted()), location):  # type: ignore[arg-type]
+        last = record.index
+    return Count(seen[0], last - 1)
+
+
+def records(location: str, source: str, span: Span, before: list[Count]) -> Iterator[Record]:
+    """The records of one range, numbered and placed as in a reading of the whole file."""
+    line_base = sum(c.lines for c in before)
+    index_base = sum(c.records for c in before)
+    for record in read_jsonl(_Lines(lines(location, span)), source):  # type: ignore[arg-type]
+        if not (line_base or index_base):
+            yield record
+            continue
+        line = record.line + line_base if record.line is not None else None
+        error = record.error
+        if error is not None:
+            error = InputError(error.message, source=error.source, line=line, field=error.field, raw=error.raw)
+        yield replace(record, line=line, index=record.index + index_base, error=error)
+
+
+def head(location: str, source: str, many: int) -> list[Record]:
+    """The first records of a file, from which its plan is chosen as a single process would."""
+    return list(itertools.islice(read_jsonl(_Lines(lines(location, Span(0, None))), source), many))  # type: ignore[arg-type]

@@ -1,0 +1,171 @@
+"""Where a Dask run reads and writes: local paths or fsspec URLs, and its output folder.
+
+Every name is made whole on the client (a relative path becomes absolute, a URL stays as
+given) before it reaches a worker, whose working directory is its own. The output folder
+holds ``part-NNNNN.jsonl`` files, ``part-NNNNN.rejects.jsonl`` beside those that skipped
+records, and ``_SUCCESS`` last: a reader that finds ``_SUCCESS`` finds every part whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from smclass import atomic
+from smclass.errors import InputError, OutputError, UsageError
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+MANIFEST = "_SUCCESS"
+# What a run leaves in its folder, and what --overwrite clears first.
+_OURS = re.compile(r"^(part-\d{5,}(\.rejects)?\.jsonl|_SUCCESS)$")
+_TEMPORARY = re.compile(r"^\.(part-\d{5,}(\.rejects)?\.jsonl|_SUCCESS)\..*\.tmp$")
+
+
+def is_url(name: str) -> bool:
+    return bool(_URL.match(name))
+
+
+def whole(name: str) -> str:
+    """A name every worker reads the same way: an absolute path, or the URL as given."""
+    return name if is_url(name) else os.path.abspath(name)
+
+
+def join(folder: str, name: str) -> str:
+    return folder.rstrip("/") + "/" + name if is_url(folder) else os.path.join(folder, name)
+
+
+def filesystem(name: str) -> tuple[Any, str]:
+    """The fsspec file system of a URL and the path inside it."""
+    import fsspec
+
+    try:
+        return fsspec.core.url_to_fs(name)  # type: ignore[no-any-return]
+    except ImportError as exc:
+        raise UsageError(f"{name}: {exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"{name}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input file: ``location`` for the workers, ``source`` as the user named it (what results show)."""
+
+    location: str
+    source: str
+    size: int
+
+
+def input_files(inputs: list[str]) -> list[Input]:
+    """The input files in order; a folder (local or remote) stands for its files, hidden ones left out."""
+    out: list[Input] = []
+    for name in inputs:
+        if name == "-":
+            raise UsageError("--engine dask reads files, not stdin")
+        if not is_url(name):
+            path = Path(name)
+            if path.is_dir():
+                files = [p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+                out.extend(Input(whole(str(p)), str(p), p.stat().st_size) for p in files)
+            elif path.exists():
+                out.append(Input(whole(name), name, path.stat().st_size))
+            else:
+                raise InputError("no such file", source=name)
+            continue
+        fs, inner = filesystem(name)
+        try:
+            if fs.isdir(inner):
+                found = fs.find(inner, detail=True)
+                for key in sorted(found):
+                    if found[key].get("type") == "file" and not key.rsplit("/", 1)[-1].startswith("."):
+                        url = fs.unstrip_protocol(key)
+                        out.append(Input(url, url, int(found[key].get("size") or 0)))
+            elif fs.isfile(inner):
+                out.append(Input(name, name, int(fs.size(inner) or 0)))
+            else:
+                raise InputError("no such file", source=name)
+        except OSError as exc:
+            raise InputError(f"cannot open ({exc})", source=name) from None
+    return out
+
+
+def open_input(location: str) -> IO[bytes]:
+    if is_url(location):
+        import fsspec
+
+        return fsspec.open(location, "rb").open()  # type: ignore[no-any-return]
+    return open(location, "rb")
+
+
+@contextlib.contextmanager
+def writing(target: str) -> Iterator[IO[bytes]]:
+    """A file written whole: beside a temporary and renamed (local), or one upload completed at the end (remote)."""
+    if not is_url(target):
+        with atomic.replacing(target) as handle:
+            yield handle
+        return
+    fs, inner = filesystem(target)
+    handle = fs.open(inner, "wb")
+    try:
+        yield handle
+    except BaseException:
+        # Closing would complete the upload of a part cut short: abandon it instead.
+        with contextlib.suppress(Exception):
+            handle.discard()
+        raise
+    handle.close()
+
+
+def prepare_folder(folder: str, overwrite: bool) -> list[str]:
+    """Make the output folder ready: refuse one that holds a run's files unless ``overwrite``; return what was cleared."""
+    if is_url(folder):
+        fs, inner = filesystem(folder)
+        try:
+            names = [key.rsplit("/", 1)[-1] for key in fs.ls(inner, detail=False)] if fs.isdir(inner) else []
+        except FileNotFoundError:
+            names = []
+
+        def remove(name: str) -> None:
+            fs.rm(inner.rstrip("/") + "/" + name)
+    else:
+        path = Path(folder)
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"{folder}: exists and is not a directory")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot write ({exc.strerror or exc})") from None
+        names = [child.name for child in path.iterdir()]
+
+        def remove(name: str) -> None:
+            (path / name).unlink()
+
+    used = sorted(name for name in names if _OURS.match(name))
+    if used and not overwrite:
+        raise UsageError(
+            f"{folder} already holds the results of a run ({used[0]}, ...): give --overwrite to replace them, or another folder"
+        )
+    # The manifest goes first: a folder without it is never taken for a finished run.
+    cleared = sorted(used, key=lambda name: name != MANIFEST) + sorted(name for name in names if _TEMPORARY.match(name))
+    for name in cleared:
+        try:
+            remove(name)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise OutputError(f"{join(folder, name)}: cannot remove ({exc.strerror or exc})") from None
+    return cleared
+
+
+def write_manifest(folder: str, manifest: dict[str, Any]) -> None:
+    target = join(folder, MANIFEST)
+    try:
+        with writing(target) as handle:
+            handle.write(json.dumps(manifest, indent=2).encode() + b"\n")
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None

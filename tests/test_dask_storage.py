@@ -1,0 +1,222 @@
+"""Dask runs on shared storage: split files, URLs, the output folder and its manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass import atomic
+from smclass.cli import app
+from smclass.run import storage
+
+pytest.importorskip("distributed")
+runner = CliRunner()
+
+TEXTS = ["flight delayed again, third time this month", "we need volunteers at the shelter tonight", "BREAKING: bridge closed", "lol same"]
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    """Two workers in this process (threads): quick to start, and they share memory:// with the test."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def posts(count: int, *, ids: bool, odd_lines: bool = False) -> bytes:
+    lines = []
+    for i in range(count):
+        row: dict[str, Any] = {"text": f"{TEXTS[i % 4]} #{i}"}
+        if ids:
+            row = {"id": f"p{i}", **row}
+        lines.append(json.dumps(row))
+        if odd_lines and i % 97 == 5:
+            lines.append("")  # blank lines count as lines, not records
+        if odd_lines and i % 131 == 7:
+            lines.append("{not json")  # a reject, which still takes a position
+        if odd_lines and i % 151 == 9:
+            # One line that holds three posts: three positions.
+            lines.append(json.dumps({"data": [{"id": None, "text": f"{t} (inside)"} for t in TEXTS[:3]]}))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def classify(*args: str) -> Any:
+    return runner.invoke(app, ["classify", *args])
+
+
+def parts(folder: Path, pattern: str = "part-?????.jsonl") -> list[Path]:
+    return sorted(folder.glob(pattern))
+
+
+@pytest.mark.parametrize("ids", [False, True])
+def test_a_split_json_lines_file_gives_parts_that_concatenate_to_the_single_process_output(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler: str, ids: bool
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("posts.jsonl").write_bytes(posts(1500, ids=ids, odd_lines=True))
+    model = ["--model", str(small_model_path), "--on-error", "skip"]
+    single = classify("posts.jsonl", *model, "--rejects", "bad.jsonl")
+    assert single.exit_code == 0, single.stderr
+    result = classify("posts.jsonl", *model, "--engine", "dask", "--scheduler", scheduler, "--partition-size", "16kB", "-o", "out")
+    assert result.exit_code == 0, result.stderr
+    written = parts(Path("out"))
+    assert len(written) > 4
+    assert b"".join(p.read_bytes() for p in written) == single.stdout_bytes
+    ids_seen = [json.loads(line)["id"] for line in single.stdout.splitlines()]
+    assert len(ids_seen) == len(set(ids_seen))
+    if not ids:
+        assert ids_seen[-1] == 1500 + 12 + 3 * 10  # positions run on over rejects and through the line of three posts
+    rejects = parts(Path("out"), "part-*.rejects.jsonl")
+    assert b"".join(p.read_bytes() for p in rejects) == Path("bad.jsonl").read_bytes()
+    # Each skipped line is reported on the line where it is in the whole file.
+    skipped = [line for line in single.stderr.splitlines() if line.startswith("skipped")]
+    assert skipped[0].startswith("skipped posts.jsonl:10: invalid JSON")
+    assert [line for line in result.stderr.splitlines() if line.startswith("skipped")] == skipped
+
+
+def test_the_manifest_comes_last_and_says_what_each_part_holds(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
+    source = tmp_path / "posts.jsonl"
+    source.write_bytes(posts(400, ids=True))
+    out = tmp_path / "out"
+    result = classify(
+        str(source),
+        "--model",
+        str(small_model_path),
+        "--engine",
+        "dask",
+        "--scheduler",
+        scheduler,
+        "--partition-size",
+        "8kB",
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((out / "_SUCCESS").read_text())
+    assert [p["part"] for p in manifest["parts"]] == [p.name for p in parts(out)]
+    assert [p["records"] for p in manifest["parts"]] == [len(p.read_text().splitlines()) for p in parts(out)]
+    assert manifest["records"] == 400 and manifest["rejects"] == 0
+    assert manifest["parts"][0]["bytes"][0] == 0 and manifest["parts"][-1]["bytes"][1] is None
+    assert manifest["model"]["sha256"] == hashlib.sha256(small_model_path.read_bytes()).hexdigest()
+    assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {oct(atomic.new_file_mode())}
+
+
+def test_a_rerun_into_a_used_folder_is_refused_unless_overwrite(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
+    source = tmp_path / "posts.jsonl"
+    source.write_bytes(posts(20, ids=True))
+    out = tmp_path / "out"
+    args = [str(source), "--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler, "-o", str(out)]
+    assert classify(*args).exit_code == 0
+    first = (out / "part-00000.jsonl").read_bytes()
+    again = classify(*args)
+    assert again.exit_code == 2
+    assert again.stderr == (
+        f"Error: {out} already holds the results of a run (_SUCCESS, ...): give --overwrite to replace them, or another folder\n"
+    )
+    (out / "part-00007.jsonl").write_text("from an older run\n")
+    (out / ".part-00003.jsonl.99999999.abcdefgh.tmp").write_text("left by a killed run\n")
+    replaced = classify(*args, "--overwrite")
+    assert replaced.exit_code == 0, replaced.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["_SUCCESS", "part-00000.jsonl"]
+    assert (out / "part-00000.jsonl").read_bytes() == first
+
+
+def test_relative_names_reach_the_workers_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl").write_text('{"text": "hi"}\n')
+    found = storage.input_files(["in"])
+    assert found == [storage.Input(str(tmp_path / "in" / "a.jsonl"), os.path.join("in", "a.jsonl"), 15)]
+    assert storage.whole("out") == str(tmp_path / "out")
+    assert storage.whole("s3://bucket/out") == "s3://bucket/out"
+    assert storage.join("s3://bucket/out/", "part-00000.jsonl") == "s3://bucket/out/part-00000.jsonl"
+
+
+def test_memory_urls_in_and_out_give_the_single_process_output(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
+    import fsspec
+
+    data = posts(300, ids=False)
+    (tmp_path / "posts.jsonl").write_bytes(data)
+    with fsspec.open("memory://smclass-test/in/posts.jsonl", "wb") as handle:
+        handle.write(data)
+    single = classify(str(tmp_path / "posts.jsonl"), "--model", str(small_model_path))
+    result = classify(
+        "memory://smclass-test/in/",
+        "--model",
+        str(small_model_path),
+        "--engine",
+        "dask",
+        "--scheduler",
+        scheduler,
+        "-o",
+        "memory://smclass-test/out",
+    )
+    assert result.exit_code == 0, result.stderr
+    fs = fsspec.filesystem("memory")
+    names = sorted(fs.ls("/smclass-test/out", detail=False))
+    assert [n.rsplit("/", 1)[-1] for n in names] == ["_SUCCESS", "part-00000.jsonl"]
+    assert fs.cat("/smclass-test/out/part-00000.jsonl") == single.stdout_bytes
+
+
+def test_dask_options_are_refused_without_the_dask_engine(small_model_path: Path, tmp_path: Path) -> None:
+    for option in (["--overwrite"], ["--partition-size", "1MB"]):
+        result = classify("-", *option, "--model", str(small_model_path))
+        assert result.exit_code == 2
+        assert result.stderr == f"Error: {option[0]} goes with --engine dask\n"
+    rejects = classify("-", "--engine", "dask", "--on-error", "skip", "--rejects", str(tmp_path / "r"), "-o", str(tmp_path / "o"))
+    assert rejects.exit_code == 2
+    assert "part-NNNNN.rejects.jsonl" in rejects.stderr
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A real S3 server (moto's) on loopback, for this test only; s3fs is pointed at it."""
+    pytest.importorskip("s3fs")
+    server_module = pytest.importorskip("moto.server")
+    import fsspec
+
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_DEFAULT_REGION", "us-east-1")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setitem(fsspec.config.conf, "s3", {"endpoint_url": f"http://{host}:{port}"})
+    fsspec.filesystem("s3").clear_instance_cache()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        fsspec.filesystem("s3").clear_instance_cache()
+        server.stop()
+
+
+def test_an_s3_round_trip_on_loopback_gives_the_single_process_output(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler: str, s3: str
+) -> None:
+    import fsspec
+
+    monkeypatch.chdir(tmp_path)
+    data = posts(900, ids=False)
+    Path("posts.jsonl").write_bytes(data)
+    fs = fsspec.filesystem("s3")
+    fs.mkdir("smclass")
+    fs.pipe("smclass/in/posts.jsonl", data)
+    single = classify("posts.jsonl", "--model", str(small_model_path))
+    args = ["--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler, "--partition-size", "20kB"]
+    result = classify("s3://smclass/in/posts.jsonl", *args, "-o", "s3://smclass/out")
+    assert result.exit_code == 0, result.stderr
+    fs.invalidate_cache()
+    names = sorted(name.rsplit("/", 1)[-1] for name in fs.ls("smclass/out", detail=False))
+    assert names[0] == "_SUCCESS" and len(names) > 2
+    assert b"".join(fs.cat(f"smclass/out/{name}") for name in names[1:]) == single.stdout_bytes
+    assert list(tmp_path.iterdir()) == [tmp_path / "posts.jsonl"]  # no local folder named s3:
+    again = classify("s3://smclass/in/posts.jsonl", *args, "-o", "s3://smclass/out")
+    assert again.exit_code == 2
+    assert "s3://smclass/out already holds the results of a run (_SUCCESS, ...)" in again.stderr
