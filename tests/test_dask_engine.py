@@ -41,3 +41,73 @@ def test_scheduler_goes_with_the_dask_engine(fixtures: Path, small_model_path: P
     )
     assert result.exit_code == 2
     assert result.stderr == "Error: --scheduler goes with --engine dask\n"
+
+
+def test_a_worker_killed_mid_run_still_gives_the_exact_output(small_model_path: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import threading
+    import time
+
+    from distributed import Client, LocalCluster
+
+    source = tmp_path / "posts.jsonl"
+    texts = ["flight delayed again", "we need volunteers at the shelter", "BREAKING: bridge closed", "lol same"]
+    source.write_text("".join(json.dumps({"text": f"{texts[i % 4]} {i}"}) + "\n" for i in range(40_000)))
+    single = runner.invoke(app, ["classify", str(source), "--jobs", "1", "--model", str(small_model_path)])
+    out = tmp_path / "out"
+    killed: list[int] = []
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        pids = list(client.run(os.getpid).values())
+        done = threading.Event()
+
+        def kill_one_when_a_part_appears() -> None:
+            while not done.is_set():
+                written = len(list(out.glob("part-*.jsonl"))) if out.exists() else 0
+                if written:
+                    os.kill(pids[0], signal.SIGKILL)
+                    killed.append(written)
+                    return
+                time.sleep(0.005)
+
+        killer = threading.Thread(target=kill_one_when_a_part_appears)
+        killer.start()
+        try:
+            dask = ["--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-size", "100kB"]
+            result = runner.invoke(app, ["classify", str(source), "--model", str(small_model_path), *dask, "-o", str(out)])
+        finally:
+            done.set()
+            killer.join()
+    assert result.exit_code == 0, result.stderr
+    parts = sorted(out.glob("part-*.jsonl"))
+    assert killed and killed[0] < len(parts)  # the kill came while most parts were still to be written
+    assert b"".join(p.read_bytes() for p in parts) == single.stdout_bytes
+    assert json.loads((out / "_SUCCESS").read_text())["records"] == 40_000
+
+
+def test_an_interrupt_cancels_the_rest_and_leaves_no_writer_behind(small_model_path: Path, tmp_path: Path) -> None:
+    import time
+
+    from smclass.model import files as model_lib
+    from smclass.run import dask_engine
+    from smclass.run.stream import Options
+
+    source = tmp_path / "posts.jsonl"
+    source.write_text("".join(json.dumps({"text": f"post {i} about the flood"}) + "\n" for i in range(40_000)))
+    out = tmp_path / "out"
+
+    def stop(part: dask_engine.PartResult, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        dask_engine.run(
+            model_lib.load(small_model_path), [str(source)], Options(), str(out), workers=2, partition_size=50_000, on_part=stop
+        )
+    written = sorted(p.name for p in out.iterdir())
+    time.sleep(1.0)
+    assert sorted(p.name for p in out.iterdir()) == written  # nothing wrote after the call returned
+    assert "_SUCCESS" not in written
+    assert 1 <= len(written) < 20

@@ -220,3 +220,39 @@ def test_an_s3_round_trip_on_loopback_gives_the_single_process_output(
     again = classify("s3://smclass/in/posts.jsonl", *args, "-o", "s3://smclass/out")
     assert again.exit_code == 2
     assert "s3://smclass/out already holds the results of a run (_SUCCESS, ...)" in again.stderr
+
+
+def test_the_scheduler_may_be_named_by_a_scheduler_file(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
+    (tmp_path / "scheduler.json").write_text(json.dumps({"address": scheduler}))
+    (tmp_path / "posts.jsonl").write_bytes(posts(10, ids=True))
+    args = ["--model", str(small_model_path), "--engine", "dask", "--scheduler", str(tmp_path / "scheduler.json")]
+    result = classify(str(tmp_path / "posts.jsonl"), *args, "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    assert len((tmp_path / "out" / "part-00000.jsonl").read_text().splitlines()) == 10
+
+
+def test_ctrl_c_on_dask_exits_130_with_one_line(small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass.run import dask_engine
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dask_engine, "run", interrupted)
+    (tmp_path / "posts.jsonl").write_bytes(posts(10, ids=True))
+    result = classify(str(tmp_path / "posts.jsonl"), "--model", str(small_model_path), "--engine", "dask", "-o", "out")
+    assert result.exit_code == 130
+    assert result.stderr == "Error: interrupted: no part was written, the rest cancelled; out has no _SUCCESS\n"
+
+
+def test_relative_inputs_are_named_in_results_as_given(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path("in/a.jsonl").write_bytes(posts(30, ids=False))
+    Path("b.jsonl").write_bytes(posts(20, ids=True))
+    single = classify("in", "b.jsonl", "--model", str(small_model_path))
+    result = classify("in", "b.jsonl", "--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler, "-o", "out")
+    assert result.exit_code == 0, result.stderr
+    assert b"".join(p.read_bytes() for p in parts(Path("out"))) == single.stdout_bytes
+    assert {json.loads(line)["source"] for line in single.stdout.splitlines()} == {os.path.join("in", "a.jsonl"), "b.jsonl"}

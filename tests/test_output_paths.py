@@ -187,7 +187,7 @@ def test_dask_part_files_get_the_umask_mode(posts: Path, small_model_path: Path,
     from smclass.run.stream import Options
 
     target = tmp_path / "part-00000.jsonl"
-    result = dask_engine.classify_partition(small_model_path.read_bytes(), "m.npz", str(posts), str(target), Options(), False)
+    result = dask_engine.classify_partition(small_model_path.read_bytes(), "m.npz", str(posts), str(posts), str(target), Options(), False)
     assert result.records == 6
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
 

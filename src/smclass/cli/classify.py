@@ -19,6 +19,7 @@ from smclass.cli.app import (
     OnError,
     OutputFormat,
     TextFieldOption,
+    _error,
     _ignore,
     _load_model,
     _note,
@@ -147,7 +148,10 @@ def classify(
     scheduler: Annotated[
         str | None,
         typer.Option(
-            "--scheduler", help="With --engine dask: the scheduler address (tcp://host:8786). Default: a local cluster.", show_default=False
+            "--scheduler",
+            help="With --engine dask: the scheduler address (tcp://host:8786, tls://host:8786) or a scheduler file. "
+            "Default: a local cluster.",
+            show_default=False,
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes or progress on stderr; errors still show.")] = False,
@@ -200,7 +204,7 @@ def classify(
             raise UsageError("--cascade off goes with a model that has an encoder (--model accurate)")
         model.scorer.cascade = False  # type: ignore[union-attr]
     if engine == Engine.dask:
-        dask = _DaskRun(output, output_format, scheduler, max(workers, 2), overwrite, _size(partition_size))
+        dask = _DaskRun(output, output_format, scheduler, max(workers, 2), overwrite, _size(partition_size), _progress_wanted(quiet))
         _classify_on_dask(model, sources, options, dask, notify)
         return
     for name, given in (("--scheduler", scheduler), ("--overwrite", overwrite or None), ("--partition-size", partition_size)):
@@ -268,6 +272,7 @@ class _DaskRun:
     workers: int
     overwrite: bool
     partition_size: int | None
+    progress: bool
 
 
 def _size(value: str | None) -> int | None:
@@ -291,17 +296,31 @@ def _classify_on_dask(model: Model, sources: list[str], options: Any, dask: _Das
         raise UsageError("--engine dask writes part files: name a directory with --output DIR")
     if dask.output_format != OutputFormat.jsonl:
         raise UsageError("--engine dask writes JSON lines only")
-    results = distributed.run(
-        model,
-        sources,
-        options,
-        dask.output,
-        scheduler=dask.scheduler,
-        workers=dask.workers,
-        overwrite=dask.overwrite,
-        partition_size=dask.partition_size,
-        notify=notify,
-    )
+    finished = [0, 0]
+    with _progress("classifying on Dask", dask.progress) as bar:
+
+        def on_part(part: Any, total: int) -> None:
+            finished[0], finished[1] = finished[0] + 1, total
+            bar.describe(f"classifying on Dask: {finished[0]:,}/{total:,} parts")
+            bar.advance(part.records)
+
+        try:
+            results = distributed.run(
+                model,
+                sources,
+                options,
+                dask.output,
+                scheduler=dask.scheduler,
+                workers=dask.workers,
+                overwrite=dask.overwrite,
+                partition_size=dask.partition_size,
+                notify=notify,
+                on_part=on_part,
+            )
+        except KeyboardInterrupt:
+            done = f"{finished[0]:,} of {finished[1]:,} parts were written" if finished[1] else "no part was written"
+            _error(f"interrupted: {done}, the rest cancelled; {dask.output} has no _SUCCESS")
+            raise typer.Abort() from None
     for part in results:
         for message in part.notes:
             notify(message)

@@ -80,6 +80,9 @@ class _NoProgress:
     def advance(self, n: int = 1) -> None:
         return None
 
+    def describe(self, text: str) -> None:
+        return None
+
 
 class _RichProgress:
     def __init__(self, progress: Any, task: Any, position: Callable[[], int] | None) -> None:
@@ -88,6 +91,9 @@ class _RichProgress:
         self._position = position
         self._posts = 0
         self._start = time.monotonic()
+
+    def describe(self, text: str) -> None:
+        self._progress.update(self._task, description=text)
 
     def advance(self, n: int = 1) -> None:
         self._posts += n

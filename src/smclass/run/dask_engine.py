@@ -81,9 +81,9 @@ def classify_partition(
     target: str,
     options: classify_lib.Options,
     multi: bool,
-    span: ranges.Span | None,
-    plan: InputPlan | None,
-    before: list[ranges.Count],
+    span: ranges.Span | None = None,
+    plan: InputPlan | None = None,
+    before: tuple[ranges.Count, ...] | list[ranges.Count] = (),
 ) -> PartResult:
     """Run on a worker: classify one partition into one part file (and its rejects beside it), each written whole."""
     model = _model(model_bytes, model_name)
@@ -153,8 +153,14 @@ def run(
     overwrite: bool = False,
     partition_size: int | None = None,
     notify: Callable[[str], None] = classify_lib._ignore,
+    on_part: Callable[[PartResult, int], None] | None = None,
 ) -> list[PartResult]:
-    """Classify every partition on the cluster, write the manifest, and return the parts' summaries in order."""
+    """Classify every partition on the cluster, write the manifest, and return the parts' summaries in order.
+
+    ``on_part`` sees each part as it is finished, with the number of parts. An interrupt
+    (Ctrl-C) cancels what is left and, on a local cluster, stops its workers before it
+    propagates, so no task writes after the caller has returned; ``_SUCCESS`` is not written.
+    """
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -170,7 +176,7 @@ def run(
     cluster: Any = None
     client: Any
     if scheduler:
-        client = Client(scheduler)
+        client = _connect(Client, scheduler)
     else:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
@@ -181,9 +187,10 @@ def run(
         targets = [storage.join(folder, f"part-{i:05d}.jsonl") for i in range(len(parts))]
         if not storage.is_url(folder):
             paths.check_outputs([f.location for f in files if not storage.is_url(f.location)], [("--output", t) for t in targets])
-        for name in storage.prepare_folder(folder, overwrite):
+        for name in storage.prepare_folder(folder, overwrite, out_dir):
             notify(f"removed {storage.join(folder, name)} (--overwrite or a run cut short)")
-        results = _submit(client, model_bytes, str(model.path), parts, targets, options, multi)
+        futures = _submit(client, model_bytes, str(model.path), parts, targets, options, multi)
+        results = _gather(client, futures, on_part)
     finally:
         client.close()
         if cluster is not None:
@@ -200,7 +207,7 @@ def _submit(
     targets: list[str],
     options: classify_lib.Options,
     multi: bool,
-) -> list[PartResult]:
+) -> list[Any]:
     shared = client.scatter(model_bytes, broadcast=True)
     counts: dict[str, list[Any]] = {}
     plans: dict[str, Any] = {}
@@ -232,11 +239,34 @@ def _submit(
                 pure=False,
             )
         )
+    return futures
+
+
+def _connect(client_class: Any, scheduler: str) -> Any:
+    """A client of a scheduler address (TLS settings from Dask's own config) or of a scheduler file."""
+    if not storage.is_url(scheduler) and Path(scheduler).is_file():
+        return client_class(scheduler_file=scheduler)
+    return client_class(scheduler)
+
+
+def _gather(client: Any, futures: list[Any], on_part: Callable[[PartResult, int], None] | None) -> list[PartResult]:
+    from distributed import as_completed
+
+    order = {future.key: i for i, future in enumerate(futures)}
+    results: list[PartResult | None] = [None] * len(futures)
     try:
-        results: list[PartResult] = client.gather(futures)
+        for future in as_completed(futures):
+            result: PartResult = future.result()
+            results[order[future.key]] = result
+            if on_part is not None:
+                on_part(result, len(futures))
     except OSError as exc:
+        client.cancel(futures, force=True)
         raise OutputError(f"cannot read or write ({exc})") from None
-    return results
+    except BaseException:
+        client.cancel(futures, force=True)
+        raise
+    return [r for r in results if r is not None]
 
 
 def manifest(results: list[PartResult], targets: list[str], model_bytes: bytes, model_name: str) -> dict[str, Any]:

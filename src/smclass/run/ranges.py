@@ -11,7 +11,7 @@ a file no reader can tell whether a newline ends a row.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from smclass.errors import InputError
@@ -112,7 +112,7 @@ def count(location: str, span: Span) -> Count:
     return Count(seen[0], last - 1)
 
 
-def records(location: str, source: str, span: Span, before: list[Count]) -> Iterator[Record]:
+def records(location: str, source: str, span: Span, before: Sequence[Count]) -> Iterator[Record]:
     """The records of one range, numbered and placed as in a reading of the whole file."""
     line_base = sum(c.lines for c in before)
     index_base = sum(c.records for c in before)

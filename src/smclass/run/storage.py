@@ -121,8 +121,12 @@ def writing(target: str) -> Iterator[IO[bytes]]:
     handle.close()
 
 
-def prepare_folder(folder: str, overwrite: bool) -> list[str]:
-    """Make the output folder ready: refuse one that holds a run's files unless ``overwrite``; return what was cleared."""
+def prepare_folder(folder: str, overwrite: bool, shown: str | None = None) -> list[str]:
+    """Make the output folder ready: refuse one that holds a run's files unless ``overwrite``; return what was cleared.
+
+    ``shown`` is the folder as the user gave it, for messages.
+    """
+    shown = shown or folder
     if is_url(folder):
         fs, inner = filesystem(folder)
         try:
@@ -135,7 +139,7 @@ def prepare_folder(folder: str, overwrite: bool) -> list[str]:
     else:
         path = Path(folder)
         if path.exists() and not path.is_dir():
-            raise UsageError(f"{folder}: exists and is not a directory")
+            raise UsageError(f"{shown}: exists and is not a directory")
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -148,7 +152,7 @@ def prepare_folder(folder: str, overwrite: bool) -> list[str]:
     used = sorted(name for name in names if _OURS.match(name))
     if used and not overwrite:
         raise UsageError(
-            f"{folder} already holds the results of a run ({used[0]}, ...): give --overwrite to replace them, or another folder"
+            f"{shown} already holds the results of a run ({used[0]}, ...): give --overwrite to replace them, or another folder"
         )
     # The manifest goes first: a folder without it is never taken for a finished run.
     cleared = sorted(used, key=lambda name: name != MANIFEST) + sorted(name for name in names if _TEMPORARY.match(name))
