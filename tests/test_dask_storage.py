@@ -256,3 +256,28 @@ def test_relative_inputs_are_named_in_results_as_given(
     assert result.exit_code == 0, result.stderr
     assert b"".join(p.read_bytes() for p in parts(Path("out"))) == single.stdout_bytes
     assert {json.loads(line)["source"] for line in single.stdout.splitlines()} == {os.path.join("in", "a.jsonl"), "b.jsonl"}
+
+
+def test_the_dask_progress_bar_follows_parts_and_posts(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler: str
+) -> None:
+    import functools
+    import io
+
+    from rich.console import Console
+
+    from smclass.cli import classify as classify_command
+    from smclass.cli.progress import _progress
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=150)
+    monkeypatch.setattr(classify_command, "_progress_wanted", lambda quiet: not quiet)
+    monkeypatch.setattr(classify_command, "_progress", functools.partial(_progress, console=console))
+    (tmp_path / "posts.jsonl").write_bytes(posts(600, ids=True))
+    args = ["--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler, "--partition-size", "10kB"]
+    result = classify(str(tmp_path / "posts.jsonl"), *args, "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    shown = screen.getvalue()
+    parts_done = len(parts(tmp_path / "out"))
+    assert f"classifying on Dask: {parts_done}/{parts_done} parts" in shown
+    assert "600 posts" in shown
