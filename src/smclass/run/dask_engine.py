@@ -255,7 +255,7 @@ def _gather(client: Any, futures: list[Any], on_part: Callable[[PartResult, int]
     order = {future.key: i for i, future in enumerate(futures)}
     results: list[PartResult | None] = [None] * len(futures)
     try:
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             result: PartResult = future.result()
             results[order[future.key]] = result
             if on_part is not None:
