@@ -281,3 +281,28 @@ def test_the_dask_progress_bar_follows_parts_and_posts(
     parts_done = len(parts(tmp_path / "out"))
     assert f"classifying on Dask: {parts_done}/{parts_done} parts" in shown
     assert "600 posts" in shown
+
+
+def test_an_interrupt_on_a_cluster_that_keeps_running_leaves_no_writer_behind(
+    small_model_path: Path, tmp_path: Path, scheduler: str
+) -> None:
+    import time
+
+    from smclass.model import files as model_lib
+    from smclass.run import dask_engine
+    from smclass.run.stream import Options
+
+    source = tmp_path / "posts.jsonl"
+    source.write_bytes(posts(30_000, ids=False))
+    out = tmp_path / "out"
+
+    def stop(part: dask_engine.PartResult, total: int) -> None:
+        raise KeyboardInterrupt
+
+    model = model_lib.load(small_model_path)
+    with pytest.raises(KeyboardInterrupt):
+        dask_engine.run(model, [str(source)], Options(), str(out), scheduler=scheduler, partition_size=100_000, on_part=stop)
+    written = sorted(p.name for p in parts(out))
+    time.sleep(2.0)  # the worker threads finish what they were running: they must not write it
+    assert sorted(p.name for p in parts(out)) == written
+    assert not (out / "_SUCCESS").exists()

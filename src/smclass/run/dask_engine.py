@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -84,8 +85,13 @@ def classify_partition(
     span: ranges.Span | None = None,
     plan: InputPlan | None = None,
     before: tuple[ranges.Count, ...] | list[ranges.Count] = (),
+    cancel: str | None = None,
 ) -> PartResult:
-    """Run on a worker: classify one partition into one part file (and its rejects beside it), each written whole."""
+    """Run on a worker: classify one partition into one part file (and its rejects beside it), each written whole.
+
+    ``cancel`` names the Dask event the client sets when it is interrupted: a partition that
+    was already running then drops its part instead of writing it after the client is gone.
+    """
     model = _model(model_bytes, model_name)
     result = PartResult(source, target, span=(span.start, span.end) if span is not None else None)
     skipped = [0]
@@ -116,9 +122,24 @@ def classify_partition(
             for batch in batches:
                 handle.write(b"".join(output.jsonl_line(record) for record in batch))
                 result.records += len(batch)
+            if cancel is not None and _cancelled(cancel):
+                raise RunCancelledError(f"{target}: the run was interrupted")
     if skipped[0]:
         result.notes.append(f"{source}: {skipped[0]:,} more notes (see {rejects_name(target)})")
     return result
+
+
+class RunCancelledError(Exception):
+    """Raised on a worker for a partition whose run was interrupted while it ran."""
+
+
+def _cancelled(name: str) -> bool:
+    from distributed import Event
+
+    try:
+        return bool(Event(name).is_set())
+    except (ValueError, RuntimeError, OSError):  # no scheduler to ask: nothing was cancelled
+        return False
 
 
 def count_range(location: str, span: ranges.Span) -> ranges.Count:
@@ -189,8 +210,9 @@ def run(
             paths.check_outputs([f.location for f in files if not storage.is_url(f.location)], [("--output", t) for t in targets])
         for name in storage.prepare_folder(folder, overwrite, out_dir):
             notify(f"removed {storage.join(folder, name)} (--overwrite or a run cut short)")
-        futures = _submit(client, model_bytes, str(model.path), parts, targets, options, multi)
-        results = _gather(client, futures, on_part)
+        cancel = f"smclass-cancel-{uuid.uuid4().hex}"
+        futures = _submit(client, model_bytes, str(model.path), parts, targets, options, multi, cancel)
+        results = _gather(client, futures, on_part, cancel)
     finally:
         client.close()
         if cluster is not None:
@@ -207,6 +229,7 @@ def _submit(
     targets: list[str],
     options: classify_lib.Options,
     multi: bool,
+    cancel: str,
 ) -> list[Any]:
     shared = client.scatter(model_bytes, broadcast=True)
     counts: dict[str, list[Any]] = {}
@@ -236,6 +259,7 @@ def _submit(
                 part.span,
                 plan,
                 before,
+                cancel,
                 pure=False,
             )
         )
@@ -249,8 +273,8 @@ def _connect(client_class: Any, scheduler: str) -> Any:
     return client_class(scheduler)
 
 
-def _gather(client: Any, futures: list[Any], on_part: Callable[[PartResult, int], None] | None) -> list[PartResult]:
-    from distributed import as_completed
+def _gather(client: Any, futures: list[Any], on_part: Callable[[PartResult, int], None] | None, cancel: str) -> list[PartResult]:
+    from distributed import Event, as_completed
 
     order = {future.key: i for i, future in enumerate(futures)}
     results: list[PartResult | None] = [None] * len(futures)
@@ -260,11 +284,13 @@ def _gather(client: Any, futures: list[Any], on_part: Callable[[PartResult, int]
             results[order[future.key]] = result
             if on_part is not None:
                 on_part(result, len(futures))
-    except OSError as exc:
+    except BaseException as exc:
+        # First the event, so that a partition still running on a remote worker drops its part.
+        with contextlib.suppress(Exception):
+            Event(cancel, client=client).set()
         client.cancel(futures, force=True)
-        raise OutputError(f"cannot read or write ({exc})") from None
-    except BaseException:
-        client.cancel(futures, force=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot read or write ({exc})") from None
         raise
     return [r for r in results if r is not None]
 
