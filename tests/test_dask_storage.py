@@ -306,3 +306,18 @@ def test_an_interrupt_on_a_cluster_that_keeps_running_leaves_no_writer_behind(
     time.sleep(2.0)  # the worker threads finish what they were running: they must not write it
     assert sorted(p.name for p in parts(out)) == written
     assert not (out / "_SUCCESS").exists()
+
+
+def test_a_scheduler_that_cannot_be_reached_or_named_is_one_line(small_model_path: Path, tmp_path: Path) -> None:
+    import dask
+
+    (tmp_path / "posts.jsonl").write_bytes(posts(5, ids=True))
+    args = [str(tmp_path / "posts.jsonl"), "--model", str(small_model_path), "--engine", "dask", "-o", str(tmp_path / "out")]
+    named = classify(*args, "--scheduler", "no-such-file.json")
+    assert named.exit_code == 2
+    assert named.stderr.startswith("Error: --scheduler no-such-file.json: neither a scheduler address nor a scheduler file (")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        unreachable = classify(*args, "--scheduler", "tcp://127.0.0.1:1")
+    assert unreachable.exit_code == 1
+    assert unreachable.stderr.startswith("Error: --scheduler tcp://127.0.0.1:1: cannot reach the scheduler (")
+    assert unreachable.stderr.count("\n") == 1

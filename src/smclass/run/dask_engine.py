@@ -268,9 +268,14 @@ def _submit(
 
 def _connect(client_class: Any, scheduler: str) -> Any:
     """A client of a scheduler address (TLS settings from Dask's own config) or of a scheduler file."""
-    if not storage.is_url(scheduler) and Path(scheduler).is_file():
-        return client_class(scheduler_file=scheduler)
-    return client_class(scheduler)
+    try:
+        if not storage.is_url(scheduler) and Path(scheduler).is_file():
+            return client_class(scheduler_file=scheduler)
+        return client_class(scheduler)
+    except ValueError as exc:
+        raise UsageError(f"--scheduler {scheduler}: neither a scheduler address nor a scheduler file ({exc})") from None
+    except OSError as exc:
+        raise OutputError(f"--scheduler {scheduler}: cannot reach the scheduler ({exc})") from None
 
 
 def _gather(client: Any, futures: list[Any], on_part: Callable[[PartResult, int], None] | None, cancel: str) -> list[PartResult]:
