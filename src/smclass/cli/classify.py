@@ -23,6 +23,7 @@ from smclass.cli.app import (
     _load_model,
     _note,
     app,
+    set_cascade,
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
 from smclass.errors import InputError, UsageError
@@ -175,10 +176,7 @@ def classify(
     )
     notify = _ignore if quiet else _note
     encoded = getattr(model.scorer, "cascade", None) is not None
-    if cascade == Cascade.off:
-        if not encoded:
-            raise UsageError("--cascade off goes with a model that has an encoder (--model accurate)")
-        model.scorer.cascade = False  # type: ignore[union-attr]
+    set_cascade(model, cascade)
     if engine == Engine.dask:
         _classify_on_dask(model, sources, options, output, output_format, scheduler, max(jobs, 2), rejects, notify)
         return
