@@ -95,7 +95,9 @@ def test_huge_post_is_classified_whole(small_model_path: Path) -> None:
 def test_object_where_text_should_be_names_the_field(small_model_path: Path) -> None:
     result = classify(small_model_path, input='{"id": 1, "text": {"nested": "x"}}\n')
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines()[-1] == "Error: <stdin>:1: field 'text': expected text, got an object"
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: <stdin>:1: field 'text': expected text, got an object; the text may be at --text-field text.nested"
+    )
 
 
 def test_null_text_gets_a_line_with_a_reason(small_model_path: Path) -> None:
@@ -149,9 +151,11 @@ def test_any_json_values_give_records_or_one_clean_error(values: list[object]) -
 
 
 @pytest.mark.parametrize("data", [b"\x1f\x8b\x08\x00garbage", b"\x1f\x8b"])
-def test_damaged_gzip_is_an_input_error(data: bytes) -> None:
-    with pytest.raises(SmclassError):
-        _read_all(data, None)
+def test_damaged_gzip_is_an_error_record(data: bytes) -> None:
+    records = list(read_stream(io.BytesIO(data), "fuzz"))
+    assert len(records) == 1
+    assert records[0].error is not None
+    assert str(records[0].error).startswith("fuzz: damaged gzip data (")
 
 
 def test_latin1_json_document_names_line_and_column(small_model_path: Path, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import typer
 
 from smclass.cli.app import (
     Engine,
+    InputFormat,
     InputFormatOption,
     ModelOption,
     OnError,
@@ -73,6 +74,15 @@ def classify(
     ] = OutputFormat.jsonl,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write results here instead of stdout.", show_default=False)] = None,
     input_format: InputFormatOption = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            "--delimiter",
+            "-d",
+            help="Field delimiter of a delimited input (',' ';' '|' or 'tab'). Default: detected from the first lines.",
+            show_default=False,
+        ),
+    ] = None,
     on_error: Annotated[
         OnError,
         typer.Option("--on-error", help="stop: the first unreadable record ends the run (exit 1). skip: report it on stderr and go on."),
@@ -130,11 +140,13 @@ def classify(
         from smclass.run.parallel import cores
 
         jobs = cores()
+    delimiter = _delimiter(delimiter, input_format)
     model = _load_model(model_path)
     options = classify_lib.Options(
         text_field=text_field,
         id_field=id_field,
         input_format=input_format.value if input_format else None,
+        delimiter=delimiter,
         proba=proba,
         keep_fields=keep_fields,
         on_error=on_error.value,
@@ -154,6 +166,17 @@ def classify(
             _progress("classifying", _progress_wanted(quiet), total_bytes=reading.total, position=reading.position) as bar,
         ):
             _write_results(batches, handle, output_format, model.labels if proba else None, bar)
+
+
+def _delimiter(value: str | None, input_format: InputFormat | None) -> str | None:
+    if value is None:
+        return None
+    delimiter = "\t" if value.lower() in ("tab", "\\t", "\t") else value
+    if len(delimiter) != 1 or delimiter in "\"\r\n":
+        raise UsageError(f"--delimiter takes one character, or 'tab' (got {value!r})")
+    if input_format not in (None, InputFormat.csv, InputFormat.tsv):
+        raise UsageError(f"--delimiter goes with a delimited input, not --input-format {input_format.value}")
+    return delimiter
 
 
 def _classify_on_dask(
@@ -191,12 +214,21 @@ def _rejects_file(path: Path | None) -> Iterator[Any]:
         yield None
         return
     try:
-        handle = path.open("w", encoding="utf-8")
+        handle = path.open("wb")
     except OSError as exc:
         raise UsageError(f"{path}: cannot write rejects ({exc.strerror})") from None
+    header: list[bytes | None] = [None]
 
     def reject(record: Record, error: InputError) -> None:
-        handle.write(record.raw_text() + "\n")
+        # The raw bytes as they stood, so the rejects file can be fixed and read again; rows
+        # of a delimited input come under that input's header row.
+        raw = record.raw_bytes()
+        if raw is None:
+            return
+        if record.header is not None and record.header is not header[0]:
+            handle.write(record.header.rstrip(b"\r\n") + b"\n")
+            header[0] = record.header
+        handle.write(raw + b"\n")
         handle.flush()
 
     with handle:

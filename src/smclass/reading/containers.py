@@ -6,20 +6,26 @@ import zipfile
 from collections.abc import Callable, Iterator
 from operator import attrgetter
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+from smclass.errors import InputError
 from smclass.reading.platforms import slack
 from smclass.reading.records import Record
 
-StreamReader = Callable[[IO[bytes], str, "str | None"], Iterator[Record]]
+StreamReader = Callable[..., Iterator[Record]]
 
 
 def is_zip(path: Path) -> bool:
     return zipfile.is_zipfile(path)
 
 
-def read_zip(path: Path, input_format: str | None, read_stream: StreamReader) -> Iterator[Record]:
-    with zipfile.ZipFile(path) as archive:
+def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Callable[[IO[bytes], str], IO[bytes]]) -> Iterator[Record]:
+    """Every member in name order; a damaged member ends with an error record, and the next member is read."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"damaged zip archive ({exc})", source=str(path)) from None
+    with archive:
         infos = sorted((i for i in archive.infolist() if not i.is_dir() and not _skip_name(i.filename)), key=attrgetter("filename"))
         # Exports are often zipped with their folder as the first path part.
         prefix = _common_prefix([i.filename for i in infos])
@@ -28,8 +34,14 @@ def read_zip(path: Path, input_format: str | None, read_stream: StreamReader) ->
             yield from slack.records(sorted(members), lambda name: archive.read(members[name]), lambda name: f"{path}!{prefix}{name}")
             return
         for name, info in members.items():
-            with archive.open(info) as member:
-                yield from read_stream(member, f"{path}!{prefix}{name}", input_format)
+            source = f"{path}!{prefix}{name}"
+            try:
+                member = archive.open(info)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError) as exc:
+                yield Record({}, source, None, 1, None, InputError(f"cannot open this zip member ({exc})", source=source))
+                continue
+            with member:
+                yield from read_stream(guarded(member, "zip member"), source, reading=reading)
 
 
 def _common_prefix(names: list[str]) -> str:
@@ -39,7 +51,7 @@ def _common_prefix(names: list[str]) -> str:
     return ""
 
 
-def read_directory(path: Path, input_format: str | None, read_stream: StreamReader) -> Iterator[Record]:
+def read_directory(path: Path, reading: Any, read_stream: StreamReader) -> Iterator[Record]:
     files = sorted(p for p in path.rglob("*") if p.is_file() and not _skip_name(p.name))
     members = [p.relative_to(path).as_posix() for p in files]
     if slack.is_export(set(members)):
@@ -47,7 +59,7 @@ def read_directory(path: Path, input_format: str | None, read_stream: StreamRead
         return
     for child in files:
         with child.open("rb") as handle:
-            yield from read_stream(handle, str(child), input_format)
+            yield from read_stream(handle, str(child), reading=reading)
 
 
 def _skip_name(name: str) -> bool:

@@ -1,8 +1,9 @@
-"""CSV and TSV with a header row."""
+"""Delimited text with a header row (CSV, TSV, semicolons...), and plain text of one post per line."""
 
 from __future__ import annotations
 
 import csv
+from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -13,49 +14,125 @@ from smclass.reading.utf8 import bad_utf8
 # Posts of several megabytes exist (pasted logs, long threads); the csv default is 128 KiB.
 csv.field_size_limit(2**31 - 1)
 
+_BOM = b"\xef\xbb\xbf"
 
-def _decoded_lines(stream: IO[bytes], source: str, counter: list[int]) -> Iterator[str]:
-    """Physical lines as text, so a bad byte is reported on its own line."""
-    for number, raw in enumerate(stream, 1):
-        counter[0] = number
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
+
+class _Lines:
+    """Physical lines as text, remembering the raw bytes of those the current row took.
+
+    Bytes that are not UTF-8 are carried through as surrogates, so one bad row is reported
+    (and kept, byte for byte, for a rejects file) without ending the input.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._pushed: deque[tuple[int, bytes]] = deque()
+        self.number = 0
+        self.taken: list[tuple[int, bytes]] = []
+        self.eof = False
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        if self._pushed:
+            self.number, raw = self._pushed.popleft()
+        else:
+            raw = self._stream.readline()
+            if not raw:
+                self.eof = True
+                raise StopIteration
+            self.number += 1
+            if self.number == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]
+        self.taken.append((self.number, raw))
+        return raw.decode("utf-8", "surrogateescape")
+
+    def push_back(self, lines: list[tuple[int, bytes]]) -> None:
+        self._pushed.extendleft(reversed(lines))
+        self.eof = False
+
+    def row_bytes(self) -> bytes:
+        return b"".join(raw for _, raw in self.taken)
+
+
+def _bad_bytes(taken: list[tuple[int, bytes]]) -> tuple[int, str] | None:
+    for number, raw in taken:
         try:
-            yield raw.decode("utf-8")
+            raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(bad_utf8(raw, exc.start), source=source, line=number) from None
+            return number, bad_utf8(raw, exc.start)
+    return None
+
+
+def _runaway(taken: list[tuple[int, bytes]]) -> bool:
+    """A quoted field left open to the end of the input (a stray or cut-off quote)."""
+    return len(taken) > 1 and sum(raw.count(b'"') for _, raw in taken) % 2 == 1
 
 
 def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[Record]:
-    """CSV or TSV with a header row; quoted fields may hold newlines."""
-    counter = [0]
-    reader = csv.reader(_decoded_lines(stream, source, counter), delimiter=delimiter)
+    """Delimited text with a header row; quoted fields may hold newlines.
+
+    A row that cannot be read (bytes that are not UTF-8, more fields than the header,
+    a quote left open to the end) is an error record, and reading goes on at the next row.
+    """
+    lines = _Lines(stream)
+    fmt = "tsv" if delimiter == "\t" else "csv"
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         return
     except csv.Error as exc:
         raise InputError(f"invalid CSV header ({exc})", source=source, line=1) from None
+    bad = _bad_bytes(lines.taken)
+    if bad is not None:
+        raise InputError(bad[1], source=source, line=bad[0])
+    header_bytes = lines.row_bytes()
     names = [name.strip() for name in header]
-    fmt = "tsv" if delimiter == "\t" else "csv"
     index = 0
-    start = counter[0] + 1
     while True:
+        lines.taken = []
         try:
             row = next(reader)
+            error = None
         except StopIteration:
             return
         except csv.Error as exc:
-            raise InputError(f"invalid CSV ({exc})", source=source, line=start) from None
-        line = start
-        start = counter[0] + 1
-        if not row or (len(row) == 1 and not row[0].strip()):
+            row, error = [], f"invalid CSV ({exc})"
+        taken = lines.taken
+        line = taken[0][0] if taken else lines.number
+        if error is None and lines.eof and _runaway(taken):
+            # Reject the line that opened the quote, and read again from the next one.
+            lines.push_back(taken[1:])
+            reader = csv.reader(lines, delimiter=delimiter)
+            taken, error = taken[:1], "a quoted field is not closed before the end of the input"
+        if error is None and (not row or (len(row) == 1 and not row[0].strip())):
             continue
         index += 1
-        raw = delimiter.join(row)
-        if len(row) > len(names):
-            error = InputError(f"row has {len(row)} fields but the header has {len(names)}", source=source, line=line)
-            yield Record({}, source, line, index, raw, error, fmt=fmt)
+        raw = b"".join(part for _, part in taken)
+        bad = _bad_bytes(taken) if error is None else None
+        if bad is not None:
+            line, error = bad
+        elif error is None and len(row) > len(names):
+            error = f"row has {len(row)} fields but the header has {len(names)}"
+        if error is not None:
+            failure = InputError(error, source=source, line=line)
+            yield Record({}, source, line, index, raw, failure, fmt=fmt, header=header_bytes)
             continue
         data: dict[str, Any] = dict(zip(names, row, strict=False))
-        yield Record(data, source, line, index, raw, fmt=fmt)
+        yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes)
+
+
+def read_lines(stream: IO[bytes], source: str) -> Iterator[Record]:
+    """One post per line, its id the line number; a blank line is a record with empty text."""
+    for number, raw in enumerate(stream, 1):
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            failure = InputError(bad_utf8(raw, exc.start), source=source, line=number)
+            yield Record({}, source, number, number, raw, failure, fmt="lines")
+            continue
+        yield Record({"text": text.rstrip("\r\n")}, source, number, number, raw, fmt="lines")

@@ -18,7 +18,9 @@ def post(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def is_post(value: dict[str, Any]) -> bool:
-    return "timestamp" in value and (isinstance(value.get("data"), list) or "attachments" in value or "title" in value)
+    if not isinstance(value.get("timestamp"), int):
+        return False
+    return isinstance(value.get("data"), list) or isinstance(value.get("attachments"), list) or isinstance(value.get("title"), str)
 
 
-SHAPES = [Shape("Facebook posts", is_post, lambda value: [post(value)])]
+SHAPES = [Shape("Facebook posts", is_post, lambda value: [post(value)], text_keys=frozenset({"title"}))]
