@@ -13,13 +13,14 @@ from smclass.reading.platforms import slack
 from smclass.reading.records import Record
 
 StreamReader = Callable[..., Iterator[Record]]
+Guard = Callable[[IO[bytes], zipfile.ZipInfo], IO[bytes]]
 
 
 def is_zip(path: Path) -> bool:
     return zipfile.is_zipfile(path)
 
 
-def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Callable[[IO[bytes], str], IO[bytes]]) -> Iterator[Record]:
+def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard) -> Iterator[Record]:
     """Every member in name order; a damaged member ends with an error record, and the next member is read."""
     try:
         archive = zipfile.ZipFile(path)
@@ -41,7 +42,7 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Calla
                 yield Record({}, source, None, 1, None, InputError(f"cannot open this zip member ({exc})", source=source))
                 continue
             with member:
-                yield from read_stream(guarded(member, "zip member"), source, reading=reading)
+                yield from read_stream(guarded(member, info), source, reading=reading)
 
 
 def _common_prefix(names: list[str]) -> str:

@@ -53,12 +53,17 @@ class Guarded(io.RawIOBase):
 
     FAILURES = (OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError)
 
-    def __init__(self, inner: IO[bytes], what: str) -> None:
+    def __init__(self, inner: IO[bytes], what: str, expected_crc: int | None = None, name: str = "") -> None:
         # read1: one step of decompression at a time, so the data before the damage comes out
         # (a buffered read of many steps would lose it with the exception).
         self._read = getattr(inner, "read1", inner.read)
         self._what = what
         self.damage: str | None = None
+        # A zip member checks its CRC in the read that reaches its end, and that read's data
+        # would be lost with the error: the check is done here instead, once the data is out.
+        self._expected_crc = expected_crc
+        self._crc = 0
+        self._name = name
 
     def readable(self) -> bool:
         return True
@@ -71,6 +76,11 @@ class Guarded(io.RawIOBase):
         except self.FAILURES as exc:
             self.damage = f"damaged {self._what} ({exc}); reading of this input stopped there"
             return 0
+        if self._expected_crc is not None:
+            if data:
+                self._crc = zlib.crc32(data, self._crc)
+            elif self._crc != self._expected_crc:
+                self.damage = f"damaged {self._what} (Bad CRC-32 for file {self._name!r}); the records before this note were read"
         n = len(data)
         buffer[:n] = data
         return n
@@ -146,8 +156,11 @@ def holds_many(path: str) -> bool:
     return stat.S_ISDIR(mode) or (stat.S_ISREG(mode) and containers.is_zip(p))
 
 
-def _guarded(member: IO[bytes], what: str) -> IO[bytes]:
-    return Guarded(member, what)  # type: ignore[return-value]
+def _guarded(member: IO[bytes], info: zipfile.ZipInfo) -> IO[bytes]:
+    expected = None
+    if hasattr(member, "_expected_crc"):
+        expected, member._expected_crc = member._expected_crc, None
+    return Guarded(member, "zip member", expected, info.filename)  # type: ignore[return-value]
 
 
 def read_path(

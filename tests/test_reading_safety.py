@@ -1,0 +1,248 @@
+"""Reading never guesses wrong and never loses what it read: each test is a case that misread or lost records."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.labels import LABELS
+
+runner = CliRunner()
+
+
+def classify(model: Path, *args: str, input: bytes | str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["classify", *args, "--model", str(model)], input=input)
+
+
+def lines(output: str) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+# Plain text, one post per line
+
+
+def test_a_line_of_plain_text_is_one_post_with_a_note(small_model_path: Path) -> None:
+    result = classify(small_model_path, input="Our team standup moved to 10am\n")
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == [1]
+    assert out[0]["label"] in LABELS
+    assert "<stdin>: read as lines, one post per line: its first line holds no delimiter, so it is no CSV header" in result.stderr
+
+
+def test_lines_with_commas_that_name_no_field_are_posts(small_model_path: Path) -> None:
+    data = "Great game last night, so proud of the whole team\nAnyone know a good plumber? Leak in the kitchen, again\n"
+    result = classify(small_model_path, input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [1, 2]
+    assert "its first line names no text or id field, so it is no CSV header" in result.stderr
+
+
+def test_input_format_lines_keeps_blank_lines_so_ids_are_line_numbers(small_model_path: Path) -> None:
+    result = classify(small_model_path, "--input-format", "lines", input="first post here\n\nid,text looks like a header\n")
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == [1, 2, 3]
+    assert out[1] == {"id": 2, "label": None, "confidence": None, "reason": "'text' is empty"}
+    assert out[2]["label"] in LABELS
+
+
+def test_a_first_line_that_could_be_a_header_or_a_post_is_an_error_naming_input_format(small_model_path: Path) -> None:
+    result = classify(small_model_path, input="alpha,beta\n1,2\n3,4\n")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: <stdin>: cannot tell whether the first line (alpha, beta) is a CSV header that names no text field "
+        "or a post: say --input-format csv with --text-field NAME, or --input-format lines\n"
+    )
+
+
+def test_a_csv_with_a_header_only_says_it_holds_no_records(small_model_path: Path) -> None:
+    result = classify(small_model_path, input="id,text\n")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert "<stdin>: holds no records" in result.stderr
+
+
+def test_bare_json_strings_on_lines_are_posts(small_model_path: Path) -> None:
+    result = classify(small_model_path, "--keep-fields", input='"a post about the match"\n"another one"\n')
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [(r["id"], r["record"]) for r in out] == [(1, "a post about the match"), (2, "another one")]
+
+
+# Platform shapes only for records that are one
+
+
+def test_a_record_with_its_own_text_is_not_taken_for_a_facebook_entry(small_model_path: Path) -> None:
+    record = {"text": "Volunteers needed at the food bank Saturday", "timestamp": 1700000000, "title": "Saturday"}
+    result = classify(small_model_path, "--keep-fields", input=json.dumps(record) + "\n")
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert out[0]["id"] == 1
+    assert out[0]["label"] in LABELS
+    assert out[0]["record"] == record
+    assert "Facebook" not in result.stderr
+
+
+def test_keep_fields_carries_the_record_as_read_not_the_flattened_one(small_model_path: Path) -> None:
+    tweet = {"id_str": "42", "full_text": "Council votes to close the library", "user": {"screen_name": "gazette"}, "lang": "en"}
+    result = classify(small_model_path, "--keep-fields", input=json.dumps(tweet) + "\n")
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert out[0]["id"] == "42"
+    assert out[0]["record"] == tweet
+
+
+# Folders and zips
+
+
+def _two_files(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "a.jsonl").write_text('{"id": "a1", "text": "hello team"}\n')
+    (folder / "b.jsonl").write_text('{"post_id": "b1", "body": "hello again"}\n')
+
+
+def test_each_file_of_a_folder_has_its_own_fields_and_every_line_a_source(small_model_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "posts"
+    _two_files(folder)
+    result = classify(small_model_path, str(folder))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [(r["id"], r["source"]) for r in out] == [("a1", str(folder / "a.jsonl")), ("b1", str(folder / "b.jsonl"))]
+    assert all(r["label"] in LABELS for r in out)
+    assert f"{folder / 'b.jsonl'}: read as json, text field 'body' (detected), id field 'post_id'" in result.stderr
+
+
+def test_each_member_of_a_zip_has_its_own_fields_and_a_source(small_model_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "posts"
+    _two_files(folder)
+    archive = tmp_path / "posts.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for name in ("a.jsonl", "b.jsonl"):
+            zipped.write(folder / name, name)
+    result = classify(small_model_path, str(archive))
+    assert result.exit_code == 0, result.stderr
+    assert [(r["id"], r["source"]) for r in lines(result.stdout)] == [("a1", f"{archive}!a.jsonl"), ("b1", f"{archive}!b.jsonl")]
+
+
+# Named fields
+
+
+def test_an_id_field_no_record_has_is_a_usage_error_listing_the_fields(small_model_path: Path) -> None:
+    result = classify(small_model_path, "--id-field", "tweet_id", input='{"id": 1, "text": "hi there"}\n')
+    assert result.exit_code == 2
+    assert result.stderr == "Error: <stdin>: no field 'tweet_id' in the records (fields: id, text)\n"
+
+
+def test_semicolon_csv_with_capitalised_headers_is_read(small_model_path: Path) -> None:
+    data = 'Post ID;Comment Text;Likes\n7;"Lunch with the team; then the offsite";3\n8;Loving this weather;1\n'
+    result = classify(small_model_path, input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["7", "8"]
+    assert "<stdin>: read as csv, text field 'Comment Text' (detected), id field 'Post ID'" in result.stderr
+
+
+def test_tab_and_pipe_delimiters_and_message_and_tweet_headers(small_model_path: Path) -> None:
+    for data in ("Message\tPost_ID\nhello all\tm1\n", "TWEET|ID\nhello all|t1\n"):
+        result = classify(small_model_path, input=data)
+        assert result.exit_code == 0, result.stderr
+        assert len(lines(result.stdout)) == 1
+
+
+def test_delimiter_option_reads_the_named_delimiter(small_model_path: Path) -> None:
+    data = "when:words\nmonday:see you at the standup\ntuesday:lunch is on me\n"
+    result = classify(small_model_path, "--delimiter", ":", "--text-field", "words", input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [1, 2]
+    wrong = classify(small_model_path, "--delimiter", "::", input=data)
+    assert (wrong.exit_code, wrong.stderr) == (2, "Error: --delimiter takes one character, or 'tab' (got '::')\n")
+
+
+def test_a_nested_text_field_error_suggests_the_dotted_path(small_model_path: Path) -> None:
+    result = classify(small_model_path, input='{"post": {"meta": {"n": 1}, "body": "hello world"}}\n')
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Error: <stdin>:1: field 'post': expected text, got an object; the text may be at --text-field post.body"
+    )
+
+
+# Detection from a sample of lines, and damage in the middle of an input
+
+
+def test_a_truncated_first_json_line_is_rejected_and_reading_goes_on(small_model_path: Path, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    data = '{"id": 1, "text": "cut sh\n{"id": 2, "text": "fine post"}\n{"id": 3, "text": "another fine post"}\n'
+    result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [2, 3]
+    assert rejects.read_text() == '{"id": 1, "text": "cut sh\n'
+
+
+def test_a_plain_text_first_line_does_not_make_json_lines_csv(small_model_path: Path, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    data = 'exported by scraper v2\n{"id": 2, "text": "fine post"}\n{"id": 3, "text": "another fine post"}\n'
+    result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [2, 3]
+    assert rejects.read_text() == "exported by scraper v2\n"
+
+
+def test_an_error_late_in_a_file_keeps_every_record_before_it(small_model_path: Path) -> None:
+    good = "".join(json.dumps({"id": i, "text": f"post number {i}"}) + "\n" for i in range(1, 2500))
+    result = classify(small_model_path, input=good + "{broken\n")
+    assert result.exit_code == 1
+    assert len(lines(result.stdout)) == 2499
+    assert result.stderr.splitlines()[-1] == "Error: <stdin>:2500: invalid JSON (unexpected character, expected a string key)"
+
+
+def test_a_csv_row_that_is_not_utf8_is_skipped_and_reading_goes_on(small_model_path: Path, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.csv"
+    data = b'id,text\n1,fine\n2,"caf\xe9, ""quoted"""\n3,ok then\n'
+    result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["1", "3"]
+    assert "skipped <stdin>:3: not valid UTF-8 (byte 0xe9 at column 7)" in result.stderr
+    assert rejects.read_bytes() == b'id,text\n2,"caf\xe9, ""quoted"""\n'
+
+
+def test_a_truncated_gzip_keeps_everything_before_the_damage(small_model_path: Path, tmp_path: Path) -> None:
+    body = "".join(json.dumps({"id": i, "text": f"post number {i} about the weekend"}) + "\n" for i in range(1, 3001))
+    packed = gzip.compress(body.encode())
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(packed[: len(packed) * 2 // 3])
+    result = classify(small_model_path, str(path), "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    ids = [r["id"] for r in lines(result.stdout)]
+    assert len(ids) > 1000 and ids == list(range(1, len(ids) + 1))
+    assert result.stderr.splitlines()[-1] == (
+        f"skipped {path}: damaged gzip data (Compressed file ended before the end-of-stream marker was reached); "
+        "reading of this input stopped there"
+    )
+
+
+def test_a_zip_member_with_a_crc_error_keeps_its_records_and_the_next_member(small_model_path: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "posts.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as zipped:
+        zipped.writestr("a.jsonl", '{"id": "a1", "text": "first post"}\n{"id": "a2", "text": "second post"}\n')
+        zipped.writestr("b.jsonl", '{"id": "b1", "text": "other member"}\n')
+    data = archive.read_bytes()
+    archive.write_bytes(data.replace(b"second post", b"secund post", 1))
+    result = classify(small_model_path, str(archive), "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["a1", "a2", "b1"]
+    assert f"skipped {archive}!a.jsonl: damaged zip member (Bad CRC-32 for file 'a.jsonl'); the records before this note were read" in (
+        result.stderr
+    )
+
+
+def test_a_bad_element_of_a_json_array_keeps_the_records_before_it(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "posts.json"
+    path.write_text('[\n{"id": 1, "text": "fine post"},\n{"id": 2, "text": "also fine"},\n{"id": 3, "text": tru}\n]\n')
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert [r["id"] for r in lines(result.stdout)] == [1, 2]
+    assert result.stderr.splitlines()[-1] == f"Error: {path}:4: invalid JSON (expecting value at column 19)"
