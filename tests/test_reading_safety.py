@@ -246,3 +246,28 @@ def test_a_bad_element_of_a_json_array_keeps_the_records_before_it(small_model_p
     assert result.exit_code == 1
     assert [r["id"] for r in lines(result.stdout)] == [1, 2]
     assert result.stderr.splitlines()[-1] == f"Error: {path}:4: invalid JSON (expecting value at column 19)"
+
+
+# What is kept: raw rejects, long ids, every column
+
+
+def test_ids_beyond_64_bits_are_kept_digit_for_digit(small_model_path: Path, tmp_path: Path) -> None:
+    line = '{"id": 123456789012345678901234567890, "text": "hello from a long id", "n": {"big": 99999999999999999999999}}\n'
+    result = classify(small_model_path, "--keep-fields", input=line)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith('{"id":123456789012345678901234567890,"label":')
+    record = '"record":{"id":123456789012345678901234567890,"text":"hello from a long id","n":{"big":99999999999999999999999}}}'
+    assert result.stdout.rstrip().endswith(record)
+    array = tmp_path / "posts.json"
+    array.write_text("[" + line.strip() + "]")
+    from_array = classify(small_model_path, str(array))
+    assert from_array.exit_code == 0, from_array.stderr
+    assert from_array.stdout.startswith('{"id":123456789012345678901234567890,"label":')
+
+
+def test_rejects_keep_the_raw_bytes_of_json_lines(small_model_path: Path, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    data = b'{"id": 1, "text": "fine"}\n{"id": 2, "text": "caf\xe9"}\n'
+    result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert rejects.read_bytes() == b'{"id": 2, "text": "caf\xe9"}\n'

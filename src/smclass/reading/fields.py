@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -229,6 +230,22 @@ def _text_inside(value: Any, depth: int = 0) -> str | None:
 def record_id(record: Record, id_field: str | None) -> Any:
     if id_field is not None:
         value = get_path(record.data, id_field)
+        if value.__class__ is float:
+            value = exact_number(record, id_field, value)
         if value is not _MISSING and value not in (None, ""):
             return value
     return record.index
+
+
+def exact_number(record: Record, path: str, value: Any) -> Any:
+    """``value`` digit for digit: orjson reads integers beyond 64 bits as floats, json keeps them.
+
+    Looked at only for a float id, so the usual record pays nothing for it.
+    """
+    if not isinstance(record.raw, bytes) or record.original is not None:
+        return value
+    try:
+        exact = get_path(json.loads(record.raw), path)
+    except (ValueError, RecursionError, TypeError):
+        return value
+    return exact if isinstance(exact, int) else value

@@ -94,13 +94,14 @@ def read_stream(stream: IO[bytes], source: str, input_format: str | None = None,
     if head[:2] == b"\x1f\x8b":
         guard = Guarded(gzip.GzipFile(fileobj=stream, mode="rb"), "gzip data")  # type: ignore[arg-type]
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
-    count = 0
-    for record in _read_plain(head, stream, source, reading):
-        count += 1
-        yield record
+    records = _read_plain(head, stream, source, reading)
+    first = next(records, None)
+    if first is not None:
+        yield first
+        yield from records
     if guard is not None and guard.damage is not None:
-        yield Record({}, source, None, count + 1, None, InputError(guard.damage, source=source))
-    elif count == 0 and head.strip(b"\xef\xbb\xbf \t\r\n"):
+        yield Record({}, source, None, 0, None, InputError(guard.damage, source=source))
+    elif first is None and head.strip(b"\xef\xbb\xbf \t\r\n"):
         reading.notify(f"{source}: holds no records")
 
 

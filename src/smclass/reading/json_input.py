@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -29,20 +28,6 @@ def record_from_value(
     return Record({}, source, line, index, raw, error, fmt=fmt)
 
 
-# orjson reads integers beyond 64 bits as floats: a line that may hold one goes to json,
-# which keeps them digit for digit (ids of that size exist).
-_LONG_NUMBER = re.compile(rb"\d{20}|-\d{19}")
-
-
-def _loads_line(raw_line: bytes) -> Any:
-    if _LONG_NUMBER.search(raw_line) is None:
-        return orjson.loads(raw_line)
-    try:
-        return json.loads(raw_line)
-    except (ValueError, RecursionError) as exc:
-        raise orjson.JSONDecodeError(str(exc), "", 0) from None
-
-
 def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
     """JSON lines: one JSON value per line; blank lines are passed over."""
     index = 0
@@ -53,7 +38,7 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
             continue
         index += 1
         try:
-            value = _loads_line(raw_line)
+            value = orjson.loads(raw_line)
         except orjson.JSONDecodeError as exc:
             reason = _json_error_reason(raw_line, exc)
             yield Record({}, source, lineno, index, raw_line, InputError(reason, source=source, line=lineno), fmt="jsonl")

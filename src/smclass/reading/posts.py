@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 from typing import Any
 
 from smclass.reading import fields, inputs
@@ -17,22 +18,24 @@ def _quiet(message: str) -> None:
     return None
 
 
-def planned(records: Iterable[Record], options: ReadOptions, notify: Callable[[str], None] = _quiet) -> Iterator[tuple[Record, InputPlan]]:
-    """Each record with the field plan of its input: every file of a folder or zip is planned on its own.
+Notify = Callable[[str], None]
+
+
+def planned(records: Iterable[Record], options: ReadOptions, notify: Notify = _quiet) -> Iterator[tuple[InputPlan, Iterator[Record]]]:
+    """The records of each input with its field plan: every file of a folder or zip is planned on its own.
 
     The plan is reported once per input, and only when it differs from the one before (a
     folder of a thousand alike files gives one note, not a thousand).
     """
     said: str | None = None
-    for source, group in itertools.groupby(records, key=lambda r: r.source):
+    for source, group in itertools.groupby(records, key=attrgetter("source")):
         first = list(itertools.islice(group, SNIFF_RECORDS))
         plan = plan_input(first, options)
         description = plan.describe()
         if description[len(source) :] != said:
             notify(description)
             said = description[len(source) :]
-        for record in itertools.chain(first, group):
-            yield record, plan
+        yield plan, itertools.chain(first, group)  # noqa: B031 - the rest of the group, taken before groupby moves on
 
 
 def read_posts(paths: Iterable[str], options: ReadOptions) -> Iterator[dict[str, Any]]:
@@ -43,14 +46,15 @@ def read_posts(paths: Iterable[str], options: ReadOptions) -> Iterator[dict[str,
     """
     reading = options.reading()
     records = (record for path in paths for record in inputs.read_path(path, reading=reading))
-    for record, plan in planned(records, options):
-        if record.error is not None:
-            raise record.error
-        text, reason = fields.record_text(record, plan.text)
-        yield {
-            "id": fields.record_id(record, plan.id_field),
-            "source": record.source,
-            "text": text,
-            "reason": reason,
-            "record": record.as_read(),
-        }
+    for plan, group in planned(records, options):
+        for record in group:
+            if record.error is not None:
+                raise record.error
+            text, reason = fields.record_text(record, plan.text)
+            yield {
+                "id": fields.record_id(record, plan.id_field),
+                "source": record.source,
+                "text": text,
+                "reason": reason,
+                "record": record.as_read(),
+            }

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from smclass.errors import InputError
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One post as read from an input, before any field is chosen.
 
@@ -32,7 +33,15 @@ class Record:
 
     def as_read(self) -> Any:
         """The record as it was read (what ``--keep-fields`` carries)."""
-        return self.data if self.original is None else self.original
+        if self.original is not None:
+            return self.original
+        if isinstance(self.raw, bytes) and float in map(type, self.data.values()):
+            # orjson reads integers beyond 64 bits as floats; json keeps them digit for digit.
+            try:
+                return json.loads(self.raw)
+            except (ValueError, RecursionError):
+                pass
+        return self.data
 
     def raw_bytes(self) -> bytes | None:
         """The record's bytes as they stood in the input, without the line end; None when it has none."""

@@ -11,7 +11,23 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def jsonl_line(result: dict[str, Any]) -> bytes:
-    return orjson.dumps(result, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(result, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        # orjson writes no integer beyond 64 bits: such ids are written digit for digit as they are.
+        return orjson.dumps(_long_integers(result), option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
+
+
+def _long_integers(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        return orjson.Fragment(str(value).encode())
+    if isinstance(value, dict):
+        return {k: _long_integers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_long_integers(v) for v in value]
+    return value
 
 
 def spreadsheet_safe(value: Any) -> str:

@@ -124,7 +124,7 @@ def _batches(records: Iterable[Record], options: Options, notify: Notify, reject
 
 def _fill_batches(
     batch: Batch,
-    records: Iterable[tuple[Record, InputPlan]],
+    groups: Iterable[tuple[InputPlan, Iterable[Record]]],
     options: Options,
     notify: Notify,
     reject: Reject | None,
@@ -135,52 +135,49 @@ def _fill_batches(
     chars = 0
     # Batches grow from one record, so the first results show up at once on a live pipe.
     size = 1
-    plan: InputPlan | None = None
-    plain_text: str | None = None
-    plain_id: str | None = None
-    for record, record_plan in records:
-        if record_plan is not plan:
-            # The usual record: a plain field of text, and an id in a plain field or none. It
-            # takes a short way here; anything else goes through fields.record_text and _result.
-            plain_text = record_plan.text.field if record_plan.text.title_field is None else None
-            plain_id = record_plan.id_field
-            plan = record_plan
-        out: dict[str, Any] | None = None
-        if plain_text is not None and record.error is None and not multi and not options.keep_fields:
-            data = record.data
-            text = data.get(plain_text)
-            if text.__class__ is str and text.strip():
-                ident = data.get(plain_id) if plain_id is not None else None
-                out = {"id": fields.record_id(record, plain_id) if ident is None or ident == "" else ident}
-        if out is None:
-            text, reason = None, None
-            error = record.error
-            if error is None:
-                try:
-                    text, reason = fields.record_text(record, record_plan.text)
-                except InputError as exc:
-                    error = exc
-            if error is not None:
-                if options.on_error != "skip":
-                    raise error
-                notify(f"skipped {error}")
-                if reject is not None:
-                    reject(record, error)
-                continue
-            out = _result(record, record_plan, options, multi)
-            if reason is not None:
-                out.update(label=None, confidence=None, reason=reason)
-                if options.proba:
-                    out["probabilities"] = None
-            if options.keep_fields:
-                out["record"] = record.as_read()
-        batch.append((out, text))
-        chars += len(text) if text else 0
-        if len(batch) >= size or chars >= options.batch_chars:
-            yield batch[:]
-            batch.clear()
-            chars = 0
-            size = min(size * 2, options.batch_size)
+    for plan, group in groups:
+        # The usual record: a plain field of text, and an id in a plain field or none. It
+        # takes a short way here; anything else goes through fields.record_text and _result.
+        plain_text = plan.text.field if plan.text.title_field is None and not multi and not options.keep_fields else None
+        plain_id = plan.id_field
+        for record in group:
+            out: dict[str, Any] | None = None
+            if plain_text is not None and record.error is None:
+                data = record.data
+                text = data.get(plain_text)
+                if text.__class__ is str and text.strip():
+                    ident = data.get(plain_id) if plain_id is not None else None
+                    # A float id may be a long integer orjson could not keep: record_id restores it.
+                    out = {"id": fields.record_id(record, plain_id) if ident is None or ident == "" or ident.__class__ is float else ident}
+            if out is None:
+                text, reason = None, None
+                error = record.error
+                if error is None:
+                    try:
+                        text, reason = fields.record_text(record, plan.text)
+                    except InputError as exc:
+                        error = exc
+                if error is not None:
+                    if options.on_error != "skip":
+                        raise error
+                    notify(f"skipped {error}")
+                    if reject is not None:
+                        reject(record, error)
+                    continue
+                out = _result(record, plan, options, multi)
+                if reason is not None:
+                    out.update(label=None, confidence=None, reason=reason)
+                    if options.proba:
+                        out["probabilities"] = None
+                if options.keep_fields:
+                    out["record"] = record.as_read()
+            batch.append((out, text))
+            chars += len(text) if text else 0
+            if len(batch) >= size or chars >= options.batch_chars:
+                yield batch[:]
+                batch.clear()
+                chars = 0
+                size = min(size * 2, options.batch_size)
 
 
 def _fill(batch: Batch, probabilities: np.ndarray | None, labels: list[str], options: Options) -> Iterator[dict[str, Any]]:
