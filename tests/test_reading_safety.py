@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import tracemalloc
 import zipfile
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from typer.testing import CliRunner
 
 from smclass.cli import app
 from smclass.labels import LABELS
+from smclass.reading.inputs import read_stream
+from smclass.reading.records import Record
 
 runner = CliRunner()
 
@@ -271,3 +278,66 @@ def test_rejects_keep_the_raw_bytes_of_json_lines(small_model_path: Path, tmp_pa
     result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
     assert result.exit_code == 0, result.stderr
     assert rejects.read_bytes() == b'{"id": 2, "text": "caf\xe9"}\n'
+
+
+class _Generated(io.RawIOBase):
+    """A large input made on the fly, so the test itself holds none of it."""
+
+    def __init__(self, parts: Iterator[bytes]) -> None:
+        self._parts = parts
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._left:
+            part = next(self._parts, None)
+            if part is None:
+                return 0
+            self._left = part
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+
+def _peak_while_reading(stream: IO[bytes]) -> tuple[int, list[Record]]:
+    kept: list[Record] = []
+    tracemalloc.start()
+    try:
+        for record in read_stream(stream, "big"):
+            if len(kept) < 3 or record.error is not None:
+                kept.append(record)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, kept
+
+
+def test_a_json_array_is_read_element_by_element() -> None:
+    element = json.dumps({"id": 1, "text": "a post of ordinary length " * 8, "user": {"name": "someone"}}).encode()
+
+    def parts() -> Iterator[bytes]:
+        yield b"[\n"
+        for i in range(40_000):  # about 12 MB
+            yield (b",\n" if i else b"") + element
+        yield b"\n]\n"
+
+    peak, kept = _peak_while_reading(io.BufferedReader(_Generated(parts())))
+    assert [r.error for r in kept] == [None, None, None]
+    assert peak < 3 * 2**20, peak
+
+
+def test_a_gzip_of_blanks_is_passed_over_in_little_memory() -> None:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+
+    def parts() -> Iterator[bytes]:
+        yield packer.compress(b"[")
+        for _ in range(64):  # 64 MiB of spaces
+            yield packer.compress(b" " * 2**20)
+        yield packer.compress(b'{"text": "the one record"}]') + packer.flush()
+
+    peak, kept = _peak_while_reading(io.BufferedReader(_Generated(parts())))
+    assert [r.data for r in kept] == [{"text": "the one record"}]
+    assert peak < 8 * 2**20, peak
