@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -341,3 +342,12 @@ def test_a_gzip_of_blanks_is_passed_over_in_little_memory() -> None:
     peak, kept = _peak_while_reading(io.BufferedReader(_Generated(parts())))
     assert [r.data for r in kept] == [{"text": "the one record"}]
     assert peak < 8 * 2**20, peak
+
+
+def test_keep_fields_csv_has_the_columns_of_every_record(small_model_path: Path) -> None:
+    data = '{"id": 1, "text": "first post"}\n{"id": 2, "text": "second post", "lang": "en"}\n{"id": 3, "text": "third", "likes": 4}\n'
+    result = classify(small_model_path, "--keep-fields", "--format", "csv", input=data)
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["id", "label", "confidence", "reason", "record.id", "record.text", "record.lang", "record.likes"]
+    assert [row[4:] for row in rows[1:]] == [["1", "first post", "", ""], ["2", "second post", "en", ""], ["3", "third", "", "4"]]

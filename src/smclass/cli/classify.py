@@ -249,12 +249,15 @@ def _write_results(
 
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
         writer = output_lib.CsvWriter(text, proba_labels)
-        for batch in batches:
-            for result in batch:
-                writer.write(result)
-            text.flush()
-            bar.advance(len(batch))
-        text.detach()
+        try:
+            for batch in batches:
+                for result in batch:
+                    writer.write(result)
+                text.flush()
+                bar.advance(len(batch))
+        finally:
+            writer.close()  # rows that waited for the columns of every record, even when reading failed
+            text.detach()
         return
     for batch in batches:
         handle.write(b"".join(output_lib.jsonl_line(result) for result in batch))

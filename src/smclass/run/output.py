@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import tempfile
 from typing import IO, Any
 
 import orjson
@@ -48,13 +49,25 @@ def _is_number(text: str) -> bool:
     return True
 
 
+# Rows waiting for the columns of every record stay in memory up to this size, then on disk.
+SPOOL_MEMORY = 8 * 2**20
+
+
 class CsvWriter:
-    """CSV with one header row; probabilities become one ``p_<label>`` column per label."""
+    """CSV with one header row; probabilities become one ``p_<label>`` column per label.
+
+    With the records kept (``--keep-fields``) the columns are those of every record, not
+    the first one's: the rows wait in a spooled temporary file (memory bounded, the rest on
+    disk) until ``close`` knows them all and writes the header and the rows.
+    """
 
     def __init__(self, handle: IO[str], proba_labels: list[str] | None = None) -> None:
+        self._handle = handle
         self._writer = csv.writer(handle, lineterminator="\n")
         self._proba_labels = proba_labels or []
         self._columns: list[str] | None = None
+        self._spool: IO[bytes] | None = None
+        self._record_columns: dict[str, None] = {}
 
     def _flatten(self, result: dict[str, Any]) -> dict[str, Any]:
         flat = {k: v for k, v in result.items() if k not in ("probabilities", "record")}
@@ -63,6 +76,8 @@ class CsvWriter:
         record = result.get("record")
         if isinstance(record, dict):
             flat.update({f"record.{k}": v for k, v in record.items()})
+        elif record is not None:
+            flat["record"] = record
         return flat
 
     def write(self, result: dict[str, Any]) -> None:
@@ -70,6 +85,28 @@ class CsvWriter:
         if self._columns is None:
             leading = ["id", "source", "label", "confidence"] if "source" in flat else ["id", "label", "confidence"]
             self._columns = leading + [f"p_{label}" for label in self._proba_labels] + ["reason"]
-            self._columns += [c for c in flat if c.startswith("record.")]
-            self._writer.writerow(self._columns)
+            if "record" in result:
+                self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - closed in close()
+            else:
+                self._writer.writerow(self._columns)
+        if self._spool is not None:
+            for column in flat:
+                if column.startswith("record"):
+                    self._record_columns.setdefault(column)
+            # Cells as the text they will be, so the spool keeps every digit of every value.
+            self._spool.write(orjson.dumps({k: spreadsheet_safe(v) for k, v in flat.items()}, option=orjson.OPT_APPEND_NEWLINE))
+            return
         self._writer.writerow([spreadsheet_safe(flat.get(c)) for c in self._columns])
+
+    def close(self) -> None:
+        """Write the rows that waited for the columns of every record (nothing to do otherwise)."""
+        spool, self._spool = self._spool, None
+        if spool is None or self._columns is None:
+            return
+        with spool:
+            columns = self._columns + list(self._record_columns)
+            self._writer.writerow(columns)
+            spool.seek(0)
+            for line in spool:
+                row = orjson.loads(line)
+                self._writer.writerow([row.get(c, "") for c in columns])
