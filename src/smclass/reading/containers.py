@@ -31,6 +31,8 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
         # Exports are often zipped with their folder as the first path part.
         prefix = _common_prefix([i.filename for i in infos])
         members = {i.filename[len(prefix) :]: i for i in infos}
+        if not members:
+            reading.notify(f"{path}: holds no files to read")
         if slack.is_export(set(members)):
             yield from slack.records(sorted(members), lambda name: archive.read(members[name]), lambda name: f"{path}!{prefix}{name}")
             return
@@ -55,6 +57,8 @@ def _common_prefix(names: list[str]) -> str:
 def read_directory(path: Path, reading: Any, read_stream: StreamReader) -> Iterator[Record]:
     files = sorted(p for p in path.rglob("*") if p.is_file() and not _skip_name(p.name))
     members = [p.relative_to(path).as_posix() for p in files]
+    if not members:
+        reading.notify(f"{path}: holds no files to read")
     if slack.is_export(set(members)):
         yield from slack.records(members, lambda name: (path / name).read_bytes(), lambda name: str(path / name))
         return
