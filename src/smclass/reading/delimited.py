@@ -120,7 +120,9 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
             failure = InputError(error, source=source, line=line)
             yield Record({}, source, line, index, raw, failure, fmt=fmt, header=header_bytes)
             continue
-        data: dict[str, Any] = dict(zip(names, row, strict=False))
+        if len(row) < len(names):
+            row += [""] * (len(names) - len(row))  # a short row: its missing cells are empty, as a spreadsheet shows them
+        data: dict[str, Any] = dict(zip(names, row, strict=True))
         yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes)
 
 
