@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from smclass.errors import InputError
 from smclass.labels import LABELS, normalize_label
 from smclass.reading import fields, inputs
-from smclass.reading.plan import ReadOptions, plan_input
+from smclass.reading.plan import InputPlan, ReadOptions
+from smclass.reading.posts import planned
+from smclass.reading.records import Record
 
 SKIPPED_LABELS = frozenset({"exclude", "excluded"})
 
@@ -34,34 +36,42 @@ def read_labelled(
     posts = LabelledPosts()
     options = ReadOptions(text_field=text_field, input_format=input_format)
     for path in paths:
-        records = list(inputs.read_path(path, input_format))
-        if not records:
-            continue
-        posts.sources.append(path)
-        plan = plan_input(records[:100], options)
-        if notify is not None:
-            notify(plan.describe())
-        for record in records:
-            if record.error is not None:
-                raise record.error
-            raw_label = fields.get_path(record.data, label_field)
-            if not fields.has_path(record.data, label_field) or raw_label in (None, ""):
-                raise InputError("no label", source=record.source, line=record.line, field=label_field)
-            if isinstance(raw_label, str) and raw_label.strip().lower() in SKIPPED_LABELS:
-                posts.excluded += 1
-                continue
-            label = normalize_label(raw_label)
-            if label is None:
-                raise InputError(
-                    f"unknown label {raw_label!r} (expected one of {', '.join(LABELS)})",
-                    source=record.source,
-                    line=record.line,
-                    field=label_field,
-                )
-            text, _reason = fields.record_text(record, plan.text)
-            if text is None:
-                posts.empty += 1
-                continue
-            posts.texts.append(text)
-            posts.labels.append(label)
+        records = inputs.read_path(path, reading=options.reading())
+        # Each file of a folder or zip gets its own plan, as in classify.
+        seen = False
+        for plan, group in planned(records, options, notify or _quiet):
+            if not seen:
+                posts.sources.append(path)
+                seen = True
+            for record in group:
+                _add(posts, record, plan, label_field)
     return posts
+
+
+def _quiet(message: str) -> None:
+    return None
+
+
+def _add(posts: LabelledPosts, record: Record, plan: InputPlan, label_field: str) -> None:
+    if record.error is not None:
+        raise record.error
+    raw_label = fields.get_path(record.data, label_field)
+    if not fields.has_path(record.data, label_field) or raw_label in (None, ""):
+        raise InputError("no label", source=record.source, line=record.line, field=label_field)
+    if isinstance(raw_label, str) and raw_label.strip().lower() in SKIPPED_LABELS:
+        posts.excluded += 1
+        return
+    label = normalize_label(raw_label)
+    if label is None:
+        raise InputError(
+            f"unknown label {raw_label!r} (expected one of {', '.join(LABELS)})",
+            source=record.source,
+            line=record.line,
+            field=label_field,
+        )
+    text, _reason = fields.record_text(record, plan.text)
+    if text is None:
+        posts.empty += 1
+        return
+    posts.texts.append(text)
+    posts.labels.append(label)

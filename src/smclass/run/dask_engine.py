@@ -107,7 +107,7 @@ def run(
     model_bytes = model.path.read_bytes()
     # Workers see the batches whole; a local --jobs would only add processes inside a worker.
     options = replace(options, jobs=1)
-    multi = len(inputs) > 1  # the same rule as one process, so the parts match its output
+    multi = classify_lib.several_sources(inputs)  # the same rule as one process, so the parts match its output
     cluster: Any = None
     client: Any
     if scheduler:
