@@ -25,49 +25,52 @@ class _Lines:
     """
 
     def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
+        self._lines = iter(stream)
         self._pushed: deque[tuple[int, bytes]] = deque()
         self.number = 0
-        self.taken: list[tuple[int, bytes]] = []
+        # The current row: its physical lines as bytes, the number of the first, and the first bad byte.
+        self.taken: list[bytes] = []
+        self.start = 0
+        self.bad: tuple[int, str] | None = None
         self.eof = False
 
     def __iter__(self) -> Iterator[str]:
-        return self
+        taken = self.taken
+        pushed = self._pushed
+        while True:
+            if pushed:
+                self.number, raw = pushed.popleft()
+            else:
+                raw = next(self._lines, b"")
+                if not raw:
+                    self.eof = True
+                    return
+                self.number += 1
+                if self.number == 1 and raw.startswith(_BOM):
+                    raw = raw[len(_BOM) :]
+            if not taken:
+                self.start = self.number
+            taken.append(raw)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if self.bad is None:
+                    self.bad = (self.number, bad_utf8(raw, exc.start))
+                text = raw.decode("utf-8", "surrogateescape")
+            yield text
 
-    def __next__(self) -> str:
-        if self._pushed:
-            self.number, raw = self._pushed.popleft()
-        else:
-            raw = self._stream.readline()
-            if not raw:
-                self.eof = True
-                raise StopIteration
-            self.number += 1
-            if self.number == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM) :]
-        self.taken.append((self.number, raw))
-        return raw.decode("utf-8", "surrogateescape")
+    def next_row(self) -> None:
+        self.taken.clear()
+        self.bad = None
 
-    def push_back(self, lines: list[tuple[int, bytes]]) -> None:
-        self._pushed.extendleft(reversed(lines))
+    def push_back(self, lines: list[bytes], first: int) -> None:
+        self._pushed.extendleft(reversed(list(enumerate(lines, first))))
         self.eof = False
 
-    def row_bytes(self) -> bytes:
-        return b"".join(raw for _, raw in self.taken)
 
-
-def _bad_bytes(taken: list[tuple[int, bytes]]) -> tuple[int, str] | None:
-    for number, raw in taken:
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return number, bad_utf8(raw, exc.start)
-    return None
-
-
-def _runaway(taken: list[tuple[int, bytes]]) -> bool:
+def _runaway(taken: list[bytes]) -> bool:
     """A quoted field left open to the end of the input (a stray or cut-off quote)."""
-    return len(taken) > 1 and sum(raw.count(b'"') for _, raw in taken) % 2 == 1
+    return len(taken) > 1 and sum(raw.count(b'"') for raw in taken) % 2 == 1
 
 
 def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[Record]:
@@ -85,14 +88,14 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
         return
     except csv.Error as exc:
         raise InputError(f"invalid CSV header ({exc})", source=source, line=1) from None
-    bad = _bad_bytes(lines.taken)
-    if bad is not None:
-        raise InputError(bad[1], source=source, line=bad[0])
-    header_bytes = lines.row_bytes()
+    if lines.bad is not None:
+        raise InputError(lines.bad[1], source=source, line=lines.bad[0])
+    header_bytes = b"".join(lines.taken)
     names = [name.strip() for name in header]
+    width = len(names)
     index = 0
     while True:
-        lines.taken = []
+        lines.next_row()
         try:
             row = next(reader)
             error = None
@@ -101,27 +104,28 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
         except csv.Error as exc:
             row, error = [], f"invalid CSV ({exc})"
         taken = lines.taken
-        line = taken[0][0] if taken else lines.number
-        if error is None and lines.eof and _runaway(taken):
+        line = lines.start if taken else lines.number
+        if lines.eof and error is None and _runaway(taken):
             # Reject the line that opened the quote, and read again from the next one.
-            lines.push_back(taken[1:])
+            lines.push_back(taken[1:], line + 1)
+            del taken[1:]
             reader = csv.reader(lines, delimiter=delimiter)
-            taken, error = taken[:1], "a quoted field is not closed before the end of the input"
+            error = "a quoted field is not closed before the end of the input"
+            lines.bad = None
         if error is None and (not row or (len(row) == 1 and not row[0].strip())):
             continue
         index += 1
-        raw = b"".join(part for _, part in taken)
-        bad = _bad_bytes(taken) if error is None else None
-        if bad is not None:
-            line, error = bad
-        elif error is None and len(row) > len(names):
-            error = f"row has {len(row)} fields but the header has {len(names)}"
+        raw = b"".join(taken)
+        if error is None and lines.bad is not None:
+            line, error = lines.bad
+        elif error is None and len(row) > width:
+            error = f"row has {len(row)} fields but the header has {width}"
         if error is not None:
             failure = InputError(error, source=source, line=line)
             yield Record({}, source, line, index, raw, failure, fmt=fmt, header=header_bytes)
             continue
-        if len(row) < len(names):
-            row += [""] * (len(names) - len(row))  # a short row: its missing cells are empty, as a spreadsheet shows them
+        if len(row) < width:
+            row += [""] * (width - len(row))  # a short row: its missing cells are empty, as a spreadsheet shows them
         data: dict[str, Any] = dict(zip(names, row, strict=True))
         yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes)
 
