@@ -357,3 +357,19 @@ def test_an_empty_folder_says_so(small_model_path: Path, tmp_path: Path) -> None
     result = classify(small_model_path, str(tmp_path))
     assert (result.exit_code, result.stdout) == (0, "")
     assert result.stderr == f"{tmp_path}: holds no files to read\n"
+
+
+def test_short_posts_with_a_comma_each_are_lines_not_a_header(small_model_path: Path) -> None:
+    result = classify(small_model_path, input="Good morning, everyone\nHappy Friday, team\nSee you Monday, folks\n")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [1, 2, 3]
+
+
+def test_a_csv_quote_left_open_rejects_its_line_and_reading_goes_on(small_model_path: Path, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.csv"
+    data = 'id,text\n1,"fine, quoted"\n2,"open quote never closed\n3,third post\n4,fourth post\n'
+    result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["1", "3", "4"]
+    assert "skipped <stdin>:3: a quoted field is not closed before the end of the input" in result.stderr
+    assert rejects.read_text() == 'id,text\n2,"open quote never closed\n'

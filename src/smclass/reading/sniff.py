@@ -154,12 +154,34 @@ def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ..
     if any(fields.fold(cell) in known for cell in header):
         return Detected(fmt, delimiter)
     names_like = all(cell.strip() and len(cell) <= 40 and len(cell.split()) <= 3 for cell in header)
-    if len(rows) > 1 and names_like and all(len(row) == len(header) for row in rows):
+    if len(rows) > 1 and names_like and all(len(row) == len(header) for row in rows) and _header_apart(rows):
         raise UsageError(
             f"cannot tell whether the first line ({', '.join(c.strip() for c in header)}) is a CSV header that names no "
             "text field or a post: say --input-format csv with --text-field NAME, or --input-format lines"
         )
     return Detected("lines", note="its first line names no text or id field, so it is no CSV header")
+
+
+def _header_apart(rows: list[list[str]]) -> bool:
+    """Whether some column's values below the first row are alike (all numbers, or all one length) and the first row's is not.
+
+    Posts that happen to hold a comma share nothing column by column; a header does stand apart.
+    """
+    for column, name in enumerate(rows[0]):
+        values = [row[column].strip() for row in rows[1:]]
+        if all(_is_number(v) for v in values) and not _is_number(name.strip()):
+            return True
+        if len({len(v) for v in values}) == 1 and len(name.strip()) != len(values[0]):
+            return True
+    return False
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def detect_format(head: bytes, name: str = "") -> str:
