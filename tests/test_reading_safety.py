@@ -373,3 +373,12 @@ def test_a_csv_quote_left_open_rejects_its_line_and_reading_goes_on(small_model_
     assert [r["id"] for r in lines(result.stdout)] == ["1", "3", "4"]
     assert "skipped <stdin>:3: a quoted field is not closed before the end of the input" in result.stderr
     assert rejects.read_text() == 'id,text\n2,"open quote never closed\n'
+
+
+def test_a_lone_surrogate_escape_in_a_json_array_is_one_reject_not_a_crash(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "posts.json"
+    path.write_text('[{"id": 1, "text": "fine"},\n{"id": 2, "text": "hi \\ud800 there"},\n{"id": 3, "text": "also fine"}]')
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--keep-fields")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [1, 3]
+    assert f"skipped {path}:2: invalid JSON (" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -80,6 +81,9 @@ def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
     text = window.read_rest()
     if window.bad is not None:
         raise InputError(window.bad[0] + _CONVERT, source=source, line=window.bad[1])
+    refused = _surrogate_error(text)
+    if refused is not None:
+        raise InputError(refused, source=source, line=first_line)
     try:
         document = json.loads(text)
     except RecursionError:
@@ -92,6 +96,20 @@ def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
 
 
 _CONVERT = "; convert the file to UTF-8 first, e.g. with iconv -f latin1 -t utf-8"
+
+# json takes a lone surrogate escape ("\\ud800") for text, which no UTF-8 output can hold;
+# orjson refuses it, as it does on JSON lines. Only text with such an escape is checked.
+_SURROGATE = re.compile(r"\\[uU][dD][89a-fA-F]")
+
+
+def _surrogate_error(text: str) -> str | None:
+    if _SURROGATE.search(text) is None:
+        return None
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return f"invalid JSON ({str(exc).split(':', 1)[0].lower()})"
+    return None
 
 
 def _read_json_array(window: Window, source: str) -> Iterator[Record]:
@@ -127,9 +145,14 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
             return
         line = window.line_at(start)
         raw = window.text[start:end]
-        for item, shape, original in platforms.unwrap_line(value):
+        refused = _surrogate_error(raw)
+        if refused is not None:
             index += 1
-            yield record_from_value(item, source, line, index, raw, "json", shape, original)
+            yield Record({}, source, line, index, raw, InputError(refused, source=source, line=line), fmt="json")
+        else:
+            for item, shape, original in platforms.unwrap_line(value):
+                index += 1
+                yield record_from_value(item, source, line, index, raw, "json", shape, original)
         window.pos = end
         if not window.skip_space():
             yield damage("JSON array is not closed (file truncated?)", len(window.text))
