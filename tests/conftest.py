@@ -50,3 +50,12 @@ def small_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _no_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(model_lib.MODEL_ENV, raising=False)
+
+
+@pytest.fixture(scope="session")
+def small_accurate_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An accurate model (fast features, the MiniLM encoder and a cascade) on 40 posts per label, without cross-validation."""
+    pytest.importorskip("onnxruntime")
+    rows = stratified_slice(corpus_rows(), 40)
+    model = training.train([r["text"] for r in rows], [r["label"] for r in rows], folds=0, encoder="minilm")
+    return model_lib.save(model, tmp_path_factory.mktemp("model") / "accurate.npz")

@@ -48,3 +48,7 @@ class UsageError(SmclassError):
     """Options that do not fit together or do not fit the data."""
 
     exit_code = 2
+
+
+class OutputError(SmclassError):
+    """An output that cannot be written: a full disk, a read-only directory, a device that refuses."""

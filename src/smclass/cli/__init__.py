@@ -4,10 +4,10 @@
 module wires its options to library calls; ``progress`` draws progress bars on stderr.
 """
 
-from smclass.cli import classify, train
+from smclass.cli import analyst, classify, train
 from smclass.cli.app import app
 
-__all__ = ["app", "classify", "main", "train"]
+__all__ = ["analyst", "app", "classify", "main", "train"]
 
 
 def main() -> None:

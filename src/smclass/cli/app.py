@@ -5,6 +5,7 @@ Only this module imports typer and rich, prints, or chooses exit codes.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from enum import StrEnum
@@ -36,13 +37,40 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
+DEBUG_ENV = "SMCLASS_DEBUG"
+_stderr_gone = False
+
+
+def _to_stderr(text: str) -> None:
+    """Write a line to stderr; once its reader has gone (``2>&1 | head -1``) lines are dropped.
+
+    A closed stderr must never stop or shorten a run: only the results stream may.
+    """
+    global _stderr_gone
+    if _stderr_gone:
+        return
+    from smclass.run.output import displayable
+
+    try:
+        typer.echo(displayable(text), err=True)
+    except OSError:
+        _stderr_gone = True
+        # Point fd 2 at /dev/null so what is still buffered drains without failing again.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stderr.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            pass
+
+
 def _error(message: str) -> None:
     # One line, always: a message that holds a newline would break log scrapers.
-    typer.echo("Error: " + " ".join(str(message).split()), err=True)
+    _to_stderr("Error: " + " ".join(str(message).split()))
 
 
 def _note(message: str) -> None:
-    typer.echo(message, err=True)
+    _to_stderr(message)
 
 
 def _ignore(message: str) -> None:
@@ -57,10 +85,22 @@ def _print_json(value: Any) -> None:
 
 
 class SmclassGroup(TyperGroup):
-    """Turns every known error into one ``Error: ...`` line and an exit code, never a traceback."""
+    """Turns every known error into one ``Error: ...`` line and an exit code, never a traceback.
+
+    Anything else is a bug: it still ends in one line, naming the command and asking for a
+    report, with the traceback shown only when $SMCLASS_DEBUG is set.
+    """
+
+    _command = ""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        self._command = (command.name if command is not None else name) or ""
+        return name, command, rest
 
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
         kwargs["standalone_mode"] = False
+        self._command = ""
         try:
             code = super().main(*args, **kwargs)
         except cli_errors.NoArgsIsHelpError as exc:
@@ -78,13 +118,23 @@ class SmclassGroup(TyperGroup):
         except SmclassError as exc:
             _error(str(exc))
             sys.exit(exc.exit_code)
+        except Exception as exc:  # noqa: BLE001 - the last resort: a bug, still one line
+            if os.environ.get(DEBUG_ENV):
+                import traceback
+
+                _to_stderr("".join(traceback.format_exception(exc)).rstrip("\n"))
+            command = " ".join(part for part in ("smclass", self._command) if part)
+            _error(f"internal error in '{command}': {type(exc).__name__}: {exc} — please report it (set {DEBUG_ENV}=1 for the traceback)")
+            sys.exit(EXIT_BAD_DATA)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
     def invoke(self, ctx: Any) -> Any:
         # Caught here, below typer's own handler, which would turn it into exit 1.
+        from smclass.run.paths import ResultsClosedError
+
         try:
             return super().invoke(ctx)
-        except BrokenPipeError:
+        except (BrokenPipeError, ResultsClosedError):
             # The reader of our output went away (`| head`): stop quietly, as shell tools do,
             # with stdout pointed at /dev/null so the final flush cannot fail again.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -146,6 +196,11 @@ class Engine(StrEnum):
 class OnError(StrEnum):
     stop = "stop"
     skip = "skip"
+
+
+class Cascade(StrEnum):
+    on = "on"
+    off = "off"
 
 
 ModelOption = Annotated[
@@ -233,5 +288,3 @@ def labels(as_json: Annotated[bool, typer.Option("--json", help="One JSON object
             _print_json({"label": label, "definition": DEFINITIONS[label]})
         else:
             typer.echo(f"{label:<11} {DEFINITIONS[label]}")
-
-

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import sys
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from smclass.cli.app import (
+    Cascade,
     Engine,
     InputFormat,
     InputFormatOption,
@@ -25,24 +27,19 @@ from smclass.cli.app import (
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
 from smclass.errors import InputError, UsageError
+from smclass.run import paths
 
 if TYPE_CHECKING:
     from smclass.model.files import Model
     from smclass.reading.records import Record
 
 
-@contextmanager
-def _open_output(path: Path | None) -> Iterator[IO[bytes]]:
-    if path is None or str(path) == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    try:
-        handle = path.open("wb")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write output ({exc.strerror})") from None
-    with handle:
-        yield handle
+@dataclass
+class _Tally:
+    """What a run has written so far, for the note when it stops early."""
+
+    results: int = 0
+    rejects: int = 0
 
 
 @app.command()
@@ -51,7 +48,7 @@ def classify(
         list[str] | None,
         typer.Argument(
             help="Files, directories or zip archives of posts; '-' (or nothing) reads stdin. "
-            "JSON lines, JSON, CSV, TSV, gzip and platform exports are detected.",
+            "JSON lines, JSON, CSV, TSV, SQLite, Excel, Parquet, gzip and platform exports are detected.",
             show_default=False,
         ),
     ] = None,
@@ -66,6 +63,27 @@ def classify(
         ),
     ] = None,
     proba: Annotated[bool, typer.Option("--proba", help="Add the probability of every label.")] = False,
+    threshold: Annotated[
+        str | None,
+        typer.Option(
+            "--threshold",
+            help='A post whose best probability is under P gets "label": null, an "uncertain: ..." reason and its '
+            "probabilities. 'model' takes the cut suggested in the model card (see smclass info).",
+            metavar="P|model",
+            show_default=False,
+        ),
+    ] = None,
+    cascade: Annotated[
+        Cascade,
+        typer.Option(
+            "--cascade", help="With an accurate model: on, only posts the fast model is unsure of go through the encoder; off, all do."
+        ),
+    ] = Cascade.on,
+    top_k: Annotated[int, typer.Option("--top-k", help='Add "top": the K likeliest labels with their probabilities.', min=0)] = 0,
+    explain: Annotated[
+        int,
+        typer.Option("--explain", help='Add "explain": the K features that pushed each post most toward its label.', min=0, metavar="K"),
+    ] = 0,
     keep_fields: Annotated[
         bool, typer.Option("--keep-fields", help='Carry the input record along under "record" (filter posts by label with jq).')
     ] = False,
@@ -82,6 +100,12 @@ def classify(
             help="Field delimiter of a delimited input (',' ';' '|' or 'tab'). Default: detected from the first lines.",
             show_default=False,
         ),
+    ] = None,
+    table: Annotated[
+        str | None, typer.Option("--table", help="SQLite input: the table to read (needed when it has several).", show_default=False)
+    ] = None,
+    query: Annotated[
+        str | None, typer.Option("--query", help="SQLite input: a SELECT whose rows are the posts.", show_default=False)
     ] = None,
     on_error: Annotated[
         OnError,
@@ -128,14 +152,18 @@ def classify(
       cat tweets.jsonl | smclass classify --proba - | jq -c 'select(.label == "Emergent")'
       smclass classify export.csv --text-field body --format csv -o labelled.csv
       smclass classify big.jsonl --on-error skip --rejects bad.jsonl --jobs 0 -o labels.jsonl
+      smclass classify posts.jsonl --threshold 0.6 --explain 5 | jq -c 'select(.label == null)'
     """
     from smclass.run import stream as classify_lib
 
     if rejects is not None and on_error != OnError.skip:
         raise UsageError("--rejects goes with --on-error skip")
-    paths = inputs or ["-"]
-    if paths.count("-") > 1:
+    sources = inputs or ["-"]
+    if sources.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
+    # A dask --output is a directory: its part files are checked where they are named.
+    outputs = [("--rejects", rejects)] if engine == Engine.dask else [("--output", output or "-"), ("--rejects", rejects)]
+    paths.check_outputs(sources, outputs)
     if jobs == 0:
         from smclass.run.parallel import cores
 
@@ -148,24 +176,63 @@ def classify(
         input_format=input_format.value if input_format else None,
         delimiter=delimiter,
         proba=proba,
+        threshold=_threshold(threshold, model),
+        top_k=top_k,
+        explain=explain,
         keep_fields=keep_fields,
         on_error=on_error.value,
         jobs=jobs,
+        table=table,
+        query=query,
     )
     notify = _ignore if quiet else _note
+    encoded = getattr(model.scorer, "cascade", None) is not None
+    if cascade == Cascade.off:
+        if not encoded:
+            raise UsageError("--cascade off goes with a model that has an encoder (--model accurate)")
+        model.scorer.cascade = False  # type: ignore[union-attr]
     if engine == Engine.dask:
-        _classify_on_dask(model, paths, options, output, output_format, scheduler, max(jobs, 2), rejects, notify)
+        _classify_on_dask(model, sources, options, output, output_format, scheduler, max(jobs, 2), rejects, notify)
         return
     if scheduler is not None:
         raise UsageError("--scheduler goes with --engine dask")
-    reading = _ReadPosition(paths)
-    with _rejects_file(rejects) as reject:
-        batches = classify_lib.classify_paths_in_batches(model, paths, options, notify=notify, reject=reject, on_open=reading.opened)
+    reading = _ReadPosition(sources)
+    tally = _Tally()
+    with _rejects_file(rejects, tally) as reject:
+        batches = classify_lib.classify_paths_in_batches(model, sources, options, notify=notify, reject=reject, on_open=reading.opened)
         with (
-            _open_output(output) as handle,
+            paths.results_file(output) as handle,
             _progress("classifying", _progress_wanted(quiet), total_bytes=reading.total, position=reading.position) as bar,
         ):
-            _write_results(batches, handle, output_format, model.labels if proba else None, bar)
+            try:
+                _write_results(batches, handle, output_format, model.labels if proba else None, bar, tally)
+            except paths.ResultsClosedError:
+                raise
+            except BaseException:
+                if tally.results or tally.rejects:
+                    kept = f"; {tally.rejects:,} rejects written to {rejects}" if rejects is not None else ""
+                    notify(f"stopped early: {handle.stopped(tally.results)}{kept}")
+                raise
+    seen, sent = getattr(model.scorer, "seen", 0), getattr(model.scorer, "sent", 0)
+    if encoded and seen:
+        notify(f"the encoder read {sent:,} of {seen:,} posts ({sent / seen:.0%})")
+
+
+def _threshold(value: str | None, model: Model) -> float | None:
+    if value is None:
+        return None
+    if value == "model":
+        suggested = model.card.get("suggested_threshold")
+        if not isinstance(suggested, (int, float)):
+            raise UsageError(f"{model.path}: the model card suggests no threshold (retrain with cross-validation): give a number")
+        return float(suggested)
+    try:
+        cut = float(value)
+    except ValueError:
+        raise UsageError(f"--threshold: expected a probability between 0 and 1 or 'model', got {value!r}") from None
+    if not 0.0 <= cut <= 1.0:
+        raise UsageError(f"--threshold: expected a probability between 0 and 1, got {value}")
+    return cut
 
 
 def _delimiter(value: str | None, input_format: InputFormat | None) -> str | None:
@@ -181,7 +248,7 @@ def _delimiter(value: str | None, input_format: InputFormat | None) -> str | Non
 
 def _classify_on_dask(
     model: Model,
-    paths: list[str],
+    sources: list[str],
     options: Any,
     output: Path | None,
     output_format: OutputFormat,
@@ -198,25 +265,28 @@ def _classify_on_dask(
         raise UsageError("--engine dask writes JSON lines only")
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output}: exists and is not a directory")
-    results = distributed.run(model, paths, options, output, scheduler=scheduler, workers=workers)
+    results = distributed.run(model, sources, options, output, scheduler=scheduler, workers=workers)
     for part in results:
         for message in part.notes:
             notify(message)
         notify(f"{part.part}: {part.records} records from {part.source}")
     if rejects is not None:
-        with rejects.open("w", encoding="utf-8") as handle:
-            handle.writelines(line + "\n" for part in results for line in part.rejects)
+        try:
+            with rejects.open("w", encoding="utf-8", errors="surrogateescape") as handle:
+                handle.writelines(line + "\n" for part in results for line in part.rejects)
+        except OSError as exc:
+            raise paths.cannot_write(str(rejects), exc) from None
 
 
 @contextmanager
-def _rejects_file(path: Path | None) -> Iterator[Any]:
+def _rejects_file(path: Path | None, tally: _Tally) -> Iterator[Any]:
     if path is None:
         yield None
         return
     try:
         handle = path.open("wb")
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write rejects ({exc.strerror})") from None
+        raise paths.cannot_write(str(path), exc) from None
     header: list[bytes | None] = [None]
 
     def reject(record: Record, error: InputError) -> None:
@@ -225,18 +295,30 @@ def _rejects_file(path: Path | None) -> Iterator[Any]:
         raw = record.raw_bytes()
         if raw is None:
             return
-        if record.header is not None and record.header is not header[0]:
-            handle.write(record.header.rstrip(b"\r\n") + b"\n")
-            header[0] = record.header
-        handle.write(raw + b"\n")
-        handle.flush()
+        try:
+            if record.header is not None and record.header is not header[0]:
+                handle.write(record.header.rstrip(b"\r\n") + b"\n")
+                header[0] = record.header
+            handle.write(raw + b"\n")
+            handle.flush()
+        except OSError as exc:
+            raise paths.cannot_write(str(path), exc) from None
+        tally.rejects += 1
 
-    with handle:
+    try:
         yield reject
+    finally:
+        with contextlib.suppress(OSError):  # a failed write has been reported already
+            handle.close()
 
 
 def _write_results(
-    batches: Iterator[list[dict[str, Any]]], handle: IO[bytes], fmt: OutputFormat, proba_labels: list[str] | None, bar: Any
+    batches: Iterator[list[dict[str, Any]]],
+    handle: paths.ResultsStream,
+    fmt: OutputFormat,
+    proba_labels: list[str] | None,
+    bar: Any,
+    tally: _Tally,
 ) -> None:
     """Write each batch of results and flush once per batch (at once for a live pipe's first posts)."""
     from smclass.run import output as output_lib
@@ -247,13 +329,14 @@ def _write_results(
     if fmt == OutputFormat.csv:
         import io
 
-        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="", errors=output_lib.DISPLAY_ERRORS)
         writer = output_lib.CsvWriter(text, proba_labels)
         try:
             for batch in batches:
                 for result in batch:
                     writer.write(result)
                 text.flush()
+                tally.results += len(batch)
                 bar.advance(len(batch))
         finally:
             writer.close()  # rows that waited for the columns of every record, even when reading failed
@@ -262,12 +345,15 @@ def _write_results(
     for batch in batches:
         handle.write(b"".join(output_lib.jsonl_line(result) for result in batch))
         handle.flush()
+        tally.results += len(batch)
         bar.advance(len(batch))
 
 
 def _print_table(results: list[dict[str, Any]], proba_labels: list[str] | None) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from smclass.run.output import displayable
 
     table = Table(show_lines=False)
     table.add_column("id", overflow="fold")
@@ -285,7 +371,5 @@ def _print_table(results: list[dict[str, Any]], proba_labels: list[str] | None) 
         row += [f"{probs[label]:.2f}" if label in probs else "" for label in proba_labels or []]
         if show_text:
             row.append(str(r.get("record", "")))
-        table.add_row(*row)
+        table.add_row(*[displayable(cell) for cell in row])
     Console(soft_wrap=False).print(table)
-
-

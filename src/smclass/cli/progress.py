@@ -96,5 +96,3 @@ class _RichProgress:
             self._progress.update(self._task, completed=self._position(), posts=self._posts, rate=rate)
         else:
             self._progress.update(self._task, advance=n, posts=self._posts, rate=rate)
-
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +11,17 @@ import typer
 from smclass.cli.app import InputFormatOption, ModelOption, TextFieldOption, _ignore, _load_model, _note, _print_json, app
 from smclass.cli.progress import _progress, _progress_wanted
 from smclass.errors import InputError, UsageError
+from smclass.run import paths
+
+
+class Base(StrEnum):
+    none = "none"
+    default = "default"
+
+
+class MissingLabel(StrEnum):
+    stop = "stop"
+    skip = "skip"
 
 
 @app.command()
@@ -21,6 +33,30 @@ def train(
     input_format: InputFormatOption = None,
     cv: Annotated[int, typer.Option("--cv", help="Folds of cross-validation to report; 0 skips it.", min=0)] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the folds and the classifier.")] = 0,
+    base: Annotated[
+        Base,
+        typer.Option(
+            "--base",
+            help="default: train on your posts together with the corpus the default model is trained on, your posts "
+            "weighted so that a hundred of them move the model. none: your posts alone.",
+        ),
+    ] = Base.none,
+    dev: Annotated[
+        list[str] | None,
+        typer.Option("--dev", help="A held-out labelled file to score the new model on after training.", show_default=False),
+    ] = None,
+    on_missing_label: Annotated[
+        MissingLabel, typer.Option("--on-missing-label", help="stop: a post with no label is an error. skip: pass it over and count it.")
+    ] = MissingLabel.stop,
+    encoder: Annotated[
+        str | None,
+        typer.Option(
+            "--encoder",
+            help="minilm: an accurate model, the fast features plus a contextual encoder, with a cascade "
+            "(needs the 'accurate' extra; training encodes every post once, some minutes for 10,000).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
 ) -> None:
     """Train a model on your own labelled posts and write it to --out.
@@ -30,29 +66,62 @@ def train(
     macro-F1 and per-class F1 on stderr.
 
     \b
-    Example:
+    Examples:
       smclass train my_labels.csv --out models/mine.npz --cv 5
+      smclass train to_label.jsonl --base default --on-missing-label skip --dev held_out.jsonl --out models/mine.npz
     """
     from smclass.model import dataset, training
     from smclass.model import files as model_lib
 
     if data.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
+    paths.check_outputs([*data, *(dev or [])], [("--out", out)])
     notify = _ignore if quiet else _note
+    fmt = input_format.value if input_format else None
     posts = dataset.read_labelled(
-        data, text_field=text_field, label_field=label_field, input_format=input_format.value if input_format else None, notify=notify
+        data, text_field=text_field, label_field=label_field, input_format=fmt, notify=notify, on_missing_label=on_missing_label.value
     )
     if not posts.texts:
         raise InputError("no labelled posts to train on", source=", ".join(data))
     notify(_posts_summary(posts))
+    texts, labels, weights, sources = posts.texts, posts.labels, None, [Path(s).name for s in posts.sources]
+    extra: dict[str, Any] = {}
+    if base == Base.default:
+        from smclass.model import bundled
+
+        corpus = dataset.read_labelled([str(bundled.corpus_path())])
+        weight = training.base_weight(len(corpus.texts), len(texts))
+        notify(f"training on top of the default corpus ({len(corpus.texts)} posts); each of yours weighs {weight:.1f}")
+        texts, labels = corpus.texts + texts, corpus.labels + labels
+        weights = [1.0] * len(corpus.texts) + [weight] * len(posts.texts)
+        sources = ["default corpus", *sources]
+        extra["base"] = {"corpus_posts": len(corpus.texts), "own_posts": len(posts.texts), "own_weight": round(weight, 3)}
     with _progress("training", _progress_wanted(quiet), counts_posts=False):
-        model = training.train(posts.texts, posts.labels, folds=cv, seed=seed, sources=[Path(s).name for s in posts.sources])
+        model = training.train(texts, labels, folds=cv, seed=seed, sources=sources, weights=weights, extra_card=extra, encoder=encoder)
+    if dev:
+        from smclass.model import evaluation
+
+        held = dataset.read_labelled(dev, text_field=text_field, label_field=label_field, input_format=fmt)
+        if not held.texts:
+            raise InputError("no labelled posts to score on", source=", ".join(dev))
+        scores = evaluation.evaluate(model, held.texts, held.labels)
+        model.card["dev"] = {"sources": [Path(s).name for s in dev], "posts": scores["posts"], "macro_f1": scores["macro_f1"],
+                             "accuracy": scores["accuracy"]}  # fmt: skip
     model_lib.save(model, out)
     result = model.card.get("cross_validation")
     if result and not quiet:
         _note(f"{result['folds']}-fold cross-validated macro-F1: {result['macro_f1']:.3f}")
         for label, value in result["per_class_f1"].items():
             _note(f"  {label:<11} F1 {value:.3f}")
+    if dev and not quiet:
+        _note(f"on {', '.join(dev)} ({scores['posts']} posts): macro-F1 {scores['macro_f1']:.3f}, accuracy {scores['accuracy']:.3f}")
+        for label, item in scores["per_class"].items():
+            if item["support"]:
+                _note(f"  {label:<11} F1 {item['f1']:.3f}")
+    if result and "cascade" in result and not quiet:
+        cascade = result["cascade"]
+        sent = next(row["sent"] for row in cascade["cuts"] if row["cut"] == cascade["cut"]) if cascade["cut"] < 1 else 1.0
+        _note(f"cascade cut {cascade['cut']:.2f}: the encoder reads {sent:.0%} of posts in cross-validation")
     notify(f"wrote {out}")
 
 
@@ -66,6 +135,8 @@ def _posts_summary(posts: Any) -> str:
         extra += f"; passed over {posts.excluded} labelled exclude"
     if posts.empty:
         extra += f"; passed over {posts.empty} with no text"
+    if posts.missing:
+        extra += f"; skipped {posts.missing} with no label"
     return f"{len(posts.texts)} labelled posts ({parts}){extra}"
 
 
@@ -77,19 +148,26 @@ def evaluate(
     text_field: TextFieldOption = None,
     input_format: InputFormatOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout instead of a report.")] = False,
+    errors: Annotated[
+        Path | None,
+        typer.Option("--errors", help="Write the misclassified posts here, with given and predicted labels.", show_default=False),
+    ] = None,
 ) -> None:
     """Score a model against posts with reference labels.
 
-    Shows precision, recall and F1 per label, macro-F1, accuracy and the confusion
-    matrix (rows: reference, columns: predicted).
+    Shows precision, recall and F1 per label, macro-F1, accuracy, the confusion matrix
+    (rows: reference, columns: predicted), and how many posts keep a label, and how
+    accurately, at a few confidence cuts (see classify --threshold).
 
     \b
-    Example:
+    Examples:
       smclass evaluate held_out.jsonl --json | jq .macro_f1
+      smclass evaluate held_out.jsonl --errors wrong.jsonl && jq -r '[.given,.predicted,.text] | @tsv' wrong.jsonl
     """
     from smclass.model import dataset
     from smclass.model import evaluation as evaluate_lib
 
+    paths.check_outputs(data, [("--errors", errors)])
     model = _load_model(model_path)
     posts = dataset.read_labelled(
         data, text_field=text_field, label_field=label_field, input_format=input_format.value if input_format else None, notify=_note
@@ -97,7 +175,19 @@ def evaluate(
     if not posts.texts:
         raise InputError("no labelled posts to evaluate on", source=", ".join(data))
     _note(_posts_summary(posts))
-    report = evaluate_lib.evaluate(model, posts.texts, posts.labels)
+    report, predicted, confidence = evaluate_lib.evaluate_with_predictions(model, posts.texts, posts.labels)
+    report = {"model": {"path": str(model.path), "training_data_sha256": model.card.get("training_data_sha256")}, **report}
+    if errors is not None:
+        from smclass.run.output import jsonl_line, write_atomically
+
+        wrong = [
+            {"id": posts.ids[i], "source": posts.origins[i], "given": posts.labels[i], "predicted": predicted[i],
+             "confidence": round(confidence[i], 4), "text": posts.texts[i]}
+            for i in range(len(predicted))
+            if predicted[i] != posts.labels[i]
+        ]  # fmt: skip
+        write_atomically(errors, b"".join(jsonl_line(row) for row in wrong))
+        _note(f"wrote {len(wrong)} misclassified posts to {errors}")
     if as_json:
         _print_json(report)
         return
@@ -122,5 +212,11 @@ def _print_report(report: dict[str, Any]) -> None:
     for label, row in zip(report["labels"], report["confusion_matrix"], strict=True):
         matrix.add_row(label, *[str(n) for n in row])
     console.print(matrix)
-
-
+    cuts = Table(title="confidence cuts: posts that keep a label (the rest get none with classify --threshold)")
+    for column in ("threshold", "coverage", "accuracy", "macro-F1"):
+        cuts.add_column(column, justify="right")
+    for row in report["coverage"]:
+        shown = [f"{row['threshold']:.2f}", f"{row['coverage']:.1%}"]
+        shown += ["-" if row[key] is None else f"{row[key]:.3f}" for key in ("accuracy", "macro_f1")]
+        cuts.add_row(*shown)
+    console.print(cuts)

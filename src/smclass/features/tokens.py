@@ -246,6 +246,10 @@ class Batch:
 
         An n-gram is kept when no space falls strictly inside it.
         """
+        return [(hashes, posts) for hashes, posts, _ in self.char_grams_at()]
+
+    def char_grams_at(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """:meth:`char_grams`, each n-gram also with where it starts in ``text`` (to name it when explaining)."""
         out = []
         code, space = self.code, self.space
         length = len(code)
@@ -260,7 +264,7 @@ class Batch:
                     inner_space = inner_space[:-1] | space[n - 2 : length - 1]
                 if n in CHAR_NGRAMS:
                     keep = ~inner_space if n >= 3 else ~(space[:-1] & space[1:])
-                    out.append((quick_mix(h[keep] ^ _CHAR_SALTS[n]), self.post[: length - n + 1][keep]))
+                    out.append((quick_mix(h[keep] ^ _CHAR_SALTS[n]), self.post[: length - n + 1][keep], np.flatnonzero(keep)))
         return out
 
     def chars(self) -> tuple[np.ndarray, np.ndarray]:

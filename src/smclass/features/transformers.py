@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from smclass.errors import ModelError
 from smclass.features import signals
 from smclass.features.embeddings import WordVectors, load_table
+from smclass.features.encoder import centred
 from smclass.features.normalize import feature_text
 from smclass.features.tokens import Batch, pieces
 
@@ -174,3 +175,52 @@ class StaticEmbeddings(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray([f"meaning{i}" for i in range(self.n_dims_)], dtype=object)
+
+
+class EncoderEmbeddings(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """A contextual encoder's sentence embedding of the raw post (see :mod:`smclass.features.encoder`).
+
+    Centred on the training posts' mean and renormalised, so the block spreads like the
+    others, then times ``weight``. Embeddings are cached by text within the process:
+    cross-validation fits the pipeline many times over the same posts.
+    """
+
+    def __init__(self, weight: float = 1.0, max_seq_len: int = 128) -> None:
+        self.weight = weight
+        self.max_seq_len = max_seq_len
+
+    def embed(self, X: Any) -> np.ndarray:
+        return _encoded(_as_texts(X), self.max_seq_len)
+
+    def fit(self, X: Any, y: Any = None) -> EncoderEmbeddings:
+        vectors = self.embed(X)
+        self.mean_ = vectors.mean(axis=0) if len(vectors) else np.zeros(vectors.shape[1], dtype=np.float32)
+        self.n_dims_ = vectors.shape[1]
+        self.n_features_in_ = 1
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        return centred(self.embed(X), self.mean_, self.weight)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray([f"encoder{i}" for i in range(self.n_dims_)], dtype=object)
+
+
+_CACHE: dict[tuple[int, str], np.ndarray] = {}
+_CACHE_LIMIT = 50_000
+
+
+def _encoded(texts: list[str], max_seq_len: int) -> np.ndarray:
+    from smclass.features.encoder import Encoder
+
+    if len(texts) > _CACHE_LIMIT:
+        return Encoder(max_seq_len=max_seq_len).encode(texts)
+    missing = sorted({t for t in texts if (max_seq_len, t) not in _CACHE})
+    if missing:
+        if len(_CACHE) + len(missing) > _CACHE_LIMIT:
+            _CACHE.clear()
+        vectors = Encoder(max_seq_len=max_seq_len).encode(missing)
+        _CACHE.update(((max_seq_len, t), v) for t, v in zip(missing, vectors, strict=True))
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.vstack([_CACHE[(max_seq_len, t)] for t in texts])

@@ -11,21 +11,26 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from smclass.errors import ModelError, UsageError
+from smclass import atomic
+from smclass.errors import ModelError, OutputError, UsageError
+from smclass.model import archive
 from smclass.model.scorer import Scorer
+
+if TYPE_CHECKING:
+    from smclass.model.accurate import EncodedScorer
 
 FORMAT = "smclass-model/2"
 DEFAULT_MODEL_NAME = "smclass-default.npz"
+ACCURATE_MODEL_NAME = "smclass-accurate.npz"
+BUNDLED = {"default": DEFAULT_MODEL_NAME, "accurate": ACCURATE_MODEL_NAME}
 MODEL_ENV = "SMCLASS_MODEL"
 
 
@@ -33,7 +38,7 @@ MODEL_ENV = "SMCLASS_MODEL"
 class Model:
     """A folded model and the card that says how it was made."""
 
-    scorer: Scorer
+    scorer: Scorer | EncodedScorer
     card: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
@@ -90,48 +95,56 @@ def dumps(model: Model) -> bytes:
 
 
 def save(model: Model, path: str | Path) -> Path:
-    """Write the model to exactly ``path``: a temporary file beside it, then a rename."""
+    """Write the model to exactly ``path``: a temporary file beside it, then a rename.
+
+    Temporaries a killed earlier save to the same path left behind are removed first.
+    """
     target = Path(path)
     payload = dumps(model)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"{target}: directory {directory} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with atomic.replacing(target) as handle:
             handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
     return target
+
+
+def bundled_model_path(name: str) -> Path:
+    """A model file that ships with the package (in a source checkout: under models/)."""
+    bundled = resources.files("smclass").joinpath("_model", name)
+    if bundled.is_file():
+        return Path(str(bundled))
+    return Path(__file__).resolve().parents[3] / "models" / name
 
 
 def default_model_path() -> Path:
     """The model named by $SMCLASS_MODEL, else the one bundled with the package."""
     env = os.environ.get(MODEL_ENV)
     if env:
-        return Path(env)
-    bundled = resources.files("smclass").joinpath("_model", DEFAULT_MODEL_NAME)
-    if bundled.is_file():
-        return Path(str(bundled))
-    return Path(__file__).resolve().parents[3] / "models" / DEFAULT_MODEL_NAME
+        return resolve(env)
+    return bundled_model_path(DEFAULT_MODEL_NAME)
+
+
+def resolve(path: str | Path) -> Path:
+    """A model's path: the names of the bundled models ('default', 'accurate') stand for them, unless a file has that name."""
+    name = str(path)
+    if name in BUNDLED and not Path(name).exists():
+        return bundled_model_path(BUNDLED[name])
+    return Path(path)
 
 
 def load(path: str | Path | None = None) -> Model:
     """Load a model file, refusing anything that is not made only of trusted types."""
-    target = Path(path) if path is not None else default_model_path()
-    try:
-        data = target.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{target}: model file not found") from None
-    except IsADirectoryError:
-        raise ModelError(f"{target}: is a directory, not a model file") from None
-    except OSError as exc:
-        raise ModelError(f"{target}: cannot read model file ({exc.strerror})") from None
-    return loads(data, target)
+    target = resolve(path) if path is not None else default_model_path()
+    if str(path) == "accurate" and target != Path("accurate"):
+        # Before reading 30 MB: the accurate model is useless without its extra.
+        from smclass.features import encoder
+
+        encoder.require()
+    return loads(archive.read_model_bytes(target), target)
 
 
 def loads(data: bytes, target: Path) -> Model:
@@ -139,31 +152,27 @@ def loads(data: bytes, target: Path) -> Model:
     if not data.startswith(b"PK"):
         hint = " (pickle and joblib files are refused: loading them can run code)" if data[:1] == b"\x80" else ""
         raise ModelError(f"{target}: not a smclass model file{hint}")
+    arrays = archive.read_arrays(data, target)
+    meta_array = arrays.pop("meta", None)
+    if meta_array is None or meta_array.ndim != 0 or meta_array.dtype.kind != "U":
+        raise ModelError(f"{target}: not a smclass model file")
     try:
-        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ModelError(f"{target}: damaged model file ({exc})") from None
-    if "schema.json" in names:
-        raise ModelError(f"{target}: a model in the skops format of smclass before 0.2: retrain it with 'smclass train'")
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except ValueError as exc:
-        if "allow_pickle" in str(exc):
-            raise ModelError(f"{target}: refused: the file holds Python objects, which loading could run") from None
-        raise ModelError(f"{target}: damaged model file ({exc})") from None
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
-        raise ModelError(f"{target}: damaged model file ({exc})") from None
-    try:
-        meta = json.loads(str(arrays.pop("meta")))
-    except (KeyError, ValueError):
+        meta = json.loads(str(meta_array))
+    except ValueError:
         raise ModelError(f"{target}: not a smclass model file") from None
+    except RecursionError:
+        raise ModelError(f"{target}: damaged model file (its card is nested too deeply)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT or not isinstance(meta.get("settings"), dict):
         made = meta.get("format") if isinstance(meta, dict) else None
         hint = f" (it is {made!r}, this smclass reads {FORMAT!r}: retrain it)" if isinstance(made, str) else ""
         raise ModelError(f"{target}: not a smclass model file{hint}")
     try:
-        scorer = Scorer.from_arrays(arrays, meta["settings"])
+        if "encoder" in meta["settings"]:
+            from smclass.model.accurate import EncodedScorer
+
+            scorer: Scorer | EncodedScorer = EncodedScorer.from_arrays(arrays, meta["settings"])
+        else:
+            scorer = Scorer.from_arrays(arrays, meta["settings"])
     except ModelError as exc:
         raise ModelError(f"{target}: {exc}") from None
     card = meta.get("card")

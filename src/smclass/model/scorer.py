@@ -9,6 +9,7 @@ scikit-learn is never imported, which keeps start-up short and throughput high.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,8 @@ ARRAYS: dict[str, tuple[int, str]] = {
     "intercept": (1, "f"),
     "calibration": (2, "f"),
 }
+
+_NUMBERS = [name for name, (_, kind) in ARRAYS.items() if kind == "f"]
 
 
 @dataclass
@@ -68,6 +71,14 @@ class Scorer:
     use_kernel: bool = field(default=True, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Such a model would label every post alike, with "confidence": null.
+        for name in _NUMBERS:
+            if not np.isfinite(getattr(self, name)).all():
+                raise ModelError(f"model array {name!r} holds NaN or infinite numbers")
+        if (self.signal_scale <= 0).any():
+            raise ModelError("model array 'signal_scale' holds zero or negative scales")
+        if not math.isfinite(self.signal_weight) or self.members < 1 or len(set(self.labels)) != len(self.labels) or len(self.labels) < 2:
+            raise ModelError("model settings are damaged (signal weight, members or labels)")
         columns = self.intercept.shape[0]
         if columns != self.members * self.width or self.calibration.shape != (2, columns):
             raise ModelError("model arrays do not fit together")
@@ -160,11 +171,14 @@ class Scorer:
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """Calibrated probabilities, one column per label (the mean over members, as scikit-learn does)."""
-        decision = self.decision(texts)
+        return self.calibrated(self.decision(texts))
+
+    def calibrated(self, decision: np.ndarray) -> np.ndarray:
+        """Probabilities from decision values: each column's sigmoid, normalised per member, averaged."""
         a, b = self.calibration
         calibrated = 1.0 / (1.0 + np.exp(np.clip(a * decision + b, -500, 500)))
         k = len(self.labels)
-        proba = np.zeros((len(texts), k))
+        proba = np.zeros((len(decision), k))
         for member in range(self.members):
             part = calibrated[:, member * self.width : (member + 1) * self.width]
             if k == 2:
@@ -210,31 +224,47 @@ class Scorer:
             if array is None or array.ndim != ndim or array.dtype.kind != kind:
                 raise ModelError(f"model array {name!r} is missing or damaged")
         try:
-            return cls(
-                labels=[str(x) for x in arrays["labels"].tolist()],
-                members=int(settings["members"]),
-                words_keys=arrays["words_keys"].astype(np.uint64),
-                words_table=arrays["words_table"].astype(np.float32),
-                chars_keys=arrays["chars_keys"].astype(np.uint64),
-                chars_table=arrays["chars_table"].astype(np.float32),
-                signal_scale=arrays["signal_scale"].astype(np.float64),
-                signal_weight=float(settings["signal_weight"]),
-                signal_coef=arrays["signal_coef"].astype(np.float64),
-                meaning_coef=arrays["meaning_coef"].astype(np.float32),
-                meaning_table_sha256=str(settings["meaning_table_sha256"]),
-                intercept=arrays["intercept"].astype(np.float64),
-                calibration=arrays["calibration"].astype(np.float64),
-            )
+            # A number too large for float32 becomes infinite here: __post_init__ refuses it.
+            with np.errstate(over="ignore", invalid="ignore"):
+                return cls(
+                    labels=[str(x) for x in arrays["labels"].tolist()],
+                    members=int(settings["members"]),
+                    words_keys=arrays["words_keys"].astype(np.uint64),
+                    words_table=arrays["words_table"].astype(np.float32),
+                    chars_keys=arrays["chars_keys"].astype(np.uint64),
+                    chars_table=arrays["chars_table"].astype(np.float32),
+                    signal_scale=arrays["signal_scale"].astype(np.float64),
+                    signal_weight=float(settings["signal_weight"]),
+                    signal_coef=arrays["signal_coef"].astype(np.float64),
+                    meaning_coef=arrays["meaning_coef"].astype(np.float32),
+                    meaning_table_sha256=str(settings["meaning_table_sha256"]),
+                    intercept=arrays["intercept"].astype(np.float64),
+                    calibration=arrays["calibration"].astype(np.float64),
+                )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"model settings are damaged ({exc})") from None
 
 
 def fold(pipeline: Any) -> Scorer:
-    """Fold a fitted training pipeline (see :func:`smclass.model.build_pipeline`) into a :class:`Scorer`."""
+    """Fold a fitted training pipeline (see :func:`smclass.model.training.build_pipeline`) into a :class:`Scorer`."""
+    return fold_blocks(pipeline)[0]
+
+
+def fold_blocks(pipeline: Any) -> tuple[Scorer, np.ndarray | None]:
+    """The folded scorer, and the SVM weights of an encoder block (features x decision columns) if the pipeline has one.
+
+    Without an encoder the pipeline is normalise -> features -> classify; with one, the
+    features step joins the normalised features (``fast``) and the encoder's block.
+    """
     union = pipeline.named_steps["features"]
     parts = dict(union.transformer_list)
+    encoder = parts.get("encoder")
+    if encoder is not None:
+        parts = dict(parts["fast"].named_steps["features"].transformer_list)
     words, chars, sig, meaning = parts["words"], parts["chars"], parts["signals"], parts["meaning"]
     sizes = [len(words.keys_), len(chars.keys_), len(signals.NAMES), meaning.n_dims_]
+    if encoder is not None:
+        sizes.append(encoder.n_dims_)
     bounds = np.cumsum([0, *sizes])
     calibrated = pipeline.named_steps["classify"]
     labels = [str(c) for c in calibrated.classes_]
@@ -251,14 +281,14 @@ def fold(pipeline: Any) -> Scorer:
         a.extend(float(c.a_) for c in member.calibrators)
         b.extend(float(c.b_) for c in member.calibrators)
     coef = np.concatenate(coefs).T  # features x decision columns
-    block = [coef[bounds[i] : bounds[i + 1]] for i in range(4)]
+    block = [coef[bounds[i] : bounds[i + 1]] for i in range(len(sizes))]
 
     def table(idf: np.ndarray, weights: np.ndarray) -> np.ndarray:
         idf64 = idf.astype(np.float64)[:, None]
         rows = np.hstack([idf64 * weights, idf64**2])
         return np.vstack([rows, np.zeros((1, rows.shape[1]))]).astype(np.float32)
 
-    return Scorer(
+    scorer = Scorer(
         labels=labels,
         members=len(calibrated.calibrated_classifiers_),
         words_keys=words.keys_,
@@ -273,3 +303,4 @@ def fold(pipeline: Any) -> Scorer:
         intercept=np.concatenate(intercepts),
         calibration=np.vstack([a, b]),
     )
+    return scorer, (block[4] * encoder.weight if encoder is not None else None)

@@ -21,14 +21,25 @@ from sklearn.svm import LinearSVC
 
 from smclass import __version__
 from smclass.errors import UsageError
-from smclass.features.transformers import HashedNgrams, StaticEmbeddings, TaxonomySignals, TextNormalizer
+from smclass.features.transformers import EncoderEmbeddings, HashedNgrams, StaticEmbeddings, TaxonomySignals, TextNormalizer
 from smclass.labels import LABELS
+from smclass.model.accurate import EncodedScorer, encoder_settings
+from smclass.model.evaluation import coverage, suggested_threshold
 from smclass.model.files import FORMAT, Model
-from smclass.model.scorer import fold
+from smclass.model.scorer import Scorer, fold, fold_blocks
+
+# The cascade's cut when no cross-validation chose one.
+DEFAULT_CUT = 0.9
+
+ENCODERS = ("minilm",)
 
 
-def build_pipeline(seed: int = 0) -> Pipeline:
-    """Word and character n-grams of normalised text, taxonomy signals and static embeddings, into a calibrated linear SVM."""
+def build_pipeline(seed: int = 0, encoder: str | None = None) -> Pipeline:
+    """Word and character n-grams of normalised text, taxonomy signals and static embeddings, into a calibrated linear SVM.
+
+    With ``encoder``, a contextual encoder's embedding of the raw post joins them as one
+    more block (see :func:`smclass.model.scorer.fold` for how the two shapes are folded).
+    """
     features = FeatureUnion(
         [
             ("words", HashedNgrams("words", min_df=2, max_features=60000)),
@@ -40,7 +51,13 @@ def build_pipeline(seed: int = 0) -> Pipeline:
     classifier = CalibratedClassifierCV(
         LinearSVC(C=0.3, class_weight="balanced", random_state=seed), method="sigmoid", cv=3, ensemble=False
     )
-    return Pipeline([("normalize", TextNormalizer()), ("features", features), ("classify", classifier)])
+    if encoder is None:
+        return Pipeline([("normalize", TextNormalizer()), ("features", features), ("classify", classifier)])
+    if encoder not in ENCODERS:
+        raise UsageError(f"unknown encoder {encoder!r} (choose from {', '.join(ENCODERS)})")
+    fast = Pipeline([("normalize", TextNormalizer()), ("features", features)])
+    both = FeatureUnion([("fast", fast), ("encoder", EncoderEmbeddings(weight=1.0))])
+    return Pipeline([("features", both), ("classify", classifier)])
 
 
 def data_fingerprint(texts: list[str], labels: list[str]) -> str:
@@ -53,34 +70,114 @@ def data_fingerprint(texts: list[str], labels: list[str]) -> str:
     return digest.hexdigest()
 
 
-def cross_validate(texts: list[str], labels: list[str], folds: int, seed: int) -> dict[str, Any]:
-    """k-fold cross-validated macro-F1 and per-class F1 on the training data."""
-    counts = {label: labels.count(label) for label in set(labels)}
+def _check_folds(labels: list[str], folds: int) -> None:
+    fewest = min(labels.count(label) for label in set(labels))
     if folds < 2:
         raise UsageError("--cv needs at least 2 folds (or 0 to skip cross-validation)")
-    if min(counts.values()) < folds:
-        raise UsageError(f"--cv {folds} needs at least {folds} posts of every label (fewest: {min(counts.values())})")
+    if fewest < folds:
+        raise UsageError(f"--cv {folds} needs at least {folds} posts of every label (fewest: {fewest})")
+
+
+def out_of_fold(
+    texts: list[str], labels: list[str], folds: int, seed: int, weights: list[float] | None = None, encoder: str | None = None
+) -> np.ndarray:
+    """Each post's probabilities (columns: the labels in sorted order) from a pipeline fitted on the other folds."""
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    predicted = cross_val_predict(build_pipeline(seed), texts, labels, cv=splitter)
-    present = [label for label in LABELS if label in counts]
+    params = {"classify__sample_weight": np.asarray(weights)} if weights is not None else None
+    proba: np.ndarray = cross_val_predict(build_pipeline(seed, encoder), texts, labels, cv=splitter, params=params, method="predict_proba")
+    return proba
+
+
+def _macro_f1(labels: list[str], predicted: list[str]) -> tuple[float, dict[str, float]]:
+    present = [label for label in LABELS if label in set(labels)]
     per_class = f1_score(labels, predicted, labels=present, average=None, zero_division=0)
-    return {
+    return round(float(np.mean(per_class)), 4), {label: round(float(score), 4) for label, score in zip(present, per_class, strict=True)}
+
+
+def cross_validate(
+    texts: list[str], labels: list[str], folds: int, seed: int, weights: list[float] | None = None, encoder: str | None = None
+) -> dict[str, Any]:
+    """k-fold cross-validated macro-F1 and per-class F1 on the training data (fitted with ``weights``, scored unweighted).
+
+    With ``encoder``, the scores are the accurate pipeline's, and ``cascade`` holds the cut
+    chosen for its cascade (see :func:`choose_cut`).
+    """
+    _check_folds(labels, folds)
+    classes = sorted(set(labels))  # scikit-learn's order of the probability columns
+    proba = out_of_fold(texts, labels, folds, seed, weights, encoder)
+    predicted = [classes[i] for i in proba.argmax(axis=1)]
+    confidence = proba.max(axis=1).tolist()
+    macro, per_class = _macro_f1(labels, predicted)
+    result: dict[str, Any] = {
         "folds": folds,
-        "macro_f1": round(float(np.mean(per_class)), 4),
-        "per_class_f1": {label: round(float(score), 4) for label, score in zip(present, per_class, strict=True)},
+        "macro_f1": macro,
+        "per_class_f1": per_class,
+        "coverage": coverage(labels, predicted, confidence),
+        "suggested_threshold": suggested_threshold(labels, predicted, confidence),
     }
+    if encoder is not None:
+        result["cascade"] = choose_cut(labels, out_of_fold(texts, labels, folds, seed, weights), proba, classes)
+    return result
 
 
-def train(texts: list[str], labels: list[str], *, folds: int = 5, seed: int = 0, sources: list[str] | None = None) -> Model:
-    """Fit the pipeline on all of the data, after cross-validating it when ``folds`` > 0."""
+CUTS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
+
+
+def choose_cut(labels: list[str], fast: np.ndarray, accurate: np.ndarray, classes: list[str], keep: float = 1.0) -> dict[str, Any]:
+    """The cascade's cut: the lowest at which routing the posts under it to the accurate model keeps
+    ``keep`` of the accurate model's out-of-fold macro-F1 on everything.
+
+    Out-of-fold confidences on our own writing run higher than on real posts, so the cut
+    is chosen to lose nothing measurable there (``keep`` 1.0), not 2%.
+    """
+    full, _ = _macro_f1(labels, [classes[i] for i in accurate.argmax(axis=1)])
+    confident = fast.max(axis=1)
+    rows = []
+    chosen = None
+    for cut in CUTS:
+        routed = np.where((confident < cut)[:, None], accurate, fast)
+        score, _ = _macro_f1(labels, [classes[i] for i in routed.argmax(axis=1)])
+        rows.append({"cut": cut, "sent": round(float((confident < cut).mean()), 4), "macro_f1": score})
+        if chosen is None and score >= keep * full:
+            chosen = cut
+    return {"cut": chosen if chosen is not None else 1.0, "accurate_macro_f1": full, "keep": keep, "cuts": rows}
+
+
+def train(
+    texts: list[str],
+    labels: list[str],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    sources: list[str] | None = None,
+    weights: list[float] | None = None,
+    extra_card: dict[str, Any] | None = None,
+    encoder: str | None = None,
+) -> Model:
+    """Fit the pipeline on all of the data, after cross-validating it when ``folds`` > 0.
+
+    ``weights`` gives each post's weight in the classifier's loss (default: all 1).
+    ``encoder`` makes an accurate model: the fast features and the encoder's embedding,
+    with a fast model in front of it for the cascade (see :mod:`smclass.model.accurate`).
+    """
     present = set(labels)
     if len(present) < 2:
         raise UsageError("training needs posts of at least two labels")
     fewest = min(labels.count(label) for label in present)
     if fewest < 3:
         raise UsageError(f"training needs at least 3 posts of every label (fewest: {fewest}): calibration uses 3 folds")
-    cv = cross_validate(texts, labels, folds, seed) if folds else None
-    pipeline = build_pipeline(seed).fit(texts, labels)
+    cv = cross_validate(texts, labels, folds, seed, weights, encoder) if folds else None
+    fit_params = {"classify__sample_weight": np.asarray(weights)} if weights is not None else {}
+    fast = fold(build_pipeline(seed).fit(texts, labels, **fit_params))
+    scorer: Scorer | EncodedScorer = fast
+    if encoder is not None:
+        pipeline = build_pipeline(seed, encoder).fit(texts, labels, **fit_params)
+        combined, block = fold_blocks(pipeline)
+        embeddings = dict(pipeline.named_steps["features"].transformer_list)["encoder"]
+        cut = cv["cascade"]["cut"] if cv else DEFAULT_CUT
+        settings = encoder_settings(embeddings.max_seq_len, embeddings.weight)
+        assert block is not None
+        scorer = EncodedScorer(combined, block, np.asarray(embeddings.mean_, dtype=np.float64), settings, fast, cut)
     card = {
         "format": FORMAT,
         "labels": [label for label in LABELS if label in present],
@@ -97,8 +194,16 @@ def train(texts: list[str], labels: list[str], *, folds: int = 5, seed: int = 0,
         ),
         "versions": _versions(),
         "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        # The lowest confidence cut at which cross-validated labels are 90% right: classify --threshold model.
+        "suggested_threshold": cv["suggested_threshold"] if cv else None,
+        **(extra_card or {}),
     }
-    return Model(fold(pipeline), card)
+    if encoder is not None:
+        assert isinstance(scorer, EncodedScorer)
+        card["features"] += f"; the raw post's sentence embedding from {scorer.encoder['name']} (contextual encoder, ONNX)"
+        card["encoder"] = scorer.encoder
+        card["cascade_cut"] = scorer.cut
+    return Model(scorer, card)
 
 
 def _versions() -> dict[str, str]:
@@ -111,3 +216,14 @@ def _versions() -> dict[str, str]:
         "scipy": scipy.__version__,
         "python": platform.python_version(),
     }
+
+
+def base_weight(base_posts: int, own_posts: int, share: float = 0.25, most: float = 100.0) -> float:
+    """The weight of each of the user's posts when they train on top of the base corpus.
+
+    The user's posts together weigh ``share`` of the base corpus (so a hundred of them move
+    a model trained on thousands), never less than a base post and never more than ``most``.
+    """
+    if own_posts == 0:
+        return 1.0
+    return float(min(max(share * base_posts / own_posts, 1.0), most))

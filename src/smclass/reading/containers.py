@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from smclass.errors import InputError
-from smclass.reading.platforms import slack
+from smclass.reading import sheets
+from smclass.reading.platforms import instagram, slack
 from smclass.reading.records import Record
 
 StreamReader = Callable[..., Iterator[Record]]
@@ -17,7 +18,8 @@ Guard = Callable[[IO[bytes], zipfile.ZipInfo], IO[bytes]]
 
 
 def is_zip(path: Path) -> bool:
-    return zipfile.is_zipfile(path)
+    """A zip of posts: an Excel workbook is a zip too, but a table of its own."""
+    return zipfile.is_zipfile(path) and not sheets.is_workbook_path(path)
 
 
 def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard) -> Iterator[Record]:
@@ -35,6 +37,11 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
             reading.notify(f"{path}: holds no files to read")
         if slack.is_export(set(members)):
             yield from slack.records(sorted(members), lambda name: archive.read(members[name]), lambda name: f"{path}!{prefix}{name}")
+            return
+        if instagram.is_export(set(members)):
+            locate = lambda name: f"{path}!{prefix}{name}"  # noqa: E731
+            read = _reading_with(read_stream, reading)
+            yield from instagram.read_export(sorted(members), lambda name: archive.open(members[name]), locate, read, reading.input_format)
             return
         for name, info in members.items():
             source = f"{path}!{prefix}{name}"
@@ -62,9 +69,23 @@ def read_directory(path: Path, reading: Any, read_stream: StreamReader) -> Itera
     if slack.is_export(set(members)):
         yield from slack.records(members, lambda name: (path / name).read_bytes(), lambda name: str(path / name))
         return
+    if instagram.is_export(set(members)):
+        read = _reading_with(read_stream, reading)
+        opener = lambda name: (path / name).open("rb")  # noqa: E731
+        yield from instagram.read_export(members, opener, lambda name: str(path / name), read, reading.input_format)
+        return
     for child in files:
         with child.open("rb") as handle:
             yield from read_stream(handle, str(child), reading=reading)
+
+
+def _reading_with(read_stream: StreamReader, reading: Any) -> Callable[[IO[bytes], str, str | None], Iterator[Record]]:
+    """``read_stream`` as the Instagram export reader calls it, with the rest of the options bound."""
+
+    def read(stream: IO[bytes], source: str, input_format: str | None) -> Iterator[Record]:
+        return read_stream(stream, source, reading=reading)
+
+    return read
 
 
 def _skip_name(name: str) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
-from smclass.reading import containers
+from smclass.reading import containers, platforms, sheets, sqlite
 from smclass.reading.delimited import read_delimited, read_lines
 from smclass.reading.json_input import read_json, read_jsonl
 from smclass.reading.records import Record
@@ -36,12 +36,17 @@ def _quiet(message: str) -> None:
 
 @dataclass(frozen=True)
 class Reading:
-    """How to read inputs: the format and delimiter the user gave, the fields they named, where notes go."""
+    """How to read inputs: the format and delimiter the user gave, the fields they named, where notes go.
+
+    ``table`` and ``query`` say what to read of a SQLite database (``table``: of a workbook).
+    """
 
     input_format: str | None = None
     delimiter: str | None = None
     named_fields: tuple[str, ...] = ()
     notify: Notify = _quiet
+    table: str | None = None
+    query: str | None = None
 
 
 class Guarded(io.RawIOBase):
@@ -90,11 +95,14 @@ def read_stream(stream: IO[bytes], source: str, input_format: str | None = None,
     """Yield the records of one input. ``source`` names it in messages."""
     reading = reading or Reading(input_format)
     guard: Guarded | None = stream if isinstance(stream, Guarded) else None
+    # The handle as opened, for readers that need its file (SQLite, Excel); None once decompressed.
+    opened: IO[bytes] | None = stream
     head, stream = peek_stream(stream)
     if head[:2] == b"\x1f\x8b":
         guard = Guarded(gzip.GzipFile(fileobj=stream, mode="rb"), "gzip data")  # type: ignore[arg-type]
+        opened = None
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
-    records = _read_plain(head, stream, source, reading)
+    records = _read_plain(head, stream, opened, source, reading)
     first = next(records, None)
     if first is not None:
         yield first
@@ -105,12 +113,22 @@ def read_stream(stream: IO[bytes], source: str, input_format: str | None = None,
         reading.notify(f"{source}: holds no records")
 
 
-def _read_plain(head: bytes, stream: IO[bytes], source: str, reading: Reading) -> Iterator[Record]:
+def _read_plain(head: bytes, stream: IO[bytes], opened: IO[bytes] | None, source: str, reading: Reading) -> Iterator[Record]:
     fmt = reading.input_format
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"unknown input format '{fmt}' (choose from {', '.join(FORMATS)})")
     if fmt != "lines" and not head.strip(b"\xef\xbb\xbf \t\r\n"):
         return
+    if sqlite.is_database(head):
+        yield from sqlite.read_stream(stream, opened, source, reading.table, reading.query)
+        return
+    if reading.query is not None:
+        raise UsageError(f"{source}: --query goes with a SQLite database, and this is not one")
+    if sheets.is_table_file(head):
+        yield from sheets.read_stream(stream, opened, source, head, reading.table)
+        return
+    if reading.table is not None:
+        raise UsageError(f"{source}: --table goes with a SQLite database or an Excel workbook, and this is neither")
     if looks_binary(head):
         raise InputError("looks like a binary file, not JSON, JSON lines, CSV or TSV", source=source)
     detected = _detect(head, source, reading)
@@ -124,7 +142,7 @@ def _read_plain(head: bytes, stream: IO[bytes], source: str, reading: Reading) -
         elif detected.fmt == "lines":
             yield from read_lines(stream, source)
         else:
-            yield from read_delimited(stream, source, detected.delimiter)
+            yield from platforms.unwrap_rows(read_delimited(stream, source, detected.delimiter))
     except (OSError, EOFError) as exc:
         raise InputError(f"could not be read to the end ({exc})", source=source) from None
 
@@ -165,14 +183,20 @@ def _guarded(member: IO[bytes], info: zipfile.ZipInfo) -> IO[bytes]:
 
 
 def read_path(
-    path: str, input_format: str | None = None, on_open: Callable[[IO[bytes]], None] | None = None, reading: Reading | None = None
+    path: str,
+    input_format: str | None = None,
+    on_open: Callable[[IO[bytes]], None] | None = None,
+    reading: Reading | None = None,
+    *,
+    table: str | None = None,
+    query: str | None = None,
 ) -> Iterator[Record]:
     """Yield the records of a file path, or of stdin for ``-``.
 
     ``on_open`` is given the handle of a plain file once it is open, so a caller can
     follow how far into it reading has got (for a progress bar with an ETA).
     """
-    reading = reading or Reading(input_format)
+    reading = reading or Reading(input_format, table=table, query=query)
     if path == "-":
         yield from read_stream(sys.stdin.buffer, "<stdin>", reading=reading)
         return

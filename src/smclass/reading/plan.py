@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from smclass.errors import InputError
 from smclass.reading import fields
@@ -20,6 +20,9 @@ class ReadOptions:
     input_format: str | None = None
     on_error: str = "stop"
     delimiter: str | None = None
+    # What to read of a SQLite database: a table, or the rows of a query.
+    table: str | None = None
+    query: str | None = None
 
     def named_fields(self) -> tuple[str, ...]:
         """The fields the user named: a header that holds one of them is a header."""
@@ -27,9 +30,8 @@ class ReadOptions:
 
     def reading(self, notify: Callable[[str], None] | None = None) -> Reading:
         """What the readers need to know of these options."""
-        if notify is None:
-            return Reading(self.input_format, self.delimiter, self.named_fields())
-        return Reading(self.input_format, self.delimiter, self.named_fields(), notify)
+        reading = Reading(self.input_format, self.delimiter, self.named_fields(), table=self.table, query=self.query)
+        return reading if notify is None else replace(reading, notify=notify)
 
 
 @dataclass

@@ -45,7 +45,11 @@ def read_posts(paths: Iterable[str], options: ReadOptions) -> Iterator[dict[str,
     record as it was read. An unreadable record raises its :class:`~smclass.errors.InputError`.
     """
     reading = options.reading()
-    records = (record for path in paths for record in inputs.read_path(path, reading=reading))
+    yield from posts((record for path in paths for record in inputs.read_path(path, reading=reading)), options)
+
+
+def posts(records: Iterable[Record], options: ReadOptions) -> Iterator[dict[str, Any]]:
+    """Records already read, as posts (see :func:`read_posts`), their fields planned file by file."""
     for plan, group in planned(records, options):
         for record in group:
             if record.error is not None:

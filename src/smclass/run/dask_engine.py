@@ -10,8 +10,6 @@ worker (a shared or network file system on a real cluster).
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from typing import Any
 from smclass.errors import InputError, UsageError
 from smclass.model import files as model_lib
 from smclass.reading.records import Record
-from smclass.run import output
+from smclass.run import output, paths
 from smclass.run import stream as classify_lib
 
 _models: dict[str, model_lib.Model] = {}
@@ -69,19 +67,11 @@ def classify_partition(
     def reject(record: Record, error: InputError) -> None:
         result.rejects.append(record.raw_text())
 
-    directory = os.path.dirname(target) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".part-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            notify = result.notes.append
-            batches = classify_lib.classify_paths_in_batches(model, [source], options, notify=notify, reject=reject, multi=multi)
-            for batch in batches:
-                handle.write(b"".join(output.jsonl_line(record) for record in batch))
-                result.records += len(batch)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    batches = classify_lib.classify_paths_in_batches(model, [source], options, notify=result.notes.append, reject=reject, multi=multi)
+    with paths.results_file(target) as handle:
+        for batch in batches:
+            handle.write(b"".join(output.jsonl_line(record) for record in batch))
+            result.records += len(batch)
     return result
 
 
@@ -103,7 +93,12 @@ def run(
     files = partitions(inputs)
     if not files:
         return []
-    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = [str(out_dir / f"part-{i:05d}.jsonl") for i in range(len(files))]
+    paths.check_outputs(inputs, [("--output", target) for target in targets])
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise paths.cannot_write(str(out_dir), exc) from None
     model_bytes = model.path.read_bytes()
     # Workers see the batches whole; a local --jobs would only add processes inside a worker.
     options = replace(options, jobs=1)
@@ -118,10 +113,8 @@ def run(
     try:
         shared = client.scatter(model_bytes, broadcast=True)
         futures = [
-            client.submit(
-                classify_partition, shared, str(model.path), source, str(out_dir / f"part-{i:05d}.jsonl"), options, multi, pure=False
-            )
-            for i, source in enumerate(files)
+            client.submit(classify_partition, shared, str(model.path), source, target, options, multi, pure=False)
+            for source, target in zip(files, targets, strict=True)
         ]
         results: list[PartResult] = client.gather(futures)
     finally:

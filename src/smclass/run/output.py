@@ -2,33 +2,65 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import tempfile
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+from smclass import atomic
+from smclass.errors import OutputError
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_JSONL = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
+
+# Text that cannot be UTF-8: a file name of bytes that are not UTF-8 (Python holds them as
+# surrogates, U+DC80 to U+DCFF, one per byte) or a lone surrogate from a JSON escape.
+# Written out, they become escapes a person can read: \xff for the byte, \ud800 for the rest.
+DISPLAY_ERRORS = "smclass-display"
+
+
+def _display_escape(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    escaped = "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else f"\\u{ord(c):04x}" for c in bad)
+    return escaped, error.end
+
+
+codecs.register_error(DISPLAY_ERRORS, _display_escape)
+
+
+def displayable(text: str) -> str:
+    """``text`` with anything that cannot be written as UTF-8 escaped (see ``DISPLAY_ERRORS``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", DISPLAY_ERRORS).decode("utf-8")
+    return text
+
+
+def _displayable_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return displayable(value)
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+        # orjson writes no integer beyond 64 bits: such ids are written digit for digit as they are.
+        return orjson.Fragment(str(value).encode())
+    if isinstance(value, dict):
+        return {displayable(k) if isinstance(k, str) else k: _displayable_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_displayable_value(v) for v in value]
+    return value
 
 
 def jsonl_line(result: dict[str, Any]) -> bytes:
     try:
-        return orjson.dumps(result, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
+        return orjson.dumps(result, option=_JSONL)
     except orjson.JSONEncodeError:
-        # orjson writes no integer beyond 64 bits: such ids are written digit for digit as they are.
-        return orjson.dumps(_long_integers(result), option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
-
-
-def _long_integers(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and not -(2**63) <= value < 2**64:
-        return orjson.Fragment(str(value).encode())
-    if isinstance(value, dict):
-        return {k: _long_integers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_long_integers(v) for v in value]
-    return value
+        # Rare (see DISPLAY_ERRORS, and integers beyond 64 bits): the usual line pays nothing for it.
+        return orjson.dumps(_displayable_value(result), option=_JSONL)
 
 
 def spreadsheet_safe(value: Any) -> str:
@@ -110,3 +142,12 @@ class CsvWriter:
             for line in spool:
                 row = orjson.loads(line)
                 self._writer.writerow([row.get(c, "") for c in columns])
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to exactly ``path``, whole (see :mod:`smclass.atomic`); a failure is one :class:`OutputError`."""
+    try:
+        with atomic.replacing(path) as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None

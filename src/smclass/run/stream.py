@@ -23,6 +23,10 @@ Reject = Callable[[Record, InputError], None]
 @dataclass
 class Options(ReadOptions):
     proba: bool = False
+    # A post whose best probability is under this gets no label (None: every post gets one).
+    threshold: float | None = None
+    top_k: int = 0
+    explain: int = 0
     keep_fields: bool = False
     batch_size: int = 2048
     # Long posts make many n-grams: a batch also ends at this many characters, which keeps
@@ -88,7 +92,6 @@ Batch = list[tuple[dict[str, Any], "str | None"]]
 
 
 def _results(model: Model, batches: Iterable[Batch], options: Options) -> Iterator[list[dict[str, Any]]]:
-    labels = model.labels
     failure: list[SmclassError] = []
 
     def until_failure() -> Iterator[Batch]:
@@ -100,7 +103,7 @@ def _results(model: Model, batches: Iterable[Batch], options: Options) -> Iterat
             failure.append(exc)
 
     for batch, probabilities in parallel.predict_batches(model, until_failure(), options.jobs):
-        yield list(_fill(batch, probabilities, labels, options))
+        yield list(_fill(batch, probabilities, model, options))
     if failure:
         raise failure[0]
 
@@ -180,24 +183,40 @@ def _fill_batches(
                 size = min(size * 2, options.batch_size)
 
 
-def _fill(batch: Batch, probabilities: np.ndarray | None, labels: list[str], options: Options) -> Iterator[dict[str, Any]]:
+def _fill(batch: Batch, probabilities: np.ndarray | None, model: Model, options: Options) -> Iterator[dict[str, Any]]:
+    labels = model.labels
     # Only these options add keys that must move behind label and confidence.
-    reorder = options.proba or options.keep_fields
+    reorder = options.proba or options.keep_fields or options.threshold is not None or options.explain or options.top_k
     if probabilities is not None and len(probabilities):
         best = probabilities.argmax(axis=1)
         best_labels = [labels[i] for i in best.tolist()]
         confidences = probabilities[np.arange(len(best)), best].tolist()
-        rows = probabilities.tolist() if options.proba else None
+        rows = probabilities.tolist() if options.proba or options.threshold is not None or options.top_k else None
     row = 0
     for out, text in batch:
         if text is not None and probabilities is not None:
             out["label"] = best_labels[row]
             out["confidence"] = round(confidences[row], 4)
             if rows is not None:
-                out["probabilities"] = {label: round(v, 4) for label, v in zip(labels, rows[row], strict=True)}
+                shares = {label: round(v, 4) for label, v in zip(labels, rows[row], strict=True)}
+                ranked = sorted(shares.items(), key=lambda item: -item[1])
+                if options.proba:
+                    out["probabilities"] = shares
+                if options.top_k:
+                    out["top"] = [{"label": label, "probability": p} for label, p in ranked[: options.top_k]]
+                if options.threshold is not None and confidences[row] < options.threshold:
+                    # Below the cut the post gets no label, but keeps what the model thought.
+                    out["label"] = None
+                    second = f", next {ranked[1][0]} {ranked[1][1]:.2f}" if len(ranked) > 1 else ""
+                    out["reason"] = f"uncertain: best {ranked[0][0]} {ranked[0][1]:.2f}{second}"
+                    out["probabilities"] = shares
+            if options.explain and out["label"] is not None:
+                from smclass.model.explain import explain
+
+                out["explain"] = explain(model.scorer, text, out["label"], options.explain)
             row += 1
             if reorder:  # keep the contract's key order: id, label, confidence, then extras
-                for key in ("probabilities", "reason", "record"):
+                for key in ("probabilities", "top", "reason", "explain", "record"):
                     if key in out:
                         out[key] = out.pop(key)
         yield out

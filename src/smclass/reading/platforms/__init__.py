@@ -8,15 +8,31 @@ identifies the post. Anything no shape claims passes through as it is.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
 from smclass.reading.fields import TEXT_FIELDS
-from smclass.reading.platforms import bluesky, facebook, mastodon, reddit, x
+from smclass.reading.platforms import bluesky, discord, facebook, instagram, mastodon, reddit, telegram, tiktok, x, youtube
 from smclass.reading.platforms.base import Shape
+from smclass.reading.records import Record
 
 # Tried in this order: the first shape whose detector says yes reads the record.
-SHAPES: list[Shape] = [*x.SHAPES, *mastodon.SHAPES, *bluesky.SHAPES, *reddit.SHAPES, *facebook.SHAPES]
+# Facebook's test (a timestamp and a title) is the loosest, so it comes last.
+SHAPES: list[Shape] = [
+    *x.SHAPES,
+    *mastodon.SHAPES,
+    *bluesky.SHAPES,
+    *reddit.SHAPES,
+    *telegram.SHAPES,
+    *discord.SHAPES,
+    *youtube.SHAPES,
+    *instagram.SHAPES,
+    *tiktok.SHAPES,
+    *facebook.SHAPES,
+]
+# Shapes of CSV rows, decided on a file's first row (its header names the columns).
+ROW_SHAPES: list[Shape] = [*youtube.ROW_SHAPES]
 
 # Keys under which exports and APIs keep their list of posts, most specific first.
 _LIST_KEYS = ("data", "orderedItems", "feed", "posts", "statuses", "items", "records", "results", "messages", "children")
@@ -54,18 +70,20 @@ def unwrap_line(value: Any) -> list[Shaped]:
         return [(value, None, None)]
     for shape in SHAPES:
         if claims(shape, value):
-            return [_with_original(post, shape.name, value) for post in shape.read(value)]
+            return [_with_original(post, shape, value) for post in shape.read(value)]
     container = _container_list(value)
     if container is not None:
         return [shaped for item in container for shaped in unwrap_line(item)]
     return [(value, None, None)]
 
 
-def _with_original(post: Any, name: str, value: dict[str, Any]) -> Shaped:
-    # A shape that reads several posts from one value names each one's own record.
+def _with_original(post: Any, shape: Shape, value: dict[str, Any]) -> Shaped:
+    # A shape that reads several posts from one value names each one's own record. A whole
+    # document (a channel, an account) is no post's own record: without a pair, such a post
+    # is carried as the shape flattened it.
     if isinstance(post, tuple):
-        return post[0], name, post[1]
-    return post, name, value
+        return post[0], shape.name, post[1]
+    return post, shape.name, None if shape.whole else value
 
 
 def _container_list(value: dict[str, Any]) -> list[Any] | None:
@@ -106,3 +124,20 @@ def _find_record_list(document: dict[str, Any]) -> list[Any] | None:
     if len(lists) == 1:
         return lists[0]
     return None
+
+
+def unwrap_rows(records: Iterator[Record]) -> Iterator[Record]:
+    """CSV records as they are, or flattened by the row shape that their first row has."""
+    first = next(records, None)
+    if first is None:
+        return
+    shape = next((s for s in ROW_SHAPES if first.error is None and s.detect(first.data)), None)
+    if shape is None:
+        yield first
+        yield from records
+        return
+    for record in itertools.chain([first], records):
+        if record.error is None:
+            record.data = shape.read(record.data)[0]
+            record.shape = shape.name
+        yield record

@@ -19,8 +19,9 @@ class Shape:
     a record even when they are a whole JSON document (an API page, a listing).
     ``text_keys`` names the top-level text fields (see ``fields.TEXT_FIELDS``) the shape reads
     or keeps: a record holding text in any other is read as itself, not as this shape.
-    ``read`` may give ``(post, original)`` pairs when one value holds several posts, so
-    ``--keep-fields`` carries each post's own record; a plain post's original is the value.
+    ``read`` may give ``(post, original)`` pairs, so ``--keep-fields`` carries each post's own
+    record as it was read; otherwise a post's original is the value it came from, or, for a
+    ``whole`` shape (a document holding many posts), the flattened post itself.
     """
 
     name: str

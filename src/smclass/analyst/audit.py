@@ -1,0 +1,101 @@
+"""Finding labels that are probably wrong in a labelled file.
+
+Out-of-fold probabilities come from the same pipeline as ``smclass train``, fitted k times
+on the other folds; cleanlab's confident learning then ranks the posts whose given label
+the model, not having seen them, finds least likely. Duplicate texts that carry different
+labels are certain conflicts and come first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from smclass.errors import UsageError
+
+
+def out_of_fold_probabilities(
+    texts: list[str], labels: list[str], *, folds: int = 5, seed: int = 0, base: tuple[list[str], list[str]] | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """Each post's probabilities from a model trained without it, and the label of each column.
+
+    With ``base`` (texts and labels of a corpus to train on as well, as ``train --base``
+    does), every fold's model also learns from it, the user's posts weighted as in training:
+    a few hundred posts alone make a weak judge of their own labels.
+    """
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from smclass.model.training import base_weight, build_pipeline
+
+    present = sorted(set(labels))
+    if len(present) < 2:
+        raise UsageError(f"audit needs posts of at least two labels (all {len(labels)} are {present[0] if present else 'unlabelled'})")
+    fewest = min(labels.count(label) for label in present)
+    # Every fold must hold each label, and each training part 3 of them for calibration.
+    folds = min(folds, fewest)
+    if folds < 2 or fewest < 4:
+        raise UsageError(f"audit needs at least 4 posts of every label (fewest: {fewest})")
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    if base is None:
+        proba = cross_val_predict(build_pipeline(seed), texts, labels, cv=splitter, method="predict_proba")
+        return np.asarray(proba, dtype=np.float64), present
+    base_texts, base_labels = base
+    columns = sorted(set(labels) | set(base_labels))
+    out = np.zeros((len(texts), len(columns)))
+    for train_rows, test_rows in splitter.split(texts, labels):
+        weight = base_weight(len(base_texts), len(train_rows))
+        fold_texts = base_texts + [texts[i] for i in train_rows]
+        fold_labels = base_labels + [labels[i] for i in train_rows]
+        weights = np.asarray([1.0] * len(base_texts) + [weight] * len(train_rows))
+        pipeline = build_pipeline(seed).fit(fold_texts, fold_labels, classify__sample_weight=weights)
+        out[test_rows] = pipeline.predict_proba([texts[i] for i in test_rows])
+    return out, columns
+
+
+def conflicting_duplicates(texts: list[str], labels: list[str]) -> list[list[int]]:
+    """Groups of positions whose texts are the same (ignoring case and spacing) but whose labels differ."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, text in enumerate(texts):
+        groups[" ".join(text.lower().split())].append(i)
+    return [members for members in groups.values() if len({labels[i] for i in members}) > 1]
+
+
+def audit(
+    texts: list[str],
+    labels: list[str],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    proba: tuple[np.ndarray, list[str]] | None = None,
+    base: tuple[list[str], list[str]] | None = None,
+) -> list[dict[str, Any]]:
+    """Suspect posts, most suspect first: position, given and suggested label, score (1 = surely wrong), why.
+
+    ``proba`` takes probabilities already computed (from a model that never saw these posts);
+    otherwise they are out-of-fold, with ``base`` as in :func:`out_of_fold_probabilities`.
+    """
+    from cleanlab.filter import find_label_issues
+    from cleanlab.rank import get_label_quality_scores
+
+    matrix, columns = proba if proba is not None else out_of_fold_probabilities(texts, labels, folds=folds, seed=seed, base=base)
+    given = np.asarray([columns.index(label) for label in labels])
+    quality = get_label_quality_scores(given, matrix, method="self_confidence")
+    issues = find_label_issues(given, matrix, return_indices_ranked_by="self_confidence")
+    out: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for members in conflicting_duplicates(texts, labels):
+        for i in members:
+            others = sorted({labels[j] for j in members if labels[j] != labels[i]})
+            out.append(_suspect(i, labels[i], columns, matrix[i], 1.0, f"the same text is also labelled {', '.join(others)}"))
+            seen.add(i)
+    for i in issues.tolist():
+        if i not in seen:
+            out.append(_suspect(i, labels[i], columns, matrix[i], 1.0 - float(quality[i]), "confident learning"))
+    return out
+
+
+def _suspect(i: int, given: str, columns: list[str], row: np.ndarray, score: float, why: str) -> dict[str, Any]:
+    best = int(row.argmax())
+    return {"position": i, "given": given, "suggested": columns[best], "score": round(score, 4), "why": why}

@@ -1,0 +1,143 @@
+"""One self-contained HTML page from the report's numbers: charts drawn by matplotlib as inline SVG.
+
+No script, font or image is fetched: the page opens from a file on a machine with no network.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Any
+
+from smclass.labels import DEFINITIONS, LABELS
+
+COLOURS = {"Media": "#4C72B0", "Customer": "#DD8452", "Enterprise": "#55A868", "Personal": "#C44E52", "Emergent": "#8172B3"}
+
+
+def _svg(figure: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _figure(width: float, height: float) -> tuple[Any, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    # svg.hashsalt makes the ids in the SVG the same on every run: the same input, the same page.
+    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "smclass", "font.size": 10})
+    return plt.subplots(figsize=(width, height))
+
+
+def label_chart(numbers: dict[str, Any]) -> str:
+    figure, axes = _figure(6, 2.6)
+    counts = [numbers["labels"][label]["count"] for label in LABELS]
+    axes.barh(LABELS[::-1], counts[::-1], color=[COLOURS[label] for label in LABELS[::-1]])
+    for y, count in enumerate(counts[::-1]):
+        axes.text(count, y, f" {count:,}", va="center")
+    axes.set_xlabel("posts")
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def time_chart(numbers: dict[str, Any]) -> str:
+    over = numbers["over_time"]
+    figure, axes = _figure(8, 3)
+    starts = [row["start"][:16].replace("T", " ") for row in over["buckets"]]
+    bottom = [0] * len(starts)
+    for label in LABELS:
+        values = [row[label] for row in over["buckets"]]
+        axes.bar(range(len(starts)), values, bottom=bottom, color=COLOURS[label], label=label, width=0.9)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    step = max(1, len(starts) // 10)
+    axes.set_xticks(range(0, len(starts), step), starts[::step], rotation=30, ha="right")
+    axes.set_ylabel(f"posts per {over['unit']}")
+    axes.legend(ncols=5, fontsize=8, loc="upper left", bbox_to_anchor=(0, 1.15), frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def confidence_chart(numbers: dict[str, Any]) -> str:
+    figure, axes = _figure(6, 2.4)
+    edges, counts = numbers["confidence"]["edges"], numbers["confidence"]["counts"]
+    axes.bar(edges[:-1], counts, width=edges[1] - edges[0], align="edge", color="#777777", edgecolor="white")
+    axes.set_xlabel("confidence of the label")
+    axes.set_ylabel("posts")
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def group_chart(numbers: dict[str, Any]) -> str:
+    rows = numbers["groups"]["rows"]
+    figure, axes = _figure(7, 0.3 * len(rows) + 1)
+    names = [str(row["group"])[:40] for row in rows][::-1]
+    left = [0] * len(rows)
+    for label in LABELS:
+        values = [row[label] for row in rows][::-1]
+        axes.barh(names, values, left=left, color=COLOURS[label], label=label)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    axes.set_xlabel("posts")
+    axes.legend(ncols=5, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:.9em;margin:.5em 0}td,th{border-bottom:1px solid #eee;padding:.25em .6em;text-align:left}
+.note{color:#8a5a00}.chart svg{max-width:100%;height:auto}
+"""
+
+
+def render(numbers: dict[str, Any], title: str = "smclass report") -> str:
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
+    ]
+    parts.append(f"<h1>{html.escape(title)}</h1>")
+    span = f", {numbers['first']} to {numbers['last']}" if numbers["first"] else ""
+    parts.append(f"<p>{numbers['posts']:,} posts, {numbers['labelled']:,} labelled{html.escape(span)}.</p>")
+    parts += [f"<p class='note'>{html.escape(note)}</p>" for note in numbers["notes"]]
+    parts.append("<h2>Labels</h2><div class='chart'>" + label_chart(numbers) + "</div>")
+    rows = [[label, numbers["labels"][label]["count"], f"{numbers['labels'][label]['share']:.1%}", DEFINITIONS[label]] for label in LABELS]
+    rows += [
+        [f"no label ({reason})", count, f"{count / max(numbers['posts'], 1):.1%}", ""] for reason, count in numbers["no_label"].items()
+    ]
+    parts.append(_table(["label", "posts", "share", "what it means"], rows))
+    if numbers["over_time"]:
+        parts.append("<h2>Labels over time</h2><div class='chart'>" + time_chart(numbers) + "</div>")
+    if numbers["groups"]["rows"]:
+        parts.append(f"<h2>By {html.escape(numbers['groups']['by'])}</h2><div class='chart'>" + group_chart(numbers) + "</div>")
+    parts.append("<h2>Confidence</h2><div class='chart'>" + confidence_chart(numbers) + "</div>")
+    parts.append(f"<p>{numbers['confidence']['uncertain']:,} posts were left without a label as uncertain.</p>")
+    typical = numbers["typical"]
+    parts.append("<h2>Most typical words and hashtags</h2>")
+    parts.append(
+        _table(["label", "words", "hashtags"], [[lb, ", ".join(typical[lb]["words"]), ", ".join(typical[lb]["hashtags"])] for lb in LABELS])
+    )
+    parts.append("<h2>Emergent traces: hashtags and links taken up by many accounts</h2>")
+    traces = numbers["emergent_traces"]
+    if traces:
+        header = ["hashtag or link", "accounts in window", "accounts", "posts", "first", "last", "labels", "accounts (most active)"]
+        rows = [
+            [t["item"], t["accounts_in_window"], t["accounts"], t["posts"], t["first"] or "", t["last"] or "",
+             ", ".join(f"{k} {v}" for k, v in t["labels"].items()), ", ".join(t["top_accounts"])]
+            for t in traces
+        ]  # fmt: skip
+        parts.append(_table(header, rows))
+    else:
+        parts.append("<p>None found.</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,78 @@
+"""Choosing the unlabelled posts worth labelling next: uncertain, and unlike each other.
+
+The model's margin (best probability minus the next) says how unsure it is of a post.
+Taking only the most uncertain posts would pick near-copies of one confusing post, so the
+choice is greedy maximal marginal relevance: each pick is the most uncertain candidate
+after a penalty for its likeness (cosine of word 1-2-gram vectors) to the posts already
+picked. Only the most uncertain few thousand posts are kept while the pool streams by,
+so memory does not follow the pool.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from smclass.model.files import Model
+
+BATCH = 4096
+
+
+def uncertainty(proba: np.ndarray) -> np.ndarray:
+    """1 minus the margin between the best and the next probability: 1 is a tie, 0 is certain."""
+    if proba.shape[1] < 2:
+        return np.zeros(len(proba))
+    top = np.sort(proba, axis=1)[:, -2:]
+    return np.asarray(1.0 - (top[:, 1] - top[:, 0]))
+
+
+def suggest(
+    model: Model, posts: Iterable[dict[str, Any]], n: int, *, diversity: float = 0.7, keep: int | None = None
+) -> list[dict[str, Any]]:
+    """The ``n`` posts to label next, in the order they were picked, each with its ``uncertainty``.
+
+    ``posts`` are dicts with at least ``text`` (None is passed over); everything else in
+    them is carried along. ``keep`` bounds the candidates kept (default: 20 n, at least 1,000).
+    """
+    keep = keep or max(20 * n, 1000)
+    heap: list[tuple[float, int, dict[str, Any]]] = []
+    counter = itertools.count()
+    usable = (post for post in posts if isinstance(post.get("text"), str) and post["text"].strip())
+    while batch := list(itertools.islice(usable, BATCH)):
+        scores = uncertainty(model.predict_proba([post["text"] for post in batch]))
+        for post, score in zip(batch, scores.tolist(), strict=True):
+            # The count breaks ties by input order (earlier first) and keeps dicts out of comparisons.
+            item = (score, -next(counter), post)
+            if len(heap) < keep:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
+    candidates = sorted(heap, reverse=True)
+    return _diverse([(score, post) for score, _, post in candidates], n, diversity)
+
+
+def _diverse(candidates: list[tuple[float, dict[str, Any]]], n: int, diversity: float) -> list[dict[str, Any]]:
+    if not candidates:
+        return []
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from smclass.features.normalize import feature_text
+
+    vectors = HashingVectorizer(ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm="l2").transform(
+        [feature_text(post["text"]) for _, post in candidates]
+    )
+    scores = np.asarray([score for score, _ in candidates])
+    likeness = np.zeros(len(candidates))
+    taken = np.zeros(len(candidates), dtype=bool)
+    picked: list[dict[str, Any]] = []
+    for _ in range(min(n, len(candidates))):
+        value = np.where(taken, -np.inf, scores - diversity * likeness)
+        best = int(value.argmax())
+        taken[best] = True
+        picked.append({**candidates[best][1], "uncertainty": round(float(scores[best]), 4)})
+        likeness = np.maximum(likeness, (vectors @ vectors[best].T).toarray().ravel())
+    return picked

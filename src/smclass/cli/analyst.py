@@ -1,0 +1,229 @@
+"""``smclass audit``, ``suggest`` and ``report``: the analyst's loop around the labels."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from smclass.cli.app import InputFormatOption, ModelOption, TextFieldOption, _ignore, _load_model, _note, _print_json, app
+from smclass.cli.train import Base
+from smclass.errors import InputError, UsageError
+from smclass.run import paths as output_paths
+
+IdFieldOption = Annotated[
+    str | None,
+    typer.Option("--id-field", help="Field holding the post id. Default: detected (id, id_str, uri, post_id, ...), else the position."),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr; errors still show.")]
+LabelFieldOption = Annotated[str, typer.Option("--label-field", help="Field holding the label.")]
+
+
+def _inputs(paths: list[str] | None) -> list[str]:
+    paths = paths or ["-"]
+    if paths.count("-") > 1:
+        raise UsageError("stdin ('-') can be read only once")
+    return paths
+
+
+@app.command()
+def audit(
+    data: Annotated[list[str] | None, typer.Argument(help="Your labelled files; '-' (or nothing) reads stdin.", show_default=False)] = None,
+    model_path: ModelOption = None,
+    label_field: LabelFieldOption = "label",
+    text_field: TextFieldOption = None,
+    id_field: IdFieldOption = None,
+    input_format: InputFormatOption = None,
+    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds for the out-of-fold probabilities.", min=2)] = 5,
+    top: Annotated[int | None, typer.Option("--top", "-n", help="Show at most this many suspects.", min=1)] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the folds.")] = 0,
+    base: Annotated[
+        Base,
+        typer.Option("--base", help="default: each fold's model also learns from the default corpus. none: your posts alone."),
+    ] = Base.default,
+    quiet: QuietOption = False,
+) -> None:
+    """Find labels in your labelled file that are probably wrong, most suspect first.
+
+    Each post is scored by a model trained on the other folds and the default corpus (or by
+    --model, which must not have been trained on these posts), and cleanlab's confident learning ranks the
+    posts whose given label that model finds least likely. Texts that appear twice with
+    different labels come first. One JSON line per suspect: id, given, suggested, score
+    (1 = surely wrong), why, text.
+
+    \b
+    Examples:
+      smclass audit my_labels.jsonl | head -20
+      smclass audit sheet.csv --text-field Message --label-field Type | jq -r '[.id,.given,.suggested] | @tsv'
+    """
+    from smclass.analyst import audit as audit_lib
+    from smclass.model import dataset
+
+    notify = _ignore if quiet else _note
+    posts = dataset.read_labelled(
+        _inputs(data), text_field=text_field, id_field=id_field, label_field=label_field,
+        input_format=input_format.value if input_format else None, notify=notify,
+    )  # fmt: skip
+    if not posts.texts:
+        raise InputError("no labelled posts to audit", source=", ".join(data or ["<stdin>"]))
+    proba = None
+    if model_path is not None:
+        model = _load_model(model_path)
+        missing = sorted(set(posts.labels) - set(model.labels))
+        if missing:
+            raise UsageError(f"{model_path}: the model has no label {', '.join(missing)}")
+        proba = (model.predict_proba(posts.texts), model.labels)
+    corpus = None
+    if proba is None and base == Base.default:
+        from smclass.model import bundled
+
+        found = dataset.read_labelled([str(bundled.corpus_path())])
+        corpus = (found.texts, found.labels)
+    if proba is None:
+        notify(f"cross-validating on {len(posts.texts)} posts ({folds} folds{', each with the default corpus' if corpus else ''})")
+    suspects = audit_lib.audit(posts.texts, posts.labels, folds=folds, seed=seed, proba=proba, base=corpus)
+    multi = len(set(posts.origins)) > 1
+    for suspect in suspects[:top]:
+        i = suspect.pop("position")
+        line: dict[str, Any] = {"id": posts.ids[i]}
+        if multi:
+            line["source"] = posts.origins[i]
+        _print_json({**line, **suspect, "text": posts.texts[i]})
+    notify(f"{len(suspects)} suspect labels among {len(posts.texts)} posts")
+
+
+@app.command()
+def suggest(
+    pool: Annotated[list[str] | None, typer.Argument(help="Unlabelled posts; '-' (or nothing) reads stdin.", show_default=False)] = None,
+    n: Annotated[int, typer.Option("-n", "--number", help="How many posts to suggest.", min=1)] = 50,
+    model_path: ModelOption = None,
+    text_field: TextFieldOption = None,
+    id_field: IdFieldOption = None,
+    input_format: InputFormatOption = None,
+    diversity: Annotated[
+        float, typer.Option("--diversity", help="0: the most uncertain posts; higher: more unlike each other.", min=0)
+    ] = 0.7,
+    quiet: QuietOption = False,
+) -> None:
+    """Pick the N posts worth labelling next: ones the model is unsure of, and unlike each other.
+
+    Output lines carry id, text and an empty "label" to fill in; feed the file back to
+    train (with --on-missing-label skip while the sheet is in progress).
+
+    \b
+    Examples:
+      smclass suggest pool.jsonl -n 100 > to_label.jsonl
+      smclass train to_label.jsonl --base default --on-missing-label skip --out models/mine.npz
+    """
+    from smclass.analyst import suggest as suggest_lib
+    from smclass.reading.plan import ReadOptions
+    from smclass.reading.posts import read_posts
+
+    notify = _ignore if quiet else _note
+    paths = _inputs(pool)
+    model = _load_model(model_path)
+    options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format.value if input_format else None)
+    seen = [0]
+
+    def counted() -> Any:
+        for post in read_posts(paths, options):
+            seen[0] += 1
+            yield post
+
+    picked = suggest_lib.suggest(model, counted(), n, diversity=diversity)
+    multi = len({post["source"] for post in picked}) > 1 or len(paths) > 1
+    for post in picked:
+        line: dict[str, Any] = {"id": post["id"]}
+        if multi:
+            line["source"] = post["source"]
+        _print_json({**line, "text": post["text"], "label": "", "uncertainty": post["uncertainty"]})
+    if not picked:
+        notify("no posts with text in the pool: nothing to suggest")
+    elif len(picked) < n:
+        notify(f"asked for {n} posts; the pool holds {len(picked)} with text, all suggested")
+    else:
+        notify(f"suggested {len(picked)} of {seen[0]} posts")
+
+
+@app.command()
+def report(
+    results: Annotated[
+        list[str] | None, typer.Argument(help="classify output (with --keep-fields); '-' (or nothing) reads stdin.", show_default=False)
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the HTML page here.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The report's numbers as one JSON object on stdout.")] = False,
+    by: Annotated[str | None, typer.Option("--by", help="Break labels down by this field of the records (default: the account).")] = None,
+    window: Annotated[float, typer.Option("--window", help="Hours within which accounts must take up a hashtag or link.", min=0)] = 72.0,
+    min_accounts: Annotated[int, typer.Option("--min-accounts", help="Distinct accounts that make a trace.", min=2)] = 3,
+    title: Annotated[str, typer.Option("--title", help="Title of the page.")] = "smclass report",
+    model_path: ModelOption = None,
+    text_field: TextFieldOption = None,
+    id_field: IdFieldOption = None,
+    input_format: InputFormatOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """A report on labelled posts: one self-contained HTML page, or its numbers as JSON.
+
+    Reads classify output made with --keep-fields; posts that are not labelled yet are
+    classified first (with --model). Shows label counts and shares, labels over time, per
+    account (or --by FIELD), the confidence of the labels, the words and hashtags most
+    typical of each label, and Emergent traces: hashtags and links taken up by at least
+    --min-accounts distinct accounts within --window hours.
+
+    \b
+    Examples:
+      smclass classify export.jsonl --keep-fields | smclass report -o report.html
+      smclass report labelled.jsonl --by record.channel --json | jq .labels
+    """
+    from smclass.analyst import report as report_lib
+    from smclass.analyst import report_html
+
+    if output is None and not as_json:
+        raise UsageError("name the page with --output FILE, or ask for --json")
+    output_paths.check_outputs(_inputs(results), [("--output", output)])
+    notify = _ignore if quiet else _note
+    options_format = input_format.value if input_format else None
+    tally = report_lib.tally(_labelled_results(_inputs(results), model_path, text_field, id_field, options_format), by=by)
+    numbers = report_lib.numbers(tally, by=by, window_hours=window, min_accounts=min_accounts)
+    for note in numbers["notes"]:
+        notify(note)
+    if as_json:
+        _print_json(numbers)
+    if output is not None:
+        page = report_html.render(numbers, title)
+        if str(output) == "-":
+            sys.stdout.write(page)
+        else:
+            from smclass.run.output import write_atomically
+
+            write_atomically(output, page.encode("utf-8"))
+            notify(f"wrote {output} ({tally.posts} posts)")
+
+
+def _labelled_results(paths: list[str], model_path: Path | None, text_field: str | None, id_field: str | None, fmt: str | None) -> Any:
+    """Results as classify writes them; an input of posts not labelled yet is classified here."""
+    import itertools
+
+    from smclass.reading import inputs
+    from smclass.reading.plan import ReadOptions
+    from smclass.reading.posts import posts
+
+    options = ReadOptions(text_field=text_field, id_field=id_field, input_format=fmt)
+    for path in paths:
+        records = inputs.read_path(path, fmt)
+        first = next(records, None)
+        if first is None:
+            continue
+        if first.error is None and "label" in first.data and isinstance(first.data.get("record"), dict):
+            for record in itertools.chain([first], records):
+                if record.error is not None:
+                    raise record.error
+                yield record.data
+            continue
+        model = _load_model(model_path)
+        unlabelled = posts(itertools.chain([first], records), options)
+        while batch := list(itertools.islice(unlabelled, 2048)):
+            for post, prediction in zip(batch, model.classify([p["text"] for p in batch]), strict=True):
+                yield {"id": post["id"], "label": prediction.label, "confidence": prediction.confidence, "record": post["record"]}

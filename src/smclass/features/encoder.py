@@ -1,0 +1,164 @@
+"""Contextual sentence embeddings: the int8 ONNX MiniLM encoder, for the accurate model.
+
+Two files, both made once by ``scripts/export_encoder.py``:
+
+* ``minilm-l6-w8.onnx``: all-MiniLM-L6-v2 with 8-bit weights (weight-only: a post's vector
+  does not depend on the other posts of its batch, so ``--jobs`` and Dask give the same labels). Inputs ``input_ids`` and
+  ``attention_mask``; output either ``sentence_embedding`` (batch x dims, already mean-pooled)
+  or token states (batch x sequence x dims), which are then mean-pooled here.
+* ``minilm-l6-tokenizer.json``: its fast tokenizer.
+
+onnxruntime and tokenizers are imported only when an :class:`Encoder` is made, and only the
+``accurate`` extra installs them; without them the error names that extra.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from smclass.errors import ModelError
+
+ONNX_NAME = "minilm-l6-w8.onnx"
+ENCODER_NAME = "minilm-l6-w8"
+TOKENIZER_NAME = "minilm-l6-tokenizer.json"
+EXTRA_MESSAGE = "the accurate model needs the 'accurate' extra: pip install 'smclass[accurate]'"
+
+
+def _require() -> tuple[Any, Any]:
+    """onnxruntime and tokenizers, or a one-line ModelError naming the extra."""
+    try:
+        import onnxruntime
+        import tokenizers
+    except ImportError:
+        raise ModelError(EXTRA_MESSAGE) from None
+    return onnxruntime, tokenizers
+
+
+def bundled_path(name: str) -> Path:
+    """An encoder file installed with the package, or the one in the source tree's models/."""
+    bundled = resources.files("smclass").joinpath("_model", name)
+    if bundled.is_file():
+        return Path(str(bundled))
+    return Path(__file__).resolve().parents[3] / "models" / name
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Encoder:
+    """Raw texts in, float32 L2-normalised sentence embeddings out.
+
+    ``max_seq_len`` counts tokens including [CLS] and [SEP]; longer posts are cut. Texts are
+    sorted by length and cut into batches of ``batch_size``, so each batch pads to about its
+    own longest post; the rows come back in the caller's order. ``threads`` is
+    onnxruntime's intra-op thread count. ``output`` picks a graph output (default: the
+    first); ``normalize=False`` returns it as it is (for a fine-tuned model's logits).
+
+    Dynamic int8 quantisation scales activations per batch (padding included), so a post's
+    vector moves with the other posts of its batch: on 200 training posts, one at a time
+    against batches of 32, cosine min 0.974, mean 0.991.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        tokenizer_path: str | Path | None = None,
+        *,
+        max_seq_len: int = 128,
+        batch_size: int = 32,
+        threads: int = 2,
+        output: str | None = None,
+        normalize: bool = True,
+    ) -> None:
+        if max_seq_len < 2:
+            raise ModelError("max_seq_len must be at least 2 (the [CLS] and [SEP] tokens)")
+        if batch_size < 1 or threads < 1:
+            raise ModelError("batch_size and threads must be at least 1")
+        ort, tokenizers = _require()
+        self.model_path = Path(model_path) if model_path else bundled_path(ONNX_NAME)
+        self.tokenizer_path = Path(tokenizer_path) if tokenizer_path else bundled_path(TOKENIZER_NAME)
+        for path in (self.model_path, self.tokenizer_path):
+            if not path.is_file():
+                raise ModelError(f"{path}: encoder file not found (reinstall smclass with the 'accurate' extra)")
+        self.max_seq_len = max_seq_len
+        self.batch_size = batch_size
+        self.threads = threads
+        try:
+            self.tokenizer = tokenizers.Tokenizer.from_file(str(self.tokenizer_path))
+        except Exception as exc:  # noqa: BLE001 - the library raises plain Exceptions for bad files
+            raise ModelError(f"{self.tokenizer_path}: not a tokenizer file ({exc})") from None
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length=max_seq_len)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self.session = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own untyped errors
+            raise ModelError(f"{self.model_path}: cannot load the encoder ({str(exc).splitlines()[0]})") from None
+        inputs = {i.name for i in self.session.get_inputs()}
+        if not {"input_ids", "attention_mask"} <= inputs:
+            raise ModelError(f"{self.model_path}: the encoder needs inputs input_ids and attention_mask, it has {sorted(inputs)}")
+        self._token_types = "token_type_ids" in inputs
+        outputs = {o.name: o for o in self.session.get_outputs()}
+        if output is not None and output not in outputs:
+            raise ModelError(f"{self.model_path}: no output {output!r} (it has {sorted(outputs)})")
+        output_info = outputs[output] if output is not None else self.session.get_outputs()[0]
+        self._output = output_info.name
+        self.normalize = normalize
+        self._pooled = len(output_info.shape) == 2
+        self.dims = int(output_info.shape[-1])
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One float32 row per text, L2-normalised unless asked not to (an empty text gives the [CLS] [SEP] embedding)."""
+        out = np.zeros((len(texts), self.dims), dtype=np.float32)
+        if not len(texts):
+            return out
+        encodings = self.tokenizer.encode_batch([t if isinstance(t, str) else "" for t in texts])
+        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+        order = np.argsort(lengths, kind="stable")
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            width = int(lengths[rows].max())
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for k, row in enumerate(rows.tolist()):
+                found = encodings[row].ids
+                ids[k, : len(found)] = found
+                mask[k, : len(found)] = 1
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if self._token_types:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            result = self.session.run([self._output], feed)[0]
+            if not self._pooled:
+                weights = mask[:, :, None].astype(np.float32)
+                result = (result * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            out[rows] = result
+        if self.normalize:
+            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+def require() -> None:
+    """Raise the one-line error naming the extra when the encoder's libraries are missing."""
+    _require()
+
+
+def centred(vectors: np.ndarray, mean: np.ndarray, weight: float) -> np.ndarray:
+    """The encoder block as the classifier sees it: centred on the training mean, renormalised, weighted."""
+    moved = vectors.astype(np.float64) - mean
+    result: np.ndarray = moved / np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12) * weight
+    return result

@@ -1,0 +1,138 @@
+"""The accurate tier: the fast features plus a contextual encoder, behind a cascade.
+
+An accurate model holds three things: the folded fast part of a classifier trained on the
+fast features *and* the encoder's embedding (its n-gram tables carry that classifier's
+weights); the encoder block's weights and the training mean it is centred on; and a
+separate fast model for the cascade. Every post is scored by the fast model first; only
+posts whose fast confidence is under the stored cut pay for the encoder (about 3 ms a post
+on one core, against some 15 us for the fast model). ``cascade=False`` sends them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from smclass.errors import ModelError
+from smclass.features import encoder as encoder_lib
+from smclass.features.encoder import centred
+from smclass.model.scorer import Scorer
+
+PREFIX = "fast_"
+ENCODER_ARRAYS = ("encoder_coef", "encoder_mean")
+
+
+@dataclass
+class EncodedScorer:
+    """Probabilities from the fast features and a contextual encoder, with a fast model in front."""
+
+    scorer: Scorer  # the combined classifier's fast features, intercept and calibration
+    encoder_coef: np.ndarray  # encoder dims x decision columns
+    encoder_mean: np.ndarray
+    encoder: dict[str, Any]  # name, files' SHA-256, max_seq_len, weight
+    fast: Scorer  # the cascade's fast model
+    cut: float
+    cascade: bool = True
+    sent: int = field(default=0, init=False)
+    seen: int = field(default=0, init=False)
+    _encoder: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.fast.labels != self.scorer.labels:
+            raise ModelError("model arrays do not fit together (the cascade's labels)")
+        if self.encoder_coef.shape != (self.encoder_mean.shape[0], self.scorer.intercept.shape[0]):
+            raise ModelError("model arrays do not fit together (encoder)")
+        if not (np.isfinite(self.encoder_coef).all() and np.isfinite(self.encoder_mean).all()):
+            raise ModelError("model arrays hold numbers that are not finite (encoder)")
+        if not 0.0 <= self.cut <= 1.0:
+            raise ModelError(f"model settings are damaged (cascade cut {self.cut})")
+        # Refuse at load time, not at the first uncertain post: the libraries and the files must be there.
+        encoder_lib.require()
+        for key, name in (("onnx_sha256", encoder_lib.ONNX_NAME), ("tokenizer_sha256", encoder_lib.TOKENIZER_NAME)):
+            path = encoder_lib.bundled_path(name)
+            if not path.is_file():
+                raise ModelError(f"{path}: the encoder file this model needs is missing (reinstall smclass with the 'accurate' extra)")
+            if encoder_lib.file_sha256(path) != self.encoder.get(key):
+                raise ModelError(f"{path}: not the encoder this model was trained with: retrain it")
+
+    @property
+    def labels(self) -> list[str]:
+        return self.scorer.labels
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self._encoder is None:
+            self._encoder = encoder_lib.Encoder(max_seq_len=int(self.encoder["max_seq_len"]))
+        return np.asarray(self._encoder.encode(texts))
+
+    def accurate_proba(self, texts: list[str]) -> np.ndarray:
+        """Every post through the encoder: the accurate model's own probabilities."""
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        return self.scorer.calibrated(self.decision(texts))
+
+    def decision(self, texts: list[str]) -> np.ndarray:
+        """The accurate model's decision values: the fast features' terms plus the encoder block's."""
+        block = centred(self._embed(texts), self.encoder_mean, float(self.encoder["weight"]))
+        result: np.ndarray = self.scorer.decision(texts) + block @ self.encoder_coef
+        return result
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        if not self.cascade:
+            self.seen += len(texts)
+            self.sent += len(texts)
+            return self.accurate_proba(texts)
+        proba = self.fast.predict_proba(texts)
+        unsure = np.flatnonzero(proba.max(axis=1) < self.cut)
+        self.seen += len(texts)
+        self.sent += len(unsure)
+        if len(unsure):
+            proba[unsure] = self.accurate_proba([texts[i] for i in unsure.tolist()])
+        return proba
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        fast = {PREFIX + name: value for name, value in self.fast.arrays().items()}
+        return {**self.scorer.arrays(), "encoder_coef": self.encoder_coef, "encoder_mean": self.encoder_mean, **fast}
+
+    def settings(self) -> dict[str, Any]:
+        return {**self.scorer.settings(), "encoder": self.encoder, "cascade_cut": self.cut, "fast": self.fast.settings()}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], settings: dict[str, Any]) -> EncodedScorer:
+        fast_arrays = {name[len(PREFIX) :]: value for name, value in arrays.items() if name.startswith(PREFIX)}
+        own = {name: value for name, value in arrays.items() if not name.startswith(PREFIX) and name not in ENCODER_ARRAYS}
+        for name in ENCODER_ARRAYS:
+            array = arrays.get(name)
+            if array is None or array.dtype.kind != "f" or array.ndim != (2 if name == "encoder_coef" else 1):
+                raise ModelError(f"model array {name!r} is missing or damaged")
+        encoder, fast_settings = settings.get("encoder"), settings.get("fast")
+        if not isinstance(encoder, dict) or not isinstance(fast_settings, dict):
+            raise ModelError("model settings are damaged (encoder)")
+        try:
+            return cls(
+                scorer=Scorer.from_arrays(own, settings),
+                encoder_coef=arrays["encoder_coef"].astype(np.float64),
+                encoder_mean=arrays["encoder_mean"].astype(np.float64),
+                encoder=dict(encoder),
+                fast=Scorer.from_arrays(fast_arrays, fast_settings),
+                cut=float(settings["cascade_cut"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"model settings are damaged ({exc})") from None
+
+
+def encoder_settings(max_seq_len: int, weight: float) -> dict[str, Any]:
+    """What a model records of the encoder it was trained with."""
+    return {
+        "name": encoder_lib.ENCODER_NAME,
+        "onnx_sha256": encoder_lib.file_sha256(encoder_lib.bundled_path(encoder_lib.ONNX_NAME)),
+        "tokenizer_sha256": encoder_lib.file_sha256(encoder_lib.bundled_path(encoder_lib.TOKENIZER_NAME)),
+        "max_seq_len": max_seq_len,
+        "weight": weight,
+    }
+
+
+def bundled_encoder_files() -> list[Path]:
+    return [encoder_lib.bundled_path(encoder_lib.ONNX_NAME), encoder_lib.bundled_path(encoder_lib.TOKENIZER_NAME)]

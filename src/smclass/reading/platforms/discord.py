@@ -1,0 +1,55 @@
+"""DiscordChatExporter JSON: one channel per file, ``guild``, ``channel`` and ``messages``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from smclass.reading.platforms.base import Shape
+
+# Discord writes these itself ("pinned a message", "joined the server"): no one's post.
+_SYSTEM_KINDS = frozenset(
+    {
+        "RecipientAdd",
+        "RecipientRemove",
+        "Call",
+        "ChannelNameChange",
+        "ChannelIconChange",
+        "ChannelPinnedMessage",
+        "GuildMemberJoin",
+        "ThreadCreated",
+    }
+)
+
+
+def _name(value: Any) -> Any:
+    return value.get("name") if isinstance(value, dict) else None
+
+
+def channel(value: dict[str, Any]) -> list[dict[str, Any]]:
+    guild, chan = _name(value.get("guild")), _name(value.get("channel"))
+    out = []
+    for message in value["messages"]:
+        if not isinstance(message, dict):
+            continue
+        kind = message.get("type") if isinstance(message.get("type"), str) else None
+        author = message["author"] if isinstance(message.get("author"), dict) else {}
+        record: dict[str, Any] = {
+            "id": message.get("id"),
+            "text": None if kind in _SYSTEM_KINDS else message.get("content"),
+            "platform": "discord",
+            "guild": guild,
+            "channel": chan,
+            "author": author.get("nickname") or author.get("name"),
+            "timestamp": message.get("timestamp"),
+        }
+        if kind not in (None, "Default"):
+            record["kind"] = kind
+        out.append(record)
+    return out
+
+
+def is_channel(value: dict[str, Any]) -> bool:
+    return isinstance(value.get("guild"), dict) and isinstance(value.get("channel"), dict) and isinstance(value.get("messages"), list)
+
+
+SHAPES = [Shape("DiscordChatExporter channel", is_channel, channel, whole=True)]

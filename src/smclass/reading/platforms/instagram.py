@@ -1,0 +1,138 @@
+"""Instagram and Threads "Download your information" JSON, mojibake repaired.
+
+Instagram's ``posts_1.json`` is a list of posts, each with its ``media``; a post with one
+photo keeps its caption in ``media[0].title``, a post with several in its own ``title``.
+Threads' ``threads_and_replies.json`` holds the same kind of entries under
+``text_post_app_text_posts``. A whole export folder or zip is read by :func:`post_files`,
+which keeps the files that hold posts and names the rest, which are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import IO, Any
+
+from smclass.errors import InputError
+from smclass.reading.mojibake import fix_strings
+from smclass.reading.platforms.base import Shape
+from smclass.reading.records import Record
+
+_THREADS_KEY = "text_post_app_text_posts"
+# The files of an export that hold the user's own posts; the rest (followers, likes,
+# settings, ads, media) hold none and are skipped.
+_POST_FILES = re.compile(r"(?:^|/)(?:posts_\d+|threads_and_replies)\.json$")
+# Folders only an export has; older exports are known by a post file beside followers_and_following/.
+_EXPORT_FOLDERS = re.compile(
+    r"(?:^|/)(?:your_instagram_activity|personal_information/personal_information|connections/followers_and_following)/"
+)
+_OLD_EXPORT_FOLDER = re.compile(r"(?:^|/)followers_and_following/")
+
+
+def _media(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    media = entry.get("media")
+    return [m for m in media if isinstance(m, dict)] if isinstance(media, list) else []
+
+
+def _caption(entry: dict[str, Any]) -> str | None:
+    title = entry.get("title")
+    if isinstance(title, str) and title.strip():
+        return title
+    for media in _media(entry):
+        if isinstance(media, dict) and isinstance(media.get("title"), str) and media["title"].strip():
+            return str(media["title"])
+    # A post with no caption at all: the photo says nothing to classify.
+    return title if isinstance(title, str) else None
+
+
+def _timestamp(entry: dict[str, Any]) -> Any:
+    if "creation_timestamp" in entry:
+        return entry["creation_timestamp"]
+    media = _media(entry)
+    return media[0].get("creation_timestamp") if media else None
+
+
+def post(value: dict[str, Any]) -> list[dict[str, Any]]:
+    value = fix_strings(value)
+    media = _media(value)
+    uri = next((m["uri"] for m in media if isinstance(m.get("uri"), str) and m["uri"]), None)
+    # The first photo's path is the one thing unique to a post: two can share a second.
+    return [{"id": uri or _timestamp(value), "text": _caption(value), "platform": "instagram", "created_at": _timestamp(value)}]
+
+
+def is_post(value: dict[str, Any]) -> bool:
+    media = value.get("media")
+    return (
+        isinstance(media, list)
+        and bool(media)
+        and all(isinstance(m, dict) and "uri" in m and "creation_timestamp" in m for m in media)
+        and set(value) <= {"media", "title", "creation_timestamp"}
+    )
+
+
+def threads(value: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for entry in value[_THREADS_KEY]:
+        if not isinstance(entry, dict):
+            continue
+        entry = fix_strings(entry)
+        stamp = _timestamp(entry)
+        # A text post has no photo to name it, and a thread's parts can share a second.
+        seen[str(stamp)] = count = seen.get(str(stamp), 0) + 1
+        ident = str(stamp) if count == 1 else f"{stamp}-{count}"
+        media = _media(entry)
+        app_post = media[0].get("text_app_post") if media else None
+        reply = app_post.get("is_reply") if isinstance(app_post, dict) else None
+        record = {"id": ident, "text": _caption(entry), "platform": "threads", "created_at": stamp}
+        if isinstance(reply, bool):
+            record["is_reply"] = reply
+        out.append(record)
+    return out
+
+
+def is_threads(value: dict[str, Any]) -> bool:
+    return isinstance(value.get(_THREADS_KEY), list)
+
+
+def is_export(names: set[str]) -> bool:
+    """Whether these member names (relative to the export's top) are an Instagram or Threads export."""
+    if any(_EXPORT_FOLDERS.search(n) for n in names):
+        return True
+    return any(_POST_FILES.search(n) for n in names) and any(_OLD_EXPORT_FOLDER.search(n) for n in names)
+
+
+def post_files(names: list[str]) -> tuple[list[str], str]:
+    """The members that hold posts, and a note naming the ones skipped."""
+    keep = [n for n in names if _POST_FILES.search(n)]
+    skipped = [n.rsplit("/", 1)[-1] for n in names if not _POST_FILES.search(n)]
+    shown = [n for n in skipped if n.endswith(".json")][:3] or skipped[:3]
+    more = ", ..." if len(skipped) > len(shown) else ""
+    return keep, f"{len(skipped)} files that hold no posts skipped: {', '.join(shown)}{more}" if skipped else ""
+
+
+def read_export(
+    names: list[str],
+    open_member: Callable[[str], AbstractContextManager[IO[bytes]]],
+    locate: Callable[[str], str],
+    read_stream: Callable[[IO[bytes], str, str | None], Iterator[Record]],
+    input_format: str | None,
+) -> Iterator[Record]:
+    """The posts of an export's post files; the note on the skipped files rides on the first file's shape."""
+    keep, note = post_files(names)
+    if not keep:
+        message = "an Instagram export with no posts_N.json or threads_and_replies.json (was it exported as HTML?)"
+        raise InputError(message, source=locate("").rstrip("!/"))
+    for number, name in enumerate(keep):
+        with open_member(name) as handle:
+            for record in read_stream(handle, locate(name), input_format):
+                if number == 0 and note:
+                    record.shape = f"{record.shape or 'Instagram export'}; {note}"
+                yield record
+
+
+SHAPES = [
+    Shape("Threads posts", is_threads, threads, whole=True),
+    Shape("Instagram posts", is_post, post, text_keys=frozenset({"title"})),
+]

@@ -1,0 +1,66 @@
+"""TikTok "Download your data" in JSON: ``user_data.json`` (``user_data_tiktok.json`` in newer exports).
+
+The user's videos sit under ``Video.Videos.VideoList`` (``Post.Posts.VideoList`` in newer
+exports), their comments under ``Comment.Comments.CommentsList``; everything else in the
+file (likes, follows, logins, settings) is not the user's words and is left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from smclass.reading.platforms.base import Shape
+
+_VIDEO_TEXT = ("Desc", "Description", "Title", "desc", "description", "title")
+
+
+def _section(value: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _videos(value: dict[str, Any]) -> list[Any]:
+    for path in (("Post", "Posts", "VideoList"), ("Video", "Videos", "VideoList")):
+        found = _section(value, *path)
+        if isinstance(found, list):
+            return found
+    return []
+
+
+def _comments(value: dict[str, Any]) -> list[Any]:
+    for path in (("Comment", "Comments", "CommentsList"), ("Comment", "CommentsList")):
+        found = _section(value, *path)
+        if isinstance(found, list):
+            return found
+    return []
+
+
+def _first(item: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    return next((item[k] for k in keys if isinstance(item.get(k), str) and item[k].strip()), None)
+
+
+def user_data(value: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for number, video in enumerate(_videos(value), 1):
+        if isinstance(video, dict):
+            link = _first(video, ("Link", "VideoLink", "link"))
+            text = _first(video, _VIDEO_TEXT)
+            out.append({"id": link or f"video/{number}", "text": text, "platform": "tiktok", "kind": "video", "date": video.get("Date")})
+    for number, comment in enumerate(_comments(value), 1):
+        if isinstance(comment, dict):
+            text = comment.get("comment", comment.get("Comment"))
+            date = comment.get("date", comment.get("Date"))
+            # Comments carry no id of their own: their place in the list is the one that stays.
+            out.append({"id": f"comment/{number}", "text": text, "platform": "tiktok", "kind": "comment", "date": date})
+    return out
+
+
+def is_user_data(value: dict[str, Any]) -> bool:
+    has_lists = bool(_videos(value)) or bool(_comments(value))
+    return has_lists and any(key in value for key in ("Activity", "Your Activity", "Profile", "App Settings", "Video", "Post", "Comment"))
+
+
+SHAPES = [Shape("TikTok user data", is_user_data, user_data, whole=True)]

@@ -1,0 +1,160 @@
+"""Excel workbooks (``.xlsx``) and Parquet files: rows as records, read in bounded batches.
+
+Both need the optional extra ``smclass[formats]`` (openpyxl, pyarrow). pandas would load
+a whole file at once, so the rows come straight from openpyxl's read-only mode (one row
+at a time) and pyarrow's ``iter_batches``. An xlsx is a zip: it is told from a zip of
+posts by its ``[Content_Types].xml`` and ``xl/`` members.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import decimal
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from smclass.errors import InputError, UsageError
+from smclass.reading import spool
+from smclass.reading.records import Record
+
+PARQUET_MAGIC = b"PAR1"
+ZIP_MAGIC = b"PK\x03\x04"
+BATCH_ROWS = 1000
+_EXTRA = "pip install 'smclass[formats]'"
+
+
+def is_table_file(head: bytes) -> bool:
+    """Parquet, or a zip that may be a workbook (told apart in :func:`read_stream`).
+
+    Both are binary from their first bytes on, so text that happens to start "PAR1" or
+    "PK" (a CSV header, a line of a post) is not taken for one.
+    """
+    return head.startswith((PARQUET_MAGIC, ZIP_MAGIC)) and b"\x00" in head
+
+
+def is_workbook(names: list[str]) -> bool:
+    return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
+
+
+def is_workbook_path(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return is_workbook(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def read_stream(stream: IO[bytes], opened: IO[bytes] | None, source: str, head: bytes, table: str | None = None) -> Iterator[Record]:
+    """The rows of a Parquet file or of a workbook's sheet (``table`` names the sheet; default the first)."""
+    parquet = head.startswith(PARQUET_MAGIC)
+    if parquet and table is not None:
+        raise UsageError("--table goes with a SQLite database or an Excel workbook")
+    with spool.local_file(stream, opened, ".parquet" if parquet else ".xlsx") as path:
+        if parquet:
+            yield from _parquet_rows(path, source)
+            return
+        if not is_workbook_path(Path(path)):
+            raise InputError("a zip archive that is not an Excel workbook: give the zip itself as an input", source=source)
+        yield from _workbook_rows(path, source, table)
+
+
+def _one_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [""])[0] or type(exc).__name__
+
+
+def _plain(value: Any) -> Any:
+    """Cell values as JSON can carry them: dates as ISO text, decimals as numbers, bytes as text."""
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return base64.b64encode(value).decode("ascii")
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _header(cells: tuple[Any, ...]) -> list[str]:
+    names = []
+    for number, cell in enumerate(cells, 1):
+        name = str(_plain(cell)).strip() if cell is not None else ""
+        names.append(name or f"column_{number}")
+    return names
+
+
+def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record]:
+    try:
+        import openpyxl
+    except ImportError:
+        raise InputError(f"reading Excel workbooks needs openpyxl: {_EXTRA}", source=source) from None
+    try:
+        # A damaged workbook makes openpyxl raise almost anything (zip, XML, key, value errors).
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"not a readable Excel workbook ({_one_line(exc)})", source=source) from None
+    try:
+        names = list(book.sheetnames)
+        if sheet is not None and sheet not in names:
+            raise UsageError(f"{source}: no sheet '{sheet}' in the workbook (sheets: {', '.join(names) or 'none'})")
+        if not names:
+            return
+        name = sheet or names[0]
+        shape = f"Excel sheet '{name}'"
+        rows = book[name].iter_rows(values_only=True)
+        header: list[str] | None = None
+        index = 0
+        line = 0
+        while True:
+            try:
+                cells = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001
+                raise InputError(f"could not be read to the end ({_one_line(exc)})", source=source, line=line + 1) from None
+            line += 1
+            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+                continue
+            if header is None:
+                header = _header(cells)
+                continue
+            index += 1
+            raw = json.dumps([_plain(c) for c in cells], ensure_ascii=False, default=str)
+            if len(cells) > len(header) and any(c is not None for c in cells[len(header) :]):
+                error = InputError(f"row has {len(cells)} cells but the header has {len(header)}", source=source, line=line)
+                yield Record({}, source, line, index, raw, error, fmt="xlsx", shape=shape)
+                continue
+            data = {column: _plain(cell) for column, cell in zip(header, cells, strict=False)}
+            yield Record(data, source, line, index, raw, fmt="xlsx", shape=shape)
+    finally:
+        book.close()
+
+
+def _parquet_rows(path: str, source: str) -> Iterator[Record]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(f"reading Parquet needs pyarrow: {_EXTRA}", source=source) from None
+    index = 0
+    try:
+        # Damaged Parquet makes pyarrow raise its own errors, OSError or ValueError by version.
+        with pq.ParquetFile(path) as parquet:
+            for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+                for row in batch.to_pylist():
+                    index += 1
+                    yield Record({str(k): _plain(v) for k, v in row.items()}, source, None, index, None, fmt="parquet")
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"not a readable Parquet file ({_one_line(exc)})", source=source) from None

@@ -1,0 +1,148 @@
+"""SQLite databases: the rows of one table, or of a query, as records.
+
+Detected by the ``SQLite format 3`` magic. A database with one table needs nothing more;
+with several, ``--table NAME`` picks one and ``--query SQL`` gives any SELECT. The database
+is opened read-only. Input that is not a plain file (stdin, a zip member, gzip) is copied
+to a temporary file first, since SQLite reads files, not streams.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from smclass.errors import InputError, UsageError
+from smclass.reading import spool
+from smclass.reading.records import Record
+from smclass.reading.utf8 import bad_utf8
+
+MAGIC = b"SQLite format 3\x00"
+# Rows are fetched this many at a time, so a table of any size reads in flat memory.
+FETCH_ROWS = 1000
+# SQLite's own message can hold bytes of a damaged file, which Python fails to decode.
+_DB_ERRORS = (sqlite3.Error, sqlite3.Warning, UnicodeDecodeError)
+
+
+def is_database(head: bytes) -> bool:
+    return head.startswith(MAGIC)
+
+
+def read_stream(
+    stream: IO[bytes], original: IO[bytes] | None, source: str, table: str | None = None, query: str | None = None
+) -> Iterator[Record]:
+    """The records of a database read from ``stream`` (``original`` is the handle as opened, to find its file)."""
+    with spool.local_file(stream, original, ".sqlite") as path:
+        yield from read_database(path, source, table, query)
+
+
+def _one_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+class _NotUtf8(bytes):
+    """A TEXT value that is not UTF-8: its row gets an error naming the column, as in any other input."""
+
+
+def _text(data: bytes) -> str | bytes:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _NotUtf8(data)
+
+
+def _row_error(columns: list[str], row: tuple[Any, ...], source: str) -> InputError | None:
+    for column, value in zip(columns, row, strict=True):
+        if isinstance(value, _NotUtf8):
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return InputError(bad_utf8(value, exc.start), source=source, field=column)
+    return None
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _tables(connection: sqlite3.Connection, source: str) -> list[str]:
+    try:
+        rows = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+        return [str(row[0]) for row in rows]
+    except _DB_ERRORS as exc:
+        raise InputError(f"not a readable SQLite database ({_one_line(exc)})", source=source) from None
+
+
+def _statement(connection: sqlite3.Connection, source: str, table: str | None, query: str | None) -> tuple[str, str]:
+    """The SQL to run and the name of what it reads, for the note on stderr."""
+    if table is not None and query is not None:
+        raise UsageError("give --table or --query, not both")
+    if query is not None:
+        return query, "SQLite query"
+    tables = _tables(connection, source)
+    if table is None:
+        if len(tables) == 1:
+            table = tables[0]
+        elif not tables:
+            raise InputError("SQLite database with no tables", source=source)
+        else:
+            names = ", ".join(tables)
+            raise UsageError(f"{source}: the database has {len(tables)} tables ({names}): name one with --table, or give --query")
+    elif table not in tables:
+        raise UsageError(f"{source}: no table '{table}' in the database (tables: {', '.join(tables) or 'none'})")
+    return f"SELECT * FROM {_quote(table)}", f"SQLite table '{table}'"
+
+
+def _value(value: Any) -> Any:
+    # A BLOB is bytes, which JSON cannot carry: UTF-8 text is kept as text, anything else as hex.
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.hex()
+    return value
+
+
+def read_database(path: str, source: str, table: str | None = None, query: str | None = None) -> Iterator[Record]:
+    """Each row of the table or query as a record, in the order SQLite gives them."""
+    try:
+        connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except _DB_ERRORS as exc:
+        raise InputError(f"cannot open the SQLite database ({_one_line(exc)})", source=source) from None
+    connection.text_factory = _text
+    try:
+        try:
+            connection.execute("PRAGMA query_only = ON")
+        except _DB_ERRORS as exc:
+            raise InputError(f"not a readable SQLite database ({_one_line(exc)})", source=source) from None
+        sql, name = _statement(connection, source, table, query)
+        try:
+            cursor = connection.execute(sql)
+            columns = [str(d[0]) for d in cursor.description or []]
+        except _DB_ERRORS as exc:
+            if query is not None and isinstance(exc, (sqlite3.OperationalError, sqlite3.ProgrammingError, sqlite3.Warning)):
+                raise UsageError(f"{source}: --query failed: {_one_line(exc)}") from None
+            raise InputError(f"not a readable SQLite database ({_one_line(exc)})", source=source) from None
+        index = 0
+        while True:
+            try:
+                rows = cursor.fetchmany(FETCH_ROWS)
+            except _DB_ERRORS as exc:
+                raise InputError(f"could not be read to the end ({_one_line(exc)})", source=source) from None
+            if not rows:
+                return
+            for row in rows:
+                index += 1
+                error = _row_error(columns, row, source)
+                if error is not None:
+                    yield Record({}, source, None, index, repr(row), error, fmt="sqlite", shape=name)
+                    continue
+                data = {column: _value(value) for column, value in zip(columns, row, strict=True)}
+                # The row as JSON is what a rejects file keeps of it.
+                yield Record(data, source, None, index, json.dumps(data, ensure_ascii=False), fmt="sqlite", shape=name)
+    finally:
+        connection.close()

@@ -1,0 +1,196 @@
+"""Where results go: an output that would destroy an input is refused, and files are written whole.
+
+Outputs are compared with inputs by device and inode after following links, so another
+spelling, a symbolic link or a hard link to an input is caught as well as the same name;
+a directory input covers every file inside it. ``-o`` files are written beside the target
+and renamed into place at the end (:mod:`smclass.atomic`), so a run that stops early leaves
+the target as it was, never half written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import stat
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+from smclass import atomic
+from smclass.errors import OutputError, UsageError
+
+Identity = tuple[int, int]
+
+
+class ResultsClosedError(Exception):
+    """The reader of the results on stdout went away (``| head``): the run ends quietly."""
+
+
+def _stat(path: str | Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _fstat(stream: object) -> os.stat_result | None:
+    """What a standard stream is open on; None when it is no file (a test runner's buffer)."""
+    try:
+        return os.fstat(stream.fileno())  # type: ignore[attr-defined]
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return None
+
+
+def _identity(info: os.stat_result) -> Identity:
+    return (info.st_dev, info.st_ino)
+
+
+def _inputs(inputs: Sequence[str]) -> tuple[dict[Identity, str], dict[Identity, str]]:
+    """The regular files and the directories among the inputs, by identity, with the name given."""
+    files: dict[Identity, str] = {}
+    folders: dict[Identity, str] = {}
+    for name in inputs:
+        info: os.stat_result | None
+        if name == "-":
+            info, name = _fstat(sys.stdin), "stdin"
+        else:
+            info = _stat(name)
+        if info is None:
+            continue  # the reader says what is wrong with it
+        if stat.S_ISDIR(info.st_mode):
+            folders[_identity(info)] = name
+        elif stat.S_ISREG(info.st_mode):
+            files[_identity(info)] = name
+    return files, folders
+
+
+def _files_inside(folders: dict[Identity, str]) -> dict[Identity, str]:
+    found: dict[Identity, str] = {}
+    for name in folders.values():
+        for child in sorted(Path(name).rglob("*")):
+            info = _stat(child)
+            if info is not None and stat.S_ISREG(info.st_mode):
+                found.setdefault(_identity(info), str(child))
+    return found
+
+
+def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path | None]]) -> None:
+    """Refuse an output that is an input or lies inside an input directory, and two outputs that are one file.
+
+    ``outputs`` pairs each option name (``--output``) with its path; None is left out, and
+    ``-`` stands for stdout, which is refused when the shell points it at an input
+    (``smclass classify x.jsonl >> x.jsonl`` would read its own results forever).
+    """
+    files, folders = _inputs(inputs)
+    named = [(option, str(path)) for option, path in outputs if path is not None and str(path) != "-"]
+    existing = [(f"{option} {path}", _stat(path)) for option, path in named]
+    if any(str(path) == "-" for _, path in outputs):
+        existing.append(("stdout", _fstat(sys.stdout)))
+    plain = [(what, info) for what, info in existing if info is not None and stat.S_ISREG(info.st_mode)]
+    if plain and folders:
+        # A link inside an input directory may lead to a file outside it: the reader follows it.
+        files.update(_files_inside(folders))
+    for what, info in plain:
+        if _identity(info) in files:
+            raise UsageError(f"{what} is the same file as the input {files[_identity(info)]}: writing it would destroy the input")
+    for option, path in named:
+        real = Path(os.path.realpath(path))
+        for parent in real.parents:
+            above = _stat(parent)
+            if above is not None and _identity(above) in folders:
+                raise UsageError(f"{option} {path} is inside the input directory {folders[_identity(above)]}: write it elsewhere")
+    for i, (option, path) in enumerate(named):
+        for other_option, other in named[i + 1 :]:
+            if not (atomic.replaces(path) and atomic.replaces(other)):  # /dev/null may be named twice
+                continue
+            first, second = _stat(path), _stat(other)
+            same = os.path.realpath(path) == os.path.realpath(other)
+            if same or (first is not None and second is not None and _identity(first) == _identity(second)):
+                raise UsageError(f"{option} {path} and {other_option} {other} are the same file: name two files")
+
+
+def cannot_write(name: str, exc: OSError) -> OutputError:
+    return OutputError(f"{name}: cannot write ({exc.strerror or exc})")
+
+
+class ResultsStream(io.RawIOBase):
+    """A results stream that turns a failed write into one :class:`OutputError` naming it.
+
+    On stdout a closed pipe raises :class:`ResultsClosedError` instead: only the results stream
+    going away ends a run quietly.
+    """
+
+    def __init__(self, handle: IO[bytes], name: str, *, stdout: bool = False, whole: bool = False) -> None:
+        super().__init__()
+        self._handle = handle
+        self.name = name
+        self.stdout = stdout
+        # Written to a temporary and renamed at the end: nothing reaches the name before.
+        self.whole = whole
+        # After the first failure (reported once) writes are dropped: a text wrapper
+        # flushing on its way out must not report it again.
+        self._failed = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if not self._failed:
+            with self._failures():
+                self._handle.write(data)
+        return len(data)
+
+    def flush(self) -> None:
+        if not self._failed and not self._handle.closed:
+            with self._failures():
+                self._handle.flush()
+
+    def close(self) -> None:
+        # The handle belongs to whoever opened it: a text wrapper closing this leaves it open.
+        with contextlib.suppress(Exception):
+            super().close()
+
+    @contextlib.contextmanager
+    def _failures(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            self._failed = True
+            self._raise(exc)
+
+    def _raise(self, exc: OSError) -> None:
+        if isinstance(exc, BrokenPipeError) and self.stdout:
+            raise ResultsClosedError from None
+        raise cannot_write(self.name, exc) from None
+
+    def stopped(self, results: int) -> str:
+        """What a run that stops early after ``results`` results has left behind."""
+        if self.whole:
+            return f"{self.name} was not written ({results:,} results were done; it is written only when the run completes)"
+        return f"{results:,} results written to {self.name}"
+
+
+@contextlib.contextmanager
+def results_file(path: str | Path | None) -> Iterator[ResultsStream]:
+    """The stream for results: stdout for None or ``-``; else the file, written whole at the end
+    (a device or a FIFO, which cannot be replaced, is written as results come)."""
+    if path is None or str(path) == "-":
+        stream = ResultsStream(sys.stdout.buffer, "stdout", stdout=True)
+        yield stream
+        stream.flush()
+        return
+    name = str(path)
+    # Only the opening, the last flush and the rename are ours to name: an OSError from
+    # the caller's block passes through as it is.
+    in_block = False
+    try:
+        with atomic.replacing(path) as handle:
+            in_block = True
+            yield ResultsStream(handle, name, whole=atomic.replaces(path))
+            in_block = False
+    except OSError as exc:
+        if in_block:
+            raise
+        raise cannot_write(name, exc) from None

@@ -1,0 +1,149 @@
+"""The accurate tier: a contextual encoder beside the fast features, behind a cascade."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.errors import ModelError
+from smclass.features import kernel
+from smclass.model import files as model_lib
+from smclass.model.accurate import EncodedScorer
+
+from .conftest import corpus_rows, stratified_slice
+
+pytest.importorskip("onnxruntime")
+runner = CliRunner()
+EXTRA = "the accurate model needs the 'accurate' extra: pip install 'smclass[accurate]'"
+
+
+def texts() -> list[str]:
+    return [r["text"] for r in stratified_slice(corpus_rows(), 12, skip=5)]
+
+
+@pytest.fixture
+def accurate(small_accurate_model_path: Path) -> model_lib.Model:
+    return model_lib.load(small_accurate_model_path)
+
+
+def test_the_cascade_sends_exactly_the_posts_under_the_cut(accurate: model_lib.Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    scorer = accurate.scorer
+    assert isinstance(scorer, EncodedScorer)
+    posts = texts()
+    fast = scorer.fast.predict_proba(posts)
+    scorer.cut = float(np.median(fast.max(axis=1)))
+    under = [t for t, p in zip(posts, fast.max(axis=1), strict=True) if p < scorer.cut]
+    assert 0 < len(under) < len(posts)
+    sent: list[str] = []
+    real = scorer.accurate_proba
+
+    def spy(batch: list[str]) -> np.ndarray:
+        sent.extend(batch)
+        return real(batch)
+
+    monkeypatch.setattr(scorer, "accurate_proba", spy)
+    proba = scorer.predict_proba(posts)
+    assert sent == under
+    for text, row, fast_row in zip(posts, proba, fast, strict=True):
+        expected = real([text])[0] if text in under else fast_row
+        assert np.allclose(row, expected, atol=1e-6)
+    assert (scorer.seen, scorer.sent) == (len(posts), len(under))
+
+
+def test_cascade_off_sends_every_post_through_the_encoder(accurate: model_lib.Model) -> None:
+    scorer = accurate.scorer
+    assert isinstance(scorer, EncodedScorer)
+    scorer.cascade = False
+    posts = texts()[:10]
+    assert np.allclose(scorer.predict_proba(posts), scorer.accurate_proba(posts))
+    assert scorer.sent == scorer.seen == 10
+
+
+def test_the_compiled_and_numpy_paths_give_the_same_labels(accurate: model_lib.Model) -> None:
+    if not kernel.available():
+        pytest.skip("the compiled kernel is not built")
+    scorer = accurate.scorer
+    assert isinstance(scorer, EncodedScorer)
+    scorer.cascade = False
+    posts = texts()
+    compiled = scorer.predict_proba(posts)
+    scorer.scorer.use_kernel = scorer.fast.use_kernel = False
+    numpy_only = scorer.predict_proba(posts)
+    assert (compiled.argmax(axis=1) == numpy_only.argmax(axis=1)).all()
+    assert np.allclose(compiled, numpy_only, atol=1e-5)
+
+
+def test_the_encoder_gives_a_post_the_same_vector_whatever_its_batch() -> None:
+    from smclass.features.encoder import Encoder
+
+    encoder = Encoder()
+    posts = texts()[:20]
+    together = encoder.encode(posts)
+    alone = np.vstack([encoder.encode([p]) for p in posts])
+    assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_classify_with_an_accurate_model_says_how_many_posts_the_encoder_read(small_accurate_model_path: Path) -> None:
+    data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts()))
+    result = runner.invoke(app, ["classify", "--model", str(small_accurate_model_path), "--cascade", "off"], input=data)
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 60
+    assert "the encoder read 60 of 60 posts (100%)" in result.stderr
+
+
+def test_cascade_off_with_a_fast_model_is_a_usage_error(small_model_path: Path) -> None:
+    result = runner.invoke(app, ["classify", "--model", str(small_model_path), "--cascade", "off"], input="")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --cascade off goes with a model that has an encoder (--model accurate)\n"
+
+
+def without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A None entry makes `import onnxruntime` raise ImportError, as on a machine without the extra.
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+
+
+def test_a_model_that_needs_an_encoder_refuses_to_load_without_the_extra(
+    small_accurate_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_the_extra(monkeypatch)
+    with pytest.raises(ModelError, match=EXTRA.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[").replace("]", r"\]")):
+        model_lib.load(small_accurate_model_path)
+    result = runner.invoke(app, ["classify", "--model", str(small_accurate_model_path)], input='{"text": "hi"}\n')
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {small_accurate_model_path}: {EXTRA}\n"
+
+
+def test_model_accurate_without_the_extra_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    without_the_extra(monkeypatch)
+    result = runner.invoke(app, ["classify", "--model", "accurate"], input='{"text": "hi"}\n')
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {EXTRA}\n"
+
+
+def test_a_model_whose_encoder_file_differs_is_refused(small_accurate_model_path: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    from smclass.model.archive import read_arrays
+
+    arrays = read_arrays(small_accurate_model_path.read_bytes(), small_accurate_model_path)
+    meta = json.loads(str(arrays.pop("meta")))
+    meta["settings"]["encoder"]["onnx_sha256"] = "0" * 64
+    other = tmp_path / "other.npz"
+    np.savez_compressed(other, meta=np.asarray(json.dumps(meta)), **arrays)
+    assert zipfile.is_zipfile(other)
+    with pytest.raises(ModelError, match="not the encoder this model was trained with: retrain it"):
+        model_lib.load(other)
+
+
+def test_info_names_the_encoder_a_model_needs(small_accurate_model_path: Path) -> None:
+    card: dict[str, Any] = json.loads(runner.invoke(app, ["info", "--model", str(small_accurate_model_path), "--json"]).stdout)
+    assert card["encoder"]["name"] == "minilm-l6-w8"
+    assert len(card["encoder"]["onnx_sha256"]) == 64
+    assert 0.5 <= card["cascade_cut"] <= 1.0

@@ -1,0 +1,118 @@
+"""classify --explain, --threshold, --top-k, and the threshold a trained model suggests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.features import kernel, signals
+from smclass.model import files as model_lib
+from smclass.model.explain import EMBEDDING, contributions, explain
+
+from .conftest import corpus_rows, stratified_slice
+
+runner = CliRunner()
+POSTS = [
+    "@SkyAir my flight was cancelled AGAIN and nobody answers the phone. Refund now https://t.co/abcdefghij",
+    "Volunteers needed at the food bank this Saturday 9am, please share #helpout",
+    "Q3 review moved to Thursday 10am, room 4B. Please update your decks before then.\n\nThanks, JM",
+    "Finally finished my first marathon today!! legs are jelly 😂",
+    "x" * 30_000 + " long post cut into pieces",
+]
+
+
+def lines(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def model(small_model_path: Path) -> model_lib.Model:
+    return model_lib.load(small_model_path)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_explanation_terms_add_up_to_the_decision_value_on_both_paths(model: model_lib.Model, compiled: bool) -> None:
+    if compiled and not kernel.available():
+        pytest.skip("the compiled kernel is not built")
+    model.scorer.use_kernel = compiled
+    try:
+        decision = model.scorer.decision(POSTS)
+        for row, text in enumerate(POSTS):
+            for column, label in enumerate(model.labels):
+                terms, intercept = contributions(model.scorer, text, label)
+                assert sum(terms.values()) + intercept == pytest.approx(decision[row, column], abs=1e-6)
+    finally:
+        model.scorer.use_kernel = True
+
+
+def test_explanation_names_words_signals_and_the_embedding(model: model_lib.Model) -> None:
+    terms, _ = contributions(model.scorer, POSTS[0], "Customer")
+    assert {"refund", "cancelled", "[link]", "is_reply", EMBEDDING} <= set(terms)
+    assert set(terms) & set(signals.NAMES)
+    top = explain(model.scorer, POSTS[0], "Customer", 4)
+    assert len(top) == 4
+    assert [t["weight"] for t in top] == sorted((t["weight"] for t in top), reverse=True)
+    assert all(t["weight"] > 0 for t in top)
+
+
+def test_classify_explain_gives_each_labelled_post_its_top_features(small_model_path: Path) -> None:
+    data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate([*POSTS[:2], ""]))
+    result = runner.invoke(app, ["classify", "--explain", "3", "--model", str(small_model_path), "-q"], input=data)
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [len(r["explain"]) for r in out[:2]] == [3, 3]
+    assert list(out[0]) == ["id", "label", "confidence", "explain"]
+    assert "explain" not in out[2] and out[2]["label"] is None
+
+
+def test_threshold_leaves_uncertain_posts_unlabelled_with_their_probabilities(small_model_path: Path) -> None:
+    data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(POSTS[:4]))
+    plain = lines(runner.invoke(app, ["classify", "--model", str(small_model_path), "-q"], input=data).stdout)
+    cut = sorted(r["confidence"] for r in plain)[1] + 1e-4  # the two least sure posts fall under it
+    result = runner.invoke(app, ["classify", "--threshold", str(cut), "--model", str(small_model_path), "-q"], input=data)
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    unsure = [r for r in out if r["label"] is None]
+    assert len(unsure) == 2
+    for r in unsure:
+        ranked = sorted(r["probabilities"].items(), key=lambda kv: -kv[1])
+        assert r["reason"] == f"uncertain: best {ranked[0][0]} {ranked[0][1]:.2f}, next {ranked[1][0]} {ranked[1][1]:.2f}"
+        assert r["confidence"] == ranked[0][1]
+    sure = [r for r in out if r["label"] is not None]
+    assert all("probabilities" not in r for r in sure)
+    assert [r["label"] for r in sure] == [p["label"] for p in plain if p["confidence"] >= cut]
+
+
+def test_top_k_lists_the_likeliest_labels(small_model_path: Path) -> None:
+    result = runner.invoke(app, ["classify", "--top-k", "2", "--model", str(small_model_path), "-q"], input=json.dumps({"text": POSTS[1]}))
+    (out,) = lines(result.stdout)
+    assert out["top"][0]["label"] == out["label"]
+    assert len(out["top"]) == 2 and out["top"][0]["probability"] >= out["top"][1]["probability"]
+
+
+@pytest.mark.parametrize("value", ["1.5", "often"])
+def test_a_threshold_that_is_not_a_probability_is_a_usage_error(value: str) -> None:
+    result = runner.invoke(app, ["classify", "--threshold", value], input="")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --threshold: expected a probability between 0 and 1")
+
+
+def test_train_suggests_a_threshold_that_classify_can_use(tmp_path: Path) -> None:
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in stratified_slice(corpus_rows(), 20)), encoding="utf-8")
+    out = tmp_path / "m.npz"
+    assert runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", "3"]).exit_code == 0
+    card = json.loads(runner.invoke(app, ["info", "--model", str(out), "--json"]).stdout)
+    suggested = card["suggested_threshold"]
+    assert suggested is None or 0.3 <= suggested < 1.0
+    assert [row["threshold"] for row in card["cross_validation"]["coverage"]] == [0.5, 0.6, 0.7, 0.8, 0.9]
+    result = runner.invoke(app, ["classify", "--threshold", "model", "--model", str(out), "-q"], input=json.dumps({"text": POSTS[0]}))
+    if suggested is None:
+        assert result.exit_code == 2 and "suggests no threshold" in result.stderr
+    else:
+        assert result.exit_code == 0, result.stderr

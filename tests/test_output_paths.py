@@ -1,0 +1,313 @@
+"""Outputs never destroy inputs; files are written whole; a failed write is one line."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.model import files as model_lib
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | bytes | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), input=input)
+
+
+@pytest.fixture
+def posts(tmp_path: Path, fixtures: Path) -> Path:
+    path = tmp_path / "posts.jsonl"
+    path.write_bytes((fixtures / "posts.jsonl").read_bytes())
+    return path
+
+
+@pytest.fixture
+def umask_027() -> Iterator[None]:
+    old = os.umask(0o027)
+    yield
+    os.umask(old)
+
+
+@pytest.fixture
+def read_only_dir(tmp_path: Path) -> Iterator[Path]:
+    """A directory this process cannot create files in (root ignores modes: /sys then, where there is one)."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        (folder / "probe").touch()
+    except OSError:
+        yield folder
+        folder.chmod(0o700)
+        return
+    (folder / "probe").unlink()
+    folder.chmod(0o700)
+    try:
+        Path("/sys/smclass-probe").touch()
+    except OSError:
+        yield Path("/sys")
+        return
+    pytest.skip("no directory here refuses new files to this user")
+
+
+def test_output_that_is_an_input_is_refused_and_the_input_kept(posts: Path, small_model_path: Path) -> None:
+    before = posts.read_bytes()
+    result = run("classify", str(posts), "-o", str(posts), "--model", str(small_model_path))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: --output {posts} is the same file as the input {posts}: writing it would destroy the input\n"
+    assert posts.read_bytes() == before
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink", "other spelling"])
+def test_output_that_is_an_input_under_another_name_is_refused(posts: Path, small_model_path: Path, link: str) -> None:
+    other = posts.parent / "other.jsonl"
+    if link == "symlink":
+        other.symlink_to(posts)
+    elif link == "hardlink":
+        os.link(posts, other)
+    else:
+        other = posts.parent / "." / ".." / posts.parent.name / posts.name
+    before = posts.read_bytes()
+    result = run("classify", str(other), "-o", str(posts), "--model", str(small_model_path))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: --output {posts} is the same file as the input {other}: writing it would destroy the input\n"
+    assert posts.read_bytes() == before
+
+
+def test_rejects_file_that_is_an_input_is_refused(posts: Path, small_model_path: Path) -> None:
+    before = posts.read_bytes()
+    result = run("classify", str(posts), "--on-error", "skip", "--rejects", str(posts), "--model", str(small_model_path))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: --rejects {posts} is the same file as the input {posts}: writing it would destroy the input\n"
+    assert posts.read_bytes() == before
+
+
+def test_output_inside_an_input_directory_is_refused(posts: Path, small_model_path: Path) -> None:
+    target = posts.parent / "labels.jsonl"
+    result = run("classify", str(posts.parent), "-o", str(target), "--model", str(small_model_path))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: --output {target} is inside the input directory {posts.parent}: write it elsewhere\n"
+    assert not target.exists()
+
+
+def test_output_and_rejects_that_are_one_file_are_refused(posts: Path, small_model_path: Path, tmp_path: Path) -> None:
+    both = tmp_path / "out" / "both.jsonl"
+    both.parent.mkdir()
+    result = run(
+        "classify", str(posts), "--on-error", "skip", "--rejects", str(both), "-o", str(both), "--model", str(small_model_path)
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: --output {both} and --rejects {both} are the same file: name two files\n"
+    assert not both.exists()
+
+
+def test_devices_may_be_named_as_two_outputs(posts: Path, small_model_path: Path) -> None:
+    result = run(
+        "classify", str(posts), "--on-error", "skip", "--rejects", "/dev/null", "-o", "/dev/null", "--model", str(small_model_path)
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_train_out_that_is_its_data_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "labelled.jsonl"
+    data.write_text('{"text": "our team ships on Friday", "label": "Enterprise"}\n')
+    result = run("train", str(data), "--out", str(data), "--cv", "0")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: --out {data} is the same file as the input {data}: writing it would destroy the input\n"
+    assert data.read_text().startswith('{"text"')
+    held = tmp_path / "held.jsonl"
+    held.write_text(data.read_text())
+    dev = run("train", str(data), "--dev", str(held), "--out", str(held), "--cv", "0")
+    assert dev.exit_code == 2
+    assert dev.stderr == f"Error: --out {held} is the same file as the input {held}: writing it would destroy the input\n"
+    inside = run("train", str(tmp_path), "--out", str(tmp_path / "m.npz"), "--cv", "0")
+    assert inside.exit_code == 2
+    assert inside.stderr == f"Error: --out {tmp_path / 'm.npz'} is inside the input directory {tmp_path}: write it elsewhere\n"
+
+
+def test_an_output_is_written_whole_and_a_failed_run_leaves_it_as_it_was(tmp_path: Path, small_model_path: Path) -> None:
+    posts = tmp_path / "posts.jsonl"
+    # Batches grow from one post (1, 2, 4): the 7 posts before the bad line are done when it stops the run.
+    posts.write_text("".join(f'{{"id": {i}, "text": "post number {i}"}}\n' for i in range(7)) + "{not json\n")
+    target = tmp_path / "out" / "labels.jsonl"
+    target.parent.mkdir()
+    target.write_text("old results\n")
+    result = run("classify", str(posts), "-o", str(target), "--model", str(small_model_path))
+    assert result.exit_code == 1
+    assert target.read_text() == "old results\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["labels.jsonl"]
+    note, error = result.stderr.splitlines()[-2:]
+    assert note == f"stopped early: {target} was not written (7 results were done; it is written only when the run completes)"
+    assert error.startswith(f"Error: {posts}:8: ")
+
+
+def test_an_interrupted_run_says_how_many_results_reached_stdout(
+    posts: Path, small_model_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from smclass.run import stream
+
+    real = stream.classify_paths_in_batches
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        batches = real(*args, **kwargs)
+        yield next(batches)
+        yield next(batches)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(stream, "classify_paths_in_batches", interrupted)
+    result = run("classify", str(posts), "--model", str(small_model_path))
+    assert result.exit_code == 130
+    assert len(result.stdout.splitlines()) == 3  # batches grow from one post: 1 + 2
+    assert "stopped early: 3 results written to stdout" in result.stderr
+    target = tmp_path / "labels.jsonl"
+    target.write_text("old\n")
+    to_file = run("classify", str(posts), "-o", str(target), "--model", str(small_model_path))
+    assert to_file.exit_code == 130
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.jsonl", "posts.jsonl"]
+
+
+def test_new_output_files_get_the_umask_mode_not_0600(posts: Path, small_model_path: Path, tmp_path: Path, umask_027: None) -> None:
+    out = tmp_path / "labels.jsonl"
+    assert run("classify", str(posts), "-o", str(out), "--model", str(small_model_path)).exit_code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    model = model_lib.save(model_lib.load(small_model_path), tmp_path / "m.npz")
+    assert stat.S_IMODE(model.stat().st_mode) == 0o640
+
+
+def test_dask_part_files_get_the_umask_mode(posts: Path, small_model_path: Path, tmp_path: Path, umask_027: None) -> None:
+    from smclass.run import dask_engine
+    from smclass.run.stream import Options
+
+    target = tmp_path / "part-00000.jsonl"
+    result = dask_engine.classify_partition(small_model_path.read_bytes(), "m.npz", str(posts), str(target), Options(), False)
+    assert result.records == 6
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_replacing_an_output_keeps_its_mode_and_writes_through_a_link(posts: Path, small_model_path: Path, tmp_path: Path) -> None:
+    real = tmp_path / "real.jsonl"
+    real.write_text("old\n")
+    real.chmod(0o600)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    assert run("classify", str(posts), "-o", str(link), "--model", str(small_model_path)).exit_code == 0
+    assert link.is_symlink() and len(real.read_text().splitlines()) == 6
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+
+
+def test_train_removes_stale_temporaries_of_its_own_target_only(tmp_path: Path, small_model_path: Path) -> None:
+    dead = tmp_path / ".m.npz.999999999.abcdefgh.tmp"  # beyond any pid: its process is gone
+    old_style = tmp_path / ".m.npz.k2j4h5g6.tmp"
+    live = tmp_path / f".m.npz.{os.getppid()}.abcdefgh.tmp"
+    other = tmp_path / ".other.npz.999999999.abcdefgh.tmp"
+    for path in (dead, old_style, live, other):
+        path.write_bytes(b"half a model")
+    model_lib.save(model_lib.load(small_model_path), tmp_path / "m.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.npz", live.name, other.name])
+
+
+def test_full_disk_is_one_error_line(posts: Path, small_model_path: Path) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    for fmt in ("jsonl", "csv"):
+        result = run("classify", str(posts), "-o", "/dev/full", "--format", fmt, "-q", "--model", str(small_model_path))
+        assert result.exit_code == 1
+        assert result.stderr == "Error: /dev/full: cannot write (No space left on device)\n"
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_model_to_a_full_disk_is_an_output_error_and_the_device_stays(small_model_path: Path, tmp_path: Path) -> None:
+    from smclass.errors import OutputError
+
+    full = Path("/dev/full")
+    if os.geteuid() == 0:
+        # Root could replace /dev/full itself if the device rule broke: use a node of our own.
+        full = tmp_path / "full"
+        os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    elif not full.exists():
+        pytest.skip("no /dev/full")
+    with pytest.raises(OutputError, match=rf"^{full}: cannot write \(No space left on device\)$"):
+        model_lib.save(model_lib.load(small_model_path), full)
+    assert stat.S_ISCHR(os.stat(full).st_mode)
+
+
+def test_read_only_output_directory_is_one_error_line(posts: Path, small_model_path: Path, read_only_dir: Path) -> None:
+    from smclass.errors import OutputError
+
+    target = read_only_dir / "labels.jsonl"
+    result = run("classify", str(posts), "-o", str(target), "-q", "--model", str(small_model_path))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {target}: cannot write (Permission denied)\n"
+    with pytest.raises(OutputError, match=r"m.npz: cannot write \(Permission denied\)$"):
+        model_lib.save(model_lib.load(small_model_path), read_only_dir / "m.npz")
+
+
+def test_stdout_or_stdin_that_is_the_output_or_the_input_is_refused(posts: Path, small_model_path: Path) -> None:
+    import subprocess
+    import sys
+
+    before = posts.read_bytes()
+    command = [sys.executable, "-m", "smclass", "classify", str(posts), "--model", str(small_model_path)]
+    with posts.open("ab") as appended:  # `smclass classify posts.jsonl >> posts.jsonl` would read its own results
+        done = subprocess.run(command, stdout=appended, stderr=subprocess.PIPE, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr == f"Error: stdout is the same file as the input {posts}: writing it would destroy the input\n".encode()
+    assert posts.read_bytes() == before
+    command = [sys.executable, "-m", "smclass", "classify", "-", "-o", str(posts), "--model", str(small_model_path)]
+    with posts.open("rb") as stdin:
+        done = subprocess.run(command, stdin=stdin, capture_output=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr == f"Error: --output {posts} is the same file as the input stdin: writing it would destroy the input\n".encode()
+    assert posts.read_bytes() == before
+
+
+def test_dask_parts_that_would_replace_inputs_are_refused(posts: Path, small_model_path: Path) -> None:
+    pytest.importorskip("distributed")
+    part = posts.parent / "part-00000.jsonl"
+    posts.rename(part)
+    result = run("classify", str(part), "--engine", "dask", "-o", str(part.parent), "--model", str(small_model_path))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: --output {part} is the same file as the input {part}: writing it would destroy the input\n"
+
+
+def test_report_and_evaluate_errors_that_are_an_input_are_refused(posts: Path, small_model_path: Path) -> None:
+    before = posts.read_bytes()
+    report = run("report", str(posts), "-o", str(posts), "--model", str(small_model_path))
+    assert report.exit_code == 2
+    assert report.stderr == f"Error: --output {posts} is the same file as the input {posts}: writing it would destroy the input\n"
+    errors = run("evaluate", str(posts), "--errors", str(posts), "--model", str(small_model_path))
+    assert errors.exit_code == 2
+    assert errors.stderr == f"Error: --errors {posts} is the same file as the input {posts}: writing it would destroy the input\n"
+    assert posts.read_bytes() == before
+
+
+def test_files_written_whole_write_into_a_device_and_never_replace_it(tmp_path: Path) -> None:
+    from smclass.errors import OutputError
+    from smclass.run.output import write_atomically
+
+    if os.geteuid() != 0:
+        pytest.skip("only root could replace a device node")
+    full = tmp_path / "full"
+    os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    with pytest.raises(OutputError, match=r"full: cannot write \(No space left on device\)$"):
+        write_atomically(full, b"a report")
+    assert stat.S_ISCHR(os.stat(full).st_mode)
+
+
+def test_output_reached_through_a_link_inside_an_input_directory_is_refused(posts: Path, small_model_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    (folder / "posts.jsonl").symlink_to(posts)
+    result = run("classify", str(folder), "-o", str(posts), "--model", str(small_model_path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: --output {posts} is the same file as the input {folder / 'posts.jsonl'}: writing it would destroy the input\n"
+    )

@@ -1,0 +1,458 @@
+"""Chat, video and account exports: Telegram, Discord, YouTube, Instagram, Threads, TikTok."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import smclass
+from smclass.cli import app
+from smclass.errors import SmclassError
+
+EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
+
+runner = CliRunner()
+
+
+def classify(model: Path, *args: str) -> Any:
+    return runner.invoke(app, ["classify", *args, "--model", str(model)])
+
+
+def lines(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def texts(path: Path) -> list[str | None]:
+    return [post["text"] for post in smclass.read(path)]
+
+
+def test_telegram_chat_joins_entities_and_keeps_service_lines(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "telegram_result.json"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == [f"4412093/{n}" for n in range(1, 6)]
+    # Service messages (group created, message pinned) and a bare photo get their line, unlabelled.
+    assert [r["label"] is None for r in out] == [True, False, False, True, True]
+    assert "read as Telegram chat export (json)" in result.stderr
+    assert texts(EXPORTS / "telegram_result.json") == [
+        None,
+        "Water butts arrive Saturday morning, plot holders please be there by 9",
+        "Seed swap list is up: https://allotments.example/seeds add yours before Friday please",
+        None,
+        None,
+    ]
+
+
+def test_telegram_account_export_gives_ids_unique_across_chats(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "telegram_account_result.json"))
+    assert result.exit_code == 0, result.stderr
+    ids = [r["id"] for r in lines(result.stdout)]
+    # Every chat numbers its messages from 1; left chats are read too.
+    assert ids == ["77002/1", "77002/2", "1600300/1", "1600300/2", "909/1"]
+    assert len(set(ids)) == len(ids)
+    got = texts(EXPORTS / "telegram_account_result.json")
+    assert got[1] == "Don't forget the dentist on Tuesday"
+    assert got[3] is None
+
+
+def test_discord_chat_exporter_channel(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "discord_channel.json"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == ["1240000000000000001", "1240000000000000002", "1240000000000000003"]
+    # "Joined the server." is Discord's notice, not the member's words.
+    assert out[1]["label"] is None
+    assert texts(EXPORTS / "discord_channel.json")[2] == "Thanks, I'll bring the spare bearing on Thursday"
+    record = next(iter(smclass.read(EXPORTS / "discord_channel.json")))["record"]
+    assert (record["guild"], record["channel"], record["author"]) == ("Riverside Makerspace", "laser-cutter", "Mira")
+
+
+def test_yt_dlp_info_json_gives_comments_and_replies(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "video.info.json"))
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["UgzA1example", "UgzA1example.R1", "UgzB2example"]
+    posts = list(smclass.read(EXPORTS / "video.info.json"))
+    assert [p["record"]["parent"] for p in posts] == [None, "UgzA1example", None]
+    assert posts[1]["text"] == "Same here, the washer was completely flat"
+    assert {p["record"]["video_id"] for p in posts} == {"dQ4exampleA"}
+
+
+def test_youtube_takeout_comments_csv_joins_the_text_segments(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "comments.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["UgxC1exampleAAA", "UgxC2exampleBBB", "UgxC3exampleCCC"]
+    assert "read as YouTube Takeout comments (csv)" in result.stderr
+    assert texts(EXPORTS / "comments.csv") == [
+        "Great walkthrough, https://example.org/parts\nhas the parts list",
+        "Thanks, that helped",
+        "Older takeouts wrapped the segments, like this",
+    ]
+
+
+def test_instagram_posts_take_the_caption_from_media_and_fix_mojibake(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "posts_1.json"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == [f"media/posts/2024{m:02d}/179000000000000{n:02d}.jpg" for m, n in ((1, 1), (2, 2), (3, 4))]
+    assert out[2]["label"] is None
+    assert texts(EXPORTS / "posts_1.json") == [
+        "First swim of the year at the lido, 14°C and glorious",
+        "Our café opens on Saturday! Come and try the new menu ☕",
+        None,
+    ]
+
+
+def test_threads_posts_fix_mojibake_and_keep_ids_unique(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "threads_and_replies.json"))
+    assert result.exit_code == 0, result.stderr
+    # Two posts of one thread in the same second still get ids of their own.
+    assert [r["id"] for r in lines(result.stdout)] == ["1717000000", "1717000000-2", "1717100000", "1717200000"]
+    got = texts(EXPORTS / "threads_and_replies.json")
+    assert got[0] == "Hot take: the bus app’s new map is worse than the old one"
+    assert got[2] == "Pancakes for the whole street this morning 🥞"
+
+
+def test_instagram_export_folder_skips_files_without_posts_with_a_note(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "instagram_export"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    # Three Instagram posts, then four Threads posts; followers, profile and settings are not classified.
+    assert len(out) == 7
+    assert out[0]["id"] == "media/posts/202401/17900000000000001.jpg" and out[3]["id"] == "1717000000"
+    assert "3 files that hold no posts skipped: followers_1.json, personal_information.json, comments_allowed_from.json" in result.stderr
+
+
+def test_instagram_export_zip_reads_like_the_folder(tmp_path: Path) -> None:
+    archive = shutil.make_archive(str(tmp_path / "instagram"), "zip", root_dir=EXPORTS, base_dir="instagram_export")
+    assert texts(Path(archive)) == texts(EXPORTS / "instagram_export")
+
+
+def test_instagram_export_with_no_post_files_is_an_error(tmp_path: Path, small_model_path: Path) -> None:
+    export = Path(shutil.copytree(EXPORTS / "instagram_export", tmp_path / "ig"))
+    shutil.rmtree(export / "your_instagram_activity")
+    (export / "your_instagram_activity" / "content").mkdir(parents=True)
+    (export / "your_instagram_activity" / "content" / "posts_1.html").write_text("<html></html>", encoding="utf-8")
+    result = classify(small_model_path, str(export))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {export}: an Instagram export with no posts_N.json or threads_and_replies.json (was it exported as HTML?)\n"
+    )
+
+
+def test_tiktok_user_data_gives_videos_and_comments(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "user_data.json"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == [
+        "https://www.tiktokv.example/share/video/7350000000000000001/",
+        "https://www.tiktokv.example/share/video/7350000000000000002/",
+        "comment/1",
+        "comment/2",
+    ]
+    assert out[1]["label"] is None
+    assert texts(EXPORTS / "user_data.json")[::2] == [
+        "Saturday at the night market: dumplings, then more dumplings #streetfood",
+        "Where is that market? Looks amazing",
+    ]
+
+
+# Arbitrary values in the places each shape looks: the result is posts or one clean error.
+json_ish = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    max_leaves=12,
+)
+
+
+def _maybe(keys: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.dictionaries(st.sampled_from(keys), json_ish, max_size=len(keys))
+
+
+_MESSAGE = _maybe(["id", "type", "date", "text", "from", "actor", "content", "author", "timestamp", "parent", "title", "media", "uri"])
+_MEDIA = st.lists(st.fixed_dictionaries({"uri": json_ish, "creation_timestamp": json_ish}, optional={"title": json_ish}), max_size=3)
+SHAPED = st.one_of(
+    st.fixed_dictionaries({"name": json_ish, "type": json_ish, "id": json_ish, "messages": st.lists(_MESSAGE, max_size=4)}),
+    st.fixed_dictionaries(
+        {"personal_information": json_ish, "chats": st.fixed_dictionaries({"about": json_ish, "list": st.lists(json_ish | _MESSAGE)})}
+    ),
+    st.fixed_dictionaries({"guild": _maybe(["id", "name"]), "channel": _maybe(["id", "name"]), "messages": st.lists(json_ish | _MESSAGE)}),
+    st.fixed_dictionaries({"extractor": json_ish, "id": json_ish, "comments": st.lists(json_ish | _MESSAGE, max_size=4)}),
+    st.lists(st.fixed_dictionaries({"media": _MEDIA}, optional={"title": json_ish, "creation_timestamp": json_ish}), max_size=3),
+    st.fixed_dictionaries({"text_post_app_text_posts": st.lists(json_ish | st.fixed_dictionaries({"media": _MEDIA}), max_size=3)}),
+    st.fixed_dictionaries(
+        {
+            "Activity": json_ish,
+            "Video": st.fixed_dictionaries({"Videos": st.fixed_dictionaries({"VideoList": st.lists(json_ish | _maybe(["Link", "Desc"]))})}),
+            "Comment": st.fixed_dictionaries({"Comments": st.fixed_dictionaries({"CommentsList": st.lists(json_ish)})}),
+        }
+    ),
+)
+
+
+def read_or_one_clean_error(path: Path) -> None:
+    try:
+        for _post in smclass.read(path):
+            pass
+    except SmclassError as exc:
+        assert "\n" not in str(exc)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(document=SHAPED)
+def test_any_values_in_a_platform_shape_give_posts_or_one_clean_error(tmp_path: Path, document: Any) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    read_or_one_clean_error(path)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.text(max_size=40), min_size=1, max_size=4))
+def test_any_comment_text_cells_in_a_takeout_csv_give_posts_or_one_clean_error(tmp_path: Path, cells: list[str]) -> None:
+    import csv
+
+    path = tmp_path / "comments.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Comment ID", "Video ID", "Comment Text"])
+        writer.writerows([[f"c{n}", "v", cell] for n, cell in enumerate(cells)])
+    read_or_one_clean_error(path)
+
+
+CUT_OFF = ["telegram_result.json", "discord_channel.json", "video.info.json", "posts_1.json", "threads_and_replies.json", "user_data.json"]
+
+
+@pytest.mark.parametrize("name", CUT_OFF)
+def test_a_cut_off_export_is_one_clean_error(tmp_path: Path, small_model_path: Path, name: str) -> None:
+    data = (EXPORTS / name).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(data[: len(data) // 2])
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"Error: {path}") and result.stderr.endswith(errors[0] + "\n")
+    # An export that is a JSON array (Instagram's posts_1.json) is read element by element:
+    # the posts before the cut are written, with the plan's note, before the error.
+    assert result.stdout == "" or name == "posts_1.json"
+
+
+@pytest.fixture
+def posts_db(tmp_path: Path) -> Path:
+    import sqlite3
+
+    path = tmp_path / "posts.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript((EXPORTS / "posts.sql").read_text(encoding="utf-8"))
+    connection.close()
+    return path
+
+
+def test_sqlite_table_gives_one_record_per_row(small_model_path: Path, posts_db: Path) -> None:
+    result = classify(small_model_path, str(posts_db), "--table", "posts")
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == ["p-101", "p-102", "p-103", "p-104"]
+    assert out[2] == {"id": "p-103", "label": None, "confidence": None, "reason": "'body' is null"}
+    assert f"{posts_db}: read as SQLite table 'posts' (sqlite), text field 'body' (detected), id field 'post_id'" in result.stderr
+    # A text kept as a BLOB is read as the text it holds.
+    assert texts_of(posts_db, table="posts")[3] == "Bridge on the A38 reopens after three weeks of repairs"
+
+
+def texts_of(path: Path, **sql: str) -> list[str | None]:
+    from smclass.reading.plan import ReadOptions
+    from smclass.reading.posts import read_posts
+
+    return [post["text"] for post in read_posts([str(path)], ReadOptions(**sql))]
+
+
+def test_sqlite_with_several_tables_asks_for_one(small_model_path: Path, posts_db: Path) -> None:
+    result = classify(small_model_path, str(posts_db))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {posts_db}: the database has 2 tables (authors, posts): name one with --table, or give --query\n"
+    result = classify(small_model_path, str(posts_db), "--table", "post")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {posts_db}: no table 'post' in the database (tables: authors, posts)\n"
+
+
+def test_sqlite_query_gives_its_rows(small_model_path: Path, posts_db: Path) -> None:
+    query = "SELECT post_id AS id, body AS text FROM posts WHERE likes > 10 ORDER BY likes DESC"
+    result = classify(small_model_path, str(posts_db), "--query", query)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["p-104", "p-101"]
+    assert "read as SQLite query (sqlite)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("SELEC 1", 'near "SELEC": syntax error'), ("DELETE FROM posts", "attempt to write a readonly database")],
+)
+def test_sqlite_query_that_fails_or_writes_is_a_usage_error(small_model_path: Path, posts_db: Path, query: str, message: str) -> None:
+    result = classify(small_model_path, str(posts_db), "--query", query)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {posts_db}: --query failed: {message}\n"
+    assert len(texts_of(posts_db, table="posts")) == 4
+
+
+def test_sqlite_from_stdin_reads_like_the_file(small_model_path: Path, posts_db: Path) -> None:
+    from_file = classify(small_model_path, str(posts_db), "--table", "posts")
+    from_stdin = runner.invoke(app, ["classify", "--table", "posts", "--model", str(small_model_path)], input=posts_db.read_bytes())
+    assert from_stdin.exit_code == 0, from_stdin.stderr
+    assert from_stdin.stdout == from_file.stdout
+
+
+def test_table_option_on_input_that_is_not_sqlite_is_a_usage_error(small_model_path: Path, fixtures: Path) -> None:
+    result = classify(small_model_path, str(fixtures / "posts.csv"), "--table", "posts")
+    assert result.exit_code == 2
+    message = "--table goes with a SQLite database or an Excel workbook, and this is neither"
+    assert result.stderr == f"Error: {fixtures / 'posts.csv'}: {message}\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tail=st.binary(max_size=3000), flips=st.lists(st.tuples(st.integers(0, 8191), st.integers(0, 255)), max_size=8))
+def test_any_bytes_as_a_sqlite_database_give_records_or_one_clean_error(tmp_path: Path, tail: bytes, flips: list[tuple[int, int]]) -> None:
+    import sqlite3
+
+    good = tmp_path / "good.db"
+    if not good.exists():
+        with sqlite3.connect(good) as connection:
+            connection.executescript((EXPORTS / "posts.sql").read_text(encoding="utf-8"))
+        connection.close()
+    damaged = bytearray(good.read_bytes())
+    for at, value in flips:
+        damaged[at % len(damaged)] = value
+    for data in (b"SQLite format 3\x00" + tail, bytes(damaged)):
+        path = tmp_path / "fuzz.db"
+        path.write_bytes(data)
+        for sql in ({"table": "posts"}, {}):
+            try:
+                texts_of(path, **sql)
+            except SmclassError as exc:
+                assert "\n" not in str(exc)
+
+
+def test_excel_workbook_reads_its_first_sheet(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "survey.xlsx"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    # The blank row between r-02 and r-03 is passed over, as in CSV; r-03's empty cell gets its line.
+    assert [r["id"] for r in out] == ["r-01", "r-02", "r-03", "r-04"]
+    assert out[2] == {"id": "r-03", "label": None, "confidence": None, "reason": "'text' is null"}
+    assert "read as Excel sheet 'Responses' (xlsx), text field 'text' (detected), id field 'id'" in result.stderr
+    posts = list(smclass.read(EXPORTS / "survey.xlsx"))
+    assert posts[1]["text"] == "Bins on Carver Street were missed two weeks running, who do I call?"
+    assert posts[0]["record"]["submitted"] == "2024-09-02T10:15:00"
+
+
+def test_excel_sheet_is_named_with_table(small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / "survey.xlsx"), "--table", "Codes")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["c-1"]
+    result = classify(small_model_path, str(EXPORTS / "survey.xlsx"), "--table", "Sheet9")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {EXPORTS / 'survey.xlsx'}: no sheet 'Sheet9' in the workbook (sheets: Responses, Codes)\n"
+
+
+def test_xlsx_is_not_taken_for_a_zip_of_posts_wherever_it_comes_from(small_model_path: Path, tmp_path: Path) -> None:
+    expected = classify(small_model_path, str(EXPORTS / "survey.xlsx")).stdout
+    from_stdin = runner.invoke(app, ["classify", "--model", str(small_model_path)], input=(EXPORTS / "survey.xlsx").read_bytes())
+    assert from_stdin.exit_code == 0, from_stdin.stderr
+    assert from_stdin.stdout == expected
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    shutil.copy(EXPORTS / "survey.xlsx", folder)
+    in_folder = classify(small_model_path, str(folder))
+    assert in_folder.exit_code == 0, in_folder.stderr
+    assert [r["id"] for r in lines(in_folder.stdout)] == ["r-01", "r-02", "r-03", "r-04"]
+
+
+def test_excel_error_names_the_sheet_row(small_model_path: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in (["id", "text"], ["a", "fine words"], [], ["b", 1234]):
+        book.active.append(row)
+    path = tmp_path / "numbers.xlsx"
+    book.save(path)
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {path}:4: field 'text': expected text, got a number"
+
+
+def test_parquet_is_read_batch_by_batch_in_order(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass.reading import sheets
+
+    monkeypatch.setattr(sheets, "BATCH_ROWS", 2)
+    result = classify(small_model_path, str(EXPORTS / "posts.parquet"))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == ["pq-1", "pq-2", "pq-3", "pq-4", "pq-5"]
+    assert out[2]["label"] is None and out[2]["reason"] == "'text' is null"
+    assert "read as parquet, text field 'text' (detected), id field 'id'" in result.stderr
+    posts = list(smclass.read(EXPORTS / "posts.parquet"))
+    assert posts[4]["text"] == "We are hiring two apprentices for our workshop, apply by Friday"
+    assert posts[0]["record"]["created"] == "2024-10-01T12:00:00"
+
+
+@pytest.mark.parametrize(
+    ("name", "module", "message"),
+    [
+        ("survey.xlsx", "openpyxl", "reading Excel workbooks needs openpyxl: pip install 'smclass[formats]'"),
+        ("posts.parquet", "pyarrow.parquet", "reading Parquet needs pyarrow: pip install 'smclass[formats]'"),
+    ],
+)
+def test_missing_formats_extra_is_one_line_naming_it(
+    small_model_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, module: str, message: str
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, module, None)  # an import of it now fails as if not installed
+    result = classify(small_model_path, str(EXPORTS / name))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {EXPORTS / name}: {message}\n"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(["survey.xlsx", "posts.parquet"]),
+    tail=st.binary(max_size=2000),
+    flips=st.lists(st.tuples(st.integers(0, 8191), st.integers(0, 255)), min_size=1, max_size=6),
+)
+def test_any_bytes_as_xlsx_or_parquet_give_records_or_one_clean_error(
+    tmp_path: Path, name: str, tail: bytes, flips: list[tuple[int, int]]
+) -> None:
+    good = (EXPORTS / name).read_bytes()
+    damaged = bytearray(good)
+    for at, value in flips:
+        damaged[at % len(damaged)] = value
+    for data in (good[:4] + tail, bytes(damaged), good[: len(good) // 2]):
+        path = tmp_path / name
+        path.write_bytes(data)
+        read_or_one_clean_error(path)
+
+
+@pytest.mark.parametrize("header", ["PAR1,text", "PK\x03\x04,text"])
+def test_text_that_starts_like_parquet_or_zip_is_still_text(small_model_path: Path, header: str) -> None:
+    result = runner.invoke(app, ["classify", "--model", str(small_model_path)], input=f"{header}\nx,hello from the allotment\n")
+    assert result.exit_code == 0, result.stderr
+    assert len(lines(result.stdout)) == 1
+
+
+def test_sqlite_text_that_is_not_utf8_is_an_error_on_its_row(small_model_path: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE posts (id TEXT, text TEXT)")
+        connection.execute("INSERT INTO posts VALUES ('ok', 'plain words')")
+        connection.execute("INSERT INTO posts VALUES ('bad', CAST(X'636166E9' AS TEXT))")  # 'café' in Latin-1
+    connection.close()
+    result = classify(small_model_path, str(path), "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["ok"]
+    assert f"skipped {path}: field 'text': not valid UTF-8 (byte 0xe9 at column 4)" in result.stderr
