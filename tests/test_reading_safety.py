@@ -392,3 +392,18 @@ def test_an_error_while_workers_classify_keeps_every_batch_read_before_it(small_
     result = classify(small_model_path, "--jobs", "2", input=good + "{broken\n")
     assert result.exit_code == 1
     assert [r["id"] for r in lines(result.stdout)] == list(range(1, 3001))
+
+
+def test_a_facebook_photo_entry_is_not_classified_from_facebooks_title(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "your_posts_1.json"
+    entries = [
+        {"timestamp": 1672617600 + i, "attachments": [{"data": [{"media": {"uri": f"photos/{i}.jpg"}}]}], "title": "Ana added a new photo."}
+        for i in range(2)
+    ]
+    path.write_text(json.dumps(entries))
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 0, result.stderr
+    assert lines(result.stdout) == [
+        {"id": 1672617600, "label": None, "confidence": None, "reason": "'text' is null"},
+        {"id": 1672617601, "label": None, "confidence": None, "reason": "'text' is null"},
+    ]

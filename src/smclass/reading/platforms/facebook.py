@@ -12,8 +12,10 @@ def post(value: dict[str, Any]) -> dict[str, Any]:
     value = fix_strings(value)
     texts = [d["post"] for d in value.get("data") or [] if isinstance(d, dict) and isinstance(d.get("post"), str)]
     record: dict[str, Any] = {"id": value.get("timestamp"), "text": "\n\n".join(texts) if texts else None, "platform": "facebook"}
+    # The title is Facebook's words about the entry ("Ana added a new photo."), not the
+    # user's: kept as the activity, never offered as the text of a post that has none.
     if isinstance(value.get("title"), str):
-        record["title"] = value["title"]
+        record["activity"] = value["title"]
     return record
 
 
