@@ -407,3 +407,11 @@ def test_a_facebook_photo_entry_is_not_classified_from_facebooks_title(small_mod
         {"id": 1672617600, "label": None, "confidence": None, "reason": "'text' is null"},
         {"id": 1672617601, "label": None, "confidence": None, "reason": "'text' is null"},
     ]
+
+
+def test_a_one_column_csv_of_quoted_posts_is_csv(small_model_path: Path) -> None:
+    for header in ("text", '"text"'):
+        result = classify(small_model_path, input=f'{header}\n"hello, world"\n"see you soon, all"\n')
+        assert result.exit_code == 0, result.stderr
+        assert [r["id"] for r in lines(result.stdout)] == [1, 2]
+        assert "read as csv" in result.stderr

@@ -105,8 +105,9 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
         return Detected("json" if whole or first == b"[" else "jsonl")
     values = [_json_value(line) for line in lines]
     good = sum(isinstance(v, (dict, list, str)) for v in values)
-    if all(isinstance(v, str) for v in values) and fields.fold(values[0]) in _known(named_fields):
-        return Detected("csv")  # a one-column CSV with every field quoted: "text" then the posts
+    header = lines[0].strip().strip(b'"').decode("utf-8", "replace")
+    if len(lines) > 1 and all(isinstance(v, str) for v in values[1:]) and fields.fold(header) in _known(named_fields):
+        return Detected("csv")  # a one-column CSV of quoted posts under a header that names the text: "text" or text
     if good and (good > len(lines) - good or (good == len(lines) - good and any(isinstance(v, dict) for v in values))):
         return Detected("jsonl")
     if first in (b"{", b"["):
