@@ -6,6 +6,8 @@ import csv
 import gzip
 import io
 import json
+import subprocess
+import sys
 import tracemalloc
 import zipfile
 import zlib
@@ -415,3 +417,11 @@ def test_a_one_column_csv_of_quoted_posts_is_csv(small_model_path: Path) -> None
         assert result.exit_code == 0, result.stderr
         assert [r["id"] for r in lines(result.stdout)] == [1, 2]
         assert "read as csv" in result.stderr
+
+
+def test_dev_zero_is_refused_at_once_as_binary(small_model_path: Path) -> None:
+    # In a process of its own with a time limit: the zip test used to read the device for ever.
+    command = [sys.executable, "-m", "smclass", "classify", "/dev/zero", "--model", str(small_model_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert done.stderr == "Error: /dev/zero: looks like a binary file, not JSON, JSON lines, CSV or TSV\n"

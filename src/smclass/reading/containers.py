@@ -18,8 +18,12 @@ Guard = Callable[[IO[bytes], zipfile.ZipInfo], IO[bytes]]
 
 
 def is_zip(path: Path) -> bool:
-    """A zip of posts: an Excel workbook is a zip too, but a table of its own."""
-    return zipfile.is_zipfile(path) and not sheets.is_workbook_path(path)
+    """A zip of posts: an Excel workbook is a zip too, but a table of its own.
+
+    Only a regular file is looked at: the zip test reopens and seeks, which on a device
+    (/dev/zero) never ends and on a FIFO would take bytes from the one reader.
+    """
+    return path.is_file() and zipfile.is_zipfile(path) and not sheets.is_workbook_path(path)
 
 
 def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard) -> Iterator[Record]:
