@@ -272,8 +272,8 @@ def _classify_on_dask(
         notify(f"{part.part}: {part.records} records from {part.source}")
     if rejects is not None:
         try:
-            with rejects.open("w", encoding="utf-8", errors="surrogateescape") as handle:
-                handle.writelines(line + "\n" for part in results for line in part.rejects)
+            with rejects.open("wb") as handle:
+                handle.writelines(line + b"\n" for part in results for line in part.rejects)
         except OSError as exc:
             raise paths.cannot_write(str(rejects), exc) from None
 
