@@ -41,3 +41,13 @@ def test_scheduler_goes_with_the_dask_engine(fixtures: Path, small_model_path: P
     )
     assert result.exit_code == 2
     assert result.stderr == "Error: --scheduler goes with --engine dask\n"
+
+
+def test_dask_rejects_keep_the_raw_bytes_and_the_csv_header(small_model_path: Path, tmp_path: Path) -> None:
+    source = tmp_path / "posts.csv"
+    source.write_bytes(b'id,text\n1,fine\n2,"caf\xe9, ""quoted"""\n3,ok then\n')
+    rejects = tmp_path / "rejects.csv"
+    args = ["classify", str(source), "--engine", "dask", "--jobs", "2", "-o", str(tmp_path / "parts"), "--on-error", "skip"]
+    result = runner.invoke(app, [*args, "--rejects", str(rejects), "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.stderr
+    assert rejects.read_bytes() == b'id,text\n2,"caf\xe9, ""quoted"""\n'

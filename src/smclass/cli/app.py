@@ -185,6 +185,7 @@ class InputFormat(StrEnum):
     json = "json"
     csv = "csv"
     tsv = "tsv"
+    lines = "lines"
 
 
 class Engine(StrEnum):
@@ -223,7 +224,9 @@ TextFieldOption = Annotated[
 ]
 InputFormatOption = Annotated[
     InputFormat | None,
-    typer.Option("--input-format", "-f", help="Override format detection.", show_default=False),
+    typer.Option(
+        "--input-format", "-f", help="Override format detection. lines: one post per line, its id the line number.", show_default=False
+    ),
 ]
 
 

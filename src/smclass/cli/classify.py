@@ -14,6 +14,7 @@ import typer
 from smclass.cli.app import (
     Cascade,
     Engine,
+    InputFormat,
     InputFormatOption,
     ModelOption,
     OnError,
@@ -48,7 +49,7 @@ def classify(
         list[str] | None,
         typer.Argument(
             help="Files, directories or zip archives of posts; '-' (or nothing) reads stdin. "
-            "JSON lines, JSON, CSV, TSV, SQLite, Excel, Parquet, gzip and platform exports are detected.",
+            "JSON lines, JSON, CSV (any of , ; tab |), plain lines, SQLite, Excel, Parquet, gzip and platform exports are detected.",
             show_default=False,
         ),
     ] = None,
@@ -92,6 +93,15 @@ def classify(
     ] = OutputFormat.jsonl,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write results here instead of stdout.", show_default=False)] = None,
     input_format: InputFormatOption = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            "--delimiter",
+            "-d",
+            help="Field delimiter of a delimited input (',' ';' '|' or 'tab'). Default: detected from the first lines.",
+            show_default=False,
+        ),
+    ] = None,
     table: Annotated[
         str | None, typer.Option("--table", help="SQLite input: the table to read (needed when it has several).", show_default=False)
     ] = None,
@@ -159,11 +169,13 @@ def classify(
         from smclass.run.parallel import cores
 
         jobs = cores()
+    delimiter = _delimiter(delimiter, input_format)
     model = _load_model(model_path)
     options = classify_lib.Options(
         text_field=text_field,
         id_field=id_field,
         input_format=input_format.value if input_format else None,
+        delimiter=delimiter,
         proba=proba,
         threshold=_threshold(threshold, model),
         top_k=top_k,
@@ -221,6 +233,17 @@ def _threshold(value: str | None, model: Model) -> float | None:
     return cut
 
 
+def _delimiter(value: str | None, input_format: InputFormat | None) -> str | None:
+    if value is None:
+        return None
+    delimiter = "\t" if value.lower() in ("tab", "\\t", "\t") else value
+    if len(delimiter) != 1 or delimiter in "\"\r\n":
+        raise UsageError(f"--delimiter takes one character, or 'tab' (got {value!r})")
+    if input_format not in (None, InputFormat.csv, InputFormat.tsv):
+        raise UsageError(f"--delimiter goes with a delimited input, not --input-format {input_format.value}")
+    return delimiter
+
+
 def _classify_on_dask(
     model: Model,
     sources: list[str],
@@ -247,8 +270,8 @@ def _classify_on_dask(
         notify(f"{part.part}: {part.records} records from {part.source}")
     if rejects is not None:
         try:
-            with rejects.open("w", encoding="utf-8", errors="surrogateescape") as handle:
-                handle.writelines(line + "\n" for part in results for line in part.rejects)
+            with rejects.open("wb") as handle:
+                handle.writelines(line + b"\n" for part in results for line in part.rejects)
         except OSError as exc:
             raise paths.cannot_write(str(rejects), exc) from None
 
@@ -259,13 +282,22 @@ def _rejects_file(path: Path | None, tally: _Tally) -> Iterator[Any]:
         yield None
         return
     try:
-        handle = path.open("w", encoding="utf-8", errors="surrogateescape")
+        handle = path.open("wb")
     except OSError as exc:
         raise paths.cannot_write(str(path), exc) from None
+    header: list[bytes | None] = [None]
 
     def reject(record: Record, error: InputError) -> None:
+        # The raw bytes as they stood, so the rejects file can be fixed and read again; rows
+        # of a delimited input come under that input's header row.
+        raw = record.raw_bytes()
+        if raw is None:
+            return
         try:
-            handle.write(record.raw_text() + "\n")
+            if record.header is not None and record.header is not header[0]:
+                handle.write(record.header.rstrip(b"\r\n") + b"\n")
+                header[0] = record.header
+            handle.write(raw + b"\n")
             handle.flush()
         except OSError as exc:
             raise paths.cannot_write(str(path), exc) from None
@@ -297,13 +329,16 @@ def _write_results(
 
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="", errors=output_lib.DISPLAY_ERRORS)
         writer = output_lib.CsvWriter(text, proba_labels)
-        for batch in batches:
-            for result in batch:
-                writer.write(result)
-            text.flush()
-            tally.results += len(batch)
-            bar.advance(len(batch))
-        text.detach()
+        try:
+            for batch in batches:
+                for result in batch:
+                    writer.write(result)
+                text.flush()
+                tally.results += len(batch)
+                bar.advance(len(batch))
+        finally:
+            writer.close()  # rows that waited for the columns of every record, even when reading failed
+            text.detach()
         return
     for batch in batches:
         handle.write(b"".join(output_lib.jsonl_line(result) for result in batch))

@@ -31,7 +31,8 @@ class PartResult:
     part: str
     records: int
     notes: list[str] = field(default_factory=list)
-    rejects: list[str] = field(default_factory=list)
+    # Raw bytes of each skipped record, as a rejects file keeps them (a CSV row under its header).
+    rejects: list[bytes] = field(default_factory=list)
 
 
 def partitions(inputs: list[str]) -> list[str]:
@@ -63,9 +64,16 @@ def classify_partition(
     """Run on a worker: classify one file into one part file, written atomically."""
     model = _model(model_bytes, model_name)
     result = PartResult(source, target, 0)
+    header: list[bytes | None] = [None]
 
     def reject(record: Record, error: InputError) -> None:
-        result.rejects.append(record.raw_text())
+        raw = record.raw_bytes()
+        if raw is None:
+            return
+        if record.header is not None and record.header is not header[0]:
+            result.rejects.append(record.header.rstrip(b"\r\n"))
+            header[0] = record.header
+        result.rejects.append(raw)
 
     batches = classify_lib.classify_paths_in_batches(model, [source], options, notify=result.notes.append, reject=reject, multi=multi)
     with paths.results_file(target) as handle:
@@ -102,7 +110,7 @@ def run(
     model_bytes = model.path.read_bytes()
     # Workers see the batches whole; a local --jobs would only add processes inside a worker.
     options = replace(options, jobs=1)
-    multi = len(inputs) > 1  # the same rule as one process, so the parts match its output
+    multi = classify_lib.several_sources(inputs)  # the same rule as one process, so the parts match its output
     cluster: Any = None
     client: Any
     if scheduler:
