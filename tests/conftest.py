@@ -14,9 +14,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = ROOT.parent / "shared"
 
 
-def corpus_rows() -> list[dict[str, str]]:
+def corpus_rows(folder: str = "corpus") -> list[dict[str, str]]:
     rows = []
-    for path in sorted((ROOT / "data" / "corpus").glob("*.jsonl")):
+    for path in sorted((ROOT / "data" / folder).glob("*.jsonl")):
         with path.open(encoding="utf-8") as handle:
             rows.extend(json.loads(line) for line in handle if line.strip())
     return rows

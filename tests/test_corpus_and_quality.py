@@ -33,9 +33,20 @@ def test_corpus_is_valid_and_large_enough() -> None:
 
 
 def test_corpus_texts_are_not_repeated() -> None:
-    texts = [" ".join(r["text"].lower().split()) for r in corpus_rows()]
+    texts = [" ".join(r["text"].lower().split()) for r in corpus_rows() + corpus_rows("round4")]
     repeated = [t for t, n in Counter(texts).items() if n > 1]
     assert repeated == []
+
+
+def test_round_4_is_valid_and_holds_the_genres_asked_for() -> None:
+    rows = corpus_rows("round4")
+    assert all(set(r) == {"id", "text", "label", "platform"} for r in rows)
+    assert len({r["id"] for r in rows} | {r["id"] for r in corpus_rows()}) == len(rows) + len(corpus_rows())
+    assert {r["label"] for r in rows} == set(LABELS)
+    assert {r["platform"] for r in rows} <= PLATFORMS
+    assert len(rows) >= 2000
+    files = Counter(r["id"].rsplit("-", 1)[0] for r in rows)
+    assert set(files) == {"reactions", "fans_and_brands", "relief", "internal_notices", "reddit", "world_and_shares"}
 
 
 def test_sample_posts_are_unlabelled_and_numerous() -> None:

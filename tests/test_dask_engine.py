@@ -43,6 +43,18 @@ def test_scheduler_goes_with_the_dask_engine(fixtures: Path, small_model_path: P
     assert result.stderr == "Error: --scheduler goes with --engine dask\n"
 
 
+def test_dask_rejects_keep_the_raw_bytes_and_the_csv_header(small_model_path: Path, tmp_path: Path) -> None:
+    source = tmp_path / "posts.csv"
+    source.write_bytes(b'id,text\n1,fine\n2,"caf\xe9, ""quoted"""\n3,ok then\n')
+    parts = tmp_path / "parts"
+    args = ["classify", str(source), "--engine", "dask", "--jobs", "2", "-o", str(parts), "--on-error", "skip"]
+    result = runner.invoke(app, [*args, "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.stderr
+    assert (parts / "part-00000.rejects.csv").read_bytes() == b'id,text\n2,"caf\xe9, ""quoted"""\n'
+    manifest = json.loads((parts / "_SUCCESS").read_text())
+    assert manifest["parts"][0]["rejects"] == 1 and manifest["parts"][0]["rejects_file"] == "part-00000.rejects.csv"
+
+
 def test_a_worker_killed_mid_run_still_gives_the_exact_output(small_model_path: Path, tmp_path: Path) -> None:
     import os
     import signal

@@ -149,7 +149,7 @@ def test_memory_urls_in_and_out_give_the_single_process_output(small_model_path:
         handle.write(data)
     single = classify(str(tmp_path / "posts.jsonl"), "--model", str(small_model_path))
     result = classify(
-        "memory://smclass-test/in/",
+        "memory://smclass-test/in/posts.jsonl",
         "--model",
         str(small_model_path),
         "--engine",
@@ -164,6 +164,21 @@ def test_memory_urls_in_and_out_give_the_single_process_output(small_model_path:
     names = sorted(fs.ls("/smclass-test/out", detail=False))
     assert [n.rsplit("/", 1)[-1] for n in names] == ["_SUCCESS", "part-00000.jsonl"]
     assert fs.cat("/smclass-test/out/part-00000.jsonl") == single.stdout_bytes
+    # A remote folder stands for its files, which then name their source, as in a local folder.
+    folder = classify(
+        "memory://smclass-test/in/",
+        "--model",
+        str(small_model_path),
+        "--engine",
+        "dask",
+        "--scheduler",
+        scheduler,
+        "-o",
+        "memory://smclass-test/o2",
+    )
+    assert folder.exit_code == 0, folder.stderr
+    first = json.loads(fs.cat("/smclass-test/o2/part-00000.jsonl").splitlines()[0])
+    assert first["source"] == "memory://smclass-test/in/posts.jsonl"
 
 
 def test_dask_options_are_refused_without_the_dask_engine(small_model_path: Path, tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 from smclass.cli import app
 from smclass.reading import fields
 from smclass.reading.inputs import read_path
-from smclass.run.stream import Options, plan_input
+from smclass.reading.plan import plan_input
+from smclass.run.stream import Options
 
 EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
 

@@ -18,12 +18,17 @@ def load(path: str | Path | None = None) -> Model:
 
 
 def read(
-    path: str | Path, *, text_field: str | None = None, id_field: str | None = None, input_format: str | None = None
+    path: str | Path,
+    *,
+    text_field: str | None = None,
+    id_field: str | None = None,
+    input_format: str | None = None,
+    delimiter: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The posts of any supported input (file, folder, zip, platform export, ``-`` for stdin).
 
     Each is a dict with ``id``, ``source``, ``text`` (None when the record has none, with
     the ``reason``) and ``record``, the record as read.
     """
-    options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format)
+    options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format, delimiter=delimiter)
     return read_posts([str(path)], options)

@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover - older typer on plain click
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
 from smclass import __version__
-from smclass.errors import SmclassError
+from smclass.errors import SmclassError, UsageError
 
 # smclass does only small matrix products: BLAS threads would spin beside --jobs workers
 # and burn a core for nothing. Set before numpy is imported; the environment still wins.
@@ -185,6 +185,7 @@ class InputFormat(StrEnum):
     json = "json"
     csv = "csv"
     tsv = "tsv"
+    lines = "lines"
 
 
 class Engine(StrEnum):
@@ -223,8 +224,18 @@ TextFieldOption = Annotated[
 ]
 InputFormatOption = Annotated[
     InputFormat | None,
-    typer.Option("--input-format", "-f", help="Override format detection.", show_default=False),
+    typer.Option(
+        "--input-format", "-f", help="Override format detection. lines: one post per line, its id the line number.", show_default=False
+    ),
 ]
+
+
+def set_cascade(model: Model, cascade: Cascade) -> None:
+    """Switch an accurate model's cascade; asking a model without an encoder to switch it off is a usage error."""
+    if cascade == Cascade.off:
+        if getattr(model.scorer, "cascade", None) is None:
+            raise UsageError("--cascade off goes with a model that has an encoder (--model accurate)")
+        model.scorer.cascade = False  # type: ignore[union-attr]
 
 
 def _load_model(path: Path | None) -> Model:

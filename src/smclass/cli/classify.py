@@ -14,6 +14,7 @@ import typer
 from smclass.cli.app import (
     Cascade,
     Engine,
+    InputFormat,
     InputFormatOption,
     ModelOption,
     OnError,
@@ -24,6 +25,7 @@ from smclass.cli.app import (
     _load_model,
     _note,
     app,
+    set_cascade,
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
 from smclass.errors import InputError, UsageError
@@ -48,7 +50,7 @@ def classify(
         list[str] | None,
         typer.Argument(
             help="Files, directories or zip archives of posts; '-' (or nothing) reads stdin. "
-            "JSON lines, JSON, CSV, TSV, SQLite, Excel, Parquet, gzip and platform exports are detected.",
+            "JSON lines, JSON, CSV (any of , ; tab |), plain lines, SQLite, Excel, Parquet, gzip and platform exports are detected.",
             show_default=False,
         ),
     ] = None,
@@ -100,6 +102,15 @@ def classify(
         ),
     ] = None,
     input_format: InputFormatOption = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            "--delimiter",
+            "-d",
+            help="Field delimiter of a delimited input (',' ';' '|' or 'tab'). Default: detected from the first lines.",
+            show_default=False,
+        ),
+    ] = None,
     table: Annotated[
         str | None, typer.Option("--table", help="SQLite input: the table to read (needed when it has several).", show_default=False)
     ] = None,
@@ -182,11 +193,13 @@ def classify(
         raise UsageError("--engine dask writes the rejects of each part beside it (part-NNNNN.rejects.jsonl): leave out --rejects")
     paths.check_outputs(sources, outputs)
     workers = _jobs(jobs)
+    delimiter = _delimiter(delimiter, input_format)
     model = _load_model(model_path)
     options = classify_lib.Options(
         text_field=text_field,
         id_field=id_field,
         input_format=input_format.value if input_format else None,
+        delimiter=delimiter,
         proba=proba,
         threshold=_threshold(threshold, model),
         top_k=top_k,
@@ -199,10 +212,7 @@ def classify(
     )
     notify = _ignore if quiet else _note
     encoded = getattr(model.scorer, "cascade", None) is not None
-    if cascade == Cascade.off:
-        if not encoded:
-            raise UsageError("--cascade off goes with a model that has an encoder (--model accurate)")
-        model.scorer.cascade = False  # type: ignore[union-attr]
+    set_cascade(model, cascade)
     if engine == Engine.dask:
         dask = _DaskRun(output, output_format, scheduler, max(workers, 2), overwrite, _size(partition_size), _progress_wanted(quiet))
         _classify_on_dask(model, sources, options, dask, notify)
@@ -262,6 +272,17 @@ def _threshold(value: str | None, model: Model) -> float | None:
     if not 0.0 <= cut <= 1.0:
         raise UsageError(f"--threshold: expected a probability between 0 and 1, got {value}")
     return cut
+
+
+def _delimiter(value: str | None, input_format: InputFormat | None) -> str | None:
+    if value is None:
+        return None
+    delimiter = "\t" if value.lower() in ("tab", "\\t", "\t") else value
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise UsageError(f"--delimiter takes one character, or 'tab' (got {value!r})")
+    if input_format not in (None, InputFormat.csv, InputFormat.tsv):
+        raise UsageError(f"--delimiter goes with a delimited input, not --input-format {input_format.value}")
+    return delimiter
 
 
 @dataclass
@@ -335,13 +356,22 @@ def _rejects_file(path: Path | None, tally: _Tally) -> Iterator[Any]:
         yield None
         return
     try:
-        handle = path.open("w", encoding="utf-8", errors="surrogateescape")
+        handle = path.open("wb")
     except OSError as exc:
         raise paths.cannot_write(str(path), exc) from None
+    header: list[bytes | None] = [None]
 
     def reject(record: Record, error: InputError) -> None:
+        # The raw bytes as they stood, so the rejects file can be fixed and read again; rows
+        # of a delimited input come under that input's header row.
+        raw = record.raw_bytes()
+        if raw is None:
+            return
         try:
-            handle.write(record.raw_text() + "\n")
+            if record.header is not None and record.header is not header[0]:
+                handle.write(record.header.rstrip(b"\r\n") + b"\n")
+                header[0] = record.header
+            handle.write(raw + b"\n")
             handle.flush()
         except OSError as exc:
             raise paths.cannot_write(str(path), exc) from None
@@ -373,13 +403,16 @@ def _write_results(
 
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="", errors=output_lib.DISPLAY_ERRORS)
         writer = output_lib.CsvWriter(text, proba_labels)
-        for batch in batches:
-            for result in batch:
-                writer.write(result)
-            text.flush()
-            tally.results += len(batch)
-            bar.advance(len(batch))
-        text.detach()
+        try:
+            for batch in batches:
+                for result in batch:
+                    writer.write(result)
+                text.flush()
+                tally.results += len(batch)
+                bar.advance(len(batch))
+        finally:
+            writer.close()  # rows that waited for the columns of every record, even when reading failed
+            text.detach()
         return
     for batch in batches:
         handle.write(b"".join(output_lib.jsonl_line(result) for result in batch))

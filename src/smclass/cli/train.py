@@ -8,7 +8,18 @@ from typing import Annotated, Any
 
 import typer
 
-from smclass.cli.app import InputFormatOption, ModelOption, TextFieldOption, _ignore, _load_model, _note, _print_json, app
+from smclass.cli.app import (
+    Cascade,
+    InputFormatOption,
+    ModelOption,
+    TextFieldOption,
+    _ignore,
+    _load_model,
+    _note,
+    _print_json,
+    app,
+    set_cascade,
+)
 from smclass.cli.progress import _progress, _progress_wanted
 from smclass.errors import InputError, UsageError
 from smclass.run import paths
@@ -152,6 +163,9 @@ def evaluate(
         Path | None,
         typer.Option("--errors", help="Write the misclassified posts here, with given and predicted labels.", show_default=False),
     ] = None,
+    cascade: Annotated[
+        Cascade, typer.Option("--cascade", help="With an accurate model: on, as classify runs it; off, the encoder reads every post.")
+    ] = Cascade.on,
 ) -> None:
     """Score a model against posts with reference labels.
 
@@ -169,6 +183,7 @@ def evaluate(
 
     paths.check_outputs(data, [("--errors", errors)])
     model = _load_model(model_path)
+    set_cascade(model, cascade)
     posts = dataset.read_labelled(
         data, text_field=text_field, label_field=label_field, input_format=input_format.value if input_format else None, notify=_note
     )

@@ -1,8 +1,9 @@
-"""CSV and TSV with a header row."""
+"""Delimited text with a header row (CSV, TSV, semicolons...), and plain text of one post per line."""
 
 from __future__ import annotations
 
 import csv
+from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -13,49 +14,131 @@ from smclass.reading.utf8 import bad_utf8
 # Posts of several megabytes exist (pasted logs, long threads); the csv default is 128 KiB.
 csv.field_size_limit(2**31 - 1)
 
+_BOM = b"\xef\xbb\xbf"
 
-def _decoded_lines(stream: IO[bytes], source: str, counter: list[int]) -> Iterator[str]:
-    """Physical lines as text, so a bad byte is reported on its own line."""
-    for number, raw in enumerate(stream, 1):
-        counter[0] = number
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(bad_utf8(raw, exc.start), source=source, line=number) from None
+
+class _Lines:
+    """Physical lines as text, remembering the raw bytes of those the current row took.
+
+    Bytes that are not UTF-8 are carried through as surrogates, so one bad row is reported
+    (and kept, byte for byte, for a rejects file) without ending the input.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._lines = iter(stream)
+        self._pushed: deque[tuple[int, bytes]] = deque()
+        self.number = 0
+        # The current row: its physical lines as bytes, the number of the first, and the first bad byte.
+        self.taken: list[bytes] = []
+        self.start = 0
+        self.bad: tuple[int, str] | None = None
+        self.eof = False
+
+    def __iter__(self) -> Iterator[str]:
+        taken = self.taken
+        pushed = self._pushed
+        while True:
+            if pushed:
+                self.number, raw = pushed.popleft()
+            else:
+                raw = next(self._lines, b"")
+                if not raw:
+                    self.eof = True
+                    return
+                self.number += 1
+                if self.number == 1 and raw.startswith(_BOM):
+                    raw = raw[len(_BOM) :]
+            if not taken:
+                self.start = self.number
+            taken.append(raw)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if self.bad is None:
+                    self.bad = (self.number, bad_utf8(raw, exc.start))
+                text = raw.decode("utf-8", "surrogateescape")
+            yield text
+
+    def next_row(self) -> None:
+        self.taken.clear()
+        self.bad = None
+
+    def push_back(self, lines: list[bytes], first: int) -> None:
+        self._pushed.extendleft(reversed(list(enumerate(lines, first))))
+        self.eof = False
+
+
+def _runaway(taken: list[bytes]) -> bool:
+    """A quoted field left open to the end of the input (a stray or cut-off quote)."""
+    return len(taken) > 1 and sum(raw.count(b'"') for raw in taken) % 2 == 1
 
 
 def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[Record]:
-    """CSV or TSV with a header row; quoted fields may hold newlines."""
-    counter = [0]
-    reader = csv.reader(_decoded_lines(stream, source, counter), delimiter=delimiter)
+    """Delimited text with a header row; quoted fields may hold newlines.
+
+    A row that cannot be read (bytes that are not UTF-8, more fields than the header,
+    a quote left open to the end) is an error record, and reading goes on at the next row.
+    """
+    lines = _Lines(stream)
+    fmt = "tsv" if delimiter == "\t" else "csv"
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         return
     except csv.Error as exc:
         raise InputError(f"invalid CSV header ({exc})", source=source, line=1) from None
+    if lines.bad is not None:
+        raise InputError(lines.bad[1], source=source, line=lines.bad[0])
+    header_bytes = b"".join(lines.taken)
     names = [name.strip() for name in header]
-    fmt = "tsv" if delimiter == "\t" else "csv"
+    width = len(names)
     index = 0
-    start = counter[0] + 1
     while True:
+        lines.next_row()
         try:
             row = next(reader)
+            error = None
         except StopIteration:
             return
         except csv.Error as exc:
-            raise InputError(f"invalid CSV ({exc})", source=source, line=start) from None
-        line = start
-        start = counter[0] + 1
-        if not row or (len(row) == 1 and not row[0].strip()):
+            row, error = [], f"invalid CSV ({exc})"
+        taken = lines.taken
+        line = lines.start if taken else lines.number
+        if lines.eof and error is None and _runaway(taken):
+            # Reject the line that opened the quote, and read again from the next one.
+            lines.push_back(taken[1:], line + 1)
+            del taken[1:]
+            reader = csv.reader(lines, delimiter=delimiter)
+            error = "a quoted field is not closed before the end of the input"
+            lines.bad = None
+        if error is None and (not row or (len(row) == 1 and not row[0].strip())):
             continue
         index += 1
-        raw = delimiter.join(row)
-        if len(row) > len(names):
-            error = InputError(f"row has {len(row)} fields but the header has {len(names)}", source=source, line=line)
-            yield Record({}, source, line, index, raw, error, fmt=fmt)
+        raw = b"".join(taken)
+        if error is None and lines.bad is not None:
+            line, error = lines.bad
+        elif error is None and len(row) > width:
+            error = f"row has {len(row)} fields but the header has {width}"
+        if error is not None:
+            failure = InputError(error, source=source, line=line)
+            yield Record({}, source, line, index, raw, failure, fmt=fmt, header=header_bytes)
             continue
-        data: dict[str, Any] = dict(zip(names, row, strict=False))
-        yield Record(data, source, line, index, raw, fmt=fmt)
+        if len(row) < width:
+            row += [""] * (width - len(row))  # a short row: its missing cells are empty, as a spreadsheet shows them
+        data: dict[str, Any] = dict(zip(names, row, strict=True))
+        yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes)
+
+
+def read_lines(stream: IO[bytes], source: str) -> Iterator[Record]:
+    """One post per line, its id the line number; a blank line is a record with empty text."""
+    for number, raw in enumerate(stream, 1):
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            failure = InputError(bad_utf8(raw, exc.start), source=source, line=number)
+            yield Record({}, source, number, number, raw, failure, fmt="lines")
+            continue
+        yield Record({"text": text.rstrip("\r\n")}, source, number, number, raw, fmt="lines")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ TEXT_FIELDS = (
     "ShareCommentary",
     "description",
     "comment",
+    "comment_text",
     "tweet",
     "title",
     "headline",
@@ -67,6 +69,26 @@ def has_path(data: Mapping[str, Any], path: str) -> bool:
     return get_path(data, path) is not _MISSING
 
 
+def fold(name: str) -> str:
+    """A field name without regard to case, spaces, underscores or hyphens: ``Post ID`` is ``post_id``."""
+    return "".join(ch for ch in name.casefold() if ch not in " _-")
+
+
+# Every name that tells a header or a record holds posts, folded.
+KNOWN_FIELDS = frozenset(fold(name) for name in (*TEXT_FIELDS, *ID_FIELDS) if "." not in name)
+
+
+def resolve(name: str, records: list[Record]) -> str | None:
+    """The field ``name`` stands for in ``records``: itself, else a top-level key that folds to it."""
+    if any(has_path(r.data, name) for r in records):
+        return name
+    folded = fold(name)
+    for key in field_names(records):
+        if fold(key) == folded:
+            return key
+    return None
+
+
 def _present(data: Mapping[str, Any], path: str) -> bool:
     value = get_path(data, path)
     return isinstance(value, str) and bool(value.strip())
@@ -95,36 +117,65 @@ class TextChoice:
         return f"{self.title_field} + {self.field}" if self.title_field else self.field
 
 
+def _names(records: list[Record], candidates: tuple[str, ...]) -> list[str]:
+    """``candidates`` as the records spell them (``Text`` for ``text``), in order, those found."""
+    found = []
+    for name in candidates:
+        actual = resolve(name, records)
+        if actual is not None and actual not in found:
+            found.append(actual)
+    return found
+
+
 def detect_text_field(records: list[Record]) -> TextChoice | None:
     """Pick the text field present in the most of ``records`` (ties: most specific)."""
+    names = _names(records, TEXT_FIELDS)
     counts: Counter[str] = Counter()
     for record in records:
-        for name in TEXT_FIELDS:
+        for name in names:
             if _present(record.data, name):
                 counts[name] += 1
     if not counts:
         # A text field that holds no text at all is still the text field: the records
         # then get their "expected text" error instead of a puzzling "no text field".
-        existing = [name for name in TEXT_FIELDS if any(has_path(r.data, name) for r in records)]
-        return TextChoice(existing[0], detected=True) if existing else None
-    best = max(TEXT_FIELDS, key=counts.__getitem__)
-    if best in ("selftext", "body") and any(_present(r.data, "title") for r in records):
-        return TextChoice(best, "title", detected=True)
-    if best == "title" and any(has_path(r.data, "selftext") for r in records):
-        return TextChoice("selftext", "title", detected=True)
+        return TextChoice(names[0], detected=True) if names else None
+    best = max(names, key=counts.__getitem__)
+    title = resolve("title", records)
+    if fold(best) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
+        return TextChoice(best, title, detected=True)
+    selftext = resolve("selftext", records)
+    if fold(best) == "title" and selftext is not None:
+        return TextChoice(selftext, best, detected=True)
     return TextChoice(best, detected=True)
+
+
+def _no_such_field(name: str, records: list[Record]) -> UsageError:
+    fields = ", ".join(field_names(records)) or "none"
+    return UsageError(f"{records[0].source}: no field '{name}' in the records (fields: {fields})")
 
 
 def check_text_field(name: str, records: list[Record]) -> TextChoice:
     """A user-named text field must exist in at least one of the first records."""
-    if records and not any(has_path(r.data, name) for r in records):
-        fields = ", ".join(field_names(records)) or "none"
-        raise UsageError(f"{records[0].source}: no field '{name}' in the records (fields: {fields})")
-    return TextChoice(name)
+    if not records:
+        return TextChoice(name)
+    actual = resolve(name, records)
+    if actual is None:
+        raise _no_such_field(name, records)
+    return TextChoice(actual)
+
+
+def check_id_field(name: str, records: list[Record]) -> str:
+    """A user-named id field must exist in at least one of the first records, as a text field must."""
+    if not records:
+        return name
+    actual = resolve(name, records)
+    if actual is None:
+        raise _no_such_field(name, records)
+    return actual
 
 
 def detect_id_field(records: list[Record]) -> str | None:
-    for name in ID_FIELDS:
+    for name in _names(records, ID_FIELDS):
         if any(has_path(r.data, name) and get_path(r.data, name) not in (None, "") for r in records):
             return name
     return None
@@ -149,7 +200,9 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
         return record_text(record, TextChoice(fallback))
     for name, item in ((choice.field, value), (choice.title_field, title)):
         if item is not _MISSING and item is not None and not isinstance(item, str):
-            raise InputError(f"expected text, got {json_kind(item)}", source=record.source, line=record.line, field=name)
+            inner = _text_inside(item)
+            hint = f"; the text may be at --text-field {name}.{inner}" if name is not None and inner is not None else ""
+            raise InputError(f"expected text, got {json_kind(item)}{hint}", source=record.source, line=record.line, field=name)
     parts = [p for p in (title, value) if isinstance(p, str) and p.strip()]
     if not parts:
         if value is None:
@@ -158,9 +211,41 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
     return "\n\n".join(parts), None
 
 
+def _text_inside(value: Any, depth: int = 0) -> str | None:
+    """The dotted path to the text inside an object or array: a known text field first, else the first text."""
+    if depth > 4:
+        return None
+    items = list(value.items()) if isinstance(value, dict) else list(enumerate(value)) if isinstance(value, list) else []
+    known = {fold(name): rank for rank, name in enumerate(TEXT_FIELDS)}
+    texts = [(known.get(fold(str(key)), len(known)), str(key)) for key, item in items if isinstance(item, str) and item.strip()]
+    if texts:
+        return min(texts)[1]
+    for key, item in items:
+        inner = _text_inside(item, depth + 1)
+        if inner is not None:
+            return f"{key}.{inner}"
+    return None
+
+
 def record_id(record: Record, id_field: str | None) -> Any:
     if id_field is not None:
         value = get_path(record.data, id_field)
+        if value.__class__ is float:
+            value = exact_number(record, id_field, value)
         if value is not _MISSING and value not in (None, ""):
             return value
     return record.index
+
+
+def exact_number(record: Record, path: str, value: Any) -> Any:
+    """``value`` digit for digit: orjson reads integers beyond 64 bits as floats, json keeps them.
+
+    Looked at only for a float id, so the usual record pays nothing for it.
+    """
+    if not isinstance(record.raw, bytes) or record.original is not None:
+        return value
+    try:
+        exact = get_path(json.loads(record.raw), path)
+    except (ValueError, RecursionError, TypeError):
+        return value
+    return exact if isinstance(exact, int) else value

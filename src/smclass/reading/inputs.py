@@ -1,77 +1,192 @@
 """Reading inputs: take a path or a binary file object, yield :class:`Record` objects, never print.
 
-Formats are detected from the content (gzip magic, the first non-blank character,
-the delimiter on the header line), so a ``.txt`` that holds JSON lines is read as
-JSON lines. Platform export shapes are unwrapped by :mod:`smclass.reading.platforms`.
+Formats are detected from the content (gzip magic, a sample of the first lines), so a
+``.txt`` that holds JSON lines is read as JSON lines. Platform export shapes are
+unwrapped by :mod:`smclass.reading.platforms`.
 """
 
 from __future__ import annotations
 
-import functools
 import gzip
+import io
+import stat
 import sys
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import containers, platforms, sheets, sqlite
-from smclass.reading.delimited import read_delimited
+from smclass.reading.delimited import read_delimited, read_lines
 from smclass.reading.json_input import read_json, read_jsonl
 from smclass.reading.records import Record
-from smclass.reading.sniff import detect_format, looks_binary, peek_stream
+from smclass.reading.sniff import SAMPLE_LINES, Detected, looks_binary, peek_stream, sniff, sniff_delimiter
 
-FORMATS = ("jsonl", "json", "csv", "tsv")
+FORMATS = ("jsonl", "json", "csv", "tsv", "lines")
+
+Notify = Callable[[str], None]
 
 
-def read_stream(
-    stream: IO[bytes], source: str, input_format: str | None = None, *, table: str | None = None, query: str | None = None
-) -> Iterator[Record]:
-    """Yield the records of one input. ``source`` names it in messages.
+def _quiet(message: str) -> None:
+    return None
 
-    ``table`` and ``query`` say what to read of a SQLite database.
+
+@dataclass(frozen=True)
+class Reading:
+    """How to read inputs: the format and delimiter the user gave, the fields they named, where notes go.
+
+    ``table`` and ``query`` say what to read of a SQLite database (``table``: of a workbook).
     """
+
+    input_format: str | None = None
+    delimiter: str | None = None
+    named_fields: tuple[str, ...] = ()
+    notify: Notify = _quiet
+    table: str | None = None
+    query: str | None = None
+
+
+class Guarded(io.RawIOBase):
+    """A compressed stream whose damage reads as its end, with the reason kept.
+
+    Everything before the damage is read as usual; the reader then reports the damage
+    as one error record instead of losing what it had read.
+    """
+
+    FAILURES = (OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError)
+
+    def __init__(self, inner: IO[bytes], what: str, expected_crc: int | None = None, name: str = "") -> None:
+        # read1: one step of decompression at a time, so the data before the damage comes out
+        # (a buffered read of many steps would lose it with the exception).
+        self._read = getattr(inner, "read1", inner.read)
+        self._what = what
+        self.damage: str | None = None
+        # A zip member checks its CRC in the read that reaches its end, and that read's data
+        # would be lost with the error: the check is done here instead, once the data is out.
+        self._expected_crc = expected_crc
+        self._crc = 0
+        self._name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.damage is not None:
+            return 0
+        try:
+            data = self._read(len(buffer))
+        except self.FAILURES as exc:
+            self.damage = f"damaged {self._what} ({exc}); reading of this input stopped there"
+            return 0
+        if self._expected_crc is not None:
+            if data:
+                self._crc = zlib.crc32(data, self._crc)
+            elif self._crc != self._expected_crc:
+                self.damage = f"damaged {self._what} (Bad CRC-32 for file {self._name!r}); the records before this note were read"
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+
+def read_stream(stream: IO[bytes], source: str, input_format: str | None = None, reading: Reading | None = None) -> Iterator[Record]:
+    """Yield the records of one input. ``source`` names it in messages."""
+    reading = reading or Reading(input_format)
+    guard: Guarded | None = stream if isinstance(stream, Guarded) else None
+    # The handle as opened, for readers that need its file (SQLite, Excel); None once decompressed.
     opened: IO[bytes] | None = stream
     head, stream = peek_stream(stream)
     if head[:2] == b"\x1f\x8b":
-        gz = gzip.GzipFile(fileobj=stream, mode="rb")
+        guard = Guarded(gzip.GzipFile(fileobj=stream, mode="rb"), "gzip data")  # type: ignore[arg-type]
         opened = None
-        try:
-            head, stream = peek_stream(gz)  # type: ignore[arg-type]
-        except (OSError, EOFError) as exc:
-            raise InputError(f"damaged gzip data ({exc})", source=source) from None
-    if not head.strip(b"\xef\xbb\xbf \t\r\n"):
+        head, stream = peek_stream(guard)  # type: ignore[arg-type]
+    records = _read_plain(head, stream, opened, source, reading)
+    first = next(records, None)
+    if first is not None:
+        yield first
+        yield from records
+    if guard is not None and guard.damage is not None:
+        yield Record({}, source, None, 0, None, InputError(guard.damage, source=source))
+    elif first is None and head.strip(b"\xef\xbb\xbf \t\r\n"):
+        reading.notify(f"{source}: holds no records")
+
+
+def _read_plain(head: bytes, stream: IO[bytes], opened: IO[bytes] | None, source: str, reading: Reading) -> Iterator[Record]:
+    fmt = reading.input_format
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"unknown input format '{fmt}' (choose from {', '.join(FORMATS)})")
+    if fmt != "lines" and not head.strip(b"\xef\xbb\xbf \t\r\n"):
         return
     if sqlite.is_database(head):
-        yield from sqlite.read_stream(stream, opened, source, table, query)
+        yield from sqlite.read_stream(stream, opened, source, reading.table, reading.query)
         return
-    if query is not None:
+    if reading.query is not None:
         raise UsageError(f"{source}: --query goes with a SQLite database, and this is not one")
     if sheets.is_table_file(head):
-        yield from sheets.read_stream(stream, opened, source, head, table)
+        yield from sheets.read_stream(stream, opened, source, head, reading.table)
         return
-    if table is not None:
+    if reading.table is not None:
         raise UsageError(f"{source}: --table goes with a SQLite database or an Excel workbook, and this is neither")
     if looks_binary(head):
         raise InputError("looks like a binary file, not JSON, JSON lines, CSV or TSV", source=source)
-    fmt = input_format or detect_format(head, source)
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown input format '{fmt}' (choose from {', '.join(FORMATS)})")
+    detected = _detect(head, source, reading)
+    if detected.note is not None:
+        reading.notify(f"{source}: read as lines, one post per line: {detected.note} (say --input-format csv if it is one)")
     try:
-        if fmt == "jsonl":
+        if detected.fmt == "jsonl":
             yield from read_jsonl(stream, source)
-        elif fmt == "json":
+        elif detected.fmt == "json":
             yield from read_json(stream, source)
+        elif detected.fmt == "lines":
+            yield from read_lines(stream, source)
         else:
-            yield from platforms.unwrap_rows(read_delimited(stream, source, "\t" if fmt == "tsv" else ","))
+            yield from platforms.unwrap_rows(read_delimited(stream, source, detected.delimiter))
     except (OSError, EOFError) as exc:
         raise InputError(f"could not be read to the end ({exc})", source=source) from None
+
+
+def _detect(head: bytes, source: str, reading: Reading) -> Detected:
+    fmt, delimiter = reading.input_format, reading.delimiter
+    if fmt in (None, "csv", "tsv") and delimiter is not None:
+        return Detected("tsv" if delimiter == "\t" else "csv", delimiter)
+    if fmt == "tsv":
+        return Detected("tsv", "\t")
+    if fmt == "csv":
+        lines = head.lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace").splitlines()[:SAMPLE_LINES]
+        found = sniff_delimiter(lines) if lines else None
+        return Detected("csv", found if found is not None and found != "\t" else ",")
+    if fmt is not None:
+        return Detected(fmt)
+    try:
+        return sniff(head, source, reading.named_fields)
+    except UsageError as exc:
+        raise UsageError(f"{source}: {exc}") from None
+
+
+def holds_many(path: str) -> bool:
+    """Whether ``path`` is a folder or a zip archive: its records then come from several files."""
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISDIR(mode) or (stat.S_ISREG(mode) and containers.is_zip(p))
+
+
+def _guarded(member: IO[bytes], info: zipfile.ZipInfo) -> IO[bytes]:
+    expected = None
+    if hasattr(member, "_expected_crc"):
+        expected, member._expected_crc = member._expected_crc, None
+    return Guarded(member, "zip member", expected, info.filename)  # type: ignore[return-value]
 
 
 def read_path(
     path: str,
     input_format: str | None = None,
     on_open: Callable[[IO[bytes]], None] | None = None,
+    reading: Reading | None = None,
     *,
     table: str | None = None,
     query: str | None = None,
@@ -81,13 +196,13 @@ def read_path(
     ``on_open`` is given the handle of a plain file once it is open, so a caller can
     follow how far into it reading has got (for a progress bar with an ETA).
     """
-    read = functools.partial(read_stream, table=table, query=query)
+    reading = reading or Reading(input_format, table=table, query=query)
     if path == "-":
-        yield from read(sys.stdin.buffer, "<stdin>", input_format)
+        yield from read_stream(sys.stdin.buffer, "<stdin>", reading=reading)
         return
     p = Path(path)
     if p.is_dir():
-        yield from containers.read_directory(p, input_format, read)
+        yield from containers.read_directory(p, reading, read_stream)
         return
     try:
         handle = p.open("rb")
@@ -99,8 +214,6 @@ def read_path(
         on_open(handle)
     with handle:
         if containers.is_zip(p):
-            yield from containers.read_zip(p, input_format, read)
+            yield from containers.read_zip(p, reading, read_stream, _guarded)
         else:
-            yield from read(handle, path, input_format)
-
-
+            yield from read_stream(handle, path, reading=reading)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -10,19 +11,20 @@ import orjson
 
 from smclass.errors import InputError
 from smclass.reading import platforms
+from smclass.reading.json_window import Window
 from smclass.reading.platforms.x import strip_javascript_prefix
 from smclass.reading.records import Record, json_kind
-from smclass.reading.utf8 import bad_utf8, decode
+from smclass.reading.utf8 import bad_utf8
 
 
 def record_from_value(
-    value: Any, source: str, line: int | None, index: int, raw: str | bytes | None, fmt: str, shape: str | None = None
+    value: Any, source: str, line: int | None, index: int, raw: str | bytes | None, fmt: str, shape: str | None = None, original: Any = None
 ) -> Record:
     if isinstance(value, dict):
-        return Record(value, source, line, index, raw, fmt=fmt, shape=shape)
+        return Record(value, source, line, index, raw, fmt=fmt, shape=shape, original=original)
     if isinstance(value, str):
-        # A bare JSON string is the post text itself.
-        return Record({"text": value}, source, line, index, raw, fmt=fmt, shape=shape)
+        # A bare JSON string is the post text itself; as read, it is the string.
+        return Record({"text": value}, source, line, index, raw, fmt=fmt, shape=shape, original=value)
     error = InputError(f"expected a JSON object, got {json_kind(value)}", source=source, line=line)
     return Record({}, source, line, index, raw, error, fmt=fmt)
 
@@ -45,10 +47,10 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
         if type(value) is dict and platforms.is_plain_post(value):  # most lines: no export shape to unwrap
             yield Record(value, source, lineno, index, raw_line, fmt="jsonl")
             continue
-        for sub_index, (item, shape) in enumerate(platforms.unwrap_line(value)):
+        for sub_index, (item, shape, original) in enumerate(platforms.unwrap_line(value)):
             if sub_index:
                 index += 1
-            yield record_from_value(item, source, lineno, index, raw_line, "jsonl", shape)
+            yield record_from_value(item, source, lineno, index, raw_line, "jsonl", shape, original)
 
 
 def _json_error_reason(raw_line: bytes, exc: Exception) -> str:
@@ -63,61 +65,102 @@ def _json_error_reason(raw_line: bytes, exc: Exception) -> str:
 
 
 def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
-    """A whole JSON document: an array of records, or an object that holds them."""
-    text = decode(stream.read(), source).lstrip("\ufeff")
-    text = strip_javascript_prefix(text)
-    stripped = text.lstrip()
-    offset = len(text) - len(stripped)
-    if stripped.startswith("["):
-        yield from _read_json_array(text, offset, source)
+    """A whole JSON document: an array of records (read element by element), or an object that holds them."""
+    window = Window(stream)
+    window.more()
+    window.text = strip_javascript_prefix(window.text.lstrip("\ufeff"))
+    if not window.skip_space():
+        if window.bad is not None:
+            raise InputError(window.bad[0] + _CONVERT, source=source, line=window.bad[1])
         return
+    if window.text[window.pos] == "[":
+        yield from _read_json_array(window, source)
+        return
+    offset = window.pos
+    first_line = window.line_at(offset)
+    text = window.read_rest()
+    if window.bad is not None:
+        raise InputError(window.bad[0] + _CONVERT, source=source, line=window.bad[1])
+    refused = _surrogate_error(text)
+    if refused is not None:
+        raise InputError(refused, source=source, line=first_line)
     try:
         document = json.loads(text)
     except RecursionError:
         raise InputError("JSON nested too deeply to read", source=source) from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON ({exc.msg.lower()} at column {exc.colno})", source=source, line=exc.lineno) from None
-    first_line = text.count("\n", 0, offset) + 1
-    for index, (item, line, shape) in enumerate(platforms.unwrap_document(document, first_line), 1):
-        yield record_from_value(item, source, line, index, None, "json", shape)
+        where = first_line + exc.lineno - 1
+        raise InputError(f"invalid JSON ({exc.msg.lower()} at column {exc.colno})", source=source, line=where) from None
+    for index, (item, line, shape, original) in enumerate(platforms.unwrap_document(document, first_line), 1):
+        yield record_from_value(item, source, line, index, None, "json", shape, original)
 
 
-def _read_json_array(text: str, start: int, source: str) -> Iterator[Record]:
-    """Walk a top-level array element by element, so each record knows its line."""
+_CONVERT = "; convert the file to UTF-8 first, e.g. with iconv -f latin1 -t utf-8"
+
+# json takes a lone surrogate escape ("\\ud800") for text, which no UTF-8 output can hold;
+# orjson refuses it, as it does on JSON lines. Only text with such an escape is checked.
+_SURROGATE = re.compile(r"\\[uU][dD][89a-fA-F]")
+
+
+def _surrogate_error(text: str) -> str | None:
+    if _SURROGATE.search(text) is None:
+        return None
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return f"invalid JSON ({str(exc).split(':', 1)[0].lower()})"
+    return None
+
+
+def _read_json_array(window: Window, source: str) -> Iterator[Record]:
+    """Walk a top-level array element by element, so each record knows its line and memory follows the largest.
+
+    Damage ends the array: the records before it are kept, and the damage is one error record.
+    """
     decoder = json.JSONDecoder()
-    pos = start + 1
-    line = text.count("\n", 0, pos) + 1
-    counted_to = pos
+    window.pos += 1
     index = 0
-    end = len(text)
-    while True:
-        while pos < end and text[pos] in " \t\r\n":
-            pos += 1
-        if pos < end and text[pos] == "]":
-            return
-        if pos >= end:
-            raise InputError("JSON array is not closed (file truncated?)", source=source, line=text.count("\n") + 1)
-        line += text.count("\n", counted_to, pos)
-        counted_to = pos
-        try:
-            value, next_pos = decoder.raw_decode(text, pos)
-        except RecursionError:
-            raise InputError("JSON nested too deeply to read", source=source, line=line) from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON ({exc.msg.lower()} at column {exc.colno})", source=source, line=exc.lineno) from None
-        for item, shape in platforms.unwrap_line(value):
-            index += 1
-            yield record_from_value(item, source, line, index, text[pos:next_pos], "json", shape)
-        pos = next_pos
-        while pos < end and text[pos] in " \t\r\n":
-            pos += 1
-        if pos < end and text[pos] == ",":
-            pos += 1
-        elif pos < end and text[pos] == "]":
-            return
-        else:
-            line += text.count("\n", counted_to, pos)
-            counted_to = pos
-            raise InputError("invalid JSON (expected ',' or ']' between records)", source=source, line=line)
 
+    def damage(reason: str, pos: int) -> Record:
+        line = window.line_at(pos)
+        if window.bad is not None:  # the text stops where the bytes stop being UTF-8
+            reason, line = window.bad[0] + _CONVERT, window.bad[1]
+        raw = window.text[pos : pos + (1 << 20)]
+        return Record({}, source, line, index + 1, raw, InputError(reason, source=source, line=line), fmt="json")
+
+    while True:
+        if not window.skip_space():
+            yield damage("JSON array is not closed (file truncated?)", len(window.text))
+            return
+        if window.text[window.pos] == "]":
+            return
+        start = window.pos
+        try:
+            value, end = window.value(decoder)
+        except RecursionError:
+            yield damage("JSON nested too deeply to read", start)
+            return
+        except json.JSONDecodeError as exc:
+            yield damage(f"invalid JSON ({exc.msg.lower()} at column {window.column_at(exc.pos)})", exc.pos)
+            return
+        line = window.line_at(start)
+        raw = window.text[start:end]
+        refused = _surrogate_error(raw)
+        if refused is not None:
+            index += 1
+            yield Record({}, source, line, index, raw, InputError(refused, source=source, line=line), fmt="json")
+        else:
+            for item, shape, original in platforms.unwrap_line(value):
+                index += 1
+                yield record_from_value(item, source, line, index, raw, "json", shape, original)
+        window.pos = end
+        if not window.skip_space():
+            yield damage("JSON array is not closed (file truncated?)", len(window.text))
+            return
+        if window.text[window.pos] == ",":
+            window.pos += 1
+        elif window.text[window.pos] != "]":
+            yield damage("invalid JSON (expected ',' or ']' between records)", window.pos)
+            return
+        window.let_go()
 

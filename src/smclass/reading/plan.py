@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from smclass.errors import InputError
 from smclass.reading import fields
+from smclass.reading.inputs import Reading
 from smclass.reading.records import Record
 
 
@@ -17,9 +19,19 @@ class ReadOptions:
     id_field: str | None = None
     input_format: str | None = None
     on_error: str = "stop"
+    delimiter: str | None = None
     # What to read of a SQLite database: a table, or the rows of a query.
     table: str | None = None
     query: str | None = None
+
+    def named_fields(self) -> tuple[str, ...]:
+        """The fields the user named: a header that holds one of them is a header."""
+        return tuple(name for name in (self.text_field, self.id_field) if name)
+
+    def reading(self, notify: Callable[[str], None] | None = None) -> Reading:
+        """What the readers need to know of these options."""
+        reading = Reading(self.input_format, self.delimiter, self.named_fields(), table=self.table, query=self.query)
+        return reading if notify is None else replace(reading, notify=notify)
 
 
 @dataclass
@@ -54,9 +66,10 @@ def plan_input(first: list[Record], options: ReadOptions) -> InputPlan:
         found = fields.detect_text_field(readable)
         if found is None:
             names = ", ".join(fields.field_names(readable)) or "none"
-            raise InputError(f"no text field found (fields: {names}); name it with --text-field", source=source)
+            lines = " (or --input-format lines for one post per line)" if readable[0].fmt in ("csv", "tsv") else ""
+            raise InputError(f"no text field found (fields: {names}); name it with --text-field{lines}", source=source)
         choice = found
-    id_field = options.id_field or fields.detect_id_field(readable)
+    id_field = fields.check_id_field(options.id_field, readable) if options.id_field else fields.detect_id_field(readable)
     return InputPlan(source, choice, id_field, _describe_format(first))
 
 

@@ -3,32 +3,55 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 from typing import Any
 
 from smclass.reading import fields, inputs
-from smclass.reading.plan import ReadOptions, plan_input
+from smclass.reading.plan import InputPlan, ReadOptions, plan_input
 from smclass.reading.records import Record
 
 SNIFF_RECORDS = 100
 
 
+def _quiet(message: str) -> None:
+    return None
+
+
+Notify = Callable[[str], None]
+
+
+def planned(records: Iterable[Record], options: ReadOptions, notify: Notify = _quiet) -> Iterator[tuple[InputPlan, Iterator[Record]]]:
+    """The records of each input with its field plan: every file of a folder or zip is planned on its own.
+
+    The plan is reported once per input, and only when it differs from the one before (a
+    folder of a thousand alike files gives one note, not a thousand).
+    """
+    said: str | None = None
+    for source, group in itertools.groupby(records, key=attrgetter("source")):
+        first = list(itertools.islice(group, SNIFF_RECORDS))
+        plan = plan_input(first, options)
+        description = plan.describe()
+        if description[len(source) :] != said:
+            notify(description)
+            said = description[len(source) :]
+        yield plan, itertools.chain(first, group)  # noqa: B031 - the rest of the group, taken before groupby moves on
+
+
 def read_posts(paths: Iterable[str], options: ReadOptions) -> Iterator[dict[str, Any]]:
     """Each record of each input as ``{"id", "source", "text", "reason", "record"}``.
 
-    ``text`` is None when the record has none (``reason`` says why). An unreadable record
-    raises its :class:`~smclass.errors.InputError`.
+    ``text`` is None when the record has none (``reason`` says why); ``record`` is the
+    record as it was read. An unreadable record raises its :class:`~smclass.errors.InputError`.
     """
-    for path in paths:
-        yield from posts(inputs.read_path(path, options.input_format, table=options.table, query=options.query), options)
+    reading = options.reading()
+    yield from posts((record for path in paths for record in inputs.read_path(path, reading=reading)), options)
 
 
 def posts(records: Iterable[Record], options: ReadOptions) -> Iterator[dict[str, Any]]:
     """Records already read, as posts (see :func:`read_posts`), their fields planned file by file."""
-    for _source, group in itertools.groupby(records, key=lambda r: r.source):
-        first = list(itertools.islice(group, SNIFF_RECORDS))
-        plan = plan_input(first, options)
-        for record in itertools.chain(first, group):
+    for plan, group in planned(records, options):
+        for record in group:
             if record.error is not None:
                 raise record.error
             text, reason = fields.record_text(record, plan.text)
@@ -37,5 +60,5 @@ def posts(records: Iterable[Record], options: ReadOptions) -> Iterator[dict[str,
                 "source": record.source,
                 "text": text,
                 "reason": reason,
-                "record": record.data,
+                "record": record.as_read(),
             }

@@ -2,28 +2,53 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from smclass.errors import InputError
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One post as read from an input, before any field is chosen.
 
     ``error`` is set instead of raising when the record could not be read, so that
     the caller decides whether to stop or skip and the rest of the input is not lost.
+    ``data`` is what the field planner looks at (a platform shape's flattened post);
+    ``original`` is the record as it stood in the input when a shape flattened it.
     """
 
     data: dict[str, Any]
     source: str
     line: int | None
     index: int
-    raw: str | bytes | None = None  # as it stood in the input; JSON lines keep their bytes
+    raw: str | bytes | None = None  # as it stood in the input, bytes where the reader has them
     error: InputError | None = field(default=None)
     fmt: str | None = None
     shape: str | None = None
+    original: Any = None
+    # The raw header row of a delimited input, so a rejects file of its rows can start with it.
+    header: bytes | None = None
+
+    def as_read(self) -> Any:
+        """The record as it was read (what ``--keep-fields`` carries)."""
+        if self.original is not None:
+            return self.original
+        if isinstance(self.raw, bytes) and float in map(type, self.data.values()):
+            # orjson reads integers beyond 64 bits as floats; json keeps them digit for digit.
+            try:
+                return json.loads(self.raw)
+            except (ValueError, RecursionError):
+                pass
+        return self.data
+
+    def raw_bytes(self) -> bytes | None:
+        """The record's bytes as they stood in the input, without the line end; None when it has none."""
+        if self.raw is None:
+            return None
+        raw = self.raw if isinstance(self.raw, bytes) else self.raw.encode("utf-8", "surrogateescape")
+        return raw.rstrip(b"\r\n")
 
     def raw_text(self) -> str:
         """The record as it stood in the input, for a rejects file (decoded only when asked for)."""

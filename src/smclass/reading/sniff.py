@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import io
+from dataclasses import dataclass
 from typing import IO, Any
 
 import orjson
 
+from smclass.errors import UsageError
+from smclass.reading import fields
 from smclass.reading.platforms.x import is_twitter_archive
 
 HEAD_BYTES = 1 << 16
@@ -52,32 +56,138 @@ def peek_stream(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
     return head, io.BufferedReader(_Rewound(head, stream), buffer_size=HEAD_BYTES)
 
 
-def detect_format(head: bytes, name: str = "") -> str:
-    """Guess the format of a (decompressed) input from its first bytes."""
+# Enough lines to see past one damaged or odd first line, few enough to parse at once.
+SAMPLE_LINES = 50
+DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class Detected:
+    """What the first bytes say: the format, the delimiter of a delimited input, and why when it is a guess."""
+
+    fmt: str
+    delimiter: str = ","
+    note: str | None = None
+
+
+def _sample(head: bytes, cut: bool) -> list[bytes]:
+    """The first complete lines of ``head`` (the last is cut when the input goes on past it)."""
+    lines = head.split(b"\n")
+    if cut:
+        lines = lines[:-1] or lines
+    return [line.rstrip(b"\r") for line in lines[:SAMPLE_LINES]]
+
+
+def _json_value(line: bytes) -> Any:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> Detected:
+    """Tell the format of a (decompressed) input from a sample of its first lines.
+
+    A sample, not the first line alone: one damaged first line must not turn JSON lines
+    into a JSON document, nor a file of posts one per line into a CSV whose header is a post.
+    """
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if is_twitter_archive(text):
-        return "json"
-    if text.startswith(b"["):
-        return "json"
-    if text.startswith(b"{"):
-        first, newline, after = text.partition(b"\n")
-        if not newline and len(head) >= HEAD_BYTES:
-            # A first line longer than the sample: a huge post in JSON lines, or a whole
-            # response saved on one line; JSON lines reads both.
-            return "jsonl"
-        try:
-            orjson.loads(first)
-        except orjson.JSONDecodeError:
-            return "json"
-        # One object alone is a whole document (it may hold a list of posts).
-        return "jsonl" if after.strip() else "json"
-    header = text.split(b"\n", 1)[0]
-    if header.count(b"\t") > header.count(b","):
-        return "tsv"
-    lower = name.lower()
-    if lower.endswith((".tsv", ".tsv.gz", ".tab")):
-        return "tsv"
-    return "csv"
+        return Detected("json")
+    lines = [line for line in _sample(text, len(head) >= HEAD_BYTES) if line.strip()]
+    if not lines:
+        return Detected("lines")
+    first = text[:1]
+    if first in (b"{", b"[") and not text.partition(b"\n")[2].strip():
+        # One line alone: a whole document (it may hold a list of posts), unless it is cut
+        # short (a post longer than the sample, or damage), which JSON lines reads or rejects.
+        whole = len(head) < HEAD_BYTES and _json_value(text) is not None
+        return Detected("json" if whole or first == b"[" else "jsonl")
+    values = [_json_value(line) for line in lines]
+    good = sum(isinstance(v, (dict, list, str)) for v in values)
+    header = lines[0].strip().strip(b'"').decode("utf-8", "replace")
+    if len(lines) > 1 and all(isinstance(v, str) for v in values[1:]) and fields.fold(header) in _known(named_fields):
+        return Detected("csv")  # a one-column CSV of quoted posts under a header that names the text: "text" or text
+    if good and (good > len(lines) - good or (good == len(lines) - good and any(isinstance(v, dict) for v in values))):
+        return Detected("jsonl")
+    if first in (b"{", b"["):
+        return Detected("json")
+    return _delimited_or_lines([line.decode("utf-8", "replace") for line in lines], name, named_fields)
+
+
+def _known(named_fields: tuple[str, ...]) -> frozenset[str]:
+    return fields.KNOWN_FIELDS | {fields.fold(name) for name in named_fields}
+
+
+def _rows(lines: list[str], delimiter: str) -> list[list[str]]:
+    try:
+        return [row for row in csv.reader(lines, delimiter=delimiter) if row]
+    except csv.Error:
+        return []
+
+
+def sniff_delimiter(lines: list[str]) -> str | None:
+    """The delimiter that splits the header and the rows under it into the same number of fields."""
+    best: tuple[float, int, str] | None = None
+    for delimiter in DELIMITERS:
+        if delimiter not in lines[0]:
+            continue
+        rows = _rows(lines, delimiter)
+        if not rows:
+            continue
+        width = len(rows[0])
+        agree = sum(len(row) == width for row in rows) / len(rows)
+        if best is None or (agree, width) > best[:2]:
+            best = (agree, width, delimiter)
+    return best[2] if best else None
+
+
+def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ...]) -> Detected:
+    known = _known(named_fields)
+    delimiter = "\t" if name.lower().endswith((".tsv", ".tsv.gz", ".tab")) and "\t" in lines[0] else sniff_delimiter(lines)
+    if delimiter is None:
+        if fields.fold(lines[0].strip().strip('"')) in known:
+            return Detected("csv")  # a one-column CSV: its header names the text field
+        return Detected("lines", note="its first line holds no delimiter, so it is no CSV header")
+    rows = _rows(lines, delimiter)
+    header = rows[0] if rows else [lines[0]]
+    fmt = "tsv" if delimiter == "\t" else "csv"
+    if any(fields.fold(cell) in known for cell in header):
+        return Detected(fmt, delimiter)
+    names_like = all(cell.strip() and len(cell) <= 40 and len(cell.split()) <= 3 for cell in header)
+    if len(rows) > 1 and names_like and all(len(row) == len(header) for row in rows) and _header_apart(rows):
+        raise UsageError(
+            f"cannot tell whether the first line ({', '.join(c.strip() for c in header)}) is a CSV header that names no "
+            "text field or a post: say --input-format csv with --text-field NAME, or --input-format lines"
+        )
+    return Detected("lines", note="its first line names no text or id field, so it is no CSV header")
+
+
+def _header_apart(rows: list[list[str]]) -> bool:
+    """Whether some column's values below the first row are alike (all numbers, or all one length) and the first row's is not.
+
+    Posts that happen to hold a comma share nothing column by column; a header does stand apart.
+    """
+    for column, name in enumerate(rows[0]):
+        values = [row[column].strip() for row in rows[1:]]
+        if all(_is_number(v) for v in values) and not _is_number(name.strip()):
+            return True
+        if len({len(v) for v in values}) == 1 and len(name.strip()) != len(values[0]):
+            return True
+    return False
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def detect_format(head: bytes, name: str = "") -> str:
+    """The format of a (decompressed) input from its first bytes."""
+    return sniff(head, name).fmt
 
 
 def looks_binary(head: bytes) -> bool:

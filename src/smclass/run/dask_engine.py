@@ -22,6 +22,7 @@ from smclass.errors import InputError, OutputError, UsageError
 from smclass.model import files as model_lib
 from smclass.reading import inputs as reading
 from smclass.reading.plan import InputPlan
+from smclass.reading.posts import SNIFF_RECORDS
 from smclass.reading.records import Record
 from smclass.run import output, paths, ranges, storage
 from smclass.run import stream as classify_lib
@@ -41,6 +42,7 @@ class PartResult:
     rejects: int = 0
     span: tuple[int, int | None] | None = None
     notes: list[str] = field(default_factory=list)
+    rejects_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,18 +59,19 @@ def _model(data: bytes, name: str) -> model_lib.Model:
     return _models[key]
 
 
-def rejects_name(part: str) -> str:
-    return part[: -len(".jsonl")] + ".rejects.jsonl"
+def rejects_name(part: str, fmt: str | None = None) -> str:
+    """``part-NNNNN.rejects.jsonl`` beside its part (``.csv`` or ``.tsv`` for rows of a delimited file)."""
+    return part[: -len(".jsonl")] + f".rejects.{fmt if fmt in ('csv', 'tsv') else 'jsonl'}"
 
 
-def _whole_file(location: str, source: str, options: classify_lib.Options) -> Iterator[Record]:
+def _whole_file(location: str, source: str, options: classify_lib.Options, notify: Callable[[str], None]) -> Iterator[Record]:
     """A file read as one process reads it, the records named as the user named the file."""
     if storage.is_url(location):
         handle: IO[bytes] = storage.open_input(location)
         with handle:
-            yield from reading.read_stream(handle, source, options.input_format, table=options.table, query=options.query)
+            yield from reading.read_stream(handle, source, reading=options.reading(notify))
         return
-    for record in reading.read_path(location, options.input_format, table=options.table, query=options.query):
+    for record in reading.read_path(location, reading=options.reading(notify)):
         if record.source.startswith(location):
             record.source = source + record.source[len(location) :]
         yield record
@@ -104,15 +107,24 @@ def classify_partition(
 
     with contextlib.ExitStack() as later:
         rejected: list[IO[bytes]] = []
+        header: list[bytes | None] = [None]
 
         def reject(record: Record, error: InputError) -> None:
-            if not rejected:
-                rejected.append(later.enter_context(storage.writing(rejects_name(target))))
-            rejected[0].write(record.raw_text().encode("utf-8", "surrogateescape") + b"\n")
             result.rejects += 1
+            raw = record.raw_bytes()
+            if raw is None:
+                return
+            if not rejected:
+                # Rows of a CSV or TSV file go under its header, in a file named for its format.
+                result.rejects_file = rejects_name(target, record.fmt if record.header is not None else None)
+                rejected.append(later.enter_context(storage.writing(result.rejects_file)))
+            if record.header is not None and record.header is not header[0]:
+                rejected[0].write(record.header.rstrip(b"\r\n") + b"\n")
+                header[0] = record.header
+            rejected[0].write(raw + b"\n")
 
         if span is None:
-            records = _whole_file(location, source, options)
+            records = _whole_file(location, source, options, note)
         else:
             records = ranges.records(location, source, span, before)
             if span.start == 0 and plan is not None:
@@ -125,7 +137,7 @@ def classify_partition(
             if cancel is not None and _cancelled(cancel):
                 raise RunCancelledError(f"{target}: the run was interrupted")
     if skipped[0]:
-        result.notes.append(f"{source}: {skipped[0]:,} more notes (see {rejects_name(target)})")
+        result.notes.append(f"{source}: {skipped[0]:,} more notes (the records are in {result.rejects_file or 'no rejects file'})")
     return result
 
 
@@ -147,16 +159,16 @@ def count_range(location: str, span: ranges.Span) -> ranges.Count:
 
 
 def file_plan(location: str, source: str, options: classify_lib.Options) -> InputPlan | None:
-    first = ranges.head(location, source, classify_lib.SNIFF_RECORDS)
+    first = ranges.head(location, source, SNIFF_RECORDS)
     return classify_lib.choose_plan(first, options) if first else None
 
 
-def plan_partitions(files: list[storage.Input], workers: int, asked: int | None, input_format: str | None) -> list[Partition]:
+def plan_partitions(files: list[storage.Input], workers: int, asked: int | None, options: classify_lib.Options) -> list[Partition]:
     """Each file whole, or in ranges when it is plain JSON lines bigger than one partition."""
     out: list[Partition] = []
     for item in files:
         size = ranges.partition_size(item.size, workers, asked)
-        if item.size > size and ranges.splittable(item.location, input_format):
+        if item.size > size and ranges.splittable(item.location, options):
             out.extend(Partition(item, span, i) for i, span in enumerate(ranges.spans(item.size, size)))
         else:
             out.append(Partition(item, None, 0))
@@ -193,7 +205,7 @@ def run(
     model_bytes = model.path.read_bytes()
     # Workers see the batches whole; a local --jobs would only add processes inside a worker.
     options = replace(options, jobs=1)
-    multi = len(inputs) > 1  # the same rule as one process, so the parts match its output
+    multi = len(inputs) > 1 or any(storage.holds_many(name) for name in inputs)  # the rule of one process: parts match it
     cluster: Any = None
     client: Any
     if scheduler:
@@ -204,7 +216,7 @@ def run(
     try:
         if scheduler:
             workers = max(1, len(client.scheduler_info().get("workers", {})))
-        parts = plan_partitions(files, workers, partition_size, options.input_format)
+        parts = plan_partitions(files, workers, partition_size, options)
         targets = [storage.join(folder, f"part-{i:05d}.jsonl") for i in range(len(parts))]
         if not storage.is_url(folder):
             paths.check_outputs([f.location for f in files if not storage.is_url(f.location)], [("--output", t) for t in targets])
@@ -308,8 +320,8 @@ def manifest(results: list[PartResult], targets: list[str], model_bytes: bytes, 
         if result.span is not None:
             entry["bytes"] = list(result.span)
         entry["rejects"] = result.rejects
-        if result.rejects:
-            entry["rejects_file"] = rejects_name(target).rsplit("/", 1)[-1]
+        if result.rejects_file is not None:
+            entry["rejects_file"] = result.rejects_file.rsplit("/", 1)[-1]
         parts.append(entry)
     return {
         "parts": parts,

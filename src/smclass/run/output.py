@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,6 +45,9 @@ def displayable(text: str) -> str:
 def _displayable_value(value: Any) -> Any:
     if isinstance(value, str):
         return displayable(value)
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+        # orjson writes no integer beyond 64 bits: such ids are written digit for digit as they are.
+        return orjson.Fragment(str(value).encode())
     if isinstance(value, dict):
         return {displayable(k) if isinstance(k, str) else k: _displayable_value(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -55,7 +59,7 @@ def jsonl_line(result: dict[str, Any]) -> bytes:
     try:
         return orjson.dumps(result, option=_JSONL)
     except orjson.JSONEncodeError:
-        # Rare (see DISPLAY_ERRORS): the usual line pays nothing for it.
+        # Rare (see DISPLAY_ERRORS, and integers beyond 64 bits): the usual line pays nothing for it.
         return orjson.dumps(_displayable_value(result), option=_JSONL)
 
 
@@ -77,13 +81,25 @@ def _is_number(text: str) -> bool:
     return True
 
 
+# Rows waiting for the columns of every record stay in memory up to this size, then on disk.
+SPOOL_MEMORY = 8 * 2**20
+
+
 class CsvWriter:
-    """CSV with one header row; probabilities become one ``p_<label>`` column per label."""
+    """CSV with one header row; probabilities become one ``p_<label>`` column per label.
+
+    With the records kept (``--keep-fields``) the columns are those of every record, not
+    the first one's: the rows wait in a spooled temporary file (memory bounded, the rest on
+    disk) until ``close`` knows them all and writes the header and the rows.
+    """
 
     def __init__(self, handle: IO[str], proba_labels: list[str] | None = None) -> None:
+        self._handle = handle
         self._writer = csv.writer(handle, lineterminator="\n")
         self._proba_labels = proba_labels or []
         self._columns: list[str] | None = None
+        self._spool: IO[bytes] | None = None
+        self._record_columns: dict[str, None] = {}
 
     def _flatten(self, result: dict[str, Any]) -> dict[str, Any]:
         flat = {k: v for k, v in result.items() if k not in ("probabilities", "record")}
@@ -92,6 +108,8 @@ class CsvWriter:
         record = result.get("record")
         if isinstance(record, dict):
             flat.update({f"record.{k}": v for k, v in record.items()})
+        elif record is not None:
+            flat["record"] = record
         return flat
 
     def write(self, result: dict[str, Any]) -> None:
@@ -99,9 +117,31 @@ class CsvWriter:
         if self._columns is None:
             leading = ["id", "source", "label", "confidence"] if "source" in flat else ["id", "label", "confidence"]
             self._columns = leading + [f"p_{label}" for label in self._proba_labels] + ["reason"]
-            self._columns += [c for c in flat if c.startswith("record.")]
-            self._writer.writerow(self._columns)
+            if "record" in result:
+                self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - closed in close()
+            else:
+                self._writer.writerow(self._columns)
+        if self._spool is not None:
+            for column in flat:
+                if column.startswith("record"):
+                    self._record_columns.setdefault(column)
+            # Cells as the text they will be, so the spool keeps every digit of every value.
+            self._spool.write(orjson.dumps({k: spreadsheet_safe(v) for k, v in flat.items()}, option=orjson.OPT_APPEND_NEWLINE))
+            return
         self._writer.writerow([spreadsheet_safe(flat.get(c)) for c in self._columns])
+
+    def close(self) -> None:
+        """Write the rows that waited for the columns of every record (nothing to do otherwise)."""
+        spool, self._spool = self._spool, None
+        if spool is None or self._columns is None:
+            return
+        with spool:
+            columns = self._columns + list(self._record_columns)
+            self._writer.writerow(columns)
+            spool.seek(0)
+            for line in spool:
+                row = orjson.loads(line)
+                self._writer.writerow([row.get(c, "") for c in columns])
 
 
 def write_atomically(path: Path, data: bytes) -> None:

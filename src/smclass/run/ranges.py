@@ -14,14 +14,14 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from smclass.errors import InputError
+from smclass.errors import InputError, UsageError
 from smclass.reading import sniff
 from smclass.reading.json_input import read_jsonl
+from smclass.reading.plan import ReadOptions
 from smclass.reading.records import Record
 from smclass.run import storage
 
 MIN_PARTITION = 1 << 20
-HEAD_BYTES = 64 << 10
 # A plain post after the range's lines: the index it gets tells how far the range counted,
 # even when its last line stood for no record at all.
 _SENTINEL = b'{"text": "-"}\n'
@@ -55,19 +55,20 @@ def spans(size: int, part: int) -> list[Span]:
     return [Span(start, starts[i + 1] if i + 1 < len(starts) else None) for i, start in enumerate(starts)]
 
 
-def splittable(location: str, input_format: str | None) -> bool:
-    """Whether a file is plain JSON lines (not gzip, not a zip, not CSV): only those are cut."""
-    if input_format not in (None, "jsonl"):
+def splittable(location: str, options: ReadOptions) -> bool:
+    """Whether a file is plain JSON lines (not gzip, not a zip, not CSV), read as one process would: only those are cut."""
+    reading = options.reading()
+    if reading.input_format not in (None, "jsonl") or reading.delimiter is not None:
         return False
     with storage.open_input(location) as handle:
-        head = handle.read(HEAD_BYTES)
+        head = sniff.read_head(handle)
     if head[:2] == b"\x1f\x8b" or head[:4] == b"PK\x03\x04" or sniff.looks_binary(head):
         return False
-    if input_format == "jsonl":
+    if reading.input_format == "jsonl":
         return True
     try:
-        return sniff.detect_format(head, location) == "jsonl"
-    except InputError:
+        return sniff.sniff(head, location, reading.named_fields).fmt == "jsonl"
+    except (InputError, UsageError):
         return False
 
 

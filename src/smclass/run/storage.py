@@ -23,8 +23,8 @@ from smclass.errors import InputError, OutputError, UsageError
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 MANIFEST = "_SUCCESS"
 # What a run leaves in its folder, and what --overwrite clears first.
-_OURS = re.compile(r"^(part-\d{5,}(\.rejects)?\.jsonl|_SUCCESS)$")
-_TEMPORARY = re.compile(r"^\.(part-\d{5,}(\.rejects)?\.jsonl|_SUCCESS)\..*\.tmp$")
+_OURS = re.compile(r"^(part-\d{5,}(\.jsonl|\.rejects\.(jsonl|csv|tsv))|_SUCCESS)$")
+_TEMPORARY = re.compile(r"^\.(part-\d{5,}(\.jsonl|\.rejects\.(jsonl|csv|tsv))|_SUCCESS)\..*\.tmp$")
 
 
 def is_url(name: str) -> bool:
@@ -83,7 +83,8 @@ def input_files(inputs: list[str]) -> list[Input]:
                 found = fs.find(inner, detail=True)
                 for key in sorted(found):
                     if found[key].get("type") == "file" and not key.rsplit("/", 1)[-1].startswith("."):
-                        url = fs.unstrip_protocol(key)
+                        # Named under the folder as the user spelled it, as a local folder's files are.
+                        url = name.rstrip("/") + "/" + key[len(inner.rstrip("/")) + 1 :]
                         out.append(Input(url, url, int(found[key].get("size") or 0)))
             elif fs.isfile(inner):
                 out.append(Input(name, name, int(fs.size(inner) or 0)))
@@ -92,6 +93,19 @@ def input_files(inputs: list[str]) -> list[Input]:
         except OSError as exc:
             raise InputError(f"cannot open ({exc})", source=name) from None
     return out
+
+
+def holds_many(name: str) -> bool:
+    """Whether an input stands for several files (a folder, local or remote, or a zip): results then name their source."""
+    if not is_url(name):
+        from smclass.reading import inputs
+
+        return inputs.holds_many(name)
+    fs, inner = filesystem(name)
+    try:
+        return bool(fs.isdir(inner))
+    except OSError:
+        return False
 
 
 def open_input(location: str) -> IO[bytes]:

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 import numpy as np
 
-from smclass.errors import InputError
+from smclass.errors import InputError, SmclassError
 from smclass.model.files import Model
 from smclass.reading import fields, inputs
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
+from smclass.reading.posts import planned
 from smclass.reading.records import Record
 from smclass.run import parallel
 
 Notify = Callable[[str], None]
 Reject = Callable[[Record, InputError], None]
-
-SNIFF_RECORDS = 100
 
 
 @dataclass
@@ -65,14 +63,15 @@ def classify_paths_in_batches(
     """
     path_list = list(paths)
     if multi is None:
-        multi = len(path_list) > 1
-    sql = {"table": options.table, "query": options.query}
-    batches = (
-        batch
-        for path in path_list
-        for batch in _batches(inputs.read_path(path, options.input_format, on_open, **sql), options, notify, reject, multi=multi)
-    )
-    yield from _results(model, batches, options)
+        multi = several_sources(path_list)
+    reading = options.reading(notify)
+    records = (record for path in path_list for record in inputs.read_path(path, on_open=on_open, reading=reading))
+    yield from _results(model, _batches(records, options, notify, reject, multi=multi), options)
+
+
+def several_sources(paths: list[str]) -> bool:
+    """Whether results need their ``source``: several inputs, or a folder or zip of files."""
+    return len(paths) > 1 or any(inputs.holds_many(path) for path in paths)
 
 
 def classify_records(
@@ -99,7 +98,7 @@ def classify_records_in_batches(
     multi: bool = False,
     plan: InputPlan | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Classify the records of one input in batches; ``plan`` is chosen from them unless given (a range of a file)."""
+    """Classify records in batches; ``plan`` is used for all of them when given (a range of a file), else each input is planned."""
     yield from _results(model, _batches(records, options, notify, reject, multi=multi, plan=plan), options)
 
 
@@ -112,67 +111,98 @@ Batch = list[tuple[dict[str, Any], "str | None"]]
 
 
 def _results(model: Model, batches: Iterable[Batch], options: Options) -> Iterator[list[dict[str, Any]]]:
-    for batch, probabilities in parallel.predict_batches(model, batches, options.jobs):
+    failure: list[SmclassError] = []
+
+    def until_failure() -> Iterator[Batch]:
+        # An error while reading must not drop the batches already read: the workers finish
+        # them and they are written; the error is raised after them.
+        try:
+            yield from batches
+        except SmclassError as exc:
+            failure.append(exc)
+
+    for batch, probabilities in parallel.predict_batches(model, until_failure(), options.jobs):
         yield list(_fill(batch, probabilities, model, options))
+    if failure:
+        raise failure[0]
 
 
 def _batches(
     records: Iterable[Record], options: Options, notify: Notify, reject: Reject | None, *, multi: bool, plan: InputPlan | None = None
 ) -> Iterator[Batch]:
-    """Result stubs with their texts, in input order, in batches that grow from one record."""
-    iterator = iter(records)
-    first = list(itertools.islice(iterator, SNIFF_RECORDS))
-    if not first:
-        return
-    if plan is None:
-        plan = plan_input(first, options)
-        notify(plan.describe())
+    """Result stubs with their texts, in input order, in batches that grow from one record.
+
+    Each input (each file of a folder or zip) gets its own field plan. A failure yields the
+    batch read so far before it is raised, so nothing read is lost.
+    """
     batch: Batch = []
+    try:
+        groups = planned(records, options, notify) if plan is None else [(plan, iter(records))]
+        yield from _fill_batches(batch, groups, options, notify, reject, multi=multi)
+    except SmclassError:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
+
+
+def _fill_batches(
+    batch: Batch,
+    groups: Iterable[tuple[InputPlan, Iterable[Record]]],
+    options: Options,
+    notify: Notify,
+    reject: Reject | None,
+    *,
+    multi: bool,
+) -> Iterator[Batch]:
+    """Fill ``batch`` in place and yield it whenever it is full (the caller yields the last one)."""
     chars = 0
     # Batches grow from one record, so the first results show up at once on a live pipe.
     size = 1
-    # The usual record: a plain field of text, and an id in a plain field or none. It takes
-    # a short way here; anything else goes through fields.record_text and _result.
-    plain_text = plan.text.field if plan.text.title_field is None else None
-    plain_id = plan.id_field
-    for record in itertools.chain(first, iterator):
-        out: dict[str, Any] | None = None
-        if plain_text is not None and record.error is None and not multi and not options.keep_fields:
-            data = record.data
-            text = data.get(plain_text)
-            if text.__class__ is str and text.strip():
-                ident = data.get(plain_id) if plain_id is not None else None
-                out = {"id": fields.record_id(record, plain_id) if ident is None or ident == "" else ident}
-        if out is None:
-            text, reason = None, None
-            error = record.error
-            if error is None:
-                try:
-                    text, reason = fields.record_text(record, plan.text)
-                except InputError as exc:
-                    error = exc
-            if error is not None:
-                if options.on_error != "skip":
-                    raise error
-                notify(f"skipped {error}")
-                if reject is not None:
-                    reject(record, error)
-                continue
-            out = _result(record, plan, options, multi)
-            if reason is not None:
-                out.update(label=None, confidence=None, reason=reason)
-                if options.proba:
-                    out["probabilities"] = None
-            if options.keep_fields:
-                out["record"] = record.data
-        batch.append((out, text))
-        chars += len(text) if text else 0
-        if len(batch) >= size or chars >= options.batch_chars:
-            yield batch
-            batch, chars = [], 0
-            size = min(size * 2, options.batch_size)
-    if batch:
-        yield batch
+    for plan, group in groups:
+        # The usual record: a plain field of text, and an id in a plain field or none. It
+        # takes a short way here; anything else goes through fields.record_text and _result.
+        plain_text = plan.text.field if plan.text.title_field is None and not multi and not options.keep_fields else None
+        plain_id = plan.id_field
+        for record in group:
+            out: dict[str, Any] | None = None
+            if plain_text is not None and record.error is None:
+                data = record.data
+                text = data.get(plain_text)
+                if text.__class__ is str and text.strip():
+                    ident = data.get(plain_id) if plain_id is not None else None
+                    # A float id may be a long integer orjson could not keep: record_id restores it.
+                    out = {"id": fields.record_id(record, plain_id) if ident is None or ident == "" or ident.__class__ is float else ident}
+            if out is None:
+                text, reason = None, None
+                error = record.error
+                if error is None:
+                    try:
+                        text, reason = fields.record_text(record, plan.text)
+                    except InputError as exc:
+                        error = exc
+                if error is not None:
+                    if options.on_error != "skip":
+                        raise error
+                    notify(f"skipped {error}")
+                    if reject is not None:
+                        reject(record, error)
+                    continue
+                out = _result(record, plan, options, multi)
+                if reason is not None:
+                    out.update(label=None, confidence=None, reason=reason)
+                    if options.proba:
+                        out["probabilities"] = None
+                if options.keep_fields:
+                    out["record"] = record.as_read()
+            batch.append((out, text))
+            chars += len(text) if text else 0
+            if len(batch) >= size or chars >= options.batch_chars:
+                yield batch[:]
+                batch.clear()
+                chars = 0
+                size = min(size * 2, options.batch_size)
 
 
 def _fill(batch: Batch, probabilities: np.ndarray | None, model: Model, options: Options) -> Iterator[dict[str, Any]]:

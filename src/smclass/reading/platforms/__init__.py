@@ -37,11 +37,17 @@ ROW_SHAPES: list[Shape] = [*youtube.ROW_SHAPES]
 # Keys under which exports and APIs keep their list of posts, most specific first.
 _LIST_KEYS = ("data", "orderedItems", "feed", "posts", "statuses", "items", "records", "results", "messages", "children")
 
+# Top-level fields that hold a record's own text: a shape that would throw one away does
+# not claim the record (a post with text, timestamp and title is no Facebook entry).
+_OWN_TEXT = tuple(name for name in TEXT_FIELDS if "." not in name)
+
 # Every key a shape test looks at. A record with a text and none of these is a plain
 # post, which is most lines of most inputs, so it skips the shape tests.
 _SHAPE_KEYS = frozenset({"tweet", "data", "id_str", "type", "account", "post", "kind", "timestamp"})
 
-Shaped = tuple[Any, "str | None"]
+# A post, the name of the shape that read it (None: read as it is), and the record as it
+# stood in the input.
+Shaped = tuple[Any, "str | None", Any]
 
 
 def is_plain_post(value: dict[str, Any]) -> bool:
@@ -49,19 +55,35 @@ def is_plain_post(value: dict[str, Any]) -> bool:
     return isinstance(value.get("text"), str) and _SHAPE_KEYS.isdisjoint(value)
 
 
+def claims(shape: Shape, value: dict[str, Any]) -> bool:
+    """Whether ``value`` really is one of ``shape``: its detector says so, and it has no text of its own the shape would drop."""
+    if not shape.detect(value):
+        return False
+    return not any(name not in shape.text_keys and isinstance(value.get(name), str) and value[name].strip() for name in _OWN_TEXT)
+
+
 def unwrap_line(value: Any) -> list[Shaped]:
     """The posts inside one JSON value that stands for one line or array element, with the shape's name."""
     if not isinstance(value, dict):
-        return [(value, None)]
+        return [(value, None, None)]
     if is_plain_post(value):
-        return [(value, None)]
+        return [(value, None, None)]
     for shape in SHAPES:
-        if shape.detect(value):
-            return [(post, shape.name) for post in shape.read(value)]
+        if claims(shape, value):
+            return [_with_original(post, shape, value) for post in shape.read(value)]
     container = _container_list(value)
     if container is not None:
         return [shaped for item in container for shaped in unwrap_line(item)]
-    return [(value, None)]
+    return [(value, None, None)]
+
+
+def _with_original(post: Any, shape: Shape, value: dict[str, Any]) -> Shaped:
+    # A shape that reads several posts from one value names each one's own record. A whole
+    # document (a channel, an account) is no post's own record: without a pair, such a post
+    # is carried as the shape flattened it.
+    if isinstance(post, tuple):
+        return post[0], shape.name, post[1]
+    return post, shape.name, None if shape.whole else value
 
 
 def _container_list(value: dict[str, Any]) -> list[Any] | None:
@@ -75,10 +97,10 @@ def _container_list(value: dict[str, Any]) -> list[Any] | None:
     return None
 
 
-def unwrap_document(document: Any, first_line: int = 1) -> Iterator[tuple[Any, int | None, str | None]]:
+def unwrap_document(document: Any, first_line: int = 1) -> Iterator[tuple[Any, int | None, str | None, Any]]:
     """The posts inside a whole JSON document, each with its line when known and its shape."""
     if isinstance(document, dict):
-        if any(shape.whole and shape.detect(document) for shape in SHAPES):
+        if any(shape.whole and claims(shape, document) for shape in SHAPES):
             items: list[Any] = [document]
             line: int | None = None
         else:
@@ -89,8 +111,8 @@ def unwrap_document(document: Any, first_line: int = 1) -> Iterator[tuple[Any, i
     else:
         items, line = [document], first_line
     for item in items:
-        for post, shape in unwrap_line(item):
-            yield post, line, shape
+        for post, shape, original in unwrap_line(item):
+            yield post, line, shape, original
 
 
 def _find_record_list(document: dict[str, Any]) -> list[Any] | None:

@@ -17,9 +17,15 @@ class Shape:
     A flattened post is a plain dict with at least ``id`` and ``text`` (``text`` is None when
     the post has none, so it still gets its output line). ``whole`` marks shapes that are
     a record even when they are a whole JSON document (an API page, a listing).
+    ``text_keys`` names the top-level text fields (see ``fields.TEXT_FIELDS``) the shape reads
+    or keeps: a record holding text in any other is read as itself, not as this shape.
+    ``read`` may give ``(post, original)`` pairs, so ``--keep-fields`` carries each post's own
+    record as it was read; otherwise a post's original is the value it came from, or, for a
+    ``whole`` shape (a document holding many posts), the flattened post itself.
     """
 
     name: str
     detect: Callable[[dict[str, Any]], bool]
     read: Callable[[dict[str, Any]], list[Any]]
     whole: bool = False
+    text_keys: frozenset[str] = frozenset()

@@ -24,4 +24,4 @@ def is_feed_item(value: dict[str, Any]) -> bool:
     return isinstance(post, dict) and "uri" in post and isinstance(post.get("record"), dict)
 
 
-SHAPES = [Shape("Bluesky feed", is_feed_item, lambda value: [feed_item(value)])]
+SHAPES = [Shape("Bluesky feed", is_feed_item, lambda value: [feed_item(value)], text_keys=frozenset({"post"}))]

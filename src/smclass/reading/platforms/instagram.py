@@ -134,5 +134,5 @@ def read_export(
 
 SHAPES = [
     Shape("Threads posts", is_threads, threads, whole=True),
-    Shape("Instagram posts", is_post, post),
+    Shape("Instagram posts", is_post, post, text_keys=frozenset({"title"})),
 ]

@@ -61,5 +61,5 @@ def is_activity(value: dict[str, Any]) -> bool:
 
 SHAPES = [
     Shape("ActivityPub outbox", is_activity, lambda value: [activity(value)]),
-    Shape("Mastodon status", is_status, lambda value: [status(value)]),
+    Shape("Mastodon status", is_status, lambda value: [status(value)], text_keys=frozenset({"content", "text"})),
 ]

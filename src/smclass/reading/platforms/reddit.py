@@ -7,13 +7,14 @@ from typing import Any
 from smclass.reading.platforms.base import MAX_DEPTH, Shape
 
 
-def things(value: dict[str, Any], depth: int = 0) -> list[dict[str, Any]]:
+def things(value: dict[str, Any], depth: int = 0) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each post or comment with its own data (its replies walked, not repeated)."""
     kind = value.get("kind")
     data = value.get("data")
     if not isinstance(data, dict):
         return []
     if kind == "Listing":
-        out: list[dict[str, Any]] = []
+        out: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for child in data.get("children") or []:
             if isinstance(child, dict):
                 out.extend(things(child, depth + 1))
@@ -28,7 +29,7 @@ def things(value: dict[str, Any], depth: int = 0) -> list[dict[str, Any]]:
     for key in ("subreddit", "author", "created_utc", "permalink"):
         if key in data:
             record[key] = data[key]
-    out = [record]
+    out = [(record, {k: v for k, v in data.items() if k != "replies"})]
     replies = data.get("replies")
     if isinstance(replies, dict) and depth < MAX_DEPTH:
         out.extend(things(replies, depth + 1))

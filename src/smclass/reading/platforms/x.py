@@ -61,6 +61,14 @@ def is_twarc2_page(value: dict[str, Any]) -> bool:
     return isinstance(data, list) and ("meta" in value or "includes" in value or "__twarc" in value)
 
 
+def _v1_tweet(value: dict[str, Any]) -> list[Any]:
+    return [(tweet_v1(value), value)]
+
+
+def _page_tweet(tweet: Any) -> tuple[Any, Any]:
+    return (tweet_v2(tweet) if isinstance(tweet, dict) else tweet), tweet
+
+
 def _archive_entry(value: dict[str, Any]) -> list[Any]:
     tweet = value["tweet"]
     return [tweet_v1(tweet) if is_tweet_v1(tweet) else tweet]
@@ -68,6 +76,6 @@ def _archive_entry(value: dict[str, Any]) -> list[Any]:
 
 SHAPES = [
     Shape("X archive tweets", lambda value: isinstance(value.get("tweet"), dict), _archive_entry),
-    Shape("X API v2 page", is_twarc2_page, lambda value: [tweet_v2(t) if isinstance(t, dict) else t for t in value["data"]], whole=True),
-    Shape("X API v1.1 tweet", is_tweet_v1, lambda value: [tweet_v1(value)], whole=True),
+    Shape("X API v2 page", is_twarc2_page, lambda value: [_page_tweet(t) for t in value["data"]], whole=True),
+    Shape("X API v1.1 tweet", is_tweet_v1, _v1_tweet, whole=True, text_keys=frozenset({"text", "full_text"})),
 ]

@@ -1,0 +1,109 @@
+"""A JSON document read through a moving window of text, so memory follows the largest record, not the file."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from typing import IO, Any
+
+from smclass.reading.utf8 import bad_utf8
+
+CHUNK = 1 << 16
+_BLANKS = frozenset(" \t\r\n")
+# Pages of blanks (padding, or a hostile file of nothing else) are passed over in big reads.
+_BLANK_READ = 1 << 20
+# Errors this close to the end of the text read so far may only mean the rest is still to come.
+_CUT_MARGIN = 16
+
+
+class Window:
+    """Text decoded from a byte stream as far as it is needed; what lies behind ``pos`` is let go."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self.text = ""
+        self.pos = 0
+        self.eof = False
+        # Where text[0] stands in the input: line number and column offset, for messages.
+        self._line = 1
+        self._counted = 0
+        self._first_column = 0
+        # Bytes that are not UTF-8 end the text where they start; the reason is kept for the error.
+        self.bad: tuple[str, int] | None = None
+
+    def more(self, at_least: int = CHUNK) -> bool:
+        """Read on; False once the input is over."""
+        if self.eof:
+            return False
+        data = self._stream.read(max(at_least, CHUNK))
+        try:
+            self.text += self._decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            self._stop_at_bad_bytes(exc)
+            return False
+        if not data:
+            self.eof = True
+        return bool(data)
+
+    def _stop_at_bad_bytes(self, exc: UnicodeDecodeError) -> None:
+        good = exc.object[: exc.start].decode("utf-8")
+        line_start = len(self.text) + good.rfind("\n") + 1 if "\n" in good else self.text.rfind("\n") + 1
+        self.text += good
+        line_bytes = self.text[line_start:].encode("utf-8") + bytes(exc.object[exc.start : exc.start + 1])
+        self.bad = (bad_utf8(line_bytes, len(line_bytes) - 1), self.line_at(len(self.text)))
+        self.eof = True
+
+    def line_at(self, pos: int) -> int:
+        self._line += self.text.count("\n", self._counted, pos) if pos >= self._counted else -self.text.count("\n", pos, self._counted)
+        self._counted = pos
+        return self._line
+
+    def column_at(self, pos: int) -> int:
+        newline = self.text.rfind("\n", 0, pos)
+        return pos - newline if newline >= 0 else self._first_column + pos + 1
+
+    def skip_space(self) -> bool:
+        """Move past blanks; False when the input ends first."""
+        while True:
+            if self.text[self.pos : self.pos + 1] in _BLANKS:
+                # lstrip() without arguments is several times faster than with the four JSON blanks;
+                # it also passes over other Unicode spaces between elements, which is harmless.
+                self.pos = len(self.text) - len(self.text[self.pos :].lstrip())
+            if self.pos < len(self.text):
+                return True
+            self.let_go()
+            if not self.more(_BLANK_READ):
+                return False
+
+    def let_go(self) -> None:
+        """Drop the text already read, once there is enough of it to be worth copying."""
+        if self.pos < CHUNK:
+            return
+        self.line_at(self.pos)
+        newline = self.text.rfind("\n", 0, self.pos)
+        self._first_column = self.pos - newline - 1 if newline >= 0 else self._first_column + self.pos
+        self.text = self.text[self.pos :]
+        self._counted -= self.pos
+        self.pos = 0
+
+    def value(self, decoder: json.JSONDecoder) -> tuple[Any, int]:
+        """The JSON value at ``pos`` and where it ends, reading on while it may be cut short."""
+        while True:
+            try:
+                value, end = decoder.raw_decode(self.text, self.pos)
+                # A number at the very end of the text read so far may go on.
+                if end < len(self.text) or self.eof:
+                    return value, end
+            except json.JSONDecodeError as exc:
+                cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(self.text) - _CUT_MARGIN
+                if self.eof or not cut:
+                    raise
+            # Read at least as much again as this value has taken so far: parsing restarts at
+            # its beginning, so growing the window this way keeps the total work linear.
+            self.more(len(self.text) - self.pos)
+
+    def read_rest(self) -> str:
+        while self.more(len(self.text)):
+            pass
+        return self.text[self.pos :]

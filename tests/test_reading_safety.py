@@ -1,0 +1,427 @@
+"""Reading never guesses wrong and never loses what it read: each test is a case that misread or lost records."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import subprocess
+import sys
+import tracemalloc
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.labels import LABELS
+from smclass.reading.inputs import read_stream
+from smclass.reading.records import Record
+
+runner = CliRunner()
+
+
+def classify(model: Path, *args: str, input: bytes | str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["classify", *args, "--model", str(model)], input=input)
+
+
+def lines(output: str) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+# Plain text, one post per line
+
+
+def test_a_line_of_plain_text_is_one_post_with_a_note(small_model_path: Path) -> None:
+    result = classify(small_model_path, input="Our team standup moved to 10am\n")
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == [1]
+    assert out[0]["label"] in LABELS
+    assert "<stdin>: read as lines, one post per line: its first line holds no delimiter, so it is no CSV header" in result.stderr
+
+
+def test_lines_with_commas_that_name_no_field_are_posts(small_model_path: Path) -> None:
+    data = "Great game last night, so proud of the whole team\nAnyone know a good plumber? Leak in the kitchen, again\n"
+    result = classify(small_model_path, input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [1, 2]
+    assert "its first line names no text or id field, so it is no CSV header" in result.stderr
+
+
+def test_input_format_lines_keeps_blank_lines_so_ids_are_line_numbers(small_model_path: Path) -> None:
+    result = classify(small_model_path, "--input-format", "lines", input="first post here\n\nid,text looks like a header\n")
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == [1, 2, 3]
+    assert out[1] == {"id": 2, "label": None, "confidence": None, "reason": "'text' is empty"}
+    assert out[2]["label"] in LABELS
+
+
+def test_a_first_line_that_could_be_a_header_or_a_post_is_an_error_naming_input_format(small_model_path: Path) -> None:
+    result = classify(small_model_path, input="alpha,beta\n1,2\n3,4\n")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: <stdin>: cannot tell whether the first line (alpha, beta) is a CSV header that names no text field "
+        "or a post: say --input-format csv with --text-field NAME, or --input-format lines\n"
+    )
+
+
+def test_a_csv_with_a_header_only_says_it_holds_no_records(small_model_path: Path) -> None:
+    result = classify(small_model_path, input="id,text\n")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert "<stdin>: holds no records" in result.stderr
+
+
+def test_bare_json_strings_on_lines_are_posts(small_model_path: Path) -> None:
+    result = classify(small_model_path, "--keep-fields", input='"a post about the match"\n"another one"\n')
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [(r["id"], r["record"]) for r in out] == [(1, "a post about the match"), (2, "another one")]
+
+
+# Platform shapes only for records that are one
+
+
+def test_a_record_with_its_own_text_is_not_taken_for_a_facebook_entry(small_model_path: Path) -> None:
+    record = {"text": "Volunteers needed at the food bank Saturday", "timestamp": 1700000000, "title": "Saturday"}
+    result = classify(small_model_path, "--keep-fields", input=json.dumps(record) + "\n")
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert out[0]["id"] == 1
+    assert out[0]["label"] in LABELS
+    assert out[0]["record"] == record
+    assert "Facebook" not in result.stderr
+
+
+def test_keep_fields_carries_the_record_as_read_not_the_flattened_one(small_model_path: Path) -> None:
+    tweet = {"id_str": "42", "full_text": "Council votes to close the library", "user": {"screen_name": "gazette"}, "lang": "en"}
+    result = classify(small_model_path, "--keep-fields", input=json.dumps(tweet) + "\n")
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert out[0]["id"] == "42"
+    assert out[0]["record"] == tweet
+
+
+# Folders and zips
+
+
+def _two_files(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "a.jsonl").write_text('{"id": "a1", "text": "hello team"}\n')
+    (folder / "b.jsonl").write_text('{"post_id": "b1", "body": "hello again"}\n')
+
+
+def test_each_file_of_a_folder_has_its_own_fields_and_every_line_a_source(small_model_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "posts"
+    _two_files(folder)
+    result = classify(small_model_path, str(folder))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [(r["id"], r["source"]) for r in out] == [("a1", str(folder / "a.jsonl")), ("b1", str(folder / "b.jsonl"))]
+    assert all(r["label"] in LABELS for r in out)
+    assert f"{folder / 'b.jsonl'}: read as json, text field 'body' (detected), id field 'post_id'" in result.stderr
+
+
+def test_each_member_of_a_zip_has_its_own_fields_and_a_source(small_model_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "posts"
+    _two_files(folder)
+    archive = tmp_path / "posts.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for name in ("a.jsonl", "b.jsonl"):
+            zipped.write(folder / name, name)
+    result = classify(small_model_path, str(archive))
+    assert result.exit_code == 0, result.stderr
+    assert [(r["id"], r["source"]) for r in lines(result.stdout)] == [("a1", f"{archive}!a.jsonl"), ("b1", f"{archive}!b.jsonl")]
+
+
+# Named fields
+
+
+def test_an_id_field_no_record_has_is_a_usage_error_listing_the_fields(small_model_path: Path) -> None:
+    result = classify(small_model_path, "--id-field", "tweet_id", input='{"id": 1, "text": "hi there"}\n')
+    assert result.exit_code == 2
+    assert result.stderr == "Error: <stdin>: no field 'tweet_id' in the records (fields: id, text)\n"
+
+
+def test_semicolon_csv_with_capitalised_headers_is_read(small_model_path: Path) -> None:
+    data = 'Post ID;Comment Text;Likes\n7;"Lunch with the team; then the offsite";3\n8;Loving this weather;1\n'
+    result = classify(small_model_path, input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["7", "8"]
+    assert "<stdin>: read as csv, text field 'Comment Text' (detected), id field 'Post ID'" in result.stderr
+
+
+def test_tab_and_pipe_delimiters_and_message_and_tweet_headers(small_model_path: Path) -> None:
+    for data in ("Message\tPost_ID\nhello all\tm1\n", "TWEET|ID\nhello all|t1\n"):
+        result = classify(small_model_path, input=data)
+        assert result.exit_code == 0, result.stderr
+        assert len(lines(result.stdout)) == 1
+
+
+def test_delimiter_option_reads_the_named_delimiter(small_model_path: Path) -> None:
+    data = "when:words\nmonday:see you at the standup\ntuesday:lunch is on me\n"
+    result = classify(small_model_path, "--delimiter", ":", "--text-field", "words", input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [1, 2]
+    wrong = classify(small_model_path, "--delimiter", "::", input=data)
+    assert (wrong.exit_code, wrong.stderr) == (2, "Error: --delimiter takes one character, or 'tab' (got '::')\n")
+
+
+def test_a_nested_text_field_error_suggests_the_dotted_path(small_model_path: Path) -> None:
+    result = classify(small_model_path, input='{"post": {"meta": {"n": 1}, "body": "hello world"}}\n')
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Error: <stdin>:1: field 'post': expected text, got an object; the text may be at --text-field post.body"
+    )
+
+
+# Detection from a sample of lines, and damage in the middle of an input
+
+
+def test_a_truncated_first_json_line_is_rejected_and_reading_goes_on(small_model_path: Path, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    data = '{"id": 1, "text": "cut sh\n{"id": 2, "text": "fine post"}\n{"id": 3, "text": "another fine post"}\n'
+    result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [2, 3]
+    assert rejects.read_text() == '{"id": 1, "text": "cut sh\n'
+
+
+def test_a_plain_text_first_line_does_not_make_json_lines_csv(small_model_path: Path, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    data = 'exported by scraper v2\n{"id": 2, "text": "fine post"}\n{"id": 3, "text": "another fine post"}\n'
+    result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [2, 3]
+    assert rejects.read_text() == "exported by scraper v2\n"
+
+
+def test_an_error_late_in_a_file_keeps_every_record_before_it(small_model_path: Path) -> None:
+    good = "".join(json.dumps({"id": i, "text": f"post number {i}"}) + "\n" for i in range(1, 2500))
+    result = classify(small_model_path, input=good + "{broken\n")
+    assert result.exit_code == 1
+    assert len(lines(result.stdout)) == 2499
+    assert result.stderr.splitlines()[-1] == "Error: <stdin>:2500: invalid JSON (unexpected character, expected a string key)"
+
+
+def test_a_csv_row_that_is_not_utf8_is_skipped_and_reading_goes_on(small_model_path: Path, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.csv"
+    data = b'id,text\n1,fine\n2,"caf\xe9, ""quoted"""\n3,ok then\n'
+    result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["1", "3"]
+    assert "skipped <stdin>:3: not valid UTF-8 (byte 0xe9 at column 7)" in result.stderr
+    assert rejects.read_bytes() == b'id,text\n2,"caf\xe9, ""quoted"""\n'
+
+
+def test_a_truncated_gzip_keeps_everything_before_the_damage(small_model_path: Path, tmp_path: Path) -> None:
+    body = "".join(json.dumps({"id": i, "text": f"post number {i} about the weekend"}) + "\n" for i in range(1, 3001))
+    packed = gzip.compress(body.encode())
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(packed[: len(packed) * 2 // 3])
+    result = classify(small_model_path, str(path), "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    ids = [r["id"] for r in lines(result.stdout)]
+    assert len(ids) > 1000 and ids == list(range(1, len(ids) + 1))
+    assert result.stderr.splitlines()[-1] == (
+        f"skipped {path}: damaged gzip data (Compressed file ended before the end-of-stream marker was reached); "
+        "reading of this input stopped there"
+    )
+
+
+def test_a_zip_member_with_a_crc_error_keeps_its_records_and_the_next_member(small_model_path: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "posts.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as zipped:
+        zipped.writestr("a.jsonl", '{"id": "a1", "text": "first post"}\n{"id": "a2", "text": "second post"}\n')
+        zipped.writestr("b.jsonl", '{"id": "b1", "text": "other member"}\n')
+    data = archive.read_bytes()
+    archive.write_bytes(data.replace(b"second post", b"secund post", 1))
+    result = classify(small_model_path, str(archive), "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["a1", "a2", "b1"]
+    assert f"skipped {archive}!a.jsonl: damaged zip member (Bad CRC-32 for file 'a.jsonl'); the records before this note were read" in (
+        result.stderr
+    )
+
+
+def test_a_bad_element_of_a_json_array_keeps_the_records_before_it(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "posts.json"
+    path.write_text('[\n{"id": 1, "text": "fine post"},\n{"id": 2, "text": "also fine"},\n{"id": 3, "text": tru}\n]\n')
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert [r["id"] for r in lines(result.stdout)] == [1, 2]
+    assert result.stderr.splitlines()[-1] == f"Error: {path}:4: invalid JSON (expecting value at column 19)"
+
+
+# What is kept: raw rejects, long ids, every column
+
+
+def test_ids_beyond_64_bits_are_kept_digit_for_digit(small_model_path: Path, tmp_path: Path) -> None:
+    line = '{"id": 123456789012345678901234567890, "text": "hello from a long id", "n": {"big": 99999999999999999999999}}\n'
+    result = classify(small_model_path, "--keep-fields", input=line)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith('{"id":123456789012345678901234567890,"label":')
+    record = '"record":{"id":123456789012345678901234567890,"text":"hello from a long id","n":{"big":99999999999999999999999}}}'
+    assert result.stdout.rstrip().endswith(record)
+    array = tmp_path / "posts.json"
+    array.write_text("[" + line.strip() + "]")
+    from_array = classify(small_model_path, str(array))
+    assert from_array.exit_code == 0, from_array.stderr
+    assert from_array.stdout.startswith('{"id":123456789012345678901234567890,"label":')
+
+
+def test_rejects_keep_the_raw_bytes_of_json_lines(small_model_path: Path, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    data = b'{"id": 1, "text": "fine"}\n{"id": 2, "text": "caf\xe9"}\n'
+    result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert rejects.read_bytes() == b'{"id": 2, "text": "caf\xe9"}\n'
+
+
+class _Generated(io.RawIOBase):
+    """A large input made on the fly, so the test itself holds none of it."""
+
+    def __init__(self, parts: Iterator[bytes]) -> None:
+        self._parts = parts
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._left:
+            part = next(self._parts, None)
+            if part is None:
+                return 0
+            self._left = part
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+
+def _peak_while_reading(stream: IO[bytes]) -> tuple[int, list[Record]]:
+    kept: list[Record] = []
+    tracemalloc.start()
+    try:
+        for record in read_stream(stream, "big"):
+            if len(kept) < 3 or record.error is not None:
+                kept.append(record)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, kept
+
+
+def test_a_json_array_is_read_element_by_element() -> None:
+    element = json.dumps({"id": 1, "text": "a post of ordinary length " * 8, "user": {"name": "someone"}}).encode()
+
+    def parts() -> Iterator[bytes]:
+        yield b"[\n"
+        for i in range(40_000):  # about 12 MB
+            yield (b",\n" if i else b"") + element
+        yield b"\n]\n"
+
+    peak, kept = _peak_while_reading(io.BufferedReader(_Generated(parts())))
+    assert [r.error for r in kept] == [None, None, None]
+    assert peak < 3 * 2**20, peak
+
+
+def test_a_gzip_of_blanks_is_passed_over_in_little_memory() -> None:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+
+    def parts() -> Iterator[bytes]:
+        yield packer.compress(b"[")
+        for _ in range(64):  # 64 MiB of spaces
+            yield packer.compress(b" " * 2**20)
+        yield packer.compress(b'{"text": "the one record"}]') + packer.flush()
+
+    peak, kept = _peak_while_reading(io.BufferedReader(_Generated(parts())))
+    assert [r.data for r in kept] == [{"text": "the one record"}]
+    assert peak < 8 * 2**20, peak
+
+
+def test_keep_fields_csv_has_the_columns_of_every_record(small_model_path: Path) -> None:
+    data = '{"id": 1, "text": "first post"}\n{"id": 2, "text": "second post", "lang": "en"}\n{"id": 3, "text": "third", "likes": 4}\n'
+    result = classify(small_model_path, "--keep-fields", "--format", "csv", input=data)
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["id", "label", "confidence", "reason", "record.id", "record.text", "record.lang", "record.likes"]
+    assert [row[4:] for row in rows[1:]] == [["1", "first post", "", ""], ["2", "second post", "en", ""], ["3", "third", "", "4"]]
+
+
+def test_an_empty_folder_says_so(small_model_path: Path, tmp_path: Path) -> None:
+    result = classify(small_model_path, str(tmp_path))
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == f"{tmp_path}: holds no files to read\n"
+
+
+def test_short_posts_with_a_comma_each_are_lines_not_a_header(small_model_path: Path) -> None:
+    result = classify(small_model_path, input="Good morning, everyone\nHappy Friday, team\nSee you Monday, folks\n")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [1, 2, 3]
+
+
+def test_a_csv_quote_left_open_rejects_its_line_and_reading_goes_on(small_model_path: Path, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.csv"
+    data = 'id,text\n1,"fine, quoted"\n2,"open quote never closed\n3,third post\n4,fourth post\n'
+    result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["1", "3", "4"]
+    assert "skipped <stdin>:3: a quoted field is not closed before the end of the input" in result.stderr
+    assert rejects.read_text() == 'id,text\n2,"open quote never closed\n'
+
+
+def test_a_lone_surrogate_escape_in_a_json_array_is_one_reject_not_a_crash(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "posts.json"
+    path.write_text('[{"id": 1, "text": "fine"},\n{"id": 2, "text": "hi \\ud800 there"},\n{"id": 3, "text": "also fine"}]')
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--keep-fields")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [1, 3]
+    assert f"skipped {path}:2: invalid JSON (" in result.stderr
+
+
+def test_an_error_while_workers_classify_keeps_every_batch_read_before_it(small_model_path: Path, monkeypatch: Any) -> None:
+    from smclass.run import parallel
+
+    monkeypatch.setattr(parallel.predict_batches, "__defaults__", (1, 0))  # the pool from the first post on
+    good = "".join(json.dumps({"id": i, "text": f"post number {i}"}) + "\n" for i in range(1, 3001))
+    result = classify(small_model_path, "--jobs", "2", input=good + "{broken\n")
+    assert result.exit_code == 1
+    assert [r["id"] for r in lines(result.stdout)] == list(range(1, 3001))
+
+
+def test_a_facebook_photo_entry_is_not_classified_from_facebooks_title(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "your_posts_1.json"
+    entries = [
+        {"timestamp": 1672617600 + i, "attachments": [{"data": [{"media": {"uri": f"photos/{i}.jpg"}}]}], "title": "Ana added a new photo."}
+        for i in range(2)
+    ]
+    path.write_text(json.dumps(entries))
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 0, result.stderr
+    assert lines(result.stdout) == [
+        {"id": 1672617600, "label": None, "confidence": None, "reason": "'text' is null"},
+        {"id": 1672617601, "label": None, "confidence": None, "reason": "'text' is null"},
+    ]
+
+
+def test_a_one_column_csv_of_quoted_posts_is_csv(small_model_path: Path) -> None:
+    for header in ("text", '"text"'):
+        result = classify(small_model_path, input=f'{header}\n"hello, world"\n"see you soon, all"\n')
+        assert result.exit_code == 0, result.stderr
+        assert [r["id"] for r in lines(result.stdout)] == [1, 2]
+        assert "read as csv" in result.stderr
+
+
+def test_dev_zero_is_refused_at_once_as_binary(small_model_path: Path) -> None:
+    # In a process of its own with a time limit: the zip test used to read the device for ever.
+    command = [sys.executable, "-m", "smclass", "classify", "/dev/zero", "--model", str(small_model_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert done.stderr == "Error: /dev/zero: looks like a binary file, not JSON, JSON lines, CSV or TSV\n"
