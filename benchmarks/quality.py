@@ -136,6 +136,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-cv", action="store_true", help="skip 5-fold cross-validation on data/")
     parser.add_argument("--no-accurate", action="store_true", help="skip the accurate tier (it encodes every post once)")
+    parser.add_argument(
+        "--accurate-data", nargs="+", default=[str(ROOT / "data" / "corpus"), str(ROOT / "data" / "round4")],
+        help="what the accurate model trains on (as shipped: data/corpus and data/round4)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     eval_path = Path(args.eval)
@@ -164,7 +168,7 @@ def main() -> int:
     print()
     print_confusion(results["smclass default pipeline"])
     if not args.no_accurate:
-        results.update(accurate_tiers(train, test, args.seed))
+        results.update(accurate_tiers(dataset.read_labelled(args.accurate_data), test, args.seed))
 
     if not args.no_cv:
         start = time.perf_counter()
