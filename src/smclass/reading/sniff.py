@@ -170,14 +170,14 @@ def _header_apart(rows: list[list[str]]) -> bool:
     """
     for column, name in enumerate(rows[0]):
         values = [row[column].strip() for row in rows[1:]]
-        if all(_is_number(v) for v in values) and not _is_number(name.strip()):
+        if all(is_number(v) for v in values) and not is_number(name.strip()):
             return True
         if len({len(v) for v in values}) == 1 and len(name.strip()) != len(values[0]):
             return True
     return False
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:

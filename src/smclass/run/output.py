@@ -12,6 +12,7 @@ import orjson
 
 from smclass import atomic
 from smclass.errors import OutputError
+from smclass.reading.sniff import is_number
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _JSONL = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
@@ -68,17 +69,9 @@ def spreadsheet_safe(value: Any) -> str:
     if value is None:
         return ""
     text = orjson.dumps(value).decode() if isinstance(value, (dict, list)) else str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
+    if text.startswith(_FORMULA_START) and not is_number(text):
         return "'" + text
     return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 # Rows waiting for the columns of every record stay in memory up to this size, then on disk.
