@@ -3,14 +3,22 @@
 Builds an input of N posts (the texts of ../shared/corpus/raw when it exists, cycled to N;
 else the written corpus in data/), then measures, through the installed command:
 
-- posts/s of ``smclass classify INPUT -o OUT`` (JSON lines in and out), with --jobs 1 and 2;
-- fastText ``predict`` on the same posts in the same run, JSON lines in and out, and the ratio;
+- posts/s of ``smclass classify INPUT -o OUT`` (JSON lines in and out): the default (``--jobs
+  auto``), --jobs 1 and --jobs 2, and the output of each checked against --jobs 1;
+- fastText ``predict`` on the same posts in the same run, JSON lines in and out, and the ratios;
+  --repeat N runs --jobs 1 and fastText N times in a row and prints each ratio;
+- the IO floor: reading the same JSON lines and writing one small JSON line per post in Python
+  (orjson), with no classifying: what any Python tool pays before it does any work;
 - peak RSS of the classify process (and of the largest worker with --jobs), and for one
   post of several million characters;
 - start-up: ``smclass --help`` and classifying one post, end to end;
-- training the default model from data/ (with its 5-fold cross-validation).
+- training the default model from data/ (with its 5-fold cross-validation);
+- Dask: a LocalCluster of 1 and then 2 worker processes (one thread each) runs ``classify
+  --engine dask`` over one big JSON-lines file, split into byte ranges; posts/s for each, the
+  scaling ratio, and a check that the parts concatenate to the single-process output. The
+  cluster is started before the clock starts (a real cluster is already running).
 
-Run:  python benchmarks/throughput.py [--posts 200000] [--skip-train]
+Run:  python benchmarks/throughput.py [--posts 200000] [--repeat 3] [--skip-train] [--skip-dask]
 fastText comes from the optional extra: pip install -e '.[bench]'.
 """
 
@@ -122,14 +130,58 @@ def dev_scores(fasttext_model: Any) -> str | None:
     return f"{text} ({len(posts.texts)} real posts)"
 
 
+def io_floor(posts: Path, out: Path) -> float:
+    """Posts/s of reading the JSON lines and writing one small line per post, in Python, no model."""
+    import orjson
+
+    start = time.perf_counter()
+    count = 0
+    with posts.open("rb") as source, out.open("wb") as sink:
+        for line in source:
+            record = orjson.loads(line)
+            sink.write(orjson.dumps({"id": record["id"], "source": "posts.jsonl", "label": "Media", "confidence": 0.5}) + b"\n")
+            count += 1
+    return count / (time.perf_counter() - start)
+
+
+def dask_rows(smclass: list[str], posts: Path, work: Path, count: int, single: bytes) -> list[tuple[str, str]]:
+    """``--engine dask`` on a LocalCluster of 1 and 2 worker processes over one big JSON-lines file."""
+    try:
+        from distributed import LocalCluster
+    except ImportError:
+        return [("Dask", "not installed (pip install -e '.[dask]')")]
+    rows: list[tuple[str, str]] = []
+    rates: dict[int, float] = {}
+    for workers in (1, 2):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            folder = work / f"dask{workers}"
+            command = [*smclass, "classify", str(posts), "--engine", "dask", "--scheduler", cluster.scheduler_address]
+            seconds, _ = timed([*command, "-o", str(folder), "-q"])
+        rates[workers] = count / seconds
+        parts = sorted(p for p in folder.glob("part-*.jsonl") if ".rejects" not in p.name)
+        same = b"".join(p.read_bytes() for p in parts) == single
+        figures = f"{rates[workers]:,.0f} posts/s ({seconds:.1f} s), {len(parts)} parts, equal to one process: {same}"
+        rows.append((f"Dask LocalCluster, {workers} worker{'s' if workers > 1 else ''}", figures))
+        print(*rows[-1], flush=True)
+    rows.append(("Dask scaling, 2 workers / 1", f"{rates[2] / rates[1]:.2f}"))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of --jobs 1 against fastText, one after another")
     parser.add_argument("--skip-train", action="store_true", help="leave out the training-time figure")
+    parser.add_argument("--skip-dask", action="store_true", help="leave out the Dask section")
     args = parser.parse_args()
     smclass = smclass_command()
     texts, where = source_texts()
     rows: list[tuple[str, str]] = []
+
+    def row(name: str, value: str) -> None:
+        rows.append((name, value))
+        print(name, value, flush=True)
+
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         posts = work / "posts.jsonl"
@@ -137,50 +189,65 @@ def main() -> int:
         size_mb = posts.stat().st_size / 1e6
         print(f"input: {args.posts} posts, {size_mb:.0f} MB of JSON lines, texts from {where}", flush=True)
 
-        rates = {}
-        for jobs in (1, 2):
-            seconds, rss = timed([*smclass, "classify", str(posts), "-o", str(work / f"out{jobs}.jsonl"), "-q", "--jobs", str(jobs)])
-            rates[jobs] = args.posts / seconds
-            figures = f"{rates[jobs]:,.0f} posts/s ({seconds:.1f} s), peak RSS {rss} MiB per process"
-            rows.append((f"smclass classify --jobs {jobs}", figures))
-            print(rows[-1][0], rows[-1][1], flush=True)
-        lines_1 = (work / "out1.jsonl").read_bytes().count(b"\n")
-        same = (work / "out1.jsonl").read_bytes() == (work / "out2.jsonl").read_bytes()
-        rows.append(("output check", f"{lines_1} lines; --jobs 2 output identical to --jobs 1: {same}"))
+        def classify(name: str, *options: str) -> float:
+            seconds, rss = timed([*smclass, "classify", str(posts), "-o", str(work / name), "-q", *options])
+            figures = f"{args.posts / seconds:,.0f} posts/s ({seconds:.1f} s), peak RSS {rss} MiB per process"
+            row(f"smclass classify {' '.join(options) or '(default: --jobs auto)'}", figures)
+            return args.posts / seconds
+
+        default = classify("default.jsonl")
+        one = classify("out1.jsonl", "--jobs", "1")
+        two = classify("out2.jsonl", "--jobs", "2")
+        single = (work / "out1.jsonl").read_bytes()
+        same = [(work / name).read_bytes() == single for name in ("default.jsonl", "out2.jsonl")]
+        lines = single.count(b"\n")
+        row("output check", f"{lines} lines; default and --jobs 2 identical to --jobs 1: {same[0]}, {same[1]}")
+
+        floor = io_floor(posts, work / "floor.jsonl")
+        row("IO floor (orjson read + write, no model)", f"{floor:,.0f} posts/s")
 
         from smclass.model import dataset
 
         train = dataset.read_labelled([str(ROOT / "data" / "corpus")])
         fasttext = fasttext_run(posts, work / "ft.jsonl", train.texts, train.labels)
         if fasttext is None:
-            rows.append(("fastText predict", "not installed (pip install -e '.[bench]')"))
+            row("fastText predict", "not installed (pip install -e '.[bench]')")
         else:
             ft_rate = fasttext[0]
-            rows.append(("fastText predict (1 thread)", f"{ft_rate:,.0f} posts/s"))
-            rows.append(("ratio smclass --jobs 1 / fastText", f"{rates[1] / ft_rate:.2f}"))
-            rows.append(("ratio smclass --jobs 2 / fastText", f"{rates[2] / ft_rate:.2f}"))
-        print(*rows[-1], flush=True)
+            row("fastText predict (1 thread)", f"{ft_rate:,.0f} posts/s")
+            row("ratio smclass default / fastText", f"{default / ft_rate:.2f}")
+            row("ratio smclass --jobs 2 / fastText", f"{two / ft_rate:.2f}")
+            ratios = [one / ft_rate]
+            for _ in range(args.repeat - 1):
+                seconds, _ = timed([*smclass, "classify", str(posts), "-o", str(work / "again.jsonl"), "-q", "--jobs", "1"])
+                again = fasttext_run(posts, work / "ft.jsonl", train.texts, train.labels)
+                assert again is not None
+                ratios.append(args.posts / seconds / again[0])
+            row(f"ratio smclass --jobs 1 / fastText, {len(ratios)} runs in a row", ", ".join(f"{r:.2f}" for r in ratios))
+        row("ratio smclass --jobs 1 / IO floor", f"{one / floor:.2f}")
         quality = dev_scores(fasttext[1] if fasttext else None)
         if quality:
-            rows.append(("dev macro-F1 (same training data)", quality))
+            row("dev macro-F1 (same training data)", quality)
 
         # One very long post (an email thread or a book pasted whole): memory must not follow it.
         huge = work / "huge.jsonl"
         long_text = " ".join(itertools.islice(itertools.cycle(texts), 40_000))
         huge.write_text(json.dumps({"id": 1, "text": long_text}, ensure_ascii=False) + "\n", encoding="utf-8")
         seconds, rss = timed([*smclass, "classify", str(huge), "-q"])
-        rows.append((f"one post of {len(long_text) / 1e6:.1f}M characters", f"{seconds:.1f} s, peak RSS {rss} MiB"))
-        print(*rows[-1], flush=True)
+        row(f"one post of {len(long_text) / 1e6:.1f}M characters", f"{seconds:.1f} s, peak RSS {rss} MiB")
 
         helps = [timed([*smclass, "--help"])[0] for _ in range(5)]
-        rows.append(("start-up: smclass --help", f"{statistics.median(helps):.2f} s (median of 5)"))
-        one = work / "one.jsonl"
-        one.write_text('{"id": 1, "text": "@NorthRail my train is late again"}\n', encoding="utf-8")
-        singles = [timed([*smclass, "classify", str(one), "-q"])[0] for _ in range(3)]
-        rows.append(("start-up: classify one post", f"{statistics.median(singles):.2f} s (median of 3)"))
+        row("start-up: smclass --help", f"{statistics.median(helps):.2f} s (median of 5)")
+        single_post = work / "one.jsonl"
+        single_post.write_text('{"id": 1, "text": "@NorthRail my train is late again"}\n', encoding="utf-8")
+        singles = [timed([*smclass, "classify", str(single_post), "-q"])[0] for _ in range(3)]
+        row("start-up: classify one post", f"{statistics.median(singles):.2f} s (median of 3)")
         if not args.skip_train:
             seconds, rss = timed([*smclass, "train", str(ROOT / "data" / "corpus"), "--out", str(work / "m.npz"), "-q"])
-            rows.append(("train the default model (5-fold CV + fit)", f"{seconds:.1f} s, peak RSS {rss} MiB"))
+            row("train the default model (5-fold CV + fit)", f"{seconds:.1f} s, peak RSS {rss} MiB")
+        if not args.skip_dask:
+            for name, value in dask_rows(smclass, posts, work, args.posts, single):
+                rows.append((name, value))
 
     print()
     print("| measure | result |")
