@@ -84,7 +84,7 @@ def classify_records(
     multi: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Classify records already read, yielding result dicts in their order."""
-    for results in _results(model, _batches(records, options, notify, reject, multi=multi), options):
+    for results in classify_records_in_batches(model, records, options, notify, reject, multi=multi):
         yield from results
 
 
