@@ -160,7 +160,7 @@ def _delimited_range(
     result.span = None
     if index > 0:
         return iter(()), head.plan
-    note(f"{source}: a quote inside an unquoted field leaves quote parity no guide to where rows end: read whole, in one part")
+    note(f"{source}: its quotes do not pair up as in RFC 4180 (a quote inside an unquoted field?): read whole, in one part")
     return _whole_file(location, source, options, note), None
 
 
