@@ -433,3 +433,23 @@ def test_a_gzipped_csv_stays_one_task(small_model_path: Path, tmp_path: Path, sc
     result = classify(str(source), "--model", str(small_model_path), "--on-error", "skip", *dask)
     assert result.exit_code == 0, result.stderr
     assert [p.name for p in parts(out)] == ["part-00000.jsonl"]
+
+
+def test_a_cut_takeout_csv_reads_every_range_as_its_first_row_chose(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
+    rows = ["Comment ID,Video ID,Comment Text,Comment Create Timestamp\n"]
+    for i in range(300):
+        words = " ".join(WORDS[(i * 5 + j) % len(WORDS)] for j in range(3 + i % 6))
+        segments = json.dumps([{"text": f"{words}\nsecond line {i}"}], ensure_ascii=False).replace('"', '""')
+        rows.append(f'c{i},v{i % 7},"{segments}",2024-03-{1 + i % 28:02d}T10:00:00Z\n')
+    source = tmp_path / "comments.csv"
+    source.write_text("".join(rows), encoding="utf-8")
+    model = ["--model", str(small_model_path), "--keep-fields"]
+    single = classify(str(source), *model)
+    assert single.exit_code == 0, single.stderr
+    out = tmp_path / "out"
+    result = classify(str(source), *model, "--engine", "dask", "--scheduler", scheduler, "--partition-size", "2kB", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    written = parts(out)
+    assert sum(p.stat().st_size > 0 for p in written) > 4
+    assert b"".join(p.read_bytes() for p in written) == single.stdout_bytes
+    assert {json.loads(line)["record"]["platform"] for line in single.stdout.splitlines()} == {"youtube"}
