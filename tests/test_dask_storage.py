@@ -336,3 +336,120 @@ def test_a_scheduler_that_cannot_be_reached_or_named_is_one_line(small_model_pat
     assert unreachable.exit_code == 1
     assert unreachable.stderr.startswith("Error: --scheduler tcp://127.0.0.1:1: cannot reach the scheduler (")
     assert unreachable.stderr.count("\n") == 1
+
+
+WORDS = ["flight", "delayed", "volunteers", "shelter", "bridge", "closed", "café", "naïve", "Zürich", "東京", "lol", "same"]
+
+
+def delimited_posts(sep: str, *, ids: bool) -> bytes:
+    """A header with a quoted newline, then rows whose quoted fields hold newlines, delimiters and doubled quotes.
+
+    Row 77 has too many fields (a reject) and row 100 is blank (a line, not a record).
+    """
+    head = ["id"] if ids else []
+    lines = [sep.join([*head, "text", '"where\nfrom"']) + "\n"]
+    for i in range(600):
+        text = " ".join(WORDS[(i * 7 + j * 3) % len(WORDS)] for j in range(2 + i % 9))
+        if i % 5 == 1:
+            text = '"' + text.replace(" ", "\n", 2) + f' said ""hi""{sep} twice"'
+        elif i % 7 == 2:
+            text = f'"{text}{sep} and more"'
+        row = sep.join([*([f"p{i}"] if ids else []), text, f"n{i}"])
+        if i == 77:
+            row = sep.join(["a", "b", "c", "d", "e"])
+        lines.append("\n" if i == 100 else row + "\n")
+    return "\ufeff".encode() + "".join(lines).encode()
+
+
+@pytest.mark.parametrize(("name", "sep", "ids"), [("posts.csv", ",", False), ("posts.tsv", "\t", True)])
+def test_a_split_delimited_file_gives_parts_and_rejects_that_concatenate_to_the_single_process_ones(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler: str, name: str, sep: str, ids: bool
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = delimited_posts(sep, ids=ids)
+    Path(name).write_bytes(data)
+    size = 2048
+    # Some cuts fall inside a quoted field, where a newline ends no row.
+    assert any(data[: k * size].count(b'"') % 2 for k in range(1, len(data) // size))
+    model = ["--model", str(small_model_path), "--on-error", "skip"]
+    single = classify(name, *model, "--rejects", "bad" + name[-4:])
+    assert single.exit_code == 0, single.stderr
+    result = classify(name, *model, "--engine", "dask", "--scheduler", scheduler, "--partition-size", str(size), "-o", "out")
+    assert result.exit_code == 0, result.stderr
+    written = parts(Path("out"))
+    assert sum(p.stat().st_size > 0 for p in written) > 10 and "read whole" not in result.stderr
+    assert b"".join(p.read_bytes() for p in written) == single.stdout_bytes
+    results = [json.loads(line) for line in single.stdout.splitlines()]
+    assert len(results) == 598  # 600 rows less the blank one and the reject
+    if not ids:
+        assert results[-1]["id"] == 599  # the reject keeps its position; the blank row has none
+    # Each rejects file is a CSV of its own under the file's header; the rows follow the single process's.
+    header = data[3 : data.index(b'from"\n') + len(b'from"\n')]
+    rejects = parts(Path("out"), f"part-*.rejects.{name[-3:]}")
+    assert rejects and all(p.read_bytes().startswith(header) for p in rejects)
+    assert header + b"".join(p.read_bytes()[len(header) :] for p in rejects) == Path("bad" + name[-4:]).read_bytes()
+    skipped = [line for line in single.stderr.splitlines() if line.startswith("skipped")]
+    bad_line = data[: data.index(sep.join("abcde").encode())].count(b"\n") + 1
+    assert skipped == [f"skipped {name}:{bad_line}: row has 5 fields but the header has {3 if ids else 2}"]
+    assert [line for line in result.stderr.splitlines() if line.startswith("skipped")] == skipped
+    manifest = json.loads((Path("out") / "_SUCCESS").read_text())
+    starts = [p["bytes"][0] for p in manifest["parts"]]
+    assert starts == sorted(starts) and starts[0] == 0 and manifest["parts"][-1]["bytes"][1] is None
+
+
+def test_a_quote_inside_an_unquoted_field_reads_the_file_whole_in_its_first_part(
+    small_model_path: Path, tmp_path: Path, scheduler: str
+) -> None:
+    rows = ["text,note\n"]
+    for i in range(400):
+        text = " ".join(WORDS[(i + j) % len(WORDS)] for j in range(6))
+        if i == 3:
+            text = "the new goalkeeper is 6'2\" and quick"  # read as it stands: the quote is a character
+        elif i % 5 == 0:
+            text = '"' + text.replace(" ", "\n") + '"'
+        rows.append(f"{text},n{i}\n")
+    source = tmp_path / "posts.csv"
+    source.write_text("".join(rows), encoding="utf-8")
+    model = ["--model", str(small_model_path)]
+    single = classify(str(source), *model)
+    assert single.exit_code == 0, single.stderr
+    out = tmp_path / "out"
+    result = classify(str(source), *model, "--engine", "dask", "--scheduler", scheduler, "--partition-size", "2kB", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    written = parts(out)
+    assert len(written) > 4
+    assert b"".join(p.read_bytes() for p in written) == single.stdout_bytes
+    assert [len(p.read_bytes()) > 0 for p in written] == [True] + [False] * (len(written) - 1)
+    assert "read whole, in one part" in result.stderr
+
+
+def test_a_gzipped_csv_stays_one_task(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
+    import gzip
+
+    source = tmp_path / "posts.csv.gz"
+    source.write_bytes(gzip.compress(delimited_posts(",", ids=True)))
+    out = tmp_path / "out"
+    dask = ["--engine", "dask", "--scheduler", scheduler, "--partition-size", "1kB", "-o", str(out)]
+    result = classify(str(source), "--model", str(small_model_path), "--on-error", "skip", *dask)
+    assert result.exit_code == 0, result.stderr
+    assert [p.name for p in parts(out)] == ["part-00000.jsonl"]
+
+
+def test_a_cut_takeout_csv_reads_every_range_as_its_first_row_chose(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
+    rows = ["Comment ID,Video ID,Comment Text,Comment Create Timestamp\n"]
+    for i in range(300):
+        words = " ".join(WORDS[(i * 5 + j) % len(WORDS)] for j in range(3 + i % 6))
+        segments = json.dumps([{"text": f"{words}\nsecond line {i}"}], ensure_ascii=False).replace('"', '""')
+        rows.append(f'c{i},v{i % 7},"{segments}",2024-03-{1 + i % 28:02d}T10:00:00Z\n')
+    source = tmp_path / "comments.csv"
+    source.write_text("".join(rows), encoding="utf-8")
+    model = ["--model", str(small_model_path), "--keep-fields"]
+    single = classify(str(source), *model)
+    assert single.exit_code == 0, single.stderr
+    out = tmp_path / "out"
+    result = classify(str(source), *model, "--engine", "dask", "--scheduler", scheduler, "--partition-size", "2kB", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    written = parts(out)
+    assert sum(p.stat().st_size > 0 for p in written) > 4
+    assert b"".join(p.read_bytes() for p in written) == single.stdout_bytes
+    assert {json.loads(line)["record"]["platform"] for line in single.stdout.splitlines()} == {"youtube"}

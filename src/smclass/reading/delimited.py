@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
@@ -15,6 +16,10 @@ from smclass.reading.utf8 import bad_utf8
 csv.field_size_limit(2**31 - 1)
 
 _BOM = b"\xef\xbb\xbf"
+# The dialect rows are read with (its delimiter aside): the Dask engine cuts a big file only
+# while it doubles quotes and escapes nothing, so that quote parity tells where rows end.
+DIALECT = "excel"
+RUNAWAY = "a quoted field is not closed before the end of the input"
 
 
 class _Lines:
@@ -81,7 +86,7 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
     """
     lines = _Lines(stream)
     fmt = "tsv" if delimiter == "\t" else "csv"
-    reader = csv.reader(lines, delimiter=delimiter)
+    reader = csv.reader(lines, DIALECT, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -109,8 +114,8 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
             # Reject the line that opened the quote, and read again from the next one.
             lines.push_back(taken[1:], line + 1)
             del taken[1:]
-            reader = csv.reader(lines, delimiter=delimiter)
-            error = "a quoted field is not closed before the end of the input"
+            reader = csv.reader(lines, DIALECT, delimiter=delimiter)
+            error = RUNAWAY
             lines.bad = None
         if error is None and (not row or (len(row) == 1 and not row[0].strip())):
             continue
@@ -128,6 +133,24 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
             row += [""] * (width - len(row))  # a short row: its missing cells are empty, as a spreadsheet shows them
         data: dict[str, Any] = dict(zip(names, row, strict=True))
         yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes)
+
+
+def header_row(head: bytes, delimiter: str) -> tuple[bytes, int] | None:
+    """The bytes of the header row at the start of ``head`` (with its BOM) and its physical lines.
+
+    None when the row does not end inside ``head`` on a line end, or is not UTF-8: then it
+    is no row to hand to readers of other parts of the file.
+    """
+    lines = _Lines(io.BytesIO(head))
+    try:
+        next(csv.reader(lines, DIALECT, delimiter=delimiter))
+    except (StopIteration, csv.Error):
+        return None
+    taken = b"".join(lines.taken)
+    if lines.eof or lines.bad is not None or not taken.endswith(b"\n"):
+        return None
+    size = len(taken) + (len(_BOM) if head.startswith(_BOM) else 0)
+    return (head[:size], len(lines.taken)) if size < len(head) else None
 
 
 def read_lines(stream: IO[bytes], source: str) -> Iterator[Record]:

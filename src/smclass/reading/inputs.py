@@ -131,7 +131,7 @@ def _read_plain(head: bytes, stream: IO[bytes], opened: IO[bytes] | None, source
         raise UsageError(f"{source}: --table goes with a SQLite database or an Excel workbook, and this is neither")
     if looks_binary(head):
         raise InputError("looks like a binary file, not JSON, JSON lines, CSV or TSV", source=source)
-    detected = _detect(head, source, reading)
+    detected = detect(head, source, reading)
     if detected.note is not None:
         reading.notify(f"{source}: read as lines, one post per line: {detected.note} (say --input-format csv if it is one)")
     try:
@@ -147,7 +147,8 @@ def _read_plain(head: bytes, stream: IO[bytes], opened: IO[bytes] | None, source
         raise InputError(f"could not be read to the end ({exc})", source=source) from None
 
 
-def _detect(head: bytes, source: str, reading: Reading) -> Detected:
+def detect(head: bytes, source: str, reading: Reading) -> Detected:
+    """The format (and delimiter) a reading of an input with these first bytes uses."""
     fmt, delimiter = reading.input_format, reading.delimiter
     if fmt in (None, "csv", "tsv") and delimiter is not None:
         return Detected("tsv" if delimiter == "\t" else "csv", delimiter)

@@ -2,7 +2,8 @@
 
 Every input file is a partition (a directory counts file by file, so a folder of part
 files from Spark, Hive or ``split`` maps one to one), and a big JSON-lines file is cut
-into byte ranges at line boundaries (:mod:`smclass.run.ranges`), one partition each.
+into byte ranges at line boundaries (:mod:`smclass.run.ranges`), a big CSV or TSV file at
+row boundaries (:mod:`smclass.run.csv_ranges`), one partition each.
 Workers read their partition from a path or an fsspec URL, run the same reader and model
 code as ``smclass classify`` and write ``part-NNNNN.jsonl`` into the output folder
 (:mod:`smclass.run.storage`); the parts read in order are what one process prints.
@@ -24,7 +25,7 @@ from smclass.reading import inputs as reading
 from smclass.reading.plan import InputPlan
 from smclass.reading.posts import SNIFF_RECORDS
 from smclass.reading.records import Record
-from smclass.run import output, paths, ranges, storage
+from smclass.run import csv_ranges, output, paths, ranges, storage
 from smclass.run import stream as classify_lib
 
 _models: dict[str, model_lib.Model] = {}
@@ -50,6 +51,7 @@ class Partition:
     input: storage.Input
     span: ranges.Span | None  # None: the whole file
     index: int  # of the range within its file
+    layout: csv_ranges.Layout | None = None  # a range of a delimited file: cut at rows, not lines
 
 
 def _model(data: bytes, name: str) -> model_lib.Model:
@@ -89,11 +91,13 @@ def classify_partition(
     plan: InputPlan | None = None,
     before: tuple[ranges.Count, ...] | list[ranges.Count] = (),
     cancel: str | None = None,
+    delimited: tuple[Any, ...] | None = None,
 ) -> PartResult:
     """Run on a worker: classify one partition into one part file (and its rejects beside it), each written whole.
 
     ``cancel`` names the Dask event the client sets when it is interrupted: a partition that
     was already running then drops its part instead of writing it after the client is gone.
+    ``delimited`` places a range of a CSV or TSV file (see :func:`_csv_tasks`).
     """
     model = _model(model_bytes, model_name)
     result = PartResult(source, target, span=(span.start, span.end) if span is not None else None)
@@ -123,7 +127,9 @@ def classify_partition(
                 header[0] = record.header
             rejected[0].write(raw + b"\n")
 
-        if span is None:
+        if delimited is not None:
+            records, plan = _delimited_range(location, source, options, note, result, delimited)
+        elif span is None:
             records = _whole_file(location, source, options, note)
         else:
             records = ranges.records(location, source, span, before)
@@ -139,6 +145,23 @@ def classify_partition(
     if skipped[0]:
         result.notes.append(f"{source}: {skipped[0]:,} more notes (the records are in {result.rejects_file or 'no rejects file'})")
     return result
+
+
+def _delimited_range(
+    location: str, source: str, options: classify_lib.Options, note: Callable[[str], None], result: PartResult, delimited: tuple[Any, ...]
+) -> tuple[Iterator[Record], InputPlan | None]:
+    """The records of a range of a delimited file and the file's plan; the whole file in the first range when a cut was wrong."""
+    layout, head, index, start, end, counts = delimited
+    if all(c.clean for c in counts):
+        result.span = (start, end)
+        if index == 0 and head.plan is not None:
+            note(head.plan.describe())
+        return csv_ranges.records(location, source, layout, head.row_shape, index, start, end, counts[:index]), head.plan
+    result.span = None
+    if index > 0:
+        return iter(()), head.plan
+    note(f"{source}: its quotes do not pair up as in RFC 4180 (a quote inside an unquoted field?): read whole, in one part")
+    return _whole_file(location, source, options, note), None
 
 
 class RunCancelledError(Exception):
@@ -164,12 +187,14 @@ def file_plan(location: str, source: str, options: classify_lib.Options) -> Inpu
 
 
 def plan_partitions(files: list[storage.Input], workers: int, asked: int | None, options: classify_lib.Options) -> list[Partition]:
-    """Each file whole, or in ranges when it is plain JSON lines bigger than one partition."""
+    """Each file whole, or in ranges when it is plain JSON lines or CSV bigger than one partition."""
     out: list[Partition] = []
     for item in files:
         size = ranges.partition_size(item.size, workers, asked)
         if item.size > size and ranges.splittable(item.location, options):
             out.extend(Partition(item, span, i) for i, span in enumerate(ranges.spans(item.size, size)))
+        elif item.size > size and (layout := csv_ranges.layout(item.location, item.source, options)) is not None:
+            out.extend(Partition(item, span, i, layout) for i, span in enumerate(ranges.spans(item.size, size)))
         else:
             out.append(Partition(item, None, 0))
     return out
@@ -246,12 +271,18 @@ def _submit(
     shared = client.scatter(model_bytes, broadcast=True)
     counts: dict[str, list[Any]] = {}
     plans: dict[str, Any] = {}
+    delimited: dict[str, list[tuple[Any, ...]]] = {}
     futures = []
     for part, target in zip(parts, targets, strict=True):
         location = part.input.location
         plan = None
         before: list[Any] = []
-        if part.span is not None:
+        csv_range = None
+        if part.layout is not None:
+            if part.index == 0:
+                delimited[location] = _csv_tasks(client, [p for p in parts if p.input.location == location], options)
+            csv_range = delimited[location][part.index]
+        elif part.span is not None:
             if location not in plans:
                 plans[location] = client.submit(file_plan, location, part.input.source, options, pure=False)
                 counts[location] = []
@@ -272,10 +303,29 @@ def _submit(
                 plan,
                 before,
                 cancel,
+                csv_range,
                 pure=False,
             )
         )
     return futures
+
+
+def _csv_tasks(client: Any, parts: list[Partition], options: classify_lib.Options) -> list[tuple[Any, ...]]:
+    """What each range of one delimited file needs, as futures: its layout, the file's head, its bytes, and every range's count.
+
+    Quotes are counted per nominal range, boundaries found from their sums, and each range
+    but the last is counted (lines, records, and whether it ended a row): every range
+    waits for all counts, since one wrong cut anywhere means the file is read whole.
+    """
+    location, source, layout = parts[0].input.location, parts[0].input.source, parts[0].layout
+    spans = [p.span for p in parts if p.span is not None]
+    quotes = [client.submit(csv_ranges.quotes, location, s.start, s.end, pure=False) for s in spans]
+    starts: list[Any] = [0]
+    starts += [client.submit(csv_ranges.boundary, location, s.start, quotes[:k], pure=False) for k, s in enumerate(spans) if k]
+    ends: list[Any] = [*starts[1:], None]
+    counts = [client.submit(csv_ranges.count, location, source, layout, k, starts[k], ends[k], pure=False) for k in range(len(spans) - 1)]
+    head = client.submit(csv_ranges.head, location, source, options, pure=False)
+    return [(layout, head, k, starts[k], ends[k], counts) for k in range(len(spans))]
 
 
 def _connect(client_class: Any, scheduler: str) -> Any:

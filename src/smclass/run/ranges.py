@@ -4,8 +4,8 @@ A line belongs to the range its first byte lies in: a range that starts inside a
 skips to the next one, and reads on past its end to finish the last line it began.
 Each range is read twice: once to count its lines and records, so the range after it
 knows where it starts (a record's position id is its position in the whole file), then
-to classify it. CSV is not cut: a quoted field may hold a newline, and from the middle of
-a file no reader can tell whether a newline ends a row.
+to classify it. CSV is cut at rows, not lines (a quoted field may hold a newline): see
+:mod:`smclass.run.csv_ranges`.
 """
 
 from __future__ import annotations

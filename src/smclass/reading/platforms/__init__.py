@@ -132,11 +132,16 @@ def unwrap_rows(records: Iterator[Record]) -> Iterator[Record]:
     if first is None:
         return
     shape = next((s for s in ROW_SHAPES if first.error is None and s.detect(first.data)), None)
+    yield from rows_as(itertools.chain([first], records), shape.name if shape is not None else None)
+
+
+def rows_as(records: Iterator[Record], shape_name: str | None) -> Iterator[Record]:
+    """CSV records flattened by the row shape named (the one a file's first row chose), or as they are."""
+    shape = next((s for s in ROW_SHAPES if s.name == shape_name), None)
     if shape is None:
-        yield first
         yield from records
         return
-    for record in itertools.chain([first], records):
+    for record in records:
         if record.error is None:
             record.data = shape.read(record.data)[0]
             record.shape = shape.name
