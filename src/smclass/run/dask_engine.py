@@ -1,7 +1,8 @@
 """Classifying many files on a Dask cluster: one output part per partition, in input order.
 
 Every input file is a partition (a directory counts file by file, so a folder of part
-files from Spark, Hive or ``split`` maps one to one), and a big JSON-lines file is cut
+files from Spark, Hive or ``split`` maps one to one; a folder that is a Slack or Instagram
+export is one partition, read whole), and a big JSON-lines file is cut
 into byte ranges at line boundaries (:mod:`smclass.run.ranges`), one partition each.
 Workers read their partition from a path or an fsspec URL, run the same reader and model
 code as ``smclass classify`` and write ``part-NNNNN.jsonl`` into the output folder
@@ -65,7 +66,10 @@ def rejects_name(part: str, fmt: str | None = None) -> str:
 
 
 def _whole_file(location: str, source: str, options: classify_lib.Options, notify: Callable[[str], None]) -> Iterator[Record]:
-    """A file read as one process reads it, the records named as the user named the file."""
+    """A file (or an export folder) read as one process reads it, the records named as the user named the file."""
+    if location.endswith("/"):  # an export folder: see storage.Input
+        yield from storage.read_folder(location, source, options.reading(notify))
+        return
     if storage.is_url(location):
         handle: IO[bytes] = storage.open_input(location)
         with handle:
@@ -168,7 +172,7 @@ def plan_partitions(files: list[storage.Input], workers: int, asked: int | None,
     out: list[Partition] = []
     for item in files:
         size = ranges.partition_size(item.size, workers, asked)
-        if item.size > size and ranges.splittable(item.location, options):
+        if not item.folder and item.size > size and ranges.splittable(item.location, options):
             out.extend(Partition(item, span, i) for i, span in enumerate(ranges.spans(item.size, size)))
         else:
             out.append(Partition(item, None, 0))
