@@ -28,10 +28,9 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
     """Every member in name order; a damaged member ends with an error record, and the next member is read.
 
     ``shown`` names the archive in results when ``path`` is a copy of it (a zip read from a stream).
-    A zip inside it is refused, not opened: a zip that holds itself would never end.
+    A zip inside it is refused (``read_stream`` opens none by default): a zip that holds itself would never end.
     """
     shown = shown if shown is not None else str(path)
-    read_stream = _without_archives(read_stream)  # a zip inside it is not opened in turn
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -61,13 +60,6 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
                 continue
             with member:
                 yield from read_stream(guarded(member, info), source, reading=reading)
-
-
-def _without_archives(read_stream: StreamReader) -> StreamReader:
-    def read(stream: IO[bytes], source: str, reading: Any = None) -> Iterator[Record]:
-        return read_stream(stream, source, reading=reading, archives=False)  # type: ignore[no-any-return]
-
-    return read
 
 
 def _common_prefix(names: list[str]) -> str:

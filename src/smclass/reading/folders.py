@@ -67,7 +67,8 @@ def read(held: Contents, open_member: Opener, locate: Locate, read_stream: Strea
         return
     for name in held.files:
         with open_member(name) as handle:
-            yield from read_stream(handle, locate(name), reading=reading)
+            # A folder's results name their files, so a zip among them can be opened.
+            yield from read_stream(handle, locate(name), reading=reading, archives=True)
 
 
 def read_export(held: Contents, open_member: Opener, locate: Locate, read_stream: StreamReader, reading: Any) -> Iterator[Record]:

@@ -92,12 +92,13 @@ class Guarded(io.RawIOBase):
 
 
 def read_stream(
-    stream: IO[bytes], source: str, input_format: str | None = None, reading: Reading | None = None, *, archives: bool = True
+    stream: IO[bytes], source: str, input_format: str | None = None, reading: Reading | None = None, *, archives: bool = False
 ) -> Iterator[Record]:
     """Yield the records of one input. ``source`` names it in messages.
 
-    A zip of posts (in a folder, from stdin or a URL) is read member by member, named
-    ``source!member``; ``archives`` False (the members of a zip) refuses one instead.
+    With ``archives`` a zip of posts is read member by member, named ``source!member``:
+    only where results name their source (a file of a folder, one of many inputs), as
+    members' positions start again at 1. Without it a zip is refused.
     """
     reading = reading or Reading(input_format)
     guard: Guarded | None = stream if isinstance(stream, Guarded) else None

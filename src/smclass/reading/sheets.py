@@ -69,7 +69,8 @@ def read_stream(
             return
         if not is_workbook_path(Path(path)):
             if archive is None:
-                raise InputError("a zip archive inside a zip archive is not read: unzip the outer one", source=source)
+                message = "a zip archive here (from stdin, a lone URL, or inside another zip) is not opened: unzip it first"
+                raise InputError(message, source=source)
             yield from archive(Path(path))
             return
         yield from _workbook_rows(path, source, table)

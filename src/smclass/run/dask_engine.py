@@ -65,15 +65,20 @@ def rejects_name(part: str, fmt: str | None = None) -> str:
     return part[: -len(".jsonl")] + f".rejects.{fmt if fmt in ('csv', 'tsv') else 'jsonl'}"
 
 
-def _whole_file(location: str, source: str, options: classify_lib.Options, notify: Callable[[str], None]) -> Iterator[Record]:
-    """A file (or an export folder) read as one process reads it, the records named as the user named the file."""
+def _whole_file(
+    location: str, source: str, options: classify_lib.Options, notify: Callable[[str], None], multi: bool = False
+) -> Iterator[Record]:
+    """A file (or an export folder) read as one process reads it, the records named as the user named the file.
+
+    A zip at a URL is opened when results name their source (``multi``), as in a local folder.
+    """
     if location.endswith("/"):  # an export folder: see storage.Input
         yield from storage.read_folder(location, source, options.reading(notify))
         return
     if storage.is_url(location):
         handle: IO[bytes] = storage.open_input(location)
         with handle:
-            yield from reading.read_stream(handle, source, reading=options.reading(notify))
+            yield from reading.read_stream(handle, source, reading=options.reading(notify), archives=multi)
         return
     for record in reading.read_path(location, reading=options.reading(notify)):
         if record.source.startswith(location):
@@ -128,7 +133,7 @@ def classify_partition(
             rejected[0].write(raw + b"\n")
 
         if span is None:
-            records = _whole_file(location, source, options, note)
+            records = _whole_file(location, source, options, note, multi)
         else:
             records = ranges.records(location, source, span, before)
             if span.start == 0 and plan is not None:
