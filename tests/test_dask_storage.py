@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -453,3 +455,94 @@ def test_a_cut_takeout_csv_reads_every_range_as_its_first_row_chose(small_model_
     assert sum(p.stat().st_size > 0 for p in written) > 4
     assert b"".join(p.read_bytes() for p in written) == single.stdout_bytes
     assert {json.loads(line)["record"]["platform"] for line in single.stdout.splitlines()} == {"youtube"}
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def copy_to_memory(members: dict[str, bytes], url: str) -> None:
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    for name, data in members.items():
+        fs.pipe(url[len("memory://") :] + "/" + name, data)
+
+
+def concatenated(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in parts(folder))
+
+
+MIXED = {
+    "posts.jsonl": b'{"text": "the bus to the airport was cancelled"}\n{"text": "free apples at the community garden"}\n',
+    "README.md": b"# Posts collected for the neighbourhood survey\n",
+    ".hidden.jsonl": b'{"text": "an editor left this behind"}\n',
+    "table.csv": b"id,text\nc1,Quarterly revenue grew four percent\nc2,Anyone up for football on Sunday?\n",
+    "bundle.zip": zipped({"zipped.jsonl": b'{"id": "z1", "text": "power cut on Elm Street since noon"}\n'}),
+    # "sub/..." comes before "sub-a..." part by part, after it in a plain string sort.
+    "sub-a.jsonl": b'{"text": "lol this weather"}\n',
+    "sub/b.jsonl": b'{"text": "volunteers wanted for the food bank"}\n',
+}
+
+
+def test_a_folder_gives_the_same_lines_locally_and_on_dask_from_disk_and_from_memory(
+    small_model_path: Path, tmp_path: Path, scheduler: str
+) -> None:
+    import fsspec
+
+    folder = tmp_path / "in"
+    for name, data in MIXED.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    url = "memory://smclass-folders/mixed"
+    copy_to_memory(MIXED, url)
+    try:
+        model = ["--model", str(small_model_path)]
+        single = classify(str(folder), *model, "-o", str(tmp_path / "single.jsonl"))
+        assert single.exit_code == 0, single.stderr
+        expected = (tmp_path / "single.jsonl").read_bytes()
+        sources = [json.loads(line)["source"] for line in expected.splitlines()]
+        under = [str(folder / name) for name in ("bundle.zip!zipped.jsonl", "posts.jsonl", "sub/b.jsonl", "sub-a.jsonl", "table.csv")]
+        assert list(dict.fromkeys(sources)) == under
+        assert len(sources) == 7
+        dask = ["--engine", "dask", "--scheduler", scheduler]
+        local = classify(str(folder), *model, *dask, "-o", str(tmp_path / "local"))
+        assert local.exit_code == 0, local.stderr
+        assert concatenated(tmp_path / "local") == expected
+        remote = classify(url, *model, *dask, "-o", str(tmp_path / "remote"))
+        assert remote.exit_code == 0, remote.stderr
+        assert concatenated(tmp_path / "remote").replace(url.encode(), str(folder).encode()) == expected
+    finally:
+        fsspec.filesystem("memory").rm("/smclass-folders", recursive=True)
+
+
+@pytest.mark.parametrize("export", ["slack", "instagram_export"])
+def test_an_export_folder_is_one_part_read_whole_on_dask_from_disk_and_from_memory(
+    small_model_path: Path, tmp_path: Path, fixtures: Path, scheduler: str, export: str
+) -> None:
+    import fsspec
+
+    folder = fixtures / "exports" / export
+    model = ["--model", str(small_model_path)]
+    single = classify(str(folder), *model, "-o", str(tmp_path / "single.jsonl"))
+    assert single.exit_code == 0, single.stderr
+    expected = (tmp_path / "single.jsonl").read_bytes()
+    assert len(expected.splitlines()) >= 3
+    dask = ["--engine", "dask", "--scheduler", scheduler]
+    local = classify(str(folder), *model, *dask, "-o", str(tmp_path / "local"))
+    assert local.exit_code == 0, local.stderr
+    assert [p.name for p in parts(tmp_path / "local")] == ["part-00000.jsonl"]
+    assert concatenated(tmp_path / "local") == expected
+    assert json.loads((tmp_path / "local" / "_SUCCESS").read_text())["parts"][0]["source"] == str(folder)
+    url = f"memory://smclass-exports/{export}"
+    copy_to_memory({p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}, url)
+    try:
+        remote = classify(url + "/", *model, *dask, "-o", str(tmp_path / "remote"))
+        assert remote.exit_code == 0, remote.stderr
+        assert concatenated(tmp_path / "remote").replace(url.encode(), str(folder).encode()) == expected
+    finally:
+        fsspec.filesystem("memory").rm("/smclass-exports", recursive=True)

@@ -1,16 +1,14 @@
-"""Inputs that hold many files: directories and zip archives (and the Slack exports inside them)."""
+"""Inputs that hold many files: directories and zip archives (what they hold is decided in :mod:`smclass.reading.folders`)."""
 
 from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable, Iterator
-from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
 from smclass.errors import InputError
-from smclass.reading import sheets
-from smclass.reading.platforms import instagram, slack
+from smclass.reading import folders, sheets
 from smclass.reading.records import Record
 
 StreamReader = Callable[..., Iterator[Record]]
@@ -26,29 +24,35 @@ def is_zip(path: Path) -> bool:
     return path.is_file() and zipfile.is_zipfile(path) and not sheets.is_workbook_path(path)
 
 
-def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard) -> Iterator[Record]:
-    """Every member in name order; a damaged member ends with an error record, and the next member is read."""
+def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard, shown: str | None = None) -> Iterator[Record]:
+    """Every member in name order; a damaged member ends with an error record, and the next member is read.
+
+    ``shown`` names the archive in results when ``path`` is a copy of it (a zip read from a stream).
+    A zip inside it is refused (``read_stream`` opens none by default): a zip that holds itself would never end.
+    """
+    shown = shown if shown is not None else str(path)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"damaged zip archive ({exc})", source=str(path)) from None
+        raise InputError(f"damaged zip archive ({exc})", source=shown) from None
     with archive:
-        infos = sorted((i for i in archive.infolist() if not i.is_dir() and not _skip_name(i.filename)), key=attrgetter("filename"))
+        infos = [i for i in archive.infolist() if not i.is_dir() and not folders.skipped(i.filename)]
         # Exports are often zipped with their folder as the first path part.
         prefix = _common_prefix([i.filename for i in infos])
-        members = {i.filename[len(prefix) :]: i for i in infos}
-        if not members:
-            reading.notify(f"{path}: holds no files to read")
-        if slack.is_export(set(members)):
-            yield from slack.records(sorted(members), lambda name: archive.read(members[name]), lambda name: f"{path}!{prefix}{name}")
+        by_name = {i.filename[len(prefix) :]: i for i in infos}
+        held = folders.contents(by_name)
+        if not held.files:
+            reading.notify(f"{shown}: holds no files to read")
+
+        def locate(name: str) -> str:
+            return f"{shown}!{prefix}{name}"
+
+        if held.export is not None:
+            yield from folders.read_export(held, lambda name: archive.open(by_name[name]), locate, read_stream, reading)
             return
-        if instagram.is_export(set(members)):
-            locate = lambda name: f"{path}!{prefix}{name}"  # noqa: E731
-            read = _reading_with(read_stream, reading)
-            yield from instagram.read_export(sorted(members), lambda name: archive.open(members[name]), locate, read, reading.input_format)
-            return
-        for name, info in members.items():
-            source = f"{path}!{prefix}{name}"
+        for name in held.files:
+            source = locate(name)
+            info = by_name[name]
             try:
                 member = archive.open(info)
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError) as exc:
@@ -66,32 +70,7 @@ def _common_prefix(names: list[str]) -> str:
 
 
 def read_directory(path: Path, reading: Any, read_stream: StreamReader) -> Iterator[Record]:
-    files = sorted(p for p in path.rglob("*") if p.is_file() and not _skip_name(p.name))
-    members = [p.relative_to(path).as_posix() for p in files]
-    if not members:
+    held = folders.contents(folders.local_names(path))
+    if not held.files:
         reading.notify(f"{path}: holds no files to read")
-    if slack.is_export(set(members)):
-        yield from slack.records(members, lambda name: (path / name).read_bytes(), lambda name: str(path / name))
-        return
-    if instagram.is_export(set(members)):
-        read = _reading_with(read_stream, reading)
-        opener = lambda name: (path / name).open("rb")  # noqa: E731
-        yield from instagram.read_export(members, opener, lambda name: str(path / name), read, reading.input_format)
-        return
-    for child in files:
-        with child.open("rb") as handle:
-            yield from read_stream(handle, str(child), reading=reading)
-
-
-def _reading_with(read_stream: StreamReader, reading: Any) -> Callable[[IO[bytes], str, str | None], Iterator[Record]]:
-    """``read_stream`` as the Instagram export reader calls it, with the rest of the options bound."""
-
-    def read(stream: IO[bytes], source: str, input_format: str | None) -> Iterator[Record]:
-        return read_stream(stream, source, reading=reading)
-
-    return read
-
-
-def _skip_name(name: str) -> bool:
-    base = name.rsplit("/", 1)[-1]
-    return base.startswith(".") or base.lower().endswith((".md", ".txt.sig")) or base in slack.META_FILES - {"channels.json", "users.json"}
+    yield from folders.read(held, lambda name: (path / name).open("rb"), lambda name: str(path / name), read_stream, reading)

@@ -91,8 +91,15 @@ class Guarded(io.RawIOBase):
         return n
 
 
-def read_stream(stream: IO[bytes], source: str, input_format: str | None = None, reading: Reading | None = None) -> Iterator[Record]:
-    """Yield the records of one input. ``source`` names it in messages."""
+def read_stream(
+    stream: IO[bytes], source: str, input_format: str | None = None, reading: Reading | None = None, *, archives: bool = False
+) -> Iterator[Record]:
+    """Yield the records of one input. ``source`` names it in messages.
+
+    With ``archives`` a zip of posts is read member by member, named ``source!member``:
+    only where results name their source (a file of a folder, one of many inputs), as
+    members' positions start again at 1. Without it a zip is refused.
+    """
     reading = reading or Reading(input_format)
     guard: Guarded | None = stream if isinstance(stream, Guarded) else None
     # The handle as opened, for readers that need its file (SQLite, Excel); None once decompressed.
@@ -102,7 +109,7 @@ def read_stream(stream: IO[bytes], source: str, input_format: str | None = None,
         guard = Guarded(gzip.GzipFile(fileobj=stream, mode="rb"), "gzip data")  # type: ignore[arg-type]
         opened = None
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
-    records = _read_plain(head, stream, opened, source, reading)
+    records = _read_plain(head, stream, opened, source, reading, archives)
     first = next(records, None)
     if first is not None:
         yield first
@@ -113,7 +120,9 @@ def read_stream(stream: IO[bytes], source: str, input_format: str | None = None,
         reading.notify(f"{source}: holds no records")
 
 
-def _read_plain(head: bytes, stream: IO[bytes], opened: IO[bytes] | None, source: str, reading: Reading) -> Iterator[Record]:
+def _read_plain(
+    head: bytes, stream: IO[bytes], opened: IO[bytes] | None, source: str, reading: Reading, archives: bool
+) -> Iterator[Record]:
     fmt = reading.input_format
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"unknown input format '{fmt}' (choose from {', '.join(FORMATS)})")
@@ -125,7 +134,8 @@ def _read_plain(head: bytes, stream: IO[bytes], opened: IO[bytes] | None, source
     if reading.query is not None:
         raise UsageError(f"{source}: --query goes with a SQLite database, and this is not one")
     if sheets.is_table_file(head):
-        yield from sheets.read_stream(stream, opened, source, head, reading.table)
+        archive = (lambda path: containers.read_zip(path, reading, read_stream, _guarded, shown=source)) if archives else None
+        yield from sheets.read_stream(stream, opened, source, head, reading.table, archive)
         return
     if reading.table is not None:
         raise UsageError(f"{source}: --table goes with a SQLite database or an Excel workbook, and this is neither")

@@ -13,7 +13,7 @@ import datetime
 import decimal
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,8 +48,18 @@ def is_workbook_path(path: Path) -> bool:
         return False
 
 
-def read_stream(stream: IO[bytes], opened: IO[bytes] | None, source: str, head: bytes, table: str | None = None) -> Iterator[Record]:
-    """The rows of a Parquet file or of a workbook's sheet (``table`` names the sheet; default the first)."""
+def read_stream(
+    stream: IO[bytes],
+    opened: IO[bytes] | None,
+    source: str,
+    head: bytes,
+    table: str | None = None,
+    archive: Callable[[Path], Iterator[Record]] | None = None,
+) -> Iterator[Record]:
+    """The rows of a Parquet file or of a workbook's sheet (``table`` names the sheet; default the first).
+
+    A zip that is not a workbook is read by ``archive`` (given the file on disk), or refused without one.
+    """
     parquet = head.startswith(PARQUET_MAGIC)
     if parquet and table is not None:
         raise UsageError("--table goes with a SQLite database or an Excel workbook")
@@ -58,7 +68,11 @@ def read_stream(stream: IO[bytes], opened: IO[bytes] | None, source: str, head: 
             yield from _parquet_rows(path, source)
             return
         if not is_workbook_path(Path(path)):
-            raise InputError("a zip archive that is not an Excel workbook: give the zip itself as an input", source=source)
+            if archive is None:
+                message = "a zip archive here (from stdin, a lone URL, or inside another zip) is not opened: unzip it first"
+                raise InputError(message, source=source)
+            yield from archive(Path(path))
+            return
         yield from _workbook_rows(path, source, table)
 
 

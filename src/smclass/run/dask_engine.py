@@ -1,9 +1,10 @@
 """Classifying many files on a Dask cluster: one output part per partition, in input order.
 
 Every input file is a partition (a directory counts file by file, so a folder of part
-files from Spark, Hive or ``split`` maps one to one), and a big JSON-lines file is cut
-into byte ranges at line boundaries (:mod:`smclass.run.ranges`), a big CSV or TSV file at
-row boundaries (:mod:`smclass.run.csv_ranges`), one partition each.
+files from Spark, Hive or ``split`` maps one to one; a folder that is a Slack or Instagram
+export is one partition, read whole), and a big JSON-lines file is cut into byte ranges at
+line boundaries (:mod:`smclass.run.ranges`), a big CSV or TSV file at row boundaries
+(:mod:`smclass.run.csv_ranges`), one partition each.
 Workers read their partition from a path or an fsspec URL, run the same reader and model
 code as ``smclass classify`` and write ``part-NNNNN.jsonl`` into the output folder
 (:mod:`smclass.run.storage`); the parts read in order are what one process prints.
@@ -66,12 +67,20 @@ def rejects_name(part: str, fmt: str | None = None) -> str:
     return part[: -len(".jsonl")] + f".rejects.{fmt if fmt in ('csv', 'tsv') else 'jsonl'}"
 
 
-def _whole_file(location: str, source: str, options: classify_lib.Options, notify: Callable[[str], None]) -> Iterator[Record]:
-    """A file read as one process reads it, the records named as the user named the file."""
+def _whole_file(
+    location: str, source: str, options: classify_lib.Options, notify: Callable[[str], None], multi: bool = False
+) -> Iterator[Record]:
+    """A file (or an export folder) read as one process reads it, the records named as the user named the file.
+
+    A zip at a URL is opened when results name their source (``multi``), as in a local folder.
+    """
+    if location.endswith("/"):  # an export folder: see storage.Input
+        yield from storage.read_folder(location, source, options.reading(notify))
+        return
     if storage.is_url(location):
         handle: IO[bytes] = storage.open_input(location)
         with handle:
-            yield from reading.read_stream(handle, source, reading=options.reading(notify))
+            yield from reading.read_stream(handle, source, reading=options.reading(notify), archives=multi)
         return
     for record in reading.read_path(location, reading=options.reading(notify)):
         if record.source.startswith(location):
@@ -130,7 +139,7 @@ def classify_partition(
         if delimited is not None:
             records, plan = _delimited_range(location, source, options, note, result, delimited)
         elif span is None:
-            records = _whole_file(location, source, options, note)
+            records = _whole_file(location, source, options, note, multi)
         else:
             records = ranges.records(location, source, span, before)
             if span.start == 0 and plan is not None:
@@ -191,9 +200,9 @@ def plan_partitions(files: list[storage.Input], workers: int, asked: int | None,
     out: list[Partition] = []
     for item in files:
         size = ranges.partition_size(item.size, workers, asked)
-        if item.size > size and ranges.splittable(item.location, options):
+        if not item.folder and item.size > size and ranges.splittable(item.location, options):
             out.extend(Partition(item, span, i) for i, span in enumerate(ranges.spans(item.size, size)))
-        elif item.size > size and (layout := csv_ranges.layout(item.location, item.source, options)) is not None:
+        elif not item.folder and item.size > size and (layout := csv_ranges.layout(item.location, item.source, options)) is not None:
             out.extend(Partition(item, span, i, layout) for i, span in enumerate(ranges.spans(item.size, size)))
         else:
             out.append(Partition(item, None, 0))

@@ -19,6 +19,8 @@ from typing import IO, Any
 
 from smclass import atomic
 from smclass.errors import InputError, OutputError, UsageError
+from smclass.reading import folders
+from smclass.reading.records import Record
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 MANIFEST = "_SUCCESS"
@@ -54,45 +56,95 @@ def filesystem(name: str) -> tuple[Any, str]:
 
 @dataclass(frozen=True)
 class Input:
-    """One input file: ``location`` for the workers, ``source`` as the user named it (what results show)."""
+    """One input: ``location`` for the workers, ``source`` as the user named it (what results show).
+
+    A ``location`` that ends in "/" is a folder that is one export (Slack, Instagram), read whole.
+    """
 
     location: str
     source: str
     size: int
 
+    @property
+    def folder(self) -> bool:
+        return self.location.endswith("/")
+
 
 def input_files(inputs: list[str]) -> list[Input]:
-    """The input files in order; a folder (local or remote) stands for its files, hidden ones left out."""
-    out: list[Input] = []
-    for name in inputs:
-        if name == "-":
-            raise UsageError("--engine dask reads files, not stdin")
-        if not is_url(name):
-            path = Path(name)
-            if path.is_dir():
-                files = [p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")]
-                out.extend(Input(whole(str(p)), str(p), p.stat().st_size) for p in files)
-            elif path.exists():
-                out.append(Input(whole(name), name, path.stat().st_size))
-            else:
+    """The inputs in order; a folder (local or remote) stands for its files as a single process reads them."""
+    if "-" in inputs:
+        raise UsageError("--engine dask reads files, not stdin")
+    return [item for name in inputs for item in (_remote_inputs(name) if is_url(name) else _local_inputs(name))]
+
+
+def _local_inputs(name: str) -> list[Input]:
+    path = Path(name)
+    if not path.is_dir():
+        if not path.exists():
+            raise InputError("no such file", source=name)
+        return [Input(whole(name), name, path.stat().st_size)]
+    sizes = {member: (path / member).stat().st_size for member in folders.local_names(path)}
+    held = folders.contents(sizes)
+    if held.export is not None:
+        return [_export_input(held, sizes, whole(name), str(path))]
+    return [Input(whole(str(path / member)), str(path / member), sizes[member]) for member in held.files]
+
+
+def _remote_inputs(name: str) -> list[Input]:
+    fs, inner = filesystem(name)
+    try:
+        if not fs.isdir(inner):
+            if not fs.isfile(inner):
                 raise InputError("no such file", source=name)
-            continue
-        fs, inner = filesystem(name)
-        try:
-            if fs.isdir(inner):
-                found = fs.find(inner, detail=True)
-                for key in sorted(found):
-                    if found[key].get("type") == "file" and not key.rsplit("/", 1)[-1].startswith("."):
-                        # Named under the folder as the user spelled it, as a local folder's files are.
-                        url = name.rstrip("/") + "/" + key[len(inner.rstrip("/")) + 1 :]
-                        out.append(Input(url, url, int(found[key].get("size") or 0)))
-            elif fs.isfile(inner):
-                out.append(Input(name, name, int(fs.size(inner) or 0)))
-            else:
-                raise InputError("no such file", source=name)
-        except OSError as exc:
-            raise InputError(f"cannot open ({exc})", source=name) from None
-    return out
+            return [Input(name, name, int(fs.size(inner) or 0))]
+        sizes = _remote_files(fs, inner)
+    except OSError as exc:
+        raise InputError(f"cannot open ({exc})", source=name) from None
+    held = folders.contents(sizes)
+    # Named under the folder as the user spelled it, as a local folder's files are.
+    url = name.rstrip("/")
+    if held.export is not None:
+        return [_export_input(held, sizes, url, url)]
+    return [Input(f"{url}/{member}", f"{url}/{member}", sizes[member]) for member in held.files]
+
+
+def _export_input(held: folders.Contents, sizes: dict[str, int], location: str, source: str) -> Input:
+    """An export folder as one input, read whole on a worker (:func:`read_folder`)."""
+    return Input(location + "/", source, sum(sizes[member] for member in held.files))
+
+
+def _remote_files(fs: Any, inner: str) -> dict[str, int]:
+    """The files of a remote folder by their names inside it, with their sizes."""
+    found = fs.find(inner, detail=True)
+    top = len(inner.rstrip("/")) + 1
+    return {key[top:]: int(info.get("size") or 0) for key, info in found.items() if info.get("type") == "file"}
+
+
+def read_folder(location: str, source: str, reading: Any) -> Iterator[Record]:
+    """The records of an export folder (local or remote), read whole as one process reads it, named under ``source``."""
+    from smclass.reading import inputs
+
+    if is_url(location):
+        fs, inner = filesystem(location)
+        names = list(_remote_files(fs, inner))
+        top = inner.rstrip("/") + "/"
+
+        def open_member(name: str) -> Any:
+            return fs.open(top + name, "rb")
+
+        def locate(name: str) -> str:
+            return source.rstrip("/") + "/" + name
+    else:
+        root = Path(location)
+        names = folders.local_names(root)
+
+        def open_member(name: str) -> Any:
+            return (root / name).open("rb")
+
+        def locate(name: str) -> str:
+            return str(Path(source) / name)
+
+    yield from folders.read(folders.contents(names), open_member, locate, inputs.read_stream, reading)
 
 
 def holds_many(name: str) -> bool:

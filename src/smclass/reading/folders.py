@@ -1,0 +1,89 @@
+"""What a folder holds: one export to read as a whole, or its files to read one by one.
+
+Every reader of many files asks :func:`contents`: a local folder (``containers``), a zip
+(``containers``) and a Dask run over a local or remote folder (``run.storage``), so each
+sees the same files, in the same order, skipping the same ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from smclass.reading.platforms import instagram, slack
+from smclass.reading.records import Record
+
+StreamReader = Callable[..., Iterator[Record]]
+Opener = Callable[[str], AbstractContextManager[IO[bytes]]]
+Locate = Callable[[str], str]
+# Export shapes that are a folder: one unit, its files read together (a channel list names the days' files).
+_EXPORTS = (("slack", slack.is_export), ("instagram", instagram.is_export))
+
+
+@dataclass(frozen=True)
+class Contents:
+    """``files``: member names (relative posix paths) in reading order; ``export``: the export they make up, if any."""
+
+    files: tuple[str, ...]
+    export: str | None = None
+
+
+def skipped(name: str) -> bool:
+    """Files that are never posts: hidden ones, notes (``.md``), signatures, and Slack's metadata beside its channels."""
+    base = name.rsplit("/", 1)[-1]
+    return base.startswith(".") or base.lower().endswith((".md", ".txt.sig")) or base in slack.META_FILES - {"channels.json", "users.json"}
+
+
+def _order(name: str) -> list[str]:
+    # Part by part, as pathlib sorts paths: "a/b.json" comes before "a-c.json" wherever the names come from.
+    return name.split("/")
+
+
+def contents(names: Iterable[str]) -> Contents:
+    """What a folder with these member names (relative posix paths, files only) holds."""
+    kept = sorted((name for name in names if not skipped(name)), key=_order)
+    found = set(kept)
+    for export, detect in _EXPORTS:
+        if detect(found):
+            return Contents(tuple(kept), export)
+    return Contents(tuple(kept))
+
+
+def local_names(path: Path) -> list[str]:
+    """The member names of a local folder, files only (a link to a file counts as the file)."""
+    return [child.relative_to(path).as_posix() for child in path.rglob("*") if child.is_file()]
+
+
+def read(held: Contents, open_member: Opener, locate: Locate, read_stream: StreamReader, reading: Any) -> Iterator[Record]:
+    """The records of a folder's contents: the export read whole, or each file by ``read_stream`` in order.
+
+    ``open_member`` opens a member by its name, ``locate`` names it in results and messages.
+    """
+    if held.export is not None:
+        yield from read_export(held, open_member, locate, read_stream, reading)
+        return
+    for name in held.files:
+        with open_member(name) as handle:
+            # A folder's results name their files, so a zip among them can be opened.
+            yield from read_stream(handle, locate(name), reading=reading, archives=True)
+
+
+def read_export(held: Contents, open_member: Opener, locate: Locate, read_stream: StreamReader, reading: Any) -> Iterator[Record]:
+    """An export's records (``held.export`` is set), read as :func:`read` reads it."""
+    names = list(held.files)
+    if held.export == "slack":
+
+        def read_bytes(name: str) -> bytes:
+            with open_member(name) as handle:
+                return handle.read()
+
+        yield from slack.records(names, read_bytes, locate)
+        return
+
+    def read_post_file(stream: IO[bytes], source: str, input_format: str | None) -> Iterator[Record]:
+        return read_stream(stream, source, reading=reading)
+
+    yield from instagram.read_export(names, open_member, locate, read_post_file, reading.input_format)

@@ -1,0 +1,73 @@
+"""What a folder holds: the one decision every reader of many files shares (local, zip, Dask)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.reading import folders
+
+runner = CliRunner()
+
+
+def member_names(folder: Path) -> list[str]:
+    return [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+
+
+def test_notes_hidden_files_signatures_and_slack_metadata_are_left_out() -> None:
+    held = folders.contents(["posts.jsonl", "README.md", "NOTES.MD", ".DS_Store", "sub/.cache", "dump.txt.sig", "groups.json", "old/b.csv"])
+    assert held == folders.Contents(("old/b.csv", "posts.jsonl"))
+
+
+def test_members_are_ordered_part_by_part_wherever_their_names_come_from() -> None:
+    # A string sort puts "a-c.json" first ('-' sorts before '/'); a folder read by pathlib does not.
+    names = ["b.jsonl", "a-c.json", "a/z.json", "a/b.json"]
+    assert folders.contents(names).files == ("a/b.json", "a/z.json", "a-c.json", "b.jsonl")
+    assert folders.contents(reversed(names)) == folders.contents(names)
+
+
+def test_slack_and_instagram_export_folders_are_one_export_each(fixtures: Path) -> None:
+    slack = folders.contents(member_names(fixtures / "exports" / "slack"))
+    assert slack.export == "slack"
+    assert "channels.json" in slack.files and "general/2023-05-13.json" in slack.files
+    assert folders.contents(member_names(fixtures / "exports" / "instagram_export")).export == "instagram"
+    # The same day files without a channel list are plain JSON files, read one by one.
+    days = folders.contents(["general/2023-05-13.json", "general/2023-05-14.json"])
+    assert days.export is None and len(days.files) == 2
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_zip_in_a_folder_is_read_member_by_member_under_its_name(small_model_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text('{"text": "the ferry is running late again"}\n')
+    (folder / "b.zip").write_bytes(zipped({"inner.jsonl": b'{"text": "our choir meets on Thursday"}\n', "README.md": b"# notes\n"}))
+    result = runner.invoke(app, ["classify", str(folder), "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.stderr
+    sources = [json.loads(line)["source"] for line in result.stdout.splitlines()]
+    assert sources == [str(folder / "a.jsonl"), f"{folder / 'b.zip'}!inner.jsonl"]
+
+
+def test_a_zip_where_results_would_not_name_its_members_is_refused_in_one_line(small_model_path: Path, tmp_path: Path) -> None:
+    # Each member's positions start at 1 again: without their source two posts would share an id.
+    inner = zipped({"x.jsonl": b'{"text": "the library opens late on Fridays"}\n'})
+    piped = runner.invoke(app, ["classify", "--model", str(small_model_path)], input=inner)
+    assert piped.exit_code == 1
+    refused = "a zip archive here (from stdin, a lone URL, or inside another zip) is not opened: unzip it first"
+    assert piped.stderr == f"Error: <stdin>: {refused}\n"
+    (tmp_path / "outer.zip").write_bytes(zipped({"inner.zip": inner}))
+    nested = runner.invoke(app, ["classify", str(tmp_path / "outer.zip"), "--model", str(small_model_path)])
+    assert nested.exit_code == 1
+    assert nested.stderr == f"Error: {tmp_path / 'outer.zip'}!inner.zip: {refused}\n"
