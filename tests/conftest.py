@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,6 +22,15 @@ def corpus_rows(folder: str = "corpus") -> list[dict[str, str]]:
         with path.open(encoding="utf-8") as handle:
             rows.extend(json.loads(line) for line in handle if line.strip())
     return rows
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    """A zip archive in memory holding ``members`` (name to bytes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
 
 
 def stratified_slice(rows: list[dict[str, str]], per_label: int, skip: int = 0) -> list[dict[str, str]]:

@@ -6,7 +6,6 @@ import hashlib
 import io
 import json
 import os
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ from typer.testing import CliRunner
 from smclass import atomic
 from smclass.cli import app
 from smclass.run import storage
+
+from .conftest import zipped
 
 pytest.importorskip("distributed")
 runner = CliRunner()
@@ -279,7 +280,6 @@ def test_the_dask_progress_bar_follows_parts_and_posts(
     small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler: str
 ) -> None:
     import functools
-    import io
 
     from rich.console import Console
 
@@ -455,14 +455,6 @@ def test_a_cut_takeout_csv_reads_every_range_as_its_first_row_chose(small_model_
     assert sum(p.stat().st_size > 0 for p in written) > 4
     assert b"".join(p.read_bytes() for p in written) == single.stdout_bytes
     assert {json.loads(line)["record"]["platform"] for line in single.stdout.splitlines()} == {"youtube"}
-
-
-def zipped(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def copy_to_memory(members: dict[str, bytes], url: str) -> None:

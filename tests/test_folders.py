@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from smclass.cli import app
 from smclass.reading import folders
+
+from .conftest import zipped
 
 runner = CliRunner()
 
@@ -39,14 +39,6 @@ def test_slack_and_instagram_export_folders_are_one_export_each(fixtures: Path) 
     # The same day files without a channel list are plain JSON files, read one by one.
     days = folders.contents(["general/2023-05-13.json", "general/2023-05-14.json"])
     assert days.export is None and len(days.files) == 2
-
-
-def zipped(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def test_a_zip_in_a_folder_is_read_member_by_member_under_its_name(small_model_path: Path, tmp_path: Path) -> None:

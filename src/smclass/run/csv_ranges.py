@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import itertools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from smclass.errors import InputError, UsageError
@@ -29,7 +29,7 @@ from smclass.reading.delimited import DIALECT, RUNAWAY, header_row, read_delimit
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
 from smclass.reading.posts import SNIFF_RECORDS
 from smclass.reading.records import Record
-from smclass.run import storage
+from smclass.run import ranges, storage
 
 _QUOTE = b'"'
 _CHUNK = 1 << 20
@@ -196,18 +196,10 @@ def records(
     before: Sequence[Count],
 ) -> Iterator[Record]:
     """The records of range ``index``, numbered and placed as in a reading of the whole file."""
+    # Every range but the first reads the header again, which the whole file has only once.
     line_base = sum(c.lines for c in before) - (shape.header_lines if index else 0)
-    index_base = sum(c.records for c in before)
     rows = _read(source, shape, index, _lines(location, start, end, [False]))
-    for record in platforms.rows_as(rows, row_shape):
-        if not (line_base or index_base):
-            yield record
-            continue
-        line = record.line + line_base if record.line is not None else None
-        error = record.error
-        if error is not None:
-            error = InputError(error.message, source=error.source, line=line, field=error.field, raw=error.raw)
-        yield replace(record, line=line, index=record.index + index_base, error=error)
+    yield from ranges.shifted(platforms.rows_as(rows, row_shape), line_base, sum(c.records for c in before))
 
 
 @dataclass(frozen=True)

@@ -200,9 +200,10 @@ def plan_partitions(files: list[storage.Input], workers: int, asked: int | None,
     out: list[Partition] = []
     for item in files:
         size = ranges.partition_size(item.size, workers, asked)
-        if not item.folder and item.size > size and ranges.splittable(item.location, options):
+        big_file = not item.folder and item.size > size
+        if big_file and ranges.splittable(item.location, options):
             out.extend(Partition(item, span, i) for i, span in enumerate(ranges.spans(item.size, size)))
-        elif not item.folder and item.size > size and (layout := csv_ranges.layout(item.location, item.source, options)) is not None:
+        elif big_file and (layout := csv_ranges.layout(item.location, item.source, options)) is not None:
             out.extend(Partition(item, span, i, layout) for i, span in enumerate(ranges.spans(item.size, size)))
         else:
             out.append(Partition(item, None, 0))

@@ -11,7 +11,7 @@ to classify it. CSV is cut at rows, not lines (a quoted field may hold a newline
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from smclass.errors import InputError, UsageError
@@ -115,9 +115,13 @@ def count(location: str, span: Span) -> Count:
 
 def records(location: str, source: str, span: Span, before: Sequence[Count]) -> Iterator[Record]:
     """The records of one range, numbered and placed as in a reading of the whole file."""
-    line_base = sum(c.lines for c in before)
-    index_base = sum(c.records for c in before)
-    for record in read_jsonl(_Lines(lines(location, span)), source):  # type: ignore[arg-type]
+    found = read_jsonl(_Lines(lines(location, span)), source)  # type: ignore[arg-type]
+    yield from shifted(found, sum(c.lines for c in before), sum(c.records for c in before))
+
+
+def shifted(found: Iterable[Record], line_base: int, index_base: int) -> Iterator[Record]:
+    """Records read from a range, moved to their lines and positions in the whole file."""
+    for record in found:
         if not (line_base or index_base):
             yield record
             continue

@@ -163,14 +163,12 @@ def holds_many(name: str) -> bool:
 
 def open_input(location: str) -> IO[bytes]:
     if is_url(location):
-        import fsspec
-
         fs, inner = filesystem(location)
         if fs.protocol in ("memory", ("memory",)):
             # fsspec's memory store hands every opener the same file object, so two workers
             # reading ranges of one file in threads would move each other's position.
             return io.BytesIO(fs.cat_file(inner))
-        return fsspec.open(location, "rb").open()  # type: ignore[no-any-return]
+        return fs.open(inner, "rb")  # type: ignore[no-any-return]
     return open(location, "rb")
 
 
