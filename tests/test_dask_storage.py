@@ -325,6 +325,50 @@ def test_an_interrupt_on_a_cluster_that_keeps_running_leaves_no_writer_behind(
     assert not (out / "_SUCCESS").exists()
 
 
+def test_a_part_waiting_to_commit_when_the_run_is_cancelled_is_never_written(
+    small_model_path: Path, tmp_path: Path, scheduler: str
+) -> None:
+    """The client sets the cancel event under the commit lock: a worker that finished its part
+    while the client held the lock must see the event and drop the part."""
+    import time
+
+    from distributed import Client, Event, Lock
+
+    from smclass.run import dask_engine
+    from smclass.run.stream import Options
+
+    source = tmp_path / "posts.jsonl"
+    source.write_bytes(posts(50, ids=True))
+    out = tmp_path / "out"
+    out.mkdir()
+    name = "smclass-cancel-commit-test"
+    with Client(scheduler, set_as_default=False) as client:
+        lock = Lock(name, scheduler_rpc=client.scheduler, loop=client.loop)
+        assert lock.acquire(timeout=30)
+        future = client.submit(
+            dask_engine.classify_partition,
+            small_model_path.read_bytes(),
+            str(small_model_path),
+            str(source),
+            str(source),
+            str(out / "part-00000.jsonl"),
+            Options(),
+            False,
+            cancel=name,
+            pure=False,
+        )
+        deadline = time.monotonic() + 30
+        while not list(out.glob(".part-00000.jsonl.*.tmp")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # the part is written beside its target; the worker now waits for the lock
+        assert not future.done()
+        Event(name, client=client).set()
+        lock.release()
+        with pytest.raises(dask_engine.RunCancelledError, match="interrupted"):
+            future.result(timeout=30)
+    assert sorted(p.name for p in out.iterdir()) == []
+
+
 def test_a_scheduler_that_cannot_be_reached_or_named_is_one_line(small_model_path: Path, tmp_path: Path) -> None:
     import dask
 

@@ -106,6 +106,9 @@ def classify_partition(
 
     ``cancel`` names the Dask event the client sets when it is interrupted: a partition that
     was already running then drops its part instead of writing it after the client is gone.
+    The check and the commit of the part and its rejects happen under the lock of that name,
+    which the client also holds while it sets the event, so a part is either in place before
+    the client returns or never written.
     ``delimited`` places a range of a CSV or TSV file (see :func:`_csv_tasks`).
     """
     model = _model(model_bytes, model_name)
@@ -118,7 +121,7 @@ def classify_partition(
         else:
             skipped[0] += 1
 
-    with contextlib.ExitStack() as later:
+    with contextlib.ExitStack() as guard, contextlib.ExitStack() as later:
         rejected: list[IO[bytes]] = []
         header: list[bytes | None] = [None]
 
@@ -149,8 +152,9 @@ def classify_partition(
             for batch in batches:
                 handle.write(b"".join(output.jsonl_line(record) for record in batch))
                 result.records += len(batch)
-            if cancel is not None and _cancelled(cancel):
-                raise RunCancelledError(f"{target}: the run was interrupted")
+            if cancel is not None:
+                # Left last by ``guard``: the lock is released after both files are committed.
+                guard.enter_context(_unless_cancelled(cancel, target))
     if skipped[0]:
         result.notes.append(f"{source}: {skipped[0]:,} more notes (the records are in {result.rejects_file or 'no rejects file'})")
     return result
@@ -177,13 +181,46 @@ class RunCancelledError(Exception):
     """Raised on a worker for a partition whose run was interrupted while it ran."""
 
 
-def _cancelled(name: str) -> bool:
-    from distributed import Event
+# How long either side waits for the commit lock; a worker that dies holding it loses its
+# lease after Dask's ``distributed.scheduler.locks.lease-timeout``.
+COMMIT_LOCK_TIMEOUT = 120
 
+
+@contextlib.contextmanager
+def _unless_cancelled(name: str, target: str) -> Iterator[None]:
+    """Hold the run's commit lock; raise instead if the client has set the run's cancel event.
+
+    An error talking to the scheduler propagates: a part is not written unless it is known
+    that the run still wants it.
+    """
+    from distributed import Lock, get_worker
+    from distributed.utils import sync
+
+    # Through the worker's own link to the scheduler, as Lock does: ``Event(name)`` would ask
+    # the process's default client, which in an in-process cluster may be a closed one.
+    worker = get_worker()
+    lock = Lock(name, scheduler_rpc=worker.scheduler, loop=worker.loop)
+    if not lock.acquire(timeout=COMMIT_LOCK_TIMEOUT):
+        raise RunCancelledError(f"{target}: could not take the run's commit lock")
     try:
-        return bool(Event(name).is_set())
-    except (ValueError, RuntimeError, OSError):  # no scheduler to ask: nothing was cancelled
-        return False
+        if sync(worker.loop, worker.scheduler.event_is_set, name=name):
+            raise RunCancelledError(f"{target}: the run was interrupted")
+        yield
+    finally:
+        lock.release()
+
+
+def _cancel(client: Any, name: str) -> None:
+    """Set the run's cancel event under its commit lock: no part is committed after this returns."""
+    from distributed import Event, Lock
+
+    lock = Lock(name, scheduler_rpc=client.scheduler, loop=client.loop)
+    held = lock.acquire(timeout=COMMIT_LOCK_TIMEOUT)
+    try:
+        Event(name, client=client).set()
+    finally:
+        if held:
+            lock.release()
 
 
 def count_range(location: str, span: ranges.Span) -> ranges.Count:
@@ -351,7 +388,7 @@ def _connect(client_class: Any, scheduler: str) -> Any:
 
 
 def _gather(client: Any, futures: list[Any], on_part: Callable[[PartResult, int], None] | None, cancel: str) -> list[PartResult]:
-    from distributed import Event, as_completed
+    from distributed import as_completed
 
     order = {future.key: i for i, future in enumerate(futures)}
     results: list[PartResult | None] = [None] * len(futures)
@@ -364,7 +401,7 @@ def _gather(client: Any, futures: list[Any], on_part: Callable[[PartResult, int]
     except BaseException as exc:
         # First the event, so that a partition still running on a remote worker drops its part.
         with contextlib.suppress(Exception):
-            Event(cancel, client=client).set()
+            _cancel(client, cancel)
         client.cancel(futures, force=True)
         if isinstance(exc, OSError):
             raise OutputError(f"cannot read or write ({exc})") from None
