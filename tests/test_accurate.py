@@ -147,3 +147,18 @@ def test_info_names_the_encoder_a_model_needs(small_accurate_model_path: Path) -
     assert card["encoder"]["name"] == "minilm-l6-w8"
     assert len(card["encoder"]["onnx_sha256"]) == 64
     assert 0.5 <= card["cascade_cut"] <= 1.0
+
+
+def test_train_encoder_cross_validates_on_whole_files_held_out(tmp_path: Path) -> None:
+    rows = stratified_slice(corpus_rows(), 15)
+    folder = tmp_path / "labelled"
+    folder.mkdir()
+    for k in range(5):  # every file holds every label: each can be held out whole
+        (folder / f"batch{k}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[k::5]), encoding="utf-8")
+    out = tmp_path / "m.npz"
+    result = runner.invoke(app, ["train", str(folder), "--encoder", "minilm", "--cv", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert "3-fold (whole files held out) cross-validated macro-F1:" in result.stderr
+    card = model_lib.load(out).card
+    assert card["cross_validation"]["split"] == "by source file"
+    assert card["cascade_cut"] == card["cross_validation"]["cascade"]["cut"]

@@ -96,6 +96,7 @@ def train(
         raise InputError("no labelled posts to train on", source=", ".join(data))
     notify(_posts_summary(posts))
     texts, labels, weights, sources = posts.texts, posts.labels, None, [Path(s).name for s in posts.sources]
+    groups = posts.origins
     extra: dict[str, Any] = {}
     if base == Base.default:
         from smclass.model import bundled
@@ -103,12 +104,14 @@ def train(
         corpus = dataset.read_labelled([str(bundled.corpus_path())])
         weight = training.base_weight(len(corpus.texts), len(texts))
         notify(f"training on top of the default corpus ({len(corpus.texts)} posts); each of yours weighs {weight:.1f}")
-        texts, labels = corpus.texts + texts, corpus.labels + labels
+        texts, labels, groups = corpus.texts + texts, corpus.labels + labels, corpus.origins + groups
         weights = [1.0] * len(corpus.texts) + [weight] * len(posts.texts)
         sources = ["default corpus", *sources]
         extra["base"] = {"corpus_posts": len(corpus.texts), "own_posts": len(posts.texts), "own_weight": round(weight, 3)}
     with _progress("training", _progress_wanted(quiet), counts_posts=False):
-        model = training.train(texts, labels, folds=cv, seed=seed, sources=sources, weights=weights, extra_card=extra, encoder=encoder)
+        model = training.train(
+            texts, labels, folds=cv, seed=seed, sources=sources, weights=weights, extra_card=extra, encoder=encoder, groups=groups
+        )
     if dev:
         from smclass.model import evaluation
 
@@ -121,7 +124,8 @@ def train(
     model_lib.save(model, out)
     result = model.card.get("cross_validation")
     if result and not quiet:
-        _note(f"{result['folds']}-fold cross-validated macro-F1: {result['macro_f1']:.3f}")
+        folds = f"{result['folds']}-fold" + (" (whole files held out)" if result.get("split") == "by source file" else "")
+        _note(f"{folds} cross-validated macro-F1: {result['macro_f1']:.3f}")
         for label, value in result["per_class_f1"].items():
             _note(f"  {label:<11} F1 {value:.3f}")
     if dev and not quiet:

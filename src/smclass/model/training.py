@@ -15,7 +15,7 @@ import numpy as np
 import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
@@ -78,13 +78,40 @@ def _check_folds(labels: list[str], folds: int) -> None:
         raise UsageError(f"--cv {folds} needs at least {folds} posts of every label (fewest: {fewest})")
 
 
+Splits = list[tuple[np.ndarray, np.ndarray]]
+
+
+def splits(labels: list[str], folds: int, seed: int, groups: list[str] | None = None) -> tuple[Splits, str]:
+    """The cross-validation folds and how they were made: whole source files when ``groups`` allow, else stratified.
+
+    Folds of whole files score each file with a model that never saw its genre, which is
+    closer to the shift from our writing to real posts than folds that share every file.
+    They are used only when there are at least ``folds`` files and every training fold
+    still holds 3 posts of every label (calibration needs them); otherwise the folds are
+    stratified samples of all posts.
+    """
+    if groups is not None and len(set(groups)) >= folds:
+        grouped = list(StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels, groups))
+        present = set(labels)
+        if all(_fewest([labels[i] for i in train], present) >= 3 for train, _ in grouped):
+            return grouped, "by source file"
+    return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels)), "stratified"
+
+
+def _fewest(labels: list[str], present: set[str]) -> int:
+    return min(labels.count(label) for label in present)
+
+
 def out_of_fold(
-    texts: list[str], labels: list[str], folds: int, seed: int, weights: list[float] | None = None, encoder: str | None = None
+    texts: list[str], labels: list[str], cv: int | Splits, seed: int, weights: list[float] | None = None, encoder: str | None = None
 ) -> np.ndarray:
-    """Each post's probabilities (columns: the labels in sorted order) from a pipeline fitted on the other folds."""
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    """Each post's probabilities (columns: the labels in sorted order) from a pipeline fitted on the other folds.
+
+    ``cv`` is a number of stratified folds or the folds themselves (see :func:`splits`).
+    """
+    folds = splits(labels, cv, seed)[0] if isinstance(cv, int) else cv
     params = {"classify__sample_weight": np.asarray(weights)} if weights is not None else None
-    proba: np.ndarray = cross_val_predict(build_pipeline(seed, encoder), texts, labels, cv=splitter, params=params, method="predict_proba")
+    proba: np.ndarray = cross_val_predict(build_pipeline(seed, encoder), texts, labels, cv=folds, params=params, method="predict_proba")
     return proba
 
 
@@ -95,28 +122,39 @@ def _macro_f1(labels: list[str], predicted: list[str]) -> tuple[float, dict[str,
 
 
 def cross_validate(
-    texts: list[str], labels: list[str], folds: int, seed: int, weights: list[float] | None = None, encoder: str | None = None
+    texts: list[str],
+    labels: list[str],
+    folds: int,
+    seed: int,
+    weights: list[float] | None = None,
+    encoder: str | None = None,
+    groups: list[str] | None = None,
 ) -> dict[str, Any]:
     """k-fold cross-validated macro-F1 and per-class F1 on the training data (fitted with ``weights``, scored unweighted).
 
     With ``encoder``, the scores are the accurate pipeline's, and ``cascade`` holds the cut
-    chosen for its cascade (see :func:`choose_cut`).
+    chosen for its cascade (see :func:`choose_cut`). Its folds are whole source files when
+    ``groups`` (each post's file) allow (see :func:`splits`): on folds that share every
+    file, the fast model is as sure of itself as on its own writing, and the cut comes out
+    too low for real posts. A fast model's folds are stratified.
     """
     _check_folds(labels, folds)
     classes = sorted(set(labels))  # scikit-learn's order of the probability columns
-    proba = out_of_fold(texts, labels, folds, seed, weights, encoder)
+    chosen, split = splits(labels, folds, seed, groups if encoder is not None else None)
+    proba = out_of_fold(texts, labels, chosen, seed, weights, encoder)
     predicted = [classes[i] for i in proba.argmax(axis=1)]
     confidence = proba.max(axis=1).tolist()
     macro, per_class = _macro_f1(labels, predicted)
     result: dict[str, Any] = {
         "folds": folds,
+        "split": split,
         "macro_f1": macro,
         "per_class_f1": per_class,
         "coverage": coverage(labels, predicted, confidence),
         "suggested_threshold": suggested_threshold(labels, predicted, confidence),
     }
     if encoder is not None:
-        result["cascade"] = choose_cut(labels, out_of_fold(texts, labels, folds, seed, weights), proba, classes)
+        result["cascade"] = choose_cut(labels, out_of_fold(texts, labels, chosen, seed, weights), proba, classes)
     return result
 
 
@@ -153,10 +191,12 @@ def train(
     weights: list[float] | None = None,
     extra_card: dict[str, Any] | None = None,
     encoder: str | None = None,
+    groups: list[str] | None = None,
 ) -> Model:
     """Fit the pipeline on all of the data, after cross-validating it when ``folds`` > 0.
 
     ``weights`` gives each post's weight in the classifier's loss (default: all 1).
+    ``groups`` names each post's source file, for the folds of an accurate model.
     ``encoder`` makes an accurate model: the fast features and the encoder's embedding,
     with a fast model in front of it for the cascade (see :mod:`smclass.model.accurate`).
     """
@@ -166,7 +206,7 @@ def train(
     fewest = min(labels.count(label) for label in present)
     if fewest < 3:
         raise UsageError(f"training needs at least 3 posts of every label (fewest: {fewest}): calibration uses 3 folds")
-    cv = cross_validate(texts, labels, folds, seed, weights, encoder) if folds else None
+    cv = cross_validate(texts, labels, folds, seed, weights, encoder, groups) if folds else None
     fit_params = {"classify__sample_weight": np.asarray(weights)} if weights is not None else {}
     fast = fold(build_pipeline(seed).fit(texts, labels, **fit_params))
     scorer: Scorer | EncodedScorer = fast

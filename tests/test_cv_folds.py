@@ -1,0 +1,53 @@
+"""How an accurate model's cross-validation folds are made (they choose its cascade cut)."""
+
+from __future__ import annotations
+
+from smclass.labels import LABELS
+from smclass.model.training import splits
+
+
+def posts_in_files(files: int, per_label: int) -> tuple[list[str], list[str]]:
+    """Every file holds ``per_label`` posts of every label: labels and each post's file."""
+    labels, groups = [], []
+    for f in range(files):
+        for label in LABELS:
+            labels += [label] * per_label
+            groups += [f"file{f}.jsonl"] * per_label
+    return labels, groups
+
+
+def test_folds_hold_out_whole_files_when_there_are_enough_of_them() -> None:
+    labels, groups = posts_in_files(files=7, per_label=4)
+    folds, how = splits(labels, 5, seed=0, groups=groups)
+    assert how == "by source file"
+    assert len(folds) == 5
+    for train, test in folds:
+        assert not {groups[i] for i in train} & {groups[i] for i in test}
+    assert sorted(i for _, test in folds for i in test) == list(range(len(labels)))
+
+
+def test_fewer_files_than_folds_gives_stratified_folds() -> None:
+    labels, groups = posts_in_files(files=3, per_label=10)
+    folds, how = splits(labels, 5, seed=0, groups=groups)
+    assert how == "stratified"
+    assert len(folds) == 5
+    assert any({groups[i] for i in train} & {groups[i] for i in test} for train, test in folds)
+
+
+def test_a_label_that_lives_in_one_file_keeps_the_folds_stratified() -> None:
+    # Held out, that file would leave a training fold without the label.
+    labels, groups = posts_in_files(files=6, per_label=4)
+    labels += ["Emergent"] * 30
+    groups += ["emergent_only.jsonl"] * 30
+    labels = [
+        "Media" if (label == "Emergent" and group != "emergent_only.jsonl") else label for label, group in zip(labels, groups, strict=True)
+    ]
+    folds, how = splits(labels, 5, seed=0, groups=groups)
+    assert how == "stratified"
+    for train, _ in folds:
+        assert "Emergent" in {labels[i] for i in train}
+
+
+def test_no_files_named_gives_stratified_folds() -> None:
+    labels, _ = posts_in_files(files=6, per_label=4)
+    assert splits(labels, 5, seed=0)[1] == "stratified"
