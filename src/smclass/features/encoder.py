@@ -157,8 +157,51 @@ def require() -> None:
     _require()
 
 
-def centred(vectors: np.ndarray, mean: np.ndarray, weight: float) -> np.ndarray:
-    """The encoder block as the classifier sees it: centred on the training mean, renormalised, weighted."""
-    moved = vectors.astype(np.float64) - mean
-    result: np.ndarray = moved / np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12) * weight
-    return result
+def centred(vectors: np.ndarray, mean: np.ndarray, weight: float, parts: int = 1) -> np.ndarray:
+    """The encoder block as the classifier sees it: centred on the training mean, renormalised, weighted.
+
+    A block of ``parts`` encoders side by side is renormalised part by part, so each
+    encoder weighs the same whatever the spread of its vectors.
+    """
+    moved = (vectors.astype(np.float64) - mean).reshape(len(vectors), parts, -1)
+    result = moved / np.maximum(np.linalg.norm(moved, axis=2, keepdims=True), 1e-12) * weight
+    return np.asarray(result.reshape(len(vectors), -1))
+
+
+# What ``smclass train --encoder`` accepts, and the name a model records for it.
+ENCODERS = {"minilm": ENCODER_NAME, "minilm+e5": f"{ENCODER_NAME}+e5-small-q4"}
+
+
+def parts(name: str) -> int:
+    """How many encoders a recorded encoder name stands for."""
+    return len(name.split("+"))
+
+
+def require_for(name: str) -> None:
+    """The libraries an encoder needs, or the one-line error naming the extra that installs them."""
+    _require()
+    if parts(name) > 1:
+        from smclass.features import e5
+
+        e5.require()
+
+
+class Stacked:
+    """Several encoders' vectors side by side, in the order named."""
+
+    def __init__(self, encoders: list[Any]) -> None:
+        self.encoders = encoders
+
+    def encode(self, texts: Sequence[str | None]) -> np.ndarray:
+        return np.hstack([encoder.encode(texts) for encoder in self.encoders])
+
+
+def make(name: str, max_seq_len: int = 128) -> Encoder | Stacked:
+    """The encoder a model records by ``name`` (see :data:`ENCODERS`)."""
+    if name == ENCODER_NAME:
+        return Encoder(max_seq_len=max_seq_len)
+    if name == ENCODERS["minilm+e5"]:
+        from smclass.features.e5 import E5Encoder
+
+        return Stacked([Encoder(max_seq_len=max_seq_len), E5Encoder()])
+    raise ModelError(f"this model needs an encoder this version does not know ({name!r}): upgrade smclass")

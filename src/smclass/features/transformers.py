@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from smclass.errors import ModelError
 from smclass.features import signals
 from smclass.features.embeddings import WordVectors, load_table
-from smclass.features.encoder import centred
+from smclass.features.encoder import centred, parts
 from smclass.features.normalize import feature_text
 from smclass.features.tokens import Batch, pieces
 
@@ -185,12 +185,13 @@ class EncoderEmbeddings(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     cross-validation fits the pipeline many times over the same posts.
     """
 
-    def __init__(self, weight: float = 1.0, max_seq_len: int = 128) -> None:
+    def __init__(self, weight: float = 1.0, max_seq_len: int = 128, name: str = "minilm-l6-w8") -> None:
         self.weight = weight
         self.max_seq_len = max_seq_len
+        self.name = name  # as a model records it: one encoder, or several joined by "+"
 
     def embed(self, X: Any) -> np.ndarray:
-        return _encoded(_as_texts(X), self.max_seq_len)
+        return _encoded(_as_texts(X), self.max_seq_len, self.name)
 
     def fit(self, X: Any, y: Any = None) -> EncoderEmbeddings:
         vectors = self.embed(X)
@@ -200,27 +201,27 @@ class EncoderEmbeddings(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        return centred(self.embed(X), self.mean_, self.weight)
+        return centred(self.embed(X), self.mean_, self.weight, parts(self.name))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray([f"encoder{i}" for i in range(self.n_dims_)], dtype=object)
 
 
-_CACHE: dict[tuple[int, str], np.ndarray] = {}
+_CACHE: dict[tuple[str, int, str], np.ndarray] = {}
 _CACHE_LIMIT = 50_000
 
 
-def _encoded(texts: list[str], max_seq_len: int) -> np.ndarray:
-    from smclass.features.encoder import Encoder
+def _encoded(texts: list[str], max_seq_len: int, name: str) -> np.ndarray:
+    from smclass.features.encoder import make
 
     if len(texts) > _CACHE_LIMIT:
-        return Encoder(max_seq_len=max_seq_len).encode(texts)
-    missing = sorted({t for t in texts if (max_seq_len, t) not in _CACHE})
+        return make(name, max_seq_len).encode(texts)
+    missing = sorted({t for t in texts if (name, max_seq_len, t) not in _CACHE})
     if missing:
         if len(_CACHE) + len(missing) > _CACHE_LIMIT:
             _CACHE.clear()
-        vectors = Encoder(max_seq_len=max_seq_len).encode(missing)
-        _CACHE.update(((max_seq_len, t), v) for t, v in zip(missing, vectors, strict=True))
+        vectors = make(name, max_seq_len).encode(missing)
+        _CACHE.update(((name, max_seq_len, t), v) for t, v in zip(missing, vectors, strict=True))
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
-    return np.vstack([_CACHE[(max_seq_len, t)] for t in texts])
+        return np.zeros((0, 384 * parts(name)), dtype=np.float32)
+    return np.vstack([_CACHE[(name, max_seq_len, t)] for t in texts])

@@ -50,13 +50,15 @@ class EncodedScorer:
         if not 0.0 <= self.cut <= 1.0:
             raise ModelError(f"model settings are damaged (cascade cut {self.cut})")
         # Refuse at load time, not at the first uncertain post: the libraries and the files must be there.
-        encoder_lib.require()
-        for key, name in (("onnx_sha256", encoder_lib.ONNX_NAME), ("tokenizer_sha256", encoder_lib.TOKENIZER_NAME)):
-            path = encoder_lib.bundled_path(name)
+        name = str(self.encoder.get("name", encoder_lib.ENCODER_NAME))
+        encoder_lib.require_for(name)
+        for key, path in _encoder_files(name):
             if not path.is_file():
                 raise ModelError(f"{path}: the encoder file this model needs is missing (reinstall smclass with the 'accurate' extra)")
             if encoder_lib.file_sha256(path) != self.encoder.get(key):
                 raise ModelError(f"{path}: not the encoder this model was trained with: retrain it")
+        if self.encoder_mean.shape[0] % encoder_lib.parts(name):
+            raise ModelError("model arrays do not fit together (encoder)")
 
     @property
     def labels(self) -> list[str]:
@@ -64,8 +66,12 @@ class EncodedScorer:
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         if self._encoder is None:
-            self._encoder = encoder_lib.Encoder(max_seq_len=int(self.encoder["max_seq_len"]))
+            self._encoder = encoder_lib.make(str(self.encoder["name"]), max_seq_len=int(self.encoder["max_seq_len"]))
         return np.asarray(self._encoder.encode(texts))
+
+    def block(self, texts: list[str]) -> np.ndarray:
+        """The encoder block of the features, as the classifier saw it in training."""
+        return centred(self._embed(texts), self.encoder_mean, float(self.encoder["weight"]), encoder_lib.parts(str(self.encoder["name"])))
 
     def accurate_proba(self, texts: list[str]) -> np.ndarray:
         """Every post through the encoder: the accurate model's own probabilities."""
@@ -75,8 +81,7 @@ class EncodedScorer:
 
     def decision(self, texts: list[str]) -> np.ndarray:
         """The accurate model's decision values: the fast features' terms plus the encoder block's."""
-        block = centred(self._embed(texts), self.encoder_mean, float(self.encoder["weight"]))
-        result: np.ndarray = self.scorer.decision(texts) + block @ self.encoder_coef
+        result: np.ndarray = self.scorer.decision(texts) + self.block(texts) @ self.encoder_coef
         return result
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -123,12 +128,24 @@ class EncodedScorer:
             raise ModelError(f"model settings are damaged ({exc})") from None
 
 
-def encoder_settings(max_seq_len: int, weight: float) -> dict[str, Any]:
+def _encoder_files(name: str) -> list[tuple[str, Path]]:
+    """The files an encoder reads, each with the settings key of its SHA-256."""
+    files = [
+        ("onnx_sha256", encoder_lib.bundled_path(encoder_lib.ONNX_NAME)),
+        ("tokenizer_sha256", encoder_lib.bundled_path(encoder_lib.TOKENIZER_NAME)),
+    ]
+    if encoder_lib.parts(name) > 1:
+        from smclass.features import e5
+
+        files.append(("e5_sha256", e5.weights_path()))
+    return files
+
+
+def encoder_settings(max_seq_len: int, weight: float, name: str = encoder_lib.ENCODER_NAME) -> dict[str, Any]:
     """What a model records of the encoder it was trained with."""
     return {
-        "name": encoder_lib.ENCODER_NAME,
-        "onnx_sha256": encoder_lib.file_sha256(encoder_lib.bundled_path(encoder_lib.ONNX_NAME)),
-        "tokenizer_sha256": encoder_lib.file_sha256(encoder_lib.bundled_path(encoder_lib.TOKENIZER_NAME)),
+        "name": name,
+        **{key: encoder_lib.file_sha256(path) for key, path in _encoder_files(name)},
         "max_seq_len": max_seq_len,
         "weight": weight,
     }

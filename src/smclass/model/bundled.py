@@ -35,6 +35,6 @@ def lines(path: Path) -> Iterator[bytes]:
     """The JSON lines of a bundled file, gzipped file or folder of files, as bytes."""
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
     for file in files:
-        with (gzip.open(file, "rb") if file.suffix == ".gz" else file.open("rb")) as handle:
+        with gzip.open(file, "rb") if file.suffix == ".gz" else file.open("rb") as handle:
             for line in handle:
                 yield line if line.endswith(b"\n") else line + b"\n"

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from smclass.features import normalize, signals
-from smclass.features.encoder import centred
 from smclass.features.normalize import feature_text
 from smclass.features.tokens import pieces
 from smclass.model.scorer import Scorer
@@ -110,8 +109,7 @@ def explain(scorer: Scorer | EncodedScorer, text: str, label: str, k: int) -> li
     else:
         terms, _ = contributions(scorer.scorer, text, label)
         columns, sign = _columns(scorer.scorer, label)
-        block = centred(scorer._embed([text]), scorer.encoder_mean, float(scorer.encoder["weight"]))
-        terms[ENCODER] = sign * float((block @ scorer.encoder_coef)[0, columns].mean())
+        terms[ENCODER] = sign * float((scorer.block([text]) @ scorer.encoder_coef)[0, columns].mean())
     toward = sorted(((weight, name) for name, weight in terms.items() if weight > 0), key=lambda item: (-item[0], item[1]))
     return [{"feature": name, "weight": round(float(weight), 4)} for weight, name in toward[:k]]
 

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 FORMAT = "smclass-model/2"
 DEFAULT_MODEL_NAME = "smclass-default.npz"
 ACCURATE_MODEL_NAME = "smclass-accurate.npz"
-BUNDLED = {"default": DEFAULT_MODEL_NAME, "accurate": ACCURATE_MODEL_NAME}
+BUNDLED = {"default": DEFAULT_MODEL_NAME, "accurate": ACCURATE_MODEL_NAME, "accurate-e5": "smclass-accurate-e5.npz"}
+# The encoders each bundled accurate model needs (see smclass.features.encoder.ENCODERS).
+BUNDLED_ENCODERS = {"accurate": "minilm-l6-w8", "accurate-e5": "minilm-l6-w8+e5-small-q4"}
 MODEL_ENV = "SMCLASS_MODEL"
 
 
@@ -129,7 +131,7 @@ def default_model_path() -> Path:
 
 
 def resolve(path: str | Path) -> Path:
-    """A model's path: the names of the bundled models ('default', 'accurate') stand for them, unless a file has that name."""
+    """A model's path: the names of the bundled models ('default', 'accurate', 'accurate-e5') stand for them unless a file has that name."""
     name = str(path)
     if name in BUNDLED and not Path(name).exists():
         return bundled_model_path(BUNDLED[name])
@@ -139,11 +141,11 @@ def resolve(path: str | Path) -> Path:
 def load(path: str | Path | None = None) -> Model:
     """Load a model file, refusing anything that is not made only of trusted types."""
     target = resolve(path) if path is not None else default_model_path()
-    if str(path) == "accurate" and target != Path("accurate"):
-        # Before reading 30 MB: the accurate model is useless without its extra.
+    if str(path) in BUNDLED_ENCODERS and target != Path(str(path)):
+        # Before reading the file: an accurate model is useless without its extra.
         from smclass.features import encoder
 
-        encoder.require()
+        encoder.require_for(BUNDLED_ENCODERS[str(path)])
     return loads(archive.read_model_bytes(target), target)
 
 

@@ -21,6 +21,7 @@ from sklearn.svm import LinearSVC
 
 from smclass import __version__
 from smclass.errors import UsageError
+from smclass.features.encoder import ENCODERS
 from smclass.features.transformers import EncoderEmbeddings, HashedNgrams, StaticEmbeddings, TaxonomySignals, TextNormalizer
 from smclass.labels import LABELS
 from smclass.model.accurate import EncodedScorer, encoder_settings
@@ -30,8 +31,6 @@ from smclass.model.scorer import Scorer, fold, fold_blocks
 
 # The cascade's cut when no cross-validation chose one.
 DEFAULT_CUT = 0.9
-
-ENCODERS = ("minilm",)
 
 
 def build_pipeline(seed: int = 0, encoder: str | None = None) -> Pipeline:
@@ -55,8 +54,9 @@ def build_pipeline(seed: int = 0, encoder: str | None = None) -> Pipeline:
         return Pipeline([("normalize", TextNormalizer()), ("features", features), ("classify", classifier)])
     if encoder not in ENCODERS:
         raise UsageError(f"unknown encoder {encoder!r} (choose from {', '.join(ENCODERS)})")
+    name = ENCODERS[encoder]
     fast = Pipeline([("normalize", TextNormalizer()), ("features", features)])
-    both = FeatureUnion([("fast", fast), ("encoder", EncoderEmbeddings(weight=1.0))])
+    both = FeatureUnion([("fast", fast), ("encoder", EncoderEmbeddings(weight=1.0, name=name))])
     return Pipeline([("features", both), ("classify", classifier)])
 
 
@@ -215,7 +215,7 @@ def train(
         combined, block = fold_blocks(pipeline)
         embeddings = dict(pipeline.named_steps["features"].transformer_list)["encoder"]
         cut = cv["cascade"]["cut"] if cv else DEFAULT_CUT
-        settings = encoder_settings(embeddings.max_seq_len, embeddings.weight)
+        settings = encoder_settings(embeddings.max_seq_len, embeddings.weight, embeddings.name)
         assert block is not None
         scorer = EncodedScorer(combined, block, np.asarray(embeddings.mean_, dtype=np.float64), settings, fast, cut)
     card = {

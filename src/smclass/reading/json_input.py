@@ -163,4 +163,3 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
             yield damage("invalid JSON (expected ',' or ']' between records)", window.pos)
             return
         window.let_go()
-

@@ -80,5 +80,3 @@ def _describe_format(first: list[Record]) -> str | None:
     if shape and fmt:
         return f"{shape} ({fmt})"
     return shape or fmt
-
-

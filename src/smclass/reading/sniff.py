@@ -192,5 +192,3 @@ def detect_format(head: bytes, name: str = "") -> str:
 
 def looks_binary(head: bytes) -> bool:
     return b"\x00" in head[:8192]
-
-

