@@ -51,3 +51,14 @@ def test_a_label_that_lives_in_one_file_keeps_the_folds_stratified() -> None:
 def test_no_files_named_gives_stratified_folds() -> None:
     labels, _ = posts_in_files(files=6, per_label=4)
     assert splits(labels, 5, seed=0)[1] == "stratified"
+
+
+def test_a_file_bigger_than_a_fold_keeps_the_folds_stratified() -> None:
+    # As with a base corpus read from one gzip beside a user's few files.
+    labels, groups = posts_in_files(files=5, per_label=4)
+    big_labels, _ = posts_in_files(files=1, per_label=40)
+    labels += big_labels
+    groups += ["corpus.jsonl.gz"] * len(big_labels)
+    folds, how = splits(labels, 5, seed=0, groups=groups)
+    assert how == "stratified"
+    assert len(folds) == 5

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,7 +72,7 @@ def data_fingerprint(texts: list[str], labels: list[str]) -> str:
 
 
 def _check_folds(labels: list[str], folds: int) -> None:
-    fewest = min(labels.count(label) for label in set(labels))
+    fewest = _fewest(labels)
     if folds < 2:
         raise UsageError("--cv needs at least 2 folds (or 0 to skip cross-validation)")
     if fewest < folds:
@@ -86,11 +87,13 @@ def splits(labels: list[str], folds: int, seed: int, groups: list[str] | None = 
 
     Folds of whole files score each file with a model that never saw its genre, which is
     closer to the shift from our writing to real posts than folds that share every file.
-    They are used only when there are at least ``folds`` files and every training fold
-    still holds 3 posts of every label (calibration needs them); otherwise the folds are
-    stratified samples of all posts.
+    They are used only when there are at least ``folds`` files, none of them bigger than a
+    fold (a base corpus read as one gzip would otherwise be a fold on its own, with the
+    user's posts alone to learn from), and every training fold still holds 3 posts of
+    every label (calibration needs them); otherwise the folds are stratified samples of
+    all posts.
     """
-    if groups is not None and len(set(groups)) >= folds:
+    if groups is not None and len(set(groups)) >= folds and max(Counter(groups).values()) <= len(labels) / folds:
         grouped = list(StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels, groups))
         present = set(labels)
         if all(_fewest([labels[i] for i in train], present) >= 3 for train, _ in grouped):
@@ -98,18 +101,16 @@ def splits(labels: list[str], folds: int, seed: int, groups: list[str] | None = 
     return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels)), "stratified"
 
 
-def _fewest(labels: list[str], present: set[str]) -> int:
-    return min(labels.count(label) for label in present)
+def _fewest(labels: list[str], present: set[str] | None = None) -> int:
+    """The count of the rarest label of ``present`` (by default, of those in ``labels``)."""
+    counts = Counter(labels)
+    return min(counts[label] for label in (present if present is not None else counts))
 
 
 def out_of_fold(
-    texts: list[str], labels: list[str], cv: int | Splits, seed: int, weights: list[float] | None = None, encoder: str | None = None
+    texts: list[str], labels: list[str], folds: Splits, seed: int, weights: list[float] | None = None, encoder: str | None = None
 ) -> np.ndarray:
-    """Each post's probabilities (columns: the labels in sorted order) from a pipeline fitted on the other folds.
-
-    ``cv`` is a number of stratified folds or the folds themselves (see :func:`splits`).
-    """
-    folds = splits(labels, cv, seed)[0] if isinstance(cv, int) else cv
+    """Each post's probabilities (columns: the labels in sorted order) from a pipeline fitted on the other ``folds``."""
     params = {"classify__sample_weight": np.asarray(weights)} if weights is not None else None
     proba: np.ndarray = cross_val_predict(build_pipeline(seed, encoder), texts, labels, cv=folds, params=params, method="predict_proba")
     return proba
@@ -203,7 +204,7 @@ def train(
     present = set(labels)
     if len(present) < 2:
         raise UsageError("training needs posts of at least two labels")
-    fewest = min(labels.count(label) for label in present)
+    fewest = _fewest(labels)
     if fewest < 3:
         raise UsageError(f"training needs at least 3 posts of every label (fewest: {fewest}): calibration uses 3 folds")
     cv = cross_validate(texts, labels, folds, seed, weights, encoder, groups) if folds else None
