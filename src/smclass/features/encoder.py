@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from smclass.errors import ModelError
+from smclass.features import e5
 
 ONNX_NAME = "minilm-l6-w8.onnx"
 ENCODER_NAME = "minilm-l6-w8"
@@ -169,7 +170,7 @@ def centred(vectors: np.ndarray, mean: np.ndarray, weight: float, parts: int = 1
 
 
 # What ``smclass train --encoder`` accepts, and the name a model records for it.
-ENCODERS = {"minilm": ENCODER_NAME, "minilm+e5": f"{ENCODER_NAME}+e5-small-q4"}
+ENCODERS = {"minilm": ENCODER_NAME, "minilm+e5": f"{ENCODER_NAME}+{e5.NAME}"}
 
 
 def parts(name: str) -> int:
@@ -181,8 +182,6 @@ def require_for(name: str) -> None:
     """The libraries an encoder needs, or the one-line error naming the extra that installs them."""
     _require()
     if parts(name) > 1:
-        from smclass.features import e5
-
         e5.require()
 
 
@@ -201,7 +200,5 @@ def make(name: str, max_seq_len: int = 128) -> Encoder | Stacked:
     if name == ENCODER_NAME:
         return Encoder(max_seq_len=max_seq_len)
     if name == ENCODERS["minilm+e5"]:
-        from smclass.features.e5 import E5Encoder
-
-        return Stacked([Encoder(max_seq_len=max_seq_len), E5Encoder()])
+        return Stacked([Encoder(max_seq_len=max_seq_len), e5.E5Encoder()])
     raise ModelError(f"this model needs an encoder this version does not know ({name!r}): upgrade smclass")

@@ -31,8 +31,8 @@ FORMAT = "smclass-model/2"
 DEFAULT_MODEL_NAME = "smclass-default.npz"
 ACCURATE_MODEL_NAME = "smclass-accurate.npz"
 BUNDLED = {"default": DEFAULT_MODEL_NAME, "accurate": ACCURATE_MODEL_NAME, "accurate-e5": "smclass-accurate-e5.npz"}
-# The encoders each bundled accurate model needs (see smclass.features.encoder.ENCODERS).
-BUNDLED_ENCODERS = {"accurate": "minilm-l6-w8", "accurate-e5": "minilm-l6-w8+e5-small-q4"}
+# The encoders each bundled accurate model needs, as `train --encoder` names them (smclass.features.encoder.ENCODERS).
+BUNDLED_ENCODERS = {"accurate": "minilm", "accurate-e5": "minilm+e5"}
 MODEL_ENV = "SMCLASS_MODEL"
 
 
@@ -145,7 +145,7 @@ def load(path: str | Path | None = None) -> Model:
         # Before reading the file: an accurate model is useless without its extra.
         from smclass.features import encoder
 
-        encoder.require_for(BUNDLED_ENCODERS[str(path)])
+        encoder.require_for(encoder.ENCODERS[BUNDLED_ENCODERS[str(path)]])
     return loads(archive.read_model_bytes(target), target)
 
 
