@@ -143,6 +143,18 @@ def test_relative_names_reach_the_workers_whole(tmp_path: Path, monkeypatch: pyt
     assert storage.join("s3://bucket/out/", "part-00000.jsonl") == "s3://bucket/out/part-00000.jsonl"
 
 
+def test_a_folder_with_nothing_to_read_is_noted_as_a_single_process_notes_it(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "README.md").write_text("# what these exports are\n")
+    (tmp_path / "posts.jsonl").write_text('{"text": "hi"}\n')
+    heard: list[str] = []
+    names = [str(tmp_path / "empty"), str(tmp_path / "notes"), str(tmp_path / "posts.jsonl")]
+    found = storage.input_files(names, heard.append)
+    assert [item.source for item in found] == [str(tmp_path / "posts.jsonl")]
+    assert heard == [f"{tmp_path / 'empty'}: holds no files to read", f"{tmp_path / 'notes'}: holds no files to read"]
+
+
 def test_memory_urls_in_and_out_give_the_single_process_output(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
     import fsspec
 

@@ -24,6 +24,17 @@ def test_notes_hidden_files_signatures_and_slack_metadata_are_left_out() -> None
     assert held == folders.Contents(("old/b.csv", "posts.jsonl"))
 
 
+def test_files_in_hidden_folders_are_left_out_but_a_hidden_folder_named_itself_is_read(small_model_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / ".exports"
+    (folder / ".git" / "objects").mkdir(parents=True)
+    (folder / ".git" / "objects" / "3f").write_bytes(b"x\x9c\x01\x00compressed git object")
+    (folder / ".git" / "HEAD.json").write_text('{"text": "not a post"}\n')
+    (folder / "march.jsonl").write_text('{"text": "the tram strike ends on Monday"}\n')
+    result = runner.invoke(app, ["classify", str(folder), "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["source"] for line in result.stdout.splitlines()] == [str(folder / "march.jsonl")]
+
+
 def test_members_are_ordered_part_by_part_wherever_their_names_come_from() -> None:
     # A string sort puts "a-c.json" first ('-' sorts before '/'); a folder read by pathlib does not.
     names = ["b.jsonl", "a-c.json", "a/z.json", "a/b.json"]

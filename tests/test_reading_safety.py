@@ -180,6 +180,15 @@ def test_a_nested_text_field_error_suggests_the_dotted_path(small_model_path: Pa
     )
 
 
+def test_the_suggested_text_field_is_quoted_for_the_shell_or_left_out_when_it_cannot_be_typed(small_model_path: Path) -> None:
+    spaced = classify(small_model_path, input='{"post": {"the body": "hello world"}}\n')
+    assert spaced.stderr.splitlines()[-1] == (
+        "Error: <stdin>:1: field 'post': expected text, got an object; the text may be at --text-field 'post.the body'"
+    )
+    broken = classify(small_model_path, input='{"post": {"bo\\ndy": "hello world"}}\n')
+    assert (broken.exit_code, broken.stderr.splitlines()[-1]) == (1, "Error: <stdin>:1: field 'post': expected text, got an object")
+
+
 # Detection from a sample of lines, and damage in the middle of an input
 
 

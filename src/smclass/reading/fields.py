@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -200,8 +201,7 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
         return record_text(record, TextChoice(fallback))
     for name, item in ((choice.field, value), (choice.title_field, title)):
         if item is not _MISSING and item is not None and not isinstance(item, str):
-            inner = _text_inside(item)
-            hint = f"; the text may be at --text-field {name}.{inner}" if name is not None and inner is not None else ""
+            hint = _text_field_hint(name, _text_inside(item))
             raise InputError(f"expected text, got {json_kind(item)}{hint}", source=record.source, line=record.line, field=name)
     parts = [p for p in (title, value) if isinstance(p, str) and p.strip()]
     if not parts:
@@ -209,6 +209,16 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
             return None, f"'{choice.field}' is null"
         return None, f"'{choice.field}' is empty"
     return "\n\n".join(parts), None
+
+
+def _text_field_hint(name: str | None, inner: str | None) -> str:
+    """Where the text may be, as an option to type; none for a key that cannot be typed on one line."""
+    if name is None or inner is None:
+        return ""
+    path = f"{name}.{inner}"
+    if not path.isprintable():
+        return ""
+    return f"; the text may be at --text-field {shlex.quote(path)}"
 
 
 def _text_inside(value: Any, depth: int = 0) -> str | None:

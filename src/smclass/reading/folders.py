@@ -32,9 +32,12 @@ class Contents:
 
 
 def skipped(name: str) -> bool:
-    """Files that are never posts: hidden ones, notes (``.md``), signatures, and Slack's metadata beside its channels."""
-    base = name.rsplit("/", 1)[-1]
-    return base.startswith(".") or base.lower().endswith((".md", ".txt.sig")) or base in slack.META_FILES - {"channels.json", "users.json"}
+    """Files that are never posts: hidden ones and those in hidden folders (``.git/``), notes (``.md``),
+    signatures, and Slack's metadata beside its channels."""
+    parts = name.split("/")
+    base = parts[-1]
+    hidden = any(part.startswith(".") for part in parts)
+    return hidden or base.lower().endswith((".md", ".txt.sig")) or base in slack.META_FILES - {"channels.json", "users.json"}
 
 
 def _order(name: str) -> list[str]:

@@ -272,7 +272,7 @@ def run(
         raise UsageError("--engine dask needs Dask: pip install 'smclass[dask]'") from None
     if model.path is None:
         raise UsageError("--engine dask needs a model loaded from a file")
-    files = storage.input_files(inputs)
+    files = storage.input_files(inputs, notify)
     folder = storage.whole(out_dir)
     model_bytes = model.path.read_bytes()
     # Workers see the batches whole; a local --jobs would only add processes inside a worker.

@@ -13,7 +13,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -71,11 +71,20 @@ class Input:
         return self.location.endswith("/")
 
 
-def input_files(inputs: list[str]) -> list[Input]:
-    """The inputs in order; a folder (local or remote) stands for its files as a single process reads them."""
+def input_files(inputs: list[str], notify: Callable[[str], None] | None = None) -> list[Input]:
+    """The inputs in order; a folder (local or remote) stands for its files as a single process reads them.
+
+    ``notify`` hears of a folder with no files to read, as a single process says it.
+    """
     if "-" in inputs:
         raise UsageError("--engine dask reads files, not stdin")
-    return [item for name in inputs for item in (_remote_inputs(name) if is_url(name) else _local_inputs(name))]
+    found = []
+    for name in inputs:
+        items = _remote_inputs(name) if is_url(name) else _local_inputs(name)
+        if not items and notify is not None:
+            notify(f"{name}: holds no files to read")
+        found.extend(items)
+    return found
 
 
 def _local_inputs(name: str) -> list[Input]:
