@@ -311,3 +311,40 @@ def test_output_reached_through_a_link_inside_an_input_directory_is_refused(post
     assert result.stderr == (
         f"Error: --output {posts} is the same file as the input {folder / 'posts.jsonl'}: writing it would destroy the input\n"
     )
+
+
+def test_no_output_is_written_over_the_model_file_a_command_reads(posts: Path, small_model_path: Path, tmp_path: Path) -> None:
+    model = tmp_path / "mine.npz"
+    model.write_bytes(small_model_path.read_bytes())
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text('{"text": "the council meets on Monday about the bridge", "label": "Media"}\n')
+    refused = f"is the same file as the input {model}: writing it would destroy the input\n"
+    attempts = {
+        "--output": ["classify", str(posts), "-o", str(model), "-m", str(model)],
+        "--errors": ["evaluate", str(labelled), "--errors", str(model), "-m", str(model)],
+        "--output ": ["report", str(posts), "-o", str(model), "-m", str(model)],
+    }
+    for option, args in attempts.items():
+        result = run(*args)
+        assert (result.exit_code, result.stderr) == (2, f"Error: {option.strip()} {model} {refused}"), args
+    assert model.read_bytes() == small_model_path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["suggest", "-n", "1"], ["audit", "-q"], ["evaluate", "--json"], ["report", "--json"]],
+    ids=["suggest", "audit", "evaluate", "report"],
+)
+def test_analyst_commands_refuse_a_stdout_that_is_their_input(command: list[str], small_model_path: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text('{"text": "the council meets on Monday about the bridge", "label": "Media"}\n')
+    before = labelled.read_bytes()
+    args = [sys.executable, "-m", "smclass", command[0], str(labelled), *command[1:], "--model", str(small_model_path)]
+    with labelled.open("ab") as appended:  # `smclass suggest pool.jsonl >> pool.jsonl`
+        done = subprocess.run(args, stdout=appended, stderr=subprocess.PIPE, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr == f"Error: stdout is the same file as the input {labelled}: writing it would destroy the input\n".encode()
+    assert labelled.read_bytes() == before

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from smclass.cli.app import InputFormatOption, ModelOption, TextFieldOption, _ignore, _load_model, _note, _print_json, app
+from smclass.cli.app import InputFormatOption, ModelOption, TextFieldOption, _ignore, _load_model, _model_file, _note, _print_json, app
 from smclass.cli.train import Base
 from smclass.errors import InputError, UsageError
 from smclass.run import paths as output_paths
@@ -62,6 +62,7 @@ def audit(
     from smclass.model import dataset
 
     notify = _ignore if quiet else _note
+    output_paths.check_outputs([*_inputs(data), *(_model_file(model_path) if model_path is not None else [])], [("stdout", "-")])
     posts = dataset.read_labelled(
         _inputs(data), text_field=text_field, id_field=id_field, label_field=label_field,
         input_format=input_format.value if input_format else None, notify=notify,
@@ -123,6 +124,7 @@ def suggest(
 
     notify = _ignore if quiet else _note
     paths = _inputs(pool)
+    output_paths.check_outputs([*paths, *_model_file(model_path)], [("stdout", "-")])
     model = _load_model(model_path)
     options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format.value if input_format else None)
     seen = [0]
@@ -182,7 +184,8 @@ def report(
 
     if output is None and not as_json:
         raise UsageError("name the page with --output FILE, or ask for --json")
-    output_paths.check_outputs(_inputs(results), [("--output", output)])
+    stdout = [("stdout", "-")] if as_json else []
+    output_paths.check_outputs([*_inputs(results), *_model_file(model_path)], [("--output", output), *stdout])
     notify = _ignore if quiet else _note
     options_format = input_format.value if input_format else None
     tally = report_lib.tally(_labelled_results(_inputs(results), model_path, text_field, id_field, options_format), by=by)

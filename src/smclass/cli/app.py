@@ -244,6 +244,13 @@ def _load_model(path: Path | None) -> Model:
     return model_lib.load(path)
 
 
+def _model_file(path: Path | None) -> list[str]:
+    """The model file a command reads (the default one when none is named): an input no output may overwrite."""
+    from smclass.model import files as model_lib
+
+    return [str(model_lib.resolve(path) if path is not None else model_lib.default_model_path())]
+
+
 @app.command()
 def info(
     model_path: ModelOption = None,

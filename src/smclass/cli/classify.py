@@ -23,6 +23,7 @@ from smclass.cli.app import (
     _error,
     _ignore,
     _load_model,
+    _model_file,
     _note,
     app,
     set_cascade,
@@ -191,7 +192,7 @@ def classify(
     outputs = [("--rejects", rejects)] if engine == Engine.dask else [("--output", output or "-"), ("--rejects", rejects)]
     if engine == Engine.dask and rejects is not None:
         raise UsageError("--engine dask writes the rejects of each part beside it (part-NNNNN.rejects.jsonl): leave out --rejects")
-    paths.check_outputs(sources, outputs)
+    paths.check_outputs([*sources, *_model_file(model_path)], outputs)
     workers = _jobs(jobs)
     delimiter = _delimiter(delimiter, input_format)
     model = _load_model(model_path)

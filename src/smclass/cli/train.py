@@ -15,6 +15,7 @@ from smclass.cli.app import (
     TextFieldOption,
     _ignore,
     _load_model,
+    _model_file,
     _note,
     _print_json,
     app,
@@ -186,7 +187,7 @@ def evaluate(
     from smclass.model import dataset
     from smclass.model import evaluation as evaluate_lib
 
-    paths.check_outputs(data, [("--errors", errors)])
+    paths.check_outputs([*data, *_model_file(model_path)], [("--errors", errors), ("stdout", "-")])
     model = _load_model(model_path)
     set_cascade(model, cascade)
     posts = dataset.read_labelled(
