@@ -456,3 +456,50 @@ def test_sqlite_text_that_is_not_utf8_is_an_error_on_its_row(small_model_path: P
     assert result.exit_code == 0, result.stderr
     assert [r["id"] for r in lines(result.stdout)] == ["ok"]
     assert f"skipped {path}: field 'text': not valid UTF-8 (byte 0xe9 at column 4)" in result.stderr
+
+
+def test_binary_text_that_is_not_utf8_is_refused_not_labelled(small_model_path: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    database = tmp_path / "blobs.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE posts (id INTEGER PRIMARY KEY, text BLOB)")
+        connection.executemany("INSERT INTO posts (text) VALUES (?)", [(b"\xff\xfe\x00 thumbnail",), (b"the ferry is late",)])
+    connection.close()
+    table = tmp_path / "blobs.parquet"
+    pq.write_table(pa.table({"id": [1, 2], "text": [b"\xff\xfe", b"the ferry is late"]}), table)
+    for path in (database, table):
+        result = classify(small_model_path, str(path), "--on-error", "skip", "--keep-fields")
+        assert result.exit_code == 0, result.stderr
+        assert [r["record"]["text"] for r in lines(result.stdout)] == ["the ferry is late"]
+        assert "field 'text': expected text, got binary data that is not UTF-8 text" in result.stderr
+        stopped = classify(small_model_path, str(path))
+        assert stopped.exit_code == 1
+        assert stopped.stderr.splitlines()[-1].endswith("field 'text': expected text, got binary data that is not UTF-8 text")
+
+
+def test_records_of_binary_inputs_reach_the_rejects_file_as_json_lines(small_model_path: Path, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = tmp_path / "numbers.parquet"
+    pq.write_table(pa.table({"id": [1, 2], "text": [3, 4]}), table)
+    slack = tmp_path / "slack"
+    (slack / "general").mkdir(parents=True)
+    (slack / "channels.json").write_text('[{"id": "C1", "name": "general"}]')
+    (slack / "users.json").write_text('[{"id": "U1", "name": "ana"}]')
+    day = [
+        {"type": "message", "user": "U1", "text": "standup moved to 10", "ts": "1.1"},
+        {"type": "message", "user": "U1", "text": {"x": 1}, "ts": "1.2"},
+    ]
+    (slack / "general" / "2024-01-01.json").write_text(json.dumps(day))
+    for path, kept in ((table, 0), (slack, 1)):
+        rejects = tmp_path / f"{path.name}.rejects"
+        result = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+        assert result.exit_code == 0, result.stderr
+        written = [json.loads(line) for line in rejects.read_text().splitlines()]
+        assert len(lines(result.stdout)) == kept and len(written) == 2 - kept
+    assert [r["text"] for r in written] == [{"x": 1}]

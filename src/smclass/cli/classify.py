@@ -366,8 +366,6 @@ def _rejects_file(path: Path | None, tally: _Tally) -> Iterator[Any]:
         # The raw bytes as they stood, so the rejects file can be fixed and read again; rows
         # of a delimited input come under that input's header row.
         raw = record.raw_bytes()
-        if raw is None:
-            return
         try:
             if record.header is not None and record.header is not header[0]:
                 handle.write(record.header.rstrip(b"\r\n") + b"\n")

@@ -9,6 +9,15 @@ from typing import Any
 from smclass.errors import InputError
 
 
+class Binary(str):
+    """Bytes that are not UTF-8 (a BLOB, a Parquet binary cell), spelled out (hex, base64) so JSON can carry them.
+
+    ``--keep-fields`` shows them; they are never read as a post's text, which would label the spelling.
+    """
+
+    __slots__ = ()
+
+
 @dataclass(slots=True)
 class Record:
     """One post as read from an input, before any field is chosen.
@@ -43,10 +52,14 @@ class Record:
                 pass
         return self.data
 
-    def raw_bytes(self) -> bytes | None:
-        """The record's bytes as they stood in the input, without the line end; None when it has none."""
+    def raw_bytes(self) -> bytes:
+        """The record's bytes as they stood in the input, without the line end.
+
+        A record from a binary input (Parquet, a Slack export) has none: it is written as the
+        JSON line of the record as read, so the rejects file still holds one line for it.
+        """
         if self.raw is None:
-            return None
+            return json.dumps(self.as_read(), ensure_ascii=False, default=str).encode("utf-8", "surrogateescape")
         raw = self.raw if isinstance(self.raw, bytes) else self.raw.encode("utf-8", "surrogateescape")
         return raw.rstrip(b"\r\n")
 
@@ -69,4 +82,6 @@ def json_kind(value: Any) -> str:
         return "an array"
     if isinstance(value, dict):
         return "an object"
+    if isinstance(value, Binary):
+        return "binary data that is not UTF-8 text"
     return "text"

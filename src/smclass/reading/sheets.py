@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import spool
-from smclass.reading.records import Record
+from smclass.reading.records import Binary, Record
 
 PARQUET_MAGIC = b"PAR1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -92,7 +92,7 @@ def _plain(value: Any) -> Any:
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:
-            return base64.b64encode(value).decode("ascii")
+            return Binary(base64.b64encode(value).decode("ascii"))
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import spool
-from smclass.reading.records import Record
+from smclass.reading.records import Binary, Record
 from smclass.reading.utf8 import bad_utf8
 
 MAGIC = b"SQLite format 3\x00"
@@ -103,7 +103,7 @@ def _value(value: Any) -> Any:
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:
-            return value.hex()
+            return Binary(value.hex())
     return value
 
 

@@ -128,8 +128,6 @@ def classify_partition(
         def reject(record: Record, error: InputError) -> None:
             result.rejects += 1
             raw = record.raw_bytes()
-            if raw is None:
-                return
             if not rejected:
                 # Rows of a CSV or TSV file go under its header, in a file named for its format.
                 result.rejects_file = rejects_name(target, record.fmt if record.header is not None else None)
