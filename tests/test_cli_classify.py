@@ -317,3 +317,11 @@ def test_read_position_follows_plain_files_and_knows_their_total(tmp_path: Path)
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("a.jsonl", '{"text": "hi"}\n')
     assert _ReadPosition([str(archive)]).total is None
+
+
+@pytest.mark.parametrize("option", ["--explain", "--top-k"])
+@pytest.mark.parametrize("output_format", ["csv", "table"])
+def test_fields_a_format_cannot_hold_are_refused_not_dropped(small_model_path: Path, option: str, output_format: str) -> None:
+    result = run("classify", "-", "--format", output_format, option, "2", "--model", str(small_model_path), input='{"text": "hi"}\n')
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {option} goes with --format jsonl (--format {output_format} has no column for it)\n"
