@@ -188,10 +188,10 @@ def classify(
     sources = inputs or ["-"]
     if sources.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
-    for name, given in (("--explain", explain), ("--top-k", top_k)):
+    for listed, count in (("--explain", explain), ("--top-k", top_k)):
         # Their fields are lists, which a CSV cell or a table column would drop; refused rather than dropped.
-        if given and output_format != OutputFormat.jsonl:
-            raise UsageError(f"{name} goes with --format jsonl (--format {output_format.value} has no column for it)")
+        if count and output_format != OutputFormat.jsonl:
+            raise UsageError(f"{listed} goes with --format jsonl (--format {output_format.value} has no column for it)")
     # A dask --output is a directory: its part files are checked where they are named.
     outputs = [("--rejects", rejects)] if engine == Engine.dask else [("--output", output or "-"), ("--rejects", rejects)]
     if engine == Engine.dask and rejects is not None:
