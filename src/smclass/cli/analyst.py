@@ -88,7 +88,7 @@ def audit(
     multi = len(set(posts.origins)) > 1
     for suspect in suspects[:top]:
         i = suspect.pop("position")
-        line: dict[str, Any] = {"id": posts.ids[i]}
+        line: dict[str, Any] = posts.identity(i)
         if multi:
             line["source"] = posts.origins[i]
         _print_json({**line, **suspect, "text": posts.texts[i]})
@@ -137,7 +137,7 @@ def suggest(
     picked = suggest_lib.suggest(model, counted(), n, diversity=diversity)
     multi = len({post["source"] for post in picked}) > 1 or len(paths) > 1
     for post in picked:
-        line: dict[str, Any] = {"id": post["id"]}
+        line: dict[str, Any] = {key: post[key] for key in ("id", "position") if key in post}
         if multi:
             line["source"] = post["source"]
         _print_json({**line, "text": post["text"], "label": "", "uncertainty": post["uncertainty"]})
@@ -229,4 +229,5 @@ def _labelled_results(paths: list[str], model_path: Path | None, text_field: str
         unlabelled = posts(itertools.chain([first], records), options)
         while batch := list(itertools.islice(unlabelled, 2048)):
             for post, prediction in zip(batch, model.classify([p["text"] for p in batch]), strict=True):
-                yield {"id": post["id"], "label": prediction.label, "confidence": prediction.confidence, "record": post["record"]}
+                ident = {key: post[key] for key in ("id", "position") if key in post}
+                yield {**ident, "label": prediction.label, "confidence": prediction.confidence, "record": post["record"]}

@@ -428,7 +428,7 @@ def _print_table(results: list[dict[str, Any]], proba_labels: list[str] | None) 
     from rich.console import Console
     from rich.table import Table
 
-    from smclass.run.output import displayable
+    from smclass.run.output import displayable, shown_id
 
     table = Table(show_lines=False)
     table.add_column("id", overflow="fold")
@@ -441,7 +441,7 @@ def _print_table(results: list[dict[str, Any]], proba_labels: list[str] | None) 
         table.add_column("record", overflow="ellipsis", max_width=60)
     for r in results:
         confidence = "" if r.get("confidence") is None else f"{r['confidence']:.2f}"
-        row = [str(r["id"]), r["label"] or f"- ({r.get('reason', '')})", confidence]
+        row = [shown_id(r), r["label"] or f"- ({r.get('reason', '')})", confidence]
         probs = r.get("probabilities") or {}
         row += [f"{probs[label]:.2f}" if label in probs else "" for label in proba_labels or []]
         if show_text:

@@ -202,7 +202,7 @@ def evaluate(
         from smclass.run.output import jsonl_line, write_atomically
 
         wrong = [
-            {"id": posts.ids[i], "source": posts.origins[i], "given": posts.labels[i], "predicted": predicted[i],
+            {**posts.identity(i), "source": posts.origins[i], "given": posts.labels[i], "predicted": predicted[i],
              "confidence": round(confidence[i], 4), "text": posts.texts[i]}
             for i in range(len(predicted))
             if predicted[i] != posts.labels[i]

@@ -19,12 +19,18 @@ class LabelledPosts:
     texts: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-    # Per post: its id and the input it came from, for commands that name posts (audit).
+    # Per post: its id (None when it lacks the id its input has), its position and the input
+    # it came from, for commands that name posts (audit, evaluate --errors).
     ids: list[Any] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
     origins: list[str] = field(default_factory=list)
     excluded: int = 0
     empty: int = 0
     missing: int = 0
+
+    def identity(self, i: int) -> dict[str, Any]:
+        """Post ``i``'s id for an output line, with its position beside a null id (as classify gives it)."""
+        return {"id": self.ids[i]} if self.ids[i] is not None else {"id": None, "position": self.positions[i]}
 
 
 def read_labelled(
@@ -80,5 +86,6 @@ def read_labelled(
             posts.texts.append(text)
             posts.labels.append(label)
             posts.ids.append(fields.record_id(record, plan.id_field))
+            posts.positions.append(record.index)
             posts.origins.append(record.source)
     return posts

@@ -240,13 +240,25 @@ def _text_inside(value: Any, depth: int = 0) -> str | None:
 
 
 def record_id(record: Record, id_field: str | None) -> Any:
+    """The record's own id; its 1-based position when its input has no id field; None when it lacks the id its input has.
+
+    A position stands in only where no record has an id: among real ids it could equal
+    another record's (see :func:`identity`).
+    """
     if id_field is not None:
         value = get_path(record.data, id_field)
         if value.__class__ is float:
             value = exact_number(record, id_field, value)
         if value is not _MISSING and value not in (None, ""):
             return value
+        return None
     return record.index
+
+
+def identity(record: Record, id_field: str | None) -> dict[str, Any]:
+    """``{"id": ...}`` for an output line, with ``"position"`` beside a null id so the record can still be found."""
+    ident = record_id(record, id_field)
+    return {"id": ident} if ident is not None else {"id": None, "position": record.index}
 
 
 def exact_number(record: Record, path: str, value: Any) -> Any:

@@ -39,7 +39,7 @@ def planned(records: Iterable[Record], options: ReadOptions, notify: Notify = _q
 
 
 def read_posts(paths: Iterable[str], options: ReadOptions) -> Iterator[dict[str, Any]]:
-    """Each record of each input as ``{"id", "source", "text", "reason", "record"}``.
+    """Each record of each input as ``{"id", "source", "text", "reason", "record"}`` (and ``"position"`` beside a null id).
 
     ``text`` is None when the record has none (``reason`` says why); ``record`` is the
     record as it was read. An unreadable record raises its :class:`~smclass.errors.InputError`.
@@ -56,7 +56,7 @@ def posts(records: Iterable[Record], options: ReadOptions) -> Iterator[dict[str,
                 raise record.error
             text, reason = fields.record_text(record, plan.text)
             yield {
-                "id": fields.record_id(record, plan.id_field),
+                **fields.identity(record, plan.id_field),
                 "source": record.source,
                 "text": text,
                 "reason": reason,

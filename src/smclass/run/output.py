@@ -64,6 +64,11 @@ def jsonl_line(result: dict[str, Any]) -> bytes:
         return orjson.dumps(_displayable_value(result), option=_JSONL)
 
 
+def shown_id(result: dict[str, Any]) -> str:
+    """A result's id for people: its position stands in for a null id, marked so it is not read as one."""
+    return str(result["id"]) if result["id"] is not None else f"- (position {result.get('position')})"
+
+
 def spreadsheet_safe(value: Any) -> str:
     """Text a spreadsheet will not run as a formula (OWASP CSV injection advice)."""
     if value is None:
@@ -108,7 +113,9 @@ class CsvWriter:
     def write(self, result: dict[str, Any]) -> None:
         flat = self._flatten(result)
         if self._columns is None:
-            leading = ["id", "source", "label", "confidence"] if "source" in flat else ["id", "label", "confidence"]
+            # position fills in only beside an empty id, as reason beside an empty label: a
+            # row cannot add a column, and the first row does not tell whether one will need it.
+            leading = ["id", "position", "source", "label", "confidence"] if "source" in flat else ["id", "position", "label", "confidence"]
             self._columns = leading + [f"p_{label}" for label in self._proba_labels] + ["reason"]
             if "record" in result:
                 self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - closed in close()

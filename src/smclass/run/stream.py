@@ -40,7 +40,7 @@ def _ignore(message: str) -> None:
 
 
 def _result(record: Record, plan: InputPlan, options: Options, multi: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": fields.record_id(record, plan.id_field)}
+    out: dict[str, Any] = fields.identity(record, plan.id_field)
     if multi:
         out["source"] = record.source
     return out
@@ -173,7 +173,7 @@ def _fill_batches(
                 if text.__class__ is str and text.strip():
                     ident = data.get(plain_id) if plain_id is not None else None
                     # A float id may be a long integer orjson could not keep: record_id restores it.
-                    out = {"id": fields.record_id(record, plain_id) if ident is None or ident == "" or ident.__class__ is float else ident}
+                    out = fields.identity(record, plain_id) if ident is None or ident == "" or ident.__class__ is float else {"id": ident}
             if out is None:
                 text, reason = None, None
                 error = record.error
