@@ -455,7 +455,8 @@ def test_sqlite_text_that_is_not_utf8_is_an_error_on_its_row(small_model_path: P
     result = classify(small_model_path, str(path), "--on-error", "skip")
     assert result.exit_code == 0, result.stderr
     assert [r["id"] for r in lines(result.stdout)] == ["ok"]
-    assert f"skipped {path}: field 'text': not valid UTF-8 (byte 0xe9 at column 4)" in result.stderr
+    # A row has no line: its number in the table stands in for one.
+    assert f"skipped {path}:2: field 'text': not valid UTF-8 (byte 0xe9 at column 4)" in result.stderr
 
 
 def test_binary_text_that_is_not_utf8_is_refused_not_labelled(small_model_path: Path, tmp_path: Path) -> None:
@@ -478,7 +479,7 @@ def test_binary_text_that_is_not_utf8_is_refused_not_labelled(small_model_path: 
         assert "field 'text': expected text, got binary data that is not UTF-8 text" in result.stderr
         stopped = classify(small_model_path, str(path))
         assert stopped.exit_code == 1
-        assert stopped.stderr.splitlines()[-1].endswith("field 'text': expected text, got binary data that is not UTF-8 text")
+        assert stopped.stderr.splitlines()[-1] == f"Error: {path}:1: field 'text': expected text, got binary data that is not UTF-8 text"
 
 
 def test_records_of_binary_inputs_reach_the_rejects_file_as_json_lines(small_model_path: Path, tmp_path: Path) -> None:

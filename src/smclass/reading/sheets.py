@@ -169,6 +169,7 @@ def _parquet_rows(path: str, source: str) -> Iterator[Record]:
             for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
                 for row in batch.to_pylist():
                     index += 1
-                    yield Record({str(k): _plain(v) for k, v in row.items()}, source, None, index, None, fmt="parquet")
+                    # Its row number stands in for a line, so errors say which row.
+                    yield Record({str(k): _plain(v) for k, v in row.items()}, source, index, index, None, fmt="parquet")
     except Exception as exc:  # noqa: BLE001
         raise InputError(f"not a readable Parquet file ({_one_line(exc)})", source=source) from None

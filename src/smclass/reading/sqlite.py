@@ -53,13 +53,13 @@ def _text(data: bytes) -> str | bytes:
         return _NotUtf8(data)
 
 
-def _row_error(columns: list[str], row: tuple[Any, ...], source: str) -> InputError | None:
+def _row_error(columns: list[str], row: tuple[Any, ...], source: str, number: int) -> InputError | None:
     for column, value in zip(columns, row, strict=True):
         if isinstance(value, _NotUtf8):
             try:
                 value.decode("utf-8")
             except UnicodeDecodeError as exc:
-                return InputError(bad_utf8(value, exc.start), source=source, field=column)
+                return InputError(bad_utf8(value, exc.start), source=source, line=number, field=column)
     return None
 
 
@@ -137,12 +137,13 @@ def read_database(path: str, source: str, table: str | None = None, query: str |
                 return
             for row in rows:
                 index += 1
-                error = _row_error(columns, row, source)
+                # A row has no line: its number in the result stands in for one, so errors say which row.
+                error = _row_error(columns, row, source, index)
                 if error is not None:
-                    yield Record({}, source, None, index, repr(row), error, fmt="sqlite", shape=name)
+                    yield Record({}, source, index, index, repr(row), error, fmt="sqlite", shape=name)
                     continue
                 data = {column: _value(value) for column, value in zip(columns, row, strict=True)}
                 # The row as JSON is what a rejects file keeps of it.
-                yield Record(data, source, None, index, json.dumps(data, ensure_ascii=False), fmt="sqlite", shape=name)
+                yield Record(data, source, index, index, json.dumps(data, ensure_ascii=False), fmt="sqlite", shape=name)
     finally:
         connection.close()
