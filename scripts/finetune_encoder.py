@@ -55,6 +55,7 @@ def batches(order: list[int], lengths: list[int], size: int, rng: random.Random)
 
 
 def finetune(texts: list[str], labels: list[str], *, epochs: float, lr: float, max_len: int, batch_size: int, seed: int):  # type: ignore[no-untyped-def]
+    """The encoder and its head after training (in eval mode), the seconds it took and the steps taken."""
     import torch
     from tokenizers import Tokenizer
 
@@ -117,16 +118,25 @@ def main() -> int:
     parser.add_argument("--max-len", type=int, default=128, help="tokens of each post, [CLS] and [SEP] included")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--export-only", action="store_true", help="export the weights a previous run kept beside --out (.pt)")
     args = parser.parse_args()
 
     import torch
 
     posts = read_labelled(args.data)
-    model, seconds, steps = finetune(
-        posts.texts, posts.labels, epochs=args.epochs, lr=args.lr, max_len=args.max_len, batch_size=args.batch_size, seed=args.seed
-    )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    # The trained weights are kept beside the ONNX file: an export that fails costs no retraining.
+    checkpoint = out.with_suffix(".pt")
+    settings = {"lr": args.lr, "max_len": args.max_len, "batch_size": args.batch_size, "seed": args.seed}
+    if args.export_only:
+        model, _, _ = finetune(posts.texts, posts.labels, epochs=0, **settings)
+        saved = torch.load(checkpoint)
+        model.load_state_dict(saved["weights"])
+        seconds, steps = saved["seconds"], saved["steps"]
+    else:
+        model, seconds, steps = finetune(posts.texts, posts.labels, epochs=args.epochs, **settings)
+        torch.save({"weights": model.state_dict(), "seconds": seconds, "steps": steps}, checkpoint)
     with tempfile.TemporaryDirectory() as folder:
         fp32 = Path(folder) / "fine-tuned-fp32.onnx"
         export_encoder.export_fp32(model, fp32, outputs=["logits", "sentence_embedding"])

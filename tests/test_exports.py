@@ -156,3 +156,22 @@ def test_slack_export_with_a_broken_day_file_names_it(tmp_path: Path, small_mode
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {broken}: invalid JSON (")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_slack_keep_fields_gives_the_message_as_slack_wrote_it_and_an_entry_that_is_no_message_is_reported(
+    tmp_path: Path, small_model_path: Path
+) -> None:
+    export = Path(shutil.copytree(EXPORTS / "slack", tmp_path / "slack"))
+    day = export / "general" / "2023-05-14.json"
+    written = json.loads(day.read_text(encoding="utf-8"))
+    day.write_text(json.dumps([*written, "not a message"]), encoding="utf-8")
+    model = ["--model", str(small_model_path), "--keep-fields"]
+    result = CliRunner().invoke(app, ["classify", str(export), *model, "--on-error", "skip", "--rejects", str(tmp_path / "bad.jsonl")])
+    assert result.exit_code == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["record"] for row in out if row["id"] == "general/1684090000.000300"] == written
+    assert f"skipped {day}: expected a Slack message object, got str" in result.stderr
+    assert (tmp_path / "bad.jsonl").read_text(encoding="utf-8") == '"not a message"\n'
+    stopped = CliRunner().invoke(app, ["classify", str(export), *model])
+    assert stopped.exit_code == 1
+    assert stopped.stderr.splitlines()[-1] == f"Error: {day}: expected a Slack message object, got str"

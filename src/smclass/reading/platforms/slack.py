@@ -55,9 +55,12 @@ def records(members: list[str], read_bytes: Callable[[str], bytes], locate: Call
         if not isinstance(messages, list):
             raise InputError("expected a JSON array of Slack messages", source=locate(member))
         for message in messages:
-            if not isinstance(message, dict):
-                continue
             index += 1
+            if not isinstance(message, dict):
+                # Counted and reported like any unreadable record, never dropped unseen.
+                error = InputError(f"expected a Slack message object, got {type(message).__name__}", source=locate(member))
+                yield Record({}, locate(member), None, index, None, error, shape="Slack export", original=message)
+                continue
             record = {
                 "id": f"{channel}/{message.get('ts')}",
                 "text": message.get("text"),
@@ -68,4 +71,5 @@ def records(members: list[str], read_bytes: Callable[[str], bytes], locate: Call
             }
             if message.get("subtype"):
                 record["subtype"] = message["subtype"]
-            yield Record(record, locate(member), None, index, None, shape="Slack export")
+            # --keep-fields and the rejects file carry the message as Slack wrote it, not this view of it.
+            yield Record(record, locate(member), None, index, None, shape="Slack export", original=message)
