@@ -116,3 +116,13 @@ def test_train_suggests_a_threshold_that_classify_can_use(tmp_path: Path) -> Non
         assert result.exit_code == 2 and "suggests no threshold" in result.stderr
     else:
         assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("model", ["default", "accurate", "accurate-e5"])
+def test_every_bundled_model_suggests_a_threshold_that_classify_uses(model: str) -> None:
+    card = json.loads(runner.invoke(app, ["info", "--model", model, "--json"]).stdout)
+    assert 0.0 < card["suggested_threshold"] < 1.0
+    if model == "default":  # the others load their encoders; the card is what this checks
+        result = runner.invoke(app, ["classify", "--threshold", "model", "-q"], input=json.dumps({"text": POSTS[0]}))
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout)["label"] is not None
