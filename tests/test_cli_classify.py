@@ -194,6 +194,18 @@ def test_classify_table_is_for_people(fixtures: Path, small_model_path: Path) ->
     assert "'text' is empty" in result.stdout
 
 
+def test_classify_table_goes_to_the_output_file_batch_by_batch_in_one_set_of_columns(small_model_path: Path, tmp_path: Path) -> None:
+    rows = "".join(json.dumps({"id": f"p{i}", "text": f"post {i}: the bus was late again"}) + "\n" for i in range(300))
+    out = tmp_path / "labels.txt"
+    result = run("classify", "-", "--format", "table", "-o", str(out), "--model", str(small_model_path), input=rows)
+    assert (result.exit_code, result.stdout) == (0, "")
+    table = out.read_text(encoding="utf-8").splitlines()
+    assert table[0].split() == ["id", "label", "confidence"] and set(table[1]) == {"─"}
+    assert [line.split()[0] for line in table[2:]] == [f"p{i}" for i in range(300)]
+    # Rows from every batch (they come in growing batches) line up under the one header.
+    assert {line.index(line.split()[1]) for line in table[2:]} == {table[0].index("label")}
+
+
 def test_classify_with_jobs_keeps_order_and_results(small_model_path: Path, tmp_path: Path) -> None:
     rows = [
         {"id": i, "text": f"post number {i}: {'flight delayed again' if i % 3 else 'we need volunteers at the shelter'}"}

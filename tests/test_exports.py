@@ -170,8 +170,8 @@ def test_slack_keep_fields_gives_the_message_as_slack_wrote_it_and_an_entry_that
     assert result.exit_code == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [row["record"] for row in out if row["id"] == "general/1684090000.000300"] == written
-    assert f"skipped {day}: expected a Slack message object, got str" in result.stderr
+    assert f"skipped {day}: expected a Slack message object, got text" in result.stderr
     assert (tmp_path / "bad.jsonl").read_text(encoding="utf-8") == '"not a message"\n'
     stopped = CliRunner().invoke(app, ["classify", str(export), *model])
     assert stopped.exit_code == 1
-    assert stopped.stderr.splitlines()[-1] == f"Error: {day}: expected a Slack message object, got str"
+    assert stopped.stderr.splitlines()[-1] == f"Error: {day}: expected a Slack message object, got text"

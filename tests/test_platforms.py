@@ -163,6 +163,38 @@ def test_tiktok_user_data_gives_videos_and_comments(small_model_path: Path) -> N
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "where", "expected", "posts"),
+    [
+        ("discord_channel.json", ["messages"], "a Discord message object", 3),
+        ("telegram_result.json", ["messages"], "a Telegram message object", 5),
+        ("telegram_account_result.json", ["chats", "list"], "a Telegram chat object with a list of messages", 5),
+        ("video.info.json", ["comments"], "a yt-dlp comment object", 3),
+        ("threads_and_replies.json", ["text_post_app_text_posts"], "a Threads post object", 4),
+        ("user_data.json", ["Comment", "Comments", "CommentsList"], "a TikTok comment object", 4),
+    ],
+)
+def test_an_entry_of_an_export_that_is_no_post_object_is_reported_not_dropped(
+    tmp_path: Path, small_model_path: Path, name: str, where: list[str], expected: str, posts: int
+) -> None:
+    document = json.loads((EXPORTS / name).read_text(encoding="utf-8"))
+    entries = document
+    for key in where:
+        entries = entries[key]
+    entries.append(42)
+    path = tmp_path / name
+    path.write_text(json.dumps(document), encoding="utf-8")
+    rejects = tmp_path / "rejects.jsonl"
+    skipped = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+    assert skipped.exit_code == 0, skipped.stderr
+    assert len(lines(skipped.stdout)) == posts
+    assert f"skipped {path}: expected {expected}, got a number" in skipped.stderr
+    assert rejects.read_text(encoding="utf-8") == "42\n"
+    stopped = classify(small_model_path, str(path))
+    assert stopped.exit_code == 1
+    assert stopped.stderr.splitlines()[-1] == f"Error: {path}: expected {expected}, got a number"
+
+
 # Arbitrary values in the places each shape looks: the result is posts or one clean error.
 json_ish = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=12),

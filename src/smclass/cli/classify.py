@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -398,13 +399,26 @@ def _write_results(
     """Write each batch of results and flush once per batch (at once for a live pipe's first posts)."""
     from smclass.run import output as output_lib
 
-    if fmt == OutputFormat.table:
-        _print_table([result for batch in batches for result in batch], proba_labels)
-        return
-    if fmt == OutputFormat.csv:
+    if fmt != OutputFormat.jsonl:
         import io
 
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="", errors=output_lib.DISPLAY_ERRORS)
+    if fmt == OutputFormat.table:
+        from smclass.cli.table import TableWriter
+
+        table = TableWriter(text, proba_labels, terminal=handle.stdout and sys.stdout.isatty())
+        try:
+            for batch in batches:
+                table.write(batch)
+                text.flush()
+                tally.results += len(batch)
+                bar.advance(len(batch))
+            table.close()
+        finally:
+            text.flush()
+            text.detach()
+        return
+    if fmt == OutputFormat.csv:
         writer = output_lib.CsvWriter(text, proba_labels)
         try:
             for batch in batches:
@@ -422,29 +436,3 @@ def _write_results(
         handle.flush()
         tally.results += len(batch)
         bar.advance(len(batch))
-
-
-def _print_table(results: list[dict[str, Any]], proba_labels: list[str] | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from smclass.run.output import displayable, shown_id
-
-    table = Table(show_lines=False)
-    table.add_column("id", overflow="fold")
-    table.add_column("label")
-    table.add_column("confidence", justify="right")
-    for label in proba_labels or []:
-        table.add_column(label, justify="right")
-    show_text = any("record" in r for r in results)
-    if show_text:
-        table.add_column("record", overflow="ellipsis", max_width=60)
-    for r in results:
-        confidence = "" if r.get("confidence") is None else f"{r['confidence']:.2f}"
-        row = [shown_id(r), r["label"] or f"- ({r.get('reason', '')})", confidence]
-        probs = r.get("probabilities") or {}
-        row += [f"{probs[label]:.2f}" if label in probs else "" for label in proba_labels or []]
-        if show_text:
-            row.append(str(r.get("record", "")))
-        table.add_row(*[displayable(cell) for cell in row])
-    Console(soft_wrap=False).print(table)

@@ -12,6 +12,7 @@ import orjson
 from smclass.errors import InputError
 from smclass.reading import platforms
 from smclass.reading.json_window import Window
+from smclass.reading.platforms.base import Unreadable
 from smclass.reading.platforms.x import strip_javascript_prefix
 from smclass.reading.records import Record, json_kind
 from smclass.reading.utf8 import bad_utf8
@@ -22,6 +23,9 @@ def record_from_value(
 ) -> Record:
     if isinstance(value, dict):
         return Record(value, source, line, index, raw, fmt=fmt, shape=shape, original=original)
+    if isinstance(value, Unreadable):
+        error = InputError(f"expected {value.expected}, got {json_kind(value.value)}", source=source, line=line)
+        return Record({}, source, line, index, raw, error, fmt=fmt, shape=shape, original=value.value)
     if isinstance(value, str):
         # A bare JSON string is the post text itself; as read, it is the string.
         return Record({"text": value}, source, line, index, raw, fmt=fmt, shape=shape, original=value)

@@ -29,3 +29,14 @@ class Shape:
     read: Callable[[dict[str, Any]], list[Any]]
     whole: bool = False
     text_keys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """An entry of an export's post list that is no post object, as a shape's ``read`` gives it.
+
+    It becomes an error record (skipped with a note, or the run stops), never dropped unseen.
+    """
+
+    expected: str  # "a Discord message object"
+    value: Any

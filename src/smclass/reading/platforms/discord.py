@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smclass.reading.platforms.base import Shape
+from smclass.reading.platforms.base import Shape, Unreadable
 
 # Discord writes these itself ("pinned a message", "joined the server"): no one's post.
 _SYSTEM_KINDS = frozenset(
@@ -25,11 +25,12 @@ def _name(value: Any) -> Any:
     return value.get("name") if isinstance(value, dict) else None
 
 
-def channel(value: dict[str, Any]) -> list[dict[str, Any]]:
+def channel(value: dict[str, Any]) -> list[Any]:
     guild, chan = _name(value.get("guild")), _name(value.get("channel"))
-    out = []
+    out: list[Any] = []
     for message in value["messages"]:
         if not isinstance(message, dict):
+            out.append(Unreadable("a Discord message object", message))
             continue
         kind = message.get("type") if isinstance(message.get("type"), str) else None
         author = message["author"] if isinstance(message.get("author"), dict) else {}

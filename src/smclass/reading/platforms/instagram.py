@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError
 from smclass.reading.mojibake import fix_strings
-from smclass.reading.platforms.base import Shape
+from smclass.reading.platforms.base import Shape, Unreadable
 from smclass.reading.records import Record
 
 _THREADS_KEY = "text_post_app_text_posts"
@@ -71,11 +71,12 @@ def is_post(value: dict[str, Any]) -> bool:
     )
 
 
-def threads(value: dict[str, Any]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def threads(value: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
     seen: dict[str, int] = {}
     for entry in value[_THREADS_KEY]:
         if not isinstance(entry, dict):
+            out.append(Unreadable("a Threads post object", entry))
             continue
         entry = fix_strings(entry)
         stamp = _timestamp(entry)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from smclass.errors import InputError
-from smclass.reading.records import Record
+from smclass.reading.records import Record, json_kind
 
 META_FILES = frozenset({"channels.json", "users.json", "groups.json", "dms.json", "mpims.json", "integration_logs.json", "canvases.json"})
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
@@ -58,7 +58,7 @@ def records(members: list[str], read_bytes: Callable[[str], bytes], locate: Call
             index += 1
             if not isinstance(message, dict):
                 # Counted and reported like any unreadable record, never dropped unseen.
-                error = InputError(f"expected a Slack message object, got {type(message).__name__}", source=locate(member))
+                error = InputError(f"expected a Slack message object, got {json_kind(message)}", source=locate(member))
                 yield Record({}, locate(member), None, index, None, error, shape="Slack export", original=message)
                 continue
             record = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smclass.reading.platforms.base import Shape
+from smclass.reading.platforms.base import Shape, Unreadable
 
 _CHAT_LISTS = ("chats", "left_chats")
 
@@ -25,11 +25,12 @@ def message_text(value: Any) -> str | None:
     return None
 
 
-def _chat_messages(chat: dict[str, Any]) -> list[dict[str, Any]]:
+def _chat_messages(chat: dict[str, Any]) -> list[Any]:
     chat_id = chat.get("id")
-    out = []
+    out: list[Any] = []
     for message in chat.get("messages") or []:
         if not isinstance(message, dict):
+            out.append(Unreadable("a Telegram message object", message))
             continue
         service = message.get("type") == "service"
         record: dict[str, Any] = {
@@ -66,14 +67,17 @@ def is_account(value: dict[str, Any]) -> bool:
     return isinstance(chats, dict) and isinstance(chats.get("list"), list) and ("personal_information" in value or "about" in chats)
 
 
-def account(value: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
+def account(value: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
     for key in _CHAT_LISTS:
         section = value.get(key)
         chats = section.get("list") if isinstance(section, dict) else None
         for chat in chats or []:
             if _is_chat(chat):
                 out.extend(_chat_messages(chat))
+            elif not isinstance(chat, dict) or "messages" in chat:
+                # A chat whose messages cannot be read is said so; one with no messages holds no posts.
+                out.append(Unreadable("a Telegram chat object with a list of messages", chat))
     return out
 
 

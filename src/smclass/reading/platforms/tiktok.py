@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smclass.reading.platforms.base import Shape
+from smclass.reading.platforms.base import Shape, Unreadable
 
 _VIDEO_TEXT = ("Desc", "Description", "Title", "desc", "description", "title")
 
@@ -42,15 +42,19 @@ def _first(item: dict[str, Any], keys: tuple[str, ...]) -> Any:
     return next((item[k] for k in keys if isinstance(item.get(k), str) and item[k].strip()), None)
 
 
-def user_data(value: dict[str, Any]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def user_data(value: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
     for number, video in enumerate(_videos(value), 1):
-        if isinstance(video, dict):
+        if not isinstance(video, dict):
+            out.append(Unreadable("a TikTok video object", video))
+        else:
             link = _first(video, ("Link", "VideoLink", "link"))
             text = _first(video, _VIDEO_TEXT)
             out.append({"id": link or f"video/{number}", "text": text, "platform": "tiktok", "kind": "video", "date": video.get("Date")})
     for number, comment in enumerate(_comments(value), 1):
-        if isinstance(comment, dict):
+        if not isinstance(comment, dict):
+            out.append(Unreadable("a TikTok comment object", comment))
+        else:
             text = comment.get("comment", comment.get("Comment"))
             date = comment.get("date", comment.get("Date"))
             # Comments carry no id of their own: their place in the list is the one that stays.

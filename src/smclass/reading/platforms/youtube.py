@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from smclass.reading.platforms.base import Shape
+from smclass.reading.platforms.base import Shape, Unreadable
 
 
-def info_comments(value: dict[str, Any]) -> list[dict[str, Any]]:
+def info_comments(value: dict[str, Any]) -> list[Any]:
     video = value.get("id")
-    out = []
+    out: list[Any] = []
     for comment in value["comments"]:
         if not isinstance(comment, dict):
+            out.append(Unreadable("a yt-dlp comment object", comment))
             continue
         parent = comment.get("parent")
         out.append(

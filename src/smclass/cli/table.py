@@ -1,0 +1,67 @@
+"""``--format table``: results as rows for people, written batch by batch.
+
+Every batch is a table of its own with the same fixed column widths and no border, so the
+batches line up as one table while memory holds one batch, whatever the input's size.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from smclass.run.output import displayable, shown_id
+
+# Wide enough for most ids and for a label or the reason there is none; longer ones fold inside their cell.
+_ID, _LABEL, _NUMBER, _RECORD = 24, 24, 10, 60
+
+
+class TableWriter:
+    def __init__(self, handle: IO[str], proba_labels: list[str] | None, *, terminal: bool) -> None:
+        self._handle = handle
+        self._proba = proba_labels or []
+        self._terminal = terminal
+        self._show_record: bool | None = None  # decided by the first row: --keep-fields gives every row one
+        self._header_done = False
+
+    def _table(self) -> Table:
+        table = Table(box=box.SIMPLE_HEAD, show_header=not self._header_done, show_edge=False, pad_edge=False)
+        table.add_column("id", width=_ID, overflow="fold")
+        table.add_column("label", width=_LABEL, overflow="fold")
+        table.add_column("confidence", width=_NUMBER, justify="right")
+        for label in self._proba:
+            table.add_column(label, width=max(_NUMBER, len(label)), justify="right")
+        if self._show_record:
+            table.add_column("record", width=_RECORD, overflow="ellipsis", no_wrap=True)
+        return table
+
+    def _print(self, table: Table) -> None:
+        width = _ID + _LABEL + _NUMBER + sum(max(_NUMBER, len(label)) for label in self._proba) + 3 * (3 + len(self._proba))
+        width += _RECORD + 3 if self._show_record else 0
+        Console(file=self._handle, width=width, soft_wrap=False, force_terminal=self._terminal, highlight=False).print(table)
+        self._header_done = True
+
+    def write(self, batch: list[dict[str, Any]]) -> None:
+        if not batch:
+            return
+        if self._show_record is None:
+            self._show_record = "record" in batch[0]
+        table = self._table()
+        for r in batch:
+            confidence = "" if r.get("confidence") is None else f"{r['confidence']:.2f}"
+            row = [shown_id(r), r["label"] or f"- ({r.get('reason', '')})", confidence]
+            probs = r.get("probabilities") or {}
+            row += [f"{probs[label]:.2f}" if label in probs else "" for label in self._proba]
+            if self._show_record:
+                row.append(json.dumps(r.get("record"), ensure_ascii=False, default=str))
+            table.add_row(*[displayable(cell) for cell in row])
+        self._print(table)
+
+    def close(self) -> None:
+        """An input with no records still gets the header, so the reader sees the run ended."""
+        if not self._header_done:
+            self._show_record = False
+            self._print(self._table())
