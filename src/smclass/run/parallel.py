@@ -34,10 +34,12 @@ def _texts(batch: BatchItems) -> list[str]:
     return [text for _, text in batch if text is not None]
 
 
-def _start_worker(model_path: str) -> None:
+def _start_worker(model_path: str, encoder_threads: int) -> None:
     global _worker_model
+    from smclass.features import threads
     from smclass.model import files as model_lib
 
+    threads.use(encoder_threads)
     _worker_model = model_lib.load(model_path)
 
 
@@ -68,7 +70,9 @@ def predict_batches(
         raise UsageError("--jobs needs a model loaded from a file")
     # spawn, not fork: the parent may run a progress thread, and forking threads can deadlock.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(str(model.path),)) as pool:
+    # Each worker's encoders get their share of the cores, not each the parent's count.
+    start = (str(model.path), max(1, cores() // jobs))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=start) as pool:
         pending: deque[tuple[BatchItems, Future[np.ndarray] | None]] = deque()
         for batch in iterator:
             texts = _texts(batch)
