@@ -108,6 +108,18 @@ def test_a_jobs_worker_gives_its_encoder_its_share_of_the_cores(small_accurate_m
     assert parent._encoder.threads == 2
 
 
+def test_a_dask_task_gives_its_encoder_one_core(small_accurate_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass.features import threads
+    from smclass.run import dask_engine
+
+    monkeypatch.setattr(threads, "_per_process", 2)
+    monkeypatch.setattr(dask_engine, "_models", {})
+    model = dask_engine._model(small_accurate_model_path.read_bytes(), str(small_accurate_model_path))
+    assert isinstance(model.scorer, EncodedScorer)
+    model.scorer.accurate_proba(texts()[:2])
+    assert model.scorer._encoder.threads == 1
+
+
 def test_classify_with_an_accurate_model_says_how_many_posts_the_encoder_read(small_accurate_model_path: Path) -> None:
     data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts()))
     result = runner.invoke(app, ["classify", "--model", str(small_accurate_model_path), "--cascade", "off"], input=data)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from smclass.errors import InputError, OutputError, UsageError
+from smclass.features import threads
 from smclass.model import files as model_lib
 from smclass.reading import inputs as reading
 from smclass.reading.plan import InputPlan
@@ -58,6 +59,8 @@ class Partition:
 def _model(data: bytes, name: str) -> model_lib.Model:
     key = hashlib.sha256(data).hexdigest()
     if key not in _models:
+        # A Dask worker runs one task per thread at once: each task's encoder takes one core.
+        threads.use(1)
         _models[key] = model_lib.loads(data, Path(name))
     return _models[key]
 
