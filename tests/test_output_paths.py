@@ -250,6 +250,24 @@ def test_read_only_output_directory_is_one_error_line(posts: Path, small_model_p
         model_lib.save(model_lib.load(small_model_path), read_only_dir / "m.npz")
 
 
+def test_a_rejects_or_errors_file_that_is_also_stdout_is_refused(posts: Path, small_model_path: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    both = tmp_path / "both.jsonl"
+    commands = [
+        ("--rejects", ["classify", str(posts), "--on-error", "skip", "--rejects", str(both)]),
+        ("--errors", ["evaluate", str(tmp_path / "labelled.jsonl"), "--errors", str(both), "--json"]),
+    ]
+    (tmp_path / "labelled.jsonl").write_text('{"text": "Sign the petition", "label": "Emergent"}\n', encoding="utf-8")
+    for option, args in commands:
+        with both.open("wb") as out:  # `> both.jsonl`: the shell opens stdout on the file first
+            command = [sys.executable, "-m", "smclass", *args, "--model", str(small_model_path)]
+            done = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, timeout=120, check=False)
+        assert (done.returncode, both.read_bytes()) == (2, b"")
+        assert done.stderr == f"Error: {option} {both} is the same file as stdout: name two files\n".encode()
+
+
 def test_stdout_or_stdin_that_is_the_output_or_the_input_is_refused(posts: Path, small_model_path: Path) -> None:
     import subprocess
     import sys

@@ -95,6 +95,12 @@ def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path
     for what, info in plain:
         if _identity(info) in files:
             raise UsageError(f"{what} is the same file as the input {files[_identity(info)]}: writing it would destroy the input")
+    out = next((info for what, info in plain if what == "stdout"), None)
+    if out is not None:
+        # The shell opened stdout on a file before smclass ran: an option naming it would write over the results.
+        for what, info in plain:
+            if what != "stdout" and _identity(info) == _identity(out):
+                raise UsageError(f"{what} is the same file as stdout: name two files")
     for option, path in named:
         real = Path(os.path.realpath(path))
         for parent in real.parents:
