@@ -224,6 +224,21 @@ def test_full_disk_is_one_error_line(posts: Path, small_model_path: Path) -> Non
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
 
 
+@pytest.mark.parametrize(
+    "args", [["labels", "--json"], ["info", "--json"], ["report", "{posts}", "--json", "-q"], ["report", "{posts}", "-o", "-", "-q"]]
+)
+def test_json_and_pages_on_a_full_stdout_are_one_error_line(posts: Path, small_model_path: Path, args: list[str]) -> None:
+    import subprocess
+    import sys
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    command = [sys.executable, "-m", "smclass", *[a.format(posts=posts) for a in args]]
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (1, b"Error: stdout: cannot write (No space left on device)\n")
+
+
 def test_model_to_a_full_disk_is_an_output_error_and_the_device_stays(small_model_path: Path, tmp_path: Path) -> None:
     from smclass.errors import OutputError
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from smclass.cli.app import InputFormatOption, ModelOption, TextFieldOption, _ignore, _load_model, _model_file, _note, _print_json, app
+from smclass.cli.app import (
+    InputFormatOption,
+    ModelOption,
+    TextFieldOption,
+    _ignore,
+    _load_model,
+    _model_file,
+    _note,
+    _print_json,
+    _write_stdout,
+    app,
+)
 from smclass.cli.train import Base
 from smclass.errors import InputError, UsageError
 from smclass.run import paths as output_paths
@@ -197,7 +207,7 @@ def report(
     if output is not None:
         page = report_html.render(numbers, title)
         if str(output) == "-":
-            sys.stdout.write(page)
+            _write_stdout(page.encode("utf-8"))
         else:
             from smclass.run.output import write_atomically
 

@@ -81,7 +81,22 @@ def _print_json(value: Any) -> None:
     """One JSON object on its own line on stdout."""
     from smclass.run.output import jsonl_line
 
-    sys.stdout.buffer.write(jsonl_line(value))
+    _write_stdout(jsonl_line(value))
+
+
+def _write_stdout(data: bytes) -> None:
+    """Write and flush now, so a full disk is one ``Error: stdout: cannot write`` line, not an internal error."""
+    from smclass.run.paths import cannot_write
+
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise  # the reader went away: SmclassGroup.invoke ends the run quietly
+    except OSError as exc:
+        # What is still buffered would fail again at exit, with a message of Python's own.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise cannot_write("stdout", exc) from None
 
 
 class SmclassGroup(TyperGroup):
