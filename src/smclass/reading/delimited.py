@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from smclass.errors import InputError
+from smclass.reading.fields import repeated_name
 from smclass.reading.records import Record
 from smclass.reading.utf8 import bad_utf8
 
@@ -97,6 +98,9 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
         raise InputError(lines.bad[1], source=source, line=lines.bad[0])
     header_bytes = b"".join(lines.taken)
     names = [name.strip() for name in header]
+    repeated = repeated_name(names)
+    if repeated is not None:
+        raise InputError(repeated, source=source, line=1)
     width = len(names)
     index = 0
     while True:

@@ -14,7 +14,7 @@ import sys
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,6 +39,9 @@ class Reading:
     """How to read inputs: the format and delimiter the user gave, the fields they named, where notes go.
 
     ``table`` and ``query`` say what to read of a SQLite database (``table``: of a workbook).
+    ``on_error`` is the run's: with "skip", damage that ends a compressed input, which holds
+    no record of its own, is a note, not a record (a rejects file would get a line that is
+    no input).
     """
 
     input_format: str | None = None
@@ -47,6 +50,7 @@ class Reading:
     notify: Notify = _quiet
     table: str | None = None
     query: str | None = None
+    on_error: str = "stop"
 
 
 class Guarded(io.RawIOBase):
@@ -110,14 +114,39 @@ def read_stream(
         opened = None
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
     records = _read_plain(head, stream, opened, source, reading, archives)
+    if guard is not None:
+        records = _cut_last(records, guard)
     first = next(records, None)
     if first is not None:
         yield first
         yield from records
     if guard is not None and guard.damage is not None:
-        yield Record({}, source, None, 0, None, InputError(guard.damage, source=source))
+        damage = InputError(guard.damage, source=source)
+        if reading.on_error == "skip":
+            reading.notify(f"skipped {damage}")
+        else:
+            yield Record({}, source, None, 0, None, damage)
     elif first is None and head.strip(b"\xef\xbb\xbf \t\r\n"):
         reading.notify(f"{source}: holds no records")
+
+
+def _cut_last(records: Iterator[Record], guard: Guarded) -> Iterator[Record]:
+    """Each record one behind: the last of a damaged input, its line not ended, is cut short, never a post or a row to read.
+
+    Read as it is, a cut "192,post..." is the short row "1" (an id of another record) and
+    a cut line of text a post that says less than it did.
+    """
+    last: Record | None = None
+    for record in records:
+        if last is not None:
+            yield last
+        last = record
+    if last is None:
+        return
+    if guard.damage is not None and last.error is None and isinstance(last.raw, bytes) and not last.raw.endswith(b"\n"):
+        error = InputError(f"cut short: {guard.damage}", source=last.source, line=last.line)
+        last = replace(last, data={}, error=error, original=None, shape=None)
+    yield last
 
 
 def _read_plain(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import orjson
@@ -24,7 +24,7 @@ def record_from_value(
     if isinstance(value, dict):
         return Record(value, source, line, index, raw, fmt=fmt, shape=shape, original=original)
     if isinstance(value, Unreadable):
-        error = InputError(f"expected {value.expected}, got {json_kind(value.value)}", source=source, line=line)
+        error = InputError(value.reason or f"expected {value.expected}, got {json_kind(value.value)}", source=source, line=line)
         return Record({}, source, line, index, raw, error, fmt=fmt, shape=shape, original=value.value)
     if isinstance(value, str):
         # A bare JSON string is the post text itself; as read, it is the string.
@@ -95,7 +95,7 @@ def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
     except json.JSONDecodeError as exc:
         where = first_line + exc.lineno - 1
         raise InputError(f"invalid JSON ({exc.msg.lower()} at column {exc.colno})", source=source, line=where) from None
-    for index, (item, line, shape, original) in enumerate(platforms.unwrap_document(document, first_line), 1):
+    for index, (item, line, shape, original) in enumerate(platforms.unwrap_document(document, first_line, source), 1):
         yield record_from_value(item, source, line, index, None, "json", shape, original)
 
 
@@ -137,6 +137,7 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
             yield damage("JSON array is not closed (file truncated?)", len(window.text))
             return
         if window.text[window.pos] == "]":
+            yield from _after_array(window, damage)
             return
         start = window.pos
         try:
@@ -167,3 +168,12 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
             yield damage("invalid JSON (expected ',' or ']' between records)", window.pos)
             return
         window.let_go()
+
+
+def _after_array(window: Window, damage: Callable[[str, int], Record]) -> Iterator[Record]:
+    """Only blanks may follow the array: more (a second array appended with >>, junk) is one error record, not dropped."""
+    window.pos += 1
+    if window.skip_space():
+        yield damage(f"invalid JSON (extra data after the array at column {window.column_at(window.pos)})", window.pos)
+    elif window.bad is not None:
+        yield damage("not valid UTF-8", len(window.text))  # damage() gives the byte and its line

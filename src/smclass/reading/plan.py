@@ -30,7 +30,9 @@ class ReadOptions:
 
     def reading(self, notify: Callable[[str], None] | None = None) -> Reading:
         """What the readers need to know of these options."""
-        reading = Reading(self.input_format, self.delimiter, self.named_fields(), table=self.table, query=self.query)
+        reading = Reading(
+            self.input_format, self.delimiter, self.named_fields(), table=self.table, query=self.query, on_error=self.on_error
+        )
         return reading if notify is None else replace(reading, notify=notify)
 
 

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import spool
+from smclass.reading.fields import repeated_name
 from smclass.reading.records import Binary, Record
 
 PARQUET_MAGIC = b"PAR1"
@@ -144,6 +145,9 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
                 continue
             if header is None:
                 header = _header(cells)
+                repeated = repeated_name(header)
+                if repeated is not None:
+                    raise InputError(repeated, source=source, line=line)
                 continue
             index += 1
             raw = json.dumps([_plain(c) for c in cells], ensure_ascii=False, default=str)

@@ -82,6 +82,12 @@ def _json_value(line: bytes) -> Any:
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
+        pass
+    # A line with a byte that is not UTF-8 is still shaped like JSON or not: it must not vote
+    # the file out of JSON lines, whose reader rejects that line alone.
+    try:
+        return orjson.loads(line.decode("utf-8", "replace"))
+    except orjson.JSONDecodeError:
         return None
 
 
@@ -112,7 +118,9 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
         return Detected("jsonl")
     if first in (b"{", b"["):
         return Detected("json")
-    return _delimited_or_lines([line.decode("utf-8", "replace") for line in lines], name, named_fields)
+    # The sample's last row may be cut inside a quoted field: its width says nothing.
+    cut = len(head) >= HEAD_BYTES or len(lines) >= SAMPLE_LINES
+    return _delimited_or_lines([line.decode("utf-8", "replace") for line in lines], name, named_fields, cut)
 
 
 def _known(named_fields: tuple[str, ...]) -> frozenset[str]:
@@ -142,7 +150,7 @@ def sniff_delimiter(lines: list[str]) -> str | None:
     return best[2] if best else None
 
 
-def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ...]) -> Detected:
+def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ...], cut: bool = False) -> Detected:
     known = _known(named_fields)
     delimiter = "\t" if name.lower().endswith((".tsv", ".tsv.gz", ".tab")) and "\t" in lines[0] else sniff_delimiter(lines)
     if delimiter is None:
@@ -153,14 +161,34 @@ def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ..
     header = rows[0] if rows else [lines[0]]
     fmt = "tsv" if delimiter == "\t" else "csv"
     if any(fields.fold(cell) in known for cell in header):
+        if _reads_like_a_post(header, rows[1:-1] if cut else rows[1:]):
+            shown = ", ".join(c.strip() for c in header)
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            choose = "say --input-format csv or --input-format lines"
+            raise UsageError(f"cannot tell whether the first line ({shown}) is a CSV header or a post: {choose}")
         return Detected(fmt, delimiter)
-    names_like = all(cell.strip() and len(cell) <= 40 and len(cell.split()) <= 3 for cell in header)
+    names_like = all(cell.strip() and _name_like(cell) for cell in header)
     if len(rows) > 1 and names_like and all(len(row) == len(header) for row in rows) and _header_apart(rows):
         raise UsageError(
             f"cannot tell whether the first line ({', '.join(c.strip() for c in header)}) is a CSV header that names no "
             "text field or a post: say --input-format csv with --text-field NAME, or --input-format lines"
         )
     return Detected("lines", note="its first line names no text or id field, so it is no CSV header")
+
+
+def _name_like(cell: str) -> bool:
+    return len(cell) <= 40 and len(cell.split()) <= 3
+
+
+def _reads_like_a_post(header: list[str], body: list[list[str]]) -> bool:
+    """Whether a first line that starts with a field name (``Text, call me when you land``) may be a post cut at its commas.
+
+    Its other "names" are sentences, and the lines under it do not have its number of fields
+    (or there are none): a real header over long column names has rows as wide as it is.
+    """
+    if all(_name_like(cell) for cell in header):
+        return False
+    return not body or any(len(row) != len(header) for row in body)
 
 
 def _header_apart(rows: list[list[str]]) -> bool:

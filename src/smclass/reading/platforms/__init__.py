@@ -9,12 +9,16 @@ identifies the post. Anything no shape claims passes through as it is.
 from __future__ import annotations
 
 import itertools
+import json
+import re
+import shlex
 from collections.abc import Iterator
 from typing import Any
 
+from smclass.errors import InputError
 from smclass.reading.fields import TEXT_FIELDS
 from smclass.reading.platforms import bluesky, discord, facebook, instagram, mastodon, reddit, telegram, tiktok, x, youtube
-from smclass.reading.platforms.base import Shape
+from smclass.reading.platforms.base import Shape, Unreadable
 from smclass.reading.records import Record
 
 # Tried in this order: the first shape whose detector says yes reads the record.
@@ -40,6 +44,12 @@ _LIST_KEYS = ("data", "orderedItems", "feed", "posts", "statuses", "items", "rec
 # Top-level fields that hold a record's own text: a shape that would throw one away does
 # not claim the record (a post with text, timestamp and title is no Facebook entry).
 _OWN_TEXT = tuple(name for name in TEXT_FIELDS if "." not in name)
+# What makes the objects of a list posts. Titles and descriptions also name the errors,
+# users and channels that sit in lists beside the posts, so they do not count.
+_POST_TEXT = tuple(name for name in _OWN_TEXT if name not in ("title", "headline", "description"))
+# Lists beside the posts of an API response that are never posts, whatever their entries say.
+_NOT_POSTS = frozenset({"errors", "warnings"})
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Every key a shape test looks at. A record with a text and none of these is a plain
 # post, which is most lines of most inputs, so it skips the shape tests.
@@ -90,6 +100,9 @@ def _container_list(value: dict[str, Any]) -> list[Any] | None:
     """The list of posts in an API response saved whole on one line, if ``value`` is one."""
     if any(isinstance(value.get(name), str) for name in TEXT_FIELDS):
         return None
+    held = _lists_of_posts(value)
+    if len(held) > 1:
+        return [Unreadable("", value, several_lists(held))]
     for key in _LIST_KEYS:
         items = value.get(key)
         if isinstance(items, list) and items and all(isinstance(i, dict) for i in items):
@@ -97,14 +110,18 @@ def _container_list(value: dict[str, Any]) -> list[Any] | None:
     return None
 
 
-def unwrap_document(document: Any, first_line: int = 1) -> Iterator[tuple[Any, int | None, str | None, Any]]:
+def unwrap_document(document: Any, first_line: int = 1, source: str | None = None) -> Iterator[tuple[Any, int | None, str | None, Any]]:
     """The posts inside a whole JSON document, each with its line when known and its shape."""
     if isinstance(document, dict):
         if any(shape.whole and claims(shape, document) for shape in SHAPES):
             items: list[Any] = [document]
             line: int | None = None
         else:
-            found = _find_record_list(document)
+            held = _lists_of_posts(document)
+            if len(held) > 1:
+                raise InputError(several_lists(held), source=source, line=first_line)
+            # The one list that holds posts, over an empty list under a known key ({"data": [], "comments": [...]}).
+            found = document[held[0]] if held else _find_record_list(document)
             items, line = ([document], first_line) if found is None else (found, None)
     elif isinstance(document, list):
         items, line = document, None
@@ -113,6 +130,34 @@ def unwrap_document(document: Any, first_line: int = 1) -> Iterator[tuple[Any, i
     for item in items:
         for post, shape, original in unwrap_line(item):
             yield post, line, shape, original
+
+
+def _lists_of_posts(value: dict[str, Any]) -> list[str]:
+    """The keys of ``value`` whose lists hold posts: the list a known key names, and any list of objects with a post's text.
+
+    More than one is refused, never one picked and the others dropped: which the user
+    wants (one, or all) is theirs to say.
+    """
+    keyed = next((key for key in _LIST_KEYS if isinstance(value.get(key), list)), None)
+    return [
+        key
+        for key, items in value.items()
+        if isinstance(items, list) and items and (key == keyed or (key not in _NOT_POSTS and any(map(_looks_like_post, items[:10]))))
+    ]
+
+
+def _looks_like_post(item: Any) -> bool:
+    if not isinstance(item, dict):
+        return False
+    return any(isinstance(item.get(name), str) and item[name].strip() for name in _POST_TEXT) or any(claims(s, item) for s in SHAPES)
+
+
+def several_lists(keys: list[str]) -> str:
+    """The refusal of an object holding several lists of posts, with the jq line that takes them out."""
+    paths = ", ".join((f".{key}[]" if _IDENTIFIER.fullmatch(key) else f".[{json.dumps(key)}][]") for key in keys)
+    names = ", ".join(repr(key) for key in keys)
+    example = f"jq -c {shlex.quote(paths)} FILE | smclass classify -"
+    return f"the object holds {len(keys)} lists of posts ({names}): pick them out with jq, e.g. {example}"
 
 
 def _find_record_list(document: dict[str, Any]) -> list[Any] | None:

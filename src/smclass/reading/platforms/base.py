@@ -40,3 +40,4 @@ class Unreadable:
 
     expected: str  # "a Discord message object"
     value: Any
+    reason: str | None = None  # the whole message, where "expected X, got Y" does not say what is wrong

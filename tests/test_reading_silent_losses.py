@@ -1,0 +1,223 @@
+"""Inputs that were read in part with exit 0 and no word: each is now read whole, or refused in one line."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.reading.inputs import Reading, read_stream
+
+runner = CliRunner()
+
+
+def classify(model: Path, *args: str, input: bytes | str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["classify", *args, "--model", str(model)], input=input)
+
+
+def ids(output: str) -> list[object]:
+    return [json.loads(line)["id"] for line in output.splitlines() if line.strip()]
+
+
+# More after a JSON array
+
+
+def test_a_second_json_array_appended_stops_the_run_at_its_line(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "pp.json"
+    first = json.dumps([{"id": 1, "text": "first"}], indent=2)
+    path.write_text(first + "\n" + json.dumps([{"id": 2, "text": "lost my bag"}, {"id": 3, "text": "third"}], indent=2) + "\n")
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert ids(result.stdout) == [1]
+    assert result.stderr.splitlines()[-1] == f"Error: {path}:7: invalid JSON (extra data after the array at column 1)"
+
+
+def test_text_after_a_json_array_is_one_reject_with_skip(small_model_path: Path, tmp_path: Path) -> None:
+    path, rejects = tmp_path / "tr.json", tmp_path / "tr.rej"
+    path.write_text('[{"id":1,"text":"a post"}] trailing')
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [1]
+    assert f"skipped {path}:1: invalid JSON (extra data after the array at column 28)" in result.stderr
+    assert rejects.read_bytes() == b"trailing\n"
+
+
+def test_blanks_after_a_json_array_are_fine(small_model_path: Path) -> None:
+    result = classify(small_model_path, input='[{"id": 1, "text": "a post"}]\n\n  \t\n')
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [1]
+
+
+# Several lists of posts in one object
+
+
+def test_an_object_holding_two_lists_of_posts_is_refused_naming_them(small_model_path: Path) -> None:
+    result = classify(small_model_path, input='{"posts":[{"id":1,"text":"a"}],"comments":[{"id":9,"text":"b"}]}')
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: <stdin>:1: the object holds 2 lists of posts ('posts', 'comments'): pick them out with jq, "
+        "e.g. jq -c '.posts[], .comments[]' FILE | smclass classify -\n"
+    )
+
+
+def test_a_json_line_holding_two_lists_of_posts_is_one_bad_record(small_model_path: Path) -> None:
+    data = '{"posts":[{"id":1,"text":"a"}],"my replies":[{"id":9,"message":"b"}]}\n{"posts":[{"id":2,"text":"c"}]}\n'
+    result = classify(small_model_path, "--on-error", "skip", input=data)
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [2]
+    assert (
+        "skipped <stdin>:1: the object holds 2 lists of posts ('posts', 'my replies'): pick them out with jq, "
+        """e.g. jq -c '.posts[], .["my replies"][]' FILE | smclass classify -"""
+    ) in result.stderr
+
+
+def test_lists_beside_the_posts_that_hold_no_posts_leave_the_posts_read(small_model_path: Path) -> None:
+    page = {
+        "data": [{"id": "1", "text": "Volunteers needed Saturday"}, {"id": "2", "text": "Lost my bag at the station"}],
+        "errors": [{"message": "Could not find tweet 3"}],
+        "users": [{"id": "u1", "name": "gazette", "description": "Local news, every day"}],
+    }
+    result = classify(small_model_path, input=json.dumps(page, indent=1))
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == ["1", "2"]
+
+
+# A CSV header that names a column twice
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ("id,text,text\n1,volunteers needed,lost my bag\n", "the header names 'text' twice (columns 2 and 3): rename one"),
+        ("id,text,id\n1,hello there,2\n", "the header names 'id' twice (columns 1 and 3): rename one"),
+        ("id,text,tag,tag,tag\n1,hello there,a,b,c\n", "the header names 'tag' 3 times (columns 3, 4 and 5): rename all but one"),
+    ],
+)
+def test_a_csv_header_that_names_a_column_twice_is_refused(small_model_path: Path, tmp_path: Path, data: str, error: str) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(data)
+    result = classify(small_model_path, str(path), "--keep-fields")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {path}:1: {error}\n"
+
+
+def test_an_excel_header_that_names_a_column_twice_is_refused(small_model_path: Path, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    path = tmp_path / "d.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["id", "text", "text"])
+    book.active.append([1, "volunteers needed", "lost my bag"])
+    book.save(path)
+    result = classify(small_model_path, str(path))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {path}:1: the header names 'text' twice (columns 2 and 3): rename one\n"
+
+
+def test_several_blank_header_names_are_fine(small_model_path: Path) -> None:
+    result = classify(small_model_path, "--keep-fields", input="id,text,,,\n1,hello there,,,\n")
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["record"] for line in result.stdout.splitlines()] == [{"id": "1", "text": "hello there", "": ""}]
+
+
+# A first line that starts with a field name and goes on as a post
+
+
+@pytest.mark.parametrize(
+    "data", ["Text, call me when you land\nGreat news, we won the cup\nJust a normal post today\n", "Text, call me when you land\n"]
+)
+def test_a_first_line_that_starts_with_a_field_name_then_words_is_ambiguous(small_model_path: Path, data: str) -> None:
+    result = classify(small_model_path, input=data)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "Error: <stdin>: cannot tell whether the first line (Text, call me when you land) is a CSV header or a post: "
+        "say --input-format csv or --input-format lines\n"
+    )
+    as_lines = classify(small_model_path, "--input-format", "lines", input=data)
+    assert ids(as_lines.stdout) == list(range(1, data.count("\n") + 1))
+
+
+def test_a_csv_with_long_column_names_over_rows_as_wide_is_still_csv(small_model_path: Path) -> None:
+    data = "id,How satisfied are you with our service today?,text\n1,Very,great service\n2,Not at all,slow and rude\n"
+    result = classify(small_model_path, input=data)
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == ["1", "2"]
+    assert "<stdin>: read as csv" in result.stderr
+
+
+# Lines that are not UTF-8 in JSON lines
+
+
+def test_a_line_that_is_not_utf8_does_not_turn_json_lines_into_lines(small_model_path: Path) -> None:
+    result = classify(small_model_path, "--on-error", "skip", input=b'BAD\n{"id":2,"text":"\xff"}\n{"id":3,"text":"ok"}\n')
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [3]
+    assert "<stdin>: read as jsonl" in result.stderr
+    assert "skipped <stdin>:2: not valid UTF-8 (byte 0xff at column 17)" in result.stderr
+
+
+def test_a_json_line_that_is_not_utf8_is_skipped_byte_for_byte(small_model_path: Path, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    data = b'{"id":1,"text":"ok"}\nBAD\n{"id":3,"text":"\xff"}\n'
+    result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [1]
+    assert rejects.read_bytes() == b'BAD\n{"id":3,"text":"\xff"}\n'
+
+
+# A cut gzip
+
+
+def _cut_gzip(count: int) -> tuple[bytes, list[bytes]]:
+    body = [json.dumps({"id": i, "text": f"post number {i} about things"}).encode() for i in range(count)]
+    packed = gzip.compress(b"".join(line + b"\n" for line in body))
+    return packed[: len(packed) // 2], body
+
+
+def test_a_cut_gzip_puts_only_input_lines_in_the_rejects_file(small_model_path: Path, tmp_path: Path) -> None:
+    path, rejects = tmp_path / "big.gz", tmp_path / "bg.rej"
+    cut, body = _cut_gzip(400)
+    path.write_bytes(cut)
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    done = len(ids(result.stdout))
+    # One reject: the line the cut went through, as far as it got; the damage itself is no record.
+    [partial] = rejects.read_bytes().splitlines()
+    assert body[done].startswith(partial) and partial != body[done]
+    assert result.stderr.splitlines()[-1] == (
+        f"skipped {path}: damaged gzip data (Compressed file ended before the end-of-stream marker was reached); "
+        "reading of this input stopped there"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "lines"])
+def test_the_row_a_cut_gzip_cuts_short_is_rejected_not_read(small_model_path: Path, tmp_path: Path, fmt: str) -> None:
+    rows = [f"{i},post number {i} about things and stuff".encode() for i in range(400)]
+    packed = gzip.compress(b"".join(row + b"\n" for row in [b"id,text", *rows]))
+    path, rejects = tmp_path / "c.gz", tmp_path / "c.rej"
+    path.write_bytes(packed[: len(packed) // 2])
+    result = classify(small_model_path, str(path), "-f", fmt, "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    done = len(result.stdout.splitlines())
+    kept = rejects.read_bytes().splitlines()[1 if fmt == "csv" else 0 :]
+    # The cut row's start ("1" of "192,...") is no record with id "1": it is the one reject.
+    [partial] = kept
+    assert rows[done - (1 if fmt == "lines" else 0)].startswith(partial)
+    assert json.loads(result.stdout.splitlines()[-1])["label"] is not None
+    assert f"skipped {path}:{done + 2 if fmt == 'csv' else done + 1}: cut short: damaged gzip data (" in result.stderr
+
+
+def test_a_damaged_gzip_is_a_note_with_skip_and_an_error_without() -> None:
+    notes: list[str] = []
+    skipping = Reading(on_error="skip", notify=notes.append)
+    assert list(read_stream(io.BytesIO(b"\x1f\x8b"), "tiny.gz", reading=skipping)) == []
+    assert notes == [
+        "skipped tiny.gz: damaged gzip data (Compressed file ended before the end-of-stream marker was reached); "
+        "reading of this input stopped there"
+    ]
+    [record] = read_stream(io.BytesIO(b"\x1f\x8b"), "tiny.gz")
+    assert str(record.error).startswith("tiny.gz: damaged gzip data (")
