@@ -162,6 +162,20 @@ def test_report_without_timestamps_says_so_and_still_counts() -> None:
     assert "no record carries a timestamp" in result.stderr
 
 
+def test_report_says_how_many_posts_it_leaves_out_of_labels_over_time() -> None:
+    stamps = ["2026-05-01T10:00:00Z", "garbage", "10/11/2018", None]
+    rows = [{"id": i, "label": "Media", "confidence": 0.9, "record": {"text": f"news {i}", "created_at": t}} for i, t in enumerate(stamps)]
+    result = run("report", "--json", input="".join(json.dumps(r) + "\n" for r in rows))
+    assert result.exit_code == 0, result.stderr
+    numbers = json.loads(result.stdout)
+    assert (numbers["posts"], numbers["timed"]) == (4, 1)
+    note = (
+        "3 of 4 posts carry no timestamp (2 with a time in a form smclass cannot read, such as 'garbage'): "
+        "they are left out of labels over time"
+    )
+    assert numbers["notes"][0] == note and note in result.stderr
+
+
 def test_report_classifies_posts_that_have_no_label_yet(small_model_path: Path) -> None:
     posts = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(["Volunteers needed Saturday", "@Bank fix my card"]))
     result = run("report", "--json", "--model", str(small_model_path), input=posts)

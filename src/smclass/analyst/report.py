@@ -54,6 +54,9 @@ class Tally:
     tags: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     items: dict[str, _Item] = field(default_factory=lambda: defaultdict(_Item))
     timed: int = 0
+    # A time field whose value no form here reads: said in a note, never left out unseen.
+    unread_times: int = 0
+    unread_example: str | None = None
     with_account: int = 0
     first: float | None = None
     last: float | None = None
@@ -101,7 +104,11 @@ def tally(results: Iterable[dict[str, Any]], *, by: str | None = None) -> Tally:
         confidence = result.get("confidence")
         if isinstance(confidence, (int, float)):
             out.confidence[min(int(confidence * CONFIDENCE_BINS), CONFIDENCE_BINS - 1)] += 1
-        moment = parse_time(_first(record, TIME_FIELDS))
+        stamp = _first(record, TIME_FIELDS)
+        moment = parse_time(stamp)
+        if moment is None and stamp is not None:
+            out.unread_times += 1
+            out.unread_example = out.unread_example or f"{stamp!r}"
         account = _first(record, ACCOUNT_FIELDS)
         account = None if account is None else str(account)
         group = _first({**record, **result}, [by]) if by else account
@@ -217,8 +224,13 @@ def traces(out: Tally, *, window_hours: float = 72.0, min_accounts: int = 3, top
 def numbers(out: Tally, *, by: str | None = None, window_hours: float = 72.0, min_accounts: int = 3, top: int = 10) -> dict[str, Any]:
     """Everything the report shows, as one JSON-ready object."""
     notes = []
+    unread = f"{out.unread_times} with a time in a form smclass cannot read, such as {out.unread_example}" if out.unread_times else ""
     if out.posts and not out.timed:
-        notes.append("no record carries a timestamp: no labels over time, and traces are counted over the whole collection")
+        unread = f" ({unread})" if unread else ""
+        notes.append(f"no record carries a timestamp{unread}: no labels over time, and traces are counted over the whole collection")
+    elif out.timed < out.posts:
+        unread = f" ({unread})" if unread else ""
+        notes.append(f"{out.posts - out.timed} of {out.posts} posts carry no timestamp{unread}: they are left out of labels over time")
     if out.posts and not out.with_account:
         notes.append("no record names an account: no Emergent traces (they need distinct accounts)")
     labelled = sum(out.labels.values())
@@ -234,6 +246,7 @@ def numbers(out: Tally, *, by: str | None = None, window_hours: float = 72.0, mi
         "first": None if out.first is None else _iso(out.first),
         "last": None if out.last is None else _iso(out.last),
         "over_time": _over_time(out),
+        "timed": out.timed,
         "groups": {"by": by or "account", "rows": [{"group": g, "posts": sum(c.values()), **{k: c[k] for k in LABELS}} for g, c in groups]},
         "confidence": {"edges": edges, "counts": out.confidence, "uncertain": out.no_label.get("uncertain", 0)},
         "typical": {label: {"words": _typical(out.words, label, top), "hashtags": _typical(out.tags, label, top)} for label in LABELS},
