@@ -206,6 +206,13 @@ def test_classify_table_goes_to_the_output_file_batch_by_batch_in_one_set_of_col
     assert {line.index(line.split()[1]) for line in table[2:]} == {table[0].index("label")}
 
 
+def test_classify_table_shows_ids_that_are_not_text_as_json(small_model_path: Path) -> None:
+    rows = '{"id": true, "text": "hi there"}\n{"id": {"x": 1}, "text": "hello"}\n{"id": 7, "text": "news"}\n'
+    result = run("classify", "-", "--format", "table", "-q", "--model", str(small_model_path), input=rows)
+    assert result.exit_code == 0, result.stderr
+    assert [line[:24].rstrip() for line in result.stdout.splitlines()[2:]] == ["true", '{"x": 1}', "7"]
+
+
 def test_classify_with_jobs_keeps_order_and_results(small_model_path: Path, tmp_path: Path) -> None:
     rows = [
         {"id": i, "text": f"post number {i}: {'flight delayed again' if i % 3 else 'we need volunteers at the shelter'}"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import json
 import tempfile
 from pathlib import Path
 from typing import IO, Any
@@ -66,7 +67,11 @@ def jsonl_line(result: dict[str, Any]) -> bytes:
 
 def shown_id(result: dict[str, Any]) -> str:
     """A result's id for people: its position stands in for a null id, marked so it is not read as one."""
-    return str(result["id"]) if result["id"] is not None else f"- (position {result.get('position')})"
+    ident = result["id"]
+    if ident is None:
+        return f"- (position {result.get('position')})"
+    # Other than text, an id is shown as the JSON output writes it (true, not Python's True).
+    return ident if isinstance(ident, str) else json.dumps(ident, ensure_ascii=False, default=str)
 
 
 def spreadsheet_safe(value: Any) -> str:
