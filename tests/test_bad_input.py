@@ -53,11 +53,12 @@ def test_binary_file_is_refused_in_one_line(small_model_path: Path, tmp_path: Pa
     assert result.stderr == f"Error: {path}: looks like a binary file, not JSON, JSON lines, CSV or TSV\n"
 
 
-def test_empty_file_exits_zero_with_no_output(small_model_path: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("data", [b"", b"\n\n  \n", b"\xef\xbb\xbf"])
+def test_empty_file_exits_zero_with_no_output_and_a_note(small_model_path: Path, tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "empty.jsonl"
-    path.write_bytes(b"")
+    path.write_bytes(data)
     result = classify(small_model_path, str(path))
-    assert (result.exit_code, result.stdout) == (0, "")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"{path}: is empty\n")
 
 
 def test_latin1_json_line_names_the_line_and_byte(small_model_path: Path) -> None:

@@ -126,8 +126,9 @@ def read_stream(
             reading.notify(f"skipped {damage}")
         else:
             yield Record({}, source, None, 0, None, damage)
-    elif first is None and head.strip(b"\xef\xbb\xbf \t\r\n"):
-        reading.notify(f"{source}: holds no records")
+    elif first is None:
+        empty = not head.strip(b"\xef\xbb\xbf \t\r\n")
+        reading.notify(f"{source}: {'is empty' if empty else 'holds no records'}")
 
 
 def _cut_last(records: Iterator[Record], guard: Guarded) -> Iterator[Record]:
