@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import pytest
 from typer.testing import CliRunner
 
 from smclass.cli import app
@@ -290,6 +291,21 @@ def test_rejects_keep_the_raw_bytes_of_json_lines(small_model_path: Path, tmp_pa
     result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
     assert result.exit_code == 0, result.stderr
     assert rejects.read_bytes() == b'{"id": 2, "text": "caf\xe9"}\n'
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "rejected"),
+    [
+        ("posts.jsonl", b'{"id": 1, "text": "fine"}\r\nBAD\r\n{"id": 3, "text": "ok"}\r\n', b"BAD\r\n"),
+        ("posts.csv", b"id,text\r\n1,fine\r\n2,a,b,c\r\n3,ok\r\n", b"id,text\r\n2,a,b,c\r\n"),
+    ],
+)
+def test_rejects_keep_crlf_line_ends(small_model_path: Path, tmp_path: Path, name: str, data: bytes, rejected: bytes) -> None:
+    source, rejects = tmp_path / name, tmp_path / "rejects"
+    source.write_bytes(data)
+    result = classify(small_model_path, str(source), "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    assert rejects.read_bytes() == rejected
 
 
 class _Generated(io.RawIOBase):

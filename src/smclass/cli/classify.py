@@ -370,12 +370,9 @@ def _rejects_file(path: Path | None, tally: _Tally) -> Iterator[Any]:
     def reject(record: Record, error: InputError) -> None:
         # The raw bytes as they stood, so the rejects file can be fixed and read again; rows
         # of a delimited input come under that input's header row.
-        raw = record.raw_bytes()
         try:
-            if record.header is not None and record.header is not header[0]:
-                handle.write(record.header.rstrip(b"\r\n") + b"\n")
-                header[0] = record.header
-            handle.write(raw + b"\n")
+            handle.write(record.rejected(header[0]))
+            header[0] = record.header or header[0]
             handle.flush()
         except OSError as exc:
             raise paths.cannot_write(str(path), exc) from None

@@ -63,6 +63,15 @@ class Record:
         raw = self.raw if isinstance(self.raw, bytes) else self.raw.encode("utf-8", "surrogateescape")
         return raw.rstrip(b"\r\n")
 
+    def rejected(self, last_header: bytes | None) -> bytes:
+        """What a rejects file gets for this record, byte for byte: its line with its own line
+        end (CRLF stays CRLF), under its input's header row when that differs from ``last_header``."""
+        raw = self.raw_bytes()
+        end = b"\r\n" if _ending(self.raw) == b"\r\n" else b"\n"
+        if self.header is None or self.header is last_header:
+            return raw + end
+        return self.header.rstrip(b"\r\n") + (_ending(self.header) or end) + raw + end
+
     def raw_text(self) -> str:
         """The record as it stood in the input, for a rejects file (decoded only when asked for)."""
         if isinstance(self.raw, bytes):
@@ -85,3 +94,11 @@ def json_kind(value: Any) -> str:
     if isinstance(value, Binary):
         return "binary data that is not UTF-8 text"
     return "text"
+
+
+def _ending(raw: str | bytes | None) -> bytes:
+    if isinstance(raw, str):
+        raw = raw[-2:].encode("utf-8", "surrogateescape")
+    if not raw:
+        return b""
+    return b"\r\n" if raw.endswith(b"\r\n") else b"\n" if raw.endswith(b"\n") else b""

@@ -130,15 +130,12 @@ def classify_partition(
 
         def reject(record: Record, error: InputError) -> None:
             result.rejects += 1
-            raw = record.raw_bytes()
             if not rejected:
                 # Rows of a CSV or TSV file go under its header, in a file named for its format.
                 result.rejects_file = rejects_name(target, record.fmt if record.header is not None else None)
                 rejected.append(later.enter_context(storage.writing(result.rejects_file)))
-            if record.header is not None and record.header is not header[0]:
-                rejected[0].write(record.header.rstrip(b"\r\n") + b"\n")
-                header[0] = record.header
-            rejected[0].write(raw + b"\n")
+            rejected[0].write(record.rejected(header[0]))
+            header[0] = record.header or header[0]
 
         if delimited is not None:
             records, plan = _delimited_range(location, source, options, note, result, delimited)
