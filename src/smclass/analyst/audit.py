@@ -88,8 +88,11 @@ def audit(
     for members in conflicting_duplicates(texts, labels):
         for i in members:
             others = sorted({labels[j] for j in members if labels[j] != labels[i]})
-            out.append(_suspect(i, labels[i], columns, matrix[i], 1.0, f"the same text is also labelled {', '.join(others)}"))
+            # One copy's label is wrong, not surely each: the model's doubt of this one is its score.
+            doubt = 1.0 - float(matrix[i][given[i]])
+            out.append(_suspect(i, labels[i], columns, matrix[i], doubt, f"the same text is also labelled {', '.join(others)}"))
             seen.add(i)
+    out.sort(key=lambda suspect: -suspect["score"])
     for i in issues.tolist():
         if i not in seen:
             out.append(_suspect(i, labels[i], columns, matrix[i], 1.0 - float(quality[i]), "confident learning"))
