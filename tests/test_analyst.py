@@ -44,6 +44,19 @@ def labelled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[
     return write_jsonl(tmp_path_factory.mktemp("audit") / "labelled.jsonl", rows), rows
 
 
+def test_audit_scores_each_copy_of_a_conflicting_duplicate_by_the_doubt_of_its_own_label() -> None:
+    import numpy as np
+
+    from smclass.analyst.audit import audit
+
+    columns = ["Customer", "Emergent", "Enterprise", "Media", "Personal"]
+    texts = ["Lost my bag again", "lost my  bag AGAIN", "Sign the petition", "Budget vote tonight"]
+    labels = ["Customer", "Personal", "Emergent", "Media"]
+    matrix = np.array([[0.8, 0.05, 0.05, 0.05, 0.05], [0.8, 0.05, 0.05, 0.05, 0.05], [0, 1, 0, 0, 0], [0, 0, 0, 1, 0]], dtype=float)
+    found = audit(texts, labels, proba=(matrix, columns))
+    assert [(f["position"], f["suggested"], f["score"]) for f in found[:2]] == [(1, "Customer", 0.95), (0, "Customer", 0.2)]
+
+
 def test_audit_reports_conflicting_duplicates_first_then_suspects_by_score(labelled: tuple[Path, list[dict[str, Any]]]) -> None:
     path, rows = labelled
     result = run("audit", str(path), "--folds", "3")
@@ -257,3 +270,13 @@ def test_evaluate_writes_the_misclassified_posts_and_names_the_model(tmp_path: P
     assert all(e["given"] != e["predicted"] and set(e) == {"id", "source", "given", "predicted", "confidence", "text"} for e in errors)
     assert [c["threshold"] for c in report["coverage"]] == [0.5, 0.6, 0.7, 0.8, 0.9]
     assert all(0 <= c["coverage"] <= 1 for c in report["coverage"])
+
+
+def test_evaluate_errors_use_the_id_field_given_and_quiet_keeps_stderr_empty(tmp_path: Path, small_model_path: Path) -> None:
+    rows = [{"post": f"e{i}", **r} for i, r in enumerate(stratified_slice(corpus_rows(), 10, skip=4))]
+    data = write_jsonl(tmp_path / "held.jsonl", rows)
+    wrong = tmp_path / "wrong.jsonl"
+    result = run("evaluate", str(data), "--model", str(small_model_path), "--json", "--errors", str(wrong), "--id-field", "Post", "-q")
+    assert (result.exit_code, result.stderr) == (0, "")
+    errors = lines(wrong.read_text(encoding="utf-8"))
+    assert errors and {e["id"] for e in errors} <= {r["post"] for r in rows}

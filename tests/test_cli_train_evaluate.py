@@ -63,10 +63,51 @@ def test_train_names_file_line_and_bad_label(tmp_path: Path) -> None:
 
 
 def test_train_missing_label_names_the_field(tmp_path: Path) -> None:
-    data = write_jsonl(tmp_path / "bad.jsonl", [{"text": "a post"}])
+    data = write_jsonl(tmp_path / "bad.jsonl", [{"text": "a post", "label": "Media"}, {"text": "another"}])
     result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz")])
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines()[-1] == f"Error: {data}:1: field 'label': no label"
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {data}:2: field 'label': no label"
+
+
+def write_label_csv(path: Path, header: str) -> Path:
+    rows = stratified_slice(corpus_rows(), 3)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text", header])
+        writer.writerows([i, r["text"], r["label"]] for i, r in enumerate(rows, 1))
+    return path
+
+
+def test_train_finds_the_label_field_without_regard_to_case(tmp_path: Path) -> None:
+    data = write_label_csv(tmp_path / "L.csv", "Label")
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz"), "--cv", "0"])
+    assert result.exit_code == 0, result.stderr
+    assert "15 labelled posts (Customer 3, Emergent 3, Enterprise 3, Media 3, Personal 3)" in result.stderr
+
+
+def test_evaluate_label_field_option_matches_without_regard_to_case(tmp_path: Path, small_model_path: Path) -> None:
+    data = write_label_csv(tmp_path / "L.csv", " label ")
+    result = runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path), "--label-field", "LABEL", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["posts"] == 15
+
+
+def test_a_label_field_no_record_holds_is_a_usage_error_listing_the_fields(tmp_path: Path, small_model_path: Path) -> None:
+    data = write_label_csv(tmp_path / "L.csv", "Category")
+    expected = f"Error: {data}: no field '{{}}' in the records (fields: id, text, Category); name it with --label-field\n"
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz"), "-q"])
+    assert (result.exit_code, result.stderr) == (2, expected.format("label"))
+    result = runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path), "--label-field", "kind", "-q"])
+    assert (result.exit_code, result.stderr) == (2, expected.format("kind"))
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_train_into_a_missing_directory_fails_before_training_as_an_unwritable_output(tmp_path: Path) -> None:
+    data = write_label_csv(tmp_path / "L.csv", "label")
+    out = tmp_path / "nodir" / "m.npz"
+    result = runner.invoke(app, ["train", str(data), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {out}: cannot write (directory {out.parent} does not exist)\n"
 
 
 def test_train_failure_leaves_an_existing_model_untouched(tmp_path: Path) -> None:
@@ -110,10 +151,11 @@ def test_evaluate_report_is_a_table(fixtures: Path, small_model_path: Path) -> N
     assert "macro-F1" in result.stdout and "confusion matrix" in result.stdout
 
 
-def test_evaluate_without_labels_fails_with_line(fixtures: Path, small_model_path: Path) -> None:
+def test_evaluate_of_posts_without_labels_lists_the_fields_there_are(fixtures: Path, small_model_path: Path) -> None:
     result = runner.invoke(app, ["evaluate", str(fixtures / "posts.jsonl"), "--model", str(small_model_path)])
-    assert result.exit_code == 1
-    assert result.stderr.strip().splitlines()[-1] == f"Error: {fixtures / 'posts.jsonl'}:1: field 'label': no label"
+    assert result.exit_code == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Error: {fixtures / 'posts.jsonl'}: no field 'label' in the records (fields: id, text")
 
 
 def test_info_shows_the_card(small_model_path: Path) -> None:

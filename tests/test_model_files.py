@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from smclass.cli import app
-from smclass.errors import ModelError, UsageError
+from smclass.errors import ModelError, OutputError
 from smclass.model import files as model_lib
 
 runner = CliRunner()
@@ -105,8 +105,8 @@ def test_saving_replaces_the_target_in_one_step(tmp_path: Path, small_model_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
 
 
-def test_save_into_a_missing_directory_is_a_usage_error(tmp_path: Path, small_model_path: Path) -> None:
-    with pytest.raises(UsageError, match="does not exist"):
+def test_save_into_a_missing_directory_is_an_output_error(tmp_path: Path, small_model_path: Path) -> None:
+    with pytest.raises(OutputError, match=r"cannot write \(directory .* does not exist\)"):
         model_lib.save(model_lib.load(small_model_path), tmp_path / "nope" / "m.npz")
 
 

@@ -19,7 +19,7 @@ from smclass.cli.app import (
     _write_stdout,
     app,
 )
-from smclass.cli.train import Base
+from smclass.cli.train import Base, LabelFieldOption
 from smclass.errors import InputError, UsageError
 from smclass.run import paths as output_paths
 
@@ -28,7 +28,6 @@ IdFieldOption = Annotated[
     typer.Option("--id-field", help="Field holding the post id. Default: detected (id, id_str, uri, post_id, ...), else the position."),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr; errors still show.")]
-LabelFieldOption = Annotated[str, typer.Option("--label-field", help="Field holding the label.")]
 
 
 def _inputs(paths: list[str] | None) -> list[str]:

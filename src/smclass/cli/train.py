@@ -25,6 +25,11 @@ from smclass.cli.progress import _progress, _progress_wanted
 from smclass.errors import InputError, UsageError
 from smclass.run import paths
 
+LabelFieldOption = Annotated[
+    str,
+    typer.Option("--label-field", help="Field holding the label, matched without regard to case, spaces or underscores."),
+]
+
 
 class Base(StrEnum):
     none = "none"
@@ -40,7 +45,7 @@ class MissingLabel(StrEnum):
 def train(
     data: Annotated[list[str], typer.Argument(help="Labelled files (any input format); '-' reads stdin.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the model (written atomically).", show_default=False)],
-    label_field: Annotated[str, typer.Option("--label-field", help="Field holding the label.")] = "label",
+    label_field: LabelFieldOption = "label",
     text_field: TextFieldOption = None,
     input_format: InputFormatOption = None,
     cv: Annotated[int, typer.Option("--cv", help="Folds of cross-validation to report; 0 skips it.", min=0)] = 5,
@@ -89,6 +94,7 @@ def train(
     if data.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
     paths.check_outputs([*data, *(dev or [])], [("--out", out)])
+    model_lib.check_target(out)
     notify = _ignore if quiet else _note
     fmt = input_format.value if input_format else None
     posts = dataset.read_labelled(
@@ -161,8 +167,15 @@ def _posts_summary(posts: Any) -> str:
 def evaluate(
     data: Annotated[list[str], typer.Argument(help="Labelled files; '-' reads stdin.", show_default=False)],
     model_path: ModelOption = None,
-    label_field: Annotated[str, typer.Option("--label-field", help="Field holding the reference label.")] = "label",
+    label_field: LabelFieldOption = "label",
     text_field: TextFieldOption = None,
+    id_field: Annotated[
+        str | None,
+        typer.Option(
+            "--id-field",
+            help="Field holding the post id, for --errors. Default: detected (id, id_str, uri, post_id, ...), else the position.",
+        ),
+    ] = None,
     input_format: InputFormatOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout instead of a report.")] = False,
     errors: Annotated[
@@ -172,6 +185,7 @@ def evaluate(
     cascade: Annotated[
         Cascade, typer.Option("--cascade", help="With an accurate model: on, as classify runs it; off, the encoder reads every post.")
     ] = Cascade.on,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr; errors and the report still show.")] = False,
 ) -> None:
     """Score a model against posts with reference labels.
 
@@ -188,14 +202,16 @@ def evaluate(
     from smclass.model import evaluation as evaluate_lib
 
     paths.check_outputs([*data, *_model_file(model_path)], [("--errors", errors), ("stdout", "-")])
+    notify = _ignore if quiet else _note
     model = _load_model(model_path)
     set_cascade(model, cascade)
     posts = dataset.read_labelled(
-        data, text_field=text_field, label_field=label_field, input_format=input_format.value if input_format else None, notify=_note
-    )
+        data, text_field=text_field, label_field=label_field, id_field=id_field,
+        input_format=input_format.value if input_format else None, notify=notify,
+    )  # fmt: skip
     if not posts.texts:
         raise InputError("no labelled posts to evaluate on", source=", ".join(data))
-    _note(_posts_summary(posts))
+    notify(_posts_summary(posts))
     report, predicted, confidence = evaluate_lib.evaluate_with_predictions(model, posts.texts, posts.labels)
     report = {"model": {"path": str(model.path), "training_data_sha256": model.card.get("training_data_sha256")}, **report}
     if errors is not None:
@@ -208,7 +224,7 @@ def evaluate(
             if predicted[i] != posts.labels[i]
         ]  # fmt: skip
         write_atomically(errors, b"".join(jsonl_line(row) for row in wrong))
-        _note(f"wrote {len(wrong)} misclassified posts to {errors}")
+        notify(f"wrote {len(wrong)} misclassified posts to {errors}")
     if as_json:
         _print_json(report)
         return

@@ -6,10 +6,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from smclass.errors import InputError
+from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS, normalize_label
 from smclass.reading import fields, inputs
 from smclass.reading.plan import ReadOptions, plan_input
+from smclass.reading.records import Record
 
 SKIPPED_LABELS = frozenset({"exclude", "excluded"})
 
@@ -58,16 +59,17 @@ def read_labelled(
         plan = plan_input(records[:100], options)
         if notify is not None:
             notify(plan.describe())
+        field_name = _label_field(label_field, records)
         for record in records:
             if record.error is not None:
                 raise record.error
-            raw_label = fields.get_path(record.data, label_field)
+            raw_label = fields.get_path(record.data, field_name)
             blank = raw_label is None or (isinstance(raw_label, str) and not raw_label.strip())
-            if not fields.has_path(record.data, label_field) or blank:
+            if not fields.has_path(record.data, field_name) or blank:
                 if on_missing_label == "skip":
                     posts.missing += 1
                     continue
-                raise InputError("no label", source=record.source, line=record.line, field=label_field)
+                raise InputError("no label", source=record.source, line=record.line, field=field_name)
             if isinstance(raw_label, str) and raw_label.strip().lower() in SKIPPED_LABELS:
                 posts.excluded += 1
                 continue
@@ -77,7 +79,7 @@ def read_labelled(
                     f"unknown label {raw_label!r} (expected one of {', '.join(LABELS)})",
                     source=record.source,
                     line=record.line,
-                    field=label_field,
+                    field=field_name,
                 )
             text, _reason = fields.record_text(record, plan.text)
             if text is None:
@@ -89,3 +91,19 @@ def read_labelled(
             posts.positions.append(record.index)
             posts.origins.append(record.source)
     return posts
+
+
+def _label_field(name: str, records: list[Record]) -> str:
+    """``name`` as the records spell it (``Label`` for ``label``), as text and id fields are matched.
+
+    A field no record holds is a wrong name, not a file of unlabelled posts: saying so, with
+    the fields there are, beats "no label" at line 2.
+    """
+    readable = [r for r in records if r.error is None]
+    if not readable:
+        return name  # the first record's own error is the one to show
+    actual = fields.resolve(name, readable)
+    if actual is None:
+        names = ", ".join(fields.field_names(readable)) or "none"
+        raise UsageError(f"{readable[0].source}: no field '{name}' in the records (fields: {names}); name it with --label-field")
+    return actual

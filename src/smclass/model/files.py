@@ -101,16 +101,25 @@ def save(model: Model, path: str | Path) -> Path:
 
     Temporaries a killed earlier save to the same path left behind are removed first.
     """
-    target = Path(path)
+    target = check_target(path)
     payload = dumps(model)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise UsageError(f"{target}: directory {directory} does not exist")
     try:
         with atomic.replacing(target) as handle:
             handle.write(payload)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    return target
+
+
+def check_target(path: str | Path) -> Path:
+    """Refuse a model path in a missing directory, as any output that cannot be written (exit 1).
+
+    Callers check before training too: minutes of it should not end in this.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise OutputError(f"{target}: cannot write (directory {directory} does not exist)")
     return target
 
 
