@@ -113,6 +113,26 @@ def test_the_manifest_comes_last_and_says_what_each_part_holds(small_model_path:
     assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {oct(atomic.new_file_mode())}
 
 
+def test_an_output_folder_that_holds_an_input_is_refused_before_overwrite_clears_it(
+    small_model_path: Path, tmp_path: Path, scheduler: str
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_bytes(posts(3, ids=True))
+    (data / "part-00007.jsonl").write_bytes(posts(2, ids=True))  # an input that bears a part's name
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    common = ["--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler, "--overwrite"]
+    into_input = classify(str(data), *common, "-o", str(data))
+    assert into_input.exit_code == 2
+    assert into_input.stderr.endswith(f"is inside the input directory {data}: write it elsewhere\n")
+    named = classify(str(data / "part-00007.jsonl"), *common, "-o", str(data))
+    assert (named.exit_code, named.stderr) == (
+        2,
+        f"Error: --output {data} holds the input {data / 'part-00007.jsonl'}: write the parts to another folder\n",
+    )
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
+
+
 def test_a_rerun_into_a_used_folder_is_refused_unless_overwrite(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
     source = tmp_path / "posts.jsonl"
     source.write_bytes(posts(20, ids=True))

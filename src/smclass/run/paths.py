@@ -117,6 +117,15 @@ def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path
                 raise UsageError(f"{option} {path} and {other_option} {other} are the same file: name two files")
 
 
+def check_no_input_inside(folder: str, inputs: Sequence[tuple[str, str]]) -> None:
+    """Refuse an output folder that holds an input (``(location, source)`` pairs): --overwrite
+    clears earlier parts by name, and an input may bear one."""
+    real = os.path.realpath(folder)
+    for location, source in inputs:
+        if os.path.dirname(os.path.realpath(location.rstrip("/"))) == real:
+            raise UsageError(f"--output {folder} holds the input {source}: write the parts to another folder")
+
+
 def cannot_write(name: str, exc: OSError) -> OutputError:
     return OutputError(f"{name}: cannot write ({exc.strerror or exc})")
 
