@@ -56,6 +56,35 @@ def test_classify_frame_names_the_columns_when_the_text_column_is_missing(model:
         model.classify_frame(pd.DataFrame({"body": ["hi"]}))
 
 
+def test_classify_refuses_one_string_and_values_that_are_not_text(model: smclass.Model) -> None:
+    with pytest.raises(UsageError, match=r"classify takes a list of texts, not one text: model\.classify\(\[text\]\)"):
+        model.classify("a single string")
+    with pytest.raises(UsageError, match=r"texts\[1\]: expected text or None, got int"):
+        model.classify(["fine", 5])
+
+
+def test_classify_frame_refuses_columns_it_would_overwrite_and_cells_that_are_not_text(model: smclass.Model) -> None:
+    reference = pd.DataFrame({"text": ["hello there"], "label": ["Media"], "confidence": ["high"]})
+    with pytest.raises(UsageError, match="the frame already has the columns label, confidence: rename them"):
+        model.classify_frame(reference)
+    with pytest.raises(UsageError, match="column 'text', row 'b': expected text, got int"):
+        model.classify_frame(pd.DataFrame({"text": ["fine", 7]}, index=["a", "b"]))
+    assert pd.isna(model.classify_frame(pd.DataFrame({"text": ["fine", float("nan")]}))["label"].iloc[1])
+
+
+def test_read_takes_the_sqlite_table_or_query_the_command_takes(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "t.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE posts (id TEXT, text TEXT)")
+        db.execute("CREATE TABLE users (id TEXT, name TEXT)")
+        db.execute("INSERT INTO posts VALUES ('p1', 'first post'), ('p2', 'second post')")
+    db.close()
+    assert [p["id"] for p in smclass.read(path, table="posts")] == ["p1", "p2"]
+    assert [p["text"] for p in smclass.read(path, query="SELECT * FROM posts WHERE id = 'p2'")] == ["second post"]
+
+
 def test_read_yields_posts_with_id_source_and_text_from_any_input(fixtures: Path) -> None:
     posts = list(smclass.read(fixtures / "exports" / "slack"))
     assert posts[0]["id"] == "general/1684000000.000100"

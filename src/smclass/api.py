@@ -24,11 +24,16 @@ def read(
     id_field: str | None = None,
     input_format: str | None = None,
     delimiter: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The posts of any supported input (file, folder, zip, platform export, ``-`` for stdin).
 
     Each is a dict with ``id``, ``source``, ``text`` (None when the record has none, with
-    the ``reason``) and ``record``, the record as read.
+    the ``reason``) and ``record``, the record as read. ``table`` names the SQLite table or
+    the workbook sheet to read, ``query`` a SQLite query, as ``--table`` and ``--query`` do.
     """
-    options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format, delimiter=delimiter)
+    options = ReadOptions(
+        text_field=text_field, id_field=id_field, input_format=input_format, delimiter=delimiter, table=table, query=query
+    )
     return read_posts([str(path)], options)

@@ -53,7 +53,13 @@ class Model:
 
     def classify(self, texts: Iterable[str | None], *, batch_size: int = 4096) -> list[Prediction]:
         """One :class:`Prediction` per text, in order; a missing or blank text gets ``label`` None."""
+        if isinstance(texts, (str, bytes)):
+            # A string is iterable too: each of its characters would be labelled as a post.
+            raise UsageError("classify takes a list of texts, not one text: model.classify([text])")
         items = list(texts)
+        wrong = next((i for i, text in enumerate(items) if text is not None and not isinstance(text, str)), None)
+        if wrong is not None:
+            raise UsageError(f"texts[{wrong}]: expected text or None, got {type(items[wrong]).__name__}")
         usable = [i for i, text in enumerate(items) if isinstance(text, str) and text.strip()]
         out = [Prediction(None, None, None)] * len(items)
         labels = self.labels
@@ -69,7 +75,20 @@ class Model:
         """A copy of a pandas DataFrame with ``label`` and ``confidence`` columns added (and one per label with ``proba``)."""
         if text not in frame.columns:
             raise UsageError(f"no column {text!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
-        values = [v if isinstance(v, str) else None for v in frame[text].tolist()]
+        added = ["label", "confidence", *([f"p_{label}" for label in self.labels] if proba else [])]
+        taken = [name for name in added if name in frame.columns]
+        if taken:
+            raise UsageError(
+                f"the frame already has the column{'s' * (len(taken) > 1)} {', '.join(taken)}: rename them, as classify_frame adds them"
+            )
+        import pandas as pd
+
+        # Missing cells (None, NaN) are posts with no text; any other value that is not text is refused.
+        values = [None if not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v) else v for v in frame[text].tolist()]
+        wrong = next((i for i, v in enumerate(values) if v is not None and not isinstance(v, str)), None)
+        if wrong is not None:
+            row = frame.index[wrong]
+            raise UsageError(f"column {text!r}, row {row!r}: expected text, got {type(values[wrong]).__name__}")
         predictions = self.classify(values)
         out = frame.copy()
         out["label"] = [p.label for p in predictions]
