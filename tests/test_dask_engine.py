@@ -29,6 +29,30 @@ def test_dask_parts_equal_the_single_process_output(fixtures: Path, small_model_
     assert first["source"] == inputs[0]
 
 
+def test_a_failed_dask_task_is_one_error_line_naming_the_input_as_given(small_model_path: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "a.jsonl").write_text('{"text": "my garden today"}\n{bad\n', encoding="utf-8")
+    command = [
+        sys.executable,
+        "-m",
+        "smclass",
+        "classify",
+        "a.jsonl",
+        "--engine",
+        "dask",
+        "-o",
+        "out",
+        "-q",
+        "--model",
+        str(small_model_path),
+    ]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    # No worker traceback or log line before it, and the path as typed, not the worker's absolute one.
+    assert (done.returncode, done.stderr) == (1, "Error: a.jsonl:2: invalid JSON (unexpected character, expected a string key)\n")
+
+
 def test_dask_engine_needs_an_output_directory(fixtures: Path, small_model_path: Path) -> None:
     result = runner.invoke(app, ["classify", str(fixtures / "posts.jsonl"), "--engine", "dask", "--model", str(small_model_path)])
     assert result.exit_code == 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -120,11 +121,11 @@ def classify_partition(
 
     def note(message: str) -> None:
         if len(result.notes) < NOTES_PER_PART:
-            result.notes.append(message)
+            result.notes.append(message.replace(location, source, 1))  # the input as the user named it
         else:
             skipped[0] += 1
 
-    with contextlib.ExitStack() as guard, contextlib.ExitStack() as later:
+    with _named_as_given(location, source), contextlib.ExitStack() as guard, contextlib.ExitStack() as later:
         rejected: list[IO[bytes]] = []
         header: list[bytes | None] = [None]
 
@@ -156,6 +157,18 @@ def classify_partition(
     if skipped[0]:
         result.notes.append(f"{source}: {skipped[0]:,} more notes (the records are in {result.rejects_file or 'no rejects file'})")
     return result
+
+
+@contextlib.contextmanager
+def _named_as_given(location: str, source: str) -> Iterator[None]:
+    """Errors name the input as the user gave it, not the absolute path the worker read."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.source is None or not exc.source.startswith(location):
+            raise
+        named = source + exc.source[len(location) :]
+        raise InputError(exc.message, source=named, line=exc.line, field=exc.field, raw=exc.raw) from None
 
 
 def _delimited_range(
@@ -281,7 +294,11 @@ def run(
     if scheduler:
         client = _connect(Client, scheduler)
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        # A failed task comes back to us as its error, said in one line: the workers' own logs
+        # (tracebacks, cancelled tasks) would break that promise on stderr.
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL
+        )
         client = Client(cluster)
     try:
         if scheduler:
