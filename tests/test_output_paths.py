@@ -381,3 +381,28 @@ def test_analyst_commands_refuse_a_stdout_that_is_their_input(command: list[str]
     assert done.returncode == 2
     assert done.stderr == f"Error: stdout is the same file as the input {labelled}: writing it would destroy the input\n".encode()
     assert labelled.read_bytes() == before
+
+
+def test_sigterm_stops_a_run_as_ctrl_c_does_leaving_no_partial_output(tmp_path: Path, small_model_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "labels.jsonl"
+    command = [sys.executable, "-m", "smclass", "classify", "-", "-o", str(out), "--jobs", "1", "--model", str(small_model_path)]
+    run = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert run.stdin is not None
+    # More than the head read to tell the format; stdin stays open, so the run waits for more
+    # with its first results in the temporary.
+    run.stdin.write(b"".join(b'{"id": %d, "text": "the bus was late again"}\n' % i for i in range(5000)))
+    run.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".labels.jsonl.") and p.stat().st_size for p in tmp_path.iterdir()):
+        assert time.monotonic() < deadline, "no results were written"
+        time.sleep(0.05)
+    run.send_signal(signal.SIGTERM)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 128 + signal.SIGTERM
+    assert "stopped early: " + str(out) + " was not written (" in stderr.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

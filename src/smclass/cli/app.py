@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -35,6 +36,21 @@ EXIT_OK = 0
 EXIT_BAD_DATA = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, timeout, a batch scheduler) stops a run as Ctrl-C does: the partial
+    ``-o`` temporary is removed and "stopped early" is said, where Python would just die."""
+
+
+_terminated = False
+
+
+def _terminate(signum: int, frame: Any) -> NoReturn:
+    global _terminated
+    _terminated = True  # typer turns the interrupt into exit 130 before we see it
+    raise Terminated()
 
 
 DEBUG_ENV = "SMCLASS_DEBUG"
@@ -117,6 +133,10 @@ class SmclassGroup(TyperGroup):
         kwargs["standalone_mode"] = False
         self._command = ""
         try:
+            before = signal.signal(signal.SIGTERM, _terminate)
+        except ValueError:  # not the main thread: leave signals to whoever runs us
+            before = None
+        try:
             code = super().main(*args, **kwargs)
         except cli_errors.NoArgsIsHelpError as exc:
             typer.echo(exc.format_message())
@@ -128,8 +148,10 @@ class SmclassGroup(TyperGroup):
         except cli_errors.ClickException as exc:
             _error(exc.format_message())
             sys.exit(exc.exit_code)
+        except Terminated:
+            sys.exit(EXIT_TERMINATED)
         except typer.Abort:
-            sys.exit(EXIT_INTERRUPTED)
+            sys.exit(EXIT_TERMINATED if _terminated else EXIT_INTERRUPTED)
         except SmclassError as exc:
             _error(str(exc))
             sys.exit(exc.exit_code)
@@ -141,6 +163,11 @@ class SmclassGroup(TyperGroup):
             command = " ".join(part for part in ("smclass", self._command) if part)
             _error(f"internal error in '{command}': {type(exc).__name__}: {exc} — please report it (set {DEBUG_ENV}=1 for the traceback)")
             sys.exit(EXIT_BAD_DATA)
+        finally:
+            if before is not None:
+                signal.signal(signal.SIGTERM, before)
+        if _terminated and code == EXIT_INTERRUPTED:
+            sys.exit(EXIT_TERMINATED)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
     def invoke(self, ctx: Any) -> Any:

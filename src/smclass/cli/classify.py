@@ -393,7 +393,7 @@ def _write_results(
     bar: Any,
     tally: _Tally,
 ) -> None:
-    """Write each batch of results and flush once per batch (at once for a live pipe's first posts)."""
+    """Write each batch of results and flush once per batch."""
     from smclass.run import output as output_lib
 
     if fmt != OutputFormat.jsonl:

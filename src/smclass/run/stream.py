@@ -158,7 +158,7 @@ def _fill_batches(
 ) -> Iterator[Batch]:
     """Fill ``batch`` in place and yield it whenever it is full (the caller yields the last one)."""
     chars = 0
-    # Batches grow from one record, so the first results show up at once on a live pipe.
+    # Batches grow from one record, so the first results show up as soon as they are classified.
     size = 1
     for plan, group in groups:
         # The usual record: a plain field of text, and an id in a plain field or none. It
