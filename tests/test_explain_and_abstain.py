@@ -88,6 +88,16 @@ def test_threshold_leaves_uncertain_posts_unlabelled_with_their_probabilities(sm
     assert [r["label"] for r in sure] == [p["label"] for p in plain if p["confidence"] >= cut]
 
 
+def test_a_threshold_equal_to_a_written_confidence_keeps_its_label(small_model_path: Path) -> None:
+    data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(POSTS[:4]))
+    plain = lines(runner.invoke(app, ["classify", "--model", str(small_model_path), "-q"], input=data).stdout)
+    for shown in plain:
+        cut = str(shown["confidence"])
+        result = runner.invoke(app, ["classify", "--threshold", cut, "--model", str(small_model_path), "-q"], input=data)
+        kept = next(r for r in lines(result.stdout) if r["id"] == shown["id"])
+        assert kept["label"] == shown["label"], f"confidence {cut} fell under --threshold {cut}"
+
+
 def test_top_k_lists_the_likeliest_labels(small_model_path: Path) -> None:
     result = runner.invoke(app, ["classify", "--top-k", "2", "--model", str(small_model_path), "-q"], input=json.dumps({"text": POSTS[1]}))
     (out,) = lines(result.stdout)

@@ -226,7 +226,8 @@ def _fill(batch: Batch, probabilities: np.ndarray | None, model: Model, options:
                     out["probabilities"] = shares
                 if options.top_k:
                     out["top"] = [{"label": label, "probability": p} for label, p in ranked[: options.top_k]]
-                if options.threshold is not None and confidences[row] < options.threshold:
+                # The cut meets the confidence as written, so 0.9592 keeps its label at --threshold 0.9592.
+                if options.threshold is not None and out["confidence"] < options.threshold:
                     # Below the cut the post gets no label, but keeps what the model thought.
                     out["label"] = None
                     second = f", next {ranked[1][0]} {ranked[1][1]:.2f}" if len(ranked) > 1 else ""
