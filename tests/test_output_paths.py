@@ -96,6 +96,21 @@ def test_output_inside_an_input_directory_is_refused(posts: Path, small_model_pa
     assert not target.exists()
 
 
+def test_an_output_in_a_folder_an_input_folder_links_to_is_refused(small_model_path: Path, tmp_path: Path) -> None:
+    real, inputs = tmp_path / "real", tmp_path / "inputs"
+    real.mkdir()
+    inputs.mkdir()
+    (real / "labels.jsonl").write_text('{"text": "an older post"}\n')
+    (inputs / "linked").symlink_to(real, target_is_directory=True)  # the reader follows it, so it is an input too
+    result = run("classify", str(inputs), "-o", str(real / "labels.jsonl"), "--model", str(small_model_path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: --output {real / 'labels.jsonl'} is the same file as the input {inputs / 'linked' / 'labels.jsonl'}: "
+        "writing it would destroy the input\n"
+    )
+    assert (real / "labels.jsonl").read_text() == '{"text": "an older post"}\n'
+
+
 def test_output_and_rejects_that_are_one_file_are_refused(posts: Path, small_model_path: Path, tmp_path: Path) -> None:
     both = tmp_path / "out" / "both.jsonl"
     both.parent.mkdir()

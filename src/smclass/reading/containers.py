@@ -39,7 +39,10 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
         infos = [i for i in archive.infolist() if not i.is_dir() and not folders.skipped(i.filename)]
         # Exports are often zipped with their folder as the first path part.
         prefix = _common_prefix([i.filename for i in infos])
-        by_name = {i.filename[len(prefix) :]: i for i in infos}
+        # A zip may hold several members of one name: each is kept, and opened by its own entry.
+        by_name: dict[str, list[zipfile.ZipInfo]] = {}
+        for info in infos:
+            by_name.setdefault(info.filename[len(prefix) :], []).append(info)
         held = folders.contents(by_name)
         if not held.files:
             reading.notify(f"{shown}: holds no files to read")
@@ -48,18 +51,32 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
             return f"{shown}!{prefix}{name}"
 
         if held.export is not None:
-            yield from folders.read_export(held, lambda name: archive.open(by_name[name]), locate, read_stream, reading)
+            twice = next((name for name in held.files if len(by_name[name]) > 1), None)
+            if twice is not None:
+                # An export's members are read by name: which of the two to read cannot be told.
+                raise InputError(f"holds {len(by_name[twice])} members named {prefix}{twice}: unzip it and keep one", source=shown)
+            yield from folders.read_export(held, lambda name: archive.open(by_name[name][0]), locate, read_stream, reading)
             return
         for name in held.files:
-            source = locate(name)
-            info = by_name[name]
-            try:
-                member = archive.open(info)
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError) as exc:
-                yield Record({}, source, None, 1, None, InputError(f"cannot open this zip member ({exc})", source=source))
-                continue
-            with member:
-                yield from read_stream(guarded(member, info), source, reading=reading)
+            same = by_name[name]
+            n = len(same)
+            if n > 1:
+                reading.notify(f"{locate(name)}: {n} members have this name; each is read, its source marked (1 of {n}) to ({n} of {n})")
+            for number, info in enumerate(same, 1):
+                source = locate(name) if n == 1 else f"{locate(name)} ({number} of {n})"
+                yield from _read_member(archive, info, source, reading, read_stream, guarded)
+
+
+def _read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, reading: Any, read_stream: StreamReader, guarded: Guard
+) -> Iterator[Record]:
+    try:
+        member = archive.open(info)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError) as exc:
+        yield Record({}, source, None, 1, None, InputError(f"cannot open this zip member ({exc})", source=source))
+        return
+    with member:
+        yield from read_stream(guarded(member, info), source, reading=reading)
 
 
 def _common_prefix(names: list[str]) -> str:
@@ -70,7 +87,7 @@ def _common_prefix(names: list[str]) -> str:
 
 
 def read_directory(path: Path, reading: Any, read_stream: StreamReader) -> Iterator[Record]:
-    held = folders.contents(folders.local_names(path))
+    held = folders.contents(folders.local_names(path, reading.notify))
     if not held.files:
         reading.notify(f"{path}: holds no files to read")
     yield from folders.read(held, lambda name: (path / name).open("rb"), lambda name: str(path / name), read_stream, reading)

@@ -7,6 +7,8 @@ sees the same files, in the same order, skipping the same ones.
 
 from __future__ import annotations
 
+import errno
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -55,9 +57,45 @@ def contents(names: Iterable[str]) -> Contents:
     return Contents(tuple(kept))
 
 
-def local_names(path: Path) -> list[str]:
-    """The member names of a local folder, files only (a link to a file counts as the file)."""
-    return [child.relative_to(path).as_posix() for child in path.rglob("*") if child.is_file()]
+def local_names(path: Path, notify: Callable[[str], None] | None = None) -> list[str]:
+    """The member names of a local folder, files only; a link counts as what it leads to, a file or a folder.
+
+    ``notify`` hears of what is passed over: a link that leads nowhere, one back to a folder
+    it is in (a loop), a folder that cannot be listed. Hidden entries are passed over
+    unheard, as :func:`skipped` would leave out all they hold.
+    """
+    names: list[str] = []
+    note = notify or (lambda message: None)
+
+    def walk(folder: Path, prefix: str, within: tuple[Path, ...]) -> None:
+        try:
+            children = sorted(folder.iterdir())
+        except OSError as exc:
+            note(f"skipped {folder}: cannot be listed ({exc.strerror})")
+            return
+        for child in children:
+            if child.name.startswith("."):
+                continue
+            link = child.is_symlink()
+            try:
+                mode = child.stat().st_mode
+            except OSError as exc:
+                why = f"cannot be read ({exc.strerror})"
+                if link:
+                    why = "a link to nothing" if exc.errno == errno.ENOENT else f"a link that cannot be followed ({exc.strerror})"
+                note(f"skipped {child}: {why}")
+                continue
+            if stat.S_ISREG(mode):
+                names.append(prefix + child.name)
+            elif not stat.S_ISDIR(mode):
+                note(f"skipped {child}: not a file or a folder")
+            elif link and any(seen.is_relative_to(child.resolve()) for seen in within):
+                note(f"skipped {child}: a link back to a folder it is in ({child.resolve()}), which would be read without end")
+            else:
+                walk(child, f"{prefix}{child.name}/", (*within, child.resolve() if link else within[-1] / child.name))
+
+    walk(path, "", (path.resolve(),))
+    return names
 
 
 def read(held: Contents, open_member: Opener, locate: Locate, read_stream: StreamReader, reading: Any) -> Iterator[Record]:

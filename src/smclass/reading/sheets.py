@@ -82,13 +82,13 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """Cell values as JSON can carry them: dates as ISO text, decimals as numbers, bytes as text."""
+    """Cell values as JSON can carry them: dates as ISO text, decimals as the same numbers, bytes as text."""
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
         return value.isoformat()
     if isinstance(value, datetime.timedelta):
         return value.total_seconds()
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        return _exact_number(value)
     if isinstance(value, bytes):
         try:
             return value.decode("utf-8")
@@ -101,6 +101,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def _exact_number(value: decimal.Decimal) -> int | float | str:
+    """A decimal as the same number: a whole one as an int (digit for digit, however long), else
+    a float where its digits are the decimal's own, else the decimal's exact text.
+
+    A float of 23 digits is the same float for neighbouring ids: they would be one id.
+    """
+    if not value.is_finite():
+        return str(value)
+    if value == value.to_integral_value():
+        return int(value)
+    number = float(value)
+    return number if decimal.Decimal(repr(number)) == value else str(value)
 
 
 def _header(cells: tuple[Any, ...]) -> list[str]:

@@ -20,6 +20,7 @@ from typing import IO
 
 from smclass import atomic
 from smclass.errors import OutputError, UsageError
+from smclass.reading import folders as folder_lib
 
 Identity = tuple[int, int]
 
@@ -69,7 +70,8 @@ def _inputs(inputs: Sequence[str]) -> tuple[dict[Identity, str], dict[Identity, 
 def _files_inside(folders: dict[Identity, str]) -> dict[Identity, str]:
     found: dict[Identity, str] = {}
     for name in folders.values():
-        for child in sorted(Path(name).rglob("*")):
+        # Links to folders are followed, as the readers follow them.
+        for child in (Path(name) / member for member in folder_lib.local_names(Path(name))):
             info = _stat(child)
             if info is not None and stat.S_ISREG(info.st_mode):
                 found.setdefault(_identity(info), str(child))

@@ -80,20 +80,20 @@ def input_files(inputs: list[str], notify: Callable[[str], None] | None = None) 
         raise UsageError("--engine dask reads files, not stdin")
     found = []
     for name in inputs:
-        items = _remote_inputs(name) if is_url(name) else _local_inputs(name)
+        items = _remote_inputs(name) if is_url(name) else _local_inputs(name, notify)
         if not items and notify is not None:
             notify(f"{name}: holds no files to read")
         found.extend(items)
     return found
 
 
-def _local_inputs(name: str) -> list[Input]:
+def _local_inputs(name: str, notify: Callable[[str], None] | None) -> list[Input]:
     path = Path(name)
     if not path.is_dir():
         if not path.exists():
             raise InputError("no such file", source=name)
         return [Input(whole(name), name, path.stat().st_size)]
-    sizes = {member: (path / member).stat().st_size for member in folders.local_names(path)}
+    sizes = {member: (path / member).stat().st_size for member in folders.local_names(path, notify)}
     held = folders.contents(sizes)
     if held.export is not None:
         return [_export_input(held, sizes, whole(name), str(path))]
@@ -146,7 +146,7 @@ def read_folder(location: str, source: str, reading: Any) -> Iterator[Record]:
             return source.rstrip("/") + "/" + name
     else:
         root = Path(location)
-        names = folders.local_names(root)
+        names = folders.local_names(root, reading.notify)
 
         def open_member(name: str) -> Any:
             return (root / name).open("rb")

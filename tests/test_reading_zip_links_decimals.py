@@ -1,0 +1,103 @@
+"""Zips with a member name twice, links in folders, Parquet decimals: each once lost or misread records with exit 0."""
+
+from __future__ import annotations
+
+import decimal
+import json
+import warnings
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.cli import app
+
+runner = CliRunner()
+
+
+def classify(model: Path, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["classify", *args, "--model", str(model)])
+
+
+def lines(output: str) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def zip_with_twice(path: Path, twice: str, first: bytes, second: bytes, others: dict[str, bytes] | None = None) -> None:
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+        for name, data in (others or {}).items():
+            archive.writestr(name, data)
+        archive.writestr(twice, first)
+        archive.writestr(twice, second)
+
+
+def test_every_member_of_a_zip_that_holds_a_name_twice_is_read_under_a_source_of_its_own(small_model_path: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "dup.zip"
+    first = b'{"id": "a1", "text": "first one"}\n{"id": "a2", "text": "first two"}\n'
+    second = b'{"id": "b1", "text": "second member"}\n'
+    zip_with_twice(archive, "posts.jsonl", first, second, {"other.jsonl": b'{"id": "c1", "text": "hi"}\n'})
+    result = classify(small_model_path, str(archive))
+    assert result.exit_code == 0, result.stderr
+    twice = f"{archive}!posts.jsonl"
+    assert [(r["id"], r["source"]) for r in lines(result.stdout)] == [
+        ("c1", f"{archive}!other.jsonl"),
+        ("a1", f"{twice} (1 of 2)"),
+        ("a2", f"{twice} (1 of 2)"),
+        ("b1", f"{twice} (2 of 2)"),
+    ]
+    assert f"{twice}: 2 members have this name; each is read, its source marked (1 of 2) to (2 of 2)\n" in result.stderr
+
+
+def test_an_export_zip_that_holds_a_name_twice_is_refused_in_one_line(small_model_path: Path, fixtures: Path, tmp_path: Path) -> None:
+    slack = fixtures / "exports" / "slack"
+    members = {p.relative_to(slack).as_posix(): p.read_bytes() for p in sorted(slack.rglob("*")) if p.is_file()}
+    day = "general/2023-05-13.json"
+    archive = tmp_path / "slack.zip"
+    zip_with_twice(archive, day, members.pop(day), b"[]", members)
+    result = classify(small_model_path, str(archive))
+    assert result.exit_code != 0
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {archive}: holds 2 members named {day}: unzip it and keep one\n"
+
+
+def test_a_link_to_a_folder_in_a_folder_is_followed_and_loops_and_broken_links_are_noted(small_model_path: Path, tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.jsonl").write_text('{"text": "the ferry is running late again"}\n')
+    folder = tmp_path / "d9"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "ext").symlink_to("../real")
+    (folder / "broken").symlink_to("nothing")
+    (folder / "sub" / "back").symlink_to("..")
+    result = classify(small_model_path, str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert [r["source"] for r in lines(result.stdout)] == [str(folder / "ext" / "a.jsonl")]
+    assert f"skipped {folder / 'broken'}: a link to nothing\n" in result.stderr
+    loop = f"skipped {folder / 'sub' / 'back'}: a link back to a folder it is in ({folder.resolve()}), which would be read without end\n"
+    assert loop in result.stderr
+
+
+def test_parquet_decimals_keep_their_exact_value_so_distinct_ids_stay_distinct(small_model_path: Path, tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    whole = [decimal.Decimal("12345678901234567890123"), decimal.Decimal("12345678901234567890124")]
+    path = tmp_path / "dec.parquet"
+    pq.write_table(pa.table({"id": pa.array(whole, pa.decimal128(38, 0)), "text": ["a post", "another post"]}), path)
+    result = classify(small_model_path, str(path), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert [line.split(',"label"')[0] for line in result.stdout.splitlines()] == [
+        '{"id":12345678901234567890123',
+        '{"id":12345678901234567890124',
+    ]
+    # Not whole: a float where its digits are the decimal's own, else the decimal's exact text.
+    parts = [decimal.Decimal("1.50"), decimal.Decimal("12345678901234567.89")]
+    path = tmp_path / "dec2.parquet"
+    pq.write_table(pa.table({"id": pa.array(parts, pa.decimal128(38, 2)), "text": ["a post", "another post"]}), path)
+    result = classify(small_model_path, str(path), "-q", "--keep-fields")
+    assert result.exit_code == 0, result.stderr
+    assert [(r["id"], r["record"]) for r in lines(result.stdout)] == [
+        (1.5, {"id": 1.5, "text": "a post"}),
+        ("12345678901234567.89", {"id": "12345678901234567.89", "text": "another post"}),
+    ]
