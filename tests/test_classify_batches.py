@@ -93,3 +93,19 @@ def test_jobs_on_a_big_input_hand_the_rest_to_workers_and_keep_order(small_model
     assert [b for b, _ in pooled] == batches
     for (_, a), (_, b) in zip(alone, pooled, strict=True):
         assert (a is None and b is None) or np.array_equal(a, b)
+
+
+def test_one_model_shared_by_threads_gives_what_it_gives_alone(small_model_path: Path) -> None:
+    """A Dask worker runs several tasks at once on one model: its word cache must not mix them up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(0)
+    letters = list("abcdefghijklmnopqrstuvwxyzéüß")
+    # Words the model has never seen, so every batch grows the cache at the same time.
+    texts = [" ".join("".join(rng.choice(letters, 7)) for _ in range(12)) for _ in range(4000)]
+    chunks = [texts[i : i + 50] for i in range(0, len(texts), 50)]
+    alone = model_lib.load(small_model_path).predict_proba(texts)
+    shared = model_lib.load(small_model_path)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = np.vstack(list(pool.map(shared.predict_proba, chunks)))
+    assert np.allclose(together, alone, atol=1e-9)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -176,6 +177,9 @@ class WordVectors:
         self.limit = limit
         self.fold_after = fold_after
         self.width = table.dims if projection is None else int(projection.shape[1])
+        # One model serves every thread of a Dask worker: the cache grows under a lock, or two
+        # batches at once hand out the same rows (seen as a shape mismatch in _add).
+        self._lock = threading.Lock()
         self._reset()
 
     def _reset(self) -> None:
@@ -226,6 +230,10 @@ class WordVectors:
 
     def sums(self, batch: Batch | Tokens) -> tuple[np.ndarray, np.ndarray]:
         """Per post: the sum of its words' values, and how many WordPiece tokens they hold."""
+        with self._lock:
+            return self._sums(batch)
+
+    def _sums(self, batch: Batch | Tokens) -> tuple[np.ndarray, np.ndarray]:
         n = batch.n_posts
         if not len(batch.token_hashes):
             return np.zeros((n, self.width), dtype=np.float64), np.zeros(n)
