@@ -115,7 +115,7 @@ def test_train_failure_leaves_an_existing_model_untouched(tmp_path: Path) -> Non
     out.write_bytes(b"previous model")
     data = write_jsonl(tmp_path / "one.jsonl", [{"text": "only one label here", "label": "Media"}])
     result = runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", "0"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == "Error: training needs posts of at least two labels"
     assert out.read_bytes() == b"previous model"
 
@@ -189,14 +189,14 @@ def test_unknown_option_is_a_one_line_usage_error() -> None:
     assert result.stderr == "Error: No such option: --zzz (see 'root classify --help')\n"
 
 
-def test_train_with_fewer_than_three_posts_of_a_label_is_a_usage_error(tmp_path: Path) -> None:
+def test_train_with_fewer_than_three_posts_of_a_label_is_a_data_error_naming_the_label(tmp_path: Path) -> None:
     rows = stratified_slice(corpus_rows(), 5)
     rows = [r for r in rows if r["label"] != "Emergent"] + [r for r in rows if r["label"] == "Emergent"][:2]
     data = write_jsonl(tmp_path / "few.jsonl", rows)
     out = tmp_path / "m.npz"
     result = runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", "0"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == (
-        "Error: training needs at least 3 posts of every label (fewest: 2): calibration uses 3 folds"
+        "Error: training needs at least 3 posts of every label (Emergent has 2): calibration uses 3 folds"
     )
     assert not out.exists()

@@ -40,6 +40,10 @@ class InputError(SmclassError):
         return where
 
 
+class DataError(SmclassError):
+    """Labelled data that cannot support what was asked: too few posts of a label, one label only."""
+
+
 class ModelError(SmclassError):
     """A model file that is missing, unsafe, damaged or not a smclass model."""
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from smclass.errors import UsageError
+from smclass.errors import DataError
 
 
 def out_of_fold_probabilities(
@@ -31,12 +31,12 @@ def out_of_fold_probabilities(
 
     present = sorted(set(labels))
     if len(present) < 2:
-        raise UsageError(f"audit needs posts of at least two labels (all {len(labels)} are {present[0] if present else 'unlabelled'})")
-    fewest = min(labels.count(label) for label in present)
+        raise DataError(f"audit needs posts of at least two labels (all {len(labels)} are {present[0] if present else 'unlabelled'})")
+    fewest, rarest = min((labels.count(label), label) for label in present)
     # Every fold must hold each label, and each training part 3 of them for calibration.
     folds = min(folds, fewest)
     if folds < 2 or fewest < 4:
-        raise UsageError(f"audit needs at least 4 posts of every label (fewest: {fewest})")
+        raise DataError(f"audit needs at least 4 posts of every label ({rarest} has {fewest})")
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     if base is None:
         proba = cross_val_predict(build_pipeline(seed), texts, labels, cv=splitter, method="predict_proba")

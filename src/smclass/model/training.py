@@ -21,7 +21,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from smclass import __version__
-from smclass.errors import UsageError
+from smclass.errors import DataError, UsageError
 from smclass.features.encoder import ENCODERS
 from smclass.features.transformers import EncoderEmbeddings, HashedNgrams, StaticEmbeddings, TaxonomySignals, TextNormalizer
 from smclass.labels import LABELS
@@ -203,10 +203,10 @@ def train(
     """
     present = set(labels)
     if len(present) < 2:
-        raise UsageError("training needs posts of at least two labels")
-    fewest = _fewest(labels)
+        raise DataError("training needs posts of at least two labels")
+    rarest, fewest = min(Counter(labels).items(), key=lambda item: (item[1], item[0]))
     if fewest < 3:
-        raise UsageError(f"training needs at least 3 posts of every label (fewest: {fewest}): calibration uses 3 folds")
+        raise DataError(f"training needs at least 3 posts of every label ({rarest} has {fewest}): calibration uses 3 folds")
     cv = cross_validate(texts, labels, folds, seed, weights, encoder, groups) if folds else None
     fit_params = {"classify__sample_weight": np.asarray(weights)} if weights is not None else {}
     fast = fold(build_pipeline(seed).fit(texts, labels, **fit_params))
