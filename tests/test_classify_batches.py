@@ -92,7 +92,31 @@ def test_jobs_on_a_big_input_hand_the_rest_to_workers_and_keep_order(small_model
     assert started == [2]
     assert [b for b, _ in pooled] == batches
     for (_, a), (_, b) in zip(alone, pooled, strict=True):
-        assert (a is None and b is None) or np.array_equal(a, b)
+        assert (a is None and b is None) or (a is not None and b is not None and np.array_equal(a[0], b[0]))
+
+
+def test_explanations_are_made_by_the_workers_and_match_one_process(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass.model import explain
+
+    made_here: list[str] = []
+    real = explain.explain
+
+    def counted(scorer: Any, text: str, label: str, k: int) -> Any:
+        made_here.append(text)
+        return real(scorer, text, label, k)
+
+    model = model_lib.load(small_model_path)
+    texts = [f"post {i}: " + ("our team ships the release on friday " * (i % 4)) for i in range(96)]
+    batches = _stub_batches(texts, 8)  # type: ignore[arg-type]
+    alone = list(parallel.predict_batches(model, batches, jobs=1, explain=3))
+    monkeypatch.setattr(explain, "explain", counted)
+    pooled = list(parallel.predict_batches(model, batches, jobs=2, pool_after=16, explain=3))
+    # The first 16 posts are classified (and explained) here before the pool starts; the rest in workers.
+    assert made_here == texts[:16]
+    for (_, a), (_, b) in zip(alone, pooled, strict=True):
+        assert a is not None and b is not None
+        assert a[1] is not None and a[1] == b[1]
+        assert any(a[1]) and all(len(features) <= 3 for features in a[1])
 
 
 def test_one_model_shared_by_threads_gives_what_it_gives_alone(small_model_path: Path) -> None:

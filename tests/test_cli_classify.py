@@ -234,9 +234,9 @@ def test_jobs_0_asks_for_one_worker_per_core(small_model_path: Path, monkeypatch
     asked: list[int] = []
     real = parallel.predict_batches
 
-    def spy(model: Any, batches: Any, jobs: int = 1, pool_after: int = parallel.POOL_AFTER_POSTS) -> Any:
+    def spy(model: Any, batches: Any, jobs: int = 1, pool_after: int = parallel.POOL_AFTER_POSTS, explain: int = 0) -> Any:
         asked.append(jobs)
-        return real(model, batches, jobs, pool_after)
+        return real(model, batches, jobs, pool_after, explain)
 
     monkeypatch.setattr(parallel, "predict_batches", spy)
     result = run("classify", "--jobs", "0", "--model", str(small_model_path), input='{"id": 1, "text": "hello"}\n')

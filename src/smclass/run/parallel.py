@@ -15,6 +15,9 @@ from smclass.errors import UsageError
 from smclass.model.files import Model
 
 BatchItems = list[tuple[dict[str, Any], "str | None"]]
+# Per text, the features behind its likeliest label (``--explain K``), or None when not asked.
+Explanations = list[list[dict[str, Any]]]
+Scored = tuple[np.ndarray, "Explanations | None"]
 
 _worker_model: Model | None = None
 
@@ -43,24 +46,36 @@ def _start_worker(model_path: str, encoder_threads: int) -> None:
     _worker_model = model_lib.load(model_path)
 
 
-def _worker_predict(texts: list[str]) -> np.ndarray:
+def score(model: Model, texts: list[str], explain: int = 0) -> Scored:
+    """The probabilities of ``texts`` and, with ``explain`` > 0, why each got its likeliest label."""
+    probabilities = model.predict_proba(texts)
+    if not explain:
+        return probabilities, None
+    from smclass.model.explain import explain as explain_one
+
+    best = probabilities.argmax(axis=1).tolist()
+    return probabilities, [explain_one(model.scorer, text, model.labels[i], explain) for text, i in zip(texts, best, strict=True)]
+
+
+def _worker_score(texts: list[str], explain: int) -> Scored:
     assert _worker_model is not None
-    return _worker_model.predict_proba(texts)
+    return score(_worker_model, texts, explain)
 
 
 def predict_batches(
-    model: Model, batches: Iterable[BatchItems], jobs: int = 1, pool_after: int = POOL_AFTER_POSTS
-) -> Iterator[tuple[BatchItems, np.ndarray | None]]:
-    """Yield each batch with the probabilities of its texts, in the order the batches came.
+    model: Model, batches: Iterable[BatchItems], jobs: int = 1, pool_after: int = POOL_AFTER_POSTS, explain: int = 0
+) -> Iterator[tuple[BatchItems, Scored | None]]:
+    """Yield each batch with the :func:`score` of its texts, in the order the batches came.
 
     With ``jobs`` > 1 the first ``pool_after`` posts are still classified here, and the
-    worker pool starts only if more follow: a small input never pays for it.
+    worker pool starts only if more follow: a small input never pays for it. Explanations
+    are made where the probabilities are, so ``--explain`` shares the workers too.
     """
     iterator = iter(batches)
     seen = 0
     for batch in iterator:
         texts = _texts(batch)
-        yield batch, model.predict_proba(texts) if texts else None
+        yield batch, score(model, texts, explain) if texts else None
         seen += len(batch)
         if jobs > 1 and seen >= pool_after:
             break
@@ -73,10 +88,10 @@ def predict_batches(
     # Each worker's encoders get their share of the cores, not each the parent's count.
     start = (str(model.path), max(1, cores() // jobs))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=start) as pool:
-        pending: deque[tuple[BatchItems, Future[np.ndarray] | None]] = deque()
+        pending: deque[tuple[BatchItems, Future[Scored] | None]] = deque()
         for batch in iterator:
             texts = _texts(batch)
-            pending.append((batch, pool.submit(_worker_predict, texts) if texts else None))
+            pending.append((batch, pool.submit(_worker_score, texts, explain) if texts else None))
             # Enough work in flight to keep every worker busy, little enough to keep memory flat.
             while len(pending) > 2 * jobs:
                 done, future = pending.popleft()

@@ -121,8 +121,8 @@ def _results(model: Model, batches: Iterable[Batch], options: Options) -> Iterat
         except SmclassError as exc:
             failure.append(exc)
 
-    for batch, probabilities in parallel.predict_batches(model, until_failure(), options.jobs):
-        yield list(_fill(batch, probabilities, model, options))
+    for batch, scored in parallel.predict_batches(model, until_failure(), options.jobs, explain=options.explain):
+        yield list(_fill(batch, scored, model, options))
     if failure:
         raise failure[0]
 
@@ -205,8 +205,9 @@ def _fill_batches(
                 size = min(size * 2, options.batch_size)
 
 
-def _fill(batch: Batch, probabilities: np.ndarray | None, model: Model, options: Options) -> Iterator[dict[str, Any]]:
+def _fill(batch: Batch, scored: parallel.Scored | None, model: Model, options: Options) -> Iterator[dict[str, Any]]:
     labels = model.labels
+    probabilities, explanations = scored if scored is not None else (None, None)
     # Only these options add keys that must move behind label and confidence.
     reorder = options.proba or options.keep_fields or options.threshold is not None or options.explain or options.top_k
     if probabilities is not None and len(probabilities):
@@ -233,10 +234,8 @@ def _fill(batch: Batch, probabilities: np.ndarray | None, model: Model, options:
                     second = f", next {ranked[1][0]} {ranked[1][1]:.2f}" if len(ranked) > 1 else ""
                     out["reason"] = f"uncertain: best {ranked[0][0]} {ranked[0][1]:.2f}{second}"
                     out["probabilities"] = shares
-            if options.explain and out["label"] is not None:
-                from smclass.model.explain import explain
-
-                out["explain"] = explain(model.scorer, text, out["label"], options.explain)
+            if explanations is not None and out["label"] is not None:
+                out["explain"] = explanations[row]
             row += 1
             if reorder:  # keep the contract's key order: id, label, confidence, then extras
                 for key in ("probabilities", "top", "reason", "explain", "record"):
