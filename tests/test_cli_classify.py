@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -165,6 +167,17 @@ def test_classify_csv_output_is_spreadsheet_safe(small_model_path: Path, tmp_pat
     assert rows[1].startswith('"\'=HYPERLINK(""http://x"")",')
     assert rows[1].endswith(",'=1+2 cheap flights")
     assert rows[2].startswith("-5,")
+
+
+def test_csv_cells_spell_booleans_and_nulls_as_the_json_lines_do(small_model_path: Path) -> None:
+    data = '{"id": true, "text": "a", "seen": false, "tags": [true, null], "gone": null}\n'
+    result = run("classify", "-q", "--format", "csv", "--keep-fields", "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0, result.stderr
+    header, row = list(csv.reader(io.StringIO(result.stdout)))
+    cells = dict(zip(header, row, strict=True))
+    assert (cells["id"], cells["record.id"], cells["record.seen"], cells["record.tags"], cells["record.gone"]) == (
+        "true", "true", "false", "[true,null]", ""
+    )
 
 
 def test_a_record_without_the_id_its_input_has_gets_a_null_id_and_its_position_never_a_borrowed_id(small_model_path: Path) -> None:

@@ -78,7 +78,8 @@ def spreadsheet_safe(value: Any) -> str:
     """Text a spreadsheet will not run as a formula (OWASP CSV injection advice)."""
     if value is None:
         return ""
-    text = orjson.dumps(value).decode() if isinstance(value, (dict, list)) else str(value)
+    # Lists, objects and booleans as the JSON output writes them (true, not Python's True).
+    text = orjson.dumps(value).decode() if isinstance(value, (dict, list, bool)) else str(value)
     if text.startswith(_FORMULA_START) and not is_number(text):
         return "'" + text
     return text
