@@ -176,7 +176,11 @@ def test_csv_cells_spell_booleans_and_nulls_as_the_json_lines_do(small_model_pat
     header, row = list(csv.reader(io.StringIO(result.stdout)))
     cells = dict(zip(header, row, strict=True))
     assert (cells["id"], cells["record.id"], cells["record.seen"], cells["record.tags"], cells["record.gone"]) == (
-        "true", "true", "false", "[true,null]", ""
+        "true",
+        "true",
+        "false",
+        "[true,null]",
+        "",
     )
 
 
