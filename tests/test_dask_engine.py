@@ -29,6 +29,20 @@ def test_dask_parts_equal_the_single_process_output(fixtures: Path, small_model_
     assert first["source"] == inputs[0]
 
 
+def test_success_manifest_names_a_non_utf8_input_as_the_results_do(small_model_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with open(bytes(folder) + b"/caf\xe9.jsonl", "wb") as handle:
+        handle.write(b'{"text": "met the team for lunch"}\n')
+    out_dir = tmp_path / "parts"
+    result = runner.invoke(app, ["classify", str(folder), "--engine", "dask", "-o", str(out_dir), "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.stderr
+    source = json.loads((out_dir / "part-00000.jsonl").read_text().splitlines()[0])["source"]
+    manifest = (out_dir / "_SUCCESS").read_bytes().decode("utf-8")
+    assert source.endswith("caf\\xe9.jsonl")
+    assert json.loads(manifest)["parts"][0]["source"] == source
+
+
 def test_a_failed_dask_task_is_one_error_line_naming_the_input_as_given(small_model_path: Path, tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -432,7 +432,7 @@ def manifest(results: list[PartResult], targets: list[str], model_bytes: bytes, 
     """What ``_SUCCESS`` says: every part, its records and rejects, and the model that made them."""
     parts = []
     for result, target in zip(results, targets, strict=True):
-        entry: dict[str, Any] = {"part": target.rsplit("/", 1)[-1], "source": result.source, "records": result.records}
+        entry: dict[str, Any] = {"part": target.rsplit("/", 1)[-1], "source": output.displayable(result.source), "records": result.records}
         if result.span is not None:
             entry["bytes"] = list(result.span)
         entry["rejects"] = result.rejects
