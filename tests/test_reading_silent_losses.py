@@ -118,6 +118,37 @@ def test_an_excel_header_that_names_a_column_twice_is_refused(small_model_path: 
     assert result.stderr == f"Error: {path}:1: the header names 'text' twice (columns 2 and 3): rename one\n"
 
 
+def test_a_sqlite_query_that_names_a_column_twice_is_refused(small_model_path: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "join.db"
+    with sqlite3.connect(path) as db:
+        db.execute("create table posts (id integer, user_id integer, text text)")
+        db.execute("create table users (id integer, text text)")
+        db.execute("insert into posts values (101, 1, 'our bakery has a new loaf this week')")
+        db.execute("insert into users values (1, 'bio: baker and runner')")
+    db.close()
+    query = "select * from posts join users on users.id = posts.user_id"
+    result = classify(small_model_path, str(path), "--query", query)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {path}: the query names 'id' twice (columns 1 and 4): rename one with AS\n"
+    query = "select posts.id, posts.text, users.text as bio from posts join users on users.id = posts.user_id"
+    renamed = classify(small_model_path, str(path), "--query", query)
+    assert renamed.exit_code == 0, renamed.stderr
+    assert ids(renamed.stdout) == [101]
+
+
+def test_a_parquet_file_that_names_a_column_twice_is_refused(small_model_path: Path, tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "dup.parquet"
+    columns = [pa.array([1]), pa.array(["lost my bag"]), pa.array([2]), pa.array(["bio"])]
+    pq.write_table(pa.table(columns, names=["id", "text", "id", "text"]), path)
+    result = classify(small_model_path, str(path))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {path}: the file's schema names 'id' twice (columns 1 and 3): rename one\n"
+
+
 def test_several_blank_header_names_are_fine(small_model_path: Path) -> None:
     result = classify(small_model_path, "--keep-fields", input="id,text,,,\n1,hello there,,,\n")
     assert result.exit_code == 0, result.stderr

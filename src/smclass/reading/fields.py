@@ -79,17 +79,18 @@ def fold(name: str) -> str:
 KNOWN_FIELDS = frozenset(fold(name) for name in (*TEXT_FIELDS, *ID_FIELDS) if "." not in name)
 
 
-def repeated_name(names: list[str]) -> str | None:
+def repeated_name(names: list[str], what: str = "the header", fix: str = "") -> str | None:
     """Why a header that names a column twice is refused (a record keeps one value per name), or None.
 
     Blank names are no names: spreadsheets export unnamed columns, and those are let be.
+    ``what`` says whose names they are; ``fix`` is added to how to mend it.
     """
     for name in dict.fromkeys(names):
         columns = [str(number) for number, other in enumerate(names, 1) if other == name]
         if name and len(columns) > 1:
             times = "twice" if len(columns) == 2 else f"{len(columns)} times"
             listed = ", ".join(columns[:-1]) + f" and {columns[-1]}"
-            return f"the header names {name!r} {times} (columns {listed}): rename {'one' if len(columns) == 2 else 'all but one'}"
+            return f"{what} names {name!r} {times} (columns {listed}): rename {'one' if len(columns) == 2 else 'all but one'}{fix}"
     return None
 
 

@@ -175,6 +175,10 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
         book.close()
 
 
+class _RefusedError(Exception):
+    """A readable Parquet file that smclass will not read, kept apart from pyarrow's own errors."""
+
+
 def _parquet_rows(path: str, source: str) -> Iterator[Record]:
     try:
         import pyarrow.parquet as pq
@@ -184,10 +188,15 @@ def _parquet_rows(path: str, source: str) -> Iterator[Record]:
     try:
         # Damaged Parquet makes pyarrow raise its own errors, OSError or ValueError by version.
         with pq.ParquetFile(path) as parquet:
+            repeated = repeated_name([str(name) for name in parquet.schema_arrow.names], "the file's schema")
+            if repeated is not None:
+                raise _RefusedError(repeated)
             for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
                 for row in batch.to_pylist():
                     index += 1
                     # Its row number stands in for a line, so errors say which row.
                     yield Record({str(k): _plain(v) for k, v in row.items()}, source, index, index, None, fmt="parquet")
+    except _RefusedError as exc:
+        raise InputError(str(exc), source=source) from None
     except Exception as exc:  # noqa: BLE001
         raise InputError(f"not a readable Parquet file ({_one_line(exc)})", source=source) from None

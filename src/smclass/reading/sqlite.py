@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import spool
+from smclass.reading.fields import repeated_name
 from smclass.reading.records import Binary, Record
 from smclass.reading.utf8 import bad_utf8
 
@@ -127,6 +128,10 @@ def read_database(path: str, source: str, table: str | None = None, query: str |
             if query is not None and isinstance(exc, (sqlite3.OperationalError, sqlite3.ProgrammingError, sqlite3.Warning)):
                 raise UsageError(f"{source}: --query failed: {_one_line(exc)}") from None
             raise InputError(f"not a readable SQLite database ({_one_line(exc)})", source=source) from None
+        # A join's SELECT * repeats names (id, text): a record would keep only the last column.
+        repeated = repeated_name(columns, "the query", " with AS")
+        if repeated is not None:
+            raise UsageError(f"{source}: {repeated}")
         index = 0
         while True:
             try:
