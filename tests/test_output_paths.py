@@ -240,9 +240,18 @@ def test_full_disk_is_one_error_line(posts: Path, small_model_path: Path) -> Non
 
 
 @pytest.mark.parametrize(
-    "args", [["labels", "--json"], ["info", "--json"], ["report", "{posts}", "--json", "-q"], ["report", "{posts}", "-o", "-", "-q"]]
+    "args",
+    [
+        ["labels", "--json"],
+        ["labels"],
+        ["info", "--json"],
+        ["info"],
+        ["sample"],
+        ["report", "{posts}", "--json", "-q"],
+        ["report", "{posts}", "-o", "-", "-q"],
+    ],
 )
-def test_json_and_pages_on_a_full_stdout_are_one_error_line(posts: Path, small_model_path: Path, args: list[str]) -> None:
+def test_text_json_and_pages_on_a_full_stdout_are_one_error_line(posts: Path, small_model_path: Path, args: list[str]) -> None:
     import subprocess
     import sys
 
@@ -421,3 +430,48 @@ def test_sigterm_stops_a_run_as_ctrl_c_does_leaving_no_partial_output(tmp_path: 
     assert run.returncode == 128 + signal.SIGTERM
     assert "stopped early: " + str(out) + " was not written (" in stderr.decode()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_forked_child_stopped_by_sigterm_just_ends_without_a_traceback() -> None:
+    """cleanlab's pool forks workers that inherit our SIGTERM handler, then stops them with SIGTERM."""
+    import signal
+    import subprocess
+    import sys
+
+    script = """
+import importlib, multiprocessing, os, signal, sys, time
+cli_app = importlib.import_module("smclass.cli.app")
+cli_app._handler_owner = os.getpid()
+signal.signal(signal.SIGTERM, cli_app._terminate)
+
+def busy():
+    while True:
+        sum(range(1000))
+
+child = multiprocessing.get_context("fork").Process(target=busy)
+child.start()
+time.sleep(0.5)
+child.terminate()
+child.join(30)
+print(child.exitcode)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout, done.stderr) == (f"{-signal.SIGTERM}\n", "")
+
+
+def test_info_refuses_a_stdout_that_is_the_model_file_it_reads(small_model_path: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    model = tmp_path / "m.npz"
+    model.write_bytes(small_model_path.read_bytes())
+    with model.open("ab") as appended:
+        done = subprocess.run(
+            [sys.executable, "-m", "smclass", "info", "-m", str(model), "--json"], stdout=appended, stderr=subprocess.PIPE, check=False
+        )
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"Error: stdout is the same file as the input {model}: writing it would destroy the input\n".encode(),
+    )
+    assert model.read_bytes() == small_model_path.read_bytes()

@@ -45,10 +45,16 @@ class Terminated(KeyboardInterrupt):
 
 
 _terminated = False
+# The process that set the handler: a forked child (cleanlab's pool) inherits the handler,
+# and its pool stops it with SIGTERM, which must end the child, not raise in it.
+_handler_owner = 0
 
 
 def _terminate(signum: int, frame: Any) -> NoReturn:
     global _terminated
+    if os.getpid() != _handler_owner:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
     _terminated = True  # typer turns the interrupt into exit 130 before we see it
     raise Terminated()
 
@@ -102,17 +108,38 @@ def _print_json(value: Any) -> None:
 
 def _write_stdout(data: bytes) -> None:
     """Write and flush now, so a full disk is one ``Error: stdout: cannot write`` line, not an internal error."""
-    from smclass.run.paths import cannot_write
+    from smclass.run.paths import ResultsClosedError, cannot_write
 
     try:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
-        raise  # the reader went away: SmclassGroup.invoke ends the run quietly
+        # The reader went away: SmclassGroup.invoke ends the run quietly. Not BrokenPipeError
+        # itself, which rich's console would turn into exit 1.
+        raise ResultsClosedError() from None
     except OSError as exc:
         # What is still buffered would fail again at exit, with a message of Python's own.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise cannot_write("stdout", exc) from None
+
+
+def echo(text: str) -> None:
+    """One line of text on stdout, with the errors of :func:`_write_stdout`."""
+    _write_stdout((text + "\n").encode())
+
+
+class StdoutText(io.TextIOBase):
+    """Stdout for rich's console: every write goes through :func:`_write_stdout`."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        _write_stdout(text.encode())
+        return len(text)
+
+    def isatty(self) -> bool:
+        return sys.stdout.isatty()
 
 
 class SmclassGroup(TyperGroup):
@@ -132,6 +159,8 @@ class SmclassGroup(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
         kwargs["standalone_mode"] = False
         self._command = ""
+        global _handler_owner
+        _handler_owner = os.getpid()
         try:
             before = signal.signal(signal.SIGTERM, _terminate)
         except ValueError:  # not the main thread: leave signals to whoever runs us
@@ -300,8 +329,10 @@ def info(
 ) -> None:
     """Show the model card: labels, training data size and hash, CV scores, versions, creation time."""
     from smclass.model import files as model_lib
+    from smclass.run import paths
 
     path = model_path or model_lib.default_model_path()
+    paths.check_outputs(_model_file(model_path), [("stdout", "-")])
     model = _load_model(path)
     card = {"path": str(path), **model.card}
     if as_json:
@@ -309,11 +340,11 @@ def info(
         return
     for key, value in card.items():
         if isinstance(value, dict):
-            typer.echo(f"{key}:")
+            echo(f"{key}:")
             for sub, item in value.items():
-                typer.echo(f"  {sub}: {item}")
+                echo(f"  {sub}: {item}")
         else:
-            typer.echo(f"{key}: {value}")
+            echo(f"{key}: {value}")
 
 
 @app.command()
@@ -329,10 +360,8 @@ def sample(
     """
     from smclass.model import bundled
 
-    out = sys.stdout.buffer
     for line in bundled.lines(bundled.corpus_path() if corpus else bundled.sample_path()):
-        out.write(line)
-    out.flush()
+        _write_stdout(line)
 
 
 @app.command()
@@ -344,4 +373,4 @@ def labels(as_json: Annotated[bool, typer.Option("--json", help="One JSON object
         if as_json:
             _print_json({"label": label, "definition": DEFINITIONS[label]})
         else:
-            typer.echo(f"{label:<11} {DEFINITIONS[label]}")
+            echo(f"{label:<11} {DEFINITIONS[label]}")
