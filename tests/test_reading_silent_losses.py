@@ -252,3 +252,28 @@ def test_a_damaged_gzip_is_a_note_with_skip_and_an_error_without() -> None:
     ]
     [record] = read_stream(io.BytesIO(b"\x1f\x8b"), "tiny.gz")
     assert str(record.error).startswith("tiny.gz: damaged gzip data (")
+
+
+# Damaged records before the first readable ones
+
+
+def test_fields_are_chosen_from_readable_records_past_a_damaged_start(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "bad_start.jsonl"
+    damaged = "".join(f'[{i}, "an array, not a post"]\n' for i in range(150))
+    path.write_text(
+        damaged + '{"post_id": 5001, "body": "our charity run raised a lot"}\n{"post_id": 5003, "body": "phone broke, refund?"}\n'
+    )
+    result = classify(small_model_path, str(path), "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [5001, 5003]
+    assert result.stderr.splitlines()[0] == f"{path}: read as jsonl, text field 'body' (detected), id field 'post_id'"
+
+
+def test_an_input_with_no_readable_record_says_its_fields_are_guessed(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "all_bad.jsonl"
+    path.write_text("[1]\n[2]\n")
+    result = classify(small_model_path, str(path), "--on-error", "skip")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr.splitlines()[0] == (
+        f"{path}: read as jsonl, text field 'text' (guessed: no readable record to tell by), ids are record positions"
+    )

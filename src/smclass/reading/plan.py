@@ -44,9 +44,11 @@ class InputPlan:
     text: fields.TextChoice
     id_field: str | None
     fmt: str | None = None
+    # No readable record came early enough to look at: the fields are the usual names.
+    guessed: bool = False
 
     def describe(self) -> str:
-        how = "detected" if self.text.detected else "given"
+        how = "guessed: no readable record to tell by" if self.guessed else "detected" if self.text.detected else "given"
         ids = f"id field '{self.id_field}'" if self.id_field else "ids are record positions"
         fmt = f"read as {self.fmt}, " if self.fmt else ""
         return f"{self.source}: {fmt}text field '{self.text.describe()}' ({how}), {ids}"
@@ -61,7 +63,7 @@ def plan_input(first: list[Record], options: ReadOptions) -> InputPlan:
             raise first[0].error
         # Nothing readable to look at yet: the usual name is the best guess.
         choice = fields.TextChoice(options.text_field or "text", detected=not options.text_field)
-        return InputPlan(source, choice, options.id_field, _describe_format(first))
+        return InputPlan(source, choice, options.id_field, _describe_format(first), guessed=not options.text_field)
     if options.text_field:
         choice = fields.check_text_field(options.text_field, readable)
     else:

@@ -12,6 +12,29 @@ from smclass.reading.plan import InputPlan, ReadOptions, plan_input
 from smclass.reading.records import Record
 
 SNIFF_RECORDS = 100
+# Unreadable records do not count toward those 100, so a file whose first lines are damaged
+# is still planned from readable ones; this much of them at most is held to look past.
+SNIFF_UNREADABLE_BYTES = 8 * 2**20
+
+
+def first_records(records: Iterable[Record], on_error: str = "stop") -> list[Record]:
+    """The records an input's plan is chosen from: up to :data:`SNIFF_RECORDS` readable ones.
+
+    With ``on_error`` "stop" the first unreadable record ends the run anyway, so the sample ends there.
+    """
+    first: list[Record] = []
+    readable = unreadable_bytes = 0
+    for record in records:
+        first.append(record)
+        if record.error is None:
+            readable += 1
+        else:
+            unreadable_bytes += len(record.raw or "")
+            if on_error != "skip" or unreadable_bytes > SNIFF_UNREADABLE_BYTES:
+                break
+        if readable >= SNIFF_RECORDS:
+            break
+    return first
 
 
 def _quiet(message: str) -> None:
@@ -29,7 +52,7 @@ def planned(records: Iterable[Record], options: ReadOptions, notify: Notify = _q
     """
     said: str | None = None
     for source, group in itertools.groupby(records, key=attrgetter("source")):
-        first = list(itertools.islice(group, SNIFF_RECORDS))
+        first = first_records(group, options.on_error)
         plan = plan_input(first, options)
         description = plan.describe()
         if description[len(source) :] != said:

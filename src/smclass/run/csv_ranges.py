@@ -27,7 +27,7 @@ from smclass.errors import InputError, UsageError
 from smclass.reading import inputs, platforms, sheets, sniff, sqlite
 from smclass.reading.delimited import DIALECT, RUNAWAY, header_row, read_delimited
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
-from smclass.reading.posts import SNIFF_RECORDS
+from smclass.reading.posts import first_records
 from smclass.reading.records import Record
 from smclass.run import ranges, storage
 
@@ -213,7 +213,7 @@ class Head:
 def head(location: str, source: str, options: ReadOptions) -> Head:
     """Read the first records of the whole file as one process does, to plan every range alike."""
     with storage.open_input(location) as handle:
-        first = list(itertools.islice(inputs.read_stream(handle, source, reading=options.reading()), SNIFF_RECORDS))
+        first = first_records(inputs.read_stream(handle, source, reading=options.reading()), options.on_error)
     if not first:
         return Head(None, None)
     return Head(plan_input(first, options), first[0].shape if first[0].error is None else None)

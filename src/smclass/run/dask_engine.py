@@ -26,7 +26,7 @@ from smclass.features import threads
 from smclass.model import files as model_lib
 from smclass.reading import inputs as reading
 from smclass.reading.plan import InputPlan
-from smclass.reading.posts import SNIFF_RECORDS
+from smclass.reading.posts import first_records
 from smclass.reading.records import Record
 from smclass.run import csv_ranges, output, paths, ranges, storage
 from smclass.run import stream as classify_lib
@@ -239,7 +239,7 @@ def count_range(location: str, span: ranges.Span) -> ranges.Count:
 
 
 def file_plan(location: str, source: str, options: classify_lib.Options) -> InputPlan | None:
-    first = ranges.head(location, source, SNIFF_RECORDS)
+    first = first_records(ranges.head(location, source), options.on_error)
     return classify_lib.choose_plan(first, options) if first else None
 
 

@@ -10,7 +10,6 @@ to classify it. CSV is cut at rows, not lines (a quoted field may hold a newline
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -132,6 +131,6 @@ def shifted(found: Iterable[Record], line_base: int, index_base: int) -> Iterato
         yield replace(record, line=line, index=record.index + index_base, error=error)
 
 
-def head(location: str, source: str, many: int) -> list[Record]:
-    """The first records of a file, from which its plan is chosen as a single process would."""
-    return list(itertools.islice(read_jsonl(_Lines(lines(location, Span(0, None))), source), many))  # type: ignore[arg-type]
+def head(location: str, source: str) -> Iterator[Record]:
+    """The records of a file from its start, from which its plan is chosen as a single process would."""
+    return read_jsonl(_Lines(lines(location, Span(0, None))), source)  # type: ignore[arg-type]
