@@ -230,6 +230,14 @@ def test_classify_table_shows_ids_that_are_not_text_as_json(small_model_path: Pa
     assert [line[:24].rstrip() for line in result.stdout.splitlines()[2:]] == ["true", '{"x": 1}', "7"]
 
 
+def test_classify_table_shows_markup_and_control_characters_as_text(small_model_path: Path) -> None:
+    ids = ["[bold]x[/]", "[/oops]", "red\u001b[31mX", "a\tb"]
+    rows = "".join(json.dumps({"id": i, "text": "hi there"}) + "\n" for i in ids)
+    result = run("classify", "-", "--format", "table", "-q", "--model", str(small_model_path), input=rows)
+    assert result.exit_code == 0, result.stderr
+    assert [line[:24].rstrip() for line in result.stdout.splitlines()[2:]] == ["[bold]x[/]", "[/oops]", "red\\x1b[31mX", "a\\tb"]
+
+
 def test_classify_with_jobs_keeps_order_and_results(small_model_path: Path, tmp_path: Path) -> None:
     rows = [
         {"id": i, "text": f"post number {i}: {'flight delayed again' if i % 3 else 'we need volunteers at the shelter'}"}

@@ -7,16 +7,26 @@ batches line up as one table while memory holds one batch, whatever the input's 
 from __future__ import annotations
 
 import json
+import re
 from typing import IO, Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from smclass.run.output import displayable, shown_id
 
 # Wide enough for most ids and for a label or the reason there is none; longer ones fold inside their cell.
 _ID, _LABEL, _NUMBER, _RECORD = 24, 24, 10, 60
+# Control characters other than the newline (which folds inside a cell) would move the
+# cursor, colour the terminal or break the columns: they are shown as escapes.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def _cell(value: str) -> Text:
+    """A cell as the text it holds: no rich markup (an id "[bold]" is shown, not obeyed), no control codes."""
+    return Text(_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), displayable(value)))
 
 
 class TableWriter:
@@ -57,7 +67,7 @@ class TableWriter:
             row += [f"{probs[label]:.2f}" if label in probs else "" for label in self._proba]
             if self._show_record:
                 row.append(json.dumps(r.get("record"), ensure_ascii=False, default=str))
-            table.add_row(*[displayable(cell) for cell in row])
+            table.add_row(*[_cell(cell) for cell in row])
         self._print(table)
 
     def close(self) -> None:
