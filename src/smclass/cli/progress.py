@@ -63,7 +63,8 @@ def _progress(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    columns: list[Any] = [TextColumn("{task.description}"), BarColumn()]
+    # File names are shown as they are: "[x].jsonl" is no rich markup.
+    columns: list[Any] = [TextColumn("{task.description}", markup=False), BarColumn()]
     if total_bytes:
         columns.append(TaskProgressColumn())
     if counts_posts:
