@@ -56,6 +56,12 @@ def test_classify_frame_names_the_columns_when_the_text_column_is_missing(model:
         model.classify_frame(pd.DataFrame({"body": ["hi"]}))
 
 
+def test_classify_frame_refuses_a_frame_with_two_text_columns(model: smclass.Model) -> None:
+    frame = pd.DataFrame([["lost my bag", "bio"]], columns=["text", "text"])
+    with pytest.raises(UsageError, match=r"^the frame has 2 columns named 'text': rename all but one$"):
+        model.classify_frame(frame)
+
+
 def test_classify_refuses_one_string_and_values_that_are_not_text(model: smclass.Model) -> None:
     with pytest.raises(UsageError, match=r"classify takes a list of texts, not one text: model\.classify\(\[text\]\)"):
         model.classify("a single string")

@@ -174,6 +174,14 @@ def test_labels_lists_the_five_with_definitions() -> None:
     assert plain.stdout.splitlines()[0].startswith("Media       news, commentary")
 
 
+def test_the_readme_label_table_is_what_smclass_labels_prints() -> None:
+    from smclass.labels import DEFINITIONS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text().splitlines()
+    table = {row.split(" | ")[0][2:]: row.split(" | ", 1)[1][:-2] for row in readme if row.startswith(tuple(f"| {x} |" for x in LABELS))}
+    assert table == DEFINITIONS
+
+
 def test_version_and_help_on_every_command() -> None:
     assert runner.invoke(app, ["--version"]).stdout == f"smclass {__version__} (compiled kernel)\n"
     for command in ([], ["classify"], ["train"], ["evaluate"], ["info"], ["labels"]):

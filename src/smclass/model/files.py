@@ -75,6 +75,9 @@ class Model:
         """A copy of a pandas DataFrame with ``label`` and ``confidence`` columns added (and one per label with ``proba``)."""
         if text not in frame.columns:
             raise UsageError(f"no column {text!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
+        named = list(frame.columns).count(text)
+        if named > 1:
+            raise UsageError(f"the frame has {named} columns named {text!r}: rename all but one")
         added = ["label", "confidence", *([f"p_{label}" for label in self.labels] if proba else [])]
         taken = [name for name in added if name in frame.columns]
         if taken:
