@@ -21,6 +21,18 @@ _BOM = b"\xef\xbb\xbf"
 # while it doubles quotes and escapes nothing, so that quote parity tells where rows end.
 DIALECT = "excel"
 RUNAWAY = "a quoted field is not closed before the end of the input"
+# How far a row may run over physical lines (a quoted field that holds newlines). Above the
+# longest post any platform takes (about 63,000 characters) and a pasted log of several
+# megabytes, and small enough that a stray quote near the top of a big file costs a few tens
+# of megabytes of memory (the csv module holds a field as 4 bytes a character), not the file.
+SPAN_LIMIT = 8 << 20
+UNCLOSED = f"a quote opened on this line is not closed within {SPAN_LIMIT >> 20} MiB, the most a row may span"
+# What the csv module says of a lone CR outside quotes (with advice on opening files that does not apply here).
+_LONE_CR = "new-line character seen in unquoted field"
+
+
+class _Unclosed(csv.Error):
+    """A row that runs over more lines than :data:`SPAN_LIMIT` allows: raised by the lines under the reader."""
 
 
 class _Lines:
@@ -37,6 +49,7 @@ class _Lines:
         # The current row: its physical lines as bytes, the number of the first, and the first bad byte.
         self.taken: list[bytes] = []
         self.start = 0
+        self.size = 0
         self.bad: tuple[int, str] | None = None
         self.eof = False
 
@@ -56,7 +69,12 @@ class _Lines:
                     raw = raw[len(_BOM) :]
             if not taken:
                 self.start = self.number
+                self.size = 0
             taken.append(raw)
+            self.size += len(raw)
+            if self.size > SPAN_LIMIT and len(taken) > 1:
+                # Ends this reader (a generator that raises is done): the caller reads on with a new one.
+                raise _Unclosed(UNCLOSED)
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -83,7 +101,8 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
     """Delimited text with a header row; quoted fields may hold newlines.
 
     A row that cannot be read (bytes that are not UTF-8, more fields than the header,
-    a quote left open to the end) is an error record, and reading goes on at the next row.
+    a quote left open to the end or over :data:`SPAN_LIMIT`) is an error record, and reading
+    goes on at the next row (the line after the one that opened the quote).
     """
     lines = _Lines(stream)
     fmt = "tsv" if delimiter == "\t" else "csv"
@@ -93,7 +112,7 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
     except StopIteration:
         return
     except csv.Error as exc:
-        raise InputError(f"invalid CSV header ({exc})", source=source, line=1) from None
+        raise InputError(f"invalid CSV header ({_reason(exc)})", source=source, line=1) from None
     if lines.bad is not None:
         raise InputError(lines.bad[1], source=source, line=lines.bad[0])
     header_bytes = b"".join(lines.taken)
@@ -110,16 +129,18 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
             error = None
         except StopIteration:
             return
+        except _Unclosed:
+            row, error = [], UNCLOSED
         except csv.Error as exc:
-            row, error = [], f"invalid CSV ({exc})"
+            row, error = [], f"invalid CSV ({_reason(exc)})"
         taken = lines.taken
         line = lines.start if taken else lines.number
-        if lines.eof and error is None and _runaway(taken):
+        if error == UNCLOSED or (lines.eof and error is None and _runaway(taken)):
             # Reject the line that opened the quote, and read again from the next one.
             lines.push_back(taken[1:], line + 1)
             del taken[1:]
             reader = csv.reader(lines, DIALECT, delimiter=delimiter)
-            error = RUNAWAY
+            error = error or RUNAWAY
             lines.bad = None
         if error is None and (not row or (len(row) == 1 and not row[0].strip())):
             continue
@@ -137,6 +158,13 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
             row += [""] * (width - len(row))  # a short row: its missing cells are empty, as a spreadsheet shows them
         data: dict[str, Any] = dict(zip(names, row, strict=True))
         yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes)
+
+
+def _reason(exc: csv.Error) -> str:
+    if str(exc).startswith(_LONE_CR):
+        # Lines end in LF, so the csv module's "new-line character" can only be a CR within the line.
+        return "a carriage return (CR) alone inside an unquoted field"
+    return str(exc)
 
 
 def header_row(head: bytes, delimiter: str) -> tuple[bytes, int] | None:

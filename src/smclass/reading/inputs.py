@@ -23,7 +23,7 @@ from smclass.reading import containers, platforms, sheets, sqlite
 from smclass.reading.delimited import read_delimited, read_lines
 from smclass.reading.json_input import read_json, read_jsonl
 from smclass.reading.records import Record
-from smclass.reading.sniff import SAMPLE_LINES, Detected, looks_binary, peek_stream, sniff, sniff_delimiter
+from smclass.reading.sniff import CR_ALONE, SAMPLE_LINES, Detected, cr_line_ends, looks_binary, peek_stream, sniff, sniff_delimiter
 
 FORMATS = ("jsonl", "json", "csv", "tsv", "lines")
 
@@ -190,6 +190,8 @@ def _read_plain(
 def detect(head: bytes, source: str, reading: Reading) -> Detected:
     """The format (and delimiter) a reading of an input with these first bytes uses."""
     fmt, delimiter = reading.input_format, reading.delimiter
+    if (fmt is not None or delimiter is not None) and fmt != "json" and cr_line_ends(head):
+        raise InputError(CR_ALONE, source=source)  # a format named does not make such a file more than one line
     if fmt in (None, "csv", "tsv") and delimiter is not None:
         return Detected("tsv" if delimiter == "\t" else "csv", delimiter)
     if fmt == "tsv":

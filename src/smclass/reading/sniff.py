@@ -9,7 +9,7 @@ from typing import IO, Any
 
 import orjson
 
-from smclass.errors import UsageError
+from smclass.errors import InputError, UsageError
 from smclass.reading import fields
 from smclass.reading.platforms.x import is_twitter_archive
 
@@ -78,6 +78,22 @@ def _sample(head: bytes, cut: bool) -> list[bytes]:
     return [line.rstrip(b"\r") for line in lines[:SAMPLE_LINES]]
 
 
+CR_ALONE = (
+    'its lines end in CR alone (old Mac line ends, as Excel\'s "CSV (Macintosh)" writes), so it would read as one '
+    "line: convert them first, e.g. tr '\\r' '\\n' < IN > OUT"
+)
+
+
+def cr_line_ends(head: bytes) -> bool:
+    """Whether the lines of ``head`` end in CR alone: no LF at all, and a CR with more after it.
+
+    Every reader here ends lines at LF, so such a file is one line: one post, one JSON line
+    that fails, or a CSV header that swallows the rows. A file that has LFs is read by them,
+    and a CR alone within one of its lines is that line's own matter.
+    """
+    return b"\n" not in head and b"\r" in head.strip()
+
+
 def _json_value(line: bytes) -> Any:
     try:
         return orjson.loads(line)
@@ -104,6 +120,8 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
     if not lines:
         return Detected("lines")
     first = text[:1]
+    if cr_line_ends(text) and not _json_document(head, text):
+        raise InputError(CR_ALONE, source=name or None)
     if first in (b"{", b"[") and not text.partition(b"\n")[2].strip():
         # One line alone: a whole document (it may hold a list of posts), unless it is cut
         # short (a post longer than the sample, or damage), which JSON lines reads or rejects.
@@ -123,15 +141,34 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
     return _delimited_or_lines([line.decode("utf-8", "replace") for line in lines], name, named_fields, cut)
 
 
+def _json_document(head: bytes, text: bytes) -> bool:
+    """Whether a head of one line is what :func:`sniff` reads as a JSON document, in which a CR is only white space."""
+    return text[:1] == b"[" or (text[:1] == b"{" and len(head) < HEAD_BYTES and _json_value(text) is not None)
+
+
 def _known(named_fields: tuple[str, ...]) -> frozenset[str]:
     return fields.KNOWN_FIELDS | {fields.fold(name) for name in named_fields}
 
 
 def _rows(lines: list[str], delimiter: str) -> list[list[str]]:
-    try:
-        return [row for row in csv.reader(lines, delimiter=delimiter) if row]
-    except csv.Error:
-        return []
+    """The rows of the lines that parse, none when the first does not (there is no header to judge by).
+
+    A row the csv module refuses (a CR alone outside quotes) says nothing of the delimiter:
+    the reader rejects that row alone, so the sniffer judges by the others.
+    """
+    reader = csv.reader(lines, delimiter=delimiter)
+    rows: list[list[str]] = []
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error:
+            if not rows:
+                return []
+            continue
+        if row:
+            rows.append(row)
 
 
 def sniff_delimiter(lines: list[str]) -> str | None:
@@ -156,6 +193,9 @@ def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ..
     if delimiter is None:
         if fields.fold(lines[0].strip().strip('"')) in known:
             return Detected("csv")  # a one-column CSV: its header names the text field
+        if any(d in lines[0] for d in DELIMITERS):
+            # Only a first line the csv module refuses leaves its delimiters unjudged: -f csv refuses it too.
+            return Detected("lines", note="its first line holds a carriage return (CR) alone outside quotes, so it is no CSV header")
         return Detected("lines", note="its first line holds no delimiter, so it is no CSV header")
     rows = _rows(lines, delimiter)
     header = rows[0] if rows else [lines[0]]

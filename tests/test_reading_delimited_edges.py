@@ -1,0 +1,230 @@
+"""Delimited input at its edges: a CR alone (in a row, or as every line end) and a quote that never closes."""
+
+from __future__ import annotations
+
+import io
+import json
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.errors import InputError
+from smclass.reading import delimited
+from smclass.reading.inputs import Reading, read_stream
+from smclass.reading.records import Record
+from smclass.reading.sniff import sniff
+
+runner = CliRunner()
+
+CR_IN_A_ROW = (
+    b"post_id,author,body\n"
+    b"101,ana,our bakery opens early on saturday\n"
+    b"102,bo,my order arrived damaged\rplease help\n"
+    b"103,cy,the team finished the migration\n"
+)
+
+
+def classify(model: Path, *args: str, input: bytes | str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["classify", *args, "--model", str(model)], input=input)
+
+
+def ids(output: str) -> list[Any]:
+    return [json.loads(line)["id"] for line in output.splitlines() if line.strip()]
+
+
+def read(data: bytes, input_format: str | None = None) -> list[Record]:
+    return list(read_stream(io.BytesIO(data), "in", reading=Reading(input_format)))
+
+
+# A CR alone inside one row
+
+
+def test_a_cr_alone_inside_a_row_leaves_the_file_a_csv() -> None:
+    assert sniff(CR_IN_A_ROW).fmt == "csv"
+
+
+@pytest.mark.parametrize("input_format", [None, "csv"])
+def test_a_cr_alone_inside_a_row_rejects_that_row_alone_as_input_format_csv_does(input_format: str | None) -> None:
+    records = read(CR_IN_A_ROW, input_format)
+    assert [(r.line, r.data.get("post_id")) for r in records] == [(2, "101"), (3, None), (4, "103")]
+    error = records[1].error
+    assert error is not None and str(error) == "in:3: invalid CSV (a carriage return (CR) alone inside an unquoted field)"
+    assert records[1].raw == b"102,bo,my order arrived damaged\rplease help\n"
+
+
+def test_a_cr_alone_inside_a_row_is_one_reject_and_the_rows_around_it_are_read(small_model_path: Path, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.csv"
+    result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=CR_IN_A_ROW)
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == ["101", "103"]
+    assert "read as lines" not in result.stderr
+    assert rejects.read_bytes() == b"post_id,author,body\n102,bo,my order arrived damaged\rplease help\n"
+
+
+def test_a_cr_alone_inside_a_row_stops_a_run_at_that_row(small_model_path: Path) -> None:
+    result = classify(small_model_path, input=CR_IN_A_ROW)
+    assert result.exit_code == 1
+    assert ids(result.stdout) == ["101"]
+    assert "Error: <stdin>:3: invalid CSV (a carriage return (CR) alone inside an unquoted field)" in result.stderr
+
+
+def test_a_cr_alone_in_a_quoted_field_is_part_of_the_post() -> None:
+    records = read(b'id,text\n1,"two\rlines"\n2,plain\n')
+    assert [r.data for r in records] == [{"id": "1", "text": "two\rlines"}, {"id": "2", "text": "plain"}]
+
+
+def test_a_first_line_with_a_cr_alone_is_read_as_lines_with_a_note_that_says_why() -> None:
+    detected = sniff(b"Good morning, all\rof you\nHappy Friday, team\nSee you Monday, folks\n")
+    assert detected.fmt == "lines"
+    assert detected.note == "its first line holds a carriage return (CR) alone outside quotes, so it is no CSV header"
+
+
+def test_crlf_line_ends_are_not_a_cr_alone() -> None:
+    records = read(b"id,text\r\n1,first post\r\n2,second post\r\n")
+    assert [r.data for r in records] == [{"id": "1", "text": "first post"}, {"id": "2", "text": "second post"}]
+
+
+# Lines that end in CR alone (old Mac line ends)
+
+CR_ONLY = {
+    "csv": b"id,text\r1,first post\r2,second post\r",
+    "lines": b"first post\rsecond post\rthird post\r",
+    "jsonl": b'{"id": 1, "text": "first post"}\r{"id": 2, "text": "second post"}\r',
+    "tsv": b"id\ttext\r1\tfirst post\r",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CR_ONLY))
+@pytest.mark.parametrize("named", [False, True])
+def test_a_file_whose_lines_end_in_cr_alone_is_refused_not_read_as_one_line(kind: str, named: bool) -> None:
+    with pytest.raises(InputError) as caught:
+        read(CR_ONLY[kind], kind if named else None)
+    message = str(caught.value)
+    assert message.startswith("in: its lines end in CR alone")
+    assert "tr '\\r' '\\n'" in message and "\n" not in message
+
+
+def test_a_cr_only_file_is_refused_with_a_delimiter_named_too() -> None:
+    with pytest.raises(InputError, match="lines end in CR alone"):
+        list(read_stream(io.BytesIO(CR_ONLY["csv"]), "in", reading=Reading(delimiter=",")))
+
+
+def test_a_cr_only_file_exits_1_with_one_line_and_no_results(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "mac.csv"
+    path.write_bytes(CR_ONLY["csv"])
+    result = classify(small_model_path, str(path))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith(f"Error: {path}: its lines end in CR alone")
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_json_document_with_cr_line_ends_is_still_read() -> None:
+    records = read(b'{\r  "id": 1,\r  "text": "a post"\r}\r')
+    assert [(r.data.get("text"), r.error) for r in records] == [("a post", None)]
+
+
+def test_one_post_that_ends_in_a_cr_is_not_refused() -> None:
+    assert [r.data for r in read(b"a single post\r")] == [{"text": "a single post"}]
+
+
+# A quote that never closes
+
+
+class _Generated(io.RawIOBase):
+    """A large input made on the fly, so the test itself holds none of it."""
+
+    def __init__(self, parts: Iterator[bytes]) -> None:
+        self._parts = parts
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._left:
+            part = next(self._parts, None)
+            if part is None:
+                return 0
+            self._left = part
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+
+def _runaway(rows: int) -> bytes:
+    body = b"".join(b"%d,an ordinary post about the weekend market\n" % i for i in range(3, rows + 3))
+    return b'id,text\n1,fine\n2,"this quote never closes\n' + body
+
+
+def _seen(records: list[Record]) -> list[tuple[Any, ...]]:
+    return [(r.line, r.index, r.raw, r.data, None if r.error is None else r.error.line) for r in records]
+
+
+def test_a_quote_left_open_past_the_limit_rejects_its_line_and_reads_on_as_at_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _runaway(2000)
+    at_the_end = read(data)
+    monkeypatch.setattr(delimited, "SPAN_LIMIT", 4096)
+    bounded = read(data)
+    assert _seen(bounded) == _seen(at_the_end)
+    assert len(bounded) == 2002
+    failed = [r for r in bounded if r.error is not None]
+    assert [(r.line, r.raw) for r in failed] == [(3, b'2,"this quote never closes\n')]
+    assert failed[0].error is not None and failed[0].error.message == delimited.UNCLOSED
+    assert at_the_end[1].error is not None and at_the_end[1].error.message == delimited.RUNAWAY
+
+
+def test_the_message_of_a_quote_left_open_names_the_limit() -> None:
+    assert delimited.UNCLOSED == "a quote opened on this line is not closed within 8 MiB, the most a row may span"
+
+
+def test_a_quoted_field_over_many_lines_within_the_limit_is_one_post(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delimited, "SPAN_LIMIT", 4096)
+    text = "\n".join(f"log line {i}" for i in range(300))  # about 3 KB
+    records = read(b'id,text\n1,"' + text.encode() + b'"\n2,after\n')
+    assert [(r.line, r.data) for r in records] == [(2, {"id": "1", "text": text}), (302, {"id": "2", "text": "after"})]
+
+
+def test_a_header_whose_quote_runs_past_the_limit_is_an_error_at_line_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delimited, "SPAN_LIMIT", 1024)
+    with pytest.raises(InputError) as caught:
+        read(b'id,"text\n' + b"1,a post that is a row\n" * 100, "csv")
+    assert str(caught.value) == f"in:1: invalid CSV header ({delimited.UNCLOSED})"
+
+
+def test_a_quote_left_open_near_the_top_of_a_big_file_holds_little_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delimited, "SPAN_LIMIT", 256 << 10)
+    row = b",an ordinary post about the weekend market and some bread\n"
+
+    def parts() -> Iterator[bytes]:
+        yield b'id,text\n1,"this quote never closes\n'
+        for k in range(2, 200_002, 10_000):  # about 13 MB
+            yield b"".join(b"%d" % i + row for i in range(k, k + 10_000))
+
+    kept: list[Record] = []
+    count = 0
+    tracemalloc.start()
+    try:
+        for record in read_stream(io.BufferedReader(_Generated(parts())), "big"):
+            count += 1
+            if record.error is not None or len(kept) < 2:
+                kept.append(record)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == 200_001
+    assert [(r.line, r.error is None) for r in kept] == [(2, False), (3, True)]
+    assert peak < 4 * 2**20, peak
+
+
+def test_a_quote_left_open_stops_a_run_at_its_line_without_reading_on(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delimited, "SPAN_LIMIT", 4096)
+    result = classify(small_model_path, input=_runaway(2000))
+    assert result.exit_code == 1
+    assert ids(result.stdout) == ["1"]
+    assert f"Error: <stdin>:3: {delimited.UNCLOSED}" in result.stderr
