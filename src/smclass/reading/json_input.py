@@ -11,7 +11,7 @@ import orjson
 
 from smclass.errors import InputError
 from smclass.reading import platforms
-from smclass.reading.json_window import Window
+from smclass.reading.json_window import Entries, Window
 from smclass.reading.platforms.base import Unreadable
 from smclass.reading.platforms.x import strip_javascript_prefix
 from smclass.reading.records import Record, json_kind
@@ -69,7 +69,7 @@ def _json_error_reason(raw_line: bytes, exc: Exception) -> str:
 
 
 def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
-    """A whole JSON document: an array of records (read element by element), or an object that holds them."""
+    """A whole JSON document: an array of records (read element by element), or an object that holds them (read member by member)."""
     window = Window(stream)
     window.more()
     window.text = strip_javascript_prefix(window.text.lstrip("\ufeff"))
@@ -79,6 +79,9 @@ def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
         return
     if window.text[window.pos] == "[":
         yield from _read_json_array(window, source)
+        return
+    if window.text[window.pos] == "{":
+        yield from _read_json_object(window, source)
         return
     offset = window.pos
     first_line = window.line_at(offset)
@@ -97,6 +100,124 @@ def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
         raise InputError(f"invalid JSON ({exc.msg.lower()} at column {exc.colno})", source=source, line=where) from None
     for index, (item, line, shape, original) in enumerate(platforms.unwrap_document(document, first_line, source), 1):
         yield record_from_value(item, source, line, index, None, "json", shape, original)
+
+
+def _read_json_object(window: Window, source: str) -> Iterator[Record]:
+    """An object document, read member by member: a long array in it waits on disk, not in memory.
+
+    What the object holds (one post, a shape's page, a list of posts under a key) is decided
+    only once it has been read to its end, as when it was read whole.
+    """
+    first_line = window.line_at(window.pos)
+    arrays: list[Entries] = []
+    try:
+        document = _object_members(window, source, arrays)
+        long = {key: _long_list(value) for key, value in document.items() if isinstance(value, Entries)}
+        document = {key: value.head if isinstance(value, Entries) else value for key, value in document.items()}
+        posts = platforms.unwrap_document(document, first_line, source, long)
+        for index, (item, line, shape, original) in enumerate(posts, 1):
+            yield record_from_value(item, source, line, index, None, "json", shape, original)
+    except RecursionError:
+        raise InputError("JSON nested too deeply to read", source=source) from None
+    finally:
+        for entries in arrays:
+            entries.close()
+
+
+def _long_list(entries: Entries) -> platforms.LongList:
+    return platforms.LongList(entries.head, entries.objects, entries.every)
+
+
+def _object_members(window: Window, source: str, arrays: list[Entries]) -> dict[str, Any]:
+    """The members of the object at ``pos``: values as read, and long arrays as their :class:`Entries`.
+
+    Damage raises the error json.loads gives for the same text, at its line.
+    """
+    decoder = json.JSONDecoder()
+    members: dict[str, Any] = {}
+    window.pos += 1
+    expected = "Expecting property name enclosed in double quotes"
+    if _next(window, source, expected) == "}":
+        window.pos += 1
+    else:
+        while True:
+            if _next(window, source, expected) != '"':
+                raise _damage(window, source, expected, window.pos)
+            key = _value(window, source, decoder)
+            if _next(window, source, "Expecting ':' delimiter") != ":":
+                raise _damage(window, source, "Expecting ':' delimiter", window.pos)
+            window.pos += 1
+            if _next(window, source, "Expecting value") == "[":
+                entries = _array_entries(window, source, decoder)
+                members[key] = entries if entries.long else list(entries.every())
+                if entries.long:
+                    arrays.append(entries)
+            else:
+                members[key] = _value(window, source, decoder)
+            window.let_go()
+            after = _next(window, source, "Expecting ',' delimiter")
+            window.pos += 1
+            if after == "}":
+                break
+            if after != ",":
+                raise _damage(window, source, "Expecting ',' delimiter", window.pos - 1)
+    if window.skip_space():
+        raise _damage(window, source, "Extra data", window.pos)
+    if window.bad is not None:
+        raise InputError(window.bad[0] + _CONVERT, source=source, line=window.bad[1])
+    return members
+
+
+def _array_entries(window: Window, source: str, decoder: json.JSONDecoder) -> Entries:
+    """The array at ``pos``, entry by entry: held while short, and in a temporary file once long."""
+    entries = Entries(platforms.LOOKED_AT)
+    window.pos += 1
+    try:
+        if _next(window, source, "Expecting value") == "]":
+            window.pos += 1
+            return entries
+        while True:
+            start = window.pos
+            value = _value(window, source, decoder)
+            entries.add(value, window.text[start : window.pos])
+            window.let_go()
+            after = _next(window, source, "Expecting ',' delimiter")
+            window.pos += 1
+            if after == "]":
+                return entries
+            if after != ",":
+                raise _damage(window, source, "Expecting ',' delimiter", window.pos - 1)
+            _next(window, source, "Expecting value")
+    except BaseException:
+        entries.close()
+        raise
+
+
+def _next(window: Window, source: str, expected: str) -> str:
+    """The next character that is not a blank; the input ending first is the damage json.loads names ``expected``."""
+    if not window.skip_space():
+        raise _damage(window, source, expected, len(window.text))
+    return window.text[window.pos]
+
+
+def _value(window: Window, source: str, decoder: json.JSONDecoder) -> Any:
+    """The JSON value at ``pos``, ``pos`` moved past it."""
+    start = window.pos
+    try:
+        value, end = window.value(decoder)
+    except json.JSONDecodeError as exc:
+        raise _damage(window, source, exc.msg, exc.pos) from None
+    refused = _surrogate_error(window.text[start:end])
+    if refused is not None:
+        raise InputError(refused, source=source, line=window.line_at(start))
+    window.pos = end
+    return value
+
+
+def _damage(window: Window, source: str, reason: str, pos: int) -> InputError:
+    if window.bad is not None:  # the text stops where the bytes stop being UTF-8
+        return InputError(window.bad[0] + _CONVERT, source=source, line=window.bad[1])
+    return InputError(f"invalid JSON ({reason.lower()} at column {window.column_at(pos)})", source=source, line=window.line_at(pos))
 
 
 _CONVERT = "; convert the file to UTF-8 first, e.g. with iconv -f latin1 -t utf-8"

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
+import tempfile
+from collections.abc import Iterator
 from typing import IO, Any
 
 from smclass.reading.utf8 import bad_utf8
 
 CHUNK = 1 << 16
 _BLANKS = frozenset(" \t\r\n")
+_SPACES = re.compile(r"\s*")
 # Pages of blanks (padding, or a hostile file of nothing else) are passed over in big reads.
 _BLANK_READ = 1 << 20
 # Errors this close to the end of the text read so far may only mean the rest is still to come.
 _CUT_MARGIN = 16
+_DECODER = json.JSONDecoder()
+# Text of an array's entries held in memory; past it they wait in a temporary file.
+HELD = 1 << 20
 
 
 class Window:
@@ -67,9 +74,10 @@ class Window:
         """Move past blanks; False when the input ends first."""
         while True:
             if self.text[self.pos : self.pos + 1] in _BLANKS:
-                # lstrip() without arguments is several times faster than with the four JSON blanks;
-                # it also passes over other Unicode spaces between elements, which is harmless.
-                self.pos = len(self.text) - len(self.text[self.pos :].lstrip())
+                # Matched where they stand: stripping a copy of the rest of the window cost as much
+                # as the window for every blank between two elements. Like lstrip(), this passes over
+                # other Unicode spaces between elements too, which is harmless.
+                self.pos = _SPACES.match(self.text, self.pos).end()  # type: ignore[union-attr]
             if self.pos < len(self.text):
                 return True
             self.let_go()
@@ -107,3 +115,63 @@ class Window:
         while self.more(len(self.text)):
             pass
         return self.text[self.pos :]
+
+
+class Entries:
+    """The entries of an array inside a document, kept until the whole document is read.
+
+    Which entries are posts is only known once the document has ended (a key after the
+    array may make it one post, a shape's page or an object with two lists of posts), so
+    the entries are kept as their JSON text, which takes a fraction of the memory of the
+    values, and past :data:`HELD` in a temporary file; they are read again, in order, when
+    they are wanted.
+    """
+
+    def __init__(self, head_size: int) -> None:
+        self.head: list[Any] = []  # the first entries, as read
+        self.objects = True  # every entry so far is an object
+        self._head_size = head_size
+        self._texts: list[bytes] = []
+        self._held = 0
+        self._file: IO[bytes] | None = None
+
+    def add(self, value: Any, text: str) -> None:
+        self.objects = self.objects and isinstance(value, dict)
+        if len(self.head) < self._head_size:
+            self.head.append(value)
+        data = text.encode("utf-8")
+        if self._file is not None:
+            _write(self._file, data)
+            return
+        self._texts.append(data)
+        self._held += len(data)
+        if self._held > HELD:
+            self._file = tempfile.TemporaryFile(prefix="smclass-")  # noqa: SIM115 - closed in close()
+            for held in self._texts:
+                _write(self._file, held)
+            self._texts = []
+
+    @property
+    def long(self) -> bool:
+        return self._file is not None
+
+    def every(self) -> Iterator[Any]:
+        """All the entries, read again from the start, one at a time."""
+        if self._file is None:
+            for data in self._texts:
+                yield _DECODER.decode(data.decode("utf-8"))
+            return
+        file = self._file
+        file.flush()
+        file.seek(0)
+        while size := int.from_bytes(file.read(8), "little"):
+            yield _DECODER.decode(file.read(size).decode("utf-8"))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def _write(file: IO[bytes], data: bytes) -> None:
+    file.write(len(data).to_bytes(8, "little"))
+    file.write(data)

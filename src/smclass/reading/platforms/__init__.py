@@ -12,7 +12,8 @@ import itertools
 import json
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from smclass.errors import InputError
@@ -110,26 +111,84 @@ def _container_list(value: dict[str, Any]) -> list[Any] | None:
     return None
 
 
-def unwrap_document(document: Any, first_line: int = 1, source: str | None = None) -> Iterator[tuple[Any, int | None, str | None, Any]]:
-    """The posts inside a whole JSON document, each with its line when known and its shape."""
-    if isinstance(document, dict):
-        if any(shape.whole and claims(shape, document) for shape in SHAPES):
-            items: list[Any] = [document]
-            line: int | None = None
-        else:
-            held = _lists_of_posts(document)
-            if len(held) > 1:
-                raise InputError(several_lists(held), source=source, line=first_line)
-            # The one list that holds posts, over an empty list under a known key ({"data": [], "comments": [...]}).
-            found = document[held[0]] if held else _find_record_list(document)
-            items, line = ([document], first_line) if found is None else (found, None)
-    elif isinstance(document, list):
-        items, line = document, None
+@dataclass(frozen=True)
+class LongList:
+    """A list of a whole document too long to hold: its first entries, and every entry read again in order.
+
+    The document given to :func:`unwrap_document` holds ``head`` in the list's place, which is
+    all the shape tests look at (:data:`LOOKED_AT`); whatever reads the posts reads ``entries``.
+    """
+
+    head: list[Any]
+    objects: bool  # every entry is a JSON object
+    entries: Callable[[], Iterator[Any]]
+
+
+# The most entries of a list any shape test looks at: a long list's head holds as many.
+LOOKED_AT = 10
+# Posts read from a long list at a time, by a shape that reads its entries one by one.
+_PIECE = 1000
+
+
+def unwrap_document(
+    document: Any, first_line: int = 1, source: str | None = None, long: dict[str, LongList] | None = None
+) -> Iterator[tuple[Any, int | None, str | None, Any]]:
+    """The posts inside a whole JSON document, each with its line when known and its shape.
+
+    ``long`` names the lists of an object document that were too long to hold (see :class:`LongList`).
+    """
+    long = long or {}
+    if not isinstance(document, dict):
+        items, line = (document, None) if isinstance(document, list) else ([document], first_line)
+        yield from _posts(items, line)
+        return
+    if any(shape.whole and claims(shape, document) for shape in SHAPES):
+        yield from _whole(document, long)
+        return
+    held = _lists_of_posts(document)
+    if _has_post_text(document) and not any(key in _LIST_KEYS for key in held):
+        # A post with its replies or media in a list is one post, as it is on a line of its
+        # own; only an object with no words of its own, or an export's envelope, holds posts.
+        yield from _posts([_held_whole(document, long)], first_line)
+        return
+    if len(held) > 1:
+        raise InputError(several_lists(held), source=source, line=first_line)
+    # The one list that holds posts, over an empty list under a known key ({"data": [], "comments": [...]}).
+    key = held[0] if held else _record_list_key(document, long)
+    if key is None:
+        yield from _posts([_held_whole(document, long)], first_line)
     else:
-        items, line = [document], first_line
+        yield from _posts(long[key].entries() if key in long else document[key], None)
+
+
+def _posts(items: Iterable[Any], line: int | None) -> Iterator[tuple[Any, int | None, str | None, Any]]:
     for item in items:
         for post, shape, original in unwrap_line(item):
             yield post, line, shape, original
+
+
+def _whole(document: dict[str, Any], long: dict[str, LongList]) -> Iterator[tuple[Any, int | None, str | None, Any]]:
+    """A document a whole shape claims, its long list read a piece at a time when the shape reads it entry by entry."""
+    shape = None if is_plain_post(document) else next((s for s in SHAPES if claims(s, document)), None)
+    if shape is None or shape.each is None or set(long) != {shape.each}:
+        yield from _posts([_held_whole(document, long)], None)
+        return
+    entries = long[shape.each].entries()
+    while piece := list(itertools.islice(entries, _PIECE)):
+        for post in shape.read({**document, shape.each: piece}):
+            shaped = _with_original(post, shape, document)
+            yield shaped[0], None, shaped[1], shaped[2]
+
+
+def _held_whole(document: dict[str, Any], long: dict[str, LongList]) -> dict[str, Any]:
+    """The document with its long lists read in full: it is one record, or a shape reads it whole."""
+    if not long:
+        return document
+    return {key: list(long[key].entries()) if key in long else value for key, value in document.items()}
+
+
+def _has_post_text(value: dict[str, Any]) -> bool:
+    return any(isinstance(value.get(name), str) for name in _POST_TEXT)
 
 
 def _lists_of_posts(value: dict[str, Any]) -> list[str]:
@@ -142,7 +201,7 @@ def _lists_of_posts(value: dict[str, Any]) -> list[str]:
     return [
         key
         for key, items in value.items()
-        if isinstance(items, list) and items and (key == keyed or (key not in _NOT_POSTS and any(map(_looks_like_post, items[:10]))))
+        if isinstance(items, list) and items and (key == keyed or (key not in _NOT_POSTS and any(map(_looks_like_post, items[:LOOKED_AT]))))
     ]
 
 
@@ -160,12 +219,15 @@ def several_lists(keys: list[str]) -> str:
     return f"the object holds {len(keys)} lists of posts ({names}): pick them out with jq, e.g. {example}"
 
 
-def _find_record_list(document: dict[str, Any]) -> list[Any] | None:
+def _record_list_key(document: dict[str, Any], long: dict[str, LongList]) -> str | None:
     for key in _LIST_KEYS:
-        value = document.get(key)
-        if isinstance(value, list):
-            return value
-    lists = [v for v in document.values() if isinstance(v, list) and v and all(isinstance(i, dict) for i in v)]
+        if isinstance(document.get(key), list):
+            return key
+    lists = [
+        key
+        for key, value in document.items()
+        if isinstance(value, list) and value and (long[key].objects if key in long else all(isinstance(i, dict) for i in value))
+    ]
     if len(lists) == 1:
         return lists[0]
     return None

@@ -22,6 +22,9 @@ class Shape:
     ``read`` may give ``(post, original)`` pairs, so ``--keep-fields`` carries each post's own
     record as it was read; otherwise a post's original is the value it came from, or, for a
     ``whole`` shape (a document holding many posts), the flattened post itself.
+    ``each`` names the top-level list a ``whole`` shape reads one entry at a time, each post
+    from its own entry and the document's other keys alone: a document whose list is long
+    is then read in pieces, never held whole. Left None when posts depend on one another.
     """
 
     name: str
@@ -29,6 +32,7 @@ class Shape:
     read: Callable[[dict[str, Any]], list[Any]]
     whole: bool = False
     text_keys: frozenset[str] = frozenset()
+    each: str | None = None
 
 
 @dataclass(frozen=True)

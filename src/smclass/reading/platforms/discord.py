@@ -53,4 +53,4 @@ def is_channel(value: dict[str, Any]) -> bool:
     return isinstance(value.get("guild"), dict) and isinstance(value.get("channel"), dict) and isinstance(value.get("messages"), list)
 
 
-SHAPES = [Shape("DiscordChatExporter channel", is_channel, channel, whole=True)]
+SHAPES = [Shape("DiscordChatExporter channel", is_channel, channel, whole=True, each="messages")]

@@ -83,5 +83,5 @@ def account(value: dict[str, Any]) -> list[Any]:
 
 SHAPES = [
     Shape("Telegram account export", is_account, account, whole=True),
-    Shape("Telegram chat export", is_chat, _chat_messages, whole=True),
+    Shape("Telegram chat export", is_chat, _chat_messages, whole=True, each="messages"),
 ]

@@ -76,6 +76,6 @@ def _archive_entry(value: dict[str, Any]) -> list[Any]:
 
 SHAPES = [
     Shape("X archive tweets", lambda value: isinstance(value.get("tweet"), dict), _archive_entry),
-    Shape("X API v2 page", is_twarc2_page, lambda value: [_page_tweet(t) for t in value["data"]], whole=True),
+    Shape("X API v2 page", is_twarc2_page, lambda value: [_page_tweet(t) for t in value["data"]], whole=True, each="data"),
     Shape("X API v1.1 tweet", is_tweet_v1, _v1_tweet, whole=True, text_keys=frozenset({"text", "full_text"})),
 ]

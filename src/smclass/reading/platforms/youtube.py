@@ -80,6 +80,10 @@ def is_takeout_row(value: dict[str, Any]) -> bool:
     return "Comment ID" in value and "Comment Text" in value
 
 
-SHAPES = [Shape("yt-dlp info.json comments", is_info_json, info_comments, whole=True, text_keys=frozenset({"title", "description"}))]
+SHAPES = [
+    Shape(
+        "yt-dlp info.json comments", is_info_json, info_comments, whole=True, text_keys=frozenset({"title", "description"}), each="comments"
+    )
+]
 # Rows of CSV files, offered to platforms.unwrap_rows rather than to JSON objects.
 ROW_SHAPES = [Shape("YouTube Takeout comments", is_takeout_row, takeout_row)]

@@ -1,0 +1,289 @@
+"""JSON objects read as documents: a post that carries a list is one post, and a long list under a key is read in pieces."""
+
+from __future__ import annotations
+
+import io
+import json
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.errors import InputError
+from smclass.reading import json_window
+from smclass.reading.inputs import read_stream
+from smclass.reading.json_input import read_json
+from smclass.reading.records import Record
+
+runner = CliRunner()
+EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
+
+POST = {
+    "id": "p1",
+    "text": "our neighborhood food drive starts saturday",
+    "replies": [{"id": "r1", "text": "count me in"}, {"id": "r2", "text": "i will bring soup"}],
+}
+
+
+def classify(model: Path, *args: str, input: bytes | str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["classify", *args, "--model", str(model)], input=input)
+
+
+def ids(output: str) -> list[object]:
+    return [json.loads(line)["id"] for line in output.splitlines() if line.strip()]
+
+
+def read(data: bytes | str, source: str = "in") -> list[Record]:
+    return list(read_stream(io.BytesIO(data.encode() if isinstance(data, str) else data), source))
+
+
+def seen(records: list[Record]) -> list[tuple[Any, ...]]:
+    """What a reader gave, minus the raw text (a JSON line keeps its bytes, a document's record has none)."""
+    return [(r.data, r.line, r.index, r.shape, r.original, None if r.error is None else str(r.error)) for r in records]
+
+
+# A post that carries a list of posts (its replies) or of other things (its media)
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_json_post_with_a_list_of_replies_is_one_post(small_model_path: Path, tmp_path: Path, indent: int | None) -> None:
+    path = tmp_path / ("one.jsonl" if indent is None else "one.json")
+    path.write_text(json.dumps(POST, indent=indent) + "\n")
+    from_file = classify(small_model_path, str(path))
+    from_stdin = classify(small_model_path, input=path.read_text())
+    for result in (from_file, from_stdin):
+        assert result.exit_code == 0, result.stderr
+        assert ids(result.stdout) == ["p1"]
+
+
+def test_a_json_post_with_a_list_of_media_is_one_post(small_model_path: Path) -> None:
+    post = {"id": "p1", "text": "look at the garden today", "media": [{"type": "photo", "url": "https://example.org/1.jpg"}]}
+    result = classify(small_model_path, input=json.dumps(post) + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == ["p1"]
+
+
+def test_a_post_with_replies_reads_as_a_document_as_it_does_as_a_json_line() -> None:
+    line = json.dumps(POST)
+    as_lines = read(line + "\n" + line + "\n")
+    as_document = read(json.dumps(POST, indent=2))
+    assert [r.fmt for r in as_lines] == ["jsonl", "jsonl"] and [r.fmt for r in as_document] == ["json"]
+    assert [r.data for r in as_document] == [as_lines[0].data] == [POST]
+    assert as_document[0].line == 1
+
+
+def test_a_post_with_two_lists_of_posts_is_one_post_not_refused() -> None:
+    post = {**POST, "quotes": [{"id": "q1", "text": "best drive in town"}]}
+    assert [r.data for r in read(json.dumps(post, indent=1))] == [post]
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        {"status": "ok", "message": "2 posts found", "data": [{"id": 1, "text": "a"}, {"id": 2, "text": "b"}]},
+        {"version": "https://jsonfeed.org/version/1.1", "title": "Our street", "items": [{"id": 1, "content_text": "a"}]},
+        {"_type": "playlist", "title": "Garden talks", "entries": [{"id": 1, "title": "a"}, {"id": 2, "title": "b"}]},
+    ],
+)
+def test_an_envelope_with_words_about_itself_still_gives_its_posts(envelope: dict[str, Any]) -> None:
+    records = read(json.dumps(envelope, indent=1))
+    assert [r.data["id"] for r in records] == [item["id"] for item in next(v for v in envelope.values() if isinstance(v, list))]
+
+
+# A long list under a key is read in pieces, and read as it was when the document was read whole
+
+
+class Generated(io.RawIOBase):
+    """A large input made on the fly, so the test itself holds none of it."""
+
+    def __init__(self, parts: Iterator[bytes]) -> None:
+        self._parts = parts
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._left:
+            part = next(self._parts, None)
+            if part is None:
+                return 0
+            self._left = part
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+
+def wrapped(before: bytes, entry: Any, count: int, after: bytes) -> IO[bytes]:
+    """``before`` + a pretty array of ``count`` copies of ``entry`` (its "id" numbered) + ``after``."""
+
+    def parts() -> Iterator[bytes]:
+        yield before + b"[\n"
+        for i in range(count):
+            yield (b",\n" if i else b"") + b"  " + json.dumps({**entry, "id": str(i)}).encode()
+        yield b"\n ]" + after
+
+    return io.BufferedReader(Generated(parts()))
+
+
+def never_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: json_window.Window) -> str:
+        raise AssertionError("the document was read whole")
+
+    monkeypatch.setattr(json_window.Window, "read_rest", refuse)
+
+
+def peak_while_reading(stream: IO[bytes]) -> tuple[int, int, list[Record]]:
+    """Peak traced memory, the number of records, and the first few and any with an error."""
+    kept: list[Record] = []
+    count = 0
+    tracemalloc.start()
+    try:
+        for record in read_stream(stream, "big"):
+            count += 1
+            if count <= 3 or record.error is not None:
+                kept.append(record)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, count, kept
+
+
+def test_a_long_list_of_posts_under_a_key_is_read_in_bounded_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    never_whole(monkeypatch)
+    entry = {"text": "community garden volunteers meet at nine on sunday morning " * 3, "user": {"name": "someone"}}
+    stream = wrapped(b'{\n "source": "scraper 2.1",\n "posts": ', entry, 60_000, b',\n "count": 60000\n}\n')  # about 14 MB
+    peak, count, kept = peak_while_reading(stream)
+    assert count == 60_000
+    assert [(r.data["id"], r.error, r.line) for r in kept] == [("0", None, None), ("1", None, None), ("2", None, None)]
+    assert peak < 6 * 2**20, peak
+
+
+def test_a_long_x_api_page_is_read_in_pieces_as_the_page_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "meta" after the list is what makes it a page: the posts wait until it is seen.
+    never_whole(monkeypatch)
+    tweet = {"text": "Volunteers needed Saturday…", "note_tweet": {"text": "Volunteers needed Saturday at the food bank"}, "lang": "en"}
+    stream = wrapped(b'{"data": ', tweet, 60_000, b', "includes": {"users": []}, "meta": {"result_count": 60000}}')  # about 9 MB
+    peak, count, kept = peak_while_reading(stream)
+    assert count == 60_000
+    assert kept[0].shape == "X API v2 page"
+    assert kept[0].data == {"id": "0", "text": "Volunteers needed Saturday at the food bank", "platform": "twitter", "lang": "en"}
+    assert kept[0].original == {**tweet, "id": "0"}
+    assert peak < 8 * 2**20, peak
+
+
+def test_a_second_list_of_posts_after_a_long_one_is_refused_before_any_post() -> None:
+    stream = wrapped(b'{"posts": ', {"text": "a post"}, 20_000, b', "comments": [{"id": 1, "text": "a comment"}]}')
+    records = read_json(stream, "in")
+    with pytest.raises(InputError) as raised:
+        next(records)
+    assert str(raised.value) == (
+        "in:1: the object holds 2 lists of posts ('posts', 'comments'): pick them out with jq, "
+        "e.g. jq -c '.posts[], .comments[]' FILE | smclass classify -"
+    )
+
+
+def test_a_post_whose_text_follows_its_long_list_of_replies_is_one_post() -> None:
+    stream = wrapped(b'{"id": "p1", "replies": ', {"text": "me too"}, 20_000, b', "text": "who is coming to the food drive?"}')
+    records = list(read_json(stream, "in"))
+    assert len(records) == 1
+    assert records[0].data["text"] == "who is coming to the food drive?"
+    assert len(records[0].data["replies"]) == 20_000 and records[0].data["replies"][-1] == {"text": "me too", "id": "19999"}
+
+
+DOCUMENTS = [
+    {"data": [{"id": "1", "text": "a"}], "errors": [{"message": "Could not find tweet 3"}], "users": [{"id": "u", "description": "d"}]},
+    {"data": [], "comments": [{"id": 1, "text": "a"}, {"id": 2, "text": "b"}]},
+    {"things": [{"a": 1}, {"a": 2}]},
+    {"things": [{"a": 1}, 2]},
+    {"numbers": [1, 2, 3]},
+    {"posts": [{"id": 1, "text": "a"}, 7, "just words", {"id": 2, "text": "b"}]},
+    {"id": 9, "text": "hello", "replies": [{"id": 1, "text": "a"}]},
+    {"posts": [{"id": 1, "text": "a"}], "comments": [{"id": 9, "text": "b"}]},
+    {"posts": [{"id": 1, "text": "big number 123456789012345678901234567890"}], "n": 123456789012345678901234567890},
+    {"posts": [{"id": 1, "text": "first"}], "posts2": [], "posts_again": [{"id": 2, "text": "second"}]},
+]
+
+
+def read_both_ways(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Records as read with short lists held, and with every list in a temporary file."""
+
+    def records() -> list[tuple[Any, ...]]:
+        try:
+            return seen(read(text))
+        except InputError as exc:
+            return [str(exc)]
+
+    held = records()
+    with monkeypatch.context() as patch:
+        patch.setattr(json_window, "HELD", -1)
+        spooled = records()
+    return held, spooled
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_a_list_read_from_a_temporary_file_reads_as_one_held_in_memory(monkeypatch: pytest.MonkeyPatch, document: Any) -> None:
+    held, spooled = read_both_ways(json.dumps(document, indent=1), monkeypatch)
+    assert spooled == held
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXPORTS.glob("*.json")))
+def test_a_platform_export_whose_lists_are_long_reads_as_before(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    held, spooled = read_both_ways((EXPORTS / name).read_text(encoding="utf-8"), monkeypatch)
+    assert spooled == held
+    assert held and not isinstance(held[0], str)
+
+
+def test_a_duplicated_key_keeps_its_last_value_as_json_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = '{"posts": [{"id": 1, "text": "gone"}], "meta": 1, "posts": [{"id": 2, "text": "kept"}]}'
+    held, spooled = read_both_ways(text, monkeypatch)
+    assert held == spooled
+    assert [r.data["id"] for r in read(text)] == [2]
+
+
+# Damage in an object document: json.loads's own words, at the right line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{\n "posts": [\n  {"id": 1, "text": "fine"},\n  {"id": 2, "text": tru}\n ]\n}\n',
+        '{\n "posts": [\n  {"id": 1, "text": "fine"}\n  {"id": 2, "text": "b"}\n ]\n}\n',
+        '{\n "posts": [\n  {"id": 1, "text": "fine"},\n ]\n}\n',
+        '{\n "posts": [\n  {"id": 1, "text": "fine"}\n ],\n}\n',
+        '{\n "posts" [\n  {"id": 1, "text": "fine"}\n ]\n}\n',
+        '{\n "posts": [\n  {"id": 1, "text": "fine"}\n ]\n "meta": {}\n}\n',
+        '{\n "posts": [\n  {"id": 1, "text": "fine"}\n ]\n}\n{"more": 1}\n',
+        '{\n "posts": [\n  {"id": 1, "text": "cut',
+        '{\n "posts": [\n  {"id": 1, "text": "fine"}',
+        '{\n "posts": [\n  {"id": 1, "text": "fine"}\n ]\n',
+        "{\n posts: []\n}\n",
+        '{\n "posts": [\n  {"id": 1, "text": "fine"}\n ],\n "meta": \n',
+    ],
+)
+def test_damage_in_an_object_is_named_as_json_names_it_at_its_line(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as parsed:
+        json.loads(text)
+    expected = f"in:{parsed.value.lineno}: invalid JSON ({parsed.value.msg.lower()} at column {parsed.value.colno})"
+    held, spooled = read_both_ways(text, monkeypatch)
+    assert held == spooled == [expected]
+
+
+def test_a_lone_surrogate_in_an_object_is_refused_at_its_line() -> None:
+    text = '{\n "posts": [\n  {"id": 1, "text": "fine"},\n  {"id": 2, "text": "\\ud800"}\n ]\n}\n'
+    with pytest.raises(InputError) as raised:
+        read(text)
+    assert str(raised.value) == "in:4: invalid JSON (no low surrogate in string)"
+
+
+def test_bytes_that_are_not_utf8_in_an_object_are_named_at_their_line() -> None:
+    data = b'{\n "posts": [\n  {"id": 1, "text": "fine"},\n  {"id": 2, "text": "caf\xe9"}\n ]\n}\n'
+    with pytest.raises(InputError) as raised:
+        read(data)
+    assert str(raised.value).startswith("in:4: ")
+    assert "convert the file to UTF-8 first" in str(raised.value)
