@@ -30,13 +30,7 @@ def out_of_fold_probabilities(
     from smclass.model.training import base_weight, build_pipeline
 
     present = sorted(set(labels))
-    if len(present) < 2:
-        raise DataError(f"audit needs posts of at least two labels (all {len(labels)} are {present[0] if present else 'unlabelled'})")
-    fewest, rarest = min((labels.count(label), label) for label in present)
-    # Every fold must hold each label, and each training part 3 of them for calibration.
-    folds = min(folds, fewest)
-    if folds < 2 or fewest < 4:
-        raise DataError(f"audit needs at least 4 posts of every label ({rarest} has {fewest})")
+    folds = fold_plan(labels, folds)[0]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     if base is None:
         proba = cross_val_predict(build_pipeline(seed), texts, labels, cv=splitter, method="predict_proba")
@@ -52,6 +46,25 @@ def out_of_fold_probabilities(
         pipeline = build_pipeline(seed).fit(fold_texts, fold_labels, classify__sample_weight=weights)
         out[test_rows] = pipeline.predict_proba([texts[i] for i in test_rows])
     return out, columns
+
+
+def fold_plan(labels: list[str], folds: int) -> tuple[int, str | None]:
+    """The folds that really run for ``folds`` asked, and why fewer when they are (None when not).
+
+    Raises :class:`DataError` when the labels cannot be cross-validated at all.
+    """
+    present = sorted(set(labels))
+    if len(present) < 2:
+        raise DataError(f"audit needs posts of at least two labels (all {len(labels)} are {present[0] if present else 'unlabelled'})")
+    fewest, rarest = min((labels.count(label), label) for label in present)
+    # Every fold must hold each label, and each training part 3 of them for calibration.
+    if fewest < 4:
+        raise DataError(f"audit needs at least 4 posts of every label ({rarest} has {fewest})")
+    if folds <= fewest:
+        return folds, None
+    rarest_all = [label for label in present if labels.count(label) == fewest]
+    which = f"{rarest} has {fewest} posts" if len(rarest_all) == 1 else f"{', '.join(rarest_all)} have {fewest} posts each"
+    return fewest, f"{which}, and each fold must hold one of every label"
 
 
 def conflicting_duplicates(texts: list[str], labels: list[str]) -> list[list[int]]:

@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from smclass.errors import UsageError
 from smclass.model.files import Model
 
 BATCH = 4096
+# Likeness is judged on each post's first 10,000 characters (some 1,500 words): longer than
+# nearly any social-media post (a tweet holds 280, a Facebook post about 63,000 at most),
+# enough to tell near-copies apart, and it bounds the word list one post makes, which for a
+# 60-million-character post took gigabytes.
+LIKENESS_CHARS = 10_000
 
 
 def uncertainty(proba: np.ndarray) -> np.ndarray:
@@ -38,6 +45,8 @@ def suggest(
     ``posts`` are dicts with at least ``text`` (None is passed over); everything else in
     them is carried along. ``keep`` bounds the candidates kept (default: 20 n, at least 1,000).
     """
+    if not math.isfinite(diversity) or diversity < 0:
+        raise UsageError(f"diversity must be a finite number of at least 0, not {diversity}")
     keep = keep or max(20 * n, 1000)
     heap: list[tuple[float, int, dict[str, Any]]] = []
     counter = itertools.count()
@@ -63,7 +72,7 @@ def _diverse(candidates: list[tuple[float, dict[str, Any]]], n: int, diversity: 
     from smclass.features.normalize import feature_text
 
     vectors = HashingVectorizer(ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm="l2").transform(
-        [feature_text(post["text"]) for _, post in candidates]
+        [feature_text(post["text"][:LIKENESS_CHARS]) for _, post in candidates]
     )
     scores = np.asarray([score for score, _ in candidates])
     likeness = np.zeros(len(candidates))

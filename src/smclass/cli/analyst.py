@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -79,7 +80,11 @@ def audit(
     if not posts.texts:
         raise InputError("no labelled posts to audit", source=", ".join(data or ["<stdin>"]))
     proba = None
-    if model_path is not None:
+    running, why = folds, None
+    if model_path is None:
+        # Before the default corpus is read and the folds trained: labels too few to cross-validate stop here.
+        running, why = audit_lib.fold_plan(posts.labels, folds)
+    else:
         model = _load_model(model_path)
         missing = sorted(set(posts.labels) - set(model.labels))
         if missing:
@@ -92,7 +97,9 @@ def audit(
         found = dataset.read_labelled([str(bundled.corpus_path())])
         corpus = (found.texts, found.labels)
     if proba is None:
-        notify(f"cross-validating on {len(posts.texts)} posts ({folds} folds{', each with the default corpus' if corpus else ''})")
+        with_corpus = ", each with the default corpus" if corpus else ""
+        fewer = f" (not {folds}: {why})" if why else ""
+        notify(f"cross-validating on {len(posts.texts)} posts in {running} folds{with_corpus}{fewer}")
     suspects = audit_lib.audit(posts.texts, posts.labels, folds=folds, seed=seed, proba=proba, base=corpus)
     multi = len(set(posts.origins)) > 1
     for suspect in suspects[:top]:
@@ -104,6 +111,13 @@ def audit(
     notify(f"{len(suspects)} suspect labels among {len(posts.texts)} posts")
 
 
+def _finite(value: float) -> float:
+    # Click's min=0 lets inf through, and inf times a likeness of 0 is NaN in the ranking.
+    if not math.isfinite(value):
+        raise typer.BadParameter("Input should be a finite number")
+    return value
+
+
 @app.command()
 def suggest(
     pool: Annotated[list[str] | None, typer.Argument(help="Unlabelled posts; '-' (or nothing) reads stdin.", show_default=False)] = None,
@@ -113,7 +127,8 @@ def suggest(
     id_field: IdFieldOption = None,
     input_format: InputFormatOption = None,
     diversity: Annotated[
-        float, typer.Option("--diversity", help="0: the most uncertain posts; higher: more unlike each other.", min=0)
+        float,
+        typer.Option("--diversity", help="0: the most uncertain posts; higher: more unlike each other.", min=0, callback=_finite),
     ] = 0.7,
     quiet: QuietOption = False,
 ) -> None:
@@ -141,7 +156,8 @@ def suggest(
     def counted() -> Any:
         for post in read_posts(paths, options):
             seen[0] += 1
-            yield post
+            # The record as read is not printed: kept among the candidates it would double their memory.
+            yield {key: post[key] for key in ("id", "position", "source", "text") if key in post}
 
     picked = suggest_lib.suggest(model, counted(), n, diversity=diversity)
     multi = len({post["source"] for post in picked}) > 1 or len(paths) > 1

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+from collections import Counter
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,8 +27,11 @@ from smclass.cli.app import (
     set_cascade,
 )
 from smclass.cli.progress import _progress, _progress_wanted
-from smclass.errors import InputError, UsageError
+from smclass.errors import InputError, OutputError, UsageError
 from smclass.run import paths
+
+if TYPE_CHECKING:
+    from smclass.model.dataset import LabelledPost, PassedOver
 
 LabelFieldOption = Annotated[
     str,
@@ -93,8 +101,12 @@ def train(
 
     if data.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
+    if "-" in data and "-" in (dev or []):
+        raise UsageError("stdin ('-') can be read only once: the posts to train on and --dev cannot both be '-'")
     paths.check_outputs([*data, *(dev or [])], [("--out", out)])
     model_lib.check_target(out)
+    if out.is_dir():
+        raise OutputError(f"{out}: cannot write ({os.strerror(errno.EISDIR)})")
     notify = _ignore if quiet else _note
     fmt = input_format.value if input_format else None
     posts = dataset.read_labelled(
@@ -102,7 +114,13 @@ def train(
     )
     if not posts.texts:
         raise InputError("no labelled posts to train on", source=", ".join(data))
-    notify(_posts_summary(posts))
+    notify(_posts_summary(Counter(posts.labels), posts))
+    held = None
+    if dev:
+        # Read before training, not after: a missing or unlabelled --dev file should not cost minutes of it.
+        held = dataset.read_labelled(dev, text_field=text_field, label_field=label_field, input_format=fmt)
+        if not held.texts:
+            raise InputError("no labelled posts to score on", source=", ".join(dev))
     texts, labels, weights, sources = posts.texts, posts.labels, None, [Path(s).name for s in posts.sources]
     groups = posts.origins
     extra: dict[str, Any] = {}
@@ -120,12 +138,9 @@ def train(
         model = training.train(
             texts, labels, folds=cv, seed=seed, sources=sources, weights=weights, extra_card=extra, encoder=encoder, groups=groups
         )
-    if dev:
+    if dev and held is not None:
         from smclass.model import evaluation
 
-        held = dataset.read_labelled(dev, text_field=text_field, label_field=label_field, input_format=fmt)
-        if not held.texts:
-            raise InputError("no labelled posts to score on", source=", ".join(dev))
         scores = evaluation.evaluate(model, held.texts, held.labels)
         model.card["dev"] = {"sources": [Path(s).name for s in dev], "posts": scores["posts"], "macro_f1": scores["macro_f1"],
                              "accuracy": scores["accuracy"]}  # fmt: skip
@@ -148,19 +163,31 @@ def train(
     notify(f"wrote {out}")
 
 
-def _posts_summary(posts: Any) -> str:
-    from collections import Counter
-
-    counts = Counter(posts.labels)
-    parts = ", ".join(f"{label} {n}" for label, n in sorted(counts.items()))
+def _posts_summary(counts: Mapping[str, int], passed_over: PassedOver) -> str:
+    parts = ", ".join(f"{label} {n}" for label, n in sorted(counts.items()) if n)
     extra = ""
-    if posts.excluded:
-        extra += f"; passed over {posts.excluded} labelled exclude"
-    if posts.empty:
-        extra += f"; passed over {posts.empty} with no text"
-    if posts.missing:
-        extra += f"; skipped {posts.missing} with no label"
-    return f"{len(posts.texts)} labelled posts ({parts}){extra}"
+    if passed_over.excluded:
+        extra += f"; passed over {passed_over.excluded} labelled exclude"
+    if passed_over.empty:
+        extra += f"; passed over {passed_over.empty} with no text"
+    if passed_over.missing:
+        extra += f"; skipped {passed_over.missing} with no label"
+    return f"{sum(counts.values())} labelled posts ({parts}){extra}"
+
+
+class _Misclassified:
+    """Writes each misclassified post as one --errors line, and counts them."""
+
+    def __init__(self, stream: paths.ResultsStream) -> None:
+        self.stream = stream
+        self.count = 0
+
+    def __call__(self, post: LabelledPost, predicted: str, confidence: float) -> None:
+        from smclass.run.output import jsonl_line
+
+        self.count += 1
+        self.stream.write(jsonl_line({**post.identity(), "source": post.origin, "given": post.label, "predicted": predicted,
+                                      "confidence": round(confidence, 4), "text": post.text}))  # fmt: skip
 
 
 @app.command()
@@ -201,30 +228,28 @@ def evaluate(
     from smclass.model import dataset
     from smclass.model import evaluation as evaluate_lib
 
+    if errors is not None and str(errors) == "-":
+        raise UsageError("--errors cannot be '-': the scores go to stdout; name a file for the misclassified posts")
     paths.check_outputs([*data, *_model_file(model_path)], [("--errors", errors), ("stdout", "-")])
     notify = _ignore if quiet else _note
     model = _load_model(model_path)
     set_cascade(model, cascade)
-    posts = dataset.read_labelled(
+    passed_over = dataset.PassedOver()
+    posts = dataset.iter_labelled(
         data, text_field=text_field, label_field=label_field, id_field=id_field,
-        input_format=input_format.value if input_format else None, notify=notify,
+        input_format=input_format.value if input_format else None, notify=notify, passed_over=passed_over,
     )  # fmt: skip
-    if not posts.texts:
-        raise InputError("no labelled posts to evaluate on", source=", ".join(data))
-    notify(_posts_summary(posts))
-    report, predicted, confidence = evaluate_lib.evaluate_with_predictions(model, posts.texts, posts.labels)
+    with contextlib.ExitStack() as stack:
+        # --errors lines are written as their batch is scored, to a temporary renamed into
+        # place only when every post is scored: a run that stops leaves the file as it was.
+        wrong = _Misclassified(stack.enter_context(paths.results_file(errors))) if errors is not None else None
+        report = evaluate_lib.evaluate_posts(model, posts, on_wrong=wrong)
+        if not report["posts"]:
+            raise InputError("no labelled posts to evaluate on", source=", ".join(data))
+    notify(_posts_summary({label: item["support"] for label, item in report["per_class"].items()}, passed_over))
     report = {"model": {"path": str(model.path), "training_data_sha256": model.card.get("training_data_sha256")}, **report}
-    if errors is not None:
-        from smclass.run.output import jsonl_line, write_atomically
-
-        wrong = [
-            {**posts.identity(i), "source": posts.origins[i], "given": posts.labels[i], "predicted": predicted[i],
-             "confidence": round(confidence[i], 4), "text": posts.texts[i]}
-            for i in range(len(predicted))
-            if predicted[i] != posts.labels[i]
-        ]  # fmt: skip
-        write_atomically(errors, b"".join(jsonl_line(row) for row in wrong))
-        notify(f"wrote {len(wrong)} misclassified posts to {errors}")
+    if wrong is not None:
+        notify(f"wrote {wrong.count} misclassified posts to {errors}")
     if as_json:
         _print_json(report)
         return

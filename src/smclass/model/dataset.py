@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,21 +14,45 @@ from smclass.reading.plan import ReadOptions, plan_input
 from smclass.reading.records import Record
 
 SKIPPED_LABELS = frozenset({"exclude", "excluded"})
+# The records each input's text, id and label fields are chosen from, as classify plans its inputs.
+SNIFF_RECORDS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledPost:
+    """One labelled post: what scoring needs and what names it in an output line, not the record."""
+
+    text: str
+    label: str
+    # None when the post lacks the id its input has; its position then names it.
+    id: Any
+    position: int
+    origin: str
+
+    def identity(self) -> dict[str, Any]:
+        """The post's id for an output line, with its position beside a null id (as classify gives it)."""
+        return {"id": self.id} if self.id is not None else {"id": None, "position": self.position}
 
 
 @dataclass
-class LabelledPosts:
-    texts: list[str] = field(default_factory=list)
-    labels: list[str] = field(default_factory=list)
+class PassedOver:
+    """What reading labelled posts passed over, and the inputs that held records."""
+
     sources: list[str] = field(default_factory=list)
-    # Per post: its id (None when it lacks the id its input has), its position and the input
-    # it came from, for commands that name posts (audit, evaluate --errors).
-    ids: list[Any] = field(default_factory=list)
-    positions: list[int] = field(default_factory=list)
-    origins: list[str] = field(default_factory=list)
     excluded: int = 0
     empty: int = 0
     missing: int = 0
+
+
+@dataclass
+class LabelledPosts(PassedOver):
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    # Per post: its id (None when it lacks the id its input has), its position and the input
+    # it came from, for commands that name posts (audit).
+    ids: list[Any] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    origins: list[str] = field(default_factory=list)
 
     def identity(self, i: int) -> dict[str, Any]:
         """Post ``i``'s id for an output line, with its position beside a null id (as classify gives it)."""
@@ -44,34 +69,62 @@ def read_labelled(
     notify: Callable[[str], None] | None = None,
     on_missing_label: str = "stop",
 ) -> LabelledPosts:
-    """Read posts with a label each; a label outside the five stops with its file and line.
+    """All the posts of :func:`iter_labelled` at once, for work that needs every text (training, audit)."""
+    posts = LabelledPosts()
+    for post in iter_labelled(
+        paths, text_field=text_field, label_field=label_field, input_format=input_format, id_field=id_field,
+        notify=notify, on_missing_label=on_missing_label, passed_over=posts,
+    ):  # fmt: skip
+        posts.texts.append(post.text)
+        posts.labels.append(post.label)
+        posts.ids.append(post.id)
+        posts.positions.append(post.position)
+        posts.origins.append(post.origin)
+    return posts
+
+
+def iter_labelled(
+    paths: Iterable[str],
+    *,
+    text_field: str | None = None,
+    label_field: str = "label",
+    input_format: str | None = None,
+    id_field: str | None = None,
+    notify: Callable[[str], None] | None = None,
+    on_missing_label: str = "stop",
+    passed_over: PassedOver | None = None,
+) -> Iterator[LabelledPost]:
+    """Posts with a label each, one at a time; a label outside the five stops with its file and line.
 
     A post with no label stops reading too, unless ``on_missing_label`` is "skip" (a
-    labelling sheet in progress): then it is counted in ``missing``.
+    labelling sheet in progress): then it is counted in ``passed_over.missing``, as posts
+    labelled exclude and posts with no text are counted. Only the first records of each
+    input are held at once (to plan its fields), so memory does not follow the input.
     """
-    posts = LabelledPosts()
+    counts = passed_over if passed_over is not None else PassedOver()
     options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format)
     for path in paths:
-        records = list(inputs.read_path(path, input_format))
-        if not records:
+        records = inputs.read_path(path, input_format)
+        first = list(itertools.islice(records, SNIFF_RECORDS))
+        if not first:
             continue
-        posts.sources.append(path)
-        plan = plan_input(records[:100], options)
+        counts.sources.append(path)
+        plan = plan_input(first, options)
         if notify is not None:
             notify(plan.describe())
-        field_name = _label_field(label_field, records)
-        for record in records:
+        field_name = _label_field(label_field, first, whole=len(first) < SNIFF_RECORDS)
+        for record in itertools.chain(first, records):
             if record.error is not None:
                 raise record.error
             raw_label = fields.get_path(record.data, field_name)
             blank = raw_label is None or (isinstance(raw_label, str) and not raw_label.strip())
             if not fields.has_path(record.data, field_name) or blank:
                 if on_missing_label == "skip":
-                    posts.missing += 1
+                    counts.missing += 1
                     continue
                 raise InputError("no label", source=record.source, line=record.line, field=field_name)
             if isinstance(raw_label, str) and raw_label.strip().lower() in SKIPPED_LABELS:
-                posts.excluded += 1
+                counts.excluded += 1
                 continue
             label = normalize_label(raw_label)
             if label is None:
@@ -83,21 +136,17 @@ def read_labelled(
                 )
             text, _reason = fields.record_text(record, plan.text)
             if text is None:
-                posts.empty += 1
+                counts.empty += 1
                 continue
-            posts.texts.append(text)
-            posts.labels.append(label)
-            posts.ids.append(fields.record_id(record, plan.id_field))
-            posts.positions.append(record.index)
-            posts.origins.append(record.source)
-    return posts
+            yield LabelledPost(text, label, fields.record_id(record, plan.id_field), record.index, record.source)
 
 
-def _label_field(name: str, records: list[Record]) -> str:
-    """``name`` as the records spell it (``Label`` for ``label``), as text and id fields are matched.
+def _label_field(name: str, records: list[Record], *, whole: bool) -> str:
+    """``name`` as the first records spell it (``Label`` for ``label``), as text and id fields are matched.
 
-    A field no record holds is a wrong name, not a file of unlabelled posts: saying so, with
-    the fields there are, beats "no label" at line 2.
+    A field none of them holds is a wrong name, not a file of unlabelled posts: saying so, with
+    the fields there are, beats "no label" at line 2. Only the first records are looked at
+    (``whole`` when they are all there is), so that reading need not hold the rest.
     """
     readable = [r for r in records if r.error is None]
     if not readable:
@@ -105,5 +154,6 @@ def _label_field(name: str, records: list[Record]) -> str:
     actual = fields.resolve(name, readable)
     if actual is None:
         names = ", ".join(fields.field_names(readable)) or "none"
-        raise UsageError(f"{readable[0].source}: no field '{name}' in the records (fields: {names}); name it with --label-field")
+        where = "the records" if whole else f"the first {len(records)} records"
+        raise UsageError(f"{readable[0].source}: no field '{name}' in {where} (fields: {names}); name it with --label-field")
     return actual

@@ -2,25 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
+import itertools
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from smclass.labels import LABELS
 from smclass.model.files import Model
 
+if TYPE_CHECKING:
+    from smclass.model.dataset import LabelledPost
+
+CUTS = (0.5, 0.6, 0.7, 0.8, 0.9)
+
 
 def score(true: list[str], predicted: list[str]) -> dict[str, Any]:
     """Per-class precision, recall and F1, macro-F1 over the five labels, accuracy, confusion matrix."""
-    labels = list(LABELS)
-    precision, recall, f1, support = precision_recall_fscore_support(true, predicted, labels=labels, zero_division=0)
+    index = {label: i for i, label in enumerate(LABELS)}
+    matrix = np.zeros((len(LABELS), len(LABELS)), dtype=np.int64)
+    rows = [index.get(label, -1) for label in true]
+    columns = [index.get(label, -1) for label in predicted]
+    # A label outside the five counts nowhere, as sklearn's confusion_matrix(labels=LABELS) drops it.
+    kept = [(r, c) for r, c in zip(rows, columns, strict=True) if r >= 0 and c >= 0]
+    if kept:
+        np.add.at(matrix, tuple(np.asarray(kept).T), 1)
+    report = score_matrix(matrix)
+    report["posts"] = len(true)
+    report["accuracy"] = round(float(np.mean([t == p for t, p in zip(true, predicted, strict=True)])) if true else 0.0, 4)
+    return report
+
+
+def score_matrix(matrix: np.ndarray) -> dict[str, Any]:
+    """:func:`score` from a confusion matrix over the five labels (rows: reference, columns: predicted).
+
+    Precision, recall and F1 are sklearn's, zero where they divide by zero; macro-F1
+    averages the labels that have posts.
+    """
+    counts = np.asarray(matrix, dtype=np.int64)
+    hits = np.diag(counts).astype(np.float64)
+    support = counts.sum(axis=1)
+    chosen = counts.sum(axis=0)
+    precision = _divide(hits, chosen)
+    recall = _divide(hits, support)
+    f1 = _divide(2 * hits, support + chosen)
     present = [i for i, n in enumerate(support) if n > 0]
-    matrix = confusion_matrix(true, predicted, labels=labels)
+    total = int(counts.sum())
     return {
-        "posts": len(true),
+        "posts": total,
         "macro_f1": round(float(np.mean([f1[i] for i in present])) if present else 0.0, 4),
-        "accuracy": round(float(np.mean([t == p for t, p in zip(true, predicted, strict=True)])) if true else 0.0, 4),
+        "accuracy": round(float(hits.sum() / total) if total else 0.0, 4),
         "per_class": {
             label: {
                 "precision": round(float(precision[i]), 4),
@@ -28,14 +59,17 @@ def score(true: list[str], predicted: list[str]) -> dict[str, Any]:
                 "f1": round(float(f1[i]), 4),
                 "support": int(support[i]),
             }
-            for i, label in enumerate(labels)
+            for i, label in enumerate(LABELS)
         },
-        "labels": labels,
-        "confusion_matrix": matrix.tolist(),
+        "labels": list(LABELS),
+        "confusion_matrix": counts.tolist(),
     }
 
 
-CUTS = (0.5, 0.6, 0.7, 0.8, 0.9)
+def _divide(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    bottom = np.asarray(bottom, dtype=np.float64)
+    quotient: np.ndarray = np.divide(top, bottom, out=np.zeros_like(bottom), where=bottom > 0)
+    return quotient
 
 
 def coverage(true: list[str], predicted: list[str], confidence: list[float], cuts: tuple[float, ...] = CUTS) -> list[dict[str, Any]]:
@@ -79,14 +113,54 @@ def predict(model: Model, texts: list[str], batch_size: int = 4096) -> tuple[lis
 
 def evaluate(model: Model, texts: list[str], true: list[str], batch_size: int = 4096) -> dict[str, Any]:
     """The scores of :func:`score`, plus the coverage and accuracy at a few confidence cuts."""
-    return evaluate_with_predictions(model, texts, true, batch_size)[0]
-
-
-def evaluate_with_predictions(
-    model: Model, texts: list[str], true: list[str], batch_size: int = 4096
-) -> tuple[dict[str, Any], list[str], list[float]]:
-    """:func:`evaluate`'s report, and each post's predicted label and confidence."""
     predicted, confidence = predict(model, texts, batch_size)
     report = score(true, predicted)
     report["coverage"] = coverage(true, predicted, confidence)
-    return report, predicted, confidence
+    return report
+
+
+Misclassified = Callable[["LabelledPost", str, float], None]
+
+
+def evaluate_posts(
+    model: Model, posts: Iterable[LabelledPost], *, on_wrong: Misclassified | None = None, batch_size: int = 4096
+) -> dict[str, Any]:
+    """:func:`evaluate` over posts as they are read: memory stays that of one batch, whatever the input.
+
+    Only a confusion matrix per confidence cut is kept, not the posts or their predictions;
+    each misclassified post goes to ``on_wrong`` (with the predicted label and its
+    probability) as its batch is scored.
+    """
+    index = {label: i for i, label in enumerate(LABELS)}
+    columns = np.asarray([index[label] for label in model.labels])
+    # matrices[0] counts every post; matrices[k + 1] those whose confidence reaches CUTS[k].
+    matrices = np.zeros((len(CUTS) + 1, len(LABELS), len(LABELS)), dtype=np.int64)
+    cuts = np.asarray(CUTS)
+    stream = iter(posts)
+    while batch := list(itertools.islice(stream, batch_size)):
+        proba = model.predict_proba([post.text for post in batch])
+        best = proba.argmax(axis=1)
+        confidence = proba.max(axis=1)
+        rows = np.asarray([index[post.label] for post in batch])
+        predicted = columns[best]
+        reached = np.concatenate([np.ones((len(batch), 1), dtype=bool), confidence[:, None] >= cuts[None, :]], axis=1)
+        for level in range(len(CUTS) + 1):
+            keep = reached[:, level]
+            np.add.at(matrices[level], (rows[keep], predicted[keep]), 1)
+        if on_wrong is not None:
+            for i in np.flatnonzero(rows != predicted).tolist():
+                on_wrong(batch[i], model.labels[best[i]], float(confidence[i]))
+    report = score_matrix(matrices[0])
+    total = report["posts"]
+    report["coverage"] = []
+    for level, cut in enumerate(CUTS, start=1):
+        kept = score_matrix(matrices[level]) if matrices[level].sum() else None
+        report["coverage"].append(
+            {
+                "threshold": cut,
+                "coverage": round(int(matrices[level].sum()) / total, 4) if total else 0.0,
+                "accuracy": kept["accuracy"] if kept else None,
+                "macro_f1": kept["macro_f1"] if kept else None,
+            }
+        )
+    return report

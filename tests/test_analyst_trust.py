@@ -1,0 +1,322 @@
+"""evaluate, train, audit and suggest keep their promises: a right answer or one error line, early, in bounded memory."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from smclass.analyst import audit as audit_lib
+from smclass.analyst import suggest as suggest_lib
+from smclass.cli import app
+from smclass.errors import DataError, UsageError
+from smclass.model import dataset, evaluation
+from smclass.model import files as model_lib
+
+runner = CliRunner()
+
+# Invented posts, six of each label: enough to train, evaluate and audit in a test.
+POSTS = {
+    "Media": [
+        "Breaking: city council passes the new transit budget tonight",
+        "Our reporters are live at the flood site, updates every hour",
+        "New episode of the morning podcast is out now, listen here",
+        "Headline: election turnout hits a ten year high",
+        "Tonight at nine, an interview with the mayor on housing",
+        "Read our investigation into the water contracts, link in bio",
+    ],
+    "Customer": [
+        "@ShopCo my order never arrived and nobody answers the chat",
+        "Third time my flight got cancelled, I want a refund now",
+        "Why is my bill twice what it was last month @PowerGrid",
+        "The app keeps crashing when I try to pay, please fix it",
+        "Waited forty minutes on hold with the bank again",
+        "My package was left in the rain and the box is soaked",
+    ],
+    "Enterprise": [
+        "We are hiring senior engineers, apply through our careers page",
+        "Proud to announce our partnership with a leading logistics firm",
+        "Our quarterly results beat expectations, thanks to our team",
+        "Join our webinar on cloud security next Tuesday",
+        "Introducing our new product line for small businesses",
+        "Read the roadmap for our platform in the new blog post",
+    ],
+    "Personal": [
+        "Had the best pancakes with my grandma this morning",
+        "Cannot believe my little sister graduates tomorrow",
+        "Rainy sunday, blanket, tea and a good book",
+        "Finally ran my first 10k, legs are jelly",
+        "Missing my friends from college so much tonight",
+        "My cat knocked the plant off the shelf again",
+    ],
+    "Emergent": [
+        "Volunteers needed at the food bank this Saturday, bring gloves",
+        "Sign the petition to keep the library open, share widely",
+        "Neighbours are organising a cleanup of the river bank, join us",
+        "We are collecting blankets for the shelter, drop off at the hall",
+        "March for clean air starts at noon by the fountain",
+        "Mutual aid kitchen needs drivers for deliveries tomorrow",
+    ],
+}
+
+
+def rows() -> list[dict[str, Any]]:
+    return [{"id": f"p{i}", "text": text, "label": label} for i, (label, text) in enumerate(_pairs(), 1)]
+
+
+def _pairs() -> list[tuple[str, str]]:
+    return [(label, text) for label, texts in POSTS.items() for text in texts]
+
+
+def write_jsonl(path: Path, items: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
+    return path
+
+
+def jsonl(items: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(item) + "\n" for item in items)
+
+
+def run(*args: str, input: str | None = None) -> Any:
+    return runner.invoke(app, list(args), input=input)
+
+
+@pytest.fixture
+def labelled(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "labelled.jsonl", rows())
+
+
+@pytest.fixture
+def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Training fails the test: what is checked here must be refused before it starts."""
+    from smclass.model import training
+
+    def trained(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(training, "train", trained)
+
+
+def peak_kb(*args: str) -> int:
+    """The peak memory of one smclass run, in KB, from a parent that starts nothing else."""
+    code = (
+        "import resource, subprocess, sys; "
+        "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+        "assert done.returncode == 0, done.stderr.decode(); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "smclass", *args], capture_output=True, text=True, check=True)
+    return int(done.stdout)
+
+
+# evaluate
+
+
+def test_evaluate_refuses_errors_on_stdout_where_the_scores_go(tmp_path: Path, labelled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for extra in ([], ["--json"]):
+        result = run("evaluate", str(labelled), "--errors", "-", *extra)
+        assert result.exit_code == 2
+        assert result.stderr == "Error: --errors cannot be '-': the scores go to stdout; name a file for the misclassified posts\n"
+        assert result.stdout == ""
+        assert not (tmp_path / "-").exists()
+
+
+def test_evaluate_of_a_stream_gives_the_scores_of_the_whole_list(labelled: Path, small_model_path: Path) -> None:
+    model = model_lib.load(small_model_path)
+    posts = list(dataset.iter_labelled([str(labelled)]))
+    whole = evaluation.evaluate(model, [p.text for p in posts], [p.label for p in posts])
+    wrong: list[tuple[str, str, float]] = []
+    streamed = evaluation.evaluate_posts(
+        model, iter(posts), on_wrong=lambda p, predicted, c: wrong.append((p.id, predicted, c)), batch_size=7
+    )
+    assert streamed == whole
+    predicted, confidence = evaluation.predict(model, [p.text for p in posts])
+    expected = [(p.id, label, c) for p, label, c in zip(posts, predicted, confidence, strict=True) if label != p.label]
+    assert wrong == expected
+
+
+def test_evaluate_hands_over_misclassified_posts_while_reading_goes_on(small_model_path: Path) -> None:
+    model = model_lib.load(small_model_path)
+    pulled = [0]
+    first_wrong_at: list[int] = []
+
+    def posts() -> Any:
+        for i in range(10):
+            for label, text in _pairs():
+                pulled[0] += 1
+                yield dataset.LabelledPost(text, "Media" if label != "Media" else "Customer", f"{i}-{text}", pulled[0], "mem")
+
+    report = evaluation.evaluate_posts(model, posts(), on_wrong=lambda *_: first_wrong_at.append(pulled[0]), batch_size=30)
+    assert report["posts"] == 300
+    assert first_wrong_at[0] == 30  # the first batch, not the whole input
+
+
+def test_evaluate_errors_file_is_left_as_it_was_when_a_later_record_is_bad(tmp_path: Path, small_model_path: Path) -> None:
+    data = tmp_path / "labelled.jsonl"
+    data.write_text(jsonl(rows() * 200) + '{"id": "bad", "text": \n', encoding="utf-8")
+    wrong = tmp_path / "wrong.jsonl"
+    wrong.write_text("earlier run\n", encoding="utf-8")
+    result = run("evaluate", str(data), "--model", str(small_model_path), "--errors", str(wrong))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith(f"Error: {data}:6001:")
+    assert wrong.read_text(encoding="utf-8") == "earlier run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.jsonl", "wrong.jsonl"]  # no temporary left
+
+
+def test_evaluate_writes_each_misclassified_post_once_with_its_scores(labelled: Path, small_model_path: Path, tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong.jsonl"
+    result = run("evaluate", str(labelled), "--model", str(small_model_path), "--errors", str(wrong), "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    written = [json.loads(line) for line in wrong.read_text(encoding="utf-8").splitlines()]
+    assert len(written) == report["posts"] - sum(report["confusion_matrix"][i][i] for i in range(5))
+    assert all(set(w) == {"id", "source", "given", "predicted", "confidence", "text"} for w in written)
+    assert f"wrote {len(written)} misclassified posts to {wrong}" in result.stderr
+    assert "30 labelled posts (Customer 6, Emergent 6, Enterprise 6, Media 6, Personal 6)" in result.stderr
+
+
+def test_evaluate_memory_does_not_follow_the_input(tmp_path: Path, small_model_path: Path) -> None:
+    small = write_jsonl(tmp_path / "small.jsonl", rows())
+    big = tmp_path / "big.jsonl"
+    padded = [dict(row, id=f"{row['id']}-{i}", note="x" * 200) for i in range(2000) for row in rows()]
+    big.write_text(jsonl(padded), encoding="utf-8")  # 60,000 posts, about 17 MB
+    base = peak_kb("evaluate", str(small), "--model", str(small_model_path), "-q", "--json")
+    grown = peak_kb("evaluate", str(big), "--model", str(small_model_path), "-q", "--json", "--errors", str(tmp_path / "w.jsonl"))
+    assert grown - base < 25_000, (base, grown)  # it grew by 120 MB when every record was kept
+
+
+def test_a_label_field_missing_from_the_first_records_is_named_as_such(tmp_path: Path, small_model_path: Path) -> None:
+    items = [{"text": f"post {i}"} for i in range(100)] + [{"text": "late", "label": "Media"}]
+    data = write_jsonl(tmp_path / "late.jsonl", items)
+    result = run("evaluate", str(data), "--model", str(small_model_path))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {data}: no field 'label' in the first 100 records (fields: text); name it with --label-field"
+    )
+
+
+# train
+
+
+def test_train_refuses_stdin_for_both_posts_and_dev_before_training(labelled: Path, tmp_path: Path, no_training: None) -> None:
+    out = tmp_path / "m.npz"
+    result = run("train", "-", "--dev", "-", "--out", str(out), "--cv", "0", input=labelled.read_text(encoding="utf-8"))
+    assert result.exit_code == 2
+    assert result.stderr == "Error: stdin ('-') can be read only once: the posts to train on and --dev cannot both be '-'\n"
+    assert not out.exists()
+
+
+def test_train_refuses_a_missing_dev_file_before_training(labelled: Path, tmp_path: Path, no_training: None) -> None:
+    missing = tmp_path / "nosuch.jsonl"
+    result = run("train", str(labelled), "--dev", str(missing), "--out", str(tmp_path / "m.npz"), "--cv", "0")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == f"Error: {missing}: no such file"
+
+
+def test_train_refuses_a_dev_file_with_a_bad_label_before_training(labelled: Path, tmp_path: Path, no_training: None) -> None:
+    dev = write_jsonl(tmp_path / "dev.jsonl", [{"text": "a post", "label": "Newsy"}])
+    result = run("train", str(labelled), "--dev", str(dev), "--out", str(tmp_path / "m.npz"), "--cv", "0")
+    assert result.exit_code == 1
+    expected = f"Error: {dev}:1: field 'label': unknown label 'Newsy' (expected one of Media, Customer, Enterprise, Personal, Emergent)"
+    assert result.stderr.splitlines()[-1] == expected
+
+
+def test_train_refuses_an_out_that_is_a_directory_before_training(labelled: Path, tmp_path: Path, no_training: None) -> None:
+    folder = tmp_path / "models"
+    folder.mkdir()
+    result = run("train", str(labelled), "--out", str(folder), "--cv", "0")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == f"Error: {folder}: cannot write (Is a directory)"
+
+
+def test_train_with_dev_from_stdin_scores_the_model_on_it(labelled: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m.npz"
+    result = run("train", str(labelled), "--dev", "-", "--out", str(out), "--cv", "0", input=labelled.read_text(encoding="utf-8"))
+    assert result.exit_code == 0, result.stderr
+    assert "on - (30 posts): macro-F1 " in result.stderr
+    assert model_lib.load(out).card["dev"]["posts"] == 30
+
+
+# audit
+
+
+def test_audit_says_the_folds_that_really_run_and_why_fewer(labelled: Path) -> None:
+    result = run("audit", str(labelled), "--folds", "20", "--base", "none", "-n", "1")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "cross-validating on 30 posts in 6 folds (not 20: Customer, Emergent, Enterprise, Media, Personal have 6 posts each, "
+        "and each fold must hold one of every label)"
+    ) in result.stderr.splitlines()
+
+
+def test_audit_names_the_one_rarest_label_that_caps_the_folds() -> None:
+    labels = ["Media"] * 9 + ["Emergent"] * 5 + ["Customer"] * 7
+    assert audit_lib.fold_plan(labels, 8) == (5, "Emergent has 5 posts, and each fold must hold one of every label")
+    assert audit_lib.fold_plan(labels, 5) == (5, None)
+    with pytest.raises(DataError, match=r"^audit needs at least 4 posts of every label \(Emergent has 3\)$"):
+        audit_lib.fold_plan(["Media"] * 9 + ["Emergent"] * 3, 5)
+
+
+def test_audit_asked_for_as_many_folds_as_run_says_just_that(labelled: Path) -> None:
+    result = run("audit", str(labelled), "--folds", "3", "--base", "none", "-n", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "cross-validating on 30 posts in 3 folds" in result.stderr.splitlines()
+
+
+# suggest
+
+
+def test_suggest_refuses_an_infinite_diversity_as_a_usage_error(labelled: Path, small_model_path: Path) -> None:
+    for value in ("inf", "-inf", "nan"):
+        result = run("suggest", str(labelled), "--diversity", value, "--model", str(small_model_path), "-q")
+        assert result.exit_code == 2, value
+        assert result.stdout == ""
+        assert "RuntimeWarning" not in result.stderr
+    result = runner.invoke(app, ["suggest", str(labelled), "--diversity", "inf", "--model", str(small_model_path)], prog_name="smclass")
+    assert result.stderr == "Error: Invalid value for '--diversity': Input should be a finite number (see 'smclass suggest --help')\n"
+
+
+@pytest.mark.parametrize("diversity", [math.inf, math.nan, -1.0])
+def test_suggest_library_refuses_a_diversity_that_is_not_a_finite_number_of_at_least_0(diversity: float) -> None:
+    with pytest.raises(UsageError, match=r"^diversity must be a finite number of at least 0, not "):
+        suggest_lib.suggest(TiedModel(), [{"text": "a post"}], 1, diversity=diversity)  # type: ignore[arg-type]
+
+
+class TiedModel:
+    """Every post a tie, so only likeness decides what is picked."""
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return np.full((len(texts), 5), 0.2)
+
+
+def test_suggest_judges_likeness_on_the_first_10000_characters() -> None:
+    head = "volunteer petition refund kitchen roadmap headline " * 200
+    posts = [
+        {"id": "a", "text": head + "harbour lantern " * 7000},
+        {"id": "b", "text": head + "quartz meadow " * 8000},
+        # Like all of a but its first 10,000 characters; b is those characters again.
+        {"id": "c", "text": "harbour lantern " * 20},
+    ]
+    picked = suggest_lib.suggest(TiedModel(), posts, 2)  # type: ignore[arg-type]
+    assert [p["id"] for p in picked] == ["a", "c"]
+
+
+def test_suggest_memory_grows_with_a_long_post_no_more_than_classify_does(tmp_path: Path, small_model_path: Path) -> None:
+    words = "volunteer petition refund kitchen roadmap headline "
+    huge = write_jsonl(tmp_path / "huge.jsonl", [{"id": "h", "text": words * (20_000_000 // len(words))}])
+    tiny = write_jsonl(tmp_path / "tiny.jsonl", rows())
+    growth = {
+        command: peak_kb(command, str(huge), "--model", str(small_model_path), "-q")
+        - peak_kb(command, str(tiny), "--model", str(small_model_path), "-q")
+        for command in ("classify", "suggest")
+    }
+    # Word vectors of the whole text made suggest grow by 1.5 GB for 60 million characters, classify by 240 MB.
+    assert growth["suggest"] < growth["classify"] + 40_000, growth
