@@ -1,26 +1,47 @@
-"""The numbers of a report on classify output: labels, time, accounts, confidence, typical words, Emergent traces.
+"""The numbers of a report on labelled posts: labels, time, accounts, confidence, typical words, Emergent traces.
 
-Input is what ``smclass classify --keep-fields`` writes: one result per post with the
-record it came from. Everything is counted in one pass; only the hashtags and links of
-posts are kept (with their time and account), since the trace of Emergent use needs them.
+Input is what ``smclass classify --keep-fields`` writes (one result per post with the record
+it came from), a file of posts labelled by hand, or posts not labelled yet, which are
+classified here. Everything is counted in one pass; only the hashtags and links of posts are
+kept (with their time and account), since the trace of Emergent use needs them.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
+import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from smclass.labels import LABELS
-from smclass.reading.fields import TEXT_FIELDS, get_path
+from smclass.errors import InputError, UsageError
+from smclass.labels import LABELS, normalize_label
+from smclass.reading import fields, inputs
+from smclass.reading.fields import get_path
 from smclass.reading.mojibake import fix_mojibake
+from smclass.reading.plan import ReadOptions
+from smclass.reading.posts import planned
+from smclass.reading.records import Record
 
 TIME_FIELDS = ("created_at", "timestamp", "date", "created_utc", "createdAt", "published", "time", "ts", "datetime", "Date")
 ACCOUNT_FIELDS = ("author", "user.screen_name", "user", "username", "screen_name", "author_id", "account.acct", "from", "handle", "owner")
+LABEL_FIELD = "label"
+# As train reads them: a post marked so is left out on purpose, so here it counts as no label.
+SKIPPED_LABELS = frozenset({"exclude", "excluded"})
+# Epoch numbers as seconds, milliseconds or microseconds, told apart by size: each range is
+# 1973-03-03 to 2286-11-20, and the gaps between them (and smaller numbers, such as a year
+# 2024) are no time a post was made, so they are unread rather than guessed. Every time, in
+# whatever form, must fall in the same span, which also keeps it one Python can write out.
+EPOCH_RANGES = ((1e8, 1e10, 1.0), (1e11, 1e13, 1e3), (1e14, 1e16, 1e6))
+FIRST_TIME, LAST_TIME = 1e8, 1e10
+_NUMBER = re.compile(r"\d+(\.\d+)?")
+SNIFF = 100
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
 _HASHTAG = re.compile(r"(?<![\w&])#(\w{2,})")
 _LINK = re.compile(r"https?://\S+")
@@ -60,25 +81,40 @@ class Tally:
     with_account: int = 0
     first: float | None = None
     last: float | None = None
+    by: str | None = None
+    grouped: int = 0
+    # Whose labels are counted: the posts' own (True) or a model's (False); None before the first post.
+    own_labels: bool | None = None
+    model: str | None = None
+    predictor: Any = None  # loaded at the first post that needs it: a file of labelled posts never loads one
+    classified: int = 0
 
 
 def parse_time(value: Any) -> float | None:
-    """Seconds since the epoch from the usual export forms: epoch numbers, ISO 8601, Twitter's created_at."""
+    """Seconds since the epoch from the usual export forms (epoch numbers, ISO 8601, Twitter's created_at), or None."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\d{9,13}(\.\d+)?", value.strip())):
-        number = float(value)
-        return number / 1000 if number > 1e11 else number
+    if isinstance(value, (int, float)):
+        return _epoch(value)
     if not isinstance(value, str):
         return None
+    if _NUMBER.fullmatch(value.strip()) and (seconds := _epoch(float(value))) is not None:
+        return seconds
+    # Other digits go on to ISO 8601, whose basic form "20240101" is a date, not 20 million seconds.
     text = value.strip().replace("Z", "+00:00")
     for parse in (datetime.fromisoformat, lambda t: datetime.strptime(t, "%a %b %d %H:%M:%S %z %Y")):
         try:
             moment = parse(text)
-        except ValueError:
+            seconds = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+        except (ValueError, OverflowError):
             continue
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+        return seconds if FIRST_TIME <= seconds < LAST_TIME else None
     return None
+
+
+def _epoch(number: float) -> float | None:
+    scale = next((scale for low, high, scale in EPOCH_RANGES if low <= number < high), None)
+    return None if scale is None else number / scale
 
 
 def _first(record: dict[str, Any], names: Iterable[str]) -> Any:
@@ -89,44 +125,185 @@ def _first(record: dict[str, Any], names: Iterable[str]) -> Any:
     return None
 
 
-def tally(results: Iterable[dict[str, Any]], *, by: str | None = None) -> Tally:
-    out = Tally()
-    for result in results:
-        out.posts += 1
-        found = result.get("record")
-        record: dict[str, Any] = found if isinstance(found, dict) else {}
-        label = result.get("label")
-        if label is None:
-            reason = str(result.get("reason") or "no label")
-            out.no_label["uncertain" if reason.startswith("uncertain") else reason] += 1
-        else:
-            out.labels[label] += 1
-        confidence = result.get("confidence")
-        if isinstance(confidence, (int, float)):
-            out.confidence[min(int(confidence * CONFIDENCE_BINS), CONFIDENCE_BINS - 1)] += 1
-        stamp = _first(record, TIME_FIELDS)
-        moment = parse_time(stamp)
-        if moment is None and stamp is not None:
-            out.unread_times += 1
-            out.unread_example = out.unread_example or f"{stamp!r}"
-        account = _first(record, ACCOUNT_FIELDS)
-        account = None if account is None else str(account)
-        group = _first({**record, **result}, [by]) if by else account
-        if moment is not None:
-            out.timed += 1
-            out.first = moment if out.first is None else min(out.first, moment)
-            out.last = moment if out.last is None else max(out.last, moment)
-        if account is not None:
-            out.with_account += 1
-        if group is not None:
-            out.groups[str(group)][label or "none"] += 1
-        text = _first(record, TEXT_FIELDS)
-        if isinstance(text, str):
-            _count_text(out, fix_mojibake(text), label, moment, account)
-        if moment is not None:
-            # Hourly counts: as small as the span, and summed into days or weeks for display.
-            out.hours[int(moment // 3600)][label or "none"] += 1
+def _quiet(message: str) -> None:
+    return None
+
+
+def collect(
+    paths: Iterable[str],
+    options: ReadOptions,
+    *,
+    by: str | None = None,
+    model_path: str | Path | None = None,
+    notify: Callable[[str], None] = _quiet,
+) -> Tally:
+    """Read and count every post of ``paths``: with the labels they carry, else with the model's.
+
+    A report counts one kind of label: posts that carry theirs next to posts that carry none
+    would mix hand labels with predictions, so that stops at the first post that differs.
+    """
+    out = Tally(by=by)
+    for entry in _results(paths, options, out, by, model_path, notify):
+        _count(out, entry)
     return out
+
+
+_MIXED = {
+    True: "label {label}, while the posts before it carry none: label every post, or none to have them all classified",
+    False: "no label, while the posts before it carry theirs: label every post, or none to have them all classified",
+}
+
+
+def _results(
+    paths: Iterable[str], options: ReadOptions, out: Tally, by: str | None, model_path: str | Path | None, notify: Callable[[str], None]
+) -> Iterator[dict[str, Any]]:
+    reading = options.reading(notify)
+    records = (record for path in paths for record in inputs.read_path(path, reading=reading))
+    waiting: list[dict[str, Any]] = []
+    for plan, group in planned(_merged(records), options, notify):
+        head = list(itertools.islice(group, SNIFF))
+        readable = [r for r in head if r.error is None]
+        label_field = fields.resolve(LABEL_FIELD, readable) or LABEL_FIELD
+        by_field = _by_field(by, readable)
+        for record in itertools.chain(head, group):
+            if record.error is not None:
+                raise record.error
+            text, reason = fields.record_text(record, plan.text)
+            entry = {"data": record.data, "text": text, "group": _first(record.data, [by_field]) if by_field else None}
+            own = _own_label(record, label_field)
+            if out.own_labels is None:
+                out.own_labels = own is not None
+            elif (own is not None) != out.own_labels:
+                shown = repr(get_path(record.data, label_field))
+                raise InputError(_MIXED[own is not None].format(label=shown), source=record.source, line=record.line)
+            if own is not None:
+                yield {**entry, **own}
+                continue
+            waiting.append({**entry, "reason": reason})
+            if len(waiting) == 2048:
+                yield from _classified(waiting, out, model_path)
+                waiting = []
+    yield from _classified(waiting, out, model_path)
+
+
+def _classified(entries: list[dict[str, Any]], out: Tally, model_path: str | Path | None) -> Iterator[dict[str, Any]]:
+    if not entries:
+        return
+    from smclass.model import files as model_lib
+
+    if out.model is None:
+        out.model = str(model_path or os.environ.get(model_lib.MODEL_ENV) or "default")
+        out.predictor = model_lib.load(model_path)
+    out.classified += len(entries)
+    for entry, prediction in zip(entries, out.predictor.classify([e["text"] for e in entries]), strict=True):
+        yield {**entry, "label": prediction.label, "confidence": prediction.confidence}
+
+
+def _kept(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The input record a classify result carries (--keep-fields): a "record" object, or its "record.*" columns in CSV."""
+    inner = data.get("record")
+    if isinstance(inner, dict):
+        return inner
+    flat = {key[7:]: value for key, value in data.items() if isinstance(key, str) and key.startswith("record.")}
+    return flat or None
+
+
+def _merged(records: Iterable[Record]) -> Iterator[Record]:
+    """Each result with the fields of the post it carries beside its own: time, account, text and --by are then found alike."""
+    for record in records:
+        kept = None if record.error is not None else _kept(record.data)
+        yield record if kept is None else replace(record, data={**kept, **record.data})
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _own_label(record: Record, label_field: str) -> dict[str, Any] | None:
+    """The label, reason and confidence a post carries; None when it carries no label.
+
+    classify's results always do, even when they abstain (a null label with its reason).
+    """
+    data = record.data
+    raw = get_path(data, label_field) if fields.has_path(data, label_field) else None
+    reason = data.get("reason")
+    if _blank(raw) and _kept(data) is None and _blank(reason):
+        return None
+    label = None
+    if _blank(raw):
+        reason = reason if not _blank(reason) else "no label"
+    elif isinstance(raw, str) and raw.strip().lower() in SKIPPED_LABELS:
+        reason = "excluded"
+    else:
+        label = normalize_label(raw)
+        if label is None:
+            message = f"unknown label {raw!r} (expected one of {', '.join(LABELS)})"
+            raise InputError(message, source=record.source, line=record.line, field=label_field)
+    return {"label": label, "reason": None if label else str(reason), "confidence": _confidence(record, data.get("confidence"))}
+
+
+def _confidence(record: Record, value: Any) -> float | None:
+    """A confidence in [0, 1], or None; a CSV cell holds it as text. Outside [0, 1] it would be counted in a bin it is not in."""
+    if _blank(value):
+        return None
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= 1:
+        raise InputError(f"expected a number from 0 to 1, got {_shown(value)}", source=record.source, line=record.line, field="confidence")
+    return float(number)
+
+
+def _shown(value: Any) -> str:
+    """A value as the input spelled it (JSON), for messages."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _by_field(name: str | None, readable: list[Record]) -> str | None:
+    """The --by field as the records spell it (``Channel`` for ``channel``), as --text-field is matched."""
+    if name is None or not readable:
+        return name
+    actual = fields.resolve(name, readable)
+    if actual is None:
+        shown = ", ".join(fields.field_names(readable)) or "none"
+        raise UsageError(f"{readable[0].source}: no field '{name}' in the records (fields: {shown}); name one of them with --by")
+    return actual
+
+
+def _count(out: Tally, entry: dict[str, Any]) -> None:
+    out.posts += 1
+    record, label = entry["data"], entry["label"]
+    if label is None:
+        reason = str(entry.get("reason") or "no label")
+        out.no_label["uncertain" if reason.startswith("uncertain") else reason] += 1
+    else:
+        out.labels[label] += 1
+    if entry["confidence"] is not None:
+        out.confidence[min(int(entry["confidence"] * CONFIDENCE_BINS), CONFIDENCE_BINS - 1)] += 1
+    stamp = _first(record, TIME_FIELDS)
+    moment = parse_time(stamp)
+    if moment is None and stamp is not None:
+        out.unread_times += 1
+        out.unread_example = out.unread_example or f"{stamp!r}"
+    account = _first(record, ACCOUNT_FIELDS)
+    account = None if account is None else str(account)
+    group = entry["group"] if out.by else account
+    if moment is not None:
+        out.timed += 1
+        out.first = moment if out.first is None else min(out.first, moment)
+        out.last = moment if out.last is None else max(out.last, moment)
+        # Hourly counts: as small as the span, and summed into days or weeks for display.
+        out.hours[int(moment // 3600)][label or "none"] += 1
+    if account is not None:
+        out.with_account += 1
+    if group is not None:
+        out.grouped += 1
+        out.groups[str(group)][label or "none"] += 1
+    if entry["text"] is not None:
+        _count_text(out, fix_mojibake(entry["text"]), label, moment, account)
 
 
 def _count_text(out: Tally, text: str, label: str | None, moment: float | None, account: str | None) -> None:
@@ -223,6 +400,7 @@ def traces(out: Tally, *, window_hours: float = 72.0, min_accounts: int = 3, top
 
 def numbers(out: Tally, *, by: str | None = None, window_hours: float = 72.0, min_accounts: int = 3, top: int = 10) -> dict[str, Any]:
     """Everything the report shows, as one JSON-ready object."""
+    by = by or out.by
     notes = []
     unread = f"{out.unread_times} with a time in a form smclass cannot read, such as {out.unread_example}" if out.unread_times else ""
     if out.posts and not out.timed:
@@ -233,6 +411,12 @@ def numbers(out: Tally, *, by: str | None = None, window_hours: float = 72.0, mi
         notes.append(f"{out.posts - out.timed} of {out.posts} posts carry no timestamp{unread}: they are left out of labels over time")
     if out.posts and not out.with_account:
         notes.append("no record names an account: no Emergent traces (they need distinct accounts)")
+    if by and out.grouped < out.posts:
+        notes.append(f"{out.posts - out.grouped} of {out.posts} posts have no value in '{by}': they are left out of the breakdown by it")
+    if out.own_labels:
+        notes.append("the labels are the ones the posts carry: no model was run")
+    elif out.model is not None:
+        notes.append(f"the posts carry no labels: classified {out.classified} with the model {out.model}")
     labelled = sum(out.labels.values())
     groups = sorted(out.groups.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:20]
     edges = [round(i / CONFIDENCE_BINS, 2) for i in range(CONFIDENCE_BINS + 1)]
@@ -243,6 +427,8 @@ def numbers(out: Tally, *, by: str | None = None, window_hours: float = 72.0, mi
         },
         "no_label": dict(out.no_label.most_common()),
         "labelled": labelled,
+        "labels_from": "posts" if out.own_labels else "model" if out.model is not None else None,
+        "model": out.model,
         "first": None if out.first is None else _iso(out.first),
         "last": None if out.last is None else _iso(out.last),
         "over_time": _over_time(out),

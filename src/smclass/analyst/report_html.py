@@ -31,7 +31,9 @@ def _figure(width: float, height: float) -> tuple[Any, Any]:
     import matplotlib.pyplot as plt
 
     # svg.hashsalt makes the ids in the SVG the same on every run: the same input, the same page.
-    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "smclass", "font.size": 10})
+    # Account names and --by values are drawn as written: '$' is not the start of maths, which
+    # would set "$ave $mart" in italics and stop at "deals$^$" with a parse error.
+    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "smclass", "font.size": 10, "text.parse_math": False})
     return plt.subplots(figsize=(width, height))
 
 

@@ -177,7 +177,11 @@ def suggest(
 @app.command()
 def report(
     results: Annotated[
-        list[str] | None, typer.Argument(help="classify output (with --keep-fields); '-' (or nothing) reads stdin.", show_default=False)
+        list[str] | None,
+        typer.Argument(
+            help="classify output (with --keep-fields), posts labelled by hand, or posts to classify; '-' (or nothing) reads stdin.",
+            show_default=False,
+        ),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the HTML page here.", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The report's numbers as one JSON object on stdout.")] = False,
@@ -193,11 +197,14 @@ def report(
 ) -> None:
     """A report on labelled posts: one self-contained HTML page, or its numbers as JSON.
 
-    Reads classify output made with --keep-fields; posts that are not labelled yet are
-    classified first (with --model). Shows label counts and shares, labels over time, per
-    account (or --by FIELD), the confidence of the labels, the words and hashtags most
-    typical of each label, and Emergent traces: hashtags and links taken up by at least
-    --min-accounts distinct accounts within --window hours.
+    Reads classify output made with --keep-fields, or a file of posts labelled by hand: the
+    labels the posts carry are reported as they are. Posts that carry no label are
+    classified first (with --model). A file in which some posts carry a label and others do
+    not is refused, so hand labels and predictions are never counted together. A note says
+    which it did. Shows label counts and shares, labels over time, per account (or --by
+    FIELD), the confidence of the labels, the words and hashtags most typical of each
+    label, and Emergent traces: hashtags and links taken up by at least --min-accounts
+    distinct accounts within --window hours.
 
     \b
     Examples:
@@ -206,15 +213,18 @@ def report(
     """
     from smclass.analyst import report as report_lib
     from smclass.analyst import report_html
+    from smclass.reading.plan import ReadOptions
 
     if output is None and not as_json:
         raise UsageError("name the page with --output FILE, or ask for --json")
+    if as_json and output is not None and str(output) == "-":
+        raise UsageError("--json and --output - both write to stdout: drop one")
     stdout = [("stdout", "-")] if as_json else []
     output_paths.check_outputs([*_inputs(results), *_model_file(model_path)], [("--output", output), *stdout])
     notify = _ignore if quiet else _note
-    options_format = input_format.value if input_format else None
-    tally = report_lib.tally(_labelled_results(_inputs(results), model_path, text_field, id_field, options_format), by=by)
-    numbers = report_lib.numbers(tally, by=by, window_hours=window, min_accounts=min_accounts)
+    options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format.value if input_format else None)
+    tally = report_lib.collect(_inputs(results), options, by=by, model_path=model_path, notify=notify)
+    numbers = report_lib.numbers(tally, window_hours=window, min_accounts=min_accounts)
     for note in numbers["notes"]:
         notify(note)
     if as_json:
@@ -228,31 +238,3 @@ def report(
 
             write_atomically(output, page.encode("utf-8"))
             notify(f"wrote {output} ({tally.posts} posts)")
-
-
-def _labelled_results(paths: list[str], model_path: Path | None, text_field: str | None, id_field: str | None, fmt: str | None) -> Any:
-    """Results as classify writes them; an input of posts not labelled yet is classified here."""
-    import itertools
-
-    from smclass.reading import inputs
-    from smclass.reading.plan import ReadOptions
-    from smclass.reading.posts import posts
-
-    options = ReadOptions(text_field=text_field, id_field=id_field, input_format=fmt)
-    for path in paths:
-        records = inputs.read_path(path, fmt)
-        first = next(records, None)
-        if first is None:
-            continue
-        if first.error is None and "label" in first.data and isinstance(first.data.get("record"), dict):
-            for record in itertools.chain([first], records):
-                if record.error is not None:
-                    raise record.error
-                yield record.data
-            continue
-        model = _load_model(model_path)
-        unlabelled = posts(itertools.chain([first], records), options)
-        while batch := list(itertools.islice(unlabelled, 2048)):
-            for post, prediction in zip(batch, model.classify([p["text"] for p in batch]), strict=True):
-                ident = {key: post[key] for key in ("id", "position") if key in post}
-                yield {**ident, "label": prediction.label, "confidence": prediction.confidence, "record": post["record"]}

@@ -1,0 +1,236 @@
+"""report never counts what the input does not say: its own labels, known labels, real times, the field asked for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.analyst.report import parse_time
+from smclass.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None) -> Any:
+    return runner.invoke(app, list(args), input=input)
+
+
+def jsonl(*rows: dict[str, Any]) -> str:
+    return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+def result(i: int, label: Any = "Media", confidence: Any = 0.9, **record: Any) -> dict[str, Any]:
+    """One line of classify --keep-fields output."""
+    return {"id": i, "label": label, "confidence": confidence, "record": {"id": i, "text": f"post {i}", **record}}
+
+
+def counts(numbers: dict[str, Any]) -> dict[str, int]:
+    return {label: entry["count"] for label, entry in numbers["labels"].items() if entry["count"]}
+
+
+# 1. Labels a file already carries
+
+
+def test_report_counts_the_labels_a_hand_labelled_file_carries_and_says_so() -> None:
+    posts = jsonl(
+        {"id": 1, "text": "Painted my kitchen yellow today", "label": "Media"},
+        {"id": 2, "text": "Painted my kitchen blue today", "label": "Media"},
+    )
+    done = run("report", "--json", input=posts)
+    assert done.exit_code == 0, done.stderr
+    numbers = json.loads(done.stdout)
+    assert counts(numbers) == {"Media": 2}
+    assert numbers["labels_from"] == "posts" and numbers["model"] is None
+    assert "the labels are the ones the posts carry: no model was run\n" in done.stderr
+
+
+def test_report_matches_the_label_field_and_its_values_as_train_does() -> None:
+    posts = jsonl(
+        {"id": 1, "text": "a", "Label": "personal"},
+        {"id": 2, "text": "b", "Label": "Media SM"},
+        {"id": 3, "text": "c", "Label": "exclude"},
+    )
+    numbers = json.loads(run("report", "--json", input=posts).stdout)
+    assert counts(numbers) == {"Personal": 1, "Media": 1}
+    assert numbers["no_label"] == {"excluded": 1}
+
+
+def test_report_classifies_posts_that_carry_no_label_and_names_the_model(small_model_path: Path) -> None:
+    posts = jsonl({"id": 1, "text": "Volunteers needed Saturday", "label": ""}, {"id": 2, "text": "@Bank fix my card"})
+    done = run("report", "--json", "--model", str(small_model_path), input=posts)
+    assert done.exit_code == 0, done.stderr
+    numbers = json.loads(done.stdout)
+    assert numbers["labelled"] == 2 and numbers["labels_from"] == "model"
+    assert f"the posts carry no labels: classified 2 with the model {small_model_path}\n" in done.stderr
+
+
+def test_report_refuses_a_post_without_a_label_among_labelled_posts() -> None:
+    done = run("report", "--json", input=jsonl({"id": 1, "text": "a", "label": "Media"}, {"id": 2, "text": "b"}))
+    assert done.exit_code == 1
+    assert done.stdout == ""
+    assert done.stderr.endswith(
+        "Error: <stdin>:2: no label, while the posts before it carry theirs: label every post, or none to have them all classified\n"
+    )
+
+
+def test_report_refuses_a_labelled_post_among_posts_to_classify() -> None:
+    done = run("report", "--json", input=jsonl({"id": 1, "text": "a"}, {"id": 2, "text": "b", "label": "Media"}))
+    assert done.exit_code == 1
+    assert done.stderr.endswith(
+        "Error: <stdin>:2: label 'Media', while the posts before it carry none: label every post, or none to have them all classified\n"
+    )
+
+
+def test_report_reads_classify_csv_output_with_its_labels_and_abstentions() -> None:
+    sheet = (
+        "id,position,label,confidence,reason,record.id,record.text,record.author\n"
+        "1,,Personal,0.9762,,1,hello there friends,ana\n"
+        "2,,,,'text' is empty,2,,ben\n"
+        "3,,Emergent,1,,3,Volunteers needed at the food bank,cy\n"
+    )
+    done = run("report", "--json", input=sheet)
+    assert done.exit_code == 0, done.stderr
+    numbers = json.loads(done.stdout)
+    assert counts(numbers) == {"Personal": 1, "Emergent": 1}
+    assert numbers["no_label"] == {"'text' is empty": 1}
+    assert numbers["confidence"]["counts"][-1] == 2
+    assert [row["group"] for row in numbers["groups"]["rows"]] == ["ana", "ben", "cy"]
+
+
+# 2. Unknown labels and confidences that are no probability
+
+
+def test_report_refuses_an_unknown_label_at_its_line() -> None:
+    done = run("report", "--json", input=jsonl(result(1, "media"), result(2, "Spam")))
+    assert done.exit_code == 1
+    expected = "Error: <stdin>:2: field 'label': unknown label 'Spam' (expected one of Media, Customer, Enterprise, Personal, Emergent)\n"
+    assert done.stderr.endswith(expected)
+
+
+def test_report_refuses_a_label_that_is_not_text() -> None:
+    done = run("report", "--json", input=jsonl(result(1, 7)))
+    assert done.exit_code == 1
+    assert "Error: <stdin>:1: field 'label': unknown label 7 (expected one of" in done.stderr
+
+
+@pytest.mark.parametrize(("value", "shown"), [(-0.45, "-0.45"), (1.5, "1.5"), ("high", '"high"'), (True, "true"), ([0.5], "[0.5]")])
+def test_report_refuses_a_confidence_that_is_not_a_number_from_0_to_1(value: Any, shown: str) -> None:
+    done = run("report", "--json", input=jsonl(result(1), result(2, confidence=value)))
+    assert done.exit_code == 1
+    assert done.stderr.endswith(f"Error: <stdin>:2: field 'confidence': expected a number from 0 to 1, got {shown}\n")
+
+
+def test_report_bins_confidences_0_and_1_at_the_ends_and_counts_abstentions_as_no_label() -> None:
+    reason = "uncertain: best Media 0.41, next Personal 0.38"
+    rows = [result(1, confidence=0), result(2, confidence=1), result(3, label=None, confidence=None) | {"reason": reason}]
+    numbers = json.loads(run("report", "--json", input=jsonl(*rows)).stdout)
+    assert numbers["confidence"]["counts"] == [1, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+    assert numbers["no_label"] == {"uncertain": 1} and numbers["labelled"] == 2
+
+
+# 3 and 5. Times: only what can be a post's time is read
+
+
+def test_epoch_numbers_are_read_as_seconds_milliseconds_or_microseconds_by_size() -> None:
+    moment = 1_700_000_000
+    assert parse_time(moment) == parse_time(moment * 1000) == parse_time(moment * 1_000_000) == parse_time(str(moment)) == moment
+    assert parse_time("2023-11-14T22:13:20Z") == moment
+    assert parse_time("20231114") == parse_time("2023-11-14")  # ISO 8601's basic form, not 20 million seconds
+
+
+@pytest.mark.parametrize("value", [2024, "2024", 0, -1, 99_999_999, 50_000_000_000, 5e13, 10**17, float("inf"), float("nan")])
+def test_numbers_that_cannot_be_a_post_time_are_not_read(value: Any) -> None:
+    assert parse_time(value) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("date", 2024),
+        ("created_at", "9999-12-31T23:59:59-05:00"),
+        ("created_at", "0001-01-01T00:00:00+01:00"),
+        ("timestamp", -62135596800),
+        ("created_at", "1970-01-01T00:00:00Z"),
+    ],
+)
+def test_report_counts_a_time_it_cannot_place_as_unread(field: str, value: Any) -> None:
+    done = run("report", "--json", input=jsonl(result(1, **{field: value})))
+    assert done.exit_code == 0, done.stderr
+    numbers = json.loads(done.stdout)
+    assert (numbers["timed"], numbers["first"], numbers["over_time"]) == (0, None, None)
+    note = f"no record carries a timestamp (1 with a time in a form smclass cannot read, such as {value!r}): no labels over time"
+    assert numbers["notes"][0].startswith(note)
+
+
+def test_report_reads_microsecond_timestamps() -> None:
+    numbers = json.loads(run("report", "--json", input=jsonl(result(1, timestamp=1_700_000_000_000_000))).stdout)
+    assert numbers["first"] == "2023-11-14T22:13:20Z" and numbers["timed"] == 1
+
+
+# 4. --by names a field as --text-field does
+
+
+def test_report_by_matches_the_field_name_without_regard_to_case() -> None:
+    rows = [result(1, channel="news"), result(2, "Customer", channel="shop"), result(3, "Customer", channel="shop")]
+    done = run("report", "--json", "--by", "CHANNEL", input=jsonl(*rows))
+    assert done.exit_code == 0, done.stderr
+    groups = json.loads(done.stdout)["groups"]
+    assert groups["by"] == "CHANNEL"
+    assert [(row["group"], row["posts"]) for row in groups["rows"]] == [("shop", 2), ("news", 1)]
+
+
+def test_report_by_an_unknown_field_lists_the_fields_there_are() -> None:
+    done = run("report", "--json", "--by", "nosuchfield", input=jsonl(result(1, author="ana")))
+    assert done.exit_code == 2
+    assert done.stdout == ""
+    assert done.stderr.endswith(
+        "Error: <stdin>: no field 'nosuchfield' in the records (fields: id, text, author, label, confidence, record); "
+        "name one of them with --by\n"
+    )
+
+
+def test_report_by_says_how_many_posts_have_no_value_in_the_field() -> None:
+    done = run("report", "--json", "--by", "channel", input=jsonl(result(1, channel="news"), result(2)))
+    numbers = json.loads(done.stdout)
+    assert [row["group"] for row in numbers["groups"]["rows"]] == ["news"]
+    note = "1 of 2 posts have no value in 'channel': they are left out of the breakdown by it"
+    assert note in numbers["notes"] and note in done.stderr
+
+
+# 6. Text drawn by matplotlib is text
+
+
+def test_report_draws_dollar_signs_in_account_names_as_written(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    done = run("report", "-o", str(page), input=jsonl(result(1, author="deals$^$"), result(2, author="$ave $mart")))
+    assert done.exit_code == 0, done.stderr
+    text = page.read_text(encoding="utf-8")
+    assert "deals$^$</text>" in text and "$ave $mart</text>" in text
+
+
+# 7 and 8. Where the report goes, and a report of nothing
+
+
+def test_report_refuses_json_and_the_page_both_on_stdout() -> None:
+    done = run("report", "--json", "-o", "-", input=jsonl(result(1)))
+    assert done.exit_code == 2
+    assert (done.stdout, done.stderr) == ("", "Error: --json and --output - both write to stdout: drop one\n")
+
+
+def test_report_of_empty_stdin_says_it_is_empty() -> None:
+    done = run("report", "--json", input="")
+    assert done.exit_code == 0
+    assert done.stderr == "<stdin>: is empty\n"
+    assert json.loads(done.stdout)["posts"] == 0
+
+
+def test_report_of_an_empty_file_says_it_is_empty(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    done = run("report", "--json", str(empty))
+    assert done.exit_code == 0
+    assert done.stderr == f"{empty}: is empty\n"
