@@ -77,3 +77,14 @@ def test_wheel_carries_the_models_the_sample_and_the_corpus_compressed(tmp_path:
     written = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in (root / "data" / "corpus").glob("*.jsonl"))
     assert len(corpus) == written
     assert all(json.loads(line)["label"] for line in corpus)
+
+
+@pytest.mark.parametrize(
+    "args", [["evaluate", "{labelled}", "-q", "--model", "{model}"], ["info", "--model", "{model}"], ["labels"], ["sample"]]
+)
+def test_every_command_ends_quietly_when_its_reader_is_gone(fixtures: Path, small_model_path: Path, args: list[str]) -> None:
+    filled = [a.format(labelled=fixtures / "labelled.jsonl", model=small_model_path) for a in args]
+    # `true` reads nothing and exits at once: every write meets a closed pipe.
+    command = " ".join([*smclass_command(), *filled])
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {command} | true"], capture_output=True, timeout=300, check=False)
+    assert (done.returncode, done.stderr) == (0, b"")

@@ -247,17 +247,18 @@ def test_full_disk_is_one_error_line(posts: Path, small_model_path: Path) -> Non
         ["info", "--json"],
         ["info"],
         ["sample"],
+        ["evaluate", "{labelled}", "-q"],
         ["report", "{posts}", "--json", "-q"],
         ["report", "{posts}", "-o", "-", "-q"],
     ],
 )
-def test_text_json_and_pages_on_a_full_stdout_are_one_error_line(posts: Path, small_model_path: Path, args: list[str]) -> None:
+def test_text_json_and_pages_on_a_full_stdout_are_one_error_line(posts: Path, fixtures: Path, args: list[str]) -> None:
     import subprocess
     import sys
 
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full")
-    command = [sys.executable, "-m", "smclass", *[a.format(posts=posts) for a in args]]
+    command = [sys.executable, "-m", "smclass", *[a.format(posts=posts, labelled=fixtures / "labelled.jsonl") for a in args]]
     with open("/dev/full", "wb") as full:
         done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, timeout=120, check=False)
     assert (done.returncode, done.stderr) == (1, b"Error: stdout: cannot write (No space left on device)\n")

@@ -17,6 +17,7 @@ from smclass.cli.app import (
     Cascade,
     InputFormatOption,
     ModelOption,
+    StdoutText,
     TextFieldOption,
     _ignore,
     _load_model,
@@ -260,7 +261,8 @@ def _print_report(report: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    # Through our stdout writer: a full disk is one error line, a closed pipe a quiet end (rich would exit 1).
+    console = Console(file=StdoutText())
     table = Table(title=f"{report['posts']} posts: macro-F1 {report['macro_f1']:.3f}, accuracy {report['accuracy']:.3f}")
     for column in ("label", "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == "label" else "right")
