@@ -320,3 +320,15 @@ def test_suggest_memory_grows_with_a_long_post_no_more_than_classify_does(tmp_pa
     }
     # Word vectors of the whole text made suggest grow by 1.5 GB for 60 million characters, classify by 240 MB.
     assert growth["suggest"] < growth["classify"] + 40_000, growth
+
+
+def test_labelled_files_of_a_folder_are_each_planned_on_their_own(tmp_path: Path) -> None:
+    folder = tmp_path / "sheets"
+    folder.mkdir()
+    first = [{"id": i, "text": f"stand-up {i} moves to ten", "label": "Enterprise"} for i in range(150)]
+    (folder / "a.jsonl").write_text("".join(json.dumps(row) + "\n" for row in first))
+    (folder / "b.jsonl").write_text(
+        json.dumps({"post_id": "b-7", "body": "volunteers needed at the food bank", "label": "Emergent"}) + "\n"
+    )
+    read = dataset.read_labelled([str(folder)])
+    assert (read.texts[-1], read.ids[-1], read.empty) == ("volunteers needed at the food bank", "b-7", 0)

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -262,7 +262,7 @@ def _print_report(report: dict[str, Any]) -> None:
     from rich.table import Table
 
     # Through our stdout writer: a full disk is one error line, a closed pipe a quiet end (rich would exit 1).
-    console = Console(file=StdoutText())
+    console = Console(file=cast("IO[str]", StdoutText()))
     table = Table(title=f"{report['posts']} posts: macro-F1 {report['macro_f1']:.3f}, accuracy {report['accuracy']:.3f}")
     for column in ("label", "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == "label" else "right")

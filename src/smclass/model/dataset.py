@@ -10,8 +10,14 @@ from typing import Any
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS, normalize_label
 from smclass.reading import fields, inputs
-from smclass.reading.plan import ReadOptions, plan_input
+from smclass.reading.plan import InputPlan, ReadOptions
+from smclass.reading.posts import planned
 from smclass.reading.records import Record
+
+
+def _quiet(message: str) -> None:
+    return None
+
 
 SKIPPED_LABELS = frozenset({"exclude", "excluded"})
 # The records each input's text, id and label fields are chosen from, as classify plans its inputs.
@@ -104,41 +110,45 @@ def iter_labelled(
     counts = passed_over if passed_over is not None else PassedOver()
     options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format)
     for path in paths:
-        records = inputs.read_path(path, input_format)
-        first = list(itertools.islice(records, SNIFF_RECORDS))
-        if not first:
+        held = False
+        # Each file of a folder or zip is planned on its own, as classify plans it: one file's
+        # text field is not another's.
+        for plan, records in planned(inputs.read_path(path, input_format), options, notify or _quiet):
+            first = list(itertools.islice(records, SNIFF_RECORDS))
+            if not held:
+                counts.sources.append(path)
+                held = True
+            field_name = _label_field(label_field, first, whole=len(first) < SNIFF_RECORDS)
+            yield from _posts(itertools.chain(first, records), plan, field_name, on_missing_label, counts)
+
+
+def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missing: str, counts: PassedOver) -> Iterator[LabelledPost]:
+    for record in records:
+        if record.error is not None:
+            raise record.error
+        raw_label = fields.get_path(record.data, field_name)
+        blank = raw_label is None or (isinstance(raw_label, str) and not raw_label.strip())
+        if not fields.has_path(record.data, field_name) or blank:
+            if on_missing == "skip":
+                counts.missing += 1
+                continue
+            raise InputError("no label", source=record.source, line=record.line, field=field_name)
+        if isinstance(raw_label, str) and raw_label.strip().lower() in SKIPPED_LABELS:
+            counts.excluded += 1
             continue
-        counts.sources.append(path)
-        plan = plan_input(first, options)
-        if notify is not None:
-            notify(plan.describe())
-        field_name = _label_field(label_field, first, whole=len(first) < SNIFF_RECORDS)
-        for record in itertools.chain(first, records):
-            if record.error is not None:
-                raise record.error
-            raw_label = fields.get_path(record.data, field_name)
-            blank = raw_label is None or (isinstance(raw_label, str) and not raw_label.strip())
-            if not fields.has_path(record.data, field_name) or blank:
-                if on_missing_label == "skip":
-                    counts.missing += 1
-                    continue
-                raise InputError("no label", source=record.source, line=record.line, field=field_name)
-            if isinstance(raw_label, str) and raw_label.strip().lower() in SKIPPED_LABELS:
-                counts.excluded += 1
-                continue
-            label = normalize_label(raw_label)
-            if label is None:
-                raise InputError(
-                    f"unknown label {raw_label!r} (expected one of {', '.join(LABELS)})",
-                    source=record.source,
-                    line=record.line,
-                    field=field_name,
-                )
-            text, _reason = fields.record_text(record, plan.text)
-            if text is None:
-                counts.empty += 1
-                continue
-            yield LabelledPost(text, label, fields.record_id(record, plan.id_field), record.index, record.source)
+        label = normalize_label(raw_label)
+        if label is None:
+            raise InputError(
+                f"unknown label {raw_label!r} (expected one of {', '.join(LABELS)})",
+                source=record.source,
+                line=record.line,
+                field=field_name,
+            )
+        text, _reason = fields.record_text(record, plan.text)
+        if text is None:
+            counts.empty += 1
+            continue
+        yield LabelledPost(text, label, fields.record_id(record, plan.id_field), record.index, record.source)
 
 
 def _label_field(name: str, records: list[Record], *, whole: bool) -> str:
