@@ -244,19 +244,34 @@ def test_a_truncated_gzip_keeps_everything_before_the_damage(small_model_path: P
     )
 
 
-def test_a_zip_member_with_a_crc_error_keeps_its_records_and_the_next_member(small_model_path: Path, tmp_path: Path) -> None:
+def test_a_zip_member_that_fails_its_crc_check_stops_the_run_even_with_skip(small_model_path: Path, tmp_path: Path) -> None:
+    # The bytes already read of it are what failed the check: "secund post" was classified as a post, exit 0.
     archive = tmp_path / "posts.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as zipped:
         zipped.writestr("a.jsonl", '{"id": "a1", "text": "first post"}\n{"id": "a2", "text": "second post"}\n')
         zipped.writestr("b.jsonl", '{"id": "b1", "text": "other member"}\n')
     data = archive.read_bytes()
     archive.write_bytes(data.replace(b"second post", b"secund post", 1))
-    result = classify(small_model_path, str(archive), "--on-error", "skip")
-    assert result.exit_code == 0, result.stderr
-    assert [r["id"] for r in lines(result.stdout)] == ["a1", "a2", "b1"]
-    assert f"skipped {archive}!a.jsonl: damaged zip member (Bad CRC-32 for file 'a.jsonl'); the records before this note were read" in (
-        result.stderr
-    )
+    out = tmp_path / "out.jsonl"
+    result = classify(small_model_path, str(archive), "--on-error", "skip", "-o", str(out))
+    assert result.exit_code == 1
+    damage = "damaged zip member (Bad CRC-32 for file 'a.jsonl'): the records read from it before this may be wrong too"
+    assert result.stderr.splitlines()[-1] == f"Error: {archive}!a.jsonl: {damage}"
+    assert not out.exists()
+
+
+def test_a_gzip_that_fails_its_check_stops_the_run_even_with_skip(small_model_path: Path, tmp_path: Path) -> None:
+    rows = "".join(json.dumps({"id": i, "text": f"post {i}: the bus was late again"}) + "\n" for i in range(3000))
+    data = bytearray(gzip.compress(rows.encode()))
+    data[-5] ^= 0x01  # the stored checksum: every byte came out right, but the check fails
+    path = tmp_path / "posts.jsonl.gz"
+    path.write_bytes(bytes(data))
+    out = tmp_path / "out.jsonl"
+    result = classify(small_model_path, str(path), "--on-error", "skip", "-o", str(out))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith(f"Error: {path}: damaged gzip data (")
+    assert result.stderr.splitlines()[-1].endswith("): the records read from it before this may be wrong too")
+    assert not out.exists()
 
 
 def test_a_bad_element_of_a_json_array_keeps_the_records_before_it(small_model_path: Path, tmp_path: Path) -> None:

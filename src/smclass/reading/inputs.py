@@ -68,6 +68,9 @@ class Guarded(io.RawIOBase):
         self._read = getattr(inner, "read1", inner.read)
         self._what = what
         self.damage: str | None = None
+        # Damage other than a cut (a failed check, bad compressed data) means the bytes that
+        # came out before it may be wrong too: no record read from them can be trusted.
+        self.untrusted = False
         # A zip member checks its CRC in the read that reaches its end, and that read's data
         # would be lost with the error: the check is done here instead, once the data is out.
         self._expected_crc = expected_crc
@@ -83,13 +86,19 @@ class Guarded(io.RawIOBase):
         try:
             data = self._read(len(buffer))
         except self.FAILURES as exc:
-            self.damage = f"damaged {self._what} ({exc}); reading of this input stopped there"
+            self.untrusted = not isinstance(exc, EOFError)
+            if self.untrusted:
+                self.damage = f"damaged {self._what} ({exc}): the records read from it before this may be wrong too"
+            else:
+                self.damage = f"damaged {self._what} ({exc}); reading of this input stopped there"
             return 0
         if self._expected_crc is not None:
             if data:
                 self._crc = zlib.crc32(data, self._crc)
             elif self._crc != self._expected_crc:
-                self.damage = f"damaged {self._what} (Bad CRC-32 for file {self._name!r}); the records before this note were read"
+                self.untrusted = True
+                check = f"Bad CRC-32 for file {self._name!r}"
+                self.damage = f"damaged {self._what} ({check}): the records read from it before this may be wrong too"
         n = len(data)
         buffer[:n] = data
         return n
@@ -122,6 +131,9 @@ def read_stream(
         yield from records
     if guard is not None and guard.damage is not None:
         damage = InputError(guard.damage, source=source)
+        if guard.untrusted:
+            # Not a record to skip: what was already read of the input is in doubt, so the run stops.
+            raise damage
         if reading.on_error == "skip":
             reading.notify(f"skipped {damage}")
         else:
