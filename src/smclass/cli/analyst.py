@@ -26,7 +26,9 @@ from smclass.run import paths as output_paths
 
 IdFieldOption = Annotated[
     str | None,
-    typer.Option("--id-field", help="Field holding the post id. Default: detected (id, id_str, uri, post_id, ...), else the position."),
+    typer.Option(
+        "--id-field", help="Field holding the post id. Default: detected (id, id_str, post_id, tweet_id, uri, ...), else the position."
+    ),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr; errors still show.")]
 

@@ -62,7 +62,7 @@ def classify(
         str | None,
         typer.Option(
             "--id-field",
-            help="Field holding the post id. Default: detected (id, id_str, uri, post_id, ...), else the position.",
+            help="Field holding the post id. Default: detected (id, id_str, post_id, tweet_id, uri, ...), else the position.",
             show_default=False,
         ),
     ] = None,
@@ -142,7 +142,7 @@ def classify(
         Engine,
         typer.Option(
             "--engine",
-            help="local: this machine. dask: a Dask cluster, one task per input file or per range of a big JSON-lines file, "
+            help="local: this machine. dask: a Dask cluster, one task per input file or per range of a big JSON-lines or CSV file, "
             "writing part-NNNNN.jsonl files into --output DIR.",
         ),
     ] = Engine.local,
@@ -153,7 +153,7 @@ def classify(
         str | None,
         typer.Option(
             "--partition-size",
-            help="With --engine dask: cut JSON-lines files into ranges of this size (64MB, 1GiB). "
+            help="With --engine dask: cut JSON-lines and CSV files into ranges of this size (64MB, 1GiB). "
             "Default: the file over twice the workers, at least 1 MB.",
             show_default=False,
         ),

@@ -201,7 +201,7 @@ def evaluate(
         str | None,
         typer.Option(
             "--id-field",
-            help="Field holding the post id, for --errors. Default: detected (id, id_str, uri, post_id, ...), else the position.",
+            help="Field holding the post id, for --errors. Default: detected (id, id_str, post_id, tweet_id, uri, ...), else the position.",
         ),
     ] = None,
     input_format: InputFormatOption = None,
