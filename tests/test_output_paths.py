@@ -476,3 +476,24 @@ def test_info_refuses_a_stdout_that_is_the_model_file_it_reads(small_model_path:
         f"Error: stdout is the same file as the input {model}: writing it would destroy the input\n".encode(),
     )
     assert model.read_bytes() == small_model_path.read_bytes()
+
+
+def test_a_library_warning_is_one_line_and_none_with_quiet() -> None:
+    import warnings
+
+    import typer
+
+    from smclass.cli import app as smclass_app
+
+    @smclass_app.command("warn-once")
+    def warn_once(quiet: bool = typer.Option(False, "--quiet", "-q")) -> None:
+        warnings.warn("Liblinear failed to converge", UserWarning, stacklevel=1)
+
+    try:
+        loud = runner.invoke(smclass_app, ["warn-once"])
+        quiet = runner.invoke(smclass_app, ["warn-once", "-q"])
+    finally:
+        smclass_app.registered_commands.pop()
+    assert (loud.exit_code, loud.stderr) == (0, "warning: Liblinear failed to converge\n")
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    assert "PYTHONWARNINGS" not in os.environ or os.environ["PYTHONWARNINGS"] != "ignore"

@@ -5,10 +5,13 @@ Only this module imports typer and rich, prints, or chooses exit codes.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
 import sys
+import warnings
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -142,6 +145,36 @@ class StdoutText(io.TextIOBase):
         return sys.stdout.isatty()
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    _to_stderr(f"warning: {message}")
+
+
+@contextlib.contextmanager
+def _routed_warnings(args: Any) -> Iterator[None]:
+    """A library's warning (scikit-learn, cleanlab, Dask) is one line on stderr, and none with -q.
+
+    The filter is set before any worker forks, and in the environment for workers that start
+    afresh, since -q promises errors only; both are put back when the command ends.
+    """
+    given = list(args) if args is not None else sys.argv[1:]
+    quiet = "-q" in given or "--quiet" in given
+    before = os.environ.get("PYTHONWARNINGS")
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore")
+            os.environ["PYTHONWARNINGS"] = "ignore"
+        else:
+            warnings.showwarning = _show_warning
+        try:
+            yield
+        finally:
+            if quiet:
+                if before is None:
+                    os.environ.pop("PYTHONWARNINGS", None)
+                else:
+                    os.environ["PYTHONWARNINGS"] = before
+
+
 class SmclassGroup(TyperGroup):
     """Turns every known error into one ``Error: ...`` line and an exit code, never a traceback.
 
@@ -159,6 +192,10 @@ class SmclassGroup(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
         kwargs["standalone_mode"] = False
         self._command = ""
+        with _routed_warnings(kwargs.get("args", args[0] if args else None)):
+            self._main(*args, **kwargs)
+
+    def _main(self, *args: Any, **kwargs: Any) -> NoReturn:
         global _handler_owner
         _handler_owner = os.getpid()
         try:
