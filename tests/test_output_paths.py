@@ -497,3 +497,27 @@ def test_a_library_warning_is_one_line_and_none_with_quiet() -> None:
     assert (loud.exit_code, loud.stderr) == (0, "warning: Liblinear failed to converge\n")
     assert (quiet.exit_code, quiet.stderr) == (0, "")
     assert "PYTHONWARNINGS" not in os.environ or os.environ["PYTHONWARNINGS"] != "ignore"
+
+
+def test_sigterm_before_the_first_result_still_says_the_run_stopped_early(tmp_path: Path, small_model_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "labels.jsonl"
+    command = [sys.executable, "-m", "smclass", "classify", "-", "-o", str(out), "--model", str(small_model_path)]
+    run = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert run.stdin is not None
+    # Too little to tell the format by: the run waits for more, with no result yet.
+    run.stdin.write(b'{"id": 1, "text": "the bus was late again"}\n')
+    run.stdin.flush()
+    time.sleep(3)
+    run.send_signal(signal.SIGTERM)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 128 + signal.SIGTERM
+    assert (
+        stderr.decode().splitlines()[-1]
+        == f"stopped early: {out} was not written (0 results were done; it is written only when the run completes)"
+    )
+    assert not out.exists()

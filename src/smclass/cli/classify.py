@@ -238,8 +238,9 @@ def classify(
                 _write_results(batches, handle, output_format, model.labels if proba else None, bar, tally)
             except paths.ResultsClosedError:
                 raise
-            except BaseException:
-                if tally.results or tally.rejects:
+            except BaseException as exc:
+                # An interrupt is said even before the first result: the run did not end by itself.
+                if tally.results or tally.rejects or isinstance(exc, KeyboardInterrupt):
                     kept = f"; {tally.rejects:,} rejects written to {rejects}" if rejects is not None else ""
                     notify(f"stopped early: {handle.stopped(tally.results)}{kept}")
                 raise
