@@ -288,3 +288,43 @@ def test_evaluate_errors_use_the_id_field_given_and_quiet_keeps_stderr_empty(tmp
     assert (result.exit_code, result.stderr) == (0, "")
     errors = lines(wrong.read_text(encoding="utf-8"))
     assert errors and {e["id"] for e in errors} <= {r["post"] for r in rows}
+
+
+@pytest.fixture
+def labelled_db(tmp_path: Path) -> Path:
+    import sqlite3
+
+    path = tmp_path / "sheet.db"
+    rows = stratified_slice(corpus_rows(), 5)
+    with sqlite3.connect(path) as db:
+        db.execute("create table posts (post_id text, body text, kind text)")
+        db.execute("create table people (name text)")
+        db.executemany("insert into posts values (?, ?, ?)", [(r["id"], r["text"], r["label"]) for r in rows])
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["evaluate", "{db}", "--model", "{model}", "--json"],
+        ["suggest", "{db}", "--model", "{model}", "-n", "3"],
+        ["report", "{db}", "--model", "{model}", "--json"],
+        ["audit", "{db}", "--model", "{model}", "-n", "2"],
+        ["train", "{db}", "--out", "{out}", "--cv", "0"],
+    ],
+)
+def test_every_command_that_reads_posts_takes_a_sqlite_table_and_query(
+    labelled_db: Path, small_model_path: Path, tmp_path: Path, command: list[str]
+) -> None:
+    args = [a.format(db=labelled_db, model=small_model_path, out=tmp_path / "m.npz") for a in command]
+    fields = ["--text-field", "body", "--id-field", "post_id"] if command[0] not in ("train", "report") else ["--text-field", "body"]
+    labels = ["--label-field", "kind"] if command[0] in ("evaluate", "audit", "train") else []
+    unnamed = run(*args, *fields, *labels, "-q")
+    assert (unnamed.exit_code, unnamed.stderr.splitlines()[-1]) == (
+        2,
+        f"Error: {labelled_db}: the database has 2 tables (people, posts): name one with --table, or give --query",
+    )
+    for choice in (["--table", "posts"], ["--query", "select * from posts"]):
+        result = run(*args, *fields, *labels, *choice, "-q")
+        assert result.exit_code == 0, result.stderr

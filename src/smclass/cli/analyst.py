@@ -20,6 +20,7 @@ from smclass.cli.app import (
     _write_stdout,
     app,
 )
+from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, read_options
 from smclass.cli.train import Base, LabelFieldOption
 from smclass.errors import InputError, UsageError
 from smclass.run import paths as output_paths
@@ -48,6 +49,9 @@ def audit(
     text_field: TextFieldOption = None,
     id_field: IdFieldOption = None,
     input_format: InputFormatOption = None,
+    delimiter: DelimiterOption = None,
+    table: TableOption = None,
+    query: QueryOption = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds for the out-of-fold probabilities.", min=2)] = 5,
     top: Annotated[int | None, typer.Option("--top", "-n", help="Show at most this many suspects.", min=1)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the folds.")] = 0,
@@ -75,10 +79,8 @@ def audit(
 
     notify = _ignore if quiet else _note
     output_paths.check_outputs([*_inputs(data), *(_model_file(model_path) if model_path is not None else [])], [("stdout", "-")])
-    posts = dataset.read_labelled(
-        _inputs(data), text_field=text_field, id_field=id_field, label_field=label_field,
-        input_format=input_format.value if input_format else None, notify=notify,
-    )  # fmt: skip
+    options = read_options(text_field, id_field, input_format, delimiter, table, query)
+    posts = dataset.read_labelled(_inputs(data), label_field=label_field, notify=notify, options=options)
     if not posts.texts:
         raise InputError("no labelled posts to audit", source=", ".join(data or ["<stdin>"]))
     proba = None
@@ -128,6 +130,9 @@ def suggest(
     text_field: TextFieldOption = None,
     id_field: IdFieldOption = None,
     input_format: InputFormatOption = None,
+    delimiter: DelimiterOption = None,
+    table: TableOption = None,
+    query: QueryOption = None,
     diversity: Annotated[
         float,
         typer.Option("--diversity", help="0: the most uncertain posts; higher: more unlike each other.", min=0, callback=_finite),
@@ -145,14 +150,13 @@ def suggest(
       smclass train to_label.jsonl --base default --on-missing-label skip --out models/mine.npz
     """
     from smclass.analyst import suggest as suggest_lib
-    from smclass.reading.plan import ReadOptions
     from smclass.reading.posts import read_posts
 
     notify = _ignore if quiet else _note
     paths = _inputs(pool)
     output_paths.check_outputs([*paths, *_model_file(model_path)], [("stdout", "-")])
     model = _load_model(model_path)
-    options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format.value if input_format else None)
+    options = read_options(text_field, id_field, input_format, delimiter, table, query)
     seen = [0]
 
     def counted() -> Any:
@@ -195,6 +199,9 @@ def report(
     text_field: TextFieldOption = None,
     id_field: IdFieldOption = None,
     input_format: InputFormatOption = None,
+    delimiter: DelimiterOption = None,
+    table: TableOption = None,
+    query: QueryOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """A report on labelled posts: one self-contained HTML page, or its numbers as JSON.
@@ -215,7 +222,6 @@ def report(
     """
     from smclass.analyst import report as report_lib
     from smclass.analyst import report_html
-    from smclass.reading.plan import ReadOptions
 
     if output is None and not as_json:
         raise UsageError("name the page with --output FILE, or ask for --json")
@@ -224,7 +230,7 @@ def report(
     stdout = [("stdout", "-")] if as_json else []
     output_paths.check_outputs([*_inputs(results), *_model_file(model_path)], [("--output", output), *stdout])
     notify = _ignore if quiet else _note
-    options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format.value if input_format else None)
+    options = read_options(text_field, id_field, input_format, delimiter, table, query)
     tally = report_lib.collect(_inputs(results), options, by=by, model_path=model_path, notify=notify)
     numbers = report_lib.numbers(tally, window_hours=window, min_accounts=min_accounts)
     for note in numbers["notes"]:

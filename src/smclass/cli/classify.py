@@ -15,7 +15,6 @@ import typer
 from smclass.cli.app import (
     Cascade,
     Engine,
-    InputFormat,
     InputFormatOption,
     ModelOption,
     OnError,
@@ -30,6 +29,7 @@ from smclass.cli.app import (
     set_cascade,
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
+from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, delimiter_value
 from smclass.errors import InputError, UsageError
 from smclass.run import paths
 
@@ -104,21 +104,9 @@ def classify(
         ),
     ] = None,
     input_format: InputFormatOption = None,
-    delimiter: Annotated[
-        str | None,
-        typer.Option(
-            "--delimiter",
-            "-d",
-            help="Field delimiter of a delimited input (',' ';' '|' or 'tab'). Default: detected from the first lines.",
-            show_default=False,
-        ),
-    ] = None,
-    table: Annotated[
-        str | None, typer.Option("--table", help="SQLite input: the table to read (needed when it has several).", show_default=False)
-    ] = None,
-    query: Annotated[
-        str | None, typer.Option("--query", help="SQLite input: a SELECT whose rows are the posts.", show_default=False)
-    ] = None,
+    delimiter: DelimiterOption = None,
+    table: TableOption = None,
+    query: QueryOption = None,
     on_error: Annotated[
         OnError,
         typer.Option("--on-error", help="stop: the first unreadable record ends the run (exit 1). skip: report it on stderr and go on."),
@@ -199,7 +187,7 @@ def classify(
         raise UsageError("--engine dask writes the rejects of each part beside it (part-NNNNN.rejects.jsonl): leave out --rejects")
     paths.check_outputs([*sources, *_model_file(model_path)], outputs)
     workers = _jobs(jobs)
-    delimiter = _delimiter(delimiter, input_format)
+    delimiter = delimiter_value(delimiter, input_format)
     model = _load_model(model_path)
     options = classify_lib.Options(
         text_field=text_field,
@@ -279,17 +267,6 @@ def _threshold(value: str | None, model: Model) -> float | None:
     if not 0.0 <= cut <= 1.0:
         raise UsageError(f"--threshold: expected a probability between 0 and 1, got {value}")
     return cut
-
-
-def _delimiter(value: str | None, input_format: InputFormat | None) -> str | None:
-    if value is None:
-        return None
-    delimiter = "\t" if value.lower() in ("tab", "\\t", "\t") else value
-    if len(delimiter) != 1 or delimiter in '"\r\n':
-        raise UsageError(f"--delimiter takes one character, or 'tab' (got {value!r})")
-    if input_format not in (None, InputFormat.csv, InputFormat.tsv):
-        raise UsageError(f"--delimiter goes with a delimited input, not --input-format {input_format.value}")
-    return delimiter
 
 
 @dataclass

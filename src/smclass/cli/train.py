@@ -28,6 +28,7 @@ from smclass.cli.app import (
     set_cascade,
 )
 from smclass.cli.progress import _progress, _progress_wanted
+from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, read_options
 from smclass.errors import InputError, OutputError, UsageError
 from smclass.run import paths
 
@@ -57,6 +58,9 @@ def train(
     label_field: LabelFieldOption = "label",
     text_field: TextFieldOption = None,
     input_format: InputFormatOption = None,
+    delimiter: DelimiterOption = None,
+    table: TableOption = None,
+    query: QueryOption = None,
     cv: Annotated[int, typer.Option("--cv", help="Folds of cross-validation to report; 0 skips it.", min=0)] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the folds and the classifier.")] = 0,
     base: Annotated[
@@ -109,17 +113,15 @@ def train(
     if out.is_dir():
         raise OutputError(f"{out}: cannot write ({os.strerror(errno.EISDIR)})")
     notify = _ignore if quiet else _note
-    fmt = input_format.value if input_format else None
-    posts = dataset.read_labelled(
-        data, text_field=text_field, label_field=label_field, input_format=fmt, notify=notify, on_missing_label=on_missing_label.value
-    )
+    options = read_options(text_field, None, input_format, delimiter, table, query)
+    posts = dataset.read_labelled(data, label_field=label_field, notify=notify, on_missing_label=on_missing_label.value, options=options)
     if not posts.texts:
         raise InputError("no labelled posts to train on", source=", ".join(data))
     notify(_posts_summary(Counter(posts.labels), posts))
     held = None
     if dev:
         # Read before training, not after: a missing or unlabelled --dev file should not cost minutes of it.
-        held = dataset.read_labelled(dev, text_field=text_field, label_field=label_field, input_format=fmt)
+        held = dataset.read_labelled(dev, label_field=label_field, options=options)
         if not held.texts:
             raise InputError("no labelled posts to score on", source=", ".join(dev))
     texts, labels, weights, sources = posts.texts, posts.labels, None, [Path(s).name for s in posts.sources]
@@ -205,6 +207,9 @@ def evaluate(
         ),
     ] = None,
     input_format: InputFormatOption = None,
+    delimiter: DelimiterOption = None,
+    table: TableOption = None,
+    query: QueryOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout instead of a report.")] = False,
     errors: Annotated[
         Path | None,
@@ -236,10 +241,8 @@ def evaluate(
     model = _load_model(model_path)
     set_cascade(model, cascade)
     passed_over = dataset.PassedOver()
-    posts = dataset.iter_labelled(
-        data, text_field=text_field, label_field=label_field, id_field=id_field,
-        input_format=input_format.value if input_format else None, notify=notify, passed_over=passed_over,
-    )  # fmt: skip
+    options = read_options(text_field, id_field, input_format, delimiter, table, query)
+    posts = dataset.iter_labelled(data, label_field=label_field, notify=notify, passed_over=passed_over, options=options)
     with contextlib.ExitStack() as stack:
         # --errors lines are written as their batch is scored, to a temporary renamed into
         # place only when every post is scored: a run that stops leaves the file as it was.

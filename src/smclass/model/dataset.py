@@ -74,12 +74,13 @@ def read_labelled(
     id_field: str | None = None,
     notify: Callable[[str], None] | None = None,
     on_missing_label: str = "stop",
+    options: ReadOptions | None = None,
 ) -> LabelledPosts:
     """All the posts of :func:`iter_labelled` at once, for work that needs every text (training, audit)."""
     posts = LabelledPosts()
     for post in iter_labelled(
         paths, text_field=text_field, label_field=label_field, input_format=input_format, id_field=id_field,
-        notify=notify, on_missing_label=on_missing_label, passed_over=posts,
+        notify=notify, on_missing_label=on_missing_label, passed_over=posts, options=options,
     ):  # fmt: skip
         posts.texts.append(post.text)
         posts.labels.append(post.label)
@@ -99,6 +100,7 @@ def iter_labelled(
     notify: Callable[[str], None] | None = None,
     on_missing_label: str = "stop",
     passed_over: PassedOver | None = None,
+    options: ReadOptions | None = None,
 ) -> Iterator[LabelledPost]:
     """Posts with a label each, one at a time; a label outside the five stops with its file and line.
 
@@ -106,14 +108,17 @@ def iter_labelled(
     labelling sheet in progress): then it is counted in ``passed_over.missing``, as posts
     labelled exclude and posts with no text are counted. Only the first records of each
     input are held at once (to plan its fields), so memory does not follow the input.
+    ``options``, when given, says how to read (a delimiter, a SQLite table or query) in place
+    of ``text_field``, ``id_field`` and ``input_format``.
     """
     counts = passed_over if passed_over is not None else PassedOver()
-    options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format)
+    if options is None:
+        options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format)
     for path in paths:
         held = False
         # Each file of a folder or zip is planned on its own, as classify plans it: one file's
         # text field is not another's.
-        for plan, records in planned(inputs.read_path(path, input_format), options, notify or _quiet):
+        for plan, records in planned(inputs.read_path(path, reading=options.reading()), options, notify or _quiet):
             first = list(itertools.islice(records, SNIFF_RECORDS))
             if not held:
                 counts.sources.append(path)

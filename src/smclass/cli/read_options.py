@@ -1,0 +1,56 @@
+"""The options that say how to read an input, shared by every command that reads posts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from smclass.cli.app import InputFormat
+from smclass.errors import UsageError
+from smclass.reading.plan import ReadOptions
+
+DelimiterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--delimiter",
+        "-d",
+        help="Field delimiter of a delimited input (',' ';' '|' or 'tab'). Default: detected from the first lines.",
+        show_default=False,
+    ),
+]
+TableOption = Annotated[
+    str | None, typer.Option("--table", help="SQLite input: the table to read (needed when it has several).", show_default=False)
+]
+QueryOption = Annotated[str | None, typer.Option("--query", help="SQLite input: a SELECT whose rows are the posts.", show_default=False)]
+
+
+def delimiter_value(value: str | None, input_format: InputFormat | None) -> str | None:
+    """``--delimiter`` as one character ('tab' for a tab), checked against ``--input-format``."""
+    if value is None:
+        return None
+    delimiter = "\t" if value.lower() in ("tab", "\\t", "\t") else value
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise UsageError(f"--delimiter takes one character, or 'tab' (got {value!r})")
+    if input_format not in (None, InputFormat.csv, InputFormat.tsv):
+        raise UsageError(f"--delimiter goes with a delimited input, not --input-format {input_format.value}")
+    return delimiter
+
+
+def read_options(
+    text_field: str | None,
+    id_field: str | None,
+    input_format: InputFormat | None,
+    delimiter: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
+) -> ReadOptions:
+    """How a command that reads posts was asked to read them."""
+    return ReadOptions(
+        text_field=text_field,
+        id_field=id_field,
+        input_format=input_format.value if input_format else None,
+        delimiter=delimiter_value(delimiter, input_format),
+        table=table,
+        query=query,
+    )
