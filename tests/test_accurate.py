@@ -96,7 +96,7 @@ def test_a_jobs_worker_gives_its_encoder_its_share_of_the_cores(small_accurate_m
 
     monkeypatch.setattr(threads, "_per_process", threads.per_process())
     monkeypatch.setattr(parallel, "_worker_model", None)
-    parallel._start_worker(str(small_accurate_model_path), 1)
+    parallel._start_worker(str(small_accurate_model_path), 1, None)
     worker = parallel._worker_model
     assert worker is not None and isinstance(worker.scorer, EncodedScorer)
     worker.scorer.accurate_proba(texts()[:2])
@@ -114,10 +114,35 @@ def test_a_dask_task_gives_its_encoder_one_core(small_accurate_model_path: Path,
 
     monkeypatch.setattr(threads, "_per_process", 2)
     monkeypatch.setattr(dask_engine, "_models", {})
-    model = dask_engine._model(small_accurate_model_path.read_bytes(), str(small_accurate_model_path))
+    model = dask_engine._model(small_accurate_model_path.read_bytes(), str(small_accurate_model_path), True)
     assert isinstance(model.scorer, EncodedScorer)
     model.scorer.accurate_proba(texts()[:2])
     assert model.scorer._encoder.threads == 1
+
+
+def test_cascade_off_reaches_jobs_workers_and_dask_tasks(small_accurate_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass.run import dask_engine, parallel
+
+    monkeypatch.setattr(parallel, "_worker_model", None)
+    parallel._start_worker(str(small_accurate_model_path), 1, False)
+    assert parallel._worker_model is not None and parallel._worker_model.scorer.cascade is False  # type: ignore[union-attr]
+    monkeypatch.setattr(dask_engine, "_models", {})
+    data, name = small_accurate_model_path.read_bytes(), str(small_accurate_model_path)
+    assert dask_engine._model(data, name, False).scorer.cascade is False  # type: ignore[union-attr]
+    # A later run on the same worker gets the cascade it asks for, not the last one's.
+    assert dask_engine._model(data, name, True).scorer.cascade is True  # type: ignore[union-attr]
+
+
+def test_cascade_off_on_dask_gives_what_one_process_gives(small_accurate_model_path: Path, tmp_path: Path) -> None:
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts())))
+    args = ["classify", str(posts), "--model", str(small_accurate_model_path), "--cascade", "off", "--proba", "-q"]
+    alone = runner.invoke(app, args)
+    on_dask = runner.invoke(app, [*args, "--engine", "dask", "-o", str(tmp_path / "parts")])
+    cascaded = runner.invoke(app, [*args[:-4], "--proba", "-q"])
+    assert alone.exit_code == on_dask.exit_code == cascaded.exit_code == 0, on_dask.stderr
+    assert (tmp_path / "parts" / "part-00000.jsonl").read_text() == alone.stdout
+    assert alone.stdout != cascaded.stdout  # else the test could not tell the cascade's state
 
 
 def test_classify_with_an_accurate_model_says_how_many_posts_the_encoder_read(small_accurate_model_path: Path) -> None:

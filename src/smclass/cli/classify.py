@@ -201,6 +201,7 @@ def classify(
         keep_fields=keep_fields,
         on_error=on_error.value,
         jobs=workers,
+        cascade=cascade != Cascade.off,
         table=table,
         query=query,
     )

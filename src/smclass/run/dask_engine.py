@@ -57,12 +57,14 @@ class Partition:
     layout: csv_ranges.Layout | None = None  # a range of a delimited file: cut at rows, not lines
 
 
-def _model(data: bytes, name: str) -> model_lib.Model:
+def _model(data: bytes, name: str, cascade: bool) -> model_lib.Model:
     key = hashlib.sha256(data).hexdigest()
     if key not in _models:
         # A Dask worker runs one task per thread at once: each task's encoder takes one core.
         threads.use(1)
         _models[key] = model_lib.loads(data, Path(name))
+    if getattr(_models[key].scorer, "cascade", None) is not None:
+        _models[key].scorer.cascade = cascade  # type: ignore[union-attr]
     return _models[key]
 
 
@@ -115,7 +117,7 @@ def classify_partition(
     the client returns or never written.
     ``delimited`` places a range of a CSV or TSV file (see :func:`_csv_tasks`).
     """
-    model = _model(model_bytes, model_name)
+    model = _model(model_bytes, model_name, options.cascade)
     result = PartResult(source, target, span=(span.start, span.end) if span is not None else None)
     skipped = [0]
 

@@ -37,13 +37,15 @@ def _texts(batch: BatchItems) -> list[str]:
     return [text for _, text in batch if text is not None]
 
 
-def _start_worker(model_path: str, encoder_threads: int) -> None:
+def _start_worker(model_path: str, encoder_threads: int, cascade: bool | None) -> None:
     global _worker_model
     from smclass.features import threads
     from smclass.model import files as model_lib
 
     threads.use(encoder_threads)
     _worker_model = model_lib.load(model_path)
+    if cascade is not None:
+        _worker_model.scorer.cascade = cascade  # type: ignore[union-attr]
 
 
 def score(model: Model, texts: list[str], explain: int = 0) -> Scored:
@@ -86,7 +88,8 @@ def predict_batches(
     # spawn, not fork: the parent may run a progress thread, and forking threads can deadlock.
     context = multiprocessing.get_context("spawn")
     # Each worker's encoders get their share of the cores, not each the parent's count.
-    start = (str(model.path), max(1, cores() // jobs))
+    # A worker loads the model afresh: the cascade as this process has it set goes with it.
+    start = (str(model.path), max(1, cores() // jobs), getattr(model.scorer, "cascade", None))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=start) as pool:
         pending: deque[tuple[BatchItems, Future[Scored] | None]] = deque()
         for batch in iterator:

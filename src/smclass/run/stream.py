@@ -33,6 +33,8 @@ class Options(ReadOptions):
     # peak memory flat whatever the mix of tweets and emails.
     batch_chars: int = 100_000
     jobs: int = 1
+    # An accurate model's cascade (off: the encoder reads every post), for models loaded afresh elsewhere.
+    cascade: bool = True
 
 
 def _ignore(message: str) -> None:
