@@ -161,3 +161,17 @@ def test_an_interrupt_cancels_the_rest_and_leaves_no_writer_behind(small_model_p
     assert sorted(p.name for p in out.iterdir()) == written  # nothing wrote after the call returned
     assert "_SUCCESS" not in written
     assert 1 <= len(written) < 20
+
+
+@pytest.mark.parametrize("spelling", ["output", "input"])
+def test_a_file_url_is_the_path_it_names_when_inputs_are_guarded(small_model_path: Path, tmp_path: Path, spelling: str) -> None:
+    folder = tmp_path / "dd"
+    folder.mkdir()
+    part = folder / "part-00000.jsonl"
+    part.write_text('{"id": 1, "text": "hello there"}\n')
+    (folder / "_SUCCESS").write_text("{}\n")
+    given = [f"file://{part}", str(folder)] if spelling == "input" else [str(part), f"file://{folder}"]
+    result = runner.invoke(app, ["classify", given[0], "--engine", "dask", "-o", given[1], "--overwrite", "--model", str(small_model_path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: --output {part} is the same file as the input {part}: writing it would destroy the input\n"
+    assert part.read_text() == '{"id": 1, "text": "hello there"}\n'

@@ -307,12 +307,7 @@ def run(
             workers = max(1, len(client.scheduler_info().get("workers", {})))
         parts = plan_partitions(files, workers, partition_size, options)
         targets = [storage.join(folder, f"part-{i:05d}.jsonl") for i in range(len(parts))]
-        if not storage.is_url(folder):
-            given = [name for name in inputs if not storage.is_url(name)]
-            local = [f.location for f in files if not storage.is_url(f.location)]
-            # The folders given too: parts inside an input folder would be read as input next time.
-            paths.check_outputs([*given, *local], [("--output", t) for t in targets])
-            paths.check_no_input_inside(out_dir, [(f.location, f.source) for f in files if not storage.is_url(f.location)])
+        paths.check_run_folder(folder, targets, inputs, [(f.location, f.source) for f in files])
         for name in storage.prepare_folder(folder, overwrite, out_dir):
             notify(f"removed {storage.join(folder, name)} (--overwrite or a run cut short)")
         cancel = f"smclass-cancel-{uuid.uuid4().hex}"

@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import stat
 import sys
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
@@ -117,6 +119,29 @@ def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path
             same = os.path.realpath(path) == os.path.realpath(other)
             if same or (first is not None and second is not None and _identity(first) == _identity(second)):
                 raise UsageError(f"{option} {path} and {other_option} {other} are the same file: name two files")
+
+
+def local_name(name: str) -> str | None:
+    """The path on this machine that a plain path or a ``file://`` URL names; None for other URLs."""
+    if name.startswith("file://"):
+        return urllib.parse.unquote(urllib.parse.urlparse(name).path)
+    return None if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", name) else name
+
+
+def check_run_folder(folder: str, targets: Sequence[str], inputs: Sequence[str], read: Sequence[tuple[str, str]]) -> None:
+    """:func:`check_outputs` and :func:`check_no_input_inside` for a Dask run's folder and part files.
+
+    ``read`` pairs each file read (its location) with its name in messages. A ``file://``
+    URL is the path it names: spelt so, an input was once overwritten by ``--overwrite``.
+    """
+    out = local_name(folder)
+    if out is None:
+        return
+    given = [name for name in map(local_name, inputs) if name is not None]
+    located = [(local, source) for location, source in read if (local := local_name(location)) is not None]
+    # The folders given too: parts inside an input folder would be read as input next time.
+    check_outputs([*given, *(local for local, _ in located)], [("--output", local_name(target)) for target in targets])
+    check_no_input_inside(out, located)
 
 
 def check_no_input_inside(folder: str, inputs: Sequence[tuple[str, str]]) -> None:
