@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from smclass.cli import app
 from smclass.labels import LABELS
+from smclass.model import files as model_lib
 
 runner = CliRunner()
 
@@ -167,6 +168,17 @@ def test_classify_csv_output_is_spreadsheet_safe(small_model_path: Path, tmp_pat
     assert rows[1].startswith('"\'=HYPERLINK(""http://x"")",')
     assert rows[1].endswith(",'=1+2 cheap flights")
     assert rows[2].startswith("-5,")
+
+
+def test_a_text_of_characters_that_do_not_show_gets_no_label(small_model_path: Path) -> None:
+    texts = ["\u200b", "\x00\x01", "\ufeff\u00ad", "\ufe0f\U000e0041", " \u200b\n", "hi\u200bthere", "\U0001f600"]
+    data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts))
+    result = run("classify", "-q", "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0, result.stderr
+    reasons = [json.loads(line).get("reason") for line in result.stdout.splitlines()]
+    assert reasons == ["'text' holds no visible characters"] * 5 + [None, None]
+    api = model_lib.load(small_model_path).classify(texts)
+    assert [p.label is None for p in api] == [True] * 5 + [False, False]
 
 
 def test_csv_cells_spell_booleans_and_nulls_as_the_json_lines_do(small_model_path: Path) -> None:

@@ -23,6 +23,7 @@ from smclass import atomic
 from smclass.errors import ModelError, OutputError, UsageError
 from smclass.model import archive
 from smclass.model.scorer import Scorer
+from smclass.reading.fields import visible
 
 if TYPE_CHECKING:
     from smclass.model.accurate import EncodedScorer
@@ -60,7 +61,7 @@ class Model:
         wrong = next((i for i, text in enumerate(items) if text is not None and not isinstance(text, str)), None)
         if wrong is not None:
             raise UsageError(f"texts[{wrong}]: expected text or None, got {type(items[wrong]).__name__}")
-        usable = [i for i, text in enumerate(items) if isinstance(text, str) and text.strip()]
+        usable = [i for i, text in enumerate(items) if isinstance(text, str) and visible(text)]
         out = [Prediction(None, None, None)] * len(items)
         labels = self.labels
         for start in range(0, len(usable), batch_size):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -197,6 +198,18 @@ def detect_id_field(records: list[Record]) -> str | None:
     return None
 
 
+# A character that shows: not white space, a control or format character (zero-width
+# space, joiners, BOM, soft hyphen, bidi marks), a variation selector or a tag character.
+_VISIBLE = re.compile(
+    r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\U000e0000-\U000e007f]"
+)
+
+
+def visible(text: str) -> bool:
+    """Whether ``text`` holds a character that shows: a post of zero-width spaces is as empty as one of spaces."""
+    return _VISIBLE.search(text) is not None
+
+
 def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | None]:
     """Return ``(text, None)`` or ``(None, reason)`` for a record with no usable text.
 
@@ -205,7 +218,7 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
     if choice.title_field is None:
         # The usual case, first: a plain field holding text.
         plain = record.data.get(choice.field, _MISSING)
-        if isinstance(plain, str) and not isinstance(plain, Binary) and plain.strip():
+        if isinstance(plain, str) and not isinstance(plain, Binary) and visible(plain):
             return plain, None
     value = get_path(record.data, choice.field)
     title = get_path(record.data, choice.title_field) if choice.title_field else _MISSING
@@ -220,10 +233,12 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
         if item is not _MISSING and item is not None and not isinstance(item, str):
             hint = _text_field_hint(name, _text_inside(item))
             raise InputError(f"expected text, got {json_kind(item)}{hint}", source=record.source, line=record.line, field=name)
-    parts = [p for p in (title, value) if isinstance(p, str) and p.strip()]
+    parts = [p for p in (title, value) if isinstance(p, str) and visible(p)]
     if not parts:
         if value is None:
             return None, f"'{choice.field}' is null"
+        if isinstance(value, str) and value.strip():
+            return None, f"'{choice.field}' holds no visible characters"
         return None, f"'{choice.field}' is empty"
     return "\n\n".join(parts), None
 
