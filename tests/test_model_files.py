@@ -177,3 +177,13 @@ def test_a_skops_model_from_before_asks_for_retraining_and_garbage_is_damaged(tm
     garbage.write_bytes(b"PK not really a zip")
     with pytest.raises(ModelError, match=r"garbage.npz: damaged model file"):
         model_lib.load(garbage)
+
+
+def test_a_bundled_model_name_means_the_bundled_model_even_beside_a_file_of_that_name(
+    tmp_path: Path, small_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "default").write_bytes(small_model_path.read_bytes())
+    assert model_lib.resolve("default") == model_lib.bundled_model_path(model_lib.BUNDLED["default"])
+    assert model_lib.resolve(tmp_path / "default") == tmp_path / "default"
+    assert model_lib.load("default").card["training_posts"] != model_lib.load(tmp_path / "default").card["training_posts"]

@@ -316,7 +316,8 @@ ModelOption = Annotated[
     typer.Option(
         "--model",
         "-m",
-        help="Model file (.npz, written by smclass train). Default: $SMCLASS_MODEL, else the bundled model.",
+        help="Model file (.npz, written by smclass train), or a bundled model: default, accurate, accurate-e5 "
+        "(a file of such a name needs its full path). Default: $SMCLASS_MODEL, else the bundled model.",
         show_default=False,
     ),
 ]

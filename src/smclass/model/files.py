@@ -163,9 +163,13 @@ def default_model_path() -> Path:
 
 
 def resolve(path: str | Path) -> Path:
-    """A model's path: the names of the bundled models ('default', 'accurate', 'accurate-e5') stand for them unless a file has that name."""
+    """A model's path: the names of the bundled models ('default', 'accurate', 'accurate-e5') stand for them.
+
+    Always, even beside a file of that name (a stray file must not change which model runs):
+    a path with a folder in it names the file (``$PWD/accurate``; the CLI reads ``./accurate`` as ``accurate``).
+    """
     name = str(path)
-    if name in BUNDLED and not Path(name).exists():
+    if name in BUNDLED:
         return bundled_model_path(BUNDLED[name])
     return Path(path)
 
