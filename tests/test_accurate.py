@@ -145,6 +145,17 @@ def test_cascade_off_on_dask_gives_what_one_process_gives(small_accurate_model_p
     assert alone.stdout != cascaded.stdout  # else the test could not tell the cascade's state
 
 
+def test_the_encoder_count_covers_the_posts_jobs_workers_classified(small_accurate_model_path: Path) -> None:
+    from smclass.run import parallel
+
+    model = model_lib.load(small_accurate_model_path)
+    model.scorer.cascade = False  # type: ignore[union-attr]
+    posts = texts()
+    batches = [[({"id": i}, t) for i, t in enumerate(posts[k : k + 10], start=k)] for k in range(0, len(posts), 10)]
+    list(parallel.predict_batches(model, batches, jobs=2, pool_after=10))
+    assert (model.scorer.seen, model.scorer.sent) == (len(posts), len(posts))  # type: ignore[union-attr]
+
+
 def test_classify_with_an_accurate_model_says_how_many_posts_the_encoder_read(small_accurate_model_path: Path) -> None:
     data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts()))
     result = runner.invoke(app, ["classify", "--model", str(small_accurate_model_path), "--cascade", "off"], input=data)

@@ -170,6 +170,26 @@ def test_classify_csv_output_is_spreadsheet_safe(small_model_path: Path, tmp_pat
     assert rows[2].startswith("-5,")
 
 
+def test_rejects_to_stdout_is_refused_not_a_file_named_dash(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("classify", "--on-error", "skip", "--rejects", "-", "--model", str(small_model_path), input='{"text": "hi"}\n')
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: --rejects cannot be '-': the results go to stdout; name a file for the skipped records\n",
+    )
+    assert not (tmp_path / "-").exists()
+
+
+def test_quiet_skipping_with_no_rejects_file_still_says_how_many_records_were_dropped(small_model_path: Path) -> None:
+    data = '{"id": 1, "text": "hello there"}\n[1]\n{"id": 3, "text": "again"}\nnot json\n'
+    result = run("classify", "--on-error", "skip", "-q", "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 3]
+    assert result.stderr == "skipped 2 unreadable records (--rejects FILE keeps them)\n"
+
+
 def test_a_text_of_characters_that_do_not_show_gets_no_label(small_model_path: Path) -> None:
     texts = ["\u200b", "\x00\x01", "\ufeff\u00ad", "\ufe0f\U000e0041", " \u200b\n", "hi\u200bthere", "\U0001f600"]
     data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts))

@@ -174,6 +174,8 @@ def classify(
 
     if rejects is not None and on_error != OnError.skip:
         raise UsageError("--rejects goes with --on-error skip")
+    if rejects is not None and str(rejects) == "-":
+        raise UsageError("--rejects cannot be '-': the results go to stdout; name a file for the skipped records")
     sources = inputs or ["-"]
     if sources.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
@@ -233,6 +235,9 @@ def classify(
                     kept = f"; {tally.rejects:,} rejects written to {rejects}" if rejects is not None else ""
                     notify(f"stopped early: {handle.stopped(tally.results)}{kept}")
                 raise
+    if quiet and tally.rejects and rejects is None:
+        # -q hides each "skipped" note: records dropped with no file to keep them are still said, once.
+        _note(f"skipped {tally.rejects:,} unreadable records (--rejects FILE keeps them)")
     seen, sent = getattr(model.scorer, "seen", 0), getattr(model.scorer, "sent", 0)
     if encoded and seen:
         notify(f"the encoder read {sent:,} of {seen:,} posts ({sent / seen:.0%})")
@@ -338,7 +343,11 @@ def _classify_on_dask(model: Model, sources: list[str], options: Any, dask: _Das
 @contextmanager
 def _rejects_file(path: Path | None, tally: _Tally) -> Iterator[Any]:
     if path is None:
-        yield None
+
+        def count(record: Record, error: InputError) -> None:
+            tally.rejects += 1
+
+        yield count
         return
     try:
         handle = path.open("wb")

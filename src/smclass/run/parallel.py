@@ -59,9 +59,23 @@ def score(model: Model, texts: list[str], explain: int = 0) -> Scored:
     return probabilities, [explain_one(model.scorer, text, model.labels[i], explain) for text, i in zip(texts, best, strict=True)]
 
 
-def _worker_score(texts: list[str], explain: int) -> Scored:
+def _worker_score(texts: list[str], explain: int) -> tuple[Scored, int]:
+    """The :func:`score` of ``texts``, and how many of them the worker's encoder read."""
     assert _worker_model is not None
-    return score(_worker_model, texts, explain)
+    before = getattr(_worker_model.scorer, "sent", 0)
+    scored = score(_worker_model, texts, explain)
+    return scored, getattr(_worker_model.scorer, "sent", 0) - before
+
+
+def _counted(model: Model, future: Future[tuple[Scored, int]] | None, texts: int) -> Scored | None:
+    """A worker's result, its encoder's work added to this process's model, so its counts cover the run."""
+    if future is None:
+        return None
+    scored, sent = future.result()
+    if hasattr(model.scorer, "seen"):
+        model.scorer.seen += texts  # type: ignore[union-attr]
+        model.scorer.sent += sent  # type: ignore[union-attr]
+    return scored
 
 
 def predict_batches(
@@ -91,14 +105,14 @@ def predict_batches(
     # A worker loads the model afresh: the cascade as this process has it set goes with it.
     start = (str(model.path), max(1, cores() // jobs), getattr(model.scorer, "cascade", None))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=start) as pool:
-        pending: deque[tuple[BatchItems, Future[Scored] | None]] = deque()
+        pending: deque[tuple[BatchItems, Future[tuple[Scored, int]] | None, int]] = deque()
         for batch in iterator:
             texts = _texts(batch)
-            pending.append((batch, pool.submit(_worker_score, texts, explain) if texts else None))
+            pending.append((batch, pool.submit(_worker_score, texts, explain) if texts else None, len(texts)))
             # Enough work in flight to keep every worker busy, little enough to keep memory flat.
             while len(pending) > 2 * jobs:
-                done, future = pending.popleft()
-                yield done, future.result() if future is not None else None
+                done, future, count = pending.popleft()
+                yield done, _counted(model, future, count)
         while pending:
-            done, future = pending.popleft()
-            yield done, future.result() if future is not None else None
+            done, future, count = pending.popleft()
+            yield done, _counted(model, future, count)
