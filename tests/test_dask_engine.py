@@ -175,3 +175,66 @@ def test_a_file_url_is_the_path_it_names_when_inputs_are_guarded(small_model_pat
     assert result.exit_code == 2
     assert result.stderr == f"Error: --output {part} is the same file as the input {part}: writing it would destroy the input\n"
     assert part.read_text() == '{"id": 1, "text": "hello there"}\n'
+
+
+@pytest.mark.parametrize(
+    ("size", "error"),
+    [
+        ("", "--partition-size: expected a size such as 64MB, got ''"),
+        ("B", "--partition-size: expected a size such as 64MB, got 'B'"),
+        ("1B", "--partition-size: at least 1KB (got '1B'): a task for every few posts costs more than it does"),
+    ],
+)
+def test_a_partition_size_of_a_few_bytes_is_refused(fixtures: Path, small_model_path: Path, tmp_path: Path, size: str, error: str) -> None:
+    args = ["classify", str(fixtures / "posts.jsonl"), "--engine", "dask", "-o", str(tmp_path / "out"), "--partition-size", size]
+    result = runner.invoke(app, [*args, "--model", str(small_model_path)])
+    assert (result.exit_code, result.stderr) == (2, f"Error: {error}\n")
+
+
+def test_memory_output_for_a_local_cluster_is_refused(fixtures: Path, small_model_path: Path) -> None:
+    args = ["classify", str(fixtures / "posts.jsonl"), "--engine", "dask", "-o", "memory://out/", "--model", str(small_model_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: --output memory://out/: the Dask workers are other processes, whose memory is lost; write to a folder or a store\n"
+    )
+
+
+def test_a_scheduler_address_that_does_not_speak_dask_is_one_error_line(fixtures: Path, small_model_path: Path, tmp_path: Path) -> None:
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+
+    def banner() -> None:
+        connection, _ = server.accept()
+        connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+    threading.Thread(target=banner, daemon=True).start()
+    scheduler = f"tcp://127.0.0.1:{port}"
+    args = ["classify", str(fixtures / "posts.jsonl"), "--engine", "dask", "-o", str(tmp_path / "out"), "--scheduler", scheduler]
+    result = runner.invoke(app, [*args, "--model", str(small_model_path)])
+    server.close()
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: --scheduler {scheduler}: not a Dask scheduler that smclass can talk to (")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_remote_store_without_credentials_is_one_error_line(
+    fixtures: Path, small_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("s3fs")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    result = runner.invoke(
+        app, ["classify", "s3://no-such-bucket-smclass/p.jsonl", "--engine", "dask", "-o", "x", "--model", str(small_model_path)]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: s3://no-such-bucket-smclass/p.jsonl: cannot open (")
+    assert "internal error" not in result.stderr and len(result.stderr.splitlines()) == 1

@@ -187,6 +187,9 @@ def classify(
     outputs = [("--rejects", rejects)] if engine == Engine.dask else [("--output", output or "-"), ("--rejects", rejects)]
     if engine == Engine.dask and rejects is not None:
         raise UsageError("--engine dask writes the rejects of each part beside it (part-NNNNN.rejects.jsonl): leave out --rejects")
+    if engine == Engine.dask and scheduler is None and str(output or "").startswith("memory://"):
+        # The local cluster's workers are processes: what they write to memory:// is gone when they end.
+        raise UsageError(f"--output {output}: the Dask workers are other processes, whose memory is lost; write to a folder or a store")
     paths.check_outputs([*sources, *_model_file(model_path)], outputs)
     workers = _jobs(jobs)
     delimiter = delimiter_value(delimiter, input_format)
@@ -286,17 +289,23 @@ class _DaskRun:
     progress: bool
 
 
+PARTITION_FLOOR = 1000
+
+
 def _size(value: str | None) -> int | None:
     if value is None:
         return None
     from dask.utils import parse_bytes
 
     try:
-        size = int(parse_bytes(value))
+        # A bare "B" or "" is 1 byte to Dask: one task per byte of the input.
+        size = int(parse_bytes(value)) if any(ch.isdigit() for ch in value) else 0
     except (ValueError, TypeError):
         size = 0
     if size < 1:
         raise UsageError(f"--partition-size: expected a size such as 64MB, got {value!r}")
+    if size < PARTITION_FLOOR:
+        raise UsageError(f"--partition-size: at least 1KB (got {value!r}): a task for every few posts costs more than it does")
     return size
 
 

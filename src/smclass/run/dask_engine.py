@@ -401,6 +401,8 @@ def _connect(client_class: Any, scheduler: str) -> Any:
         raise UsageError(f"--scheduler {scheduler}: neither a scheduler address nor a scheduler file ({exc})") from None
     except OSError as exc:
         raise OutputError(f"--scheduler {scheduler}: cannot reach the scheduler ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - what answers may not speak Dask (MemoryError on an SSH banner, TLS unset)
+        raise OutputError(f"--scheduler {scheduler}: not a Dask scheduler that smclass can talk to ({type(exc).__name__}: {exc})") from None
 
 
 def _gather(client: Any, futures: list[Any], on_part: Callable[[PartResult, int], None] | None, cancel: str) -> list[PartResult]:

@@ -108,14 +108,22 @@ def _remote_inputs(name: str) -> list[Input]:
                 raise InputError("no such file", source=name)
             return [Input(name, name, int(fs.size(inner) or 0))]
         sizes = _remote_files(fs, inner)
-    except OSError as exc:
-        raise InputError(f"cannot open ({exc})", source=name) from None
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a store raises its own errors too (botocore's NoCredentialsError)
+        raise InputError(f"cannot open ({_remote_reason(exc)})", source=name) from None
     held = folders.contents(sizes)
     # Named under the folder as the user spelled it, as a local folder's files are.
     url = name.rstrip("/")
     if held.export is not None:
         return [_export_input(held, sizes, url, url)]
     return [Input(f"{url}/{member}", f"{url}/{member}", sizes[member]) for member in held.files]
+
+
+def _remote_reason(exc: BaseException) -> str:
+    """A remote store's error in one line, named by its kind when that says more (NoCredentialsError)."""
+    text = " ".join(str(exc).split())
+    return text if isinstance(exc, OSError) else f"{type(exc).__name__}: {text}"
 
 
 def _export_input(held: folders.Contents, sizes: dict[str, int], location: str, source: str) -> Input:
@@ -212,6 +220,8 @@ def prepare_folder(folder: str, overwrite: bool, shown: str | None = None) -> li
             names = [key.rsplit("/", 1)[-1] for key in fs.ls(inner, detail=False)] if fs.isdir(inner) else []
         except FileNotFoundError:
             names = []
+        except Exception as exc:  # noqa: BLE001 - a store raises its own errors too (botocore's NoCredentialsError)
+            raise OutputError(f"{shown}: cannot write ({_remote_reason(exc)})") from None
 
         def remove(name: str) -> None:
             fs.rm(inner.rstrip("/") + "/" + name)
