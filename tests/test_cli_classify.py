@@ -170,6 +170,19 @@ def test_classify_csv_output_is_spreadsheet_safe(small_model_path: Path, tmp_pat
     assert rows[2].startswith("-5,")
 
 
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["-o", ""], "--output is empty: name a file"),
+        (["--engine", "dask", "-o", "out", "--scheduler", ""], "--scheduler is empty: name a file or address"),
+        (["-f", "tsv", "-d", ";"], "--input-format tsv is tab-delimited: --delimiter ';' says otherwise (use csv with it)"),
+    ],
+)
+def test_empty_names_and_a_delimiter_at_odds_with_the_format_are_usage_errors(small_model_path: Path, args: list[str], error: str) -> None:
+    result = run("classify", *args, "--model", str(small_model_path), input='{"text": "hi"}\n')
+    assert (result.exit_code, result.stderr) == (2, f"Error: {error}\n")
+
+
 def test_rejects_to_stdout_is_refused_not_a_file_named_dash(
     small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

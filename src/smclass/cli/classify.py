@@ -187,6 +187,9 @@ def classify(
     outputs = [("--rejects", rejects)] if engine == Engine.dask else [("--output", output or "-"), ("--rejects", rejects)]
     if engine == Engine.dask and rejects is not None:
         raise UsageError("--engine dask writes the rejects of each part beside it (part-NNNNN.rejects.jsonl): leave out --rejects")
+    for option, named in (("--output", output), ("--rejects", rejects), ("--scheduler", scheduler)):
+        if named is not None and not str(named).strip():
+            raise UsageError(f"{option} is empty: name a file{' or address' if option == '--scheduler' else ''}")
     if engine == Engine.dask and scheduler is None and str(output or "").startswith("memory://"):
         # The local cluster's workers are processes: what they write to memory:// is gone when they end.
         raise UsageError(f"--output {output}: the Dask workers are other processes, whose memory is lost; write to a folder or a store")

@@ -34,6 +34,8 @@ def delimiter_value(value: str | None, input_format: InputFormat | None) -> str 
         raise UsageError(f"--delimiter takes one character, or 'tab' (got {value!r})")
     if input_format not in (None, InputFormat.csv, InputFormat.tsv):
         raise UsageError(f"--delimiter goes with a delimited input, not --input-format {input_format.value}")
+    if input_format == InputFormat.tsv and delimiter != "\t":
+        raise UsageError(f"--input-format tsv is tab-delimited: --delimiter {value!r} says otherwise (use csv with it)")
     return delimiter
 
 
