@@ -183,6 +183,20 @@ def test_empty_names_and_a_delimiter_at_odds_with_the_format_are_usage_errors(sm
     assert (result.exit_code, result.stderr) == (2, f"Error: {error}\n")
 
 
+def test_a_dotted_field_is_matched_step_by_step_as_a_name_is(small_model_path: Path) -> None:
+    data = '{"Post": {"Body": "hello there", "ID": 7}}\n'
+    result = run("classify", "--text-field", "post.body", "--id-field", "POST.id", "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["id"] == 7
+    assert "text field 'Post.Body' (given), id field 'Post.ID'" in result.stderr
+
+
+def test_field_names_listed_in_an_error_stay_on_one_line(small_model_path: Path) -> None:
+    result = run("classify", "-f", "csv", "--model", str(small_model_path), input='"no\ntext",id\nhello,1\n')
+    hint = "name it with --text-field (or --input-format lines for one post per line)"
+    assert (result.exit_code, result.stderr) == (1, f"Error: <stdin>: no text field found (fields: no\\ntext, id); {hint}\n")
+
+
 def test_rejects_to_stdout_is_refused_not_a_file_named_dash(
     small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -268,7 +268,7 @@ def _by_field(name: str | None, readable: list[Record]) -> str | None:
         return name
     actual = fields.resolve(name, readable)
     if actual is None:
-        shown = ", ".join(fields.field_names(readable)) or "none"
+        shown = fields.listed_names(readable)
         raise UsageError(f"{readable[0].source}: no field '{name}' in the records (fields: {shown}); name one of them with --by")
     return actual
 

@@ -168,7 +168,7 @@ def _label_field(name: str, records: list[Record], *, whole: bool) -> str:
         return name  # the first record's own error is the one to show
     actual = fields.resolve(name, readable)
     if actual is None:
-        names = ", ".join(fields.field_names(readable)) or "none"
+        names = fields.listed_names(readable)
         where = "the records" if whole else f"the first {len(records)} records"
         raise UsageError(f"{readable[0].source}: no field '{name}' in {where} (fields: {names}); name it with --label-field")
     return actual

@@ -95,15 +95,41 @@ def repeated_name(names: list[str], what: str = "the header", fix: str = "") -> 
     return None
 
 
+def listed_names(records: list[Record]) -> str:
+    """The field names of ``records`` for a one-line message: a name holding a newline or a control shows it escaped."""
+    names = [name if name.isprintable() else name.encode("unicode_escape").decode() for name in field_names(records)]
+    return ", ".join(names) or "none"
+
+
 def resolve(name: str, records: list[Record]) -> str | None:
-    """The field ``name`` stands for in ``records``: itself, else a top-level key that folds to it."""
+    """The field ``name`` stands for in ``records``: itself, else the key (or dotted path) that folds to it."""
     if any(has_path(r.data, name) for r in records):
         return name
     folded = fold(name)
     for key in field_names(records):
         if fold(key) == folded:
             return key
+    if "." in name:
+        # Each step of a path is matched as a name is: POST.Body is post.body.
+        return next((found for r in records if (found := _folded_path(r.data, name.split("."))) is not None), None)
     return None
+
+
+def _folded_path(data: Any, parts: list[str]) -> str | None:
+    steps = []
+    for part in parts:
+        if isinstance(data, Mapping):
+            key = next((k for k in data if isinstance(k, str) and "." not in k and fold(k) == fold(part)), None)
+            if key is None:
+                return None
+            steps.append(key)
+            data = data[key]
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            steps.append(part)
+            data = data[int(part)]
+        else:
+            return None
+    return ".".join(steps)
 
 
 def _present(data: Mapping[str, Any], path: str) -> bool:
@@ -167,7 +193,7 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
 
 
 def _no_such_field(name: str, records: list[Record]) -> UsageError:
-    fields = ", ".join(field_names(records)) or "none"
+    fields = listed_names(records)
     return UsageError(f"{records[0].source}: no field '{name}' in the records (fields: {fields})")
 
 

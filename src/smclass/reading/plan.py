@@ -69,7 +69,7 @@ def plan_input(first: list[Record], options: ReadOptions) -> InputPlan:
     else:
         found = fields.detect_text_field(readable)
         if found is None:
-            names = ", ".join(fields.field_names(readable)) or "none"
+            names = fields.listed_names(readable)
             lines = " (or --input-format lines for one post per line)" if readable[0].fmt in ("csv", "tsv") else ""
             raise InputError(f"no text field found (fields: {names}); name it with --text-field{lines}", source=source)
         choice = found
