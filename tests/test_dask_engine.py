@@ -238,3 +238,11 @@ def test_a_remote_store_without_credentials_is_one_error_line(
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: s3://no-such-bucket-smclass/p.jsonl: cannot open (")
     assert "internal error" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_file_url_output_folder_is_made_as_a_path_is(fixtures: Path, small_model_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "new" / "parts"
+    args = ["classify", str(fixtures / "posts.jsonl"), "--engine", "dask", "-o", f"file://{out}/", "-q", "--model", str(small_model_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["_SUCCESS", "part-00000.jsonl"]

@@ -422,7 +422,7 @@ def _gather(client: Any, futures: list[Any], on_part: Callable[[PartResult, int]
             _cancel(client, cancel)
         client.cancel(futures, force=True)
         if isinstance(exc, OSError):
-            raise OutputError(f"cannot read or write ({exc})") from None
+            raise OutputError(f"{exc.filename or 'a part'}: cannot read or write ({exc.strerror or exc})") from None
         raise
     return [r for r in results if r is not None]
 

@@ -222,6 +222,12 @@ def prepare_folder(folder: str, overwrite: bool, shown: str | None = None) -> li
             names = []
         except Exception as exc:  # noqa: BLE001 - a store raises its own errors too (botocore's NoCredentialsError)
             raise OutputError(f"{shown}: cannot write ({_remote_reason(exc)})") from None
+        if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+            # A local folder named by a file:// URL is made, as a plain path's is.
+            try:
+                fs.makedirs(inner, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(f"{shown}: cannot write ({exc.strerror or exc})") from None
 
         def remove(name: str) -> None:
             fs.rm(inner.rstrip("/") + "/" + name)
