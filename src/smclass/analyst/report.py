@@ -26,7 +26,7 @@ from smclass.reading import fields, inputs
 from smclass.reading.fields import get_path
 from smclass.reading.mojibake import fix_mojibake
 from smclass.reading.plan import ReadOptions
-from smclass.reading.posts import planned
+from smclass.reading.posts import planned_with_sample
 from smclass.reading.records import Record
 
 TIME_FIELDS = ("created_at", "timestamp", "date", "created_utc", "createdAt", "published", "time", "ts", "datetime", "Date")
@@ -41,7 +41,6 @@ SKIPPED_LABELS = frozenset({"exclude", "excluded"})
 EPOCH_RANGES = ((1e8, 1e10, 1.0), (1e11, 1e13, 1e3), (1e14, 1e16, 1e6))
 FIRST_TIME, LAST_TIME = 1e8, 1e10
 _NUMBER = re.compile(r"\d+(\.\d+)?")
-SNIFF = 100
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
 _HASHTAG = re.compile(r"(?<![\w&])#(\w{2,})")
 _LINK = re.compile(r"https?://\S+")
@@ -160,8 +159,7 @@ def _results(
     reading = options.reading(notify)
     records = (record for path in paths for record in inputs.read_path(path, reading=reading))
     waiting: list[dict[str, Any]] = []
-    for plan, group in planned(_merged(records), options, notify):
-        head = list(itertools.islice(group, SNIFF))
+    for plan, head, group in planned_with_sample(_merged(records), options, notify):
         readable = [r for r in head if r.error is None]
         label_field = fields.resolve(LABEL_FIELD, readable) or LABEL_FIELD
         by_field = _by_field(by, readable)

@@ -11,7 +11,7 @@ from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS, normalize_label
 from smclass.reading import fields, inputs
 from smclass.reading.plan import InputPlan, ReadOptions
-from smclass.reading.posts import planned
+from smclass.reading.posts import SNIFF_RECORDS, planned_with_sample
 from smclass.reading.records import Record
 
 
@@ -20,8 +20,6 @@ def _quiet(message: str) -> None:
 
 
 SKIPPED_LABELS = frozenset({"exclude", "excluded"})
-# The records each input's text, id and label fields are chosen from, as classify plans its inputs.
-SNIFF_RECORDS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +66,7 @@ class LabelledPosts(PassedOver):
 def read_labelled(
     paths: Iterable[str],
     *,
-    text_field: str | None = None,
     label_field: str = "label",
-    input_format: str | None = None,
-    id_field: str | None = None,
     notify: Callable[[str], None] | None = None,
     on_missing_label: str = "stop",
     options: ReadOptions | None = None,
@@ -79,9 +74,8 @@ def read_labelled(
     """All the posts of :func:`iter_labelled` at once, for work that needs every text (training, audit)."""
     posts = LabelledPosts()
     for post in iter_labelled(
-        paths, text_field=text_field, label_field=label_field, input_format=input_format, id_field=id_field,
-        notify=notify, on_missing_label=on_missing_label, passed_over=posts, options=options,
-    ):  # fmt: skip
+        paths, label_field=label_field, notify=notify, on_missing_label=on_missing_label, passed_over=posts, options=options
+    ):
         posts.texts.append(post.text)
         posts.labels.append(post.label)
         posts.ids.append(post.id)
@@ -93,10 +87,7 @@ def read_labelled(
 def iter_labelled(
     paths: Iterable[str],
     *,
-    text_field: str | None = None,
     label_field: str = "label",
-    input_format: str | None = None,
-    id_field: str | None = None,
     notify: Callable[[str], None] | None = None,
     on_missing_label: str = "stop",
     passed_over: PassedOver | None = None,
@@ -108,23 +99,24 @@ def iter_labelled(
     labelling sheet in progress): then it is counted in ``passed_over.missing``, as posts
     labelled exclude and posts with no text are counted. Only the first records of each
     input are held at once (to plan its fields), so memory does not follow the input.
-    ``options``, when given, says how to read (a delimiter, a SQLite table or query) in place
-    of ``text_field``, ``id_field`` and ``input_format``.
+    ``options`` says how to read: the text and id fields, the format, a delimiter, a SQLite
+    table or query (by default, all detected).
     """
     counts = passed_over if passed_over is not None else PassedOver()
-    if options is None:
-        options = ReadOptions(text_field=text_field, id_field=id_field, input_format=input_format)
+    options = options or ReadOptions()
     for path in paths:
         held = False
         # Each file of a folder or zip is planned on its own, as classify plans it: one file's
         # text field is not another's.
-        for plan, records in planned(inputs.read_path(path, reading=options.reading()), options, notify or _quiet):
-            first = list(itertools.islice(records, SNIFF_RECORDS))
+        for plan, first, rest in planned_with_sample(inputs.read_path(path, reading=options.reading()), options, notify or _quiet):
             if not held:
                 counts.sources.append(path)
                 held = True
-            field_name = _label_field(label_field, first, whole=len(first) < SNIFF_RECORDS)
-            yield from _posts(itertools.chain(first, records), plan, field_name, on_missing_label, counts)
+            # The label field is chosen from the records the plan was, as the text and id fields are.
+            readable = sum(r.error is None for r in first)
+            whole = readable < SNIFF_RECORDS and first[-1].error is None
+            field_name = _label_field(label_field, first, whole=whole)
+            yield from _posts(itertools.chain(first, rest), plan, field_name, on_missing_label, counts)
 
 
 def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missing: str, counts: PassedOver) -> Iterator[LabelledPost]:

@@ -50,6 +50,15 @@ def planned(records: Iterable[Record], options: ReadOptions, notify: Notify = _q
     The plan is reported once per input, and only when it differs from the one before (a
     folder of a thousand alike files gives one note, not a thousand).
     """
+    for plan, first, rest in planned_with_sample(records, options, notify):
+        yield plan, itertools.chain(first, rest)
+
+
+def planned_with_sample(
+    records: Iterable[Record], options: ReadOptions, notify: Notify = _quiet
+) -> Iterator[tuple[InputPlan, list[Record], Iterator[Record]]]:
+    """As :func:`planned`, with the first records the plan was chosen from apart from the rest,
+    for readers that choose more fields from them (a label field, a --by field)."""
     said: str | None = None
     for source, group in itertools.groupby(records, key=attrgetter("source")):
         first = first_records(group, options.on_error)
@@ -58,7 +67,7 @@ def planned(records: Iterable[Record], options: ReadOptions, notify: Notify = _q
         if description[len(source) :] != said:
             notify(description)
             said = description[len(source) :]
-        yield plan, itertools.chain(first, group)  # noqa: B031 - the rest of the group, taken before groupby moves on
+        yield plan, first, group  # noqa: B031 - the rest of the group, taken before groupby moves on
 
 
 def read_posts(paths: Iterable[str], options: ReadOptions) -> Iterator[dict[str, Any]]:
