@@ -19,6 +19,8 @@ from smclass.reading.inputs import Reading, read_stream
 from smclass.reading.records import Record
 from smclass.reading.sniff import sniff
 
+from .conftest import Generated
+
 runner = CliRunner()
 
 CR_IN_A_ROW = (
@@ -135,28 +137,6 @@ def test_one_post_that_ends_in_a_cr_is_not_refused() -> None:
 # A quote that never closes
 
 
-class _Generated(io.RawIOBase):
-    """A large input made on the fly, so the test itself holds none of it."""
-
-    def __init__(self, parts: Iterator[bytes]) -> None:
-        self._parts = parts
-        self._left = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._left:
-            part = next(self._parts, None)
-            if part is None:
-                return 0
-            self._left = part
-        n = min(len(buffer), len(self._left))
-        buffer[:n] = self._left[:n]
-        self._left = self._left[n:]
-        return n
-
-
 def _runaway(rows: int) -> bytes:
     body = b"".join(b"%d,an ordinary post about the weekend market\n" % i for i in range(3, rows + 3))
     return b'id,text\n1,fine\n2,"this quote never closes\n' + body
@@ -210,7 +190,7 @@ def test_a_quote_left_open_near_the_top_of_a_big_file_holds_little_memory(monkey
     count = 0
     tracemalloc.start()
     try:
-        for record in read_stream(io.BufferedReader(_Generated(parts())), "big"):
+        for record in read_stream(io.BufferedReader(Generated(parts())), "big"):
             count += 1
             if record.error is not None or len(kept) < 2:
                 kept.append(record)

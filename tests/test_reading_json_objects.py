@@ -19,6 +19,8 @@ from smclass.reading.inputs import read_stream
 from smclass.reading.json_input import read_json
 from smclass.reading.records import Record
 
+from .conftest import Generated
+
 runner = CliRunner()
 EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
 
@@ -95,28 +97,6 @@ def test_an_envelope_with_words_about_itself_still_gives_its_posts(envelope: dic
 
 
 # A long list under a key is read in pieces, and read as it was when the document was read whole
-
-
-class Generated(io.RawIOBase):
-    """A large input made on the fly, so the test itself holds none of it."""
-
-    def __init__(self, parts: Iterator[bytes]) -> None:
-        self._parts = parts
-        self._left = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._left:
-            part = next(self._parts, None)
-            if part is None:
-                return 0
-            self._left = part
-        n = min(len(buffer), len(self._left))
-        buffer[:n] = self._left[:n]
-        self._left = self._left[n:]
-        return n
 
 
 def wrapped(before: bytes, entry: Any, count: int, after: bytes) -> IO[bytes]:

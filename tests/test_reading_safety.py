@@ -23,6 +23,8 @@ from smclass.labels import LABELS
 from smclass.reading.inputs import read_stream
 from smclass.reading.records import Record
 
+from .conftest import Generated
+
 runner = CliRunner()
 
 
@@ -323,28 +325,6 @@ def test_rejects_keep_crlf_line_ends(small_model_path: Path, tmp_path: Path, nam
     assert rejects.read_bytes() == rejected
 
 
-class _Generated(io.RawIOBase):
-    """A large input made on the fly, so the test itself holds none of it."""
-
-    def __init__(self, parts: Iterator[bytes]) -> None:
-        self._parts = parts
-        self._left = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._left:
-            part = next(self._parts, None)
-            if part is None:
-                return 0
-            self._left = part
-        n = min(len(buffer), len(self._left))
-        buffer[:n] = self._left[:n]
-        self._left = self._left[n:]
-        return n
-
-
 def _peak_while_reading(stream: IO[bytes]) -> tuple[int, list[Record]]:
     kept: list[Record] = []
     tracemalloc.start()
@@ -367,7 +347,7 @@ def test_a_json_array_is_read_element_by_element() -> None:
             yield (b",\n" if i else b"") + element
         yield b"\n]\n"
 
-    peak, kept = _peak_while_reading(io.BufferedReader(_Generated(parts())))
+    peak, kept = _peak_while_reading(io.BufferedReader(Generated(parts())))
     assert [r.error for r in kept] == [None, None, None]
     assert peak < 3 * 2**20, peak
 
@@ -381,7 +361,7 @@ def test_a_gzip_of_blanks_is_passed_over_in_little_memory() -> None:
             yield packer.compress(b" " * 2**20)
         yield packer.compress(b'{"text": "the one record"}]') + packer.flush()
 
-    peak, kept = _peak_while_reading(io.BufferedReader(_Generated(parts())))
+    peak, kept = _peak_while_reading(io.BufferedReader(Generated(parts())))
     assert [r.data for r in kept] == [{"text": "the one record"}]
     assert peak < 8 * 2**20, peak
 
