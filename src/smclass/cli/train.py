@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
-import os
 from collections import Counter
 from collections.abc import Mapping
 from enum import StrEnum
@@ -29,7 +27,7 @@ from smclass.cli.app import (
 )
 from smclass.cli.progress import _progress, _progress_wanted
 from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, read_options
-from smclass.errors import InputError, OutputError, UsageError
+from smclass.errors import InputError, UsageError
 from smclass.run import paths
 
 if TYPE_CHECKING:
@@ -110,8 +108,6 @@ def train(
         raise UsageError("stdin ('-') can be read only once: the posts to train on and --dev cannot both be '-'")
     paths.check_outputs([*data, *(dev or [])], [("--out", out)])
     model_lib.check_target(out)
-    if out.is_dir():
-        raise OutputError(f"{out}: cannot write ({os.strerror(errno.EISDIR)})")
     notify = _ignore if quiet else _note
     options = read_options(text_field, None, input_format, delimiter, table, query)
     posts = dataset.read_labelled(data, label_field=label_field, notify=notify, on_missing_label=on_missing_label.value, options=options)

@@ -8,6 +8,7 @@ Loading and predicting need numpy only.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -135,7 +136,7 @@ def save(model: Model, path: str | Path) -> Path:
 
 
 def check_target(path: str | Path) -> Path:
-    """Refuse a model path in a missing directory, as any output that cannot be written (exit 1).
+    """Refuse a model path in a missing directory, or one that is a directory, as any output that cannot be written (exit 1).
 
     Callers check before training too: minutes of it should not end in this.
     """
@@ -143,6 +144,8 @@ def check_target(path: str | Path) -> Path:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise OutputError(f"{target}: cannot write (directory {directory} does not exist)")
+    if target.is_dir():
+        raise OutputError(f"{target}: cannot write ({os.strerror(errno.EISDIR)})")
     return target
 
 
