@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from smclass.errors import InputError, UsageError
-from smclass.labels import LABELS, normalize_label
+from smclass.labels import LABELS
+from smclass.model.dataset import given_label
 from smclass.reading import fields, inputs
 from smclass.reading.fields import get_path
 from smclass.reading.mojibake import fix_mojibake
@@ -32,8 +33,6 @@ from smclass.reading.records import Record
 TIME_FIELDS = ("created_at", "timestamp", "date", "created_utc", "createdAt", "published", "time", "ts", "datetime", "Date")
 ACCOUNT_FIELDS = ("author", "user.screen_name", "user", "username", "screen_name", "author_id", "account.acct", "from", "handle", "owner")
 LABEL_FIELD = "label"
-# As train reads them: a post marked so is left out on purpose, so here it counts as no label.
-SKIPPED_LABELS = frozenset({"exclude", "excluded"})
 # Epoch numbers as seconds, milliseconds or microseconds, told apart by size: each range is
 # 1973-03-03 to 2286-11-20, and the gaps between them (and smaller numbers, such as a year
 # 2024) are no time a post was made, so they are unread rather than guessed. Every time, in
@@ -230,13 +229,10 @@ def _own_label(record: Record, label_field: str) -> dict[str, Any] | None:
     label = None
     if _blank(raw):
         reason = reason if not _blank(reason) else "no label"
-    elif isinstance(raw, str) and raw.strip().lower() in SKIPPED_LABELS:
-        reason = "excluded"
     else:
-        label = normalize_label(raw)
-        if label is None:
-            message = f"unknown label {raw!r} (expected one of {', '.join(LABELS)})"
-            raise InputError(message, source=record.source, line=record.line, field=label_field)
+        # As train reads labels: a post labelled exclude is left out on purpose, so here it counts as no label.
+        label = given_label(raw, record, label_field)
+        reason = reason if label is not None else "excluded"
     return {"label": label, "reason": None if label else str(reason), "confidence": _confidence(record, data.get("confidence"))}
 
 

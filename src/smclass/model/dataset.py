@@ -130,22 +130,30 @@ def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missi
                 counts.missing += 1
                 continue
             raise InputError("no label", source=record.source, line=record.line, field=field_name)
-        if isinstance(raw_label, str) and raw_label.strip().lower() in SKIPPED_LABELS:
+        label = given_label(raw_label, record, field_name)
+        if label is None:
             counts.excluded += 1
             continue
-        label = normalize_label(raw_label)
-        if label is None:
-            raise InputError(
-                f"unknown label {raw_label!r} (expected one of {', '.join(LABELS)})",
-                source=record.source,
-                line=record.line,
-                field=field_name,
-            )
         text, _reason = fields.record_text(record, plan.text)
         if text is None:
             counts.empty += 1
             continue
         yield LabelledPost(text, label, fields.record_id(record, plan.id_field), record.index, record.source)
+
+
+def given_label(raw: Any, record: Record, field_name: str) -> str | None:
+    """The label a record carries, as one of the five; None for a post labelled exclude.
+
+    Any other value is an :class:`InputError` at the record's line.
+    """
+    if isinstance(raw, str) and raw.strip().lower() in SKIPPED_LABELS:
+        return None
+    label = normalize_label(raw)
+    if label is None:
+        raise InputError(
+            f"unknown label {raw!r} (expected one of {', '.join(LABELS)})", source=record.source, line=record.line, field=field_name
+        )
+    return label
 
 
 def _label_field(name: str, records: list[Record], *, whole: bool) -> str:
