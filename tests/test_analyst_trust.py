@@ -311,7 +311,7 @@ def test_suggest_judges_likeness_on_the_first_10000_characters() -> None:
 
 def test_suggest_memory_grows_with_a_long_post_no_more_than_classify_does(tmp_path: Path, small_model_path: Path) -> None:
     words = "volunteer petition refund kitchen roadmap headline "
-    huge = write_jsonl(tmp_path / "huge.jsonl", [{"id": "h", "text": words * (20_000_000 // len(words))}])
+    huge = write_jsonl(tmp_path / "huge.jsonl", [{"id": "h", "text": words * (15_000_000 // len(words))}])
     tiny = write_jsonl(tmp_path / "tiny.jsonl", rows())
     growth = {
         command: peak_kb(command, str(huge), "--model", str(small_model_path), "-q")

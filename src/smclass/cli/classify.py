@@ -371,7 +371,7 @@ def _rejects_file(path: Path | None, tally: _Tally) -> Iterator[Any]:
         # The raw bytes as they stood, so the rejects file can be fixed and read again; rows
         # of a delimited input come under that input's header row.
         try:
-            handle.write(record.rejected(header[0]))
+            handle.writelines(record.rejected(header[0]))
             header[0] = record.header or header[0]
             handle.flush()
         except OSError as exc:

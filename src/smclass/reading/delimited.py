@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError
 from smclass.reading.fields import repeated_name
+from smclass.reading.lines import Overlong, bounded, joined, too_long
 from smclass.reading.records import Record
 from smclass.reading.utf8 import bad_utf8
 
@@ -35,6 +36,10 @@ class _Unclosed(csv.Error):
     """A row that runs over more lines than :data:`SPAN_LIMIT` allows: raised by the lines under the reader."""
 
 
+class _TooLong(csv.Error):
+    """A physical line past the most one record may take: raised by the lines under the reader."""
+
+
 class _Lines:
     """Physical lines as text, remembering the raw bytes of those the current row took.
 
@@ -43,7 +48,7 @@ class _Lines:
     """
 
     def __init__(self, stream: IO[bytes]) -> None:
-        self._lines = iter(stream)
+        self._lines = bounded(stream)
         self._pushed: deque[tuple[int, bytes]] = deque()
         self.number = 0
         # The current row: its physical lines as bytes, the number of the first, and the first bad byte.
@@ -71,6 +76,8 @@ class _Lines:
                 self.start = self.number
                 self.size = 0
             taken.append(raw)
+            if isinstance(raw, Overlong):
+                raise _TooLong(too_long(raw.size))
             self.size += len(raw)
             if self.size > SPAN_LIMIT and len(taken) > 1:
                 # Ends this reader (a generator that raises is done): the caller reads on with a new one.
@@ -131,6 +138,10 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
             return
         except _Unclosed:
             row, error = [], UNCLOSED
+        except _TooLong as exc:
+            # The row ends with the line: a new reader starts at the next one.
+            row, error = [], str(exc)
+            reader = csv.reader(lines, DIALECT, delimiter=delimiter)
         except csv.Error as exc:
             row, error = [], f"invalid CSV ({_reason(exc)})"
         taken = lines.taken
@@ -145,7 +156,7 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
         if error is None and (not row or (len(row) == 1 and not row[0].strip())):
             continue
         index += 1
-        raw = b"".join(taken)
+        raw = joined(taken)
         if error is None and lines.bad is not None:
             line, error = lines.bad
         elif error is None and len(row) > width:
@@ -187,7 +198,11 @@ def header_row(head: bytes, delimiter: str) -> tuple[bytes, int] | None:
 
 def read_lines(stream: IO[bytes], source: str) -> Iterator[Record]:
     """One post per line, its id the line number; a blank line is a record with empty text."""
-    for number, raw in enumerate(stream, 1):
+    for number, raw in enumerate(bounded(stream), 1):
+        if isinstance(raw, Overlong):
+            failure = InputError(too_long(raw.size), source=source, line=number)
+            yield Record({}, source, number, number, raw, failure, fmt="lines")
+            continue
         if number == 1 and raw.startswith(_BOM):
             raw = raw[len(_BOM) :]
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -10,8 +11,8 @@ from typing import IO, Any
 import orjson
 
 from smclass.errors import InputError
-from smclass.reading import platforms
-from smclass.reading.json_window import Entries, Window
+from smclass.reading import lines, platforms
+from smclass.reading.json_window import TOO_LARGE, Entries, TooLarge, Window
 from smclass.reading.platforms.base import Unreadable
 from smclass.reading.platforms.x import strip_javascript_prefix
 from smclass.reading.records import Record, json_kind
@@ -35,8 +36,24 @@ def record_from_value(
 
 def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
     """JSON lines: one JSON value per line; blank lines are passed over."""
+    found = lines.bounded(stream)
+    first = list(itertools.islice(found, 1))
+    if first and isinstance(first[0], lines.Overlong) and first[0].lstrip(b"\xef\xbb\xbf \t")[:1] in (b"{", b"["):
+        # A file that is one long line of JSON is one document written without line breaks
+        # (an API page, `jq -c -s`): read as a document, its posts one at a time, where a
+        # long line among others is one record too long to take.
+        after = list(itertools.islice(found, _BLANKS_AFTER + 1))
+        if len(after) <= _BLANKS_AFTER and all(not line.strip() for line in after):
+            yield from _one_line_document(first[0], source)
+            return
+        first += after
     index = 0
-    for lineno, raw_line in enumerate(stream, 1):
+    for lineno, raw_line in enumerate(itertools.chain(first, found), 1):
+        if isinstance(raw_line, lines.Overlong):
+            index += 1
+            failure = InputError(lines.too_long(raw_line.size), source=source, line=lineno)
+            yield Record({}, source, lineno, index, raw_line, failure, fmt="jsonl")
+            continue
         if lineno == 1 and raw_line.startswith(b"\xef\xbb\xbf"):
             raw_line = raw_line[3:]
         if not raw_line.strip():
@@ -55,6 +72,24 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
             if sub_index:
                 index += 1
             yield record_from_value(item, source, lineno, index, raw_line, "jsonl", shape, original)
+
+
+# Blank lines after a document on one line that still leave it the whole file.
+_BLANKS_AFTER = 1000
+
+
+def _one_line_document(line: lines.Overlong, source: str) -> Iterator[Record]:
+    """The posts of a document on one line; refused before its first post, it is the line's one bad record, as in JSON lines."""
+    line.spill.seek(0)
+    read = False
+    try:
+        for record in read_json(line.spill, source):
+            read = True
+            yield record
+    except InputError as exc:
+        if read:
+            raise
+        yield Record({}, source, 1, 1, line, InputError(exc.message, source=source, line=1), fmt="jsonl")
 
 
 def _json_error_reason(raw_line: bytes, exc: Exception) -> str:
@@ -85,7 +120,10 @@ def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
         return
     offset = window.pos
     first_line = window.line_at(offset)
-    text = window.read_rest()
+    try:
+        text = window.read_rest()
+    except TooLarge:
+        raise InputError(TOO_LARGE, source=source, line=first_line) from None
     if window.bad is not None:
         raise InputError(window.bad[0] + _CONVERT, source=source, line=window.bad[1])
     refused = _surrogate_error(text)
@@ -207,6 +245,8 @@ def _value(window: Window, source: str, decoder: json.JSONDecoder) -> Any:
         value, end = window.value(decoder)
     except json.JSONDecodeError as exc:
         raise _damage(window, source, exc.msg, exc.pos) from None
+    except TooLarge:
+        raise InputError(TOO_LARGE, source=source, line=window.line_at(start)) from None
     refused = _surrogate_error(window.text[start:end])
     if refused is not None:
         raise InputError(refused, source=source, line=window.line_at(start))
@@ -266,20 +306,27 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
         except RecursionError:
             yield damage("JSON nested too deeply to read", start)
             return
+        except TooLarge:
+            # Passed over, not read: the entries after it are still read.
+            line = window.line_at(start)
+            index += 1
+            passed = window.pass_value()
+            yield Record({}, source, line, index, passed, InputError(TOO_LARGE, source=source, line=line), fmt="json")
         except json.JSONDecodeError as exc:
             yield damage(f"invalid JSON ({exc.msg.lower()} at column {window.column_at(exc.pos)})", exc.pos)
             return
-        line = window.line_at(start)
-        raw = window.text[start:end]
-        refused = _surrogate_error(raw)
-        if refused is not None:
-            index += 1
-            yield Record({}, source, line, index, raw, InputError(refused, source=source, line=line), fmt="json")
         else:
-            for item, shape, original in platforms.unwrap_line(value):
+            line = window.line_at(start)
+            raw = window.text[start:end]
+            refused = _surrogate_error(raw)
+            if refused is not None:
                 index += 1
-                yield record_from_value(item, source, line, index, raw, "json", shape, original)
-        window.pos = end
+                yield Record({}, source, line, index, raw, InputError(refused, source=source, line=line), fmt="json")
+            else:
+                for item, shape, original in platforms.unwrap_line(value):
+                    index += 1
+                    yield record_from_value(item, source, line, index, raw, "json", shape, original)
+            window.pos = end
         if not window.skip_space():
             yield damage("JSON array is not closed (file truncated?)", len(window.text))
             return

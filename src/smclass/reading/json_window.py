@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
+from smclass.reading.lines import RECORD_LIMIT, Overlong
 from smclass.reading.utf8 import bad_utf8
 
 CHUNK = 1 << 16
@@ -19,8 +20,22 @@ _BLANK_READ = 1 << 20
 # Errors this close to the end of the text read so far may only mean the rest is still to come.
 _CUT_MARGIN = 16
 _DECODER = json.JSONDecoder()
+# What a value too large to read is followed by: its strings' ends and escapes, its brackets,
+# and for a bare number or word, what ends it.
+_STRING_STOPS = re.compile(r'["\\]')
+_VALUE_STOPS = re.compile(r'["\[\]{}]')
+_SCALAR_ENDS = re.compile(r"[\s,\]}]")
 # Text of an array's entries held in memory; past it they wait in a temporary file.
 HELD = 1 << 20
+TOO_LARGE = f"a JSON value over {RECORD_LIMIT >> 20} MiB, the most one record may take"
+
+
+class TooLarge(Exception):  # noqa: N818 - caught where the value is read, never shown by name
+    """A value that goes on past :data:`~smclass.reading.lines.RECORD_LIMIT` characters, from ``pos``."""
+
+    def __init__(self, pos: int) -> None:
+        super().__init__(TOO_LARGE)
+        self.pos = pos
 
 
 class Window:
@@ -100,6 +115,8 @@ class Window:
         while True:
             try:
                 value, end = decoder.raw_decode(self.text, self.pos)
+                if end - self.pos > RECORD_LIMIT:
+                    raise TooLarge(self.pos)
                 # A number at the very end of the text read so far may go on.
                 if end < len(self.text) or self.eof:
                     return value, end
@@ -107,13 +124,60 @@ class Window:
                 cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(self.text) - _CUT_MARGIN
                 if self.eof or not cut:
                     raise
+            if len(self.text) - self.pos > RECORD_LIMIT:
+                raise TooLarge(self.pos)
             # Read at least as much again as this value has taken so far: parsing restarts at
             # its beginning, so growing the window this way keeps the total work linear.
             self.more(len(self.text) - self.pos)
 
+    def pass_value(self) -> Overlong:
+        """Move past the value at ``pos`` without holding it: its text goes to a temporary file.
+
+        For a value found too large to read (:class:`TooLarge`), so that the entries after it
+        can still be read. Only its brackets and strings are followed, not checked: damage in
+        it shows where the array goes on. The input ending first leaves ``pos`` at the end.
+        """
+        spill = tempfile.TemporaryFile(prefix="smclass-")  # noqa: SIM115 - closed with the record that holds it
+        head = self.text[self.pos : self.pos + HELD].encode("utf-8")
+        first = self.text[self.pos]
+        size, depth, in_string, at = 0, 0, first == '"', self.pos + 1
+        while True:
+            stops = _STRING_STOPS if in_string else _VALUE_STOPS if first in "[{" else _SCALAR_ENDS
+            found = stops.search(self.text, at)
+            if found is not None and not (found.group() == "\\" and found.end() >= len(self.text)):
+                stop, at = found.group(), found.end()
+                if stop == "\\":
+                    at += 1
+                elif stop == '"':
+                    in_string = not in_string
+                elif stop in "[{":
+                    depth += 1
+                elif stop in "]}" and first in "[{":
+                    depth -= 1
+                if first not in "[{" and not in_string:
+                    at = at if stop == '"' else found.start()
+                    break
+                if depth < 0:
+                    break
+                continue
+            # No stop in the rest of the window, or an escape whose character is still to come.
+            at = len(self.text) if found is None else found.start()
+            size += _spill(spill, self.text[self.pos : at])
+            self.pos = at
+            self.let_go()
+            at = self.pos
+            if not self.more():
+                break
+        size += _spill(spill, self.text[self.pos : at])
+        self.pos = at
+        line = Overlong(head)
+        line.size, line.ending, line.spill = size, b"", spill
+        return line
+
     def read_rest(self) -> str:
         while self.more(len(self.text)):
-            pass
+            if len(self.text) - self.pos > RECORD_LIMIT:
+                raise TooLarge(self.pos)
         return self.text[self.pos :]
 
 
@@ -170,6 +234,12 @@ class Entries:
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+
+
+def _spill(file: IO[bytes], text: str) -> int:
+    data = text.encode("utf-8", "surrogatepass")
+    file.write(data)
+    return len(data)
 
 
 def _write(file: IO[bytes], data: bytes) -> None:

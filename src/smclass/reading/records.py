@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from smclass.errors import InputError
+from smclass.reading.lines import Overlong
 
 
 class Binary(str):
@@ -63,14 +65,20 @@ class Record:
         raw = self.raw if isinstance(self.raw, bytes) else self.raw.encode("utf-8", "surrogateescape")
         return raw.rstrip(b"\r\n")
 
-    def rejected(self, last_header: bytes | None) -> bytes:
-        """What a rejects file gets for this record, byte for byte: its line with its own line
-        end (CRLF stays CRLF), under its input's header row when that differs from ``last_header``."""
-        raw = self.raw_bytes()
-        end = b"\r\n" if _ending(self.raw) == b"\r\n" else b"\n"
-        if self.header is None or self.header is last_header:
-            return raw + end
-        return self.header.rstrip(b"\r\n") + (_ending(self.header) or end) + raw + end
+    def rejected(self, last_header: bytes | None) -> Iterator[bytes]:
+        """What a rejects file gets for this record, byte for byte, in pieces: its line with its
+        own line end (CRLF stays CRLF), under its input's header row when that differs from
+        ``last_header``. A line too long to hold is copied from the file it waits in."""
+        raw = self.raw
+        end = (raw.ending or b"\n") if isinstance(raw, Overlong) else b"\r\n" if _ending(raw) == b"\r\n" else b"\n"
+        if self.header is not None and self.header is not last_header:
+            yield self.header.rstrip(b"\r\n") + (_ending(self.header) or end)
+        if isinstance(raw, Overlong):
+            yield from raw.chunks()
+            if not raw.ending:
+                yield end
+            return
+        yield self.raw_bytes() + end
 
     def raw_text(self) -> str:
         """The record as it stood in the input, for a rejects file (decoded only when asked for)."""

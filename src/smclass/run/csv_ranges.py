@@ -25,6 +25,7 @@ from typing import Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import inputs, platforms, sheets, sniff, sqlite
+from smclass.reading import lines as line_reading
 from smclass.reading.delimited import DIALECT, RUNAWAY, header_row, read_delimited
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
 from smclass.reading.posts import first_records
@@ -130,11 +131,12 @@ def _lines(location: str, start: int, end: int | None, eof: list[bool]) -> Itera
     with storage.open_input(location) as handle:
         handle.seek(start)
         position = start
+        found = line_reading.bounded(handle)
         while end is None or position < end:
-            line = handle.readline()
+            line = next(found, b"")
             if not line:
                 break
-            position += len(line)
+            position += line_reading.size(line)
             yield line
         eof[0] = not handle.read(1)
 

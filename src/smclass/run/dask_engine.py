@@ -137,7 +137,7 @@ def classify_partition(
                 # Rows of a CSV or TSV file go under its header, in a file named for its format.
                 result.rejects_file = rejects_name(target, record.fmt if record.header is not None else None)
                 rejected.append(later.enter_context(storage.writing(result.rejects_file)))
-            rejected[0].write(record.rejected(header[0]))
+            rejected[0].writelines(record.rejected(header[0]))
             header[0] = record.header or header[0]
 
         if delimited is not None:

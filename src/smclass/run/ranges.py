@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from smclass.errors import InputError, UsageError
+from smclass.reading import lines as line_reading
 from smclass.reading import sniff
 from smclass.reading.json_input import read_jsonl
 from smclass.reading.plan import ReadOptions
@@ -77,12 +78,13 @@ def lines(location: str, span: Span) -> Iterator[bytes]:
         position = span.start
         if position > 0:
             handle.seek(position - 1)
-            position += len(handle.readline()) - 1
+            position += line_reading.skip(handle) - 1
+        found = line_reading.bounded(handle)
         while span.end is None or position < span.end:
-            line = handle.readline()
+            line = next(found, b"")
             if not line:
                 return
-            position += len(line)
+            position += line_reading.size(line)
             yield line
 
 
