@@ -509,8 +509,8 @@ def test_sigterm_before_the_first_result_still_says_the_run_stopped_early(tmp_pa
     command = [sys.executable, "-m", "smclass", "classify", "-", "-o", str(out), "--model", str(small_model_path)]
     run = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
     assert run.stdin is not None
-    # Too little to tell the format by: the run waits for more, with no result yet.
-    run.stdin.write(b'{"id": 1, "text": "the bus was late again"}\n')
+    # No line is complete yet: the run waits for more, with no result yet.
+    run.stdin.write(b'{"id": 1, "text": "the bus was late')
     run.stdin.flush()
     time.sleep(3)
     run.send_signal(signal.SIGTERM)

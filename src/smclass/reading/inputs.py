@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
-from smclass.reading import containers, platforms, sheets, sqlite
+from smclass.reading import containers, live, platforms, sheets, sqlite
 from smclass.reading.delimited import read_delimited, read_lines
 from smclass.reading.json_input import read_json, read_jsonl
 from smclass.reading.records import Record
@@ -237,6 +237,13 @@ def _guarded(member: IO[bytes], info: zipfile.ZipInfo) -> IO[bytes]:
     return Guarded(member, "zip member", expected, info.filename)  # type: ignore[return-value]
 
 
+def _stdin() -> IO[bytes]:
+    """Standard input; a live one unbuffered by Python's own reader, whose lock a thread left
+    waiting on it at exit would hold while the interpreter shuts down (a fatal error)."""
+    fd = live.live_fd(sys.stdin.buffer)
+    return sys.stdin.buffer if fd is None else io.FileIO(fd, "rb", closefd=False)
+
+
 def read_path(
     path: str,
     input_format: str | None = None,
@@ -253,7 +260,7 @@ def read_path(
     """
     reading = reading or Reading(input_format, table=table, query=query)
     if path == "-":
-        yield from read_stream(sys.stdin.buffer, "<stdin>", reading=reading)
+        yield from read_stream(_stdin(), "<stdin>", reading=reading)
         return
     p = Path(path)
     if p.is_dir():

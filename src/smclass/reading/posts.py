@@ -8,6 +8,8 @@ from operator import attrgetter
 from typing import Any
 
 from smclass.reading import fields, inputs
+from smclass.reading.lines import size
+from smclass.reading.live import Pause
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
 from smclass.reading.records import Record
 
@@ -25,11 +27,15 @@ def first_records(records: Iterable[Record], on_error: str = "stop") -> list[Rec
     first: list[Record] = []
     readable = unreadable_bytes = 0
     for record in records:
+        if isinstance(record, Pause):
+            if readable:  # a live input: plan from what has come rather than wait for more
+                break
+            continue
         first.append(record)
         if record.error is None:
             readable += 1
         else:
-            unreadable_bytes += len(record.raw or "")
+            unreadable_bytes += size(record.raw) if isinstance(record.raw, bytes) else len(record.raw or "")
             if on_error != "skip" or unreadable_bytes > SNIFF_UNREADABLE_BYTES:
                 break
         if readable >= SNIFF_RECORDS:

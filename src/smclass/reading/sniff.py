@@ -10,7 +10,7 @@ from typing import IO, Any
 import orjson
 
 from smclass.errors import InputError, UsageError
-from smclass.reading import fields
+from smclass.reading import fields, live
 from smclass.reading.platforms.x import is_twitter_archive
 
 HEAD_BYTES = 1 << 16
@@ -32,22 +32,40 @@ class _Rewound(io.RawIOBase):
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
-        data = self._rest.read(len(buffer))
+        data = live.read_some(self._rest, len(buffer))
         n = len(data)
         buffer[:n] = data
         return n
 
 
+class Partial(bytes):
+    """A head cut short because its input, still being written, has sent nothing more for now: more may follow."""
+
+
+def goes_on(head: bytes) -> bool:
+    """Whether the input may go on past ``head``, so that the head is not the whole of it."""
+    return len(head) >= HEAD_BYTES or isinstance(head, Partial)
+
+
 def read_head(stream: IO[bytes]) -> bytes:
+    """The first :data:`HEAD_BYTES` of the input, or all of it; of a live input, what has come
+    once a line is complete and nothing more comes for a while (a :class:`Partial`)."""
+    fd = live.live_fd(stream)
     chunks = []
     size = 0
     while size < HEAD_BYTES:
-        chunk = stream.read(HEAD_BYTES - size)
+        chunk = stream.read(HEAD_BYTES - size) if fd is None else live.read_some(stream, HEAD_BYTES - size)
         if not chunk:
             break
         chunks.append(chunk)
         size += len(chunk)
+        if fd is not None and any(b"\n" in part for part in chunks) and not live.ready(fd, _HEAD_WAIT):
+            return Partial(b"".join(chunks))
     return b"".join(chunks)
+
+
+# How long a live input may send nothing before its format is told from what it has sent.
+_HEAD_WAIT = 0.25
 
 
 def peek_stream(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
@@ -116,7 +134,7 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if is_twitter_archive(text):
         return Detected("json")
-    lines = [line for line in _sample(text, len(head) >= HEAD_BYTES) if line.strip()]
+    lines = [line for line in _sample(text, goes_on(head)) if line.strip()]
     if not lines:
         return Detected("lines")
     first = text[:1]
@@ -125,7 +143,7 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
     if first in (b"{", b"[") and not text.partition(b"\n")[2].strip():
         # One line alone: a whole document (it may hold a list of posts), unless it is cut
         # short (a post longer than the sample, or damage), which JSON lines reads or rejects.
-        whole = len(head) < HEAD_BYTES and _json_value(text) is not None
+        whole = not goes_on(head) and _json_value(text) is not None
         return Detected("json" if whole or first == b"[" else "jsonl")
     values = [_json_value(line) for line in lines]
     good = sum(isinstance(v, (dict, list, str)) for v in values)
@@ -137,13 +155,13 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
     if first in (b"{", b"["):
         return Detected("json")
     # The sample's last row may be cut inside a quoted field: its width says nothing.
-    cut = len(head) >= HEAD_BYTES or len(lines) >= SAMPLE_LINES
+    cut = goes_on(head) or len(lines) >= SAMPLE_LINES
     return _delimited_or_lines([line.decode("utf-8", "replace") for line in lines], name, named_fields, cut)
 
 
 def _json_document(head: bytes, text: bytes) -> bool:
     """Whether a head of one line is what :func:`sniff` reads as a JSON document, in which a CR is only white space."""
-    return text[:1] == b"[" or (text[:1] == b"{" and len(head) < HEAD_BYTES and _json_value(text) is not None)
+    return text[:1] == b"[" or (text[:1] == b"{" and not goes_on(head) and _json_value(text) is not None)
 
 
 def _known(named_fields: tuple[str, ...]) -> frozenset[str]:

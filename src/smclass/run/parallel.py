@@ -15,6 +15,12 @@ from smclass.errors import UsageError
 from smclass.model.files import Model
 
 BatchItems = list[tuple[dict[str, Any], "str | None"]]
+
+
+class Flush(list[tuple[dict[str, Any], "str | None"]]):
+    """A batch after which a live input paused: its results are not held back behind later ones."""
+
+
 # Per text, the features behind its likeliest label (``--explain K``), or None when not asked.
 Explanations = list[list[dict[str, Any]]]
 Scored = tuple[np.ndarray, "Explanations | None"]
@@ -109,8 +115,9 @@ def predict_batches(
         for batch in iterator:
             texts = _texts(batch)
             pending.append((batch, pool.submit(_worker_score, texts, explain) if texts else None, len(texts)))
-            # Enough work in flight to keep every worker busy, little enough to keep memory flat.
-            while len(pending) > 2 * jobs:
+            # Enough work in flight to keep every worker busy, little enough to keep memory flat;
+            # none held back once a live input has paused.
+            while len(pending) > (0 if isinstance(batch, Flush) else 2 * jobs):
                 done, future, count = pending.popleft()
                 yield done, _counted(model, future, count)
         while pending:

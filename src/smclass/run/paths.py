@@ -209,9 +209,10 @@ class ResultsStream(io.RawIOBase):
 
     def stopped(self, results: int) -> str:
         """What a run that stops early after ``results`` results has left behind."""
+        counted, were = ("1 result", "was") if results == 1 else (f"{results:,} results", "were")
         if self.whole:
-            return f"{self.name} was not written ({results:,} results were done; it is written only when the run completes)"
-        return f"{results:,} results written to {self.name}"
+            return f"{self.name} was not written ({counted} {were} done; it is written only when the run completes)"
+        return f"{counted} written to {self.name}"
 
 
 @contextlib.contextmanager

@@ -10,7 +10,8 @@ import numpy as np
 
 from smclass.errors import InputError, SmclassError
 from smclass.model.files import Model
-from smclass.reading import fields, inputs
+from smclass.reading import fields, inputs, live
+from smclass.reading.live import Pause
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
 from smclass.reading.posts import planned
 from smclass.reading.records import Record
@@ -67,7 +68,9 @@ def classify_paths_in_batches(
     if multi is None:
         multi = several_sources(path_list)
     reading = options.reading(notify)
-    records = (record for path in path_list for record in inputs.read_path(path, on_open=on_open, reading=reading))
+    records: Iterator[Record] = (record for path in path_list for record in inputs.read_path(path, on_open=on_open, reading=reading))
+    if any(live.is_live_path(path) for path in path_list):
+        records = live.paced(records)
     yield from _results(model, _batches(records, options, notify, reject, multi=multi), options)
 
 
@@ -168,6 +171,13 @@ def _fill_batches(
         plain_text = plan.text.field if plan.text.title_field is None and not multi and not options.keep_fields else None
         plain_id = plan.id_field
         for record in group:
+            if record.__class__ is Pause:
+                # Nothing more has come from a live input: what is held goes out now.
+                if batch:
+                    yield parallel.Flush(batch)
+                    batch.clear()
+                    chars = 0
+                continue
             out: dict[str, Any] | None = None
             if plain_text is not None and record.error is None:
                 data = record.data

@@ -1,0 +1,118 @@
+"""An input still being written (a pipe from a collector, `tail -f`) gets its results as its posts come."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from smclass.errors import InputError
+from smclass.reading.live import Pause, paced
+from smclass.reading.records import Record
+from smclass.reading.sniff import Partial, read_head
+
+# Generous: a run starts in about a second; the point is that it does not wait for the end of the input.
+WAIT = 30.0
+
+
+def _line_within(stream: object, seconds: float) -> bytes:
+    fd = stream.fileno()  # type: ignore[attr-defined]
+    ready, _, _ = select.select([fd], [], [], seconds)
+    assert ready, "no result came while the input was still open"
+    return stream.readline()  # type: ignore[attr-defined, no-any-return]
+
+
+def test_each_post_of_a_live_pipe_is_classified_before_the_pipe_closes(small_model_path: Path) -> None:
+    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path), "-q"]
+    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert run.stdin is not None and run.stdout is not None
+    try:
+        run.stdin.write(b'{"id": 1, "text": "the team ships the release on friday"}\n')
+        run.stdin.flush()
+        assert json.loads(_line_within(run.stdout, WAIT))["id"] == 1
+        run.stdin.write(b'{"id": 2, "text": "march with us on saturday"}\n')
+        run.stdin.flush()
+        assert json.loads(_line_within(run.stdout, WAIT))["id"] == 2
+        run.stdin.close()
+        assert run.wait(timeout=WAIT) == 0
+        assert run.stdout.read() == b""
+    finally:
+        run.kill()
+
+
+def test_a_live_csv_is_read_as_csv_from_its_header_alone(small_model_path: Path) -> None:
+    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path)]
+    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert run.stdin is not None and run.stdout is not None and run.stderr is not None
+    try:
+        run.stdin.write(b"id,text\n")
+        run.stdin.flush()
+        time.sleep(1)
+        run.stdin.write(b"7,the bus was late again\n")
+        run.stdin.flush()
+        assert json.loads(_line_within(run.stdout, WAIT))["id"] == "7"
+        run.stdin.close()
+        assert run.wait(timeout=WAIT) == 0
+        assert "<stdin>: read as csv, text field 'text' (detected), id field 'id'" in run.stderr.read().decode()
+    finally:
+        run.kill()
+
+
+def test_the_head_of_a_pipe_stops_at_a_pause_after_a_whole_line() -> None:
+    read_end, write_end = os.pipe()
+    os.write(write_end, b'{"id": 1}\n{"id": 2, "te')
+    with os.fdopen(read_end, "rb") as stream:
+        head = read_head(stream)
+        os.close(write_end)
+    assert (head, isinstance(head, Partial)) == (b'{"id": 1}\n{"id": 2, "te', True)
+
+
+def _records(count: int, then: Exception | None = None, gap: float = 0.0) -> Iterator[Record]:
+    for number in range(1, count + 1):
+        if gap and number > 1:
+            time.sleep(gap)
+        yield Record({"text": str(number)}, "pipe", number, number)
+    if then is not None:
+        raise then
+
+
+def test_paced_records_keep_their_order_and_pause_only_when_none_come() -> None:
+    steady = list(paced(_records(500)))
+    assert [r.index for r in steady] == list(range(1, 501))
+    slow = [("pause" if isinstance(r, Pause) else r.index) for r in paced(_records(3, gap=0.3), grace=0.05)]
+    assert slow == [1, "pause", 2, "pause", 3]
+
+
+def test_a_reading_error_comes_after_the_records_read_before_it() -> None:
+    seen: list[int] = []
+    with pytest.raises(InputError, match="bad line"):
+        for record in paced(_records(5, then=InputError("bad line", source="pipe", line=6))):
+            seen.append(record.index)
+    assert seen == [1, 2, 3, 4, 5]
+
+
+def test_reading_ahead_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass.reading import live
+
+    monkeypatch.setattr(live, "AHEAD_RECORDS", 10)
+    made = [0]
+
+    def counted() -> Iterator[Record]:
+        for record in _records(100):
+            made[0] = record.index
+            yield record
+
+    found = paced(counted())
+    next(found)
+    time.sleep(0.3)
+    assert made[0] <= 12
+    assert threading.active_count() >= 1
+    assert [r.index for r in found if not isinstance(r, Pause)] == list(range(2, 101))
