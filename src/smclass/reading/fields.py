@@ -253,6 +253,12 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
         if fallback is None:
             return None, f"no '{choice.field}' field"
         return record_text(record, TextChoice(fallback))
+    if value is _MISSING and choice.detected and choice.title_field is not None:
+        # Dumps mix posts and comments, and the plan follows the majority: a post read under
+        # a comments plan (title + body) keeps its selftext beside its title, not the title alone.
+        own = next((name for name in TEXT_FIELDS if name != choice.title_field and _present(record.data, name)), None)
+        if own is not None:
+            return record_text(record, TextChoice(own, choice.title_field))
     for name, item in ((choice.field, value), (choice.title_field, title)):
         if isinstance(item, Binary):
             raise InputError(f"expected text, got {json_kind(item)}", source=record.source, line=record.line, field=name)

@@ -8,6 +8,7 @@ sees the same files, in the same order, skipping the same ones.
 from __future__ import annotations
 
 import errno
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from smclass.reading.platforms import instagram, slack
+from smclass.reading.platforms import instagram, slack, youtube
 from smclass.reading.records import Record
 
 StreamReader = Callable[..., Iterator[Record]]
@@ -23,6 +24,9 @@ Opener = Callable[[str], AbstractContextManager[IO[bytes]]]
 Locate = Callable[[str], str]
 # Export shapes that are a folder: one unit, its files read together (a channel list names the days' files).
 _EXPORTS = (("slack", slack.is_export), ("instagram", instagram.is_export))
+# Files of a Google Takeout that hold what the user did, not what they wrote: read alone they
+# are refused (see platforms.youtube); in a folder they are passed over, each with a note.
+_ACTIVITY_FILES = re.compile(r"(?:^|/)(?:watch-history|search-history|MyActivity)\.(?:json|html)$")
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,9 @@ def read(held: Contents, open_member: Opener, locate: Locate, read_stream: Strea
         yield from read_export(held, open_member, locate, read_stream, reading)
         return
     for name in held.files:
+        if _ACTIVITY_FILES.search(name):
+            reading.notify(f"skipped {locate(name)}: {youtube.TAKEOUT_ACTIVITY}")
+            continue
         with open_member(name) as handle:
             # A folder's results name their files, so a zip among them can be opened.
             yield from read_stream(handle, locate(name), reading=reading, archives=True)

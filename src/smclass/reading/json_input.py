@@ -13,7 +13,7 @@ import orjson
 from smclass.errors import InputError
 from smclass.reading import lines, platforms
 from smclass.reading.json_window import TOO_LARGE, Entries, TooLarge, Window
-from smclass.reading.platforms.base import Unreadable
+from smclass.reading.platforms.base import SameSecond, Unreadable
 from smclass.reading.platforms.x import strip_javascript_prefix
 from smclass.reading.records import Record, json_kind
 from smclass.reading.utf8 import bad_utf8
@@ -48,6 +48,8 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
             return
         first += after
     index = 0
+    # Ids made of a post's second are told apart across the whole input, not line by line.
+    same_second = SameSecond()
     for lineno, raw_line in enumerate(itertools.chain(first, found), 1):
         if isinstance(raw_line, lines.Overlong):
             index += 1
@@ -68,7 +70,7 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
         if type(value) is dict and platforms.is_plain_post(value):  # most lines: no export shape to unwrap
             yield Record(value, source, lineno, index, raw_line, fmt="jsonl")
             continue
-        for sub_index, (item, shape, original) in enumerate(platforms.unwrap_line(value)):
+        for sub_index, (item, shape, original) in enumerate(platforms.unwrap_line(value, same_second)):
             if sub_index:
                 index += 1
             yield record_from_value(item, source, lineno, index, raw_line, "jsonl", shape, original)
@@ -285,6 +287,7 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
     decoder = json.JSONDecoder()
     window.pos += 1
     index = 0
+    same_second = SameSecond()
 
     def damage(reason: str, pos: int) -> Record:
         line = window.line_at(pos)
@@ -323,7 +326,7 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
                 index += 1
                 yield Record({}, source, line, index, raw, InputError(refused, source=source, line=line), fmt="json")
             else:
-                for item, shape, original in platforms.unwrap_line(value):
+                for item, shape, original in platforms.unwrap_line(value, same_second):
                     index += 1
                     yield record_from_value(item, source, line, index, raw, "json", shape, original)
             window.pos = end

@@ -19,7 +19,7 @@ from typing import Any
 from smclass.errors import InputError
 from smclass.reading.fields import TEXT_FIELDS
 from smclass.reading.platforms import bluesky, discord, facebook, instagram, mastodon, reddit, telegram, tiktok, x, youtube
-from smclass.reading.platforms.base import Shape, Unreadable
+from smclass.reading.platforms.base import SameSecond, Shape, Unreadable
 from smclass.reading.records import Record
 
 # Tried in this order: the first shape whose detector says yes reads the record.
@@ -54,7 +54,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Every key a shape test looks at. A record with a text and none of these is a plain
 # post, which is most lines of most inputs, so it skips the shape tests.
-_SHAPE_KEYS = frozenset({"tweet", "data", "id_str", "type", "account", "post", "kind", "timestamp"})
+_SHAPE_KEYS = frozenset({"tweet", "data", "id_str", "type", "account", "post", "kind", "timestamp", "edit_history_tweet_ids", "note_tweet"})
 
 # A post, the name of the shape that read it (None: read as it is), and the record as it
 # stood in the input.
@@ -73,19 +73,29 @@ def claims(shape: Shape, value: dict[str, Any]) -> bool:
     return not any(name not in shape.text_keys and isinstance(value.get(name), str) and value[name].strip() for name in _OWN_TEXT)
 
 
-def unwrap_line(value: Any) -> list[Shaped]:
-    """The posts inside one JSON value that stands for one line or array element, with the shape's name."""
+def unwrap_line(value: Any, same_second: SameSecond | None = None) -> list[Shaped]:
+    """The posts inside one JSON value that stands for one line or array element, with the shape's name.
+
+    ``same_second`` numbers the ids of posts named by their second (see
+    :class:`~smclass.reading.platforms.base.SameSecond`): one for all the values of an input.
+    """
     if not isinstance(value, dict):
         return [(value, None, None)]
     if is_plain_post(value):
         return [(value, None, None)]
     for shape in SHAPES:
         if claims(shape, value):
-            return [_with_original(post, shape, value) for post in shape.read(value)]
+            shaped = [_with_original(post, shape, value) for post in shape.read(value)]
+            return _numbered(shaped, same_second) if shape.numbered and same_second is not None else shaped
     container = _container_list(value)
     if container is not None:
-        return [shaped for item in container for shaped in unwrap_line(item)]
+        same_second = same_second or SameSecond()
+        return [shaped for item in container for shaped in unwrap_line(item, same_second)]
     return [(value, None, None)]
+
+
+def _numbered(shaped: list[Shaped], same_second: SameSecond) -> list[Shaped]:
+    return [({**post, "id": same_second.id(post.get("id"))}, *rest) if isinstance(post, dict) else (post, *rest) for post, *rest in shaped]
 
 
 def _with_original(post: Any, shape: Shape, value: dict[str, Any]) -> Shaped:
@@ -162,8 +172,9 @@ def unwrap_document(
 
 
 def _posts(items: Iterable[Any], line: int | None) -> Iterator[tuple[Any, int | None, str | None, Any]]:
+    same_second = SameSecond()
     for item in items:
-        for post, shape, original in unwrap_line(item):
+        for post, shape, original in unwrap_line(item, same_second):
             yield post, line, shape, original
 
 

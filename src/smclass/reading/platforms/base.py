@@ -33,6 +33,9 @@ class Shape:
     whole: bool = False
     text_keys: frozenset[str] = frozenset()
     each: str | None = None
+    # Its ids are the second a post was made: later posts of the same second in one input get
+    # -2, -3 (see :class:`SameSecond`), given the input's numbering.
+    numbered: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,3 +48,19 @@ class Unreadable:
     expected: str  # "a Discord message object"
     value: Any
     reason: str | None = None  # the whole message, where "expected X, got Y" does not say what is wrong
+
+
+class SameSecond:
+    """Ids made of the second a post was made, unique in one input: the first post of a second keeps it, later ones get ``-2``, ``-3``.
+
+    Exports that name a post by its timestamp (Facebook, Threads) give two posts made in the
+    same second the same one; numbering them in input order tells them apart and stays stable.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def id(self, stamp: Any) -> Any:
+        key = str(stamp)
+        self._seen[key] = count = self._seen.get(key, 0) + 1
+        return stamp if count == 1 else f"{stamp}-{count}"

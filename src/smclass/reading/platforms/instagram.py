@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError
 from smclass.reading.mojibake import fix_strings
-from smclass.reading.platforms.base import Shape, Unreadable
+from smclass.reading.platforms.base import SameSecond, Shape, Unreadable
 from smclass.reading.records import Record
 
 _THREADS_KEY = "text_post_app_text_posts"
@@ -73,7 +73,7 @@ def is_post(value: dict[str, Any]) -> bool:
 
 def threads(value: dict[str, Any]) -> list[Any]:
     out: list[Any] = []
-    seen: dict[str, int] = {}
+    same_second = SameSecond()
     for entry in value[_THREADS_KEY]:
         if not isinstance(entry, dict):
             out.append(Unreadable("a Threads post object", entry))
@@ -81,8 +81,7 @@ def threads(value: dict[str, Any]) -> list[Any]:
         entry = fix_strings(entry)
         stamp = _timestamp(entry)
         # A text post has no photo to name it, and a thread's parts can share a second.
-        seen[str(stamp)] = count = seen.get(str(stamp), 0) + 1
-        ident = str(stamp) if count == 1 else f"{stamp}-{count}"
+        ident = same_second.id(str(stamp))
         media = _media(entry)
         app_post = media[0].get("text_app_post") if media else None
         reply = app_post.get("is_reply") if isinstance(app_post, dict) else None

@@ -26,7 +26,7 @@ def activity(value: dict[str, Any]) -> dict[str, Any]:
         content = obj.get("content")
         return {
             "id": obj.get("id") or value.get("id"),
-            "text": html_to_text(content) if isinstance(content, str) else None,
+            "text": _with_warning(obj.get("summary"), html_to_text(content) if isinstance(content, str) else None),
             "platform": "mastodon",
             "created_at": obj.get("published") or value.get("published"),
             "url": obj.get("url"),
@@ -35,14 +35,18 @@ def activity(value: dict[str, Any]) -> dict[str, Any]:
     return {"id": value.get("id"), "text": None, "platform": "mastodon", "activity": kind, "object": obj if isinstance(obj, str) else None}
 
 
+def _with_warning(warning: Any, text: str | None) -> str | None:
+    """The content warning (``spoiler_text``, an outbox's ``summary``) before the text: the author's words on what follows."""
+    if isinstance(warning, str) and warning.strip() and text is not None:
+        return f"{warning.strip()}\n\n{text}"
+    return text
+
+
 def status(value: dict[str, Any]) -> dict[str, Any]:
     reblog = value.get("reblog")
     source = reblog if isinstance(reblog, dict) else value
     content = source.get("content")
-    text = html_to_text(content) if isinstance(content, str) else None
-    spoiler = source.get("spoiler_text")
-    if isinstance(spoiler, str) and spoiler.strip() and text is not None:
-        text = f"{spoiler.strip()}\n\n{text}"
+    text = _with_warning(source.get("spoiler_text"), html_to_text(content) if isinstance(content, str) else None)
     record = {"id": value.get("id"), "text": text, "platform": "mastodon", "url": value.get("url") or value.get("uri")}
     if isinstance(reblog, dict):
         record["reblog_of"] = reblog.get("id")

@@ -10,6 +10,37 @@ from typing import Any
 from smclass.errors import InputError
 from smclass.reading.records import Record, json_kind
 
+# Slack writes these itself ("<@U2> has joined the channel", "set the channel purpose"):
+# no one's post. A bot's message, a file shared with words, a reply sent to the channel are.
+SYSTEM_SUBTYPES = frozenset(
+    {
+        *(
+            f"{kind}_{event}"
+            for kind in ("channel", "group")
+            for event in ("join", "leave", "purpose", "topic", "name", "archive", "unarchive")
+        ),
+        "bot_add",
+        "bot_remove",
+        "bot_enable",
+        "bot_disable",
+        "pinned_item",
+        "unpinned_item",
+        "reminder_add",
+        "reminder_delete",
+        "tombstone",
+        "sh_room_created",
+        "huddle_thread",
+        "channel_canvas_updated",
+        "channel_convert_to_private",
+        "channel_posting_permissions",
+        "app_conversation_join",
+    }
+)
+# Slack's markup in a message's text: <https://...|label>, <@U123>, <#C123|general>, <!here>.
+_MARKUP = re.compile(r"<([^<>]*)>")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
 META_FILES = frozenset({"channels.json", "users.json", "groups.json", "dms.json", "mpims.json", "integration_logs.json", "canvases.json"})
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 
@@ -26,6 +57,37 @@ def _users(load: Callable[[str], Any], names: set[str]) -> dict[str, str]:
     if not isinstance(users, list):
         return {}
     return {u["id"]: u.get("name") or u["id"] for u in users if isinstance(u, dict) and "id" in u}
+
+
+def plain_text(text: str, users: dict[str, str], channels: dict[str, str]) -> str:
+    """A message's text as it reads in Slack: links, mentions and channels as words, ``&amp;`` as ``&``.
+
+    Left as it was, the markup would be taken for HTML tags downstream and its words lost.
+    """
+
+    def word(match: re.Match[str]) -> str:
+        target, _, label = match.group(1).partition("|")
+        if target.startswith("@"):
+            return f"@{label or users.get(target[1:], target[1:])}"
+        if target.startswith("#"):
+            return f"#{label or channels.get(target[1:], target[1:])}"
+        if target.startswith("!"):
+            # <!here>, <!channel>; a user group or a date carries the words to show as its label.
+            return label or f"@{target[1:]}"
+        if not label or label == target.split(":", 1)[-1].removeprefix("//").removesuffix("/"):
+            return target
+        return f"{label} ({target})"
+
+    return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], _MARKUP.sub(word, text))
+
+
+def _channels(load: Callable[[str], Any], names: set[str]) -> dict[str, str]:
+    if "channels.json" not in names:
+        return {}
+    channels = load("channels.json")
+    if not isinstance(channels, list):
+        return {}
+    return {str(c["id"]): str(c["name"]) for c in channels if isinstance(c, dict) and "id" in c and isinstance(c.get("name"), str)}
 
 
 def _order(member: str) -> tuple[str, str]:
@@ -47,6 +109,7 @@ def records(members: list[str], read_bytes: Callable[[str], bytes], locate: Call
 
     names = set(members)
     users = _users(load, names)
+    channels = _channels(load, names)
     days = sorted((m for m in members if "/" in m and _DAY.match(m.rsplit("/", 1)[1])), key=_order)
     index = 0
     for member in days:
@@ -61,9 +124,11 @@ def records(members: list[str], read_bytes: Callable[[str], bytes], locate: Call
                 error = InputError(f"expected a Slack message object, got {json_kind(message)}", source=locate(member))
                 yield Record({}, locate(member), None, index, None, error, shape="Slack export", original=message)
                 continue
+            text, subtype = message.get("text"), message.get("subtype")
+            system = isinstance(subtype, str) and subtype in SYSTEM_SUBTYPES
             record = {
                 "id": f"{channel}/{message.get('ts')}",
-                "text": message.get("text"),
+                "text": None if system else plain_text(text, users, channels) if isinstance(text, str) else text,
                 "platform": "slack",
                 "channel": channel,
                 "user": users.get(str(message.get("user")), message.get("user")),

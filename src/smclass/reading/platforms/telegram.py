@@ -25,6 +25,16 @@ def message_text(value: Any) -> str | None:
     return None
 
 
+def _poll_question(message: dict[str, Any]) -> str | None:
+    """A poll's question: the words of a message whose ``text`` is empty. None when there is no poll."""
+    poll = message.get("poll")
+    question = poll.get("question") if isinstance(poll, dict) else None
+    if isinstance(question, str):
+        return question
+    text = message.get("text")
+    return text if isinstance(text, str) else None
+
+
 def _chat_messages(chat: dict[str, Any]) -> list[Any]:
     chat_id = chat.get("id")
     out: list[Any] = []
@@ -37,7 +47,7 @@ def _chat_messages(chat: dict[str, Any]) -> list[Any]:
             # Message ids count from 1 in every chat: the chat id makes them unique in an account export.
             "id": f"{chat_id}/{message.get('id')}",
             # A service message ("pinned a message", "joined the group") is Telegram's words, not a post.
-            "text": None if service else message_text(message.get("text")),
+            "text": None if service else message_text(message.get("text")) or _poll_question(message),
             "platform": "telegram",
             "chat": chat.get("name"),
             "date": message.get("date"),

@@ -46,9 +46,15 @@ def tweet_v1(value: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def tweet_v2(value: dict[str, Any]) -> dict[str, Any]:
-    note = value.get("note_tweet")
-    text = note.get("text") if isinstance(note, dict) and isinstance(note.get("text"), str) else value.get("text")
+def tweet_v2(value: dict[str, Any], tweets: dict[Any, Any] | None = None, users: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """API v2 tweets: the long post's ``note_tweet.text`` over the truncated ``text``; a retweet as v1.1 gives it.
+
+    ``tweets`` and ``users`` are a page's ``includes`` by id, where a retweet's original is kept.
+    """
+    text = _v2_text(value)
+    original, author = _retweeted(value, tweets or {}, users or {})
+    if original is not None and isinstance(text, str) and text.startswith("RT @"):
+        text = f"RT @{author}: {original}"
     record = {"id": value.get("id"), "text": text, "platform": "twitter"}
     for key in ("created_at", "author_id", "conversation_id", "lang"):
         if key in value:
@@ -56,17 +62,59 @@ def tweet_v2(value: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _v2_text(value: dict[str, Any]) -> Any:
+    note = value.get("note_tweet")
+    return note["text"] if isinstance(note, dict) and isinstance(note.get("text"), str) else value.get("text")
+
+
+def _retweeted(value: dict[str, Any], tweets: dict[Any, Any], users: dict[Any, Any]) -> tuple[str | None, str | None]:
+    """The full text of the tweet ``value`` retweets and its author's handle, when the data holds both."""
+    refs = value.get("referenced_tweets")
+    ref = next((r for r in refs if isinstance(r, dict) and r.get("type") == "retweeted"), None) if isinstance(refs, list) else None
+    if ref is None:
+        return None, None
+    # A page keeps the original in includes; twarc2's flattened lines put it in the reference itself.
+    found = tweets.get(ref.get("id"))
+    tweet = found if isinstance(found, dict) else ref
+    user = users.get(tweet.get("author_id"))
+    if not isinstance(user, dict):
+        user = tweet.get("author")
+    text = _v2_text(tweet) if "text" in tweet or "note_tweet" in tweet else None
+    author = user.get("username") if isinstance(user, dict) else None
+    if isinstance(text, str) and isinstance(author, str) and author:
+        return text, author
+    return None, None
+
+
+def is_tweet_v2(value: dict[str, Any]) -> bool:
+    """A v2 tweet saved on a line of its own (twarc2 flattened, tweepy): its edit history or long-post note says so."""
+    return (
+        isinstance(value.get("text"), str)
+        and "id" in value
+        and ("edit_history_tweet_ids" in value or isinstance(value.get("note_tweet"), dict))
+    )
+
+
 def is_twarc2_page(value: dict[str, Any]) -> bool:
     data = value.get("data")
-    return isinstance(data, list) and ("meta" in value or "includes" in value or "__twarc" in value)
+    # A lookup of one tweet (GET /2/tweets/:id) answers with the tweet itself under data.
+    one = isinstance(data, dict) and "id" in data and isinstance(data.get("text"), str)
+    return (isinstance(data, list) or one) and ("meta" in value or "includes" in value or "__twarc" in value)
 
 
 def _v1_tweet(value: dict[str, Any]) -> list[Any]:
     return [(tweet_v1(value), value)]
 
 
-def _page_tweet(tweet: Any) -> tuple[Any, Any]:
-    return (tweet_v2(tweet) if isinstance(tweet, dict) else tweet), tweet
+def _page(value: dict[str, Any]) -> list[Any]:
+    includes = value["includes"] if isinstance(value.get("includes"), dict) else {}
+    tweets, users = _by_id(includes.get("tweets")), _by_id(includes.get("users"))
+    data = value["data"]
+    return [((tweet_v2(t, tweets, users) if isinstance(t, dict) else t), t) for t in (data if isinstance(data, list) else [data])]
+
+
+def _by_id(items: Any) -> dict[Any, Any]:
+    return {item["id"]: item for item in items if isinstance(item, dict) and "id" in item} if isinstance(items, list) else {}
 
 
 def _archive_entry(value: dict[str, Any]) -> list[Any]:
@@ -76,6 +124,7 @@ def _archive_entry(value: dict[str, Any]) -> list[Any]:
 
 SHAPES = [
     Shape("X archive tweets", lambda value: isinstance(value.get("tweet"), dict), _archive_entry),
-    Shape("X API v2 page", is_twarc2_page, lambda value: [_page_tweet(t) for t in value["data"]], whole=True, each="data"),
+    Shape("X API v2 page", is_twarc2_page, _page, whole=True, each="data"),
     Shape("X API v1.1 tweet", is_tweet_v1, _v1_tweet, whole=True, text_keys=frozenset({"text", "full_text"})),
+    Shape("X API v2 tweet", is_tweet_v2, lambda value: [(tweet_v2(value), value)], whole=True, text_keys=frozenset({"text"})),
 ]

@@ -80,10 +80,30 @@ def is_takeout_row(value: dict[str, Any]) -> bool:
     return "Comment ID" in value and "Comment Text" in value
 
 
+# Google Takeout's activity histories (YouTube watch and search history, My Activity) are
+# lists of what the user did, worded by Google ("Watched ..."): no post of theirs in them.
+TAKEOUT_ACTIVITY = "a Google Takeout activity history (watch or search history, My Activity), not posts"
+
+
+def is_takeout_activity(value: dict[str, Any]) -> bool:
+    return (
+        isinstance(value.get("header"), str)
+        and isinstance(value.get("title"), str)
+        and isinstance(value.get("time"), str)
+        and (isinstance(value.get("products"), list) or isinstance(value.get("activityControls"), list))
+    )
+
+
 SHAPES = [
     Shape(
+        "Google Takeout activity",
+        is_takeout_activity,
+        lambda value: [Unreadable("", value, f"this is {TAKEOUT_ACTIVITY}")],
+        text_keys=frozenset({"title", "description"}),
+    ),
+    Shape(
         "yt-dlp info.json comments", is_info_json, info_comments, whole=True, text_keys=frozenset({"title", "description"}), each="comments"
-    )
+    ),
 ]
 # Rows of CSV files, offered to platforms.unwrap_rows rather than to JSON objects.
 ROW_SHAPES = [Shape("YouTube Takeout comments", is_takeout_row, takeout_row)]

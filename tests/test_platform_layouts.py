@@ -1,0 +1,280 @@
+"""Export layouts met in the wild: mixed Reddit dumps, X API v2 lines, Facebook comments, Slack markup, Takeout histories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import smclass
+from smclass.cli import app
+from smclass.errors import SmclassError
+
+runner = CliRunner()
+
+
+def classify(model: Path, *args: str) -> Any:
+    return runner.invoke(app, ["classify", *args, "--model", str(model)])
+
+
+def lines(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def read(path: Path) -> list[tuple[Any, str | None]]:
+    return [(post["id"], post["text"]) for post in smclass.read(path)]
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+# Reddit -------------------------------------------------------------------------------------
+
+
+def test_pushshift_post_among_comments_keeps_its_selftext(tmp_path: Path) -> None:
+    dump = write_jsonl(
+        tmp_path / "dump.jsonl",
+        [
+            {"id": "k1", "body": "Same here, the queue went round the block", "parent_id": "t3_p1"},
+            {
+                "id": "p1",
+                "title": "Ferry timetable changed again",
+                "selftext": "The early boat now leaves at ten past six.",
+                "is_self": True,
+            },
+            {"id": "k2", "body": "They never announce these changes", "parent_id": "t1_k1"},
+        ],
+    )
+    assert read(dump) == [
+        ("k1", "Same here, the queue went round the block"),
+        ("p1", "Ferry timetable changed again\n\nThe early boat now leaves at ten past six."),
+        ("k2", "They never announce these changes"),
+    ]
+
+
+def test_pushshift_comment_among_posts_is_its_body(tmp_path: Path) -> None:
+    dump = write_jsonl(
+        tmp_path / "dump.jsonl",
+        [
+            {"id": "p1", "title": "Lost umbrella at the station", "selftext": "Green with a wooden handle."},
+            {"id": "p2", "title": "Bakery hiring weekend staff", "selftext": "Ask for Mina at the counter."},
+            {"id": "k1", "body": "Check the lost property desk", "parent_id": "t3_p1"},
+        ],
+    )
+    assert read(dump)[2] == ("k1", "Check the lost property desk")
+
+
+# X API v2 -----------------------------------------------------------------------------------
+
+LONG = "Our street finally got its new benches and the old oak was spared after all. " * 6
+CUT = LONG[:200] + "\u2026"
+
+
+def test_x_v2_tweet_on_its_own_line_reads_the_long_post_note(tmp_path: Path) -> None:
+    tweets = write_jsonl(
+        tmp_path / "tweets.jsonl",
+        [
+            {"id": "91", "text": CUT, "note_tweet": {"text": LONG}, "edit_history_tweet_ids": ["91"], "author_id": "5"},
+            {"id": "92", "text": "A short one about the rain", "edit_history_tweet_ids": ["92"], "author_id": "5"},
+        ],
+    )
+    assert read(tweets) == [("91", LONG), ("92", "A short one about the rain")]
+
+
+def test_x_v2_flattened_retweet_takes_the_original_inlined_by_twarc(tmp_path: Path) -> None:
+    original = {"id": "91", "type": "retweeted", "text": CUT, "note_tweet": {"text": LONG}, "author": {"username": "benchfan"}}
+    tweets = write_jsonl(
+        tmp_path / "flat.jsonl",
+        [{"id": "93", "text": "RT @benchfan: " + CUT[:100] + "\u2026", "referenced_tweets": [original], "edit_history_tweet_ids": ["93"]}],
+    )
+    assert read(tweets) == [("93", f"RT @benchfan: {LONG}")]
+
+
+def test_x_v2_page_retweet_gets_the_full_original_from_includes(tmp_path: Path) -> None:
+    page = {
+        "data": [
+            {
+                "id": "93",
+                "text": "RT @benchfan: " + CUT[:100] + "\u2026",
+                "author_id": "6",
+                "referenced_tweets": [{"type": "retweeted", "id": "91"}],
+            },
+            {
+                "id": "94",
+                "text": "RT @nobody: cut short\u2026",
+                "author_id": "6",
+                "referenced_tweets": [{"type": "retweeted", "id": "404"}],
+            },
+        ],
+        "includes": {
+            "tweets": [{"id": "91", "text": CUT, "note_tweet": {"text": LONG}, "author_id": "5"}],
+            "users": [{"id": "5", "username": "benchfan"}],
+        },
+        "meta": {"result_count": 2},
+    }
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    # An original the page does not hold leaves the retweet's own text, as v1.1 does.
+    assert read(path) == [("93", f"RT @benchfan: {LONG}"), ("94", "RT @nobody: cut short\u2026")]
+
+
+def test_x_v2_lookup_of_one_tweet_is_read_as_a_page(tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"data": {"id": "91", "text": CUT, "note_tweet": {"text": LONG}}, "includes": {}}), encoding="utf-8")
+    assert read(path) == [("91", LONG)]
+
+
+# Facebook -----------------------------------------------------------------------------------
+
+
+def _comment(stamp: int, words: str, **more: str) -> dict[str, Any]:
+    return {
+        "timestamp": stamp,
+        "data": [{"comment": {"timestamp": stamp, "comment": words, "author": "Ines Sample", **more}}],
+        "title": "Ines commented.",
+    }
+
+
+@pytest.mark.parametrize("key", ["comments_v2", "group_comments_v2"])
+def test_facebook_comments_are_read_with_ids_unique_in_the_file(tmp_path: Path, key: str) -> None:
+    path = tmp_path / "comments.json"
+    comments = [_comment(1700100000, "Lovely photos from the fair"), _comment(1700100000, "See you at the pool", group="Swim Club")]
+    path.write_text(json.dumps({key: [*comments, _comment(1700100050, "Count me in")]}), encoding="utf-8")
+    assert read(path) == [(1700100000, "Lovely photos from the fair"), ("1700100000-2", "See you at the pool"), (1700100050, "Count me in")]
+
+
+@pytest.mark.parametrize("layout", ["array", "lines"])
+def test_facebook_posts_of_one_second_get_ids_unique_in_the_file(tmp_path: Path, layout: str) -> None:
+    entries = [
+        {"timestamp": 1700200000, "data": [{"post": words}], "title": "Ines updated her status."}
+        for words in ("Tea first", "Then the run", "Then more tea")
+    ]
+    path = tmp_path / "your_posts_1.json"
+    text = json.dumps(entries, indent=1) if layout == "array" else "".join(json.dumps(e) + "\n" for e in entries)
+    path.write_text(text, encoding="utf-8")
+    assert [post["id"] for post in smclass.read(str(path))] == [1700200000, "1700200000-2", "1700200000-3"]
+
+
+def test_facebook_likes_and_reactions_are_refused_not_read_as_empty_posts(tmp_path: Path, small_model_path: Path) -> None:
+    path = tmp_path / "likes_and_reactions_1.json"
+    likes = [
+        {"timestamp": 1700300000 + n, "data": [{"reaction": {"reaction": "LIKE", "actor": "Ines"}}], "title": "Ines likes a post."}
+        for n in range(2)
+    ]
+    path.write_text(json.dumps(likes), encoding="utf-8")
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"Error: {path}:1: this is Facebook's likes and reactions")
+
+
+# Slack --------------------------------------------------------------------------------------
+
+
+def slack_export(root: Path, messages: list[dict[str, Any]]) -> Path:
+    (root / "general").mkdir(parents=True)
+    (root / "users.json").write_text(json.dumps([{"id": "U1", "name": "ines"}, {"id": "U2", "name": "tomas"}]), encoding="utf-8")
+    (root / "channels.json").write_text(json.dumps([{"id": "C1", "name": "general"}, {"id": "C2", "name": "garden"}]), encoding="utf-8")
+    (root / "general" / "2024-03-02.json").write_text(json.dumps(messages), encoding="utf-8")
+    return root
+
+
+def test_slack_system_messages_get_their_line_unlabelled(tmp_path: Path, small_model_path: Path) -> None:
+    export = slack_export(
+        tmp_path / "slack",
+        [
+            {"type": "message", "subtype": "channel_join", "user": "U2", "text": "<@U2> has joined the channel", "ts": "1.1"},
+            {"type": "message", "user": "U1", "text": "Seedlings are ready to collect from the shed", "ts": "2.1"},
+            {"type": "message", "subtype": "channel_topic", "user": "U1", "text": "<@U1> set the channel topic: Plots", "ts": "3.1"},
+            {"type": "message", "subtype": "pinned_item", "user": "U1", "text": "<@U1> pinned a message", "ts": "4.1"},
+        ],
+    )
+    result = classify(small_model_path, str(export))
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == ["general/1.1", "general/2.1", "general/3.1", "general/4.1"]
+    assert [r["label"] is None for r in out] == [True, False, True, True]
+    assert all(r["reason"] for r in out if r["label"] is None)
+
+
+def test_slack_markup_becomes_the_words_slack_shows(tmp_path: Path) -> None:
+    text = (
+        "<!here> plan for <#C2|garden> &amp; <#C2>: ask <@U2> or <@U9|sam>, rota at "
+        "<https://plots.example/rota|the rota> and <https://plots.example/map>, &lt;3 <mailto:a@plots.example|a@plots.example>"
+    )
+    export = slack_export(tmp_path / "slack", [{"type": "message", "user": "U1", "text": text, "ts": "5.1"}])
+    assert read(export) == [
+        (
+            "general/5.1",
+            "@here plan for #garden & #garden: ask @tomas or @sam, rota at the rota (https://plots.example/rota) and "
+            "https://plots.example/map, <3 mailto:a@plots.example",
+        )
+    ]
+
+
+# Google Takeout -----------------------------------------------------------------------------
+
+WATCHED = [
+    {
+        "header": "YouTube",
+        "title": "Watched Repotting a fern in five minutes",
+        "titleUrl": "https://www.youtube.com/watch?v=q1",
+        "time": "2024-02-02T09:00:00.000Z",
+        "products": ["YouTube"],
+        "activityControls": ["YouTube watch history"],
+    }
+]
+
+
+def test_takeout_watch_history_is_refused_not_classified(tmp_path: Path) -> None:
+    path = tmp_path / "watch-history.json"
+    path.write_text(json.dumps(WATCHED), encoding="utf-8")
+    with pytest.raises(SmclassError, match="this is a Google Takeout activity history"):
+        read(path)
+
+
+def test_takeout_folder_skips_the_histories_with_a_note(tmp_path: Path, small_model_path: Path) -> None:
+    history = tmp_path / "Takeout" / "YouTube and YouTube Music" / "history"
+    history.mkdir(parents=True)
+    (history / "watch-history.json").write_text(json.dumps(WATCHED), encoding="utf-8")
+    (history / "search-history.json").write_text(json.dumps(WATCHED), encoding="utf-8")
+    write_jsonl(tmp_path / "Takeout" / "notes.jsonl", [{"id": "n1", "text": "Bring the ladder back to Omar on Sunday"}])
+    result = classify(small_model_path, str(tmp_path / "Takeout"))
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["n1"]
+    assert f"skipped {history / 'watch-history.json'}: a Google Takeout activity history" in result.stderr
+    assert f"skipped {history / 'search-history.json'}: a Google Takeout activity history" in result.stderr
+
+
+# Mastodon, Telegram -------------------------------------------------------------------------
+
+
+def test_mastodon_outbox_keeps_the_content_warning(tmp_path: Path) -> None:
+    note = {
+        "id": "https://m.example/s/1",
+        "type": "Note",
+        "summary": "food, spoilers",
+        "content": "<p>The soup had <b>far</b> too much salt</p>",
+    }
+    path = tmp_path / "outbox.json"
+    path.write_text(
+        json.dumps({"orderedItems": [{"id": "https://m.example/s/1/activity", "type": "Create", "object": note}]}), encoding="utf-8"
+    )
+    assert read(path) == [("https://m.example/s/1", "food, spoilers\n\nThe soup had far too much salt")]
+
+
+def test_telegram_poll_question_is_the_text(tmp_path: Path) -> None:
+    poll = {"question": "Which evening suits the book club?", "answers": [{"text": "Tuesday", "voters": 2}]}
+    chat = {
+        "name": "Readers",
+        "type": "private_group",
+        "id": 55,
+        "messages": [{"id": 1, "type": "message", "date": "2024-01-01T10:00:00", "text": "", "poll": poll}],
+    }
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(chat), encoding="utf-8")
+    assert read(path) == [("55/1", "Which evening suits the book club?")]
