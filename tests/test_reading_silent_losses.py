@@ -277,3 +277,19 @@ def test_an_input_with_no_readable_record_says_its_fields_are_guessed(small_mode
     assert result.stderr.splitlines()[0] == (
         f"{path}: read as jsonl, text field 'text' (guessed: no readable record to tell by), ids are record positions"
     )
+
+
+def test_the_posts_of_a_file_are_written_before_a_later_file_is_refused(small_model_path: Path, tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"id": 1, "text": "the stand-up moves to ten"}\n{"id": 2, "text": "lunch is on the team"}\n')
+    # A first line that could be a header naming no text field, or a post: refused, not guessed.
+    (tmp_path / "b.csv").write_text("Channel Id,Channel Url,Channel Title\nUC1,http://example.com/c/UC1,Cooking With Sam\n")
+    result = classify(small_model_path, str(tmp_path))
+    assert result.exit_code == 2
+    assert ids(result.stdout) == [1, 2]
+    assert "stopped early: 2 results written to stdout\n" in result.stderr
+    refusal = (
+        "cannot tell whether the first line (Channel Id, Channel Url, Channel Title) is a CSV header that names no text field or a post"
+    )
+    assert result.stderr.endswith(
+        f"Error: {tmp_path / 'b.csv'}: {refusal}: say --input-format csv with --text-field NAME, or --input-format lines\n"
+    )
