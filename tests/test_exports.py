@@ -154,8 +154,10 @@ def test_slack_export_with_a_broken_day_file_names_it(tmp_path: Path, small_mode
     broken.write_text('[{"type": "message", "text": "cut off', encoding="utf-8")
     result = CliRunner().invoke(app, ["classify", str(export), "--model", str(small_model_path)])
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {broken}: invalid JSON (")
-    assert len(result.stderr.splitlines()) == 1
+    # The day before it was read whole: its messages are written first, as for any input that stops.
+    assert {json.loads(line)["source"] for line in result.stdout.splitlines()} == {str(export / "general" / "2023-05-13.json")}
+    assert "stopped early: 2 results written to stdout\n" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith(f"Error: {broken}: invalid JSON (")
 
 
 def test_slack_keep_fields_gives_the_message_as_slack_wrote_it_and_an_entry_that_is_no_message_is_reported(
