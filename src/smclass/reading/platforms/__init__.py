@@ -18,13 +18,15 @@ from typing import Any
 
 from smclass.errors import InputError
 from smclass.reading.fields import TEXT_FIELDS
-from smclass.reading.platforms import bluesky, discord, facebook, instagram, mastodon, reddit, telegram, tiktok, x, youtube
+from smclass.reading.platforms import bluesky, discord, facebook, instagram, mastodon, reddit, telegram, tiktok, x, youtube, zeeschuimer
 from smclass.reading.platforms.base import SameSecond, Shape, Unreadable
 from smclass.reading.records import Record
 
 # Tried in this order: the first shape whose detector says yes reads the record.
-# Facebook's test (a timestamp and a title) is the loosest, so it comes last.
+# Facebook's test (a timestamp and a title) is the loosest, so it comes last. Zeeschuimer's
+# wrapper comes first: the platform object under its "data" is no API page.
 SHAPES: list[Shape] = [
+    *zeeschuimer.SHAPES,
     *x.SHAPES,
     *mastodon.SHAPES,
     *bluesky.SHAPES,
