@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
@@ -99,21 +100,35 @@ class _Lines:
         self.eof = False
 
 
-def _runaway(taken: list[bytes]) -> bool:
+def _runaway(taken: list[bytes], escaped: bool) -> bool:
     """A quoted field left open to the end of the input (a stray or cut-off quote)."""
+    if escaped:
+        # An escaped character is text, whatever it is: only the quotes left after them quote.
+        taken = [_ESCAPE_PAIR.sub(b"", raw) for raw in taken]
     return len(taken) > 1 and sum(raw.count(b'"') for raw in taken) % 2 == 1
 
 
-def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[Record]:
+_ESCAPE_PAIR = re.compile(rb"\\.", re.DOTALL)
+
+
+def _reader(lines: _Lines, delimiter: str, escaped: bool) -> Any:
+    if escaped:
+        # LinkedIn's Comments.csv: \" is a quote within a quoted field, and "" is no quote at all.
+        return csv.reader(lines, DIALECT, delimiter=delimiter, doublequote=False, escapechar="\\")
+    return csv.reader(lines, DIALECT, delimiter=delimiter)
+
+
+def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool = False) -> Iterator[Record]:
     """Delimited text with a header row; quoted fields may hold newlines.
 
     A row that cannot be read (bytes that are not UTF-8, more fields than the header,
     a quote left open to the end or over :data:`SPAN_LIMIT`) is an error record, and reading
-    goes on at the next row (the line after the one that opened the quote).
+    goes on at the next row (the line after the one that opened the quote). ``escaped``:
+    quotes inside quoted fields are escaped with a backslash (``\\"``), not doubled.
     """
     lines = _Lines(stream)
     fmt = "tsv" if delimiter == "\t" else "csv"
-    reader = csv.reader(lines, DIALECT, delimiter=delimiter)
+    reader = _reader(lines, delimiter, escaped)
     try:
         header = next(reader)
     except StopIteration:
@@ -141,16 +156,16 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str) -> Iterator[R
         except _TooLong as exc:
             # The row ends with the line: a new reader starts at the next one.
             row, error = [], str(exc)
-            reader = csv.reader(lines, DIALECT, delimiter=delimiter)
+            reader = _reader(lines, delimiter, escaped)
         except csv.Error as exc:
             row, error = [], f"invalid CSV ({_reason(exc)})"
         taken = lines.taken
         line = lines.start if taken else lines.number
-        if error == UNCLOSED or (lines.eof and error is None and _runaway(taken)):
+        if error == UNCLOSED or (lines.eof and error is None and _runaway(taken, escaped)):
             # Reject the line that opened the quote, and read again from the next one.
             lines.push_back(taken[1:], line + 1)
             del taken[1:]
-            reader = csv.reader(lines, DIALECT, delimiter=delimiter)
+            reader = _reader(lines, delimiter, escaped)
             error = error or RUNAWAY
             lines.bad = None
         if error is None and (not row or (len(row) == 1 and not row[0].strip())):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from smclass.reading.platforms import instagram, slack, youtube
+from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.records import Record
 
 StreamReader = Callable[..., Iterator[Record]]
@@ -114,9 +115,13 @@ def read(held: Contents, open_member: Opener, locate: Locate, read_stream: Strea
         if _ACTIVITY_FILES.search(name):
             reading.notify(f"skipped {locate(name)}: {youtube.TAKEOUT_ACTIVITY}")
             continue
-        with open_member(name) as handle:
-            # A folder's results name their files, so a zip among them can be opened.
-            yield from read_stream(handle, locate(name), reading=reading, archives=True)
+        try:
+            with open_member(name) as handle:
+                # A folder's results name their files, so a zip among them can be opened.
+                yield from read_stream(handle, locate(name), reading=reading, archives=True)
+        except NotPostsError as exc:
+            # Raised from the first bytes, before any record: nothing of it is lost.
+            reading.notify(f"skipped {locate(name)}: {exc.message}")
 
 
 def read_export(held: Contents, open_member: Opener, locate: Locate, read_stream: StreamReader, reading: Any) -> Iterator[Record]:

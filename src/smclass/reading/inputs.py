@@ -7,6 +7,7 @@ unwrapped by :mod:`smclass.reading.platforms`.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import stat
@@ -19,11 +20,22 @@ from pathlib import Path
 from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
-from smclass.reading import containers, live, platforms, sheets, sqlite
+from smclass.reading import containers, decoders, live, platforms, sheets, sqlite
 from smclass.reading.delimited import read_delimited, read_lines
 from smclass.reading.json_input import read_json, read_jsonl
+from smclass.reading.platforms import linkedin
 from smclass.reading.records import Record
-from smclass.reading.sniff import CR_ALONE, SAMPLE_LINES, Detected, cr_line_ends, looks_binary, peek_stream, sniff, sniff_delimiter
+from smclass.reading.sniff import (
+    CR_ALONE,
+    SAMPLE_LINES,
+    Detected,
+    cr_line_ends,
+    looks_binary,
+    peek_stream,
+    sniff,
+    sniff_delimiter,
+    utf16_without_bom,
+)
 
 FORMATS = ("jsonl", "json", "csv", "tsv", "lines")
 
@@ -62,7 +74,7 @@ class Guarded(io.RawIOBase):
 
     FAILURES = (OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError)
 
-    def __init__(self, inner: IO[bytes], what: str, expected_crc: int | None = None, name: str = "") -> None:
+    def __init__(self, inner: IO[bytes], what: str, expected_crc: int | None = None, name: str = "", keep: Guarded | None = None) -> None:
         # read1: one step of decompression at a time, so the data before the damage comes out
         # (a buffered read of many steps would lose it with the exception).
         self._read = getattr(inner, "read1", inner.read)
@@ -76,6 +88,8 @@ class Guarded(io.RawIOBase):
         self._expected_crc = expected_crc
         self._crc = 0
         self._name = name
+        # The guard of the stream under this one (text decoded from a gzip): its damage comes first.
+        self._under = keep
 
     def readable(self) -> bool:
         return True
@@ -86,6 +100,8 @@ class Guarded(io.RawIOBase):
         try:
             data = self._read(len(buffer))
         except self.FAILURES as exc:
+            if self._take_under():
+                return 0
             self.untrusted = not isinstance(exc, EOFError)
             if self.untrusted:
                 self.damage = f"damaged {self._what} ({exc}): the records read from it before this may be wrong too"
@@ -99,9 +115,17 @@ class Guarded(io.RawIOBase):
                 self.untrusted = True
                 check = f"Bad CRC-32 for file {self._name!r}"
                 self.damage = f"damaged {self._what} ({check}): the records read from it before this may be wrong too"
+        if not data and self._take_under():
+            return 0
         n = len(data)
         buffer[:n] = data
         return n
+
+    def _take_under(self) -> bool:
+        if self._under is None or self._under.damage is None:
+            return False
+        self.damage, self.untrusted = self._under.damage, self._under.untrusted
+        return True
 
 
 def read_stream(
@@ -120,6 +144,16 @@ def read_stream(
     head, stream = peek_stream(stream)
     if head[:2] == b"\x1f\x8b":
         guard = Guarded(gzip.GzipFile(fileobj=stream, mode="rb"), "gzip data")  # type: ignore[arg-type]
+        opened = None
+        head, stream = peek_stream(guard)  # type: ignore[arg-type]
+    elif head[:4] == decoders.ZSTD_MAGIC:
+        guard = Guarded(decoders.Zstd(stream, source), "zstd data")  # type: ignore[arg-type]
+        opened = None
+        head, stream = peek_stream(guard)  # type: ignore[arg-type]
+    if head[:2] in decoders.UTF16_BOMS and head[:4] != b"\xff\xfe\x00\x00":
+        # A byte-order mark makes the encoding certain; the readers read UTF-8.
+        reading.notify(f"{source}: UTF-16 text (byte-order mark), read as such")
+        guard = Guarded(decoders.Utf16(stream), "UTF-16 text", keep=guard)  # type: ignore[arg-type]
         opened = None
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
     records = _read_plain(head, stream, opened, source, reading, archives)
@@ -182,6 +216,11 @@ def _read_plain(
     if reading.table is not None:
         raise UsageError(f"{source}: --table goes with a SQLite database or an Excel workbook, and this is neither")
     if looks_binary(head):
+        endian = utf16_without_bom(head)
+        if endian is not None:
+            convert = f"iconv -f UTF-16{endian} -t UTF-8 IN > OUT"
+            what = f"looks like UTF-16{endian} text without a byte-order mark, which is not guessed"
+            raise InputError(f"{what}: convert it first, {convert}", source=source)
         raise InputError("looks like a binary file, not JSON, JSON lines, CSV or TSV", source=source)
     detected = detect(head, source, reading)
     if detected.note is not None:
@@ -194,13 +233,25 @@ def _read_plain(
         elif detected.fmt == "lines":
             yield from read_lines(stream, source)
         else:
-            yield from platforms.unwrap_rows(read_delimited(stream, source, detected.delimiter))
+            yield from platforms.unwrap_rows(read_delimited(stream, source, detected.delimiter, detected.escaped))
     except (OSError, EOFError) as exc:
         raise InputError(f"could not be read to the end ({exc})", source=source) from None
 
 
 def detect(head: bytes, source: str, reading: Reading) -> Detected:
-    """The format (and delimiter) a reading of an input with these first bytes uses."""
+    """The format (and delimiter, and quoting) a reading of an input with these first bytes uses."""
+    detected = _detect(head, source, reading)
+    if detected.fmt in ("csv", "tsv") and linkedin.escapes_quotes(_first_row(head, detected.delimiter), head):
+        return replace(detected, escaped=True)
+    return detected
+
+
+def _first_row(head: bytes, delimiter: str) -> list[str]:
+    line = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def _detect(head: bytes, source: str, reading: Reading) -> Detected:
     fmt, delimiter = reading.input_format, reading.delimiter
     if (fmt is not None or delimiter is not None) and fmt != "json" and cr_line_ends(head):
         raise InputError(CR_ALONE, source=source)  # a format named does not make such a file more than one line

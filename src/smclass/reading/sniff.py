@@ -11,6 +11,8 @@ import orjson
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import fields, live
+from smclass.reading.platforms import youtube
+from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.platforms.x import is_twitter_archive
 
 HEAD_BYTES = 1 << 16
@@ -86,6 +88,8 @@ class Detected:
     fmt: str
     delimiter: str = ","
     note: str | None = None
+    # Quotes inside quoted fields are escaped with a backslash, not doubled (LinkedIn's Comments.csv).
+    escaped: bool = False
 
 
 def _sample(head: bytes, cut: bool) -> list[bytes]:
@@ -165,7 +169,7 @@ def _json_document(head: bytes, text: bytes) -> bool:
 
 
 def _known(named_fields: tuple[str, ...]) -> frozenset[str]:
-    return fields.KNOWN_FIELDS | {fields.fold(name) for name in named_fields}
+    return fields.KNOWN_FIELDS | youtube.ROW_FIELDS | {fields.fold(name) for name in named_fields}
 
 
 def _rows(lines: list[str], delimiter: str) -> list[list[str]]:
@@ -218,6 +222,9 @@ def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ..
     rows = _rows(lines, delimiter)
     header = rows[0] if rows else [lines[0]]
     fmt = "tsv" if delimiter == "\t" else "csv"
+    table = youtube.takeout_table(header, name)
+    if table is not None:
+        raise NotPostsError(f"this is {table}", source=name or None, line=1)
     if any(fields.fold(cell) in known for cell in header):
         if _reads_like_a_post(header, rows[1:-1] if cut else rows[1:]):
             shown = ", ".join(c.strip() for c in header)
@@ -276,5 +283,27 @@ def detect_format(head: bytes, name: str = "") -> str:
     return sniff(head, name).fmt
 
 
+# The first bytes of inputs that are read only once decoded: zstd, UTF-16 with its byte-order
+# mark. They are binary to whatever looks at raw bytes (the Dask engine's cutting into ranges).
+_DECODED_FIRST = (b"\x28\xb5\x2f\xfd", b"\xff\xfe", b"\xfe\xff")
+
+
 def looks_binary(head: bytes) -> bool:
-    return b"\x00" in head[:8192]
+    return b"\x00" in head[:8192] or head.startswith(_DECODED_FIRST)
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """ "LE" or "BE" when bytes without a byte-order mark look like UTF-16: NUL in most bytes of one parity, in few of the other.
+
+    Text in a Latin script has a NUL in every other byte; a binary file has NULs anywhere.
+    """
+    sample = head[:8192]
+    if len(sample) < 16:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_nul >= 0.6 and even_nul <= 0.02:
+        return "LE"
+    if even_nul >= 0.6 and odd_nul <= 0.02:
+        return "BE"
+    return None

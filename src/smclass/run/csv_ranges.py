@@ -77,7 +77,9 @@ def layout(location: str, source: str, options: ReadOptions) -> Layout | None:
         detected = inputs.detect(head, source if storage.is_url(location) else location, reading)
     except (InputError, UsageError):
         return None
-    if detected.fmt not in ("csv", "tsv"):
+    if detected.fmt not in ("csv", "tsv") or detected.escaped:
+        # An escaped quote (\", LinkedIn's Comments.csv) is a quote byte that does not quote:
+        # parity says nothing of where such a file's rows end, so one task reads it whole.
         return None
     found = header_row(head, detected.delimiter)
     return Layout(detected.delimiter, *found) if found is not None else None

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from smclass.errors import InputError
+
 # Reddit comment trees and the like can nest deeply; a cap keeps every walk bounded.
 MAX_DEPTH = 200
 
@@ -64,3 +66,10 @@ class SameSecond:
         key = str(stamp)
         self._seen[key] = count = self._seen.get(key, 0) + 1
         return stamp if count == 1 else f"{stamp}-{count}"
+
+
+class NotPostsError(InputError):
+    """An input that is an export's table of something other than posts (a list of subscriptions).
+
+    Read alone it is refused; a folder passes over it with a note, as it holds no record to lose.
+    """

@@ -1,6 +1,6 @@
-"""YouTube: yt-dlp ``.info.json`` written with ``--write-comments``, and Google Takeout ``comments.csv``.
+"""YouTube: yt-dlp ``.info.json`` written with ``--write-comments``, and Google Takeout ``comments.csv`` and ``live chats.csv``.
 
-Takeout keeps a comment's words in its ``Comment Text`` column as JSON text segments,
+Takeout keeps a comment's words in its ``Comment Text`` column (a live chat message's in ``Live Chat Text``) as JSON text segments,
 ``{"text": "..."}`` objects in a row (since 2024) or under ``takeoutSegments`` (before):
 the segments join into the comment; a link segment keeps its text.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from smclass.reading.fields import fold
 from smclass.reading.platforms.base import Shape, Unreadable
 
 
@@ -59,25 +60,67 @@ def segments_text(value: Any) -> str | None:
     return "".join(s["text"] for s in parsed if isinstance(s.get("text"), str))
 
 
-def takeout_row(value: dict[str, Any]) -> list[dict[str, Any]]:
-    cell = value.get("Comment Text")
+def _by_folded(value: dict[str, Any]) -> dict[str, Any]:
+    # Takeout has spelled its headers "Comment Text" and "Comment text": names are matched as
+    # every field name is (fields.fold), never by their exact spelling.
+    return {fold(name): cell for name, cell in value.items()}
+
+
+def _segments_row(value: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A Takeout row of ``kind`` ("comment", "live chat") as a post: the text cell's segments joined, its own id."""
+    row = _by_folded(value)
+    cell = row.get(fold(f"{kind} text"))
     text = segments_text(cell)
-    record: dict[str, Any] = {
-        "id": value.get("Comment ID"),
+    record = {
+        "id": row.get(fold(f"{kind} id")),
         # A cell that is not segments JSON is taken as the words themselves.
         "text": cell if text is None else text,
         "platform": "youtube",
-        "video_id": value.get("Video ID") or None,
-        "parent": value.get("Parent Comment ID") or None,
-        "created_at": value.get("Comment Create Timestamp"),
+        "video_id": row.get("videoid") or None,
     }
-    if value.get("Post ID"):
-        record["post_id"] = value["Post ID"]
-    return [record]
+    if kind == "comment":
+        record["parent"] = row.get("parentcommentid") or None
+    record["created_at"] = row.get(fold(f"{kind} create timestamp"))
+    if row.get("postid"):
+        record["post_id"] = row["postid"]
+    return record
+
+
+def takeout_row(value: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_segments_row(value, "comment")]
 
 
 def is_takeout_row(value: dict[str, Any]) -> bool:
-    return "Comment ID" in value and "Comment Text" in value
+    return {"commentid", "commenttext"} <= set(map(fold, value))
+
+
+def live_chat_row(value: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_segments_row(value, "live chat")]
+
+
+def is_live_chat_row(value: dict[str, Any]) -> bool:
+    return {"livechatid", "livechattext"} <= set(map(fold, value))
+
+
+# Header names of the Takeout tables read as posts (folded): a header of them is a CSV header,
+# though the names are none that fields.py knows.
+ROW_FIELDS = frozenset({"commentid", "commenttext", "livechatid", "livechattext"})
+
+# Takeout tables that hold no text of the user's, by file name and header (folded names):
+# read alone they are refused, in a folder passed over with a note. Both must agree: a file
+# of one's own that shares the names alone is no Takeout table.
+_TABLES = {
+    "subscriptions.csv": (
+        frozenset({"channelid", "channelurl", "channeltitle"}),
+        "YouTube subscriptions (Google Takeout), a list of channels, not posts",
+    ),
+}
+
+
+def takeout_table(header: list[str], name: str) -> str | None:
+    """What a Takeout table that holds no posts is, from its file name and header row, or None."""
+    names, what = _TABLES.get(name.replace("!", "/").rsplit("/", 1)[-1].lower(), (None, None))
+    return what if names == frozenset(fold(cell) for cell in header if cell.strip()) else None
 
 
 # Google Takeout's activity histories (YouTube watch and search history, My Activity) are
@@ -106,4 +149,7 @@ SHAPES = [
     ),
 ]
 # Rows of CSV files, offered to platforms.unwrap_rows rather than to JSON objects.
-ROW_SHAPES = [Shape("YouTube Takeout comments", is_takeout_row, takeout_row)]
+ROW_SHAPES = [
+    Shape("YouTube Takeout comments", is_takeout_row, takeout_row),
+    Shape("YouTube Takeout live chats", is_live_chat_row, live_chat_row),
+]
