@@ -81,11 +81,23 @@ def test_threshold_leaves_uncertain_posts_unlabelled_with_their_probabilities(sm
     assert len(unsure) == 2
     for r in unsure:
         ranked = sorted(r["probabilities"].items(), key=lambda kv: -kv[1])
-        assert r["reason"] == f"uncertain: best {ranked[0][0]} {ranked[0][1]:.2f}, next {ranked[1][0]} {ranked[1][1]:.2f}"
+        assert r["reason"] == f"uncertain: best {ranked[0][0]} {ranked[0][1]:.4f}, next {ranked[1][0]} {ranked[1][1]:.4f}"
         assert r["confidence"] == ranked[0][1]
     sure = [r for r in out if r["label"] is not None]
     assert all("probabilities" not in r for r in sure)
     assert [r["label"] for r in sure] == [p["label"] for p in plain if p["confidence"] >= cut]
+
+
+def test_the_reason_never_shows_the_best_probability_at_or_over_the_cut(small_model_path: Path) -> None:
+    data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(POSTS))
+    plain = lines(runner.invoke(app, ["classify", "--model", str(small_model_path), "-q"], input=data).stdout)
+    # A post whose confidence, shown with two digits, would reach a cut just over it.
+    shown = next(r for r in plain if r["confidence"] is not None and round(r["confidence"], 2) >= r["confidence"] + 5e-4)
+    cut = shown["confidence"] + 5e-4
+    result = runner.invoke(app, ["classify", "--threshold", f"{cut:.4f}", "--model", str(small_model_path), "-q"], input=data)
+    reason = next(r for r in lines(result.stdout) if r["id"] == shown["id"])["reason"]
+    best = float(reason.split(", next")[0].rsplit(" ", 1)[1])
+    assert best < cut, reason
 
 
 def test_a_threshold_equal_to_a_written_confidence_keeps_its_label(small_model_path: Path) -> None:

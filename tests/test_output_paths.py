@@ -521,3 +521,29 @@ def test_sigterm_before_the_first_result_still_says_the_run_stopped_early(tmp_pa
         == f"stopped early: {out} was not written (0 results were done; it is written only when the run completes)"
     )
     assert not out.exists()
+
+
+def _shell(command: str, cwd: Path) -> tuple[int, bytes]:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        ["bash", "-c", command], cwd=cwd, capture_output=True, env={**os.environ, "SMCLASS": f"{sys.executable} -m smclass"}
+    )
+    return done.returncode, done.stdout
+
+
+def test_output_to_dev_stdout_appended_by_the_shell_keeps_what_the_file_held(tmp_path: Path, small_model_path: Path) -> None:
+    (tmp_path / "posts.jsonl").write_text('{"id": 1, "text": "the stand-up moves to ten"}\n{"id": 2, "text": "march with us"}\n')
+    (tmp_path / "log").write_bytes(b"line one from before\n")
+    code, _ = _shell(f"$SMCLASS classify posts.jsonl -o /dev/stdout -q --model {small_model_path} >> log", tmp_path)
+    assert code == 0
+    held = (tmp_path / "log").read_bytes().splitlines()
+    assert held[0] == b"line one from before"
+    assert [line.split(b",")[0] for line in held[1:]] == [b'{"id":1', b'{"id":2']
+
+
+def test_output_to_dev_stdout_that_is_a_pipe_goes_down_the_pipe(tmp_path: Path, small_model_path: Path) -> None:
+    (tmp_path / "posts.jsonl").write_text('{"id": 1, "text": "the stand-up moves to ten"}\n')
+    code, out = _shell(f"$SMCLASS classify posts.jsonl -o /dev/stdout -q --model {small_model_path} | cat", tmp_path)
+    assert (code, out.split(b",")[0]) == (0, b'{"id":1')

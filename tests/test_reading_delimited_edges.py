@@ -208,3 +208,22 @@ def test_a_quote_left_open_stops_a_run_at_its_line_without_reading_on(small_mode
     assert result.exit_code == 1
     assert ids(result.stdout) == ["1"]
     assert f"Error: <stdin>:3: {delimited.UNCLOSED}" in result.stderr
+
+
+def test_a_quoted_empty_cell_of_a_one_column_csv_is_a_post_with_no_text(small_model_path: Path) -> None:
+    # As pandas writes a one-column frame with an empty and a missing value; the blank line is no row.
+    result = classify(small_model_path, input='text\nfirst post here\n""\n""\n\nthird post\n')
+    assert result.exit_code == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["id"], r["reason"] if r["label"] is None else "labelled") for r in out] == [
+        (1, "labelled"),
+        (2, "'text' is empty"),
+        (3, "'text' is empty"),
+        (4, "labelled"),
+    ]
+
+
+def test_lines_ended_by_cr_with_a_last_lf_are_refused_not_one_post(small_model_path: Path) -> None:
+    result = classify(small_model_path, input=b"hello there my friend\rsecond line of text\rthird one\n")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert "its lines end in CR alone" in result.stderr

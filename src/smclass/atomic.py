@@ -71,8 +71,24 @@ def remove_stale(target: Path) -> list[Path]:
     return removed
 
 
+def own_stream(target: str | Path) -> int | None:
+    """The descriptor (1 or 2) when ``target`` is this process's own stdout or stderr (``/dev/stdout``,
+    ``/dev/fd/2``, or the very file the shell redirected it to), else None."""
+    try:
+        found = os.stat(target)
+    except (OSError, ValueError):
+        return None
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            if os.path.samestat(found, os.fstat(fd)):
+                return fd
+    return None
+
+
 def replaces(target: str | Path) -> bool:
     """Whether :func:`replacing` writes ``target`` whole (a plain file, or nothing there yet)."""
+    if own_stream(target) is not None:
+        return False
     try:
         return stat.S_ISREG(os.stat(target).st_mode)
     except FileNotFoundError:
@@ -88,9 +104,17 @@ def replacing(target: str | Path, *, sync: bool = True) -> Iterator[IO[bytes]]:
     A symbolic link is followed, so its file is replaced, not the link. The new file gets
     the mode of the file it replaces, or the mode any new file gets under the umask
     (``mkstemp`` alone would make it 0600). A device or a FIFO (``/dev/null``) is never
-    replaced: it is written into. OSErrors (a full disk, a read-only directory) propagate,
+    replaced: it is written into, and so is this process's own stdout or stderr. OSErrors (a full disk, a read-only directory) propagate,
     the temporary gone by then.
     """
+    fd = own_stream(target)
+    if fd is not None:
+        # Written through the descriptor the shell set up, as it set it up: `>> log` appends,
+        # where replacing the file would drop what it held, and a pipe has no file to replace.
+        with _closing_quietly(os.fdopen(os.dup(fd), "wb")) as own:
+            yield own
+            own.flush()
+        return
     final = Path(os.path.realpath(target))
     if not replaces(final):
         with _closing_quietly(open(final, "wb")) as device:

@@ -168,7 +168,8 @@ def classify(
       cat tweets.jsonl | smclass classify --proba - | jq -c 'select(.label == "Emergent")'
       smclass classify export.csv --text-field body --format csv -o labelled.csv
       smclass classify big.jsonl --on-error skip --rejects bad.jsonl -o labels.jsonl
-      smclass classify posts.jsonl --threshold 0.6 --explain 5 | jq -c 'select(.label == null)'
+      smclass classify posts.jsonl --threshold 0.6 | jq -c 'select(.label == null) | {id, reason}'
+      smclass classify posts.jsonl --explain 5 | jq -c '{id, label: .label, why: [.explain[]?.feature]}'
     """
     from smclass.run import stream as classify_lib
 

@@ -168,7 +168,9 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
             reader = _reader(lines, delimiter, escaped)
             error = error or RUNAWAY
             lines.bad = None
-        if error is None and (not row or (len(row) == 1 and not row[0].strip())):
+        if error is None and (not row or (len(row) == 1 and not row[0].strip() and not any(b'"' in raw for raw in taken))):
+            # A blank line is no row; a quoted empty cell ("", how a one-column CSV writes an
+            # empty value) is one, whose post has no text.
             continue
         index += 1
         raw = joined(taken)

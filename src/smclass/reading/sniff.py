@@ -107,13 +107,15 @@ CR_ALONE = (
 
 
 def cr_line_ends(head: bytes) -> bool:
-    """Whether the lines of ``head`` end in CR alone: no LF at all, and a CR with more after it.
+    """Whether the lines of ``head`` end in CR alone: a CR with more after it in the first line,
+    and no LF but perhaps one that ends the file (an editor adds it).
 
     Every reader here ends lines at LF, so such a file is one line: one post, one JSON line
     that fails, or a CSV header that swallows the rows. A file that has LFs is read by them,
     and a CR alone within one of its lines is that line's own matter.
     """
-    return b"\n" not in head and b"\r" in head.strip()
+    first, _, rest = head.partition(b"\n")
+    return b"\n" not in rest and b"\r" in first.strip()
 
 
 def _json_value(line: bytes) -> Any:

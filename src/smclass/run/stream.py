@@ -243,8 +243,9 @@ def _fill(batch: Batch, scored: parallel.Scored | None, model: Model, options: O
                 if options.threshold is not None and out["confidence"] < options.threshold:
                     # Below the cut the post gets no label, but keeps what the model thought.
                     out["label"] = None
-                    second = f", next {ranked[1][0]} {ranked[1][1]:.2f}" if len(ranked) > 1 else ""
-                    out["reason"] = f"uncertain: best {ranked[0][0]} {ranked[0][1]:.2f}{second}"
+                    # As many digits as the confidence has: two would show 0.4153 as 0.42, over a cut of 0.416.
+                    second = f", next {ranked[1][0]} {ranked[1][1]:.4f}" if len(ranked) > 1 else ""
+                    out["reason"] = f"uncertain: best {ranked[0][0]} {ranked[0][1]:.4f}{second}"
                     out["probabilities"] = shares
             if explanations is not None and out["label"] is not None:
                 out["explain"] = explanations[row]
