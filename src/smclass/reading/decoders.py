@@ -15,12 +15,39 @@ from smclass.errors import InputError
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-# Compressed bytes taken per step: a step's output is held whole, and zstd can make far more
-# of what compresses well.
+# Bytes taken from the stream under per step: a step's output is held whole, and zstd can
+# make far more of what compresses well.
 _STEP = 1 << 14
 
 
-class Zstd(io.RawIOBase):
+class _Decoded(io.RawIOBase):
+    """What :meth:`_step` makes of the stream under it, a step at a time, handed out as asked for."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self._read = getattr(inner, "read1", inner.read)
+        self._out = b""
+        self._at = 0
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _step(self, chunk: bytes) -> bytes:
+        """The bytes ``chunk`` decodes to; ``chunk`` is empty once the stream under is over."""
+        raise NotImplementedError
+
+    def readinto(self, buffer: Any) -> int:
+        while self._at >= len(self._out) and not self._done:
+            chunk = self._read(_STEP)
+            self._done = not chunk
+            self._out, self._at = self._step(chunk), 0
+        n = min(len(buffer), len(self._out) - self._at)
+        buffer[:n] = self._out[self._at : self._at + n]
+        self._at += n
+        return n
+
+
+class Zstd(_Decoded):
     """zstd frames one after another, as ``zstd -d`` reads them, never held whole.
 
     zstandard's own stream reader ends quietly where the input does, even inside a frame:
@@ -34,34 +61,16 @@ class Zstd(io.RawIOBase):
             shown = shlex.quote(source) if not source.startswith("<") else "FILE"
             fix = f"pip install 'smclass[zstd]', or decompress it first: zstd -d {shown}"
             raise InputError(f"zstd-compressed: {fix}", source=source) from None
+        super().__init__(inner)
         # Pushshift's dumps are written with a 2 GiB window (zstd --long=31); the default refuses them.
         self._decompressor = zstandard.ZstdDecompressor(max_window_size=2**31)
         self._failure = zstandard.ZstdError
         self._frame = self._decompressor.decompressobj()
         self._in_frame = False
-        self._read = getattr(inner, "read1", inner.read)
-        self._out = b""
-        self._at = 0
-        self._done = False
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while self._at >= len(self._out) and not self._done:
-            chunk = self._read(_STEP)
-            if not chunk:
-                self._done = True
-                if self._in_frame:
-                    raise EOFError("the data ended inside a zstd frame")
-                break
-            self._out, self._at = self._feed(chunk), 0
-        n = min(len(buffer), len(self._out) - self._at)
-        buffer[:n] = self._out[self._at : self._at + n]
-        self._at += n
-        return n
-
-    def _feed(self, chunk: bytes) -> bytes:
+    def _step(self, chunk: bytes) -> bytes:
+        if not chunk and self._in_frame:
+            raise EOFError("the data ended inside a zstd frame")
         parts = []
         while chunk:
             try:
@@ -77,7 +86,7 @@ class Zstd(io.RawIOBase):
         return b"".join(parts)
 
 
-class Utf16(io.RawIOBase):
+class Utf16(_Decoded):
     """UTF-16 text (its byte-order mark says which) as UTF-8, decoded as it is read.
 
     A lone surrogate is carried through (surrogatepass), so that its line, not UTF-8, is
@@ -85,26 +94,13 @@ class Utf16(io.RawIOBase):
     """
 
     def __init__(self, inner: IO[bytes]) -> None:
-        self._read = getattr(inner, "read1", inner.read)
+        super().__init__(inner)
         self._decoder = codecs.getincrementaldecoder("utf-16")("surrogatepass")
-        self._out = b""
-        self._at = 0
-        self._done = False
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while self._at >= len(self._out) and not self._done:
-            chunk = self._read(_STEP)
-            self._done = not chunk
-            try:
-                text = self._decoder.decode(chunk, final=self._done)
-            except UnicodeDecodeError:
-                # surrogatepass leaves only an end that falls inside a character undecoded.
-                raise EOFError("it ends in half a character") from None
-            self._out, self._at = text.encode("utf-8", "surrogatepass"), 0
-        n = min(len(buffer), len(self._out) - self._at)
-        buffer[:n] = self._out[self._at : self._at + n]
-        self._at += n
-        return n
+    def _step(self, chunk: bytes) -> bytes:
+        try:
+            text = self._decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError:
+            # surrogatepass leaves only an end that falls inside a character undecoded.
+            raise EOFError("it ends in half a character") from None
+        return text.encode("utf-8", "surrogatepass")
