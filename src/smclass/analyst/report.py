@@ -2,8 +2,9 @@
 
 Input is what ``smclass classify --keep-fields`` writes (one result per post with the record
 it came from), a file of posts labelled by hand, or posts not labelled yet, which are
-classified here. Everything is counted in one pass; only the hashtags and links of posts are
-kept (with their time and account), since the trace of Emergent use needs them.
+classified here. Everything is counted in one pass; the hashtags and links of posts are
+summed up per hashtag and link (see :mod:`smclass.analyst.emergent`), so memory does not grow
+with the number of posts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
 from smclass.model.dataset import given_label
@@ -55,13 +57,6 @@ CONFIDENCE_BINS = 10
 
 
 @dataclass
-class _Item:
-    """Where one hashtag or link was used: (time or None, account or None, label)."""
-
-    uses: list[tuple[float | None, str | None, str | None]] = field(default_factory=list)
-
-
-@dataclass
 class Tally:
     posts: int = 0
     labels: Counter[str] = field(default_factory=Counter)
@@ -71,7 +66,8 @@ class Tally:
     confidence: list[int] = field(default_factory=lambda: [0] * CONFIDENCE_BINS)
     words: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     tags: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    items: dict[str, _Item] = field(default_factory=lambda: defaultdict(_Item))
+    items: dict[str, ItemUses | Use] = field(default_factory=dict)
+    window: float = 72.0 * 3600
     timed: int = 0
     # A time field whose value no form here reads: said in a note, never left out unseen.
     unread_times: int = 0
@@ -123,6 +119,18 @@ def _first(record: dict[str, Any], names: Iterable[str]) -> Any:
     return None
 
 
+def _group(record: Record, by: str | None, by_field: str) -> str | None:
+    """The post's value of --by: a string, number or boolean (as JSON spells it); None when it has none."""
+    value = get_path(record.data, by_field) if fields.has_path(record.data, by_field) else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        # Counting a list as missing would hide the posts; one group per list would count a post many times.
+        kind = "a list" if isinstance(value, list) else "an object"
+        raise InputError(f"--by '{by}' holds {kind}, not one value per post", source=record.source, line=record.line)
+    return None if value is None or value == "" else str(value)
+
+
 def _quiet(message: str) -> None:
     return None
 
@@ -134,13 +142,14 @@ def collect(
     by: str | None = None,
     model_path: str | Path | None = None,
     notify: Callable[[str], None] = _quiet,
+    window_hours: float = 72.0,
 ) -> Tally:
     """Read and count every post of ``paths``: with the labels they carry, else with the model's.
 
     A report counts one kind of label: posts that carry theirs next to posts that carry none
     would mix hand labels with predictions, so that stops at the first post that differs.
     """
-    out = Tally(by=by)
+    out = Tally(by=by, window=window_hours * 3600)
     for entry in _results(paths, options, out, by, model_path, notify):
         _count(out, entry)
     return out
@@ -166,7 +175,7 @@ def _results(
             if record.error is not None:
                 raise record.error
             text, reason = fields.record_text(record, plan.text)
-            entry = {"data": record.data, "text": text, "group": _first(record.data, [by_field]) if by_field else None}
+            entry = {"data": record.data, "text": text, "group": _group(record, by, by_field) if by_field else None}
             own = _own_label(record, label_field)
             if out.own_labels is None:
                 out.own_labels = own is not None
@@ -309,7 +318,7 @@ def _count_text(out: Tally, text: str, label: str | None, moment: float | None, 
     out.words[key].update(words)
     out.tags[key].update(tags)
     for item in [f"#{tag}" for tag in tags] + sorted(links):
-        out.items[item].uses.append((moment, account, label))
+        add_use(out.items, item, out.window, moment, account, label)
 
 
 def _iso(seconds: float) -> str:
@@ -345,56 +354,13 @@ def _typical(counts: dict[str, Counter[str]], label: str, top: int) -> list[str]
     return [w for _, w in sorted(scored, reverse=True)[:top]]
 
 
-def _widest_window(uses: list[tuple[float | None, str | None, str | None]], window: float) -> tuple[int, float | None, float | None]:
-    """The most distinct accounts that used an item within ``window`` seconds of each other."""
-    timed = sorted((t, a) for t, a, _ in uses if t is not None and a is not None)
-    if not timed:
-        return len({a for _, a, _ in uses if a is not None}), None, None
-    best = 0
-    inside: Counter[str] = Counter()
-    start = 0
-    for t, account in timed:
-        inside[account] += 1
-        while timed[start][0] < t - window:
-            old = timed[start][1]
-            inside[old] -= 1
-            if not inside[old]:
-                del inside[old]
-            start += 1
-        best = max(best, len(inside))
-    return best, timed[0][0], timed[-1][0]
-
-
-def traces(out: Tally, *, window_hours: float = 72.0, min_accounts: int = 3, top: int = 25) -> list[dict[str, Any]]:
-    """Hashtags and links taken up by at least ``min_accounts`` distinct accounts within the window."""
-    found: list[dict[str, Any]] = []
-    for item, record in out.items.items():
-        accounts = Counter(a for _, a, _ in record.uses if a is not None)
-        if len(accounts) < min_accounts:
-            continue
-        widest, first, last = _widest_window(record.uses, window_hours * 3600)
-        if widest < min_accounts:
-            continue
-        found.append(
-            {
-                "item": item,
-                "kind": "hashtag" if item.startswith("#") else "link",
-                "accounts_in_window": widest,
-                "accounts": len(accounts),
-                "posts": len(record.uses),
-                "top_accounts": [a for a, _ in accounts.most_common(8)],
-                "first": None if first is None else _iso(first),
-                "last": None if last is None else _iso(last),
-                "labels": dict(Counter(label or "none" for _, _, label in record.uses).most_common()),
-            }
-        )
-    found.sort(key=lambda t: (-t["accounts_in_window"], -t["posts"], t["item"]))
-    return found[:top]
-
-
-def numbers(out: Tally, *, by: str | None = None, window_hours: float = 72.0, min_accounts: int = 3, top: int = 10) -> dict[str, Any]:
-    """Everything the report shows, as one JSON-ready object."""
+def numbers(
+    out: Tally, *, by: str | None = None, window_hours: float | None = None, min_accounts: int = 3, top: int = 10
+) -> dict[str, Any]:
+    """Everything the report shows, as one JSON-ready object; ``window_hours`` defaults to the one ``collect`` kept times for."""
     by = by or out.by
+    window_hours = out.window / 3600 if window_hours is None else window_hours
+    shown_traces = traces(out.items, window_hours=window_hours, min_accounts=min_accounts, top=25)
     notes = []
     unread = f"{out.unread_times} with a time in a form smclass cannot read, such as {out.unread_example}" if out.unread_times else ""
     if out.posts and not out.timed:
@@ -411,6 +377,8 @@ def numbers(out: Tally, *, by: str | None = None, window_hours: float = 72.0, mi
         notes.append("the labels are the ones the posts carry: no model was run")
     elif out.model is not None:
         notes.append(f"the posts carry no labels: classified {out.classified} with the model {out.model}")
+    if note := full_note(out.items, shown_traces):
+        notes.append(note)
     labelled = sum(out.labels.values())
     groups = sorted(out.groups.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:20]
     edges = [round(i / CONFIDENCE_BINS, 2) for i in range(CONFIDENCE_BINS + 1)]
@@ -430,6 +398,6 @@ def numbers(out: Tally, *, by: str | None = None, window_hours: float = 72.0, mi
         "groups": {"by": by or "account", "rows": [{"group": g, "posts": sum(c.values()), **{k: c[k] for k in LABELS}} for g, c in groups]},
         "confidence": {"edges": edges, "counts": out.confidence, "uncertain": out.no_label.get("uncertain", 0)},
         "typical": {label: {"words": _typical(out.words, label, top), "hashtags": _typical(out.tags, label, top)} for label in LABELS},
-        "emergent_traces": traces(out, window_hours=window_hours, min_accounts=min_accounts),
+        "emergent_traces": shown_traces,
         "notes": notes,
     }

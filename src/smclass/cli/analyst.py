@@ -89,7 +89,17 @@ def audit(
         # Before the default corpus is read and the folds trained: labels too few to cross-validate stop here.
         running, why = audit_lib.fold_plan(posts.labels, folds)
     else:
+        from smclass.model.evaluation import TrainingCheck
+
         model = _load_model(model_path)
+        check = TrainingCheck(model)
+        for text, label in zip(posts.texts, posts.labels, strict=True):
+            check.add(text, label)
+        if check.trained_on_these():
+            raise UsageError(
+                f"{model_path} was trained on these very posts (training_data_sha256 {check.expected}): "
+                "its scores cannot doubt their labels; leave out --model to cross-validate"
+            )
         missing = sorted(set(posts.labels) - set(model.labels))
         if missing:
             raise UsageError(f"{model_path}: the model has no label {', '.join(missing)}")
@@ -231,7 +241,7 @@ def report(
     output_paths.check_outputs([*_inputs(results), *_model_file(model_path)], [("--output", output), *stdout])
     notify = _ignore if quiet else _note
     options = read_options(text_field, id_field, input_format, delimiter, table, query)
-    tally = report_lib.collect(_inputs(results), options, by=by, model_path=model_path, notify=notify)
+    tally = report_lib.collect(_inputs(results), options, by=by, model_path=model_path, notify=notify, window_hours=window)
     numbers = report_lib.numbers(tally, window_hours=window, min_accounts=min_accounts)
     for note in numbers["notes"]:
         notify(note)

@@ -238,7 +238,8 @@ def evaluate(
     set_cascade(model, cascade)
     passed_over = dataset.PassedOver()
     options = read_options(text_field, id_field, input_format, delimiter, table, query)
-    posts = dataset.iter_labelled(data, label_field=label_field, notify=notify, passed_over=passed_over, options=options)
+    check = evaluate_lib.TrainingCheck(model)
+    posts = check.watch(dataset.iter_labelled(data, label_field=label_field, notify=notify, passed_over=passed_over, options=options))
     with contextlib.ExitStack() as stack:
         # --errors lines are written as their batch is scored, to a temporary renamed into
         # place only when every post is scored: a run that stops leaves the file as it was.
@@ -247,7 +248,14 @@ def evaluate(
         if not report["posts"]:
             raise InputError("no labelled posts to evaluate on", source=", ".join(data))
     notify(_posts_summary({label: item["support"] for label, item in report["per_class"].items()}, passed_over))
-    report = {"model": {"path": str(model.path), "training_data_sha256": model.card.get("training_data_sha256")}, **report}
+    seen = check.trained_on_these()
+    report = {"model": {"path": str(model.path), "training_data_sha256": check.expected, "trained_on_these_posts": seen}, **report}
+    if seen:
+        # --json says it too (model.trained_on_these_posts), for a run kept quiet by -q.
+        notify(
+            f"warning: {model.path} was trained on these very posts (training_data_sha256 {check.expected}): "
+            "these scores are not an estimate for new posts; evaluate on posts it has not seen"
+        )
     if wrong is not None:
         notify(f"wrote {wrong.count} misclassified posts to {errors}")
     if as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,27 @@ from smclass.reading.records import Record
 
 def _quiet(message: str) -> None:
     return None
+
+
+class Fingerprint:
+    """A model card's ``training_data_sha256``: labels and texts in training order, fed one post at a time."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+
+    def add(self, text: str, label: str) -> None:
+        self._digest.update(label.encode())
+        self._digest.update(b"\t")
+        self._digest.update(text.encode("utf-8", "surrogatepass"))
+        self._digest.update(b"\n")
+
+    def add_all(self, texts: Iterable[str], labels: Iterable[str]) -> Fingerprint:
+        for text, label in zip(texts, labels, strict=True):
+            self.add(text, label)
+        return self
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
 
 
 SKIPPED_LABELS = frozenset({"exclude", "excluded"})

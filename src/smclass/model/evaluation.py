@@ -164,3 +164,41 @@ def evaluate_posts(
             }
         )
     return report
+
+
+class TrainingCheck:
+    """Whether the labelled posts read are exactly a model's training data, by its card's ``training_data_sha256``.
+
+    The posts are fingerprinted as train did: alone, and after the default corpus when the card
+    says the model was trained on top of it (train puts the corpus first). A model that has
+    seen these very labels scores them as if they were right; a subset or a reordering of them
+    is not caught.
+    """
+
+    def __init__(self, model: Model) -> None:
+        from smclass.model.dataset import Fingerprint
+
+        self.expected: str | None = model.card.get("training_data_sha256")
+        self._fingerprints = [Fingerprint()] if self.expected else []
+        if self.expected and model.card.get("base"):
+            from smclass.model import bundled
+            from smclass.model.dataset import read_labelled
+
+            corpus = read_labelled([str(bundled.corpus_path())])
+            self._fingerprints.append(Fingerprint().add_all(corpus.texts, corpus.labels))
+
+    def add(self, text: str, label: str) -> None:
+        for fingerprint in self._fingerprints:
+            fingerprint.add(text, label)
+
+    def watch(self, posts: Iterable[LabelledPost]) -> Iterable[LabelledPost]:
+        """``posts`` unchanged, each fingerprinted on its way."""
+        for post in posts:
+            self.add(post.text, post.label)
+            yield post
+
+    def trained_on_these(self) -> bool | None:
+        """True when they are the training data, False when not, None when the card keeps no fingerprint."""
+        if not self.expected:
+            return None
+        return any(fingerprint.hexdigest() == self.expected for fingerprint in self._fingerprints)

@@ -6,7 +6,6 @@ importing scikit-learn.
 
 from __future__ import annotations
 
-import hashlib
 import platform
 from collections import Counter
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from smclass.features.encoder import ENCODERS
 from smclass.features.transformers import EncoderEmbeddings, HashedNgrams, StaticEmbeddings, TaxonomySignals, TextNormalizer
 from smclass.labels import LABELS
 from smclass.model.accurate import EncodedScorer, encoder_settings
+from smclass.model.dataset import Fingerprint
 from smclass.model.evaluation import coverage, suggested_threshold
 from smclass.model.files import FORMAT, Model
 from smclass.model.scorer import Scorer, fold, fold_blocks
@@ -62,13 +62,7 @@ def build_pipeline(seed: int = 0, encoder: str | None = None) -> Pipeline:
 
 
 def data_fingerprint(texts: list[str], labels: list[str]) -> str:
-    digest = hashlib.sha256()
-    for text, label in zip(texts, labels, strict=True):
-        digest.update(label.encode())
-        digest.update(b"\t")
-        digest.update(text.encode("utf-8", "surrogatepass"))
-        digest.update(b"\n")
-    return digest.hexdigest()
+    return Fingerprint().add_all(texts, labels).hexdigest()
 
 
 def _check_folds(labels: list[str], folds: int) -> None:

@@ -1,0 +1,121 @@
+"""audit and evaluate know a model that was trained on the very posts they read: it cannot doubt their labels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.model import bundled, dataset, training
+from smclass.model.evaluation import TrainingCheck
+from smclass.model.files import Model
+
+runner = CliRunner()
+
+# Made up for these tests: three posts of each label, each in a few wordings.
+POSTS = {
+    "Personal": ["Finally finished my grandmother's quilt", "Our cat learned to open the fridge", "Made pancakes for the kids today"],
+    "Media": [
+        "Tonight on the evening news: flooding upriver",
+        "Our newsroom confirms the mayor resigned",
+        "Breaking: the bridge is closed again",
+    ],
+    "Enterprise": [
+        "Spring sale: twenty percent off all boots",
+        "Our new blender ships next week, order now",
+        "Visit our store for the grand opening",
+    ],
+    "Customer": [
+        "@AcmeBank my card was charged twice, fix it",
+        "@ShopCo where is my parcel, ordered ten days ago",
+        "@Telly internet down again all evening",
+    ],
+    "Emergent": [
+        "Bring your gloves, river cleanup Saturday #riverday",
+        "Everyone to the square at noon #standup",
+        "Share this: the park needs us #savethepark",
+    ],
+}
+
+
+def write_posts(path: Path, suffix: str = "") -> Path:
+    rows = [
+        {"id": f"{label[:3]}{i}{j}", "text": f"{text}{suffix} {j}", "label": label}
+        for label, texts in POSTS.items()
+        for i, text in enumerate(texts)
+        for j in range(4)
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("own")
+    posts = write_posts(folder / "labelled.jsonl")
+    model = folder / "mine.npz"
+    done = runner.invoke(app, ["train", str(posts), "--base", "none", "--cv", "0", "--out", str(model), "-q"])
+    assert done.exit_code == 0, done.stderr
+    return posts, model
+
+
+def test_audit_refuses_a_model_trained_on_the_posts_it_audits(trained: tuple[Path, Path]) -> None:
+    posts, model = trained
+    done = runner.invoke(app, ["audit", str(posts), "--model", str(model)])
+    assert done.exit_code == 2
+    assert done.stdout == ""
+    assert f"Error: {model} was trained on these very posts (training_data_sha256 " in done.stderr
+    assert "its scores cannot doubt their labels; leave out --model to cross-validate" in done.stderr
+
+
+def test_audit_with_a_model_trained_on_other_posts_still_runs(trained: tuple[Path, Path], tmp_path: Path) -> None:
+    _, model = trained
+    other = write_posts(tmp_path / "other.jsonl", suffix=" again")
+    done = runner.invoke(app, ["audit", str(other), "--model", str(model)])
+    assert done.exit_code == 0, done.stderr
+    assert "trained on these very posts" not in done.stderr
+
+
+def test_evaluate_warns_and_says_in_json_when_the_model_was_trained_on_these_posts(trained: tuple[Path, Path]) -> None:
+    posts, model = trained
+    done = runner.invoke(app, ["evaluate", str(posts), "-m", str(model), "--json"])
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["model"]["trained_on_these_posts"] is True
+    (warning,) = [line for line in done.stderr.splitlines() if "trained on these very posts" in line]
+    assert "these scores are not an estimate for new posts" in warning
+    # -q keeps stderr to errors; the JSON still says it.
+    quiet = runner.invoke(app, ["evaluate", str(posts), "-m", str(model), "--json", "-q"])
+    assert (quiet.stderr, json.loads(quiet.stdout)["model"]["trained_on_these_posts"]) == ("", True)
+
+
+def test_evaluate_on_posts_the_model_has_not_seen_gives_no_warning(trained: tuple[Path, Path], tmp_path: Path) -> None:
+    _, model = trained
+    other = write_posts(tmp_path / "other.jsonl", suffix=" again")
+    done = runner.invoke(app, ["evaluate", str(other), "-m", str(model), "--json"])
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["model"]["trained_on_these_posts"] is False
+    assert "trained on these very posts" not in done.stderr
+
+
+def test_the_check_knows_posts_trained_on_top_of_the_default_corpus_but_not_the_posts_alone_or_reordered() -> None:
+    corpus = dataset.read_labelled([str(bundled.corpus_path())])
+    own_texts, own_labels = ["Our bake sale starts at nine", "Tickets for the derby on sale now"], ["Personal", "Enterprise"]
+    # As train --base default writes the card: the corpus first, then the posts.
+    sha = training.data_fingerprint(corpus.texts + own_texts, corpus.labels + own_labels)
+    model = cast("Model", SimpleNamespace(card={"training_data_sha256": sha, "base": {"own_posts": 2}}))
+
+    def trained_on(texts: list[str], labels: list[str]) -> bool | None:
+        check = TrainingCheck(model)
+        for text, label in zip(texts, labels, strict=True):
+            check.add(text, label)
+        return check.trained_on_these()
+
+    assert trained_on(own_texts, own_labels) is True
+    assert trained_on(own_texts[::-1], own_labels[::-1]) is False
+    assert trained_on(own_texts, ["Personal", "Media"]) is False
+    assert TrainingCheck(cast("Model", SimpleNamespace(card={}))).trained_on_these() is None

@@ -1,0 +1,96 @@
+"""report keeps what it shows, not the posts: its memory does not grow with their number, and its traces stay exact."""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.analyst import emergent
+from smclass.analyst.report import collect, numbers
+from smclass.cli import app
+from smclass.reading.plan import ReadOptions
+
+runner = CliRunner()
+
+
+def posts_with_tags(path: Path, n: int) -> Path:
+    # Few tags, links and accounts, times cycling through one month: only the number of posts grows.
+    with path.open("w") as out:
+        for i in range(n):
+            record = {
+                "id": i,
+                "text": f"march day {i} #riverday #cleanup https://example.org/river",
+                "label": "Emergent",
+                "author": f"walker{i % 40}",
+                "created_at": f"2026-05-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z",
+            }
+            out.write(json.dumps(record) + "\n")
+    return path
+
+
+def held_after_collect(path: Path) -> tuple[int, Any]:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tally = collect([str(path)], ReadOptions())
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before, tally
+    finally:
+        tracemalloc.stop()
+
+
+def test_report_memory_does_not_grow_with_the_number_of_posts_that_carry_hashtags(tmp_path: Path) -> None:
+    few, few_tally = held_after_collect(posts_with_tags(tmp_path / "few.jsonl", 4_000))
+    many, many_tally = held_after_collect(posts_with_tags(tmp_path / "many.jsonl", 16_000))
+    assert (few_tally.posts, many_tally.posts) == (4_000, 16_000)
+    # Keeping a (time, account, label) per post held some 300 bytes each: 12,000 more posts, megabytes.
+    assert many - few < 256 * 1024, (few, many)
+    (trace, *_) = numbers(many_tally)["emergent_traces"]
+    assert (trace["posts"], trace["accounts"]) == (16_000, 40)
+
+
+def brute_force_widest(uses: list[tuple[float, str]], window: float) -> int:
+    return max(len({a for t, a in uses if start <= t <= start + window}) for start, _ in uses)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_report_trace_counts_accounts_in_the_window_as_exactly_as_when_every_use_was_kept(seed: int) -> None:
+    rng = random.Random(seed)
+    window = rng.choice([1.0, 5.0, 12.0]) * 3600
+    uses = [(rng.uniform(0, 60) * 3600 + 1.7e9, f"acct{rng.randrange(6)}") for _ in range(rng.randrange(3, 60))]
+    item = emergent.ItemUses(window)
+    for moment, account in uses:  # out of time order, as a merged export may be
+        item.add(moment, account, "Emergent")
+    (trace,) = emergent.traces({"#x": item}, window_hours=window / 3600, min_accounts=1, top=1)
+    assert trace["accounts_in_window"] == brute_force_widest(uses, window)
+    assert trace["accounts"] == len({a for _, a in uses}) and trace["posts"] == len(uses)
+    assert trace["first"] == emergent._iso(min(t for t, _ in uses)) and trace["last"] == emergent._iso(max(t for t, _ in uses))
+
+
+def test_report_says_when_a_trace_has_more_accounts_than_it_keeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(emergent, "POINTS", 6)  # three accounts and their times
+    rows = [
+        {
+            "id": i,
+            "label": "Emergent",
+            "text": f"join us #bigmarch {i}",
+            "author": f"marcher{i}",
+            "created_at": f"2026-05-01T{i:02d}:00:00Z",
+        }
+        for i in range(6)
+    ]
+    done = runner.invoke(app, ["report", "--json"], input="".join(json.dumps(r) + "\n" for r in rows))
+    assert done.exit_code == 0, done.stderr
+    result = json.loads(done.stdout)
+    (trace,) = result["emergent_traces"]
+    assert (trace["accounts"], trace["posts"]) == (3, 6)
+    assert any(note.startswith("#bigmarch were used by more accounts") and "at least these" in note for note in result["notes"])
+    assert "#bigmarch were used by more accounts" in done.stderr
