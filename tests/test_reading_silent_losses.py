@@ -293,3 +293,14 @@ def test_the_posts_of_a_file_are_written_before_a_later_file_is_refused(small_mo
     assert result.stderr.endswith(
         f"Error: {tmp_path / 'b.csv'}: {refusal}: say --input-format csv with --text-field NAME, or --input-format lines\n"
     )
+
+
+def test_an_id_that_only_later_records_hold_is_said_not_dropped_unseen(small_model_path: Path, tmp_path: Path) -> None:
+    posts = tmp_path / "posts.jsonl"
+    early = "".join(json.dumps({"text": f"stand-up number {i} moves to ten"}) + "\n" for i in range(150))
+    posts.write_text(early + json.dumps({"id": "x-1", "text": "march with us"}) + "\n")
+    result = classify(small_model_path, str(posts))
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout)[-1] == 151
+    note = "holds 'id', which the records the plan was chosen from did not: ids stay record positions (say --id-field id to use it)"
+    assert f"{posts}:151: {note}\n" in result.stderr

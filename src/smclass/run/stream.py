@@ -113,6 +113,8 @@ def choose_plan(records: list[Record], options: Options) -> InputPlan:
 
 
 Batch = list[tuple[dict[str, Any], "str | None"]]
+# Names that are surely an id (not "url" or "name", which many posts hold beside one).
+_LATE_IDS = frozenset({"id", "id_str", "post_id", "tweet_id", "status_id", "message_id", "uuid", "guid"})
 
 
 def _results(model: Model, batches: Iterable[Batch], options: Options) -> Iterator[list[dict[str, Any]]]:
@@ -170,7 +172,14 @@ def _fill_batches(
         # takes a short way here; anything else goes through fields.record_text and _result.
         plain_text = plan.text.field if plan.text.title_field is None and not multi and not options.keep_fields else None
         plain_id = plan.id_field
+        # Ids are positions when the first records name none; one that comes later is said, not dropped unseen.
+        late_id = plan.id_field is None and options.id_field is None
         for record in group:
+            if late_id and record.error is None and not _LATE_IDS.isdisjoint(record.data):
+                name = next(name for name in fields.ID_FIELDS if name in record.data)
+                said = f"holds '{name}', which the records the plan was chosen from did not: ids stay record positions"
+                notify(str(InputError(f"{said} (say --id-field {name} to use it)", source=record.source, line=record.line)))
+                late_id = False
             if record.__class__ is Pause:
                 # Nothing more has come from a live input: what is held goes out now.
                 if batch:
