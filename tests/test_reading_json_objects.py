@@ -12,6 +12,7 @@ from typing import IO, Any
 import pytest
 from typer.testing import CliRunner
 
+import smclass
 from smclass.cli import app
 from smclass.errors import InputError
 from smclass.reading import json_window
@@ -267,3 +268,12 @@ def test_bytes_that_are_not_utf8_in_an_object_are_named_at_their_line() -> None:
         read(data)
     assert str(raised.value).startswith("in:4: ")
     assert "convert the file to UTF-8 first" in str(raised.value)
+
+
+def test_a_list_of_texts_beside_a_list_of_posts_is_not_dropped_unseen(tmp_path: Path) -> None:
+    document = tmp_path / "day.json"
+    evening = ["Parliament votes tonight on the budget", "Dinner with friends"]
+    lists = {"morning": [{"text": "I love my new bike so much"}], "evening": evening}
+    document.write_text(json.dumps(lists))
+    with pytest.raises(InputError, match=r"the object holds 2 lists of posts \('morning', 'evening'\)"):
+        list(smclass.read(str(document)))

@@ -214,8 +214,15 @@ def _lists_of_posts(value: dict[str, Any]) -> list[str]:
     return [
         key
         for key, items in value.items()
-        if isinstance(items, list) and items and (key == keyed or (key not in _NOT_POSTS and any(map(_looks_like_post, items[:LOOKED_AT]))))
+        if isinstance(items, list)
+        and items
+        and (key == keyed or (key not in _NOT_POSTS and (any(map(_looks_like_post, items[:LOOKED_AT])) or _sentences(items[:LOOKED_AT]))))
     ]
+
+
+def _sentences(items: list[Any]) -> bool:
+    """A list of bare texts of several words each: posts, as a top-level list of texts is, not tags or links."""
+    return all(isinstance(item, str) for item in items) and sum(len(item.split()) >= 3 for item in items) * 2 >= len(items)
 
 
 def _looks_like_post(item: Any) -> bool:
