@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 
+def shown(name: str) -> str:
+    """``name`` (a file name, a line of notes) fit for a one-line message: a newline or another
+    control character in it shows escaped (``\\n``), so one message stays one line and names the
+    file it means. Bytes that are not UTF-8 are left to the writer, which escapes them."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() or "\ud800" <= c <= "\udfff" else c.encode("unicode_escape").decode() for c in name)
+
+
 class SmclassError(Exception):
     """Base class: a problem the user can fix, reported as one line."""
 
@@ -31,7 +40,7 @@ class InputError(SmclassError):
     def location_prefix(self) -> str:
         where = ""
         if self.source is not None:
-            where = self.source
+            where = shown(self.source)
             if self.line is not None:
                 where += f":{self.line}"
             where += ": "
@@ -56,3 +65,14 @@ class UsageError(SmclassError):
 
 class OutputError(SmclassError):
     """An output that cannot be written: a full disk, a read-only directory, a device that refuses."""
+
+
+class TemporaryFileError(OutputError):
+    """A temporary file (a spilled line, a spooled copy of stdin, CSV rows waiting for their
+    columns) that cannot be written: the run would go on short of what was spilled."""
+
+    def __init__(self, folder: str, exc: OSError) -> None:
+        reason = exc.strerror or str(exc)
+        full = exc.errno in (27, 28, 122)  # EFBIG (ulimit -f), ENOSPC, EDQUOT
+        advice = "set TMPDIR to a folder with room" if full else "set TMPDIR to a folder smclass may write to"
+        super().__init__(f"cannot write a temporary file in {folder} ({reason}): {advice}")

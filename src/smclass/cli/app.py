@@ -25,7 +25,8 @@ except ImportError:  # pragma: no cover - older typer on plain click
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
 from smclass import __version__
-from smclass.errors import SmclassError, UsageError
+from smclass.cli import closed_streams
+from smclass.errors import SmclassError, UsageError, shown
 
 # smclass does only small matrix products: BLAS threads would spin beside --jobs workers
 # and burn a core for nothing. Set before numpy is imported; the environment still wins.
@@ -95,7 +96,8 @@ def _error(message: str) -> None:
 
 
 def _note(message: str) -> None:
-    _to_stderr(message)
+    # A note is one line: a file name holding a newline shows it escaped, as errors do.
+    _to_stderr(shown(message))
 
 
 def _ignore(message: str) -> None:
@@ -192,6 +194,7 @@ class SmclassGroup(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
         kwargs["standalone_mode"] = False
         self._command = ""
+        closed_streams.guard()
         with _routed_warnings(kwargs.get("args", args[0] if args else None)):
             self._main(*args, **kwargs)
 

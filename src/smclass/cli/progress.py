@@ -12,7 +12,8 @@ from typing import IO, Any
 
 
 def _progress_wanted(quiet: bool) -> bool:
-    return not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+    # stderr is None when the shell closed it (2>&-) and nothing has stood in for it yet.
+    return not quiet and sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("CI")
 
 
 class _ReadPosition:

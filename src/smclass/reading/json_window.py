@@ -5,11 +5,11 @@ from __future__ import annotations
 import codecs
 import json
 import re
-import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
 from smclass.reading.lines import RECORD_LIMIT, Overlong
+from smclass.reading.spool import temporary_file, temporary_writes
 from smclass.reading.utf8 import bad_utf8
 
 CHUNK = 1 << 16
@@ -137,7 +137,7 @@ class Window:
         can still be read. Only its brackets and strings are followed, not checked: damage in
         it shows where the array goes on. The input ending first leaves ``pos`` at the end.
         """
-        spill = tempfile.TemporaryFile(prefix="smclass-")  # noqa: SIM115 - closed with the record that holds it
+        spill = temporary_file()
         head = self.text[self.pos : self.pos + HELD].encode("utf-8")
         first = self.text[self.pos]
         size, depth, in_string, at = 0, 0, first == '"', self.pos + 1
@@ -169,6 +169,8 @@ class Window:
             if not self.more():
                 break
         size += _spill(spill, self.text[self.pos : at])
+        with temporary_writes(spill):
+            spill.flush()
         self.pos = at
         line = Overlong(head)
         line.size, line.ending, line.spill = size, b"", spill
@@ -210,7 +212,7 @@ class Entries:
         self._texts.append(data)
         self._held += len(data)
         if self._held > HELD:
-            self._file = tempfile.TemporaryFile(prefix="smclass-")  # noqa: SIM115 - closed in close()
+            self._file = temporary_file()
             for held in self._texts:
                 _write(self._file, held)
             self._texts = []
@@ -226,7 +228,8 @@ class Entries:
                 yield _DECODER.decode(data.decode("utf-8"))
             return
         file = self._file
-        file.flush()
+        with temporary_writes(file):
+            file.flush()
         file.seek(0)
         while size := int.from_bytes(file.read(8), "little"):
             yield _DECODER.decode(file.read(size).decode("utf-8"))
@@ -238,10 +241,12 @@ class Entries:
 
 def _spill(file: IO[bytes], text: str) -> int:
     data = text.encode("utf-8", "surrogatepass")
-    file.write(data)
+    with temporary_writes(file):
+        file.write(data)
     return len(data)
 
 
 def _write(file: IO[bytes], data: bytes) -> None:
-    file.write(len(data).to_bytes(8, "little"))
-    file.write(data)
+    with temporary_writes(file):
+        file.write(len(data).to_bytes(8, "little"))
+        file.write(data)

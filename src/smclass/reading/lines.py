@@ -9,9 +9,10 @@ file, so a rejects file still gets the line byte for byte.
 from __future__ import annotations
 
 import inspect
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
+
+from smclass.reading.spool import temporary_file, temporary_writes
 
 # Far above any post a platform takes (about 63,000 characters) or a record of one with all its
 # metadata, and small enough that holding one costs tens of megabytes, not the input.
@@ -32,21 +33,26 @@ class Overlong(bytes):
 
     def chunks(self) -> Iterator[bytes]:
         """The whole line as read, line end included, a piece at a time."""
-        self.spill.seek(0)
+        with temporary_writes(self.spill):  # the seek writes what the buffer still holds
+            self.spill.seek(0)
         while chunk := self.spill.read(_COPY):
             yield chunk
 
 
 def _overlong(start: bytes, readline: Callable[[int], bytes]) -> Overlong:
-    spill = tempfile.TemporaryFile(prefix="smclass-")  # noqa: SIM115 - closed with the record that holds it
-    spill.write(start)
+    spill = temporary_file()
+    with temporary_writes(spill):
+        spill.write(start)
     size, last = len(start), start
     while not last.endswith(b"\n"):
         last = readline(_COPY)
         if not last:
             break
-        spill.write(last)
+        with temporary_writes(spill):
+            spill.write(last)
         size += len(last)
+    with temporary_writes(spill):
+        spill.flush()
     line = Overlong(start[:_COPY])
     line.size = size
     line.ending = _ending(last)
@@ -124,12 +130,15 @@ def joined(pieces: list[bytes]) -> bytes:
     """The lines of one row as one raw record, still an :class:`Overlong` when one of them is."""
     if not any(isinstance(piece, Overlong) for piece in pieces):
         return b"".join(pieces)
-    spill = tempfile.TemporaryFile(prefix="smclass-")  # noqa: SIM115 - closed with the record that holds it
+    spill = temporary_file()
     total = 0
     for piece in pieces:
         for chunk in piece.chunks() if isinstance(piece, Overlong) else [piece]:
-            spill.write(chunk)
+            with temporary_writes(spill):
+                spill.write(chunk)
             total += len(chunk)
+    with temporary_writes(spill):
+        spill.flush()
     last = pieces[-1]
     line = Overlong(b"".join(pieces)[:_COPY])
     line.size = total

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
 from smclass import atomic
-from smclass.errors import OutputError
+from smclass.errors import OutputError, TemporaryFileError
 from smclass.reading.sniff import is_number
+from smclass.reading.spool import temporary_writes
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _JSONL = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
@@ -124,7 +127,7 @@ class CsvWriter:
             leading = ["id", "position", "source", "label", "confidence"] if "source" in flat else ["id", "position", "label", "confidence"]
             self._columns = leading + [f"p_{label}" for label in self._proba_labels] + ["reason"]
             if "record" in result:
-                self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - closed in close()
+                self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY, prefix="smclass-")  # noqa: SIM115 - closed in close()
             else:
                 self._writer.writerow(self._columns)
         if self._spool is not None:
@@ -132,19 +135,36 @@ class CsvWriter:
                 if column.startswith("record"):
                     self._record_columns.setdefault(column)
             # Cells as the text they will be, so the spool keeps every digit of every value.
-            self._spool.write(orjson.dumps({k: spreadsheet_safe(v) for k, v in flat.items()}, option=orjson.OPT_APPEND_NEWLINE))
+            row = orjson.dumps({k: spreadsheet_safe(v) for k, v in flat.items()}, option=orjson.OPT_APPEND_NEWLINE)
+            with self._spooling():
+                self._spool.write(row)
             return
         self._writer.writerow([spreadsheet_safe(flat.get(c)) for c in self._columns])
 
+    @contextlib.contextmanager
+    def _spooling(self) -> Iterator[None]:
+        """A spool write that fails (a full TMPDIR) drops the spool: its rows, one perhaps cut
+        short, are never written, so the output is not silently short."""
+        try:
+            with temporary_writes():
+                yield
+        except TemporaryFileError:
+            spool, self._spool = self._spool, None
+            if spool is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    spool.close()
+            raise
+
     def close(self) -> None:
         """Write the rows that waited for the columns of every record (nothing to do otherwise)."""
-        spool, self._spool = self._spool, None
-        if spool is None or self._columns is None:
+        if self._spool is None or self._columns is None:
             return
+        with self._spooling():  # the seek writes what the spool still holds
+            self._spool.seek(0)
+        spool, self._spool = self._spool, None
         with spool:
             columns = self._columns + list(self._record_columns)
             self._writer.writerow(columns)
-            spool.seek(0)
             for line in spool:
                 row = orjson.loads(line)
                 self._writer.writerow([row.get(c, "") for c in columns])

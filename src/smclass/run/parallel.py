@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.context
 import os
+import signal
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -52,6 +56,38 @@ def _start_worker(model_path: str, encoder_threads: int, cascade: bool | None) -
     _worker_model = model_lib.load(model_path)
     if cascade is not None:
         _worker_model.scorer.cascade = cascade  # type: ignore[union-attr]
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """SIGINT blocked in this thread, so a process started now is born with it blocked.
+
+    A terminal's Ctrl-C goes to the whole process group: a worker would stop with a
+    traceback of its own (even while still importing, before any code of ours runs), where
+    the parent alone should stop the run and its workers, with one "stopped early" line.
+    The mask goes through fork and exec, and Python leaves it as it is; blocked rather than
+    ignored, a Ctrl-C in this moment still reaches the parent once it is unblocked.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+class _WorkerProcess(multiprocessing.context.SpawnProcess):
+    def start(self) -> None:
+        with _sigint_held():
+            super().start()
+
+
+class _WorkerContext(multiprocessing.context.SpawnContext):
+    """The spawn context, its processes started deaf to Ctrl-C (see :func:`_sigint_held`)."""
+
+    Process = _WorkerProcess
 
 
 def score(model: Model, texts: list[str], explain: int = 0) -> Scored:
@@ -106,7 +142,7 @@ def predict_batches(
     if model.path is None:
         raise UsageError("--jobs needs a model loaded from a file")
     # spawn, not fork: the parent may run a progress thread, and forking threads can deadlock.
-    context = multiprocessing.get_context("spawn")
+    context = _WorkerContext()
     # Each worker's encoders get their share of the cores, not each the parent's count.
     # A worker loads the model afresh: the cascade as this process has it set goes with it.
     start = (str(model.path), max(1, cores() // jobs), getattr(model.scorer, "cascade", None))

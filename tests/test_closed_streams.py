@@ -1,0 +1,90 @@
+"""A standard stream the shell closed (``<&-``, ``>&-``, ``2>&-``): one error line or none, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import corpus_rows, stratified_slice
+
+SMCLASS = f"{shlex.quote(sys.executable)} -m smclass"
+
+
+def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``command`` run by bash, so ``<&-`` and friends close the descriptor itself, not a pipe."""
+    return subprocess.run(["bash", "-c", command], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def posts(tmp_path: Path, fixtures: Path) -> Path:
+    path = tmp_path / "posts.jsonl"
+    path.write_bytes((fixtures / "posts.jsonl").read_bytes())
+    return path
+
+
+def _count(path: Path) -> int:
+    return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+def test_a_closed_stderr_neither_stops_nor_shortens_a_run(posts: Path, small_model_path: Path) -> None:
+    out = posts.parent / "out.jsonl"
+    done = shell(f"{SMCLASS} classify posts.jsonl -m {small_model_path} -o out.jsonl 2>&-", posts.parent)
+    assert done.returncode == 0
+    assert _count(out) == _count(posts)
+
+
+def test_a_closed_stderr_still_writes_every_result_to_stdout(posts: Path, small_model_path: Path) -> None:
+    done = shell(f"{SMCLASS} classify posts.jsonl -m {small_model_path} 2>&-", posts.parent)
+    assert done.returncode == 0
+    assert len(done.stdout.splitlines()) == _count(posts)
+
+
+def test_a_closed_stderr_still_lets_train_write_its_model(tmp_path: Path) -> None:
+    rows = stratified_slice(corpus_rows(), 10)
+    (tmp_path / "labelled.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    done = shell(f"{SMCLASS} train labelled.jsonl --out m.npz --cv 0 2>&-", tmp_path)
+    assert done.returncode == 0
+    assert (tmp_path / "m.npz").is_file()
+
+
+@pytest.mark.parametrize("command", ["classify -", "audit", "train --out m.npz -"])
+def test_a_closed_stdin_is_one_error_line(command: str, tmp_path: Path) -> None:
+    done = shell(f"{SMCLASS} {command} <&-", tmp_path)
+    assert (done.returncode, done.stderr) == (1, "Error: <stdin>: standard input is closed\n")
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_closed_stdin_does_not_matter_when_a_file_is_read(posts: Path, small_model_path: Path) -> None:
+    done = shell(f"{SMCLASS} classify posts.jsonl -m {small_model_path} -q <&-", posts.parent)
+    assert done.returncode == 0
+    assert len(done.stdout.splitlines()) == _count(posts)
+
+
+@pytest.mark.parametrize("command", ["classify posts.jsonl -q", "classify posts.jsonl -q --format table", "sample"])
+def test_a_closed_stdout_is_one_error_line_when_results_go_there(command: str, posts: Path, small_model_path: Path) -> None:
+    model = f" -m {small_model_path}" if command.startswith("classify") else ""
+    done = shell(f"{SMCLASS} {command}{model} >&-", posts.parent)
+    assert (done.returncode, done.stderr) == (1, "Error: stdout is closed: nowhere to write the results\n")
+
+
+def test_a_closed_stdout_does_not_matter_with_an_output_file(posts: Path, small_model_path: Path) -> None:
+    done = shell(f"{SMCLASS} classify posts.jsonl -m {small_model_path} -q -o out.jsonl >&-", posts.parent)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert _count(posts.parent / "out.jsonl") == _count(posts)
+
+
+def test_a_file_opened_with_stderr_closed_does_not_take_its_descriptor(posts: Path, small_model_path: Path) -> None:
+    # Were fd 2 left free, the -o temporary would take it and a library's or a worker's
+    # stderr would write into the results.
+    script = (
+        "import os, sys; from smclass.cli import closed_streams; closed_streams.guard(); "
+        "f = open('probe', 'w'); print(f.fileno(), file=sys.__stdout__ or open(3, 'w'))"
+    )
+    done = shell(f"{shlex.quote(sys.executable)} -c {shlex.quote(script)} 2>&-", posts.parent)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 2

@@ -1,0 +1,50 @@
+"""A file name holding a newline or another control character: messages stay one line and name that file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from smclass.errors import InputError, shown
+
+NAME = "we:ird\nname.jsonl"
+
+
+@pytest.fixture
+def weird(tmp_path: Path) -> Path:
+    path = tmp_path / NAME
+    path.write_text('{"id": 1, "text": "hello there"}\n{"id": 2, "text":\n{"id": 3, "text": "ok then"}\n', encoding="utf-8")
+    return path
+
+
+def _classify(path: Path, model: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "smclass", "classify", path.name, "-m", str(model), *args]
+    return subprocess.run(command, cwd=path.parent, capture_output=True, text=True, timeout=120)
+
+
+def test_shown_escapes_controls_only() -> None:
+    assert shown(NAME) == "we:ird\\nname.jsonl"
+    assert shown("a\tb\x1bc.jsonl") == "a\\tb\\x1bc.jsonl"
+    assert shown("café posts.jsonl") == "café posts.jsonl"
+    assert str(InputError("bad", source=NAME, line=2)) == "we:ird\\nname.jsonl:2: bad"
+
+
+def test_the_notes_name_the_file_on_one_line_each(weird: Path, small_model_path: Path) -> None:
+    done = _classify(weird, small_model_path, "--on-error", "skip")
+    assert done.returncode == 0
+    assert done.stderr.splitlines() == [
+        "we:ird\\nname.jsonl: read as jsonl, text field 'text' (detected), id field 'id'",
+        "skipped we:ird\\nname.jsonl:2: invalid JSON (unexpected end of data)",
+    ]
+    # The results keep the real name: it is data, not a message.
+    assert {json.loads(line).get("source", NAME) for line in done.stdout.splitlines()} == {NAME}
+
+
+def test_the_error_names_the_file_escaped(weird: Path, small_model_path: Path) -> None:
+    done = _classify(weird, small_model_path, "-q")
+    assert done.returncode == 1
+    assert done.stderr == "Error: we:ird\\nname.jsonl:2: invalid JSON (unexpected end of data)\n"

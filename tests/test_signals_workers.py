@@ -1,0 +1,59 @@
+"""Ctrl-C during ``--jobs N``: the terminal signals the whole process group, workers too; only the
+parent speaks ("stopped early ..."), never a worker's traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
+
+
+@pytest.fixture(scope="module")
+def many_posts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("signals") / "many.jsonl"
+    words = ["deal", "shoes", "call", "me", "tomorrow", "storm", "hits", "the", "city", "our", "company", "announces", "thanks"]
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(300_000):
+            handle.write(json.dumps({"id": i, "text": " ".join(words[(i + k) % len(words)] for k in range(8))}) + "\n")
+    return path
+
+
+def _workers(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(child) for child in children]
+
+
+@pytest.mark.parametrize("after", [0.05, 0.3])
+def test_ctrl_c_to_the_group_stops_the_run_with_one_line(many_posts: Path, small_model_path: Path, after: float) -> None:
+    command = [sys.executable, "-m", "smclass", "classify", str(many_posts), "-m", str(small_model_path), "--jobs", "2"]
+    # A session of its own: the signal goes to its group, as a terminal's Ctrl-C does.
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        # Wait for the pool: the spawned workers and the resource tracker.
+        while len(_workers(run.pid)) < 3 and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if run.poll() is not None or not Path(f"/proc/{run.pid}").exists():
+            pytest.skip("no /proc to see the workers start, or the run ended first")
+        time.sleep(after)
+        os.killpg(run.pid, signal.SIGINT)
+        _, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    lines = err.decode().splitlines()
+    assert run.returncode == 130, lines
+    assert [line for line in lines if not line.startswith(("stopped early: ", f"{many_posts}: read as"))] == []
+    assert any(line.startswith("stopped early: ") for line in lines)
