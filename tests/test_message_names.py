@@ -48,3 +48,12 @@ def test_the_error_names_the_file_escaped(weird: Path, small_model_path: Path) -
     done = _classify(weird, small_model_path, "-q")
     assert done.returncode == 1
     assert done.stderr == "Error: we:ird\\nname.jsonl:2: invalid JSON (unexpected end of data)\n"
+
+
+def test_an_output_that_cannot_be_written_is_named_escaped(tmp_path: Path, small_model_path: Path) -> None:
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text('{"id": 1, "text": "hello there"}\n', encoding="utf-8")
+    target = tmp_path / "no\nsuch" / "out.jsonl"
+    done = _classify(posts, small_model_path, "-q", "-o", str(target))
+    assert done.returncode == 1
+    assert done.stderr == f"Error: {tmp_path}/no\\nsuch/out.jsonl: cannot write (No such file or directory)\n"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from smclass import atomic
-from smclass.errors import OutputError, UsageError
+from smclass.errors import OutputError, UsageError, shown
 from smclass.reading import folders as folder_lib
 
 Identity = tuple[int, int]
@@ -154,7 +154,7 @@ def check_no_input_inside(folder: str, inputs: Sequence[tuple[str, str]]) -> Non
 
 
 def cannot_write(name: str, exc: OSError) -> OutputError:
-    return OutputError(f"{name}: cannot write ({exc.strerror or exc})")
+    return OutputError(f"{shown(name)}: cannot write ({exc.strerror or exc})")
 
 
 class ResultsStream(io.RawIOBase):
