@@ -20,6 +20,8 @@ TEXT_FIELDS = (
     "rawContent",
     "text",
     "content",
+    # Discord's own data package (messages/c*/messages.csv, messages.json): ID, Timestamp, Contents, Attachments.
+    "contents",
     "body",
     "message",
     "selftext",

@@ -23,7 +23,7 @@ from smclass.errors import InputError, UsageError
 from smclass.reading import containers, decoders, live, platforms, sheets, sqlite
 from smclass.reading.delimited import read_delimited, read_lines
 from smclass.reading.json_input import read_json, read_jsonl
-from smclass.reading.platforms import linkedin
+from smclass.reading.platforms import linkedin, whatsapp
 from smclass.reading.records import Record
 from smclass.reading.sniff import (
     CR_ALONE,
@@ -232,6 +232,8 @@ def _read_plain(
             yield from read_json(stream, source)
         elif detected.fmt == "lines":
             yield from read_lines(stream, source)
+        elif detected.fmt == "whatsapp":
+            yield from whatsapp.read_chat(stream, source)
         else:
             yield from platforms.unwrap_rows(read_delimited(stream, source, detected.delimiter, detected.escaped))
     except (OSError, EOFError) as exc:

@@ -11,7 +11,7 @@ import orjson
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import fields, live
-from smclass.reading.platforms import youtube
+from smclass.reading.platforms import whatsapp, youtube
 from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.platforms.x import is_twitter_archive
 
@@ -146,6 +146,11 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
     first = text[:1]
     if cr_line_ends(text) and not _json_document(head, text):
         raise InputError(CR_ALONE, source=name or None)
+    if whatsapp.is_chat([line.decode("utf-8", "replace") for line in lines]):
+        # Before JSON: an iOS chat's lines start with "[".
+        if cr_line_ends(text):
+            raise InputError(CR_ALONE, source=name or None)
+        return Detected("whatsapp")
     if first in (b"{", b"[") and not text.partition(b"\n")[2].strip():
         # One line alone: a whole document (it may hold a list of posts), unless it is cut
         # short (a post longer than the sample, or damage), which JSON lines reads or rejects.

@@ -1,0 +1,137 @@
+"""WhatsApp's "Export chat" text file (``WhatsApp Chat with NAME.txt``, ``_chat.txt``).
+
+Android writes ``12/31/23, 21:41 - Ana: message``, iOS ``[31/12/2023, 21:41:05] Ana: message``,
+the date and time in the phone's locale (``31.12.23``, ``9:41 PM`` with a narrow no-break space
+before ``PM``). A message's own newlines start lines without that prefix, so one message may
+take several lines. Lines WhatsApp writes itself (encryption notice, joins, a media file left
+out of the export) are no one's post: they keep their place with no text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+from smclass.errors import InputError
+from smclass.reading.lines import Overlong, bounded, joined, too_long
+from smclass.reading.records import Record
+from smclass.reading.utf8 import bad_utf8
+
+NAME = "WhatsApp chat"
+
+_DATE = r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2})"
+# Minutes and seconds may be set off by a dot (Finnish); AM/PM in any case, with dots and spaces
+# (Spanish "p. m."), after a space, a no-break space or the narrow one newer Android writes.
+_TIME = r"\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:[ \u00a0\u202f]?[AaPp]\.?[ \u00a0\u202f]?[Mm]\.?)?"
+# The marks iOS puts before a line WhatsApp wrote itself, and Android around phone numbers.
+_MARKS = "\u200e\u200f\u202a\u202c"
+_PREFIX = re.compile(
+    rf"^[{_MARKS}]*(?:\[(?P<idate>{_DATE}),?[ \u00a0]{_TIME}\][ \u00a0]|(?P<adate>{_DATE}),?[ \u00a0]{_TIME}[ \u00a0]-[ \u00a0])"
+)
+_BOM = "\ufeff"
+# Enough of a line too long to hold to see whether it starts with a message's date and time.
+_PROBE = 200
+# How many of the first lines must start with the prefix: a message's continuation lines do not,
+# so not all; more than half, so that plain posts that start with a date are never taken for a chat.
+_MOST = 0.5
+# A body that is one marker in angle brackets is WhatsApp's, not the sender's: "<Media omitted>"
+# and its translations ("<Medien ausgeschlossen>"), "<attached: 00000012-PHOTO-....jpg>".
+_MARKER = re.compile(r"^<[^<>\n]+>$")
+_ATTACHED = re.compile(r"^\S+\.\w{2,5} \(file attached\)$")
+_DELETED = frozenset({"This message was deleted", "You deleted this message"})
+# A system line with a quoted name in it ('Ana changed the subject from "Trip" to "Trip: day 2"')
+# holds ": " too; no sender's name as WhatsApp writes it holds a quote.
+_QUOTES = '"“”«»'
+
+
+def prefix(line: str) -> re.Match[str] | None:
+    """The date, time and separator at the start of a line of a chat export, if it has them."""
+    return _PREFIX.match(line.lstrip(_BOM))
+
+
+def is_chat(lines: list[str]) -> bool:
+    """Whether the first (non-blank) lines of an input are a WhatsApp chat: its first line and most
+    of them start with a message's date and time."""
+    lines = [line for line in lines if line.strip()]
+    if not lines or prefix(lines[0]) is None:
+        return False
+    return sum(prefix(line) is not None for line in lines) > len(lines) * _MOST
+
+
+def _message(match: re.Match[str], first: str, more: list[str]) -> dict[str, Any]:
+    rest = first.lstrip(_BOM)[match.end() :]
+    stamp = first.lstrip(_BOM)[: match.end()].strip(_MARKS + " \u00a0-[]")
+    sender, colon, body = rest.partition(": ")
+    record: dict[str, Any] = {"text": None, "platform": "whatsapp", "sender": None, "timestamp": stamp}
+    if not colon or any(q in sender for q in _QUOTES):
+        record["kind"] = "system"
+        record["event"] = rest.strip(_MARKS)
+        return record
+    record["sender"] = sender.strip(_MARKS)
+    text = "\n".join([body, *more]).rstrip("\n")
+    if body.startswith("\u200e"):
+        # iOS marks what WhatsApp wrote in the sender's place (media left out, the encryption
+        # notice under the group's name) with a left-to-right mark; a typed message has none.
+        record["kind"] = "system"
+        record["event"] = text.strip(_MARKS)
+    elif not more and (_MARKER.match(body) or _ATTACHED.match(body)):
+        record["kind"] = "media"
+        record["event"] = body
+    elif body in _DELETED and not more:
+        record["kind"] = "deleted"
+        record["event"] = body
+    else:
+        record["text"] = text
+    return record
+
+
+def read_chat(stream: IO[bytes], source: str) -> Iterator[Record]:
+    """One record per message, its id the message's position; its line the first of its lines."""
+    index = 0
+    taken: list[bytes] = []
+    start = 0
+    bad: tuple[int, str] | None = None
+
+    def done() -> Record:
+        nonlocal index
+        index += 1
+        raw = joined(taken)
+        if bad is not None:
+            return Record({}, source, bad[0], index, raw, InputError(bad[1], source=source, line=bad[0]), shape=NAME)
+        text = raw.decode("utf-8").rstrip("\r\n")
+        first, *more = [line.rstrip("\r") for line in text.split("\n")]
+        match = prefix(first)
+        if match is None:
+            # Only lines before the first message (blank ones) can lack the prefix here.
+            error = InputError("a line before the first message of the chat, which has no date, time and sender", source=source, line=start)
+            return Record({}, source, start, index, raw, error, shape=NAME)
+        data = {"id": index, **_message(match, first, more)}
+        return Record(data, source, start, index, raw, shape=NAME)
+
+    for number, line in enumerate(bounded(stream), 1):
+        reason = None
+        if isinstance(line, Overlong):
+            # Its first bytes still say whether it starts a message or goes on with one; either
+            # way the message it is part of cannot be held, and is refused whole.
+            decoded = bytes(line[:_PROBE]).decode("utf-8", "replace")
+            reason = too_long(line.size)
+        else:
+            try:
+                decoded = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                # A bad byte spoils its message, not the count: its prefix still says where a message starts.
+                decoded = line.decode("utf-8", "replace")
+                reason = bad_utf8(line, exc.start)
+        if not taken and reason is None and not decoded.strip():
+            continue  # blank lines before the first message
+        if taken and prefix(decoded) is not None:
+            yield done()
+            taken, bad = [], None
+        if not taken:
+            start = number
+        taken.append(line)
+        if reason is not None and bad is None:
+            bad = (number, reason)
+    if taken:
+        yield done()

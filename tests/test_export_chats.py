@@ -1,0 +1,205 @@
+"""Chat exports: WhatsApp's "Export chat" text file, and Discord's own data package."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import smclass
+from smclass.cli import app
+from smclass.errors import InputError
+from smclass.reading import lines
+from smclass.reading.inputs import read_stream
+
+runner = CliRunner()
+
+LRM = "\u200e"
+NNBSP = "\u202f"
+
+ANDROID = (
+    "12/31/23, 21:40 - Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, "
+    "can read or listen to them. Tap to learn more.\n"
+    "12/31/23, 21:41 - Ana: the ferry leaves at six tomorrow\n"
+    "bring the blue cooler\n"
+    "\n"
+    "and the spare oars\n"
+    "12/31/23, 21:42 - Ben: <Media omitted>\n"
+    "12/31/23, 21:43 - Carla joined using this group's invite link\n"
+    "12/31/23, 21:44 - Ben: see you at the pier\n"
+)
+
+
+def posts(path: Path, **options: Any) -> list[tuple[Any, str | None]]:
+    return [(post["id"], post["text"]) for post in smclass.read(path, **options)]
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def test_android_chat_is_one_record_per_message_with_its_continuation_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "WhatsApp Chat with Boat Club.txt", ANDROID)
+    assert posts(path) == [
+        (1, None),
+        (2, "the ferry leaves at six tomorrow\nbring the blue cooler\n\nand the spare oars"),
+        (3, None),
+        (4, None),
+        (5, "see you at the pier"),
+    ]
+
+
+def test_android_chat_keeps_sender_and_timestamp_as_written_and_says_why_system_lines_have_no_text(tmp_path: Path) -> None:
+    path = write(tmp_path, "WhatsApp Chat with Boat Club.txt", ANDROID)
+    read = list(smclass.read(path))
+    message = read[1]["record"]
+    assert (message["sender"], message["timestamp"]) == ("Ana", "12/31/23, 21:41")
+    assert [(p["record"].get("kind"), p["reason"]) for p in read] == [
+        ("system", "'text' is null"),
+        (None, None),
+        ("media", "'text' is null"),
+        ("system", "'text' is null"),
+        (None, None),
+    ]
+    assert read[3]["record"]["event"] == "Carla joined using this group's invite link"
+
+
+def test_ios_chat_with_marks_and_seconds_is_read_as_messages_not_as_json(tmp_path: Path) -> None:
+    text = (
+        f"{LRM}[31/12/2023, 21:41:05] Boat Club: {LRM}Messages and calls are end-to-end encrypted.\n"
+        "[31/12/2023, 21:41:09] Ana: the tide turns at noon\n"
+        "so we row out early\n"
+        f"{LRM}[31/12/2023, 21:42:00] Ben: {LRM}image omitted\n"
+        "[31/12/2023, 21:43:10] Ben: my note says: seven sharp\n"
+    )
+    path = write(tmp_path, "_chat.txt", text)
+    read = list(smclass.read(path))
+    assert [(p["id"], p["text"]) for p in read] == [
+        (1, None),
+        (2, "the tide turns at noon\nso we row out early"),
+        (3, None),
+        (4, "my note says: seven sharp"),
+    ]
+    assert [p["record"]["sender"] for p in read] == ["Boat Club", "Ana", "Ben", "Ben"]
+    assert read[3]["record"]["timestamp"] == "31/12/2023, 21:43:10"
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        f"12/31/23, 9:41{NNBSP}PM - ",  # newer Android, US: narrow no-break space before PM
+        "12/31/23, 9:41 PM - ",
+        "31.12.23, 21:41 - ",  # German
+        "31/12/2023, 9:41 p. m. - ",  # Spanish
+        "[12/31/23, 9:41:05 PM] ",
+        "[31.12.23, 21:41:05] ",
+    ],
+)
+def test_chat_dates_and_times_of_several_locales_are_read(tmp_path: Path, stamp: str) -> None:
+    path = write(tmp_path, "chat.txt", f"{stamp}Ana: lunch at the marina?\n{stamp}Ben: yes, at one\n")
+    assert posts(path) == [(1, "lunch at the marina?"), (2, "yes, at one")]
+
+
+def test_a_quoted_subject_change_is_a_system_line_not_a_message_from_its_first_words(tmp_path: Path) -> None:
+    text = '12/31/23, 21:41 - Ana: new season starts\n12/31/23, 21:42 - Ana changed the subject from "Club" to "Club: 2024"\n'
+    path = write(tmp_path, "chat.txt", text)
+    read = list(smclass.read(path))
+    assert [(p["text"], p["record"]["sender"]) for p in read] == [("new season starts", "Ana"), (None, None)]
+
+
+def test_deleted_message_has_no_text_to_label(tmp_path: Path) -> None:
+    path = write(tmp_path, "chat.txt", "12/31/23, 21:41 - Ben: This message was deleted\n12/31/23, 21:42 - Ana: ok then\n")
+    assert posts(path) == [(1, None), (2, "ok then")]
+
+
+def test_plain_lines_with_a_date_now_and_then_are_not_taken_for_a_chat(tmp_path: Path) -> None:
+    text = "12/31/23, 21:41 - Ana: this line happens to look like a chat\nthe harbour was calm today\nnobody sailed after lunch\n"
+    path = write(tmp_path, "posts.txt", text)
+    assert [t for _, t in posts(path)] == text.splitlines()
+
+
+def test_a_bad_byte_spoils_its_own_message_only(tmp_path: Path) -> None:
+    data = b"12/31/23, 21:41 - Ana: first line\ncaf\xe9 later\n12/31/23, 21:42 - Ben: fine here\n"
+    records = list(read_stream(io.BytesIO(data), "chat.txt"))
+    assert isinstance(records[0].error, InputError)
+    assert records[0].error.line == 2
+    assert (records[1].index, records[1].data["text"]) == (2, "fine here")
+
+
+def test_a_continuation_line_too_long_to_hold_refuses_its_whole_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lines, "RECORD_LIMIT", 64)
+    data = b"12/31/23, 21:41 - Ana: short start\n" + b"x" * 100 + b"\n12/31/23, 21:42 - Ben: fine here\n"
+    records = list(read_stream(io.BytesIO(data), "chat.txt"))
+    assert [(r.index, r.line, r.error is not None) for r in records] == [(1, 2, True), (2, 3, False)]
+    assert records[1].data["text"] == "fine here"
+
+
+def test_an_ios_chat_with_lines_ended_by_cr_alone_is_refused_not_read_as_one_message() -> None:
+    data = b"[31/12/2023, 21:41:09] Ana: the tide turns at noon\r[31/12/2023, 21:42:09] Ben: rowing out at nine\r"
+    with pytest.raises(InputError, match="CR alone"):
+        list(read_stream(io.BytesIO(data), "_chat.txt"))
+
+
+def test_cli_notes_whatsapp_and_gives_every_message_its_line(tmp_path: Path, small_model_path: Path) -> None:
+    path = write(tmp_path, "WhatsApp Chat with Boat Club.txt", ANDROID)
+    result = runner.invoke(app, ["classify", str(path), "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(o["id"], o["label"] is None) for o in out] == [(1, True), (2, False), (3, True), (4, True), (5, False)]
+    assert "read as WhatsApp chat" in result.stderr
+
+
+def test_input_format_lines_still_reads_a_chat_line_by_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "chat.txt", ANDROID)
+    assert len(posts(path, input_format="lines")) == len(ANDROID.splitlines())
+
+
+# Discord data package -------------------------------------------------------------------------
+
+
+def test_discord_package_messages_csv_reads_contents_and_id(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "messages.csv",
+        "ID,Timestamp,Contents,Attachments\n"
+        '1190000000000000001,2023-12-31 21:41:05.123000+00:00,"the rehearsal moved to thursday\nsame room",\n'
+        "1190000000000000002,2023-12-31 21:42:05.123000+00:00,,https://cdn.discordapp.com/attachments/1/2/flyer.png\n",
+    )
+    assert posts(path) == [("1190000000000000001", "the rehearsal moved to thursday\nsame room"), ("1190000000000000002", None)]
+
+
+def test_discord_package_messages_json_reads_contents_and_id(tmp_path: Path) -> None:
+    records = [{"ID": 1190000000000000001, "Timestamp": "2023-12-31 21:41:05", "Contents": "bring your own music stand", "Attachments": ""}]
+    path = write(tmp_path, "messages.json", json.dumps(records))
+    assert posts(path) == [(1190000000000000001, "bring your own music stand")]
+
+
+# Reddit GDPR export (already read right: kept here so it stays so) ------------------------------
+
+
+def test_reddit_gdpr_posts_csv_reads_title_and_body(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "posts.csv",
+        "id,permalink,date,ip,subreddit,gildings,title,url,body\n"
+        "p9,https://www.reddit.com/r/sailing/comments/p9/x/,2023-12-31 21:41:05 UTC,,sailing,0,"
+        "Mooring fees went up,https://www.reddit.com/r/sailing/comments/p9/x/,The marina wrote to us last week.\n",
+    )
+    assert posts(path) == [("p9", "Mooring fees went up\n\nThe marina wrote to us last week.")]
+
+
+def test_reddit_gdpr_comments_csv_reads_body(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "comments.csv",
+        "id,permalink,date,ip,subreddit,gildings,link,parent,body,media\n"
+        "k7,https://www.reddit.com/r/sailing/comments/p9/x/k7/,2023-12-31 21:41:05 UTC,,sailing,0,"
+        'https://www.reddit.com/r/sailing/comments/p9/x/,t3_p9,"Ours too, by a third",\n',
+    )
+    assert posts(path) == [("k7", "Ours too, by a third")]
