@@ -88,3 +88,13 @@ def test_a_file_opened_with_stderr_closed_does_not_take_its_descriptor(posts: Pa
     done = shell(f"{shlex.quote(sys.executable)} -c {shlex.quote(script)} 2>&-", posts.parent)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 2
+
+
+@pytest.mark.parametrize(("output", "closing"), [("/dev/stdout", ">&-"), ("/dev/fd/1", ">&-"), ("/dev/stderr", "2>&-")])
+def test_results_sent_to_a_closed_stream_by_name_are_an_error_not_lost(
+    output: str, closing: str, posts: Path, small_model_path: Path
+) -> None:
+    done = shell(f"{SMCLASS} classify posts.jsonl -m {small_model_path} -q -o {output} {closing}", posts.parent)
+    assert done.returncode == 1
+    if closing == ">&-":
+        assert done.stderr == f"Error: {output}: cannot write (Bad file descriptor)\n"

@@ -203,3 +203,24 @@ def test_reddit_gdpr_comments_csv_reads_body(tmp_path: Path) -> None:
         'https://www.reddit.com/r/sailing/comments/p9/x/,t3_p9,"Ours too, by a third",\n',
     )
     assert posts(path) == [("k7", "Ours too, by a third")]
+
+
+def test_the_lines_under_a_system_line_are_kept_in_its_event(tmp_path: Path) -> None:
+    chat = write(
+        tmp_path,
+        "_chat.txt",
+        "12/31/23, 21:41 - Ana: hello all\n12/31/23, 21:42 - Ana changed the group description\n"
+        "New rules:\nbe kind to each other\n12/31/23, 21:43 - Bo: ok\n",
+    )
+    read = list(smclass.read(chat))
+    assert [post["text"] for post in read] == ["hello all", None, "ok"]
+    assert read[1]["record"]["event"] == "Ana changed the group description\nNew rules:\nbe kind to each other"
+
+
+def test_dated_lines_where_no_one_speaks_are_plain_lines_not_a_chat(tmp_path: Path) -> None:
+    diary = write(tmp_path, "diary.txt", "12/31/23, 21:41 - went to the gym\n12/31/23, 22:10 - ate dinner\nfelt great\n")
+    assert [text for _, text in posts(diary)] == [
+        "12/31/23, 21:41 - went to the gym",
+        "12/31/23, 22:10 - ate dinner",
+        "felt great",
+    ]

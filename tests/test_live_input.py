@@ -116,3 +116,21 @@ def test_reading_ahead_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert made[0] <= 12
     assert threading.active_count() >= 1
     assert [r.index for r in found if not isinstance(r, Pause)] == list(range(2, 101))
+
+
+def test_a_live_document_that_pauses_after_its_opening_brace_is_read_as_a_document(small_model_path: Path) -> None:
+    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path)]
+    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert run.stdin is not None
+    try:
+        run.stdin.write(b"{\n")
+        run.stdin.flush()
+        time.sleep(1)
+        page = b'  "data": [\n    {"id": "1", "text": "the council votes tonight"},\n'
+        page += b'    {"id": "2", "text": "we ship friday"}\n  ],\n  "meta": {}\n}\n'
+        out, err = run.communicate(page, timeout=WAIT)
+    finally:
+        run.kill()
+    assert run.returncode == 0, err
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["1", "2"]
+    assert b"read as X API v2 page (json)" in err

@@ -133,3 +133,14 @@ def test_ranges_cut_inside_a_long_line_read_as_the_whole_file(tmp_path: Path) ->
     first = ranges.count(str(posts), cut[0])
     found = [*ranges.records(str(posts), "p", cut[0], []), *ranges.records(str(posts), "p", cut[1], [first])]
     assert [(r.line, r.index, r.error is None) for r in found] == [(1, 1, True), (2, 2, False), (3, 3, True)]
+
+
+def test_a_csv_row_spanning_lines_up_to_the_limit_is_read_whole(small_model_path: Path, tmp_path: Path) -> None:
+    # An email thread of 9 MiB in one quoted cell: one post, not its lines made posts.
+    body = "Dear team,\n" + "the figures are in the sheet\n" * (9 * 2**20 // 29)
+    table = tmp_path / "mail.csv"
+    table.write_text(f'id,text\n1,hello friends\n2,"{body}"\n3,refund please\n')
+    result = classify(small_model_path, str(table), "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == ["1", "2", "3"]
+    assert "skipped" not in result.stderr

@@ -29,8 +29,12 @@ def _closed(fd: int) -> bool:
 
 
 def _hold(fd: int) -> None:
-    """Put /dev/null on the free descriptor ``fd``, so no file opened later takes it."""
-    devnull = os.open(os.devnull, os.O_RDONLY if fd == 0 else os.O_WRONLY)
+    """Put /dev/null on the free descriptor ``fd``, so no file opened later takes it.
+
+    Read-only, even for stdout and stderr: what writes to the descriptor itself (``-o
+    /dev/stdout``, ``--errors /dev/stderr``) then fails as a closed stream does, rather than
+    its results going to /dev/null with exit 0."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
     if devnull != fd:
         os.dup2(devnull, fd)
         os.close(devnull)
@@ -69,7 +73,7 @@ class _ClosedStdoutBytes(io.RawIOBase):
         raise OutputError(STDOUT_CLOSED)
 
     def fileno(self) -> int:
-        # /dev/null, held on fd 1: a later dup2 onto it (the end of a run) stays harmless.
+        # /dev/null, held read-only on fd 1: a later dup2 onto it (the end of a run) stays harmless.
         return 1
 
 
@@ -109,4 +113,5 @@ def guard() -> None:
     if 1 in closed and sys.stdout is None:
         sys.stdout = _ClosedStdout()
     if 2 in closed and sys.stderr is None:
-        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 - lives as long as the process
+        # Notes and errors go nowhere, through a descriptor of their own (fd 2 takes no writes).
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process

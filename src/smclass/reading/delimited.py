@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError
 from smclass.reading.fields import repeated_name
-from smclass.reading.lines import Overlong, bounded, joined, too_long
+from smclass.reading.lines import RECORD_LIMIT, Overlong, bounded, joined, too_long
 from smclass.reading.records import Record
 from smclass.reading.utf8 import bad_utf8
 
@@ -23,11 +23,11 @@ _BOM = b"\xef\xbb\xbf"
 # while it doubles quotes and escapes nothing, so that quote parity tells where rows end.
 DIALECT = "excel"
 RUNAWAY = "a quoted field is not closed before the end of the input"
-# How far a row may run over physical lines (a quoted field that holds newlines). Above the
-# longest post any platform takes (about 63,000 characters) and a pasted log of several
-# megabytes, and small enough that a stray quote near the top of a big file costs a few tens
-# of megabytes of memory (the csv module holds a field as 4 bytes a character), not the file.
-SPAN_LIMIT = 8 << 20
+# How far a row may run over physical lines (a quoted field that holds newlines): as far as one
+# record may take on one line, so a row of an email thread is read whole up to the same size.
+# A stray quote near the top of a big file then costs tens of megabytes of memory (the csv
+# module holds a field as 4 bytes a character), not the file.
+SPAN_LIMIT = RECORD_LIMIT
 UNCLOSED = f"a quote opened on this line is not closed within {SPAN_LIMIT >> 20} MiB, the most a row may span"
 # What the csv module says of a lone CR outside quotes (with advice on opening files that does not apply here).
 _LONE_CR = "new-line character seen in unquoted field"

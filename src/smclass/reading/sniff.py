@@ -61,9 +61,17 @@ def read_head(stream: IO[bytes]) -> bytes:
             break
         chunks.append(chunk)
         size += len(chunk)
-        if fd is not None and any(b"\n" in part for part in chunks) and not live.ready(fd, _HEAD_WAIT):
+        if fd is not None and _a_whole_line(chunks) and not live.ready(fd, _HEAD_WAIT):
             return Partial(b"".join(chunks))
     return b"".join(chunks)
+
+
+def _a_whole_line(chunks: list[bytes]) -> bool:
+    """Whether a line has ended that says something of the format: a ``{`` or ``[`` alone (the
+    opening of a document written over lines) says nothing, and could be read as a line of JSON."""
+    head = b"".join(chunks)
+    ended = head[: head.rfind(b"\n") + 1]
+    return any(len(line.strip()) > 1 for line in ended.split(b"\n"))
 
 
 # How long a live input may send nothing before its format is told from what it has sent.

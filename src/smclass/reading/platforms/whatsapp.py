@@ -56,7 +56,14 @@ def is_chat(lines: list[str]) -> bool:
     lines = [line for line in lines if line.strip()]
     if not lines or prefix(lines[0]) is None:
         return False
-    return sum(prefix(line) is not None for line in lines) > len(lines) * _MOST
+    found = [(line, match) for line in lines if (match := prefix(line)) is not None]
+    # Someone must speak: a diary of dated lines ("12/31/23, 21:41 - went to the gym") is no chat.
+    return len(found) > len(lines) * _MOST and any(_spoken(line, match) for line, match in found)
+
+
+def _spoken(line: str, match: re.Match[str]) -> bool:
+    sender, colon, _ = line.lstrip(_BOM)[match.end() :].partition(": ")
+    return bool(colon) and not any(q in sender for q in _QUOTES)
 
 
 def _message(match: re.Match[str], first: str, more: list[str]) -> dict[str, Any]:
@@ -66,7 +73,8 @@ def _message(match: re.Match[str], first: str, more: list[str]) -> dict[str, Any
     record: dict[str, Any] = {"text": None, "platform": "whatsapp", "sender": None, "timestamp": stamp}
     if not colon or any(q in sender for q in _QUOTES):
         record["kind"] = "system"
-        record["event"] = rest.strip(_MARKS)
+        # Its lines too: a new group description goes on under the line that announces it.
+        record["event"] = "\n".join([rest.strip(_MARKS), *more]).rstrip("\n")
         return record
     record["sender"] = sender.strip(_MARKS)
     text = "\n".join([body, *more]).rstrip("\n")
