@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 def shown(name: str) -> str:
     """``name`` (a file name, a line of notes) fit for a one-line message: a newline or another
@@ -76,3 +81,25 @@ class TemporaryFileError(OutputError):
         full = exc.errno in (27, 28, 122)  # EFBIG (ulimit -f), ENOSPC, EDQUOT
         advice = "set TMPDIR to a folder with room" if full else "set TMPDIR to a folder smclass may write to"
         super().__init__(f"cannot write a temporary file in {folder} ({reason}): {advice}")
+
+
+class Deferred:
+    """An error raised while iterating, held until what came before it has been used.
+
+    ``items(iterable)`` gives the items and stops quietly at a :class:`SmclassError`;
+    ``raise_held()`` raises it afterwards. Reading ahead (grouping records by their input,
+    keeping workers busy) must not lose what was read before the error.
+    """
+
+    def __init__(self) -> None:
+        self.error: SmclassError | None = None
+
+    def items(self, iterable: Iterable[T]) -> Iterator[T]:
+        try:
+            yield from iterable
+        except SmclassError as exc:
+            self.error = exc
+
+    def raise_held(self) -> None:
+        if self.error is not None:
+            raise self.error

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
 from typing import Any
 
-from smclass.errors import SmclassError
+from smclass.errors import Deferred
 from smclass.reading import fields, inputs
 from smclass.reading.lines import size
 from smclass.reading.live import Pause
@@ -67,17 +67,10 @@ def planned_with_sample(
     """As :func:`planned`, with the first records the plan was chosen from apart from the rest,
     for readers that choose more fields from them (a label field, a --by field)."""
     said: str | None = None
-    failure: list[SmclassError] = []
-
-    def until_failure() -> Iterator[Record]:
-        # Telling one input's records apart from the next reads on into the next input; its
-        # refusal (a format it cannot tell) must come after the records before it, not lose them.
-        try:
-            yield from records
-        except SmclassError as exc:
-            failure.append(exc)
-
-    for source, group in itertools.groupby(until_failure(), key=attrgetter("source")):
+    # Telling one input's records apart from the next reads on into the next input; its
+    # refusal (a format it cannot tell) must come after the records before it, not lose them.
+    held = Deferred()
+    for source, group in itertools.groupby(held.items(records), key=attrgetter("source")):
         first = first_records(group, options.on_error)
         plan = plan_input(first, options)
         description = plan.describe()
@@ -85,8 +78,7 @@ def planned_with_sample(
             notify(description)
             said = description[len(source) :]
         yield plan, first, group  # noqa: B031 - the rest of the group, taken before groupby moves on
-    if failure:
-        raise failure[0]
+    held.raise_held()
 
 
 def read_posts(paths: Iterable[str], options: ReadOptions) -> Iterator[dict[str, Any]]:

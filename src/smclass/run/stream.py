@@ -8,7 +8,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from smclass.errors import InputError, SmclassError
+from smclass.errors import Deferred, InputError, SmclassError
 from smclass.model.files import Model
 from smclass.reading import fields, inputs, live
 from smclass.reading.live import Pause
@@ -118,20 +118,12 @@ _LATE_IDS = frozenset({"id", "id_str", "post_id", "tweet_id", "status_id", "mess
 
 
 def _results(model: Model, batches: Iterable[Batch], options: Options) -> Iterator[list[dict[str, Any]]]:
-    failure: list[SmclassError] = []
-
-    def until_failure() -> Iterator[Batch]:
-        # An error while reading must not drop the batches already read: the workers finish
-        # them and they are written; the error is raised after them.
-        try:
-            yield from batches
-        except SmclassError as exc:
-            failure.append(exc)
-
-    for batch, scored in parallel.predict_batches(model, until_failure(), options.jobs, explain=options.explain):
+    # An error while reading must not drop the batches already read: the workers finish
+    # them and they are written; the error is raised after them.
+    held = Deferred()
+    for batch, scored in parallel.predict_batches(model, held.items(batches), options.jobs, explain=options.explain):
         yield list(_fill(batch, scored, model, options))
-    if failure:
-        raise failure[0]
+    held.raise_held()
 
 
 def _batches(
