@@ -172,9 +172,7 @@ class Window:
         with temporary_writes(spill):
             spill.flush()
         self.pos = at
-        line = Overlong(head)
-        line.size, line.ending, line.spill = size, b"", spill
-        return line
+        return Overlong(head, size, b"", spill)
 
     def read_rest(self) -> str:
         while self.more(len(self.text)):

@@ -25,11 +25,17 @@ def too_long(size: int) -> str:
 
 
 class Overlong(bytes):
-    """The first bytes of a line longer than :data:`RECORD_LIMIT`; the whole line is in ``spill``."""
+    """The first bytes of a line longer than :data:`RECORD_LIMIT`; the whole line is in ``spill``:
+    ``size`` bytes, ending in ``ending`` (empty for the last line of an input, or a JSON value)."""
 
     size: int
     ending: bytes
     spill: IO[bytes]
+
+    def __new__(cls, head: bytes, size: int, ending: bytes, spill: IO[bytes]) -> Overlong:
+        line = super().__new__(cls, head)
+        line.size, line.ending, line.spill = size, ending, spill
+        return line
 
     def chunks(self) -> Iterator[bytes]:
         """The whole line as read, line end included, a piece at a time."""
@@ -53,11 +59,7 @@ def _overlong(start: bytes, readline: Callable[[int], bytes]) -> Overlong:
         size += len(last)
     with temporary_writes(spill):
         spill.flush()
-    line = Overlong(start[:_COPY])
-    line.size = size
-    line.ending = _ending(last)
-    line.spill = spill
-    return line
+    return Overlong(start[:_COPY], size, _ending(last), spill)
 
 
 def _ending(line: bytes) -> bytes:
@@ -140,8 +142,4 @@ def joined(pieces: list[bytes]) -> bytes:
     with temporary_writes(spill):
         spill.flush()
     last = pieces[-1]
-    line = Overlong(b"".join(pieces)[:_COPY])
-    line.size = total
-    line.ending = last.ending if isinstance(last, Overlong) else _ending(last)
-    line.spill = spill
-    return line
+    return Overlong(b"".join(pieces)[:_COPY], total, last.ending if isinstance(last, Overlong) else _ending(last), spill)
