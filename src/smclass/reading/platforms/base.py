@@ -12,6 +12,15 @@ from smclass.errors import InputError
 MAX_DEPTH = 200
 
 
+def nested(value: Any, *path: str) -> Any:
+    """``value[path[0]][path[1]]...``, or None where a step is missing or not an object."""
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
 @dataclass(frozen=True)
 class Shape:
     """One export shape: ``detect`` says whether a JSON object is one, ``read`` flattens it into posts.

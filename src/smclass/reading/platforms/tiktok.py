@@ -9,22 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from smclass.reading.platforms.base import Shape, Unreadable
+from smclass.reading.platforms.base import Shape, Unreadable, nested
 
 _VIDEO_TEXT = ("Desc", "Description", "Title", "desc", "description", "title")
 
 
-def _section(value: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
 def _videos(value: dict[str, Any]) -> list[Any]:
     for path in (("Post", "Posts", "VideoList"), ("Video", "Videos", "VideoList")):
-        found = _section(value, *path)
+        found = nested(value, *path)
         if isinstance(found, list):
             return found
     return []
@@ -32,7 +24,7 @@ def _videos(value: dict[str, Any]) -> list[Any]:
 
 def _comments(value: dict[str, Any]) -> list[Any]:
     for path in (("Comment", "Comments", "CommentsList"), ("Comment", "CommentsList")):
-        found = _section(value, *path)
+        found = nested(value, *path)
         if isinstance(found, list):
             return found
     return []

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from smclass.reading.platforms import mastodon, x
-from smclass.reading.platforms.base import Shape, Unreadable
+from smclass.reading.platforms.base import Shape, Unreadable, nested
 from smclass.reading.records import json_kind
 
 _ACTIVITY = re.compile(r"urn:li:activity:(\d+)")
@@ -32,14 +32,6 @@ def is_item(value: dict[str, Any]) -> bool:
 def platform_of(value: dict[str, Any]) -> str:
     platform = str(value.get("source_platform", "")).strip().lower()
     return platform[4:] if platform.startswith("www.") else platform
-
-
-def _get(value: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
 
 
 def _text(value: Any) -> str | None:
@@ -67,10 +59,10 @@ def _unwrapped(tweet: Any) -> Any:
 
 def _handle(tweet: dict[str, Any]) -> str | None:
     if tweet.get("type") == "adaptive":
-        return _text(_get(tweet, "user", "screen_name"))
-    user = _get(tweet, "core", "user_results", "result")
+        return _text(nested(tweet, "user", "screen_name"))
+    user = nested(tweet, "core", "user_results", "result")
     # X moved the handle from the user's ``legacy`` to its ``core`` in 2025.
-    return _text(_get(user, "legacy", "screen_name")) or _text(_get(user, "core", "screen_name"))
+    return _text(nested(user, "legacy", "screen_name")) or _text(nested(user, "core", "screen_name"))
 
 
 def _as_v1(tweet: dict[str, Any]) -> dict[str, Any]:
@@ -82,11 +74,11 @@ def _as_v1(tweet: dict[str, Any]) -> dict[str, Any]:
     ident = _ident(tweet.get("rest_id"), legacy.get("id_str"))
     if ident is None:
         raise _LayoutError("an X GraphQL tweet with its 'rest_id' or 'legacy.id_str'")
-    note = _text(_get(tweet, "note_tweet", "note_tweet_results", "result", "text"))
+    note = _text(nested(tweet, "note_tweet", "note_tweet_results", "result", "text"))
     full_text = note if note is not None else legacy.get("full_text")
     v1 = {key: value for key, value in legacy.items() if key not in ("retweeted_status", "extended_tweet", "text")}
     v1.update({"id_str": ident, "full_text": full_text, "user": {"screen_name": _handle(tweet)}})
-    retweeted = _unwrapped(_get(legacy, "retweeted_status_result", "result") or _get(tweet, "retweeted_status_result", "result"))
+    retweeted = _unwrapped(nested(legacy, "retweeted_status_result", "result") or nested(tweet, "retweeted_status_result", "result"))
     if isinstance(retweeted, dict) and isinstance(retweeted.get("legacy"), dict):
         v1["retweeted_status"] = _as_v1(retweeted)
     return v1
@@ -107,14 +99,14 @@ def _tweet(data: dict[str, Any]) -> dict[str, Any]:
 
 def _caption(data: dict[str, Any]) -> str | None:
     """The caption of an item-list media object: ``caption`` is null on a post without one."""
-    return _text(_get(data, "caption", "text"))
+    return _text(nested(data, "caption", "text"))
 
 
 def _instagram(data: dict[str, Any]) -> dict[str, Any]:
     graph = "__typename" in data and data["__typename"] != "XDTMediaDict"
     if graph:
-        edges = _get(data, "edge_media_to_caption", "edges")
-        text = _text(_get(edges[0], "node", "text")) if isinstance(edges, list) and edges else None
+        edges = nested(data, "edge_media_to_caption", "edges")
+        text = _text(nested(edges[0], "node", "text")) if isinstance(edges, list) and edges else None
         # 4CAT names a post by its shortcode, the part of its link after /p/.
         ident = _ident(data.get("shortcode"), data.get("id"))
     else:
@@ -123,7 +115,7 @@ def _instagram(data: dict[str, Any]) -> dict[str, Any]:
     if ident is None:
         raise _LayoutError("an Instagram media object with its 'code' or 'id'")
     record: dict[str, Any] = {"id": ident, "text": text, "platform": "instagram"}
-    author = _get(data, "user", "username") or _get(data, "owner", "username")
+    author = nested(data, "user", "username") or nested(data, "owner", "username")
     if isinstance(author, str):
         record["author"] = author
     stamp = data.get("taken_at", data.get("taken_at_timestamp"))
@@ -141,7 +133,7 @@ def _threads(data: dict[str, Any]) -> dict[str, Any]:
     if ident is None:
         raise _LayoutError("a Threads post object with its 'code'")
     record: dict[str, Any] = {"id": ident, "text": _caption(data), "platform": "threads"}
-    author = _get(data, "user", "username")
+    author = nested(data, "user", "username")
     if isinstance(author, str):
         record["author"] = author
     if "taken_at" in data:
@@ -169,15 +161,15 @@ def _tiktok(data: dict[str, Any]) -> dict[str, Any]:
 
 def _linkedin(data: dict[str, Any]) -> dict[str, Any]:
     # 4CAT names a post by its activity number; an aggregate update names it first.
-    urns = (_get(data, "updateMetadata", "urn"), data.get("preDashEntityUrn"), data.get("entityUrn"), data.get("id"))
+    urns = (nested(data, "updateMetadata", "urn"), data.get("preDashEntityUrn"), data.get("entityUrn"), data.get("id"))
     found = next((m for urn in urns if isinstance(urn, str) and (m := _ACTIVITY.search(urn))), None)
     if found is None:
         raise _LayoutError("a LinkedIn update with an 'urn:li:activity:' id")
     commentary = data.get("commentary")
-    if commentary is not None and not isinstance(_get(commentary, "text", "text"), str):
+    if commentary is not None and not isinstance(nested(commentary, "text", "text"), str):
         raise _LayoutError("a LinkedIn update whose 'commentary' holds 'text.text'")
-    record: dict[str, Any] = {"id": found.group(1), "text": _get(commentary, "text", "text"), "platform": "linkedin"}
-    author = _get(data, "actor", "name", "text")
+    record: dict[str, Any] = {"id": found.group(1), "text": nested(commentary, "text", "text"), "platform": "linkedin"}
+    author = nested(data, "actor", "name", "text")
     if isinstance(author, str):
         record["author"] = author
     return record
@@ -189,7 +181,7 @@ def _truth(data: dict[str, Any]) -> dict[str, Any]:
         raise _LayoutError("a Truth Social status with its 'id' and 'content'")
     # Zeeschuimer has already taken the HTML out of ``content``; 4CAT reads it as it is.
     record: dict[str, Any] = {"id": ident, "text": _text(data["content"]), "platform": "truthsocial"}
-    author = _get(data, "account", "username")
+    author = nested(data, "account", "username")
     if isinstance(author, str):
         record["author"] = author
     if "created_at" in data:
