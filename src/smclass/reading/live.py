@@ -39,7 +39,7 @@ def live_fd(stream: object) -> int | None:
         mode = os.fstat(fd).st_mode
     except (AttributeError, OSError, ValueError):
         return None
-    return fd if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode) else None
+    return fd if _may_go_on(mode) else None
 
 
 def is_live_path(path: str) -> bool:
@@ -48,6 +48,11 @@ def is_live_path(path: str) -> bool:
         mode = os.fstat(0).st_mode if path == "-" else os.stat(path).st_mode
     except (OSError, ValueError):
         return False
+    return _may_go_on(mode)
+
+
+def _may_go_on(mode: int) -> bool:
+    """A pipe, socket or terminal: what is read from it may still be being written."""
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)
 
 
