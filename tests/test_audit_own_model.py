@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
@@ -79,6 +81,22 @@ def test_audit_with_a_model_trained_on_other_posts_still_runs(trained: tuple[Pat
     done = runner.invoke(app, ["audit", str(other), "--model", str(model)])
     assert done.exit_code == 0, done.stderr
     assert "trained on these very posts" not in done.stderr
+
+
+def test_audit_ranks_in_this_process_without_forking_a_pool(
+    trained: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A forked pool worker that is stopped while still starting can miss its SIGTERM, and the
+    # pool then joins it for ever: audit hung a CI run that way.
+    def no_fork(*args: object, **kwargs: object) -> None:
+        raise AssertionError("audit forked")
+
+    monkeypatch.setattr(multiprocessing, "Pool", no_fork)
+    monkeypatch.setattr(os, "fork", no_fork)
+    _, model = trained
+    other = write_posts(tmp_path / "other.jsonl", suffix=" again")
+    done = runner.invoke(app, ["audit", str(other), "--model", str(model)])
+    assert done.exit_code == 0, done.stderr
 
 
 def test_evaluate_warns_and_says_in_json_when_the_model_was_trained_on_these_posts(trained: tuple[Path, Path]) -> None:

@@ -95,7 +95,10 @@ def audit(
     matrix, columns = proba if proba is not None else out_of_fold_probabilities(texts, labels, folds=folds, seed=seed, base=base)
     given = np.asarray([columns.index(label) for label in labels])
     quality = get_label_quality_scores(given, matrix, method="self_confidence")
-    issues = find_label_issues(given, matrix, return_indices_ranked_by="self_confidence")
+    # n_jobs=1: cleanlab's default forks a pool, and a worker the pool stops while it is still
+    # starting misses the SIGTERM and leaves the pool joining it for ever (seen under a terminal
+    # and in CI). The work is one pass per label, five in all; a pool only costs time here.
+    issues = find_label_issues(given, matrix, return_indices_ranked_by="self_confidence", n_jobs=1)
     out: list[dict[str, Any]] = []
     seen: set[int] = set()
     for members in conflicting_duplicates(texts, labels):
