@@ -134,3 +134,24 @@ def test_a_live_document_that_pauses_after_its_opening_brace_is_read_as_a_docume
     assert run.returncode == 0, err
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["1", "2"]
     assert b"read as X API v2 page (json)" in err
+
+
+def test_stdin_is_live_by_the_stream_that_will_be_read_not_by_descriptor_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from smclass.reading.live import is_live_path
+
+    # fd 0 a pipe, as under CI or a terminal, while sys.stdin is a buffer a test runner set.
+    read_end, write_end = os.pipe()
+    saved = os.dup(0)
+    try:
+        os.dup2(read_end, 0)
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"text": "a whole input"}\n')))
+        assert is_live_path("-") is False
+        with open(read_end, "rb", closefd=False) as pipe:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(pipe))
+            assert is_live_path("-") is True
+    finally:
+        os.dup2(saved, 0)
+        for fd in (saved, read_end, write_end):
+            os.close(fd)

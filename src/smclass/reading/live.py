@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import select
 import stat
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -44,8 +45,12 @@ def live_fd(stream: object) -> int | None:
 
 def is_live_path(path: str) -> bool:
     """Whether ``path`` (``-`` for stdin) names an input that may still be being written."""
+    if path == "-":
+        # The stdin that will be read, not descriptor 0: a caller that set sys.stdin to a
+        # buffer (a test runner, an embedding program) reads that, whatever fd 0 is.
+        return live_fd(getattr(sys.stdin, "buffer", sys.stdin)) is not None
     try:
-        mode = os.fstat(0).st_mode if path == "-" else os.stat(path).st_mode
+        mode = os.stat(path).st_mode
     except (OSError, ValueError):
         return False
     return _may_go_on(mode)
