@@ -69,6 +69,43 @@ def test_pushshift_comment_among_posts_is_its_body(tmp_path: Path) -> None:
     assert read(dump)[2] == ("k1", "Check the lost property desk")
 
 
+def test_reddit_posts_keep_their_body_when_most_bodies_are_empty(tmp_path: Path) -> None:
+    # A Reddit data export's posts.csv: link and image posts have an empty body.
+    export = tmp_path / "posts.csv"
+    export.write_text(
+        "id,permalink,subreddit,title,url,body\n"
+        "a1,/r/pics/a1,pics,Tulips on the balcony,https://i.example/1.jpg,\n"
+        "a2,/r/news/a2,news,Bridge reopens,https://news.example/b,\n"
+        'a3,/r/AskHR/a3,AskHR,Asking for remote days,/r/AskHR/a3,"Our team is hybrid, and I would like two days at home."\n'
+    )
+    assert read(export) == [
+        ("a1", "Tulips on the balcony"),
+        ("a2", "Bridge reopens"),
+        ("a3", "Asking for remote days\n\nOur team is hybrid, and I would like two days at home."),
+    ]
+
+
+def test_reddit_deleted_and_removed_placeholders_get_no_label(tmp_path: Path, small_model_path: Path) -> None:
+    dump = write_jsonl(
+        tmp_path / "dump.jsonl",
+        [
+            {"id": "p1", "title": "Council votes on the tram line", "selftext": "[removed]", "author": "[deleted]"},
+            {"id": "k1", "body": "[deleted]", "author": "[deleted]", "parent_id": "t3_p1"},
+            {"id": "k2", "body": " [removed] ", "author": "moss", "parent_id": "t3_p1"},
+            {"id": "k3", "body": "I will believe it when I ride it", "author": "fern", "parent_id": "t3_p1"},
+        ],
+    )
+    done = classify(small_model_path, str(dump), "-q")
+    assert done.exit_code == 0, done.stderr
+    results = lines(done.stdout)
+    assert [r["id"] for r in results] == ["p1", "k1", "k2", "k3"]
+    # The removed post keeps its title, which its author wrote; the comments keep nothing.
+    assert [r["label"] is None for r in results] == [False, True, True, False]
+    assert results[1]["reason"] == "'body' is the placeholder [deleted]: its text was deleted or removed"
+    assert results[2]["reason"] == "'body' is the placeholder [removed]: its text was deleted or removed"
+    assert read(dump)[0] == ("p1", "Council votes on the tram line")
+
+
 # X API v2 -----------------------------------------------------------------------------------
 
 LONG = "Our street finally got its new benches and the old oak was spared after all. " * 6

@@ -188,9 +188,13 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
     title = resolve("title", records)
     if fold(best) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
         return TextChoice(best, title, detected=True)
-    selftext = resolve("selftext", records)
-    if fold(best) == "title" and selftext is not None:
-        return TextChoice(selftext, best, detected=True)
+    if fold(best) == "title":
+        # Link and image posts leave their body empty, so in a sample of mostly such posts
+        # the title is present more often; the posts that have a body still need it.
+        for partner in ("selftext", "body"):
+            found = resolve(partner, records)
+            if found is not None:
+                return TextChoice(found, best, detected=True)
     return TextChoice(best, detected=True)
 
 
@@ -238,6 +242,15 @@ def visible(text: str) -> bool:
     return _VISIBLE.search(text) is not None
 
 
+# What Reddit (and Pushshift's dumps of it) write where a post's or comment's text was
+# deleted by its author or removed by a moderator: no one wrote them, so they get no label.
+PLACEHOLDERS = frozenset({"[deleted]", "[removed]", "[deleted by user]", "[removed by reddit]"})
+
+
+def _usable(text: str) -> bool:
+    return visible(text) and text.strip() not in PLACEHOLDERS
+
+
 def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | None]:
     """Return ``(text, None)`` or ``(None, reason)`` for a record with no usable text.
 
@@ -246,7 +259,7 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
     if choice.title_field is None:
         # The usual case, first: a plain field holding text.
         plain = record.data.get(choice.field, _MISSING)
-        if isinstance(plain, str) and not isinstance(plain, Binary) and visible(plain):
+        if isinstance(plain, str) and not isinstance(plain, Binary) and _usable(plain):
             return plain, None
     value = get_path(record.data, choice.field)
     title = get_path(record.data, choice.title_field) if choice.title_field else _MISSING
@@ -267,10 +280,12 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
         if item is not _MISSING and item is not None and not isinstance(item, str):
             hint = _text_field_hint(name, _text_inside(item))
             raise InputError(f"expected text, got {json_kind(item)}{hint}", source=record.source, line=record.line, field=name)
-    parts = [p for p in (title, value) if isinstance(p, str) and visible(p)]
+    parts = [p for p in (title, value) if isinstance(p, str) and _usable(p)]
     if not parts:
         if value is None:
             return None, f"'{choice.field}' is null"
+        if isinstance(value, str) and value.strip() in PLACEHOLDERS:
+            return None, f"'{choice.field}' is the placeholder {value.strip()}: its text was deleted or removed"
         if isinstance(value, str) and value.strip():
             return None, f"'{choice.field}' holds no visible characters"
         return None, f"'{choice.field}' is empty"
