@@ -227,3 +227,19 @@ def test_lines_ended_by_cr_with_a_last_lf_are_refused_not_one_post(small_model_p
     result = classify(small_model_path, input=b"hello there my friend\rsecond line of text\rthird one\n")
     assert (result.exit_code, result.stdout) == (1, "")
     assert "its lines end in CR alone" in result.stderr
+
+
+# Excel's "sep=;" first line
+
+SEP_LINE = b"\xef\xbb\xbfsep=;\r\nid;text\r\n7;the ferry runs late, again\r\n8;a;b;c\r\n9;lunch by the river\r\n"
+
+
+@pytest.mark.parametrize("input_format", [None, "csv"])
+def test_an_excel_sep_line_names_the_delimiter_and_the_header_is_the_line_after_it(input_format: str | None) -> None:
+    records = read(SEP_LINE, input_format)
+    assert [(r.line, r.data.get("id"), r.data.get("text")) for r in records] == [
+        (3, "7", "the ferry runs late, again"),
+        (4, None, None),
+        (5, "9", "lunch by the river"),
+    ]
+    assert records[1].error is not None and "row has 4 fields but the header has 2" in str(records[1].error)

@@ -33,6 +33,17 @@ UNCLOSED = f"a quote opened on this line is not closed within {SPAN_LIMIT >> 20}
 _LONE_CR = "new-line character seen in unquoted field"
 
 
+# Excel reads a first line "sep=;" as the delimiter of the file and writes it for locales whose
+# list separator is not a comma; the header is the line after it.
+_EXCEL_SEP = re.compile(rb"(?:\xef\xbb\xbf)?sep=([^\r\n\"])\r?\n?")
+
+
+def excel_sep(first_line: bytes) -> str | None:
+    """The delimiter an Excel ``sep=X`` first line names, or None when the line is no such line."""
+    found = _EXCEL_SEP.fullmatch(first_line)
+    return found.group(1).decode("latin-1") if found else None
+
+
 class _Unclosed(csv.Error):
     """A row that runs over more lines than :data:`SPAN_LIMIT` allows: raised by the lines under the reader."""
 
@@ -131,10 +142,13 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
     reader = _reader(lines, delimiter, escaped)
     try:
         header = next(reader)
+        if len(lines.taken) == 1 and lines.number == 1 and excel_sep(lines.taken[0]) is not None:
+            lines.next_row()
+            header = next(reader)
     except StopIteration:
         return
     except csv.Error as exc:
-        raise InputError(f"invalid CSV header ({_reason(exc)})", source=source, line=1) from None
+        raise InputError(f"invalid CSV header ({_reason(exc)})", source=source, line=lines.start or 1) from None
     if lines.bad is not None:
         raise InputError(lines.bad[1], source=source, line=lines.bad[0])
     header_bytes = b"".join(lines.taken)
@@ -201,6 +215,8 @@ def header_row(head: bytes, delimiter: str) -> tuple[bytes, int] | None:
     None when the row does not end inside ``head`` on a line end, or is not UTF-8: then it
     is no row to hand to readers of other parts of the file.
     """
+    if excel_sep(head.split(b"\n", 1)[0]) is not None:
+        return None  # two lines before the rows: such a file is read whole, by one reader
     lines = _Lines(io.BytesIO(head))
     try:
         next(csv.reader(lines, DIALECT, delimiter=delimiter))

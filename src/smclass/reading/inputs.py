@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import containers, decoders, live, platforms, sheets, sqlite
-from smclass.reading.delimited import read_delimited, read_lines
+from smclass.reading.delimited import excel_sep, read_delimited, read_lines
 from smclass.reading.json_input import read_json, read_jsonl
 from smclass.reading.platforms import linkedin, whatsapp
 from smclass.reading.records import Record
@@ -261,6 +261,9 @@ def _detect(head: bytes, source: str, reading: Reading) -> Detected:
         return Detected("tsv" if delimiter == "\t" else "csv", delimiter)
     if fmt == "tsv":
         return Detected("tsv", "\t")
+    sep = excel_sep(head.split(b"\n", 1)[0])
+    if fmt == "csv" and sep is not None:
+        return Detected("tsv" if sep == "\t" else "csv", sep)
     if fmt == "csv":
         lines = head.lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace").splitlines()[:SAMPLE_LINES]
         found = sniff_delimiter(lines) if lines else None

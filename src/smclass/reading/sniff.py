@@ -11,6 +11,7 @@ import orjson
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import fields, live
+from smclass.reading.delimited import excel_sep
 from smclass.reading.platforms import whatsapp, youtube
 from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.platforms.x import is_twitter_archive
@@ -173,6 +174,9 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
         return Detected("jsonl")
     if first in (b"{", b"["):
         return Detected("json")
+    sep = excel_sep(text.split(b"\n", 1)[0])
+    if sep is not None:
+        return Detected("tsv" if sep == "\t" else "csv", sep)
     # The sample's last row may be cut inside a quoted field: its width says nothing.
     cut = goes_on(head) or len(lines) >= SAMPLE_LINES
     return _delimited_or_lines([line.decode("utf-8", "replace") for line in lines], name, named_fields, cut)
