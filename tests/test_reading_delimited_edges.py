@@ -243,3 +243,34 @@ def test_an_excel_sep_line_names_the_delimiter_and_the_header_is_the_line_after_
         (5, "9", "lunch by the river"),
     ]
     assert records[1].error is not None and "row has 4 fields but the header has 2" in str(records[1].error)
+
+
+# A report's preamble above the CSV header (Brandwatch, Talkwalker)
+
+PREAMBLE = (
+    b"Mentions export\n"
+    b"Report:,Tea shop, spring\n"
+    b"From:,2025-03-01\n"
+    b"\n"
+    b"Date,Author,Full Text,Url\n"
+    b'2025-03-02,ana,"@TeaCo the lid leaked again, nice",https://x.example/1\n'
+    b"2025-03-03,desk,Tea prices rose this month,https://news.example/2\n"
+)
+
+
+def test_a_header_under_a_report_preamble_is_refused_with_the_line_to_read_from(small_model_path: Path) -> None:
+    result = classify(small_model_path, input=PREAMBLE)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "Error: <stdin>:5: this line reads as a CSV header (Date, Author, Full Text, Url) under 4 lines of something else "
+        "(a report's preamble?): read from it with 'tail -n +5 FILE | smclass classify -', "
+        "or say --input-format lines to read every line as a post\n"
+    )
+    tail = classify(small_model_path, "-q", input=PREAMBLE.split(b"\n", 4)[4])
+    assert ids(tail.stdout) == ["https://x.example/1", "https://news.example/2"]
+
+
+def test_posts_one_per_line_that_hold_commas_are_still_read_as_lines() -> None:
+    posts = b"Good morning all\nPost, then run: the usual Sunday\nMilk, eggs, bread\nTea, toast, done\n"
+    assert [r.data["text"] for r in read(posts)] == [line.decode() for line in posts.splitlines()]

@@ -29,6 +29,7 @@ from smclass.reading.sniff import (
     CR_ALONE,
     SAMPLE_LINES,
     Detected,
+    HeaderBelowError,
     cr_line_ends,
     looks_binary,
     peek_stream,
@@ -272,6 +273,8 @@ def _detect(head: bytes, source: str, reading: Reading) -> Detected:
         return Detected(fmt)
     try:
         return sniff(head, source, reading.named_fields)
+    except HeaderBelowError as exc:
+        raise UsageError(f"{source}:{exc.line}: {exc}") from None
     except UsageError as exc:
         raise UsageError(f"{source}: {exc}") from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shlex
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -179,7 +180,49 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
         return Detected("tsv" if sep == "\t" else "csv", sep)
     # The sample's last row may be cut inside a quoted field: its width says nothing.
     cut = goes_on(head) or len(lines) >= SAMPLE_LINES
-    return _delimited_or_lines([line.decode("utf-8", "replace") for line in lines], name, named_fields, cut)
+    decoded = [line.decode("utf-8", "replace") for line in lines]
+    detected = _delimited_or_lines(decoded, name, named_fields, cut)
+    below = _header_below(decoded, _known(named_fields)) if detected.fmt == "lines" else None
+    if below is not None:
+        number = head[: head.find(lines[below])].count(b"\n") + 1
+        cells = next(csv.reader([decoded[below]], delimiter=sniff_delimiter(decoded[below:]) or ","))
+        shown = ", ".join(c.strip() for c in cells)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        where = shlex.quote(name) if name and name != "<stdin>" else "FILE"
+        raise HeaderBelowError(
+            f"this line reads as a CSV header ({shown}) under {number - 1} lines of something else "
+            f"(a report's preamble?): read from it with 'tail -n +{number} {where} | smclass classify -', "
+            "or say --input-format lines to read every line as a post",
+            number,
+        )
+    return detected
+
+
+class HeaderBelowError(UsageError):
+    """A CSV header under lines that are not (a report's preamble): where it is, for the error's FILE:LINE."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+# How far down a sample a header under a report's preamble (Brandwatch, Talkwalker) is looked for.
+_PREAMBLE_LINES = 20
+
+
+def _header_below(lines: list[str], known: frozenset[str]) -> int | None:
+    """The index of a later line that reads as a CSV header naming a known field, over rows as wide as it is."""
+    for k in range(1, min(len(lines) - 1, _PREAMBLE_LINES)):
+        delimiter = sniff_delimiter(lines[k:])
+        rows = _rows(lines[k:], delimiter) if delimiter is not None else []
+        header = rows[0] if rows else []
+        # An export's header: several short names, one of them a text or id field smclass knows.
+        if len(rows) < 2 or len(header) < 3 or not all(_name_like(c) for c in header) or not any(fields.fold(c) in known for c in header):
+            continue
+        # The sample's last row may be cut short.
+        if sum(len(row) == len(rows[0]) for row in rows[1:]) >= max(1, len(rows) - 2):
+            return k
+    return None
 
 
 def _json_document(head: bytes, text: bytes) -> bool:
