@@ -129,6 +129,27 @@ def test_instagram_export_folder_skips_files_without_posts_with_a_note(small_mod
     assert "3 files that hold no posts skipped: followers_1.json, personal_information.json, comments_allowed_from.json" in result.stderr
 
 
+def test_instagram_stories_and_reels_in_an_export_are_posts_that_keep_their_own_entry(tmp_path: Path, small_model_path: Path) -> None:
+    export = Path(shutil.copytree(EXPORTS / "instagram_export", tmp_path / "ig"))
+    content = export / "your_instagram_activity" / "content"
+    # Captions as the export writes them: UTF-8 bytes each escaped as a Latin-1 character.
+    story = {"uri": "media/stories/202405/1.jpg", "creation_timestamp": 1715000000, "title": "Rain on the caf\u00c3\u00a9 window"}
+    reel = {"media": [{"uri": "media/reels/202405/2.mp4", "creation_timestamp": 1715100000, "title": "How we fold the boxes at our shop"}]}
+    (content / "stories.json").write_text(json.dumps({"ig_stories": [story, {"uri": "media/stories/3.jpg", "title": ""}]}))
+    (content / "reels.json").write_text(json.dumps({"ig_reels_media": [reel]}))
+    result = classify(small_model_path, str(export), "--keep-fields")
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert len(out) == 10
+    by_id = {r["id"]: r for r in out}
+    assert by_id["media/stories/202405/1.jpg"]["record"] == story
+    assert by_id["media/reels/202405/2.mp4"]["record"] == reel
+    assert by_id["media/stories/3.jpg"]["label"] is None
+    assert "3 files that hold no posts skipped: followers_1.json, personal_information.json, comments_allowed_from.json" in result.stderr
+    got = texts(export)
+    assert "Rain on the café window" in got and "How we fold the boxes at our shop" in got
+
+
 def test_instagram_export_zip_reads_like_the_folder(tmp_path: Path) -> None:
     archive = shutil.make_archive(str(tmp_path / "instagram"), "zip", root_dir=EXPORTS, base_dir="instagram_export")
     assert texts(Path(archive)) == texts(EXPORTS / "instagram_export")
@@ -142,7 +163,8 @@ def test_instagram_export_with_no_post_files_is_an_error(tmp_path: Path, small_m
     result = classify(small_model_path, str(export))
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {export}: an Instagram export with no posts_N.json or threads_and_replies.json (was it exported as HTML?)\n"
+        f"Error: {export}: an Instagram export with no posts_N.json, reels.json, stories.json or threads_and_replies.json "
+        "(was it exported as HTML?)\n"
     )
 
 

@@ -3,7 +3,8 @@
 Instagram's ``posts_1.json`` is a list of posts, each with its ``media``; a post with one
 photo keeps its caption in ``media[0].title``, a post with several in its own ``title``.
 Threads' ``threads_and_replies.json`` holds the same kind of entries under
-``text_post_app_text_posts``. A whole export folder or zip is read by :func:`post_files`,
+``text_post_app_text_posts``, ``reels.json`` under ``ig_reels_media``; ``stories.json`` holds
+bare media entries under ``ig_stories``. A whole export folder or zip is read by :func:`post_files`,
 which keeps the files that hold posts and names the rest, which are skipped.
 """
 
@@ -20,9 +21,11 @@ from smclass.reading.platforms.base import SameSecond, Shape, Unreadable
 from smclass.reading.records import Record
 
 _THREADS_KEY = "text_post_app_text_posts"
+_STORIES_KEY = "ig_stories"
+_REELS_KEY = "ig_reels_media"
 # The files of an export that hold the user's own posts; the rest (followers, likes,
 # settings, ads, media) hold none and are skipped.
-_POST_FILES = re.compile(r"(?:^|/)(?:posts_\d+|threads_and_replies)\.json$")
+_POST_FILES = re.compile(r"(?:^|/)(?:posts_\d+|threads_and_replies|stories|reels)\.json$")
 # Folders only an export has; older exports are known by a post file beside followers_and_following/.
 _EXPORT_FOLDERS = re.compile(
     r"(?:^|/)(?:your_instagram_activity|personal_information/personal_information|connections/followers_and_following)/"
@@ -92,6 +95,47 @@ def threads(value: dict[str, Any]) -> list[Any]:
     return out
 
 
+def stories(value: dict[str, Any]) -> list[Any]:
+    """``stories.json``: each story is a bare media entry, its caption in ``title``."""
+    out: list[Any] = []
+    for entry in value[_STORIES_KEY]:
+        if not isinstance(entry, dict):
+            out.append(Unreadable("an Instagram story object", entry))
+            continue
+        fixed = fix_strings(entry)
+        title = fixed.get("title")
+        record = {
+            "id": fixed.get("uri") or fixed.get("creation_timestamp"),
+            "text": title if isinstance(title, str) else None,
+            "platform": "instagram",
+            "created_at": fixed.get("creation_timestamp"),
+            "kind": "story",
+        }
+        out.append((record, entry))
+    return out
+
+
+def reels(value: dict[str, Any]) -> list[Any]:
+    """``reels.json``: each reel is a post with its ``media``, as in ``posts_1.json``."""
+    out: list[Any] = []
+    for entry in value[_REELS_KEY]:
+        if not isinstance(entry, dict):
+            out.append(Unreadable("an Instagram reel object", entry))
+            continue
+        (record,) = post(entry)
+        record["kind"] = "reel"
+        out.append((record, entry))
+    return out
+
+
+def is_stories(value: dict[str, Any]) -> bool:
+    return isinstance(value.get(_STORIES_KEY), list)
+
+
+def is_reels(value: dict[str, Any]) -> bool:
+    return isinstance(value.get(_REELS_KEY), list)
+
+
 def is_threads(value: dict[str, Any]) -> bool:
     return isinstance(value.get(_THREADS_KEY), list)
 
@@ -122,7 +166,8 @@ def read_export(
     """The posts of an export's post files; the note on the skipped files rides on the first file's shape."""
     keep, note = post_files(names)
     if not keep:
-        message = "an Instagram export with no posts_N.json or threads_and_replies.json (was it exported as HTML?)"
+        files = "posts_N.json, reels.json, stories.json or threads_and_replies.json"
+        message = f"an Instagram export with no {files} (was it exported as HTML?)"
         raise InputError(message, source=locate("").rstrip("!/"))
     for number, name in enumerate(keep):
         with open_member(name) as handle:
@@ -134,5 +179,7 @@ def read_export(
 
 SHAPES = [
     Shape("Threads posts", is_threads, threads, whole=True),
+    Shape("Instagram stories", is_stories, stories, whole=True, each=_STORIES_KEY),
+    Shape("Instagram reels", is_reels, reels, whole=True, each=_REELS_KEY),
     Shape("Instagram posts", is_post, post, text_keys=frozenset({"title"})),
 ]
