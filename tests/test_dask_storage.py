@@ -531,7 +531,10 @@ def test_a_cut_takeout_csv_reads_every_range_as_its_first_row_chose(small_model_
     written = parts(out)
     assert sum(p.stat().st_size > 0 for p in written) > 4
     assert b"".join(p.read_bytes() for p in written) == single.stdout_bytes
-    assert {json.loads(line)["record"]["platform"] for line in single.stdout.splitlines()} == {"youtube"}
+    # The whole-file reading took the rows as Takeout comments (their text the joined segments),
+    # and --keep-fields carries each row as Takeout wrote it.
+    assert "read as YouTube Takeout comments (csv)" in single.stderr
+    assert [json.loads(line)["record"]["Comment ID"] for line in single.stdout.splitlines()] == [f"c{i}" for i in range(300)]
 
 
 def copy_to_memory(members: dict[str, bytes], url: str) -> None:

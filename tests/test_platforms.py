@@ -70,8 +70,9 @@ def test_discord_chat_exporter_channel(small_model_path: Path) -> None:
     # "Joined the server." is Discord's notice, not the member's words.
     assert out[1]["label"] is None
     assert texts(EXPORTS / "discord_channel.json")[2] == "Thanks, I'll bring the spare bearing on Thursday"
+    # The record is the message as DiscordChatExporter wrote it.
     record = next(iter(smclass.read(EXPORTS / "discord_channel.json")))["record"]
-    assert (record["guild"], record["channel"], record["author"]) == ("Riverside Makerspace", "laser-cutter", "Mira")
+    assert (record["id"], record["author"]["nickname"]) == ("1240000000000000001", "Mira")
 
 
 def test_yt_dlp_info_json_gives_comments_and_replies(small_model_path: Path) -> None:
@@ -558,3 +559,23 @@ def test_records_of_binary_inputs_reach_the_rejects_file_as_json_lines(small_mod
         written = [json.loads(line) for line in rejects.read_text().splitlines()]
         assert len(lines(result.stdout)) == kept and len(written) == 2 - kept
     assert [r["text"] for r in written] == [{"x": 1}]
+
+
+def _entries(path: Path) -> list[Any]:
+    """The entries of an export as its platform wrote them, in the order smclass reads them."""
+    if path.suffix == ".csv":
+        import csv
+
+        with path.open(encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if "Video" in document:  # TikTok's user_data.json: videos, then comments
+        return [*document["Video"]["Videos"]["VideoList"], *document["Comment"]["Comments"]["CommentsList"]]
+    return list(document["messages"])
+
+
+@pytest.mark.parametrize("name", ["telegram_result.json", "discord_channel.json", "user_data.json", "comments.csv"])
+def test_keep_fields_gives_each_entry_as_the_platform_wrote_it(name: str, small_model_path: Path) -> None:
+    result = classify(small_model_path, str(EXPORTS / name), "--keep-fields", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert [r["record"] for r in lines(result.stdout)] == _entries(EXPORTS / name)

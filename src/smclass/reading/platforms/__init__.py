@@ -270,6 +270,8 @@ def rows_as(records: Iterator[Record], shape_name: str | None) -> Iterator[Recor
         return
     for record in records:
         if record.error is None:
+            # --keep-fields carries the row as the export wrote it, not the flattened post.
+            record.original = record.data
             record.data = shape.read(record.data)[0]
             record.shape = shape.name
         yield record

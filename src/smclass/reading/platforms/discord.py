@@ -45,7 +45,7 @@ def channel(value: dict[str, Any]) -> list[Any]:
         }
         if kind not in (None, "Default"):
             record["kind"] = kind
-        out.append(record)
+        out.append((record, message))
     return out
 
 

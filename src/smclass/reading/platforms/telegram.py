@@ -57,7 +57,7 @@ def _chat_messages(chat: dict[str, Any]) -> list[Any]:
             record["from"] = author
         if service:
             record["action"] = message.get("action")
-        out.append(record)
+        out.append((record, message))
     return out
 
 

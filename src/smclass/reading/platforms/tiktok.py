@@ -42,7 +42,8 @@ def user_data(value: dict[str, Any]) -> list[Any]:
         else:
             link = _first(video, ("Link", "VideoLink", "link"))
             text = _first(video, _VIDEO_TEXT)
-            out.append({"id": link or f"video/{number}", "text": text, "platform": "tiktok", "kind": "video", "date": video.get("Date")})
+            record = {"id": link or f"video/{number}", "text": text, "platform": "tiktok", "kind": "video", "date": video.get("Date")}
+            out.append((record, video))
     for number, comment in enumerate(_comments(value), 1):
         if not isinstance(comment, dict):
             out.append(Unreadable("a TikTok comment object", comment))
@@ -50,7 +51,7 @@ def user_data(value: dict[str, Any]) -> list[Any]:
             text = comment.get("comment", comment.get("Comment"))
             date = comment.get("date", comment.get("Date"))
             # Comments carry no id of their own: their place in the list is the one that stays.
-            out.append({"id": f"comment/{number}", "text": text, "platform": "tiktok", "kind": "comment", "date": date})
+            out.append(({"id": f"comment/{number}", "text": text, "platform": "tiktok", "kind": "comment", "date": date}, comment))
     return out
 
 
