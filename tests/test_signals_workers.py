@@ -57,3 +57,22 @@ def test_ctrl_c_to_the_group_stops_the_run_with_one_line(many_posts: Path, small
     assert run.returncode == 130, lines
     assert [line for line in lines if not line.startswith(("stopped early: ", f"{many_posts}: read as"))] == []
     assert any(line.startswith("stopped early: ") for line in lines)
+
+
+def test_stopping_the_workers_ends_their_tasks_instead_of_waiting_for_them() -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from smclass.run.parallel import stop_workers
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        running = pool.submit(time.sleep, 120)
+        queued = pool.submit(time.sleep, 120)
+        while not running.running():
+            time.sleep(0.05)
+        stop_workers(pool)
+    # Left to finish, the first task would return None after two minutes.
+    with pytest.raises(BrokenProcessPool):
+        running.result()
+    assert queued.cancelled() or isinstance(queued.exception(), BrokenProcessPool)

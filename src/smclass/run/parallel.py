@@ -148,14 +148,35 @@ def predict_batches(
     start = (str(model.path), max(1, cores() // jobs), getattr(model.scorer, "cascade", None))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=start) as pool:
         pending: deque[tuple[BatchItems, Future[tuple[Scored, int]] | None, int]] = deque()
-        for batch in iterator:
-            texts = _texts(batch)
-            pending.append((batch, pool.submit(_worker_score, texts, explain) if texts else None, len(texts)))
-            # Enough work in flight to keep every worker busy, little enough to keep memory flat;
-            # none held back once a live input has paused.
-            while len(pending) > (0 if isinstance(batch, Flush) else 2 * jobs):
+        try:
+            for batch in iterator:
+                texts = _texts(batch)
+                pending.append((batch, pool.submit(_worker_score, texts, explain) if texts else None, len(texts)))
+                # Enough work in flight to keep every worker busy, little enough to keep memory flat;
+                # none held back once a live input has paused.
+                while len(pending) > (0 if isinstance(batch, Flush) else 2 * jobs):
+                    done, future, count = pending.popleft()
+                    yield done, _counted(model, future, count)
+            while pending:
                 done, future, count = pending.popleft()
                 yield done, _counted(model, future, count)
-        while pending:
-            done, future, count = pending.popleft()
-            yield done, _counted(model, future, count)
+        except BaseException:
+            # Stopped (Ctrl-C, SIGTERM, an error, a reader gone): the batches in flight will not
+            # be written, and leaving the pool would wait for every one of them (seconds with
+            # --explain); the workers were born deaf to Ctrl-C, so they are stopped here.
+            stop_workers(pool)
+            raise
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End ``pool``'s workers now, not after their tasks: the pool then fails what is left, and
+    leaving it joins its threads (so none is still closing its pipes as the interpreter exits)."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:  # Python 3.14
+        terminate()
+        return
+    # Before 3.14 the executor has no public way to end its workers: its own table of them.
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(ValueError, ProcessLookupError, OSError):
+            if process.is_alive():
+                process.terminate()
