@@ -150,6 +150,8 @@ def test_an_interrupt_cancels_the_rest_and_leaves_no_writer_behind(small_model_p
     out = tmp_path / "out"
 
     def stop(part: dask_engine.PartResult, total: int) -> None:
+        # As a worker leaves it while it writes a part: the stopped run must not leave it behind.
+        (out / ".part-00019.jsonl.4321.k2j4h5g6.tmp").write_text('{"id": 1}\n')
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -160,6 +162,7 @@ def test_an_interrupt_cancels_the_rest_and_leaves_no_writer_behind(small_model_p
     time.sleep(1.0)
     assert sorted(p.name for p in out.iterdir()) == written  # nothing wrote after the call returned
     assert "_SUCCESS" not in written
+    assert not [name for name in written if name.endswith(".tmp")]
     assert 1 <= len(written) < 20
 
 

@@ -293,6 +293,7 @@ def run(
     multi = len(inputs) > 1 or any(storage.holds_many(name) for name in inputs)  # the rule of one process: parts match it
     cluster: Any = None
     client: Any
+    finished = False
     if scheduler:
         client = _connect(Client, scheduler)
     else:
@@ -313,10 +314,13 @@ def run(
         cancel = f"smclass-cancel-{uuid.uuid4().hex}"
         futures = _submit(client, model_bytes, str(model.path), parts, targets, options, multi, cancel)
         results = _gather(client, futures, on_part, cancel)
+        finished = True
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+            if not finished:  # stopped: the local workers have ended, and their part files are no run's
+                storage.remove_temporaries(folder)
     storage.write_manifest(folder, manifest(results, targets, model_bytes, str(model.path)))
     return results
 

@@ -261,6 +261,24 @@ def prepare_folder(folder: str, overwrite: bool, shown: str | None = None) -> li
     return cleared
 
 
+def remove_temporaries(folder: str) -> None:
+    """Remove the part files a stopped run's workers were still writing in a local ``folder``.
+
+    Only once those workers have ended; a store's or a remote cluster's are left for the next
+    run's :func:`prepare_folder`. Best effort: the run is already stopping with its own error.
+    """
+    if is_url(folder):
+        fs, inner = filesystem(folder)
+        if "file" not in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+            return
+        folder = inner
+    with contextlib.suppress(OSError):
+        for child in Path(folder).iterdir():
+            if _TEMPORARY.match(child.name):
+                with contextlib.suppress(OSError):
+                    child.unlink()
+
+
 def write_manifest(folder: str, manifest: dict[str, Any]) -> None:
     target = join(folder, MANIFEST)
     try:
