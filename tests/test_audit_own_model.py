@@ -137,3 +137,26 @@ def test_the_check_knows_posts_trained_on_top_of_the_default_corpus_but_not_the_
     assert trained_on(own_texts[::-1], own_labels[::-1]) is False
     assert trained_on(own_texts, ["Personal", "Media"]) is False
     assert TrainingCheck(cast("Model", SimpleNamespace(card={}))).trained_on_these() is None
+
+
+def test_train_notes_labels_it_has_no_posts_of(tmp_path: Path) -> None:
+    posts = write_posts(tmp_path / "labelled.jsonl")
+    rows = [json.loads(line) for line in posts.read_text().splitlines()]
+    four = tmp_path / "four.jsonl"
+    relabelled = [{**row, "label": "Personal" if row["label"] == "Emergent" else row["label"]} for row in rows]
+    four.write_text("".join(json.dumps(row) + "\n" for row in relabelled))
+    done = runner.invoke(app, ["train", str(four), "--base", "none", "--cv", "0", "--out", str(tmp_path / "m.npz")])
+    assert done.exit_code == 0, done.stderr
+    assert "no posts labelled Emergent: the model will never give that label" in done.stderr.splitlines()
+
+
+def test_train_warns_when_its_dev_posts_are_posts_it_trains_on(tmp_path: Path) -> None:
+    posts = write_posts(tmp_path / "labelled.jsonl")
+    shuffled = tmp_path / "shuffled.jsonl"
+    shuffled.write_text("".join(reversed(posts.read_text().splitlines(keepends=True))))
+    other = write_posts(tmp_path / "other.jsonl", suffix=" again")
+    model = str(tmp_path / "m.npz")
+    train = ["train", str(posts), "--base", "none", "--cv", "0", "--out", model, "--dev"]
+    warning = "warning: every --dev post is also a post to train on: the dev score is not an estimate for new posts"
+    assert warning in runner.invoke(app, [*train, str(shuffled)]).stderr.splitlines()
+    assert "also a post to train on" not in runner.invoke(app, [*train, str(other)]).stderr

@@ -28,6 +28,7 @@ from smclass.cli.app import (
 from smclass.cli.progress import _progress, _progress_wanted
 from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, read_options
 from smclass.errors import InputError, UsageError
+from smclass.labels import LABELS
 from smclass.run import paths
 
 if TYPE_CHECKING:
@@ -133,6 +134,15 @@ def train(
         weights = [1.0] * len(corpus.texts) + [weight] * len(posts.texts)
         sources = ["default corpus", *sources]
         extra["base"] = {"corpus_posts": len(corpus.texts), "own_posts": len(posts.texts), "own_weight": round(weight, 3)}
+    missing = [name for name in LABELS if name not in set(labels)]
+    if missing:
+        notify(f"no posts labelled {', '.join(missing)}: the model will never give {'that label' if len(missing) == 1 else 'those labels'}")
+    if held is not None:
+        known = set(posts.texts)
+        shared = sum(text in known for text in held.texts)
+        if shared:
+            whole = "every --dev post is" if shared == len(held.texts) else f"{shared:,} of the {len(held.texts):,} --dev posts are"
+            notify(f"warning: {whole} also a post to train on: the dev score is not an estimate for new posts")
     with _progress("training", _progress_wanted(quiet), counts_posts=False):
         model = training.train(
             texts, labels, folds=cv, seed=seed, sources=sources, weights=weights, extra_card=extra, encoder=encoder, groups=groups
