@@ -547,3 +547,17 @@ def test_output_to_dev_stdout_that_is_a_pipe_goes_down_the_pipe(tmp_path: Path, 
     (tmp_path / "posts.jsonl").write_text('{"id": 1, "text": "the stand-up moves to ten"}\n')
     code, out = _shell(f"$SMCLASS classify posts.jsonl -o /dev/stdout -q --model {small_model_path} | cat", tmp_path)
     assert (code, out.split(b",")[0]) == (0, b'{"id":1')
+
+
+def test_an_option_naming_stdout_is_refused_when_stdout_is_a_pipe(small_model_path: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    posts = tmp_path / "labelled.jsonl"
+    posts.write_text('{"text": "the river path floods again", "label": "Personal"}\n')
+    command = [sys.executable, "-m", "smclass", "evaluate", str(posts), "-m", str(small_model_path), "--json", "-q"]
+    command += ["--errors", "/dev/stdout"]
+    done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    # A reader of the JSON on the pipe would get the error records mixed into it.
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr == b"Error: --errors /dev/stdout is the same file as stdout: name two files\n"

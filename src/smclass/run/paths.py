@@ -99,12 +99,14 @@ def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path
     for what, info in plain:
         if _identity(info) in files:
             raise UsageError(f"{what} is the same file as the input {files[_identity(info)]}: writing it would destroy the input")
-    out = next((info for what, info in plain if what == "stdout"), None)
-    if out is not None:
-        # The shell opened stdout on a file before smclass ran: an option naming it would write over the results.
-        for what, info in plain:
-            if what != "stdout" and _identity(info) == _identity(out):
-                raise UsageError(f"{what} is the same file as stdout: name two files")
+    out = next((info for what, info in existing if what == "stdout"), None)
+    if out is not None and (stat.S_ISREG(out.st_mode) or stat.S_ISFIFO(out.st_mode) or stat.S_ISSOCK(out.st_mode)):
+        # The shell opened stdout on a file or a pipe before smclass ran: an option naming it
+        # (/dev/stdout) would write over the results, or into the stream a reader parses.
+        # A terminal or /dev/null may well take both.
+        for named_what, named_info in existing:
+            if named_what != "stdout" and named_info is not None and _identity(named_info) == _identity(out):
+                raise UsageError(f"{named_what} is the same file as stdout: name two files")
     for option, path in named:
         real = Path(os.path.realpath(path))
         for parent in real.parents:
