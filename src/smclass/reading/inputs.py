@@ -259,13 +259,13 @@ def _detect(head: bytes, source: str, reading: Reading) -> Detected:
     if (fmt is not None or delimiter is not None) and fmt != "json" and cr_line_ends(head):
         raise InputError(CR_ALONE, source=source)  # a format named does not make such a file more than one line
     if fmt in (None, "csv", "tsv") and delimiter is not None:
-        return Detected("tsv" if delimiter == "\t" else "csv", delimiter)
+        return Detected.delimited(delimiter)
     if fmt == "tsv":
         return Detected("tsv", "\t")
-    sep = excel_sep(head.split(b"\n", 1)[0])
-    if fmt == "csv" and sep is not None:
-        return Detected("tsv" if sep == "\t" else "csv", sep)
     if fmt == "csv":
+        sep = excel_sep(head.split(b"\n", 1)[0])
+        if sep is not None:
+            return Detected.delimited(sep)
         lines = head.lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace").splitlines()[:SAMPLE_LINES]
         found = sniff_delimiter(lines) if lines else None
         return Detected("csv", found if found is not None and found != "\t" else ",")

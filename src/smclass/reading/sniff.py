@@ -101,6 +101,11 @@ class Detected:
     # Quotes inside quoted fields are escaped with a backslash, not doubled (LinkedIn's Comments.csv).
     escaped: bool = False
 
+    @classmethod
+    def delimited(cls, delimiter: str) -> Detected:
+        """A delimited input: TSV when its delimiter is a tab, else CSV."""
+        return cls("tsv" if delimiter == "\t" else "csv", delimiter)
+
 
 def _sample(head: bytes, cut: bool) -> list[bytes]:
     """The first complete lines of ``head`` (the last is cut when the input goes on past it)."""
@@ -177,20 +182,18 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
         return Detected("json")
     sep = excel_sep(text.split(b"\n", 1)[0])
     if sep is not None:
-        return Detected("tsv" if sep == "\t" else "csv", sep)
+        return Detected.delimited(sep)
     # The sample's last row may be cut inside a quoted field: its width says nothing.
     cut = goes_on(head) or len(lines) >= SAMPLE_LINES
     decoded = [line.decode("utf-8", "replace") for line in lines]
     detected = _delimited_or_lines(decoded, name, named_fields, cut)
     below = _header_below(decoded, _known(named_fields)) if detected.fmt == "lines" else None
     if below is not None:
-        number = head[: head.find(lines[below])].count(b"\n") + 1
-        cells = next(csv.reader([decoded[below]], delimiter=sniff_delimiter(decoded[below:]) or ","))
-        shown = ", ".join(c.strip() for c in cells)
-        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        index, cells = below
+        number = head[: head.find(lines[index])].count(b"\n") + 1
         where = shlex.quote(name) if name and name != "<stdin>" else "FILE"
         raise HeaderBelowError(
-            f"this line reads as a CSV header ({shown}) under {number - 1} lines of something else "
+            f"this line reads as a CSV header ({_shown(cells)}) under {number - 1} lines of something else "
             f"(a report's preamble?): read from it with 'tail -n +{number} {where} | smclass classify -', "
             "or say --input-format lines to read every line as a post",
             number,
@@ -210,8 +213,8 @@ class HeaderBelowError(UsageError):
 _PREAMBLE_LINES = 20
 
 
-def _header_below(lines: list[str], known: frozenset[str]) -> int | None:
-    """The index of a later line that reads as a CSV header naming a known field, over rows as wide as it is."""
+def _header_below(lines: list[str], known: frozenset[str]) -> tuple[int, list[str]] | None:
+    """The index and cells of a later line that reads as a CSV header naming a known field, over rows as wide as it is."""
     for k in range(1, min(len(lines) - 1, _PREAMBLE_LINES)):
         delimiter = sniff_delimiter(lines[k:])
         rows = _rows(lines[k:], delimiter) if delimiter is not None else []
@@ -220,9 +223,15 @@ def _header_below(lines: list[str], known: frozenset[str]) -> int | None:
         if len(rows) < 2 or len(header) < 3 or not all(_name_like(c) for c in header) or not any(fields.fold(c) in known for c in header):
             continue
         # The sample's last row may be cut short.
-        if sum(len(row) == len(rows[0]) for row in rows[1:]) >= max(1, len(rows) - 2):
-            return k
+        if sum(len(row) == len(header) for row in rows[1:]) >= max(1, len(rows) - 2):
+            return k, header
     return None
+
+
+def _shown(header: list[str]) -> str:
+    """A header's cells for a message, cut to about a line."""
+    shown = ", ".join(c.strip() for c in header)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 def _json_document(head: bytes, text: bytes) -> bool:
@@ -283,17 +292,14 @@ def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ..
         return Detected("lines", note="its first line holds no delimiter, so it is no CSV header")
     rows = _rows(lines, delimiter)
     header = rows[0] if rows else [lines[0]]
-    fmt = "tsv" if delimiter == "\t" else "csv"
     table = youtube.takeout_table(header, name)
     if table is not None:
         raise NotPostsError(f"this is {table}", source=name or None, line=1)
     if any(fields.fold(cell) in known for cell in header):
         if _reads_like_a_post(header, rows[1:-1] if cut else rows[1:]):
-            shown = ", ".join(c.strip() for c in header)
-            shown = shown if len(shown) <= 80 else shown[:77] + "..."
             choose = "say --input-format csv or --input-format lines"
-            raise UsageError(f"cannot tell whether the first line ({shown}) is a CSV header or a post: {choose}")
-        return Detected(fmt, delimiter)
+            raise UsageError(f"cannot tell whether the first line ({_shown(header)}) is a CSV header or a post: {choose}")
+        return Detected.delimited(delimiter)
     names_like = all(cell.strip() and _name_like(cell) for cell in header)
     if len(rows) > 1 and names_like and all(len(row) == len(header) for row in rows) and _header_apart(rows):
         raise UsageError(
