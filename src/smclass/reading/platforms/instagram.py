@@ -74,13 +74,15 @@ def is_post(value: dict[str, Any]) -> bool:
     )
 
 
+def _each(entries: list[Any], what: str, read: Callable[[dict[str, Any]], Any]) -> list[Any]:
+    """``read`` of each entry of an export's list, in order; an entry that is no object is said to be one."""
+    return [read(entry) if isinstance(entry, dict) else Unreadable(what, entry) for entry in entries]
+
+
 def threads(value: dict[str, Any]) -> list[Any]:
-    out: list[Any] = []
     same_second = SameSecond()
-    for entry in value[_THREADS_KEY]:
-        if not isinstance(entry, dict):
-            out.append(Unreadable("a Threads post object", entry))
-            continue
+
+    def thread_post(entry: dict[str, Any]) -> dict[str, Any]:
         entry = fix_strings(entry)
         stamp = _timestamp(entry)
         # A text post has no photo to name it, and a thread's parts can share a second.
@@ -91,41 +93,37 @@ def threads(value: dict[str, Any]) -> list[Any]:
         record = {"id": ident, "text": _caption(entry), "platform": "threads", "created_at": stamp}
         if isinstance(reply, bool):
             record["is_reply"] = reply
-        out.append(record)
-    return out
+        return record
+
+    return _each(value[_THREADS_KEY], "a Threads post object", thread_post)
+
+
+def _story(entry: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    fixed = fix_strings(entry)
+    title = fixed.get("title")
+    record = {
+        "id": fixed.get("uri") or fixed.get("creation_timestamp"),
+        "text": title if isinstance(title, str) else None,
+        "platform": "instagram",
+        "created_at": fixed.get("creation_timestamp"),
+        "kind": "story",
+    }
+    return record, entry
 
 
 def stories(value: dict[str, Any]) -> list[Any]:
     """``stories.json``: each story is a bare media entry, its caption in ``title``."""
-    out: list[Any] = []
-    for entry in value[_STORIES_KEY]:
-        if not isinstance(entry, dict):
-            out.append(Unreadable("an Instagram story object", entry))
-            continue
-        fixed = fix_strings(entry)
-        title = fixed.get("title")
-        record = {
-            "id": fixed.get("uri") or fixed.get("creation_timestamp"),
-            "text": title if isinstance(title, str) else None,
-            "platform": "instagram",
-            "created_at": fixed.get("creation_timestamp"),
-            "kind": "story",
-        }
-        out.append((record, entry))
-    return out
+    return _each(value[_STORIES_KEY], "an Instagram story object", _story)
+
+
+def _reel(entry: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    (record,) = post(entry)
+    return {**record, "kind": "reel"}, entry
 
 
 def reels(value: dict[str, Any]) -> list[Any]:
     """``reels.json``: each reel is a post with its ``media``, as in ``posts_1.json``."""
-    out: list[Any] = []
-    for entry in value[_REELS_KEY]:
-        if not isinstance(entry, dict):
-            out.append(Unreadable("an Instagram reel object", entry))
-            continue
-        (record,) = post(entry)
-        record["kind"] = "reel"
-        out.append((record, entry))
-    return out
+    return _each(value[_REELS_KEY], "an Instagram reel object", _reel)
 
 
 def is_stories(value: dict[str, Any]) -> bool:
