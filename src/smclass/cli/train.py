@@ -134,7 +134,8 @@ def train(
         weights = [1.0] * len(corpus.texts) + [weight] * len(posts.texts)
         sources = ["default corpus", *sources]
         extra["base"] = {"corpus_posts": len(corpus.texts), "own_posts": len(posts.texts), "own_weight": round(weight, 3)}
-    missing = [name for name in LABELS if name not in set(labels)]
+    present = set(labels)
+    missing = [name for name in LABELS if name not in present]
     if missing:
         notify(f"no posts labelled {', '.join(missing)}: the model will never give {'that label' if len(missing) == 1 else 'those labels'}")
     if held is not None:

@@ -222,7 +222,7 @@ def prepare_folder(folder: str, overwrite: bool, shown: str | None = None) -> li
             names = []
         except Exception as exc:  # noqa: BLE001 - a store raises its own errors too (botocore's NoCredentialsError)
             raise OutputError(f"{shown}: cannot write ({_remote_reason(exc)})") from None
-        if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+        if _on_disk(fs):
             # A local folder named by a file:// URL is made, as a plain path's is.
             try:
                 fs.makedirs(inner, exist_ok=True)
@@ -261,6 +261,11 @@ def prepare_folder(folder: str, overwrite: bool, shown: str | None = None) -> li
     return cleared
 
 
+def _on_disk(fs: Any) -> bool:
+    """Whether an fsspec filesystem is this machine's own disk (a file:// URL)."""
+    return "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,))
+
+
 def remove_temporaries(folder: str) -> None:
     """Remove the part files a stopped run's workers were still writing in a local ``folder``.
 
@@ -269,7 +274,7 @@ def remove_temporaries(folder: str) -> None:
     """
     if is_url(folder):
         fs, inner = filesystem(folder)
-        if "file" not in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+        if not _on_disk(fs):
             return
         folder = inner
     with contextlib.suppress(OSError):
