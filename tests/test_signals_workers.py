@@ -76,3 +76,36 @@ def test_stopping_the_workers_ends_their_tasks_instead_of_waiting_for_them() -> 
     with pytest.raises(BrokenProcessPool):
         running.result()
     assert queued.cancelled() or isinstance(queued.exception(), BrokenProcessPool)
+
+
+_HALF_A_RESULT = """
+import multiprocessing, os, struct, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from smclass.run.parallel import stop_workers
+
+def half_a_result(fd, flag):
+    # What a worker ended in the middle of sending its result leaves: a header that promises
+    # a million bytes, then ten of them.
+    os.write(fd, struct.pack("!i", 1_000_000) + b"x" * 10)
+    open(flag, "w").close()
+    time.sleep(120)
+
+if __name__ == "__main__":
+    flag = sys.argv[1]
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # spawn hands a worker the pipe under the same descriptor number as here.
+        pool.submit(half_a_result, pool._result_queue._writer.fileno(), flag)
+        while not os.path.exists(flag):
+            time.sleep(0.05)
+        stop_workers(pool)
+    print("left the pool")
+"""
+
+
+def test_leaving_the_pool_does_not_wait_for_the_rest_of_a_stopped_workers_half_sent_result(tmp_path: Path) -> None:
+    script = tmp_path / "half.py"
+    script.write_text(_HALF_A_RESULT)
+    # Before the fix the pool's manager thread waited for the other 999,990 bytes, and leaving
+    # the pool waited for that thread: a stopped --jobs run that never exited.
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "sent")], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "left the pool\n"), done.stderr

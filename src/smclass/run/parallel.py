@@ -171,12 +171,21 @@ def predict_batches(
 def stop_workers(pool: ProcessPoolExecutor) -> None:
     """End ``pool``'s workers now, not after their tasks: the pool then fails what is left, and
     leaving it joins its threads (so none is still closing its pipes as the interpreter exits)."""
+    # A worker ended while sending its result leaves half a message in the result pipe, and the
+    # pool's manager thread waits for the rest as long as any writer is open: this process holds
+    # one too. Closed, the wait ends at end of file once the workers are gone, and the pool
+    # cleans up as after a crash; open, leaving the pool waited for that thread for ever.
+    # (Taken first: 3.14's terminate_workers lets go of the queue.)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
     terminate = getattr(pool, "terminate_workers", None)
     if terminate is not None:  # Python 3.14
         terminate()
-        return
-    # Before 3.14 the executor has no public way to end its workers: its own table of them.
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        with contextlib.suppress(ValueError, ProcessLookupError, OSError):
-            if process.is_alive():
-                process.terminate()
+    else:
+        # Before 3.14 the executor has no public way to end its workers: its own table of them.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(ValueError, ProcessLookupError, OSError):
+                if process.is_alive():
+                    process.terminate()
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
