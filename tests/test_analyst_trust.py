@@ -14,11 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 from smclass.analyst import audit as audit_lib
+from smclass.analyst import report as report_lib
 from smclass.analyst import suggest as suggest_lib
 from smclass.cli import app
 from smclass.errors import DataError, UsageError
 from smclass.model import dataset, evaluation
 from smclass.model import files as model_lib
+from smclass.model import training as training_lib
 
 runner = CliRunner()
 
@@ -332,3 +334,51 @@ def test_labelled_files_of_a_folder_are_each_planned_on_their_own(tmp_path: Path
     )
     read = dataset.read_labelled([str(folder)])
     assert (read.texts[-1], read.ids[-1], read.empty) == ("volunteers needed at the food bank", "b-7", 0)
+
+
+def _stopped(*args: Any, **kwargs: Any) -> Any:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    ("command", "stops", "said"),
+    [
+        (["train", "{labelled}", "--out", "{tmp}/m.npz", "--base", "none", "--cv", "0"], (training_lib, "train"),
+         "{tmp}/m.npz was not written"),
+        (["evaluate", "{labelled}", "-m", "{model}"], (evaluation, "evaluate_posts"), "no scores were shown"),
+        (["evaluate", "{labelled}", "-m", "{model}", "--errors", "{tmp}/wrong.jsonl"], (evaluation, "evaluate_posts"),
+         "no scores were shown; {tmp}/wrong.jsonl was left as it was"),
+        (["audit", "{labelled}", "--base", "none"], (audit_lib, "audit"), "the suspects were not all written"),
+        (["suggest", "{labelled}", "-m", "{model}"], (suggest_lib, "suggest"), "the suggestions were not all written"),
+        (["report", "{labelled}", "-o", "{tmp}/r.html"], (report_lib, "collect"), "{tmp}/r.html was not written"),
+        (["report", "{labelled}", "--json"], (report_lib, "collect"), "the JSON was not written"),
+    ],
+)  # fmt: skip
+def test_a_stopped_command_says_what_it_left_undone(
+    command: list[str], stops: tuple[Any, str], said: str, labelled: Path, small_model_path: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    places = {"labelled": str(labelled), "model": str(small_model_path), "tmp": str(tmp_path)}
+    monkeypatch.setattr(*stops, _stopped)
+    result = run(*[part.format(**places) for part in command])
+    assert (result.exit_code, result.stdout) == (130, "")
+    assert result.stderr.splitlines()[-1] == "stopped early: " + said.format(**places)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.jsonl"]
+    quiet = run(*[part.format(**places) for part in command], "-q")
+    assert (quiet.exit_code, quiet.stderr) == (130, "")
+
+
+def test_train_stopped_by_sigterm_says_its_model_was_not_written(labelled: Path, tmp_path: Path) -> None:
+    # The real signal, through the installed entry point: the handler, the exit code and the line.
+    out = tmp_path / "m.npz"
+    command = [sys.executable, "-m", "smclass", "train", str(labelled), "--out", str(out), "--base", "default", "--cv", "5"]
+    run_ = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    assert run_.stderr is not None
+    for line in run_.stderr:
+        if line.startswith("training on top of the default corpus"):
+            break
+    run_.terminate()
+    rest = run_.stderr.read()
+    assert run_.wait(timeout=60) == 143
+    assert rest.splitlines()[-1] == f"stopped early: {out} was not written"
+    assert not out.exists()

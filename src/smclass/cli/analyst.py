@@ -19,6 +19,7 @@ from smclass.cli.app import (
     _print_json,
     _write_stdout,
     app,
+    if_stopped,
 )
 from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, read_options
 from smclass.cli.train import Base, LabelFieldOption
@@ -79,6 +80,7 @@ def audit(
 
     notify = _ignore if quiet else _note
     output_paths.check_outputs([*_inputs(data), *(_model_file(model_path) if model_path is not None else [])], [("stdout", "-")])
+    if_stopped("the suspects were not all written")
     options = read_options(text_field, id_field, input_format, delimiter, table, query)
     posts = dataset.read_labelled(_inputs(data), label_field=label_field, notify=notify, options=options)
     if not posts.texts:
@@ -165,6 +167,7 @@ def suggest(
     notify = _ignore if quiet else _note
     paths = _inputs(pool)
     output_paths.check_outputs([*paths, *_model_file(model_path)], [("stdout", "-")])
+    if_stopped("the suggestions were not all written")
     model = _load_model(model_path)
     options = read_options(text_field, id_field, input_format, delimiter, table, query)
     seen = [0]
@@ -239,6 +242,8 @@ def report(
         raise UsageError("--json and --output - both write to stdout: drop one")
     stdout = [("stdout", "-")] if as_json else []
     output_paths.check_outputs([*_inputs(results), *_model_file(model_path)], [("--output", output), *stdout])
+    page_undone = None if output is None else "the page was not all written" if str(output) == "-" else f"{output} was not written"
+    if_stopped("; ".join(part for part in ("the JSON was not written" if as_json else None, page_undone) if part))
     notify = _ignore if quiet else _note
     options = read_options(text_field, id_field, input_format, delimiter, table, query)
     tally = report_lib.collect(_inputs(results), options, by=by, model_path=model_path, notify=notify, window_hours=window)

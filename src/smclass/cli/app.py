@@ -65,6 +65,15 @@ def _terminate(signum: int, frame: Any) -> NoReturn:
 
 DEBUG_ENV = "SMCLASS_DEBUG"
 _stderr_gone = False
+# What the running command leaves undone if Ctrl-C or SIGTERM ends it now: the group says
+# "stopped early: ..." with it (classify says its own line, with counts).
+_undone: str | None = None
+
+
+def if_stopped(undone: str | None) -> None:
+    """From now on, a stop of this command is said as ``stopped early: UNDONE`` (None: nothing)."""
+    global _undone
+    _undone = undone
 
 
 def _to_stderr(text: str) -> None:
@@ -151,15 +160,18 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     _to_stderr(f"warning: {message}")
 
 
+def _quiet_asked(args: Any) -> bool:
+    given = list(args) if args is not None else sys.argv[1:]
+    return "-q" in given or "--quiet" in given
+
+
 @contextlib.contextmanager
-def _routed_warnings(args: Any) -> Iterator[None]:
+def _routed_warnings(quiet: bool) -> Iterator[None]:
     """A library's warning (scikit-learn, cleanlab, Dask) is one line on stderr, and none with -q.
 
     The filter is set before any worker forks, and in the environment for workers that start
     afresh, since -q promises errors only; both are put back when the command ends.
     """
-    given = list(args) if args is not None else sys.argv[1:]
-    quiet = "-q" in given or "--quiet" in given
     before = os.environ.get("PYTHONWARNINGS")
     with warnings.catch_warnings():
         if quiet:
@@ -185,6 +197,7 @@ class SmclassGroup(TyperGroup):
     """
 
     _command = ""
+    _quiet = False
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, command, rest = super().resolve_command(ctx, args)
@@ -194,8 +207,10 @@ class SmclassGroup(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
         kwargs["standalone_mode"] = False
         self._command = ""
+        if_stopped(None)
+        self._quiet = _quiet_asked(kwargs.get("args", args[0] if args else None))
         closed_streams.guard()
-        with _routed_warnings(kwargs.get("args", args[0] if args else None)):
+        with _routed_warnings(self._quiet):
             self._main(*args, **kwargs)
 
     def _main(self, *args: Any, **kwargs: Any) -> NoReturn:
@@ -218,8 +233,10 @@ class SmclassGroup(TyperGroup):
             _error(exc.format_message())
             sys.exit(exc.exit_code)
         except Terminated:
+            self._say_stopped()
             sys.exit(EXIT_TERMINATED)
         except typer.Abort:
+            self._say_stopped()
             sys.exit(EXIT_TERMINATED if _terminated else EXIT_INTERRUPTED)
         except SmclassError as exc:
             _error(str(exc))
@@ -235,9 +252,14 @@ class SmclassGroup(TyperGroup):
         finally:
             if before is not None:
                 signal.signal(signal.SIGTERM, before)
-        if _terminated and code == EXIT_INTERRUPTED:
-            sys.exit(EXIT_TERMINATED)
+        if code == EXIT_INTERRUPTED:  # typer's own word for an interrupt that ended the command
+            self._say_stopped()
+            sys.exit(EXIT_TERMINATED if _terminated else EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+    def _say_stopped(self) -> None:
+        if _undone is not None and not self._quiet:
+            _note(f"stopped early: {_undone}")
 
     def invoke(self, ctx: Any) -> Any:
         # Caught here, below typer's own handler, which would turn it into exit 1.

@@ -23,6 +23,7 @@ from smclass.cli.app import (
     _note,
     _print_json,
     app,
+    if_stopped,
     set_cascade,
 )
 from smclass.cli.progress import _progress, _progress_wanted
@@ -109,6 +110,7 @@ def train(
         raise UsageError("stdin ('-') can be read only once: the posts to train on and --dev cannot both be '-'")
     paths.check_outputs([*data, *(dev or [])], [("--out", out)])
     model_lib.check_target(out)
+    if_stopped(f"{out} was not written")
     notify = _ignore if quiet else _note
     options = read_options(text_field, None, input_format, delimiter, table, query)
     posts = dataset.read_labelled(data, label_field=label_field, notify=notify, on_missing_label=on_missing_label.value, options=options)
@@ -155,6 +157,7 @@ def train(
         model.card["dev"] = {"sources": [Path(s).name for s in dev], "posts": scores["posts"], "macro_f1": scores["macro_f1"],
                              "accuracy": scores["accuracy"]}  # fmt: skip
     model_lib.save(model, out)
+    if_stopped(f"{out} was written; its scores were not all shown")
     result = model.card.get("cross_validation")
     if result and not quiet:
         folds = f"{result['folds']}-fold" + (" (whole files held out)" if result.get("split") == "by source file" else "")
@@ -244,6 +247,7 @@ def evaluate(
     if errors is not None and str(errors) == "-":
         raise UsageError("--errors cannot be '-': the scores go to stdout; name a file for the misclassified posts")
     paths.check_outputs([*data, *_model_file(model_path)], [("--errors", errors), ("stdout", "-")])
+    if_stopped("no scores were shown" + (f"; {errors} was left as it was" if errors is not None else ""))
     notify = _ignore if quiet else _note
     model = _load_model(model_path)
     set_cascade(model, cascade)
@@ -258,6 +262,7 @@ def evaluate(
         report = evaluate_lib.evaluate_posts(model, posts, on_wrong=wrong)
         if not report["posts"]:
             raise InputError("no labelled posts to evaluate on", source=", ".join(data))
+    if_stopped("the scores were not all shown" + (f"; {errors} was written" if errors is not None else ""))
     notify(_posts_summary({label: item["support"] for label, item in report["per_class"].items()}, passed_over))
     seen = check.trained_on_these()
     report = {"model": {"path": str(model.path), "training_data_sha256": check.expected, "trained_on_these_posts": seen}, **report}
