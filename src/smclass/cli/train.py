@@ -160,7 +160,8 @@ def train(
     if_stopped(f"{out} was written; its scores were not all shown")
     result = model.card.get("cross_validation")
     if result and not quiet:
-        folds = f"{result['folds']}-fold" + (" (whole files held out)" if result.get("split") == "by source file" else "")
+        kept_apart = {"by source file": " (whole files held out)", "stratified, copies in one fold": " (the copies of a post in one fold)"}
+        folds = f"{result['folds']}-fold" + kept_apart.get(result.get("split", ""), "")
         _note(f"{folds} cross-validated macro-F1: {result['macro_f1']:.3f}")
         for label, value in result["per_class_f1"].items():
             _note(f"  {label:<11} F1 {value:.3f}")

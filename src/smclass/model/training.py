@@ -76,7 +76,7 @@ def _check_folds(labels: list[str], folds: int) -> None:
 Splits = list[tuple[np.ndarray, np.ndarray]]
 
 
-def splits(labels: list[str], folds: int, seed: int, groups: list[str] | None = None) -> tuple[Splits, str]:
+def splits(labels: list[str], folds: int, seed: int, groups: list[str] | None = None, texts: list[str] | None = None) -> tuple[Splits, str]:
     """The cross-validation folds and how they were made: whole source files when ``groups`` allow, else stratified.
 
     Folds of whole files score each file with a model that never saw its genre, which is
@@ -85,14 +85,32 @@ def splits(labels: list[str], folds: int, seed: int, groups: list[str] | None = 
     fold (a base corpus read as one gzip would otherwise be a fold on its own, with the
     user's posts alone to learn from), and every training fold still holds 3 posts of
     every label (calibration needs them); otherwise the folds are stratified samples of
-    all posts.
+    all posts. Stratified folds keep the copies of a post among ``texts`` (the same words,
+    whatever the case and spacing: a repost, a file read twice) in one fold: a copy on each
+    side scores the model on a post it was trained on, and the score comes out too high.
     """
     if groups is not None and len(set(groups)) >= folds and max(Counter(groups).values()) <= len(labels) / folds:
-        grouped = list(StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels, groups))
-        present = set(labels)
-        if all(_fewest([labels[i] for i in train], present) >= 3 for train, _ in grouped):
+        grouped = _grouped(labels, folds, seed, groups)
+        if grouped is not None:
             return grouped, "by source file"
+    if texts is not None:
+        same = [" ".join(text.split()).casefold() for text in texts]
+        if len(set(same)) < len(same):
+            grouped = _grouped(labels, folds, seed, same)
+            if grouped is not None:
+                return grouped, "stratified, copies in one fold"
     return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels)), "stratified"
+
+
+def _grouped(labels: list[str], folds: int, seed: int, groups: list[str]) -> Splits | None:
+    """Stratified folds that never part a group, or None when some training fold would hold under 3 posts of a label."""
+    if len(set(groups)) < folds:
+        return None
+    grouped = list(StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels, groups))
+    present = set(labels)
+    if all(_fewest([labels[i] for i in train], present) >= 3 for train, _ in grouped):
+        return grouped
+    return None
 
 
 def _fewest(labels: list[str], present: set[str] | None = None) -> int:
@@ -135,7 +153,7 @@ def cross_validate(
     """
     _check_folds(labels, folds)
     classes = sorted(set(labels))  # scikit-learn's order of the probability columns
-    chosen, split = splits(labels, folds, seed, groups if encoder is not None else None)
+    chosen, split = splits(labels, folds, seed, groups if encoder is not None else None, texts)
     proba = out_of_fold(texts, labels, chosen, seed, weights, encoder)
     predicted = [classes[i] for i in proba.argmax(axis=1)]
     confidence = proba.max(axis=1).tolist()
