@@ -25,20 +25,21 @@ def out_of_fold_probabilities(
     does), every fold's model also learns from it, the user's posts weighted as in training:
     a few hundred posts alone make a weak judge of their own labels.
     """
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import cross_val_predict
 
-    from smclass.model.training import base_weight, build_pipeline
+    from smclass.model.training import base_weight, build_pipeline, splits
 
     present = sorted(set(labels))
-    folds = fold_plan(labels, folds)[0]
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    # The copies of a post stay in one fold: a copy the model learned would vouch for the
+    # label of the one it scores, right or wrong.
+    chosen, _ = splits(labels, fold_plan(labels, folds)[0], seed, texts=texts)
     if base is None:
-        proba = cross_val_predict(build_pipeline(seed), texts, labels, cv=splitter, method="predict_proba")
+        proba = cross_val_predict(build_pipeline(seed), texts, labels, cv=chosen, method="predict_proba")
         return np.asarray(proba, dtype=np.float64), present
     base_texts, base_labels = base
     columns = sorted(set(labels) | set(base_labels))
     out = np.zeros((len(texts), len(columns)))
-    for train_rows, test_rows in splitter.split(texts, labels):
+    for train_rows, test_rows in chosen:
         weight = base_weight(len(base_texts), len(train_rows))
         fold_texts = base_texts + [texts[i] for i in train_rows]
         fold_labels = base_labels + [labels[i] for i in train_rows]
@@ -69,9 +70,11 @@ def fold_plan(labels: list[str], folds: int) -> tuple[int, str | None]:
 
 def conflicting_duplicates(texts: list[str], labels: list[str]) -> list[list[int]]:
     """Groups of positions whose texts are the same (ignoring case and spacing) but whose labels differ."""
+    from smclass.model.training import same_words
+
     groups: dict[str, list[int]] = defaultdict(list)
     for i, text in enumerate(texts):
-        groups[" ".join(text.lower().split())].append(i)
+        groups[same_words(text)].append(i)
     return [members for members in groups.values() if len({labels[i] for i in members}) > 1]
 
 

@@ -94,12 +94,17 @@ def splits(labels: list[str], folds: int, seed: int, groups: list[str] | None = 
         if grouped is not None:
             return grouped, "by source file"
     if texts is not None:
-        same = [" ".join(text.split()).casefold() for text in texts]
+        same = [same_words(text) for text in texts]
         if len(set(same)) < len(same):
             grouped = _grouped(labels, folds, seed, same)
             if grouped is not None:
                 return grouped, "stratified, copies in one fold"
     return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels)), "stratified"
+
+
+def same_words(text: str) -> str:
+    """What copies of a post share, whatever their case and spacing."""
+    return " ".join(text.split()).casefold()
 
 
 def _grouped(labels: list[str], folds: int, seed: int, groups: list[str]) -> Splits | None:
