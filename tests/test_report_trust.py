@@ -212,6 +212,19 @@ def test_report_draws_dollar_signs_in_account_names_as_written(tmp_path: Path) -
     assert "deals$^$</text>" in text and "$ave $mart</text>" in text
 
 
+def test_the_same_input_makes_the_same_page_on_another_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # matplotlib stamps an SVG with the day it was drawn (SOURCE_DATE_EPOCH, else now).
+    posts = jsonl(*(result(i, author=f"user{i % 3}", created_at=f"2026-03-0{1 + i % 5}T10:00:00Z") for i in range(12)))
+    pages = []
+    for day in ("0", "1700000000"):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", day)
+        page = tmp_path / f"report{day}.html"
+        assert run("report", "-o", str(page), input=posts).exit_code == 0
+        pages.append(page.read_text(encoding="utf-8"))
+    assert "<svg" in pages[0]
+    assert pages[0] == pages[1]
+
+
 # 7 and 8. Where the report goes, and a report of nothing
 
 
