@@ -243,6 +243,19 @@ def test_csv_cells_spell_booleans_and_nulls_as_the_json_lines_do(small_model_pat
     )
 
 
+@pytest.mark.parametrize("keep", [[], ["--keep-fields"]])
+def test_csv_cells_holding_a_carriage_return_are_quoted_and_read_back_whole(small_model_path: Path, keep: list[str]) -> None:
+    # (A cell that starts with one gets a leading ' instead, as a formula would: spreadsheet_safe.)
+    ids, texts = ["c\rr", "n2", "n3"], ["two\r\rin a row", "ends with one\r", "carriage\rreturn inside"]
+    data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in zip(ids, texts, strict=True))
+    result = run("classify", "-q", "--format", "csv", *keep, "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0, result.stderr
+    header, *rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    assert [row[header.index("id")] for row in rows] == ids
+    if keep:
+        assert [row[header.index("record.text")] for row in rows] == texts
+
+
 def test_a_record_without_the_id_its_input_has_gets_a_null_id_and_its_position_never_a_borrowed_id(small_model_path: Path) -> None:
     # Positions 2 and 4 are also ids of other records: given as ids, they would collide.
     data = '{"id": 2, "text": "a"}\n{"text": "b"}\n{"id": null, "text": "c"}\n{"id": 4, "text": "d"}\n'

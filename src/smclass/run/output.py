@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import io
 import json
 import tempfile
 from collections.abc import Iterator
@@ -92,6 +93,26 @@ def spreadsheet_safe(value: Any) -> str:
 SPOOL_MEMORY = 8 * 2**20
 
 
+class _Rows:
+    """``csv.writer`` rows that end in ``\\n`` and quote every cell holding ``\\r`` as well.
+
+    The csv module quotes a cell for the characters of its own line terminator only: with
+    ``\\n`` a bare carriage return went out unquoted, and a reader split the row there.
+    """
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._handle = handle
+        self._row = io.StringIO()
+        self._writer = csv.writer(self._row, lineterminator="\r\n")
+
+    def writerow(self, cells: list[Any]) -> None:
+        self._writer.writerow(cells)
+        row = self._row.getvalue()
+        self._row.seek(0)
+        self._row.truncate()
+        self._handle.write(row[:-2] + "\n")
+
+
 class CsvWriter:
     """CSV with one header row; probabilities become one ``p_<label>`` column per label.
 
@@ -102,7 +123,7 @@ class CsvWriter:
 
     def __init__(self, handle: IO[str], proba_labels: list[str] | None = None) -> None:
         self._handle = handle
-        self._writer = csv.writer(handle, lineterminator="\n")
+        self._writer = _Rows(handle)
         self._proba_labels = proba_labels or []
         self._columns: list[str] | None = None
         self._spool: IO[bytes] | None = None
