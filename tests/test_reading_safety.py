@@ -151,6 +151,30 @@ def test_an_id_field_no_record_has_is_a_usage_error_listing_the_fields(small_mod
     assert result.stderr == "Error: <stdin>: no field 'tweet_id' in the records (fields: id, text)\n"
 
 
+def _late_ids(posts: int = 150, from_post: int = 120) -> str:
+    # An export whose first posts carry no id (a batch written before ids were kept).
+    rows = [{"text": f"post {i} about the new trainers", **({"id": f"x{i}"} if i >= from_post else {})} for i in range(posts)]
+    return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+def test_an_id_field_named_that_first_appears_after_the_first_100_records_is_used_where_it_is(small_model_path: Path) -> None:
+    # The note of an unnamed run says "say --id-field id to use it": saying it must work.
+    unnamed = classify(small_model_path, input=_late_ids())
+    assert "(say --id-field id to use it)" in unnamed.stderr
+    result = classify(small_model_path, "--id-field", "id", input=_late_ids())
+    assert result.exit_code == 0, result.stderr
+    ids = [(r["id"], r.get("position")) for r in lines(result.stdout)]
+    assert ids == [(None, i + 1) for i in range(120)] + [(f"x{i}", None) for i in range(120, 150)]
+    assert "none of the first 100 records holds 'id': the run fails at the end if no record does" in result.stderr
+
+
+def test_a_named_field_that_no_record_holds_fails_after_every_record_is_written(small_model_path: Path) -> None:
+    result = classify(small_model_path, "--id-field", "idd", input=_late_ids())
+    assert result.exit_code == 2
+    assert len(lines(result.stdout)) == 150
+    assert result.stderr.splitlines()[-1] == "Error: <stdin>: no record holds 'idd': name a field the records have"
+
+
 def test_semicolon_csv_with_capitalised_headers_is_read(small_model_path: Path) -> None:
     data = 'Post ID;Comment Text;Likes\n7;"Lunch with the team; then the offsite";3\n8;Loving this weather;1\n'
     result = classify(small_model_path, input=data)

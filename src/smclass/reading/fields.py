@@ -198,28 +198,34 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
     return TextChoice(best, detected=True)
 
 
-def _no_such_field(name: str, records: list[Record]) -> UsageError:
+def _no_such_field(name: str, records: list[Record], more: bool) -> UsageError:
     fields = listed_names(records)
-    return UsageError(f"{records[0].source}: no field '{name}' in the records (fields: {fields})")
+    where = f"the first {len(records):,} records" if more else "the records"
+    return UsageError(f"{records[0].source}: no field '{name}' in {where} (fields: {fields})")
 
 
-def check_text_field(name: str, records: list[Record]) -> TextChoice:
-    """A user-named text field must exist in at least one of the first records."""
+def check_text_field(name: str, records: list[Record], more: bool = False, late: bool = True) -> TextChoice:
+    """A user-named text field must exist in at least one of the first records; with ``more``
+    records to come after them, it may first appear later if ``late`` allows (see :func:`posts.planned`)."""
     if not records:
         return TextChoice(name)
     actual = resolve(name, records)
     if actual is None:
-        raise _no_such_field(name, records)
+        if more and late:
+            return TextChoice(name)
+        raise _no_such_field(name, records, more)
     return TextChoice(actual)
 
 
-def check_id_field(name: str, records: list[Record]) -> str:
+def check_id_field(name: str, records: list[Record], more: bool = False, late: bool = True) -> str:
     """A user-named id field must exist in at least one of the first records, as a text field must."""
     if not records:
         return name
     actual = resolve(name, records)
     if actual is None:
-        raise _no_such_field(name, records)
+        if more and late:
+            return name
+        raise _no_such_field(name, records, more)
     return actual
 
 

@@ -46,16 +46,28 @@ class InputPlan:
     fmt: str | None = None
     # No readable record came early enough to look at: the fields are the usual names.
     guessed: bool = False
+    # Fields the user named that none of the records looked at holds, more records to come.
+    unseen: tuple[str, ...] = ()
+    looked_at: int = 0
 
     def describe(self) -> str:
         how = "guessed: no readable record to tell by" if self.guessed else "detected" if self.text.detected else "given"
         ids = f"id field '{self.id_field}'" if self.id_field else "ids are record positions"
         fmt = f"read as {self.fmt}, " if self.fmt else ""
-        return f"{self.source}: {fmt}text field '{self.text.describe()}' ({how}), {ids}"
+        late = ""
+        if self.unseen:
+            named = " or ".join(f"'{name}'" for name in self.unseen)
+            late = f"; none of the first {self.looked_at} records holds {named}: the run fails at the end if no record does"
+        return f"{self.source}: {fmt}text field '{self.text.describe()}' ({how}), {ids}{late}"
 
 
-def plan_input(first: list[Record], options: ReadOptions) -> InputPlan:
-    """Choose the text and id fields of one input from its first readable records."""
+def plan_input(first: list[Record], options: ReadOptions, more: bool = False, late: bool = True) -> InputPlan:
+    """Choose the text and id fields of one input from its first readable records.
+
+    With ``more`` (the records looked at are not all there are), a field the user named
+    may first appear later: it is kept, and listed in ``unseen``; unless not ``late``, for
+    a reading that plans its parts from these records and cannot watch the rest for it.
+    """
     readable = [r for r in first if r.error is None]
     source = first[0].source if first else "<input>"
     if not readable and first:
@@ -65,7 +77,7 @@ def plan_input(first: list[Record], options: ReadOptions) -> InputPlan:
         choice = fields.TextChoice(options.text_field or "text", detected=not options.text_field)
         return InputPlan(source, choice, options.id_field, _describe_format(first), guessed=not options.text_field)
     if options.text_field:
-        choice = fields.check_text_field(options.text_field, readable)
+        choice = fields.check_text_field(options.text_field, readable, more, late)
     else:
         found = fields.detect_text_field(readable)
         if found is None:
@@ -73,8 +85,10 @@ def plan_input(first: list[Record], options: ReadOptions) -> InputPlan:
             lines = " (or --input-format lines for one post per line)" if readable[0].fmt in ("csv", "tsv") else ""
             raise InputError(f"no text field found (fields: {names}); name it with --text-field{lines}", source=source)
         choice = found
-    id_field = fields.check_id_field(options.id_field, readable) if options.id_field else fields.detect_id_field(readable)
-    return InputPlan(source, choice, id_field, _describe_format(first))
+    id_field = fields.check_id_field(options.id_field, readable, more, late) if options.id_field else fields.detect_id_field(readable)
+    named = [name for name in (options.text_field, options.id_field) if name]
+    unseen = tuple(name for name in named if fields.resolve(name, readable) is None)
+    return InputPlan(source, choice, id_field, _describe_format(first), unseen=unseen, looked_at=len(readable))
 
 
 def _describe_format(first: list[Record]) -> str | None:

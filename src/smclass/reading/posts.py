@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
 from typing import Any
 
-from smclass.errors import Deferred
+from smclass.errors import Deferred, UsageError
 from smclass.reading import fields, inputs
 from smclass.reading.lines import size
 from smclass.reading.live import Pause
@@ -72,13 +72,27 @@ def planned_with_sample(
     held = Deferred()
     for source, group in itertools.groupby(held.items(records), key=attrgetter("source")):
         first = first_records(group, options.on_error)
-        plan = plan_input(first, options)
+        plan = plan_input(first, options, more=sum(r.error is None for r in first) >= SNIFF_RECORDS)
         description = plan.describe()
         if description[len(source) :] != said:
             notify(description)
             said = description[len(source) :]
-        yield plan, first, group  # noqa: B031 - the rest of the group, taken before groupby moves on
+        rest = _watched(group, plan) if plan.unseen else group  # noqa: B031 - the rest of the group, taken before groupby moves on
+        yield plan, first, rest
     held.raise_held()
+
+
+def _watched(rest: Iterator[Record], plan: InputPlan) -> Iterator[Record]:
+    """The rest of an input whose named fields were not in its first records: read on, it
+    fails at its end if no record held one of them (a misspelt name, most likely)."""
+    unseen = list(plan.unseen)
+    for record in rest:
+        if unseen and record.error is None:
+            unseen = [name for name in unseen if fields.resolve(name, [record]) is None]
+        yield record
+    if unseen:
+        named = " or ".join(f"'{name}'" for name in unseen)
+        raise UsageError(f"{plan.source}: no record holds {named}: name a field the records have")
 
 
 def read_posts(paths: Iterable[str], options: ReadOptions) -> Iterator[dict[str, Any]]:
