@@ -175,6 +175,15 @@ def test_a_named_field_that_no_record_holds_fails_after_every_record_is_written(
     assert result.stderr.splitlines()[-1] == "Error: <stdin>: no record holds 'idd': name a field the records have"
 
 
+@pytest.mark.parametrize("option", ["--id-field", "--text-field"])
+@pytest.mark.parametrize("command", ["classify", "suggest", "audit", "evaluate", "report"])
+def test_an_empty_field_name_is_refused_not_taken_for_none(small_model_path: Path, option: str, command: str) -> None:
+    # `--id-field "$COL"` with COL unset: the run used to go on with detection and positions.
+    extra = ["--json"] if command == "report" else [] if command == "audit" else ["-m", str(small_model_path)]
+    result = runner.invoke(app, [command, "-", option, "", *extra], input='{"id": 1, "text": "hi"}\n')
+    assert (result.exit_code, result.stderr) == (2, f"Error: {option} is empty: name a field (an unset shell variable?)\n")
+
+
 def test_semicolon_csv_with_capitalised_headers_is_read(small_model_path: Path) -> None:
     data = 'Post ID;Comment Text;Likes\n7;"Lunch with the team; then the offsite";3\n8;Loving this weather;1\n'
     result = classify(small_model_path, input=data)

@@ -39,6 +39,14 @@ def delimiter_value(value: str | None, input_format: InputFormat | None) -> str 
     return delimiter
 
 
+def field_option(value: str | None, option: str) -> str | None:
+    """A field named on the command line. An empty name (``--id-field "$COL"`` with COL unset)
+    is refused: taken for no name, it quietly gave detection and record positions."""
+    if value is not None and not value.strip():
+        raise UsageError(f"{option} is empty: name a field (an unset shell variable?)")
+    return value
+
+
 def read_options(
     text_field: str | None,
     id_field: str | None,
@@ -49,8 +57,8 @@ def read_options(
 ) -> ReadOptions:
     """How a command that reads posts was asked to read them."""
     return ReadOptions(
-        text_field=text_field,
-        id_field=id_field,
+        text_field=field_option(text_field, "--text-field"),
+        id_field=field_option(id_field, "--id-field"),
         input_format=input_format.value if input_format else None,
         delimiter=delimiter_value(delimiter, input_format),
         table=table,
