@@ -402,3 +402,19 @@ def test_audit_finds_wrong_labels_that_come_with_a_copy() -> None:
         wrong.append(len(texts) - 1)
     suspects = audit_lib.audit(texts, labels, folds=5, seed=0)
     assert len({s["position"] for s in suspects[:24]} & set(wrong)) >= 12
+
+
+def test_suggest_never_offers_two_copies_of_one_post_while_other_posts_remain(small_model_path: Path) -> None:
+    # The copies are the pool's most uncertain posts: each would win its pick were it not one.
+    model = model_lib.load(small_model_path)
+    pool = [{"id": i, "text": text} for i, text in enumerate(_pairs_text())]
+    unsure = max(pool, key=lambda post: float(suggest_lib.uncertainty(model.predict_proba([post["text"]]))[0]))
+    copies = [{"id": f"copy{i}", "text": f"  {unsure['text'].upper()} "} for i in range(12)]
+    picked = suggest_lib.suggest(model, copies + pool, 8, diversity=0.0)
+    words = [" ".join(post["text"].split()).casefold() for post in picked]
+    assert len(picked) == 8
+    assert len(set(words)) == 8
+
+
+def _pairs_text() -> list[str]:
+    return [text for _, text in _pairs()]

@@ -47,21 +47,32 @@ def suggest(
     """
     if not math.isfinite(diversity) or diversity < 0:
         raise UsageError(f"diversity must be a finite number of at least 0, not {diversity}")
+    from smclass.model.training import same_words
+
     keep = keep or max(20 * n, 1000)
-    heap: list[tuple[float, int, dict[str, Any]]] = []
+    heap: list[tuple[float, int, str, dict[str, Any]]] = []
+    # A copy of a candidate (a repost, the same words) is not a candidate too: labelled
+    # twice, it teaches nothing new, and a cluster of copies would crowd out other posts.
+    held: set[str] = set()
     counter = itertools.count()
     usable = (post for post in posts if isinstance(post.get("text"), str) and post["text"].strip())
     while batch := list(itertools.islice(usable, BATCH)):
         scores = uncertainty(model.predict_proba([post["text"] for post in batch]))
         for post, score in zip(batch, scores.tolist(), strict=True):
+            key = same_words(post["text"][:LIKENESS_CHARS])
+            if key in held:
+                continue
             # The count breaks ties by input order (earlier first) and keeps dicts out of comparisons.
-            item = (score, -next(counter), post)
+            item = (score, -next(counter), key, post)
             if len(heap) < keep:
                 heapq.heappush(heap, item)
             elif item > heap[0]:
-                heapq.heapreplace(heap, item)
+                held.discard(heapq.heapreplace(heap, item)[2])
+            else:
+                continue
+            held.add(key)
     candidates = sorted(heap, reverse=True)
-    return _diverse([(score, post) for score, _, post in candidates], n, diversity)
+    return _diverse([(score, post) for score, _, _, post in candidates], n, diversity)
 
 
 def _diverse(candidates: list[tuple[float, dict[str, Any]]], n: int, diversity: float) -> list[dict[str, Any]]:

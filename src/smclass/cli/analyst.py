@@ -188,7 +188,7 @@ def suggest(
     if not picked:
         notify("no posts with text in the pool: nothing to suggest")
     elif len(picked) < n:
-        notify(f"asked for {n} posts; the pool holds {len(picked)} with text, all suggested")
+        notify(f"asked for {n} posts; the pool holds {len(picked)} with text (copies counted once), all suggested")
     else:
         notify(f"suggested {len(picked)} of {seen[0]} posts")
 
