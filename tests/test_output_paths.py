@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -561,3 +563,31 @@ def test_an_option_naming_stdout_is_refused_when_stdout_is_a_pipe(small_model_pa
     # A reader of the JSON on the pipe would get the error records mixed into it.
     assert (done.returncode, done.stdout) == (2, b"")
     assert done.stderr == b"Error: --errors /dev/stdout is the same file as stdout: name two files\n"
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (["{p}", "{p}"], "{p} is given twice"),
+        (["{p}", "{link}"], "{p} and {link} are the same file"),
+        (["{folder}", "{folder}/posts.jsonl"], "{folder}/posts.jsonl is also in the input folder {folder}"),
+    ],
+)
+@pytest.mark.parametrize("command", ["classify", "report"])
+def test_an_input_given_twice_is_refused_before_its_posts_are_read_twice(
+    posts: Path, small_model_path: Path, tmp_path: Path, given: list[str], said: str, command: str
+) -> None:
+    (tmp_path / "link.jsonl").symlink_to(posts)
+    places = {"p": str(posts), "link": str(tmp_path / "link.jsonl"), "folder": str(tmp_path)}
+    extra = ["--model", str(small_model_path)] if command == "classify" else ["--json"]
+    result = run(command, *[name.format(**places) for name in given], *extra)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {said.format(**places)}: its posts would be read twice\n"
+
+
+def test_stdin_redirected_from_a_file_also_named_is_refused(posts: Path, small_model_path: Path) -> None:
+    command = [sys.executable, "-m", "smclass", "classify", str(posts), "-", "--model", str(small_model_path)]
+    with posts.open("rb") as stdin:
+        done = subprocess.run(command, stdin=stdin, capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"Error: {posts} and stdin are the same file: its posts would be read twice\n"

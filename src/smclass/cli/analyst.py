@@ -79,6 +79,7 @@ def audit(
     from smclass.model import dataset
 
     notify = _ignore if quiet else _note
+    output_paths.check_inputs(_inputs(data))
     output_paths.check_outputs([*_inputs(data), *(_model_file(model_path) if model_path is not None else [])], [("stdout", "-")])
     if_stopped("the suspects were not all written")
     options = read_options(text_field, id_field, input_format, delimiter, table, query)
@@ -166,6 +167,7 @@ def suggest(
 
     notify = _ignore if quiet else _note
     paths = _inputs(pool)
+    output_paths.check_inputs(paths)
     output_paths.check_outputs([*paths, *_model_file(model_path)], [("stdout", "-")])
     if_stopped("the suggestions were not all written")
     model = _load_model(model_path)
@@ -241,6 +243,7 @@ def report(
     if as_json and output is not None and str(output) == "-":
         raise UsageError("--json and --output - both write to stdout: drop one")
     stdout = [("stdout", "-")] if as_json else []
+    output_paths.check_inputs(_inputs(results))
     output_paths.check_outputs([*_inputs(results), *_model_file(model_path)], [("--output", output), *stdout])
     page_undone = None if output is None else "the page was not all written" if str(output) == "-" else f"{output} was not written"
     if_stopped("; ".join(part for part in ("the JSON was not written" if as_json else None, page_undone) if part))

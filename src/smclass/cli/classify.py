@@ -194,6 +194,7 @@ def classify(
     if engine == Engine.dask and scheduler is None and str(output or "").startswith("memory://"):
         # The local cluster's workers are processes: what they write to memory:// is gone when they end.
         raise UsageError(f"--output {output}: the Dask workers are other processes, whose memory is lost; write to a folder or a store")
+    paths.check_inputs(sources)
     paths.check_outputs([*sources, *_model_file(model_path)], outputs)
     workers = _jobs(jobs)
     delimiter = delimiter_value(delimiter, input_format)

@@ -108,6 +108,8 @@ def train(
         raise UsageError("stdin ('-') can be read only once")
     if "-" in data and "-" in (dev or []):
         raise UsageError("stdin ('-') can be read only once: the posts to train on and --dev cannot both be '-'")
+    paths.check_inputs(data)
+    paths.check_inputs(dev or [])
     paths.check_outputs([*data, *(dev or [])], [("--out", out)])
     model_lib.check_target(out)
     if_stopped(f"{out} was not written")
@@ -247,6 +249,7 @@ def evaluate(
 
     if errors is not None and str(errors) == "-":
         raise UsageError("--errors cannot be '-': the scores go to stdout; name a file for the misclassified posts")
+    paths.check_inputs(data)
     paths.check_outputs([*data, *_model_file(model_path)], [("--errors", errors), ("stdout", "-")])
     if_stopped("no scores were shown" + (f"; {errors} was left as it was" if errors is not None else ""))
     notify = _ignore if quiet else _note

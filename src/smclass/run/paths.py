@@ -80,6 +80,30 @@ def _files_inside(folders: dict[Identity, str]) -> dict[Identity, str]:
     return found
 
 
+def check_inputs(inputs: Sequence[str]) -> None:
+    """Refuse an input given twice (a file twice, a link and its target, stdin redirected from a
+    file also named, a file and the folder that holds it): its posts would be read twice, each
+    count doubled, with exit 0."""
+    seen: dict[Identity, str] = {}
+    for name in inputs:
+        info = _fstat(sys.stdin) if name == "-" else _stat(name)
+        if info is None or not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+            continue  # the reader says what is wrong with it; a pipe cannot be named twice
+        shown = "stdin" if name == "-" else name
+        earlier = seen.get(_identity(info))
+        if earlier is not None:
+            kind = "folder" if stat.S_ISDIR(info.st_mode) else "file"
+            same = f"{shown} is given twice" if earlier == shown else f"{earlier} and {shown} are the same {kind}"
+            raise UsageError(f"{same}: its posts would be read twice")
+        seen[_identity(info)] = shown
+    files, folders = _inputs(inputs)
+    if files and folders:
+        inside = _files_inside(folders)
+        for identity, name in files.items():
+            if identity in inside:
+                raise UsageError(f"{name} is also in the input folder {', '.join(folders.values())}: its posts would be read twice")
+
+
 def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path | None]]) -> None:
     """Refuse an output that is an input or lies inside an input directory, and two outputs that are one file.
 
