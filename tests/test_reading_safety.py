@@ -184,6 +184,17 @@ def test_an_empty_field_name_is_refused_not_taken_for_none(small_model_path: Pat
     assert (result.exit_code, result.stderr) == (2, f"Error: {option} is empty: name a field (an unset shell variable?)\n")
 
 
+@pytest.mark.parametrize("option", ["--text-field", "--id-field"])
+def test_a_field_name_that_matches_two_fields_only_by_case_is_refused(small_model_path: Path, option: str) -> None:
+    data = "id,ID,text,Text\n1,a,hello there,other words\n"
+    name = "TEXT" if option == "--text-field" else "Id"
+    result = classify(small_model_path, option, name, input=data)
+    both = "'text' and 'Text'" if option == "--text-field" else "'id' and 'ID'"
+    assert (result.exit_code, result.stderr) == (2, f"Error: <stdin>: '{name}' matches the fields {both}: name one as it is written\n")
+    exact = classify(small_model_path, option, name.lower(), "-q", input=data)
+    assert exact.exit_code == 0, exact.stderr
+
+
 def test_semicolon_csv_with_capitalised_headers_is_read(small_model_path: Path) -> None:
     data = 'Post ID;Comment Text;Likes\n7;"Lunch with the team; then the offsite";3\n8;Loving this weather;1\n'
     result = classify(small_model_path, input=data)
