@@ -195,6 +195,13 @@ def test_a_field_name_that_matches_two_fields_only_by_case_is_refused(small_mode
     assert exact.exit_code == 0, exact.stderr
 
 
+def test_classify_results_read_back_without_a_text_field_name_the_path_to_the_posts_text(small_model_path: Path) -> None:
+    kept = classify(small_model_path, "--keep-fields", "-q", input='{"id": 1, "message": "I love my new bike"}\n').stdout
+    result = runner.invoke(app, ["suggest", "-", "-m", str(small_model_path)], input=kept)
+    assert result.exit_code == 1
+    assert result.stderr.endswith("name it with --text-field (for the results of classify --keep-fields: --text-field record.message)\n")
+
+
 def test_semicolon_csv_with_capitalised_headers_is_read(small_model_path: Path) -> None:
     data = 'Post ID;Comment Text;Likes\n7;"Lunch with the team; then the offsite";3\n8;Loving this weather;1\n'
     result = classify(small_model_path, input=data)

@@ -83,6 +83,9 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
         if found is None:
             names = fields.listed_names(readable)
             lines = " (or --input-format lines for one post per line)" if readable[0].fmt in ("csv", "tsv") else ""
+            kept = next((f"record.{name}" for name in fields.TEXT_FIELDS if fields.resolve(f"record.{name}", readable)), None)
+            if kept is not None:  # smclass classify --keep-fields output, read back
+                lines = f" (for the results of classify --keep-fields: --text-field {kept})"
             raise InputError(f"no text field found (fields: {names}); name it with --text-field{lines}", source=source)
         choice = found
     id_field = fields.check_id_field(options.id_field, readable, more, late) if options.id_field else fields.detect_id_field(readable)
