@@ -418,3 +418,20 @@ def test_suggest_never_offers_two_copies_of_one_post_while_other_posts_remain(sm
 
 def _pairs_text() -> list[str]:
     return [text for _, text in _pairs()]
+
+
+def test_scoring_classify_results_against_themselves_is_warned_of(labelled: Path, small_model_path: Path, tmp_path: Path) -> None:
+    results = run("classify", str(labelled), "--keep-fields", "-q", "-m", str(small_model_path)).stdout
+    scored = run("evaluate", "-", "--text-field", "record.text", "-m", str(small_model_path), "--json", input=results)
+    assert scored.exit_code == 0, scored.stderr
+    assert json.loads(scored.stdout)["macro_f1"] == 1.0
+    warning = (
+        "warning: <stdin>: each record carries a 'confidence' beside 'label', as classify's results do: "
+        "if these labels are a model's predictions, not a person's, they are no reference to score or train against"
+    )
+    assert warning in scored.stderr.splitlines()
+    # A person's labels, with or without a confidence of their own on another scale, are not warned of.
+    for extra in ({}, {"confidence": 4}):
+        rated = write_jsonl(tmp_path / "rated.jsonl", [{**row, **extra} for row in rows()])
+        plain = run("evaluate", str(rated), "-m", str(small_model_path))
+        assert plain.exit_code == 0 and "warning: " not in plain.stderr, plain.stderr

@@ -138,7 +138,32 @@ def iter_labelled(
             readable = sum(r.error is None for r in first)
             whole = readable < SNIFF_RECORDS and first[-1].error is None
             field_name = _label_field(label_field, first, whole=whole)
+            if notify is not None and _predicted(first, field_name):
+                notify(
+                    f"warning: {plan.source}: each record carries a 'confidence' beside '{field_name}', as classify's results do: "
+                    "if these labels are a model's predictions, not a person's, they are no reference to score or train against"
+                )
             yield from _posts(itertools.chain(first, rest), plan, field_name, on_missing_label, counts)
+
+
+def _predicted(first: list[Record], field_name: str) -> bool:
+    """Whether the records look like smclass's own results: a confidence from 0 to 1 (or null) beside the label in every one."""
+    readable = [r.data for r in first if r.error is None and isinstance(r.data, dict)]
+    if not readable or fields.fold(field_name) != "label":
+        return False
+    return all(_unit(r.get("confidence", "absent")) for r in readable)
+
+
+def _unit(value: Any) -> bool:
+    """A confidence as classify writes it: a number from 0 to 1, or null (empty in CSV) where it abstained."""
+    if value is None or value == "":
+        return True
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return False
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
 
 
 def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missing: str, counts: PassedOver) -> Iterator[LabelledPost]:
