@@ -170,6 +170,25 @@ def test_latin1_json_document_names_line_and_column(small_model_path: Path, tmp_
     )
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [b'{"id": 2, "text": "bad" "x"}', b'{"id": 2, "text": "bad \xe9 byte"}', b'{"id": 2, "text": "tab\there"}'],
+    ids=["missing comma", "latin-1 byte", "raw control character"],
+)
+def test_damage_in_an_array_is_rejected_from_the_start_of_its_element_with_what_follows(
+    small_model_path: Path, tmp_path: Path, bad: bytes
+) -> None:
+    # The damage ends the array: the reject is all that keeps the bad element and the rest.
+    rest = b',\n{"id": 3, "text": "fine"}]\n'
+    path = tmp_path / "posts.json"
+    path.write_bytes(b'[{"id": 1, "text": "good post"},\n' + bad + rest)
+    rejects = tmp_path / "rejects.json"
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1]
+    assert rejects.read_bytes() == bad + rest
+
+
 # Damage of the kind files suffer (cut short, a flipped byte, junk lines between records):
 # with --on-error skip --rejects, every line comes out as a result or as a reject.
 # NUL is left out of the damage (a NUL near the start marks a binary file, refused whole),

@@ -289,11 +289,13 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
     index = 0
     same_second = SameSecond()
 
-    def damage(reason: str, pos: int) -> Record:
+    def damage(reason: str, pos: int, start: int | None = None) -> Record:
+        """The damage that ends the array, as one reject: the input from the element it is in
+        (``start``, else ``pos``), its first MiB, holding what follows it as far as that goes."""
         line = window.line_at(pos)
         if window.bad is not None:  # the text stops where the bytes stop being UTF-8
             reason, line = window.bad[0] + _CONVERT, window.bad[1]
-        raw = window.text[pos : pos + (1 << 20)]
+        raw = window.raw_from(pos if start is None else start, 1 << 20)
         return Record({}, source, line, index + 1, raw, InputError(reason, source=source, line=line), fmt="json")
 
     while True:
@@ -316,7 +318,7 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
             passed = window.pass_value()
             yield Record({}, source, line, index, passed, InputError(TOO_LARGE, source=source, line=line), fmt="json")
         except json.JSONDecodeError as exc:
-            yield damage(f"invalid JSON ({exc.msg.lower()} at column {window.column_at(exc.pos)})", exc.pos)
+            yield damage(f"invalid JSON ({exc.msg.lower()} at column {window.column_at(exc.pos)})", exc.pos, start)
             return
         else:
             line = window.line_at(start)

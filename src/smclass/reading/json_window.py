@@ -51,8 +51,10 @@ class Window:
         self._line = 1
         self._counted = 0
         self._first_column = 0
-        # Bytes that are not UTF-8 end the text where they start; the reason is kept for the error.
+        # Bytes that are not UTF-8 end the text where they start; the reason is kept for the error,
+        # and the bytes from there (as read so far) for a reject.
         self.bad: tuple[str, int] | None = None
+        self._undecoded = b""
 
     def more(self, at_least: int = CHUNK) -> bool:
         """Read on; False once the input is over."""
@@ -74,7 +76,18 @@ class Window:
         self.text += good
         line_bytes = self.text[line_start:].encode("utf-8") + bytes(exc.object[exc.start : exc.start + 1])
         self.bad = (bad_utf8(line_bytes, len(line_bytes) - 1), self.line_at(len(self.text)))
+        self._undecoded = bytes(exc.object[exc.start :])
         self.eof = True
+
+    def raw_from(self, pos: int, limit: int) -> str | bytes:
+        """Up to ``limit`` of the input from ``pos`` as it stands: text, or bytes where bytes that
+        are not UTF-8 ended the text (those and what follows them are read on, for a reject)."""
+        if self.bad is None:
+            return self.text[pos : pos + limit]
+        held = self.text[pos:].encode("utf-8") + self._undecoded
+        if len(held) < limit:
+            held += self._stream.read(limit - len(held))
+        return held[:limit]
 
     def line_at(self, pos: int) -> int:
         self._line += self.text.count("\n", self._counted, pos) if pos >= self._counted else -self.text.count("\n", pos, self._counted)
