@@ -189,6 +189,32 @@ def test_damage_in_an_array_is_rejected_from_the_start_of_its_element_with_what_
     assert rejects.read_bytes() == bad + rest
 
 
+def test_a_number_python_will_not_read_is_one_reject_and_the_array_goes_on(small_model_path: Path, tmp_path: Path) -> None:
+    huge = '{"id": 2, "text": "x", "n": ' + "7" * 5000 + "}"
+    path = tmp_path / "posts.json"
+    path.write_text('[{"id": 1, "text": "good post"}, ' + huge + ', {"id": 3, "text": "after"}]')
+    rejects = tmp_path / "rejects.json"
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 3]
+    assert rejects.read_text() == huge + "\n"
+    stopped = classify(small_model_path, str(path))
+    assert stopped.exit_code == 1
+    assert stopped.stderr.endswith(f"Error: {path}:1: a number of more than 4,300 digits, more than Python reads\n")
+
+
+def test_a_first_line_too_deep_to_read_keeps_the_lines_after_it_in_its_reject(small_model_path: Path, tmp_path: Path) -> None:
+    # No line break in the first 64 KiB: read as one JSON document, which ends at the damage.
+    deep = "[" * 100_000 + "]" * 100_000
+    path = tmp_path / "posts.jsonl"
+    path.write_text(deep + '\n{"id": 3, "text": "another"}\n')
+    rejects = tmp_path / "rejects.txt"
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    # From the array's first element, the bad one, on: the line after it is not lost.
+    assert rejects.read_text() == deep[1:] + '\n{"id": 3, "text": "another"}\n'
+
+
 # Damage of the kind files suffer (cut short, a flipped byte, junk lines between records):
 # with --on-error skip --rejects, every line comes out as a result or as a reject.
 # NUL is left out of the damage (a NUL near the start marks a binary file, refused whole),

@@ -247,6 +247,8 @@ def _value(window: Window, source: str, decoder: json.JSONDecoder) -> Any:
         value, end = window.value(decoder)
     except json.JSONDecodeError as exc:
         raise _damage(window, source, exc.msg, exc.pos) from None
+    except ValueError:
+        raise InputError(_HUGE_NUMBER, source=source, line=window.line_at(start)) from None
     except TooLarge:
         raise InputError(TOO_LARGE, source=source, line=window.line_at(start)) from None
     refused = _surrogate_error(window.text[start:end])
@@ -262,6 +264,7 @@ def _damage(window: Window, source: str, reason: str, pos: int) -> InputError:
     return InputError(f"invalid JSON ({reason.lower()} at column {window.column_at(pos)})", source=source, line=window.line_at(pos))
 
 
+_HUGE_NUMBER = "a number of more than 4,300 digits, more than Python reads"
 _CONVERT = "; convert the file to UTF-8 first, e.g. with iconv -f latin1 -t utf-8"
 
 # json takes a lone surrogate escape ("\\ud800") for text, which no UTF-8 output can hold;
@@ -320,6 +323,13 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
         except json.JSONDecodeError as exc:
             yield damage(f"invalid JSON ({exc.msg.lower()} at column {window.column_at(exc.pos)})", exc.pos, start)
             return
+        except ValueError:
+            # Well-formed, but Python will not make an int of over 4,300 digits (a guard against
+            # quadratic work): this element is passed over, and the ones after it are read.
+            line = window.line_at(start)
+            index += 1
+            passed = window.pass_value()
+            yield Record({}, source, line, index, passed, InputError(_HUGE_NUMBER, source=source, line=line), fmt="json")
         else:
             line = window.line_at(start)
             raw = window.text[start:end]

@@ -82,6 +82,8 @@ class Window:
     def raw_from(self, pos: int, limit: int) -> str | bytes:
         """Up to ``limit`` of the input from ``pos`` as it stands: text, or bytes where bytes that
         are not UTF-8 ended the text (those and what follows them are read on, for a reject)."""
+        while self.bad is None and len(self.text) - pos < limit and self.more(limit - (len(self.text) - pos)):
+            pass
         if self.bad is None:
             return self.text[pos : pos + limit]
         held = self.text[pos:].encode("utf-8") + self._undecoded
