@@ -496,3 +496,16 @@ def test_dev_zero_is_refused_at_once_as_binary(small_model_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1
     assert done.stderr == "Error: /dev/zero: looks like a binary file, not JSON, JSON lines, CSV or TSV\n"
+
+
+def test_the_records_a_plan_is_chosen_from_stop_at_4_mib_of_text_so_big_records_are_not_held_by_the_hundred() -> None:
+    from smclass.reading.posts import SNIFF_BYTES, cut_short, first_records
+
+    # A parsed record can take tens of times its text: 100 records of 16 MiB were 8 GB held.
+    line = json.dumps({"id": 0, "text": "w " * (1 << 19)}).encode() + b"\n"  # 1 MiB a record
+    first = first_records(read_stream(io.BytesIO(line * 20), "big.jsonl"))
+    assert len(first) == SNIFF_BYTES // len(line) + 1 < 20
+    assert cut_short(first)
+    short = first_records(read_stream(io.BytesIO(b'{"id": 1, "text": "a post"}\n' * 20), "small.jsonl"))
+    assert len(short) == 20
+    assert not cut_short(short)

@@ -12,7 +12,7 @@ from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS, normalize_label
 from smclass.reading import fields, inputs
 from smclass.reading.plan import InputPlan, ReadOptions
-from smclass.reading.posts import SNIFF_RECORDS, planned_with_sample
+from smclass.reading.posts import cut_short, planned_with_sample
 from smclass.reading.records import Record
 
 
@@ -135,8 +135,7 @@ def iter_labelled(
                 counts.sources.append(path)
                 held = True
             # The label field is chosen from the records the plan was, as the text and id fields are.
-            readable = sum(r.error is None for r in first)
-            whole = readable < SNIFF_RECORDS and first[-1].error is None
+            whole = not cut_short(first) and first[-1].error is None
             field_name = _label_field(label_field, first, whole=whole)
             if notify is not None and _predicted(first, field_name):
                 notify(

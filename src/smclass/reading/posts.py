@@ -15,6 +15,9 @@ from smclass.reading.plan import InputPlan, ReadOptions, plan_input
 from smclass.reading.records import Record
 
 SNIFF_RECORDS = 100
+# They are held parsed, and a parsed record can take tens of times its text: past this much
+# text the sample ends early, so memory follows the largest record, not 100 of the largest.
+SNIFF_BYTES = 4 * 2**20
 # Unreadable records do not count toward those 100, so a file whose first lines are damaged
 # is still planned from readable ones; this much of them at most is held to look past.
 SNIFF_UNREADABLE_BYTES = 8 * 2**20
@@ -26,7 +29,7 @@ def first_records(records: Iterable[Record], on_error: str = "stop") -> list[Rec
     With ``on_error`` "stop" the first unreadable record ends the run anyway, so the sample ends there.
     """
     first: list[Record] = []
-    readable = unreadable_bytes = 0
+    readable = readable_bytes = unreadable_bytes = 0
     for record in records:
         if isinstance(record, Pause):
             if readable:  # a live input: plan from what has come rather than wait for more
@@ -35,13 +38,24 @@ def first_records(records: Iterable[Record], on_error: str = "stop") -> list[Rec
         first.append(record)
         if record.error is None:
             readable += 1
+            readable_bytes += _raw_size(record)
         else:
-            unreadable_bytes += size(record.raw) if isinstance(record.raw, bytes) else len(record.raw or "")
+            unreadable_bytes += _raw_size(record)
             if on_error != "skip" or unreadable_bytes > SNIFF_UNREADABLE_BYTES:
                 break
-        if readable >= SNIFF_RECORDS:
+        if readable >= SNIFF_RECORDS or readable_bytes >= SNIFF_BYTES:
             break
     return first
+
+
+def _raw_size(record: Record) -> int:
+    return size(record.raw) if isinstance(record.raw, bytes) else len(record.raw or "")
+
+
+def cut_short(first: list[Record]) -> bool:
+    """Whether :func:`first_records` stopped before the input did (more records may follow)."""
+    readable = [record for record in first if record.error is None]
+    return len(readable) >= SNIFF_RECORDS or sum(map(_raw_size, readable)) >= SNIFF_BYTES
 
 
 def _quiet(message: str) -> None:
@@ -72,7 +86,7 @@ def planned_with_sample(
     held = Deferred()
     for source, group in itertools.groupby(held.items(records), key=attrgetter("source")):
         first = first_records(group, options.on_error)
-        plan = plan_input(first, options, more=sum(r.error is None for r in first) >= SNIFF_RECORDS)
+        plan = plan_input(first, options, more=cut_short(first))
         description = plan.describe()
         if description[len(source) :] != said:
             notify(description)

@@ -28,7 +28,7 @@ from smclass.reading import inputs, platforms, sheets, sniff, sqlite
 from smclass.reading import lines as line_reading
 from smclass.reading.delimited import DIALECT, RUNAWAY, header_row, read_delimited
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
-from smclass.reading.posts import SNIFF_RECORDS, first_records
+from smclass.reading.posts import cut_short, first_records
 from smclass.reading.records import Record
 from smclass.run import ranges, storage
 
@@ -220,5 +220,5 @@ def head(location: str, source: str, options: ReadOptions) -> Head:
         first = first_records(inputs.read_stream(handle, source, reading=options.reading()), options.on_error)
     if not first:
         return Head(None, None)
-    more = sum(r.error is None for r in first) >= SNIFF_RECORDS
+    more = cut_short(first)
     return Head(plan_input(first, options, more=more, late=False), first[0].shape if first[0].error is None else None)

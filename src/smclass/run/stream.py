@@ -13,7 +13,7 @@ from smclass.model.files import Model
 from smclass.reading import fields, inputs, live
 from smclass.reading.live import Pause
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
-from smclass.reading.posts import SNIFF_RECORDS, planned
+from smclass.reading.posts import cut_short, planned
 from smclass.reading.records import Record
 from smclass.run import parallel
 
@@ -110,7 +110,7 @@ def classify_records_in_batches(
 def choose_plan(records: list[Record], options: Options) -> InputPlan:
     """The plan a reading of these first records of an input chooses, for every part of it:
     a field the user named must be among them, as no part watches the rest of the input for it."""
-    return plan_input(records, options, more=sum(r.error is None for r in records) >= SNIFF_RECORDS, late=False)
+    return plan_input(records, options, more=cut_short(records), late=False)
 
 
 Batch = list[tuple[dict[str, Any], "str | None"]]
