@@ -88,8 +88,11 @@ def repeated_name(names: list[str], what: str = "the header", fix: str = "") -> 
     Blank names are no names: spreadsheets export unnamed columns, and those are let be.
     ``what`` says whose names they are; ``fix`` is added to how to mend it.
     """
-    for name in dict.fromkeys(names):
-        columns = [str(number) for number, other in enumerate(names, 1) if other == name]
+    # One pass over the names, not one per name: a header of 40,000 columns took 49 s.
+    where: dict[str, list[str]] = {}
+    for number, name in enumerate(names, 1):
+        where.setdefault(name, []).append(str(number))
+    for name, columns in where.items():
         if name and len(columns) > 1:
             times = "twice" if len(columns) == 2 else f"{len(columns)} times"
             listed = ", ".join(columns[:-1]) + f" and {columns[-1]}"
