@@ -137,7 +137,7 @@ def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
         raise InputError("JSON nested too deeply to read", source=source) from None
     except json.JSONDecodeError as exc:
         where = first_line + exc.lineno - 1
-        raise InputError(f"invalid JSON ({exc.msg.lower()} at column {exc.colno})", source=source, line=where) from None
+        raise InputError(f"invalid JSON ({_said(exc.msg)} at column {exc.colno})", source=source, line=where) from None
     for index, (item, line, shape, original) in enumerate(platforms.unwrap_document(document, first_line, source), 1):
         yield record_from_value(item, source, line, index, None, "json", shape, original)
 
@@ -261,7 +261,12 @@ def _value(window: Window, source: str, decoder: json.JSONDecoder) -> Any:
 def _damage(window: Window, source: str, reason: str, pos: int) -> InputError:
     if window.bad is not None:  # the text stops where the bytes stop being UTF-8
         return InputError(window.bad[0] + _CONVERT, source=source, line=window.bad[1])
-    return InputError(f"invalid JSON ({reason.lower()} at column {window.column_at(pos)})", source=source, line=window.line_at(pos))
+    return InputError(f"invalid JSON ({_said(reason)} at column {window.column_at(pos)})", source=source, line=window.line_at(pos))
+
+
+def _said(reason: str) -> str:
+    """json's reason before "at column N": some of its own end in "at" ("Invalid control character at")."""
+    return reason.lower().removesuffix(" at")
 
 
 _HUGE_NUMBER = "a number of more than 4,300 digits, more than Python reads"
@@ -321,7 +326,7 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
             passed = window.pass_value()
             yield Record({}, source, line, index, passed, InputError(TOO_LARGE, source=source, line=line), fmt="json")
         except json.JSONDecodeError as exc:
-            yield damage(f"invalid JSON ({exc.msg.lower()} at column {window.column_at(exc.pos)})", exc.pos, start)
+            yield damage(f"invalid JSON ({_said(exc.msg)} at column {window.column_at(exc.pos)})", exc.pos, start)
             return
         except ValueError:
             # Well-formed, but Python will not make an int of over 4,300 digits (a guard against
