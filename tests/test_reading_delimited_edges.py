@@ -160,7 +160,18 @@ def test_a_quote_left_open_past_the_limit_rejects_its_line_and_reads_on_as_at_th
 
 
 def test_the_message_of_a_quote_left_open_names_the_limit() -> None:
-    assert delimited.UNCLOSED == "a quote opened on this line is not closed within 16 MiB, the most a row may span"
+    assert delimited.UNCLOSED == "a quote opened on this line is not closed within 16 MiB or 100,000 lines, the most a row may span"
+
+
+def test_a_quote_left_open_over_more_lines_than_a_row_may_span_is_one_reject_and_the_rows_after_are_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Short lines by the million in one quote: each line held on its own cost 40 bytes and more.
+    monkeypatch.setattr(delimited, "SPAN_LINES", 50)
+    records = read(b'id,text\n1,"open\n' + b"a\n" * 200 + b"2,after\n")
+    failed = [r for r in records if r.error is not None]
+    assert [(r.line, r.error.message) for r in failed if r.error is not None] == [(2, delimited.UNCLOSED)]
+    assert [r.data for r in records if r.error is None][-1] == {"id": "2", "text": "after"}
 
 
 def test_a_quoted_field_over_many_lines_within_the_limit_is_one_post(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,7 +28,10 @@ RUNAWAY = "a quoted field is not closed before the end of the input"
 # A stray quote near the top of a big file then costs tens of megabytes of memory (the csv
 # module holds a field as 4 bytes a character), not the file.
 SPAN_LIMIT = RECORD_LIMIT
-UNCLOSED = f"a quote opened on this line is not closed within {SPAN_LIMIT >> 20} MiB, the most a row may span"
+# And as many lines: each is held as a bytes object of its own (some 40 bytes beside its text),
+# so 16 MiB of empty lines in one quote took 1.5 GB. No post holds 100,000 lines.
+SPAN_LINES = 100_000
+UNCLOSED = f"a quote opened on this line is not closed within {SPAN_LIMIT >> 20} MiB or {SPAN_LINES:,} lines, the most a row may span"
 # What the csv module says of a lone CR outside quotes (with advice on opening files that does not apply here).
 _LONE_CR = "new-line character seen in unquoted field"
 
@@ -91,7 +94,7 @@ class _Lines:
             if isinstance(raw, Overlong):
                 raise _TooLong(too_long(raw.size))
             self.size += len(raw)
-            if self.size > SPAN_LIMIT and len(taken) > 1:
+            if (self.size > SPAN_LIMIT or len(taken) > SPAN_LINES) and len(taken) > 1:
                 # Ends this reader (a generator that raises is done): the caller reads on with a new one.
                 raise _Unclosed(UNCLOSED)
             try:
