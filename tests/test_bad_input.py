@@ -215,7 +215,6 @@ def test_a_first_line_too_deep_to_read_keeps_the_lines_after_it_in_its_reject(sm
     assert rejects.read_text() == deep[1:] + '\n{"id": 3, "text": "another"}\n'
 
 
-
 def test_a_raw_control_character_in_a_json_document_is_said_once_with_its_column(small_model_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "posts.json"
     path.write_text('[{"id": 1, "text": "a\tb"}]')
