@@ -160,7 +160,7 @@ def test_a_quote_left_open_past_the_limit_rejects_its_line_and_reads_on_as_at_th
 
 
 def test_the_message_of_a_quote_left_open_names_the_limit() -> None:
-    assert delimited.UNCLOSED == "a quote opened on this line is not closed within 16 MiB or 100,000 lines, the most a row may span"
+    assert delimited.UNCLOSED == "a quote opened on this line is not closed within 16 MiB or 1,000,000 lines, the most a row may span"
 
 
 def test_a_quote_left_open_over_more_lines_than_a_row_may_span_is_one_reject_and_the_rows_after_are_read(
