@@ -435,3 +435,20 @@ def test_scoring_classify_results_against_themselves_is_warned_of(labelled: Path
         rated = write_jsonl(tmp_path / "rated.jsonl", [{**row, **extra} for row in rows()])
         plain = run("evaluate", str(rated), "-m", str(small_model_path))
         assert plain.exit_code == 0 and "warning: " not in plain.stderr, plain.stderr
+
+
+def test_report_stopped_after_writing_its_page_does_not_say_the_page_was_not_written(
+    labelled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smclass.cli import analyst
+
+    def note(message: str) -> None:
+        if message.startswith("wrote "):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(analyst, "_note", note)
+    page = tmp_path / "r.html"
+    result = run("report", str(labelled), "-o", str(page))
+    assert result.exit_code == 130
+    assert page.exists()
+    assert "stopped early" not in result.stderr

@@ -263,4 +263,5 @@ def report(
             from smclass.run.output import write_atomically
 
             write_atomically(output, page.encode("utf-8"))
+            if_stopped(None)
             notify(f"wrote {output} ({tally.posts} posts)")
