@@ -304,3 +304,15 @@ def test_a_cut_json_array_or_gzip_keeps_everything_before_the_cut(count: int, cu
         assert len(ids) == sum(1 for i in range(count) if whole.find(elements[i].encode()) + len(elements[i]) <= at)
     skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
     assert len(skipped) <= 2  # the cut line, and the note that the compressed stream ends there
+
+
+def test_json_lines_keep_an_integer_too_wide_for_a_double_as_a_json_array_does(small_model_path: Path, tmp_path: Path) -> None:
+    wide = "7" * 400
+    path = tmp_path / "posts.jsonl"
+    path.write_text(f'{{"id": {wide}, "text": "a post"}}\n{{"id": 2, "text": "x", "n": 1e400}}\n{{"id": 3, "text": "ok"}}\n')
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--keep-fields")
+    assert result.exit_code == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(str(r["id"]), str(r["record"]["id"])) for r in out] == [(wide, wide), ("3", "3")]
+    # A number that is infinity as a double is still refused, with the reason orjson gives.
+    assert f"skipped {path}:2: invalid JSON (number is infinity when parsed as double)" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -62,7 +63,7 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
             continue
         index += 1
         try:
-            value = orjson.loads(raw_line)
+            value = loads_line(raw_line)
         except orjson.JSONDecodeError as exc:
             reason = _json_error_reason(raw_line, exc)
             yield Record({}, source, lineno, index, raw_line, InputError(reason, source=source, line=lineno), fmt="jsonl")
@@ -92,6 +93,34 @@ def _one_line_document(line: lines.Overlong, source: str) -> Iterator[Record]:
         if read:
             raise
         yield Record({}, source, 1, 1, line, InputError(exc.message, source=source, line=1), fmt="jsonl")
+
+
+def loads_line(raw_line: bytes) -> Any:
+    """A JSON line as orjson reads it; where orjson refuses only a number too wide for a double
+    (an integer of over 308 digits, which a JSON array keeps), as json reads it.
+
+    Raises orjson's error where json refuses the line too, or reads a number in it as infinity.
+    """
+    try:
+        return orjson.loads(raw_line)
+    except orjson.JSONDecodeError as exc:
+        if "infinity" not in str(exc):
+            raise
+        try:
+            return json.loads(raw_line, parse_constant=_refused, parse_float=_finite)
+        except (ValueError, RecursionError):
+            raise exc from None
+
+
+def _refused(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(text)
+    return value
 
 
 def _json_error_reason(raw_line: bytes, exc: Exception) -> str:

@@ -13,6 +13,7 @@ import orjson
 from smclass.errors import InputError, UsageError
 from smclass.reading import fields, live
 from smclass.reading.delimited import excel_sep
+from smclass.reading.json_input import loads_line
 from smclass.reading.platforms import whatsapp, youtube
 from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.platforms.x import is_twitter_archive
@@ -135,7 +136,7 @@ def cr_line_ends(head: bytes) -> bool:
 
 def _json_value(line: bytes) -> Any:
     try:
-        return orjson.loads(line)
+        return loads_line(line)
     except orjson.JSONDecodeError:
         pass
     # A line with a byte that is not UTF-8 is still shaped like JSON or not: it must not vote
