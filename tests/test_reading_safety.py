@@ -509,3 +509,17 @@ def test_the_records_a_plan_is_chosen_from_stop_at_4_mib_of_text_so_big_records_
     short = first_records(read_stream(io.BytesIO(b'{"id": 1, "text": "a post"}\n' * 20), "small.jsonl"))
     assert len(short) == 20
     assert not cut_short(short)
+
+
+def test_a_record_read_from_another_text_field_than_the_detected_one_is_said_once(small_model_path: Path) -> None:
+    data = (
+        '{"id": 1, "text": "post about the weather"}\n{"id": 2, "content": "volunteers at the food bank"}\n'
+        '{"id": 3, "body": "my refund never came"}\n'
+    )
+    result = classify(small_model_path, input=data)
+    assert result.exit_code == 0, result.stderr
+    assert [r["label"] is not None for r in lines(result.stdout)] == [True, True, True]
+    said = [line for line in result.stderr.splitlines() if "holds no 'text'" in line]
+    assert said == [
+        "<stdin>:2: holds no 'text': its text is read from 'content' (each record without 'text' is read from another text field it holds)"
+    ]

@@ -273,6 +273,11 @@ def _usable(text: str) -> bool:
     return visible(text) and text.strip() not in PLACEHOLDERS
 
 
+def fallback_field(data: Any) -> str | None:
+    """The text field a record without the detected one is read from: the first common one it holds."""
+    return next((name for name in TEXT_FIELDS if _present(data, name)), None)
+
+
 def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | None]:
     """Return ``(text, None)`` or ``(None, reason)`` for a record with no usable text.
 
@@ -286,7 +291,7 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
     value = get_path(record.data, choice.field)
     title = get_path(record.data, choice.title_field) if choice.title_field else _MISSING
     if value is _MISSING and title is _MISSING:
-        fallback = next((name for name in TEXT_FIELDS if _present(record.data, name)), None) if choice.detected else None
+        fallback = fallback_field(record.data) if choice.detected else None
         if fallback is None:
             return None, f"no '{choice.field}' field"
         return record_text(record, TextChoice(fallback))

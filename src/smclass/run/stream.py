@@ -167,6 +167,8 @@ def _fill_batches(
         plain_id = plan.id_field
         # Ids are positions when the first records name none; one that comes later is said, not dropped unseen.
         late_id = plan.id_field is None and options.id_field is None
+        # A detected text field falls back, record by record, to another common one: said once.
+        fall_back = plan.text.detected and plan.text.title_field is None
         for record in group:
             if late_id and record.error is None and not _LATE_IDS.isdisjoint(record.data):
                 name = next(name for name in fields.ID_FIELDS if name in record.data)
@@ -196,6 +198,12 @@ def _fill_batches(
                         text, reason = fields.record_text(record, plan.text)
                     except InputError as exc:
                         error = exc
+                    if fall_back and text is not None and not fields.has_path(record.data, plan.text.field):
+                        field, used = plan.text.field, fields.fallback_field(record.data)
+                        said = f"holds no '{field}': its text is read from '{used}'"
+                        said += f" (each record without '{field}' is read from another text field it holds)"
+                        notify(str(InputError(said, source=record.source, line=record.line)))
+                        fall_back = False
                 if error is not None:
                     if options.on_error != "skip":
                         raise error
