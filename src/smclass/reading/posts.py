@@ -102,7 +102,9 @@ def _watched(rest: Iterator[Record], plan: InputPlan) -> Iterator[Record]:
     unseen = list(plan.unseen)
     for record in rest:
         if unseen and record.error is None:
-            unseen = [name for name in unseen if fields.resolve(name, [record]) is None]
+            # As the records are read: by the name as given (a plan cannot respell a field it has
+            # not seen), so "Message" where the records say "message" still fails at the end.
+            unseen = [name for name in unseen if not fields.has_path(record.data, name)]
         yield record
     if unseen:
         named = " or ".join(f"'{name}'" for name in unseen)
