@@ -571,6 +571,7 @@ def test_an_option_naming_stdout_is_refused_when_stdout_is_a_pipe(small_model_pa
         (["{p}", "{p}"], "{p} is given twice"),
         (["{p}", "{link}"], "{p} and {link} are the same file"),
         (["{folder}", "{folder}/posts.jsonl"], "{folder}/posts.jsonl is also in the input folder {folder}"),
+        (["{folder}", "{folder}/sub"], "{folder}/sub/more.jsonl is read from both input folders {folder} and {folder}/sub"),
     ],
 )
 @pytest.mark.parametrize("command", ["classify", "report"])
@@ -578,11 +579,22 @@ def test_an_input_given_twice_is_refused_before_its_posts_are_read_twice(
     posts: Path, small_model_path: Path, tmp_path: Path, given: list[str], said: str, command: str
 ) -> None:
     (tmp_path / "link.jsonl").symlink_to(posts)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "more.jsonl").write_text('{"id": 9, "text": "another post"}\n')
     places = {"p": str(posts), "link": str(tmp_path / "link.jsonl"), "folder": str(tmp_path)}
     extra = ["--model", str(small_model_path)] if command == "classify" else ["--json"]
     result = run(command, *[name.format(**places) for name in given], *extra)
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"Error: {said.format(**places)}: its posts would be read twice\n"
+
+
+def test_a_file_the_folder_reader_passes_over_may_be_given_beside_its_folder(small_model_path: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "README.md"
+    notes.write_text("a note about the posts\n")
+    (tmp_path / "posts.jsonl").write_text('{"id": 1, "text": "a post"}\n')
+    result = run("classify", str(notes), str(tmp_path), "-q", "--model", str(small_model_path))
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2
 
 
 def test_stdin_redirected_from_a_file_also_named_is_refused(posts: Path, small_model_path: Path) -> None:

@@ -82,26 +82,46 @@ def _files_inside(folders: dict[Identity, str]) -> dict[Identity, str]:
 
 def check_inputs(inputs: Sequence[str]) -> None:
     """Refuse an input given twice (a file twice, a link and its target, stdin redirected from a
-    file also named, a file and the folder that holds it): its posts would be read twice, each
-    count doubled, with exit 0."""
-    seen: dict[Identity, str] = {}
+    file also named, a file or a folder inside a folder also given): its posts would be read
+    twice, each count doubled, with exit 0."""
+    # Each file that will be read, by identity: the input that reads it and its own name.
+    read: dict[Identity, tuple[str, str]] = {}
+    named: dict[Identity, str] = {}
     for name in inputs:
         info = _fstat(sys.stdin) if name == "-" else _stat(name)
         if info is None or not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
             continue  # the reader says what is wrong with it; a pipe cannot be named twice
-        shown = "stdin" if name == "-" else name
-        earlier = seen.get(_identity(info))
+        given = "stdin" if name == "-" else name
+        earlier = named.get(_identity(info))
         if earlier is not None:
             kind = "folder" if stat.S_ISDIR(info.st_mode) else "file"
-            same = f"{shown} is given twice" if earlier == shown else f"{earlier} and {shown} are the same {kind}"
+            same = f"{given} is given twice" if earlier == given else f"{earlier} and {given} are the same {kind}"
             raise UsageError(f"{same}: its posts would be read twice")
-        seen[_identity(info)] = shown
-    files, folders = _inputs(inputs)
-    if files and folders:
-        inside = _files_inside(folders)
-        for identity, name in files.items():
-            if identity in inside:
-                raise UsageError(f"{name} is also in the input folder {', '.join(folders.values())}: its posts would be read twice")
+        named[_identity(info)] = given
+        for member, member_info in _read_from(name, given, info):
+            first = read.setdefault(_identity(member_info), (given, member))
+            if first[0] != given:
+                raise UsageError(_read_twice(first, (given, member)) + ": its posts would be read twice")
+
+
+def _read_from(name: str, given: str, info: os.stat_result) -> Iterator[tuple[str, os.stat_result]]:
+    """The files an input reads: itself, or those of a folder that its reader does not pass over."""
+    if not stat.S_ISDIR(info.st_mode):
+        yield given, info
+        return
+    for member in folder_lib.contents(folder_lib.local_names(Path(name))).files:
+        found = _stat(Path(name) / member)
+        if found is not None and stat.S_ISREG(found.st_mode):
+            yield str(Path(name) / member), found
+
+
+def _read_twice(first: tuple[str, str], second: tuple[str, str]) -> str:
+    (one, one_file), (other, other_file) = first, second
+    if one == one_file:
+        return f"{one} is also in the input folder {other}"
+    if other == other_file:
+        return f"{other} is also in the input folder {one}"
+    return f"{one_file} is read from both input folders {one} and {other}"
 
 
 def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path | None]]) -> None:
