@@ -316,3 +316,24 @@ def test_json_lines_keep_an_integer_too_wide_for_a_double_as_a_json_array_does(s
     assert [(str(r["id"]), str(r["record"]["id"])) for r in out] == [(wide, wide), ("3", "3")]
     # A number that is infinity as a double is still refused, with the reason orjson gives.
     assert f"skipped {path}:2: invalid JSON (number is infinity when parsed as double)" in result.stderr
+
+
+def test_json_lines_read_past_orjson_still_refuse_a_lone_surrogate_and_name_a_number_too_long(
+    small_model_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "posts.jsonl"
+    wide, huge = "7" * 400, "7" * 5000
+    path.write_text(
+        '{"id": 1, "text": "fine"}\n'
+        f'{{"id": {wide}, "text": "half a character \\ud800"}}\n'
+        f'{{"id": {huge}, "text": "x"}}\n'
+        '{"id": 4, "text": "ok"}\n'
+    )
+    result = classify(small_model_path, str(path), "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 4]
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped ")]
+    assert skipped == [
+        f"skipped {path}:2: invalid JSON (no low surrogate in string)",
+        f"skipped {path}:3: a number of more than 4,300 digits, more than Python reads",
+    ]

@@ -107,9 +107,37 @@ def loads_line(raw_line: bytes) -> Any:
         if "infinity" not in str(exc):
             raise
         try:
-            return json.loads(raw_line, parse_constant=_refused, parse_float=_finite)
+            value = json.loads(raw_line, parse_constant=_refused, parse_float=_finite)
         except (ValueError, RecursionError):
             raise exc from None
+        # json takes a lone surrogate escape that orjson refuses, as everywhere else: refused here
+        # too, in orjson's words.
+        try:
+            lone = _lone_surrogate(value)
+        except RecursionError:
+            raise exc from None
+        if lone is not None:
+            said = "no low surrogate in string" if lone < "\udc00" else "invalid high surrogate in string"
+            raise orjson.JSONDecodeError(said, "", 0) from None
+        return value
+
+
+_LONE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The first lone surrogate in the strings (keys too) of a value json read, or None."""
+    if isinstance(value, str):
+        found = _LONE.search(value)
+        return found.group() if found else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found_in = _lone_surrogate(key) if isinstance(key, str) else None
+        if found_in is None:
+            found_in = _lone_surrogate(item)
+        if found_in is not None:
+            return found_in
+    return None
 
 
 def _refused(name: str) -> Any:
@@ -131,6 +159,8 @@ def _json_error_reason(raw_line: bytes, exc: Exception) -> str:
     message = str(exc).split(":", 1)[0]
     if "recursion" in str(exc).lower() or "depth" in str(exc).lower():
         return "JSON nested too deeply to read"
+    if "infinity" in message and _DIGITS.search(raw_line) is not None:
+        return _HUGE_NUMBER
     return f"invalid JSON ({message.lower()})"
 
 
@@ -299,6 +329,7 @@ def _said(reason: str) -> str:
 
 
 _HUGE_NUMBER = "a number of more than 4,300 digits, more than Python reads"
+_DIGITS = re.compile(rb"\d{4301}")
 _CONVERT = "; convert the file to UTF-8 first, e.g. with iconv -f latin1 -t utf-8"
 
 # json takes a lone surrogate escape ("\\ud800") for text, which no UTF-8 output can hold;
