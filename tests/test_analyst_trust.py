@@ -452,3 +452,10 @@ def test_report_stopped_after_writing_its_page_does_not_say_the_page_was_not_wri
     assert result.exit_code == 130
     assert page.exists()
     assert "stopped early" not in result.stderr
+
+
+def test_train_warns_of_a_dev_file_whose_labels_are_classify_results(labelled: Path, tmp_path: Path) -> None:
+    dev = write_jsonl(tmp_path / "dev.jsonl", [{**row, "confidence": 0.9} for row in rows()])
+    done = run("train", str(labelled), "--dev", str(dev), "--out", str(tmp_path / "m.npz"), "--base", "none", "--cv", "0")
+    assert done.exit_code == 0, done.stderr
+    assert any(line.startswith(f"warning: {dev}: each record carries a 'confidence'") for line in done.stderr.splitlines())

@@ -255,6 +255,7 @@ def report(
         notify(note)
     if as_json:
         _print_json(numbers)
+        if_stopped(page_undone)
     if output is not None:
         page = report_html.render(numbers, title)
         if str(output) == "-":

@@ -122,7 +122,7 @@ def train(
     held = None
     if dev:
         # Read before training, not after: a missing or unlabelled --dev file should not cost minutes of it.
-        held = dataset.read_labelled(dev, label_field=label_field, options=options)
+        held = dataset.read_labelled(dev, label_field=label_field, notify=notify, options=options)
         if not held.texts:
             raise InputError("no labelled posts to score on", source=", ".join(dev))
     texts, labels, weights, sources = posts.texts, posts.labels, None, [Path(s).name for s in posts.sources]
