@@ -50,16 +50,19 @@ def _identity(info: os.stat_result) -> Identity:
     return (info.st_dev, info.st_ino)
 
 
+def _input_stat(name: str) -> tuple[os.stat_result | None, str]:
+    """What an input names (``-``: the stream stdin is), and its name for messages."""
+    if name == "-":
+        return _fstat(sys.stdin), "stdin"
+    return _stat(name), name
+
+
 def _inputs(inputs: Sequence[str]) -> tuple[dict[Identity, str], dict[Identity, str]]:
     """The regular files and the directories among the inputs, by identity, with the name given."""
     files: dict[Identity, str] = {}
     folders: dict[Identity, str] = {}
-    for name in inputs:
-        info: os.stat_result | None
-        if name == "-":
-            info, name = _fstat(sys.stdin), "stdin"
-        else:
-            info = _stat(name)
+    for given in inputs:
+        info, name = _input_stat(given)
         if info is None:
             continue  # the reader says what is wrong with it
         if stat.S_ISDIR(info.st_mode):
@@ -88,10 +91,9 @@ def check_inputs(inputs: Sequence[str]) -> None:
     read: dict[Identity, tuple[str, str]] = {}
     named: dict[Identity, str] = {}
     for name in inputs:
-        info = _fstat(sys.stdin) if name == "-" else _stat(name)
+        info, given = _input_stat(name)
         if info is None or not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
             continue  # the reader says what is wrong with it; a pipe cannot be named twice
-        given = "stdin" if name == "-" else name
         earlier = named.get(_identity(info))
         if earlier is not None:
             kind = "folder" if stat.S_ISDIR(info.st_mode) else "file"
