@@ -337,3 +337,13 @@ def test_json_lines_read_past_orjson_still_refuse_a_lone_surrogate_and_name_a_nu
         f"skipped {path}:2: invalid JSON (no low surrogate in string)",
         f"skipped {path}:3: a number of more than 4,300 digits, more than Python reads",
     ]
+
+
+def test_lines_with_a_lone_surrogate_do_not_vote_a_file_out_of_json_lines(small_model_path: Path, tmp_path: Path) -> None:
+    # Two of three lines bad: read as one JSON document, the file was refused whole at line 1.
+    path = tmp_path / "posts.jsonl"
+    path.write_text('{"id": 1, "text": "a \\ud800"}\n{"id": 2, "text": "fine"}\n{"id": 3, "text": "b \\udc00"}\n')
+    result = classify(small_model_path, str(path), "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [2]
+    assert sum(line.startswith(f"skipped {path}:") for line in result.stderr.splitlines()) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shlex
 from dataclasses import dataclass
 from typing import IO, Any
@@ -144,7 +145,16 @@ def _json_value(line: bytes) -> Any:
     try:
         return orjson.loads(line.decode("utf-8", "replace"))
     except orjson.JSONDecodeError:
+        pass
+    # Nor may a line with a lone surrogate escape ("\ud800"), which orjson refuses and json reads.
+    try:
+        return json.loads(line, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
         return None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
 
 
 def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> Detected:
