@@ -125,21 +125,21 @@ def _copies_together(labels: list[str], folds: int, seed: int, keys: list[str]) 
         fold_of[test] = number
     post_of = {key: n for n, key in enumerate(first)}
     each = fold_of[[post_of[key] for key in keys]]
-    chosen = [(np.flatnonzero(each != f), np.flatnonzero(each == f)) for f in range(folds)]
-    present = set(labels)
-    if all(_fewest([labels[i] for i in train], present) >= 3 for train, _ in chosen):
-        return chosen
-    return None
+    return _calibratable(labels, [(np.flatnonzero(each != f), np.flatnonzero(each == f)) for f in range(folds)])
 
 
 def _grouped(labels: list[str], folds: int, seed: int, groups: list[str]) -> Splits | None:
     """Stratified folds that never part a group, or None when some training fold would hold under 3 posts of a label."""
     if len(set(groups)) < folds:
         return None
-    grouped = list(StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels, groups))
+    return _calibratable(labels, list(StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels, groups)))
+
+
+def _calibratable(labels: list[str], chosen: Splits) -> Splits | None:
+    """``chosen``, or None when some training fold holds under 3 posts of a label (calibration needs them)."""
     present = set(labels)
-    if all(_fewest([labels[i] for i in train], present) >= 3 for train, _ in grouped):
-        return grouped
+    if all(_fewest([labels[i] for i in train], present) >= 3 for train, _ in chosen):
+        return chosen
     return None
 
 
