@@ -24,7 +24,7 @@ from typing import Any
 from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
-from smclass.model.dataset import given_label
+from smclass.model.dataset import confidence_value, given_label
 from smclass.reading import fields, inputs
 from smclass.reading.fields import get_path
 from smclass.reading.mojibake import fix_mojibake
@@ -247,17 +247,11 @@ def _own_label(record: Record, label_field: str) -> dict[str, Any] | None:
 
 def _confidence(record: Record, value: Any) -> float | None:
     """A confidence in [0, 1], or None; a CSV cell holds it as text. Outside [0, 1] it would be counted in a bin it is not in."""
-    if _blank(value):
-        return None
-    number = value
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            number = None
-    if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= 1:
-        raise InputError(f"expected a number from 0 to 1, got {_shown(value)}", source=record.source, line=record.line, field="confidence")
-    return float(number)
+    try:
+        return confidence_value(value)
+    except ValueError:
+        expected = f"expected a number from 0 to 1, got {_shown(value)}"
+        raise InputError(expected, source=record.source, line=record.line, field="confidence") from None
 
 
 def _shown(value: Any) -> str:

@@ -150,19 +150,26 @@ def _predicted(first: list[Record], field_name: str) -> bool:
     readable = [r.data for r in first if r.error is None and isinstance(r.data, dict)]
     if not readable or fields.fold(field_name) != "label":
         return False
-    return all(_unit(r.get("confidence", "absent")) for r in readable)
+    return all("confidence" in r and _is_confidence(r["confidence"]) for r in readable)
 
 
-def _unit(value: Any) -> bool:
-    """A confidence as classify writes it: a number from 0 to 1, or null (empty in CSV) where it abstained."""
-    if value is None or value == "":
-        return True
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return False
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
+def confidence_value(value: Any) -> float | None:
+    """A confidence as classify writes it: a number from 0 to 1, or None where it abstained (null,
+    or a blank cell: CSV holds the number as text). Raises ValueError for anything else."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = float(value) if isinstance(value, str) else value
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= 1:
+        raise ValueError(f"not a confidence: {value!r}")
+    return float(number)
+
+
+def _is_confidence(value: Any) -> bool:
+    try:
+        confidence_value(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missing: str, counts: PassedOver) -> Iterator[LabelledPost]:
