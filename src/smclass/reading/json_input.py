@@ -107,7 +107,7 @@ def loads_line(raw_line: bytes) -> Any:
         if "infinity" not in str(exc):
             raise
         try:
-            value = json.loads(raw_line, parse_constant=_refused, parse_float=_finite)
+            value = json.loads(raw_line, parse_constant=refuse_constant, parse_float=_finite)
         except (ValueError, RecursionError):
             raise exc from None
         # json takes a lone surrogate escape that orjson refuses, as everywhere else: refused here
@@ -140,7 +140,8 @@ def _lone_surrogate(value: Any) -> str | None:
     return None
 
 
-def _refused(name: str) -> Any:
+def refuse_constant(name: str) -> Any:
+    """For json's ``parse_constant``: NaN and Infinity are no JSON, and orjson refuses them too."""
     raise ValueError(name)
 
 

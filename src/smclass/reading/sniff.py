@@ -14,7 +14,7 @@ import orjson
 from smclass.errors import InputError, UsageError
 from smclass.reading import fields, live
 from smclass.reading.delimited import excel_sep
-from smclass.reading.json_input import loads_line
+from smclass.reading.json_input import loads_line, refuse_constant
 from smclass.reading.platforms import whatsapp, youtube
 from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.platforms.x import is_twitter_archive
@@ -140,21 +140,13 @@ def _json_value(line: bytes) -> Any:
         return loads_line(line)
     except orjson.JSONDecodeError:
         pass
-    # A line with a byte that is not UTF-8 is still shaped like JSON or not: it must not vote
-    # the file out of JSON lines, whose reader rejects that line alone.
+    # A line with a byte that is not UTF-8, or with a lone surrogate escape ("\ud800"), is still
+    # shaped like JSON or not: it must not vote the file out of JSON lines, whose reader rejects
+    # that line alone. json reads both (the byte replaced), where orjson refuses them.
     try:
-        return orjson.loads(line.decode("utf-8", "replace"))
-    except orjson.JSONDecodeError:
-        pass
-    # Nor may a line with a lone surrogate escape ("\ud800"), which orjson refuses and json reads.
-    try:
-        return json.loads(line, parse_constant=_no_constant)
+        return json.loads(line.decode("utf-8", "replace"), parse_constant=refuse_constant)
     except (ValueError, RecursionError):
         return None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)
 
 
 def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> Detected:
