@@ -111,33 +111,16 @@ def loads_line(raw_line: bytes) -> Any:
         except (ValueError, RecursionError):
             raise exc from None
         # json takes a lone surrogate escape that orjson refuses, as everywhere else: refused here
-        # too, in orjson's words.
+        # too, in orjson's words. A string holding one is text that UTF-8 cannot hold.
         try:
-            lone = _lone_surrogate(value)
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as lone:
+            half = lone.object[lone.start]
+            said = "no low surrogate in string" if half < "\udc00" else "invalid high surrogate in string"
+            raise orjson.JSONDecodeError(said, "", 0) from None
         except RecursionError:
             raise exc from None
-        if lone is not None:
-            said = "no low surrogate in string" if lone < "\udc00" else "invalid high surrogate in string"
-            raise orjson.JSONDecodeError(said, "", 0) from None
         return value
-
-
-_LONE = re.compile("[\ud800-\udfff]")
-
-
-def _lone_surrogate(value: Any) -> str | None:
-    """The first lone surrogate in the strings (keys too) of a value json read, or None."""
-    if isinstance(value, str):
-        found = _LONE.search(value)
-        return found.group() if found else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        found_in = _lone_surrogate(key) if isinstance(key, str) else None
-        if found_in is None:
-            found_in = _lone_surrogate(item)
-        if found_in is not None:
-            return found_in
-    return None
 
 
 def refuse_constant(name: str) -> Any:
