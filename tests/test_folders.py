@@ -19,9 +19,24 @@ def member_names(folder: Path) -> list[str]:
     return [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
 
 
-def test_notes_hidden_files_signatures_and_slack_metadata_are_left_out() -> None:
-    held = folders.contents(["posts.jsonl", "README.md", "NOTES.MD", ".DS_Store", "sub/.cache", "dump.txt.sig", "groups.json", "old/b.csv"])
+def test_notes_hidden_files_and_signatures_are_left_out() -> None:
+    held = folders.contents(["posts.jsonl", "README.md", "NOTES.MD", ".DS_Store", "sub/.cache", "dump.txt.sig", "old/b.csv"])
     assert held == folders.Contents(("old/b.csv", "posts.jsonl"))
+
+
+def test_files_named_like_slack_lists_are_read_in_a_folder_that_is_no_slack_export(small_model_path: Path, tmp_path: Path) -> None:
+    # groups.json or dms.json of someone's own scrape holds posts; only a Slack export's reader may pass them over.
+    (tmp_path / "groups.json").write_text('[{"id": "g1", "text": "the allotment group meets at ten"}]')
+    (tmp_path / "dms.json").write_text('[{"id": "d1", "text": "thanks for the seeds yesterday"}]')
+    result = runner.invoke(app, ["classify", str(tmp_path), "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["d1", "g1"]
+
+
+def test_day_files_at_the_top_beside_a_user_list_are_no_slack_export() -> None:
+    # Daily scrapes are often named by date; Slack puts its days inside channel folders.
+    held = folders.contents(["users.json", "2024-01-01.json", "2024-01-02.json"])
+    assert held.export is None and held.files == ("2024-01-01.json", "2024-01-02.json", "users.json")
 
 
 def test_files_in_hidden_folders_are_left_out_but_a_hidden_folder_named_itself_is_read(small_model_path: Path, tmp_path: Path) -> None:

@@ -253,6 +253,41 @@ def test_slack_markup_becomes_the_words_slack_shows(tmp_path: Path) -> None:
     ]
 
 
+def test_a_file_no_slack_export_holds_is_refused_not_passed_over(tmp_path: Path, small_model_path: Path) -> None:
+    export = slack_export(tmp_path / "slack", [{"type": "message", "user": "U1", "text": "Seedlings are ready", "ts": "2.1"}])
+    (export / "extra.jsonl").write_text('{"id": "p1", "text": "a post of my own scrape"}\n', encoding="utf-8")
+    result = classify(small_model_path, str(export))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {export / 'extra.jsonl'}: this folder looks like a Slack export (a channel or user list beside channel folders "
+        "of days), but this file is no part of one: give the export and the other files separately"
+    )
+
+
+def test_slack_attachments_are_passed_over_with_a_note(tmp_path: Path, small_model_path: Path) -> None:
+    export = slack_export(tmp_path / "slack", [{"type": "message", "user": "U1", "text": "Seedlings are ready", "ts": "2.1"}])
+    (export / "general" / "attachments").mkdir()
+    (export / "general" / "attachments" / "F1-plan.png").write_bytes(b"\x89PNG\r\n")
+    result = classify(small_model_path, str(export))
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["general/2.1"]
+    assert f"skipped 1 attached file of the Slack export (the first: {export / 'general' / 'attachments' / 'F1-plan.png'})" in result.stderr
+
+
+def test_a_slack_message_without_its_ts_is_a_reject_not_an_id_of_none(tmp_path: Path, small_model_path: Path) -> None:
+    export = slack_export(
+        tmp_path / "slack",
+        [
+            {"type": "message", "user": "U1", "text": "Seedlings are ready", "ts": "2.1"},
+            {"type": "message", "user": "U2", "text": "no ts here"},
+        ],
+    )
+    result = classify(small_model_path, str(export), "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["general/2.1"]
+    assert f"skipped {export / 'general' / '2024-03-02.json'}: a Slack message without its ts (timestamp id)" in result.stderr
+
+
 # Google Takeout -----------------------------------------------------------------------------
 
 WATCHED = [

@@ -40,11 +40,11 @@ class Contents:
 
 def skipped(name: str) -> bool:
     """Files that are never posts: hidden ones and those in hidden folders (``.git/``), notes (``.md``),
-    signatures, and Slack's metadata beside its channels."""
+    and signatures. (A Slack export's own lists are passed over by its reader, and only there.)"""
     parts = name.split("/")
     base = parts[-1]
     hidden = any(part.startswith(".") for part in parts)
-    return hidden or base.lower().endswith((".md", ".txt.sig")) or base in slack.META_FILES - {"channels.json", "users.json"}
+    return hidden or base.lower().endswith((".md", ".txt.sig"))
 
 
 def _order(name: str) -> list[str]:
@@ -133,6 +133,10 @@ def read_export(held: Contents, open_member: Opener, locate: Locate, read_stream
             with open_member(name) as handle:
                 return handle.read()
 
+        attachments = [name for name in names if slack.is_attachment(name)]
+        if attachments:
+            files = "file" if len(attachments) == 1 else "files"
+            reading.notify(f"skipped {len(attachments)} attached {files} of the Slack export (the first: {locate(attachments[0])})")
         yield from slack.records(names, read_bytes, locate)
         return
 

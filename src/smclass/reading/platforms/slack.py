@@ -41,13 +41,29 @@ _MARKUP = re.compile(r"<([^<>]*)>")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 
-META_FILES = frozenset({"channels.json", "users.json", "groups.json", "dms.json", "mpims.json", "integration_logs.json", "canvases.json"})
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 
 
+def _is_day(name: str) -> bool:
+    channel, _, day = name.partition("/")
+    return bool(channel) and _DAY.match(day) is not None
+
+
+def is_attachment(name: str) -> bool:
+    """A file that an export tool saved beside the messages (slackdump: ``C123/attachments/``, ``__uploads/``)."""
+    parts = name.split("/")
+    return len(parts) > 2 and (parts[1] == "attachments" or parts[0] == "__uploads")
+
+
 def is_export(names: set[str]) -> bool:
-    """Whether these member names (relative to the export's top) are a Slack export."""
-    return ("channels.json" in names or "users.json" in names) and any(_DAY.match(n.rsplit("/", 1)[-1]) for n in names)
+    """Whether these member names (relative to the export's top) are a Slack export: a channel or user
+    list at the top beside channel folders of days (day files at the top are someone's daily dumps)."""
+    return ("channels.json" in names or "users.json" in names) and any(_is_day(n) for n in names)
+
+
+def foreign(names: list[str]) -> list[str]:
+    """The members no Slack export holds: read as part of one, they would be passed over unread."""
+    return [n for n in names if not (_is_day(n) or is_attachment(n) or ("/" not in n and n.endswith(".json")))]
 
 
 def _users(load: Callable[[str], Any], names: set[str]) -> dict[str, str]:
@@ -108,9 +124,16 @@ def records(members: list[str], read_bytes: Callable[[str], bytes], locate: Call
             raise InputError(f"invalid JSON ({exc})", source=locate(name)) from None
 
     names = set(members)
+    stray = foreign(members)
+    if stray:
+        raise InputError(
+            "this folder looks like a Slack export (a channel or user list beside channel folders of days), "
+            "but this file is no part of one: give the export and the other files separately",
+            source=locate(stray[0]),
+        )
     users = _users(load, names)
     channels = _channels(load, names)
-    days = sorted((m for m in members if "/" in m and _DAY.match(m.rsplit("/", 1)[1])), key=_order)
+    days = sorted((m for m in members if _is_day(m)), key=_order)
     index = 0
     for member in days:
         channel = member.rsplit("/", 2)[-2]
@@ -119,9 +142,13 @@ def records(members: list[str], read_bytes: Callable[[str], bytes], locate: Call
             raise InputError("expected a JSON array of Slack messages", source=locate(member))
         for message in messages:
             index += 1
-            if not isinstance(message, dict):
+            problem = None if isinstance(message, dict) else f"expected a Slack message object, got {json_kind(message)}"
+            if problem is None and not isinstance(message.get("ts"), str):
+                # ts is a message's id in Slack; without it every such message would share "channel/None".
+                problem = "a Slack message without its ts (timestamp id)"
+            if problem is not None:
                 # Counted and reported like any unreadable record, never dropped unseen.
-                error = InputError(f"expected a Slack message object, got {json_kind(message)}", source=locate(member))
+                error = InputError(problem, source=locate(member))
                 yield Record({}, locate(member), None, index, None, error, shape="Slack export", original=message)
                 continue
             text, subtype = message.get("text"), message.get("subtype")
