@@ -113,6 +113,29 @@ def test_a_quoted_subject_change_is_a_system_line_not_a_message_from_its_first_w
     assert [(p["text"], p["record"]["sender"]) for p in read] == [("new season starts", "Ana"), (None, None)]
 
 
+@pytest.mark.parametrize(
+    "subject", ['from "Club" to "Club: 2024"', "von „Club“ zu „Club: 2024“", "from “Club” to “Club: 2024”", "de «Club» à «Club: 2024»"]
+)
+def test_a_subject_change_in_any_quotes_is_a_system_line(tmp_path: Path, subject: str) -> None:
+    path = write(tmp_path, "chat.txt", f"12/31/23, 21:41 - Ana: new season\n12/31/23, 21:42 - Ana changed the subject {subject}\n")
+    assert [p["record"]["sender"] for p in smclass.read(path)] == ["Ana", None]
+
+
+def test_a_contact_saved_with_a_nickname_in_quotes_is_a_sender(tmp_path: Path) -> None:
+    text = '12/31/23, 21:41 - Ana: happy new year\n12/31/23, 21:43 - Robert "Bob" Smith: and to you, see you at lunch\n'
+    read = list(smclass.read(write(tmp_path, "chat.txt", text)))
+    assert [(p["text"], p["record"]["sender"]) for p in read] == [
+        ("happy new year", "Ana"),
+        ("and to you, see you at lunch", 'Robert "Bob" Smith'),
+    ]
+
+
+def test_whatsapps_edit_marker_is_taken_off_the_text_and_kept_as_a_flag(tmp_path: Path) -> None:
+    text = "12/31/23, 21:41 - Ana: see you at 8\n12/31/23, 21:45 - Ben: ok, at 9 then <This message was edited>\n"
+    read = list(smclass.read(write(tmp_path, "chat.txt", text)))
+    assert [(p["text"], p["record"].get("edited")) for p in read] == [("see you at 8", None), ("ok, at 9 then", True)]
+
+
 def test_deleted_message_has_no_text_to_label(tmp_path: Path) -> None:
     path = write(tmp_path, "chat.txt", "12/31/23, 21:41 - Ben: This message was deleted\n12/31/23, 21:42 - Ana: ok then\n")
     assert posts(path) == [(1, None), (2, "ok then")]

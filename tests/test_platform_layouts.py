@@ -57,6 +57,31 @@ def test_pushshift_post_among_comments_keeps_its_selftext(tmp_path: Path) -> Non
     ]
 
 
+def test_a_removed_listing_post_is_read_from_its_title_and_a_removed_whole_post_says_so(tmp_path: Path) -> None:
+    def post(name: str, title: str, selftext: str) -> dict[str, Any]:
+        return {"kind": "t3", "data": {"name": name, "title": title, "selftext": selftext}}
+
+    path = tmp_path / "thread.json"
+    children = [post("t3_a", "Why does my bread sink?", "[removed]"), post("t3_b", " ", "[deleted]")]
+    listing = {"kind": "Listing", "data": {"children": children}}
+    path.write_text(json.dumps([listing]), encoding="utf-8")
+    assert read(path) == [("t3_a", "Why does my bread sink?"), ("t3_b", None)]
+
+
+def test_a_more_stub_on_a_line_of_its_own_gets_its_line(tmp_path: Path, small_model_path: Path) -> None:
+    dump = write_jsonl(
+        tmp_path / "things.jsonl",
+        [
+            {"kind": "t1", "data": {"name": "t1_c1", "body": "The queue went round the block"}},
+            {"kind": "more", "data": {"count": 2, "name": "t1_c9", "children": ["c9", "c10"]}},
+            {"kind": "t1", "data": {"name": "t1_c2", "body": "They never announce these changes"}},
+        ],
+    )
+    result = classify(small_model_path, str(dump))
+    assert result.exit_code == 0, result.stderr
+    assert [(r["id"], r["label"] is None) for r in lines(result.stdout)] == [("t1_c1", False), ("t1_c9", True), ("t1_c2", False)]
+
+
 def test_pushshift_comment_among_posts_is_its_body(tmp_path: Path) -> None:
     dump = write_jsonl(
         tmp_path / "dump.jsonl",
@@ -195,6 +220,18 @@ def test_facebook_posts_of_one_second_get_ids_unique_in_the_file(tmp_path: Path,
     text = json.dumps(entries, indent=1) if layout == "array" else "".join(json.dumps(e) + "\n" for e in entries)
     path.write_text(text, encoding="utf-8")
     assert [post["id"] for post in smclass.read(str(path))] == [1700200000, "1700200000-2", "1700200000-3"]
+
+
+def test_a_titled_record_with_its_own_id_and_a_timestamp_is_no_facebook_entry(tmp_path: Path) -> None:
+    # Scraped headlines and feed items name their time "timestamp" too; as Facebook entries their ids and titles were lost.
+    path = write_jsonl(
+        tmp_path / "headlines.jsonl",
+        [
+            {"id": "n1", "title": "Bridge shut after the storm", "url": "https://news.example/1", "timestamp": 1700000000},
+            {"id": "n2", "title": "Bakery on Mill Lane wins a prize", "url": "https://news.example/2", "timestamp": 1700000500},
+        ],
+    )
+    assert read(path) == [("n1", "Bridge shut after the storm"), ("n2", "Bakery on Mill Lane wins a prize")]
 
 
 def test_facebook_likes_and_reactions_are_refused_not_read_as_empty_posts(tmp_path: Path, small_model_path: Path) -> None:

@@ -37,8 +37,13 @@ def post(value: dict[str, Any]) -> dict[str, Any] | Unreadable:
     return record
 
 
+# Every key Facebook writes in an entry. A record with others (an id, a url, a text) is someone
+# else's, however it names its time: read as an entry, its id and title would be lost.
+ENTRY_KEYS = frozenset({"timestamp", "data", "attachments", "title", "tags"})
+
+
 def is_post(value: dict[str, Any]) -> bool:
-    if not isinstance(value.get("timestamp"), int):
+    if not isinstance(value.get("timestamp"), int) or not value.keys() <= ENTRY_KEYS:
         return False
     return isinstance(value.get("data"), list) or isinstance(value.get("attachments"), list) or isinstance(value.get("title"), str)
 

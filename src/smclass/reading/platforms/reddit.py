@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from smclass.reading.fields import PLACEHOLDERS
 from smclass.reading.platforms.base import MAX_DEPTH, Shape
 
 
@@ -20,10 +21,15 @@ def things(value: dict[str, Any], depth: int = 0) -> list[tuple[dict[str, Any], 
                 out.extend(things(child, depth + 1))
         return out
     if kind == "more":
-        return []
+        # In a listing, a stub for comments it does not hold; on its own (a line of a dump), a record
+        # of the input like any other, so it gets its line (unlabelled) rather than vanishing.
+        return [] if depth else [({"id": data.get("name") or data.get("id"), "text": None, "platform": "reddit", "kind": "more"}, data)]
     if kind == "t3":
-        parts = [p for p in (data.get("title"), data.get("selftext")) if isinstance(p, str) and p.strip()]
-        record = {"id": data.get("name") or data.get("id"), "text": "\n\n".join(parts) or None, "platform": "reddit", "kind": "post"}
+        # "[removed]" in place of the selftext is Reddit's, not the poster's: the title alone is read.
+        selftext = data.get("selftext")
+        parts = [p for p in (data.get("title"), selftext) if isinstance(p, str) and p.strip() and p.strip() not in PLACEHOLDERS]
+        text = "\n\n".join(parts) or (selftext if isinstance(selftext, str) and selftext.strip() in PLACEHOLDERS else None)
+        record = {"id": data.get("name") or data.get("id"), "text": text, "platform": "reddit", "kind": "post"}
     else:
         record = {"id": data.get("name") or data.get("id"), "text": data.get("body"), "platform": "reddit", "kind": "comment"}
     for key in ("subreddit", "author", "created_utc", "permalink"):

@@ -41,8 +41,11 @@ _MARKER = re.compile(r"^<[^<>\n]+>$")
 _ATTACHED = re.compile(r"^\S+\.\w{2,5} \(file attached\)$")
 _DELETED = frozenset({"This message was deleted", "You deleted this message"})
 # A system line with a quoted name in it ('Ana changed the subject from "Trip" to "Trip: day 2"')
-# holds ": " too; no sender's name as WhatsApp writes it holds a quote.
-_QUOTES = '"“”«»'
+# holds ": " too, inside a quote: what comes before it has an odd number of quote marks. A
+# contact saved as 'Robert "Bob" Smith' has them in pairs.
+_QUOTES = '"“”„«»'
+# What newer versions add to the end of an edited message: WhatsApp's words, not the sender's.
+_EDITED = " <This message was edited>"
 
 
 def prefix(line: str) -> re.Match[str] | None:
@@ -61,9 +64,13 @@ def is_chat(lines: list[str]) -> bool:
     return len(found) > len(lines) * _MOST and any(_spoken(line, match) for line, match in found)
 
 
+def _in_quote(sender: str) -> bool:
+    return sum(sender.count(q) for q in _QUOTES) % 2 == 1
+
+
 def _spoken(line: str, match: re.Match[str]) -> bool:
     sender, colon, _ = line.lstrip(_BOM)[match.end() :].partition(": ")
-    return bool(colon) and not any(q in sender for q in _QUOTES)
+    return bool(colon) and not _in_quote(sender)
 
 
 def _message(match: re.Match[str], first: str, more: list[str]) -> dict[str, Any]:
@@ -71,7 +78,7 @@ def _message(match: re.Match[str], first: str, more: list[str]) -> dict[str, Any
     stamp = first.lstrip(_BOM)[: match.end()].strip(_MARKS + " \u00a0-[]")
     sender, colon, body = rest.partition(": ")
     record: dict[str, Any] = {"text": None, "platform": "whatsapp", "sender": None, "timestamp": stamp}
-    if not colon or any(q in sender for q in _QUOTES):
+    if not colon or _in_quote(sender):
         record["kind"] = "system"
         # Its lines too: a new group description goes on under the line that announces it.
         record["event"] = "\n".join([rest.strip(_MARKS), *more]).rstrip("\n")
@@ -90,6 +97,9 @@ def _message(match: re.Match[str], first: str, more: list[str]) -> dict[str, Any
         record["kind"] = "deleted"
         record["event"] = body
     else:
+        if text.endswith(_EDITED):
+            text = text.removesuffix(_EDITED)
+            record["edited"] = True
         record["text"] = text
     return record
 
