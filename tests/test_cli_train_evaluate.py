@@ -102,6 +102,34 @@ def test_a_label_field_no_record_holds_is_a_usage_error_listing_the_fields(tmp_p
     assert not (tmp_path / "m.npz").exists()
 
 
+def test_a_label_field_that_matches_two_fields_only_by_case_is_refused(tmp_path: Path, small_model_path: Path) -> None:
+    # Picking one of them scored and trained against whichever came first.
+    rows = [{"id": i, "text": row["text"], "LABEL": "Media", "Label": row["label"]} for i, row in enumerate(corpus_rows()[:20])]
+    data = write_jsonl(tmp_path / "two.jsonl", rows)
+    expected = f"Error: {data}: 'label' matches the fields 'LABEL' and 'Label': name one as it is written\n"
+    for command in (["evaluate", str(data), "--model", str(small_model_path)], ["train", str(data), "--out", str(tmp_path / "m.npz")]):
+        result = runner.invoke(app, [*command, "-q"])
+        assert (result.exit_code, result.stderr) == (2, expected)
+
+
+def test_a_sheet_labelled_only_after_its_first_records_trains_with_missing_labels_skipped(tmp_path: Path) -> None:
+    rows = stratified_slice(corpus_rows(), 20)
+    unlabelled = [{"id": f"u{i}", "text": f"a post still to label, number {i}"} for i in range(120)]
+    data = write_jsonl(tmp_path / "sheet.jsonl", [*unlabelled, *rows])
+    out = tmp_path / "m.npz"
+    result = runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", "0", "--on-missing-label", "skip"])
+    assert result.exit_code == 0, result.stderr
+    assert f"{len(rows)} labelled posts" in result.stderr and "skipped 120 with no label" in result.stderr
+    assert out.exists()
+
+
+def test_a_label_field_no_record_of_a_skipped_sheet_holds_is_still_a_usage_error(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "sheet.jsonl", [{"id": i, "text": f"post {i}"} for i in range(150)])
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz"), "--on-missing-label", "skip", "-q"])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {data}: no field 'label' in any record (fields: id, text); name it with --label-field\n"
+
+
 def test_train_into_a_missing_directory_fails_before_training_as_an_unwritable_output(tmp_path: Path) -> None:
     data = write_label_csv(tmp_path / "L.csv", "label")
     out = tmp_path / "nodir" / "m.npz"

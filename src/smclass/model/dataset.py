@@ -68,6 +68,7 @@ class PassedOver:
     excluded: int = 0
     empty: int = 0
     missing: int = 0
+    labelled: int = 0  # records that held a label, whatever became of them
 
 
 @dataclass
@@ -136,13 +137,19 @@ def iter_labelled(
                 held = True
             # The label field is chosen from the records the plan was, as the text and id fields are.
             whole = not cut_short(first) and first[-1].error is None
-            field_name = _label_field(label_field, first, whole=whole)
+            # A sheet being labelled (skip) may hold its first labels after the records planned on.
+            late = on_missing_label == "skip" and not whole
+            field_name = _label_field(label_field, first, whole=whole, late=late)
             if notify is not None and _predicted(first, field_name):
                 notify(
                     f"warning: {plan.source}: each record carries a 'confidence' beside '{field_name}', as classify's results do: "
                     "if these labels are a model's predictions, not a person's, they are no reference to score or train against"
                 )
+            labelled = counts.labelled
             yield from _posts(itertools.chain(first, rest), plan, field_name, on_missing_label, counts)
+            if late and counts.labelled == labelled:
+                names = fields.listed_names([r for r in first if r.error is None])
+                raise UsageError(f"{plan.source}: no field '{label_field}' in any record (fields: {names}); name it with --label-field")
 
 
 def _predicted(first: list[Record], field_name: str) -> bool:
@@ -178,6 +185,8 @@ def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missi
             raise record.error
         raw_label = fields.get_path(record.data, field_name)
         blank = raw_label is None or (isinstance(raw_label, str) and not raw_label.strip())
+        if fields.has_path(record.data, field_name):
+            counts.labelled += 1
         if not fields.has_path(record.data, field_name) or blank:
             if on_missing == "skip":
                 counts.missing += 1
@@ -209,7 +218,7 @@ def given_label(raw: Any, record: Record, field_name: str) -> str | None:
     return label
 
 
-def _label_field(name: str, records: list[Record], *, whole: bool) -> str:
+def _label_field(name: str, records: list[Record], *, whole: bool, late: bool = False) -> str:
     """``name`` as the first records spell it (``Label`` for ``label``), as text and id fields are matched.
 
     A field none of them holds is a wrong name, not a file of unlabelled posts: saying so, with
@@ -219,8 +228,11 @@ def _label_field(name: str, records: list[Record], *, whole: bool) -> str:
     readable = [r for r in records if r.error is None]
     if not readable:
         return name  # the first record's own error is the one to show
+    fields.one_match(name, readable)
     actual = fields.resolve(name, readable)
     if actual is None:
+        if late:
+            return name  # watched: one record of the rest must hold it (see iter_labelled)
         names = fields.listed_names(readable)
         where = "the records" if whole else f"the first {len(records)} records"
         raise UsageError(f"{readable[0].source}: no field '{name}' in {where} (fields: {names}); name it with --label-field")

@@ -207,7 +207,7 @@ def _no_such_field(name: str, records: list[Record], more: bool) -> UsageError:
     return UsageError(f"{records[0].source}: no field '{name}' in {where} (fields: {fields})")
 
 
-def _one_match(name: str, records: list[Record]) -> None:
+def one_match(name: str, records: list[Record]) -> None:
     """A name the user gave that matches two fields only by case (``text`` and ``Text``) is refused, not matched to the first."""
     if any(has_path(r.data, name) for r in records):
         return
@@ -223,7 +223,7 @@ def check_text_field(name: str, records: list[Record], more: bool = False, late:
     records to come after them, it may first appear later if ``late`` allows (see :func:`posts.planned`)."""
     if not records:
         return TextChoice(name)
-    _one_match(name, records)
+    one_match(name, records)
     actual = resolve(name, records)
     if actual is None:
         if more and late:
@@ -236,7 +236,7 @@ def check_id_field(name: str, records: list[Record], more: bool = False, late: b
     """A user-named id field must exist in at least one of the first records, as a text field must."""
     if not records:
         return name
-    _one_match(name, records)
+    one_match(name, records)
     actual = resolve(name, records)
     if actual is None:
         if more and late:
