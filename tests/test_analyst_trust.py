@@ -261,6 +261,16 @@ def test_audit_says_the_folds_that_really_run_and_why_fewer(labelled: Path) -> N
     ) in result.stderr.splitlines()
 
 
+def test_audit_says_what_it_passed_over_as_train_does(tmp_path: Path) -> None:
+    extra = [{"id": "e1", "text": "", "label": "Media"}, {"id": "e2", "text": "[deleted]", "label": "Personal"}]
+    data = write_jsonl(tmp_path / "with_empty.jsonl", [*rows(), *extra])
+    result = run("audit", str(data), "--folds", "3", "--base", "none", "-n", "1")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "30 labelled posts (Customer 6, Emergent 6, Enterprise 6, Media 6, Personal 6); passed over 2 with no text"
+    ) in result.stderr.splitlines()
+
+
 def test_audit_names_the_one_rarest_label_that_caps_the_folds() -> None:
     labels = ["Media"] * 9 + ["Emergent"] * 5 + ["Customer"] * 7
     assert audit_lib.fold_plan(labels, 8) == (5, "Emergent has 5 posts, and each fold must hold one of every label")

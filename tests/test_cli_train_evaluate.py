@@ -173,6 +173,19 @@ def test_evaluate_json_has_the_contract_keys(fixtures: Path, small_model_path: P
     assert 0.0 <= report["macro_f1"] <= 1.0
 
 
+def test_evaluate_says_which_labels_its_macro_f1_averages_when_the_reference_lacks_some(tmp_path: Path, small_model_path: Path) -> None:
+    rows = [row for row in stratified_slice(corpus_rows(), 6) if row["label"] in ("Media", "Customer")]
+    data = write_jsonl(tmp_path / "two.jsonl", rows)
+    report = json.loads(runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path), "--json", "-q"]).stdout)
+    assert report["macro_f1_labels"] == ["Media", "Customer"]
+    per_class = report["per_class"]
+    assert report["macro_f1"] == round((per_class["Media"]["f1"] + per_class["Customer"]["f1"]) / 2, 4)
+    table = runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path), "-q"]).stdout
+    assert "(over 2 of 5 labels: those the reference holds)" in " ".join(table.split())
+    personal = next(line for line in table.splitlines() if "Personal" in line)
+    assert [cell.strip() for cell in personal.split("│")[3:5]] == ["-", "-"]  # recall and F1 are undefined, not 0.000
+
+
 def test_evaluate_report_is_a_table(fixtures: Path, small_model_path: Path) -> None:
     result = runner.invoke(app, ["evaluate", str(fixtures / "labelled.jsonl"), "--model", str(small_model_path)])
     assert result.exit_code == 0

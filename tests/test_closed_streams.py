@@ -98,3 +98,11 @@ def test_results_sent_to_a_closed_stream_by_name_are_an_error_not_lost(
     assert done.returncode == 1
     if closing == ">&-":
         assert done.stderr == f"Error: {output}: cannot write (Bad file descriptor)\n"
+
+
+@pytest.mark.parametrize("args", ["--help", "--version", "classify --help"])
+def test_help_and_version_to_a_full_disk_are_the_error_every_command_gives(args: str, tmp_path: Path) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    done = shell(f"{SMCLASS} {args} > /dev/full", tmp_path)
+    assert (done.returncode, done.stderr) == (1, "Error: stdout: cannot write (No space left on device)\n")

@@ -59,6 +59,24 @@ def test_report_matches_the_label_field_and_its_values_as_train_does() -> None:
     assert numbers["no_label"] == {"excluded": 1}
 
 
+def test_report_reads_hand_labels_from_the_field_named_by_label_field() -> None:
+    posts = "Post ID,Message,Type\n1,Painted my kitchen yellow today,Personal\n2,Rail strike called off,Media\n"
+    done = run("report", "--json", "--label-field", "type", "-", input=posts)
+    assert done.exit_code == 0, done.stderr
+    numbers = json.loads(done.stdout)
+    assert counts(numbers) == {"Personal": 1, "Media": 1} and numbers["labels_from"] == "posts"
+    missing = run("report", "--json", "--label-field", "kind", "-", input=posts)
+    assert missing.exit_code == 2
+    assert missing.stderr.splitlines()[-1] == "Error: <stdin>: no field 'kind' in its first 2 records (fields: Post ID, Message, Type)"
+
+
+def test_report_refuses_two_label_fields_that_differ_only_by_case() -> None:
+    posts = jsonl({"id": 1, "text": "a", "LABEL": "Media", "Label": "Personal"})
+    done = run("report", "--json", input=posts)
+    assert done.exit_code == 2
+    assert done.stderr.splitlines()[-1] == "Error: <stdin>: 'label' matches the fields 'LABEL' and 'Label': name one as it is written"
+
+
 def test_report_classifies_posts_that_carry_no_label_and_names_the_model(small_model_path: Path) -> None:
     posts = jsonl({"id": 1, "text": "Volunteers needed Saturday", "label": ""}, {"id": 2, "text": "@Bank fix my card"})
     done = run("report", "--json", "--model", str(small_model_path), input=posts)

@@ -143,14 +143,17 @@ def collect(
     model_path: str | Path | None = None,
     notify: Callable[[str], None] = _quiet,
     window_hours: float = 72.0,
+    label_field: str | None = None,
 ) -> Tally:
     """Read and count every post of ``paths``: with the labels they carry, else with the model's.
 
     A report counts one kind of label: posts that carry theirs next to posts that carry none
     would mix hand labels with predictions, so that stops at the first post that differs.
+    ``label_field`` names where the labels are (by default ``label``, if the posts have it); a
+    field that is named must be there.
     """
     out = Tally(by=by, window=window_hours * 3600)
-    for entry in _results(paths, options, out, by, model_path, notify):
+    for entry in _results(paths, options, out, by, model_path, notify, label_field):
         _count(out, entry)
     return out
 
@@ -162,14 +165,20 @@ _MIXED = {
 
 
 def _results(
-    paths: Iterable[str], options: ReadOptions, out: Tally, by: str | None, model_path: str | Path | None, notify: Callable[[str], None]
+    paths: Iterable[str],
+    options: ReadOptions,
+    out: Tally,
+    by: str | None,
+    model_path: str | Path | None,
+    notify: Callable[[str], None],
+    named: str | None,
 ) -> Iterator[dict[str, Any]]:
     reading = options.reading(notify)
     records = (record for path in paths for record in inputs.read_path(path, reading=reading))
     waiting: list[dict[str, Any]] = []
     for plan, head, group in planned_with_sample(_merged(records), options, notify):
         readable = [r for r in head if r.error is None]
-        label_field = fields.resolve(LABEL_FIELD, readable) or LABEL_FIELD
+        label_field = _label_field(named, readable)
         by_field = _by_field(by, readable)
         for record in itertools.chain(head, group):
             if record.error is not None:
@@ -190,6 +199,19 @@ def _results(
                 yield from _classified(waiting, out, model_path)
                 waiting = []
     yield from _classified(waiting, out, model_path)
+
+
+def _label_field(named: str | None, readable: list[Record]) -> str:
+    """Where the posts carry their labels: ``named``, else ``label`` when they have it (two fields
+    that match only by case are refused, never one picked)."""
+    if not readable:
+        return named or LABEL_FIELD
+    fields.one_match(named or LABEL_FIELD, readable)
+    found = fields.resolve(named or LABEL_FIELD, readable)
+    if found is None and named is not None:
+        names = fields.listed_names(readable)
+        raise UsageError(f"{readable[0].source}: no field '{named}' in its first {len(readable)} records (fields: {names})")
+    return found or LABEL_FIELD
 
 
 def _classified(entries: list[dict[str, Any]], out: Tally, model_path: str | Path | None) -> Iterator[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from smclass.cli.app import (
     if_stopped,
 )
 from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, read_options
-from smclass.cli.train import Base, LabelFieldOption
+from smclass.cli.train import Base, LabelFieldOption, _posts_summary
 from smclass.errors import InputError, UsageError
 from smclass.run import paths as output_paths
 
@@ -45,7 +46,16 @@ def _inputs(paths: list[str] | None) -> list[str]:
 @app.command()
 def audit(
     data: Annotated[list[str] | None, typer.Argument(help="Your labelled files; '-' (or nothing) reads stdin.", show_default=False)] = None,
-    model_path: ModelOption = None,
+    model_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Score the posts with this model instead of cross-validating (it must not have been trained on them). "
+            "Default: cross-validate; $SMCLASS_MODEL is not used.",
+            show_default=False,
+        ),
+    ] = None,
     label_field: LabelFieldOption = "label",
     text_field: TextFieldOption = None,
     id_field: IdFieldOption = None,
@@ -86,6 +96,7 @@ def audit(
     posts = dataset.read_labelled(_inputs(data), label_field=label_field, notify=notify, options=options)
     if not posts.texts:
         raise InputError("no labelled posts to audit", source=", ".join(data or ["<stdin>"]))
+    notify(_posts_summary(Counter(posts.labels), posts))
     proba = None
     running, why = folds, None
     if model_path is None:
@@ -210,6 +221,10 @@ def report(
     window: Annotated[float, typer.Option("--window", help="Hours within which accounts must take up a hashtag or link.", min=0)] = 72.0,
     min_accounts: Annotated[int, typer.Option("--min-accounts", help="Distinct accounts that make a trace.", min=2)] = 3,
     title: Annotated[str, typer.Option("--title", help="Title of the page.")] = "smclass report",
+    label_field: Annotated[
+        str | None,
+        typer.Option("--label-field", help="Field holding the posts' own labels. Default: label, if they have it.", show_default=False),
+    ] = None,
     model_path: ModelOption = None,
     text_field: TextFieldOption = None,
     id_field: IdFieldOption = None,
@@ -249,7 +264,9 @@ def report(
     if_stopped("; ".join(part for part in ("the JSON was not written" if as_json else None, page_undone) if part))
     notify = _ignore if quiet else _note
     options = read_options(text_field, id_field, input_format, delimiter, table, query)
-    tally = report_lib.collect(_inputs(results), options, by=by, model_path=model_path, notify=notify, window_hours=window)
+    tally = report_lib.collect(
+        _inputs(results), options, by=by, model_path=model_path, notify=notify, window_hours=window, label_field=label_field
+    )
     numbers = report_lib.numbers(tally, window_hours=window, min_accounts=min_accounts)
     for note in numbers["notes"]:
         notify(note)

@@ -290,11 +290,17 @@ def _print_report(report: dict[str, Any]) -> None:
 
     # Through our stdout writer: a full disk is one error line, a closed pipe a quiet end (rich would exit 1).
     console = Console(file=cast("IO[str]", StdoutText()))
-    table = Table(title=f"{report['posts']} posts: macro-F1 {report['macro_f1']:.3f}, accuracy {report['accuracy']:.3f}")
+    averaged = report["macro_f1_labels"]
+    total = len(report["labels"])
+    over = "" if len(averaged) == total else f" (over {len(averaged)} of {total} labels: those the reference holds)"
+    chosen = [sum(column) for column in zip(*report["confusion_matrix"], strict=True)]
+    table = Table(title=f"{report['posts']} posts: macro-F1 {report['macro_f1']:.3f}{over}, accuracy {report['accuracy']:.3f}")
     for column in ("label", "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == "label" else "right")
-    for label, s in report["per_class"].items():
-        table.add_row(label, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}", str(s["support"]))
+    for (label, s), picked in zip(report["per_class"].items(), chosen, strict=True):
+        # With no reference post, recall and F1 are not zero but undefined: a dash, and left out of the mean.
+        recall, f1 = (f"{s['recall']:.3f}", f"{s['f1']:.3f}") if s["support"] else ("-", "-")
+        table.add_row(label, f"{s['precision']:.3f}" if picked else "-", recall, f1, str(s["support"]))
     console.print(table)
     matrix = Table(title="confusion matrix (rows: reference, columns: predicted)")
     matrix.add_column("")

@@ -51,6 +51,8 @@ def score_matrix(matrix: np.ndarray) -> dict[str, Any]:
     return {
         "posts": total,
         "macro_f1": round(float(np.mean([f1[i] for i in present])) if present else 0.0, 4),
+        # A label no reference post holds has no recall to average: say which labels the mean is over.
+        "macro_f1_labels": [LABELS[i] for i in present],
         "accuracy": round(float(hits.sum() / total) if total else 0.0, 4),
         "per_class": {
             label: {
