@@ -122,8 +122,20 @@ def test_a_one_line_document_with_a_value_past_the_limit_is_one_bad_record(small
     rejects = tmp_path / "rejects.json"
     result = classify(small_model_path, str(document), "--on-error", "skip", "--rejects", str(rejects))
     assert (result.exit_code, result.stdout) == (0, "")
-    assert f"skipped {document}:1: a JSON value over 16 MiB, the most one record may take\n" in result.stderr
+    assert f"skipped {document}:1: its member 'text' is a JSON value over 16 MiB, the most one record may take\n" in result.stderr
     assert rejects.read_bytes() == long_post(1) + b"\n"
+
+
+def test_an_object_member_past_the_limit_is_named_in_the_error(small_model_path: Path, tmp_path: Path) -> None:
+    # Only top-level arrays are read entry by entry; a big export nested in an object (a Telegram
+    # account's "chats") is refused, and the error says which member was too big.
+    chats = {"about": "", "list": [{"id": 7, "type": "personal_chat", "messages": [{"id": 1, "text": "a" * LONG}]}]}
+    document = tmp_path / "result.json"
+    document.write_text(json.dumps({"about": "", "chats": chats}, indent=1))
+    result = classify(small_model_path, str(document))
+    assert (result.exit_code, result.stdout) == (1, "")
+    too_big = "its member 'chats' is a JSON value over 16 MiB, the most one record may take"
+    assert result.stderr.splitlines()[-1] == f"Error: {document}:3: {too_big}"
 
 
 def test_ranges_cut_inside_a_long_line_read_as_the_whole_file(tmp_path: Path) -> None:

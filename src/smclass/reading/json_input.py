@@ -236,7 +236,13 @@ def _object_members(window: Window, source: str, arrays: list[Entries]) -> dict[
                 if entries.long:
                     arrays.append(entries)
             else:
-                members[key] = _value(window, source, decoder)
+                try:
+                    members[key] = _value(window, source, decoder)
+                except InputError as exc:
+                    # Only a top-level array is read entry by entry: say which member was too big to hold.
+                    if exc.message == TOO_LARGE:
+                        raise InputError(f"its member {key!r} is {TOO_LARGE}", source=source, line=exc.line) from None
+                    raise
             window.let_go()
             after = _next(window, source, "Expecting ',' delimiter")
             window.pos += 1
