@@ -39,6 +39,18 @@ def test_classify_gives_one_line_per_record_in_order_for_each_format(fixtures: P
     assert "text field 'text' (detected)" in result.stderr
 
 
+def test_an_output_named_for_another_format_gets_a_warning_and_the_format_asked_for(
+    fixtures: Path, small_model_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "labelled.csv"
+    args = ["classify", str(fixtures / "posts.jsonl"), "-o", str(out), "--model", str(small_model_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: {out} ends in .csv, but --format is jsonl: add --format csv to write csv" in result.stderr.splitlines()
+    assert all("id" in json.loads(line) for line in out.read_text().splitlines())  # what --format said, never guessed
+    assert "warning" not in runner.invoke(app, [*args, "--format", "csv"]).stderr
+
+
 def test_classify_reads_stdin_with_dash_and_with_no_input(fixtures: Path, small_model_path: Path) -> None:
     data = (fixtures / "posts.jsonl").read_text()
     with_dash = run("classify", "-", "--model", str(small_model_path), input=data)

@@ -6,7 +6,6 @@ Only this module imports typer and rich, prints, or chooses exit codes.
 from __future__ import annotations
 
 import contextlib
-import errno
 import io
 import os
 import signal
@@ -138,18 +137,6 @@ def _write_stdout(data: bytes) -> None:
         raise cannot_write("stdout", exc) from None
 
 
-def _stdout_fails(exc: OSError) -> bool:
-    """Whether ``exc`` is a write that click, typer or rich made to stdout (help, --version) on a full
-    disk: our own writes go through :func:`_write_stdout`, and those libraries write nowhere else."""
-    if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
-        return False
-    frame = exc.__traceback__
-    while frame is not None and frame.tb_next is not None:
-        frame = frame.tb_next
-    where = Path(frame.tb_frame.f_code.co_filename).parts if frame is not None else ()
-    return any(library in where for library in ("click", "typer", "rich"))
-
-
 def echo(text: str) -> None:
     """One line of text on stdout, with the errors of :func:`_write_stdout`."""
     _write_stdout((text + "\n").encode())
@@ -255,7 +242,7 @@ class SmclassGroup(TyperGroup):
             _error(str(exc))
             sys.exit(exc.exit_code)
         except Exception as exc:  # noqa: BLE001 - the last resort: a bug, still one line
-            if isinstance(exc, OSError) and _stdout_fails(exc):
+            if isinstance(exc, OSError) and closed_streams.library_write_failed(exc):
                 # Click's own writes (--help, --version) to a full disk: the error every command gives.
                 from smclass.run.paths import cannot_write
 

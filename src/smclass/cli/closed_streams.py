@@ -9,9 +9,11 @@ Python stream stands in with what closing it means for the run.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 from smclass.errors import InputError, OutputError
@@ -115,3 +117,15 @@ def guard() -> None:
     if 2 in closed and sys.stderr is None:
         # Notes and errors go nowhere, through a descriptor of their own (fd 2 takes no writes).
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+
+
+def library_write_failed(exc: OSError) -> bool:
+    """Whether ``exc`` is a write that click, typer or rich made to stdout (help, --version) on a full
+    disk: our own writes go through ``app._write_stdout``, and those libraries write nowhere else."""
+    if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+        return False
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    where = Path(frame.tb_frame.f_code.co_filename).parts if frame is not None else ()
+    return any(library in where for library in ("click", "typer", "rich"))
