@@ -130,6 +130,19 @@ def test_a_label_field_no_record_of_a_skipped_sheet_holds_is_still_a_usage_error
     assert result.stderr == f"Error: {data}: no field 'label' in any record (fields: id, text); name it with --label-field\n"
 
 
+def test_train_warns_of_copies_labelled_two_ways(tmp_path: Path) -> None:
+    rows = stratified_slice(corpus_rows(), 4)
+    clash = [{"text": "Our Road Is Flooded again", "label": "Personal"}, {"text": "our road is  flooded again", "label": "Emergent"}]
+    data = write_jsonl(tmp_path / "t.jsonl", [*rows, *clash])
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz"), "--cv", "0"])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "warning: 1 text (2 posts) labelled two ways, as copies differing at most in case and spacing; smclass audit lists them first"
+    ) in result.stderr.splitlines()
+    clean = runner.invoke(app, ["train", str(write_jsonl(tmp_path / "c.jsonl", rows)), "--out", str(tmp_path / "c.npz"), "--cv", "0"])
+    assert "labelled two ways" not in clean.stderr
+
+
 def test_train_into_a_missing_directory_fails_before_training_as_an_unwritable_output(tmp_path: Path) -> None:
     data = write_label_csv(tmp_path / "L.csv", "label")
     out = tmp_path / "nodir" / "m.npz"

@@ -119,6 +119,13 @@ def train(
     if not posts.texts:
         raise InputError("no labelled posts to train on", source=", ".join(data))
     notify(_posts_summary(Counter(posts.labels), posts))
+    from smclass.analyst.audit import conflicting_duplicates
+
+    clashes = conflicting_duplicates(posts.texts, posts.labels)
+    if clashes:
+        # Trained on as given, both ways: a copy pasted with the wrong label is the user's to see, not ours to settle.
+        count = f"{len(clashes)} text{'s' if len(clashes) > 1 else ''} ({sum(map(len, clashes))} posts)"
+        notify(f"warning: {count} labelled two ways, as copies differing at most in case and spacing; smclass audit lists them first")
     held = None
     if dev:
         # Read before training, not after: a missing or unlabelled --dev file should not cost minutes of it.
