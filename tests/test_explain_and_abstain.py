@@ -67,7 +67,18 @@ def test_classify_explain_gives_each_labelled_post_its_top_features(small_model_
     out = lines(result.stdout)
     assert [len(r["explain"]) for r in out[:2]] == [3, 3]
     assert list(out[0]) == ["id", "label", "confidence", "explain"]
-    assert "explain" not in out[2] and out[2]["label"] is None
+    # A post with no label has nothing to explain, and says so with the key every line carries.
+    assert list(out[2]) == ["id", "label", "confidence", "reason", "explain"]
+    assert out[2]["label"] is None and out[2]["explain"] is None
+
+
+def test_every_line_carries_the_keys_asked_for_with_null_where_there_is_nothing(small_model_path: Path) -> None:
+    data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate([POSTS[0], ""]))
+    args = ["classify", "--proba", "--top-k", "2", "--explain", "2", "--threshold", "0.999", "--model", str(small_model_path), "-q"]
+    out = lines(runner.invoke(app, args, input=data).stdout)
+    keys = ["id", "label", "confidence", "probabilities", "top", "reason", "explain"]
+    assert [list(r) for r in out] == [keys, keys]
+    assert out[0]["explain"] is None and out[1]["top"] is None and out[1]["probabilities"] is None
 
 
 def test_threshold_leaves_uncertain_posts_unlabelled_with_their_probabilities(small_model_path: Path) -> None:

@@ -213,9 +213,10 @@ def _fill_batches(
                     continue
                 out = _result(record, plan, options, multi)
                 if reason is not None:
-                    out.update(label=None, confidence=None, reason=reason)
-                    if options.proba:
-                        out["probabilities"] = None
+                    # Every line carries the keys asked for, null where there is nothing, in one order: jq sees one shape.
+                    out.update(label=None, confidence=None)
+                    asked = {"probabilities": options.proba, "top": options.top_k, "reason": True, "explain": options.explain}
+                    out.update((key, reason if key == "reason" else None) for key, wanted in asked.items() if wanted)
                 if options.keep_fields:
                     out["record"] = record.as_read()
             batch.append((out, text))
@@ -257,8 +258,8 @@ def _fill(batch: Batch, scored: parallel.Scored | None, model: Model, options: O
                     second = f", next {ranked[1][0]} {ranked[1][1]:.4f}" if len(ranked) > 1 else ""
                     out["reason"] = f"uncertain: best {ranked[0][0]} {ranked[0][1]:.4f}{second}"
                     out["probabilities"] = shares
-            if explanations is not None and out["label"] is not None:
-                out["explain"] = explanations[row]
+            if explanations is not None:
+                out["explain"] = explanations[row] if out["label"] is not None else None
             row += 1
             if reorder:  # keep the contract's key order: id, label, confidence, then extras
                 for key in ("probabilities", "top", "reason", "explain", "record"):
