@@ -288,6 +288,13 @@ def test_audit_asked_for_as_many_folds_as_run_says_just_that(labelled: Path) -> 
 # suggest
 
 
+def test_suggest_says_how_many_posts_of_the_pool_had_no_text(tmp_path: Path, small_model_path: Path) -> None:
+    pool = [{"id": i, "text": "" if i < 3 else f"post {i}: the new phone's battery lasts {i} hours"} for i in range(20)]
+    result = run("suggest", str(write_jsonl(tmp_path / "pool.jsonl", pool)), "-n", "5", "--model", str(small_model_path))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == "suggested 5 of 20 posts (3 with no text passed over)"
+
+
 def test_suggest_refuses_an_infinite_diversity_as_a_usage_error(labelled: Path, small_model_path: Path) -> None:
     for value in ("inf", "-inf", "nan"):
         result = run("suggest", str(labelled), "--diversity", value, "--model", str(small_model_path), "-q")

@@ -183,11 +183,12 @@ def suggest(
     if_stopped("the suggestions were not all written")
     model = _load_model(model_path)
     options = read_options(text_field, id_field, input_format, delimiter, table, query)
-    seen = [0]
+    seen = [0, 0]  # posts read, and those with no text to label
 
     def counted() -> Any:
         for post in read_posts(paths, options):
             seen[0] += 1
+            seen[1] += post.get("text") is None
             # The record as read is not printed: kept among the candidates it would double their memory.
             yield {key: post[key] for key in ("id", "position", "source", "text") if key in post}
 
@@ -203,7 +204,8 @@ def suggest(
     elif len(picked) < n:
         notify(f"asked for {n} posts; the pool holds {len(picked)} with text (copies counted once), all suggested")
     else:
-        notify(f"suggested {len(picked)} of {seen[0]} posts")
+        without = f" ({seen[1]} with no text passed over)" if seen[1] else ""
+        notify(f"suggested {len(picked)} of {seen[0]} posts{without}")
 
 
 @app.command()
