@@ -131,6 +131,29 @@ def test_reddit_deleted_and_removed_placeholders_get_no_label(tmp_path: Path, sm
     assert read(dump)[0] == ("p1", "Council votes on the tram line")
 
 
+@pytest.mark.parametrize(
+    "name, text, placeholder",
+    [("posts.jsonl", '{"id": "k1", "text": "[deleted]"}\n', "[deleted]"), ("posts.csv", "id,text\nk1, [removed] \n", "[removed]")],
+)
+def test_a_placeholder_in_a_plain_text_field_gets_no_label_whatever_the_options(
+    tmp_path: Path, small_model_path: Path, name: str, text: str, placeholder: str
+) -> None:
+    # The plain-field fast path checked only that the text shows; --keep-fields took the path that knew placeholders.
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    reason = f"'text' is the placeholder {placeholder}: its text was deleted or removed"
+    for extra in ([], ["--keep-fields"]):
+        results = lines(classify(small_model_path, str(path), "-q", *extra).stdout)
+        assert [(r["id"], r["label"], r["reason"]) for r in results] == [("k1", None, reason)]
+
+
+def test_the_library_gives_a_placeholder_no_label_as_classify_does(small_model_path: Path) -> None:
+    from smclass.model import files
+
+    predictions = files.load(small_model_path).classify(["[deleted]", "The tram line opens on Monday"])
+    assert [p.label is None for p in predictions] == [True, False]
+
+
 # X API v2 -----------------------------------------------------------------------------------
 
 LONG = "Our street finally got its new benches and the old oak was spared after all. " * 6

@@ -24,7 +24,7 @@ from smclass import atomic
 from smclass.errors import ModelError, OutputError, UsageError
 from smclass.model import archive
 from smclass.model.scorer import Scorer
-from smclass.reading.fields import visible
+from smclass.reading import fields
 
 if TYPE_CHECKING:
     from smclass.model.accurate import EncodedScorer
@@ -54,7 +54,8 @@ class Model:
         return self.scorer.predict_proba(texts)
 
     def classify(self, texts: Iterable[str | None], *, batch_size: int = 4096) -> list[Prediction]:
-        """One :class:`Prediction` per text, in order; a missing or blank text gets ``label`` None."""
+        """One :class:`Prediction` per text, in order; a missing or blank text, or a deleted post's
+        placeholder (``[deleted]``), gets ``label`` None, as in classify's output."""
         if isinstance(texts, (str, bytes)):
             # A string is iterable too: each of its characters would be labelled as a post.
             raise UsageError("classify takes a list of texts, not one text: model.classify([text])")
@@ -62,7 +63,7 @@ class Model:
         wrong = next((i for i, text in enumerate(items) if text is not None and not isinstance(text, str)), None)
         if wrong is not None:
             raise UsageError(f"texts[{wrong}]: expected text or None, got {type(items[wrong]).__name__}")
-        usable = [i for i, text in enumerate(items) if isinstance(text, str) and visible(text)]
+        usable = [i for i, text in enumerate(items) if isinstance(text, str) and fields.usable(text)]
         out = [Prediction(None, None, None)] * len(items)
         labels = self.labels
         for start in range(0, len(usable), batch_size):

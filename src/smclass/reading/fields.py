@@ -269,8 +269,13 @@ def visible(text: str) -> bool:
 PLACEHOLDERS = frozenset({"[deleted]", "[removed]", "[deleted by user]", "[removed by reddit]"})
 
 
-def _usable(text: str) -> bool:
-    return visible(text) and text.strip() not in PLACEHOLDERS
+def usable(text: str) -> bool:
+    """Whether ``text`` is someone's words to label: it shows, and is no deleted post's placeholder."""
+    if not visible(text):
+        return False
+    # Placeholders end in "]": most texts are let through without a copy of them stripped.
+    end = text[-1]
+    return (end != "]" and not end.isspace()) or text.strip() not in PLACEHOLDERS
 
 
 def fallback_field(data: Any) -> str | None:
@@ -286,7 +291,7 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
     if choice.title_field is None:
         # The usual case, first: a plain field holding text.
         plain = record.data.get(choice.field, _MISSING)
-        if isinstance(plain, str) and not isinstance(plain, Binary) and _usable(plain):
+        if isinstance(plain, str) and not isinstance(plain, Binary) and usable(plain):
             return plain, None
     value = get_path(record.data, choice.field)
     title = get_path(record.data, choice.title_field) if choice.title_field else _MISSING
@@ -307,7 +312,7 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
         if item is not _MISSING and item is not None and not isinstance(item, str):
             hint = _text_field_hint(name, _text_inside(item))
             raise InputError(f"expected text, got {json_kind(item)}{hint}", source=record.source, line=record.line, field=name)
-    parts = [p for p in (title, value) if isinstance(p, str) and _usable(p)]
+    parts = [p for p in (title, value) if isinstance(p, str) and usable(p)]
     if not parts:
         if value is None:
             return None, f"'{choice.field}' is null"

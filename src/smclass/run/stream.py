@@ -186,7 +186,7 @@ def _fill_batches(
             if plain_text is not None and record.error is None:
                 data = record.data
                 text = data.get(plain_text)
-                if text.__class__ is str and fields.visible(text):
+                if text.__class__ is str and fields.usable(text):
                     ident = data.get(plain_id) if plain_id is not None else None
                     # A float id may be a long integer orjson could not keep: record_id restores it.
                     out = fields.identity(record, plain_id) if ident is None or ident == "" or ident.__class__ is float else {"id": ident}
