@@ -118,6 +118,68 @@ def test_an_excel_header_that_names_a_column_twice_is_refused(small_model_path: 
     assert result.stderr == f"Error: {path}:1: the header names 'text' twice (columns 2 and 3): rename one\n"
 
 
+def _excel_rows(path: Path, rows: list[list[object]]) -> Path:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def test_an_excel_sheet_that_declares_too_small_a_size_is_read_to_its_last_row(small_model_path: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    whole = _excel_rows(tmp_path / "whole.xlsx", [["id", "text", "n"], *([i, f"release {i} shipped", i] for i in range(1, 7))])
+    cut = tmp_path / "cut.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(cut, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                # What another tool may write: a <dimension> that stops at row 3, column B.
+                assert b'<dimension ref="A1:C7" />' in data
+                data = data.replace(b'<dimension ref="A1:C7" />', b'<dimension ref="A1:B3" />')
+            target.writestr(info, data)
+    result = classify(small_model_path, str(cut), "--keep-fields", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["record"]["n"] for line in result.stdout.splitlines()] == [1, 2, 3, 4, 5, 6]
+
+
+def test_an_excel_row_shorter_than_the_header_has_its_missing_cells_as_null(small_model_path: Path, tmp_path: Path) -> None:
+    path = _excel_rows(tmp_path / "short.xlsx", [["id", "text", "note"], [1, "release shipped", "ok"], [2, "garden day"]])
+    result = classify(small_model_path, str(path), "--keep-fields", "-q")
+    assert [json.loads(line)["record"] for line in result.stdout.splitlines()][1] == {"id": 2, "text": "garden day", "note": None}
+
+
+def test_an_excel_error_cell_is_no_text_to_label(small_model_path: Path, tmp_path: Path) -> None:
+    path = _excel_rows(tmp_path / "err.xlsx", [["id", "text", "lookup"], [1, "#N/A", 5], [2, "garden day with the kids", "#DIV/0!"]])
+    result = classify(small_model_path, str(path), "-q")
+    assert result.exit_code == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert (first["label"], first["reason"]) == (None, "'text' holds the spreadsheet error #N/A")
+    assert second["label"] is not None  # an error in another column leaves the post alone
+
+
+def test_a_chart_sheet_first_is_passed_for_the_first_sheet_with_rows(small_model_path: Path, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "Data"
+    book.active.append(["id", "text"])
+    book.active.append([1, "release shipped"])
+    from openpyxl.chart import BarChart, Reference
+
+    chart = BarChart()
+    chart.add_data(Reference(book.active, min_col=1, min_row=1, max_row=2))
+    book.create_chartsheet("Chart", 0).add_chart(chart)
+    path = tmp_path / "chart.xlsx"
+    book.save(path)
+    result = classify(small_model_path, str(path), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [1]
+    named = classify(small_model_path, str(path), "--table", "Chart")
+    assert (named.exit_code, named.stderr) == (2, f"Error: {path}: sheet 'Chart' is a chart, with no rows (sheets with rows: Data)\n")
+
+
 def test_a_sqlite_query_that_names_a_column_twice_is_refused(small_model_path: Path, tmp_path: Path) -> None:
     import sqlite3
 

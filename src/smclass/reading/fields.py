@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smclass.errors import InputError, UsageError
-from smclass.reading.records import Binary, Record, json_kind
+from smclass.reading.records import Binary, Record, SheetError, json_kind
 
 # Most specific first: a tweet with both `full_text` and a truncated `text` wants `full_text`.
 TEXT_FIELDS = (
@@ -271,7 +271,7 @@ PLACEHOLDERS = frozenset({"[deleted]", "[removed]", "[deleted by user]", "[remov
 
 def usable(text: str) -> bool:
     """Whether ``text`` is someone's words to label: it shows, and is no deleted post's placeholder."""
-    if not visible(text):
+    if not visible(text) or isinstance(text, SheetError):
         return False
     # Placeholders end in "]": most texts are let through without a copy of them stripped.
     end = text[-1]
@@ -314,6 +314,8 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
             raise InputError(f"expected text, got {json_kind(item)}{hint}", source=record.source, line=record.line, field=name)
     parts = [p for p in (title, value) if isinstance(p, str) and usable(p)]
     if not parts:
+        if isinstance(value, SheetError):
+            return None, f"'{choice.field}' holds the spreadsheet error {value}"
         if value is None:
             return None, f"'{choice.field}' is null"
         if isinstance(value, str) and value.strip() in PLACEHOLDERS:

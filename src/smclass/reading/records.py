@@ -11,6 +11,12 @@ from smclass.errors import InputError
 from smclass.reading.lines import Overlong
 
 
+class SheetError(str):
+    """An error a spreadsheet shows in a cell (``#N/A``, ``#DIV/0!``): no one's words, never read as a post's text."""
+
+    __slots__ = ()
+
+
 class Binary(str):
     """Bytes that are not UTF-8 (a BLOB, a Parquet binary cell), spelled out (hex, base64) so JSON can carry them.
 

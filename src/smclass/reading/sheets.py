@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime
 import decimal
+import itertools
 import json
 import zipfile
 from collections.abc import Callable, Iterator
@@ -20,12 +21,14 @@ from typing import IO, Any
 from smclass.errors import InputError, UsageError
 from smclass.reading import spool
 from smclass.reading.fields import repeated_name
-from smclass.reading.records import Binary, Record
+from smclass.reading.records import Binary, Record, SheetError
 
 PARQUET_MAGIC = b"PAR1"
 ZIP_MAGIC = b"PK\x03\x04"
 BATCH_ROWS = 1000
 _EXTRA = "pip install 'smclass[formats]'"
+# What Excel shows in a cell whose formula failed (openpyxl.cell.cell.ERROR_CODES, without importing openpyxl here).
+_ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
 
 
 def is_table_file(head: bytes) -> bool:
@@ -141,9 +144,18 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
             raise UsageError(f"{source}: no sheet '{sheet}' in the workbook (sheets: {', '.join(names) or 'none'})")
         if not names:
             return
-        name = sheet or names[0]
+        # A chart sheet holds no rows: the first sheet that has them is read, unless one is named.
+        grids = [grid.title for grid in book.worksheets]
+        if sheet is not None and sheet not in grids:
+            raise UsageError(f"{source}: sheet '{sheet}' is a chart, with no rows (sheets with rows: {', '.join(grids) or 'none'})")
+        if not grids:
+            return
+        name = sheet or grids[0]
         shape = f"Excel sheet '{name}'"
-        rows = book[name].iter_rows(values_only=True)
+        grid = book[name]
+        # The size a sheet declares may be wrong (other tools write it): rows past it would be lost unseen.
+        grid.reset_dimensions()
+        rows = grid.iter_rows(values_only=True)
         header: list[str] | None = None
         index = 0
         line = 0
@@ -164,12 +176,14 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
                     raise InputError(repeated, source=source, line=line)
                 continue
             index += 1
+            cells = tuple(SheetError(c) if isinstance(c, str) and c in _ERROR_CODES else c for c in cells)
             raw = json.dumps([_plain(c) for c in cells], ensure_ascii=False, default=str)
             if len(cells) > len(header) and any(c is not None for c in cells[len(header) :]):
                 error = InputError(f"row has {len(cells)} cells but the header has {len(header)}", source=source, line=line)
                 yield Record({}, source, line, index, raw, error, fmt="xlsx", shape=shape)
                 continue
-            data = {column: _plain(cell) for column, cell in zip(header, cells, strict=False)}
+            # A row shorter than the header has its missing cells as empty ones: every record has every column.
+            data = {column: _plain(cell) for column, cell in itertools.zip_longest(header, cells[: len(header)])}
             yield Record(data, source, line, index, raw, fmt="xlsx", shape=shape)
     finally:
         book.close()
