@@ -101,3 +101,23 @@ def test_parquet_decimals_keep_their_exact_value_so_distinct_ids_stay_distinct(s
         (1.5, {"id": 1.5, "text": "a post"}),
         ("12345678901234567.89", {"id": "12345678901234567.89", "text": "another post"}),
     ]
+
+
+@pytest.mark.parametrize(
+    "members, kind",
+    [
+        ({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<office:document-content/>\n"},
+         "a document of type application/vnd.oasis.opendocument.spreadsheet"),
+        ({"[Content_Types].xml": "<Types/>\n", "word/document.xml": "<w:document/>\n"}, "a Word or PowerPoint document"),
+    ],
+)  # fmt: skip
+def test_an_office_document_is_refused_not_read_as_a_zip_of_xml_posts(
+    small_model_path: Path, tmp_path: Path, members: dict[str, str], kind: str
+) -> None:
+    path = tmp_path / "doc.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    result = classify(small_model_path, str(path))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {path}: {kind}, not a zip of posts: save it as .xlsx or .csv\n"

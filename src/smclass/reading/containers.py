@@ -36,6 +36,9 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InputError(f"damaged zip archive ({exc})", source=shown) from None
     with archive:
+        document = sheets.document_kind(archive)
+        if document is not None:
+            raise InputError(f"{document}, not a zip of posts: save it as .xlsx or .csv", source=shown)
         infos = [i for i in archive.infolist() if not i.is_dir() and not folders.skipped(i.filename)]
         # Exports are often zipped with their folder as the first path part.
         prefix = _common_prefix([i.filename for i in infos])

@@ -44,6 +44,22 @@ def is_workbook(names: list[str]) -> bool:
     return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
 
 
+def document_kind(archive: zipfile.ZipFile) -> str | None:
+    """What an office document that is a zip is (other than a workbook), or None for a zip of files.
+
+    Read as a zip of posts, its XML lines would be labelled as posts.
+    """
+    names = archive.namelist()
+    if "mimetype" in names:
+        # OpenDocument (.ods, .odt) and EPUB open with a member that names their type.
+        kind = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+        if kind.startswith("application/"):
+            return f"a document of type {kind}"
+    if "[Content_Types].xml" in names and any(n.startswith(("word/", "ppt/")) for n in names):
+        return "a Word or PowerPoint document"
+    return None
+
+
 def is_workbook_path(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
