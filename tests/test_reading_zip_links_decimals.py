@@ -121,3 +121,14 @@ def test_an_office_document_is_refused_not_read_as_a_zip_of_xml_posts(
     result = classify(small_model_path, str(path))
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == f"Error: {path}: {kind}, not a zip of posts: save it as .xlsx or .csv\n"
+
+
+def test_a_nan_or_infinite_id_is_no_id_and_its_position_stands_in(small_model_path: Path, tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "posts.parquet"
+    posts = ["release shipped today", "volunteers needed on Saturday", "where is my refund"]
+    pq.write_table(pa.table({"id": [1.0, float("nan"), float("inf")], "text": posts}), path)
+    result = classify(small_model_path, str(path), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert [(r["id"], r.get("position")) for r in lines(result.stdout)] == [(1.0, None), (None, 2), (None, 3)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 from collections import Counter
@@ -362,6 +363,9 @@ def record_id(record: Record, id_field: str | None) -> Any:
         value = get_path(record.data, id_field)
         if value.__class__ is float:
             value = exact_number(record, id_field, value)
+            if not math.isfinite(value):
+                # NaN (a Parquet or spreadsheet blank) is no id, and JSON writes it as null: the position stands in.
+                return None
         if value is not _MISSING and value not in (None, ""):
             return value
         return None
