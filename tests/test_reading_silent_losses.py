@@ -234,6 +234,25 @@ def test_a_first_line_that_starts_with_a_field_name_then_words_is_ambiguous(smal
     assert ids(as_lines.stdout) == list(range(1, data.count("\n") + 1))
 
 
+@pytest.mark.parametrize(
+    "data, shown",
+    [
+        ("Message, call me back\nOur team shipped the release today\nI baked bread this morning\n", "Message, call me back"),
+        ("Post, share, repeat\nOur team shipped today\nVolunteers needed, food bank, Saturday, 10am\n", "Post, share, repeat"),
+    ],
+)
+def test_a_first_line_of_short_names_that_no_line_under_it_is_as_wide_as_is_ambiguous(
+    small_model_path: Path, data: str, shown: str
+) -> None:
+    # Read as a header, the first post was lost and every id moved up by one.
+    result = classify(small_model_path, input=data)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Error: <stdin>: cannot tell whether the first line ({shown}) is a CSV header or a post: "
+        "say --input-format csv or --input-format lines\n"
+    )
+
+
 def test_a_csv_with_long_column_names_over_rows_as_wide_is_still_csv(small_model_path: Path) -> None:
     data = "id,How satisfied are you with our service today?,text\n1,Very,great service\n2,Not at all,slow and rude\n"
     result = classify(small_model_path, input=data)

@@ -320,8 +320,12 @@ def _reads_like_a_post(header: list[str], body: list[list[str]]) -> bool:
     """Whether a first line that starts with a field name (``Text, call me when you land``) may be a post cut at its commas.
 
     Its other "names" are sentences, and the lines under it do not have its number of fields
-    (or there are none): a real header over long column names has rows as wide as it is.
+    (or there are none): a real header over long column names has rows as wide as it is. Short
+    "names" too (``Message, call me back``) when no line under it is as wide: a program that
+    writes a header writes its delimiters on every row.
     """
+    if body and not any(len(row) == len(header) for row in body):
+        return True
     if all(_name_like(cell) for cell in header):
         return False
     return not body or any(len(row) != len(header) for row in body)
