@@ -132,3 +132,17 @@ def test_a_nan_or_infinite_id_is_no_id_and_its_position_stands_in(small_model_pa
     result = classify(small_model_path, str(path), "-q")
     assert result.exit_code == 0, result.stderr
     assert [(r["id"], r.get("position")) for r in lines(result.stdout)] == [(1.0, None), (None, 2), (None, 3)]
+
+
+def test_a_parquet_time_past_year_9999_is_kept_as_text_and_its_batch_read(small_model_path: Path, tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "times.parquet"
+    times = [1_700_000_000_000, 10**16, 1_700_000_000_000]
+    table = pa.table({"id": [1, 2, 3], "text": ["release shipped", "garden day", "refund please"], "ts": pa.array(times, pa.timestamp("ms"))})
+    pq.write_table(table, path)
+    result = classify(small_model_path, str(path), "--keep-fields", "-q")
+    assert result.exit_code == 0, result.stderr
+    kept = [r["record"]["ts"] for r in lines(result.stdout)]
+    assert kept[0] == kept[2] == "2023-11-14T22:13:20"  # the usual ISO text, for the rows Python can hold
+    assert isinstance(kept[1], str) and kept[1] != kept[0]

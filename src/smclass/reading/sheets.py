@@ -222,7 +222,7 @@ def _parquet_rows(path: str, source: str) -> Iterator[Record]:
             if repeated is not None:
                 raise _RefusedError(repeated)
             for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
-                for row in batch.to_pylist():
+                for row in _batch_rows(batch):
                     index += 1
                     # Its row number stands in for a line, so errors say which row.
                     yield Record({str(k): _plain(v) for k, v in row.items()}, source, index, index, None, fmt="parquet")
@@ -230,3 +230,28 @@ def _parquet_rows(path: str, source: str) -> Iterator[Record]:
         raise InputError(str(exc), source=source) from None
     except Exception as exc:  # noqa: BLE001
         raise InputError(f"not a readable Parquet file ({_one_line(exc)})", source=source) from None
+
+
+def _batch_rows(batch: Any) -> list[dict[str, Any]]:
+    """A Parquet batch's rows as Python values; a row with a time Python cannot hold (past year 9999) gets its
+    times as Arrow writes them, the rest of the batch as usual.
+
+    One such cell stopped the file, and with it the good rows of its batch.
+    """
+    try:
+        rows: list[dict[str, Any]] = batch.to_pylist()
+        return rows
+    except (ValueError, OverflowError):
+        return [_row(batch.slice(i, 1)) for i in range(batch.num_rows)]
+
+
+def _row(one: Any) -> dict[str, Any]:
+    try:
+        row: dict[str, Any] = one.to_pylist()[0]
+        return row
+    except (ValueError, OverflowError):
+        import pyarrow as pa
+
+        columns = [column.cast(pa.string()) if pa.types.is_temporal(column.type) else column for column in one.columns]
+        text: dict[str, Any] = pa.RecordBatch.from_arrays(columns, names=one.schema.names).to_pylist()[0]
+        return text
