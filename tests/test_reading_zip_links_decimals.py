@@ -139,8 +139,8 @@ def test_a_parquet_time_past_year_9999_is_kept_as_text_and_its_batch_read(small_
     pq = pytest.importorskip("pyarrow.parquet")
     path = tmp_path / "times.parquet"
     times = [1_700_000_000_000, 10**16, 1_700_000_000_000]
-    table = pa.table({"id": [1, 2, 3], "text": ["release shipped", "garden day", "refund please"], "ts": pa.array(times, pa.timestamp("ms"))})
-    pq.write_table(table, path)
+    texts = ["release shipped", "garden day", "refund please"]
+    pq.write_table(pa.table({"id": [1, 2, 3], "text": texts, "ts": pa.array(times, pa.timestamp("ms"))}), path)
     result = classify(small_model_path, str(path), "--keep-fields", "-q")
     assert result.exit_code == 0, result.stderr
     kept = [r["record"]["ts"] for r in lines(result.stdout)]
