@@ -90,6 +90,45 @@ def test_model_from_another_feature_version_asks_for_retraining(tmp_path: Path, 
         model_lib.load(path)
 
 
+def _altered(small_model_path: Path, path: Path, change: object) -> Path:
+    with np.load(small_model_path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    meta = json.loads(str(arrays["meta"]))
+    change(arrays, meta)  # type: ignore[operator]
+    arrays["meta"] = np.asarray(json.dumps(meta))
+    np.savez(path, **arrays)
+    return path
+
+
+def test_a_model_whose_labels_are_not_the_five_is_refused_at_load(tmp_path: Path, small_model_path: Path) -> None:
+    def rename(arrays: dict[str, np.ndarray], meta: dict[str, object]) -> None:
+        arrays["labels"] = np.asarray(["Foo", *[str(x) for x in arrays["labels"][1:]]])
+
+    path = _altered(small_model_path, tmp_path / "foo.npz", rename)
+    with pytest.raises(ModelError, match=r"foo.npz: model labels are not among the five \(Foo, "):
+        model_lib.load(path)
+
+
+def test_a_meaning_table_that_does_not_fit_is_refused_at_load_naming_the_file(tmp_path: Path, small_model_path: Path) -> None:
+    def cut(arrays: dict[str, np.ndarray], meta: dict[str, object]) -> None:
+        arrays["meaning_coef"] = arrays["meaning_coef"][:-1]
+
+    path = _altered(small_model_path, tmp_path / "cut.npz", cut)
+    with pytest.raises(ModelError, match=r"^.*cut.npz: model arrays do not fit together \(meaning\)$"):
+        model_lib.load(path)
+
+
+@pytest.mark.parametrize("value", [5, -1, True, "0.5"])
+def test_threshold_model_refuses_a_damaged_suggested_cut(tmp_path: Path, small_model_path: Path, value: object) -> None:
+    def set_cut(arrays: dict[str, np.ndarray], meta: dict[str, dict[str, object]]) -> None:
+        meta["card"]["suggested_threshold"] = value
+
+    path = _altered(small_model_path, tmp_path / "cut.npz", set_cut)
+    result = runner.invoke(app, ["classify", "--model", str(path), "--threshold", "model"], input='{"text": "hello there"}\n')
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {path}: the model card's suggested_threshold is damaged ({value!r}): give a number\n"
+
+
 def test_saved_model_holds_only_plain_arrays(small_model_path: Path) -> None:
     assert zipfile.is_zipfile(small_model_path)
     with np.load(small_model_path, allow_pickle=False) as archive:

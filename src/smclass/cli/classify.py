@@ -30,7 +30,7 @@ from smclass.cli.app import (
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
 from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, delimiter_value, field_option
-from smclass.errors import InputError, UsageError
+from smclass.errors import InputError, ModelError, UsageError
 from smclass.run import paths
 
 if TYPE_CHECKING:
@@ -273,8 +273,10 @@ def _threshold(value: str | None, model: Model) -> float | None:
         return None
     if value == "model":
         suggested = model.card.get("suggested_threshold")
-        if not isinstance(suggested, (int, float)):
+        if suggested is None:
             raise UsageError(f"{model.path}: the model card suggests no threshold (retrain with cross-validation): give a number")
+        if isinstance(suggested, bool) or not isinstance(suggested, (int, float)) or not 0.0 <= suggested <= 1.0:
+            raise ModelError(f"{model.path}: the model card's suggested_threshold is damaged ({suggested!r}): give a number")
         return float(suggested)
     try:
         cut = float(value)

@@ -212,9 +212,13 @@ def loads(data: bytes, target: Path) -> Model:
         if "encoder" in meta["settings"]:
             from smclass.model.accurate import EncodedScorer
 
-            scorer: Scorer | EncodedScorer = EncodedScorer.from_arrays(arrays, meta["settings"])
+            encoded = EncodedScorer.from_arrays(arrays, meta["settings"])
+            encoded.scorer.check_tables()
+            encoded.fast.check_tables()
+            scorer: Scorer | EncodedScorer = encoded
         else:
             scorer = Scorer.from_arrays(arrays, meta["settings"])
+            scorer.check_tables()
     except ModelError as exc:
         raise ModelError(f"{target}: {exc}") from None
     card = meta.get("card")

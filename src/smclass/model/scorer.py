@@ -17,10 +17,11 @@ import numpy as np
 
 from smclass.errors import ModelError
 from smclass.features import kernel, signals
-from smclass.features.embeddings import WordVectors, load_table
+from smclass.features.embeddings import StaticTable, WordVectors, load_table
 from smclass.features.hashindex import HashIndex
 from smclass.features.normalize import feature_text
 from smclass.features.tokens import FEATURES_VERSION, per_post_sums, pieces
+from smclass.labels import LABELS
 
 # Arrays of a model file, with their number of dimensions and kind of number.
 ARRAYS: dict[str, tuple[int, str]] = {
@@ -99,6 +100,18 @@ class Scorer:
             raise ModelError("model arrays do not fit together (signals)")
         if self.meaning_coef.shape[1] != columns:
             raise ModelError("model arrays do not fit together (meaning)")
+        if not set(self.labels) <= set(LABELS):
+            # Output would carry labels no other part of smclass knows (evaluate, report): refused, not run.
+            raise ModelError(f"model labels are not among the five ({', '.join(self.labels)})")
+
+    def check_tables(self) -> StaticTable:
+        """The embedding table this model reads, checked now (at load) so a mismatch does not wait for the first post."""
+        table = load_table()
+        if table.sha256 != self.meaning_table_sha256:
+            raise ModelError("the model was trained with another embedding table than the installed one: retrain it")
+        if table.dims != self.meaning_coef.shape[0]:
+            raise ModelError("model arrays do not fit together (meaning)")
+        return table
 
     @property
     def width(self) -> int:
@@ -106,12 +119,7 @@ class Scorer:
 
     def _meaning_words(self) -> WordVectors:
         if self._meaning is None:
-            table = load_table()
-            if table.sha256 != self.meaning_table_sha256:
-                raise ModelError("the model was trained with another embedding table than the installed one: retrain it")
-            if table.dims != self.meaning_coef.shape[0]:
-                raise ModelError("model arrays do not fit together (meaning)")
-            self._meaning = WordVectors(table, projection=self.meaning_coef)
+            self._meaning = WordVectors(self.check_tables(), projection=self.meaning_coef)
         return self._meaning
 
     def decision(self, texts: list[str]) -> np.ndarray:
