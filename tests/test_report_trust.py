@@ -265,3 +265,36 @@ def test_report_of_an_empty_file_says_it_is_empty(tmp_path: Path) -> None:
     done = run("report", "--json", str(empty))
     assert done.exit_code == 0
     assert done.stderr == f"{empty}: is empty\n"
+
+
+def test_report_says_how_many_posts_name_no_account_and_how_many_groups_it_leaves_out() -> None:
+    posts = [{"id": i, "text": f"post {i}", "label": "Personal", "author": f"acct{i % 25:02d}"} for i in range(50)]
+    posts += [{"id": 50, "text": "no account here", "label": "Media"}]
+    numbers = json.loads(run("report", "--json", "-q", input=jsonl(*posts)).stdout)
+    assert numbers["groups"]["count"] == 25 and len(numbers["groups"]["rows"]) == 20
+    assert "1 of 51 posts name no account: they are left out of the breakdown by account" in numbers["notes"]
+    assert "the breakdown by account shows the 20 largest of 25 groups" in numbers["notes"]
+
+
+def test_a_links_fragment_is_no_hashtag_trace() -> None:
+    posts = [
+        {"id": i, "text": "see https://app.example/#settings", "label": "Emergent", "author": name, "created_at": f"2024-03-0{i}T10:00:00Z"}
+        for i, name in enumerate(["ana", "ben", "cy"], 1)
+    ]
+    numbers = json.loads(run("report", "--json", "-q", "--window", "100", input=jsonl(*posts)).stdout)
+    assert [trace["item"] for trace in numbers["emergent_traces"]] == ["https://app.example/#settings"]
+
+
+def test_report_reads_an_account_object_back_from_classify_csv_as_from_its_json_lines(small_model_path: Path, tmp_path: Path) -> None:
+    post = jsonl({"id": 1, "text": "lunch with the team was great", "user": {"screen_name": "ana"}})
+    groups = []
+    for fmt in ("jsonl", "csv"):
+        results = run("classify", "--keep-fields", "--format", fmt, "--model", str(small_model_path), "-q", input=post).stdout
+        groups.append(json.loads(run("report", "--json", "-q", input=results).stdout)["groups"]["rows"][0]["group"])
+    assert groups == ["ana", "ana"]
+
+
+def test_report_counts_as_classified_only_the_posts_with_text(small_model_path: Path) -> None:
+    posts = jsonl({"id": 1, "text": "lunch with the team"}, {"id": 2, "text": ""})
+    notes = json.loads(run("report", "--json", "-q", "--model", str(small_model_path), input=posts).stdout)["notes"]
+    assert f"the posts carry no labels: classified 1 with the model {small_model_path}" in notes

@@ -45,6 +45,8 @@ _NUMBER = re.compile(r"\d+(\.\d+)?")
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
 _HASHTAG = re.compile(r"(?<![\w&])#(\w{2,})")
 _LINK = re.compile(r"https?://\S+")
+# Rows of the breakdown by account (or --by): the largest groups.
+GROUPS_SHOWN = 20
 # fmt: off
 _STOP = frozenset({
     "the", "and", "for", "that", "this", "with", "you", "your", "are", "was", "have", "has", "not", "but", "all",
@@ -222,7 +224,7 @@ def _classified(entries: list[dict[str, Any]], out: Tally, model_path: str | Pat
     if out.model is None:
         out.model = str(model_path or os.environ.get(model_lib.MODEL_ENV) or "default")
         out.predictor = model_lib.load(model_path)
-    out.classified += len(entries)
+    out.classified += sum(entry["text"] is not None for entry in entries)  # a post with no text is not classified
     for entry, prediction in zip(entries, out.predictor.classify([e["text"] for e in entries]), strict=True):
         yield {**entry, "label": prediction.label, "confidence": prediction.confidence}
 
@@ -232,8 +234,19 @@ def _kept(data: dict[str, Any]) -> dict[str, Any] | None:
     inner = data.get("record")
     if isinstance(inner, dict):
         return inner
-    flat = {key[7:]: value for key, value in data.items() if isinstance(key, str) and key.startswith("record.")}
+    flat = {key[7:]: _cell(value) for key, value in data.items() if isinstance(key, str) and key.startswith("record.")}
     return flat or None
+
+
+def _cell(value: Any) -> Any:
+    """A record's cell as classify's CSV wrote it: an object (``user``) as its JSON text, read back as the object."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        try:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+        return parsed if isinstance(parsed, dict) else value
+    return value
 
 
 def _merged(records: Iterable[Record]) -> Iterator[Record]:
@@ -328,7 +341,8 @@ def _count(out: Tally, entry: dict[str, Any]) -> None:
 def _count_text(out: Tally, text: str, label: str | None, moment: float | None, account: str | None) -> None:
     key = label or "none"
     lowered = text.lower()
-    tags = {tag.lower() for tag in _HASHTAG.findall(text)}
+    # A link's "#settings" is its fragment, no hashtag anyone took up.
+    tags = {tag.lower() for tag in _HASHTAG.findall(_LINK.sub(" ", text))}
     links = {link.rstrip(".,;:!?)") for link in _LINK.findall(text)}
     words = {w for w in _WORD.findall(_LINK.sub(" ", lowered)) if w not in _STOP and not w.startswith(("@", "#"))}
     out.words[key].update(words)
@@ -389,6 +403,10 @@ def numbers(
         notes.append("no record names an account: no Emergent traces (they need distinct accounts)")
     if by and out.grouped < out.posts:
         notes.append(f"{out.posts - out.grouped} of {out.posts} posts have no value in '{by}': they are left out of the breakdown by it")
+    elif not by and 0 < out.grouped < out.posts:
+        notes.append(f"{out.posts - out.grouped} of {out.posts} posts name no account: they are left out of the breakdown by account")
+    if len(out.groups) > GROUPS_SHOWN:
+        notes.append(f"the breakdown by {by or 'account'} shows the {GROUPS_SHOWN} largest of {len(out.groups)} groups")
     if out.own_labels:
         notes.append("the labels are the ones the posts carry: no model was run")
     elif out.model is not None:
@@ -396,7 +414,7 @@ def numbers(
     if note := full_note(out.items, shown_traces):
         notes.append(note)
     labelled = sum(out.labels.values())
-    groups = sorted(out.groups.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:20]
+    groups = sorted(out.groups.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:GROUPS_SHOWN]
     edges = [round(i / CONFIDENCE_BINS, 2) for i in range(CONFIDENCE_BINS + 1)]
     return {
         "posts": out.posts,
@@ -411,7 +429,11 @@ def numbers(
         "last": None if out.last is None else _iso(out.last),
         "over_time": _over_time(out),
         "timed": out.timed,
-        "groups": {"by": by or "account", "rows": [{"group": g, "posts": sum(c.values()), **{k: c[k] for k in LABELS}} for g, c in groups]},
+        "groups": {
+            "by": by or "account",
+            "count": len(out.groups),
+            "rows": [{"group": g, "posts": sum(c.values()), **{k: c[k] for k in LABELS}} for g, c in groups],
+        },
         "confidence": {"edges": edges, "counts": out.confidence, "uncertain": out.no_label.get("uncertain", 0)},
         "typical": {label: {"words": _typical(out.words, label, top), "hashtags": _typical(out.tags, label, top)} for label in LABELS},
         "emergent_traces": shown_traces,
