@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,29 @@ def test_classify_refuses_one_string_and_values_that_are_not_text(model: smclass
         model.classify("a single string")
     with pytest.raises(UsageError, match=r"texts\[1\]: expected text or None, got int"):
         model.classify(["fine", 5])
+
+
+@pytest.mark.parametrize("texts, kind", [(None, "NoneType"), ({"a post": 1}, "dict"), (5, "int")])
+def test_classify_refuses_what_is_no_list_of_texts_with_the_librarys_own_error(model: smclass.Model, texts: object, kind: str) -> None:
+    # A dict was classified by its keys; None or a number raised a bare TypeError.
+    with pytest.raises(UsageError, match=rf"^classify takes a list of texts, not {kind}: "):
+        model.classify(texts)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "options, error",
+    [
+        ({"delimiter": "ab"}, "delimiter takes one character, or 'tab' (got 'ab')"),
+        ({"input_format": "tsv", "delimiter": ";"}, "input_format tsv is tab-delimited: delimiter ';' says otherwise (use csv with it)"),
+        ({"text_field": " "}, "text_field is empty: name a field (an unset shell variable?)"),
+    ],
+)
+def test_read_checks_its_options_as_the_command_does(tmp_path: Path, options: dict[str, str], error: str) -> None:
+    path = tmp_path / "posts.tsv"
+    path.write_text("id\ttext\n1\thello there\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=re.escape(error)):
+        list(smclass.read(path, **options))
+    assert [post["text"] for post in smclass.read(path, delimiter="tab")] == ["hello there"]
 
 
 def test_classify_frame_refuses_columns_it_would_overwrite_and_cells_that_are_not_text(model: smclass.Model) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from smclass.model.files import Model
 from smclass.model.files import load as _load_file
-from smclass.reading.plan import ReadOptions
+from smclass.reading.plan import ReadOptions, checked_delimiter, checked_field
 from smclass.reading.posts import read_posts
 
 
@@ -34,6 +34,11 @@ def read(
     the workbook sheet to read, ``query`` a SQLite query, as ``--table`` and ``--query`` do.
     """
     options = ReadOptions(
-        text_field=text_field, id_field=id_field, input_format=input_format, delimiter=delimiter, table=table, query=query
+        text_field=checked_field(text_field, "text_field"),
+        id_field=checked_field(id_field, "id_field"),
+        input_format=input_format,
+        delimiter=checked_delimiter(delimiter, input_format, ("delimiter", "input_format")),
+        table=table,
+        query=query,
     )
     return read_posts([str(path)], options)

@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from smclass.cli.app import InputFormat
-from smclass.errors import UsageError
-from smclass.reading.plan import ReadOptions
+from smclass.reading.plan import ReadOptions, checked_delimiter, checked_field
 
 DelimiterOption = Annotated[
     str | None,
@@ -27,24 +26,12 @@ QueryOption = Annotated[str | None, typer.Option("--query", help="SQLite input: 
 
 def delimiter_value(value: str | None, input_format: InputFormat | None) -> str | None:
     """``--delimiter`` as one character ('tab' for a tab), checked against ``--input-format``."""
-    if value is None:
-        return None
-    delimiter = "\t" if value.lower() in ("tab", "\\t", "\t") else value
-    if len(delimiter) != 1 or delimiter in '"\r\n':
-        raise UsageError(f"--delimiter takes one character, or 'tab' (got {value!r})")
-    if input_format not in (None, InputFormat.csv, InputFormat.tsv):
-        raise UsageError(f"--delimiter goes with a delimited input, not --input-format {input_format.value}")
-    if input_format == InputFormat.tsv and delimiter != "\t":
-        raise UsageError(f"--input-format tsv is tab-delimited: --delimiter {value!r} says otherwise (use csv with it)")
-    return delimiter
+    return checked_delimiter(value, input_format.value if input_format else None)
 
 
 def field_option(value: str | None, option: str) -> str | None:
-    """A field named on the command line. An empty name (``--id-field "$COL"`` with COL unset)
-    is refused: taken for no name, it quietly gave detection and record positions."""
-    if value is not None and not value.strip():
-        raise UsageError(f"{option} is empty: name a field (an unset shell variable?)")
-    return value
+    """A field named on the command line, refused when empty."""
+    return checked_field(value, option)
 
 
 def read_options(

@@ -12,7 +12,7 @@ import errno
 import io
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -59,6 +59,9 @@ class Model:
         if isinstance(texts, (str, bytes)):
             # A string is iterable too: each of its characters would be labelled as a post.
             raise UsageError("classify takes a list of texts, not one text: model.classify([text])")
+        if isinstance(texts, Mapping) or not isinstance(texts, Iterable):
+            # A dict would be classified by its keys; None or a number is no list at all.
+            raise UsageError(f"classify takes a list of texts, not {type(texts).__name__}: model.classify([text, ...])")
         items = list(texts)
         wrong = next((i for i, text in enumerate(items) if text is not None and not isinstance(text, str)), None)
         if wrong is not None:

@@ -5,10 +5,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from smclass.errors import InputError
+from smclass.errors import InputError, UsageError
 from smclass.reading import fields
 from smclass.reading.inputs import Reading
 from smclass.reading.records import Record
+
+CLI_NAMES = ("--delimiter", "--input-format")
+
+
+def checked_delimiter(value: str | None, input_format: str | None, names: tuple[str, str] = CLI_NAMES) -> str | None:
+    """A delimiter as one character ('tab' for a tab), checked against the input format (``names``: what the user called both)."""
+    name, format_name = names
+    if value is None:
+        return None
+    delimiter = "\t" if value.lower() in ("tab", "\\t", "\t") else value
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise UsageError(f"{name} takes one character, or 'tab' (got {value!r})")
+    if input_format not in (None, "csv", "tsv"):
+        raise UsageError(f"{name} goes with a delimited input, not {format_name} {input_format}")
+    if input_format == "tsv" and delimiter != "\t":
+        raise UsageError(f"{format_name} tsv is tab-delimited: {name} {value!r} says otherwise (use csv with it)")
+    return delimiter
+
+
+def checked_field(value: str | None, name: str) -> str | None:
+    """A field the user named. An empty name (``--id-field "$COL"`` with COL unset) is refused:
+    taken for no name, it quietly gave detection and record positions."""
+    if value is not None and not value.strip():
+        raise UsageError(f"{name} is empty: name a field (an unset shell variable?)")
+    return value
 
 
 @dataclass
