@@ -129,6 +129,20 @@ def test_threshold_model_refuses_a_damaged_suggested_cut(tmp_path: Path, small_m
     assert result.stderr == f"Error: {path}: the model card's suggested_threshold is damaged ({value!r}): give a number\n"
 
 
+def test_an_archive_without_its_card_is_refused_before_any_member_is_inflated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass.model import archive
+
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, labels=np.zeros(50_000_000, dtype=np.int8))  # 50 MB of zeros in some 50 KB
+
+    def inflated(*args: object) -> None:
+        raise AssertionError("a member was inflated")
+
+    monkeypatch.setattr(archive, "_read_array", inflated)
+    with pytest.raises(ModelError, match=r"bomb.npz: not a smclass model file$"):
+        model_lib.load(path)
+
+
 def test_saved_model_holds_only_plain_arrays(small_model_path: Path) -> None:
     assert zipfile.is_zipfile(small_model_path)
     with np.load(small_model_path, allow_pickle=False) as archive:

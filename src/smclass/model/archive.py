@@ -107,6 +107,9 @@ def _check_members(infos: list[zipfile.ZipInfo], target: Path) -> None:
         total += info.file_size
     if total > MAX_MODEL_BYTES:
         raise ModelError(f"{target}: refused: its members declare {total:,} bytes in all, more than a model may hold ({MAX_MODEL_BYTES:,})")
+    if "meta.npy" not in seen:
+        # Known now, from the list: without its card no archive is a model, however much its members inflate to.
+        raise ModelError(f"{target}: not a smclass model file")
 
 
 def _read_array(member: IO[bytes], info: zipfile.ZipInfo, target: Path) -> np.ndarray:
