@@ -262,3 +262,24 @@ def test_train_with_fewer_than_three_posts_of_a_label_is_a_data_error_naming_the
         "Error: training needs at least 3 posts of every label (Emergent has 2): calibration uses 3 folds"
     )
     assert not out.exists()
+
+
+def test_evaluate_cuts_meet_the_confidence_as_classify_writes_it() -> None:
+    # classify writes 0.89997 as 0.9, which --threshold 0.9 keeps; evaluate's coverage at 0.9 must keep it too.
+    import numpy as np
+
+    from smclass.model.dataset import LabelledPost
+    from smclass.model.evaluation import evaluate, evaluate_posts
+
+    class Fixed:
+        def __init__(self) -> None:
+            self.labels = list(LABELS)
+
+        def predict_proba(self, texts: list[str]) -> np.ndarray:
+            return np.asarray([[0.89997, 0.09, 0.01003, 0.0, 0.0]] * len(texts))
+
+    posts = [LabelledPost("a post", "Media", i, i, "x") for i in range(3)]
+    at_cut = {row["threshold"]: row["coverage"] for row in evaluate_posts(Fixed(), posts)["coverage"]}  # type: ignore[arg-type]
+    assert at_cut[0.9] == 1.0
+    same = {row["threshold"]: row["coverage"] for row in evaluate(Fixed(), ["a post"] * 3, ["Media"] * 3)["coverage"]}  # type: ignore[arg-type]
+    assert same == at_cut

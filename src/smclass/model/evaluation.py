@@ -74,6 +74,16 @@ def _divide(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     return quotient
 
 
+# Digits of a confidence as classify writes it. --threshold meets the written number (0.9 keeps a
+# post of 0.89997, written 0.9), so evaluate's cuts round the same way to agree with it.
+CONFIDENCE_DIGITS = 4
+
+
+def written(confidence: float) -> float:
+    """A confidence as classify writes it."""
+    return round(confidence, CONFIDENCE_DIGITS)
+
+
 def coverage(true: list[str], predicted: list[str], confidence: list[float], cuts: tuple[float, ...] = CUTS) -> list[dict[str, Any]]:
     """At each confidence cut: the share of posts that keep a label, and accuracy and macro-F1 on those."""
     rows = []
@@ -109,7 +119,7 @@ def predict(model: Model, texts: list[str], batch_size: int = 4096) -> tuple[lis
     for start in range(0, len(texts), batch_size):
         proba = model.predict_proba(texts[start : start + batch_size])
         predicted.extend(labels[i] for i in proba.argmax(axis=1))
-        confidence.extend(proba.max(axis=1).tolist())
+        confidence.extend(written(c) for c in proba.max(axis=1).tolist())
     return predicted, confidence
 
 
@@ -142,7 +152,7 @@ def evaluate_posts(
     while batch := list(itertools.islice(stream, batch_size)):
         proba = model.predict_proba([post.text for post in batch])
         best = proba.argmax(axis=1)
-        confidence = proba.max(axis=1)
+        confidence = np.asarray([written(c) for c in proba.max(axis=1).tolist()])
         rows = np.asarray([index[post.label] for post in batch])
         predicted = columns[best]
         reached = np.concatenate([np.ones((len(batch), 1), dtype=bool), confidence[:, None] >= cuts[None, :]], axis=1)

@@ -9,6 +9,7 @@ from typing import IO, Any
 import numpy as np
 
 from smclass.errors import Deferred, InputError, SmclassError
+from smclass.model.evaluation import written
 from smclass.model.files import Model
 from smclass.reading import fields, inputs, live
 from smclass.reading.live import Pause
@@ -242,7 +243,7 @@ def _fill(batch: Batch, scored: parallel.Scored | None, model: Model, options: O
     for out, text in batch:
         if text is not None and probabilities is not None:
             out["label"] = best_labels[row]
-            out["confidence"] = round(confidences[row], 4)
+            out["confidence"] = written(confidences[row])
             if rows is not None:
                 shares = {label: round(v, 4) for label, v in zip(labels, rows[row], strict=True)}
                 ranked = sorted(shares.items(), key=lambda item: -item[1])
