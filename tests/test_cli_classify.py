@@ -295,6 +295,19 @@ def test_classify_table_is_for_people(fixtures: Path, small_model_path: Path) ->
     assert "'text' is empty" in result.stdout
 
 
+def test_classify_table_names_the_source_of_each_row_when_there_are_several_inputs(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without it, id 1 of a.csv and id 1 of b.csv were two rows no one could tell apart.
+    monkeypatch.chdir(tmp_path)
+    Path("a.csv").write_text("id,text\n1,release shipped\n")
+    Path("b.csv").write_text("id,text\n1,where is my refund\n")
+    result = run("classify", "a.csv", "b.csv", "--format", "table", "-q", "--model", str(small_model_path))
+    rows = result.stdout.splitlines()
+    assert rows[0].split()[:2] == ["id", "source"]
+    assert [row.split()[:2] for row in rows[2:]] == [["1", "a.csv"], ["1", "b.csv"]]
+
+
 def test_classify_table_goes_to_the_output_file_batch_by_batch_in_one_set_of_columns(small_model_path: Path, tmp_path: Path) -> None:
     rows = "".join(json.dumps({"id": f"p{i}", "text": f"post {i}: the bus was late again"}) + "\n" for i in range(300))
     out = tmp_path / "labels.txt"

@@ -18,7 +18,7 @@ from rich.text import Text
 from smclass.run.output import displayable, shown_id
 
 # Wide enough for most ids and for a label or the reason there is none; longer ones fold inside their cell.
-_ID, _LABEL, _NUMBER, _RECORD = 24, 24, 10, 60
+_ID, _SOURCE, _LABEL, _NUMBER, _RECORD = 24, 30, 24, 10, 60
 # Control characters other than the newline (which folds inside a cell) would move the
 # cursor, colour the terminal or break the columns: they are shown as escapes.
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
@@ -35,11 +35,14 @@ class TableWriter:
         self._proba = proba_labels or []
         self._terminal = terminal
         self._show_record: bool | None = None  # decided by the first row: --keep-fields gives every row one
+        self._show_source = False  # several inputs give every row its source: ids alone may repeat across them
         self._header_done = False
 
     def _table(self) -> Table:
         table = Table(box=box.SIMPLE_HEAD, show_header=not self._header_done, show_edge=False, pad_edge=False)
         table.add_column("id", width=_ID, overflow="fold")
+        if self._show_source:
+            table.add_column("source", width=_SOURCE, overflow="fold")
         table.add_column("label", width=_LABEL, overflow="fold")
         table.add_column("confidence", width=_NUMBER, justify="right")
         for label in self._proba:
@@ -51,6 +54,7 @@ class TableWriter:
     def _print(self, table: Table) -> None:
         width = _ID + _LABEL + _NUMBER + sum(max(_NUMBER, len(label)) for label in self._proba) + 3 * (3 + len(self._proba))
         width += _RECORD + 3 if self._show_record else 0
+        width += _SOURCE + 3 if self._show_source else 0
         Console(file=self._handle, width=width, soft_wrap=False, force_terminal=self._terminal, highlight=False).print(table)
         self._header_done = True
 
@@ -59,10 +63,16 @@ class TableWriter:
             return
         if self._show_record is None:
             self._show_record = "record" in batch[0]
+            self._show_source = "source" in batch[0]
         table = self._table()
         for r in batch:
             confidence = "" if r.get("confidence") is None else f"{r['confidence']:.2f}"
-            row = [shown_id(r), r["label"] or f"- ({r.get('reason', '')})", confidence]
+            row = [
+                shown_id(r),
+                *([str(r.get("source", ""))] if self._show_source else []),
+                r["label"] or f"- ({r.get('reason', '')})",
+                confidence,
+            ]
             probs = r.get("probabilities") or {}
             row += [f"{probs[label]:.2f}" if label in probs else "" for label in self._proba]
             if self._show_record:
