@@ -347,3 +347,20 @@ def test_lines_with_a_lone_surrogate_do_not_vote_a_file_out_of_json_lines(small_
     assert result.exit_code == 0, result.stderr
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [2]
     assert sum(line.startswith(f"skipped {path}:") for line in result.stderr.splitlines()) == 2
+
+
+def test_a_bad_sqlite_row_goes_to_the_rejects_file_as_a_json_line(small_model_path: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    database = tmp_path / "posts.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.execute("create table p (id, text)")
+        connection.execute("insert into p values (1, 'the tram line opens on Monday')")
+        connection.execute("insert into p values (2, CAST(X'6361666580' AS TEXT))")  # not UTF-8
+    connection.close()
+    rejects = tmp_path / "rejects.jsonl"
+    args = ["classify", str(database), "--on-error", "skip", "--rejects", str(rejects), "--model", str(small_model_path), "-q"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1]
+    assert [json.loads(line) for line in rejects.read_text().splitlines()] == [{"id": 2, "text": "6361666580"}]  # was a Python tuple

@@ -144,11 +144,12 @@ def read_database(path: str, source: str, table: str | None = None, query: str |
                 index += 1
                 # A row has no line: its number in the result stands in for one, so errors say which row.
                 error = _row_error(columns, row, source, index)
-                if error is not None:
-                    yield Record({}, source, index, index, repr(row), error, fmt="sqlite", shape=name)
-                    continue
                 data = {column: _value(value) for column, value in zip(columns, row, strict=True)}
-                # The row as JSON is what a rejects file keeps of it.
-                yield Record(data, source, index, index, json.dumps(data, ensure_ascii=False), fmt="sqlite", shape=name)
+                # The row as JSON is what a rejects file keeps of it, a bad row as much as a good one.
+                raw = json.dumps(data, ensure_ascii=False, default=str)
+                if error is not None:
+                    yield Record({}, source, index, index, raw, error, fmt="sqlite", shape=name)
+                    continue
+                yield Record(data, source, index, index, raw, fmt="sqlite", shape=name)
     finally:
         connection.close()
