@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,7 +217,13 @@ def classify(
     )
     notify = _ignore if quiet else _note
     if output is not None and engine == Engine.local:
-        _check_suffix(str(output), output_format, notify)
+        from smclass.run.output import format_named
+
+        # The format is never guessed from the name: a name that promises another one is said.
+        named = format_named(str(output))
+        if named is not None and named != output_format.value:
+            asked = output_format.value
+            notify(f"warning: {output} ends in {Path(output).suffix}, but --format is {asked}: add --format {named} to write {named}")
     encoded = getattr(model.scorer, "cascade", None) is not None
     set_cascade(model, cascade)
     if engine == Engine.dask:
@@ -389,17 +395,6 @@ def _rejects_file(path: Path | None, tally: _Tally) -> Iterator[Any]:
     finally:
         with contextlib.suppress(OSError):  # a failed write has been reported already
             handle.close()
-
-
-_SUFFIXES = {".csv": OutputFormat.csv, ".jsonl": OutputFormat.jsonl, ".ndjson": OutputFormat.jsonl}
-
-
-def _check_suffix(output: str, fmt: OutputFormat, notify: Callable[[str], None]) -> None:
-    """Say so when --output's name promises another format than --format writes: the format is never guessed from it."""
-    suffix = Path(output).suffix.lower()
-    named = _SUFFIXES.get(suffix)
-    if named is not None and named != fmt:
-        notify(f"warning: {output} ends in {suffix}, but --format is {fmt.value}: add --format {named.value} to write {named.value}")
 
 
 def _write_results(

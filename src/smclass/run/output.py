@@ -198,3 +198,12 @@ def write_atomically(path: Path, data: bytes) -> None:
             handle.write(data)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+# What a file's name says it holds, among the formats classify writes.
+_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def format_named(path: str) -> str | None:
+    """The output format a file's name promises (``labelled.csv``: csv), if it promises one."""
+    return _SUFFIXES.get(Path(path).suffix.lower())
