@@ -618,3 +618,34 @@ def test_an_export_folder_is_one_part_read_whole_on_dask_from_disk_and_from_memo
         assert concatenated(tmp_path / "remote").replace(url.encode(), str(folder).encode()) == expected
     finally:
         fsspec.filesystem("memory").rm("/smclass-exports", recursive=True)
+
+
+def _facebook_line(stamp: int, words: str) -> str:
+    return json.dumps({"timestamp": stamp, "data": [{"post": words}], "title": "Ana updated her status."}) + "\n"
+
+
+def test_facebook_entries_of_one_second_keep_their_numbered_ids_when_the_file_is_big(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler: str
+) -> None:
+    # Cut into ranges, each range counted the entries of a second from 1 again: ids repeated.
+    monkeypatch.chdir(tmp_path)
+    Path("posts.jsonl").write_text("".join(_facebook_line(1600000000 + i // 3, f"tea and a walk, day {i}") for i in range(600)))
+    model = ["--model", str(small_model_path)]
+    single = classify("posts.jsonl", *model)
+    result = classify("posts.jsonl", *model, "--engine", "dask", "--scheduler", scheduler, "--partition-size", "16kB", "-o", "out")
+    assert result.exit_code == 0, result.stderr
+    assert b"".join(p.read_bytes() for p in parts(Path("out"))) == single.stdout_bytes
+    ids = [json.loads(line)["id"] for line in single.stdout.splitlines()]
+    assert len(set(ids)) == 600
+
+
+def test_a_facebook_entry_past_the_planned_start_of_a_cut_file_is_refused_not_renumbered(tmp_path: Path) -> None:
+    from smclass.errors import InputError
+    from smclass.run import ranges
+
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": f"post {i}"}) + "\n" for i in range(300)) + _facebook_line(1600000000, "tea"))
+    count = ranges.count(str(path), ranges.Span(0, 10))
+    refused = r"mixed.jsonl:301: a record of Facebook posts, whose id numbers .*; classify it with --engine local$"
+    with pytest.raises(InputError, match=refused):
+        list(ranges.records(str(path), str(path), ranges.Span(10, None), [count]))

@@ -10,16 +10,20 @@ to classify it. CSV is cut at rows, not lines (a quoted field may hold a newline
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import lines as line_reading
-from smclass.reading import sniff
+from smclass.reading import platforms, sniff
 from smclass.reading.json_input import read_jsonl
 from smclass.reading.plan import ReadOptions
 from smclass.reading.records import Record
 from smclass.run import storage
+
+# Records of a file's start looked at before it is cut.
+_LOOKED_AT = 200
 
 MIN_PARTITION = 1 << 20
 # A plain post after the range's lines: the index it gets tells how far the range counted,
@@ -61,15 +65,17 @@ def splittable(location: str, options: ReadOptions) -> bool:
     if reading.input_format not in (None, "jsonl") or reading.delimiter is not None:
         return False
     with storage.open_input(location) as handle:
-        head = sniff.read_head(handle)
-    if head[:2] == b"\x1f\x8b" or head[:4] == b"PK\x03\x04" or sniff.looks_binary(head):
+        first = sniff.read_head(handle)
+    if first[:2] == b"\x1f\x8b" or first[:4] == b"PK\x03\x04" or sniff.looks_binary(first):
         return False
-    if reading.input_format == "jsonl":
-        return True
-    try:
-        return sniff.sniff(head, location, reading.named_fields).fmt == "jsonl"
-    except (InputError, UsageError):
-        return False
+    if reading.input_format != "jsonl":
+        try:
+            if sniff.sniff(first, location, reading.named_fields).fmt != "jsonl":
+                return False
+        except (InputError, UsageError):
+            return False
+    # Facebook entries number the ids of one second across the file: read apart, a range would start again at 1.
+    return not any(record.shape in platforms.NUMBERED for record in itertools.islice(head(location, location), _LOOKED_AT))
 
 
 def lines(location: str, span: Span) -> Iterator[bytes]:
@@ -117,7 +123,12 @@ def count(location: str, span: Span) -> Count:
 def records(location: str, source: str, span: Span, before: Sequence[Count]) -> Iterator[Record]:
     """The records of one range, numbered and placed as in a reading of the whole file."""
     found = read_jsonl(_Lines(lines(location, span)), source)  # type: ignore[arg-type]
-    yield from shifted(found, sum(c.lines for c in before), sum(c.records for c in before))
+    for record in shifted(found, sum(c.lines for c in before), sum(c.records for c in before)):
+        if before and record.shape in platforms.NUMBERED:
+            # Past the records splittable looked at: its id would be counted from this range alone.
+            message = f"a record of {record.shape}, whose id numbers the posts of its second across the file: it cannot be cut into ranges"
+            raise InputError(f"{message}; classify it with --engine local", source=source, line=record.line)
+        yield record
 
 
 def shifted(found: Iterable[Record], line_base: int, index_base: int) -> Iterator[Record]:

@@ -38,6 +38,9 @@ SHAPES: list[Shape] = [
     *tiktok.SHAPES,
     *facebook.SHAPES,
 ]
+# Shapes whose ids count the posts of one second across the whole input (Facebook's): such an
+# input cannot be cut into ranges read apart.
+NUMBERED = frozenset(shape.name for shape in SHAPES if shape.numbered)
 # Shapes of CSV rows, decided on a file's first row (its header names the columns).
 ROW_SHAPES: list[Shape] = [*youtube.ROW_SHAPES]
 
