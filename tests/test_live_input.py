@@ -48,6 +48,22 @@ def test_each_post_of_a_live_pipe_is_classified_before_the_pipe_closes(small_mod
         run.kill()
 
 
+def test_every_post_of_a_first_burst_is_written_before_more_comes(small_model_path: Path) -> None:
+    # Batches grow 1, 2, 4...: of five posts the last two waited for a sixth (forever, under tail -f).
+    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path), "-q"]
+    # Unbuffered: a line read ahead into a buffer would hide from select.
+    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    assert run.stdin is not None and run.stdout is not None
+    try:
+        run.stdin.write(b"".join(b'{"id": %d, "text": "post %d of the morning"}\n' % (i, i) for i in range(1, 6)))
+        run.stdin.flush()
+        assert [json.loads(_line_within(run.stdout, WAIT))["id"] for _ in range(5)] == [1, 2, 3, 4, 5]
+        run.stdin.close()
+        assert run.wait(timeout=WAIT) == 0
+    finally:
+        run.kill()
+
+
 def test_a_live_csv_is_read_as_csv_from_its_header_alone(small_model_path: Path) -> None:
     command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path)]
     run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

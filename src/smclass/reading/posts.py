@@ -23,16 +23,19 @@ SNIFF_BYTES = 4 * 2**20
 SNIFF_UNREADABLE_BYTES = 8 * 2**20
 
 
-def first_records(records: Iterable[Record], on_error: str = "stop") -> list[Record]:
+def first_records(records: Iterable[Record], on_error: str = "stop", paused: list[Record] | None = None) -> list[Record]:
     """The records an input's plan is chosen from: up to :data:`SNIFF_RECORDS` readable ones.
 
     With ``on_error`` "stop" the first unreadable record ends the run anyway, so the sample ends there.
+    A live input's pause that ended the sample goes to ``paused``, for the reader to pass on.
     """
     first: list[Record] = []
     readable = readable_bytes = unreadable_bytes = 0
     for record in records:
         if isinstance(record, Pause):
             if readable:  # a live input: plan from what has come rather than wait for more
+                if paused is not None:
+                    paused.append(record)
                 break
             continue
         first.append(record)
@@ -85,14 +88,16 @@ def planned_with_sample(
     # refusal (a format it cannot tell) must come after the records before it, not lose them.
     held = Deferred()
     for source, group in itertools.groupby(held.items(records), key=attrgetter("source")):
-        first = first_records(group, options.on_error)
+        paused: list[Record] = []
+        first = first_records(group, options.on_error, paused)
         plan = plan_input(first, options, more=cut_short(first))
         description = plan.describe()
         if description[len(source) :] != said:
             notify(description)
             said = description[len(source) :]
-        rest = _watched(group, plan) if plan.unseen else group  # noqa: B031 - the rest of the group, taken before groupby moves on
-        yield plan, first, rest
+        # The pause goes on after the sample: the records that came before it are not held back for more.
+        rest = itertools.chain(paused, group)  # noqa: B031 - the rest of the group, taken before groupby moves on
+        yield plan, first, _watched(rest, plan) if plan.unseen else rest
     held.raise_held()
 
 
