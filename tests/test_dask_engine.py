@@ -249,3 +249,32 @@ def test_a_file_url_output_folder_is_made_as_a_path_is(fixtures: Path, small_mod
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["_SUCCESS", "part-00000.jsonl"]
+
+
+def test_a_ctrl_c_to_the_whole_group_is_one_line_not_the_workers_tracebacks(small_model_path: Path, tmp_path: Path) -> None:
+    # A terminal sends Ctrl-C to every process of the group: Dask's worker processes printed their own tracebacks.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    source = tmp_path / "posts.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "text": f"post {i} about the flood and the road"}) + "\n" for i in range(300_000)))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "smclass", "classify", str(source), "--engine", "dask", "--jobs", "2"]
+    command += ["--partition-size", "1MB", "-o", str(out), "-q", "--model", str(small_model_path)]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "part-00000.jsonl").exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert run.poll() is None, "the run ended before it could be interrupted"
+        os.killpg(run.pid, signal.SIGINT)
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 130
+    lines = stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: interrupted: "), lines

@@ -28,7 +28,7 @@ from smclass.reading import inputs as reading
 from smclass.reading.plan import InputPlan
 from smclass.reading.posts import first_records
 from smclass.reading.records import Record
-from smclass.run import csv_ranges, output, paths, ranges, storage
+from smclass.run import csv_ranges, output, parallel, paths, ranges, storage
 from smclass.run import stream as classify_lib
 
 _models: dict[str, model_lib.Model] = {}
@@ -297,12 +297,11 @@ def run(
     if scheduler:
         client = _connect(Client, scheduler)
     else:
-        # A failed task comes back to us as its error, said in one line: the workers' own logs
-        # (tracebacks, cancelled tasks) would break that promise on stderr.
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL
-        )
-        client = Client(cluster)
+        # A failed task comes back to us as its error, said in one line: the workers' own logs (tracebacks,
+        # cancelled tasks) would break that promise on stderr, and so would their own Ctrl-C, as for --jobs.
+        with parallel.sigint_ignored():
+            cluster = LocalCluster(workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL)
+            client = Client(cluster)
     try:
         if scheduler:
             workers = max(1, len(client.scheduler_info().get("workers", {})))

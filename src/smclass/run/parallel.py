@@ -59,7 +59,7 @@ def _start_worker(model_path: str, encoder_threads: int, cascade: bool | None) -
 
 
 @contextlib.contextmanager
-def _sigint_held() -> Iterator[None]:
+def sigint_held() -> Iterator[None]:
     """SIGINT blocked in this thread, so a process started now is born with it blocked.
 
     A terminal's Ctrl-C goes to the whole process group: a worker would stop with a
@@ -78,14 +78,31 @@ def _sigint_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored by this process, so the processes others start for us now (Dask's nannies
+    start its workers from threads of their own, which a mask would not reach) are born ignoring it.
+
+    A Ctrl-C in this moment is lost: the cluster is still starting, and a second one stops the run.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 class _WorkerProcess(multiprocessing.context.SpawnProcess):
     def start(self) -> None:
-        with _sigint_held():
+        with sigint_held():
             super().start()
 
 
 class _WorkerContext(multiprocessing.context.SpawnContext):
-    """The spawn context, its processes started deaf to Ctrl-C (see :func:`_sigint_held`)."""
+    """The spawn context, its processes started deaf to Ctrl-C (see :func:`sigint_held`)."""
 
     Process = _WorkerProcess
 
