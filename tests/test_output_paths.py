@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import stat
 import subprocess
@@ -189,6 +191,32 @@ def test_an_interrupted_run_says_how_many_results_reached_stdout(
     assert to_file.exit_code == 130
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.jsonl", "posts.jsonl"]
+
+
+@pytest.mark.parametrize("extra", [[], ["--keep-fields"]])
+def test_a_stop_inside_a_csv_batch_says_as_many_results_as_the_rows_written(
+    posts: Path, small_model_path: Path, monkeypatch: pytest.MonkeyPatch, extra: list[str]
+) -> None:
+    from smclass.run import stream
+
+    real = stream.classify_paths_in_batches
+
+    class Breaking(list):  # type: ignore[type-arg]
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            yield self[0]
+            raise KeyboardInterrupt
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        batches = real(*args, **kwargs)
+        yield next(batches)
+        yield Breaking(next(batches))
+
+    monkeypatch.setattr(stream, "classify_paths_in_batches", interrupted)
+    result = run("classify", str(posts), "--format", "csv", "--model", str(small_model_path), *extra)
+    assert result.exit_code == 130
+    rows = list(csv.reader(io.StringIO(result.stdout)))[1:]
+    assert len(rows) == 2  # the first batch, and the first result of the second
+    assert "stopped early: 2 results written to stdout" in result.stderr
 
 
 def test_new_output_files_get_the_umask_mode_not_0600(posts: Path, small_model_path: Path, tmp_path: Path, umask_027: None) -> None:

@@ -434,14 +434,14 @@ def _write_results(
                 for result in batch:
                     writer.write(result)
                 text.flush()
-                tally.results += len(batch)
                 bar.advance(len(batch))
         finally:
             writer.close()  # rows that waited for the columns of every record, even when reading failed
+            tally.results = writer.rows  # counted as written, so a stop says what is there
             text.detach()
         return
     for batch in batches:
         handle.write(b"".join(output_lib.jsonl_line(result) for result in batch))
+        tally.results += len(batch)  # before the flush: a stop during it has still written them
         handle.flush()
-        tally.results += len(batch)
         bar.advance(len(batch))

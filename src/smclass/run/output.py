@@ -128,6 +128,7 @@ class CsvWriter:
         self._columns: list[str] | None = None
         self._spool: IO[bytes] | None = None
         self._record_columns: dict[str, None] = {}
+        self.rows = 0  # results handed to the output, header aside: what a run stopped early has written
 
     def _flatten(self, result: dict[str, Any]) -> dict[str, Any]:
         flat = {k: v for k, v in result.items() if k not in ("probabilities", "record")}
@@ -161,6 +162,7 @@ class CsvWriter:
                 self._spool.write(row)
             return
         self._writer.writerow([spreadsheet_safe(flat.get(c)) for c in self._columns])
+        self.rows += 1
 
     @contextlib.contextmanager
     def _spooling(self) -> Iterator[None]:
@@ -189,6 +191,7 @@ class CsvWriter:
             for line in spool:
                 row = orjson.loads(line)
                 self._writer.writerow([row.get(c, "") for c in columns])
+                self.rows += 1
 
 
 def write_atomically(path: Path, data: bytes) -> None:
