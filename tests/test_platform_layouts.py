@@ -212,6 +212,9 @@ def test_x_v2_lookup_of_one_tweet_is_read_as_a_page(tmp_path: Path) -> None:
     path = tmp_path / "one.json"
     path.write_text(json.dumps({"data": {"id": "91", "text": CUT, "note_tweet": {"text": LONG}}, "includes": {}}), encoding="utf-8")
     assert read(path) == [("91", LONG)]
+    # Asked for without expansions, the answer is the tweet under data and nothing else.
+    path.write_text(json.dumps({"data": {"id": "92", "text": "bins go out on tuesday", "edit_history_tweet_ids": ["92"]}}))
+    assert read(path) == [("92", "bins go out on tuesday")]
 
 
 # Facebook -----------------------------------------------------------------------------------

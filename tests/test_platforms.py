@@ -218,6 +218,21 @@ def test_an_entry_of_an_export_that_is_no_post_object_is_reported_not_dropped(
     assert stopped.stderr.splitlines()[-1] == f"Error: {path}: expected {expected}, got a number"
 
 
+def test_a_telegram_chat_with_an_odd_entry_among_its_first_messages_is_still_the_export(tmp_path: Path, small_model_path: Path) -> None:
+    # The entry unmade the export: its messages were read as plain JSON records, ids and service messages lost.
+    document = json.loads((EXPORTS / "telegram_result.json").read_text(encoding="utf-8"))
+    document["messages"].insert(1, 42)
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    skipped = classify(small_model_path, str(path), "--on-error", "skip")
+    assert skipped.exit_code == 0, skipped.stderr
+    assert "read as Telegram chat export" in skipped.stderr
+    assert f"skipped {path}: expected a Telegram message object, got a number" in skipped.stderr
+    assert [r["id"] for r in lines(skipped.stdout)] == [
+        r["id"] for r in lines(classify(small_model_path, str(EXPORTS / "telegram_result.json")).stdout)
+    ]
+
+
 # Arbitrary values in the places each shape looks: the result is posts or one clean error.
 json_ish = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=12),

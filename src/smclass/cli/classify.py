@@ -253,7 +253,7 @@ def classify(
                 raise
     if quiet and tally.rejects and rejects is None:
         # -q hides each "skipped" note: records dropped with no file to keep them are still said, once.
-        _note(f"skipped {tally.rejects:,} unreadable records (--rejects FILE keeps them)")
+        _note(f"skipped {tally.rejects:,} unreadable record{'' if tally.rejects == 1 else 's'} (--rejects FILE keeps them)")
     seen, sent = getattr(model.scorer, "seen", 0), getattr(model.scorer, "sent", 0)
     if encoded and seen:
         notify(f"the encoder read {sent:,} of {seen:,} posts ({sent / seen:.0%})")

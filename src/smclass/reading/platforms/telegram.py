@@ -68,8 +68,10 @@ def _is_chat(value: Any) -> bool:
 def is_chat(value: dict[str, Any]) -> bool:
     if not _is_chat(value) or not value["messages"]:
         return False
-    # A Telegram message has an id, a type and a date; other lists of messages lack one of them.
-    return all(isinstance(m, dict) and {"id", "type", "date"} <= m.keys() for m in value["messages"][:5])
+    # A Telegram message has an id, a type and a date; other lists of messages lack one of them. An
+    # entry that is no object does not unmake the export: it is said to be no message, at its place.
+    looked = [m for m in value["messages"][:5] if isinstance(m, dict)]
+    return bool(looked) and all({"id", "type", "date"} <= m.keys() for m in looked)
 
 
 def is_account(value: dict[str, Any]) -> bool:

@@ -95,10 +95,16 @@ def is_tweet_v2(value: dict[str, Any]) -> bool:
     )
 
 
+# What an X API v2 answer holds at its top: a record with other keys is someone else's envelope.
+_LOOKUP_KEYS = frozenset({"data", "includes", "meta", "errors", "__twarc"})
+
+
 def is_twarc2_page(value: dict[str, Any]) -> bool:
     data = value.get("data")
     # A lookup of one tweet (GET /2/tweets/:id) answers with the tweet itself under data.
     one = isinstance(data, dict) and "id" in data and isinstance(data.get("text"), str)
+    if one and value.keys() <= _LOOKUP_KEYS:
+        return True  # without expansions a lookup is {"data": {...}} alone
     return (isinstance(data, list) or one) and ("meta" in value or "includes" in value or "__twarc" in value)
 
 
