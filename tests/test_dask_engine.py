@@ -278,3 +278,30 @@ def test_a_ctrl_c_to_the_whole_group_is_one_line_not_the_workers_tracebacks(smal
     assert run.returncode == 130
     lines = stderr.decode().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: interrupted: "), lines
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_the_local_cluster_has_as_many_workers_as_jobs_asks(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    import distributed
+
+    from smclass.model import files as model_lib
+    from smclass.run import dask_engine
+    from smclass.run.stream import Options
+
+    asked: list[dict[str, object]] = []
+
+    class StartedError(Exception):
+        pass
+
+    def cluster(*args: object, **kwargs: object) -> None:
+        asked.append({"args": args, **kwargs})
+        raise StartedError
+
+    monkeypatch.setattr(distributed, "LocalCluster", cluster)
+    source = tmp_path / "posts.jsonl"
+    source.write_text('{"text": "the ferry is late"}\n')
+    with pytest.raises(StartedError):
+        dask_engine.run(model_lib.load(small_model_path), [str(source)], Options(), str(tmp_path / "out"), workers=jobs)
+    assert asked[0]["n_workers"] == jobs and asked[0]["args"] == ()

@@ -300,7 +300,8 @@ def run(
         # A failed task comes back to us as its error, said in one line: the workers' own logs (tracebacks,
         # cancelled tasks) would break that promise on stderr, and so would their own Ctrl-C, as for --jobs.
         with parallel.sigint_ignored():
-            cluster = LocalCluster(workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL)
+            quiet = {"dashboard_address": None, "silence_logs": logging.CRITICAL}
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, **quiet)
             client = Client(cluster)
     try:
         if scheduler:
