@@ -253,6 +253,17 @@ def test_a_first_line_of_short_names_that_no_line_under_it_is_as_wide_as_is_ambi
     )
 
 
+@pytest.mark.parametrize(
+    "data", ["text,label\nI love this brand\nrefund please\n", "id,text,label\n1,hello there\n2,more words\n", "text,author\nhello world\n"]
+)
+def test_a_csv_that_leaves_its_last_cells_off_every_row_is_still_csv(small_model_path: Path, data: str) -> None:
+    # A sheet still to label writes no trailing commas: its short rows have their missing cells empty.
+    result = classify(small_model_path, input=data)
+    assert result.exit_code == 0, result.stderr
+    assert "read as csv, text field 'text'" in result.stderr
+    assert len(result.stdout.splitlines()) == data.count("\n") - 1
+
+
 def test_a_csv_with_long_column_names_over_rows_as_wide_is_still_csv(small_model_path: Path) -> None:
     data = "id,How satisfied are you with our service today?,text\n1,Very,great service\n2,Not at all,slow and rude\n"
     result = classify(small_model_path, input=data)

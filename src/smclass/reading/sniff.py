@@ -321,11 +321,13 @@ def _reads_like_a_post(header: list[str], body: list[list[str]]) -> bool:
 
     Its other "names" are sentences, and the lines under it do not have its number of fields
     (or there are none): a real header over long column names has rows as wide as it is. Short
-    "names" too (``Message, call me back``) when no line under it is as wide: a program that
-    writes a header writes its delimiters on every row.
+    "names" too when no line under it is as wide and it holds words a name would not
+    (``Message, call me back``) or lines are wider than it: a sheet that leaves its last cells
+    off every row (``text,label`` over posts still to label) is still a CSV.
     """
     if body and not any(len(row) == len(header) for row in body):
-        return True
+        if any(len(row) > len(header) for row in body) or any(len(cell.split()) > 1 for cell in header):
+            return True
     if all(_name_like(cell) for cell in header):
         return False
     return not body or any(len(row) != len(header) for row in body)
