@@ -325,9 +325,10 @@ def _reads_like_a_post(header: list[str], body: list[list[str]]) -> bool:
     (``Message, call me back``) or lines are wider than it: a sheet that leaves its last cells
     off every row (``text,label`` over posts still to label) is still a CSV.
     """
-    if body and not any(len(row) == len(header) for row in body):
-        if any(len(row) > len(header) for row in body) or any(len(cell.split()) > 1 for cell in header):
-            return True
+    as_wide = any(len(row) == len(header) for row in body)
+    wider = any(len(row) > len(header) for row in body)
+    if body and not as_wide and (wider or any(len(cell.split()) > 1 for cell in header)):
+        return True
     if all(_name_like(cell) for cell in header):
         return False
     return not body or any(len(row) != len(header) for row in body)
