@@ -334,7 +334,18 @@ def test_slack_attachments_are_passed_over_with_a_note(tmp_path: Path, small_mod
     result = classify(small_model_path, str(export))
     assert result.exit_code == 0, result.stderr
     assert [r["id"] for r in lines(result.stdout)] == ["general/2.1"]
-    assert f"skipped 1 attached file of the Slack export (the first: {export / 'general' / 'attachments' / 'F1-plan.png'})" in result.stderr
+    plan = export / "general" / "attachments" / "F1-plan.png"
+    assert f"skipped 1 file of the Slack export attached to messages (the first: {plan})" in result.stderr
+
+
+def test_a_channel_folders_canvas_is_passed_over_with_a_note_not_refused(tmp_path: Path, small_model_path: Path) -> None:
+    export = slack_export(tmp_path / "slack", [{"type": "message", "user": "U1", "text": "Seedlings are ready", "ts": "2.1"}])
+    canvas = export / "general" / "canvas_in_the_conversation.json"
+    canvas.write_text('{"title": "plot rota"}', encoding="utf-8")
+    result = classify(small_model_path, str(export))
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["general/2.1"]
+    assert f"skipped 1 file of the Slack export holding no day of messages (the first: {canvas})" in result.stderr
 
 
 def test_a_slack_message_without_its_ts_is_a_reject_not_an_id_of_none(tmp_path: Path, small_model_path: Path) -> None:

@@ -133,10 +133,11 @@ def read_export(held: Contents, open_member: Opener, locate: Locate, read_stream
             with open_member(name) as handle:
                 return handle.read()
 
-        attachments = [name for name in names if slack.is_attachment(name)]
-        if attachments:
-            files = "file" if len(attachments) == 1 else "files"
-            reading.notify(f"skipped {len(attachments)} attached {files} of the Slack export (the first: {locate(attachments[0])})")
+        attached = [name for name in names if slack.is_attachment(name)]
+        for passed, what in ((slack.extras(names), "holding no day of messages"), (attached, "attached to messages")):
+            if passed:
+                count = f"{len(passed)} file{'s' if len(passed) > 1 else ''}"
+                reading.notify(f"skipped {count} of the Slack export {what} (the first: {locate(passed[0])})")
         yield from slack.records(names, read_bytes, locate)
         return
 

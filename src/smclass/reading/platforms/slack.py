@@ -62,8 +62,17 @@ def is_export(names: set[str]) -> bool:
 
 
 def foreign(names: list[str]) -> list[str]:
-    """The members no Slack export holds: read as part of one, they would be passed over unread."""
-    return [n for n in names if not (_is_day(n) or is_attachment(n) or ("/" not in n and n.endswith(".json")))]
+    """The members no Slack export holds: read as part of one, they would be passed over unread.
+
+    A channel's folder may hold more than its days (``canvas_in_the_conversation.json``, a
+    system's ``desktop.ini``): those are the export's, passed over with a note (see :func:`extras`).
+    """
+    return [n for n in names if not (_is_day(n) or is_attachment(n) or ("/" not in n and n.endswith(".json")) or n.count("/") == 1)]
+
+
+def extras(names: list[str]) -> list[str]:
+    """Files in a channel's folder that hold no day of messages."""
+    return [n for n in names if n.count("/") == 1 and not _is_day(n)]
 
 
 def _users(load: Callable[[str], Any], names: set[str]) -> dict[str, str]:
