@@ -151,6 +151,20 @@ def test_an_excel_row_shorter_than_the_header_has_its_missing_cells_as_null(smal
     assert [json.loads(line)["record"] for line in result.stdout.splitlines()][1] == {"id": 2, "text": "garden day", "note": None}
 
 
+def test_an_excel_cell_past_the_headers_last_name_is_read_under_its_column_number(small_model_path: Path, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["id", "text"])
+    book.active.append([1, "release shipped"])
+    book.active.append([2, "garden day", None, "note: check"])  # an annotator's note in column D
+    path = tmp_path / "notes.xlsx"
+    book.save(path)
+    result = classify(small_model_path, str(path), "--keep-fields", "-q")
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line)["record"] for line in result.stdout.splitlines()]
+    assert records[1] == {"id": 2, "text": "garden day", "column_3": None, "column_4": "note: check"}
+
+
 def test_an_excel_error_cell_is_no_text_to_label(small_model_path: Path, tmp_path: Path) -> None:
     path = _excel_rows(tmp_path / "err.xlsx", [["id", "text", "lookup"], [1, "#N/A", 5], [2, "garden day with the kids", "#DIV/0!"]])
     result = classify(small_model_path, str(path), "-q")

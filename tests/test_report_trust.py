@@ -298,3 +298,11 @@ def test_report_counts_as_classified_only_the_posts_with_text(small_model_path: 
     posts = jsonl({"id": 1, "text": "lunch with the team"}, {"id": 2, "text": ""})
     notes = json.loads(run("report", "--json", "-q", "--model", str(small_model_path), input=posts).stdout)["notes"]
     assert f"the posts carry no labels: classified 1 with the model {small_model_path}" in notes
+
+
+def test_a_post_whose_words_look_like_json_stays_words_in_classify_csv(small_model_path: Path) -> None:
+    post = jsonl({"id": 1, "text": '{"status": "ok"}', "user": {"screen_name": "ana"}})
+    results = run("classify", "--keep-fields", "--format", "csv", "--model", str(small_model_path), "-q", input=post).stdout
+    done = run("report", "--json", "-q", input=results)
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["groups"]["rows"][0]["group"] == "ana"

@@ -234,12 +234,17 @@ def _kept(data: dict[str, Any]) -> dict[str, Any] | None:
     inner = data.get("record")
     if isinstance(inner, dict):
         return inner
-    flat = {key[7:]: _cell(value) for key, value in data.items() if isinstance(key, str) and key.startswith("record.")}
-    return flat or None
+    flat = {key[7:]: value for key, value in data.items() if isinstance(key, str) and key.startswith("record.")}
+    # Only where an account is looked for: a post whose words look like JSON stays words.
+    return {key: _cell(value) if key in _ACCOUNT_OBJECTS else value for key, value in flat.items()} or None
+
+
+# The fields ACCOUNT_FIELDS looks inside of: classify's CSV writes such an object as its JSON text.
+_ACCOUNT_OBJECTS = frozenset(name.split(".")[0] for name in ACCOUNT_FIELDS if "." in name)
 
 
 def _cell(value: Any) -> Any:
-    """A record's cell as classify's CSV wrote it: an object (``user``) as its JSON text, read back as the object."""
+    """An account object as classify's CSV wrote it (its JSON text), read back as the object."""
     if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
         try:
             parsed = json.loads(value)

@@ -127,5 +127,11 @@ def library_write_failed(exc: OSError) -> bool:
     frame = exc.__traceback__
     while frame is not None and frame.tb_next is not None:
         frame = frame.tb_next
-    where = Path(frame.tb_frame.f_code.co_filename).parts if frame is not None else ()
-    return any(library in where for library in ("click", "typer", "rich"))
+    if frame is None:
+        return False
+    import click
+    import rich
+    import typer
+
+    where = Path(frame.tb_frame.f_code.co_filename)
+    return any(where.is_relative_to(Path(str(library.__file__)).parent) for library in (click, typer, rich))

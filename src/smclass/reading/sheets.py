@@ -14,6 +14,7 @@ import decimal
 import itertools
 import json
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -51,8 +52,12 @@ def document_kind(archive: zipfile.ZipFile) -> str | None:
     """
     names = archive.namelist()
     if "mimetype" in names:
-        # OpenDocument (.ods, .odt) and EPUB open with a member that names their type.
-        kind = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+        # OpenDocument (.ods, .odt) and EPUB open with a member that names their type: its first bytes only.
+        try:
+            with archive.open("mimetype") as member:
+                kind = member.read(100).decode("ascii", "replace").strip()
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError):
+            return None  # read as a zip, the member's damage is reported where it is read
         if kind.startswith("application/"):
             return f"a document of type {kind}"
     if "[Content_Types].xml" in names and any(n.startswith(("word/", "ppt/")) for n in names):
@@ -194,10 +199,10 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
             index += 1
             cells = tuple(SheetError(c) if isinstance(c, str) and c in _ERROR_CODES else c for c in cells)
             raw = json.dumps([_plain(c) for c in cells], ensure_ascii=False, default=str)
-            if len(cells) > len(header) and any(c is not None for c in cells[len(header) :]):
-                error = InputError(f"row has {len(cells)} cells but the header has {len(header)}", source=source, line=line)
-                yield Record({}, source, line, index, raw, error, fmt="xlsx", shape=shape)
-                continue
+            while len(cells) > len(header) and any(c is not None for c in cells[len(header) :]):
+                # A cell past the header's last name (a note in column D) is in a column with no name,
+                # named by its number as a blank header cell is: the sheet read whole, as it declares none.
+                header.append(f"column_{len(header) + 1}")
             # A row shorter than the header has its missing cells as empty ones: every record has every column.
             data = {column: _plain(cell) for column, cell in itertools.zip_longest(header, cells[: len(header)])}
             yield Record(data, source, line, index, raw, fmt="xlsx", shape=shape)
