@@ -95,6 +95,8 @@ def is_tweet_v2(value: dict[str, Any]) -> bool:
     )
 
 
+# Entries of a page looked at to tell a page of tweets.
+_LOOKED = 10
 # What an X API v2 answer holds at its top: a record with other keys is someone else's envelope.
 _LOOKUP_KEYS = frozenset({"data", "includes", "meta", "errors", "__twarc"})
 
@@ -102,10 +104,19 @@ _LOOKUP_KEYS = frozenset({"data", "includes", "meta", "errors", "__twarc"})
 def is_twarc2_page(value: dict[str, Any]) -> bool:
     data = value.get("data")
     # A lookup of one tweet (GET /2/tweets/:id) answers with the tweet itself under data.
-    one = isinstance(data, dict) and "id" in data and isinstance(data.get("text"), str)
+    one = _tweet_like(data)
     if one and value.keys() <= _LOOKUP_KEYS:
         return True  # without expansions a lookup is {"data": {...}} alone
-    return (isinstance(data, list) or one) and ("meta" in value or "includes" in value or "__twarc" in value)
+    # Any API pages its results as {"data": [...], "meta": ...}: only a page of tweets is read as one.
+    page = isinstance(data, list) and all(_tweet_like(entry) for entry in data[:_LOOKED] if isinstance(entry, dict))
+    if page and not data:
+        page = isinstance(value.get("meta"), dict) and "result_count" in value["meta"]  # X's own empty page
+    return (page or one) and ("meta" in value or "includes" in value or "__twarc" in value)
+
+
+def _tweet_like(entry: Any) -> bool:
+    """An X API v2 tweet: an id and its text (v2 always gives both)."""
+    return isinstance(entry, dict) and "id" in entry and isinstance(entry.get("text"), str)
 
 
 def _v1_tweet(value: dict[str, Any]) -> list[Any]:
