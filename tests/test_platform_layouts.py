@@ -210,7 +210,8 @@ def test_x_v2_page_retweet_gets_the_full_original_from_includes(tmp_path: Path) 
 
 def test_another_apis_data_and_meta_page_is_not_taken_for_an_x_page(tmp_path: Path) -> None:
     # Read as tweets, every entry lost its body or message and came out unlabelled.
-    page = {"data": [{"id": "a1", "body": "thanks for the quick refund"}, {"id": "a2", "body": "river cleanup at nine"}], "meta": {"page": 1}}
+    entries = [{"id": "a1", "body": "thanks for the quick refund"}, {"id": "a2", "body": "river cleanup at nine"}]
+    page = {"data": entries, "meta": {"page": 1}}
     path = tmp_path / "page.json"
     path.write_text(json.dumps(page), encoding="utf-8")
     assert read(path) == [("a1", "thanks for the quick refund"), ("a2", "river cleanup at nine")]
