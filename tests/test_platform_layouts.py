@@ -433,3 +433,57 @@ def test_telegram_poll_question_is_the_text(tmp_path: Path) -> None:
     path = tmp_path / "result.json"
     path.write_text(json.dumps(chat), encoding="utf-8")
     assert read(path) == [("55/1", "Which evening suits the book club?")]
+
+
+# Tables that mix shapes ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "csv"])
+@pytest.mark.parametrize("majority", ["posts", "comments"])
+def test_a_table_of_posts_and_comments_gives_each_record_its_own_text(tmp_path: Path, layout: str, majority: str) -> None:
+    # pandas writes every column on every row: a post's body and a comment's title and selftext are null or empty.
+    posts = [{"id": f"p{i}", "title": f"Garden day {i}", "selftext": "Bring gloves and a flask", "body": None} for i in range(3)]
+    comments = [{"id": f"c{i}", "title": None, "selftext": None, "body": f"I can bring {i} spades"} for i in range(3)]
+    rows = [*posts, *posts, *comments] if majority == "posts" else [*comments, *comments, *posts]
+    path = tmp_path / f"table.{layout}"
+    if layout == "jsonl":
+        write_jsonl(path, rows)
+    else:
+        cells = ["" if row[k] is None else row[k] for row in rows for k in ("id", "title", "selftext", "body")]
+        lines_ = [",".join(cells[i : i + 4]) for i in range(0, len(cells), 4)]
+        path.write_text("id,title,selftext,body\n" + "\n".join(lines_) + "\n", encoding="utf-8")
+    got = dict(read(path))
+    assert got["p0"] == "Garden day 0\n\nBring gloves and a flask"
+    assert got["c1"] == "I can bring 1 spades"
+
+
+def test_a_null_text_field_is_read_from_the_text_field_the_record_holds(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "mixed.jsonl",
+        [{"id": 1, "text": "the tram runs late"}, {"id": 2, "text": None, "Message": "please submit your timesheets"}],
+    )
+    assert read(path) == [(1, "the tram runs late"), (2, "please submit your timesheets")]
+
+
+def test_a_reddit_post_read_under_a_comments_plan_keeps_its_title(tmp_path: Path) -> None:
+    comments = [{"id": f"k{i}", "body": f"count me in, {i}"} for i in range(101)]
+    posts = [
+        {"id": "s1", "title": "Seed swap on Sunday", "selftext": "[removed]"},
+        {"id": "s2", "title": "Coat drive", "selftext": "Drop-off at the library until Sunday"},
+    ]
+    got = dict(read(write_jsonl(tmp_path / "dump.jsonl", [*comments, *posts])))
+    assert (got["s1"], got["s2"]) == ("Seed swap on Sunday", "Coat drive\n\nDrop-off at the library until Sunday")
+
+
+def test_a_tweets_full_text_is_read_where_it_has_one(tmp_path: Path) -> None:
+    cut = "Our support team is here all week: reply with your order number and we will look into it…"
+    path = tmp_path / "tweets.csv"
+    path.write_text(f'id,text,full_text\n1,short one,\n2,"{cut}","{cut[:-1]} today."\n3,another short one,\n', encoding="utf-8")
+    assert read(path) == [("1", "short one"), ("2", cut[:-1] + " today."), ("3", "another short one")]
+
+
+def test_a_title_with_text_beside_it_is_read_with_it(tmp_path: Path) -> None:
+    items = [{"id": i, "title": f"Show: a tiny tool {i}", "url": "https://x.example"} for i in range(5)]
+    items.append({"id": 9, "title": "Ask: how do your teams handle on-call?", "text": "We rotate weekly and it hurts."})
+    got = dict(read(write_jsonl(tmp_path / "hn.jsonl", items)))
+    assert got[9] == "Ask: how do your teams handle on-call?\n\nWe rotate weekly and it hurts."

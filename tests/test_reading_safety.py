@@ -521,7 +521,8 @@ def test_a_record_read_from_another_text_field_than_the_detected_one_is_said_onc
     result = classify(small_model_path, input=data)
     assert result.exit_code == 0, result.stderr
     assert [r["label"] is not None for r in lines(result.stdout)] == [True, True, True]
-    said = [line for line in result.stderr.splitlines() if "holds no 'text'" in line]
+    said = [line for line in result.stderr.splitlines() if "holds no text in 'text'" in line]
     assert said == [
-        "<stdin>:2: holds no 'text': its text is read from 'content' (each record without 'text' is read from another text field it holds)"
+        "<stdin>:2: holds no text in 'text': its text is read from 'content' "
+        "(each record without text in 'text' is read from another text field it holds)"
     ]

@@ -199,10 +199,10 @@ def _fill_batches(
                         text, reason = fields.record_text(record, plan.text)
                     except InputError as exc:
                         error = exc
-                    if fall_back and text is not None and not fields.has_path(record.data, plan.text.field):
-                        field, used = plan.text.field, fields.fallback_field(record.data)
-                        said = f"holds no '{field}': its text is read from '{used}'"
-                        said += f" (each record without '{field}' is read from another text field it holds)"
+                    if fall_back and text is not None and (used := fields.fell_back(record, plan.text)) is not None:
+                        field = plan.text.describe()
+                        said = f"holds no text in '{field}': its text is read from '{used}'"
+                        said += f" (each record without text in '{field}' is read from another text field it holds)"
                         notify(str(InputError(said, source=record.source, line=record.line)))
                         fall_back = False
                 if error is not None:
