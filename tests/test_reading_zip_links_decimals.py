@@ -146,3 +146,12 @@ def test_a_parquet_time_past_year_9999_is_kept_as_text_and_its_batch_read(small_
     kept = [r["record"]["ts"] for r in lines(result.stdout)]
     assert kept[0] == kept[2] == "2023-11-14T22:13:20"  # the usual ISO text, for the rows Python can hold
     assert isinstance(kept[1], str) and kept[1] != kept[0]
+
+
+def test_keep_fields_carries_a_nested_integer_past_64_bits_digit_for_digit(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "posts.jsonl"
+    lines_ = ['{"meta": {"pid": 123456789012345678901}, "text": "the tram runs late"}', '{"meta": {"pid": 7}, "text": "my cat"}']
+    path.write_text("\n".join(lines_) + "\n", encoding="utf-8")
+    result = classify(small_model_path, str(path), "--keep-fields", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert '"record":{"meta":{"pid":123456789012345678901}' in result.stdout  # not 1.2345678901234568e+20

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from smclass.errors import InputError
 from smclass.reading.lines import Overlong
+
+# Twenty digits or more: a number orjson may have read as a float (past 64 bits), nested or not.
+_LONG_NUMBER = re.compile(rb"\d{20,}")
 
 
 class SheetError(str):
@@ -52,8 +56,8 @@ class Record:
         """The record as it was read (what ``--keep-fields`` carries)."""
         if self.original is not None:
             return self.original
-        if isinstance(self.raw, bytes) and float in map(type, self.data.values()):
-            # orjson reads integers beyond 64 bits as floats; json keeps them digit for digit.
+        if isinstance(self.raw, bytes) and (float in map(type, self.data.values()) or _LONG_NUMBER.search(self.raw)):
+            # orjson reads integers beyond 64 bits as floats, at any depth; json keeps them digit for digit.
             try:
                 return json.loads(self.raw)
             except (ValueError, RecursionError):
