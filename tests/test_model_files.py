@@ -118,6 +118,18 @@ def test_a_meaning_table_that_does_not_fit_is_refused_at_load_naming_the_file(tm
         model_lib.load(path)
 
 
+def test_a_model_made_with_another_embedding_table_is_described_by_info_but_not_run(tmp_path: Path, small_model_path: Path) -> None:
+    def other_table(arrays: dict[str, np.ndarray], meta: dict[str, dict[str, object]]) -> None:
+        meta["settings"]["meaning_table_sha256"] = "0" * 64
+
+    path = _altered(small_model_path, tmp_path / "other.npz", other_table)
+    described = runner.invoke(app, ["info", "--model", str(path), "--json"])
+    assert described.exit_code == 0, described.stderr
+    assert json.loads(described.stdout)["path"] == str(path)
+    with pytest.raises(ModelError, match=r"other.npz: the model was trained with another embedding table than the installed one"):
+        model_lib.load(path)
+
+
 @pytest.mark.parametrize("value", [5, -1, True, "0.5"])
 def test_threshold_model_refuses_a_damaged_suggested_cut(tmp_path: Path, small_model_path: Path, value: object) -> None:
     def set_cut(arrays: dict[str, np.ndarray], meta: dict[str, dict[str, object]]) -> None:

@@ -380,10 +380,10 @@ def set_cascade(model: Model, cascade: Cascade) -> None:
         model.scorer.cascade = False  # type: ignore[union-attr]
 
 
-def _load_model(path: Path | None) -> Model:
+def _load_model(path: Path | None, *, tables: bool = True) -> Model:
     from smclass.model import files as model_lib
 
-    return model_lib.load(path)
+    return model_lib.load(path, tables=tables)
 
 
 def _model_file(path: Path | None) -> list[str]:
@@ -404,7 +404,7 @@ def info(
 
     path = model_path or model_lib.default_model_path()
     paths.check_outputs(_model_file(model_path), [("stdout", "-")])
-    model = _load_model(path)
+    model = _load_model(path, tables=False)  # the card of a model this install cannot run is still shown
     card = {"path": str(path), **model.card}
     if as_json:
         _print_json(card)

@@ -181,18 +181,22 @@ def resolve(path: str | Path) -> Path:
     return Path(path)
 
 
-def load(path: str | Path | None = None) -> Model:
-    """Load a model file, refusing anything that is not made only of trusted types."""
+def load(path: str | Path | None = None, *, tables: bool = True) -> Model:
+    """Load a model file, refusing anything that is not made only of trusted types.
+
+    ``tables`` checks now that the installed embedding table is the model's: False only to
+    read its card (``smclass info`` describes a model it could not run).
+    """
     target = resolve(path) if path is not None else default_model_path()
     if str(path) in BUNDLED_ENCODERS and target != Path(str(path)):
         # Before reading the file: an accurate model is useless without its extra.
         from smclass.features import encoder
 
         encoder.require_for(encoder.ENCODERS[BUNDLED_ENCODERS[str(path)]])
-    return loads(archive.read_model_bytes(target), target)
+    return loads(archive.read_model_bytes(target), target, tables=tables)
 
 
-def loads(data: bytes, target: Path) -> Model:
+def loads(data: bytes, target: Path, *, tables: bool = True) -> Model:
     """Rebuild a model from the bytes of a model file; ``target`` names it in messages."""
     if not data.startswith(b"PK"):
         hint = " (pickle and joblib files are refused: loading them can run code)" if data[:1] == b"\x80" else ""
@@ -216,12 +220,13 @@ def loads(data: bytes, target: Path) -> Model:
             from smclass.model.accurate import EncodedScorer
 
             encoded = EncodedScorer.from_arrays(arrays, meta["settings"])
-            encoded.scorer.check_tables()
-            encoded.fast.check_tables()
+            parts = [encoded.scorer, encoded.fast]
             scorer: Scorer | EncodedScorer = encoded
         else:
             scorer = Scorer.from_arrays(arrays, meta["settings"])
-            scorer.check_tables()
+            parts = [scorer]
+        for part in parts if tables else []:
+            part.check_tables()
     except ModelError as exc:
         raise ModelError(f"{target}: {exc}") from None
     card = meta.get("card")
