@@ -217,6 +217,21 @@ def test_another_apis_data_and_meta_page_is_not_taken_for_an_x_page(tmp_path: Pa
     assert read(path) == [("a1", "thanks for the quick refund"), ("a2", "river cleanup at nine")]
 
 
+def test_an_x_page_with_a_withheld_tweet_among_its_entries_is_still_a_page(tmp_path: Path) -> None:
+    page = {
+        "data": [
+            {"id": "90", "withheld": {"country_codes": ["DE"]}, "edit_history_tweet_ids": ["90"]},
+            {"id": "93", "text": "RT @benchfan: cut short\u2026", "referenced_tweets": [{"type": "retweeted", "id": "91"}]},
+        ],
+        "includes": {"tweets": [{"id": "91", "text": LONG, "author_id": "5"}], "users": [{"id": "5", "username": "benchfan"}]},
+        "meta": {"result_count": 2},
+    }
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    # Read as a page, the retweet gets its original's whole text from includes.
+    assert read(path) == [("90", None), ("93", f"RT @benchfan: {LONG}")]
+
+
 def test_x_v2_lookup_of_one_tweet_is_read_as_a_page(tmp_path: Path) -> None:
     path = tmp_path / "one.json"
     path.write_text(json.dumps({"data": {"id": "91", "text": CUT, "note_tweet": {"text": LONG}}, "includes": {}}), encoding="utf-8")
@@ -457,12 +472,11 @@ def test_a_table_of_posts_and_comments_gives_each_record_its_own_text(tmp_path: 
     assert got["c1"] == "I can bring 1 spades"
 
 
-def test_a_null_text_field_is_read_from_the_text_field_the_record_holds(tmp_path: Path) -> None:
-    path = write_jsonl(
-        tmp_path / "mixed.jsonl",
-        [{"id": 1, "text": "the tram runs late"}, {"id": 2, "text": None, "Message": "please submit your timesheets"}],
-    )
-    assert read(path) == [(1, "the tram runs late"), (2, "please submit your timesheets")]
+@pytest.mark.parametrize("empty", [None, "", "   "])
+def test_a_null_or_empty_text_is_no_text_not_a_guess_from_another_field(tmp_path: Path, empty: object) -> None:
+    # A link preview, a bio or an API's error message beside it is not the post.
+    rows = [{"id": 1, "text": "the tram runs late"}, {"id": 2, "text": empty, "description": "Read the full story on our site"}]
+    assert read(write_jsonl(tmp_path / "mixed.jsonl", rows)) == [(1, "the tram runs late"), (2, None)]
 
 
 def test_a_reddit_post_read_under_a_comments_plan_keeps_its_title(tmp_path: Path) -> None:
@@ -473,13 +487,6 @@ def test_a_reddit_post_read_under_a_comments_plan_keeps_its_title(tmp_path: Path
     ]
     got = dict(read(write_jsonl(tmp_path / "dump.jsonl", [*comments, *posts])))
     assert (got["s1"], got["s2"]) == ("Seed swap on Sunday", "Coat drive\n\nDrop-off at the library until Sunday")
-
-
-def test_a_tweets_full_text_is_read_where_it_has_one(tmp_path: Path) -> None:
-    cut = "Our support team is here all week: reply with your order number and we will look into it…"
-    path = tmp_path / "tweets.csv"
-    path.write_text(f'id,text,full_text\n1,short one,\n2,"{cut}","{cut[:-1]} today."\n3,another short one,\n', encoding="utf-8")
-    assert read(path) == [("1", "short one"), ("2", cut[:-1] + " today."), ("3", "another short one")]
 
 
 def test_a_title_with_text_beside_it_is_read_with_it(tmp_path: Path) -> None:

@@ -155,3 +155,16 @@ def test_keep_fields_carries_a_nested_integer_past_64_bits_digit_for_digit(small
     result = classify(small_model_path, str(path), "--keep-fields", "-q")
     assert result.exit_code == 0, result.stderr
     assert '"record":{"meta":{"pid":123456789012345678901}' in result.stdout  # not 1.2345678901234568e+20
+
+
+@pytest.mark.parametrize(
+    "name, data", [("posts.txt", "fire near the mill\n98765432109876543210\n"), ("posts.csv", "text\nfire\n123456789012345678901234\n")]
+)
+def test_keep_fields_gives_a_line_or_row_with_a_long_number_as_its_record(
+    small_model_path: Path, tmp_path: Path, name: str, data: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(data, encoding="utf-8")
+    result = classify(small_model_path, str(path), "--keep-fields", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[1])["record"] == {"text": data.splitlines()[-1]}  # not the bare number

@@ -176,10 +176,6 @@ def _names(records: list[Record], candidates: tuple[str, ...]) -> list[str]:
     return found
 
 
-# A tweet's text uncut, folded.
-_FULLER = frozenset(fold(name) for name in ("full_text", "extended_tweet.full_text"))
-
-
 def detect_text_field(records: list[Record]) -> TextChoice | None:
     """Pick the text field present in the most of ``records`` (ties: most specific)."""
     names = _names(records, TEXT_FIELDS)
@@ -193,9 +189,6 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
         # then get their "expected text" error instead of a puzzling "no text field".
         return TextChoice(names[0], detected=True) if names else None
     best = max(names, key=counts.__getitem__)
-    if fold(best) == "text":
-        # A tweet's full_text is its text uncut, where it has one (the others fall back to text).
-        best = next((name for name in names if fold(name) in _FULLER and counts[name]), best)
     title = resolve("title", records)
     if fold(best) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
         return TextChoice(best, title, detected=True)
@@ -286,45 +279,41 @@ def usable(text: str) -> bool:
     return (end != "]" and not end.isspace()) or text.strip() not in PLACEHOLDERS
 
 
-def _fallback(data: Any, planned: tuple[str | None, ...]) -> TextChoice | None:
-    """The common text field (any case) other than ``planned`` in which a record holds words, with
-    its title beside a Reddit-style body (a post's selftext read under a comments plan keeps its title)."""
-    if not isinstance(data, Mapping):
+def fallback_field(data: Any) -> str | None:
+    """The text field a record without the detected one is read from: the first common one it holds."""
+    return next((name for name in TEXT_FIELDS if _present(data, name)), None)
+
+
+# A Reddit post keeps its words in selftext, a comment in body: a table of both (pandas writes every
+# column on every row) holds the one empty or null where the other has the text.
+_OTHER_BODY = {"selftext": "body", "body": "selftext"}
+
+
+def _other_body(data: Any, choice: TextChoice, value: Any) -> TextChoice | None:
+    """Under a selftext or body plan, the other of the two when the planned one is null or empty in this record."""
+    other = _OTHER_BODY.get(choice.field)
+    blank = value is None or (isinstance(value, str) and not isinstance(value, SheetError) and not value.strip())
+    if other is None or not choice.detected or not blank or not _present(data, other):
         return None
-    keys = {fold(key): key for key in data if isinstance(key, str)}
-    skip = {fold(name) for name in planned if name}
-    for name in TEXT_FIELDS:
-        actual = name if "." in name else keys.get(fold(name))
-        if actual is None or fold(name) in skip or not _present(data, actual):
-            continue
-        title = keys.get("title")
-        if fold(name) in ("selftext", "body") and title is not None and _present(data, title):
-            return TextChoice(actual, title)
-        return TextChoice(actual)
-    return None
+    title = choice.title_field or ("title" if _present(data, "title") else None)
+    return TextChoice(other, title)
 
 
 def fell_back(record: Record, choice: TextChoice) -> str | None:
-    """The field(s) a record's text was read from instead of ``choice``'s, which held none; else None."""
+    """The field a record's text was read from instead of ``choice``'s, which it lacks or leaves empty; else None."""
     if not choice.detected or not isinstance(record.data, Mapping):
         return None
-    own = [get_path(record.data, name) for name in (choice.field, choice.title_field) if name]
-    if any(isinstance(value, str) and usable(value) for value in own):
-        return None
-    other = _fallback(record.data, (choice.field, choice.title_field))
-    return other.describe() if other is not None else None
-
-
-def _blank(value: Any) -> bool:
-    return value is _MISSING or value is None or (isinstance(value, str) and not isinstance(value, SheetError) and not value.strip())
+    if not has_path(record.data, choice.field):
+        return fallback_field(record.data)
+    other = _other_body(record.data, choice, get_path(record.data, choice.field))
+    return other.field if other is not None else None
 
 
 def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | None]:
     """Return ``(text, None)`` or ``(None, reason)`` for a record with no usable text.
 
-    A detected field that is missing, null or empty in a record is read from another common
-    text field the record holds (exports and tables mix shapes: Reddit's posts and comments,
-    a column filled in some rows and another in the rest).
+    A record without the detected field is read from the first common text field it holds;
+    a Reddit post or comment whose selftext or body is null or empty, from the other one.
     Raises :class:`InputError` when the field holds something that is not text.
     """
     if choice.title_field is None:
@@ -334,14 +323,22 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
             return plain, None
     value = get_path(record.data, choice.field)
     title = get_path(record.data, choice.title_field) if choice.title_field else _MISSING
-    if choice.detected and _blank(value):
-        other = _fallback(record.data, (choice.field, choice.title_field))
-        if other is not None:
-            if choice.title_field is not None and other.title_field is None and fold(other.field) in ("selftext", "body"):
-                other = TextChoice(other.field, choice.title_field)
-            return record_text(record, other)
     if value is _MISSING and title is _MISSING:
-        return None, f"no '{choice.field}' field"
+        fallback = fallback_field(record.data) if choice.detected else None
+        if fallback is None:
+            return None, f"no '{choice.field}' field"
+        # A Reddit post read under a comments plan keeps its title beside its selftext.
+        paired = "title" if fallback in _OTHER_BODY and _present(record.data, "title") else None
+        return record_text(record, TextChoice(fallback, paired))
+    if value is _MISSING and choice.detected and choice.title_field is not None:
+        # Dumps mix posts and comments, and the plan follows the majority: a post read under
+        # a comments plan (title + body) keeps its selftext beside its title, not the title alone.
+        own = next((name for name in TEXT_FIELDS if name != choice.title_field and _present(record.data, name)), None)
+        if own is not None:
+            return record_text(record, TextChoice(own, choice.title_field))
+    other = _other_body(record.data, choice, value)
+    if other is not None:
+        return record_text(record, other)
     for name, item in ((choice.field, value), (choice.title_field, title)):
         if isinstance(item, Binary):
             raise InputError(f"expected text, got {json_kind(item)}", source=record.source, line=record.line, field=name)

@@ -56,12 +56,17 @@ class Record:
         """The record as it was read (what ``--keep-fields`` carries)."""
         if self.original is not None:
             return self.original
-        if isinstance(self.raw, bytes) and (float in map(type, self.data.values()) or _LONG_NUMBER.search(self.raw)):
-            # orjson reads integers beyond 64 bits as floats, at any depth; json keeps them digit for digit.
-            try:
-                return json.loads(self.raw)
-            except (ValueError, RecursionError):
-                pass
+        values = self.data.values()
+        if self.fmt in ("json", "jsonl") and isinstance(self.raw, bytes):
+            nested = float in map(type, values) or (any(isinstance(v, (dict, list)) for v in values) and _LONG_NUMBER.search(self.raw))
+            if nested:
+                # orjson reads integers beyond 64 bits as floats, at any depth; json keeps them digit for digit.
+                try:
+                    exact = json.loads(self.raw)
+                except (ValueError, RecursionError):
+                    return self.data
+                # Only when the line is this record, not a page of posts it came out of.
+                return exact if isinstance(exact, dict) and exact.keys() == self.data.keys() else self.data
         return self.data
 
     def raw_bytes(self) -> bytes:

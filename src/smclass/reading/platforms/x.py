@@ -95,6 +95,7 @@ def is_tweet_v2(value: dict[str, Any]) -> bool:
     )
 
 
+_TWEET_KEYS = frozenset({"note_tweet", "edit_history_tweet_ids"})
 # Entries of a page looked at to tell a page of tweets.
 _LOOKED = 10
 # What an X API v2 answer holds at its top: a record with other keys is someone else's envelope.
@@ -108,15 +109,17 @@ def is_twarc2_page(value: dict[str, Any]) -> bool:
     if one and value.keys() <= _LOOKUP_KEYS:
         return True  # without expansions a lookup is {"data": {...}} alone
     # Any API pages its results as {"data": [...], "meta": ...}: only a page of tweets is read as one.
-    page = isinstance(data, list) and all(_tweet_like(entry) for entry in data[:_LOOKED] if isinstance(entry, dict))
+    looked = [entry for entry in data[:_LOOKED] if isinstance(entry, dict)] if isinstance(data, list) else []
+    # Most, not all: a withheld tweet or one with its words in note_tweet alone is still a tweet of the page.
+    page = isinstance(data, list) and 2 * sum(map(_tweet_like, looked)) >= len(looked)
     if page and not data:
         page = isinstance(value.get("meta"), dict) and "result_count" in value["meta"]  # X's own empty page
     return (page or one) and ("meta" in value or "includes" in value or "__twarc" in value)
 
 
 def _tweet_like(entry: Any) -> bool:
-    """An X API v2 tweet: an id and its text (v2 always gives both)."""
-    return isinstance(entry, dict) and "id" in entry and isinstance(entry.get("text"), str)
+    """An X API v2 tweet: an id and its text (v2 gives both), its long text, or its edit history."""
+    return isinstance(entry, dict) and "id" in entry and (isinstance(entry.get("text"), str) or not _TWEET_KEYS.isdisjoint(entry))
 
 
 def _v1_tweet(value: dict[str, Any]) -> list[Any]:
