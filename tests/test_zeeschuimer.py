@@ -243,3 +243,17 @@ def test_keep_fields_carries_the_whole_captured_line(tmp_path: Path, small_model
     assert result.exit_code == 0, result.stderr
     out = lines(result.stdout)
     assert out[0]["record"] == item and out[0]["id"] == "41"
+
+
+def test_a_capture_of_several_platforms_is_said_as_such(tmp_path: Path, small_model_path: Path) -> None:
+    # The note named the first line's platform alone, as if the whole capture were Instagram.
+    items = [
+        captured(
+            "instagram.com",
+            {"id": "311_7", "code": "CabC3", "media_type": 1, "user": {"username": "potter"}, "caption": {"text": "New mugs"}},
+        ),
+        captured("twitter.com", TWEETS[3]),
+    ]
+    result = classify(small_model_path, str(write(tmp_path / "mixed.ndjson", items)))
+    assert result.exit_code == 0, result.stderr
+    assert "read as Zeeschuimer Instagram items, Zeeschuimer X/Twitter items (jsonl)" in result.stderr

@@ -122,7 +122,12 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
 def _describe_format(first: list[Record]) -> str | None:
     if not first:
         return None
-    fmt, shape = first[0].fmt, first[0].shape
+    fmt = first[0].fmt
+    # Every shape the sample holds, in order: a capture of several platforms is not one of them.
+    shapes = list(dict.fromkeys(record.shape for record in first if record.shape))
+    if shapes and any(record.shape is None and record.error is None for record in first):
+        shapes.append("plain records")
+    shape = ", ".join(shapes) if len(shapes) < 4 else f"{', '.join(shapes[:3])} and {len(shapes) - 3} more shapes"
     if shape and fmt:
         return f"{shape} ({fmt})"
     return shape or fmt
