@@ -186,6 +186,24 @@ def test_a_model_that_needs_an_encoder_refuses_to_load_without_the_extra(
     assert result.stderr == f"Error: {small_accurate_model_path}: {EXTRA}\n"
 
 
+def test_info_shows_the_card_of_a_model_this_install_cannot_run(small_accurate_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The card says which encoder and extra a model needs: refusing to show it kept that from the user.
+    without_the_extra(monkeypatch)
+    result = runner.invoke(app, ["info", "--model", str(small_accurate_model_path), "--json"])
+    assert result.exit_code == 0, result.stderr
+    card = json.loads(result.stdout)
+    assert card["encoder"]["name"] == "minilm-l6-w8"
+    assert card["cascade_cut_from"] == "the default: no cross-validation ran (--cv 0)"
+    assert result.stderr == f"warning: this install cannot run it: {small_accurate_model_path}: {EXTRA}\n"
+
+
+def test_an_unknown_encoder_is_refused_before_the_posts_are_read(tmp_path: Path) -> None:
+    data = tmp_path / "bad.jsonl"
+    data.write_text('{"text": "a post", "label": "nonsense"}\n', encoding="utf-8")  # reading it would stop at its label
+    result = runner.invoke(app, ["train", str(data), "--encoder", "bogus", "--out", str(tmp_path / "m.npz")])
+    assert (result.exit_code, result.stderr) == (2, "Error: unknown encoder 'bogus' (choose from minilm, minilm+e5)\n")
+
+
 def test_model_accurate_without_the_extra_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
     without_the_extra(monkeypatch)
     result = runner.invoke(app, ["classify", "--model", "accurate"], input='{"text": "hi"}\n')

@@ -251,6 +251,8 @@ def test_train_on_top_of_the_default_corpus_weights_my_posts_and_scores_dev(tmp_
     assert "skipped 1 with no label" in result.stderr
     assert "each of yours weighs" in result.stderr
     assert f"on {dev} (20 posts): macro-F1" in result.stderr
+    # The dev posts come from the default corpus, trained on beside mine: the score is no estimate, and is said so.
+    assert "warning: every --dev post is also a post to train on: the dev score is not an estimate for new posts" in result.stderr
     card = json.loads(run("info", "--model", str(out), "--json").stdout)
     assert card["base"]["own_posts"] == 20
     assert card["training_posts"] == card["base"]["corpus_posts"] + 20

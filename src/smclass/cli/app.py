@@ -404,8 +404,11 @@ def info(
 
     path = model_path or model_lib.default_model_path()
     paths.check_outputs(_model_file(model_path), [("stdout", "-")])
-    model = _load_model(path, tables=False)  # the card of a model this install cannot run is still shown
-    card = {"path": str(path), **model.card}
+    card = {"path": str(path), **model_lib.read_card(path)}  # shown even where this install cannot run the model
+    try:
+        _load_model(path, tables=False)
+    except SmclassError as exc:
+        _note(f"warning: this install cannot run it: {exc}")
     if as_json:
         _print_json(card)
         return

@@ -112,6 +112,7 @@ def train(
     paths.check_inputs(dev or [])
     paths.check_outputs([*data, *(dev or [])], [("--out", out)])
     model_lib.check_target(out)
+    training.check_encoder(encoder)  # before the data is read: a wrong name or a missing extra costs nothing
     if_stopped(f"{out} was not written")
     notify = _ignore if quiet else _note
     options = read_options(text_field, None, input_format, delimiter, table, query)
@@ -150,7 +151,7 @@ def train(
     if missing:
         notify(f"no posts labelled {', '.join(missing)}: the model will never give {'that label' if len(missing) == 1 else 'those labels'}")
     if held is not None:
-        known = set(posts.texts)
+        known = set(texts)  # with --base default, the corpus trained on too
         shared = sum(text in known for text in held.texts)
         if shared:
             whole = "every --dev post is" if shared == len(held.texts) else f"{shared:,} of the {len(held.texts):,} --dev posts are"

@@ -196,8 +196,37 @@ def load(path: str | Path | None = None, *, tables: bool = True) -> Model:
     return loads(archive.read_model_bytes(target), target, tables=tables)
 
 
+def read_card(path: str | Path) -> dict[str, Any]:
+    """A model file's card, its arrays checked but no model built: what a model needs, shown even
+    where this install cannot run it (``smclass info`` without the extra the model names)."""
+    target = resolve(path)
+    card = _opened(archive.read_model_bytes(target), target)[1].get("card")
+    return dict(card) if isinstance(card, dict) else {}
+
+
 def loads(data: bytes, target: Path, *, tables: bool = True) -> Model:
     """Rebuild a model from the bytes of a model file; ``target`` names it in messages."""
+    arrays, meta = _opened(data, target)
+    try:
+        if "encoder" in meta["settings"]:
+            from smclass.model.accurate import EncodedScorer
+
+            encoded = EncodedScorer.from_arrays(arrays, meta["settings"])
+            parts = [encoded.scorer, encoded.fast]
+            scorer: Scorer | EncodedScorer = encoded
+        else:
+            scorer = Scorer.from_arrays(arrays, meta["settings"])
+            parts = [scorer]
+        for part in parts if tables else []:
+            part.check_tables()
+    except ModelError as exc:
+        raise ModelError(f"{target}: {exc}") from None
+    card = meta.get("card")
+    return Model(scorer, dict(card) if isinstance(card, dict) else {}, target)
+
+
+def _opened(data: bytes, target: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """A model file's arrays and its meta (card and settings), each checked, nothing built from them."""
     if not data.startswith(b"PK"):
         hint = " (pickle and joblib files are refused: loading them can run code)" if data[:1] == b"\x80" else ""
         raise ModelError(f"{target}: not a smclass model file{hint}")
@@ -215,19 +244,4 @@ def loads(data: bytes, target: Path, *, tables: bool = True) -> Model:
         made = meta.get("format") if isinstance(meta, dict) else None
         hint = f" (it is {made!r}, this smclass reads {FORMAT!r}: retrain it)" if isinstance(made, str) else ""
         raise ModelError(f"{target}: not a smclass model file{hint}")
-    try:
-        if "encoder" in meta["settings"]:
-            from smclass.model.accurate import EncodedScorer
-
-            encoded = EncodedScorer.from_arrays(arrays, meta["settings"])
-            parts = [encoded.scorer, encoded.fast]
-            scorer: Scorer | EncodedScorer = encoded
-        else:
-            scorer = Scorer.from_arrays(arrays, meta["settings"])
-            parts = [scorer]
-        for part in parts if tables else []:
-            part.check_tables()
-    except ModelError as exc:
-        raise ModelError(f"{target}: {exc}") from None
-    card = meta.get("card")
-    return Model(scorer, dict(card) if isinstance(card, dict) else {}, target)
+    return arrays, meta

