@@ -404,10 +404,10 @@ def info(
 
     path = model_path or model_lib.default_model_path()
     paths.check_outputs(_model_file(model_path), [("stdout", "-")])
-    card = {"path": str(path), **model_lib.read_card(path)}  # shown even where this install cannot run the model
     try:
-        _load_model(path, tables=False)
-    except SmclassError as exc:
+        card = {"path": str(path), **_load_model(path, tables=False).card}
+    except SmclassError as exc:  # the card says what a model needs: shown where this install cannot run it
+        card = {"path": str(path), **model_lib.read_card(path)}
         _note(f"warning: this install cannot run it: {exc}")
     if as_json:
         _print_json(card)

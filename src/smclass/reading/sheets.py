@@ -199,10 +199,10 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
             index += 1
             cells = tuple(SheetError(c) if isinstance(c, str) and c in _ERROR_CODES else c for c in cells)
             raw = json.dumps([_plain(c) for c in cells], ensure_ascii=False, default=str)
-            while len(cells) > len(header) and any(c is not None for c in cells[len(header) :]):
-                # A cell past the header's last name (a note in column D) is in a column with no name,
-                # named by its number as a blank header cell is: the sheet read whole, as it declares none.
-                header.append(f"column_{len(header) + 1}")
+            # A cell past the header's last name (a note in column D) is in a column with no name,
+            # named by its number as a blank header cell is: the sheet read whole, as it declares none.
+            width = next((i for i in range(len(cells), len(header), -1) if cells[i - 1] is not None), len(header))
+            header.extend(f"column_{number}" for number in range(len(header) + 1, width + 1))
             # A row shorter than the header has its missing cells as empty ones: every record has every column.
             data = {column: _plain(cell) for column, cell in itertools.zip_longest(header, cells[: len(header)])}
             yield Record(data, source, line, index, raw, fmt="xlsx", shape=shape)
