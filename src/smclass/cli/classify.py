@@ -29,8 +29,9 @@ from smclass.cli.app import (
     set_cascade,
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
-from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, delimiter_value, field_option
+from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, delimiter_value
 from smclass.errors import InputError, ModelError, UsageError
+from smclass.reading.plan import checked_field
 from smclass.run import paths
 
 if TYPE_CHECKING:
@@ -200,8 +201,8 @@ def classify(
     delimiter = delimiter_value(delimiter, input_format)
     model = _load_model(model_path)
     options = classify_lib.Options(
-        text_field=field_option(text_field, "--text-field"),
-        id_field=field_option(id_field, "--id-field"),
+        text_field=checked_field(text_field, "--text-field"),
+        id_field=checked_field(id_field, "--id-field"),
         input_format=input_format.value if input_format else None,
         delimiter=delimiter,
         proba=proba,

@@ -29,11 +29,6 @@ def delimiter_value(value: str | None, input_format: InputFormat | None) -> str 
     return checked_delimiter(value, input_format.value if input_format else None)
 
 
-def field_option(value: str | None, option: str) -> str | None:
-    """A field named on the command line, refused when empty."""
-    return checked_field(value, option)
-
-
 def read_options(
     text_field: str | None,
     id_field: str | None,
@@ -44,8 +39,8 @@ def read_options(
 ) -> ReadOptions:
     """How a command that reads posts was asked to read them."""
     return ReadOptions(
-        text_field=field_option(text_field, "--text-field"),
-        id_field=field_option(id_field, "--id-field"),
+        text_field=checked_field(text_field, "--text-field"),
+        id_field=checked_field(id_field, "--id-field"),
         input_format=input_format.value if input_format else None,
         delimiter=delimiter_value(delimiter, input_format),
         table=table,
