@@ -180,6 +180,20 @@ def test_x_v2_flattened_retweet_takes_the_original_inlined_by_twarc(tmp_path: Pa
     assert read(tweets) == [("93", f"RT @benchfan: {LONG}")]
 
 
+def test_x_v2_lines_saved_before_edit_histories_are_still_tweets(tmp_path: Path) -> None:
+    # twarc2 collections from before late 2022 have no edit_history_tweet_ids: its stamp or the typed references say v2.
+    original = {"id": "91", "type": "retweeted", "text": CUT, "author": {"username": "benchfan"}}
+    tweets = write_jsonl(
+        tmp_path / "old.jsonl",
+        [
+            {"id": "93", "text": "RT @benchfan: " + CUT[:100] + "\u2026", "referenced_tweets": [original], "__twarc": {"version": "2.0.0"}},
+            {"id": "95", "text": "RT @benchfan: " + CUT[:100] + "\u2026", "referenced_tweets": [dict(original)], "author_id": "7"},
+            {"id": "96", "text": "A short one about the rain", "__twarc": {"version": "2.0.0"}},
+        ],
+    )
+    assert read(tweets) == [("93", f"RT @benchfan: {CUT}"), ("95", f"RT @benchfan: {CUT}"), ("96", "A short one about the rain")]
+
+
 def test_x_v2_page_retweet_gets_the_full_original_from_includes(tmp_path: Path) -> None:
     page = {
         "data": [

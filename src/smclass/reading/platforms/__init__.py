@@ -59,7 +59,10 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Every key a shape test looks at. A record with a text and none of these is a plain
 # post, which is most lines of most inputs, so it skips the shape tests.
-_SHAPE_KEYS = frozenset({"tweet", "data", "id_str", "type", "account", "post", "kind", "timestamp", "edit_history_tweet_ids", "note_tweet"})
+_SHAPE_KEYS = frozenset(
+    {"tweet", "data", "id_str", "type", "account", "post", "kind", "timestamp"}
+    | {"edit_history_tweet_ids", "note_tweet", "__twarc", "referenced_tweets"}
+)
 
 # A post, the name of the shape that read it (None: read as it is), and the record as it
 # stood in the input.

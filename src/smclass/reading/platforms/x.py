@@ -87,12 +87,22 @@ def _retweeted(value: dict[str, Any], tweets: dict[Any, Any], users: dict[Any, A
 
 
 def is_tweet_v2(value: dict[str, Any]) -> bool:
-    """A v2 tweet saved on a line of its own (twarc2 flattened, tweepy): its edit history or long-post note says so."""
+    """A v2 tweet saved on a line of its own (twarc2 flattened, tweepy): its edit history or long-post
+    note says so; before X kept edit histories (2022), twarc2's own stamp or v2's typed references did."""
     return (
         isinstance(value.get("text"), str)
         and "id" in value
-        and ("edit_history_tweet_ids" in value or isinstance(value.get("note_tweet"), dict))
+        and (not _TWEET_MARKS.isdisjoint(value) or isinstance(value.get("note_tweet"), dict) or _typed_references(value))
     )
+
+
+def _typed_references(value: dict[str, Any]) -> bool:
+    refs = value.get("referenced_tweets")
+    return isinstance(refs, list) and bool(refs) and all(isinstance(r, dict) and r.get("type") in _REFERENCE_TYPES for r in refs)
+
+
+_REFERENCE_TYPES = frozenset({"retweeted", "quoted", "replied_to"})
+_TWEET_MARKS = frozenset({"edit_history_tweet_ids", "__twarc"})
 
 
 _TWEET_KEYS = frozenset({"note_tweet", "edit_history_tweet_ids"})
