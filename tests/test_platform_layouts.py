@@ -493,6 +493,22 @@ def test_a_null_or_empty_text_is_no_text_not_a_guess_from_another_field(tmp_path
     assert read(write_jsonl(tmp_path / "mixed.jsonl", rows)) == [(1, "the tram runs late"), (2, None)]
 
 
+def test_a_page_export_reads_its_own_messages_not_the_more_numerous_link_previews(tmp_path: Path) -> None:
+    path = tmp_path / "page.csv"
+    path.write_text(
+        "URL,Message,Link,Description\n"
+        "p1,,https://news.example/a,The council voted on Tuesday to pass the budget\n"
+        "p2,,https://news.example/b,Schools closed on Wednesday as the snow came\n"
+        "p3,Thanks to all who came to our open house,,\n"
+    )
+    assert read(path) == [("p1", None), ("p2", None), ("p3", "Thanks to all who came to our open house")]
+
+
+def test_a_description_is_the_text_where_no_record_has_another(tmp_path: Path) -> None:
+    rows = [{"id": 1, "Description": "Sunset over the bay, shot on film"}, {"id": 2, "Description": "Our new mural"}]
+    assert read(write_jsonl(tmp_path / "captions.jsonl", rows)) == [(1, "Sunset over the bay, shot on film"), (2, "Our new mural")]
+
+
 def test_a_reddit_post_read_under_a_comments_plan_keeps_its_title(tmp_path: Path) -> None:
     comments = [{"id": f"k{i}", "body": f"count me in, {i}"} for i in range(101)]
     posts = [

@@ -36,6 +36,7 @@ TEXT_FIELDS = (
     "title",
     "headline",
 )
+_SECONDARY = frozenset({"title", "headline", "description"})
 ID_FIELDS = (
     "id",
     "id_str",
@@ -190,8 +191,6 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
         return TextChoice(names[0], detected=True) if names else None
     best = max(names, key=counts.__getitem__)
     title = resolve("title", records)
-    if fold(best) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
-        return TextChoice(best, title, detected=True)
     if fold(best) == "title":
         # Link and image posts leave their body empty, so in a sample of mostly such posts
         # the title is present more often; the posts that have a body still need it.
@@ -199,6 +198,12 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
             found = resolve(partner, records)
             if found is not None:
                 return TextChoice(found, best, detected=True)
+    # Otherwise a title or a link preview's description is the text only where no record has a
+    # post of its own: in a page's export, the shared articles' descriptions outnumber its messages.
+    own = [name for name in names if counts[name] and fold(name) not in _SECONDARY]
+    best = max(own or names, key=counts.__getitem__)
+    if fold(best) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
+        return TextChoice(best, title, detected=True)
     return TextChoice(best, detected=True)
 
 
