@@ -192,7 +192,7 @@ def test_report_says_how_many_posts_it_leaves_out_of_labels_over_time() -> None:
     assert (numbers["posts"], numbers["timed"]) == (4, 1)
     note = (
         "3 of 4 posts carry no timestamp (2 with a time in a form smclass cannot read, such as 'garbage'): "
-        "they are left out of labels over time"
+        "they are left out of labels over time and of the traces' windows"
     )
     assert numbers["notes"][0] == note and note in result.stderr
 

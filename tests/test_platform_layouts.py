@@ -524,3 +524,24 @@ def test_a_title_with_text_beside_it_is_read_with_it(tmp_path: Path) -> None:
     items.append({"id": 9, "title": "Ask: how do your teams handle on-call?", "text": "We rotate weekly and it hurts."})
     got = dict(read(write_jsonl(tmp_path / "hn.jsonl", items)))
     assert got[9] == "Ask: how do your teams handle on-call?\n\nWe rotate weekly and it hurts."
+
+
+# Bluesky ------------------------------------------------------------------------------------
+
+
+def _post_view(n: int, text: str) -> dict[str, Any]:
+    return {
+        "uri": f"at://did:plc:{n}/app.bsky.feed.post/{n}",
+        "cid": f"c{n}",
+        "author": {"did": f"did:plc:{n}", "handle": f"user{n}.bsky.social"},
+        "record": {"$type": "app.bsky.feed.post", "text": text, "createdAt": "2024-05-01T10:00:00.000Z"},
+    }
+
+
+def test_bluesky_post_views_one_per_line_or_in_a_search_page_are_posts(tmp_path: Path) -> None:
+    views = [_post_view(1, "Volunteers needed this weekend for the beach cleanup"), _post_view(2, "Finished my first marathon today")]
+    lines = write_jsonl(tmp_path / "posts.jsonl", views)
+    page = tmp_path / "search.json"
+    page.write_text(json.dumps({"posts": views, "cursor": "25"}))
+    expected = [(v["uri"], v["record"]["text"]) for v in views]
+    assert read(lines) == read(page) == expected

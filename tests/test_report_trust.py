@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from smclass.analyst.report import parse_time
+from smclass.analyst.times import parse_time
 from smclass.cli import app
 
 runner = CliRunner()

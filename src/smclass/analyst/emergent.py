@@ -115,11 +115,13 @@ def _thin(times: list[float], window: float) -> list[float]:
     return kept
 
 
-def _widest_window(uses: ItemUses, window: float) -> int:
-    """The most distinct accounts that used an item within ``window`` seconds of each other."""
+def _widest_window(uses: ItemUses, window: float, untimed: bool) -> int:
+    """The most distinct accounts that used an item within ``window`` seconds of each other; in an
+    ``untimed`` collection, all of its accounts. Where other posts carry times, a use without one
+    is in no window: counting it in all of them would make traces of the posts known least."""
     timed = sorted((t, a) for a, times in uses.times.items() for t in times)
     if not timed:
-        return len(uses.accounts)
+        return len(uses.accounts) if untimed else 0
     best = 0
     inside: Counter[str] = Counter()
     start = 0
@@ -139,8 +141,11 @@ def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
 
 
-def traces(items: dict[str, ItemUses | Use], *, window_hours: float, min_accounts: int, top: int) -> list[dict[str, Any]]:
-    """Hashtags and links taken up by at least ``min_accounts`` distinct accounts within the window."""
+def traces(
+    items: dict[str, ItemUses | Use], *, window_hours: float, min_accounts: int, top: int, untimed: bool = False
+) -> list[dict[str, Any]]:
+    """Hashtags and links taken up by at least ``min_accounts`` distinct accounts within the window
+    (over the whole collection when it is ``untimed``)."""
     found: list[dict[str, Any]] = []
     window = window_hours * 3600
     for item, kept in items.items():
@@ -150,7 +155,7 @@ def traces(items: dict[str, ItemUses | Use], *, window_hours: float, min_account
         if window < uses.window:
             # Times thinned for a wider window may have dropped ones a narrower window needs.
             raise ValueError(f"times were kept for a {uses.window / 3600:g}-hour window, not {window_hours:g}")
-        widest = _widest_window(uses, window)
+        widest = _widest_window(uses, window, untimed)
         if widest < min_accounts:
             continue
         found.append(

@@ -21,7 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from smclass.analyst import items
 from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
+from smclass.analyst.times import parse_time
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
 from smclass.model.dataset import confidence_value, given_label
@@ -32,19 +34,17 @@ from smclass.reading.plan import ReadOptions
 from smclass.reading.posts import planned_with_sample
 from smclass.reading.records import Record
 
-TIME_FIELDS = ("created_at", "timestamp", "date", "created_utc", "createdAt", "published", "time", "ts", "datetime", "Date")
-ACCOUNT_FIELDS = ("author", "user.screen_name", "user", "username", "screen_name", "author_id", "account.acct", "from", "handle", "owner")
+# Matched as --by is, without regard to case, spaces or underscores (a Brandwatch "Date", a "User Name").
+TIME_FIELDS = (
+    *("created_at", "timestamp", "date", "created_utc", "createdAt", "record.createdAt"),
+    *("published", "time", "ts", "datetime", "indexedAt"),
+)
+ACCOUNT_FIELDS = (
+    *("author", "author.handle", "user.screen_name", "user", "username", "screen_name"),
+    *("author_id", "account.acct", "from", "handle", "owner"),
+)
 LABEL_FIELD = "label"
-# Epoch numbers as seconds, milliseconds or microseconds, told apart by size: each range is
-# 1973-03-03 to 2286-11-20, and the gaps between them (and smaller numbers, such as a year
-# 2024) are no time a post was made, so they are unread rather than guessed. Every time, in
-# whatever form, must fall in the same span, which also keeps it one Python can write out.
-EPOCH_RANGES = ((1e8, 1e10, 1.0), (1e11, 1e13, 1e3), (1e14, 1e16, 1e6))
-FIRST_TIME, LAST_TIME = 1e8, 1e10
-_NUMBER = re.compile(r"\d+(\.\d+)?")
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
-_HASHTAG = re.compile(r"(?<![\w&])#(\w{2,})")
-_LINK = re.compile(r"https?://\S+")
 # Rows of the breakdown by account (or --by): the largest groups.
 GROUPS_SHOWN = 20
 # fmt: off
@@ -84,33 +84,6 @@ class Tally:
     model: str | None = None
     predictor: Any = None  # loaded at the first post that needs it: a file of labelled posts never loads one
     classified: int = 0
-
-
-def parse_time(value: Any) -> float | None:
-    """Seconds since the epoch from the usual export forms (epoch numbers, ISO 8601, Twitter's created_at), or None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return _epoch(value)
-    if not isinstance(value, str):
-        return None
-    if _NUMBER.fullmatch(value.strip()) and (seconds := _epoch(float(value))) is not None:
-        return seconds
-    # Other digits go on to ISO 8601, whose basic form "20240101" is a date, not 20 million seconds.
-    text = value.strip().replace("Z", "+00:00")
-    for parse in (datetime.fromisoformat, lambda t: datetime.strptime(t, "%a %b %d %H:%M:%S %z %Y")):
-        try:
-            moment = parse(text)
-            seconds = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
-        except (ValueError, OverflowError):
-            continue
-        return seconds if FIRST_TIME <= seconds < LAST_TIME else None
-    return None
-
-
-def _epoch(number: float) -> float | None:
-    scale = next((scale for low, high, scale in EPOCH_RANGES if low <= number < high), None)
-    return None if scale is None else number / scale
 
 
 def _first(record: dict[str, Any], names: Iterable[str]) -> Any:
@@ -182,11 +155,13 @@ def _results(
         readable = [r for r in head if r.error is None]
         label_field = _label_field(named, readable)
         by_field = _by_field(by, readable)
+        time_names, account_names = _spelled(TIME_FIELDS, readable), _spelled(ACCOUNT_FIELDS, readable)
         for record in itertools.chain(head, group):
             if record.error is not None:
                 raise record.error
             text, reason = fields.record_text(record, plan.text)
             entry = {"data": record.data, "text": text, "group": _group(record, by, by_field) if by_field else None}
+            entry.update(stamp=_first(record.data, time_names), account=_first(record.data, account_names))
             own = _own_label(record, label_field)
             if out.own_labels is None:
                 out.own_labels = own is not None
@@ -201,6 +176,11 @@ def _results(
                 yield from _classified(waiting, out, model_path)
                 waiting = []
     yield from _classified(waiting, out, model_path)
+
+
+def _spelled(names: tuple[str, ...], readable: list[Record]) -> list[str]:
+    """``names`` as the records spell them (``Author`` for ``author``), in order; the names themselves for later records."""
+    return list(dict.fromkeys(fields.resolve(name, readable) or name for name in names))
 
 
 def _label_field(named: str | None, readable: list[Record]) -> str:
@@ -229,8 +209,15 @@ def _classified(entries: list[dict[str, Any]], out: Tally, model_path: str | Pat
         yield {**entry, "label": prediction.label, "confidence": prediction.confidence}
 
 
+def _is_result(data: dict[str, Any]) -> bool:
+    """A line classify wrote: it always has both keys, where a post of one's own may have a "record" or a "reason"."""
+    return "label" in data and "confidence" in data
+
+
 def _kept(data: dict[str, Any]) -> dict[str, Any] | None:
     """The input record a classify result carries (--keep-fields): a "record" object, or its "record.*" columns in CSV."""
+    if not _is_result(data):
+        return None  # a Bluesky post view's "record" is the post itself
     inner = data.get("record")
     if isinstance(inner, dict):
         return inner
@@ -273,7 +260,7 @@ def _own_label(record: Record, label_field: str) -> dict[str, Any] | None:
     data = record.data
     raw = get_path(data, label_field) if fields.has_path(data, label_field) else None
     reason = data.get("reason")
-    if _blank(raw) and _kept(data) is None and _blank(reason):
+    if _blank(raw) and not _is_result(data):
         return None
     label = None
     if _blank(raw):
@@ -312,7 +299,7 @@ def _by_field(name: str | None, readable: list[Record]) -> str | None:
 
 def _count(out: Tally, entry: dict[str, Any]) -> None:
     out.posts += 1
-    record, label = entry["data"], entry["label"]
+    label = entry["label"]
     if label is None:
         reason = str(entry.get("reason") or "no label")
         out.no_label["uncertain" if reason.startswith("uncertain") else reason] += 1
@@ -320,13 +307,12 @@ def _count(out: Tally, entry: dict[str, Any]) -> None:
         out.labels[label] += 1
     if entry["confidence"] is not None:
         out.confidence[min(int(entry["confidence"] * CONFIDENCE_BINS), CONFIDENCE_BINS - 1)] += 1
-    stamp = _first(record, TIME_FIELDS)
+    stamp = entry["stamp"]
     moment = parse_time(stamp)
     if moment is None and stamp is not None:
         out.unread_times += 1
         out.unread_example = out.unread_example or f"{stamp!r}"
-    account = _first(record, ACCOUNT_FIELDS)
-    account = None if account is None else str(account)
+    account = None if entry["account"] is None else items.account_key(str(entry["account"]))
     group = entry["group"] if out.by else account
     if moment is not None:
         out.timed += 1
@@ -347,9 +333,8 @@ def _count_text(out: Tally, text: str, label: str | None, moment: float | None, 
     key = label or "none"
     lowered = text.lower()
     # A link's "#settings" is its fragment, no hashtag anyone took up.
-    tags = {tag.lower() for tag in _HASHTAG.findall(_LINK.sub(" ", text))}
-    links = {link.rstrip(".,;:!?)") for link in _LINK.findall(text)}
-    words = {w for w in _WORD.findall(_LINK.sub(" ", lowered)) if w not in _STOP and not w.startswith(("@", "#"))}
+    tags, links = items.hashtags(text), items.links(text)
+    words = {w for w in _WORD.findall(items.without_links(lowered)) if w not in _STOP and not w.startswith(("@", "#"))}
     out.words[key].update(words)
     out.tags[key].update(tags)
     for item in [f"#{tag}" for tag in tags] + sorted(links):
@@ -365,9 +350,11 @@ def _over_time(out: Tally) -> dict[str, Any] | None:
         return None
     span = max(out.hours) - min(out.hours)
     unit, size = ("hour", 1) if span <= 72 else ("day", 24) if span <= 24 * 120 else ("week", 24 * 7)
+    # Weeks start on Mondays (ISO 8601); the epoch began on a Thursday, 96 hours before one.
+    offset = 96 if unit == "week" else 0
     buckets: dict[int, Counter[str]] = defaultdict(Counter)
     for hour, counts in out.hours.items():
-        buckets[hour // size * size].update(counts)
+        buckets[(hour - offset) // size * size + offset].update(counts)
     rows = [{"start": _iso(start * 3600), **{label: buckets[start][label] for label in [*LABELS, "none"]}} for start in sorted(buckets)]
     return {"unit": unit, "buckets": rows}
 
@@ -386,7 +373,8 @@ def _typical(counts: dict[str, Counter[str]], label: str, top: int) -> list[str]
         for w, c in mine.items()
         if c >= 3
     ]
-    return [w for _, w in sorted(scored, reverse=True)[:top]]
+    # A term no more frequent here than in the other labels is typical of none of them.
+    return [w for score, w in sorted(scored, reverse=True)[:top] if score > 0]
 
 
 def numbers(
@@ -395,7 +383,7 @@ def numbers(
     """Everything the report shows, as one JSON-ready object; ``window_hours`` defaults to the one ``collect`` kept times for."""
     by = by or out.by
     window_hours = out.window / 3600 if window_hours is None else window_hours
-    shown_traces = traces(out.items, window_hours=window_hours, min_accounts=min_accounts, top=25)
+    shown_traces = traces(out.items, window_hours=window_hours, min_accounts=min_accounts, top=25, untimed=not out.timed)
     notes = []
     unread = f"{out.unread_times} with a time in a form smclass cannot read, such as {out.unread_example}" if out.unread_times else ""
     if out.posts and not out.timed:
@@ -403,7 +391,10 @@ def numbers(
         notes.append(f"no record carries a timestamp{unread}: no labels over time, and traces are counted over the whole collection")
     elif out.timed < out.posts:
         unread = f" ({unread})" if unread else ""
-        notes.append(f"{out.posts - out.timed} of {out.posts} posts carry no timestamp{unread}: they are left out of labels over time")
+        notes.append(
+            f"{out.posts - out.timed} of {out.posts} posts carry no timestamp{unread}: they are left out of labels over time "
+            "and of the traces' windows"
+        )
     if out.posts and not out.with_account:
         notes.append("no record names an account: no Emergent traces (they need distinct accounts)")
     if by and out.grouped < out.posts:

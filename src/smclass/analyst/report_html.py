@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import io
+from datetime import datetime
 from typing import Any
 
 from smclass.labels import DEFINITIONS, LABELS
@@ -49,17 +50,24 @@ def label_chart(numbers: dict[str, Any]) -> str:
     return _svg(figure)
 
 
+_UNIT_HOURS = {"hour": 1, "day": 24, "week": 24 * 7}
+
+
 def time_chart(numbers: dict[str, Any]) -> str:
     over = numbers["over_time"]
     figure, axes = _figure(8, 3)
     starts = [row["start"][:16].replace("T", " ") for row in over["buckets"]]
+    # Each bar stands at its own time, so days with no posts show as gaps, not as nothing.
+    seconds = [datetime.fromisoformat(row["start"].replace("Z", "+00:00")).timestamp() for row in over["buckets"]]
+    at = [(t - seconds[0]) / (3600 * _UNIT_HOURS[over["unit"]]) for t in seconds]
     bottom = [0] * len(starts)
-    for label in LABELS:
+    for label in [*LABELS, "none"]:
         values = [row[label] for row in over["buckets"]]
-        axes.bar(range(len(starts)), values, bottom=bottom, color=COLOURS[label], label=label, width=0.9)
+        colour, name = (COLOURS[label], label) if label in COLOURS else ("#bbbbbb", "no label")
+        axes.bar(at, values, bottom=bottom, color=colour, label=name, width=0.9)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     step = max(1, len(starts) // 10)
-    axes.set_xticks(range(0, len(starts), step), starts[::step], rotation=30, ha="right")
+    axes.set_xticks(at[::step], starts[::step], rotation=30, ha="right")
     axes.set_ylabel(f"posts per {over['unit']}")
     axes.legend(ncols=5, fontsize=8, loc="upper left", bbox_to_anchor=(0, 1.15), frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
@@ -114,10 +122,11 @@ def render(numbers: dict[str, Any], title: str = "smclass report") -> str:
     parts.append(f"<p>{numbers['posts']:,} posts, {numbers['labelled']:,} labelled{html.escape(span)}.</p>")
     parts += [f"<p class='note'>{html.escape(note)}</p>" for note in numbers["notes"]]
     parts.append("<h2>Labels</h2><div class='chart'>" + label_chart(numbers) + "</div>")
-    rows = [[label, numbers["labels"][label]["count"], f"{numbers['labels'][label]['share']:.1%}", DEFINITIONS[label]] for label in LABELS]
-    rows += [
-        [f"no label ({reason})", count, f"{count / max(numbers['posts'], 1):.1%}", ""] for reason, count in numbers["no_label"].items()
-    ]
+    # Shares from the counts, not from the JSON's rounded share, which would round twice.
+    posts = max(numbers["posts"], 1)
+    counts = {label: numbers["labels"][label]["count"] for label in LABELS}
+    rows = [[label, counts[label], f"{counts[label] / posts:.1%}", DEFINITIONS[label]] for label in LABELS]
+    rows += [[f"no label ({reason})", count, f"{count / posts:.1%}", ""] for reason, count in numbers["no_label"].items()]
     parts.append(_table(["label", "posts", "share", "what it means"], rows))
     if numbers["over_time"]:
         parts.append("<h2>Labels over time</h2><div class='chart'>" + time_chart(numbers) + "</div>")

@@ -1,4 +1,4 @@
-"""Bluesky: ``app.bsky.feed.getAuthorFeed`` items."""
+"""Bluesky: ``app.bsky.feed.getAuthorFeed`` items, and post views on their own (``searchPosts``, ``getPosts``, one per line)."""
 
 from __future__ import annotations
 
@@ -24,4 +24,12 @@ def is_feed_item(value: dict[str, Any]) -> bool:
     return isinstance(post, dict) and "uri" in post and isinstance(post.get("record"), dict)
 
 
-SHAPES = [Shape("Bluesky feed", is_feed_item, lambda value: [feed_item(value)], text_keys=frozenset({"post"}))]
+def is_post_view(value: dict[str, Any]) -> bool:
+    record, uri = value.get("record"), value.get("uri")
+    return isinstance(uri, str) and uri.startswith("at://") and isinstance(record, dict) and record.get("$type") == "app.bsky.feed.post"
+
+
+SHAPES = [
+    Shape("Bluesky feed", is_feed_item, lambda value: [feed_item(value)], text_keys=frozenset({"post"})),
+    Shape("Bluesky post", is_post_view, lambda value: [feed_item({"post": value})]),
+]

@@ -1,0 +1,71 @@
+"""What a report compares across posts: hashtags, links and accounts, each in one form however it was written.
+
+A trace is many accounts taking up the same item, so two spellings of one item (``#café``
+typed with a combining accent, ``#ＭｅＴｏｏ`` in fullwidth letters, ``@Alice`` and ``alice``)
+must count as one, and two different items must never merge because a pattern stopped early.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Where a hashtag may start: not inside a word, an HTML entity (&#39;) or a link.
+_TAG_START = re.compile(r"(?<![\w&])#")
+# A link is written with its scheme or as www.; either in any case, since posts shout too.
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"`{}|\\^]+", re.IGNORECASE)
+_TRAILING = ".,;:!?'’\"*"
+_CLOSING = {")": "(", "]": "[", "}": "{"}
+
+
+def _tag_char(ch: str) -> bool:
+    # Letters, digits and the underscore, and the combining marks that scripts such as
+    # Devanagari, Tamil, Hebrew and decomposed Latin put inside words (re's \w leaves them out).
+    return ch.isalnum() or ch == "_" or unicodedata.category(ch)[0] == "M"
+
+
+def hashtags(text: str) -> set[str]:
+    """The hashtags of a post, outside its links, in NFKC form and case-folded: ``#Café`` and
+    ``#cafe\u0301`` are one tag. A tag of digits alone (``#1``, ``#2024``) is a number, not a tag."""
+    text = unicodedata.normalize("NFKC", _LINK.sub(" ", text))
+    found = set()
+    for start in _TAG_START.finditer(text):
+        end = start.end()
+        while end < len(text) and _tag_char(text[end]):
+            end += 1
+        tag = text[start.end() : end]
+        if len(tag) >= 2 and not tag.isdigit():
+            found.add(tag.casefold())
+    return found
+
+
+def links(text: str) -> set[str]:
+    """The links of a post as written, without the punctuation or symbols around them."""
+    return {link for match in _LINK.finditer(text) if (link := _trimmed(match.group()))}
+
+
+def without_links(text: str) -> str:
+    return _LINK.sub(" ", text)
+
+
+def _trimmed(link: str) -> str:
+    # An emoji or other symbol glued to a link ends it: no link in a post carries one.
+    for i, ch in enumerate(link):
+        if unicodedata.category(ch) == "So":
+            link = link[:i]
+            break
+    while link:
+        last = link[-1]
+        if last in _TRAILING:
+            link = link[:-1]
+        elif last in _CLOSING and link.count(_CLOSING[last]) < link.count(last):
+            link = link[:-1]  # a bracket around the link, not one of its own as in Wikipedia's "(disambiguation)"
+        else:
+            break
+    return link if len(link) > len("www.") else ""
+
+
+def account_key(value: str) -> str | None:
+    """An account as one form: ``@Alice``, ``alice`` and `` alice `` are the same handle."""
+    key = unicodedata.normalize("NFKC", value).strip().lstrip("@").strip().casefold()
+    return key or None

@@ -1,0 +1,150 @@
+"""report compares hashtags, links and accounts in one form each, and never takes a post of one's own for classify's output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.analyst.items import account_key, hashtags, links
+from smclass.cli import app
+
+runner = CliRunner()
+
+
+def report(rows: list[dict[str, Any]], *args: str) -> dict[str, Any]:
+    done = runner.invoke(app, ["report", "--json", "-q", *args], input="".join(json.dumps(r) + "\n" for r in rows))
+    assert done.exit_code == 0, done.stderr
+    numbers: dict[str, Any] = json.loads(done.stdout)
+    return numbers
+
+
+def traced(numbers: dict[str, Any]) -> dict[str, int]:
+    return {trace["item"]: trace["accounts_in_window"] for trace in numbers["emergent_traces"]}
+
+
+def uses(texts_by_account: dict[str, str], label: str = "Emergent") -> list[dict[str, Any]]:
+    return [
+        {"id": i, "author": account, "created_at": f"2024-05-01T1{i}:00:00Z", "text": text, "label": label}
+        for i, (account, text) in enumerate(texts_by_account.items())
+    ]
+
+
+@pytest.mark.parametrize("extra", [{"record": {"$type": "app.bsky.feed.post", "text": "x"}}, {"reason": "flagged by a user"}])
+def test_raw_posts_with_a_record_or_reason_field_are_classified_not_taken_for_results(extra: dict[str, Any]) -> None:
+    rows = [{"id": i, "text": f"Sign the petition to save the park, day {i}", **extra} for i in range(3)]
+    numbers = report(rows)
+    assert numbers["labels_from"] == "model"
+    assert numbers["labelled"] == 3 and numbers["no_label"] == {}
+
+
+def test_hashtags_are_one_tag_however_their_letters_are_composed_or_cased() -> None:
+    assert hashtags("Rendez-vous au #caf\u00e9 ce soir") == hashtags("Moi aussi #cafe\u0301!") == {"caf\u00e9"}
+    assert hashtags("#\uff2d\uff45\uff34\uff4f\uff4f") == hashtags("#METOO") == {"metoo"}  # fullwidth letters
+
+
+def test_hashtags_keep_the_combining_marks_of_their_script_whole() -> None:
+    hindi = "\u0939\u093f\u0902\u0926\u0940"
+    assert hashtags(f"\u0906\u091c #{hindi} \u0926\u093f\u0935\u0938") == {hindi}
+    tamil = ["\u0ba4\u0bae\u0bbf\u0bb4\u0bcd", "\u0ba4\u0bae\u0bcd\u0baa\u0bbf", "\u0ba4\u0bae\u0bbf\u0bb4\u0bcd\u0ba8\u0bbe\u0b9f\u0bc1"]
+    assert [hashtags(f"#{tag}") for tag in tamil] == [{tag} for tag in tamil]  # three tags, not one cut short
+
+
+def test_a_number_is_no_hashtag_and_a_link_fragment_is_none_in_any_case() -> None:
+    assert hashtags("We were #1 in #2024, thanks #team2024") == {"team2024"}
+    assert hashtags("see HTTPS://EXAMPLE.ORG/#Vote and www.ex.org/#wwwtag") == set()
+
+
+def test_links_are_found_in_any_case_and_without_what_surrounds_them() -> None:
+    text = (
+        'read "https://ex.org/u", <https://ex.org/v>, https://ex.org/w\U0001f525 and '
+        "(see https://en.wikipedia.org/wiki/Mutual_aid_(organization_theory)) or HTTPS://EXAMPLE.ORG/#Vote."
+    )
+    assert links(text) == {
+        "https://ex.org/u",
+        "https://ex.org/v",
+        "https://ex.org/w",
+        "https://en.wikipedia.org/wiki/Mutual_aid_(organization_theory)",
+        "HTTPS://EXAMPLE.ORG/#Vote",
+    }
+
+
+def test_one_account_written_four_ways_is_one_account_and_makes_no_trace() -> None:
+    assert {account_key(a) for a in ["Alice", "alice", "@alice", " alice "]} == {"alice"}
+    rows = [
+        {"id": i, "author": a, "created_at": f"2024-05-01T1{i}:00:00Z", "text": "Sign it #SaveThePark", "label": "Emergent"}
+        for i, a in enumerate(["Alice", "alice", "@alice", " alice "])
+    ]
+    numbers = report(rows)
+    assert numbers["emergent_traces"] == [] and numbers["groups"]["count"] == 1
+
+
+def test_account_and_time_fields_are_matched_without_regard_to_case(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Timestamp,Username,Full Text,label\n"
+        "2024-05-01 10:00:00,ann,Sign the petition #SaveThePark,Emergent\n"
+        "2024-05-01 11:00:00,bob,Join us #SaveThePark,Emergent\n"
+        "2024-05-01 12:00:00,cat,Volunteers needed #SaveThePark,Emergent\n"
+    )
+    done = runner.invoke(app, ["report", "--json", "-q", str(path)])
+    numbers = json.loads(done.stdout)
+    assert numbers["timed"] == 3 and traced(numbers) == {"#savethepark": 3}
+
+
+def test_a_shouting_link_is_a_link_trace_not_a_hashtag() -> None:
+    numbers = report(uses({a: "see HTTPS://EXAMPLE.ORG/#Vote" for a in ["jo", "ken", "lee"]}, label="Media"))
+    assert traced(numbers) == {"HTTPS://EXAMPLE.ORG/#Vote": 3}
+
+
+def test_uses_without_a_time_are_in_no_window_where_other_posts_carry_times() -> None:
+    rows = uses({"a": "#alpha go", "b": "#alpha go"})
+    rows += [{"id": 10 + i, "author": a, "text": "#beta go", "label": "Emergent"} for i, a in enumerate("def")]
+    numbers = report(rows, "--min-accounts", "3")
+    assert "#beta" not in traced(numbers)
+    assert any("left out of labels over time and of the traces' windows" in note for note in numbers["notes"])
+
+
+def test_untimed_collections_still_count_traces_over_the_whole_collection() -> None:
+    rows = [{"id": i, "author": a, "text": "#beta go", "label": "Emergent"} for i, a in enumerate("def")]
+    assert traced(report(rows)) == {"#beta": 3}
+
+
+def test_typical_words_are_only_those_more_frequent_in_the_label_than_elsewhere() -> None:
+    rows = [{"id": k, "text": "sign the petition" + (" weather" if k < 3 else ""), "label": "Emergent"} for k in range(10)]
+    rows += [{"id": 100 + k, "text": "lovely weather today", "label": "Personal"} for k in range(50)]
+    typical = report(rows)["typical"]
+    assert "weather" not in typical["Emergent"]["words"] and "weather" in typical["Personal"]["words"]
+
+
+def test_weeks_start_on_mondays() -> None:
+    days = ["2024-01-01", "2024-03-14", "2024-06-20"]  # a Monday, a Thursday, a Thursday
+    rows = [{"id": i, "created_at": f"{d}T12:00:00Z", "text": "news", "label": "Media"} for i, d in enumerate(days)]
+    over = report(rows)["over_time"]
+    assert over["unit"] == "week"
+    assert [b["start"] for b in over["buckets"]] == ["2024-01-01T00:00:00Z", "2024-03-11T00:00:00Z", "2024-06-17T00:00:00Z"]
+
+
+def test_the_page_shows_shares_rounded_once(tmp_path: Path) -> None:
+    rows = [{"id": i, "author": f"u{i}", "text": "hello there friends", "label": "Emergent" if i < 4 else "Personal"} for i in range(21)]
+    page = tmp_path / "report.html"
+    done = runner.invoke(app, ["report", "-q", "-o", str(page)], input="".join(json.dumps(r) + "\n" for r in rows))
+    assert done.exit_code == 0, done.stderr
+    assert "<td>Emergent</td><td>4</td><td>19.0%</td>" in page.read_text()  # 4/21 = 19.05%; 0.1905 rounded again was 19.1%
+
+
+def test_bluesky_post_views_give_their_handles_and_times_to_the_traces() -> None:
+    rows = [
+        {
+            "uri": f"at://did:plc:{n}/app.bsky.feed.post/{n}",
+            "author": {"did": f"did:plc:{n}", "handle": f"{name}.bsky.social"},
+            "record": {"$type": "app.bsky.feed.post", "text": f"{verb} #SaveThePark", "createdAt": f"2024-05-01T1{n}:00:00.000Z"},
+        }
+        for n, (name, verb) in enumerate([("ann", "Sign the petition"), ("bob", "Join the fundraiser"), ("cat", "Volunteer at")])
+    ]
+    numbers = report(rows)
+    assert numbers["labels_from"] == "model" and numbers["timed"] == 3
+    assert traced(numbers) == {"#savethepark": 3}
