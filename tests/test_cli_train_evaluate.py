@@ -283,3 +283,32 @@ def test_evaluate_cuts_meet_the_confidence_as_classify_writes_it() -> None:
     assert at_cut[0.9] == 1.0
     same = {row["threshold"]: row["coverage"] for row in evaluate(Fixed(), ["a post"] * 3, ["Media"] * 3)["coverage"]}  # type: ignore[arg-type]
     assert same == at_cut
+
+
+def test_a_label_or_text_key_spelled_differently_in_a_later_record_is_still_read(tmp_path: Path) -> None:
+    rows = stratified_slice(corpus_rows(), 4)
+
+    def key(name: str, i: int, every: int, offset: int) -> str:
+        return name.upper() if i % every == offset else name
+
+    spelled = [{key("id", i, 5, 2): i, key("text", i, 3, 0): r["text"], key("label", i, 4, 1): r["label"]} for i, r in enumerate(rows)]
+    data = write_jsonl(tmp_path / "mixed_case.jsonl", spelled)
+    out = tmp_path / "m.npz"
+    result = runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", "0", "--on-missing-label", "skip"])
+    assert result.exit_code == 0, result.stderr
+    card = json.loads(runner.invoke(app, ["info", "--model", str(out), "--json"]).stdout)
+    assert card["training_posts"] == len(rows) == 20
+    scored = runner.invoke(app, ["evaluate", str(data), "--model", str(out), "--json"])
+    assert scored.exit_code == 0, scored.stderr
+    assert json.loads(scored.stdout)["posts"] == 20
+    ids = [json.loads(line)["id"] for line in runner.invoke(app, ["classify", str(data), "--model", str(out)]).stdout.splitlines()]
+    assert ids == list(range(20))
+
+
+def test_a_record_holding_a_field_in_two_spellings_is_refused_on_its_line(tmp_path: Path) -> None:
+    rows = [{"text": r["text"], "label": r["label"]} for r in stratified_slice(corpus_rows(), 4)]
+    rows.append({"text": "a post", "Label": "Media", "LABEL": "Personal"})
+    data = write_jsonl(tmp_path / "two_ways.jsonl", rows)
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz"), "--cv", "0"])
+    assert result.exit_code != 0
+    assert "two_ways.jsonl:21: 'label' matches the fields 'Label' and 'LABEL': name one as it is written" in result.stderr

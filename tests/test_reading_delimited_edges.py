@@ -285,3 +285,25 @@ def test_a_header_under_a_report_preamble_is_refused_with_the_line_to_read_from(
 def test_posts_one_per_line_that_hold_commas_are_still_read_as_lines() -> None:
     posts = b"Good morning all\nPost, then run: the usual Sunday\nMilk, eggs, bread\nTea, toast, done\n"
     assert [r.data["text"] for r in read(posts)] == [line.decode() for line in posts.splitlines()]
+
+
+def test_a_stray_quote_closed_rows_later_rejects_its_line_and_the_rows_it_swallowed_are_read() -> None:
+    data = (
+        b"id,text,label\n"
+        b'1,"Wow what a day at the beach with the kids,Personal\n'
+        b"2,Breaking: floods close the main highway,Media\n"
+        b'3,Council says the road reopens Monday" officials said,Media\n'
+        b"4,@SkyAir where is my refund,Customer\n"
+    )
+    records = read(data)
+    assert [(r.line, r.error is None) for r in records] == [(2, False), (3, True), (4, True), (5, True)]
+    assert records[0].raw == b'1,"Wow what a day at the beach with the kids,Personal\n'
+    assert records[0].error is not None and records[0].error.message.startswith("a quote opened on this line is closed on line 4")
+    assert records[1].data == {"id": "2", "text": "Breaking: floods close the main highway", "label": "Media"}
+    assert records[2].data["text"] == 'Council says the road reopens Monday" officials said'
+
+
+def test_text_after_a_closing_quote_is_an_error_not_quotes_dropped() -> None:
+    records = read(b'id,text\n1,"Best day ever" she said\n2,fine day\n')
+    assert records[0].error is not None and records[0].error.message == "invalid CSV (',' expected after '\"')"
+    assert records[1].data == {"id": "2", "text": "fine day"}

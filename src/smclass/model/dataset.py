@@ -183,11 +183,12 @@ def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missi
     for record in records:
         if record.error is not None:
             raise record.error
-        raw_label = fields.get_path(record.data, field_name)
+        spelled = fields.respelled(record, field_name)
+        raw_label = fields.get_path(record.data, spelled)
         blank = raw_label is None or (isinstance(raw_label, str) and not raw_label.strip())
-        if fields.has_path(record.data, field_name):
+        if fields.has_path(record.data, spelled):
             counts.labelled += 1
-        if not fields.has_path(record.data, field_name) or blank:
+        if not fields.has_path(record.data, spelled) or blank:
             if on_missing == "skip":
                 counts.missing += 1
                 continue

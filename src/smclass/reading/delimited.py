@@ -114,22 +114,13 @@ class _Lines:
         self.eof = False
 
 
-def _runaway(taken: list[bytes], escaped: bool) -> bool:
-    """A quoted field left open to the end of the input (a stray or cut-off quote)."""
-    if escaped:
-        # An escaped character is text, whatever it is: only the quotes left after them quote.
-        taken = [_ESCAPE_PAIR.sub(b"", raw) for raw in taken]
-    return len(taken) > 1 and sum(raw.count(b'"') for raw in taken) % 2 == 1
-
-
-_ESCAPE_PAIR = re.compile(rb"\\.", re.DOTALL)
-
-
 def _reader(lines: _Lines, delimiter: str, escaped: bool) -> Any:
+    # strict: text after a closing quote ("Best day" she said) is an error, where the csv module
+    # would drop the quotes, or run a stray quote on over the rows after it and join them.
     if escaped:
         # LinkedIn's Comments.csv: \" is a quote within a quoted field, and "" is no quote at all.
-        return csv.reader(lines, DIALECT, delimiter=delimiter, doublequote=False, escapechar="\\")
-    return csv.reader(lines, DIALECT, delimiter=delimiter)
+        return csv.reader(lines, DIALECT, delimiter=delimiter, doublequote=False, escapechar="\\", strict=True)
+    return csv.reader(lines, DIALECT, delimiter=delimiter, strict=True)
 
 
 def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool = False) -> Iterator[Record]:
@@ -176,9 +167,14 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
             reader = _reader(lines, delimiter, escaped)
         except csv.Error as exc:
             row, error = [], f"invalid CSV ({_reason(exc)})"
+            if lines.eof:
+                error = RUNAWAY  # strict reading says "unexpected end of data"
+            elif len(lines.taken) > 1:
+                error = f"a quote opened on this line is closed on line {lines.number} with text after it ({exc}): it is a stray quote"
         taken = lines.taken
         line = lines.start if taken else lines.number
-        if error == UNCLOSED or (lines.eof and error is None and _runaway(taken, escaped)):
+        stray = error is not None and error.startswith("a quote opened")
+        if error == UNCLOSED or stray or (error == RUNAWAY and len(taken) > 1):
             # Reject the line that opened the quote, and read again from the next one.
             lines.push_back(taken[1:], line + 1)
             del taken[1:]

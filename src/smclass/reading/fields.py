@@ -122,6 +122,25 @@ def resolve(name: str, records: list[Record]) -> str | None:
     return None
 
 
+def respelled(record: Record, name: str) -> str:
+    """``name`` as this record spells it: itself when the record holds it as written, else its one
+    key (or dotted path) that folds to it. The plan names fields as its first records spell
+    them, and a later record, or a file of several exports, may write ``Text`` or ``LABEL``."""
+    data = record.data
+    if has_path(data, name):
+        return name
+    folded = fold(name)
+    matches = [key for key in data if isinstance(key, str) and fold(key) == folded]
+    if len(matches) > 1:
+        listed = " and ".join(f"'{key}'" for key in matches)
+        raise InputError(f"'{name}' matches the fields {listed}: name one as it is written", source=record.source, line=record.line)
+    if matches:
+        return matches[0]
+    if "." in name:
+        return _folded_path(data, name.split(".")) or name
+    return name
+
+
 def _folded_path(data: Any, parts: list[str]) -> str | None:
     steps = []
     for part in parts:
@@ -328,6 +347,11 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
             return plain, None
     value = get_path(record.data, choice.field)
     title = get_path(record.data, choice.title_field) if choice.title_field else _MISSING
+    if value is _MISSING or (choice.title_field and title is _MISSING):
+        field = respelled(record, choice.field)
+        title_field = respelled(record, choice.title_field) if choice.title_field else None
+        if (field, title_field) != (choice.field, choice.title_field):
+            return record_text(record, TextChoice(field, title_field, choice.detected))
     if value is _MISSING and title is _MISSING:
         fallback = fallback_field(record.data) if choice.detected else None
         if fallback is None:
@@ -398,6 +422,9 @@ def record_id(record: Record, id_field: str | None) -> Any:
     """
     if id_field is not None:
         value = get_path(record.data, id_field)
+        if value is _MISSING:
+            id_field = respelled(record, id_field)
+            value = get_path(record.data, id_field)
         if value.__class__ is float:
             value = exact_number(record, id_field, value)
             if not math.isfinite(value):
