@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from smclass.analyst.audit import fold_plan
+from smclass.errors import UsageError
 from smclass.labels import LABELS
 from smclass.model.training import cross_validate, splits
 
@@ -93,3 +97,24 @@ def test_a_file_of_doubled_posts_does_not_raise_the_cross_validated_score() -> N
     doubled = cross_validate(texts + [text.upper() for text in texts], labels + labels, 5, 0)
     assert doubled["split"] == "stratified, copies in one fold"
     assert doubled["macro_f1"] < alone + 0.08
+
+
+def test_copies_that_cannot_stay_in_one_fold_are_said_to_be_in_several() -> None:
+    texts = [f"media {i}" for i in range(5)] + [f"customer {i}" for i in range(5)] + ["the same appeal"] * 4 + ["another appeal"]
+    labels = ["Media"] * 5 + ["Customer"] * 5 + ["Emergent"] * 5
+    _, how = splits(labels, 3, seed=0, texts=texts)
+    assert how == "stratified, copies in several folds"
+
+
+def test_too_few_posts_of_a_label_for_calibration_in_each_fold_is_refused_before_training() -> None:
+    texts = [f"post number {i}" for i in range(12)]
+    labels = ["Media"] * 4 + ["Customer"] * 4 + ["Emergent"] * 4
+    with pytest.raises(UsageError, match=r"--cv 3 needs at least 5 posts of every label, so that each training fold keeps the 3"):
+        cross_validate(texts, labels, folds=3, seed=0)
+
+
+def test_audit_alone_runs_the_folds_that_keep_three_of_each_label_in_training() -> None:
+    labels = ["Media"] * 4 + ["Customer"] * 4 + ["Emergent"] * 4
+    assert fold_plan(labels, 3) == (3, None)  # with the default corpus beside them, calibration has plenty
+    running, why = fold_plan(labels, 3, alone=True)
+    assert running == 4 and why is not None and "too few for 3 folds" in why

@@ -8,7 +8,7 @@ labels are certain conflicts and come first.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ def out_of_fold_probabilities(
     present = sorted(set(labels))
     # The copies of a post stay in one fold: a copy the model learned would vouch for the
     # label of the one it scores, right or wrong.
-    chosen, _ = splits(labels, fold_plan(labels, folds)[0], seed, texts=texts)
+    chosen, _ = splits(labels, fold_plan(labels, folds, alone=base is None)[0], seed, texts=texts)
     if base is None:
         proba = cross_val_predict(build_pipeline(seed), texts, labels, cv=chosen, method="predict_proba")
         return np.asarray(proba, dtype=np.float64), present
@@ -49,11 +49,31 @@ def out_of_fold_probabilities(
     return out, columns
 
 
-def fold_plan(labels: list[str], folds: int) -> tuple[int, str | None]:
-    """The folds that really run for ``folds`` asked, and why fewer when they are (None when not).
+def fold_plan(labels: list[str], folds: int, alone: bool = False) -> tuple[int, str | None]:
+    """The folds that really run for ``folds`` asked, and why others when they are (None when not).
 
-    Raises :class:`DataError` when the labels cannot be cross-validated at all.
+    ``alone``: the posts are all each fold's model learns from (``--base none``), so every
+    training part must also keep 3 posts of each label for calibration. Raises
+    :class:`DataError` when the labels cannot be cross-validated at all.
     """
+    running, why = _fold_plan(labels, folds)
+    if not alone:
+        return running, why
+    from smclass.model.training import calibratable
+
+    counts = Counter(labels)
+    if all(calibratable(n, running) for n in counts.values()):
+        return running, why
+    fitting = [k for k in range(2, min(counts.values()) + 1) if all(calibratable(n, k) for n in counts.values())]
+    rarest = min(counts, key=counts.__getitem__)
+    needs = "calibration needs 3 in each fold's training part"
+    if not fitting:
+        raise DataError(f"audit --base none needs more posts of every label ({rarest} has {counts[rarest]}): {needs}")
+    chosen = min(fitting, key=lambda k: (abs(k - folds), k))
+    return chosen, f"{rarest} has {counts[rarest]} posts, too few for {running} folds: {needs}"
+
+
+def _fold_plan(labels: list[str], folds: int) -> tuple[int, str | None]:
     present = sorted(set(labels))
     if len(present) < 2:
         raise DataError(f"audit needs posts of at least two labels (all {len(labels)} are {present[0] if present else 'unlabelled'})")

@@ -101,7 +101,7 @@ def audit(
     running, why = folds, None
     if model_path is None:
         # Before the default corpus is read and the folds trained: labels too few to cross-validate stop here.
-        running, why = audit_lib.fold_plan(posts.labels, folds)
+        running, why = audit_lib.fold_plan(posts.labels, folds, alone=base == Base.none)
     else:
         from smclass.model.evaluation import TrainingCheck
 

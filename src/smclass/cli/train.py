@@ -170,7 +170,12 @@ def train(
     if_stopped(f"{out} was written; its scores were not all shown")
     result = model.card.get("cross_validation")
     if result and not quiet:
-        kept_apart = {"by source file": " (whole files held out)", "stratified, copies in one fold": " (the copies of a post in one fold)"}
+        kept_apart = {
+            "by source file": " (whole files held out)",
+            "stratified, copies in one fold": " (the copies of a post in one fold)",
+            "stratified, copies in several folds": " (copies of a post in several folds, too few distinct posts of a label to keep them "
+            "together: a copy is scored by a model that learned its twin, so these scores run high)",
+        }
         folds = f"{result['folds']}-fold" + kept_apart.get(result.get("split", ""), "")
         _note(f"{folds} cross-validated macro-F1: {result['macro_f1']:.3f}")
         for label, value in result["per_class_f1"].items():

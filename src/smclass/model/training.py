@@ -6,6 +6,7 @@ importing scikit-learn.
 
 from __future__ import annotations
 
+import itertools
 import platform
 from collections import Counter
 from datetime import UTC, datetime
@@ -82,6 +83,23 @@ def _check_folds(labels: list[str], folds: int) -> None:
         raise UsageError("--cv needs at least 2 folds (or 0 to skip cross-validation)")
     if fewest < folds:
         raise UsageError(f"--cv {folds} needs at least {folds} posts of every label (fewest: {fewest})")
+    short = sorted(label for label, n in Counter(labels).items() if not calibratable(n, folds))
+    if short:
+        rarest = min(short, key=labels.count)
+        raise UsageError(
+            f"--cv {folds} needs at least {posts_for(folds)} posts of every label, so that each training fold keeps the 3 of it that "
+            f"calibration needs ({rarest} has {labels.count(rarest)}): label more, or pass --cv 0"
+        )
+
+
+def calibratable(posts: int, folds: int) -> bool:
+    """Whether a label of ``posts`` posts keeps 3 in every training part of stratified ``folds`` (a test fold takes up to ⌈posts/folds⌉)."""
+    return posts - -(-posts // folds) >= 3
+
+
+def posts_for(folds: int) -> int:
+    """The fewest posts of a label that :func:`calibratable` takes for ``folds``."""
+    return next(n for n in itertools.count(3) if calibratable(n, folds))
 
 
 Splits = list[tuple[np.ndarray, np.ndarray]]
@@ -110,6 +128,8 @@ def splits(labels: list[str], folds: int, seed: int, groups: list[str] | None = 
             together = _copies_together(labels, folds, seed, same)
             if together is not None:
                 return together, "stratified, copies in one fold"
+            split = "stratified, copies in several folds"  # too few distinct posts of a label to keep them together
+            return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels)), split
     return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels)), "stratified"
 
 
