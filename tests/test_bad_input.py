@@ -65,7 +65,9 @@ def test_latin1_json_line_names_the_line_and_byte(small_model_path: Path) -> Non
     data = b'{"id": 1, "text": "fine"}\n' + '{"id": 2, "text": "café"}\n'.encode("latin-1")
     result = classify(small_model_path, input=data)
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines()[-1] == "Error: <stdin>:2: not valid UTF-8 (byte 0xe9 at column 23)"
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: <stdin>:2: not valid UTF-8 (byte 0xe9 at column 23): name the input's encoding with --encoding, e.g. cp1252"
+    )
 
 
 def test_latin1_csv_fails_clearly(small_model_path: Path, tmp_path: Path) -> None:
@@ -73,7 +75,9 @@ def test_latin1_csv_fails_clearly(small_model_path: Path, tmp_path: Path) -> Non
     path.write_bytes("id,text\n1,caf\xe9 au lait\n".encode("latin-1"))
     result = classify(small_model_path, str(path))
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines()[-1] == f"Error: {path}:2: not valid UTF-8 (byte 0xe9 at column 6)"
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: {path}:2: not valid UTF-8 (byte 0xe9 at column 6): name the input's encoding with --encoding, e.g. cp1252"
+    )
 
 
 def test_crlf_and_bom_csv_with_newlines_in_fields(small_model_path: Path) -> None:
@@ -166,7 +170,7 @@ def test_latin1_json_document_names_line_and_column(small_model_path: Path, tmp_
     result = classify(small_model_path, str(path))
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {path}:2: not valid UTF-8 (byte 0xe9 at column 14); convert the file to UTF-8 first, e.g. with iconv -f latin1 -t utf-8\n"
+        f"Error: {path}:2: not valid UTF-8 (byte 0xe9 at column 14): name the input's encoding with --encoding, e.g. cp1252\n"
     )
 
 

@@ -526,7 +526,9 @@ def test_sqlite_text_that_is_not_utf8_is_an_error_on_its_row(small_model_path: P
     assert result.exit_code == 0, result.stderr
     assert [r["id"] for r in lines(result.stdout)] == ["ok"]
     # A row has no line: its number in the table stands in for one.
-    assert f"skipped {path}:2: field 'text': not valid UTF-8 (byte 0xe9 at column 4)" in result.stderr
+    assert (
+        f"skipped {path}:2: field 'text': not valid UTF-8 (byte 0xe9 at column 4): name the input's encoding with --encoding, e.g. cp1252"
+    ) in result.stderr
 
 
 def test_binary_text_that_is_not_utf8_is_refused_not_labelled(small_model_path: Path, tmp_path: Path) -> None:

@@ -269,7 +269,7 @@ def test_bytes_that_are_not_utf8_in_an_object_are_named_at_their_line() -> None:
     with pytest.raises(InputError) as raised:
         read(data)
     assert str(raised.value).startswith("in:4: ")
-    assert "convert the file to UTF-8 first" in str(raised.value)
+    assert "name the input's encoding with --encoding, e.g. cp1252" in str(raised.value)
 
 
 def test_a_list_of_texts_beside_a_list_of_posts_is_not_dropped_unseen(tmp_path: Path) -> None:

@@ -280,7 +280,9 @@ def test_a_csv_row_that_is_not_utf8_is_skipped_and_reading_goes_on(small_model_p
     result = classify(small_model_path, "--on-error", "skip", "--rejects", str(rejects), input=data)
     assert result.exit_code == 0, result.stderr
     assert [r["id"] for r in lines(result.stdout)] == ["1", "3"]
-    assert "skipped <stdin>:3: not valid UTF-8 (byte 0xe9 at column 7)" in result.stderr
+    assert (
+        "skipped <stdin>:3: not valid UTF-8 (byte 0xe9 at column 7): name the input's encoding with --encoding, e.g. cp1252"
+    ) in result.stderr
     assert rejects.read_bytes() == b'id,text\n2,"caf\xe9, ""quoted"""\n'
 
 

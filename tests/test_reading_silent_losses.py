@@ -294,7 +294,9 @@ def test_a_line_that_is_not_utf8_does_not_turn_json_lines_into_lines(small_model
     assert result.exit_code == 0, result.stderr
     assert ids(result.stdout) == [3]
     assert "<stdin>: read as jsonl" in result.stderr
-    assert "skipped <stdin>:2: not valid UTF-8 (byte 0xff at column 17)" in result.stderr
+    assert (
+        "skipped <stdin>:2: not valid UTF-8 (byte 0xff at column 17): name the input's encoding with --encoding, e.g. cp1252"
+    ) in result.stderr
 
 
 def test_a_json_line_that_is_not_utf8_is_skipped_byte_for_byte(small_model_path: Path, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from smclass.cli.app import (
     app,
     if_stopped,
 )
-from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, read_options
+from smclass.cli.read_options import DelimiterOption, EncodingOption, QueryOption, TableOption, read_options
 from smclass.cli.train import Base, LabelFieldOption, _posts_summary
 from smclass.errors import InputError, UsageError
 from smclass.run import paths as output_paths
@@ -61,6 +61,7 @@ def audit(
     id_field: IdFieldOption = None,
     input_format: InputFormatOption = None,
     delimiter: DelimiterOption = None,
+    encoding: EncodingOption = None,
     table: TableOption = None,
     query: QueryOption = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds for the out-of-fold probabilities.", min=2)] = 5,
@@ -92,7 +93,7 @@ def audit(
     output_paths.check_inputs(_inputs(data))
     output_paths.check_outputs([*_inputs(data), *(_model_file(model_path) if model_path is not None else [])], [("stdout", "-")])
     if_stopped("the suspects were not all written")
-    options = read_options(text_field, id_field, input_format, delimiter, table, query)
+    options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
     posts = dataset.read_labelled(_inputs(data), label_field=label_field, notify=notify, options=options)
     if not posts.texts:
         raise InputError("no labelled posts to audit", source=", ".join(data or ["<stdin>"]))
@@ -155,6 +156,7 @@ def suggest(
     id_field: IdFieldOption = None,
     input_format: InputFormatOption = None,
     delimiter: DelimiterOption = None,
+    encoding: EncodingOption = None,
     table: TableOption = None,
     query: QueryOption = None,
     diversity: Annotated[
@@ -182,7 +184,7 @@ def suggest(
     output_paths.check_outputs([*paths, *_model_file(model_path)], [("stdout", "-")])
     if_stopped("the suggestions were not all written")
     model = _load_model(model_path)
-    options = read_options(text_field, id_field, input_format, delimiter, table, query)
+    options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
     seen = [0, 0]  # posts read, and those with no text to label
 
     def counted() -> Any:
@@ -232,6 +234,7 @@ def report(
     id_field: IdFieldOption = None,
     input_format: InputFormatOption = None,
     delimiter: DelimiterOption = None,
+    encoding: EncodingOption = None,
     table: TableOption = None,
     query: QueryOption = None,
     quiet: QuietOption = False,
@@ -265,7 +268,7 @@ def report(
     page_undone = None if output is None else "the page was not all written" if str(output) == "-" else f"{output} was not written"
     if_stopped("; ".join(part for part in ("the JSON was not written" if as_json else None, page_undone) if part))
     notify = _ignore if quiet else _note
-    options = read_options(text_field, id_field, input_format, delimiter, table, query)
+    options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
     tally = report_lib.collect(
         _inputs(results), options, by=by, model_path=model_path, notify=notify, window_hours=window, label_field=label_field
     )

@@ -29,7 +29,7 @@ from smclass.cli.app import (
     set_cascade,
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
-from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, delimiter_value
+from smclass.cli.read_options import DelimiterOption, EncodingOption, QueryOption, TableOption, delimiter_value, encoding_value
 from smclass.errors import InputError, ModelError, UsageError
 from smclass.reading.plan import checked_field
 from smclass.run import paths
@@ -106,6 +106,7 @@ def classify(
     ] = None,
     input_format: InputFormatOption = None,
     delimiter: DelimiterOption = None,
+    encoding: EncodingOption = None,
     table: TableOption = None,
     query: QueryOption = None,
     on_error: Annotated[
@@ -215,6 +216,7 @@ def classify(
         cascade=cascade != Cascade.off,
         table=table,
         query=query,
+        encoding=encoding_value(encoding),
     )
     notify = _ignore if quiet else _note
     if output is not None and engine == Engine.local:

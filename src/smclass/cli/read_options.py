@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from smclass.cli.app import InputFormat
+from smclass.reading.decoders import checked_encoding
 from smclass.reading.plan import ReadOptions, checked_delimiter, checked_field
 
 DelimiterOption = Annotated[
@@ -21,12 +22,29 @@ DelimiterOption = Annotated[
 TableOption = Annotated[
     str | None, typer.Option("--table", help="SQLite input: the table to read (needed when it has several).", show_default=False)
 ]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of inputs that are not UTF-8, e.g. cp1252 for a CSV saved by Excel on Windows, latin-1, utf-16le. "
+        "Default: UTF-8 (UTF-16 with a byte-order mark is read as such). Never guessed.",
+        show_default=False,
+    ),
+]
 QueryOption = Annotated[str | None, typer.Option("--query", help="SQLite input: a SELECT whose rows are the posts.", show_default=False)]
 
 
 def delimiter_value(value: str | None, input_format: InputFormat | None) -> str | None:
     """``--delimiter`` as one character ('tab' for a tab), checked against ``--input-format``."""
     return checked_delimiter(value, input_format.value if input_format else None)
+
+
+def encoding_value(value: str | None) -> str | None:
+    """``--encoding`` by its canonical name; None for UTF-8, which is read as always."""
+    if value is None:
+        return None
+    name = checked_encoding(value)
+    return None if name == "utf-8" else name
 
 
 def read_options(
@@ -36,6 +54,7 @@ def read_options(
     delimiter: str | None = None,
     table: str | None = None,
     query: str | None = None,
+    encoding: str | None = None,
 ) -> ReadOptions:
     """How a command that reads posts was asked to read them."""
     return ReadOptions(
@@ -45,4 +64,5 @@ def read_options(
         delimiter=delimiter_value(delimiter, input_format),
         table=table,
         query=query,
+        encoding=encoding_value(encoding),
     )

@@ -27,7 +27,7 @@ from smclass.cli.app import (
     set_cascade,
 )
 from smclass.cli.progress import _progress, _progress_wanted
-from smclass.cli.read_options import DelimiterOption, QueryOption, TableOption, read_options
+from smclass.cli.read_options import DelimiterOption, EncodingOption, QueryOption, TableOption, read_options
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
 from smclass.run import paths
@@ -59,6 +59,7 @@ def train(
     text_field: TextFieldOption = None,
     input_format: InputFormatOption = None,
     delimiter: DelimiterOption = None,
+    encoding: EncodingOption = None,
     table: TableOption = None,
     query: QueryOption = None,
     cv: Annotated[int, typer.Option("--cv", help="Folds of cross-validation to report; 0 skips it.", min=0)] = 5,
@@ -115,7 +116,7 @@ def train(
     training.check_encoder(encoder)  # before the data is read: a wrong name or a missing extra costs nothing
     if_stopped(f"{out} was not written")
     notify = _ignore if quiet else _note
-    options = read_options(text_field, None, input_format, delimiter, table, query)
+    options = read_options(text_field, None, input_format, delimiter, table, query, encoding)
     posts = dataset.read_labelled(data, label_field=label_field, notify=notify, on_missing_label=on_missing_label.value, options=options)
     if not posts.texts:
         raise InputError("no labelled posts to train on", source=", ".join(data))
@@ -234,6 +235,7 @@ def evaluate(
     ] = None,
     input_format: InputFormatOption = None,
     delimiter: DelimiterOption = None,
+    encoding: EncodingOption = None,
     table: TableOption = None,
     query: QueryOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout instead of a report.")] = False,
@@ -269,7 +271,7 @@ def evaluate(
     model = _load_model(model_path)
     set_cascade(model, cascade)
     passed_over = dataset.PassedOver()
-    options = read_options(text_field, id_field, input_format, delimiter, table, query)
+    options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
     check = evaluate_lib.TrainingCheck(model)
     posts = check.watch(dataset.iter_labelled(data, label_field=label_field, notify=notify, passed_over=passed_over, options=options))
     with contextlib.ExitStack() as stack:

@@ -1,4 +1,4 @@
-"""Bytes that are read only once decoded: zstd frames and UTF-16 text, as streams of UTF-8 bytes.
+"""Bytes that are read only once decoded: zstd frames, UTF-16 text and text in a named encoding, as streams of UTF-8 bytes.
 
 Each is a raw stream for :class:`~smclass.reading.inputs.Guarded`, which turns their failures
 into damage as it does gzip's.
@@ -11,7 +11,7 @@ import io
 import shlex
 from typing import IO, Any
 
-from smclass.errors import InputError
+from smclass.errors import InputError, UsageError
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -104,3 +104,41 @@ class Utf16(_Decoded):
             # surrogatepass leaves only an end that falls inside a character undecoded.
             raise EOFError("it ends in half a character") from None
         return text.encode("utf-8", "surrogatepass")
+
+
+class Recoded(_Decoded):
+    """Text in the encoding the user named (``--encoding cp1252``) as UTF-8, decoded as it is read.
+
+    A byte the encoding has no character for is carried through as it is, so its line is
+    rejected alone, as a line of bad UTF-8 is, never read as some other character.
+    """
+
+    def __init__(self, inner: IO[bytes], encoding: str) -> None:
+        super().__init__(inner)
+        self._decoder = codecs.getincrementaldecoder(encoding)("surrogateescape")
+
+    def _step(self, chunk: bytes) -> bytes:
+        text = self._decoder.decode(chunk, final=not chunk)
+        return text.encode("utf-8", "surrogateescape")
+
+
+_MARKS = {codecs.BOM_UTF8: "utf-8", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
+
+
+def checked_encoding(name: str) -> str:
+    """An encoding Python knows, by its canonical name (``latin1`` is ``iso8859-1``)."""
+    try:
+        found = codecs.lookup(name)
+    except LookupError:
+        raise UsageError(f"--encoding {name}: no such encoding (cp1252, latin-1, utf-16le, shift_jis, ... as Python names them)") from None
+    if not found._is_text_encoding:  # type: ignore[attr-defined]
+        raise UsageError(f"--encoding {name}: not a text encoding")
+    return found.name
+
+
+def check_no_other_mark(head: bytes, encoding: str, source: str) -> None:
+    """A byte-order mark that says another encoding than the one named is a contradiction, not a guess to make."""
+    for mark, marked in _MARKS.items():
+        if head.startswith(mark) and not codecs.lookup(encoding).name.startswith(marked):
+            said = f"starts with a {marked.upper()} byte-order mark, but --encoding says {encoding}: drop --encoding"
+            raise InputError(said, source=source)

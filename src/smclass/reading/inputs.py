@@ -64,6 +64,7 @@ class Reading:
     table: str | None = None
     query: str | None = None
     on_error: str = "stop"
+    encoding: str | None = None
 
 
 class Guarded(io.RawIOBase):
@@ -151,7 +152,13 @@ def read_stream(
         guard = Guarded(decoders.Zstd(stream, source), "zstd data")  # type: ignore[arg-type]
         opened = None
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
-    if head[:2] in decoders.UTF16_BOMS and head[:4] != b"\xff\xfe\x00\x00":
+    if reading.encoding is not None and not (sheets.is_table_file(head) or head.startswith(sqlite.MAGIC)):
+        # The user said what the text is: decoded as it is read, the readers see UTF-8.
+        decoders.check_no_other_mark(head, reading.encoding, source)
+        guard = Guarded(decoders.Recoded(stream, reading.encoding), f"{reading.encoding} text", keep=guard)  # type: ignore[arg-type]
+        opened = None
+        head, stream = peek_stream(guard)  # type: ignore[arg-type]
+    elif head[:2] in decoders.UTF16_BOMS and head[:4] != b"\xff\xfe\x00\x00":
         # A byte-order mark makes the encoding certain; the readers read UTF-8.
         reading.notify(f"{source}: UTF-16 text (byte-order mark), read as such")
         guard = Guarded(decoders.Utf16(stream), "UTF-16 text", keep=guard)  # type: ignore[arg-type]
@@ -219,9 +226,10 @@ def _read_plain(
     if looks_binary(head):
         endian = utf16_without_bom(head)
         if endian is not None:
-            convert = f"iconv -f UTF-16{endian} -t UTF-8 IN > OUT"
             what = f"looks like UTF-16{endian} text without a byte-order mark, which is not guessed"
-            raise InputError(f"{what}: convert it first, {convert}", source=source)
+            raise InputError(
+                f"{what}: say it with --encoding UTF-16{endian}, or convert it, iconv -f UTF-16{endian} -t UTF-8 IN > OUT", source=source
+            )
         raise InputError("looks like a binary file, not JSON, JSON lines, CSV or TSV", source=source)
     detected = detect(head, source, reading)
     if detected.note is not None:

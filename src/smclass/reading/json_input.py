@@ -155,7 +155,7 @@ def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
     window.text = strip_javascript_prefix(window.text.lstrip("\ufeff"))
     if not window.skip_space():
         if window.bad is not None:
-            raise InputError(window.bad[0] + _CONVERT, source=source, line=window.bad[1])
+            raise InputError(window.bad[0], source=source, line=window.bad[1])
         return
     if window.text[window.pos] == "[":
         yield from _read_json_array(window, source)
@@ -170,7 +170,7 @@ def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
     except TooLarge:
         raise InputError(TOO_LARGE, source=source, line=first_line) from None
     if window.bad is not None:
-        raise InputError(window.bad[0] + _CONVERT, source=source, line=window.bad[1])
+        raise InputError(window.bad[0], source=source, line=window.bad[1])
     refused = _surrogate_error(text)
     if refused is not None:
         raise InputError(refused, source=source, line=first_line)
@@ -253,7 +253,7 @@ def _object_members(window: Window, source: str, arrays: list[Entries]) -> dict[
     if window.skip_space():
         raise _damage(window, source, "Extra data", window.pos)
     if window.bad is not None:
-        raise InputError(window.bad[0] + _CONVERT, source=source, line=window.bad[1])
+        raise InputError(window.bad[0], source=source, line=window.bad[1])
     return members
 
 
@@ -309,7 +309,7 @@ def _value(window: Window, source: str, decoder: json.JSONDecoder) -> Any:
 
 def _damage(window: Window, source: str, reason: str, pos: int) -> InputError:
     if window.bad is not None:  # the text stops where the bytes stop being UTF-8
-        return InputError(window.bad[0] + _CONVERT, source=source, line=window.bad[1])
+        return InputError(window.bad[0], source=source, line=window.bad[1])
     return InputError(f"invalid JSON ({_said(reason)} at column {window.column_at(pos)})", source=source, line=window.line_at(pos))
 
 
@@ -320,7 +320,6 @@ def _said(reason: str) -> str:
 
 _HUGE_NUMBER = "a number of more than 4,300 digits, more than Python reads"
 _DIGITS = re.compile(rb"\d{4301}")
-_CONVERT = "; convert the file to UTF-8 first, e.g. with iconv -f latin1 -t utf-8"
 
 # json takes a lone surrogate escape ("\\ud800") for text, which no UTF-8 output can hold;
 # orjson refuses it, as it does on JSON lines. Only text with such an escape is checked.
@@ -352,7 +351,7 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
         (``start``, else ``pos``), its first MiB, holding what follows it as far as that goes."""
         line = window.line_at(pos)
         if window.bad is not None:  # the text stops where the bytes stop being UTF-8
-            reason, line = window.bad[0] + _CONVERT, window.bad[1]
+            reason, line = window.bad[0], window.bad[1]
         raw = window.raw_from(pos if start is None else start, 1 << 20)
         return Record({}, source, line, index + 1, raw, InputError(reason, source=source, line=line), fmt="json")
 

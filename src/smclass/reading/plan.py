@@ -48,6 +48,8 @@ class ReadOptions:
     # What to read of a SQLite database: a table, or the rows of a query.
     table: str | None = None
     query: str | None = None
+    # The text encoding the user named for inputs that are not UTF-8 (None: UTF-8, or UTF-16 with its mark).
+    encoding: str | None = None
 
     def named_fields(self) -> tuple[str, ...]:
         """The fields the user named: a header that holds one of them is a header."""
@@ -56,7 +58,13 @@ class ReadOptions:
     def reading(self, notify: Callable[[str], None] | None = None) -> Reading:
         """What the readers need to know of these options."""
         reading = Reading(
-            self.input_format, self.delimiter, self.named_fields(), table=self.table, query=self.query, on_error=self.on_error
+            self.input_format,
+            self.delimiter,
+            self.named_fields(),
+            table=self.table,
+            query=self.query,
+            on_error=self.on_error,
+            encoding=self.encoding,
         )
         return reading if notify is None else replace(reading, notify=notify)
 

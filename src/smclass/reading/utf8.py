@@ -7,7 +7,7 @@ from smclass.errors import InputError
 
 def bad_utf8(line: bytes, start: int) -> str:
     """The one wording for a byte that is not UTF-8, at its column in ``line``."""
-    return f"not valid UTF-8 (byte 0x{line[start]:02x} at column {start + 1})"
+    return f"not valid UTF-8 (byte 0x{line[start]:02x} at column {start + 1}): name the input's encoding with --encoding, e.g. cp1252"
 
 
 def decode(data: bytes, source: str) -> str:
@@ -17,8 +17,7 @@ def decode(data: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         raise InputError(
-            bad_utf8(data[line_start : exc.start + 1], exc.start - line_start)
-            + "; convert the file to UTF-8 first, e.g. with iconv -f latin1 -t utf-8",
+            bad_utf8(data[line_start : exc.start + 1], exc.start - line_start),
             source=source,
             line=data.count(b"\n", 0, exc.start) + 1,
         ) from None

@@ -250,7 +250,7 @@ def plan_partitions(files: list[storage.Input], workers: int, asked: int | None,
     out: list[Partition] = []
     for item in files:
         size = ranges.partition_size(item.size, workers, asked)
-        big_file = not item.folder and item.size > size
+        big_file = not item.folder and item.size > size and options.encoding is None  # decoded text has no byte ranges
         if big_file and ranges.splittable(item.location, options):
             out.extend(Partition(item, span, i) for i, span in enumerate(ranges.spans(item.size, size)))
         elif big_file and (layout := csv_ranges.layout(item.location, item.source, options)) is not None:

@@ -1,0 +1,91 @@
+"""--encoding: text the user says is not UTF-8 is read as they say, and nothing is guessed."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.cli import app
+
+runner = CliRunner()
+# What Excel on Windows writes for "CSV (Comma delimited)": Windows-1252, curly quotes and dashes included.
+EXCEL_CSV = "id,text,label\n1,Café au lait was lovely this morning,Personal\n2,We’re launching our blender – see it in stores,Customer\n"
+
+
+def texts(output: str) -> list[Any]:
+    return [json.loads(line)["record"]["text"] for line in output.splitlines()]
+
+
+def test_a_windows_csv_is_read_in_the_encoding_named(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(EXCEL_CSV.encode("cp1252"))
+    done = runner.invoke(app, ["classify", str(path), "--encoding", "cp1252", "--keep-fields"])
+    assert done.exit_code == 0, done.stderr
+    assert texts(done.stdout) == ["Café au lait was lovely this morning", "We’re launching our blender – see it in stores"]
+
+
+def test_without_the_encoding_the_same_file_is_refused_with_the_way_out(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(EXCEL_CSV.encode("cp1252"))
+    done = runner.invoke(app, ["classify", str(path)])
+    assert done.exit_code == 1
+    assert "not valid UTF-8 (byte 0xe9 at column 6): name the input's encoding with --encoding, e.g. cp1252" in done.stderr
+
+
+def test_evaluate_and_report_read_the_encoding_named_too(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv.gz"
+    path.write_bytes(gzip.compress(EXCEL_CSV.encode("cp1252")))
+    scored = runner.invoke(app, ["evaluate", str(path), "--encoding", "cp1252", "--json"])
+    assert scored.exit_code == 0, scored.stderr
+    assert json.loads(scored.stdout)["posts"] == 2
+    reported = runner.invoke(app, ["report", str(path), "--encoding", "cp1252", "--json", "-q"])
+    assert json.loads(reported.stdout)["labelled"] == 2
+
+
+def test_utf16_without_its_mark_is_read_when_named(tmp_path: Path) -> None:
+    path = tmp_path / "meltwater.tsv"
+    path.write_bytes("id\ttext\n1\tNew café opens on Main St\n".encode("utf-16-le"))
+    refused = runner.invoke(app, ["classify", str(path)])
+    assert refused.exit_code == 1 and "say it with --encoding UTF-16LE" in refused.stderr
+    done = runner.invoke(app, ["classify", str(path), "--encoding", "utf-16le", "--keep-fields"])
+    assert done.exit_code == 0, done.stderr
+    assert texts(done.stdout) == ["New café opens on Main St"]
+
+
+def test_an_unknown_encoding_is_a_usage_error() -> None:
+    done = runner.invoke(app, ["classify", "-", "--encoding", "klingon"], input="hello\n")
+    assert done.exit_code == 2
+    assert done.stderr == "Error: --encoding klingon: no such encoding (cp1252, latin-1, utf-16le, shift_jis, ... as Python names them)\n"
+
+
+def test_a_byte_order_mark_that_says_otherwise_is_refused_not_overruled(tmp_path: Path) -> None:
+    path = tmp_path / "u8.csv"
+    path.write_bytes(b"\xef\xbb\xbfid,text\n1,caf\xc3\xa9\n")
+    done = runner.invoke(app, ["classify", str(path), "--encoding", "latin-1"])
+    assert done.exit_code == 1
+    assert done.stderr.endswith(f"Error: {path}: starts with a UTF-8 byte-order mark, but --encoding says iso8859-1: drop --encoding\n")
+
+
+def test_a_database_keeps_its_own_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "posts.db"
+    with sqlite3.connect(path) as db:
+        db.execute("create table posts (id integer, text text)")
+        db.execute("insert into posts values (1, 'Café opens today')")
+    done = runner.invoke(app, ["classify", str(path), "--encoding", "cp1252", "--keep-fields"])
+    assert done.exit_code == 0, done.stderr
+    assert texts(done.stdout) == ["Café opens today"]
+
+
+@pytest.mark.parametrize("name", ["utf-8", "UTF8"])
+def test_utf8_named_is_read_as_always(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "u8.csv"
+    path.write_bytes(b"\xef\xbb\xbfid,text\n1,caf\xc3\xa9\n")
+    done = runner.invoke(app, ["classify", str(path), "--encoding", name, "--keep-fields"])
+    assert done.exit_code == 0, done.stderr
+    assert texts(done.stdout) == ["café"]
