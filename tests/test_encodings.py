@@ -89,3 +89,14 @@ def test_utf8_named_is_read_as_always(tmp_path: Path, name: str) -> None:
     done = runner.invoke(app, ["classify", str(path), "--encoding", name, "--keep-fields"])
     assert done.exit_code == 0, done.stderr
     assert texts(done.stdout) == ["café"]
+
+
+def test_the_library_reads_the_encoding_named_and_names_its_own_argument(tmp_path: Path) -> None:
+    import smclass
+    from smclass.errors import UsageError
+
+    path = tmp_path / "excel.csv"
+    path.write_bytes(EXCEL_CSV.encode("cp1252"))
+    assert next(post["text"] for post in smclass.read(path, encoding="cp1252")) == "Café au lait was lovely this morning"
+    with pytest.raises(UsageError, match=r"^encoding klingon: no such encoding"):
+        smclass.read(path, encoding="klingon")

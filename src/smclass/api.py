@@ -8,6 +8,7 @@ from typing import Any
 
 from smclass.model.files import Model
 from smclass.model.files import load as _load_file
+from smclass.reading.decoders import checked_encoding
 from smclass.reading.plan import ReadOptions, checked_delimiter, checked_field
 from smclass.reading.posts import read_posts
 
@@ -26,12 +27,14 @@ def read(
     delimiter: str | None = None,
     table: str | None = None,
     query: str | None = None,
+    encoding: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The posts of any supported input (file, folder, zip, platform export, ``-`` for stdin).
 
     Each is a dict with ``id``, ``source``, ``text`` (None when the record has none, with
     the ``reason``) and ``record``, the record as read. ``table`` names the SQLite table or
-    the workbook sheet to read, ``query`` a SQLite query, as ``--table`` and ``--query`` do.
+    the workbook sheet to read, ``query`` a SQLite query, as ``--table`` and ``--query`` do;
+    ``encoding`` the text encoding of an input that is not UTF-8, as ``--encoding``.
     """
     options = ReadOptions(
         text_field=checked_field(text_field, "text_field"),
@@ -40,5 +43,6 @@ def read(
         delimiter=checked_delimiter(delimiter, input_format, ("delimiter", "input_format")),
         table=table,
         query=query,
+        encoding=checked_encoding(encoding, "encoding"),
     )
     return read_posts([str(path)], options)

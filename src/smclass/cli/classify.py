@@ -29,8 +29,9 @@ from smclass.cli.app import (
     set_cascade,
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
-from smclass.cli.read_options import DelimiterOption, EncodingOption, QueryOption, TableOption, delimiter_value, encoding_value
+from smclass.cli.read_options import DelimiterOption, EncodingOption, QueryOption, TableOption, delimiter_value
 from smclass.errors import InputError, ModelError, UsageError
+from smclass.reading.decoders import checked_encoding
 from smclass.reading.plan import checked_field
 from smclass.run import paths
 
@@ -199,13 +200,12 @@ def classify(
     paths.check_inputs(sources)
     paths.check_outputs([*sources, *_model_file(model_path)], outputs)
     workers = _jobs(jobs)
-    delimiter = delimiter_value(delimiter, input_format)
     model = _load_model(model_path)
     options = classify_lib.Options(
         text_field=checked_field(text_field, "--text-field"),
         id_field=checked_field(id_field, "--id-field"),
         input_format=input_format.value if input_format else None,
-        delimiter=delimiter,
+        delimiter=delimiter_value(delimiter, input_format),
         proba=proba,
         threshold=_threshold(threshold, model),
         top_k=top_k,
@@ -216,7 +216,7 @@ def classify(
         cascade=cascade != Cascade.off,
         table=table,
         query=query,
-        encoding=encoding_value(encoding),
+        encoding=checked_encoding(encoding),
     )
     notify = _ignore if quiet else _note
     if output is not None and engine == Engine.local:

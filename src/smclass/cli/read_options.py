@@ -39,14 +39,6 @@ def delimiter_value(value: str | None, input_format: InputFormat | None) -> str 
     return checked_delimiter(value, input_format.value if input_format else None)
 
 
-def encoding_value(value: str | None) -> str | None:
-    """``--encoding`` by its canonical name; None for UTF-8, which is read as always."""
-    if value is None:
-        return None
-    name = checked_encoding(value)
-    return None if name == "utf-8" else name
-
-
 def read_options(
     text_field: str | None,
     id_field: str | None,
@@ -64,5 +56,5 @@ def read_options(
         delimiter=delimiter_value(delimiter, input_format),
         table=table,
         query=query,
-        encoding=encoding_value(encoding),
+        encoding=checked_encoding(encoding),
     )

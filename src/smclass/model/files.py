@@ -24,7 +24,7 @@ from smclass import atomic
 from smclass.errors import ModelError, OutputError, UsageError
 from smclass.model import archive
 from smclass.model.scorer import Scorer
-from smclass.reading import fields
+from smclass.reading.usable import usable
 
 if TYPE_CHECKING:
     from smclass.model.accurate import EncodedScorer
@@ -66,11 +66,11 @@ class Model:
         wrong = next((i for i, text in enumerate(items) if text is not None and not isinstance(text, str)), None)
         if wrong is not None:
             raise UsageError(f"texts[{wrong}]: expected text or None, got {type(items[wrong]).__name__}")
-        usable = [i for i, text in enumerate(items) if isinstance(text, str) and fields.usable(text)]
+        readable = [i for i, text in enumerate(items) if isinstance(text, str) and usable(text)]
         out = [Prediction(None, None, None)] * len(items)
         labels = self.labels
-        for start in range(0, len(usable), batch_size):
-            chunk = usable[start : start + batch_size]
+        for start in range(0, len(readable), batch_size):
+            chunk = readable[start : start + batch_size]
             proba = self.predict_proba([items[i] for i in chunk])  # type: ignore[misc]
             for i, row in zip(chunk, proba.tolist(), strict=True):
                 best = max(range(len(labels)), key=row.__getitem__)

@@ -125,15 +125,18 @@ class Recoded(_Decoded):
 _MARKS = {codecs.BOM_UTF8: "utf-8", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
 
 
-def checked_encoding(name: str) -> str:
-    """An encoding Python knows, by its canonical name (``latin1`` is ``iso8859-1``)."""
+def checked_encoding(name: str | None, option: str = "--encoding") -> str | None:
+    """An encoding Python knows, by its canonical name (``latin1`` is ``iso8859-1``); None for
+    UTF-8 (or none named), which the readers read as they always do."""
+    if name is None:
+        return None
     try:
         found = codecs.lookup(name)
     except LookupError:
-        raise UsageError(f"--encoding {name}: no such encoding (cp1252, latin-1, utf-16le, shift_jis, ... as Python names them)") from None
+        raise UsageError(f"{option} {name}: no such encoding (cp1252, latin-1, utf-16le, shift_jis, ... as Python names them)") from None
     if not found._is_text_encoding:  # type: ignore[attr-defined]
-        raise UsageError(f"--encoding {name}: not a text encoding")
-    return found.name
+        raise UsageError(f"{option} {name}: not a text encoding")
+    return None if found.name == "utf-8" else found.name
 
 
 def check_no_other_mark(head: bytes, encoding: str, source: str) -> None:

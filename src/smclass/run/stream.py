@@ -11,7 +11,7 @@ import numpy as np
 from smclass.errors import Deferred, InputError, SmclassError
 from smclass.model.evaluation import written
 from smclass.model.files import Model
-from smclass.reading import fields, inputs, live
+from smclass.reading import fields, inputs, live, usable
 from smclass.reading.live import Pause
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
 from smclass.reading.posts import cut_short, planned
@@ -187,7 +187,7 @@ def _fill_batches(
             if plain_text is not None and record.error is None:
                 data = record.data
                 text = data.get(plain_text)
-                if text.__class__ is str and fields.usable(text):
+                if text.__class__ is str and usable.usable(text):
                     ident = data.get(plain_id) if plain_id is not None else None
                     # A float id may be a long integer orjson could not keep: record_id restores it.
                     out = fields.identity(record, plain_id) if ident is None or ident == "" or ident.__class__ is float else {"id": ident}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from smclass.reading.fields import PLACEHOLDERS
 from smclass.reading.platforms.base import MAX_DEPTH, Shape
+from smclass.reading.usable import PLACEHOLDERS
 
 
 def things(value: dict[str, Any], depth: int = 0) -> list[tuple[dict[str, Any], dict[str, Any]]]:
