@@ -100,3 +100,19 @@ def test_the_library_reads_the_encoding_named_and_names_its_own_argument(tmp_pat
     assert next(post["text"] for post in smclass.read(path, encoding="cp1252")) == "Café au lait was lovely this morning"
     with pytest.raises(UsageError, match=r"^encoding klingon: no such encoding"):
         smclass.read(path, encoding="klingon")
+
+
+@pytest.mark.parametrize(("text_encoding", "named"), [("utf-16-be", "utf-16-le"), ("utf-16-le", "utf-16-be")])
+def test_a_byte_order_mark_of_the_other_byte_order_is_refused(tmp_path: Path, text_encoding: str, named: str) -> None:
+    path = tmp_path / "other.csv"
+    path.write_bytes(("\ufeffid,text\n1,Refund please\n").encode(text_encoding))
+    done = runner.invoke(app, ["classify", str(path), "--encoding", named])
+    assert done.exit_code == 1 and "byte-order mark, but --encoding says" in done.stderr
+
+
+def test_utf32_with_its_mark_is_read_when_named(tmp_path: Path) -> None:
+    path = tmp_path / "u32.csv"
+    path.write_bytes("id,text\n1,Café opens today\n".encode("utf-32"))
+    done = runner.invoke(app, ["classify", str(path), "--encoding", "utf-32", "--keep-fields"])
+    assert done.exit_code == 0, done.stderr
+    assert texts(done.stdout) == ["Café opens today"]

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from smclass.cli import app
-from smclass.reading import fields
+from smclass.reading import fields, ids
 from smclass.reading.inputs import read_path
 from smclass.reading.plan import plan_input
 from smclass.run.stream import Options
@@ -24,7 +24,7 @@ def posts(path: Path) -> list[tuple[object, str | None]]:
     for record in records:
         assert record.error is None
         text, _ = fields.record_text(record, plan.text)
-        out.append((fields.record_id(record, plan.id_field), text))
+        out.append((ids.record_id(record, plan.id_field), text))
     return out
 
 

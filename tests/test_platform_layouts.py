@@ -545,3 +545,69 @@ def test_bluesky_post_views_one_per_line_or_in_a_search_page_are_posts(tmp_path:
     page.write_text(json.dumps({"posts": views, "cursor": "25"}))
     expected = [(v["uri"], v["record"]["text"]) for v in views]
     assert read(lines) == read(page) == expected
+
+
+# Which field is the text, when some are a link's preview ------------------------------------
+
+
+def test_a_sample_of_link_shares_reads_their_previews_and_names_the_empty_message_field(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "page.csv"
+    rows = "".join(f"p{i},,https://news.example/{i},Council story number {i} about the budget\n" for i in range(20))
+    path.write_text("URL,Message,Link,Description\n" + rows)
+    done = classify(small_model_path, str(path))
+    assert done.exit_code == 0, done.stderr
+    assert [line["label"] is not None for line in lines(done.stdout)] == [True] * 20
+    note = "text field 'Description' (detected), id field 'URL'; 'Description' holds text in 20 of the first 20 records, 'Message' in 0"
+    assert note in done.stderr and "--text-field Message reads that one" in done.stderr
+
+
+def test_a_text_field_held_by_one_record_in_twenty_does_not_displace_the_descriptions(tmp_path: Path) -> None:
+    rows = [{"id": i, "title": f"Video {i}", "description": f"How to fix a bike chain, part {i}", "text": ""} for i in range(20)]
+    rows[3]["text"] = "a comment pinned to the video"
+    assert [text for _, text in read(write_jsonl(tmp_path / "videos.jsonl", rows))][:4] == [
+        f"How to fix a bike chain, part {i}" for i in range(4)
+    ]
+
+
+def test_a_post_of_a_page_without_a_message_is_not_read_from_its_link_caption(tmp_path: Path) -> None:
+    link = {"title": "Bridge closed until Friday", "caption": "dailyharbor.example", "description": "Crews will replace the deck."}
+    rows = [{"id": "1", "type": "link", **link}, {"id": "2", "type": "link", "message": "We are hiring a summer intern!", **link}]
+    assert read(write_jsonl(tmp_path / "ct.jsonl", rows)) == [("1", None), ("2", "We are hiring a summer intern!")]
+
+
+def test_a_name_column_is_no_id(tmp_path: Path) -> None:
+    path = tmp_path / "comments.csv"
+    path.write_text("Name,Comment\nAna R,Love this recipe\nBob K,Where is the flour from?\nAna R,any strong flour works\n")
+    assert [i for i, _ in read(path)] == [1, 2, 3]
+
+
+def test_the_id_field_is_the_one_most_records_fill(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.tsv"
+    path.write_text(
+        "Hit Sentence\tURL\tTweet Id\nqueue at the store again\thttps://x.example/s/1\t1\ncouncil vote tonight\thttps://news.example/a\t\n"
+    )
+    assert read(path) == [("https://x.example/s/1", "queue at the store again"), ("https://news.example/a", "council vote tonight")]
+
+
+def test_fields_someone_added_to_a_tweet_or_a_bluesky_post_reach_evaluate(tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": "a1",
+            "text": "Our refund policy changed, contact support",
+            "label": "Customer",
+            "referenced_tweets": [{"type": "replied_to", "id": "9"}],
+        },
+        {**_post_view(2, "Finished my first marathon today, so proud"), "label": "Personal"},
+        {"id": "a3", "text": "Parliament passes the budget bill tonight", "label": "Media", "edit_history_tweet_ids": ["a3"]},
+    ]
+    done = runner.invoke(app, ["evaluate", str(write_jsonl(tmp_path / "labelled.jsonl", rows)), "--json"])
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["posts"] == 3
+
+
+def test_a_mongodb_id_is_not_taken_for_a_missing_id(tmp_path: Path) -> None:
+    rows = [{"_id": {"$oid": "65a1"}, "id": "t1", "text": "store opens at nine"}, {"_id": "65a3", "text": "petition needs 500 more"}]
+    assert [(p["id"], p["record"].get("id")) for p in smclass.read(write_jsonl(tmp_path / "mongo.jsonl", rows))] == [
+        ("t1", "t1"),
+        (None, None),
+    ]

@@ -287,7 +287,9 @@ def test_posts_one_per_line_that_hold_commas_are_still_read_as_lines() -> None:
     assert [r.data["text"] for r in read(posts)] == [line.decode() for line in posts.splitlines()]
 
 
-def test_a_stray_quote_closed_rows_later_rejects_its_line_and_the_rows_it_swallowed_are_read() -> None:
+def test_a_quote_closed_rows_later_with_text_after_it_rejects_those_lines_together() -> None:
+    # A stray quote, or a real one followed by a word: either way where the row ends cannot be
+    # told, and reading the lines again as rows could make posts (and labels) of a field's lines.
     data = (
         b"id,text,label\n"
         b'1,"Wow what a day at the beach with the kids,Personal\n'
@@ -296,14 +298,21 @@ def test_a_stray_quote_closed_rows_later_rejects_its_line_and_the_rows_it_swallo
         b"4,@SkyAir where is my refund,Customer\n"
     )
     records = read(data)
-    assert [(r.line, r.error is None) for r in records] == [(2, False), (3, True), (4, True), (5, True)]
-    assert records[0].raw == b'1,"Wow what a day at the beach with the kids,Personal\n'
-    assert records[0].error is not None and records[0].error.message.startswith("a quote opened on this line is closed on line 4")
-    assert records[1].data == {"id": "2", "text": "Breaking: floods close the main highway", "label": "Media"}
-    assert records[2].data["text"] == 'Council says the road reopens Monday" officials said'
+    assert [(r.line, r.error is None) for r in records] == [(2, False), (5, True)]
+    assert records[0].raw == data[len(b"id,text,label\n") : data.index(b"4,@")]
+    assert records[0].error is not None
+    closed = "closed on line 4 with text after it (',' expected after '\"')"
+    assert records[0].error.message == f"a quoted field opened on this line is {closed}: its lines are rejected together"
 
 
-def test_text_after_a_closing_quote_is_an_error_not_quotes_dropped() -> None:
+def test_a_line_whose_quotes_are_words_is_read_as_written() -> None:
     records = read(b'id,text\n1,"Best day ever" she said\n2,fine day\n')
+    assert [r.data for r in records] == [{"id": "1", "text": '"Best day ever" she said'}, {"id": "2", "text": "fine day"}]
+    tsv = read(b'id\ttext\tlabel\n1\t"Best day" she said\tPersonal\n', "tsv")
+    assert tsv[0].data == {"id": "1", "text": '"Best day" she said', "label": "Personal"}
+
+
+def test_a_line_whose_quotes_leave_it_the_wrong_width_is_an_error() -> None:
+    records = read(b'id,text\n1,"Best day, ever" she, said\n2,fine day\n')
     assert records[0].error is not None and records[0].error.message == "invalid CSV (',' expected after '\"')"
     assert records[1].data == {"id": "2", "text": "fine day"}

@@ -10,7 +10,7 @@ from typing import Any
 
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS, normalize_label
-from smclass.reading import fields, inputs
+from smclass.reading import fields, ids, inputs
 from smclass.reading.plan import InputPlan, ReadOptions
 from smclass.reading.posts import cut_short, planned_with_sample
 from smclass.reading.records import Record
@@ -201,7 +201,7 @@ def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missi
         if text is None:
             counts.empty += 1
             continue
-        yield LabelledPost(text, label, fields.record_id(record, plan.id_field), record.index, record.source)
+        yield LabelledPost(text, label, ids.record_id(record, plan.id_field), record.index, record.source)
 
 
 def given_label(raw: Any, record: Record, field_name: str) -> str | None:

@@ -122,7 +122,15 @@ class Recoded(_Decoded):
         return text.encode("utf-8", "surrogateescape")
 
 
-_MARKS = {codecs.BOM_UTF8: "utf-8", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
+# Each byte-order mark and the encodings that agree with it; UTF-32's marks come first, as
+# UTF-32LE's starts with UTF-16LE's.
+_MARKS = (
+    (codecs.BOM_UTF32_LE, "UTF-32", {"utf-32", "utf-32-le"}),
+    (codecs.BOM_UTF32_BE, "UTF-32", {"utf-32", "utf-32-be"}),
+    (codecs.BOM_UTF8, "UTF-8", {"utf-8", "utf-8-sig"}),
+    (codecs.BOM_UTF16_LE, "UTF-16LE", {"utf-16", "utf-16-le"}),
+    (codecs.BOM_UTF16_BE, "UTF-16BE", {"utf-16", "utf-16-be"}),
+)
 
 
 def checked_encoding(name: str | None, option: str = "--encoding") -> str | None:
@@ -141,7 +149,9 @@ def checked_encoding(name: str | None, option: str = "--encoding") -> str | None
 
 def check_no_other_mark(head: bytes, encoding: str, source: str) -> None:
     """A byte-order mark that says another encoding than the one named is a contradiction, not a guess to make."""
-    for mark, marked in _MARKS.items():
-        if head.startswith(mark) and not codecs.lookup(encoding).name.startswith(marked):
-            said = f"starts with a {marked.upper()} byte-order mark, but --encoding says {encoding}: drop --encoding"
-            raise InputError(said, source=source)
+    for mark, marked, agreeing in _MARKS:
+        if head.startswith(mark):
+            if codecs.lookup(encoding).name not in agreeing:
+                said = f"starts with a {marked} byte-order mark, but --encoding says {encoding}: drop --encoding"
+                raise InputError(said, source=source)
+            return

@@ -170,11 +170,15 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
             if lines.eof:
                 error = RUNAWAY  # strict reading says "unexpected end of data"
             elif len(lines.taken) > 1:
-                error = f"a quote opened on this line is closed on line {lines.number} with text after it ({exc}): it is a stray quote"
+                # A stray quote, or a real one with a word after it: where the row ends cannot be told.
+                closed = f"closed on line {lines.number} with text after it ({exc})"
+                error = f"a quoted field opened on this line is {closed}: its lines are rejected together"
+            elif not escaped and (literal := _literal_row(lines.taken[0], delimiter, width)) is not None:
+                # "Best day ever" she said: one line whose quotes are words, read as written.
+                row, error = literal, None
         taken = lines.taken
         line = lines.start if taken else lines.number
-        stray = error is not None and error.startswith("a quote opened")
-        if error == UNCLOSED or stray or (error == RUNAWAY and len(taken) > 1):
+        if error == UNCLOSED or (error == RUNAWAY and len(taken) > 1):
             # Reject the line that opened the quote, and read again from the next one.
             lines.push_back(taken[1:], line + 1)
             del taken[1:]
@@ -199,6 +203,16 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
             row += [""] * (width - len(row))  # a short row: its missing cells are empty, as a spreadsheet shows them
         data: dict[str, Any] = dict(zip(names, row, strict=True))
         yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes)
+
+
+def _literal_row(raw: bytes, delimiter: str, width: int) -> list[str] | None:
+    """One line cut at its delimiters with its quotes kept as text, when that gives the header's width."""
+    text = raw.decode("utf-8", "surrogateescape").removesuffix("\n").removesuffix("\r")
+    try:
+        cells = next(csv.reader([text], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+    except csv.Error:  # a CR alone inside the line: its own error stands
+        return None
+    return cells if len(cells) == width else None
 
 
 def _reason(exc: csv.Error) -> str:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import math
+import dataclasses
 import shlex
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -33,10 +32,16 @@ TEXT_FIELDS = (
     "comment",
     "comment_text",
     "tweet",
+    # Meltwater's export: the post for social rows, the sentence that matched for news.
+    "hit_sentence",
     "title",
     "headline",
 )
-_SECONDARY = frozenset({"title", "headline", "description"})
+# What describes a post's link, video or article rather than being its words: CrowdTangle's
+# `caption` is the link's domain, its `description` the article's blurb.
+_SECONDARY = frozenset({"title", "headline", "description", "caption"})
+# One record in this many holding a post's own words makes their field the text (see detect_text_field).
+OWN_SHARE = 10
 ID_FIELDS = (
     "id",
     "id_str",
@@ -50,7 +55,6 @@ ID_FIELDS = (
     "ShareLink",
     "url",
     "permalink",
-    "name",
 )
 
 _MISSING = object()
@@ -129,8 +133,9 @@ def respelled(record: Record, name: str) -> str:
     data = record.data
     if has_path(data, name):
         return name
-    folded = fold(name)
-    matches = [key for key in data if isinstance(key, str) and fold(key) == folded]
+    # Case alone, not underscores: a MongoDB export's `_id` beside records without `id` is not their id.
+    folded = name.casefold()
+    matches = [key for key in data if isinstance(key, str) and key.casefold() == folded]
     if len(matches) > 1:
         listed = " and ".join(f"'{key}'" for key in matches)
         raise InputError(f"'{name}' matches the fields {listed}: name one as it is written", source=record.source, line=record.line)
@@ -181,6 +186,15 @@ class TextChoice:
     # A detected choice may fall back, record by record, to another common text field:
     # exports mix shapes (Reddit dumps hold posts with selftext and comments with body).
     detected: bool = False
+    # For the note: a title or preview field that held text in more of the first records, and how often each did.
+    passed_over: tuple[str, int, int, int] | None = dataclasses.field(default=None, compare=False)
+
+    def passed_note(self) -> str:
+        if self.passed_over is None:
+            return ""
+        other, mine, theirs, looked = self.passed_over
+        counted = f"'{self.field}' holds text in {mine} of the first {looked} records, '{other}' in {theirs}"
+        return f"; {counted}: --text-field {other} reads that one"
 
     def describe(self) -> str:
         return f"{self.title_field} + {self.field}" if self.title_field else self.field
@@ -217,13 +231,21 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
             found = resolve(partner, records)
             if found is not None:
                 return TextChoice(found, best, detected=True)
-    # Otherwise a title or a link preview's description is the text only where no record has a
-    # post of its own: in a page's export, the shared articles' descriptions outnumber its messages.
-    own = [name for name in names if counts[name] and fold(name) not in _SECONDARY]
-    best = max(own or names, key=counts.__getitem__)
-    if fold(best) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
-        return TextChoice(best, title, detected=True)
-    return TextChoice(best, detected=True)
+    # A title or a link's preview (CrowdTangle's description and caption) is what most records hold
+    # in a page's export of link shares; the post's own words are taken over it where they are
+    # in at least one record in ten, and the note says which field was passed over either way.
+    own = [name for name in names if fold(name) not in _SECONDARY]
+    chosen, passed = best, None
+    if own and fold(best) in _SECONDARY:
+        primary = max(own, key=counts.__getitem__)
+        if counts[primary] and counts[primary] * OWN_SHARE >= len(records):
+            chosen, passed = primary, best
+        else:
+            passed = primary
+    if fold(chosen) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
+        return TextChoice(chosen, title, detected=True)
+    held = None if passed is None else (passed, counts[chosen], counts[passed], len(records))
+    return TextChoice(chosen, detected=True, passed_over=held)
 
 
 def _no_such_field(name: str, records: list[Record], more: bool) -> UsageError:
@@ -271,15 +293,20 @@ def check_id_field(name: str, records: list[Record], more: bool = False, late: b
 
 
 def detect_id_field(records: list[Record]) -> str | None:
-    for name in _names(records, ID_FIELDS):
-        if any(has_path(r.data, name) and get_path(r.data, name) not in (None, "") for r in records):
-            return name
-    return None
+    """The id field most of ``records`` hold a value in (ties: the first in :data:`ID_FIELDS`): a
+    mixed export's `Tweet Id` is empty on its news rows, where its `URL` is not."""
+    held = {
+        name: sum(has_path(r.data, name) and get_path(r.data, name) not in (None, "") for r in records)
+        for name in _names(records, ID_FIELDS)
+    }
+    best = max(held, key=held.__getitem__, default=None)
+    return best if best is not None and held[best] else None
 
 
 def fallback_field(data: Any) -> str | None:
-    """The text field a record without the detected one is read from: the first common one it holds."""
-    return next((name for name in TEXT_FIELDS if _present(data, name)), None)
+    """The text field a record without the detected one is read from: the first common one it
+    holds, never a title or a link's preview, which are not the post's words."""
+    return next((name for name in TEXT_FIELDS if fold(name) not in _SECONDARY and _present(data, name)), None)
 
 
 # A Reddit post keeps its words in selftext, a comment in body: a table of both (pandas writes every
@@ -386,45 +413,3 @@ def _text_inside(value: Any, depth: int = 0) -> str | None:
         if inner is not None:
             return f"{key}.{inner}"
     return None
-
-
-def record_id(record: Record, id_field: str | None) -> Any:
-    """The record's own id; its 1-based position when its input has no id field; None when it lacks the id its input has.
-
-    A position stands in only where no record has an id: among real ids it could equal
-    another record's (see :func:`identity`).
-    """
-    if id_field is not None:
-        value = get_path(record.data, id_field)
-        if value is _MISSING:
-            id_field = respelled(record, id_field)
-            value = get_path(record.data, id_field)
-        if value.__class__ is float:
-            value = exact_number(record, id_field, value)
-            if not math.isfinite(value):
-                # NaN (a Parquet or spreadsheet blank) is no id, and JSON writes it as null: the position stands in.
-                return None
-        if value is not _MISSING and value not in (None, ""):
-            return value
-        return None
-    return record.index
-
-
-def identity(record: Record, id_field: str | None) -> dict[str, Any]:
-    """``{"id": ...}`` for an output line, with ``"position"`` beside a null id so the record can still be found."""
-    ident = record_id(record, id_field)
-    return {"id": ident} if ident is not None else {"id": None, "position": record.index}
-
-
-def exact_number(record: Record, path: str, value: Any) -> Any:
-    """``value`` digit for digit: orjson reads integers beyond 64 bits as floats, json keeps them.
-
-    Looked at only for a float id, so the usual record pays nothing for it.
-    """
-    if not isinstance(record.raw, bytes) or record.original is not None:
-        return value
-    try:
-        exact = get_path(json.loads(record.raw), path)
-    except (ValueError, RecursionError, TypeError):
-        return value
-    return exact if isinstance(exact, int) else value

@@ -91,7 +91,7 @@ class InputPlan:
         if self.unseen:
             named = " or ".join(f"'{name}'" for name in self.unseen)
             late = f"; none of the first {self.looked_at} records holds {named}: the run fails at the end if no record does"
-        return f"{self.source}: {fmt}text field '{self.text.describe()}' ({how}), {ids}{late}"
+        return f"{self.source}: {fmt}text field '{self.text.describe()}' ({how}), {ids}{late}{self.text.passed_note()}"
 
 
 def plan_input(first: list[Record], options: ReadOptions, more: bool = False, late: bool = True) -> InputPlan:

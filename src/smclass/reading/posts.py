@@ -8,7 +8,7 @@ from operator import attrgetter
 from typing import Any
 
 from smclass.errors import Deferred, UsageError
-from smclass.reading import fields, inputs
+from smclass.reading import fields, ids, inputs
 from smclass.reading.lines import size
 from smclass.reading.live import Pause
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
@@ -134,7 +134,7 @@ def posts(records: Iterable[Record], options: ReadOptions) -> Iterator[dict[str,
                 raise record.error
             text, reason = fields.record_text(record, plan.text)
             yield {
-                **fields.identity(record, plan.id_field),
+                **ids.identity(record, plan.id_field),
                 "source": record.source,
                 "text": text,
                 "reason": reason,

@@ -11,7 +11,7 @@ import numpy as np
 from smclass.errors import Deferred, InputError, SmclassError
 from smclass.model.evaluation import written
 from smclass.model.files import Model
-from smclass.reading import fields, inputs, live, usable
+from smclass.reading import fields, ids, inputs, live, usable
 from smclass.reading.live import Pause
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
 from smclass.reading.posts import cut_short, planned
@@ -44,7 +44,7 @@ def _ignore(message: str) -> None:
 
 
 def _result(record: Record, plan: InputPlan, options: Options, multi: bool) -> dict[str, Any]:
-    out: dict[str, Any] = fields.identity(record, plan.id_field)
+    out: dict[str, Any] = ids.identity(record, plan.id_field)
     if multi:
         out["source"] = record.source
     return out
@@ -190,7 +190,7 @@ def _fill_batches(
                 if text.__class__ is str and usable.usable(text):
                     ident = data.get(plain_id) if plain_id is not None else None
                     # A float id may be a long integer orjson could not keep: record_id restores it.
-                    out = fields.identity(record, plain_id) if ident is None or ident == "" or ident.__class__ is float else {"id": ident}
+                    out = ids.identity(record, plain_id) if ident is None or ident == "" or ident.__class__ is float else {"id": ident}
             if out is None:
                 text, reason = None, None
                 error = record.error

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smclass.errors import InputError
-from smclass.reading.fields import TEXT_FIELDS
+from smclass.reading.fields import TEXT_FIELDS, fold
 from smclass.reading.platforms import bluesky, discord, facebook, instagram, mastodon, reddit, telegram, tiktok, x, youtube, zeeschuimer
 from smclass.reading.platforms.base import SameSecond, Shape, Unreadable
 from smclass.reading.records import Record
@@ -111,8 +111,27 @@ def _with_original(post: Any, shape: Shape, value: dict[str, Any]) -> Shaped:
     # document (a channel, an account) is no post's own record: without a pair, such a post
     # is carried as the shape flattened it.
     if isinstance(post, tuple):
-        return post[0], shape.name, post[1]
-    return post, shape.name, None if shape.whole else value
+        return _with_own_fields(post[0], post[1]), shape.name, post[1]
+    own = None if shape.whole else value
+    return _with_own_fields(post, own), shape.name, own
+
+
+_TEXT_NAMES = frozenset(fold(name.split(".")[0]) for name in TEXT_FIELDS)
+
+
+def _with_own_fields(post: Any, own: Any) -> Any:
+    """The flattened post with the plain values of its own record beside it: a label, a team or a
+    note that someone added to a tweet or a Bluesky post must reach train, evaluate and report.
+    Text fields stay out (the shape chose the text), as do nested values (the shape read those)."""
+    if not isinstance(post, dict) or not isinstance(own, dict):
+        return post
+    taken = {fold(key) for key in post if isinstance(key, str)} | _TEXT_NAMES
+    extra = {
+        key: item
+        for key, item in own.items()
+        if isinstance(key, str) and (item is None or isinstance(item, (str, int, float, bool))) and fold(key) not in taken
+    }
+    return {**post, **extra} if extra else post
 
 
 def _container_list(value: dict[str, Any]) -> list[Any] | None:

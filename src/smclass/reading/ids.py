@@ -1,0 +1,51 @@
+"""A record's id on its output line: its own, else its position, never a guess that could equal another's."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from smclass.reading.fields import get_path, has_path, respelled
+from smclass.reading.records import Record
+
+
+def record_id(record: Record, id_field: str | None) -> Any:
+    """The record's own id; its 1-based position when its input has no id field; None when it lacks the id its input has.
+
+    A position stands in only where no record has an id: among real ids it could equal
+    another record's (see :func:`identity`).
+    """
+    if id_field is not None:
+        if not has_path(record.data, id_field):
+            id_field = respelled(record, id_field)
+        value = get_path(record.data, id_field) if has_path(record.data, id_field) else None
+        if value.__class__ is float:
+            value = exact_number(record, id_field, value)
+            if not math.isfinite(value):
+                # NaN (a Parquet or spreadsheet blank) is no id, and JSON writes it as null: the position stands in.
+                return None
+        if value not in (None, ""):
+            return value
+        return None
+    return record.index
+
+
+def identity(record: Record, id_field: str | None) -> dict[str, Any]:
+    """``{"id": ...}`` for an output line, with ``"position"`` beside a null id so the record can still be found."""
+    ident = record_id(record, id_field)
+    return {"id": ident} if ident is not None else {"id": None, "position": record.index}
+
+
+def exact_number(record: Record, path: str, value: Any) -> Any:
+    """``value`` digit for digit: orjson reads integers beyond 64 bits as floats, json keeps them.
+
+    Looked at only for a float id, so the usual record pays nothing for it.
+    """
+    if not isinstance(record.raw, bytes) or record.original is not None:
+        return value
+    try:
+        exact = get_path(json.loads(record.raw), path)
+    except (ValueError, RecursionError, TypeError):
+        return value
+    return exact if isinstance(exact, int) else value
