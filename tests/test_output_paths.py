@@ -631,3 +631,24 @@ def test_stdin_redirected_from_a_file_also_named_is_refused(posts: Path, small_m
         done = subprocess.run(command, stdin=stdin, capture_output=True, text=True)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == f"Error: {posts} and stdin are the same file: its posts would be read twice\n"
+
+
+def test_a_failed_run_leaves_the_last_good_rejects_file_as_it_was(tmp_path: Path, small_model_path: Path) -> None:
+    import gzip
+
+    good = tmp_path / "in.jsonl"
+    good.write_text('{"id":"a","text":"standup at 10"}\n{"id":"b","text": bad\n')
+    rejects = tmp_path / "rejects.jsonl"
+    assert run("classify", str(good), "--model", str(small_model_path), "--on-error", "skip", "--rejects", str(rejects)).exit_code == 0
+    kept = rejects.read_bytes()
+    assert kept == b'{"id":"b","text": bad\n'
+    planned = run("classify", str(good), "--model", str(small_model_path), "--on-error", "skip", "--rejects", str(rejects), "-t", "nosuch")
+    assert planned.exit_code == 2 and rejects.read_bytes() == kept
+    damaged = bytearray(gzip.compress(b"".join(b'{"id":%d,"text":"post %d"}\n' % (i, i) for i in range(200)) + b'{"text": bad\n'))
+    damaged[-8] ^= 0xFF  # the CRC: the stream is damaged, and all read from it in doubt
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(bytes(damaged))
+    failed = run("classify", str(broken), "--model", str(small_model_path), "--on-error", "skip", "--rejects", str(rejects))
+    assert failed.exit_code == 1
+    assert f"{rejects} was not written (it is written only when the run completes)" in failed.stderr
+    assert rejects.read_bytes() == kept

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -30,14 +28,13 @@ from smclass.cli.app import (
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
 from smclass.cli.read_options import DelimiterOption, EncodingOption, QueryOption, TableOption, delimiter_value
-from smclass.errors import InputError, ModelError, UsageError
+from smclass.errors import ModelError, UsageError
 from smclass.reading.decoders import checked_encoding
 from smclass.reading.plan import checked_field
 from smclass.run import paths
 
 if TYPE_CHECKING:
     from smclass.model.files import Model
-    from smclass.reading.records import Record
 
 
 @dataclass
@@ -46,6 +43,9 @@ class _Tally:
 
     results: int = 0
     rejects: int = 0
+
+    def count_reject(self) -> None:
+        self.rejects += 1
 
 
 @app.command()
@@ -238,7 +238,7 @@ def classify(
             raise UsageError(f"{name} goes with --engine dask")
     reading = _ReadPosition(sources)
     tally = _Tally()
-    with _rejects_file(rejects, tally) as reject:
+    with paths.rejects_file(rejects, tally.count_reject) as reject:
         batches = classify_lib.classify_paths_in_batches(model, sources, options, notify=notify, reject=reject, on_open=reading.opened)
         with (
             paths.results_file(output) as handle,
@@ -251,7 +251,7 @@ def classify(
             except BaseException as exc:
                 # An interrupt is said even before the first result: the run did not end by itself.
                 if tally.results or tally.rejects or isinstance(exc, KeyboardInterrupt):
-                    kept = f"; {tally.rejects:,} rejects written to {rejects}" if rejects is not None else ""
+                    kept = f"; {rejects} was not written (it is written only when the run completes)" if rejects is not None else ""
                     notify(f"stopped early: {handle.stopped(tally.results)}{kept}")
                 raise
     if quiet and tally.rejects and rejects is None:
@@ -365,39 +365,6 @@ def _classify_on_dask(model: Model, sources: list[str], options: Any, dask: _Das
         where = "" if part.span is None else f" bytes {part.span[0]:,}-{'end' if part.span[1] is None else f'{part.span[1]:,}'} of"
         rejected = f", {part.rejects:,} rejects" if part.rejects else ""
         notify(f"{part.part}: {part.records} records{rejected} from{where} {part.source}")
-
-
-@contextmanager
-def _rejects_file(path: Path | None, tally: _Tally) -> Iterator[Any]:
-    if path is None:
-
-        def count(record: Record, error: InputError) -> None:
-            tally.rejects += 1
-
-        yield count
-        return
-    try:
-        handle = path.open("wb")
-    except OSError as exc:
-        raise paths.cannot_write(str(path), exc) from None
-    header: list[bytes | None] = [None]
-
-    def reject(record: Record, error: InputError) -> None:
-        # The raw bytes as they stood, so the rejects file can be fixed and read again; rows
-        # of a delimited input come under that input's header row.
-        try:
-            handle.writelines(record.rejected(header[0]))
-            header[0] = record.header or header[0]
-            handle.flush()
-        except OSError as exc:
-            raise paths.cannot_write(str(path), exc) from None
-        tally.rejects += 1
-
-    try:
-        yield reject
-    finally:
-        with contextlib.suppress(OSError):  # a failed write has been reported already
-            handle.close()
 
 
 def _write_results(

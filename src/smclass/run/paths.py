@@ -16,13 +16,14 @@ import re
 import stat
 import sys
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
 from smclass import atomic
-from smclass.errors import OutputError, UsageError, shown
+from smclass.errors import InputError, OutputError, UsageError, shown
 from smclass.reading import folders as folder_lib
+from smclass.reading.records import Record
 
 Identity = tuple[int, int]
 
@@ -280,6 +281,39 @@ def results_file(path: str | Path | None) -> Iterator[ResultsStream]:
         with atomic.replacing(path) as handle:
             in_block = True
             yield ResultsStream(handle, name, whole=atomic.replaces(path))
+            in_block = False
+    except OSError as exc:
+        if in_block:
+            raise
+        raise cannot_write(name, exc) from None
+
+
+@contextlib.contextmanager
+def rejects_file(path: Path | None, counted: Callable[[], None]) -> Iterator[Callable[[Record, InputError], None]]:
+    """What takes each skipped record: ``counted`` alone, or with ``path`` its raw bytes too, in a
+    file written whole at the end as results are, so a run that fails leaves the rejects file of
+    the last good run as it was, never emptied or cut."""
+    if path is None:
+        yield lambda record, error: counted()
+        return
+    name = str(path)
+    in_block = False
+    try:
+        with atomic.replacing(path) as handle:
+            header: list[bytes | None] = [None]
+
+            def reject(record: Record, error: InputError) -> None:
+                # The raw bytes as they stood, so the file can be fixed and read again; rows of a
+                # delimited input come under that input's header row.
+                try:
+                    handle.writelines(record.rejected(header[0]))
+                except OSError as exc:
+                    raise cannot_write(name, exc) from None
+                header[0] = record.header or header[0]
+                counted()
+
+            in_block = True
+            yield reject
             in_block = False
     except OSError as exc:
         if in_block:
