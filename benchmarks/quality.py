@@ -83,7 +83,7 @@ def fasttext_available() -> bool:
 
 def report(name: str, true: list[str], predicted: list[str], seconds: float) -> dict[str, Any]:
     result = score(true, predicted)
-    per = " ".join(f"{label[:4]} {result['per_class'][label]['f1']:.2f}" for label in LABELS)
+    per = " ".join(f"{label[:4]} {result['per_class'][label]['f1'] or 0:.2f}" for label in LABELS)
     print(f"{name:<28} macro-F1 {result['macro_f1']:.3f}  acc {result['accuracy']:.3f}  [{per}]  {seconds:5.1f}s", flush=True)
     return result
 

@@ -193,6 +193,8 @@ def test_evaluate_says_which_labels_its_macro_f1_averages_when_the_reference_lac
     assert report["macro_f1_labels"] == ["Media", "Customer"]
     per_class = report["per_class"]
     assert report["macro_f1"] == round((per_class["Media"]["f1"] + per_class["Customer"]["f1"]) / 2, 4)
+    # In the JSON too: undefined is null, never a 0 that reads as a score.
+    assert (per_class["Personal"]["recall"], per_class["Personal"]["f1"], per_class["Personal"]["support"]) == (None, None, 0)
     table = runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path), "-q"]).stdout
     assert "(over 2 of 5 labels: those the reference holds)" in " ".join(table.split())
     personal = next(line for line in table.splitlines() if "Personal" in line)

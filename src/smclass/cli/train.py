@@ -308,14 +308,13 @@ def _print_report(report: dict[str, Any]) -> None:
     averaged = report["macro_f1_labels"]
     total = len(report["labels"])
     over = "" if len(averaged) == total else f" (over {len(averaged)} of {total} labels: those the reference holds)"
-    chosen = [sum(column) for column in zip(*report["confusion_matrix"], strict=True)]
     table = Table(title=f"{report['posts']} posts: macro-F1 {report['macro_f1']:.3f}{over}, accuracy {report['accuracy']:.3f}")
     for column in ("label", "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == "label" else "right")
-    for (label, s), picked in zip(report["per_class"].items(), chosen, strict=True):
+    for label, s in report["per_class"].items():
         # With no reference post, recall and F1 are not zero but undefined: a dash, and left out of the mean.
-        recall, f1 = (f"{s['recall']:.3f}", f"{s['f1']:.3f}") if s["support"] else ("-", "-")
-        table.add_row(label, f"{s['precision']:.3f}" if picked else "-", recall, f1, str(s["support"]))
+        scores = ["-" if s[key] is None else f"{s[key]:.3f}" for key in ("precision", "recall", "f1")]
+        table.add_row(label, *scores, str(s["support"]))
     console.print(table)
     matrix = Table(title="confusion matrix (rows: reference, columns: predicted)")
     matrix.add_column("")

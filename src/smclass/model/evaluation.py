@@ -36,8 +36,10 @@ def score(true: list[str], predicted: list[str]) -> dict[str, Any]:
 def score_matrix(matrix: np.ndarray) -> dict[str, Any]:
     """:func:`score` from a confusion matrix over the five labels (rows: reference, columns: predicted).
 
-    Precision, recall and F1 are sklearn's, zero where they divide by zero; macro-F1
-    averages the labels that have posts.
+    Precision, recall and F1 are sklearn's, but None where they would divide by zero (no post
+    predicted as a label has no precision; no reference post, no recall or F1), where sklearn
+    gives 0: a reader of the JSON can tell them from a real 0. Macro-F1 averages the labels
+    that have posts.
     """
     counts = np.asarray(matrix, dtype=np.int64)
     hits = np.diag(counts).astype(np.float64)
@@ -56,9 +58,9 @@ def score_matrix(matrix: np.ndarray) -> dict[str, Any]:
         "accuracy": round(float(hits.sum() / total) if total else 0.0, 4),
         "per_class": {
             label: {
-                "precision": round(float(precision[i]), 4),
-                "recall": round(float(recall[i]), 4),
-                "f1": round(float(f1[i]), 4),
+                "precision": round(float(precision[i]), 4) if chosen[i] else None,
+                "recall": round(float(recall[i]), 4) if support[i] else None,
+                "f1": round(float(f1[i]), 4) if support[i] else None,
                 "support": int(support[i]),
             }
             for i, label in enumerate(LABELS)
