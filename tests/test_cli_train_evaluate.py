@@ -314,3 +314,15 @@ def test_a_record_holding_a_field_in_two_spellings_is_refused_on_its_line(tmp_pa
     result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz"), "--cv", "0"])
     assert result.exit_code != 0
     assert "two_ways.jsonl:21: 'label' matches the fields 'Label' and 'LABEL': name one as it is written" in result.stderr
+
+
+def test_one_fold_is_refused_before_the_posts_are_read() -> None:
+    result = runner.invoke(app, ["train", "-", "--out", "never.npz", "--cv", "1"], input="not even json\n")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --cv needs at least 2 folds (or 0 to skip cross-validation)\n"
+
+
+def test_suggest_says_what_it_read(fixtures: Path, small_model_path: Path) -> None:
+    result = runner.invoke(app, ["suggest", str(fixtures / "posts.jsonl"), "-n", "2", "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.stderr
+    assert f"{fixtures / 'posts.jsonl'}: read as jsonl, text field 'text' (detected), id field 'id'\n" in result.stderr

@@ -188,7 +188,7 @@ def suggest(
     seen = [0, 0]  # posts read, and those with no text to label
 
     def counted() -> Any:
-        for post in read_posts(paths, options):
+        for post in read_posts(paths, options, notify):
             seen[0] += 1
             seen[1] += post.get("text") is None
             # The record as read is not printed: kept among the candidates it would double their memory.

@@ -62,7 +62,7 @@ def train(
     encoding: EncodingOption = None,
     table: TableOption = None,
     query: QueryOption = None,
-    cv: Annotated[int, typer.Option("--cv", help="Folds of cross-validation to report; 0 skips it.", min=0)] = 5,
+    cv: Annotated[int, typer.Option("--cv", help="Folds of cross-validation to report, 2 or more; 0 skips it.", min=0)] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the folds and the classifier.")] = 0,
     base: Annotated[
         Base,
@@ -107,6 +107,8 @@ def train(
 
     if data.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
+    if cv == 1:
+        raise UsageError("--cv needs at least 2 folds (or 0 to skip cross-validation)")  # before the posts are read
     if "-" in data and "-" in (dev or []):
         raise UsageError("stdin ('-') can be read only once: the posts to train on and --dev cannot both be '-'")
     paths.check_inputs(data)

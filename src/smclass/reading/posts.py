@@ -116,19 +116,19 @@ def _watched(rest: Iterator[Record], plan: InputPlan) -> Iterator[Record]:
         raise UsageError(f"{plan.source}: no record holds {named}: name a field the records have")
 
 
-def read_posts(paths: Iterable[str], options: ReadOptions) -> Iterator[dict[str, Any]]:
+def read_posts(paths: Iterable[str], options: ReadOptions, notify: Notify = _quiet) -> Iterator[dict[str, Any]]:
     """Each record of each input as ``{"id", "source", "text", "reason", "record"}`` (and ``"position"`` beside a null id).
 
     ``text`` is None when the record has none (``reason`` says why); ``record`` is the
     record as it was read. An unreadable record raises its :class:`~smclass.errors.InputError`.
     """
-    reading = options.reading()
-    yield from posts((record for path in paths for record in inputs.read_path(path, reading=reading)), options)
+    reading = options.reading(notify)
+    yield from posts((record for path in paths for record in inputs.read_path(path, reading=reading)), options, notify)
 
 
-def posts(records: Iterable[Record], options: ReadOptions) -> Iterator[dict[str, Any]]:
-    """Records already read, as posts (see :func:`read_posts`), their fields planned file by file."""
-    for plan, group in planned(records, options):
+def posts(records: Iterable[Record], options: ReadOptions, notify: Notify = _quiet) -> Iterator[dict[str, Any]]:
+    """Records already read, as posts (see :func:`read_posts`), their fields planned file by file; ``notify`` hears each plan."""
+    for plan, group in planned(records, options, notify):
         for record in group:
             if record.error is not None:
                 raise record.error
