@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - older typer on plain click
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
 from smclass import __version__
-from smclass.cli import closed_streams
+from smclass.cli import closed_streams, given_twice
 from smclass.errors import SmclassError, UsageError, shown
 
 # smclass does only small matrix products: BLAS threads would spin beside --jobs workers
@@ -44,8 +44,7 @@ EXIT_TERMINATED = 128 + signal.SIGTERM
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM (kill, timeout, a batch scheduler) stops a run as Ctrl-C does: the partial
-    ``-o`` temporary is removed and "stopped early" is said, where Python would just die."""
+    """SIGTERM (kill, timeout, a scheduler) stops a run as Ctrl-C does: the ``-o`` temporary goes, "stopped early" is said."""
 
 
 _terminated = False
@@ -202,6 +201,7 @@ class SmclassGroup(TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, command, rest = super().resolve_command(ctx, args)
         self._command = (command.name if command is not None else name) or ""
+        given_twice.check(command, rest)
         return name, command, rest
 
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
