@@ -611,3 +611,45 @@ def test_a_mongodb_id_is_not_taken_for_a_missing_id(tmp_path: Path) -> None:
         ("t1", "t1"),
         (None, None),
     ]
+
+
+# YouTube Data API and TikTok Research API ---------------------------------------------------
+
+
+def _yt_comment(n: int, text: str, parent: str | None = None) -> dict[str, Any]:
+    snippet = {"videoId": "v1", "textDisplay": f"<b>{text}</b>", "textOriginal": text, "authorDisplayName": f"@u{n}"}
+    return {"kind": "youtube#comment", "id": f"c{n}", "snippet": {**snippet, **({"parentId": parent} if parent else {})}}
+
+
+def test_youtube_api_comment_threads_give_every_comment_and_reply(tmp_path: Path) -> None:
+    threads = [
+        {
+            "kind": "youtube#commentThread",
+            "id": "t1",
+            "snippet": {"videoId": "v1", "topLevelComment": _yt_comment(1, "This made sourdough click for me")},
+            "replies": {"comments": [_yt_comment(2, "Where is your flour from?", "t1"), _yt_comment(3, "any strong flour", "t1")]},
+        },
+        {"kind": "youtube#commentThread", "id": "t2", "snippet": {"videoId": "v1", "topLevelComment": _yt_comment(4, "Subscribed!")}},
+    ]
+    page = tmp_path / "threads.json"
+    page.write_text(json.dumps({"kind": "youtube#commentThreadListResponse", "nextPageToken": "x", "items": threads}))
+    expected = [("c1", "This made sourdough click for me"), ("c2", "Where is your flour from?"), ("c3", "any strong flour")]
+    expected.append(("c4", "Subscribed!"))
+    assert read(page) == read(write_jsonl(tmp_path / "threads.jsonl", threads)) == expected
+    assert [p["record"]["id"] for p in smclass.read(page)] == ["c1", "c2", "c3", "c4"]
+
+
+def test_tiktok_research_api_answers_give_their_videos_and_comments(tmp_path: Path) -> None:
+    videos = [
+        {"id": 7300000000000000001, "video_description": "Day 3 of learning to skate", "username": "ana", "create_time": 1700000000},
+        {"id": 7300000000000000002, "video_description": "Our sneaker drops Friday", "username": "kicks"},
+    ]
+    error = {"code": "ok", "message": "", "log_id": "l"}
+    answer = tmp_path / "videos.json"
+    answer.write_text(json.dumps({"data": {"videos": videos, "cursor": 2, "has_more": False}, "error": error}))
+    assert read(answer) == [(7300000000000000001, "Day 3 of learning to skate"), (7300000000000000002, "Our sneaker drops Friday")]
+    comments = tmp_path / "comments.json"
+    listed = [{"id": 5, "text": "love this", "video_id": 1}]
+    comments.write_text(json.dumps({"data": {"comments": listed, "has_more": False}, "error": error}))
+    assert read(comments) == [(5, "love this")]
+    assert read(write_jsonl(tmp_path / "videos.jsonl", videos))[0] == (7300000000000000001, "Day 3 of learning to skate")

@@ -37,7 +37,7 @@ from smclass.reading.records import Record
 # Matched as --by is, without regard to case, spaces or underscores (a Brandwatch "Date", a "User Name").
 TIME_FIELDS = (
     *("created_at", "timestamp", "date", "created_utc", "createdAt", "record.createdAt"),
-    *("published", "time", "ts", "datetime", "indexedAt"),
+    *("published", "time", "ts", "datetime", "indexedAt", "create_time"),
 )
 ACCOUNT_FIELDS = (
     *("author", "author.handle", "user.screen_name", "user", "username", "screen_name"),

@@ -32,6 +32,8 @@ TEXT_FIELDS = (
     "comment",
     "comment_text",
     "tweet",
+    # TikTok's Research API.
+    "video_description",
     # Meltwater's export: the post for social rows, the sentence that matched for news.
     "hit_sentence",
     "title",

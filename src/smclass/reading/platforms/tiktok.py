@@ -1,4 +1,5 @@
-"""TikTok "Download your data" in JSON: ``user_data.json`` (``user_data_tiktok.json`` in newer exports).
+"""TikTok "Download your data" in JSON: ``user_data.json`` (``user_data_tiktok.json`` in newer exports);
+and the Research API's answers for videos and comments, saved whole.
 
 The user's videos sit under ``Video.Videos.VideoList`` (``Post.Posts.VideoList`` in newer
 exports), their comments under ``Comment.Comments.CommentsList``; everything else in the
@@ -60,4 +61,35 @@ def is_user_data(value: dict[str, Any]) -> bool:
     return has_lists and any(key in value for key in ("Activity", "Your Activity", "Profile", "App Settings", "Video", "Post", "Comment"))
 
 
-SHAPES = [Shape("TikTok user data", is_user_data, user_data, whole=True)]
+def research_video(value: dict[str, Any]) -> dict[str, Any]:
+    """A Research API video: its ``video_description`` is the post's words."""
+    out = {"id": value.get("id"), "text": value.get("video_description"), "platform": "tiktok"}
+    for key in ("username", "create_time", "region_code", "hashtag_names"):
+        if key in value:
+            out["author" if key == "username" else key] = value[key]
+    return out
+
+
+def _research_list(value: dict[str, Any]) -> list[Any] | None:
+    data = value.get("data")
+    if not isinstance(data, dict) or not isinstance(value.get("error"), dict):
+        return None
+    found = next((data[key] for key in ("videos", "comments") if isinstance(data.get(key), list)), None)
+    return found
+
+
+def research_answer(value: dict[str, Any]) -> list[Any]:
+    """``{"data": {"videos" | "comments": [...], "cursor", "has_more", ...}, "error": {...}}``, one post per entry."""
+    entries = _research_list(value) or []
+    return [
+        (research_video(entry) if "video_description" in entry else {**entry, "platform": "tiktok"}, entry)
+        if isinstance(entry, dict)
+        else Unreadable("a TikTok Research API object", entry)
+        for entry in entries
+    ]
+
+
+SHAPES = [
+    Shape("TikTok user data", is_user_data, user_data, whole=True),
+    Shape("TikTok Research API answer", lambda value: _research_list(value) is not None, research_answer, whole=True),
+]

@@ -1,4 +1,5 @@
-"""YouTube: yt-dlp ``.info.json`` written with ``--write-comments``, and Google Takeout ``comments.csv`` and ``live chats.csv``.
+"""YouTube: yt-dlp ``.info.json`` written with ``--write-comments``, the Data API's comment threads and comments,
+and Google Takeout ``comments.csv`` and ``live chats.csv``.
 
 Takeout keeps a comment's words in its ``Comment Text`` column (a live chat message's in ``Live Chat Text``) as JSON text segments,
 ``{"text": "..."}`` objects in a row (since 2024) or under ``takeoutSegments`` (before):
@@ -137,7 +138,36 @@ def is_takeout_activity(value: dict[str, Any]) -> bool:
     )
 
 
+def api_comment(value: dict[str, Any], parent: Any = None) -> dict[str, Any]:
+    """A Data API ``youtube#comment``: its words as typed (``textOriginal``; ``textDisplay`` is HTML)."""
+    snippet: dict[str, Any] = value["snippet"] if isinstance(value.get("snippet"), dict) else {}
+    text = snippet.get("textOriginal", snippet.get("textDisplay"))
+    return {
+        "id": value.get("id"),
+        "text": text,
+        "platform": "youtube",
+        "video_id": snippet.get("videoId"),
+        "parent": snippet.get("parentId", parent),
+        "author": snippet.get("authorDisplayName"),
+        "created_at": snippet.get("publishedAt"),
+    }
+
+
+def api_thread(value: dict[str, Any]) -> list[Any]:
+    """A ``youtube#commentThread``: its top comment, then the replies the API returned with it."""
+    snippet: dict[str, Any] = value["snippet"] if isinstance(value.get("snippet"), dict) else {}
+    top = snippet.get("topLevelComment")
+    replies = value.get("replies", {}).get("comments", []) if isinstance(value.get("replies"), dict) else []
+    comments = [(top, None), *((reply, value.get("id")) for reply in (replies if isinstance(replies, list) else [replies]))]
+    return [
+        (api_comment(comment, parent), comment) if isinstance(comment, dict) else Unreadable("a youtube#comment object", comment)
+        for comment, parent in comments
+    ]
+
+
 SHAPES = [
+    Shape("YouTube API comment thread", lambda value: value.get("kind") == "youtube#commentThread", api_thread),
+    Shape("YouTube API comment", lambda value: value.get("kind") == "youtube#comment", lambda value: [api_comment(value)]),
     Shape(
         "Google Takeout activity",
         is_takeout_activity,
