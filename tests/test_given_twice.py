@@ -41,3 +41,14 @@ def test_what_follows_a_double_dash_is_an_input_not_an_option(tmp_path: Path) ->
 def test_other_commands_refuse_it_too() -> None:
     done = runner.invoke(app, ["info", "-m", "default", "--model", "accurate"])
     assert done.exit_code == 2 and done.stderr == "Error: --model given twice (as -m and --model): it takes one value; give it once\n"
+
+
+def test_an_option_bundled_after_short_flags_counts_and_a_value_that_looks_like_one_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundled = runner.invoke(app, ["classify", "-", "-qo", str(tmp_path / "a.jsonl"), "-o", str(tmp_path / "b.jsonl")], input="hi\n")
+    assert bundled.exit_code == 2 and "--output given twice (as -o)" in bundled.stderr
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-odev.jsonl").write_text('{"text": "Quarterly numbers are out", "label": "Media"}\n')
+    done = runner.invoke(app, ["train", "-", "--cv", "0", "--dev", "-odev.jsonl", "-o", "m.npz"], input="")
+    assert "given twice" not in done.stderr and "no labelled posts" in done.stderr

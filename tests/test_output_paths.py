@@ -652,3 +652,13 @@ def test_a_failed_run_leaves_the_last_good_rejects_file_as_it_was(tmp_path: Path
     assert failed.exit_code == 1
     assert f"{rejects} was not written (it is written only when the run completes)" in failed.stderr
     assert rejects.read_bytes() == kept
+
+
+def test_a_run_stopped_early_says_what_a_rejects_fifo_already_took(tmp_path: Path) -> None:
+    from smclass.run.paths import rejects_left
+
+    fifo = tmp_path / "rejects.fifo"
+    os.mkfifo(fifo)
+    assert rejects_left(fifo, 2) == f"2 rejects written to {fifo}"
+    plain = tmp_path / "rejects.jsonl"
+    assert rejects_left(plain, 2) == f"{plain} was not written (it is written only when the run completes)"

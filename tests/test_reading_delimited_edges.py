@@ -302,7 +302,7 @@ def test_a_quote_closed_rows_later_with_text_after_it_rejects_those_lines_togeth
     assert records[0].raw == data[len(b"id,text,label\n") : data.index(b"4,@")]
     assert records[0].error is not None
     closed = "closed on line 4 with text after it (',' expected after '\"')"
-    assert records[0].error.message == f"a quoted field opened on this line is {closed}: its lines are rejected together"
+    assert records[0].error.message == f"a quoted field opened on this line is {closed}: lines 2 to 4 are rejected together"
 
 
 def test_a_line_whose_quotes_are_words_is_read_as_written() -> None:
@@ -316,3 +316,10 @@ def test_a_line_whose_quotes_leave_it_the_wrong_width_is_an_error() -> None:
     records = read(b'id,text\n1,"Best day, ever" she, said\n2,fine day\n')
     assert records[0].error is not None and records[0].error.message == "invalid CSV (',' expected after '\"')"
     assert records[1].data == {"id": "2", "text": "fine day"}
+
+
+def test_a_line_cut_inside_its_quotes_is_no_literal_row_and_a_cell_quoted_whole_is_unquoted() -> None:
+    cut = read(b'id,text,label\n1,"Hello, world" she said\n2,Plain post here,Personal\n')
+    assert cut[0].error is not None and cut[0].error.message == "invalid CSV (',' expected after '\"')"
+    whole = read(b'id,text,label\n1,"Hi" there,"Personal"\n')
+    assert whole[0].data == {"id": "1", "text": '"Hi" there', "label": "Personal"}

@@ -153,3 +153,4 @@ def test_bluesky_post_views_give_their_handles_and_times_to_the_traces() -> None
 def test_www_inside_a_word_starts_no_link() -> None:
     assert links("Awww.#cute puppy, awww.so sweet") == set() and hashtags("Awww.#cute puppy") == {"cute"}
     assert links("see www.ex.org/a. or (www.ex.org)") == {"www.ex.org/a", "www.ex.org"}
+    assert links("Check it out...www.shop.example") == {"www.shop.example"}

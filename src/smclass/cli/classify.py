@@ -251,7 +251,7 @@ def classify(
             except BaseException as exc:
                 # An interrupt is said even before the first result: the run did not end by itself.
                 if tally.results or tally.rejects or isinstance(exc, KeyboardInterrupt):
-                    kept = f"; {rejects} was not written (it is written only when the run completes)" if rejects is not None else ""
+                    kept = "" if rejects is None else f"; {paths.rejects_left(rejects, tally.rejects)}"
                     notify(f"stopped early: {handle.stopped(tally.results)}{kept}")
                 raise
     if quiet and tally.rejects and rejects is None:

@@ -17,11 +17,15 @@ def check(command: Any, args: Sequence[str]) -> None:
     """Raise :class:`UsageError` when ``args`` (those after the command's name) give one of its one-value options twice.
 
     ``command`` is a Click command, of typer's own copy of click or of click itself: its
-    parameters are looked at by what they hold, not by their class.
+    parameters are looked at by what they hold, not by their class. Values are read as Click
+    reads them: after an option that takes one (``--dev -odev.jsonl`` is a file), in the same
+    token (``--out=x``, ``-ox``), or after short flags bundled in front (``-qo x``).
     """
     if command is None:
         return
-    single = {name: param for param in command.params if _one_value(param) for name in param.opts}
+    options = [param for param in command.params if getattr(param, "param_type_name", "") == "option"]
+    valued = {name: param for param in options if not (param.is_flag or param.count) for name in param.opts}
+    flags = {name for param in options if param.is_flag or param.count for name in param.opts}
     seen: dict[str, str] = {}
     tokens = list(args)
     i = 0
@@ -29,31 +33,35 @@ def check(command: Any, args: Sequence[str]) -> None:
         token = tokens[i]
         if token == "--":
             return
-        name, attached = _option(token, single)
+        name, attached = _option(token, valued, flags)
         if name is None:
             i += 1
             continue
-        key = single[name].name or name
-        if key in seen:
-            option = max(single[name].opts, key=len)
-            spellings = [name] if seen[key] == name else [seen[key], name]
-            spelled = "" if spellings == [option] else f" (as {' and '.join(spellings)})"
-            raise UsageError(f"{option} given twice{spelled}: it takes one value; give it once")
-        seen[key] = name
+        param = valued[name]
+        if not param.multiple:
+            key = param.name or name
+            if key in seen:
+                option = max(param.opts, key=len)
+                spellings = [name] if seen[key] == name else [seen[key], name]
+                spelled = "" if spellings == [option] else f" (as {' and '.join(spellings)})"
+                raise UsageError(f"{option} given twice{spelled}: it takes one value; give it once")
+            seen[key] = name
         i += 1 if attached else 2
 
 
-def _one_value(param: Any) -> bool:
-    return getattr(param, "param_type_name", "") == "option" and not (param.multiple or param.is_flag or param.count)
-
-
-def _option(token: str, single: dict[str, Any]) -> tuple[str | None, bool]:
-    """The one-value option ``token`` gives, and whether its value is in the token (``--out=x``, ``-ox``)."""
-    if token in single:
+def _option(token: str, valued: dict[str, Any], flags: set[str]) -> tuple[str | None, bool]:
+    """The option ``token`` gives a value to, and whether the value is in the token (``--out=x``, ``-ox``, ``-qox``)."""
+    if token in valued:
         return token, False
-    if token.startswith("--") and "=" in token:
+    if token.startswith("--"):
         name = token.split("=", 1)[0]
-        return (name, True) if name in single else (None, False)
-    if token.startswith("-") and not token.startswith("--") and token[:2] in single:
-        return token[:2], True
+        return (name, True) if "=" in token and name in valued else (None, False)
+    if not token.startswith("-") or len(token) < 2:
+        return None, False
+    for at in range(1, len(token)):
+        short = "-" + token[at]
+        if short in valued:
+            return short, at + 1 < len(token)
+        if short not in flags:
+            return None, False
     return None, False

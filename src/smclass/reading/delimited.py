@@ -172,7 +172,7 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
             elif len(lines.taken) > 1:
                 # A stray quote, or a real one with a word after it: where the row ends cannot be told.
                 closed = f"closed on line {lines.number} with text after it ({exc})"
-                error = f"a quoted field opened on this line is {closed}: its lines are rejected together"
+                error = f"a quoted field opened on this line is {closed}: lines {lines.start} to {lines.number} are rejected together"
             elif not escaped and (literal := _literal_row(lines.taken[0], delimiter, width)) is not None:
                 # "Best day ever" she said: one line whose quotes are words, read as written.
                 row, error = literal, None
@@ -212,7 +212,11 @@ def _literal_row(raw: bytes, delimiter: str, width: int) -> list[str] | None:
         cells = next(csv.reader([text], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
     except csv.Error:  # a CR alone inside the line: its own error stands
         return None
-    return cells if len(cells) == width else None
+    # A cell with an odd number of quotes was cut inside a quoted field ("Hello, world" she said).
+    if len(cells) != width or any(cell.count('"') % 2 for cell in cells):
+        return None
+    # A cell quoted whole ("Personal") is a quoted cell, read as the csv module reads one.
+    return [cell[1:-1].replace('""', '"') if len(cell) > 1 and cell[0] == cell[-1] == '"' else cell for cell in cells]
 
 
 def _reason(exc: csv.Error) -> str:

@@ -190,11 +190,16 @@ class TextChoice:
     detected: bool = False
     # For the note: a title or preview field that held text in more of the first records, and how often each did.
     passed_over: tuple[str, int, int, int] | None = dataclasses.field(default=None, compare=False)
+    # Titles and previews that sat beside a post's own words in one record: a record without its
+    # own words is not read from them (a CrowdTangle post with no message, not its link's domain).
+    previews: frozenset[str] = dataclasses.field(default=frozenset(), compare=False)
 
     def passed_note(self) -> str:
         if self.passed_over is None:
             return ""
         other, mine, theirs, looked = self.passed_over
+        if not theirs:
+            return f"; '{other}' is there too, holding no text in the first {looked} records"
         counted = f"'{self.field}' holds text in {mine} of the first {looked} records, '{other}' in {theirs}"
         return f"; {counted}: --text-field {other} reads that one"
 
@@ -234,20 +239,24 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
             if found is not None:
                 return TextChoice(found, best, detected=True)
     # A title or a link's preview (CrowdTangle's description and caption) is what most records hold
-    # in a page's export of link shares; the post's own words are taken over it where they are
-    # in at least one record in ten, and the note says which field was passed over either way.
+    # in a page's export of link shares. Where it sits beside a post's own words in some record,
+    # it describes that post's link: the own words are taken over it where they are in at least
+    # one record in ten. Where the two never meet (Instagram posts by their caption beside
+    # comments by their text), they are two kinds of record, and the commoner is the plan.
     own = [name for name in names if fold(name) not in _SECONDARY]
+    beside_own = [r for r in records if any(_present(r.data, name) for name in own)]
+    previews = frozenset(name for name in names if fold(name) in _SECONDARY and any(_present(r.data, name) for r in beside_own))
     chosen, passed = best, None
-    if own and fold(best) in _SECONDARY:
+    if own and best in previews:
         primary = max(own, key=counts.__getitem__)
-        if counts[primary] and counts[primary] * OWN_SHARE >= len(records):
+        if counts[primary] * OWN_SHARE >= len(records):
             chosen, passed = primary, best
-        else:
-            passed = primary
+    elif own and fold(best) in _SECONDARY and not counts[max(own, key=counts.__getitem__)]:
+        passed = max(own, key=counts.__getitem__)  # a page's sample of link shares: its empty message field is said
     if fold(chosen) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
-        return TextChoice(chosen, title, detected=True)
+        return TextChoice(chosen, title, detected=True, previews=previews)
     held = None if passed is None else (passed, counts[chosen], counts[passed], len(records))
-    return TextChoice(chosen, detected=True, passed_over=held)
+    return TextChoice(chosen, detected=True, passed_over=held, previews=previews)
 
 
 def _no_such_field(name: str, records: list[Record], more: bool) -> UsageError:
@@ -305,10 +314,11 @@ def detect_id_field(records: list[Record]) -> str | None:
     return best if best is not None and held[best] else None
 
 
-def fallback_field(data: Any) -> str | None:
+def fallback_field(data: Any, previews: frozenset[str] = frozenset()) -> str | None:
     """The text field a record without the detected one is read from: the first common one it
-    holds, never a title or a link's preview, which are not the post's words."""
-    return next((name for name in TEXT_FIELDS if fold(name) not in _SECONDARY and _present(data, name)), None)
+    holds, never one of ``previews``, which describe a post's link rather than hold its words."""
+    passed = {fold(name) for name in previews}
+    return next((name for name in TEXT_FIELDS if fold(name) not in passed and _present(data, name)), None)
 
 
 # A Reddit post keeps its words in selftext, a comment in body: a table of both (pandas writes every
@@ -331,7 +341,7 @@ def fell_back(record: Record, choice: TextChoice) -> str | None:
     if not choice.detected or not isinstance(record.data, Mapping):
         return None
     if not has_path(record.data, choice.field):
-        return fallback_field(record.data)
+        return fallback_field(record.data, choice.previews)
     other = _other_body(record.data, choice, get_path(record.data, choice.field))
     return other.field if other is not None else None
 
@@ -356,7 +366,7 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
         if (field, title_field) != (choice.field, choice.title_field):
             return record_text(record, TextChoice(field, title_field, choice.detected))
     if value is _MISSING and title is _MISSING:
-        fallback = fallback_field(record.data) if choice.detected else None
+        fallback = fallback_field(record.data, choice.previews) if choice.detected else None
         if fallback is None:
             return None, f"no '{choice.field}' field"
         # A Reddit post read under a comments plan keeps its title beside its selftext.

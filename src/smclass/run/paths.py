@@ -319,3 +319,11 @@ def rejects_file(path: Path | None, counted: Callable[[], None]) -> Iterator[Cal
         if in_block:
             raise
         raise cannot_write(name, exc) from None
+
+
+def rejects_left(path: Path, rejects: int) -> str:
+    """What a run that stops early has left in its rejects file: nothing, as it is written at the end, unless
+    it is a device or a FIFO, which is written as the records come."""
+    if atomic.replaces(path):
+        return f"{path} was not written (it is written only when the run completes)"
+    return f"{rejects:,} reject{'' if rejects == 1 else 's'} written to {path}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from smclass.reading.fields import fold
 from smclass.reading.platforms.base import Shape, Unreadable
+from smclass.reading.platforms.mastodon import html_to_text
 
 
 def info_comments(value: dict[str, Any]) -> list[Any]:
@@ -141,7 +142,9 @@ def is_takeout_activity(value: dict[str, Any]) -> bool:
 def api_comment(value: dict[str, Any], parent: Any = None) -> dict[str, Any]:
     """A Data API ``youtube#comment``: its words as typed (``textOriginal``; ``textDisplay`` is HTML)."""
     snippet: dict[str, Any] = value["snippet"] if isinstance(value.get("snippet"), dict) else {}
-    text = snippet.get("textOriginal", snippet.get("textDisplay"))
+    text = snippet.get("textOriginal")
+    if text is None and isinstance(snippet.get("textDisplay"), str):
+        text = html_to_text(snippet["textDisplay"])  # the API's HTML, without its tags and entities
     return {
         "id": value.get("id"),
         "text": text,
@@ -153,11 +156,17 @@ def api_comment(value: dict[str, Any], parent: Any = None) -> dict[str, Any]:
     }
 
 
+def _api(value: dict[str, Any], kind: str) -> bool:
+    # Its words sit in a snippet object: a table of the API's fields flattened (snippet.textOriginal
+    # as a column) is read as a table, with --text-field naming the column.
+    return value.get("kind") == kind and isinstance(value.get("snippet"), dict)
+
+
 def api_thread(value: dict[str, Any]) -> list[Any]:
     """A ``youtube#commentThread``: its top comment, then the replies the API returned with it."""
     snippet: dict[str, Any] = value["snippet"] if isinstance(value.get("snippet"), dict) else {}
     top = snippet.get("topLevelComment")
-    replies = value.get("replies", {}).get("comments", []) if isinstance(value.get("replies"), dict) else []
+    replies = (value.get("replies", {}).get("comments") or []) if isinstance(value.get("replies"), dict) else []
     comments = [(top, None), *((reply, value.get("id")) for reply in (replies if isinstance(replies, list) else [replies]))]
     return [
         (api_comment(comment, parent), comment) if isinstance(comment, dict) else Unreadable("a youtube#comment object", comment)
@@ -166,8 +175,8 @@ def api_thread(value: dict[str, Any]) -> list[Any]:
 
 
 SHAPES = [
-    Shape("YouTube API comment thread", lambda value: value.get("kind") == "youtube#commentThread", api_thread),
-    Shape("YouTube API comment", lambda value: value.get("kind") == "youtube#comment", lambda value: [api_comment(value)]),
+    Shape("YouTube API comment thread", lambda value: _api(value, "youtube#commentThread"), api_thread),
+    Shape("YouTube API comment", lambda value: _api(value, "youtube#comment"), lambda value: [api_comment(value)]),
     Shape(
         "Google Takeout activity",
         is_takeout_activity,
