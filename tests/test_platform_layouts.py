@@ -573,10 +573,12 @@ def test_a_text_field_held_by_one_record_in_twenty_does_not_displace_the_descrip
     ]
 
 
-def test_a_post_of_a_page_without_a_message_is_not_read_from_its_link_caption(tmp_path: Path) -> None:
-    link = {"title": "Bridge closed until Friday", "caption": "dailyharbor.example", "description": "Crews will replace the deck."}
-    rows = [{"id": "1", "type": "link", **link}, {"id": "2", "type": "link", "message": "We are hiring a summer intern!", **link}]
-    assert read(write_jsonl(tmp_path / "ct.jsonl", rows)) == [("1", None), ("2", "We are hiring a summer intern!")]
+def test_a_record_without_the_planned_field_is_never_read_from_a_bare_domain_or_a_bio(tmp_path: Path) -> None:
+    rows = [{"id": str(i), "type": "status", "message": f"Our team picnic, day {i}"} for i in range(12)]
+    rows.append({"id": "l1", "type": "link", "caption": "dailyharbor.example", "title": "Bridge closed until Friday"})
+    rows.append({"id": "l2", "type": "link", "caption": "dailyharbor.example"})
+    rows.append({"id": "u1", "username": "bob", "description": "Dad, runner, coffee lover"})
+    assert read(write_jsonl(tmp_path / "ct.jsonl", rows))[12:] == [("l1", "Bridge closed until Friday"), ("l2", None), ("u1", None)]
 
 
 def test_a_name_column_is_no_id(tmp_path: Path) -> None:
@@ -688,3 +690,30 @@ def test_a_reddit_link_post_past_the_planned_records_keeps_its_title(tmp_path: P
     rows = [{"id": f"c{i}", "body": f"support never replied, day {i}"} for i in range(110)]
     rows.append({"id": "p1", "title": "My screen cracked after one day", "selftext": "", "url": "https://i.example/x.jpg"})
     assert read(write_jsonl(tmp_path / "dump.jsonl", rows))[-1] == ("p1", "My screen cracked after one day")
+
+
+def test_a_page_whose_messages_and_previews_never_share_a_row_still_reads_its_messages(tmp_path: Path) -> None:
+    path = tmp_path / "page.csv"
+    path.write_text(
+        "URL,Message,Link,Description\n"
+        "p1,,https://news.example/a,The council voted on Tuesday to pass the budget\n"
+        "p2,,https://news.example/b,Schools closed on Wednesday as the snow came\n"
+        "p3,Thanks to all who came to our open house,,\n"
+    )
+    assert read(path) == [("p1", None), ("p2", None), ("p3", "Thanks to all who came to our open house")]
+
+
+def test_hacker_news_search_hits_take_their_object_id_and_the_comments_text(tmp_path: Path) -> None:
+    stories = [
+        {"objectID": f"s{i}", "title": f"Show HN: a tiny database {i}", "url": "https://example.com", "comment_text": None}
+        for i in range(6)
+    ]
+    comments = [{"objectID": f"c{i}", "title": None, "url": None, "comment_text": f"the install failed on macOS {i}"} for i in range(4)]
+    got = read(write_jsonl(tmp_path / "hits.jsonl", stories + comments))
+    assert [i for i, _ in got] == [f"s{i}" for i in range(6)] + [f"c{i}" for i in range(4)]
+    assert got[6] == ("c0", "the install failed on macOS 0")
+
+
+def test_youtube_plain_text_display_keeps_its_angle_brackets(tmp_path: Path) -> None:
+    plain = {"kind": "youtube#comment", "id": "c9", "snippet": {"textDisplay": "if x < 5 and y > 3 then it works"}}
+    assert read(write_jsonl(tmp_path / "plain.jsonl", [plain])) == [("c9", "if x < 5 and y > 3 then it works")]

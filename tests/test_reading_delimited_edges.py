@@ -323,3 +323,9 @@ def test_a_line_cut_inside_its_quotes_is_no_literal_row_and_a_cell_quoted_whole_
     assert cut[0].error is not None and cut[0].error.message == "invalid CSV (',' expected after '\"')"
     whole = read(b'id,text,label\n1,"Hi" there,"Personal"\n')
     assert whole[0].data == {"id": "1", "text": '"Hi" there', "label": "Personal"}
+
+
+def test_a_literal_cell_that_starts_and_ends_with_quoted_words_keeps_its_quotes() -> None:
+    records = read(b'id,text,label\n1,"Best day" ever "really",Personal\n2,"say ""hi""",Media\n')
+    assert records[0].data["text"] == '"Best day" ever "really"'
+    assert records[1].data["text"] == 'say "hi"'  # a cell quoted whole, read by the csv module itself

@@ -154,3 +154,4 @@ def test_www_inside_a_word_starts_no_link() -> None:
     assert links("Awww.#cute puppy, awww.so sweet") == set() and hashtags("Awww.#cute puppy") == {"cute"}
     assert links("see www.ex.org/a. or (www.ex.org)") == {"www.ex.org/a", "www.ex.org"}
     assert links("Check it out...www.shop.example") == {"www.shop.example"}
+    assert links("visit sub.www.example.com/page") == set()

@@ -13,7 +13,7 @@ import unicodedata
 # Where a hashtag may start: not inside a word, an HTML entity (&#39;) or a link.
 _TAG_START = re.compile(r"(?<![\w&])#")
 # A link is written with its scheme or as www.; either in any case, since posts shout too.
-_LINK = re.compile(r"(?:https?://|(?<![\w@])www\.)[^\s<>\"`{}|\\^]+", re.IGNORECASE)
+_LINK = re.compile(r"(?:https?://|(?<![\w@])(?<!\w\.)www\.)[^\s<>\"`{}|\\^]+", re.IGNORECASE)
 _TRAILING = ".,;:!?'’\"*"
 _CLOSING = {")": "(", "]": "[", "}": "{"}
 

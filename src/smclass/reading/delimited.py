@@ -215,8 +215,15 @@ def _literal_row(raw: bytes, delimiter: str, width: int) -> list[str] | None:
     # A cell with an odd number of quotes was cut inside a quoted field ("Hello, world" she said).
     if len(cells) != width or any(cell.count('"') % 2 for cell in cells):
         return None
-    # A cell quoted whole ("Personal") is a quoted cell, read as the csv module reads one.
-    return [cell[1:-1].replace('""', '"') if len(cell) > 1 and cell[0] == cell[-1] == '"' else cell for cell in cells]
+    # A cell quoted whole ("Personal", "say ""hi""") is a quoted cell, read as the csv module reads
+    # one; "Best day" ever "really" starts and ends with quotes that are words.
+    return [_unquoted(cell) for cell in cells]
+
+
+def _unquoted(cell: str) -> str:
+    inner = cell[1:-1]
+    whole = len(cell) > 1 and cell[0] == cell[-1] == '"' and '"' not in inner.replace('""', "")
+    return inner.replace('""', '"') if whole else cell
 
 
 def _reason(exc: csv.Error) -> str:

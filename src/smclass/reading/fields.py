@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import shlex
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -39,9 +40,10 @@ TEXT_FIELDS = (
     "title",
     "headline",
 )
-# What describes a post's link, video or article rather than being its words: CrowdTangle's
-# `caption` is the link's domain, its `description` the article's blurb.
-_SECONDARY = frozenset({"title", "headline", "description", "caption"})
+# What may describe a post's link, video or article rather than be its words: CrowdTangle's
+# `description` is the linked article's blurb. (Its API's `caption`, the link's domain, is
+# Instagram's post text everywhere else, so it stays a post's own field.)
+_SECONDARY = frozenset({"title", "headline", "description"})
 # One record in this many holding a post's own words makes their field the text (see detect_text_field).
 OWN_SHARE = 10
 ID_FIELDS = (
@@ -54,6 +56,8 @@ ID_FIELDS = (
     "message_id",
     "uuid",
     "guid",
+    # Algolia's (Hacker News search) and Facepager's: the platform's own id.
+    "object_id",
     "ShareLink",
     "url",
     "permalink",
@@ -190,9 +194,6 @@ class TextChoice:
     detected: bool = False
     # For the note: a title or preview field that held text in more of the first records, and how often each did.
     passed_over: tuple[str, int, int, int] | None = dataclasses.field(default=None, compare=False)
-    # Titles and previews that sat beside a post's own words in one record: a record without its
-    # own words is not read from them (a CrowdTangle post with no message, not its link's domain).
-    previews: frozenset[str] = dataclasses.field(default=frozenset(), compare=False)
 
     def passed_note(self) -> str:
         if self.passed_over is None:
@@ -238,25 +239,18 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
             found = resolve(partner, records)
             if found is not None:
                 return TextChoice(found, best, detected=True)
-    # A title or a link's preview (CrowdTangle's description and caption) is what most records hold
-    # in a page's export of link shares. Where it sits beside a post's own words in some record,
-    # it describes that post's link: the own words are taken over it where they are in at least
-    # one record in ten. Where the two never meet (Instagram posts by their caption beside
-    # comments by their text), they are two kinds of record, and the commoner is the plan.
+    # A title or a link's preview (CrowdTangle's description) is what most records hold in a
+    # page's export of link shares: the post's own words are taken over it where they are in at
+    # least one record in ten, and the note names the field passed over either way.
     own = [name for name in names if fold(name) not in _SECONDARY]
-    beside_own = [r for r in records if any(_present(r.data, name) for name in own)]
-    previews = frozenset(name for name in names if fold(name) in _SECONDARY and any(_present(r.data, name) for r in beside_own))
     chosen, passed = best, None
-    if own and best in previews:
+    if own and fold(best) in _SECONDARY:
         primary = max(own, key=counts.__getitem__)
-        if counts[primary] * OWN_SHARE >= len(records):
-            chosen, passed = primary, best
-    elif own and fold(best) in _SECONDARY and not counts[max(own, key=counts.__getitem__)]:
-        passed = max(own, key=counts.__getitem__)  # a page's sample of link shares: its empty message field is said
+        chosen, passed = (primary, best) if counts[primary] * OWN_SHARE >= len(records) else (best, primary)
     if fold(chosen) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
-        return TextChoice(chosen, title, detected=True, previews=previews)
+        return TextChoice(chosen, title, detected=True)
     held = None if passed is None else (passed, counts[chosen], counts[passed], len(records))
-    return TextChoice(chosen, detected=True, passed_over=held, previews=previews)
+    return TextChoice(chosen, detected=True, passed_over=held)
 
 
 def _no_such_field(name: str, records: list[Record], more: bool) -> UsageError:
@@ -314,11 +308,18 @@ def detect_id_field(records: list[Record]) -> str | None:
     return best if best is not None and held[best] else None
 
 
-def fallback_field(data: Any, previews: frozenset[str] = frozenset()) -> str | None:
+def fallback_field(data: Any) -> str | None:
     """The text field a record without the detected one is read from: the first common one it
-    holds, never one of ``previews``, which describe a post's link rather than hold its words."""
-    passed = {fold(name) for name in previews}
-    return next((name for name in TEXT_FIELDS if fold(name) not in passed and _present(data, name)), None)
+    holds. Never a `description` (a user's bio among tweets, a link's blurb), nor a bare domain
+    or link (a CrowdTangle post's `caption`): neither is anyone's post."""
+    return next((name for name in TEXT_FIELDS if name != "description" and _present(data, name) and not _bare_link(data, name)), None)
+
+
+_BARE_LINK = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?", re.IGNORECASE)
+
+
+def _bare_link(data: Any, name: str) -> bool:
+    return _BARE_LINK.fullmatch(str(get_path(data, name)).strip()) is not None
 
 
 # A Reddit post keeps its words in selftext, a comment in body: a table of both (pandas writes every
@@ -341,7 +342,7 @@ def fell_back(record: Record, choice: TextChoice) -> str | None:
     if not choice.detected or not isinstance(record.data, Mapping):
         return None
     if not has_path(record.data, choice.field):
-        return fallback_field(record.data, choice.previews)
+        return fallback_field(record.data)
     other = _other_body(record.data, choice, get_path(record.data, choice.field))
     return other.field if other is not None else None
 
@@ -366,7 +367,7 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
         if (field, title_field) != (choice.field, choice.title_field):
             return record_text(record, TextChoice(field, title_field, choice.detected))
     if value is _MISSING and title is _MISSING:
-        fallback = fallback_field(record.data, choice.previews) if choice.detected else None
+        fallback = fallback_field(record.data) if choice.detected else None
         if fallback is None:
             return None, f"no '{choice.field}' field"
         # A Reddit post read under a comments plan keeps its title beside its selftext.

@@ -9,6 +9,7 @@ the segments join into the comment; a link segment keeps its text.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from smclass.reading.fields import fold
@@ -144,7 +145,9 @@ def api_comment(value: dict[str, Any], parent: Any = None) -> dict[str, Any]:
     snippet: dict[str, Any] = value["snippet"] if isinstance(value.get("snippet"), dict) else {}
     text = snippet.get("textOriginal")
     if text is None and isinstance(snippet.get("textDisplay"), str):
-        text = html_to_text(snippet["textDisplay"])  # the API's HTML, without its tags and entities
+        text = snippet["textDisplay"]
+        # HTML by default, plain when fetched with textFormat=plainText ("if x < 5 and y > 3").
+        text = html_to_text(text) if _HTML.search(text) else text
     return {
         "id": value.get("id"),
         "text": text,
@@ -154,6 +157,9 @@ def api_comment(value: dict[str, Any], parent: Any = None) -> dict[str, Any]:
         "author": snippet.get("authorDisplayName"),
         "created_at": snippet.get("publishedAt"),
     }
+
+
+_HTML = re.compile(r"<(?:br|/?a[ >]|/?b>|/?i>|/?p>)|&(?:#\d+|amp|quot|lt|gt|apos);", re.IGNORECASE)
 
 
 def _api(value: dict[str, Any], kind: str) -> bool:
