@@ -502,8 +502,14 @@ def test_a_page_export_reads_its_own_messages_not_the_more_numerous_link_preview
         "p3,Thanks to all who came to our open house,,\n"
         "p4,,https://news.example/c,The bridge reopens on Friday after repairs\n"
     )
-    # p1 holds both: the descriptions are its links' previews, not the page's words.
-    assert read(path) == [("p1", "Big news for riders"), ("p2", None), ("p3", "Thanks to all who came to our open house"), ("p4", None)]
+    # Descriptions are the plan, being in more rows; a row with a message of its own is read from that.
+    got = read(path)
+    assert [text for _, text in got] == [
+        "Big news for riders",
+        "Schools closed on Wednesday as the snow came",
+        "Thanks to all who came to our open house",
+        "The bridge reopens on Friday after repairs",
+    ]
 
 
 def test_a_description_is_the_text_where_no_record_has_another(tmp_path: Path) -> None:
@@ -565,11 +571,15 @@ def test_a_sample_of_link_shares_reads_their_previews_and_names_the_empty_messag
     )
 
 
-def test_a_text_field_held_by_one_record_in_twenty_does_not_displace_the_descriptions(tmp_path: Path) -> None:
+def test_a_record_with_its_own_words_is_read_from_them_under_a_description_plan(tmp_path: Path) -> None:
     rows = [{"id": i, "title": f"Video {i}", "description": f"How to fix a bike chain, part {i}", "text": ""} for i in range(20)]
     rows[3]["text"] = "a comment pinned to the video"
-    assert [text for _, text in read(write_jsonl(tmp_path / "videos.jsonl", rows))][:4] == [
-        f"How to fix a bike chain, part {i}" for i in range(4)
+    got = [text for _, text in read(write_jsonl(tmp_path / "videos.jsonl", rows))]
+    assert got[:4] == [
+        "How to fix a bike chain, part 0",
+        "How to fix a bike chain, part 1",
+        "How to fix a bike chain, part 2",
+        "a comment pinned to the video",
     ]
 
 
@@ -700,7 +710,8 @@ def test_a_page_whose_messages_and_previews_never_share_a_row_still_reads_its_me
         "p2,,https://news.example/b,Schools closed on Wednesday as the snow came\n"
         "p3,Thanks to all who came to our open house,,\n"
     )
-    assert read(path) == [("p1", None), ("p2", None), ("p3", "Thanks to all who came to our open house")]
+    expected = ["The council voted on Tuesday to pass the budget", "Schools closed on Wednesday as the snow came"]
+    assert [text for _, text in read(path)] == [*expected, "Thanks to all who came to our open house"]
 
 
 def test_hacker_news_search_hits_take_their_object_id_and_the_comments_text(tmp_path: Path) -> None:
@@ -717,3 +728,18 @@ def test_hacker_news_search_hits_take_their_object_id_and_the_comments_text(tmp_
 def test_youtube_plain_text_display_keeps_its_angle_brackets(tmp_path: Path) -> None:
     plain = {"kind": "youtube#comment", "id": "c9", "snippet": {"textDisplay": "if x < 5 and y > 3 then it works"}}
     assert read(write_jsonl(tmp_path / "plain.jsonl", [plain])) == [("c9", "if x < 5 and y > 3 then it works")]
+
+
+def test_a_mix_of_news_and_posts_reads_each_posts_words_and_each_headlines_title(tmp_path: Path) -> None:
+    path = tmp_path / "listening.csv"
+    path.write_text(
+        "Title,Url,Page Type,Full Text\n"
+        "@shopco_help still waiting on my refund,http://x.example/s/1,twitter,@shopco_help still waiting on my refund\n"
+        "ShopCo opens 20 new stores,https://news.example/a,news,\n"
+        "Re: ShopCo returns policy,https://forum.example/t/5,forum,They took my return without a receipt\n"
+    )
+    assert [text for _, text in read(path)] == [
+        "@shopco_help still waiting on my refund",
+        "ShopCo opens 20 new stores",
+        "They took my return without a receipt",
+    ]

@@ -44,8 +44,6 @@ TEXT_FIELDS = (
 # `description` is the linked article's blurb. (Its API's `caption`, the link's domain, is
 # Instagram's post text everywhere else, so it stays a post's own field.)
 _SECONDARY = frozenset({"title", "headline", "description"})
-# One record in this many holding a post's own words makes their field the text (see detect_text_field).
-OWN_SHARE = 10
 ID_FIELDS = (
     "id",
     "id_str",
@@ -194,6 +192,8 @@ class TextChoice:
     detected: bool = False
     # For the note: a title or preview field that held text in more of the first records, and how often each did.
     passed_over: tuple[str, int, int, int] | None = dataclasses.field(default=None, compare=False)
+    # A post's own-words field read before a title or description ``field`` wherever it holds text.
+    own_field: str | None = None
 
     def passed_note(self) -> str:
         if self.passed_over is None:
@@ -202,7 +202,7 @@ class TextChoice:
         if not theirs:
             return f"; '{other}' is there too, holding no text in the first {looked} records"
         counted = f"'{self.field}' holds text in {mine} of the first {looked} records, '{other}' in {theirs}"
-        return f"; {counted}: --text-field {other} reads that one"
+        return f"; {counted}: a record is read from '{other}' where it holds text"
 
     def describe(self) -> str:
         return f"{self.title_field} + {self.field}" if self.title_field else self.field
@@ -239,18 +239,17 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
             found = resolve(partner, records)
             if found is not None:
                 return TextChoice(found, best, detected=True)
-    # A title or a link's preview (CrowdTangle's description) is what most records hold in a
-    # page's export of link shares: the post's own words are taken over it where they are in at
-    # least one record in ten, and the note names the field passed over either way.
+    # A title or a description is what most records hold in a page's export of link shares (a
+    # CrowdTangle Description is the linked article's blurb) or a mix of news and posts (a
+    # Brandwatch Title): the plan, but a record with its own words in the commonest field for
+    # them (Message, Full Text) is read from those, and the note says how many records hold each.
     own = [name for name in names if fold(name) not in _SECONDARY]
-    chosen, passed = best, None
     if own and fold(best) in _SECONDARY:
         primary = max(own, key=counts.__getitem__)
-        chosen, passed = (primary, best) if counts[primary] * OWN_SHARE >= len(records) else (best, primary)
-    if fold(chosen) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
-        return TextChoice(chosen, title, detected=True)
-    held = None if passed is None else (passed, counts[chosen], counts[passed], len(records))
-    return TextChoice(chosen, detected=True, passed_over=held)
+        return TextChoice(best, detected=True, own_field=primary, passed_over=(primary, counts[best], counts[primary], len(records)))
+    if fold(best) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
+        return TextChoice(best, title, detected=True)
+    return TextChoice(best, detected=True)
 
 
 def _no_such_field(name: str, records: list[Record], more: bool) -> UsageError:
@@ -354,6 +353,8 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
     a Reddit post or comment whose selftext or body is null or empty, from the other one.
     Raises :class:`InputError` when the field holds something that is not text.
     """
+    if choice.own_field is not None and _present(record.data, choice.own_field):
+        return record_text(record, TextChoice(choice.own_field))
     if choice.title_field is None:
         # The usual case, first: a plain field holding text.
         plain = record.data.get(choice.field, _MISSING)
