@@ -291,34 +291,22 @@ def results_file(path: str | Path | None) -> Iterator[ResultsStream]:
 @contextlib.contextmanager
 def rejects_file(path: Path | None, counted: Callable[[], None]) -> Iterator[Callable[[Record, InputError], None]]:
     """What takes each skipped record: ``counted`` alone, or with ``path`` its raw bytes too, in a
-    file written whole at the end as results are, so a run that fails leaves the rejects file of
-    the last good run as it was, never emptied or cut."""
+    file written as results are (:func:`results_file`: whole at the end), so a run that fails
+    leaves the rejects file of the last good run as it was, never emptied or cut."""
     if path is None:
         yield lambda record, error: counted()
         return
-    name = str(path)
-    in_block = False
-    try:
-        with atomic.replacing(path) as handle:
-            header: list[bytes | None] = [None]
+    with results_file(path) as stream:
+        header: list[bytes | None] = [None]
 
-            def reject(record: Record, error: InputError) -> None:
-                # The raw bytes as they stood, so the file can be fixed and read again; rows of a
-                # delimited input come under that input's header row.
-                try:
-                    handle.writelines(record.rejected(header[0]))
-                except OSError as exc:
-                    raise cannot_write(name, exc) from None
-                header[0] = record.header or header[0]
-                counted()
+        def reject(record: Record, error: InputError) -> None:
+            # The raw bytes as they stood, so the file can be fixed and read again; rows of a
+            # delimited input come under that input's header row.
+            stream.writelines(record.rejected(header[0]))
+            header[0] = record.header or header[0]
+            counted()
 
-            in_block = True
-            yield reject
-            in_block = False
-    except OSError as exc:
-        if in_block:
-            raise
-        raise cannot_write(name, exc) from None
+        yield reject
 
 
 def rejects_left(path: Path, rejects: int) -> str:
