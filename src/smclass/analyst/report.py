@@ -258,8 +258,8 @@ def _own_label(record: Record, label_field: str) -> dict[str, Any] | None:
     classify's results always do, even when they abstain (a null label with its reason).
     """
     data = record.data
-    label_field = fields.respelled(record, label_field)
-    raw = get_path(data, label_field) if fields.has_path(data, label_field) else None
+    raw = fields.lookup(record, label_field)
+    raw = None if raw is fields.MISSING else raw
     reason = data.get("reason")
     if _blank(raw) and not _is_result(data):
         return None

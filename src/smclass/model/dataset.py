@@ -183,12 +183,12 @@ def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missi
     for record in records:
         if record.error is not None:
             raise record.error
-        spelled = fields.respelled(record, field_name)
-        raw_label = fields.get_path(record.data, spelled)
+        raw_label = fields.lookup(record, field_name)
+        held = raw_label is not fields.MISSING
         blank = raw_label is None or (isinstance(raw_label, str) and not raw_label.strip())
-        if fields.has_path(record.data, spelled):
+        if held:
             counts.labelled += 1
-        if not fields.has_path(record.data, spelled) or blank:
+        if not held or blank:
             if on_missing == "skip":
                 counts.missing += 1
                 continue

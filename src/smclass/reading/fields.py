@@ -62,6 +62,7 @@ ID_FIELDS = (
 )
 
 _MISSING = object()
+MISSING = _MISSING  # what get_path and lookup give for a field the record does not hold
 
 
 def get_path(data: Mapping[str, Any], path: str) -> Any:
@@ -148,6 +149,13 @@ def respelled(record: Record, name: str) -> str:
     if "." in name:
         return _folded_path(data, name.split(".")) or name
     return name
+
+
+def lookup(record: Record, name: str) -> Any:
+    """The value of ``name`` in this record, as the record spells it (see :func:`respelled`), or
+    :data:`MISSING`: one look for the usual record, the respelling only when it lacks the name."""
+    value = get_path(record.data, name)
+    return value if value is not MISSING else get_path(record.data, respelled(record, name))
 
 
 def _folded_path(data: Any, parts: list[str]) -> str | None:
@@ -299,10 +307,7 @@ def check_id_field(name: str, records: list[Record], more: bool = False, late: b
 def detect_id_field(records: list[Record]) -> str | None:
     """The id field most of ``records`` hold a value in (ties: the first in :data:`ID_FIELDS`): a
     mixed export's `Tweet Id` is empty on its news rows, where its `URL` is not."""
-    held = {
-        name: sum(has_path(r.data, name) and get_path(r.data, name) not in (None, "") for r in records)
-        for name in _names(records, ID_FIELDS)
-    }
+    held = {name: sum(get_path(r.data, name) not in (_MISSING, None, "") for r in records) for name in _names(records, ID_FIELDS)}
     best = max(held, key=held.__getitem__, default=None)
     return best if best is not None and held[best] else None
 

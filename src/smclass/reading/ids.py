@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from smclass.reading.fields import get_path, has_path, respelled
+from smclass.reading.fields import MISSING, get_path, lookup
 from smclass.reading.records import Record
 
 
@@ -17,15 +17,13 @@ def record_id(record: Record, id_field: str | None) -> Any:
     another record's (see :func:`identity`).
     """
     if id_field is not None:
-        if not has_path(record.data, id_field):
-            id_field = respelled(record, id_field)
-        value = get_path(record.data, id_field) if has_path(record.data, id_field) else None
+        value = lookup(record, id_field)
         if value.__class__ is float:
             value = exact_number(record, id_field, value)
             if not math.isfinite(value):
                 # NaN (a Parquet or spreadsheet blank) is no id, and JSON writes it as null: the position stands in.
                 return None
-        if value not in (None, ""):
+        if value is not MISSING and value not in (None, ""):
             return value
         return None
     return record.index
