@@ -243,19 +243,26 @@ def test_report_renders_its_charts_in_headless_chromium(tmp_path: Path) -> None:
 
 def test_train_on_top_of_the_default_corpus_weights_my_posts_and_scores_dev(tmp_path: Path) -> None:
     mine = stratified_slice(corpus_rows(), 4, skip=2)
-    sheet = write_jsonl(tmp_path / "mine.jsonl", [*mine, {"text": "not labelled yet", "label": ""}])
+    other = next(row for row in corpus_rows() if row["label"] != "Media")
+    relabelled = {"text": other["text"].upper(), "label": "Media"}
+    sheet = write_jsonl(tmp_path / "mine.jsonl", [*mine, relabelled, {"text": "not labelled yet", "label": ""}])
     dev = write_jsonl(tmp_path / "dev.jsonl", stratified_slice(corpus_rows(), 4, skip=6))
     out = tmp_path / "mine.npz"
     result = run("train", str(sheet), "--base", "default", "--cv", "0", "--dev", str(dev), "--on-missing-label", "skip", "--out", str(out))
     assert result.exit_code == 0, result.stderr
     assert "skipped 1 with no label" in result.stderr
     assert "each of yours weighs" in result.stderr
+    # Twenty copies of corpus posts under their own labels, one under another: that one is said.
+    assert (
+        "warning: 1 of your posts copies a post of the default corpus under another label (differing at most in case and spacing);"
+        " both labels are trained on"
+    ) in result.stderr.splitlines()
     assert f"on {dev} (20 posts): macro-F1" in result.stderr
     # The dev posts come from the default corpus, trained on beside mine: the score is no estimate, and is said so.
     assert "warning: every --dev post is also a post to train on: the dev score is not an estimate for new posts" in result.stderr
     card = json.loads(run("info", "--model", str(out), "--json").stdout)
-    assert card["base"]["own_posts"] == 20
-    assert card["training_posts"] == card["base"]["corpus_posts"] + 20
+    assert card["base"]["own_posts"] == 21
+    assert card["training_posts"] == card["base"]["corpus_posts"] + 21
     assert card["dev"]["posts"] == 20
 
 

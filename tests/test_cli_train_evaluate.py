@@ -4,6 +4,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from smclass import __version__
@@ -151,6 +152,15 @@ def test_train_into_a_missing_directory_fails_before_training_as_an_unwritable_o
     assert result.stderr == f"Error: {out}: cannot write (directory {out.parent} does not exist)\n"
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc, a folder no one can write in, root included")
+def test_train_into_a_folder_that_cannot_be_written_fails_before_the_posts_are_read(tmp_path: Path) -> None:
+    # Permissions alone do not tell (root ignores them): a file is made and removed there first.
+    data = write_jsonl(tmp_path / "t.jsonl", [{"text": "no label here"}])
+    result = runner.invoke(app, ["train", str(data), "--out", "/proc/smclass-model.npz", "--cv", "0"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: /proc/smclass-model.npz: cannot write (No such file or directory)\n"
+
+
 def test_train_failure_leaves_an_existing_model_untouched(tmp_path: Path) -> None:
     out = tmp_path / "m.npz"
     out.write_bytes(b"previous model")
@@ -199,6 +209,17 @@ def test_evaluate_says_which_labels_its_macro_f1_averages_when_the_reference_lac
     assert "(over 2 of 5 labels: those the reference holds)" in " ".join(table.split())
     personal = next(line for line in table.splitlines() if "Personal" in line)
     assert [cell.strip() for cell in personal.split("│")[3:5]] == ["-", "-"]  # recall and F1 are undefined, not 0.000
+
+
+def test_evaluate_table_shows_the_scores_of_the_json_not_rounded_again(tmp_path: Path, small_model_path: Path) -> None:
+    # 0.84746 is 0.8475 in the JSON; a table printing that with three places said 0.848.
+    data = write_jsonl(tmp_path / "some.jsonl", stratified_slice(corpus_rows(), 7, skip=40))
+    report = json.loads(runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path), "--json", "-q"]).stdout)
+    table = runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path), "-q"]).stdout
+    assert f"macro-F1 {report['macro_f1']:.4f}, accuracy {report['accuracy']:.4f}" in table
+    for label, scores in report["per_class"].items():
+        row = next(line for line in table.splitlines() if line.startswith(f"│ {label} "))
+        assert [cell.strip() for cell in row.split("│")[2:5]] == [f"{scores[key]:.4f}" for key in ("precision", "recall", "f1")]
 
 
 def test_evaluate_report_is_a_table(fixtures: Path, small_model_path: Path) -> None:

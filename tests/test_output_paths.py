@@ -262,10 +262,13 @@ def test_train_removes_stale_temporaries_of_its_own_target_only(tmp_path: Path, 
 def test_full_disk_is_one_error_line(posts: Path, small_model_path: Path) -> None:
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full")
-    for fmt in ("jsonl", "csv"):
+    for fmt in ("jsonl", "csv", "table"):
         result = run("classify", str(posts), "-o", "/dev/full", "--format", fmt, "-q", "--model", str(small_model_path))
         assert result.exit_code == 1
         assert result.stderr == "Error: /dev/full: cannot write (No space left on device)\n"
+        # Not "stopped early: 1 result written to /dev/full": none was.
+        told = run("classify", str(posts), "-o", "/dev/full", "--format", fmt, "--model", str(small_model_path)).stderr.splitlines()
+        assert told[1:] == ["Error: /dev/full: cannot write (No space left on device)"], told
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
 
 

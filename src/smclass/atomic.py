@@ -97,6 +97,23 @@ def replaces(target: str | Path) -> bool:
         return False
 
 
+def check_writable(target: str | Path) -> None:
+    """Raise the OSError that :func:`replacing` would meet at the end, now: for a write that
+    comes after minutes of work. A temporary file is made and removed beside the target,
+    since permissions alone do not tell (root, an immutable or read-only mounted folder)."""
+    if own_stream(target) is not None:
+        return
+    final = Path(os.path.realpath(target))
+    if not replaces(final):
+        with open(final, "ab"):
+            return
+    if final.exists() and not os.access(final, os.W_OK):
+        raise PermissionError(13, os.strerror(13), str(target))
+    fd, tmp = tempfile.mkstemp(prefix=f"{temp_prefix(final)}{os.getpid()}.", suffix=".tmp", dir=final.parent)
+    os.close(fd)
+    os.unlink(tmp)
+
+
 @contextlib.contextmanager
 def replacing(target: str | Path, *, sync: bool = True) -> Iterator[IO[bytes]]:
     """A binary handle on a temporary file that replaces ``target`` when the block ends cleanly.

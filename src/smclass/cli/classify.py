@@ -28,7 +28,7 @@ from smclass.cli.app import (
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
 from smclass.cli.read_options import DelimiterOption, EncodingOption, QueryOption, TableOption, delimiter_value
-from smclass.errors import ModelError, UsageError
+from smclass.errors import ModelError, OutputError, UsageError
 from smclass.reading.decoders import checked_encoding
 from smclass.reading.plan import checked_field
 from smclass.run import paths
@@ -404,14 +404,25 @@ def _write_results(
                 for result in batch:
                     writer.write(result)
                 text.flush()
+                tally.results = writer.rows  # counted once flushed, so a stop says what is there
                 bar.advance(len(batch))
         finally:
-            writer.close()  # rows that waited for the columns of every record, even when reading failed
-            tally.results = writer.rows  # counted as written, so a stop says what is there
-            text.detach()
+            try:
+                writer.close()  # rows that waited for the columns of every record, even when reading failed
+                text.flush()
+                if not handle.failed:  # after a failed write, rows go nowhere
+                    tally.results = writer.rows
+            finally:
+                text.detach()
         return
     for batch in batches:
         handle.write(b"".join(output_lib.jsonl_line(result) for result in batch))
-        tally.results += len(batch)  # before the flush: a stop during it has still written them
-        handle.flush()
+        try:
+            handle.flush()
+        except OutputError:
+            raise  # a full disk: this batch is not there
+        except BaseException:
+            tally.results += len(batch)  # an interrupt during the flush: they may well be there
+            raise
+        tally.results += len(batch)
         bar.advance(len(batch))

@@ -146,6 +146,14 @@ def train(
         weight = training.base_weight(len(corpus.texts), len(texts))
         notify(f"training on top of the default corpus ({len(corpus.texts)} posts); each of yours weighs {weight:.1f}")
         texts, labels, groups = corpus.texts + texts, corpus.labels + labels, corpus.origins + groups
+        base_size = len(corpus.texts)
+        taken = sum(i >= base_size for group in conflicting_duplicates(texts, labels) if min(group) < base_size for i in group)
+        if taken:
+            # Trained on both ways, as copies among the user's own are; the user's weigh more.
+            notify(
+                f"warning: {taken} of your posts {'copies a post' if taken == 1 else 'copy posts'} of the default corpus under another"
+                " label (differing at most in case and spacing); both labels are trained on"
+            )
         weights = [1.0] * len(corpus.texts) + [weight] * len(posts.texts)
         sources = ["default corpus", *sources]
         extra["base"] = {"corpus_posts": len(corpus.texts), "own_posts": len(posts.texts), "own_weight": round(weight, 3)}
@@ -180,14 +188,14 @@ def train(
             "together: a copy is scored by a model that learned its twin, so these scores run high)",
         }
         folds = f"{result['folds']}-fold" + kept_apart.get(result.get("split", ""), "")
-        _note(f"{folds} cross-validated macro-F1: {result['macro_f1']:.3f}")
+        _note(f"{folds} cross-validated macro-F1: {result['macro_f1']:.4f}")
         for label, value in result["per_class_f1"].items():
-            _note(f"  {label:<11} F1 {value:.3f}")
+            _note(f"  {label:<11} F1 {value:.4f}")
     if dev and not quiet:
-        _note(f"on {', '.join(dev)} ({scores['posts']} posts): macro-F1 {scores['macro_f1']:.3f}, accuracy {scores['accuracy']:.3f}")
+        _note(f"on {', '.join(dev)} ({scores['posts']} posts): macro-F1 {scores['macro_f1']:.4f}, accuracy {scores['accuracy']:.4f}")
         for label, item in scores["per_class"].items():
             if item["support"]:
-                _note(f"  {label:<11} F1 {item['f1']:.3f}")
+                _note(f"  {label:<11} F1 {item['f1']:.4f}")
     if result and "cascade" in result and not quiet:
         cascade = result["cascade"]
         sent = next(row["sent"] for row in cascade["cuts"] if row["cut"] == cascade["cut"]) if cascade["cut"] < 1 else 1.0
@@ -310,12 +318,12 @@ def _print_report(report: dict[str, Any]) -> None:
     averaged = report["macro_f1_labels"]
     total = len(report["labels"])
     over = "" if len(averaged) == total else f" (over {len(averaged)} of {total} labels: those the reference holds)"
-    table = Table(title=f"{report['posts']} posts: macro-F1 {report['macro_f1']:.3f}{over}, accuracy {report['accuracy']:.3f}")
+    table = Table(title=f"{report['posts']} posts: macro-F1 {report['macro_f1']:.4f}{over}, accuracy {report['accuracy']:.4f}")
     for column in ("label", "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == "label" else "right")
     for label, s in report["per_class"].items():
         # With no reference post, recall and F1 are not zero but undefined: a dash, and left out of the mean.
-        scores = ["-" if s[key] is None else f"{s[key]:.3f}" for key in ("precision", "recall", "f1")]
+        scores = ["-" if s[key] is None else f"{s[key]:.4f}" for key in ("precision", "recall", "f1")]
         table.add_row(label, *scores, str(s["support"]))
     console.print(table)
     matrix = Table(title="confusion matrix (rows: reference, columns: predicted)")
@@ -329,7 +337,7 @@ def _print_report(report: dict[str, Any]) -> None:
     for column in ("threshold", "coverage", "accuracy", "macro-F1"):
         cuts.add_column(column, justify="right")
     for row in report["coverage"]:
-        shown = [f"{row['threshold']:.2f}", f"{row['coverage']:.1%}"]
-        shown += ["-" if row[key] is None else f"{row[key]:.3f}" for key in ("accuracy", "macro_f1")]
+        shown = [f"{row['threshold']:.2f}", f"{row['coverage']:.2%}"]
+        shown += ["-" if row[key] is None else f"{row[key]:.4f}" for key in ("accuracy", "macro_f1")]
         cuts.add_row(*shown)
     console.print(cuts)

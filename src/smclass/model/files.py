@@ -150,6 +150,10 @@ def check_target(path: str | Path) -> Path:
         raise OutputError(f"{target}: cannot write (directory {directory} does not exist)")
     if target.is_dir():
         raise OutputError(f"{target}: cannot write ({os.strerror(errno.EISDIR)})")
+    try:
+        atomic.check_writable(target)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
     return target
 
 

@@ -227,6 +227,11 @@ class ResultsStream(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
+    @property
+    def failed(self) -> bool:
+        """Whether a write has failed: what is written after that is dropped."""
+        return self._failed
+
     def write(self, data: bytes) -> int:  # type: ignore[override]
         if not self._failed:
             with self._failures():
