@@ -413,7 +413,10 @@ def test_excel_workbook_reads_its_first_sheet(small_model_path: Path) -> None:
     # The blank row between r-02 and r-03 is passed over, as in CSV; r-03's empty cell gets its line.
     assert [r["id"] for r in out] == ["r-01", "r-02", "r-03", "r-04"]
     assert out[2] == {"id": "r-03", "label": None, "confidence": None, "reason": "'text' is null"}
-    assert "read as Excel sheet 'Responses' (xlsx), text field 'text' (detected), id field 'id'" in result.stderr
+    assert (
+        "read as Excel sheet 'Responses', the first of 2 sheets with rows (not read: 'Codes'; --table NAME reads another) (xlsx),"
+        " text field 'text' (detected), id field 'id'"
+    ) in result.stderr
     posts = list(smclass.read(EXPORTS / "survey.xlsx"))
     assert posts[1]["text"] == "Bins on Carver Street were missed two weeks running, who do I call?"
     assert posts[0]["record"]["submitted"] == "2024-09-02T10:15:00"

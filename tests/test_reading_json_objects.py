@@ -279,3 +279,35 @@ def test_a_list_of_texts_beside_a_list_of_posts_is_not_dropped_unseen(tmp_path: 
     document.write_text(json.dumps(lists))
     with pytest.raises(InputError, match=r"the object holds 2 lists of posts \('morning', 'evening'\)"):
         list(smclass.read(str(document)))
+
+
+# Entries of a list of posts that are not posts
+
+
+def test_entries_of_a_wrapped_document_that_are_no_object_are_rejected_as_written(tmp_path: Path, small_model_path: Path) -> None:
+    first, last = {"id": 1, "text": "I baked bread today"}, {"id": 2, "text": "Breaking: the budget passes"}
+    path = tmp_path / "wrapped.json"
+    path.write_text(json.dumps({"posts": [first, 42, ["a", "b"], None, last]}, indent=2), encoding="utf-8")
+    rejects = tmp_path / "rejects.jsonl"
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [1, 2]
+    # Not "{}" three times: what was there.
+    assert rejects.read_text(encoding="utf-8") == '42\n["a", "b"]\nnull\n'
+
+
+def test_a_page_on_a_json_line_with_a_null_among_its_posts_gives_every_post(tmp_path: Path, small_model_path: Path) -> None:
+    pages = [
+        {"results": [{"id": 1, "text": "I baked bread this morning"}, {"id": 2, "text": "Breaking: parliament passes the budget"}]},
+        {"results": [{"id": 3, "text": "@SkyAir where is my refund"}, None, {"id": 4, "text": "Join the march on Saturday #climate"}]},
+    ]
+    path = tmp_path / "pages.jsonl"
+    path.write_text("".join(json.dumps(page) + "\n" for page in pages), encoding="utf-8")
+    rejects = tmp_path / "rejects.jsonl"
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    # The second page had been one record with no text: posts 3 and 4 were never labelled.
+    assert ids(result.stdout) == [1, 2, 3, 4]
+    assert f"skipped {path}:2: expected a JSON object, got null" in result.stderr
+    # The null alone, not the page line, whose other posts have their results.
+    assert rejects.read_text(encoding="utf-8") == "null\n"

@@ -127,6 +127,23 @@ def _excel_rows(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
+def test_an_excel_cover_sheet_with_nothing_in_it_is_passed_over_for_the_sheet_with_posts(small_model_path: Path, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "Cover"
+    book.active["B3"] = "   "  # a formatted cell, blank
+    posts = book.create_sheet("Posts")
+    posts.append(["id", "text"])
+    posts.append([1, "I baked bread this morning"])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    result = classify(small_model_path, str(path))
+    # It had been "holds no records", exit 0, and the posts never read.
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1]
+    assert f"{path}: read as Excel sheet 'Posts' (xlsx)" in result.stderr
+
+
 def test_an_excel_sheet_that_declares_too_small_a_size_is_read_to_its_last_row(small_model_path: Path, tmp_path: Path) -> None:
     import zipfile
 

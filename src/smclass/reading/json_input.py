@@ -27,12 +27,18 @@ def record_from_value(
         return Record(value, source, line, index, raw, fmt=fmt, shape=shape, original=original)
     if isinstance(value, Unreadable):
         error = InputError(value.reason or f"expected {value.expected}, got {json_kind(value.value)}", source=source, line=line)
-        return Record({}, source, line, index, raw, error, fmt=fmt, shape=shape, original=value.value)
+        return Record({}, source, line, index, _written(raw, value.value), error, fmt=fmt, shape=shape, original=value.value)
     if isinstance(value, str):
         # A bare JSON string is the post text itself; as read, it is the string.
         return Record({"text": value}, source, line, index, raw, fmt=fmt, shape=shape, original=value)
     error = InputError(f"expected a JSON object, got {json_kind(value)}", source=source, line=line)
-    return Record({}, source, line, index, raw, error, fmt=fmt)
+    return Record({}, source, line, index, _written(raw, value), error, fmt=fmt)
+
+
+def _written(raw: str | bytes | None, value: Any) -> str | bytes:
+    """The rejects file's line for a value read from inside a document, which has no line of its own:
+    the value itself (``null``, ``42``), never an empty object in its place."""
+    return raw if raw is not None else json.dumps(value, ensure_ascii=False, default=str)
 
 
 def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
@@ -71,10 +77,14 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
         if type(value) is dict and platforms.is_plain_post(value):  # most lines: no export shape to unwrap
             yield Record(value, source, lineno, index, raw_line, fmt="jsonl")
             continue
-        for sub_index, (item, shape, original) in enumerate(platforms.unwrap_line(value, same_second)):
+        shaped = platforms.unwrap_line(value, same_second)
+        # An entry of a page of posts has no line of its own: rejected, it is written as itself,
+        # not as the page, whose other posts have their results.
+        own = raw_line if len(shaped) == 1 else None
+        for sub_index, (item, shape, original) in enumerate(shaped):
             if sub_index:
                 index += 1
-            yield record_from_value(item, source, lineno, index, raw_line, "jsonl", shape, original)
+            yield record_from_value(item, source, lineno, index, own, "jsonl", shape, original)
 
 
 # Blank lines after a document on one line that still leave it the whole file.

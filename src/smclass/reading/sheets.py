@@ -101,6 +101,32 @@ def read_stream(
         yield from _workbook_rows(path, source, table)
 
 
+def _rows(grid: Any) -> Iterator[tuple[Any, ...]]:
+    # The size a sheet declares may be wrong (other tools write it): rows past it would be lost unseen.
+    grid.reset_dimensions()
+    return iter(grid.iter_rows(values_only=True))
+
+
+def _sheets_with_rows(book: Any, grids: list[str]) -> list[str]:
+    """The sheets that hold a cell with something in it: a blank cover sheet is not the one to read.
+
+    Each is read up to its first such row only; one that cannot be read counts as having rows,
+    so reading it says what is wrong.
+    """
+    found = []
+    for title in grids:
+        try:
+            if any(not _blank(cells) for cells in _rows(book[title])):
+                found.append(title)
+        except Exception:  # noqa: BLE001 - a damaged sheet makes openpyxl raise almost anything
+            found.append(title)
+    return found
+
+
+def _blank(cells: tuple[Any, ...]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
 def _one_line(exc: BaseException) -> str:
     return (str(exc).splitlines() or [""])[0] or type(exc).__name__
 
@@ -171,12 +197,14 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
             raise UsageError(f"{source}: sheet '{sheet}' is a chart, with no rows (sheets with rows: {', '.join(grids) or 'none'})")
         if not grids:
             return
-        name = sheet or grids[0]
+        with_rows = [] if sheet is not None else _sheets_with_rows(book, grids)
+        name = sheet or (with_rows[0] if with_rows else grids[0])
         shape = f"Excel sheet '{name}'"
-        grid = book[name]
-        # The size a sheet declares may be wrong (other tools write it): rows past it would be lost unseen.
-        grid.reset_dimensions()
-        rows = grid.iter_rows(values_only=True)
+        if len(with_rows) > 1:
+            # Read as documented (the first), but never the others dropped unsaid.
+            others = ", ".join(f"'{other}'" for other in with_rows[1:])
+            shape += f", the first of {len(with_rows)} sheets with rows (not read: {others}; --table NAME reads another)"
+        rows = _rows(book[name])
         header: list[str] | None = None
         index = 0
         line = 0
@@ -188,7 +216,7 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
             except Exception as exc:  # noqa: BLE001
                 raise InputError(f"could not be read to the end ({_one_line(exc)})", source=source, line=line + 1) from None
             line += 1
-            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            if _blank(cells):
                 continue
             if header is None:
                 header = _header(cells)

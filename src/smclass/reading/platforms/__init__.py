@@ -143,7 +143,9 @@ def _container_list(value: dict[str, Any]) -> list[Any] | None:
         return [Unreadable("", value, several_lists(held))]
     for key in _LIST_KEYS:
         items = value.get(key)
-        if isinstance(items, list) and items and all(isinstance(i, dict) for i in items):
+        # One null or number among the posts is rejected on its own, as in a document; it does not
+        # make the page one record that has no text.
+        if isinstance(items, list) and any(isinstance(i, dict) for i in items):
             return items
     return None
 
