@@ -117,7 +117,7 @@ def test_suggest_more_than_the_pool_gives_the_whole_pool_with_a_note(small_model
     result = run("suggest", "-n", "10", "--model", str(small_model_path), input=pool)
     assert result.exit_code == 0, result.stderr
     assert sorted(p["id"] for p in lines(result.stdout)) == [0, 1]
-    assert "asked for 10 posts; the pool holds 2 with text (copies counted once), all suggested" in result.stderr
+    assert "asked for 10 posts; the pool holds 2 with text and no label (copies counted once), all suggested" in result.stderr
 
 
 class EquallyUnsure:

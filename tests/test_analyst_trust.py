@@ -295,6 +295,29 @@ def test_suggest_says_how_many_posts_of_the_pool_had_no_text(tmp_path: Path, sma
     assert result.stderr.splitlines()[-1] == "suggested 5 of 20 posts (3 with no text passed over)"
 
 
+def test_suggest_passes_over_posts_that_already_hold_a_label(tmp_path: Path, small_model_path: Path) -> None:
+    # A sheet in progress as the pool: only what is left to label is offered, and no label is blanked.
+    text = "post {}: the new phone's battery lasts {} hours"
+    rows = [{"id": i, "text": text.format(i, i), "Label": "Customer" if i < 12 else " "} for i in range(20)]
+    result = run("suggest", str(write_jsonl(tmp_path / "sheet.jsonl", rows)), "-n", "5", "--model", str(small_model_path))
+    assert result.exit_code == 0, result.stderr
+    assert all(json.loads(line)["id"] >= 12 for line in result.stdout.splitlines())
+    assert result.stderr.splitlines()[-1] == "suggested 5 of 20 posts (12 labelled already passed over)"
+    done = [{**row, "Label": "Customer"} for row in rows]
+    result = run("suggest", str(write_jsonl(tmp_path / "done.jsonl", done)), "-n", "5", "--model", str(small_model_path))
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr.splitlines()[-1] == "no posts with text and no label in the pool (20 labelled already): nothing to suggest"
+
+
+def test_suggest_takes_the_labels_of_classify_results_for_a_models_not_a_persons(small_model_path: Path) -> None:
+    results = "".join(
+        json.dumps({"id": i, "label": "Media", "confidence": 0.5, "record": {"text": f"headline {i} today"}}) + "\n" for i in range(6)
+    )
+    result = run("suggest", "-", "-n", "3", "--text-field", "record.text", "--model", str(small_model_path), input=results)
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 3
+
+
 def test_suggest_refuses_an_infinite_diversity_as_a_usage_error(labelled: Path, small_model_path: Path) -> None:
     for value in ("inf", "-inf", "nan"):
         result = run("suggest", str(labelled), "--diversity", value, "--model", str(small_model_path), "-q")
@@ -333,7 +356,8 @@ def test_suggest_judges_likeness_on_the_first_10000_characters() -> None:
 def test_suggest_memory_grows_with_a_long_post_no_more_than_classify_does(tmp_path: Path, small_model_path: Path) -> None:
     words = "volunteer petition refund kitchen roadmap headline "
     huge = write_jsonl(tmp_path / "huge.jsonl", [{"id": "h", "text": words * (15_000_000 // len(words))}])
-    tiny = write_jsonl(tmp_path / "tiny.jsonl", rows())
+    # Unlabelled, as the huge post is: suggest passes labelled posts over without scoring them.
+    tiny = write_jsonl(tmp_path / "tiny.jsonl", [{"id": row["id"], "text": row["text"]} for row in rows()])
     growth = {
         command: peak_kb(command, str(huge), "--model", str(small_model_path), "-q")
         - peak_kb(command, str(tiny), "--model", str(small_model_path), "-q")

@@ -20,6 +20,7 @@ import numpy as np
 
 from smclass.errors import UsageError
 from smclass.model.files import Model
+from smclass.reading import fields
 
 BATCH = 4096
 # Likeness is judged on each post's first 10,000 characters (some 1,500 words): longer than
@@ -27,6 +28,23 @@ BATCH = 4096
 # enough to tell near-copies apart, and it bounds the word list one post makes, which for a
 # 60-million-character post took gigabytes.
 LIKENESS_CHARS = 10_000
+
+
+def labelled_already(record: Any, label_field: str) -> bool:
+    """Whether a pool record holds a label someone gave it, in ``label_field`` (its name matched without
+    regard to case, spaces or underscores): a sheet in progress offers only what is left to label.
+
+    smclass's own results carry a confidence beside their label: that label is a model's, not given.
+    """
+    if not isinstance(record, dict):
+        return False
+    value = fields.get_path(record, label_field)
+    if value is fields.MISSING:
+        wanted = fields.fold(label_field)
+        value = next((item for key, item in record.items() if isinstance(key, str) and fields.fold(key) == wanted), None)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return False
+    return not any(isinstance(key, str) and fields.fold(key) == "confidence" for key in record)
 
 
 def uncertainty(proba: np.ndarray) -> np.ndarray:

@@ -163,12 +163,17 @@ def suggest(
         float,
         typer.Option("--diversity", help="0: the most uncertain posts; higher: more unlike each other.", min=0, callback=_finite),
     ] = 0.7,
+    label_field: Annotated[
+        str,
+        typer.Option("--label-field", help="Posts that already hold a label in this field are passed over (case and spaces ignored)."),
+    ] = "label",
     quiet: QuietOption = False,
 ) -> None:
     """Pick the N posts worth labelling next: ones the model is unsure of, and unlike each other.
 
     Output lines carry id, text and an empty "label" to fill in; feed the file back to
-    train (with --on-missing-label skip while the sheet is in progress).
+    train (with --on-missing-label skip while the sheet is in progress). Posts of the pool
+    that already hold a label are passed over, so a sheet in progress can be the pool.
 
     \b
     Examples:
@@ -185,11 +190,14 @@ def suggest(
     if_stopped("the suggestions were not all written")
     model = _load_model(model_path)
     options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
-    seen = [0, 0]  # posts read, and those with no text to label
+    seen = [0, 0, 0]  # posts read, those with no text to label, and those labelled already
 
     def counted() -> Any:
         for post in read_posts(paths, options, notify):
             seen[0] += 1
+            if suggest_lib.labelled_already(post.get("record"), label_field):
+                seen[2] += 1
+                continue
             seen[1] += post.get("text") is None
             # The record as read is not printed: kept among the candidates it would double their memory.
             yield {key: post[key] for key in ("id", "position", "source", "text") if key in post}
@@ -201,12 +209,16 @@ def suggest(
         if multi:
             line["source"] = post["source"]
         _print_json({**line, "text": post["text"], "label": "", "uncertainty": post["uncertainty"]})
+    labelled = f"{seen[2]} labelled already" if seen[2] else ""
     if not picked:
-        notify("no posts with text in the pool: nothing to suggest")
+        unlabelled = f" and no label in the pool ({labelled})" if seen[2] else " in the pool"
+        notify(f"no posts with text{unlabelled}: nothing to suggest")
     elif len(picked) < n:
-        notify(f"asked for {n} posts; the pool holds {len(picked)} with text (copies counted once), all suggested")
+        also = f"; {labelled} were passed over" if seen[2] else ""
+        notify(f"asked for {n} posts; the pool holds {len(picked)} with text and no label (copies counted once{also}), all suggested")
     else:
-        without = f" ({seen[1]} with no text passed over)" if seen[1] else ""
+        passed = [part for part in (f"{seen[1]} with no text" if seen[1] else "", labelled) if part]
+        without = f" ({' and '.join(passed)} passed over)" if passed else ""
         notify(f"suggested {len(picked)} of {seen[0]} posts{without}")
 
 
