@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from smclass.analyst import suggest as suggest_lib
 from smclass.cli import app
+from smclass.labels import LABELS
 
 from .conftest import corpus_rows, stratified_slice
 
@@ -264,6 +265,20 @@ def test_train_on_top_of_the_default_corpus_weights_my_posts_and_scores_dev(tmp_
     assert card["base"]["own_posts"] == 21
     assert card["training_posts"] == card["base"]["corpus_posts"] + 21
     assert card["dev"]["posts"] == 20
+
+
+def test_train_on_top_of_the_default_corpus_cross_validates_on_my_posts_alone(tmp_path: Path) -> None:
+    # Every label wrong: a score over the corpus's thousands of posts too had still said 0.89.
+    shifted = dict(zip(LABELS, LABELS[1:] + LABELS[:1], strict=True))
+    wrong = [{**row, "label": shifted[row["label"]]} for row in stratified_slice(corpus_rows("round4"), 6)]
+    out = tmp_path / "wrong.npz"
+    result = run("train", str(write_jsonl(tmp_path / "wrong.jsonl", wrong)), "--base", "default", "--cv", "3", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    line = next(line for line in result.stderr.splitlines() if "cross-validated macro-F1" in line)
+    assert line.startswith("3-fold cross-validated macro-F1 on your 30 posts (each fold trained with the default corpus): ")
+    assert float(line.rsplit(" ", 1)[1]) < 0.3
+    card = json.loads(run("info", "--model", str(out), "--json").stdout)
+    assert card["cross_validation"]["scored_posts"] == 30
 
 
 def test_train_stops_at_a_post_with_no_label_by_default(tmp_path: Path) -> None:

@@ -169,8 +169,9 @@ def train(
             notify(f"warning: {whole} also a post to train on: the dev score is not an estimate for new posts")
     with _progress("training", _progress_wanted(quiet), counts_posts=False):
         model = training.train(
-            texts, labels, folds=cv, seed=seed, sources=sources, weights=weights, extra_card=extra, encoder=encoder, groups=groups
-        )
+            texts, labels, folds=cv, seed=seed, sources=sources, weights=weights, extra_card=extra, encoder=encoder, groups=groups,
+            scored_from=len(texts) - len(posts.texts),
+        )  # fmt: skip
     if dev and held is not None:
         from smclass.model import evaluation
 
@@ -188,7 +189,8 @@ def train(
             "together: a copy is scored by a model that learned its twin, so these scores run high)",
         }
         folds = f"{result['folds']}-fold" + kept_apart.get(result.get("split", ""), "")
-        _note(f"{folds} cross-validated macro-F1: {result['macro_f1']:.4f}")
+        on = f" on your {result['scored_posts']:,} posts (each fold trained with the default corpus)" if "scored_posts" in result else ""
+        _note(f"{folds} cross-validated macro-F1{on}: {result['macro_f1']:.4f}")
         for label, value in result["per_class_f1"].items():
             _note(f"  {label:<11} F1 {value:.4f}")
     if dev and not quiet:
