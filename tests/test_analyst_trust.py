@@ -476,6 +476,32 @@ def test_scoring_classify_results_against_themselves_is_warned_of(labelled: Path
         rated = write_jsonl(tmp_path / "rated.jsonl", [{**row, **extra} for row in rows()])
         plain = run("evaluate", str(rated), "-m", str(small_model_path))
         assert plain.exit_code == 0 and "warning: " not in plain.stderr, plain.stderr
+        assert json.loads(run("evaluate", str(rated), "-m", str(small_model_path), "--json", "-q").stdout)["labels_look_predicted"] == []
+
+
+def test_labels_that_look_predicted_are_said_in_json_and_the_card_when_q_keeps_stderr_quiet(
+    labelled: Path, small_model_path: Path, tmp_path: Path
+) -> None:
+    results = run("classify", str(labelled), "--keep-fields", "-q", "-m", str(small_model_path)).stdout
+    scored = run("evaluate", "-", "--text-field", "record.text", "-m", str(small_model_path), "--json", "-q", input=results)
+    assert (scored.exit_code, scored.stderr) == (0, "")
+    assert json.loads(scored.stdout)["labels_look_predicted"] == ["<stdin>"]
+    out = tmp_path / "parrot.npz"
+    many = write_jsonl(tmp_path / "many.jsonl", stratified_slice(corpus_rows(), 10, skip=3))
+    results = run("classify", str(many), "--keep-fields", "-q", "-m", str(small_model_path)).stdout
+    trained = run(
+        "train",
+        str(write_jsonl(tmp_path / "r.jsonl", [json.loads(line) for line in results.splitlines()])),
+        "--text-field",
+        "record.text",
+        "-q",
+        "--cv",
+        "0",
+        "--out",
+        str(out),
+    )
+    assert (trained.exit_code, trained.stderr) == (0, "")
+    assert json.loads(run("info", "-m", str(out), "--json").stdout)["labels_look_predicted"] == [str(tmp_path / "r.jsonl")]
 
 
 def test_report_stopped_after_writing_its_page_does_not_say_the_page_was_not_written(

@@ -138,7 +138,8 @@ def train(
             raise InputError("no labelled posts to score on", source=", ".join(dev))
     texts, labels, weights, sources = posts.texts, posts.labels, None, [Path(s).name for s in posts.sources]
     groups = posts.origins
-    extra: dict[str, Any] = {}
+    # In the card too: a model trained on a model's predictions should say so wherever it goes.
+    extra: dict[str, Any] = {"labels_look_predicted": posts.predicted} if posts.predicted else {}
     if base == Base.default:
         from smclass.model import bundled
 
@@ -296,7 +297,11 @@ def evaluate(
     if_stopped("the scores were not all shown" + (f"; {errors} was written" if errors is not None else ""))
     notify(_posts_summary({label: item["support"] for label, item in report["per_class"].items()}, passed_over))
     seen = check.trained_on_these()
-    report = {"model": {"path": str(model.path), "training_data_sha256": check.expected, "trained_on_these_posts": seen}, **report}
+    report = {
+        "model": {"path": str(model.path), "training_data_sha256": check.expected, "trained_on_these_posts": seen},
+        "labels_look_predicted": passed_over.predicted,  # inputs whose labels sit beside a confidence, as classify writes them
+        **report,
+    }
     if seen:
         # --json says it too (model.trained_on_these_posts), for a run kept quiet by -q.
         notify(

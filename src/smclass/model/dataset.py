@@ -69,6 +69,9 @@ class PassedOver:
     empty: int = 0
     missing: int = 0
     labelled: int = 0  # records that held a label, whatever became of them
+    # Inputs whose labels sit beside a confidence, as in classify's results: said in --json and
+    # the model card too, where -q keeps the warning off stderr.
+    predicted: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -140,7 +143,10 @@ def iter_labelled(
             # A sheet being labelled (skip) may hold its first labels after the records planned on.
             late = on_missing_label == "skip" and not whole
             field_name = _label_field(label_field, first, whole=whole, late=late)
-            if notify is not None and _predicted(first, field_name):
+            predicted = _predicted(first, field_name)
+            if predicted:
+                counts.predicted.append(plan.source)
+            if notify is not None and predicted:
                 notify(
                     f"warning: {plan.source}: each record carries a 'confidence' beside '{field_name}', as classify's results do: "
                     "if these labels are a model's predictions, not a person's, they are no reference to score or train against"
