@@ -164,7 +164,7 @@ def test_report_json_counts_labels_time_accounts_and_emergent_traces() -> None:
     assert numbers["no_label"] == {"uncertain": 1}
     assert numbers["over_time"]["unit"] == "day"
     assert sum(row["Emergent"] for row in numbers["over_time"]["buckets"]) == 3
-    ana = {"group": "ana", "posts": 2, "Media": 0, "Customer": 1, "Enterprise": 0, "Personal": 0, "Emergent": 1}
+    ana = {"group": "ana", "posts": 2, "Media": 0, "Customer": 1, "Enterprise": 0, "Personal": 0, "Emergent": 1, "none": 0}
     assert numbers["groups"]["rows"][0] == ana
     (trace,) = numbers["emergent_traces"]
     assert trace["item"] == "#riverday"

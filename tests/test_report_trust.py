@@ -201,6 +201,15 @@ def test_report_by_matches_the_field_name_without_regard_to_case() -> None:
     assert [(row["group"], row["posts"]) for row in groups["rows"]] == [("shop", 2), ("news", 1)]
 
 
+def test_report_by_counts_each_groups_posts_with_no_label_so_its_columns_add_up() -> None:
+    rows = [result(1, channel="shop"), result(2, None, None, channel="shop"), result(3, "Customer", channel="shop")]
+    done = run("report", "--json", "--by", "channel", input=jsonl(*rows))
+    assert done.exit_code == 0, done.stderr
+    (row,) = json.loads(done.stdout)["groups"]["rows"]
+    assert (row["posts"], row["Media"], row["Customer"], row["none"]) == (3, 1, 1, 1)
+    assert row["posts"] == sum(value for key, value in row.items() if key not in ("group", "posts"))
+
+
 def test_report_by_an_unknown_field_lists_the_fields_there_are() -> None:
     done = run("report", "--json", "--by", "nosuchfield", input=jsonl(result(1, author="ana")))
     assert done.exit_code == 2

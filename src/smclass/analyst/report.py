@@ -429,7 +429,8 @@ def numbers(
         "groups": {
             "by": by or "account",
             "count": len(out.groups),
-            "rows": [{"group": g, "posts": sum(c.values()), **{k: c[k] for k in LABELS}} for g, c in groups],
+            # "none" as in over_time: a group's posts with no label, so its columns add up to its posts.
+            "rows": [{"group": g, "posts": sum(c.values()), **{k: c[k] for k in [*LABELS, "none"]}} for g, c in groups],
         },
         "confidence": {"edges": edges, "counts": out.confidence, "uncertain": out.no_label.get("uncertain", 0)},
         "typical": {label: {"words": _typical(out.words, label, top), "hashtags": _typical(out.tags, label, top)} for label in LABELS},

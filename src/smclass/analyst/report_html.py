@@ -89,12 +89,15 @@ def group_chart(numbers: dict[str, Any]) -> str:
     figure, axes = _figure(7, 0.3 * len(rows) + 1)
     names = [str(row["group"])[:40] for row in rows][::-1]
     left = [0] * len(rows)
-    for label in LABELS:
+    for label in [*LABELS, "none"]:
         values = [row[label] for row in rows][::-1]
-        axes.barh(names, values, left=left, color=COLOURS[label], label=label)
+        colour, name = (COLOURS[label], label) if label in COLOURS else ("#bbbbbb", "no label")
+        if label == "none" and not any(values):
+            continue  # no grey key for a collection whose every post has a label
+        axes.barh(names, values, left=left, color=colour, label=name)
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.set_xlabel("posts")
-    axes.legend(ncols=5, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
+    axes.legend(ncols=6, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
 
