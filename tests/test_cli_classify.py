@@ -182,6 +182,34 @@ def test_classify_csv_output_is_spreadsheet_safe(small_model_path: Path, tmp_pat
     assert rows[2].startswith("-5,")
 
 
+def test_classify_csv_results_read_back_give_the_posts_as_they_were(small_model_path: Path, tmp_path: Path) -> None:
+    posts = [
+        "@SkyAir where is my refund",
+        "=1+2 cheap flights",
+        "-- forwarded memo: offices close at 3",
+        "+1 to the march",
+        "'quoted' reply",
+    ]
+    data = "".join(json.dumps({"id": f"@p{i}", "text": text}) + "\n" for i, text in enumerate(posts))
+    first = run("classify", "--keep-fields", "--model", str(small_model_path), input=data).stdout
+    sheet = tmp_path / "labelled.csv"
+    run("classify", "--format", "csv", "--keep-fields", "-o", str(sheet), "--model", str(small_model_path), input=data)
+    again = run("classify", str(sheet), "--text-field", "record.text", "--keep-fields", "--model", str(small_model_path))
+    assert again.exit_code == 0, again.stderr
+    # The ' that kept a spreadsheet from running a cell had stayed on: '@SkyAir was no reply, and labels changed.
+    assert [row["record"]["record.text"] for row in lines(again.stdout)] == posts
+    assert [(r["id"], r["label"], r["confidence"]) for r in lines(again.stdout)] == [
+        (r["id"], r["label"], r["confidence"]) for r in lines(first)
+    ]
+    assert f"{sheet}: read as smclass CSV results, the ' before formula-like cells taken off (csv)" in again.stderr
+    # Any other CSV is read as written.
+    plain = tmp_path / "plain.csv"
+    plain.write_text("id,text\n1,'@SkyAir where is my refund\n", encoding="utf-8")
+    assert lines(run("classify", str(plain), "--keep-fields", "--model", str(small_model_path)).stdout)[0]["record"]["text"] == (
+        "'@SkyAir where is my refund"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "error"),
     [

@@ -13,6 +13,7 @@ from smclass.errors import InputError
 from smclass.reading.fields import repeated_name
 from smclass.reading.lines import RECORD_LIMIT, Overlong, bounded, joined, too_long
 from smclass.reading.records import Record
+from smclass.reading.spreadsheet_guard import results_columns, unguarded
 from smclass.reading.utf8 import bad_utf8
 
 # Posts of several megabytes exist (pasted logs, long threads); the csv default is 128 KiB.
@@ -151,6 +152,9 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
     if repeated is not None:
         raise InputError(repeated, source=source, line=1)
     width = len(names)
+    # classify's own CSV results: the mark it put before formula-like cells comes off again.
+    results = results_columns(names)
+    shape = RESULTS_SHAPE if results else None
     index = 0
     while True:
         lines.next_row()
@@ -201,8 +205,13 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
             continue
         if len(row) < width:
             row += [""] * (width - len(row))  # a short row: its missing cells are empty, as a spreadsheet shows them
+        if results:
+            row = [unguarded(cell) for cell in row]
         data: dict[str, Any] = dict(zip(names, row, strict=True))
-        yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes)
+        yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes, shape=shape)
+
+
+RESULTS_SHAPE = "smclass CSV results, the ' before formula-like cells taken off"
 
 
 def _literal_row(raw: bytes, delimiter: str, width: int) -> list[str] | None:

@@ -16,10 +16,9 @@ import orjson
 
 from smclass import atomic
 from smclass.errors import OutputError, TemporaryFileError
-from smclass.reading.sniff import is_number
+from smclass.reading import spreadsheet_guard
 from smclass.reading.spool import temporary_writes
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _JSONL = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
 
 # Text that cannot be UTF-8: a file name of bytes that are not UTF-8 (Python holds them as
@@ -84,9 +83,7 @@ def spreadsheet_safe(value: Any) -> str:
         return ""
     # Lists, objects and booleans as the JSON output writes them (true, not Python's True).
     text = orjson.dumps(value).decode() if isinstance(value, (dict, list, bool)) else str(value)
-    if text.startswith(_FORMULA_START) and not is_number(text):
-        return "'" + text
-    return text
+    return spreadsheet_guard.guarded(text)
 
 
 # Rows waiting for the columns of every record stay in memory up to this size, then on disk.
