@@ -319,7 +319,7 @@ def labelled_db(tmp_path: Path) -> Path:
     import sqlite3
 
     path = tmp_path / "sheet.db"
-    rows = stratified_slice(corpus_rows(), 5)
+    rows = stratified_slice(corpus_rows(), 5, skip=40)  # posts the small model was not trained on: audit refuses those
     with sqlite3.connect(path) as db:
         db.execute("create table posts (post_id text, body text, kind text)")
         db.execute("create table people (name text)")

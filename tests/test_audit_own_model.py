@@ -125,7 +125,7 @@ def test_the_check_knows_posts_trained_on_top_of_the_default_corpus_but_not_the_
     own_texts, own_labels = ["Our bake sale starts at nine", "Tickets for the derby on sale now"], ["Personal", "Enterprise"]
     # As train --base default writes the card: the corpus first, then the posts.
     sha = training.data_fingerprint(corpus.texts + own_texts, corpus.labels + own_labels)
-    model = cast("Model", SimpleNamespace(card={"training_data_sha256": sha, "base": {"own_posts": 2}}))
+    model = cast("Model", SimpleNamespace(card={"training_data_sha256": sha, "base": {"own_posts": 2}}, seen=None))
 
     def trained_on(texts: list[str], labels: list[str]) -> bool | None:
         check = TrainingCheck(model)
@@ -136,7 +136,7 @@ def test_the_check_knows_posts_trained_on_top_of_the_default_corpus_but_not_the_
     assert trained_on(own_texts, own_labels) is True
     assert trained_on(own_texts[::-1], own_labels[::-1]) is False
     assert trained_on(own_texts, ["Personal", "Media"]) is False
-    assert TrainingCheck(cast("Model", SimpleNamespace(card={}))).trained_on_these() is None
+    assert TrainingCheck(cast("Model", SimpleNamespace(card={}, seen=None))).trained_on_these() is None
 
 
 def test_train_notes_labels_it_has_no_posts_of(tmp_path: Path) -> None:
@@ -160,3 +160,54 @@ def test_train_warns_when_its_dev_posts_are_posts_it_trains_on(tmp_path: Path) -
     warning = "warning: every --dev post is also a post to train on: the dev score is not an estimate for new posts"
     assert warning in runner.invoke(app, [*train, str(shuffled)]).stderr.splitlines()
     assert "also a post to train on" not in runner.invoke(app, [*train, str(other)]).stderr
+
+
+def test_posts_a_model_trained_on_are_counted_in_any_order_case_or_spacing(trained: tuple[Path, Path], tmp_path: Path) -> None:
+    posts, model = trained
+    rows = [json.loads(line) for line in posts.read_text().splitlines()]
+    # Three of its training posts, reordered and respelled, among posts it has not seen.
+    known = [{**row, "text": "  " + row["text"].upper()} for row in rows[:3][::-1]]
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(
+        "".join(
+            json.dumps(row) + "\n"
+            for row in [*known, *(json.loads(line) for line in write_posts(tmp_path / "o.jsonl", " again").read_text().splitlines())]
+        )
+    )
+    done = runner.invoke(app, ["evaluate", str(mixed), "-m", str(model), "--json"])
+    assert done.exit_code == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["model"]["trained_on_these_posts"], report["model"]["posts_it_trained_on"]) == (False, 3)
+    assert (
+        f"warning: 3 of the {report['posts']} posts are a post {model} was trained on (the same words, any case or spacing): "
+        "these scores run high; evaluate on posts it has not seen"
+    ) in done.stderr.splitlines()
+    audited = runner.invoke(app, ["audit", str(mixed), "--model", str(model)])
+    assert audited.exit_code == 0, audited.stderr
+    assert f"warning: 3 of the {report['posts']} posts are posts {model} was trained on: it cannot doubt their labels" in audited.stderr
+    # All of them, reordered: audit refuses as for the very file.
+    reordered = tmp_path / "reordered.jsonl"
+    reordered.write_text("".join(json.dumps(row) + "\n" for row in rows[::-1]))
+    refused = runner.invoke(app, ["audit", str(reordered), "--model", str(model)])
+    assert refused.exit_code == 2
+    assert refused.stderr.splitlines()[-1].startswith(f"Error: {model} was trained on every one of these posts: ")
+
+
+def test_a_model_file_keeps_the_keys_of_its_training_texts_and_refuses_damaged_ones(trained: tuple[Path, Path], tmp_path: Path) -> None:
+    import numpy as np
+
+    from smclass.errors import ModelError
+    from smclass.model import files, seen
+
+    _, model_path = trained
+    model = files.load(model_path)
+    assert model.seen is not None and len(model.seen) == len({" ".join(t.split()).casefold() for t in POSTS_TEXTS()})
+    model.seen = model.seen[::-1].copy()
+    files.save(model, tmp_path / "damaged.npz")
+    with pytest.raises(ModelError, match="seen_texts"):
+        files.load(tmp_path / "damaged.npz")
+    assert seen.checked(None) is None and seen.checked(np.zeros(0, dtype=np.uint64)) is not None
+
+
+def POSTS_TEXTS() -> list[str]:  # noqa: N802 - the texts write_posts writes
+    return [f"{text} {j}" for texts in POSTS.values() for text in texts for j in range(4)]

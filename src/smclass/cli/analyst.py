@@ -110,10 +110,15 @@ def audit(
         check = TrainingCheck(model)
         for text, label in zip(posts.texts, posts.labels, strict=True):
             check.add(text, label)
-        if check.trained_on_these():
+        if check.trained_on_these() or check.trained_on == len(posts.texts):
+            which = f"these very posts (training_data_sha256 {check.expected})" if check.trained_on_these() else "every one of these posts"
             raise UsageError(
-                f"{model_path} was trained on these very posts (training_data_sha256 {check.expected}): "
-                "its scores cannot doubt their labels; leave out --model to cross-validate"
+                f"{model_path} was trained on {which}: its scores cannot doubt their labels; leave out --model to cross-validate"
+            )
+        if check.trained_on:
+            notify(
+                f"warning: {check.trained_on:,} of the {len(posts.texts):,} posts are posts {model_path} was trained on: "
+                "it cannot doubt their labels; leave out --model to cross-validate"
             )
         missing = sorted(set(posts.labels) - set(model.labels))
         if missing:

@@ -298,7 +298,12 @@ def evaluate(
     notify(_posts_summary({label: item["support"] for label, item in report["per_class"].items()}, passed_over))
     seen = check.trained_on_these()
     report = {
-        "model": {"path": str(model.path), "training_data_sha256": check.expected, "trained_on_these_posts": seen},
+        "model": {
+            "path": str(model.path),
+            "training_data_sha256": check.expected,
+            "trained_on_these_posts": seen,
+            "posts_it_trained_on": check.trained_on,  # any order, case or spacing; null: the file keeps no record
+        },
         "labels_look_predicted": passed_over.predicted,  # inputs whose labels sit beside a confidence, as classify writes them
         **report,
     }
@@ -307,6 +312,12 @@ def evaluate(
         notify(
             f"warning: {model.path} was trained on these very posts (training_data_sha256 {check.expected}): "
             "these scores are not an estimate for new posts; evaluate on posts it has not seen"
+        )
+    elif check.trained_on:
+        whole = "every post is" if check.trained_on == report["posts"] else f"{check.trained_on:,} of the {report['posts']:,} posts are"
+        notify(
+            f"warning: {whole} a post {model.path} was trained on (the same words, any case or spacing): "
+            "these scores run high; evaluate on posts it has not seen"
         )
     if wrong is not None:
         notify(f"wrote {wrong.count} misclassified posts to {errors}")

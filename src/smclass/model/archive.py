@@ -28,7 +28,7 @@ MAX_MODEL_BYTES = 2 * 1024**3
 # The JSON card and settings: a few kilobytes in practice.
 MAX_META_BYTES = 16 * 1024**2
 # An accurate model adds its encoder block and, prefixed, the arrays of its cascade's fast model.
-MEMBERS = ("meta", *ARRAYS, "encoder_coef", "encoder_mean", *(f"fast_{name}" for name in ARRAYS))
+MEMBERS = ("meta", *ARRAYS, "encoder_coef", "encoder_mean", *(f"fast_{name}" for name in ARRAYS), "seen_texts")
 _COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 

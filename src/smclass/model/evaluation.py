@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from smclass.labels import LABELS
+from smclass.model import seen
 from smclass.model.files import Model
 
 if TYPE_CHECKING:
@@ -185,13 +186,17 @@ class TrainingCheck:
 
     The posts are fingerprinted as train did: alone, and after the default corpus when the card
     says the model was trained on top of it (train puts the corpus first). A model that has
-    seen these very labels scores them as if they were right; a subset or a reordering of them
-    is not caught.
+    seen these very labels scores them as if they were right. A subset or a reordering of them
+    is counted in ``trained_on``, by the keys of its training texts the model file keeps.
     """
 
     def __init__(self, model: Model) -> None:
         from smclass.model.dataset import Fingerprint
 
+        self._seen = model.seen
+        # Posts among those read that the model was trained on (any order, case or spacing); None
+        # for a model file that keeps no record of its training texts.
+        self.trained_on: int | None = None if model.seen is None else 0
         self.expected: str | None = model.card.get("training_data_sha256")
         self._fingerprints = [Fingerprint()] if self.expected else []
         if self.expected and model.card.get("base"):
@@ -204,6 +209,8 @@ class TrainingCheck:
     def add(self, text: str, label: str) -> None:
         for fingerprint in self._fingerprints:
             fingerprint.add(text, label)
+        if self._seen is not None and self.trained_on is not None and seen.holds(self._seen, text):
+            self.trained_on += 1
 
     def watch(self, posts: Iterable[LabelledPost]) -> Iterable[LabelledPost]:
         """``posts`` unchanged, each fingerprinted on its way."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from smclass import atomic
 from smclass.errors import ModelError, OutputError, UsageError
-from smclass.model import archive
+from smclass.model import archive, seen
 from smclass.model.scorer import Scorer
 from smclass.reading.usable import usable
 
@@ -45,6 +45,7 @@ class Model:
     scorer: Scorer | EncodedScorer
     card: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    seen: np.ndarray | None = None  # the keys of its training texts (smclass.model.seen); None in older files
 
     @property
     def labels(self) -> list[str]:
@@ -120,6 +121,8 @@ def dumps(model: Model) -> bytes:
     meta = {"format": FORMAT, "card": model.card, "settings": model.scorer.settings()}
     buffer = io.BytesIO()
     arrays: dict[str, Any] = {"meta": np.asarray(json.dumps(meta)), **model.scorer.arrays()}
+    if model.seen is not None:
+        arrays[seen.ARRAY] = model.seen
     np.savez_compressed(buffer, **arrays)
     return buffer.getvalue()
 
@@ -212,6 +215,7 @@ def loads(data: bytes, target: Path, *, tables: bool = True) -> Model:
     """Rebuild a model from the bytes of a model file; ``target`` names it in messages."""
     arrays, meta = _opened(data, target)
     try:
+        keys = seen.checked(arrays.pop(seen.ARRAY, None))
         if "encoder" in meta["settings"]:
             from smclass.model.accurate import EncodedScorer
 
@@ -226,7 +230,7 @@ def loads(data: bytes, target: Path, *, tables: bool = True) -> Model:
     except ModelError as exc:
         raise ModelError(f"{target}: {exc}") from None
     card = meta.get("card")
-    return Model(scorer, dict(card) if isinstance(card, dict) else {}, target)
+    return Model(scorer, dict(card) if isinstance(card, dict) else {}, target, keys)
 
 
 def _opened(data: bytes, target: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

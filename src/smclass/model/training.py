@@ -25,6 +25,7 @@ from smclass.errors import DataError, UsageError
 from smclass.features.encoder import ENCODERS
 from smclass.features.transformers import EncoderEmbeddings, HashedNgrams, StaticEmbeddings, TaxonomySignals, TextNormalizer
 from smclass.labels import LABELS
+from smclass.model import seen
 from smclass.model.accurate import EncodedScorer, encoder_settings
 from smclass.model.dataset import Fingerprint
 from smclass.model.evaluation import coverage, suggested_threshold
@@ -331,7 +332,7 @@ def train(
         card["cascade_cut"] = scorer.cut
         # Said, so that a cut no cross-validation chose is not taken for one that was.
         card["cascade_cut_from"] = f"cross-validation ({folds} folds)" if cv else "the default: no cross-validation ran (--cv 0)"
-    return Model(scorer, card)
+    return Model(scorer, card, seen=seen.keys(texts))
 
 
 def _versions() -> dict[str, str]:

@@ -1,0 +1,44 @@
+"""Which posts a model was trained on: a 64-bit key of each training text, kept in its file.
+
+The card's ``training_data_sha256`` tells only the very same file, in the same order, with the
+same labels. Scoring a model on a few of its training posts among new ones, or on a reordered
+copy, raises its scores just as much: the keys let evaluate and audit count such posts. A key
+is of the text's words, whatever their case and spacing, as copies are told elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+import numpy as np
+
+from smclass.errors import ModelError
+
+ARRAY = "seen_texts"
+
+
+def key(text: str) -> int:
+    words = " ".join(text.split()).casefold()
+    return int.from_bytes(hashlib.blake2b(words.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def keys(texts: Iterable[str]) -> np.ndarray:
+    """The sorted keys of ``texts``, each once."""
+    return np.unique(np.fromiter((key(text) for text in texts), dtype=np.uint64))
+
+
+def checked(array: np.ndarray | None) -> np.ndarray | None:
+    """The keys as a model file holds them, or None for a file made before they were kept."""
+    if array is None:
+        return None
+    if array.dtype != np.uint64 or array.ndim != 1 or (len(array) > 1 and not (array[1:] > array[:-1]).all()):
+        raise ModelError(f"model array {ARRAY!r} is damaged")
+    return array
+
+
+def holds(seen: np.ndarray, text: str) -> bool:
+    """Whether ``text`` (any case or spacing) is among the keys ``seen``."""
+    wanted = np.uint64(key(text))
+    at = int(np.searchsorted(seen, wanted))
+    return at < len(seen) and seen[at] == wanted
