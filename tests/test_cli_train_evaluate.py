@@ -186,6 +186,18 @@ def test_train_passes_over_excluded_posts(tmp_path: Path) -> None:
     assert "passed over 1 labelled exclude" in result.stderr
 
 
+def test_evaluate_json_counts_the_posts_it_passed_over(tmp_path: Path, small_model_path: Path) -> None:
+    rows = [
+        *stratified_slice(corpus_rows(), 2, skip=50),
+        {"text": "buy followers cheap!!!", "label": "exclude"},
+        {"text": " ", "label": "Media"},
+    ]
+    result = runner.invoke(app, ["evaluate", str(write_jsonl(tmp_path / "e.jsonl", rows)), "-m", str(small_model_path), "--json", "-q"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["posts"], report["passed_over"]) == (10, {"excluded": 1, "no_text": 1})
+
+
 def test_evaluate_json_has_the_contract_keys(fixtures: Path, small_model_path: Path) -> None:
     result = runner.invoke(app, ["evaluate", str(fixtures / "labelled.jsonl"), "--model", str(small_model_path), "--json"])
     assert result.exit_code == 0, result.stderr

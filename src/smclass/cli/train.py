@@ -305,6 +305,7 @@ def evaluate(
             "posts_it_trained_on": check.trained_on,  # any order, case or spacing; null: the file keeps no record
         },
         "labels_look_predicted": passed_over.predicted,  # inputs whose labels sit beside a confidence, as classify writes them
+        "passed_over": {"excluded": passed_over.excluded, "no_text": passed_over.empty},  # not scored, as stderr says
         **report,
     }
     if seen:
