@@ -302,11 +302,32 @@ def test_suggest_passes_over_posts_that_already_hold_a_label(tmp_path: Path, sma
     result = run("suggest", str(write_jsonl(tmp_path / "sheet.jsonl", rows)), "-n", "5", "--model", str(small_model_path))
     assert result.exit_code == 0, result.stderr
     assert all(json.loads(line)["id"] >= 12 for line in result.stdout.splitlines())
-    assert result.stderr.splitlines()[-1] == "suggested 5 of 20 posts (12 labelled already passed over)"
+    assert result.stderr.splitlines()[-1] == "suggested 5 of 20 posts (12 with a label in 'label' passed over)"
     done = [{**row, "Label": "Customer"} for row in rows]
     result = run("suggest", str(write_jsonl(tmp_path / "done.jsonl", done)), "-n", "5", "--model", str(small_model_path))
     assert (result.exit_code, result.stdout) == (0, "")
-    assert result.stderr.splitlines()[-1] == "no posts with text and no label in the pool (20 labelled already): nothing to suggest"
+    assert result.stderr.splitlines()[-1] == (
+        "no posts with text and no label in the pool (20 with a label in 'label'; --label-field names another field): nothing to suggest"
+    )
+
+
+def test_suggest_counts_as_labelled_only_what_train_would_take_as_a_label(tmp_path: Path, small_model_path: Path) -> None:
+    text = "post {}: flood warnings issued for the river valley"
+    # A label field of another scheme (a class number, a sentiment) is no label of ours.
+    other = [{"id": i, "text": text.format(i), "label": [i % 3, "positive", True][i % 3]} for i in range(8)]
+    result = run("suggest", str(write_jsonl(tmp_path / "other.jsonl", other)), "-n", "3", "--model", str(small_model_path))
+    assert (result.exit_code, len(result.stdout.splitlines())) == (0, 3), result.stderr
+    # A person's sheet with a confidence of their own: labelled rows are not offered again.
+    sheet = [
+        {"id": i, "text": text.format(i), "label": "" if i == 7 else "Customer", "confidence": "" if i == 7 else "high"} for i in range(8)
+    ]
+    result = run("suggest", str(write_jsonl(tmp_path / "sheet.jsonl", sheet)), "-n", "3", "--model", str(small_model_path))
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [7]
+    # classify's results of that sheet: the person's labels are record.label, beside the model's confidence.
+    results = [{"id": row["id"], "label": "Media", "confidence": 0.8, "record": row} for row in sheet]
+    args = ["--text-field", "record.text", "--label-field", "record.label", "-n", "3", "--model", str(small_model_path)]
+    result = run("suggest", str(write_jsonl(tmp_path / "results.jsonl", results)), *args)
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [7]
 
 
 def test_suggest_takes_the_labels_of_classify_results_for_a_models_not_a_persons(small_model_path: Path) -> None:

@@ -188,6 +188,7 @@ def test_classify_csv_results_read_back_give_the_posts_as_they_were(small_model_
         "=1+2 cheap flights",
         "-- forwarded memo: offices close at 3",
         "+1 to the march",
+        "'@bob' said no",
         "'quoted' reply",
     ]
     data = "".join(json.dumps({"id": f"@p{i}", "text": text}) + "\n" for i, text in enumerate(posts))
@@ -202,9 +203,9 @@ def test_classify_csv_results_read_back_give_the_posts_as_they_were(small_model_
         (r["id"], r["label"], r["confidence"]) for r in lines(first)
     ]
     assert f"{sheet}: read as smclass CSV results, the ' before formula-like cells taken off (csv)" in again.stderr
-    # Any other CSV is read as written.
+    # Any other CSV is read as written, a sheet with a label and a confidence of someone's own too.
     plain = tmp_path / "plain.csv"
-    plain.write_text("id,text\n1,'@SkyAir where is my refund\n", encoding="utf-8")
+    plain.write_text("id,text,label,confidence\n1,'@SkyAir where is my refund,Customer,high\n", encoding="utf-8")
     assert lines(run("classify", str(plain), "--keep-fields", "--model", str(small_model_path)).stdout)[0]["record"]["text"] == (
         "'@SkyAir where is my refund"
     )

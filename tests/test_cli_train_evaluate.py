@@ -161,6 +161,24 @@ def test_train_into_a_folder_that_cannot_be_written_fails_before_the_posts_are_r
     assert result.stderr == "Error: /proc/smclass-model.npz: cannot write (No such file or directory)\n"
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs FIFOs")
+def test_train_writes_its_model_whole_into_a_fifo_that_a_reader_holds_open(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "model.pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    # Trying the target before training opened and closed it: the reader had an empty model.
+    data = write_jsonl(tmp_path / "t.jsonl", stratified_slice(corpus_rows(), 3))
+    result = runner.invoke(app, ["train", str(data), "--out", str(fifo), "--cv", "0", "-q"])
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.stderr
+    assert got and got[0].startswith(b"PK") and len(got[0]) > 10_000
+
+
 def test_train_failure_leaves_an_existing_model_untouched(tmp_path: Path) -> None:
     out = tmp_path / "m.npz"
     out.write_bytes(b"previous model")

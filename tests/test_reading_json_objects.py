@@ -311,3 +311,15 @@ def test_a_page_on_a_json_line_with_a_null_among_its_posts_gives_every_post(tmp_
     assert f"skipped {path}:2: expected a JSON object, got null" in result.stderr
     # The null alone, not the page line, whose other posts have their results.
     assert rejects.read_text(encoding="utf-8") == "null\n"
+
+
+def test_a_record_whose_list_holds_things_that_are_no_posts_stays_one_record(small_model_path: Path) -> None:
+    lines_in = [
+        {"id": "r1", "Text": "Parcel arrived crushed, want a refund", "items": [{"sku": "A1", "qty": 1}, "gift-wrap"]},
+        {"id": "r2", "Text": "Parcel arrived late", "items": [{"sku": "B2", "qty": 2}]},
+        {"id": "p1", "text": None, "data": [{"url": "https://x.example/a.jpg"}, None]},
+    ]
+    result = classify(small_model_path, input="".join(json.dumps(line) + "\n" for line in lines_in))
+    assert result.exit_code == 0, result.stderr
+    # Not the basket's items, nor the photo, each taken for a post in the record's place.
+    assert ids(result.stdout) == ["r1", "r2", "p1"]

@@ -105,8 +105,11 @@ def check_writable(target: str | Path) -> None:
         return
     final = Path(os.path.realpath(target))
     if not replaces(final):
-        with open(final, "ab"):
-            return
+        # A FIFO or a device is not opened to try it: a FIFO's open waits for a reader, and its
+        # close would hand that reader an empty model.
+        if not os.access(final, os.W_OK):
+            raise PermissionError(13, os.strerror(13), str(target))
+        return
     if final.exists() and not os.access(final, os.W_OK):
         raise PermissionError(13, os.strerror(13), str(target))
     fd, tmp = tempfile.mkstemp(prefix=f"{temp_prefix(final)}{os.getpid()}.", suffix=".tmp", dir=final.parent)

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from smclass.errors import UsageError
+from smclass.labels import normalize_label
+from smclass.model.dataset import SKIPPED_LABELS, confidence_value
 from smclass.model.files import Model
 from smclass.reading import fields
 
@@ -34,7 +36,9 @@ def labelled_already(record: Any, label_field: str) -> bool:
     """Whether a pool record holds a label someone gave it, in ``label_field`` (its name matched without
     regard to case, spaces or underscores): a sheet in progress offers only what is left to label.
 
-    smclass's own results carry a confidence beside their label: that label is a model's, not given.
+    Only a label train would take counts (one of the five in any spelling it reads, or exclude):
+    a ``label`` field of some other scheme (a sentiment, a class number) is not one. And the
+    ``label`` beside a confidence from 0 to 1 in smclass's own results is a model's.
     """
     if not isinstance(record, dict):
         return False
@@ -42,9 +46,17 @@ def labelled_already(record: Any, label_field: str) -> bool:
     if value is fields.MISSING:
         wanted = fields.fold(label_field)
         value = next((item for key, item in record.items() if isinstance(key, str) and fields.fold(key) == wanted), None)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if not isinstance(value, str) or (normalize_label(value) is None and value.strip().lower() not in SKIPPED_LABELS):
         return False
-    return not any(isinstance(key, str) and fields.fold(key) == "confidence" for key in record)
+    return not (fields.fold(label_field) == "label" and "confidence" in record and _a_confidence(record["confidence"]))
+
+
+def _a_confidence(value: Any) -> bool:
+    try:
+        confidence_value(value)
+    except ValueError:
+        return False
+    return True
 
 
 def uncertainty(proba: np.ndarray) -> np.ndarray:

@@ -214,9 +214,9 @@ def suggest(
         if multi:
             line["source"] = post["source"]
         _print_json({**line, "text": post["text"], "label": "", "uncertainty": post["uncertainty"]})
-    labelled = f"{seen[2]} labelled already" if seen[2] else ""
+    labelled = f"{seen[2]} with a label in '{label_field}'" if seen[2] else ""
     if not picked:
-        unlabelled = f" and no label in the pool ({labelled})" if seen[2] else " in the pool"
+        unlabelled = f" and no label in the pool ({labelled}; --label-field names another field)" if seen[2] else " in the pool"
         notify(f"no posts with text{unlabelled}: nothing to suggest")
     elif len(picked) < n:
         also = f"; {labelled} were passed over" if seen[2] else ""

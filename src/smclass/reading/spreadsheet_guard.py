@@ -20,17 +20,27 @@ def _number(text: str) -> bool:
     return True
 
 
+def _marked(text: str) -> bool:
+    # A text that already starts with the mark before a formula (``'@bob' said no``) is marked
+    # again, so that taking one mark off always gives the text back.
+    while text.startswith(MARK):
+        text = text[1:]
+    return text.startswith(FORMULA_START) and not _number(text)
+
+
 def guarded(text: str) -> str:
     """``text`` as a spreadsheet will show it, not run it."""
-    return MARK + text if text.startswith(FORMULA_START) and not _number(text) else text
+    return MARK + text if _marked(text) else text
 
 
 def unguarded(cell: str) -> str:
     """A cell of smclass's CSV results as it was before :func:`guarded`."""
-    rest = cell[1:]
-    return rest if cell.startswith(MARK) and guarded(rest) != rest else cell
+    return cell[1:] if cell.startswith(MARK) and _marked(cell[1:]) else cell
 
 
 def results_columns(names: list[str]) -> bool:
-    """Whether a CSV header is classify's: a ``label`` and a ``confidence`` column."""
-    return {"label", "confidence"} <= {name.casefold() for name in names}
+    """Whether a CSV header is classify's results with the records kept (``--keep-fields``): a
+    ``label``, a ``confidence`` and ``record.`` columns. Only those hold posts' words to take
+    the mark off; a sheet someone made with a confidence column of their own is read as written."""
+    folded = [name.casefold() for name in names]
+    return {"label", "confidence"} <= set(folded) and any(name.startswith("record.") for name in folded)

@@ -136,16 +136,19 @@ def _with_own_fields(post: Any, own: Any) -> Any:
 
 def _container_list(value: dict[str, Any]) -> list[Any] | None:
     """The list of posts in an API response saved whole on one line, if ``value`` is one."""
-    if any(isinstance(value.get(name), str) for name in TEXT_FIELDS):
+    if any(isinstance(value.get(name), str) for name in TEXT_FIELDS) or _words_of_its_own(value):
         return None
     held = _lists_of_posts(value)
     if len(held) > 1:
         return [Unreadable("", value, several_lists(held))]
     for key in _LIST_KEYS:
         items = value.get(key)
-        # One null or number among the posts is rejected on its own, as in a document; it does not
-        # make the page one record that has no text.
-        if isinstance(items, list) and any(isinstance(i, dict) for i in items):
+        if isinstance(items, list) and items and all(isinstance(i, dict) for i in items):
+            return items
+        # A null or a number among posts is rejected on its own, as in a document, rather than
+        # making the page one record with no text. Among things that are no posts (a basket's
+        # items beside a gift-wrap string) the list is the record's own.
+        if isinstance(items, list) and any(map(_looks_like_post, items)):
             return items
     return None
 
@@ -250,6 +253,12 @@ def _lists_of_posts(value: dict[str, Any]) -> list[str]:
 def _sentences(items: list[Any]) -> bool:
     """A list of bare texts of several words each: posts, as a top-level list of texts is, not tags or links."""
     return all(isinstance(item, str) for item in items) and sum(len(item.split()) >= 3 for item in items) * 2 >= len(items)
+
+
+def _words_of_its_own(value: dict[str, Any]) -> bool:
+    """Whether a record holds a text field in any case (``Text``) with something in it: a
+    record, whose lists (a basket's items, a post's media) are its own, not a page of posts."""
+    return any(isinstance(item, str) and item.strip() and fold(key) in _TEXT_NAMES for key, item in value.items() if isinstance(key, str))
 
 
 def _looks_like_post(item: Any) -> bool:
