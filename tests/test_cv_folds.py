@@ -7,6 +7,7 @@ import pytest
 from smclass.analyst.audit import fold_plan
 from smclass.errors import UsageError
 from smclass.labels import LABELS
+from smclass.model import training
 from smclass.model.training import cross_validate, splits
 
 from .conftest import corpus_rows, stratified_slice
@@ -118,3 +119,18 @@ def test_audit_alone_runs_the_folds_that_keep_three_of_each_label_in_training() 
     assert fold_plan(labels, 3) == (3, None)  # with the default corpus beside them, calibration has plenty
     running, why = fold_plan(labels, 3, alone=True)
     assert running == 4 and why is not None and "too few for 3 folds" in why
+
+
+def test_a_users_posts_on_top_of_the_corpus_are_spread_over_the_folds_of_whole_files() -> None:
+    from smclass.model import bundled, dataset
+
+    corpus = dataset.read_labelled([str(bundled.corpus_path())])
+    mine = stratified_slice(corpus_rows("round4"), 6)
+    texts = corpus.texts + [row["text"] for row in mine]
+    labels = corpus.labels + [row["label"] for row in mine]
+    folds, split = training.splits(labels, 5, 0, corpus.origins + training.own_groups(texts[len(corpus.texts) :]), texts)
+    assert split == "by source file"
+    # Grouped as one file, all 30 had been one test fold, scored by a model that saw none of them.
+    tested = [sum(1 for i in test if i >= len(corpus.texts)) for _, test in folds]
+    # Spread as StratifiedGroupKFold balances the labels: over several folds, not evenly.
+    assert sum(tested) == 30 and max(tested) < 30 and sum(1 for count in tested if count) >= 2

@@ -144,6 +144,25 @@ def test_an_excel_cover_sheet_with_nothing_in_it_is_passed_over_for_the_sheet_wi
     assert f"{path}: read as Excel sheet 'Posts' (xlsx)" in result.stderr
 
 
+def test_excel_sheets_after_the_one_read_are_looked_at_only_so_far_and_named(small_model_path: Path, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    book.active.title = "posts"
+    book.active.append(["id", "text"])
+    book.active.append([1, "I baked bread this morning"])
+    template = book.create_sheet("template")
+    for row in range(1, 1201):  # styled, empty: read whole, such a sheet had made reading ten times slower
+        template.cell(row=row, column=1).font = Font(bold=True)
+    template.cell(row=1200, column=2, value="a note far down")
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 0, result.stderr
+    assert f"{path}: read as Excel sheet 'posts' (not read: 'template', blank in the 1,000 rows looked at) (xlsx)" in result.stderr
+
+
 def test_an_excel_sheet_that_declares_too_small_a_size_is_read_to_its_last_row(small_model_path: Path, tmp_path: Path) -> None:
     import zipfile
 

@@ -146,9 +146,12 @@ def train(
         corpus = dataset.read_labelled([str(bundled.corpus_path())])
         weight = training.base_weight(len(corpus.texts), len(texts))
         notify(f"training on top of the default corpus ({len(corpus.texts)} posts); each of yours weighs {weight:.1f}")
-        texts, labels, groups = corpus.texts + texts, corpus.labels + labels, corpus.origins + groups
+        texts, labels, groups = corpus.texts + texts, corpus.labels + labels, corpus.origins + training.own_groups(texts)
         base_size = len(corpus.texts)
-        taken = sum(i >= base_size for group in conflicting_duplicates(texts, labels) if min(group) < base_size for i in group)
+        taken = 0
+        for group in conflicting_duplicates(texts, labels):
+            theirs = {labels[i] for i in group if i < base_size}
+            taken += sum(1 for i in group if i >= base_size and theirs and labels[i] not in theirs)
         if taken:
             # Trained on both ways, as copies among the user's own are; the user's weigh more.
             notify(

@@ -194,9 +194,10 @@ class TrainingCheck:
         from smclass.model.dataset import Fingerprint
 
         self._seen = model.seen
-        # Posts among those read that the model was trained on (any order, case or spacing); None
-        # for a model file that keeps no record of its training texts.
-        self.trained_on: int | None = None if model.seen is None else 0
+        # Posts among those read that the model was trained on (any order, case or spacing), looked
+        # up a batch at a time; None for a model file that keeps no record of its training texts.
+        self._counted: int | None = None if model.seen is None else 0
+        self._waiting: list[str] = []
         self.expected: str | None = model.card.get("training_data_sha256")
         self._fingerprints = [Fingerprint()] if self.expected else []
         if self.expected and model.card.get("base"):
@@ -209,8 +210,20 @@ class TrainingCheck:
     def add(self, text: str, label: str) -> None:
         for fingerprint in self._fingerprints:
             fingerprint.add(text, label)
-        if self._seen is not None and self.trained_on is not None and seen.holds(self._seen, text):
-            self.trained_on += 1
+        if self._seen is not None:
+            self._waiting.append(text)
+            if len(self._waiting) >= 4096:
+                self._count()
+
+    def _count(self) -> None:
+        if self._seen is not None and self._counted is not None and self._waiting:
+            self._counted += seen.count_in(self._seen, self._waiting)
+        self._waiting.clear()
+
+    @property
+    def trained_on(self) -> int | None:
+        self._count()
+        return self._counted
 
     def watch(self, posts: Iterable[LabelledPost]) -> Iterable[LabelledPost]:
         """``posts`` unchanged, each fingerprinted on its way."""

@@ -37,8 +37,7 @@ def checked(array: np.ndarray | None) -> np.ndarray | None:
     return array
 
 
-def holds(seen: np.ndarray, text: str) -> bool:
-    """Whether ``text`` (any case or spacing) is among the keys ``seen``."""
-    wanted = np.uint64(key(text))
-    at = int(np.searchsorted(seen, wanted))
-    return at < len(seen) and seen[at] == wanted
+def count_in(seen: np.ndarray, texts: list[str]) -> int:
+    """How many of ``texts`` (any case or spacing) are among the keys ``seen``."""
+    wanted = np.fromiter((key(text) for text in texts), dtype=np.uint64, count=len(texts))
+    return int(np.isin(wanted, seen, assume_unique=False).sum())

@@ -134,6 +134,15 @@ def splits(labels: list[str], folds: int, seed: int, groups: list[str] | None = 
     return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels)), "stratified"
 
 
+def own_groups(texts: list[str]) -> list[str]:
+    """Fold groups for a user's posts trained on top of the corpus: a post and its copies each.
+
+    The corpus's posts are grouped by file; the user's, grouped by their one file, would be
+    one test fold scored by a model that saw none of them (``train --base default --encoder``).
+    """
+    return [f"yours: {same_words(text)}" for text in texts]
+
+
 def same_words(text: str) -> str:
     """What copies of a post share, whatever their case and spacing."""
     return " ".join(text.split()).casefold()

@@ -107,20 +107,41 @@ def _rows(grid: Any) -> Iterator[tuple[Any, ...]]:
     return iter(grid.iter_rows(values_only=True))
 
 
-def _sheets_with_rows(book: Any, grids: list[str]) -> list[str]:
-    """The sheets that hold a cell with something in it: a blank cover sheet is not the one to read.
+# Sheets after the one read are looked at only this far for the note: a sheet of styled empty
+# cells would otherwise be read whole (300,000 rows took 20 s).
+_LOOKED_AT_ROWS = 1000
 
-    Each is read up to its first such row only; one that cannot be read counts as having rows,
-    so reading it says what is wrong.
+
+def _sheets_with_rows(book: Any, grids: list[str]) -> tuple[list[str], list[str]]:
+    """The first sheet that holds a cell with something in it (a blank cover sheet is not the one
+    to read), then the other sheets that do, and those blank as far as they were looked at.
+
+    A sheet before the first with rows is read to its end; one after it, to its first such row
+    or :data:`_LOOKED_AT_ROWS` rows. One that cannot be read counts as having rows, so reading
+    it says what is wrong.
     """
-    found = []
+    found: list[str] = []
+    unsure: list[str] = []
     for title in grids:
+        limit = _LOOKED_AT_ROWS if found else None
         try:
-            if any(not _blank(cells) for cells in _rows(book[title])):
-                found.append(title)
+            rows = list(itertools.islice(_rows(book[title]), limit)) if limit else None
+            if rows is None:
+                has = any(not _blank(cells) for cells in _rows(book[title]))
+            else:
+                has = any(not _blank(cells) for cells in rows)
+                if not has and len(rows) == limit:
+                    unsure.append(title)
         except Exception:  # noqa: BLE001 - a damaged sheet makes openpyxl raise almost anything
+            has = True
+        if has:
             found.append(title)
-    return found
+    return found, unsure
+
+
+def _listed(names: list[str], most: int = 5) -> str:
+    shown = ", ".join(f"'{name}'" for name in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def _blank(cells: tuple[Any, ...]) -> bool:
@@ -197,13 +218,14 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
             raise UsageError(f"{source}: sheet '{sheet}' is a chart, with no rows (sheets with rows: {', '.join(grids) or 'none'})")
         if not grids:
             return
-        with_rows = [] if sheet is not None else _sheets_with_rows(book, grids)
+        with_rows, unsure = ([], []) if sheet is not None else _sheets_with_rows(book, grids)
         name = sheet or (with_rows[0] if with_rows else grids[0])
         shape = f"Excel sheet '{name}'"
         if len(with_rows) > 1:
             # Read as documented (the first), but never the others dropped unsaid.
-            others = ", ".join(f"'{other}'" for other in with_rows[1:])
-            shape += f", the first of {len(with_rows)} sheets with rows (not read: {others}; --table NAME reads another)"
+            shape += f", the first of {len(with_rows)} sheets with rows (not read: {_listed(with_rows[1:])}; --table NAME reads another)"
+        if unsure:
+            shape += f" (not read: {_listed(unsure)}, blank in the {_LOOKED_AT_ROWS:,} rows looked at)"
         rows = _rows(book[name])
         header: list[str] | None = None
         index = 0
