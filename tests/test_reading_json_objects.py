@@ -323,3 +323,25 @@ def test_a_record_whose_list_holds_things_that_are_no_posts_stays_one_record(sma
     assert result.exit_code == 0, result.stderr
     # Not the basket's items, nor the photo, each taken for a post in the record's place.
     assert ids(result.stdout) == ["r1", "r2", "p1"]
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [{"Description": "Weekly export of posts"}, {"Title": "Page 1"}, {"Message": "Success"}, {"title": "My export"}, {"Tweet": "x"}],
+)
+def test_a_page_on_a_json_line_whose_envelope_has_words_of_its_own_still_gives_its_posts(
+    small_model_path: Path, envelope: dict[str, str]
+) -> None:
+    posts = [{"id": "1", "text": "Our new product launches today, buy now"}, {"id": "2", "text": "Flood warning for the river valley"}]
+    page = json.dumps({"items": posts, **envelope}) + "\n"
+    result = classify(small_model_path, input=page * 2)
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == ["1", "2", "1", "2"]
+
+
+def test_a_titled_record_whose_list_holds_no_posts_stays_one_record(small_model_path: Path) -> None:
+    record = {"id": "q3", "title": "Quarterly numbers are in: sales up four percent", "items": [{"sku": "A1", "qty": 1}]}
+    other = {"id": "q4", "text": "Our stand-up moves to ten tomorrow"}
+    result = classify(small_model_path, input=json.dumps(record) + "\n" + json.dumps(other) + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == ["q3", "q4"]

@@ -136,19 +136,30 @@ def _with_own_fields(post: Any, own: Any) -> Any:
 
 def _container_list(value: dict[str, Any]) -> list[Any] | None:
     """The list of posts in an API response saved whole on one line, if ``value`` is one."""
-    if any(isinstance(value.get(name), str) for name in TEXT_FIELDS) or _words_of_its_own(value):
+    if any(isinstance(value.get(name), str) for name in _POST_TEXT):
         return None
+    # A title, headline or description names a page of posts as well as a record: a page only
+    # when its list holds posts (`{"title": "My export", "posts": [...]}`).
+    titled = any(isinstance(value.get(name), str) for name in TEXT_FIELDS)
     held = _lists_of_posts(value)
     if len(held) > 1:
         return [Unreadable("", value, several_lists(held))]
     for key in _LIST_KEYS:
         items = value.get(key)
-        if isinstance(items, list) and items and all(isinstance(i, dict) for i in items):
+        if not isinstance(items, list) or not items:
+            continue
+        posts = any(map(_looks_like_post, items))
+        if titled and not posts:
+            continue
+        # A list of objects none of which looks like a post, beside words of the record's own
+        # (`Text`), is the record's (a basket's items); a page's envelope says `Title` or
+        # `Message` beside posts, and is a page.
+        if all(isinstance(i, dict) for i in items) and (posts or not _words_of_its_own(value)):
             return items
         # A null or a number among posts is rejected on its own, as in a document, rather than
         # making the page one record with no text. Among things that are no posts (a basket's
         # items beside a gift-wrap string) the list is the record's own.
-        if isinstance(items, list) and any(map(_looks_like_post, items)):
+        if posts:
             return items
     return None
 
@@ -256,9 +267,11 @@ def _sentences(items: list[Any]) -> bool:
 
 
 def _words_of_its_own(value: dict[str, Any]) -> bool:
-    """Whether a record holds a text field in any case (``Text``) with something in it: a
-    record, whose lists (a basket's items, a post's media) are its own, not a page of posts."""
-    return any(isinstance(item, str) and item.strip() and fold(key) in _TEXT_NAMES for key, item in value.items() if isinstance(key, str))
+    """Whether a record holds a post's text field in any case (``Text``, not a ``Title``) with something in it."""
+    return any(isinstance(item, str) and item.strip() and fold(key) in _POST_NAMES for key, item in value.items() if isinstance(key, str))
+
+
+_POST_NAMES = frozenset(fold(name) for name in _POST_TEXT)
 
 
 def _looks_like_post(item: Any) -> bool:
