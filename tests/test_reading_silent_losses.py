@@ -448,3 +448,18 @@ def test_an_id_that_only_later_records_hold_is_said_not_dropped_unseen(small_mod
     assert ids(result.stdout)[-1] == 151
     note = "holds 'id', which the records the plan was chosen from did not: ids stay record positions (say --id-field id to use it)"
     assert f"{posts}:151: {note}\n" in result.stderr
+
+
+def test_an_input_blank_for_as_far_as_its_format_is_told_from_is_refused_not_called_empty(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "late.jsonl"
+    path.write_text("\n" * 70_000 + json.dumps({"id": 1, "text": "hello world"}) + "\n", encoding="utf-8")
+    result = classify(small_model_path, str(path))
+    # It had been "late.jsonl: is empty", exit 0, the post never read.
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {path}: its first 64 KiB are blank, so its format cannot be told: "
+        "say it with --input-format (jsonl, json, csv, tsv, lines)"
+    )
+    told = classify(small_model_path, str(path), "--input-format", "jsonl")
+    assert told.exit_code == 0, told.stderr
+    assert [json.loads(line)["id"] for line in told.stdout.splitlines()] == [1]

@@ -27,6 +27,7 @@ from smclass.reading.platforms import linkedin, whatsapp
 from smclass.reading.records import Record
 from smclass.reading.sniff import (
     CR_ALONE,
+    HEAD_BYTES,
     SAMPLE_LINES,
     Detected,
     HeaderBelowError,
@@ -211,7 +212,15 @@ def _read_plain(
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"unknown input format '{fmt}' (choose from {', '.join(FORMATS)})")
     if fmt != "lines" and not head.strip(b"\xef\xbb\xbf \t\r\n"):
-        return
+        if len(head) < HEAD_BYTES:
+            return  # blank to its end: empty
+        if fmt is None:
+            # Blank as far as the format is told from: never "empty" with posts further down.
+            raise InputError(
+                f"its first {HEAD_BYTES // 1024} KiB are blank, so its format cannot be told: "
+                "say it with --input-format (jsonl, json, csv, tsv, lines)",
+                source=source,
+            )
     if sqlite.is_database(head):
         yield from sqlite.read_stream(stream, opened, source, reading.table, reading.query)
         return
