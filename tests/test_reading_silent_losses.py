@@ -463,3 +463,22 @@ def test_an_input_blank_for_as_far_as_its_format_is_told_from_is_refused_not_cal
     told = classify(small_model_path, str(path), "--input-format", "jsonl")
     assert told.exit_code == 0, told.stderr
     assert [json.loads(line)["id"] for line in told.stdout.splitlines()] == [1]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_record_nested_deeper_than_orjson_writes_is_kept_whole_with_keep_fields(small_model_path: Path, tmp_path: Path, fmt: str) -> None:
+    deep: object = 1
+    for _ in range(300):
+        deep = {"a": deep}
+    rows = [{"id": i, "text": "hi there friends"} for i in range(3)] + [{"id": 9, "text": "hi there", "a": deep}]
+    path = tmp_path / "deep.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    result = classify(small_model_path, str(path), "--keep-fields", "--format", fmt)
+    # It had been an internal error, and the good records of its batch were never written.
+    assert result.exit_code == 0, result.stderr
+    if fmt == "jsonl":
+        out = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [row["id"] for row in out] == [0, 1, 2, 9]
+        assert out[3]["record"]["a"] == deep
+    else:
+        assert [line.split(",")[0] for line in result.stdout.splitlines()[1:]] == ["0", "1", "2", "9"]

@@ -7,6 +7,7 @@ import contextlib
 import csv
 import io
 import json
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,9 +64,28 @@ def _displayable_value(value: Any) -> Any:
 def jsonl_line(result: dict[str, Any]) -> bytes:
     try:
         return orjson.dumps(result, option=_JSONL)
-    except orjson.JSONEncodeError:
+    except orjson.JSONEncodeError as exc:
+        if _too_deep(exc):
+            return _deep_json(result) + b"\n"
         # Rare (see DISPLAY_ERRORS, and integers beyond 64 bits): the usual line pays nothing for it.
         return orjson.dumps(_displayable_value(result), option=_JSONL)
+
+
+def _too_deep(exc: Exception) -> bool:
+    # orjson reads 1,024 levels of nesting but writes only about 254.
+    return "Recursion limit" in str(exc)
+
+
+def _deep_json(value: Any) -> bytes:
+    """A record nested deeper than orjson writes, by the json module, whose depth is Python's
+    recursion limit: raised for this one value (a record read is at most 1,024 levels deep).
+    Escaped to ASCII, so a lone surrogate in it is written as JSON can hold it."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        return json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=str).encode("ascii")
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def shown_id(result: dict[str, Any]) -> str:
@@ -82,8 +102,17 @@ def spreadsheet_safe(value: Any) -> str:
     if value is None:
         return ""
     # Lists, objects and booleans as the JSON output writes them (true, not Python's True).
-    text = orjson.dumps(value).decode() if isinstance(value, (dict, list, bool)) else str(value)
+    text = _cell_json(value) if isinstance(value, (dict, list, bool)) else str(value)
     return spreadsheet_guard.guarded(text)
+
+
+def _cell_json(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError as exc:
+        if not _too_deep(exc):
+            raise
+        return _deep_json(value).decode("ascii")
 
 
 # Rows waiting for the columns of every record stay in memory up to this size, then on disk.
