@@ -90,7 +90,7 @@ def _fold_plan(labels: list[str], folds: int) -> tuple[int, str | None]:
 
 def conflicting_duplicates(texts: list[str], labels: list[str]) -> list[list[int]]:
     """Groups of positions whose texts are the same (ignoring case and spacing) but whose labels differ."""
-    from smclass.model.training import same_words
+    from smclass.model.seen import same_words
 
     groups: dict[str, list[int]] = defaultdict(list)
     for i, text in enumerate(texts):

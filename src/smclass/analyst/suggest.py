@@ -20,7 +20,7 @@ import numpy as np
 
 from smclass.errors import UsageError
 from smclass.labels import normalize_label
-from smclass.model.dataset import SKIPPED_LABELS, confidence_value
+from smclass.model.dataset import SKIPPED_LABELS, is_confidence
 from smclass.model.files import Model
 from smclass.reading import fields
 
@@ -48,15 +48,7 @@ def labelled_already(record: Any, label_field: str) -> bool:
         value = next((item for key, item in record.items() if isinstance(key, str) and fields.fold(key) == wanted), None)
     if not isinstance(value, str) or (normalize_label(value) is None and value.strip().lower() not in SKIPPED_LABELS):
         return False
-    return not (fields.fold(label_field) == "label" and "confidence" in record and _a_confidence(record["confidence"]))
-
-
-def _a_confidence(value: Any) -> bool:
-    try:
-        confidence_value(value)
-    except ValueError:
-        return False
-    return True
+    return not (fields.fold(label_field) == "label" and "confidence" in record and is_confidence(record["confidence"]))
 
 
 def uncertainty(proba: np.ndarray) -> np.ndarray:
@@ -77,7 +69,7 @@ def suggest(
     """
     if not math.isfinite(diversity) or diversity < 0:
         raise UsageError(f"diversity must be a finite number of at least 0, not {diversity}")
-    from smclass.model.training import same_words
+    from smclass.model.seen import same_words
 
     keep = keep or max(20 * n, 1000)
     heap: list[tuple[float, int, str, dict[str, Any]]] = []

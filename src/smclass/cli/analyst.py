@@ -110,8 +110,9 @@ def audit(
         check = TrainingCheck(model)
         for text, label in zip(posts.texts, posts.labels, strict=True):
             check.add(text, label)
-        if check.trained_on_these() or check.trained_on == len(posts.texts):
-            which = f"these very posts (training_data_sha256 {check.expected})" if check.trained_on_these() else "every one of these posts"
+        exact = check.trained_on_these()
+        if exact or check.trained_on == len(posts.texts):
+            which = f"these very posts (training_data_sha256 {check.expected})" if exact else "every one of these posts"
             raise UsageError(
                 f"{model_path} was trained on {which}: its scores cannot doubt their labels; leave out --model to cross-validate"
             )

@@ -163,7 +163,7 @@ def _predicted(first: list[Record], field_name: str) -> bool:
     readable = [r.data for r in first if r.error is None and isinstance(r.data, dict)]
     if not readable or fields.fold(field_name) != "label":
         return False
-    return all("confidence" in r and _is_confidence(r["confidence"]) for r in readable)
+    return all("confidence" in r and is_confidence(r["confidence"]) for r in readable)
 
 
 def confidence_value(value: Any) -> float | None:
@@ -177,7 +177,8 @@ def confidence_value(value: Any) -> float | None:
     return float(number)
 
 
-def _is_confidence(value: Any) -> bool:
+def is_confidence(value: Any) -> bool:
+    """Whether ``value`` is a confidence as classify writes it (see :func:`confidence_value`)."""
     try:
         confidence_value(value)
     except ValueError:

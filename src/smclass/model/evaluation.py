@@ -195,8 +195,8 @@ class TrainingCheck:
 
         self._seen = model.seen
         # Posts among those read that the model was trained on (any order, case or spacing), looked
-        # up a batch at a time; None for a model file that keeps no record of its training texts.
-        self._counted: int | None = None if model.seen is None else 0
+        # up a batch at a time.
+        self._counted = 0
         self._waiting: list[str] = []
         self.expected: str | None = model.card.get("training_data_sha256")
         self._fingerprints = [Fingerprint()] if self.expected else []
@@ -216,12 +216,15 @@ class TrainingCheck:
                 self._count()
 
     def _count(self) -> None:
-        if self._seen is not None and self._counted is not None and self._waiting:
+        if self._seen is not None and self._waiting:
             self._counted += seen.count_in(self._seen, self._waiting)
         self._waiting.clear()
 
     @property
     def trained_on(self) -> int | None:
+        """How many posts read the model was trained on; None for a file that keeps no record of its training texts."""
+        if self._seen is None:
+            return None
         self._count()
         return self._counted
 

@@ -3,7 +3,8 @@
 The card's ``training_data_sha256`` tells only the very same file, in the same order, with the
 same labels. Scoring a model on a few of its training posts among new ones, or on a reordered
 copy, raises its scores just as much: the keys let evaluate and audit count such posts. A key
-is of the text's words, whatever their case and spacing, as copies are told elsewhere.
+is of the text's words, whatever their case and spacing (:func:`same_words`, as copies are told
+everywhere: folds, audit, suggest).
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from smclass.errors import ModelError
 ARRAY = "seen_texts"
 
 
+def same_words(text: str) -> str:
+    """What copies of a post share, whatever their case and spacing."""
+    return " ".join(text.split()).casefold()
+
+
 def key(text: str) -> int:
-    words = " ".join(text.split()).casefold()
-    return int.from_bytes(hashlib.blake2b(words.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+    return int.from_bytes(hashlib.blake2b(same_words(text).encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
 def keys(texts: Iterable[str]) -> np.ndarray:

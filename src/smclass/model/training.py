@@ -124,7 +124,7 @@ def splits(labels: list[str], folds: int, seed: int, groups: list[str] | None = 
         if grouped is not None:
             return grouped, "by source file"
     if texts is not None:
-        same = [same_words(text) for text in texts]
+        same = [seen.same_words(text) for text in texts]
         if len(set(same)) < len(same):
             together = _copies_together(labels, folds, seed, same)
             if together is not None:
@@ -140,12 +140,7 @@ def own_groups(texts: list[str]) -> list[str]:
     The corpus's posts are grouped by file; the user's, grouped by their one file, would be
     one test fold scored by a model that saw none of them (``train --base default --encoder``).
     """
-    return [f"yours: {same_words(text)}" for text in texts]
-
-
-def same_words(text: str) -> str:
-    """What copies of a post share, whatever their case and spacing."""
-    return " ".join(text.split()).casefold()
+    return [f"yours: {seen.same_words(text)}" for text in texts]
 
 
 def _copies_together(labels: list[str], folds: int, seed: int, keys: list[str]) -> Splits | None:

@@ -124,18 +124,19 @@ def _sheets_with_rows(book: Any, grids: list[str]) -> tuple[list[str], list[str]
     unsure: list[str] = []
     for title in grids:
         limit = _LOOKED_AT_ROWS if found else None
+        blank, has = 0, False
         try:
-            rows = list(itertools.islice(_rows(book[title]), limit)) if limit else None
-            if rows is None:
-                has = any(not _blank(cells) for cells in _rows(book[title]))
-            else:
-                has = any(not _blank(cells) for cells in rows)
-                if not has and len(rows) == limit:
-                    unsure.append(title)
+            for cells in itertools.islice(_rows(book[title]), limit):
+                has = not _blank(cells)
+                if has:
+                    break
+                blank += 1
         except Exception:  # noqa: BLE001 - a damaged sheet makes openpyxl raise almost anything
             has = True
         if has:
             found.append(title)
+        elif blank == limit:
+            unsure.append(title)
     return found, unsure
 
 

@@ -18,6 +18,7 @@ from smclass.reading.json_input import loads_line, refuse_constant
 from smclass.reading.platforms import whatsapp, youtube
 from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.platforms.x import is_twitter_archive
+from smclass.reading.spreadsheet_guard import is_number
 
 HEAD_BYTES = 1 << 16
 
@@ -346,14 +347,6 @@ def _header_apart(rows: list[list[str]]) -> bool:
         if len({len(v) for v in values}) == 1 and len(name.strip()) != len(values[0]):
             return True
     return False
-
-
-def is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def detect_format(head: bytes, name: str = "") -> str:

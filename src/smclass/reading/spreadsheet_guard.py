@@ -12,7 +12,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MARK = "'"
 
 
-def _number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether a cell's text is a number, as ``float`` reads one."""
     try:
         float(text)
     except ValueError:
@@ -25,7 +26,7 @@ def _marked(text: str) -> bool:
     # again, so that taking one mark off always gives the text back.
     while text.startswith(MARK):
         text = text[1:]
-    return text.startswith(FORMULA_START) and not _number(text)
+    return text.startswith(FORMULA_START) and not is_number(text)
 
 
 def guarded(text: str) -> str:

@@ -148,18 +148,13 @@ def _container_list(value: dict[str, Any]) -> list[Any] | None:
         items = value.get(key)
         if not isinstance(items, list) or not items:
             continue
-        posts = any(map(_looks_like_post, items))
-        if titled and not posts:
-            continue
-        # A list of objects none of which looks like a post, beside words of the record's own
-        # (`Text`), is the record's (a basket's items); a page's envelope says `Title` or
-        # `Message` beside posts, and is a page.
-        if all(isinstance(i, dict) for i in items) and (posts or not _words_of_its_own(value)):
+        # Posts, with a null or a number among them rejected on its own as in a document, and
+        # whatever the envelope says (`Title`, `Message`): a page.
+        if any(map(_looks_like_post, items)):
             return items
-        # A null or a number among posts is rejected on its own, as in a document, rather than
-        # making the page one record with no text. Among things that are no posts (a basket's
-        # items beside a gift-wrap string) the list is the record's own.
-        if posts:
+        # Objects that are no posts are the record's own (a basket's items) beside a title or
+        # words of the record's own (`Text`), as is any list holding things that are not objects.
+        if not titled and all(isinstance(i, dict) for i in items) and not _words_of_its_own(value):
             return items
     return None
 
