@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from smclass import batching
 from smclass.analyst import items
 from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
 from smclass.analyst.times import parse_time
@@ -151,6 +152,7 @@ def _results(
     reading = options.reading(notify)
     records = (record for path in paths for record in inputs.read_path(path, reading=reading))
     waiting: list[dict[str, Any]] = []
+    held = 0
     for plan, head, group in planned_with_sample(_merged(records), options, notify):
         readable = [r for r in head if r.error is None]
         label_field = _label_field(named, readable)
@@ -172,9 +174,11 @@ def _results(
                 yield {**entry, **own}
                 continue
             waiting.append({**entry, "reason": reason})
-            if len(waiting) == 2048:
+            # Each entry holds its whole record: the batch is bounded by their size as well as their count.
+            held += record.size()
+            if len(waiting) == 2048 or held >= batching.CHARS:
                 yield from _classified(waiting, out, model_path)
-                waiting = []
+                waiting, held = [], 0
     yield from _classified(waiting, out, model_path)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from smclass.batching import batches
 from smclass.errors import UsageError
 from smclass.labels import normalize_label
 from smclass.model.dataset import SKIPPED_LABELS, is_confidence
@@ -78,7 +79,7 @@ def suggest(
     held: set[str] = set()
     counter = itertools.count()
     usable = (post for post in posts if isinstance(post.get("text"), str) and post["text"].strip())
-    while batch := list(itertools.islice(usable, BATCH)):
+    for batch in batches(usable, most=BATCH, size=lambda post: len(post["text"])):
         scores = uncertainty(model.predict_proba([post["text"] for post in batch]))
         for post, score in zip(batch, scores.tolist(), strict=True):
             key = same_words(post["text"][:LIKENESS_CHARS])

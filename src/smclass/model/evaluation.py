@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from smclass.batching import batches
 from smclass.labels import LABELS
 from smclass.model import seen
 from smclass.model.files import Model
@@ -151,8 +151,7 @@ def evaluate_posts(
     # matrices[0] counts every post; matrices[k + 1] those whose confidence reaches CUTS[k].
     matrices = np.zeros((len(CUTS) + 1, len(LABELS), len(LABELS)), dtype=np.int64)
     cuts = np.asarray(CUTS)
-    stream = iter(posts)
-    while batch := list(itertools.islice(stream, batch_size)):
+    for batch in batches(posts, most=batch_size, size=lambda post: len(post.text)):
         proba = model.predict_proba([post.text for post in batch])
         best = proba.argmax(axis=1)
         confidence = np.asarray([written(c) for c in proba.max(axis=1).tolist()])
@@ -197,7 +196,7 @@ class TrainingCheck:
         # Posts among those read that the model was trained on (any order, case or spacing), looked
         # up a batch at a time.
         self._counted = 0
-        self._waiting: list[str] = []
+        self._waiting: list[int] = []
         self.expected: str | None = model.card.get("training_data_sha256")
         self._fingerprints = [Fingerprint()] if self.expected else []
         if self.expected and model.card.get("base"):
@@ -211,7 +210,8 @@ class TrainingCheck:
         for fingerprint in self._fingerprints:
             fingerprint.add(text, label)
         if self._seen is not None:
-            self._waiting.append(text)
+            # The key, not the text: 4,096 texts of a long-document input would be gigabytes.
+            self._waiting.append(seen.key(text))
             if len(self._waiting) >= 4096:
                 self._count()
 

@@ -42,7 +42,6 @@ def checked(array: np.ndarray | None) -> np.ndarray | None:
     return array
 
 
-def count_in(seen: np.ndarray, texts: list[str]) -> int:
-    """How many of ``texts`` (any case or spacing) are among the keys ``seen``."""
-    wanted = np.fromiter((key(text) for text in texts), dtype=np.uint64, count=len(texts))
-    return int(np.isin(wanted, seen, assume_unique=False).sum())
+def count_in(seen: np.ndarray, wanted: list[int]) -> int:
+    """How many of the keys ``wanted`` (:func:`key` of each text) are among the keys ``seen``."""
+    return int(np.isin(np.asarray(wanted, dtype=np.uint64), seen, assume_unique=False).sum())

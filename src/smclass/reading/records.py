@@ -69,6 +69,13 @@ class Record:
                 return exact if isinstance(exact, dict) and exact.keys() == self.data.keys() else self.data
         return self.data
 
+    def size(self) -> int:
+        """About how many characters the record holds, to bound a batch of records by: its raw
+        line's length, or for a record with none (a sheet row, Parquet) that of its text values."""
+        if isinstance(self.raw, (bytes, str)):
+            return len(self.raw)
+        return sum(len(value) + 8 if isinstance(value, str) else 8 for value in self.data.values())
+
     def raw_bytes(self) -> bytes:
         """The record's bytes as they stood in the input, without the line end.
 

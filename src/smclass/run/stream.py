@@ -221,7 +221,8 @@ def _fill_batches(
                 if options.keep_fields:
                     out["record"] = record.as_read()
             batch.append((out, text))
-            chars += len(text) if text else 0
+            # A kept record is held with its result until the batch is written: its size counts, not only its text's.
+            chars += record.size() if options.keep_fields else len(text) if text else 0
             if len(batch) >= size or chars >= options.batch_chars:
                 yield batch[:]
                 batch.clear()
