@@ -329,3 +329,29 @@ def test_a_literal_cell_that_starts_and_ends_with_quoted_words_keeps_its_quotes(
     records = read(b'id,text,label\n1,"Best day" ever "really",Personal\n2,"say ""hi""",Media\n')
     assert records[0].data["text"] == '"Best day" ever "really"'
     assert records[1].data["text"] == 'say "hi"'  # a cell quoted whole, read by the csv module itself
+
+
+def test_short_rows_get_their_missing_cells_empty_in_the_headers_order() -> None:
+    records = read(b"text,author,likes\nthe tram is back,ana\nour picnic moved,bo,4\n", "csv")
+    assert [list(r.data.items()) for r in records] == [
+        [("text", "the tram is back"), ("author", "ana"), ("likes", "")],
+        [("text", "our picnic moved"), ("author", "bo"), ("likes", "4")],
+    ]
+
+
+def test_a_short_row_under_blank_names_keeps_the_last_blank_columns_cell() -> None:
+    # Blank names repeat in spreadsheet exports; as for a full row, the last such column gives the value.
+    (record,) = read(b"text,,x,\nthe ferry is late,5\n", "csv")
+    assert record.data == {"text": "the ferry is late", "": "", "x": ""}
+
+
+def test_the_plans_sample_counts_a_records_fields_not_only_its_bytes() -> None:
+    from smclass.reading.posts import SNIFF_RECORDS, first_records
+
+    # 100 short rows under a header of 50,000 columns are 100 records of 50,000 fields each.
+    header = ",".join(["text", *(f"c{i}" for i in range(50_000))]).encode()
+    rows = b"".join(b"the bus came early %d,x\n" % i for i in range(SNIFF_RECORDS + 20))
+    records = read_stream(io.BytesIO(header + b"\n" + rows), "wide.csv", reading=Reading("csv"))
+    first = first_records(records)
+    assert 1 <= len(first) < 5
+    assert first[0].data["text"] == "the bus came early 0"

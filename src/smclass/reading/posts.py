@@ -12,7 +12,7 @@ from smclass.reading import fields, ids, inputs
 from smclass.reading.lines import size
 from smclass.reading.live import Pause
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
-from smclass.reading.records import Record
+from smclass.reading.records import FIELD_BYTES, Record
 
 SNIFF_RECORDS = 100
 # They are held parsed, and a parsed record can take tens of times its text: past this much
@@ -41,7 +41,7 @@ def first_records(records: Iterable[Record], on_error: str = "stop", paused: lis
         first.append(record)
         if record.error is None:
             readable += 1
-            readable_bytes += _raw_size(record)
+            readable_bytes += _held(record)
         else:
             unreadable_bytes += _raw_size(record)
             if on_error != "skip" or unreadable_bytes > SNIFF_UNREADABLE_BYTES:
@@ -55,10 +55,15 @@ def _raw_size(record: Record) -> int:
     return size(record.raw) if isinstance(record.raw, bytes) else len(record.raw or "")
 
 
+def _held(record: Record) -> int:
+    # Its fields count as well as its line: a short CSV row is padded to the header's width.
+    return _raw_size(record) + FIELD_BYTES * len(record.data)
+
+
 def cut_short(first: list[Record]) -> bool:
     """Whether :func:`first_records` stopped before the input did (more records may follow)."""
     readable = [record for record in first if record.error is None]
-    return len(readable) >= SNIFF_RECORDS or sum(map(_raw_size, readable)) >= SNIFF_BYTES
+    return len(readable) >= SNIFF_RECORDS or sum(map(_held, readable)) >= SNIFF_BYTES
 
 
 def _quiet(message: str) -> None:

@@ -15,6 +15,11 @@ from smclass.reading.lines import Overlong
 _LONG_NUMBER = re.compile(rb"\d{20,}")
 
 
+# What a field costs in a parsed record beyond its text (a dict slot, the value's object): a short
+# CSV row under a header of 200,000 columns is a few bytes of input and 200,000 fields.
+FIELD_BYTES = 48
+
+
 class SheetError(str):
     """An error a spreadsheet shows in a cell (``#N/A``, ``#DIV/0!``): no one's words, never read as a post's text."""
 
@@ -70,11 +75,14 @@ class Record:
         return self.data
 
     def size(self) -> int:
-        """About how many characters the record holds, to bound a batch of records by: its raw
-        line's length, or for a record with none (a sheet row, Parquet) that of its text values."""
+        """About how many bytes the record holds, to bound a batch of records by: its raw line's
+        length (for a record with none, a sheet row or Parquet, that of its text values), and
+        :data:`FIELD_BYTES` for each of its fields."""
         if isinstance(self.raw, (bytes, str)):
-            return len(self.raw)
-        return sum(len(value) + 8 if isinstance(value, str) else 8 for value in self.data.values())
+            held = len(self.raw)
+        else:
+            held = sum(len(value) for value in self.data.values() if isinstance(value, str))
+        return held + FIELD_BYTES * len(self.data)
 
     def raw_bytes(self) -> bytes:
         """The record's bytes as they stood in the input, without the line end.

@@ -171,7 +171,7 @@ def _fill_batches(
         # A detected text field falls back, record by record, to another common one: said once.
         fall_back = plan.text.detected and plan.text.title_field is None
         for record in group:
-            if late_id and record.error is None and not _LATE_IDS.isdisjoint(record.data):
+            if late_id and record.error is None and not record.data.keys().isdisjoint(_LATE_IDS):
                 name = next(name for name in fields.ID_FIELDS if name in record.data)
                 said = f"holds '{name}', which the records the plan was chosen from did not: ids stay record positions"
                 notify(str(InputError(f"{said} (say --id-field {name} to use it)", source=record.source, line=record.line)))

@@ -71,7 +71,7 @@ Shaped = tuple[Any, "str | None", Any]
 
 def is_plain_post(value: dict[str, Any]) -> bool:
     """A record with a text and none of the keys of an export shape: a post as it is."""
-    return isinstance(value.get("text"), str) and _SHAPE_KEYS.isdisjoint(value)
+    return isinstance(value.get("text"), str) and value.keys().isdisjoint(_SHAPE_KEYS)
 
 
 def claims(shape: Shape, value: dict[str, Any]) -> bool:

@@ -92,7 +92,7 @@ def is_tweet_v2(value: dict[str, Any]) -> bool:
     return (
         isinstance(value.get("text"), str)
         and "id" in value
-        and (not _TWEET_MARKS.isdisjoint(value) or isinstance(value.get("note_tweet"), dict) or _typed_references(value))
+        and (not value.keys().isdisjoint(_TWEET_MARKS) or isinstance(value.get("note_tweet"), dict) or _typed_references(value))
     )
 
 
@@ -129,7 +129,7 @@ def is_twarc2_page(value: dict[str, Any]) -> bool:
 
 def _tweet_like(entry: Any) -> bool:
     """An X API v2 tweet: an id and its text (v2 gives both), its long text, or its edit history."""
-    return isinstance(entry, dict) and "id" in entry and (isinstance(entry.get("text"), str) or not _TWEET_KEYS.isdisjoint(entry))
+    return isinstance(entry, dict) and "id" in entry and (isinstance(entry.get("text"), str) or not entry.keys().isdisjoint(_TWEET_KEYS))
 
 
 def _v1_tweet(value: dict[str, Any]) -> list[Any]:
