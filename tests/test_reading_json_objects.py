@@ -345,3 +345,25 @@ def test_a_titled_record_whose_list_holds_no_posts_stays_one_record(small_model_
     result = classify(small_model_path, input=json.dumps(record) + "\n" + json.dumps(other) + "\n")
     assert result.exit_code == 0, result.stderr
     assert ids(result.stdout) == ["q3", "q4"]
+
+
+def test_an_object_document_of_very_many_small_members_is_refused_not_held_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass.reading import json_input
+
+    monkeypatch.setattr(json_input, "OBJECT_HELD", 4000)
+    keyed = {f"k{i}": {"text": f"the library opens late on thursday {i}"} for i in range(500)}
+    with pytest.raises(InputError) as caught:
+        list(read_json(io.BytesIO(json.dumps(keyed).encode()), "keyed.json"))
+    said = str(caught.value)
+    assert said.startswith("keyed.json:1: a JSON object whose members take over 0 MiB besides its long lists (")
+    assert "jq -c 'to_entries[] | .value + {id: .key}'" in said
+
+
+def test_an_object_documents_long_list_does_not_count_toward_its_members_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from smclass.reading import json_input
+
+    monkeypatch.setattr(json_input, "OBJECT_HELD", 4000)
+    posts = [{"id": i, "text": f"volunteers meet at the pier at nine, shift {i}"} for i in range(40_000)]
+    page = {"meta": {"count": len(posts)}, "data": posts}
+    records = list(read_json(io.BytesIO(json.dumps(page).encode()), "page.json"))
+    assert [r.data["id"] for r in records] == list(range(40_000))

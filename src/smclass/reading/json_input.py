@@ -19,6 +19,13 @@ from smclass.reading.platforms.x import strip_javascript_prefix
 from smclass.reading.records import Record, json_kind
 from smclass.reading.utf8 import bad_utf8
 
+# An object document is held until it ends (a key after a list may make the list posts, or
+# the object one post), its long lists waiting on disk. Its other members are bounded, so
+# millions of small members (posts keyed by id, about 150 bytes each once read) do not make
+# memory follow the input: each counts its JSON text and this much for its place and key.
+OBJECT_HELD = 64 << 20
+MEMBER_BYTES = 64
+
 
 def record_from_value(
     value: Any, source: str, line: int | None, index: int, raw: str | bytes | None, fmt: str, shape: str | None = None, original: Any = None
@@ -228,6 +235,7 @@ def _object_members(window: Window, source: str, arrays: list[Entries]) -> dict[
     """
     decoder = json.JSONDecoder()
     members: dict[str, Any] = {}
+    held = 0
     window.pos += 1
     expected = "Expecting property name enclosed in double quotes"
     if _next(window, source, expected) == "}":
@@ -236,18 +244,25 @@ def _object_members(window: Window, source: str, arrays: list[Entries]) -> dict[
         while True:
             if _next(window, source, expected) != '"':
                 raise _damage(window, source, expected, window.pos)
+            if held > OBJECT_HELD:
+                raise InputError(_too_many(len(members)), source=source, line=window.line_at(window.pos))
+            start = window.pos
             key = _value(window, source, decoder)
             if _next(window, source, "Expecting ':' delimiter") != ":":
                 raise _damage(window, source, "Expecting ':' delimiter", window.pos)
             window.pos += 1
             if _next(window, source, "Expecting value") == "[":
+                held += window.pos - start + MEMBER_BYTES
                 entries = _array_entries(window, source, decoder)
                 members[key] = entries if entries.long else list(entries.every())
                 if entries.long:
                     arrays.append(entries)
+                else:
+                    held += entries.size
             else:
                 try:
                     members[key] = _value(window, source, decoder)
+                    held += window.pos - start + MEMBER_BYTES
                 except InputError as exc:
                     # Only a top-level array is read entry by entry: say which member was too big to hold.
                     if exc.message == TOO_LARGE:
@@ -265,6 +280,12 @@ def _object_members(window: Window, source: str, arrays: list[Entries]) -> dict[
     if window.bad is not None:
         raise InputError(window.bad[0], source=source, line=window.bad[1])
     return members
+
+
+def _too_many(members: int) -> str:
+    said = f"a JSON object whose members take over {OBJECT_HELD >> 20} MiB besides its long lists ({members:,} members so far)"
+    said += ": an object is read whole before what it holds can be told"
+    return said + ". Posts keyed by id can be made JSON lines first: jq -c 'to_entries[] | .value + {id: .key}'"
 
 
 def _array_entries(window: Window, source: str, decoder: json.JSONDecoder) -> Entries:

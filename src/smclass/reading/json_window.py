@@ -234,6 +234,11 @@ class Entries:
     def long(self) -> bool:
         return self._file is not None
 
+    @property
+    def size(self) -> int:
+        """The bytes of JSON text held in memory (none once they wait in a file)."""
+        return self._held if self._file is None else 0
+
     def every(self) -> Iterator[Any]:
         """All the entries, read again from the start, one at a time."""
         if self._file is None:
