@@ -368,3 +368,39 @@ def test_a_bad_sqlite_row_goes_to_the_rejects_file_as_a_json_line(small_model_pa
     assert result.exit_code == 0, result.stderr
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1]
     assert [json.loads(line) for line in rejects.read_text().splitlines()] == [{"id": 2, "text": "6361666580"}]  # was a Python tuple
+
+
+NOT_AS_NAMED = [
+    ("comments.json", b'// saved from the dashboard\n[\n {"id": "c1", "text": "baked bread with my niece"}\n]\n'),
+    ("page.jsonl", b"<!DOCTYPE html>\n<html><body>Too many requests</body></html>\n"),
+    ("page.ndjson.gz", gzip.compress(b"<html>\n<body>Service unavailable</body>\n</html>\n")),
+    ("feedback.csv", b"Feedback\nthe new app keeps logging me out\nlove the dark mode\n"),
+]
+
+
+@pytest.mark.parametrize(("name", "data"), NOT_AS_NAMED)
+def test_a_file_named_json_or_csv_that_is_neither_is_refused_not_read_one_post_per_line(
+    small_model_path: Path, tmp_path: Path, name: str, data: bytes
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    extension = "." + name.removesuffix(".gz").rsplit(".", 1)[1]
+    assert line.startswith(f"Error: {path}:1: named {extension}, but its first line ")
+    assert line.endswith("--input-format lines to read every line as a post")
+    said = classify(small_model_path, str(path), "--input-format", "lines")
+    assert said.exit_code == 0
+    assert len(said.stdout.splitlines()) == len(gzip.decompress(data).splitlines() if name.endswith(".gz") else data.splitlines())
+
+
+def test_the_same_lines_from_stdin_or_a_txt_file_are_read_one_post_per_line_with_a_note(small_model_path: Path, tmp_path: Path) -> None:
+    data = b"Feedback\nthe new app keeps logging me out\nlove the dark mode\n"
+    path = tmp_path / "feedback.txt"
+    path.write_bytes(data)
+    for result in (classify(small_model_path, input=data), classify(small_model_path, str(path))):
+        assert result.exit_code == 0
+        assert len(result.stdout.splitlines()) == 3
+        assert "read as lines, one post per line: its first line holds no delimiter" in result.stderr

@@ -202,7 +202,34 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
             "or say --input-format lines to read every line as a post",
             number,
         )
+    named = named_format(name)
+    if detected.fmt == "lines" and named is not None:
+        raise InputError(_not_as_named(named, detected, decoded[0]), source=name or None, line=1)
     return detected
+
+
+# What a file's name promises. Read one post per line, such a file would make posts of its
+# markup, its brackets or its header: it is refused unless --input-format lines says so.
+_NAMED_FORMATS = {".json": "JSON", ".jsonl": "JSON", ".ndjson": "JSON", ".csv": "CSV", ".tsv": "TSV", ".tab": "TSV"}
+_COMPRESSED = (".gz", ".zst", ".bz2", ".xz")
+
+
+def named_format(name: str) -> tuple[str, str] | None:
+    """The extension of ``name`` (past a compression suffix) and the kind of file it names, when it names one."""
+    base = name.lower().rsplit("/", 1)[-1]
+    base = next((base.removesuffix(suffix) for suffix in _COMPRESSED if base.endswith(suffix)), base)
+    extension = "." + base.rsplit(".", 1)[-1] if "." in base else ""
+    kind = _NAMED_FORMATS.get(extension)
+    return (extension, kind) if kind is not None else None
+
+
+def _not_as_named(named: tuple[str, str], detected: Detected, first: str) -> str:
+    extension, kind = named
+    lines = "--input-format lines to read every line as a post"
+    if kind == "JSON":
+        shown = first.strip()[:60] + ("..." if len(first.strip()) > 60 else "")
+        return f"named {extension}, but its first line is not JSON ({shown!r}): mend it, or say {lines}"
+    return f"named {extension}, but {detected.note}: say --input-format {kind.lower()} (with --text-field NAME) if it is one, or {lines}"
 
 
 class HeaderBelowError(UsageError):
