@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -482,3 +483,40 @@ def test_a_record_nested_deeper_than_orjson_writes_is_kept_whole_with_keep_field
         assert out[3]["record"]["a"] == deep
     else:
         assert [line.split(",")[0] for line in result.stdout.splitlines()[1:]] == ["0", "1", "2", "9"]
+
+
+# A tweet's full_text beside a text cut short
+
+
+def _cut_tweets() -> list[dict[str, object]]:
+    whole = [f"Tweet {i}: our choir raised enough tonight to fix the old organ in the hall, thank you all for coming" for i in range(4)]
+    rows: list[dict[str, object]] = [{"id": f"t{i}", "text": text[:50] + "…", "full_text": text} for i, text in enumerate(whole)]
+    return [*rows, {"id": "t4", "text": "a short one about lunch"}, {"id": "t5", "text": "cut short again…", "full_text": None}]
+
+
+def test_full_text_is_read_wherever_a_record_holds_it_even_when_more_records_hold_only_text(tmp_path: Path) -> None:
+    import smclass
+
+    path = tmp_path / "tweets.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in _cut_tweets()), encoding="utf-8")
+    posts = list(smclass.read(path))
+    assert [post["text"] for post in posts] == [
+        *(row["full_text"] for row in _cut_tweets()[:4]),
+        "a short one about lunch",
+        "cut short again…",
+    ]
+
+
+def test_the_note_says_full_text_is_read_where_a_record_holds_it(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "tweets.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "full_text", "text"])
+        writer.writerows([row["id"], row.get("full_text") or "", row["text"]] for row in _cut_tweets())
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 0
+    assert ids(result.stdout) == [f"t{i}" for i in range(6)]
+    assert result.stderr.splitlines()[0] == (
+        f"{path}: read as csv, text field 'text' (detected), id field 'id'; 'text' holds text in 6 of the first 6 records, "
+        "'full_text' in 4: a record is read from 'full_text' where it holds text"
+    )

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from smclass.errors import InputError
-from smclass.reading.fields import repeated_name
+from smclass.reading.headers import repeated_name
 from smclass.reading.lines import RECORD_LIMIT, Overlong, bounded, joined, too_long
 from smclass.reading.records import Record
 from smclass.reading.spreadsheet_guard import results_columns, unguarded

@@ -93,24 +93,6 @@ def fold(name: str) -> str:
 KNOWN_FIELDS = frozenset(fold(name) for name in (*TEXT_FIELDS, *ID_FIELDS) if "." not in name)
 
 
-def repeated_name(names: list[str], what: str = "the header", fix: str = "") -> str | None:
-    """Why a header that names a column twice is refused (a record keeps one value per name), or None.
-
-    Blank names are no names: spreadsheets export unnamed columns, and those are let be.
-    ``what`` says whose names they are; ``fix`` is added to how to mend it.
-    """
-    # One pass over the names, not one per name: a header of 40,000 columns took 49 s.
-    where: dict[str, list[str]] = {}
-    for number, name in enumerate(names, 1):
-        where.setdefault(name, []).append(str(number))
-    for name, columns in where.items():
-        if name and len(columns) > 1:
-            times = "twice" if len(columns) == 2 else f"{len(columns)} times"
-            listed = ", ".join(columns[:-1]) + f" and {columns[-1]}"
-            return f"{what} names {name!r} {times} (columns {listed}): rename {'one' if len(columns) == 2 else 'all but one'}{fix}"
-    return None
-
-
 def listed_names(records: list[Record]) -> str:
     """The field names of ``records`` for a one-line message: a name holding a newline or a control shows it escaped."""
     names = [name if name.isprintable() else name.encode("unicode_escape").decode() for name in field_names(records)]
@@ -269,7 +251,16 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
         return TextChoice(best, detected=True, own_field=primary, passed_over=(primary, counts[best], counts[primary], len(records)))
     if fold(best) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
         return TextChoice(best, title, detected=True)
+    # A tweet's full_text is its whole text where text may be cut at 140 characters ("..."):
+    # wherever a record holds it, it is read, even when more of the records hold only text.
+    fuller = [name for name in names if fold(name) in _FULLER and counts[name]]
+    if fuller and best not in fuller:
+        full = max(fuller, key=counts.__getitem__)
+        return TextChoice(best, detected=True, own_field=full, passed_over=(full, counts[best], counts[full], len(records)))
     return TextChoice(best, detected=True)
+
+
+_FULLER = frozenset(fold(name) for name in ("full_text", "extended_tweet.full_text"))
 
 
 def _no_such_field(name: str, records: list[Record], more: bool) -> UsageError:

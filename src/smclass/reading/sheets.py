@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import spool
-from smclass.reading.fields import repeated_name
+from smclass.reading.headers import repeated_name
 from smclass.reading.records import Binary, Record, SheetError
 
 PARQUET_MAGIC = b"PAR1"

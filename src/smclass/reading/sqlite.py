@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import spool
-from smclass.reading.fields import repeated_name
+from smclass.reading.headers import repeated_name
 from smclass.reading.records import Binary, Record
 from smclass.reading.utf8 import bad_utf8
 
