@@ -290,6 +290,10 @@ def test_a_first_line_that_starts_with_a_field_name_then_words_is_ambiguous(smal
     [
         ("Message, call me back\nOur team shipped the release today\nI baked bread this morning\n", "Message, call me back"),
         ("Post, share, repeat\nOur team shipped today\nVolunteers needed, food bank, Saturday, 10am\n", "Post, share, repeat"),
+        # Alone, such a line had been a header with no rows: "holds no records", exit 0, the post lost.
+        ("Message, call me back\n", "Message, call me back"),
+        ("Comment, nice photo", "Comment, nice photo"),
+        ("Body,\n", "Body, "),
     ],
 )
 def test_a_first_line_of_short_names_that_no_line_under_it_is_as_wide_as_is_ambiguous(
@@ -313,6 +317,12 @@ def test_a_csv_that_leaves_its_last_cells_off_every_row_is_still_csv(small_model
     assert result.exit_code == 0, result.stderr
     assert "read as csv, text field 'text'" in result.stderr
     assert len(result.stdout.splitlines()) == data.count("\n") - 1
+
+
+@pytest.mark.parametrize("data", ["id,text\n", "Post ID,Created Time,Message\r\n", "text"])
+def test_a_header_alone_is_an_empty_csv(small_model_path: Path, data: str) -> None:
+    result = classify(small_model_path, input=data)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "<stdin>: holds no records\n")
 
 
 def test_a_csv_with_long_column_names_over_rows_as_wide_is_still_csv(small_model_path: Path) -> None:

@@ -327,7 +327,7 @@ def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ..
     if table is not None:
         raise NotPostsError(f"this is {table}", source=name or None, line=1)
     if any(fields.fold(cell) in known for cell in header):
-        if _reads_like_a_post(header, rows[1:-1] if cut else rows[1:]):
+        if _reads_like_a_post(header, rows[1:-1] if cut else rows[1:], alone=len(lines) == 1 and not cut):
             choose = "say --input-format csv or --input-format lines"
             raise UsageError(f"cannot tell whether the first line ({_shown(header)}) is a CSV header or a post: {choose}")
         return Detected.delimited(delimiter)
@@ -344,7 +344,7 @@ def _name_like(cell: str) -> bool:
     return len(cell) <= 40 and len(cell.split()) <= 3
 
 
-def _reads_like_a_post(header: list[str], body: list[list[str]]) -> bool:
+def _reads_like_a_post(header: list[str], body: list[list[str]], alone: bool = False) -> bool:
     """Whether a first line that starts with a field name (``Text, call me when you land``) may be a post cut at its commas.
 
     Its other "names" are sentences, and the lines under it do not have its number of fields
@@ -353,6 +353,10 @@ def _reads_like_a_post(header: list[str], body: list[list[str]]) -> bool:
     (``Message, call me back``) or lines are wider than it: a sheet that leaves its last cells
     off every row (``text,label`` over posts still to label) is still a CSV.
     """
+    if alone:
+        # The input's only line: a header with no rows (an empty export) names every column
+        # tightly (``id,text``); ``Message, call me back`` or ``Body,`` is one post or the other.
+        return not all(cell and not cell[0].isspace() and _name_like(cell) for cell in header)
     as_wide = any(len(row) == len(header) for row in body)
     wider = any(len(row) > len(header) for row in body)
     if body and not as_wide and (wider or any(len(cell.split()) > 1 for cell in header)):
