@@ -530,3 +530,29 @@ def test_the_note_says_full_text_is_read_where_a_record_holds_it(small_model_pat
         f"{path}: read as csv, text field 'text' (detected), id field 'id'; 'text' holds text in 6 of the first 6 records, "
         "'full_text' in 4: a record is read from 'full_text' where it holds text"
     )
+
+
+# Pages of posts saved one array per line
+
+
+def test_json_lines_that_are_arrays_of_posts_give_their_posts_in_order(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "pages.json"
+    pages = [[{"id": 1, "text": "the ferry is late"}, {"id": 2, "text": "our bake sale raised 300"}], [{"id": 3, "text": "new laptop"}]]
+    path.write_text("".join(json.dumps(page) + "\n" for page in pages), encoding="utf-8")
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [1, 2, 3]
+
+
+def test_a_null_or_a_list_of_numbers_on_a_line_of_pages_is_rejected_as_written(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "pages.jsonl"
+    path.write_text('[{"id": 1, "text": "the ferry is late"}, null]\n[1, 2]\n[{"id": 3, "text": "new laptop came"}]\n', encoding="utf-8")
+    rejects = tmp_path / "rejects.txt"
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [1, 3]
+    assert rejects.read_text(encoding="utf-8") == "null\n[1, 2]\n"
+    assert [line for line in result.stderr.splitlines() if line.startswith("skipped")] == [
+        f"skipped {path}:1: expected a JSON object, got null",
+        f"skipped {path}:2: expected a JSON object, got an array",
+    ]

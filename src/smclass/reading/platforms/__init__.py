@@ -87,6 +87,11 @@ def unwrap_line(value: Any, same_second: SameSecond | None = None) -> list[Shape
     ``same_second`` numbers the ids of posts named by their second (see
     :class:`~smclass.reading.platforms.base.SameSecond`): one for all the values of an input.
     """
+    if isinstance(value, list) and _a_page(value):
+        # A page of posts saved as one line (each API response appended with >>, jq -c '.data'):
+        # its posts, each a record of that line; a null among them is rejected as itself.
+        same_second = same_second or SameSecond()
+        return [shaped for item in value for shaped in unwrap_line(item, same_second)]
     if not isinstance(value, dict):
         return [(value, None, None)]
     if is_plain_post(value):
@@ -100,6 +105,10 @@ def unwrap_line(value: Any, same_second: SameSecond | None = None) -> list[Shape
         same_second = same_second or SameSecond()
         return [shaped for item in container for shaped in unwrap_line(item, same_second)]
     return [(value, None, None)]
+
+
+def _a_page(value: list[Any]) -> bool:
+    return any(isinstance(item, dict) for item in value) and all(isinstance(item, dict) or item is None for item in value)
 
 
 def _numbered(shaped: list[Shaped], same_second: SameSecond) -> list[Shaped]:
