@@ -252,3 +252,23 @@ def test_a_bundled_model_name_means_the_bundled_model_even_beside_a_file_of_that
     assert model_lib.resolve("default") == model_lib.bundled_model_path(model_lib.BUNDLED["default"])
     assert model_lib.resolve(tmp_path / "default") == tmp_path / "default"
     assert model_lib.load("default").card["training_posts"] != model_lib.load(tmp_path / "default").card["training_posts"]
+
+
+def test_a_file_named_like_a_bundled_model_is_read_when_named_with_its_folder(
+    tmp_path: Path, small_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "default").write_bytes(small_model_path.read_bytes())
+    trained_on = model_lib.load(small_model_path).card["training_posts"]
+    for named in ("./default", f"{tmp_path}/default"):
+        result = runner.invoke(app, ["info", "--model", named, "--json"])
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout)["training_posts"] == trained_on
+    bundled = runner.invoke(app, ["info", "--model", "default", "--json"])
+    assert json.loads(bundled.stdout)["training_posts"] != trained_on
+
+
+def test_an_empty_model_name_is_refused_as_such_not_taken_for_the_current_folder() -> None:
+    result = runner.invoke(app, ["classify", "-", "--model", ""], input='{"text": "the tram is late"}\n')
+    assert result.exit_code == 1
+    assert result.stderr == "Error: the model named is empty text: name a model file, or default, accurate or accurate-e5\n"

@@ -345,12 +345,13 @@ class Cascade(StrEnum):
 
 
 ModelOption = Annotated[
-    Path | None,
+    # Text, not a Path: Path("./default") is "default", the bundled model's name.
+    str | None,
     typer.Option(
         "--model",
         "-m",
         help="Model file (.npz, written by smclass train), or a bundled model: default, accurate, accurate-e5 "
-        "(a file of such a name needs its full path). Default: $SMCLASS_MODEL, else the bundled model.",
+        "(a file of such a name is named with its folder: ./default). Default: $SMCLASS_MODEL, else the bundled model.",
         show_default=False,
     ),
 ]
@@ -380,13 +381,13 @@ def set_cascade(model: Model, cascade: Cascade) -> None:
         model.scorer.cascade = False  # type: ignore[union-attr]
 
 
-def _load_model(path: Path | None, *, tables: bool = True) -> Model:
+def _load_model(path: str | Path | None, *, tables: bool = True) -> Model:
     from smclass.model import files as model_lib
 
     return model_lib.load(path, tables=tables)
 
 
-def _model_file(path: Path | None) -> list[str]:
+def _model_file(path: str | Path | None) -> list[str]:
     """The model file a command reads (the default one when none is named): an input no output may overwrite."""
     from smclass.model import files as model_lib
 

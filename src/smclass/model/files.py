@@ -180,9 +180,12 @@ def resolve(path: str | Path) -> Path:
     """A model's path: the names of the bundled models ('default', 'accurate', 'accurate-e5') stand for them.
 
     Always, even beside a file of that name (a stray file must not change which model runs):
-    a path with a folder in it names the file (``$PWD/accurate``; the CLI reads ``./accurate`` as ``accurate``).
+    a path with a folder in it names the file (``./accurate``, ``$PWD/accurate``). A Path loses
+    the ``./`` of ``./accurate``: such a file is named as text.
     """
     name = str(path)
+    if not name:
+        raise ModelError("the model named is empty text: name a model file, or default, accurate or accurate-e5")
     if name in BUNDLED:
         return bundled_model_path(BUNDLED[name])
     return Path(path)
