@@ -476,6 +476,17 @@ def test_an_input_blank_for_as_far_as_its_format_is_told_from_is_refused_not_cal
     assert [json.loads(line)["id"] for line in told.stdout.splitlines()] == [1]
 
 
+@pytest.mark.parametrize("compressed", [False, True])
+def test_an_input_blank_to_its_end_past_64_kib_is_empty(small_model_path: Path, tmp_path: Path, compressed: bool) -> None:
+    path = tmp_path / ("blank.jsonl.gz" if compressed else "blank.jsonl")
+    blank = b"\n \r\n\t" * 40_000
+    path.write_bytes(gzip.compress(blank) if compressed else blank)
+    for result in (classify(small_model_path, str(path)), classify(small_model_path, input=blank)):
+        # It had been refused (exit 1) as if posts might follow the blanks.
+        assert (result.exit_code, result.stdout) == (0, "")
+        assert result.stderr.endswith(": is empty\n")
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_a_record_nested_deeper_than_orjson_writes_is_kept_whole_with_keep_fields(small_model_path: Path, tmp_path: Path, fmt: str) -> None:
     deep: object = 1

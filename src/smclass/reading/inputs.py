@@ -205,6 +205,15 @@ def _cut_last(records: Iterator[Record], guard: Guarded) -> Iterator[Record]:
     yield last
 
 
+def _blank_to_the_end(stream: IO[bytes]) -> bool:
+    """Whether the rest of ``stream`` is blanks too, read a piece at a time (what is read is not kept:
+    an input with more than blanks further down is refused anyway)."""
+    while piece := stream.read(HEAD_BYTES):
+        if piece.strip(b" \t\r\n"):
+            return False
+    return True
+
+
 def _read_plain(
     head: bytes, stream: IO[bytes], opened: IO[bytes] | None, source: str, reading: Reading, archives: bool
 ) -> Iterator[Record]:
@@ -214,6 +223,8 @@ def _read_plain(
     if fmt != "lines" and not head.strip(b"\xef\xbb\xbf \t\r\n"):
         if len(head) < HEAD_BYTES:
             return  # blank to its end: empty
+        if fmt is None and _blank_to_the_end(stream):
+            return
         if fmt is None:
             # Blank as far as the format is told from: never "empty" with posts further down.
             raise InputError(
