@@ -416,6 +416,9 @@ def _stopped(*args: Any, **kwargs: Any) -> Any:
         (["suggest", "{labelled}", "-m", "{model}"], (suggest_lib, "suggest"), "the suggestions were not all written"),
         (["report", "{labelled}", "-o", "{tmp}/r.html"], (report_lib, "collect"), "{tmp}/r.html was not written"),
         (["report", "{labelled}", "--json"], (report_lib, "collect"), "the JSON was not written"),
+        # Stopped while its model loads, before a command says what is at stake: said, not silence.
+        (["classify", "{labelled}", "-m", "{model}", "-o", "{tmp}/out.jsonl"], (model_lib, "load"),
+         "before smclass classify began; nothing was written"),
     ],
 )  # fmt: skip
 def test_a_stopped_command_says_what_it_left_undone(
@@ -430,6 +433,24 @@ def test_a_stopped_command_says_what_it_left_undone(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.jsonl"]
     quiet = run(*[part.format(**places) for part in command], "-q")
     assert (quiet.exit_code, quiet.stderr) == (130, "")
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    import importlib.abc
+
+    from smclass import __main__ as entry
+
+    class Interrupted(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, *args: Any) -> None:
+            if name == "smclass.cli":
+                raise KeyboardInterrupt
+
+    monkeypatch.delitem(sys.modules, "smclass.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupted(), *sys.meta_path])
+    with pytest.raises(SystemExit) as stopped:
+        entry.run()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "stopped early: before smclass began; nothing was written\n"
 
 
 def test_train_stopped_by_sigterm_says_its_model_was_not_written(labelled: Path, tmp_path: Path) -> None:

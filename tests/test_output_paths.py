@@ -474,9 +474,8 @@ def test_a_forked_child_stopped_by_sigterm_just_ends_without_a_traceback() -> No
 
     script = """
 import importlib, multiprocessing, os, signal, sys, time
-cli_app = importlib.import_module("smclass.cli.app")
-cli_app._handler_owner = os.getpid()
-signal.signal(signal.SIGTERM, cli_app._terminate)
+stops = importlib.import_module("smclass.cli.stops")
+stops.handle_sigterm()
 
 def busy():
     while True:

@@ -25,7 +25,8 @@ except ImportError:  # pragma: no cover - older typer on plain click
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
 from smclass import __version__
-from smclass.cli import closed_streams, given_twice
+from smclass.cli import closed_streams, given_twice, stops
+from smclass.cli.stops import if_stopped as if_stopped
 from smclass.errors import SmclassError, UsageError, shown
 
 # smclass does only small matrix products: BLAS threads would spin beside --jobs workers
@@ -43,36 +44,8 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (kill, timeout, a scheduler) stops a run as Ctrl-C does: the ``-o`` temporary goes, "stopped early" is said."""
-
-
-_terminated = False
-# The process that set the handler: a forked child (cleanlab's pool) inherits the handler,
-# and its pool stops it with SIGTERM, which must end the child, not raise in it.
-_handler_owner = 0
-
-
-def _terminate(signum: int, frame: Any) -> NoReturn:
-    global _terminated
-    if os.getpid() != _handler_owner:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-    _terminated = True  # typer turns the interrupt into exit 130 before we see it
-    raise Terminated()
-
-
 DEBUG_ENV = "SMCLASS_DEBUG"
 _stderr_gone = False
-# What the running command leaves undone if Ctrl-C or SIGTERM ends it now: the group says
-# "stopped early: ..." with it (classify says its own line, with counts).
-_undone: str | None = None
-
-
-def if_stopped(undone: str | None) -> None:
-    """From now on, a stop of this command is said as ``stopped early: UNDONE`` (None: nothing)."""
-    global _undone
-    _undone = undone
 
 
 def _to_stderr(text: str) -> None:
@@ -207,17 +180,15 @@ class SmclassGroup(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
         kwargs["standalone_mode"] = False
         self._command = ""
-        if_stopped(None)
+        stops.start()
         self._quiet = _quiet_asked(kwargs.get("args", args[0] if args else None))
         closed_streams.guard()
         with _routed_warnings(self._quiet):
             self._main(*args, **kwargs)
 
     def _main(self, *args: Any, **kwargs: Any) -> NoReturn:
-        global _handler_owner
-        _handler_owner = os.getpid()
         try:
-            before = signal.signal(signal.SIGTERM, _terminate)
+            before = stops.handle_sigterm()
         except ValueError:  # not the main thread: leave signals to whoever runs us
             before = None
         try:
@@ -232,12 +203,12 @@ class SmclassGroup(TyperGroup):
         except cli_errors.ClickException as exc:
             _error(exc.format_message())
             sys.exit(exc.exit_code)
-        except Terminated:
+        except stops.Terminated:
             self._say_stopped()
             sys.exit(EXIT_TERMINATED)
         except typer.Abort:
             self._say_stopped()
-            sys.exit(EXIT_TERMINATED if _terminated else EXIT_INTERRUPTED)
+            sys.exit(EXIT_TERMINATED if stops.terminated() else EXIT_INTERRUPTED)
         except SmclassError as exc:
             _error(str(exc))
             sys.exit(exc.exit_code)
@@ -262,12 +233,15 @@ class SmclassGroup(TyperGroup):
                 signal.signal(signal.SIGTERM, before)
         if code == EXIT_INTERRUPTED:  # typer's own word for an interrupt that ended the command
             self._say_stopped()
-            sys.exit(EXIT_TERMINATED if _terminated else EXIT_INTERRUPTED)
+            sys.exit(EXIT_TERMINATED if stops.terminated() else EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
     def _say_stopped(self) -> None:
-        if _undone is not None and not self._quiet:
-            _note(f"stopped early: {_undone}")
+        if self._quiet:
+            return
+        said = stops.undone(" ".join(part for part in ("smclass", self._command) if part))
+        if said is not None:
+            _note(f"stopped early: {said}")
 
     def invoke(self, ctx: Any) -> Any:
         # Caught here, below typer's own handler, which would turn it into exit 1.

@@ -24,6 +24,7 @@ from smclass.cli.app import (
     _model_file,
     _note,
     app,
+    if_stopped,
     set_cascade,
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
@@ -253,6 +254,7 @@ def classify(
                 if tally.results or tally.rejects or isinstance(exc, KeyboardInterrupt):
                     kept = "" if rejects is None else f"; {paths.rejects_left(rejects, tally.rejects)}"
                     notify(f"stopped early: {handle.stopped(tally.results)}{kept}")
+                    if_stopped(None)  # said here, with the counts
                 raise
     if quiet and tally.rejects and rejects is None:
         # -q hides each "skipped" note: records dropped with no file to keep them are still said, once.
@@ -358,6 +360,7 @@ def _classify_on_dask(model: Model, sources: list[str], options: Any, dask: _Das
         except KeyboardInterrupt:
             done = f"{finished[0]:,} of {finished[1]:,} parts were written" if finished[1] else "no part was written"
             _error(f"interrupted: {done}, the rest cancelled; {dask.output} has no _SUCCESS")
+            if_stopped(None)
             raise typer.Abort() from None
     for part in results:
         for message in part.notes:
