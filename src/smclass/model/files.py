@@ -211,7 +211,7 @@ def read_card(path: str | Path) -> dict[str, Any]:
     where this install cannot run it (``smclass info`` without the extra the model names)."""
     target = resolve(path)
     card = _opened(archive.read_model_bytes(target), target)[1].get("card")
-    return dict(card) if isinstance(card, dict) else {}
+    return _cut_from(dict(card)) if isinstance(card, dict) else {}
 
 
 def loads(data: bytes, target: Path, *, tables: bool = True) -> Model:
@@ -232,8 +232,19 @@ def loads(data: bytes, target: Path, *, tables: bool = True) -> Model:
             part.check_tables()
     except ModelError as exc:
         raise ModelError(f"{target}: {exc}") from None
-    card = meta.get("card")
-    return Model(scorer, dict(card) if isinstance(card, dict) else {}, target, keys)
+    card = dict(meta["card"]) if isinstance(meta.get("card"), dict) else {}
+    return Model(scorer, _cut_from(card), target, keys)
+
+
+def _cut_from(card: dict[str, Any]) -> dict[str, Any]:
+    """A card with ``cascade_cut_from``: a model made before it was kept got its cut from the
+    cross-validation its card records, or, without one, is the default (--cv 0)."""
+    if "cascade_cut" not in card or "cascade_cut_from" in card:
+        return card
+    cv = card.get("cross_validation")
+    if isinstance(cv, dict) and isinstance(cv.get("cascade"), dict):
+        return {**card, "cascade_cut_from": f"cross-validation ({cv.get('folds')} folds)"}
+    return {**card, "cascade_cut_from": "the default: no cross-validation ran (--cv 0)"}
 
 
 def _opened(data: bytes, target: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
