@@ -355,3 +355,17 @@ def test_the_plans_sample_counts_a_records_fields_not_only_its_bytes() -> None:
     first = first_records(records)
     assert 1 <= len(first) < 5
     assert first[0].data["text"] == "the bus came early 0"
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_header_repeated_further_down_is_a_bad_row_not_a_post(bom: bytes) -> None:
+    export = bom + b"id,text\r\n1,the ferry is late\r\n2,our bake sale raised 300\r\n"
+    records = read(export + export, "csv")
+    assert [(r.line, r.data.get("id")) for r in records] == [(2, "1"), (3, "2"), (4, None), (5, "1"), (6, "2")]
+    assert records[2].error is not None
+    assert str(records[2].error) == "in:4: this row repeats the header (CSV files joined one after another?): it is no post"
+
+
+def test_a_row_that_only_starts_like_the_header_is_a_post() -> None:
+    records = read(b"text,id\ntext,7\n", "csv")
+    assert [(r.error, r.data) for r in records] == [(None, {"text": "text", "id": "7"})]

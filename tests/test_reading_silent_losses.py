@@ -567,3 +567,72 @@ def test_a_null_or_a_list_of_numbers_on_a_line_of_pages_is_rejected_as_written(s
         f"skipped {path}:1: expected a JSON object, got null",
         f"skipped {path}:2: expected a JSON object, got an array",
     ]
+
+
+# Missing-value markers where a post's text would be
+
+
+def test_a_missing_value_marker_as_a_posts_text_gets_no_label_and_says_why(small_model_path: Path) -> None:
+    data = "id,text\nk1,the kite festival is on sunday\nk2,NULL\nk3,\\N\nk4,NaN\nk5,#N/A\nk6, None \nk7,NULL pointer again in the build\n"
+    result = classify(small_model_path, input=data)
+    assert result.exit_code == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["id"] for row in out] == [f"k{i}" for i in range(1, 8)]
+    assert [row["label"] is None for row in out] == [False, True, True, True, True, True, False]
+    assert [row.get("reason") for row in out[1:6]] == [
+        f"'text' is {marker}, which marks a missing value" for marker in ("NULL", "\\N", "NaN", "#N/A", "None")
+    ]
+
+
+def test_a_missing_value_marker_in_json_is_no_post_either(small_model_path: Path) -> None:
+    lines = [{"id": 1, "text": "n/a"}, {"id": 2, "text": "null"}, {"id": 3, "text": "nothing to add, n/a for me"}]
+    result = classify(small_model_path, input="".join(json.dumps(row) + "\n" for row in lines))
+    assert [json.loads(line)["label"] is None for line in result.stdout.splitlines()] == [True, True, False]
+
+
+# JSON encoded twice
+
+
+def test_json_lines_encoded_twice_are_refused_not_labelled_as_their_own_text(small_model_path: Path) -> None:
+    twice = "".join(json.dumps(json.dumps({"id": f"d{i}", "text": "gulls took my chips"})) + "\n" for i in (1, 2))
+    result = classify(small_model_path, input=twice)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines()[-1] == (
+        "Error: <stdin>:1: a JSON object written as a JSON string (encoded twice): decode it first, e.g. jq -c 'fromjson'"
+    )
+
+
+def test_a_json_string_that_only_holds_braces_is_still_a_post(small_model_path: Path) -> None:
+    lines = ["{not json} but a post", "{ a post in braces }", "a post about {braces}"]
+    result = classify(small_model_path, input="".join(json.dumps(line) + "\n" for line in lines))
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 2, 3]
+
+
+# NaN and Infinity, which are no JSON
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "rejected"),
+    [
+        ("a.json", '[{"id": 1, "text": "a walk by the canal", "score": NaN},\n{"id": 2, "text": "lunch", "score": -Infinity},\n'
+         '{"id": 3, "text": "new phone"}]\n', [(1, "NaN"), (2, "-Infinity")]),
+        ("a.jsonl", '{"id": 1, "text": "a walk by the canal", "score": NaN}\n{"id": 3, "text": "new phone"}\n', [(1, "NaN")]),
+        ("o.json", '{\n"posts": [{"id": 3, "text": "new phone"}],\n"score": Infinity\n}\n', None),
+    ],
+)  # fmt: skip
+def test_nan_and_infinity_are_refused_alike_in_json_documents_and_json_lines(
+    small_model_path: Path, tmp_path: Path, name: str, data: str, rejected: list[tuple[int, str]] | None
+) -> None:
+    # A .json document had read them (and --keep-fields wrote them as null) where JSON lines refused them.
+    path = tmp_path / name
+    path.write_text(data, encoding="utf-8")
+    result = classify(small_model_path, str(path), "--on-error", "skip")
+    if rejected is None:
+        assert (result.exit_code, result.stdout) == (1, "")
+        assert result.stderr.splitlines()[-1] == f"Error: {path}:3: invalid JSON (Infinity is not a JSON value)"
+        return
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [3]
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
+    assert skipped == [f"skipped {path}:{line}: invalid JSON ({value} is not a JSON value)" for line, value in rejected]

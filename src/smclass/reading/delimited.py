@@ -152,6 +152,8 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
     if repeated is not None:
         raise InputError(repeated, source=source, line=1)
     width = len(names)
+    unmarked = _unmarked(names)
+    first_name = unmarked[0] if unmarked else None
     # Only when no name repeats (blank ones may): a repeated one keeps its last column's cell.
     blank = dict.fromkeys(names, "") if len(set(names)) == width else None
     # classify's own CSV results: the mark it put before formula-like cells comes off again.
@@ -201,6 +203,8 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
             line, error = lines.bad
         elif error is None and len(row) > width:
             error = f"row has {len(row)} fields but the header has {width}"
+        elif error is None and len(row) == width and row[0].lstrip("\ufeff").strip() == first_name and _unmarked(row) == unmarked:
+            error = REPEATED_HEADER
         if error is not None:
             failure = InputError(error, source=source, line=line)
             yield Record({}, source, line, index, raw, failure, fmt=fmt, header=header_bytes)
@@ -215,6 +219,14 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
         else:
             data = dict(zip(names, row + [""] * (width - len(row)), strict=True))
         yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes, shape=shape)
+
+
+# Two exports joined with cat: the second one's header is no post.
+REPEATED_HEADER = "this row repeats the header (CSV files joined one after another?): it is no post"
+
+
+def _unmarked(cells: list[str]) -> list[str]:
+    return [cell.lstrip("\ufeff").strip() for cell in cells]
 
 
 RESULTS_SHAPE = "smclass CSV results, the ' before formula-like cells taken off"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
-import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -13,11 +11,20 @@ import orjson
 
 from smclass.errors import InputError
 from smclass.reading import lines, platforms
+from smclass.reading.json_values import (
+    ENCODED_TWICE,
+    HUGE_NUMBER,
+    NotJsonError,
+    encoded_twice,
+    json_error_reason,
+    loads_line,
+    refuse_constant,
+    surrogate_error,
+)
 from smclass.reading.json_window import TOO_LARGE, Entries, TooLarge, Window
 from smclass.reading.platforms.base import SameSecond, Unreadable
 from smclass.reading.platforms.x import strip_javascript_prefix
 from smclass.reading.records import Record, json_kind
-from smclass.reading.utf8 import bad_utf8
 
 # An object document is held until it ends (a key after a list may make the list posts, or
 # the object one post), its long lists waiting on disk. Its other members are bounded, so
@@ -35,9 +42,12 @@ def record_from_value(
     if isinstance(value, Unreadable):
         error = InputError(value.reason or f"expected {value.expected}, got {json_kind(value.value)}", source=source, line=line)
         return Record({}, source, line, index, _written(raw, value.value), error, fmt=fmt, shape=shape, original=value.value)
-    if isinstance(value, str):
+    if isinstance(value, str) and not encoded_twice(value):
         # A bare JSON string is the post text itself; as read, it is the string.
         return Record({"text": value}, source, line, index, raw, fmt=fmt, shape=shape, original=value)
+    if isinstance(value, str):
+        error = InputError(ENCODED_TWICE, source=source, line=line)
+        return Record({}, source, line, index, _written(raw, value), error, fmt=fmt)
     error = InputError(f"expected a JSON object, got {json_kind(value)}", source=source, line=line)
     return Record({}, source, line, index, _written(raw, value), error, fmt=fmt)
 
@@ -78,7 +88,7 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
         try:
             value = loads_line(raw_line)
         except orjson.JSONDecodeError as exc:
-            reason = _json_error_reason(raw_line, exc)
+            reason = json_error_reason(raw_line, exc)
             yield Record({}, source, lineno, index, raw_line, InputError(reason, source=source, line=lineno), fmt="jsonl")
             continue
         if type(value) is dict and platforms.is_plain_post(value):  # most lines: no export shape to unwrap
@@ -112,59 +122,6 @@ def _one_line_document(line: lines.Overlong, source: str) -> Iterator[Record]:
         yield Record({}, source, 1, 1, line, InputError(exc.message, source=source, line=1), fmt="jsonl")
 
 
-def loads_line(raw_line: bytes) -> Any:
-    """A JSON line as orjson reads it; where orjson refuses only a number too wide for a double
-    (an integer of over 308 digits, which a JSON array keeps), as json reads it.
-
-    Raises orjson's error where json refuses the line too, or reads a number in it as infinity.
-    """
-    try:
-        return orjson.loads(raw_line)
-    except orjson.JSONDecodeError as exc:
-        if "infinity" not in str(exc):
-            raise
-        try:
-            value = json.loads(raw_line, parse_constant=refuse_constant, parse_float=_finite)
-        except (ValueError, RecursionError):
-            raise exc from None
-        # json takes a lone surrogate escape that orjson refuses, as everywhere else: refused here
-        # too, in orjson's words. A string holding one is text that UTF-8 cannot hold.
-        try:
-            json.dumps(value, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError as lone:
-            half = lone.object[lone.start]
-            said = "no low surrogate in string" if half < "\udc00" else "invalid high surrogate in string"
-            raise orjson.JSONDecodeError(said, "", 0) from None
-        except RecursionError:
-            raise exc from None
-        return value
-
-
-def refuse_constant(name: str) -> Any:
-    """For json's ``parse_constant``: NaN and Infinity are no JSON, and orjson refuses them too."""
-    raise ValueError(name)
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(text)
-    return value
-
-
-def _json_error_reason(raw_line: bytes, exc: Exception) -> str:
-    try:
-        raw_line.decode("utf-8")
-    except UnicodeDecodeError as uexc:
-        return bad_utf8(raw_line, uexc.start)
-    message = str(exc).split(":", 1)[0]
-    if "recursion" in str(exc).lower() or "depth" in str(exc).lower():
-        return "JSON nested too deeply to read"
-    if "infinity" in message and _DIGITS.search(raw_line) is not None:
-        return _HUGE_NUMBER
-    return f"invalid JSON ({message.lower()})"
-
-
 def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
     """A whole JSON document: an array of records (read element by element), or an object that holds them (read member by member)."""
     window = Window(stream)
@@ -188,11 +145,13 @@ def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
         raise InputError(TOO_LARGE, source=source, line=first_line) from None
     if window.bad is not None:
         raise InputError(window.bad[0], source=source, line=window.bad[1])
-    refused = _surrogate_error(text)
+    refused = surrogate_error(text)
     if refused is not None:
         raise InputError(refused, source=source, line=first_line)
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=refuse_constant)
+    except NotJsonError as exc:
+        raise InputError(str(exc), source=source, line=first_line) from None
     except RecursionError:
         raise InputError("JSON nested too deeply to read", source=source) from None
     except json.JSONDecodeError as exc:
@@ -233,7 +192,7 @@ def _object_members(window: Window, source: str, arrays: list[Entries]) -> dict[
 
     Damage raises the error json.loads gives for the same text, at its line.
     """
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_constant=refuse_constant)
     members: dict[str, Any] = {}
     held = 0
     window.pos += 1
@@ -327,11 +286,12 @@ def _value(window: Window, source: str, decoder: json.JSONDecoder) -> Any:
         value, end = window.value(decoder)
     except json.JSONDecodeError as exc:
         raise _damage(window, source, exc.msg, exc.pos) from None
-    except ValueError:
-        raise InputError(_HUGE_NUMBER, source=source, line=window.line_at(start)) from None
+    except ValueError as exc:
+        said = str(exc) if isinstance(exc, NotJsonError) else HUGE_NUMBER
+        raise InputError(said, source=source, line=window.line_at(start)) from None
     except TooLarge:
         raise InputError(TOO_LARGE, source=source, line=window.line_at(start)) from None
-    refused = _surrogate_error(window.text[start:end])
+    refused = surrogate_error(window.text[start:end])
     if refused is not None:
         raise InputError(refused, source=source, line=window.line_at(start))
     window.pos = end
@@ -349,30 +309,12 @@ def _said(reason: str) -> str:
     return reason.lower().removesuffix(" at")
 
 
-_HUGE_NUMBER = "a number of more than 4,300 digits, more than Python reads"
-_DIGITS = re.compile(rb"\d{4301}")
-
-# json takes a lone surrogate escape ("\\ud800") for text, which no UTF-8 output can hold;
-# orjson refuses it, as it does on JSON lines. Only text with such an escape is checked.
-_SURROGATE = re.compile(r"\\[uU][dD][89a-fA-F]")
-
-
-def _surrogate_error(text: str) -> str | None:
-    if _SURROGATE.search(text) is None:
-        return None
-    try:
-        orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        return f"invalid JSON ({str(exc).split(':', 1)[0].lower()})"
-    return None
-
-
 def _read_json_array(window: Window, source: str) -> Iterator[Record]:
     """Walk a top-level array element by element, so each record knows its line and memory follows the largest.
 
     Damage ends the array: the records before it are kept, and the damage is one error record.
     """
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_constant=refuse_constant)
     window.pos += 1
     index = 0
     same_second = SameSecond()
@@ -408,17 +350,18 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
         except json.JSONDecodeError as exc:
             yield damage(f"invalid JSON ({_said(exc.msg)} at column {window.column_at(exc.pos)})", exc.pos, start)
             return
-        except ValueError:
+        except ValueError as exc:
             # Well-formed, but Python will not make an int of over 4,300 digits (a guard against
-            # quadratic work): this element is passed over, and the ones after it are read.
+            # quadratic work), or it holds NaN: this element is passed over, and the ones after it are read.
             line = window.line_at(start)
             index += 1
             passed = window.pass_value()
-            yield Record({}, source, line, index, passed, InputError(_HUGE_NUMBER, source=source, line=line), fmt="json")
+            said = str(exc) if isinstance(exc, NotJsonError) else HUGE_NUMBER
+            yield Record({}, source, line, index, passed, InputError(said, source=source, line=line), fmt="json")
         else:
             line = window.line_at(start)
             raw = window.text[start:end]
-            refused = _surrogate_error(raw)
+            refused = surrogate_error(raw)
             if refused is not None:
                 index += 1
                 yield Record({}, source, line, index, raw, InputError(refused, source=source, line=line), fmt="json")

@@ -13,8 +13,9 @@ import orjson
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import fields, live
+from smclass.reading.decoders import is_bzip2
 from smclass.reading.delimited import excel_sep
-from smclass.reading.json_input import loads_line, refuse_constant
+from smclass.reading.json_values import loads_line, refuse_constant
 from smclass.reading.platforms import whatsapp, youtube
 from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.platforms.x import is_twitter_archive
@@ -385,13 +386,13 @@ def detect_format(head: bytes, name: str = "") -> str:
     return sniff(head, name).fmt
 
 
-# The first bytes of inputs that are read only once decoded: zstd, UTF-16 with its byte-order
-# mark. They are binary to whatever looks at raw bytes (the Dask engine's cutting into ranges).
-_DECODED_FIRST = (b"\x28\xb5\x2f\xfd", b"\xff\xfe", b"\xfe\xff")
+# The first bytes of inputs that are read only once decoded: zstd, xz, UTF-16 with its byte-order
+# mark (and bzip2). They are binary to whatever looks at raw bytes (the Dask engine's cutting into ranges).
+_DECODED_FIRST = (b"\x28\xb5\x2f\xfd", b"\xfd7zXZ\x00", b"\xff\xfe", b"\xfe\xff")
 
 
 def looks_binary(head: bytes) -> bool:
-    return b"\x00" in head[:8192] or head.startswith(_DECODED_FIRST)
+    return b"\x00" in head[:8192] or head.startswith(_DECODED_FIRST) or is_bzip2(head)
 
 
 def utf16_without_bom(head: bytes) -> str | None:

@@ -23,10 +23,19 @@ def visible(text: str) -> bool:
 PLACEHOLDERS = frozenset({"[deleted]", "[removed]", "[deleted by user]", "[removed by reddit]"})
 
 
+# What databases, R, pandas and spreadsheets write for a value that is missing: a post of
+# nothing but one of these is no one's words, and would get a confident label.
+MISSING_MARKERS = frozenset({"NULL", "null", "Null", "\\N", "NaN", "nan", "#N/A", "N/A", "n/a", "None", "undefined"})
+_LONGEST_MARKER = max(map(len, MISSING_MARKERS | PLACEHOLDERS))
+
+
 def usable(text: str) -> bool:
-    """Whether ``text`` is someone's words to label: it shows, and is no deleted post's placeholder."""
+    """Whether ``text`` is someone's words to label: it shows, and is no deleted post's placeholder
+    nor a missing value's marker."""
     if not visible(text) or isinstance(text, SheetError):
         return False
-    # Placeholders end in "]": most texts are let through without a copy of them stripped.
-    end = text[-1]
-    return (end != "]" and not end.isspace()) or text.strip() not in PLACEHOLDERS
+    # Most texts are longer than any marker: let through without a copy of them stripped.
+    if len(text) > _LONGEST_MARKER and not text[0].isspace() and not text[-1].isspace():
+        return True
+    bare = text.strip()
+    return bare not in PLACEHOLDERS and bare not in MISSING_MARKERS

@@ -1,0 +1,115 @@
+"""One JSON value: read as orjson reads it, and why one is refused, in the words used everywhere.
+
+Python's json reads what orjson does not (NaN, lone surrogate escapes, numbers too wide for a
+double): the readers of documents, which use json, refuse the same values JSON lines do.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+import orjson
+
+from smclass.reading.utf8 import bad_utf8
+
+ENCODED_TWICE = "a JSON object written as a JSON string (encoded twice): decode it first, e.g. jq -c 'fromjson'"
+
+
+def encoded_twice(text: str) -> bool:
+    """Whether a JSON string holds a JSON object, as ``json.dumps`` of a line of JSON gives: its
+    keys and brackets would be labelled as the post's words."""
+    bare = text.strip()
+    if not (bare.startswith("{") and bare.endswith("}")):
+        return False
+    try:
+        return isinstance(orjson.loads(bare), dict)
+    except orjson.JSONDecodeError:
+        return False
+
+
+def loads_line(raw_line: bytes) -> Any:
+    """A JSON line as orjson reads it; where orjson refuses only a number too wide for a double
+    (an integer of over 308 digits, which a JSON array keeps), as json reads it.
+
+    Raises orjson's error where json refuses the line too, or reads a number in it as infinity.
+    """
+    try:
+        return orjson.loads(raw_line)
+    except orjson.JSONDecodeError as exc:
+        if "infinity" not in str(exc):
+            raise
+        try:
+            value = json.loads(raw_line, parse_constant=refuse_constant, parse_float=_finite)
+        except (ValueError, RecursionError):
+            raise exc from None
+        # json takes a lone surrogate escape that orjson refuses, as everywhere else: refused here
+        # too, in orjson's words. A string holding one is text that UTF-8 cannot hold.
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as lone:
+            half = lone.object[lone.start]
+            said = "no low surrogate in string" if half < "\udc00" else "invalid high surrogate in string"
+            raise orjson.JSONDecodeError(said, "", 0) from None
+        except RecursionError:
+            raise exc from None
+        return value
+
+
+class NotJsonError(ValueError):
+    """NaN, Infinity or -Infinity: no JSON, though Python's json reads them (orjson refuses them)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"invalid JSON ({name} is not a JSON value)")
+
+
+def refuse_constant(name: str) -> Any:
+    """For json's ``parse_constant``: NaN and Infinity are no JSON, and orjson refuses them too."""
+    raise NotJsonError(name)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(text)
+    return value
+
+
+def json_error_reason(raw_line: bytes, exc: Exception) -> str:
+    try:
+        raw_line.decode("utf-8")
+    except UnicodeDecodeError as uexc:
+        return bad_utf8(raw_line, uexc.start)
+    message = str(exc).split(":", 1)[0]
+    if "recursion" in str(exc).lower() or "depth" in str(exc).lower():
+        return "JSON nested too deeply to read"
+    if "infinity" in message and _DIGITS.search(raw_line) is not None:
+        return HUGE_NUMBER
+    if message.startswith("unexpected character") and (b"NaN" in raw_line or b"Infinity" in raw_line):
+        try:
+            json.loads(raw_line, parse_constant=refuse_constant)
+        except NotJsonError as named:
+            return str(named)
+        except (ValueError, RecursionError):
+            pass
+    return f"invalid JSON ({message.lower()})"
+
+
+HUGE_NUMBER = "a number of more than 4,300 digits, more than Python reads"
+_DIGITS = re.compile(rb"\d{4301}")
+
+# json takes a lone surrogate escape ("\\ud800") for text, which no UTF-8 output can hold;
+# orjson refuses it, as it does on JSON lines. Only text with such an escape is checked.
+_SURROGATE = re.compile(r"\\[uU][dD][89a-fA-F]")
+
+
+def surrogate_error(text: str) -> str | None:
+    if _SURROGATE.search(text) is None:
+        return None
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return f"invalid JSON ({str(exc).split(':', 1)[0].lower()})"
+    return None
