@@ -24,6 +24,12 @@ def test_notes_hidden_files_and_signatures_are_left_out() -> None:
     assert held == folders.Contents(("old/b.csv", "posts.jsonl"))
 
 
+def test_a_datasets_readme_and_license_are_left_out_whatever_their_extension() -> None:
+    # README.txt had been read one post per line, each line of the notes labelled.
+    names = ["export/posts.jsonl", "export/README.txt", "LICENSE", "Licence.txt", "CHANGELOG.rst", "export/readme_posts.jsonl"]
+    assert folders.contents(names) == folders.Contents(("export/posts.jsonl", "export/readme_posts.jsonl"))
+
+
 def test_files_named_like_slack_lists_are_read_in_a_folder_that_is_no_slack_export(small_model_path: Path, tmp_path: Path) -> None:
     # groups.json or dms.json of someone's own scrape holds posts; only a Slack export's reader may pass them over.
     (tmp_path / "groups.json").write_text('[{"id": "g1", "text": "the allotment group meets at ten"}]')

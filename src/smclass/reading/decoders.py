@@ -1,5 +1,7 @@
 """Bytes that are read only once decoded: zstd frames, UTF-16 text and text in a named encoding, as streams of UTF-8 bytes.
 
+(bzip2 and xz, whose readers the standard library has, are only told here by their first bytes.)
+
 Each is a raw stream for :class:`~smclass.reading.inputs.Guarded`, which turns their failures
 into damage as it does gzip's.
 """
@@ -14,6 +16,14 @@ from typing import IO, Any
 from smclass.errors import InputError, UsageError
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+
+
+def is_bzip2(head: bytes) -> bool:
+    """A bzip2 stream: ``BZh``, the block size, then a block's or the end's magic (a post may start "BZh9")."""
+    return head[:3] == b"BZh" and head[3:4].isdigit() and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90")
+
+
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # Bytes taken from the stream under per step: a step's output is held whole, and zstd can
 # make far more of what compresses well.

@@ -38,13 +38,17 @@ class Contents:
     export: str | None = None
 
 
+# A dataset's notes beside its posts, whatever their extension: README.txt would be read one post per line.
+_NOTES = frozenset({"readme", "license", "licence", "changelog", "changes", "notice", "copying", "authors", "citation"})
+
+
 def skipped(name: str) -> bool:
-    """Files that are never posts: hidden ones and those in hidden folders (``.git/``), notes (``.md``),
-    and signatures. (A Slack export's own lists are passed over by its reader, and only there.)"""
+    """Files that are never posts: hidden ones and those in hidden folders (``.git/``), notes (``.md``,
+    ``README.txt``, ``LICENSE``), and signatures. (A Slack export's own lists are passed over by its reader, and only there.)"""
     parts = name.split("/")
     base = parts[-1]
     hidden = any(part.startswith(".") for part in parts)
-    return hidden or base.lower().endswith((".md", ".txt.sig"))
+    return hidden or base.lower().endswith((".md", ".txt.sig")) or base.split(".")[0].lower() in _NOTES
 
 
 def _order(name: str) -> list[str]:

@@ -7,9 +7,11 @@ unwrapped by :mod:`smclass.reading.platforms`.
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
 import io
+import lzma
 import stat
 import sys
 import zipfile
@@ -75,7 +77,7 @@ class Guarded(io.RawIOBase):
     as one error record instead of losing what it had read.
     """
 
-    FAILURES = (OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError)
+    FAILURES = (OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, lzma.LZMAError)
 
     def __init__(self, inner: IO[bytes], what: str, expected_crc: int | None = None, name: str = "", keep: Guarded | None = None) -> None:
         # read1: one step of decompression at a time, so the data before the damage comes out
@@ -153,6 +155,12 @@ def read_stream(
         guard = Guarded(decoders.Zstd(stream, source), "zstd data")  # type: ignore[arg-type]
         opened = None
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
+    elif decoders.is_bzip2(head) or head.startswith(decoders.XZ_MAGIC):
+        # Closed with the stream under it, as the GzipFile above is.
+        kind, inner = ("bzip2", bz2.BZ2File(stream)) if decoders.is_bzip2(head) else ("xz", lzma.LZMAFile(stream))  # noqa: SIM115
+        guard = Guarded(inner, f"{kind} data")  # type: ignore[arg-type]
+        opened = None
+        head, stream = peek_stream(guard)  # type: ignore[arg-type]
     if reading.encoding is not None and not (sheets.is_table_file(head) or head.startswith(sqlite.MAGIC)):
         # The user said what the text is: decoded as it is read, the readers see UTF-8.
         decoders.check_no_other_mark(head, reading.encoding, source)
@@ -199,7 +207,8 @@ def _cut_last(records: Iterator[Record], guard: Guarded) -> Iterator[Record]:
         last = record
     if last is None:
         return
-    if guard.damage is not None and last.error is None and isinstance(last.raw, bytes) and not last.raw.endswith(b"\n"):
+    # Its own error too (the cut line is no JSON): the damage is the cause, and is what is said.
+    if guard.damage is not None and isinstance(last.raw, bytes) and not last.raw.endswith(b"\n"):
         error = InputError(f"cut short: {guard.damage}", source=last.source, line=last.line)
         last = replace(last, data={}, error=error, original=None, shape=None)
     yield last
@@ -250,6 +259,8 @@ def _read_plain(
             raise InputError(
                 f"{what}: say it with --encoding UTF-16{endian}, or convert it, iconv -f UTF-16{endian} -t UTF-8 IN > OUT", source=source
             )
+        if head[257:262] == b"ustar":
+            raise InputError("a tar archive, which is not opened: unpack it first (tar xf FILE) and give its folder", source=source)
         raise InputError("looks like a binary file, not JSON, JSON lines, CSV or TSV", source=source)
     detected = detect(head, source, reading)
     if detected.note is not None:
