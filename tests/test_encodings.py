@@ -38,6 +38,16 @@ def test_without_the_encoding_the_same_file_is_refused_with_the_way_out(tmp_path
     assert "not valid UTF-8 (byte 0xe9 at column 6): name the input's encoding with --encoding, e.g. cp1252" in done.stderr
 
 
+def test_a_byte_the_named_encoding_has_no_character_for_is_said_in_that_encodings_name(tmp_path: Path) -> None:
+    # It had said "not valid UTF-8: name the input's encoding with --encoding", the option just given.
+    path = tmp_path / "excel.csv"
+    path.write_bytes(EXCEL_CSV.encode("cp1252") + b"3,a stray \x81 byte,Personal\n")
+    done = runner.invoke(app, ["classify", str(path), "--encoding", "cp1252", "--on-error", "skip"])
+    assert done.exit_code == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 2
+    assert f"skipped {path}:4: not valid cp1252 (byte 0x81 at column 11): that byte has no character in cp1252; " in done.stderr
+
+
 def test_evaluate_and_report_read_the_encoding_named_too(tmp_path: Path) -> None:
     path = tmp_path / "excel.csv.gz"
     path.write_bytes(gzip.compress(EXCEL_CSV.encode("cp1252")))

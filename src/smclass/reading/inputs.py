@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
-from smclass.reading import containers, decoders, live, platforms, sheets, sqlite
+from smclass.reading import containers, decoders, live, platforms, sheets, sqlite, utf8
 from smclass.reading.delimited import excel_sep, read_delimited, read_lines
 from smclass.reading.json_input import read_json, read_jsonl
 from smclass.reading.platforms import linkedin, whatsapp
@@ -174,6 +174,8 @@ def read_stream(
         opened = None
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
     records = _read_plain(head, stream, opened, source, reading, archives)
+    if reading.encoding is not None:
+        records = _said_in(records, reading.encoding)
     if guard is not None:
         records = _cut_last(records, guard)
     first = next(records, None)
@@ -192,6 +194,11 @@ def read_stream(
     elif first is None:
         empty = not head.strip(b"\xef\xbb\xbf \t\r\n")
         reading.notify(f"{source}: {'is empty' if empty else 'holds no records'}")
+
+
+def _said_in(records: Iterator[Record], encoding: str) -> Iterator[Record]:
+    for record in records:
+        yield record if record.error is None else replace(record, error=utf8.in_named_encoding(record.error, encoding))
 
 
 def _cut_last(records: Iterator[Record], guard: Guarded) -> Iterator[Record]:

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from smclass.errors import InputError
 
+_ADVICE = ": name the input's encoding with --encoding, e.g. cp1252"
+
 
 def bad_utf8(line: bytes, start: int) -> str:
     """The one wording for a byte that is not UTF-8, at its column in ``line``."""
-    return f"not valid UTF-8 (byte 0x{line[start]:02x} at column {start + 1}): name the input's encoding with --encoding, e.g. cp1252"
+    return f"not valid UTF-8 (byte 0x{line[start]:02x} at column {start + 1}){_ADVICE}"
+
+
+def in_named_encoding(error: InputError, encoding: str) -> InputError:
+    """``error`` as said of an input read in the ``encoding`` the user named: a byte that encoding
+    has no character for reaches the readers as it was, and is no UTF-8 to them."""
+    if not error.message.startswith("not valid UTF-8 (") or not error.message.endswith(_ADVICE):
+        return error
+    where = error.message.removeprefix("not valid UTF-8 (").removesuffix(_ADVICE).removesuffix(")")
+    said = f"not valid {encoding} ({where}): that byte has no character in {encoding}; is the input in another encoding?"
+    return InputError(said, source=error.source, line=error.line, field=error.field, raw=error.raw)
 
 
 def decode(data: bytes, source: str) -> str:
