@@ -349,6 +349,16 @@ def test_classify_table_goes_to_the_output_file_batch_by_batch_in_one_set_of_col
     assert {line.index(line.split()[1]) for line in table[2:]} == {table[0].index("label")}
 
 
+def test_classify_table_cuts_a_very_long_cell_and_says_how_long_it_was(small_model_path: Path) -> None:
+    # A 2-million-character id had been folded whole into its column, in time that grows with its square.
+    rows = json.dumps({"id": "x" * 2_000_000, "text": "the ferry is late"}) + "\n" + json.dumps({"id": "y", "text": "hi"}) + "\n"
+    result = run("classify", "-", "--format", "table", "-q", "--model", str(small_model_path), input=rows)
+    assert result.exit_code == 0, result.stderr
+    # Folded over lines of 24 characters, where a space at a fold is dropped.
+    cells = "".join(line[:24].strip() for line in result.stdout.splitlines()[2:])
+    assert cells.replace(" ", "") == "x" * 1000 + "…(2,000,000characters)" + "y"
+
+
 def test_classify_table_shows_ids_that_are_not_text_as_json(small_model_path: Path) -> None:
     rows = '{"id": true, "text": "hi there"}\n{"id": {"x": 1}, "text": "hello"}\n{"id": 7, "text": "news"}\n'
     result = run("classify", "-", "--format", "table", "-q", "--model", str(small_model_path), input=rows)

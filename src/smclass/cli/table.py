@@ -24,8 +24,15 @@ _ID, _SOURCE, _LABEL, _NUMBER, _RECORD = 24, 30, 24, 10, 60
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
+# A cell is cut past this many characters, saying how long it was: folding a multi-megabyte
+# id into its column took rich time that grows with the square of its length.
+_LONGEST = 1000
+
+
 def _cell(value: str) -> Text:
     """A cell as the text it holds: no rich markup (an id "[bold]" is shown, not obeyed), no control codes."""
+    if len(value) > _LONGEST:
+        value = f"{value[:_LONGEST]}… ({len(value):,} characters)"
     return Text(_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), displayable(value)))
 
 
