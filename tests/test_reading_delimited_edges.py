@@ -369,3 +369,11 @@ def test_a_header_repeated_further_down_is_a_bad_row_not_a_post(bom: bytes) -> N
 def test_a_row_that_only_starts_like_the_header_is_a_post() -> None:
     records = read(b"text,id\ntext,7\n", "csv")
     assert [(r.error, r.data) for r in records] == [(None, {"text": "text", "id": "7"})]
+
+
+def test_a_short_row_whose_text_cell_is_missing_says_so_rather_than_that_it_is_empty(small_model_path: Path) -> None:
+    data = "id,likes,text\nr1,5,the long run went well\nr2,refund my order please\nr3,2,\n"
+    result = runner.invoke(app, ["classify", "-", "--model", str(small_model_path)], input=data)
+    assert result.exit_code == 0, result.stderr
+    reasons = [json.loads(line).get("reason") for line in result.stdout.splitlines()]
+    assert reasons == [None, "'text' is missing: the row has 2 of its header's 3 cells", "'text' is empty"]

@@ -218,7 +218,8 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
             data.update(zip(names, row, strict=False))  # the row is the shorter
         else:
             data = dict(zip(names, row + [""] * (width - len(row)), strict=True))
-        yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes, shape=shape)
+        cells = len(row) if len(row) < width else None
+        yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes, shape=shape, cells=cells)
 
 
 # Two exports joined with cat: the second one's header is no post.

@@ -409,6 +409,9 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
             return None, f"'{choice.field}' is {value.strip()}, which marks a missing value"
         if isinstance(value, str) and value.strip():
             return None, f"'{choice.field}' holds no visible characters"
+        short = record.cells is not None and record.original is None and choice.field in record.data
+        if short and list(record.data).index(choice.field) >= record.cells:  # type: ignore[operator]
+            return None, f"'{choice.field}' is missing: the row has {record.cells} of its header's {len(record.data)} cells"
         return None, f"'{choice.field}' is empty"
     return "\n\n".join(parts), None
 

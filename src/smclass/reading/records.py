@@ -56,6 +56,8 @@ class Record:
     original: Any = None
     # The raw header row of a delimited input, so a rejects file of its rows can start with it.
     header: bytes | None = None
+    # A CSV row with fewer cells than its header: how many it had (the rest were read as empty).
+    cells: int | None = None
 
     def as_read(self) -> Any:
         """The record as it was read (what ``--keep-fields`` carries)."""
