@@ -168,3 +168,30 @@ def test_keep_fields_gives_a_line_or_row_with_a_long_number_as_its_record(
     result = classify(small_model_path, str(path), "--keep-fields", "-q")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[1])["record"] == {"text": data.splitlines()[-1]}  # not the bare number
+
+
+def test_a_zip_cut_short_is_named_damaged_not_a_zip_that_is_not_opened(small_model_path: Path, tmp_path: Path) -> None:
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w") as archive:
+        archive.writestr("posts.jsonl", '{"id": 1, "text": "the ferry is late"}\n' * 50)
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(whole.read_bytes()[:100])
+    result = classify(small_model_path, str(cut))
+    assert (result.exit_code, result.stdout) == (1, "")
+    said = "damaged zip file (an Excel workbook is one too): its end, which lists its files, is missing: cut short?"
+    assert result.stderr == f"Error: {cut}: {said}\n"
+
+
+def test_an_encrypted_zip_member_is_named_as_such_in_one_plain_line(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "locked.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("posts.jsonl", '{"id": 1, "text": "the ferry is late"}\n')
+    data = bytearray(path.read_bytes())
+    # The encryption flag, in the member's local header and in the central directory.
+    data[6] |= 1
+    data[data.find(b"PK\x01\x02") + 8] |= 1
+    path.write_bytes(bytes(data))
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    said = "is encrypted: smclass opens no password-protected zip; unzip it with its password first"
+    assert result.stderr == f"Error: {path}!posts.jsonl: {said}\n"

@@ -73,6 +73,11 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
 def _read_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, reading: Any, read_stream: StreamReader, guarded: Guard
 ) -> Iterator[Record]:
+    if info.flag_bits & 0x1:
+        # zipfile would say so as "File <ZipInfo filename=... compress_type=...> is encrypted".
+        said = "is encrypted: smclass opens no password-protected zip; unzip it with its password first"
+        yield Record({}, source, None, 1, None, InputError(said, source=source))
+        return
     try:
         member = archive.open(info)
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError) as exc:

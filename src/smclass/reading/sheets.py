@@ -93,6 +93,10 @@ def read_stream(
             yield from _parquet_rows(path, source)
             return
         if not is_workbook_path(Path(path)):
+            if not zipfile.is_zipfile(path):
+                # It starts as a zip but has no table of contents at its end: cut short, most likely.
+                said = "damaged zip file (an Excel workbook is one too): its end, which lists its files, is missing: cut short?"
+                raise InputError(said, source=source)
             if archive is None:
                 message = "a zip archive here (from stdin, a lone URL, or inside another zip) is not opened: unzip it first"
                 raise InputError(message, source=source)
