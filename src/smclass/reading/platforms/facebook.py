@@ -1,4 +1,5 @@
-"""Facebook "Download your information": posts (``your_posts_1.json``) and comments (``comments.json``), mojibake repaired.
+"""Facebook "Download your information": posts (``your_posts_1.json``), comments (``comments.json``), photos and
+videos, and Messenger threads, mojibake repaired.
 
 Both are lists of entries ``{"timestamp", "data": [...], "title"}``: a post's words are in
 ``data[].post``, a comment's in ``data[].comment.comment``. Comments are kept under
@@ -48,4 +49,66 @@ def is_post(value: dict[str, Any]) -> bool:
     return isinstance(value.get("data"), list) or isinstance(value.get("attachments"), list) or isinstance(value.get("title"), str)
 
 
-SHAPES = [Shape("Facebook posts", is_post, lambda value: [post(value)], text_keys=frozenset({"title"}), numbered=True)]
+# Photos and videos: ``your_uncategorized_photos.json`` (``other_photos_v2``), ``your_videos.json``
+# (``videos_v2``) and an album's file (``photos`` beside the album's ``name``). A photo's caption
+# is its ``description``; its ``title`` is the album's name ("Mobile Uploads"), the same on every
+# photo, and never its text.
+_MEDIA_LISTS = ("other_photos_v2", "videos_v2", "photos")
+
+
+def _media_list(value: dict[str, Any]) -> str | None:
+    key = next((key for key in _MEDIA_LISTS if isinstance(value.get(key), list)), None)
+    if key is None or (key == "photos" and not ("cover_photo" in value or "last_modified_timestamp" in value)):
+        return None
+    entries = value[key]
+    return key if all(isinstance(e, dict) and "uri" in e and "creation_timestamp" in e for e in entries[:10]) else None
+
+
+def _media_item(entry: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    fixed = fix_strings(entry)
+    caption = fixed.get("description")
+    record = {
+        "id": fixed.get("uri") or fixed.get("creation_timestamp"),
+        "text": caption if isinstance(caption, str) else None,
+        "platform": "facebook",
+        "created_at": fixed.get("creation_timestamp"),
+    }
+    if isinstance(fixed.get("title"), str):
+        record["album"] = fixed["title"]
+    return record, entry
+
+
+def is_media(value: dict[str, Any]) -> bool:
+    return _media_list(value) is not None
+
+
+def media(value: dict[str, Any]) -> list[Any]:
+    key = _media_list(value)
+    return [_media_item(e) if isinstance(e, dict) else Unreadable("a Facebook photo or video object", e) for e in value[key or ""]]
+
+
+# Messenger's (and Instagram's) ``message_1.json``: the thread's ``participants`` and its ``messages``,
+# each with ``sender_name``, ``timestamp_ms`` and, when it has words, ``content``.
+def is_messages(value: dict[str, Any]) -> bool:
+    return isinstance(value.get("participants"), list) and isinstance(value.get("messages"), list)
+
+
+def _message(entry: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    fixed = fix_strings(entry)
+    content = fixed.get("content")
+    record = {"id": fixed.get("timestamp_ms"), "text": content if isinstance(content, str) else None, "platform": "messenger"}
+    if isinstance(fixed.get("sender_name"), str):
+        record["author"] = fixed["sender_name"]
+    return record, entry
+
+
+def messages(value: dict[str, Any]) -> list[Any]:
+    return [_message(e) if isinstance(e, dict) else Unreadable("a Messenger message object", e) for e in value["messages"]]
+
+
+SHAPES = [
+    # An album's own description and a thread's title (its people's names) are kept beside, not read as a post.
+    Shape("Facebook photos and videos", is_media, media, whole=True, text_keys=frozenset({"description"})),
+    Shape("Messenger messages", is_messages, messages, whole=True, each="messages", numbered=True, text_keys=frozenset({"title"})),
+    Shape("Facebook posts", is_post, lambda value: [post(value)], text_keys=frozenset({"title"}), numbered=True),
+]

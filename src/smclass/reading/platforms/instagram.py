@@ -175,7 +175,24 @@ def read_export(
                 yield record
 
 
+# ``post_comments_1.json`` (and ``reels_comments.json``): each comment is a ``string_map_data`` of
+# labelled values, its words under "Comment", its time under "Time".
+def is_comment(value: dict[str, Any]) -> bool:
+    fields = value.get("string_map_data")
+    return isinstance(fields, dict) and isinstance(fields.get("Comment"), dict)
+
+
+def comment(value: dict[str, Any]) -> list[Any]:
+    fields = fix_strings(value["string_map_data"])
+    words, time, owner = (fields.get(key) if isinstance(fields.get(key), dict) else {} for key in ("Comment", "Time", "Media Owner"))
+    record = {"id": time.get("timestamp"), "text": words.get("value"), "platform": "instagram", "kind": "comment"}
+    if isinstance(owner.get("value"), str):
+        record["media_owner"] = owner["value"]
+    return [(record, value)]
+
+
 SHAPES = [
+    Shape("Instagram comments", is_comment, comment, numbered=True),
     Shape("Threads posts", is_threads, threads, whole=True),
     Shape("Instagram stories", is_stories, stories, whole=True, each=_STORIES_KEY),
     Shape("Instagram reels", is_reels, reels, whole=True, each=_REELS_KEY),

@@ -1,0 +1,73 @@
+"""Facebook photos and videos, Messenger threads and Instagram comments, as the "Download your information" export writes them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import smclass
+
+PARTY = "Vidéo de la fête"
+
+
+def garbled(text: str) -> str:
+    """How Meta's exports write UTF-8: each byte as a Latin-1 character."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def read(tmp_path: Path, name: str, document: Any) -> list[tuple[Any, Any]]:
+    path = tmp_path / name
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return [(post["id"], post["text"]) for post in smclass.read(path)]
+
+
+def test_a_facebook_photos_caption_is_its_description_never_its_albums_name(tmp_path: Path) -> None:
+    # Every photo had been read as "Mobile Uploads", the album's name, and labelled from it.
+    photos = {
+        "other_photos_v2": [
+            {"uri": "photos/1.jpg", "creation_timestamp": 1, "title": "Mobile Uploads", "description": garbled("Tomatoes, très bien")},
+            {"uri": "photos/2.jpg", "creation_timestamp": 2, "title": "Mobile Uploads"},
+        ]
+    }
+    assert read(tmp_path, "your_uncategorized_photos.json", photos) == [("photos/1.jpg", "Tomatoes, très bien"), ("photos/2.jpg", None)]
+
+
+@pytest.mark.parametrize(
+    ("name", "document"),
+    [
+        ("your_videos.json", {"videos_v2": [{"uri": "v/1.mp4", "creation_timestamp": 5, "title": "", "description": garbled(PARTY)}]}),
+        (
+            "1.json",
+            {"name": "Summer", "photos": [{"uri": "v/1.mp4", "creation_timestamp": 5, "title": "Summer", "description": garbled(PARTY)}],
+             "cover_photo": {"uri": "v/1.mp4"}, "last_modified_timestamp": 6, "description": "our summer album"},
+        ),
+    ],
+)  # fmt: skip
+def test_facebook_videos_and_album_files_give_each_items_own_caption_repaired(tmp_path: Path, name: str, document: Any) -> None:
+    assert read(tmp_path, name, document) == [("v/1.mp4", PARTY)]
+
+
+def test_a_messenger_thread_gives_each_message_repaired_with_its_time_as_id(tmp_path: Path) -> None:
+    # Its text had kept Facebook's garbling ("Ã\xa0 la gare"), and its ids were positions.
+    thread = {
+        "participants": [{"name": "Ana"}, {"name": "Bo"}],
+        "messages": [
+            {"sender_name": "Ana", "timestamp_ms": 1700000000000, "content": garbled("à la gare at six")},
+            {"sender_name": "Bo", "timestamp_ms": 1700000001000, "photos": [{"uri": "x.jpg"}]},
+        ],
+        "title": "Ana and Bo",
+    }
+    assert read(tmp_path, "message_1.json", thread) == [(1700000000000, "à la gare at six"), (1700000001000, None)]
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_instagram_comments_are_read_from_their_labelled_values_repaired(tmp_path: Path, wrapped: bool) -> None:
+    comments = [
+        {"string_map_data": {"Comment": {"value": garbled("Trop beau ! 😍")}, "Media Owner": {"value": "lune"}, "Time": {"timestamp": 7}}},
+        {"string_map_data": {"Comment": {"value": "see you there"}, "Time": {"timestamp": 7}}},
+    ]
+    document: Any = {"comments_media_comments": comments} if wrapped else comments
+    assert read(tmp_path, "post_comments_1.json", document) == [(7, "Trop beau ! 😍"), ("7-2", "see you there")]
