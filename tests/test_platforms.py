@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -599,3 +600,29 @@ def test_keep_fields_gives_each_entry_as_the_platform_wrote_it(name: str, small_
     result = classify(small_model_path, str(EXPORTS / name), "--keep-fields", "-q")
     assert result.exit_code == 0, result.stderr
     assert [r["record"] for r in lines(result.stdout)] == _entries(EXPORTS / name)
+
+
+LIKES = {"id": "likes.json", "type": "OrderedCollection", "orderedItems": ["https://other.example/s/1", "https://other.example/s/2"]}
+
+
+def test_mastodons_likes_a_list_of_links_is_refused_alone_passed_over_in_a_folder_or_zip(small_model_path: Path, tmp_path: Path) -> None:
+    # Each link had been read as a post and labelled from its domain, exit 0.
+    likes = tmp_path / "export" / "likes.json"
+    likes.parent.mkdir()
+    likes.write_text(json.dumps(LIKES), encoding="utf-8")
+    said = "this is a list of links to others' posts (Mastodon's likes.json or bookmarks.json), not posts: it holds no text to classify"
+    alone = runner.invoke(app, ["classify", str(likes), "--model", str(small_model_path)])
+    assert (alone.exit_code, alone.stdout, alone.stderr) == (1, "", f"Error: {likes}:1: {said}\n")
+    (likes.parent / "posts.jsonl").write_text('{"id": "p1", "text": "the ferry is late"}\n', encoding="utf-8")
+    folder = runner.invoke(app, ["classify", str(likes.parent), "--model", str(small_model_path)])
+    assert folder.exit_code == 0, folder.stderr
+    assert [json.loads(line)["id"] for line in folder.stdout.splitlines()] == ["p1"]
+    assert f"skipped {likes}: {said}" in folder.stderr.splitlines()
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(likes, "likes.json")
+        z.write(likes.parent / "posts.jsonl", "posts.jsonl")
+    zipped = runner.invoke(app, ["classify", str(archive), "--model", str(small_model_path)])
+    assert zipped.exit_code == 0, zipped.stderr
+    assert [json.loads(line)["id"] for line in zipped.stdout.splitlines()] == ["p1"]
+    assert f"skipped {archive}!likes.json: {said}" in zipped.stderr.splitlines()

@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError
 from smclass.reading import folders, sheets
+from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.records import Record
 
 StreamReader = Callable[..., Iterator[Record]]
@@ -67,7 +68,11 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
                 reading.notify(f"{locate(name)}: {n} members have this name; each is read, its source marked (1 of {n}) to ({n} of {n})")
             for number, info in enumerate(same, 1):
                 source = locate(name) if n == 1 else f"{locate(name)} ({number} of {n})"
-                yield from _read_member(archive, info, source, reading, read_stream, guarded)
+                try:
+                    yield from _read_member(archive, info, source, reading, read_stream, guarded)
+                except NotPostsError as exc:
+                    # As in a folder: raised from the member's first bytes, before any record of it.
+                    reading.notify(f"skipped {source}: {exc.message}")
 
 
 def _read_member(

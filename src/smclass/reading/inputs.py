@@ -26,6 +26,7 @@ from smclass.reading import containers, decoders, live, platforms, sheets, sqlit
 from smclass.reading.delimited import excel_sep, read_delimited, read_lines
 from smclass.reading.json_input import read_json, read_jsonl
 from smclass.reading.platforms import linkedin, whatsapp
+from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.records import Record
 from smclass.reading.sniff import (
     CR_ALONE,
@@ -176,6 +177,7 @@ def read_stream(
     records = _read_plain(head, stream, opened, source, reading, archives)
     if reading.encoding is not None:
         records = _said_in(records, reading.encoding)
+    records = _where_not_posts(records, source)
     if guard is not None:
         records = _cut_last(records, guard)
     first = next(records, None)
@@ -194,6 +196,16 @@ def read_stream(
     elif first is None:
         empty = not head.strip(b"\xef\xbb\xbf \t\r\n")
         reading.notify(f"{source}: {'is empty' if empty else 'holds no records'}")
+
+
+def _where_not_posts(records: Iterator[Record], source: str) -> Iterator[Record]:
+    """A shape that finds its document holds no posts knows not which input it read: named here."""
+    try:
+        yield from records
+    except NotPostsError as exc:
+        if exc.source is not None:
+            raise
+        raise NotPostsError(exc.message, source=source, line=1) from None
 
 
 def _said_in(records: Iterator[Record], encoding: str) -> Iterator[Record]:

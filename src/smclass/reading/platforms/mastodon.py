@@ -6,7 +6,7 @@ import html
 import re
 from typing import Any
 
-from smclass.reading.platforms.base import Shape
+from smclass.reading.platforms.base import NotPostsError, Shape
 
 _BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|/h\d)\s*/?\s*>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]*>")
@@ -63,7 +63,20 @@ def is_activity(value: dict[str, Any]) -> bool:
     return value.get("type") in ("Create", "Announce") and "object" in value
 
 
+def is_link_list(value: dict[str, Any]) -> bool:
+    """An ActivityPub collection of links only: a Mastodon export's ``likes.json`` or ``bookmarks.json``."""
+    items = value.get("orderedItems")
+    return value.get("type") == "OrderedCollection" and isinstance(items, list) and bool(items) and all(isinstance(i, str) for i in items)
+
+
+def link_list(value: dict[str, Any]) -> list[Any]:
+    # Each link would be read as a post whose text is a URL, and labelled from its domain.
+    said = "this is a list of links to others' posts (Mastodon's likes.json or bookmarks.json), not posts: it holds no text to classify"
+    raise NotPostsError(said)
+
+
 SHAPES = [
+    Shape("ActivityPub links", is_link_list, link_list, whole=True),
     Shape("ActivityPub outbox", is_activity, lambda value: [activity(value)]),
     Shape("Mastodon status", is_status, lambda value: [status(value)], text_keys=frozenset({"content", "text"})),
 ]
