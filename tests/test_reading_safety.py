@@ -69,7 +69,7 @@ def test_a_first_line_that_could_be_a_header_or_a_post_is_an_error_naming_input_
     result = classify(small_model_path, input="alpha,beta\n1,2\n3,4\n")
     assert result.exit_code == 2
     assert result.stderr == (
-        "Error: <stdin>: cannot tell whether the first line (alpha, beta) is a CSV header that names no text field "
+        "Error: <stdin>:1: cannot tell whether the first line (alpha, beta) is a CSV header that names no text field "
         "or a post: say --input-format csv with --text-field NAME, or --input-format lines\n"
     )
 

@@ -278,7 +278,7 @@ def test_a_first_line_that_starts_with_a_field_name_then_words_is_ambiguous(smal
     result = classify(small_model_path, input=data)
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
-        "Error: <stdin>: cannot tell whether the first line (Text, call me when you land) is a CSV header or a post: "
+        "Error: <stdin>:1: cannot tell whether the first line (Text, call me when you land) is a CSV header or a post: "
         "say --input-format csv or --input-format lines\n"
     )
     as_lines = classify(small_model_path, "--input-format", "lines", input=data)
@@ -303,7 +303,7 @@ def test_a_first_line_of_short_names_that_no_line_under_it_is_as_wide_as_is_ambi
     result = classify(small_model_path, input=data)
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
-        f"Error: <stdin>: cannot tell whether the first line ({shown}) is a CSV header or a post: "
+        f"Error: <stdin>:1: cannot tell whether the first line ({shown}) is a CSV header or a post: "
         "say --input-format csv or --input-format lines\n"
     )
 
@@ -446,7 +446,7 @@ def test_the_posts_of_a_file_are_written_before_a_later_file_is_refused(small_mo
         "cannot tell whether the first line (Channel Id, Channel Url, Channel Title) is a CSV header that names no text field or a post"
     )
     assert result.stderr.endswith(
-        f"Error: {tmp_path / 'b.csv'}: {refusal}: say --input-format csv with --text-field NAME, or --input-format lines\n"
+        f"Error: {tmp_path / 'b.csv'}:1: {refusal}: say --input-format csv with --text-field NAME, or --input-format lines\n"
     )
 
 

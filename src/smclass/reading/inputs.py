@@ -33,7 +33,7 @@ from smclass.reading.sniff import (
     HEAD_BYTES,
     SAMPLE_LINES,
     Detected,
-    HeaderBelowError,
+    FormatDoubtError,
     cr_line_ends,
     looks_binary,
     peek_stream,
@@ -331,7 +331,7 @@ def _detect(head: bytes, source: str, reading: Reading) -> Detected:
         return Detected(fmt)
     try:
         return sniff(head, source, reading.named_fields)
-    except HeaderBelowError as exc:
+    except FormatDoubtError as exc:
         raise UsageError(f"{source}:{exc.line}: {exc}") from None
     except UsageError as exc:
         raise UsageError(f"{source}: {exc}") from None

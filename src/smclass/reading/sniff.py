@@ -197,7 +197,7 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
         index, cells = below
         number = head[: head.find(lines[index])].count(b"\n") + 1
         where = shlex.quote(name) if name and name != "<stdin>" else "FILE"
-        raise HeaderBelowError(
+        raise FormatDoubtError(
             f"this line reads as a CSV header ({_shown(cells)}) under {number - 1} lines of something else "
             f"(a report's preamble?): read from it with 'tail -n +{number} {where} | smclass classify -', "
             "or say --input-format lines to read every line as a post",
@@ -233,8 +233,9 @@ def _not_as_named(named: tuple[str, str], detected: Detected, first: str) -> str
     return f"named {extension}, but {detected.note}: say --input-format {kind.lower()} (with --text-field NAME) if it is one, or {lines}"
 
 
-class HeaderBelowError(UsageError):
-    """A CSV header under lines that are not (a report's preamble): where it is, for the error's FILE:LINE."""
+class FormatDoubtError(UsageError):
+    """A format that cannot be told from the sample (a header under a report's preamble, a first line
+    that may be a header or a post): the line of the doubt, for the error's FILE:LINE."""
 
     def __init__(self, message: str, line: int) -> None:
         super().__init__(message)
@@ -330,13 +331,14 @@ def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ..
     if any(fields.fold(cell) in known for cell in header):
         if _reads_like_a_post(header, rows[1:-1] if cut else rows[1:], alone=len(lines) == 1 and not cut):
             choose = "say --input-format csv or --input-format lines"
-            raise UsageError(f"cannot tell whether the first line ({_shown(header)}) is a CSV header or a post: {choose}")
+            raise FormatDoubtError(f"cannot tell whether the first line ({_shown(header)}) is a CSV header or a post: {choose}", 1)
         return Detected.delimited(delimiter)
     names_like = all(cell.strip() and _name_like(cell) for cell in header)
     if len(rows) > 1 and names_like and all(len(row) == len(header) for row in rows) and _header_apart(rows):
-        raise UsageError(
+        raise FormatDoubtError(
             f"cannot tell whether the first line ({', '.join(c.strip() for c in header)}) is a CSV header that names no "
-            "text field or a post: say --input-format csv with --text-field NAME, or --input-format lines"
+            "text field or a post: say --input-format csv with --text-field NAME, or --input-format lines",
+            1,
         )
     return Detected("lines", note="its first line names no text or id field, so it is no CSV header")
 
