@@ -377,3 +377,13 @@ def test_a_short_row_whose_text_cell_is_missing_says_so_rather_than_that_it_is_e
     assert result.exit_code == 0, result.stderr
     reasons = [json.loads(line).get("reason") for line in result.stdout.splitlines()]
     assert reasons == [None, "'text' is missing: the row has 2 of its header's 3 cells", "'text' is empty"]
+
+
+def test_input_format_csv_on_a_tab_separated_file_says_so_rather_than_misreading_it(small_model_path: Path) -> None:
+    # Read with commas, the header was one name and a row with a comma in its post broke into two cells.
+    data = "id\ttext\n1\tthe ferry is late, again\n2\tnew phone who dis\n"
+    said = "--input-format csv, but its lines are split by tabs: say --input-format tsv, or --delimiter ',' to split them at commas"
+    result = classify(small_model_path, "--input-format", "csv", input=data)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"Error: <stdin>:1: {said}\n")
+    as_tsv = classify(small_model_path, "--input-format", "tsv", input=data)
+    assert (as_tsv.exit_code, ids(as_tsv.stdout)) == (0, ["1", "2"])

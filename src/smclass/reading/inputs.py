@@ -326,7 +326,11 @@ def _detect(head: bytes, source: str, reading: Reading) -> Detected:
             return Detected.delimited(sep)
         lines = head.lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace").splitlines()[:SAMPLE_LINES]
         found = sniff_delimiter(lines) if lines else None
-        return Detected("csv", found if found is not None and found != "\t" else ",")
+        if found == "\t":
+            # Read with commas, a tab-separated header is one name and its rows break at their commas.
+            said = "--input-format csv, but its lines are split by tabs: say --input-format tsv, or --delimiter ',' to split them at commas"
+            raise UsageError(f"{source}:1: {said}")
+        return Detected("csv", found if found is not None else ",")
     if fmt is not None:
         return Detected(fmt)
     try:
