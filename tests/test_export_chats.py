@@ -16,6 +16,8 @@ from smclass.errors import InputError
 from smclass.reading import lines
 from smclass.reading.inputs import read_stream
 
+from .conftest import zipped
+
 runner = CliRunner()
 
 LRM = "\u200e"
@@ -201,6 +203,60 @@ def test_discord_package_messages_json_reads_contents_and_id(tmp_path: Path) -> 
     records = [{"ID": 1190000000000000001, "Timestamp": "2023-12-31 21:41:05", "Contents": "bring your own music stand", "Attachments": ""}]
     path = write(tmp_path, "messages.json", json.dumps(records))
     assert posts(path) == [(1190000000000000001, "bring your own music stand")]
+
+
+# A package as Discord sends it (unzipped): the channel list, one folder per channel (the older
+# messages.csv and the newer messages.json), and folders about the account that hold no posts.
+DISCORD_PACKAGE = {
+    "README.txt": "Welcome to your invented data package.\n",
+    "account/user.json": '{"id": "5", "username": "oarsman_ivo", "relationships": []}',
+    "activity/reporting/events-2023-00000-of-00001.json": '{"event_type": "launch_game", "event_id": "e1"}\n',
+    "messages/index.json": '{"111": "general in Harbour Rowing", "222": "Direct Message with tamsin#0"}',
+    "messages/c111/channel.json": '{"id": "111", "type": 0, "name": "general", "guild": {"id": "900", "name": "Harbour Rowing"}}',
+    "messages/c111/messages.csv": "ID,Timestamp,Contents,Attachments\n"
+    "1001,2023-03-01 10:00:00.000000+00:00,the boathouse opens at seven,\n"
+    "1002,2023-03-01 10:05:00.000000+00:00,,https://cdn.discordapp.com/attachments/1/2/map.png\n",
+    "messages/c222/channel.json": '{"id": "222", "type": 1, "recipients": ["5", "6"]}',
+    "messages/c222/messages.json": '[{"ID": 2001, "Timestamp": "2023-04-02 08:00:00", "Contents": "can you bring the spare oar", '
+    '"Attachments": ""}]',
+    "servers/index.json": '{"900": "Harbour Rowing"}',
+    "servers/900/guild.json": '{"id": "900", "name": "Harbour Rowing"}',
+}
+
+
+def discord_package(root: Path) -> Path:
+    for name, text in DISCORD_PACKAGE.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_discord_package_folder_reads_every_channels_messages_and_passes_over_the_rest_with_a_note(
+    tmp_path: Path, small_model_path: Path
+) -> None:
+    # channel.json, index.json and account/user.json had been read as posts: "no text field found", exit 1.
+    package = discord_package(tmp_path / "package")
+    result = runner.invoke(app, ["classify", str(package), "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    csv, js = str(package / "messages" / "c111" / "messages.csv"), str(package / "messages" / "c222" / "messages.json")
+    assert [(o["id"], o["source"], o["label"] is None) for o in out] == [("1001", csv, False), ("1002", csv, True), (2001, js, False)]
+    assert out[1]["reason"] == "'Contents' is empty"
+    first = package / "account" / "user.json"
+    assert result.stderr.splitlines()[0] == f"skipped 7 files of the Discord data package holding no messages (the first: {first})"
+
+
+def test_discord_package_zip_reads_like_the_folder(tmp_path: Path) -> None:
+    package = discord_package(tmp_path / "package")
+    archive = tmp_path / "package.zip"
+    archive.write_bytes(zipped({name: text.encode("utf-8") for name, text in DISCORD_PACKAGE.items()}))
+    read = list(smclass.read(archive))
+    assert [(post["id"], post["text"]) for post in read] == posts(package)
+    assert [post["source"] for post in read] == [f"{archive}!messages/c111/messages.csv"] * 2 + [f"{archive}!messages/c222/messages.json"]
+    assert posts(package) == [("1001", "the boathouse opens at seven"), ("1002", None), (2001, "can you bring the spare oar")]
+    # Its messages folder alone, or one channel's folder, is read the same way.
+    assert posts(package / "messages") == posts(package)
+    assert posts(package / "messages" / "c111") == posts(package)[:2]
 
 
 # Reddit GDPR export (already read right: kept here so it stays so) ------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from smclass.reading.platforms import instagram, slack, youtube
+from smclass.reading.platforms import discord, instagram, slack, youtube
 from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.records import Record
 
@@ -24,7 +24,7 @@ StreamReader = Callable[..., Iterator[Record]]
 Opener = Callable[[str], AbstractContextManager[IO[bytes]]]
 Locate = Callable[[str], str]
 # Export shapes that are a folder: one unit, its files read together (a channel list names the days' files).
-_EXPORTS = (("slack", slack.is_export), ("instagram", instagram.is_export))
+_EXPORTS = (("slack", slack.is_export), ("instagram", instagram.is_export), ("discord", discord.is_package))
 # Files of a Google Takeout that hold what the user did, not what they wrote: read alone they
 # are refused (see platforms.youtube); in a folder they are passed over, each with a note.
 _ACTIVITY_FILES = re.compile(r"(?:^|/)(?:watch-history|search-history|MyActivity)\.(?:json|html)$")
@@ -145,7 +145,24 @@ def read_export(held: Contents, open_member: Opener, locate: Locate, read_stream
         yield from slack.records(names, read_bytes, locate)
         return
 
+    if held.export == "discord":
+        yield from _discord_package(names, open_member, locate, read_stream, reading)
+        return
+
     def read_post_file(stream: IO[bytes], source: str, input_format: str | None) -> Iterator[Record]:
         return read_stream(stream, source, reading=reading)
 
     yield from instagram.read_export(names, open_member, locate, read_post_file, reading.input_format)
+
+
+def _discord_package(names: list[str], open_member: Opener, locate: Locate, read_stream: StreamReader, reading: Any) -> Iterator[Record]:
+    """Each channel's messages file in order; the package's other files (channel.json, index.json, account/, ...) hold no posts."""
+    keep = discord.message_files(names)
+    kept = set(keep)
+    passed = [name for name in names if name not in kept]
+    if passed:
+        count = f"{len(passed)} file{'s' if len(passed) > 1 else ''}"
+        reading.notify(f"skipped {count} of the Discord data package holding no messages (the first: {locate(passed[0])})")
+    for name in keep:
+        with open_member(name) as handle:
+            yield from read_stream(handle, locate(name), reading=reading)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from smclass.reading.platforms.base import Shape, Unreadable
@@ -54,3 +55,27 @@ def is_channel(value: dict[str, Any]) -> bool:
 
 
 SHAPES = [Shape("DiscordChatExporter channel", is_channel, channel, whole=True, each="messages")]
+
+
+# Discord's own data package ("Request all of my Data"), a folder or a zip: messages/index.json
+# names the channels, and each channel's folder (messages/c<id>/) holds channel.json, which
+# describes the channel and holds no post, beside its messages: messages.csv in older packages,
+# messages.json in newer ones (both ID, Timestamp, Contents, Attachments). The rest of the
+# package (account/, activity/, servers/) is about the account, not its posts.
+_MESSAGE_FILES = ("messages.csv", "messages.json")
+
+
+def _folder(name: str) -> str:
+    return name.rpartition("/")[0]
+
+
+def message_files(names: Iterable[str]) -> list[str]:
+    """The members that hold messages, in the order given: a messages file beside its channel.json."""
+    names = list(names)
+    channels = {_folder(n) for n in names if n.rpartition("/")[2] == "channel.json"}
+    return [n for n in names if n.rpartition("/")[2] in _MESSAGE_FILES and _folder(n) in channels]
+
+
+def is_package(names: set[str]) -> bool:
+    """Whether these member names (relative to the top) hold a Discord data package's channel folder."""
+    return bool(message_files(names))
