@@ -63,6 +63,45 @@ def test_members_are_ordered_part_by_part_wherever_their_names_come_from() -> No
     assert folders.contents(reversed(names)) == folders.contents(names)
 
 
+def test_numbered_files_are_read_in_the_order_of_their_numbers_in_a_folder_and_a_zip(small_model_path: Path, tmp_path: Path) -> None:
+    # By plain name your_posts_10.json came between your_posts_1.json and your_posts_2.json.
+    names = ["your_posts_10.jsonl", "your_posts_2.jsonl", "your_posts_1.jsonl"]
+    posts = {name: {"id": name.split(".")[0], "text": f"the ferry timetable changed: {name}"} for name in names}
+    files = {name: json.dumps(post).encode() + b"\n" for name, post in posts.items()}
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    (tmp_path / "posts.zip").write_bytes(zipped(files))
+    for given in (folder, tmp_path / "posts.zip"):
+        result = runner.invoke(app, ["classify", str(given), "--model", str(small_model_path)])
+        assert result.exit_code == 0, result.stderr
+        assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["your_posts_1", "your_posts_2", "your_posts_10"]
+
+
+def test_digit_runs_order_as_numbers_and_everything_else_as_before() -> None:
+    names = ["inbox/ana_7/message_10.json", "inbox/ana_7/message_2.json", "inbox/ana_7/message_1.json", "part10.csv", "part9.csv"]
+    assert folders.contents(names).files == (
+        "inbox/ana_7/message_1.json",
+        "inbox/ana_7/message_2.json",
+        "inbox/ana_7/message_10.json",
+        "part9.csv",
+        "part10.csv",
+    )
+    # A digit run sorts against other characters as a digit does; a tie of leading zeros is broken by the name.
+    assert folders.contents(["posts2.json", "posts.json", "posts_a.json", "posts_02.json", "posts_2.json"]).files == (
+        "posts.json",
+        "posts2.json",
+        "posts_02.json",
+        "posts_2.json",
+        "posts_a.json",
+    )
+    # Slack's days stay in date order.
+    days = ["channels.json", "general/2024-10-01.json", "general/2024-09-30.json", "general/2024-01-02.json"]
+    in_order = ("channels.json", "general/2024-01-02.json", "general/2024-09-30.json", "general/2024-10-01.json")
+    assert folders.contents(days).files == in_order
+
+
 def test_slack_and_instagram_export_folders_are_one_export_each(fixtures: Path) -> None:
     slack = folders.contents(member_names(fixtures / "exports" / "slack"))
     assert slack.export == "slack"

@@ -26,7 +26,8 @@ def is_zip(path: Path) -> bool:
 
 
 def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard, shown: str | None = None) -> Iterator[Record]:
-    """Every member in name order; a damaged member ends with an error record, and the next member is read.
+    """Every member, in a folder's reading order (:func:`folders.contents`); a damaged member ends with an error record,
+    and the next member is read.
 
     ``shown`` names the archive in results when ``path`` is a copy of it (a zip read from a stream).
     A zip inside it is refused (``read_stream`` opens none by default): a zip that holds itself would never end.

@@ -51,9 +51,23 @@ def skipped(name: str) -> bool:
     return hidden or base.lower().endswith((".md", ".txt.sig")) or base.split(".")[0].lower() in _NOTES
 
 
-def _order(name: str) -> list[str]:
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _natural(part: str) -> str:
+    # A digit run becomes "0", its length, then its digits less leading zeros: runs compare as numbers
+    # (posts_2 before posts_10), and with any other character as a digit does (posts.json before posts2.json).
+    def run(match: re.Match[str]) -> str:
+        digits = match.group().lstrip("0")
+        return "0" + chr(len(digits)) + digits
+
+    return _DIGITS.sub(run, part)
+
+
+def _order(name: str) -> list[tuple[str, str]]:
     # Part by part, as pathlib sorts paths: "a/b.json" comes before "a-c.json" wherever the names come from.
-    return name.split("/")
+    # The name itself breaks a tie (posts_02, posts_2), so the order never hangs on how the names came.
+    return [(_natural(part), part) for part in name.split("/")]
 
 
 def contents(names: Iterable[str]) -> Contents:

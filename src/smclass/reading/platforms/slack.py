@@ -115,13 +115,8 @@ def _channels(load: Callable[[str], Any], names: set[str]) -> dict[str, str]:
     return {str(c["id"]): str(c["name"]) for c in channels if isinstance(c, dict) and "id" in c and isinstance(c.get("name"), str)}
 
 
-def _order(member: str) -> tuple[str, str]:
-    channel, _, day = member.rpartition("/")
-    return channel, day
-
-
 def records(members: list[str], read_bytes: Callable[[str], bytes], locate: Callable[[str], str]) -> Iterator[Record]:
-    """One record per message, id from the channel and ``ts``.
+    """One record per message, id from the channel and ``ts``; ``members`` in reading order (see :func:`folders.contents`).
 
     ``read_bytes`` reads a member by its name in the export; ``locate`` names it in messages.
     """
@@ -142,7 +137,8 @@ def records(members: list[str], read_bytes: Callable[[str], bytes], locate: Call
         )
     users = _users(load, names)
     channels = _channels(load, names)
-    days = sorted((m for m in members if _is_day(m)), key=_order)
+    # In the order given, which is a folder's reading order: days by date, channels as every folder's files are.
+    days = [m for m in members if _is_day(m)]
     index = 0
     for member in days:
         channel = member.rsplit("/", 2)[-2]
