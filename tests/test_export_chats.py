@@ -242,8 +242,20 @@ def test_discord_package_folder_reads_every_channels_messages_and_passes_over_th
     csv, js = str(package / "messages" / "c111" / "messages.csv"), str(package / "messages" / "c222" / "messages.json")
     assert [(o["id"], o["source"], o["label"] is None) for o in out] == [("1001", csv, False), ("1002", csv, True), (2001, js, False)]
     assert out[1]["reason"] == "'Contents' is empty"
-    first = package / "account" / "user.json"
-    assert result.stderr.splitlines()[0] == f"skipped 7 files of the Discord data package holding no messages (the first: {first})"
+    counted = "account/ (1), activity/ (1), channel.json and index.json (3), servers/ (2)"
+    assert result.stderr.splitlines()[0] == f"skipped 7 files of the Discord data package that hold no messages: {counted}"
+
+
+def test_a_file_of_ones_own_beside_a_discord_package_is_named_where_it_is_passed_over(tmp_path: Path, small_model_path: Path) -> None:
+    package = discord_package(tmp_path / "package")
+    (package / "my_posts.jsonl").write_text('{"id": "m1", "text": "rowing at dawn"}\n', encoding="utf-8")
+    (package / "messages" / "c111" / "notes.csv").write_text("text\nbring gloves\n", encoding="utf-8")
+    result = runner.invoke(app, ["classify", str(package), "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.stderr
+    said = "in a Discord data package, and not one of its messages files"
+    notes = result.stderr.splitlines()
+    assert f"skipped {package / 'messages' / 'c111' / 'notes.csv'}: {said}" in notes
+    assert f"skipped {package / 'my_posts.jsonl'}: {said}" in notes
 
 
 def test_discord_package_zip_reads_like_the_folder(tmp_path: Path) -> None:

@@ -174,9 +174,14 @@ def _discord_package(names: list[str], open_member: Opener, locate: Locate, read
     keep = discord.message_files(names)
     kept = set(keep)
     passed = [name for name in names if name not in kept]
-    if passed:
-        count = f"{len(passed)} file{'s' if len(passed) > 1 else ''}"
-        reading.notify(f"skipped {count} of the Discord data package holding no messages (the first: {locate(passed[0])})")
+    known, other = discord.package_parts(passed)
+    if known:
+        count = f"{sum(known.values())} file{'s' if sum(known.values()) > 1 else ''}"
+        parts = ", ".join(f"{part} ({n})" for part, n in known.items())
+        reading.notify(f"skipped {count} of the Discord data package that hold no messages: {parts}")
+    for name in other:
+        # Named one by one: a file of the user's own beside the package must not hide in a count.
+        reading.notify(f"skipped {locate(name)}: in a Discord data package, and not one of its messages files")
     for name in keep:
         with open_member(name) as handle:
             yield from read_stream(handle, locate(name), reading=reading)

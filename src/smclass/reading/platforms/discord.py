@@ -79,3 +79,26 @@ def message_files(names: Iterable[str]) -> list[str]:
 def is_package(names: set[str]) -> bool:
     """Whether these member names (relative to the top) hold a Discord data package's channel folder."""
     return bool(message_files(names))
+
+
+# The package's folders about the account rather than its posts (capitalised in newer packages).
+_ACCOUNT_FOLDERS = frozenset({"account", "activity", "activities", "ads", "programs", "servers", "support_tickets"})
+
+
+def package_parts(names: Iterable[str]) -> tuple[dict[str, int], list[str]]:
+    """A package's files that hold no messages, counted by where they are (``account/``, the channel
+    descriptions), and the files found in it that are none of its own, in order."""
+    known: dict[str, int] = {}
+    other: list[str] = []
+    for name in names:
+        top, _, rest = name.partition("/")
+        base = name.rpartition("/")[2]
+        if rest and top.lower() in _ACCOUNT_FOLDERS:
+            part = f"{top}/"
+        elif base in ("channel.json", "index.json"):
+            part = "channel.json and index.json"
+        else:
+            other.append(name)
+            continue
+        known[part] = known.get(part, 0) + 1
+    return known, other
