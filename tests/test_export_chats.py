@@ -246,16 +246,12 @@ def test_discord_package_folder_reads_every_channels_messages_and_passes_over_th
     assert result.stderr.splitlines()[0] == f"skipped 7 files of the Discord data package that hold no messages: {counted}"
 
 
-def test_a_file_of_ones_own_beside_a_discord_package_is_named_where_it_is_passed_over(tmp_path: Path, small_model_path: Path) -> None:
+def test_a_file_of_ones_own_beside_a_discord_package_is_read_as_a_folders_file_is(tmp_path: Path, small_model_path: Path) -> None:
     package = discord_package(tmp_path / "package")
     (package / "my_posts.jsonl").write_text('{"id": "m1", "text": "rowing at dawn"}\n', encoding="utf-8")
-    (package / "messages" / "c111" / "notes.csv").write_text("text\nbring gloves\n", encoding="utf-8")
-    result = runner.invoke(app, ["classify", str(package), "--model", str(small_model_path)])
+    result = runner.invoke(app, ["classify", str(package), "--model", str(small_model_path), "-q"])
     assert result.exit_code == 0, result.stderr
-    said = "in a Discord data package, and not one of its messages files"
-    notes = result.stderr.splitlines()
-    assert f"skipped {package / 'messages' / 'c111' / 'notes.csv'}: {said}" in notes
-    assert f"skipped {package / 'my_posts.jsonl'}: {said}" in notes
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["1001", "1002", 2001, "m1"]
 
 
 def test_discord_package_zip_reads_like_the_folder(tmp_path: Path) -> None:

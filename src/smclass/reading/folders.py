@@ -129,7 +129,11 @@ def read(held: Contents, open_member: Opener, locate: Locate, read_stream: Strea
     if held.export is not None:
         yield from read_export(held, open_member, locate, read_stream, reading)
         return
-    for name in held.files:
+    yield from _read_files(held.files, open_member, locate, read_stream, reading)
+
+
+def _read_files(names: Iterable[str], open_member: Opener, locate: Locate, read_stream: StreamReader, reading: Any) -> Iterator[Record]:
+    for name in names:
         if _ACTIVITY_FILES.search(name):
             reading.notify(f"skipped {locate(name)}: {youtube.TAKEOUT_ACTIVITY}")
             continue
@@ -170,18 +174,16 @@ def read_export(held: Contents, open_member: Opener, locate: Locate, read_stream
 
 
 def _discord_package(names: list[str], open_member: Opener, locate: Locate, read_stream: StreamReader, reading: Any) -> Iterator[Record]:
-    """Each channel's messages file in order; the package's other files (channel.json, index.json, account/, ...) hold no posts."""
-    keep = discord.message_files(names)
-    kept = set(keep)
-    passed = [name for name in names if name not in kept]
-    known, other = discord.package_parts(passed)
+    """The package's files in order but those that hold no posts (channel.json, index.json, account/, ...).
+
+    Its messages files are read as any file is; so is a file that is not the package's own (one's
+    posts put beside it), which a folder would have read.
+    """
+    messages = set(discord.message_files(names))
+    known, others = discord.package_parts(name for name in names if name not in messages)
     if known:
         count = f"{sum(known.values())} file{'s' if sum(known.values()) > 1 else ''}"
         parts = ", ".join(f"{part} ({n})" for part, n in known.items())
         reading.notify(f"skipped {count} of the Discord data package that hold no messages: {parts}")
-    for name in other:
-        # Named one by one: a file of the user's own beside the package must not hide in a count.
-        reading.notify(f"skipped {locate(name)}: in a Discord data package, and not one of its messages files")
-    for name in keep:
-        with open_member(name) as handle:
-            yield from read_stream(handle, locate(name), reading=reading)
+    read = messages | set(others)
+    yield from _read_files([name for name in names if name in read], open_member, locate, read_stream, reading)
