@@ -60,6 +60,22 @@ def test_snscrape_raw_content_and_content() -> None:
     ]
 
 
+def test_snscrape_retweet_is_read_from_the_full_original_not_its_cut_text() -> None:
+    ferry = (
+        "The ferry timetable changes on Monday: the 07:40 becomes 07:25, the last boat back leaves at 22:10 instead of 23:00,"
+        " and weekend sailings move to the north pier while the south pier is repaired"
+    )
+    seeds = (
+        "Reminder that the allotment society's seed swap is this Saturday from ten until two in the church hall,"
+        " bring labelled envelopes and anything you grew too much of last year"
+    )
+    assert posts(EXPORTS / "snscrape_retweets.jsonl") == [
+        (3, f"RT @harbourlights: {ferry}"),
+        (4, f"RT @greenplots: {seeds}"),  # older snscrape: content, in the retweet and in its original
+        (5, "quoting this because the north pier has no shelter at all"),  # a quote keeps its own words
+    ]
+
+
 def test_mastodon_outbox_strips_html_and_keeps_boosts() -> None:
     got = posts(EXPORTS / "outbox.json")
     assert got[0] == (
@@ -135,6 +151,7 @@ def test_slack_export_zip_reads_like_the_directory(tmp_path: Path) -> None:
         ("tweets.js", 3, "X archive tweets (json)"),
         ("twarc2.jsonl", 3, "X API v2 page (jsonl)"),
         ("outbox.json", 3, "ActivityPub outbox (json)"),
+        ("snscrape_retweets.jsonl", 3, "snscrape tweet (jsonl)"),
         ("bluesky_feed.json", 2, "Bluesky feed (json)"),
         ("your_posts_1.json", 3, "Facebook posts (json)"),
         ("Shares.csv", 3, "csv"),

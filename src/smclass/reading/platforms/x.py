@@ -1,4 +1,4 @@
-"""X (Twitter): account archives (tweets.js), API v1.1 tweets, API v2 and twarc2 pages."""
+"""X (Twitter): account archives (tweets.js), API v1.1 tweets, API v2 and twarc2 pages, snscrape's tweets."""
 
 from __future__ import annotations
 
@@ -152,9 +152,44 @@ def _archive_entry(value: dict[str, Any]) -> list[Any]:
     return [tweet_v1(tweet) if is_tweet_v1(tweet) else tweet]
 
 
+def is_snscrape_tweet(value: dict[str, Any]) -> bool:
+    return value.get("_type") == "snscrape.modules.twitter.Tweet"
+
+
+def snscrape_tweet(value: dict[str, Any]) -> dict[str, Any]:
+    """snscrape's tweet: ``rawContent`` (``content`` in older versions); a retweet as v1.1 gives it.
+
+    A retweet's own text is X's, cut at about 140 characters with an ellipsis; the whole
+    original is in ``retweetedTweet``.
+    """
+    text = _snscrape_text(value)
+    retweeted = value.get("retweetedTweet")
+    if isinstance(retweeted, dict):
+        original, author = _snscrape_text(retweeted), _username(retweeted)
+        if isinstance(original, str) and original.strip() and author:
+            text = f"RT @{author}: {original}"
+    record: dict[str, Any] = {"id": value.get("id"), "text": text, "platform": "twitter"}
+    if "date" in value:
+        record["created_at"] = value["date"]
+    if author := _username(value):
+        record["author"] = author
+    return record
+
+
+def _snscrape_text(value: dict[str, Any]) -> Any:
+    return value["rawContent"] if isinstance(value.get("rawContent"), str) else value.get("content")
+
+
+def _username(value: dict[str, Any]) -> str | None:
+    user = value.get("user")
+    name = user.get("username") if isinstance(user, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
 SHAPES = [
     Shape("X archive tweets", lambda value: isinstance(value.get("tweet"), dict), _archive_entry),
     Shape("X API v2 page", is_twarc2_page, _page, whole=True, each="data"),
     Shape("X API v1.1 tweet", is_tweet_v1, _v1_tweet, whole=True, text_keys=frozenset({"text", "full_text"})),
     Shape("X API v2 tweet", is_tweet_v2, lambda value: [(tweet_v2(value), value)], whole=True, text_keys=frozenset({"text"})),
+    Shape("snscrape tweet", is_snscrape_tweet, lambda value: [snscrape_tweet(value)], text_keys=frozenset({"rawContent", "content"})),
 ]
