@@ -97,7 +97,8 @@ def test_mastodon_api_statuses_take_the_boosted_text() -> None:
 def test_bluesky_author_feed() -> None:
     got = posts(EXPORTS / "bluesky_feed.json")
     assert [i for i, _ in got] == ["at://did:plc:abc123/app.bsky.feed.post/3k1", "at://did:plc:xyz789/app.bsky.feed.post/3k2"]
-    assert got[1][1] == "Parliament passes the housing bill 312-288 after a late-night sitting"
+    # mo.bsky.social reposted it: news.example.com's post, said to be theirs.
+    assert got[1][1] == "RT @news.example.com: Parliament passes the housing bill 312-288 after a late-night sitting"
 
 
 def test_reddit_listing_walks_posts_comments_and_replies() -> None:

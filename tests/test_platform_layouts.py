@@ -555,6 +555,43 @@ def test_bluesky_post_views_one_per_line_or_in_a_search_page_are_posts(tmp_path:
     assert read(lines) == read(page) == expected
 
 
+def test_a_bluesky_repost_is_read_as_the_reposted_authors_post_and_a_pinned_post_keeps_both_its_lines(
+    small_model_path: Path, tmp_path: Path
+) -> None:
+    def by(handle: str, n: int, text: str) -> dict[str, Any]:
+        return {**_post_view(n, text), "author": {"did": f"did:plc:{n}", "handle": handle}}
+
+    reposted = {
+        "$type": "app.bsky.feed.defs#reasonRepost",
+        "by": {"did": "did:plc:1", "handle": "ines.bsky.social"},
+        "indexedAt": "2024-05-02T08:00:00.000Z",
+    }
+    pinned = by("ines.bsky.social", 1, "Pinned: my map of the quiet walking routes around town")
+    first = [
+        {"post": pinned, "reason": {"$type": "app.bsky.feed.defs#reasonPin"}},
+        {"post": by("townlibrary.example", 2, "Library opening hours extended until eight on weekdays"), "reason": reposted},
+        {"post": by("photoclub.example", 3, ""), "reason": reposted},
+        {"post": by("ines.bsky.social", 4, "Finally fixed the squeaky gate, only took three years")},
+    ]
+    # On a later page the pinned post is at its own place again (on the first page the API takes it from there).
+    feed = write_jsonl(tmp_path / "feed.jsonl", [{"feed": first, "cursor": "c1"}, {"feed": [{"post": pinned}], "cursor": "c2"}])
+    assert [(post["id"], post["text"], post["reason"]) for post in smclass.read(feed)] == [
+        (pinned["uri"], "Pinned: my map of the quiet walking routes around town", None),
+        ("at://did:plc:2/app.bsky.feed.post/2", "RT @townlibrary.example: Library opening hours extended until eight on weekdays", None),
+        ("at://did:plc:3/app.bsky.feed.post/3", None, "'text' is empty"),  # a repost of a photo alone is no words of anyone's
+        ("at://did:plc:4/app.bsky.feed.post/4", "Finally fixed the squeaky gate, only took three years", None),
+        (pinned["uri"], "Pinned: my map of the quiet walking routes around town", None),
+    ]
+    done = classify(small_model_path, str(feed), "--keep-fields")
+    assert done.exit_code == 0, done.stderr
+    out = lines(done.stdout)
+    assert [line["id"] for line in out] == [pinned["uri"], *(f"at://did:plc:{n}/app.bsky.feed.post/{n}" for n in (2, 3, 4)), pinned["uri"]]
+    assert [line["label"] is None for line in out] == [False, False, True, False, False]
+    # The two lines of the pinned post are told apart by the feed item each carries.
+    assert [line["record"].get("reason") for line in (out[0], out[4])] == [{"$type": "app.bsky.feed.defs#reasonPin"}, None]
+    assert out[1]["record"]["reason"]["by"]["handle"] == "ines.bsky.social"
+
+
 # Which field is the text, when some are a link's preview ------------------------------------
 
 

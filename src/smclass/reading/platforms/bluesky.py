@@ -11,12 +11,21 @@ def feed_item(value: dict[str, Any]) -> dict[str, Any]:
     post = value["post"]
     record = post.get("record") if isinstance(post.get("record"), dict) else {}
     author = post.get("author") if isinstance(post.get("author"), dict) else {}
-    out = {"id": post.get("uri"), "text": record.get("text"), "platform": "bluesky", "created_at": record.get("createdAt")}
+    text = record.get("text")
+    reason = value.get("reason")
+    # A repost is someone else's post that the feed's owner shared: said so as X says a retweet,
+    # its author the post's own. A repost of a post without words stays without them.
+    if isinstance(reason, dict) and reason.get("$type") == _REPOST and isinstance(text, str) and text.strip() and author.get("handle"):
+        text = f"RT @{author['handle']}: {text}"
+    out = {"id": post.get("uri"), "text": text, "platform": "bluesky", "created_at": record.get("createdAt")}
     if author.get("handle"):
         out["author"] = author["handle"]
-    if isinstance(value.get("reason"), dict):
-        out["reason_type"] = value["reason"].get("$type")
+    if isinstance(reason, dict):
+        out["reason_type"] = reason.get("$type")
     return out
+
+
+_REPOST = "app.bsky.feed.defs#reasonRepost"
 
 
 def is_feed_item(value: dict[str, Any]) -> bool:
