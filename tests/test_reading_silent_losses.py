@@ -543,6 +543,19 @@ def test_the_note_says_full_text_is_read_where_a_record_holds_it(small_model_pat
     )
 
 
+def test_classify_labels_the_full_text_not_the_cut_one_with_or_without_keep_fields(small_model_path: Path, tmp_path: Path) -> None:
+    # classify's quick way for a plain text field had read 'text' itself, past the note that said full_text.
+    cut = tmp_path / "tweets.jsonl"
+    cut.write_text("".join(json.dumps(row) + "\n" for row in _cut_tweets()), encoding="utf-8")
+    whole = tmp_path / "whole.jsonl"
+    rows = [{"id": row["id"], "text": row.get("full_text") or row["text"]} for row in _cut_tweets()]
+    whole.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    expected = classify(small_model_path, str(whole), "-q").stdout
+    assert classify(small_model_path, str(cut), "-q").stdout == expected
+    kept = [json.loads(line) for line in classify(small_model_path, str(cut), "-q", "--keep-fields").stdout.splitlines()]
+    assert [{k: v for k, v in line.items() if k != "record"} for line in kept] == [json.loads(line) for line in expected.splitlines()]
+
+
 # Pages of posts saved one array per line
 
 

@@ -164,7 +164,9 @@ def _fill_batches(
     for plan, group in groups:
         # The usual record: a plain field of text, and an id in a plain field or none. It
         # takes a short way here; anything else goes through fields.record_text and _result.
-        plain_text = plan.text.field if plan.text.title_field is None and not multi and not options.keep_fields else None
+        # Not when a record's own field comes first (full_text over a cut text): record_text knows it.
+        plain = plan.text.title_field is None and plan.text.own_field is None
+        plain_text = plan.text.field if plain and not multi and not options.keep_fields else None
         plain_id = plan.id_field
         # Ids are positions when the first records name none; one that comes later is said, not dropped unseen.
         late_id = plan.id_field is None and options.id_field is None
