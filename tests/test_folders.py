@@ -30,6 +30,18 @@ def test_a_datasets_readme_and_license_are_left_out_whatever_their_extension() -
     assert folders.contents(names) == folders.Contents(("export/posts.jsonl", "export/readme_posts.jsonl"))
 
 
+def test_data_files_named_like_notes_are_read(small_model_path: Path, tmp_path: Path) -> None:
+    # Only the first word of the name was looked at: authors.csv, changes.jsonl and notice.json were left out unsaid.
+    names = ["authors.csv", "changes.jsonl", "notice.json", "Changelog.2024.csv", "readme_posts.txt", "LICENSE-MIT", "README.de.txt"]
+    read = ("Changelog.2024.csv", "authors.csv", "changes.jsonl", "notice.json", "readme_posts.txt")
+    assert folders.contents(names) == folders.Contents(read)
+    (tmp_path / "changes.jsonl").write_text('{"id": "c1", "text": "the bakery changed its opening hours"}\n', encoding="utf-8")
+    (tmp_path / "authors.csv").write_text("id,text\na1,my book club meets on friday\n", encoding="utf-8")
+    result = runner.invoke(app, ["classify", str(tmp_path), "--model", str(small_model_path), "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a1", "c1"]
+
+
 def test_files_named_like_slack_lists_are_read_in_a_folder_that_is_no_slack_export(small_model_path: Path, tmp_path: Path) -> None:
     # groups.json or dms.json of someone's own scrape holds posts; only a Slack export's reader may pass them over.
     (tmp_path / "groups.json").write_text('[{"id": "g1", "text": "the allotment group meets at ten"}]')

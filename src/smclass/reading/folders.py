@@ -38,8 +38,10 @@ class Contents:
     export: str | None = None
 
 
-# A dataset's notes beside its posts, whatever their extension: README.txt would be read one post per line.
-_NOTES = frozenset({"readme", "license", "licence", "changelog", "changes", "notice", "copying", "authors", "citation"})
+# A dataset's notes beside its posts: README.txt would be read one post per line. Never with a
+# data file's extension: authors.csv or changes.jsonl may hold posts.
+_NOTES = re.compile(r"(?:readme|license|licence|changelog|changes|notice|copying|authors|citation)(?:[-.][a-z0-9]+)*", re.IGNORECASE)
+_DATA = re.compile(r"\.(?:jsonl?|ndjson|csv|tsv|tab|xlsx|parquet|db|sqlite3?|zip|gz|bz2|xz|zst)$", re.IGNORECASE)
 
 
 def skipped(name: str) -> bool:
@@ -48,7 +50,7 @@ def skipped(name: str) -> bool:
     parts = name.split("/")
     base = parts[-1]
     hidden = any(part.startswith(".") for part in parts)
-    return hidden or base.lower().endswith((".md", ".txt.sig")) or base.split(".")[0].lower() in _NOTES
+    return hidden or base.lower().endswith((".md", ".txt.sig")) or (_NOTES.fullmatch(base) is not None and _DATA.search(base) is None)
 
 
 _DIGITS = re.compile(r"[0-9]+")
