@@ -329,7 +329,7 @@ def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ..
     if table is not None:
         raise NotPostsError(f"this is {table}", source=name or None, line=1)
     if any(fields.fold(cell) in known for cell in header):
-        if _reads_like_a_post(header, rows[1:-1] if cut else rows[1:], alone=len(lines) == 1 and not cut):
+        if _reads_like_a_post(header, rows[1:-1] if cut else rows[1:], alone=len(lines) == 1 and not cut, known=known):
             choose = "say --input-format csv or --input-format lines"
             raise FormatDoubtError(f"cannot tell whether the first line ({_shown(header)}) is a CSV header or a post: {choose}", 1)
         return Detected.delimited(delimiter)
@@ -347,7 +347,7 @@ def _name_like(cell: str) -> bool:
     return len(cell) <= 40 and len(cell.split()) <= 3
 
 
-def _reads_like_a_post(header: list[str], body: list[list[str]], alone: bool = False) -> bool:
+def _reads_like_a_post(header: list[str], body: list[list[str]], alone: bool = False, known: frozenset[str] = frozenset()) -> bool:
     """Whether a first line that starts with a field name (``Text, call me when you land``) may be a post cut at its commas.
 
     Its other "names" are sentences, and the lines under it do not have its number of fields
@@ -358,8 +358,9 @@ def _reads_like_a_post(header: list[str], body: list[list[str]], alone: bool = F
     """
     if alone:
         # The input's only line: a header with no rows (an empty export) names every column
-        # tightly (``id,text``); ``Message, call me back`` or ``Body,`` is one post or the other.
-        return not all(cell and not cell[0].isspace() and _name_like(cell) for cell in header)
+        # tightly (``id,text``, ``Post ID``); ``Message, call me back``, ``Message,call me back``
+        # or ``Body,`` is one post or the other.
+        return not all(cell and not cell[0].isspace() and _name_like(cell) and _tight_name(cell, known) for cell in header)
     as_wide = any(len(row) == len(header) for row in body)
     wider = any(len(row) > len(header) for row in body)
     if body and not as_wide and (wider or any(len(cell.split()) > 1 for cell in header)):
@@ -367,6 +368,12 @@ def _reads_like_a_post(header: list[str], body: list[list[str]], alone: bool = F
     if all(_name_like(cell) for cell in header):
         return False
     return not body or any(len(row) != len(header) for row in body)
+
+
+def _tight_name(cell: str, known: frozenset[str]) -> bool:
+    """A column name as exports write them: one word, a name smclass knows, or words each capitalised (``Post ID``)."""
+    words = cell.split()
+    return len(words) == 1 or fields.fold(cell) in known or all(not word[0].isalpha() or word[0].isupper() for word in words)
 
 
 def _header_apart(rows: list[list[str]]) -> bool:
