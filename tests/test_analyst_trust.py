@@ -447,10 +447,28 @@ def test_ctrl_c_while_the_command_loads_is_one_line_not_a_traceback(monkeypatch:
 
     monkeypatch.delitem(sys.modules, "smclass.cli")
     monkeypatch.setattr(sys, "meta_path", [Interrupted(), *sys.meta_path])
+    monkeypatch.setattr(sys, "argv", ["smclass", "classify", "posts.jsonl"])
     with pytest.raises(SystemExit) as stopped:
         entry.run()
     assert stopped.value.code == 130
     assert capsys.readouterr().err == "stopped early: before smclass began; nothing was written\n"
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_ctrl_c_while_typer_builds_the_command_is_one_line_none_with_q(monkeypatch: pytest.MonkeyPatch, capsys: Any, quiet: bool) -> None:
+    # The import was guarded, but typer building the command came after it: a traceback through copy.py.
+    import smclass.cli
+    from smclass import __main__ as entry
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(smclass.cli, "main", interrupted)
+    monkeypatch.setattr(sys, "argv", ["smclass", "classify", "posts.jsonl", *(["-q"] if quiet else [])])
+    with pytest.raises(SystemExit) as stopped:
+        entry.run()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == ("" if quiet else "stopped early: before smclass began; nothing was written\n")
 
 
 def test_train_stopped_by_sigterm_says_its_model_was_not_written(labelled: Path, tmp_path: Path) -> None:
