@@ -71,3 +71,18 @@ def test_instagram_comments_are_read_from_their_labelled_values_repaired(tmp_pat
     ]
     document: Any = {"comments_media_comments": comments} if wrapped else comments
     assert read(tmp_path, "post_comments_1.json", document) == [(7, "Trop beau ! 😍"), ("7-2", "see you there")]
+
+
+def test_instagram_comments_in_an_export_are_read_beside_its_posts(tmp_path: Path) -> None:
+    # The export's reader kept only post files: comments were "files that hold no posts skipped".
+    activity = tmp_path / "ig" / "your_instagram_activity"
+    (activity / "content").mkdir(parents=True)
+    (activity / "comments").mkdir()
+    post = {"media": [{"uri": "media/posts/1.jpg", "creation_timestamp": 5, "title": "our new kiln is here"}]}
+    (activity / "content" / "posts_1.json").write_text(json.dumps([post]), encoding="utf-8")
+    comment = {"string_map_data": {"Comment": {"value": "what a glaze"}, "Time": {"timestamp": 9}}}
+    (activity / "comments" / "post_comments_1.json").write_text(json.dumps({"comments_media_comments": [comment]}), encoding="utf-8")
+    reel = {"string_map_data": {"Comment": {"value": "so calming to watch"}, "Time": {"timestamp": 11}}}
+    (activity / "comments" / "reels_comments.json").write_text(json.dumps({"comments_reels_comments": [reel]}), encoding="utf-8")
+    got = [(post["id"], post["text"]) for post in smclass.read(tmp_path / "ig")]
+    assert got == [(9, "what a glaze"), (11, "so calming to watch"), ("media/posts/1.jpg", "our new kiln is here")]

@@ -165,7 +165,7 @@ def test_instagram_export_with_no_post_files_is_an_error(tmp_path: Path, small_m
     result = classify(small_model_path, str(export))
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {export}: an Instagram export with no posts_N.json, reels.json, stories.json or threads_and_replies.json "
+        f"Error: {export}: an Instagram export with no posts_N.json, reels.json, stories.json, threads_and_replies.json or comments "
         "(was it exported as HTML?)\n"
     )
 

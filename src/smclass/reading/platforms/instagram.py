@@ -23,9 +23,9 @@ from smclass.reading.records import Record
 _THREADS_KEY = "text_post_app_text_posts"
 _STORIES_KEY = "ig_stories"
 _REELS_KEY = "ig_reels_media"
-# The files of an export that hold the user's own posts; the rest (followers, likes,
-# settings, ads, media) hold none and are skipped.
-_POST_FILES = re.compile(r"(?:^|/)(?:posts_\d+|threads_and_replies|stories|reels)\.json$")
+# The files of an export that hold the user's own posts and comments; the rest (followers,
+# likes, settings, ads, media) hold none and are skipped.
+_POST_FILES = re.compile(r"(?:^|/)(?:posts_\d+|threads_and_replies|stories|reels|post_comments_\d+|reels_comments)\.json$")
 # Folders only an export has; older exports are known by a post file beside followers_and_following/.
 _EXPORT_FOLDERS = re.compile(
     r"(?:^|/)(?:your_instagram_activity|personal_information/personal_information|connections/followers_and_following)/"
@@ -164,7 +164,7 @@ def read_export(
     """The posts of an export's post files; the note on the skipped files rides on the first file's shape."""
     keep, note = post_files(names)
     if not keep:
-        files = "posts_N.json, reels.json, stories.json or threads_and_replies.json"
+        files = "posts_N.json, reels.json, stories.json, threads_and_replies.json or comments"
         message = f"an Instagram export with no {files} (was it exported as HTML?)"
         raise InputError(message, source=locate("").rstrip("!/"))
     for number, name in enumerate(keep):
