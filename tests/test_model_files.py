@@ -268,6 +268,17 @@ def test_a_file_named_like_a_bundled_model_is_read_when_named_with_its_folder(
     assert json.loads(bundled.stdout)["training_posts"] != trained_on
 
 
+def test_a_model_named_with_its_folder_is_named_so_in_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # "Error: default: model file not found" read as if the bundled model were missing.
+    monkeypatch.chdir(tmp_path)
+    for command in (["classify", "-"], ["info"]):
+        missing = runner.invoke(app, [*command, "--model", "./default"], input='{"text": "the tram is late"}\n')
+        assert (missing.exit_code, missing.stderr) == (1, "Error: ./default: model file not found\n")
+    (tmp_path / "default").write_bytes(b"not a model")
+    junk = runner.invoke(app, ["classify", "-", "--model", "./default"], input='{"text": "the tram is late"}\n')
+    assert (junk.exit_code, junk.stderr) == (1, "Error: ./default: not a smclass model file\n")
+
+
 def test_an_empty_model_name_is_refused_as_such_not_taken_for_the_current_folder() -> None:
     result = runner.invoke(app, ["classify", "-", "--model", ""], input='{"text": "the tram is late"}\n')
     assert result.exit_code == 1

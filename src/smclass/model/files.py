@@ -8,11 +8,12 @@ Loading and predicting need numpy only.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -203,14 +204,29 @@ def load(path: str | Path | None = None, *, tables: bool = True) -> Model:
         from smclass.features import encoder
 
         encoder.require_for(encoder.ENCODERS[BUNDLED_ENCODERS[str(path)]])
-    return loads(archive.read_model_bytes(target), target, tables=tables)
+    with _named_as_given(path, target):
+        return loads(archive.read_model_bytes(target), target, tables=tables)
+
+
+@contextlib.contextmanager
+def _named_as_given(path: str | Path | None, target: Path) -> Iterator[None]:
+    """Messages name the model as the user wrote it: a Path drops the ./ of ./default, which then
+    reads as the bundled model's name ("default: model file not found")."""
+    try:
+        yield
+    except ModelError as exc:
+        given, shown = str(path), str(target)
+        if path is None or given == shown or given in BUNDLED or not str(exc).startswith(shown + ":"):
+            raise
+        raise ModelError(given + str(exc)[len(shown) :]) from None
 
 
 def read_card(path: str | Path) -> dict[str, Any]:
     """A model file's card, its arrays checked but no model built: what a model needs, shown even
     where this install cannot run it (``smclass info`` without the extra the model names)."""
     target = resolve(path)
-    card = _opened(archive.read_model_bytes(target), target)[1].get("card")
+    with _named_as_given(path, target):
+        card = _opened(archive.read_model_bytes(target), target)[1].get("card")
     return _cut_from(dict(card)) if isinstance(card, dict) else {}
 
 
