@@ -1,10 +1,15 @@
-"""LinkedIn's Comments.csv escapes quotes with a backslash: its rows are read whole, and never cut by quote parity."""
+"""LinkedIn's Comments.csv escapes quotes with a backslash: its rows are read whole, and never cut by quote parity.
+Shares.csv wraps each line of a multi-line commentary in quotes of its own: they are taken off."""
 
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from smclass.cli import app
 from smclass.reading.inputs import read_stream
 from smclass.reading.plan import ReadOptions
 from smclass.run import csv_ranges
@@ -17,6 +22,20 @@ COMMENTS = (
     b'and the park looked great."\n'
     b"2026-06-11 10:00:00,https://www.linkedin.com/feed/update/urn%3Ali%3Aactivity%3A2,Congratulations on the move!\n"
     b'2026-06-12 10:00:00,https://www.linkedin.com/feed/update/urn%3Ali%3Aactivity%3A3,"Fully agree with \\"keep it simple\\""\n'
+)
+
+
+SHARES = (
+    b"Date,ShareLink,ShareCommentary,SharedUrl,MediaUrl,Visibility\n"
+    # Each line wrapped, its quotes doubled, then the cell quoted as CSV: the quotes double again.
+    b'2024-05-02 08:15:00,https://www.linkedin.com/feed/update/urn%3Ali%3Ashare%3A201,"""Our team finished the river cleanup.""\n'
+    b'""""\n'
+    b'""Forty volunteers, """"three"""" tonnes of litter.""",,,MEMBER_NETWORK\n'
+    b'2024-05-03 08:15:00,https://www.linkedin.com/feed/update/urn%3Ali%3Ashare%3A202,"Quote of the day:\n'
+    b'""Done is better than perfect.""",,,MEMBER_NETWORK\n'
+    b'2024-05-04 08:15:00,https://www.linkedin.com/feed/update/urn%3Ali%3Ashare%3A203,"""Yes,"" she said, ""go.""\n'
+    b'""Now.""",,,MEMBER_NETWORK\n'
+    b'2024-05-05 08:15:00,https://www.linkedin.com/feed/update/urn%3Ali%3Ashare%3A204,"""Be kind.""",,,MEMBER_NETWORK\n'
 )
 
 
@@ -56,3 +75,28 @@ def test_the_dask_range_cutter_leaves_a_backslash_escaped_csv_whole(tmp_path: Pa
     plain.write_bytes(b"Date,Link,Text\n" + b'2026-01-01,https://example.org/1,"A post, with a comma"\n' * 50)
     assert csv_ranges.layout(str(escaped), str(escaped), ReadOptions()) is None
     assert csv_ranges.layout(str(plain), str(plain), ReadOptions()) is not None
+
+
+def test_shares_csv_commentary_loses_the_quotes_linkedin_wrote_around_each_of_its_lines() -> None:
+    records = read(SHARES, "Shares.csv")
+    assert [r.error for r in records] == [None, None, None, None]
+    assert [r.data["ShareCommentary"] for r in records] == [
+        'Our team finished the river cleanup.\n\nForty volunteers, "three" tonnes of litter.',
+        # A line of its own in quotes, the others not: the post's own quotation.
+        'Quote of the day:\n"Done is better than perfect."',
+        # Quotes that open and close every line, but with single quotes inside: no wrappers.
+        '"Yes," she said, "go."\n"Now."',
+        # One line in quotes reads the same as a post that is one quotation: left as written.
+        '"Be kind."',
+    ]
+    assert [r.shape for r in records] == ["LinkedIn shares"] * 4
+    # --keep-fields carries the row as the export wrote it.
+    assert records[0].original["ShareCommentary"].startswith('"Our team finished the river cleanup."\n""\n"Forty')
+
+
+def test_classify_reads_shares_csv_with_its_shape_and_ids(small_model_path: Path) -> None:
+    result = CliRunner().invoke(app, ["classify", "-", "--model", str(small_model_path), "--keep-fields"], input=SHARES)
+    assert result.exit_code == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == [f"https://www.linkedin.com/feed/update/urn%3Ali%3Ashare%3A20{n}" for n in (1, 2, 3, 4)]
+    assert "<stdin>: read as LinkedIn shares (csv), text field 'ShareCommentary' (detected), id field 'ShareLink'" in result.stderr

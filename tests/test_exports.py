@@ -155,7 +155,7 @@ def test_slack_export_zip_reads_like_the_directory(tmp_path: Path) -> None:
         ("snscrape_retweets.jsonl", 3, "snscrape tweet (jsonl)"),
         ("bluesky_feed.json", 2, "Bluesky feed (json)"),
         ("your_posts_1.json", 3, "Facebook posts (json)"),
-        ("Shares.csv", 3, "csv"),
+        ("Shares.csv", 3, "LinkedIn shares (csv)"),
     ],
 )
 def test_classify_reports_the_shape_and_labels_every_post(small_model_path: Path, name: str, count: int, shape: str) -> None:

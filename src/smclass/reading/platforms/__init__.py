@@ -18,7 +18,20 @@ from typing import Any
 
 from smclass.errors import InputError
 from smclass.reading.fields import TEXT_FIELDS, fold
-from smclass.reading.platforms import bluesky, discord, facebook, instagram, mastodon, reddit, telegram, tiktok, x, youtube, zeeschuimer
+from smclass.reading.platforms import (
+    bluesky,
+    discord,
+    facebook,
+    instagram,
+    linkedin,
+    mastodon,
+    reddit,
+    telegram,
+    tiktok,
+    x,
+    youtube,
+    zeeschuimer,
+)
 from smclass.reading.platforms.base import SameSecond, Shape, Unreadable
 from smclass.reading.records import Record
 
@@ -42,7 +55,7 @@ SHAPES: list[Shape] = [
 # input cannot be cut into ranges read apart.
 NUMBERED = frozenset(shape.name for shape in SHAPES if shape.numbered)
 # Shapes of CSV rows, decided on a file's first row (its header names the columns).
-ROW_SHAPES: list[Shape] = [*youtube.ROW_SHAPES]
+ROW_SHAPES: list[Shape] = [*youtube.ROW_SHAPES, *linkedin.ROW_SHAPES]
 
 # Keys under which exports and APIs keep their list of posts, most specific first.
 _LIST_KEYS = ("data", "orderedItems", "feed", "posts", "statuses", "items", "records", "results", "messages", "children")
