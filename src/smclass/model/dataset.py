@@ -10,7 +10,7 @@ from typing import Any
 
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS, normalize_label
-from smclass.reading import fields, ids, inputs
+from smclass.reading import fields, ids, inputs, repeats
 from smclass.reading.plan import InputPlan, ReadOptions
 from smclass.reading.posts import cut_short, planned_with_sample
 from smclass.reading.records import Record
@@ -187,9 +187,14 @@ def is_confidence(value: Any) -> bool:
 
 
 def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missing: str, counts: PassedOver) -> Iterator[LabelledPost]:
+    watch = repeats.Watch((plan.text.field, plan.text.title_field, plan.id_field, field_name))
     for record in records:
         if record.error is not None:
             raise record.error
+        twice = watch.twice(record)
+        if twice is not None:
+            # Training on one of two labels or texts, or naming the post by one of two ids, is a guess.
+            raise InputError(repeats.twice_reason(twice), source=record.source, line=record.line)
         raw_label = fields.lookup(record, field_name)
         held = raw_label is not fields.MISSING
         blank = raw_label is None or (isinstance(raw_label, str) and not raw_label.strip())

@@ -8,7 +8,7 @@ from operator import attrgetter
 from typing import Any
 
 from smclass.errors import Deferred, UsageError
-from smclass.reading import fields, ids, inputs
+from smclass.reading import fields, ids, inputs, repeats
 from smclass.reading.lines import size
 from smclass.reading.live import Pause
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
@@ -134,12 +134,14 @@ def read_posts(paths: Iterable[str], options: ReadOptions, notify: Notify = _qui
 def posts(records: Iterable[Record], options: ReadOptions, notify: Notify = _quiet) -> Iterator[dict[str, Any]]:
     """Records already read, as posts (see :func:`read_posts`), their fields planned file by file; ``notify`` hears each plan."""
     for plan, group in planned(records, options, notify):
+        watch = repeats.Watch((plan.text.field, plan.text.title_field, plan.id_field))
         for record in group:
             if record.error is not None:
                 raise record.error
-            text, reason = fields.record_text(record, plan.text)
+            twice = watch.twice(record)
+            text, reason = fields.record_text(record, plan.text) if twice is None else (None, repeats.twice_reason(twice))
             yield {
-                **ids.identity(record, plan.id_field),
+                **(ids.identity(record, plan.id_field) if twice is None else repeats.identity(record, plan.id_field, twice)),
                 "source": record.source,
                 "text": text,
                 "reason": reason,

@@ -11,7 +11,7 @@ import numpy as np
 from smclass.errors import Deferred, InputError, SmclassError
 from smclass.model.evaluation import written
 from smclass.model.files import Model
-from smclass.reading import fields, ids, inputs, live, usable
+from smclass.reading import fields, ids, inputs, live, repeats, usable
 from smclass.reading.live import Pause
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
 from smclass.reading.posts import cut_short, planned
@@ -43,8 +43,8 @@ def _ignore(message: str) -> None:
     return None
 
 
-def _result(record: Record, plan: InputPlan, options: Options, multi: bool) -> dict[str, Any]:
-    out: dict[str, Any] = ids.identity(record, plan.id_field)
+def _result(record: Record, plan: InputPlan, options: Options, multi: bool, twice: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = ids.identity(record, plan.id_field) if twice is None else repeats.identity(record, plan.id_field, twice)
     if multi:
         out["source"] = record.source
     return out
@@ -172,6 +172,7 @@ def _fill_batches(
         late_id = plan.id_field is None and options.id_field is None
         # A detected text field falls back, record by record, to another common one: said once.
         fall_back = plan.text.detected and plan.text.title_field is None
+        watch = repeats.Watch((plan.text.field, plan.text.title_field, plan.id_field))
         for record in group:
             if late_id and record.error is None and not record.data.keys().isdisjoint(_LATE_IDS):
                 name = next(name for name in fields.ID_FIELDS if name in record.data)
@@ -186,7 +187,7 @@ def _fill_batches(
                     chars = 0
                 continue
             out: dict[str, Any] | None = None
-            if plain_text is not None and record.error is None:
+            if plain_text is not None and record.error is None and watch.twice(record) is None:
                 data = record.data
                 text = data.get(plain_text)
                 if text.__class__ is str and usable.usable(text):
@@ -196,7 +197,10 @@ def _fill_batches(
             if out is None:
                 text, reason = None, None
                 error = record.error
-                if error is None:
+                twice = watch.twice(record) if error is None else None
+                if twice is not None:
+                    reason = repeats.twice_reason(twice)
+                elif error is None:
                     try:
                         text, reason = fields.record_text(record, plan.text)
                     except InputError as exc:
@@ -214,7 +218,7 @@ def _fill_batches(
                     if reject is not None:
                         reject(record, error)
                     continue
-                out = _result(record, plan, options, multi)
+                out = _result(record, plan, options, multi, twice)
                 if reason is not None:
                     # Every line carries the keys asked for, null where there is nothing, in one order: jq sees one shape.
                     out.update(label=None, confidence=None)

@@ -1,0 +1,77 @@
+"""A JSON record whose object gives a field it is read by twice (``{"text": "a", "text": "b"}``).
+
+JSON parsers keep the last value and say nothing: the post would be labelled from one of two
+texts, or named by one of two ids, by a guess. Only the fields a plan reads are looked at, and
+only a record whose raw text holds such a name (quoted) more than once is parsed again to tell:
+a line where it occurs once, nearly every line, costs one search of its bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from smclass.reading import ids
+from smclass.reading.records import Record
+
+_JSON = frozenset({"json", "jsonl"})
+
+
+def twice_reason(name: str) -> str:
+    return f"'{name}' is given twice in this record"
+
+
+def identity(record: Record, id_field: str | None, twice: str | None) -> dict[str, Any]:
+    """The record's ``{"id": ...}``; with its id field given twice, either value would be a guess at
+    which record this is: its position says instead."""
+    if twice is not None and twice == id_field:
+        return {"id": None, "position": record.index}
+    return ids.identity(record, id_field)
+
+
+class Watch:
+    """The top-level fields a plan reads, and the quoted forms a record's raw JSON spells them in."""
+
+    __slots__ = ("_as_bytes", "_as_text")
+
+    def __init__(self, names: Iterable[str | None]) -> None:
+        as_bytes: list[tuple[str, bytes]] = []
+        as_text: list[tuple[str, str]] = []
+        for name in dict.fromkeys(n for n in names if n):
+            quoted = json.dumps(name, ensure_ascii=False)
+            # A writer that escapes what is not ASCII spells a name such as 'título' as "t\u00edtulo".
+            for spelled in dict.fromkeys((quoted, json.dumps(name))):
+                as_bytes.append((name, spelled.encode("utf-8", "surrogatepass")))
+                as_text.append((name, spelled))
+        self._as_bytes = tuple(as_bytes)
+        self._as_text = tuple(as_text)
+
+    def twice(self, record: Record) -> str | None:
+        """The first watched field the record's own JSON object gives more than once, or None."""
+        raw: Any = record.raw
+        # Every record pays this much: a count of each name in its raw line, in C.
+        for _name, needle in self._as_bytes if raw.__class__ is bytes else self._as_text if raw.__class__ is str else ():
+            if raw.count(needle) > 1:
+                return self._confirmed(record)
+        return None
+
+    def _confirmed(self, record: Record) -> str | None:
+        raw: Any = record.raw
+        if record.original is not None or record.fmt not in _JSON:
+            return None
+        needles = self._as_bytes if isinstance(raw, bytes) else self._as_text
+        suspects = [name for name, needle in needles if raw.count(needle) > 1 and name in record.data]
+        keys = _top_level_keys(raw) if suspects else []
+        return next((name for name in suspects if keys.count(name) > 1), None)
+
+
+def _top_level_keys(raw: Any) -> list[str]:
+    """The keys of the object ``raw`` holds, repeats kept; none when it holds no object (a page of posts)."""
+    if raw.lstrip()[:1] not in (b"{", "{"):
+        return []
+    try:
+        pairs = json.loads(raw, object_pairs_hook=list)
+    except (ValueError, RecursionError):
+        return []
+    return [pair[0] for pair in pairs] if isinstance(pairs, list) else []

@@ -1,0 +1,69 @@
+"""A JSON record that gives a field its plan reads twice says so: a parser keeps the last value, a guess."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from smclass.cli import app
+from smclass.reading.plan import ReadOptions
+from smclass.reading.posts import read_posts
+
+runner = CliRunner()
+
+LINES = [
+    '{"id": "1", "text": "first words", "text": "other words"}',
+    '{"id": "2", "id": "7", "text": "our food drive starts saturday"}',
+    # A repeat of a field no plan reads, and a text inside a nested object, are let be.
+    '{"id": "3", "text": "our food drive starts saturday", "note": "a", "note": "b"}',
+    '{"id": "4", "text": "our food drive starts saturday", "user": {"text": "a bio"}}',
+]
+
+
+def _written(tmp_path: Path, fmt: str) -> Path:
+    if fmt == "jsonl":
+        path = tmp_path / "posts.jsonl"
+        path.write_text("\n".join(LINES) + "\n")
+    else:
+        path = tmp_path / "posts.json"
+        path.write_text("[\n" + ",\n".join(LINES) + "\n]\n")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_a_json_record_giving_its_text_or_id_twice_gets_a_null_label_with_the_reason(
+    small_model_path: Path, tmp_path: Path, fmt: str
+) -> None:
+    path = _written(tmp_path, fmt)
+    done = runner.invoke(app, ["classify", str(path), "--model", str(small_model_path), "-q"])
+    assert done.exit_code == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert out[:2] == [
+        {"id": "1", "label": None, "confidence": None, "reason": "'text' is given twice in this record"},
+        {"id": None, "position": 2, "label": None, "confidence": None, "reason": "'id' is given twice in this record"},
+    ]
+    assert [(o["id"], o["label"] is not None) for o in out[2:]] == [("3", True), ("4", True)]
+
+
+def test_read_posts_gives_the_reason_for_a_text_given_twice(tmp_path: Path) -> None:
+    got = [(p["id"], p.get("position"), p["text"], p["reason"]) for p in read_posts([str(_written(tmp_path, "jsonl"))], ReadOptions())]
+    assert got == [
+        ("1", None, None, "'text' is given twice in this record"),
+        (None, 2, None, "'id' is given twice in this record"),
+        ("3", None, "our food drive starts saturday", None),
+        ("4", None, "our food drive starts saturday", None),
+    ]
+
+
+def test_training_on_a_record_whose_label_is_given_twice_stops_at_its_line(tmp_path: Path) -> None:
+    data = tmp_path / "train.jsonl"
+    data.write_text(
+        '{"text": "our food drive starts saturday", "label": "Personal"}\n{"text": "a new post", "label": "Personal", "label": "News"}\n'
+    )
+    done = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz"), "--cv", "0"])
+    assert done.exit_code == 1
+    assert done.stderr.splitlines()[-1] == f"Error: {data}:2: 'label' is given twice in this record"
+    assert not (tmp_path / "m.npz").exists()
