@@ -67,3 +67,15 @@ def test_training_on_a_record_whose_label_is_given_twice_stops_at_its_line(tmp_p
     assert done.exit_code == 1
     assert done.stderr.splitlines()[-1] == f"Error: {data}:2: 'label' is given twice in this record"
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_name_that_is_also_a_value_or_a_nested_key_is_told_from_a_repeat(tmp_path: Path) -> None:
+    path = tmp_path / "posts.jsonl"
+    lines = [
+        '{"id": "5", "type": "text", "text": "the harbour walk is open again"}',
+        '{"id": "6", "text": "a", "user": {"text": "a bio"}, "text": "b"}',
+        '{"id": "7", "text": "the harbour walk is open again", "quoted": {"text": "x", "text": "y"}}',
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    got = [(p["id"], p["reason"]) for p in read_posts([str(path)], ReadOptions())]
+    assert got == [("5", None), ("6", "'text' is given twice in this record"), ("7", None)]
