@@ -624,6 +624,18 @@ def test_json_lines_encoded_twice_are_refused_not_labelled_as_their_own_text(sma
     )
 
 
+def test_json_lines_holding_pages_encoded_twice_are_refused_but_a_list_of_words_is_a_post(small_model_path: Path) -> None:
+    page = json.dumps(json.dumps([{"id": "d1", "text": "meeting at noon"}, {"id": "d2", "text": "gulls took my chips"}]))
+    result = classify(small_model_path, input=page + "\n")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines()[-1] == (
+        "Error: <stdin>:1: a JSON array of objects written as a JSON string (encoded twice): decode it first, e.g. jq -c 'fromjson'"
+    )
+    words = classify(small_model_path, input=json.dumps('["red", "green"] are my two picks') + "\n" + json.dumps("[1, 2, 3]") + "\n")
+    assert words.exit_code == 0, words.stderr
+    assert [json.loads(line)["label"] is not None for line in words.stdout.splitlines()] == [True, True]
+
+
 def test_a_json_string_that_only_holds_braces_is_still_a_post(small_model_path: Path) -> None:
     lines = ["{not json} but a post", "{ a post in braces }", "a post about {braces}"]
     result = classify(small_model_path, input="".join(json.dumps(line) + "\n" for line in lines))

@@ -12,7 +12,6 @@ import orjson
 from smclass.errors import InputError
 from smclass.reading import lines, platforms
 from smclass.reading.json_values import (
-    ENCODED_TWICE,
     HUGE_NUMBER,
     NotJsonError,
     encoded_twice,
@@ -42,11 +41,12 @@ def record_from_value(
     if isinstance(value, Unreadable):
         error = InputError(value.reason or f"expected {value.expected}, got {json_kind(value.value)}", source=source, line=line)
         return Record({}, source, line, index, _written(raw, value.value), error, fmt=fmt, shape=shape, original=value.value)
-    if isinstance(value, str) and not encoded_twice(value):
+    twice = encoded_twice(value) if isinstance(value, str) else None
+    if isinstance(value, str) and twice is None:
         # A bare JSON string is the post text itself; as read, it is the string.
         return Record({"text": value}, source, line, index, raw, fmt=fmt, shape=shape, original=value)
-    if isinstance(value, str):
-        error = InputError(ENCODED_TWICE, source=source, line=line)
+    if twice is not None:
+        error = InputError(twice, source=source, line=line)
         return Record({}, source, line, index, _written(raw, value), error, fmt=fmt)
     error = InputError(f"expected a JSON object, got {json_kind(value)}", source=source, line=line)
     return Record({}, source, line, index, _written(raw, value), error, fmt=fmt)

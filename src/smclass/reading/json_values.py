@@ -16,18 +16,24 @@ import orjson
 from smclass.reading.utf8 import bad_utf8
 
 ENCODED_TWICE = "a JSON object written as a JSON string (encoded twice): decode it first, e.g. jq -c 'fromjson'"
+ARRAY_ENCODED_TWICE = "a JSON array of objects written as a JSON string (encoded twice): decode it first, e.g. jq -c 'fromjson'"
 
 
-def encoded_twice(text: str) -> bool:
-    """Whether a JSON string holds a JSON object, as ``json.dumps`` of a line of JSON gives: its
-    keys and brackets would be labelled as the post's words."""
+def encoded_twice(text: str) -> str | None:
+    """Why a JSON string is refused when it holds a JSON object, or an array of them (a page of
+    posts), as ``json.dumps`` of a line of JSON gives: its keys and brackets would be labelled as
+    the post's words. None for a string that is text."""
     bare = text.strip()
-    if not (bare.startswith("{") and bare.endswith("}")):
-        return False
+    if not ((bare.startswith("{") and bare.endswith("}")) or (bare.startswith("[") and bare.endswith("]"))):
+        return None
     try:
-        return isinstance(orjson.loads(bare), dict)
+        value = orjson.loads(bare)
     except orjson.JSONDecodeError:
-        return False
+        return None
+    if isinstance(value, dict):
+        return ENCODED_TWICE
+    # A list of numbers or words ("[1, 2]") may be what someone wrote; a list of objects is not.
+    return ARRAY_ENCODED_TWICE if isinstance(value, list) and any(isinstance(v, dict) for v in value) else None
 
 
 def loads_line(raw_line: bytes) -> Any:
