@@ -355,7 +355,7 @@ def test_an_object_document_of_very_many_small_members_is_refused_not_held_whole
     with pytest.raises(InputError) as caught:
         list(read_json(io.BytesIO(json.dumps(keyed).encode()), "keyed.json"))
     said = str(caught.value)
-    assert said.startswith("keyed.json:1: a JSON object whose members take over 0 MiB besides its long lists (")
+    assert said.startswith("keyed.json:1: a JSON object whose members take over 0 MiB to hold besides its long lists (")
     assert "jq -c 'to_entries[] | .value + {id: .key}'" in said
 
 

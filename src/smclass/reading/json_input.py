@@ -242,7 +242,8 @@ def _object_members(window: Window, source: str, arrays: list[Entries]) -> dict[
 
 
 def _too_many(members: int) -> str:
-    said = f"a JSON object whose members take over {OBJECT_HELD >> 20} MiB besides its long lists ({members:,} members so far)"
+    # Held, not as written: each member also counts MEMBER_BYTES for its place, so a 50 MiB file may be refused.
+    said = f"a JSON object whose members take over {OBJECT_HELD >> 20} MiB to hold besides its long lists ({members:,} members so far)"
     said += ": an object is read whole before what it holds can be told"
     return said + ". Posts keyed by id can be made JSON lines first: jq -c 'to_entries[] | .value + {id: .key}'"
 
