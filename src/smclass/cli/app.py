@@ -379,10 +379,12 @@ def info(
 
     path = model_path or model_lib.default_model_path()
     paths.check_outputs(_model_file(model_path), [("stdout", "-")])
+    # The file read: "default" beside a file of that name would name the wrong one.
+    shown = str(model_lib.resolve(path)) if str(path) in model_lib.BUNDLED else str(path)
     try:
-        card = {"path": str(path), **_load_model(path, tables=False).card}
+        card = {"path": shown, **_load_model(path, tables=False).card}
     except SmclassError as exc:  # the card says what a model needs: shown where this install cannot run it
-        card = {"path": str(path), **model_lib.read_card(path)}
+        card = {"path": shown, **model_lib.read_card(path)}
         _note(f"warning: this install cannot run it: {exc}")
     if as_json:
         _print_json(card)

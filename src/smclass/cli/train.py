@@ -54,7 +54,7 @@ class MissingLabel(StrEnum):
 @app.command()
 def train(
     data: Annotated[list[str], typer.Argument(help="Labelled files (any input format); '-' reads stdin.", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the model (written atomically).", show_default=False)],
+    out: Annotated[str, typer.Option("--out", "-o", help="Where to write the model (written atomically).", show_default=False)],
     label_field: LabelFieldOption = "label",
     text_field: TextFieldOption = None,
     input_format: InputFormatOption = None,
@@ -111,6 +111,10 @@ def train(
         raise UsageError("--cv needs at least 2 folds (or 0 to skip cross-validation)")  # before the posts are read
     if "-" in data and "-" in (dev or []):
         raise UsageError("stdin ('-') can be read only once: the posts to train on and --dev cannot both be '-'")
+    if out in model_lib.BUNDLED:
+        # --model default would still load the bundled one, and the new model would never be used.
+        said = "in --model this name stands for the bundled model, not a file"
+        raise UsageError(f"--out {out}: {said}: name the file ./{out} or another name")
     paths.check_inputs(data)
     paths.check_inputs(dev or [])
     paths.check_outputs([*data, *(dev or [])], [("--out", out)])

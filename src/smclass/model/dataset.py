@@ -143,6 +143,10 @@ def iter_labelled(
             # A sheet being labelled (skip) may hold its first labels after the records planned on.
             late = on_missing_label == "skip" and not whole
             field_name = _label_field(label_field, first, whole=whole, late=late)
+            if field_name == plan.text.field:
+                # Trained on its own labels' names, a model scores 1.00 and knows nothing of posts.
+                said = f"the text field and the label field are both '{field_name}': name the posts' text with --text-field"
+                raise UsageError(f"{plan.source}: {said}")
             predicted = _predicted(first, field_name)
             if predicted:
                 counts.predicted.append(plan.source)

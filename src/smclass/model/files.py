@@ -169,6 +169,21 @@ def bundled_model_path(name: str) -> Path:
     return Path(__file__).resolve().parents[3] / "models" / name
 
 
+def shipped_files() -> dict[Path, str]:
+    """The files smclass ships and reads, by real path, each with what it is: writing over one
+    would change what every later run does (the corpus: what ``--base default`` trains on)."""
+    from smclass.features import embeddings, encoder
+    from smclass.model import bundled
+
+    found = {bundled_model_path(file): f"the bundled '{name}' model" for name, file in BUNDLED.items()}
+    found[embeddings.bundled_table_path()] = "the embedding table every model reads"
+    for name in (encoder.ONNX_NAME, encoder.TOKENIZER_NAME, "minilm-l6-w8.json"):
+        found[encoder.bundled_path(name)] = "the encoder the accurate models read"
+    found[bundled.corpus_path()] = "the corpus that --base default trains on"
+    found[bundled.sample_path()] = "the sample posts of the README's first command"
+    return {Path(os.path.realpath(path)): what for path, what in found.items()}
+
+
 def default_model_path() -> Path:
     """The model named by $SMCLASS_MODEL, else the one bundled with the package."""
     env = os.environ.get(MODEL_ENV)

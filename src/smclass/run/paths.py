@@ -160,6 +160,7 @@ def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path
             above = _stat(parent)
             if above is not None and _identity(above) in folders:
                 raise UsageError(f"{option} {path} is inside the input directory {folders[_identity(above)]}: write it elsewhere")
+    _not_shipped(named)
     for i, (option, path) in enumerate(named):
         for other_option, other in named[i + 1 :]:
             if not (atomic.replaces(path) and atomic.replaces(other)):  # /dev/null may be named twice
@@ -168,6 +169,20 @@ def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path
             same = os.path.realpath(path) == os.path.realpath(other)
             if same or (first is not None and second is not None and _identity(first) == _identity(second)):
                 raise UsageError(f"{option} {path} and {other_option} {other} are the same file: name two files")
+
+
+def _not_shipped(named: Sequence[tuple[str, str]]) -> None:
+    """Refuse an output that is, or lies in, a file smclass ships (``train --out
+    models/smclass-default.npz``): every later run would use it unsaid."""
+    from smclass.model.files import shipped_files
+
+    shipped = shipped_files()
+    for option, path in named:
+        real = Path(os.path.realpath(path))
+        hit = next((found for found in (real, *real.parents) if found in shipped), None)
+        if hit is not None:
+            what = f"{'' if hit == real else 'in '}{shipped[hit]}, which comes with smclass"
+            raise UsageError(f"{option} {path} is {what}: writing it would change every later run; write it elsewhere")
 
 
 def local_name(name: str) -> str | None:
