@@ -317,6 +317,8 @@ def test_suggest_counts_as_labelled_only_what_train_would_take_as_a_label(tmp_pa
     other = [{"id": i, "text": text.format(i), "label": [i % 3, "positive", True][i % 3]} for i in range(8)]
     result = run("suggest", str(write_jsonl(tmp_path / "other.jsonl", other)), "-n", "3", "--model", str(small_model_path))
     assert (result.exit_code, len(result.stdout.splitlines())) == (0, 3), result.stderr
+    # Offered as unlabelled, and said: a typo or an "undecided" of a sheet in progress is not lost unseen.
+    assert "8 posts hold a value in 'label' that is no label (0, positive, true): offered as unlabelled" in result.stderr.splitlines()
     # A person's sheet with a confidence of their own: labelled rows are not offered again.
     sheet = [
         {"id": i, "text": text.format(i), "label": "" if i == 7 else "Customer", "confidence": "" if i == 7 else "high"} for i in range(8)

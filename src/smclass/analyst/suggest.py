@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -43,13 +44,33 @@ def labelled_already(record: Any, label_field: str) -> bool:
     """
     if not isinstance(record, dict):
         return False
+    value = _label_value(record, label_field)
+    if not _a_label(value):
+        return False
+    return not (fields.fold(label_field) == "label" and "confidence" in record and is_confidence(record["confidence"]))
+
+
+def foreign_label(record: Any, label_field: str) -> str | None:
+    """The value of a pool record's label field when it holds something that is no label train
+    takes (``News``, ``0``, ``personal/emergent``): such a post is offered as unlabelled, and said."""
+    if not isinstance(record, dict):
+        return None
+    value = _label_value(record, label_field)
+    if value is None or value is fields.MISSING or (isinstance(value, str) and not value.strip()) or _a_label(value):
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _label_value(record: dict[str, Any], label_field: str) -> Any:
     value = fields.get_path(record, label_field)
     if value is fields.MISSING:
         wanted = fields.fold(label_field)
         value = next((item for key, item in record.items() if isinstance(key, str) and fields.fold(key) == wanted), None)
-    if not isinstance(value, str) or (normalize_label(value) is None and value.strip().lower() not in SKIPPED_LABELS):
-        return False
-    return not (fields.fold(label_field) == "label" and "confidence" in record and is_confidence(record["confidence"]))
+    return value
+
+
+def _a_label(value: Any) -> bool:
+    return isinstance(value, str) and (normalize_label(value) is not None or value.strip().lower() in SKIPPED_LABELS)
 
 
 def uncertainty(proba: np.ndarray) -> np.ndarray:

@@ -197,6 +197,7 @@ def suggest(
     model = _load_model(model_path)
     options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
     seen = [0, 0, 0]  # posts read, those with no text to label, and those labelled already
+    foreign: dict[str, int] = {}  # values of the label field that are no label, and how many hold each
 
     def counted() -> Any:
         for post in read_posts(paths, options, notify):
@@ -204,6 +205,9 @@ def suggest(
             if suggest_lib.labelled_already(post.get("record"), label_field):
                 seen[2] += 1
                 continue
+            value = suggest_lib.foreign_label(post.get("record"), label_field)
+            if value is not None:
+                foreign[value] = foreign.get(value, 0) + 1
             seen[1] += post.get("text") is None
             # The record as read is not printed: kept among the candidates it would double their memory.
             yield {key: post[key] for key in ("id", "position", "source", "text") if key in post}
@@ -215,6 +219,10 @@ def suggest(
         if multi:
             line["source"] = post["source"]
         _print_json({**line, "text": post["text"], "label": "", "uncertainty": post["uncertainty"]})
+    if foreign:
+        shown = ", ".join(list(foreign)[:3]) + (", ..." if len(foreign) > 3 else "")
+        held = sum(foreign.values())
+        notify(f"{held} post{'s' if held > 1 else ''} hold a value in '{label_field}' that is no label ({shown}): offered as unlabelled")
     labelled = f"{seen[2]} with a label in '{label_field}'" if seen[2] else ""
     if not picked:
         unlabelled = f" and no label in the pool ({labelled}; --label-field names another field)" if seen[2] else " in the pool"
