@@ -84,7 +84,7 @@ def test_audit_of_a_file_with_one_label_is_a_data_error(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "one.jsonl", [{"text": f"post {i}", "label": "Media"} for i in range(10)])
     result = run("audit", str(path))
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1] == "Error: audit needs posts of at least two labels (all 10 are Media)"
+    assert result.stderr.splitlines()[-1] == f"Error: {path}: audit needs posts of at least two labels (all 10 are Media)"
 
 
 def test_audit_names_the_label_with_too_few_posts(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_audit_names_the_label_with_too_few_posts(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "few.jsonl", rows)
     result = run("audit", str(path))
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1] == "Error: audit needs at least 4 posts of every label (Customer has 3)"
+    assert result.stderr.splitlines()[-1] == f"Error: {path}: audit needs at least 4 posts of every label (Customer has 3)"
 
 
 def test_suggest_fills_in_an_empty_label_slot_for_each_picked_post(tmp_path: Path, small_model_path: Path) -> None:

@@ -185,7 +185,7 @@ def test_train_failure_leaves_an_existing_model_untouched(tmp_path: Path) -> Non
     data = write_jsonl(tmp_path / "one.jsonl", [{"text": "only one label here", "label": "Media"}])
     result = runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", "0"])
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines()[-1] == "Error: training needs posts of at least two labels"
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {data}: training needs posts of at least two labels"
     assert out.read_bytes() == b"previous model"
 
 
@@ -312,7 +312,7 @@ def test_train_with_fewer_than_three_posts_of_a_label_is_a_data_error_naming_the
     result = runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", "0"])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == (
-        "Error: training needs at least 3 posts of every label (Emergent has 2): calibration uses 3 folds"
+        f"Error: {data}: training needs at least 3 posts of every label (Emergent has 2): calibration uses 3 folds"
     )
     assert not out.exists()
 
@@ -377,3 +377,15 @@ def test_suggest_says_what_it_read(fixtures: Path, small_model_path: Path) -> No
     result = runner.invoke(app, ["suggest", str(fixtures / "posts.jsonl"), "-n", "2", "--model", str(small_model_path)])
     assert result.exit_code == 0, result.stderr
     assert f"{fixtures / 'posts.jsonl'}: read as jsonl, text field 'text' (detected), id field 'id'\n" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "audit"])
+def test_no_labelled_posts_left_says_what_was_passed_over(tmp_path: Path, small_model_path: Path, command: str) -> None:
+    # "no labelled posts to evaluate on" alone, for a file of six posts all labelled exclude.
+    rows = [{"text": f"post {i} of the week", "label": "exclude"} for i in range(2)] + [{"text": "", "label": "Media"}]
+    data = write_jsonl(tmp_path / "ex.jsonl", rows)
+    args = {"train": ["--out", str(tmp_path / "m.npz")], "evaluate": ["--model", str(small_model_path)], "audit": []}[command]
+    result = runner.invoke(app, [command, str(data), *args, "-q"])
+    purpose = {"train": "train on", "evaluate": "evaluate on", "audit": "audit"}[command]
+    said = f"no labelled posts to {purpose} (passed over: 2 labelled exclude, 1 with no text)"
+    assert (result.exit_code, result.stderr) == (1, f"Error: {data}: {said}\n")

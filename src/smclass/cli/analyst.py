@@ -23,8 +23,8 @@ from smclass.cli.app import (
     if_stopped,
 )
 from smclass.cli.read_options import DelimiterOption, EncodingOption, QueryOption, TableOption, read_options
-from smclass.cli.train import Base, LabelFieldOption, _posts_summary
-from smclass.errors import InputError, UsageError
+from smclass.cli.train import Base, LabelFieldOption, _naming, _posts_summary
+from smclass.errors import UsageError
 from smclass.run import paths as output_paths
 
 IdFieldOption = Annotated[
@@ -96,13 +96,14 @@ def audit(
     options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
     posts = dataset.read_labelled(_inputs(data), label_field=label_field, notify=notify, options=options)
     if not posts.texts:
-        raise InputError("no labelled posts to audit", source=", ".join(data or ["<stdin>"]))
+        raise dataset.no_posts("audit", posts, data or [])
     notify(_posts_summary(Counter(posts.labels), posts))
     proba = None
     running, why = folds, None
     if model_path is None:
         # Before the default corpus is read and the folds trained: labels too few to cross-validate stop here.
-        running, why = audit_lib.fold_plan(posts.labels, folds, alone=base == Base.none)
+        with _naming(data or []):
+            running, why = audit_lib.fold_plan(posts.labels, folds, alone=base == Base.none)
     else:
         from smclass.model.evaluation import TrainingCheck
 
@@ -135,7 +136,8 @@ def audit(
         with_corpus = ", each with the default corpus" if corpus else ""
         fewer = f" (not {folds}: {why})" if why else ""
         notify(f"cross-validating on {len(posts.texts)} posts in {running} folds{with_corpus}{fewer}")
-    suspects = audit_lib.audit(posts.texts, posts.labels, folds=folds, seed=seed, proba=proba, base=corpus)
+    with _naming(data or []):
+        suspects = audit_lib.audit(posts.texts, posts.labels, folds=folds, seed=seed, proba=proba, base=corpus)
     multi = len(set(posts.origins)) > 1
     for suspect in suspects[:top]:
         i = suspect.pop("position")

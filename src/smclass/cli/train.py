@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any, cast
@@ -28,7 +28,7 @@ from smclass.cli.app import (
 )
 from smclass.cli.progress import _progress, _progress_wanted
 from smclass.cli.read_options import DelimiterOption, EncodingOption, QueryOption, TableOption, read_options
-from smclass.errors import InputError, UsageError
+from smclass.errors import DataError, UsageError
 from smclass.labels import LABELS
 from smclass.run import paths
 
@@ -125,7 +125,7 @@ def train(
     options = read_options(text_field, None, input_format, delimiter, table, query, encoding)
     posts = dataset.read_labelled(data, label_field=label_field, notify=notify, on_missing_label=on_missing_label.value, options=options)
     if not posts.texts:
-        raise InputError("no labelled posts to train on", source=", ".join(data))
+        raise dataset.no_posts("train on", posts, data)
     notify(_posts_summary(Counter(posts.labels), posts))
     from smclass.analyst.audit import conflicting_duplicates
 
@@ -139,7 +139,7 @@ def train(
         # Read before training, not after: a missing or unlabelled --dev file should not cost minutes of it.
         held = dataset.read_labelled(dev, label_field=label_field, notify=notify, options=options)
         if not held.texts:
-            raise InputError("no labelled posts to score on", source=", ".join(dev))
+            raise dataset.no_posts("score on", held, dev)
     texts, labels, weights, sources = posts.texts, posts.labels, None, [Path(s).name for s in posts.sources]
     groups = posts.origins
     # In the card too: a model trained on a model's predictions should say so wherever it goes.
@@ -175,7 +175,7 @@ def train(
         if shared:
             whole = "every --dev post is" if shared == len(held.texts) else f"{shared:,} of the {len(held.texts):,} --dev posts are"
             notify(f"warning: {whole} also a post to train on: the dev score is not an estimate for new posts")
-    with _progress("training", _progress_wanted(quiet), counts_posts=False):
+    with _progress("training", _progress_wanted(quiet), counts_posts=False), _naming(data):
         model = training.train(
             texts, labels, folds=cv, seed=seed, sources=sources, weights=weights, extra_card=extra, encoder=encoder, groups=groups,
             scored_from=len(texts) - len(posts.texts),
@@ -211,6 +211,17 @@ def train(
         sent = next(row["sent"] for row in cascade["cuts"] if row["cut"] == cascade["cut"]) if cascade["cut"] < 1 else 1.0
         _note(f"cascade cut {cascade['cut']:.2f}: the encoder reads {sent:.0%} of posts in cross-validation")
     notify(f"wrote {out}")
+
+
+@contextlib.contextmanager
+def _naming(sources: Sequence[str]) -> Iterator[None]:
+    """A lack in the labelled data (too few posts of a label) said with the inputs it is in."""
+    try:
+        yield
+    except DataError as exc:
+        from smclass.model.dataset import inputs_named
+
+        raise DataError(f"{inputs_named(sources)}: {exc}") from None
 
 
 def _posts_summary(counts: Mapping[str, int], passed_over: PassedOver) -> str:
@@ -300,7 +311,7 @@ def evaluate(
         wrong = _Misclassified(stack.enter_context(paths.results_file(errors))) if errors is not None else None
         report = evaluate_lib.evaluate_posts(model, posts, on_wrong=wrong)
         if not report["posts"]:
-            raise InputError("no labelled posts to evaluate on", source=", ".join(data))
+            raise dataset.no_posts("evaluate on", passed_over, data)
     if_stopped("the scores were not all shown" + (f"; {errors} was written" if errors is not None else ""))
     notify(_posts_summary({label: item["support"] for label, item in report["per_class"].items()}, passed_over))
     seen = check.trained_on_these()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +72,19 @@ class PassedOver:
     # Inputs whose labels sit beside a confidence, as in classify's results: said in --json and
     # the model card too, where -q keeps the warning off stderr.
     predicted: list[str] = field(default_factory=list)
+
+
+def no_posts(purpose: str, passed_over: PassedOver, sources: Sequence[str]) -> InputError:
+    """No labelled post was left to ``purpose`` ("train on"): and why, where reading passed every one over."""
+    why = [f"{n} {what}" for n, what in ((passed_over.excluded, "labelled exclude"), (passed_over.empty, "with no text")) if n]
+    why += [f"{passed_over.missing} with no label"] if passed_over.missing else []
+    said = f"no labelled posts to {purpose}" + (f" (passed over: {', '.join(why)})" if why else "")
+    return InputError(said, source=inputs_named(sources))
+
+
+def inputs_named(sources: Sequence[str]) -> str:
+    """The inputs as messages name them: stdin ('-', or none given) as <stdin>."""
+    return ", ".join("<stdin>" if name == "-" else name for name in sources) or "<stdin>"
 
 
 @dataclass
