@@ -48,6 +48,17 @@ def test_a_byte_the_named_encoding_has_no_character_for_is_said_in_that_encoding
     assert f"skipped {path}:4: not valid cp1252 (byte 0x81 at column 11): that byte has no character in cp1252; " in done.stderr
 
 
+def test_a_json_document_that_fails_whole_says_so_in_the_named_encodings_name_too(tmp_path: Path) -> None:
+    path = tmp_path / "page.json"
+    path.write_bytes('{"data": [{"id": 1, "text": "café au lait"}],\n"meta": "'.encode("cp1252") + b'\x81"}\n')
+    done = runner.invoke(app, ["classify", str(path), "--encoding", "cp1252"])
+    assert (done.exit_code, done.stdout) == (1, "")
+    assert done.stderr.splitlines()[-1] == (
+        f"Error: {path}:2: not valid cp1252 (byte 0x81 at column 10): that byte has no character in cp1252; "
+        "is the input in another encoding?"
+    )
+
+
 def test_evaluate_and_report_read_the_encoding_named_too(tmp_path: Path) -> None:
     path = tmp_path / "excel.csv.gz"
     path.write_bytes(gzip.compress(EXCEL_CSV.encode("cp1252")))

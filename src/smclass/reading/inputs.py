@@ -209,8 +209,15 @@ def _where_not_posts(records: Iterator[Record], source: str) -> Iterator[Record]
 
 
 def _said_in(records: Iterator[Record], encoding: str) -> Iterator[Record]:
-    for record in records:
-        yield record if record.error is None else replace(record, error=utf8.in_named_encoding(record.error, encoding))
+    try:
+        for record in records:
+            yield record if record.error is None else replace(record, error=utf8.in_named_encoding(record.error, encoding))
+    except InputError as exc:
+        # A JSON document fails whole, not record by record: said in the same words.
+        said = utf8.in_named_encoding(exc, encoding)
+        if said is exc:
+            raise
+        raise said from None
 
 
 def _cut_last(records: Iterator[Record], guard: Guarded) -> Iterator[Record]:
