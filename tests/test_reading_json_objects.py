@@ -253,6 +253,8 @@ def test_damage_in_an_object_is_named_as_json_names_it_at_its_line(monkeypatch: 
     # json's own reason for an open string ends in "at": said once, before the column.
     reason = parsed.value.msg.lower().removesuffix(" at")
     expected = f"in:{parsed.value.lineno}: invalid JSON ({reason} at column {parsed.value.colno})"
+    if reason == "extra data" and text[parsed.value.pos] == "{":
+        expected += ": another object follows the first, and objects one after another are no JSON document: put each on one line (jq -c .)"
     held, spooled = read_both_ways(text, monkeypatch)
     assert held == spooled == [expected]
 
@@ -367,3 +369,13 @@ def test_an_object_documents_long_list_does_not_count_toward_its_members_bound(m
     page = {"meta": {"count": len(posts)}, "data": posts}
     records = list(read_json(io.BytesIO(json.dumps(page).encode()), "page.json"))
     assert [r.data["id"] for r in records] == list(range(40_000))
+
+
+def test_pretty_printed_objects_one_after_another_are_refused_with_the_way_to_json_lines(small_model_path: Path) -> None:
+    objects = '{"id": 1,\n "text": "the canal path is flooded"}\n{"id": 2,\n "text": "our choir sings friday"}\n'
+    result = classify(small_model_path, input=objects)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines()[-1] == (
+        "Error: <stdin>:3: invalid JSON (extra data at column 1): another object follows the first, and objects one after "
+        "another are no JSON document: put each on one line (jq -c .)"
+    )

@@ -235,7 +235,12 @@ def _object_members(window: Window, source: str, arrays: list[Entries]) -> dict[
             if after != ",":
                 raise _damage(window, source, "Expecting ',' delimiter", window.pos - 1)
     if window.skip_space():
-        raise _damage(window, source, "Extra data", window.pos)
+        damage = _damage(window, source, "Extra data", window.pos)
+        if window.bad is None and window.text[window.pos : window.pos + 1] == "{":
+            # Objects one after another, pretty-printed (a tool's output appended to): no JSON document.
+            hint = "another object follows the first, and objects one after another are no JSON document: put each on one line (jq -c .)"
+            damage = InputError(f"{damage.message}: {hint}", source=source, line=damage.line)
+        raise damage
     if window.bad is not None:
         raise InputError(window.bad[0], source=source, line=window.bad[1])
     return members
