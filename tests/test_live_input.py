@@ -171,3 +171,34 @@ def test_stdin_is_live_by_the_stream_that_will_be_read_not_by_descriptor_0(monke
         os.dup2(saved, 0)
         for fd in (saved, read_end, write_end):
             os.close(fd)
+
+
+PAUSED_FIRST = b'{"id": "a1", "description": "Proud dad, runner, coffee person"}\n'
+PAUSED_REST = (
+    b'{"id": "a2", "text": "Volunteers needed Saturday for the river cleanup", "description": "Proud dad, runner"}\n'
+    b'{"id": "a3", "text": "Where is my", "full_text": "Where is my order, three weeks late, refund me now", "description": "Baker"}\n'
+)
+
+
+def test_a_live_inputs_later_records_are_read_as_a_plan_that_had_seen_them_reads_them(small_model_path: Path, tmp_path: Path) -> None:
+    # Planned from the one record that came before the pipe paused, the bios were labelled in place of the posts.
+    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path)]
+    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    assert run.stdin is not None and run.stdout is not None and run.stderr is not None
+    try:
+        run.stdin.write(PAUSED_FIRST)
+        run.stdin.flush()
+        first = _line_within(run.stdout, WAIT)
+        run.stdin.write(PAUSED_REST)
+        run.stdin.close()
+        assert run.wait(timeout=WAIT) == 0
+        live = first + run.stdout.read()
+        notes = run.stderr.read().decode()
+    finally:
+        run.kill()
+    whole = tmp_path / "posts.jsonl"
+    whole.write_bytes(PAUSED_FIRST + PAUSED_REST)
+    from_file = subprocess.run([*command[:4], str(whole), *command[5:], "-q"], capture_output=True, check=True)
+    assert live == from_file.stdout
+    looked = "the 1 record the plan was chosen from, before the input paused,"
+    assert f"<stdin>:2: holds 'text', which {looked} did not: from here on a record is read from 'text' where it holds text" in notes

@@ -43,7 +43,7 @@ TEXT_FIELDS = (
 # What may describe a post's link, video or article rather than be its words: CrowdTangle's
 # `description` is the linked article's blurb. (Its API's `caption`, the link's domain, is
 # Instagram's post text everywhere else, so it stays a post's own field.)
-_SECONDARY = frozenset({"title", "headline", "description"})
+SECONDARY = frozenset({"title", "headline", "description"})
 ID_FIELDS = (
     "id",
     "id_str",
@@ -245,22 +245,22 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
     # CrowdTangle Description is the linked article's blurb) or a mix of news and posts (a
     # Brandwatch Title): the plan, but a record with its own words in the commonest field for
     # them (Message, Full Text) is read from those, and the note says how many records hold each.
-    own = [name for name in names if fold(name) not in _SECONDARY]
-    if own and fold(best) in _SECONDARY:
+    own = [name for name in names if fold(name) not in SECONDARY]
+    if own and fold(best) in SECONDARY:
         primary = max(own, key=counts.__getitem__)
         return TextChoice(best, detected=True, own_field=primary, passed_over=(primary, counts[best], counts[primary], len(records)))
     if fold(best) in ("selftext", "body") and title is not None and any(_present(r.data, title) for r in records):
         return TextChoice(best, title, detected=True)
     # A tweet's full_text is its whole text where text may be cut at 140 characters ("..."):
     # wherever a record holds it, it is read, even when more of the records hold only text.
-    fuller = [name for name in names if fold(name) in _FULLER and counts[name]]
+    fuller = [name for name in names if fold(name) in FULLER and counts[name]]
     if fuller and best not in fuller:
         full = max(fuller, key=counts.__getitem__)
         return TextChoice(best, detected=True, own_field=full, passed_over=(full, counts[best], counts[full], len(records)))
     return TextChoice(best, detected=True)
 
 
-_FULLER = frozenset(fold(name) for name in ("full_text", "extended_tweet.full_text"))
+FULLER = frozenset(fold(name) for name in ("full_text", "extended_tweet.full_text"))
 
 
 def _no_such_field(name: str, records: list[Record], more: bool) -> UsageError:

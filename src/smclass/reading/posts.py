@@ -11,6 +11,7 @@ from smclass.errors import Deferred, UsageError
 from smclass.reading import fields, ids, inputs, repeats
 from smclass.reading.lines import size
 from smclass.reading.live import Pause
+from smclass.reading.paused import checked as checked_after_pause
 from smclass.reading.plan import InputPlan, ReadOptions, plan_input
 from smclass.reading.records import FIELD_BYTES, Record
 
@@ -101,7 +102,9 @@ def planned_with_sample(
             notify(description)
             said = description[len(source) :]
         # The pause goes on after the sample: the records that came before it are not held back for more.
-        rest = itertools.chain(paused, group)  # noqa: B031 - the rest of the group, taken before groupby moves on
+        rest: Iterator[Record] = itertools.chain(paused, group)  # noqa: B031 - the rest of the group, taken before groupby moves on
+        if paused and plan.text.detected and not plan.guessed:
+            rest = checked_after_pause(rest, plan, first, notify)
         yield plan, first, _watched(rest, plan) if plan.unseen else rest
     held.raise_held()
 

@@ -173,7 +173,11 @@ def _fill_batches(
         # A detected text field falls back, record by record, to another common one: said once.
         fall_back = plan.text.detected and plan.text.title_field is None
         watch = repeats.Watch((plan.text.field, plan.text.title_field, plan.id_field))
+        choice = plan.text
         for record in group:
+            if plan.text is not choice:
+                # A live input's later record held a fuller field than its plan saw (reading.paused).
+                choice, plain_text = plan.text, None
             if late_id and record.error is None and not record.data.keys().isdisjoint(_LATE_IDS):
                 name = next(name for name in fields.ID_FIELDS if name in record.data)
                 said = f"holds '{name}', which the records the plan was chosen from did not: ids stay record positions"
