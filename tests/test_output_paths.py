@@ -664,3 +664,17 @@ def test_a_run_stopped_early_says_what_a_rejects_fifo_already_took(tmp_path: Pat
     assert rejects_left(fifo, 2) == f"2 rejects written to {fifo}"
     plain = tmp_path / "rejects.jsonl"
     assert rejects_left(plain, 2) == f"{plain} was not written (it is written only when the run completes)"
+
+
+def test_csv_with_kept_fields_writes_wide_integers_and_names_that_are_not_utf8(tmp_path: Path, small_model_path: Path) -> None:
+    # Both stopped at the first such row: "internal error ... TypeError", the header alone written.
+    line = b'{"id": 1, "text": "our team sprint ends friday", "user": {"id": 123456789012345678901234567890}}\n'
+    odd = tmp_path / os.fsdecode(b"n\xffame.jsonl")
+    odd.write_bytes(line)
+    plain = tmp_path / "plain.jsonl"
+    plain.write_bytes(line)
+    result = run("classify", str(odd), str(plain), "--format", "csv", "--keep-fields", "--model", str(small_model_path), "-q")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [row["source"] for row in rows] == [str(tmp_path / "n\\xffame.jsonl"), str(plain)]
+    assert [row["record.user"] for row in rows] == ['{"id":123456789012345678901234567890}'] * 2

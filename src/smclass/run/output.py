@@ -109,9 +109,8 @@ def spreadsheet_safe(value: Any) -> str:
 def _cell_json(value: Any) -> str:
     try:
         return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError as exc:
-        if not _too_deep(exc):
-            raise
+    except orjson.JSONEncodeError:
+        # Deeper than orjson writes, an integer beyond 64 bits, a lone surrogate: json writes them all.
         return _deep_json(value).decode("ascii")
 
 
@@ -183,7 +182,8 @@ class CsvWriter:
                 if column.startswith("record"):
                     self._record_columns.setdefault(column)
             # Cells as the text they will be, so the spool keeps every digit of every value.
-            row = orjson.dumps({k: spreadsheet_safe(v) for k, v in flat.items()}, option=orjson.OPT_APPEND_NEWLINE)
+            # displayable: a file name that is not UTF-8 (its source) is escaped here as the writer escapes it.
+            row = orjson.dumps({k: displayable(spreadsheet_safe(v)) for k, v in flat.items()}, option=orjson.OPT_APPEND_NEWLINE)
             with self._spooling():
                 self._spool.write(row)
             return
