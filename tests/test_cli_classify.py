@@ -182,6 +182,16 @@ def test_classify_csv_output_is_spreadsheet_safe(small_model_path: Path, tmp_pat
     assert rows[2].startswith("-5,")
 
 
+def test_words_python_reads_as_numbers_are_guarded_as_any_formula_start(small_model_path: Path) -> None:
+    # float() takes "-inf", "+nan" and "-1_000", so they were written bare, and a spreadsheet shows #NAME?.
+    texts = ["-inf", "+nan", "+Infinity", "-1_000", "-12.5", "+3e4"]
+    data = "".join(json.dumps({"id": i, "text": text}) + "\n" for i, text in enumerate(texts))
+    result = run("classify", "--format", "csv", "--keep-fields", "--model", str(small_model_path), "-q", input=data)
+    assert result.exit_code == 0, result.stderr
+    cells = [row["record.text"] for row in csv.DictReader(io.StringIO(result.stdout))]
+    assert cells == ["'-inf", "'+nan", "'+Infinity", "'-1_000", "-12.5", "+3e4"]
+
+
 def test_classify_csv_results_read_back_give_the_posts_as_they_were(small_model_path: Path, tmp_path: Path) -> None:
     posts = [
         "@SkyAir where is my refund",

@@ -8,17 +8,20 @@ is no longer a reply, and one label in ten changed on the way round.
 
 from __future__ import annotations
 
+import re
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MARK = "'"
 
 
+# A number as a spreadsheet reads one: float() also takes inf, nan and 1_000, which a spreadsheet
+# reads as a formula (-inf: #NAME?).
+_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+
+
 def is_number(text: str) -> bool:
-    """Whether a cell's text is a number, as ``float`` reads one."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    """Whether a cell's text is a plain decimal number (``-12``, ``+3.5``, ``1e5``)."""
+    return _NUMBER.fullmatch(text) is not None
 
 
 def _marked(text: str) -> bool:
