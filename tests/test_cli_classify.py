@@ -51,6 +51,24 @@ def test_an_output_named_for_another_format_gets_a_warning_and_the_format_asked_
     assert "warning" not in runner.invoke(app, [*args, "--format", "csv"]).stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "promised"),
+    [
+        ("labelled.tsv", "tab-separated values, which smclass does not write"),
+        ("labelled.json", "one JSON document, where smclass writes JSON lines (one object a line) or CSV"),
+    ],
+)
+def test_an_output_named_for_a_format_smclass_does_not_write_gets_a_warning(
+    fixtures: Path, small_model_path: Path, tmp_path: Path, name: str, promised: str
+) -> None:
+    # -o labelled.tsv --format csv wrote commas unsaid.
+    out = tmp_path / name
+    args = ["classify", str(fixtures / "posts.jsonl"), "-o", str(out), "--format", "csv", "--model", str(small_model_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: {out} ends in {out.suffix}, which names {promised}: it gets --format csv" in result.stderr.splitlines()
+
+
 def test_classify_reads_stdin_with_dash_and_with_no_input(fixtures: Path, small_model_path: Path) -> None:
     data = (fixtures / "posts.jsonl").read_text()
     with_dash = run("classify", "-", "--model", str(small_model_path), input=data)

@@ -221,13 +221,16 @@ def classify(
     )
     notify = _ignore if quiet else _note
     if output is not None and engine == Engine.local:
-        from smclass.run.output import format_named
+        from smclass.run.output import format_named, unwritten_format
 
         # The format is never guessed from the name: a name that promises another one is said.
         named = format_named(str(output))
-        if named is not None and named != output_format.value:
-            asked = output_format.value
+        asked = output_format.value
+        if named is not None and named != asked:
             notify(f"warning: {output} ends in {Path(output).suffix}, but --format is {asked}: add --format {named} to write {named}")
+        promised = unwritten_format(str(output))
+        if promised is not None:
+            notify(f"warning: {output} ends in {Path(output).suffix}, which names {promised}: it gets --format {asked}")
     encoded = getattr(model.scorer, "cascade", None) is not None
     set_cascade(model, cascade)
     if engine == Engine.dask:

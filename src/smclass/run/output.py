@@ -233,6 +233,21 @@ def write_atomically(path: Path, data: bytes) -> None:
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
+# Names that promise a format smclass does not write: what it writes instead, said.
+_NOT_WRITTEN = {
+    ".tsv": "tab-separated values, which smclass does not write",
+    ".tab": "tab-separated values, which smclass does not write",
+    ".xlsx": "an Excel workbook, which smclass does not write",
+    ".parquet": "Parquet, which smclass does not write",
+    ".json": "one JSON document, where smclass writes JSON lines (one object a line) or CSV",
+}
+
+
 def format_named(path: str) -> str | None:
     """The output format a file's name promises (``labelled.csv``: csv), if it promises one."""
     return _SUFFIXES.get(Path(path).suffix.lower())
+
+
+def unwritten_format(path: str) -> str | None:
+    """What a file's name promises that no --format writes (``labelled.tsv``), if it does."""
+    return _NOT_WRITTEN.get(Path(path).suffix.lower())
