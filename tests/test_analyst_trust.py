@@ -6,6 +6,7 @@ import json
 import math
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -388,6 +389,34 @@ def test_suggest_memory_grows_with_a_long_post_no_more_than_classify_does(tmp_pa
     }
     # Word vectors of the whole text made suggest grow by 1.5 GB for 60 million characters, classify by 240 MB.
     assert growth["suggest"] < growth["classify"] + 40_000, growth
+
+
+class MarginModel:
+    """The longer a post's number, the surer: post i's margin is i / 1,000."""
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        margins = np.array([int(text.split()[0]) / 1000 for text in texts])
+        return np.stack([0.5 + margins / 2, 0.5 - margins / 2, *[np.zeros(len(texts))] * 3], axis=1)
+
+
+def test_suggest_holds_candidates_text_within_a_bound_and_still_picks_the_most_uncertain(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracemalloc
+
+    def posts() -> Iterator[dict[str, Any]]:
+        # 400 posts of 50,000 characters, made one at a time: 20 MB if every candidate were held.
+        for i in range(400):
+            yield {"id": i, "text": f"{(i * 7919) % 400} " + chr(0x4E00 + i) * 50_000}
+
+    monkeypatch.setattr(suggest_lib, "CANDIDATE_CHARS", 1_000_000, raising=False)
+    tracemalloc.start()
+    try:
+        picked = suggest_lib.suggest(MarginModel(), posts(), 3, diversity=0)  # type: ignore[arg-type]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # The 2,000 candidates kept by count had held all 400 posts: some 100 MB as Python text.
+    assert peak < 20_000_000, peak
+    assert [int(post["text"].split()[0]) for post in picked] == [0, 1, 2]
 
 
 def test_labelled_files_of_a_folder_are_each_planned_on_their_own(tmp_path: Path) -> None:

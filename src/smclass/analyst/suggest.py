@@ -32,6 +32,9 @@ BATCH = 4096
 # enough to tell near-copies apart, and it bounds the word list one post makes, which for a
 # 60-million-character post took gigabytes.
 LIKENESS_CHARS = 10_000
+# The candidates' texts held at most, beyond the n to suggest: 20 n of them is 600 KB of tweets,
+# but 2,000 posts of 1 MB would be 2 GB.
+CANDIDATE_CHARS = 64 * 2**20
 
 
 def labelled_already(record: Any, label_field: str) -> bool:
@@ -98,6 +101,7 @@ def suggest(
     # A copy of a candidate (a repost, the same words) is not a candidate too: labelled
     # twice, it teaches nothing new, and a cluster of copies would crowd out other posts.
     held: set[str] = set()
+    chars = 0  # the candidates' text, held until the end
     counter = itertools.count()
     usable = (post for post in posts if isinstance(post.get("text"), str) and post["text"].strip())
     for batch in batches(usable, most=BATCH, size=lambda post: len(post["text"])):
@@ -111,10 +115,18 @@ def suggest(
             if len(heap) < keep:
                 heapq.heappush(heap, item)
             elif item > heap[0]:
-                held.discard(heapq.heapreplace(heap, item)[2])
+                gone = heapq.heapreplace(heap, item)
+                held.discard(gone[2])
+                chars -= len(gone[3]["text"])
             else:
                 continue
             held.add(key)
+            chars += len(post["text"])
+            while chars > CANDIDATE_CHARS and len(heap) > n:
+                # Long posts: fewer candidates rather than memory that follows their length.
+                gone = heapq.heappop(heap)
+                held.discard(gone[2])
+                chars -= len(gone[3]["text"])
     candidates = sorted(heap, reverse=True)
     return _diverse([(score, post) for score, _, _, post in candidates], n, diversity)
 
