@@ -24,6 +24,7 @@ from typing import Any
 from smclass import batching
 from smclass.analyst import items
 from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
+from smclass.analyst.spelling import Spelled
 from smclass.analyst.times import parse_time
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
@@ -45,6 +46,8 @@ ACCOUNT_FIELDS = (
     *("author_id", "account.acct", "from", "handle", "owner"),
 )
 LABEL_FIELD = "label"
+# Each record's own spelling of these is found as it comes (a file may write Author, then author).
+_TIMES, _ACCOUNTS = Spelled(TIME_FIELDS), Spelled(ACCOUNT_FIELDS)
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
 # Rows of the breakdown by account (or --by): the largest groups.
 GROUPS_SHOWN = 20
@@ -87,17 +90,13 @@ class Tally:
     classified: int = 0
 
 
-def _first(record: dict[str, Any], names: Iterable[str]) -> Any:
-    for name in names:
-        value = get_path(record, name)
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and value != "":
-            return value
-    return None
+def _scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool) and value != ""
 
 
-def _group(record: Record, by: str | None, by_field: str) -> str | None:
+def _group(record: Record, by: str | None, spelled: Spelled) -> str | None:
     """The post's value of --by: a string, number or boolean (as JSON spells it); None when it has none."""
-    value = get_path(record.data, by_field) if fields.has_path(record.data, by_field) else None
+    value = next(iter(spelled.values(record.data)), None)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
@@ -157,13 +156,13 @@ def _results(
         readable = [r for r in head if r.error is None]
         label_field = _label_field(named, readable)
         by_field = _by_field(by, readable)
-        time_names, account_names = _spelled(TIME_FIELDS, readable), _spelled(ACCOUNT_FIELDS, readable)
+        by_names = Spelled([by_field, by]) if by_field and by else None
         for record in itertools.chain(head, group):
             if record.error is not None:
                 raise record.error
             text, reason = fields.record_text(record, plan.text)
-            entry = {"data": record.data, "text": text, "group": _group(record, by, by_field) if by_field else None}
-            entry.update(stamp=_first(record.data, time_names), account=_first(record.data, account_names))
+            entry = {"data": record.data, "text": text, "group": _group(record, by, by_names) if by_names else None}
+            entry.update(stamp=_TIMES.first(record.data, _scalar), account=_ACCOUNTS.first(record.data, _scalar))
             own = _own_label(record, label_field)
             if out.own_labels is None:
                 out.own_labels = own is not None
@@ -180,11 +179,6 @@ def _results(
                 yield from _classified(waiting, out, model_path)
                 waiting, held = [], 0
     yield from _classified(waiting, out, model_path)
-
-
-def _spelled(names: tuple[str, ...], readable: list[Record]) -> list[str]:
-    """``names`` as the records spell them (``Author`` for ``author``), in order; the names themselves for later records."""
-    return list(dict.fromkeys(fields.resolve(name, readable) or name for name in names))
 
 
 def _label_field(named: str | None, readable: list[Record]) -> str:
