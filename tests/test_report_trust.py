@@ -315,3 +315,26 @@ def test_a_post_whose_words_look_like_json_stays_words_in_classify_csv(small_mod
     done = run("report", "--json", "-q", input=results)
     assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout)["groups"]["rows"][0]["group"] == "ana"
+
+
+def test_report_refuses_hand_labels_after_classify_results_at_the_line_where_they_start(tmp_path: Path) -> None:
+    predicted, hand = tmp_path / "pred.jsonl", tmp_path / "hand.jsonl"
+    predicted.write_text(jsonl(result(1), result(2, "Personal", 0.7)), encoding="utf-8")
+    hand.write_text(jsonl({"id": 3, "text": "a", "label": "Emergent"}, {"id": 4, "text": "b", "label": "Media"}), encoding="utf-8")
+    done = run("report", "--json", str(predicted), str(hand))
+    assert done.exit_code == 1
+    assert done.stdout == ""
+    assert done.stderr.endswith(
+        f"Error: {hand}:1: label 'Emergent' given by hand (no confidence beside it), while the posts before it are classify's "
+        "results: report them apart, so that hand labels and predictions are never counted together\n"
+    )
+
+
+def test_report_refuses_a_classify_result_among_hand_labels_in_one_file() -> None:
+    posts = jsonl({"id": 1, "text": "a", "label": "Media"}, {"id": 2, "text": "b", "label": "Personal"}, result(3, "Customer", 0.8))
+    done = run("report", "--json", input=posts)
+    assert done.exit_code == 1
+    assert done.stderr.endswith(
+        "Error: <stdin>:3: a classify result (label 'Customer' beside a confidence), while the posts before it carry labels "
+        "given by hand: report them apart, so that hand labels and predictions are never counted together\n"
+    )

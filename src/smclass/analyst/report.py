@@ -10,13 +10,12 @@ with the number of posts.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,27 +23,17 @@ from typing import Any
 from smclass import batching
 from smclass.analyst import items
 from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
-from smclass.analyst.spelling import Spelled
+from smclass.analyst.report_labels import check_kind, kind, merged, own_label
+from smclass.analyst.spelling import ACCOUNT_FIELDS, TIME_FIELDS, Spelled
 from smclass.analyst.times import parse_time
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
-from smclass.model.dataset import confidence_value, given_label
 from smclass.reading import fields, inputs
-from smclass.reading.fields import get_path
 from smclass.reading.mojibake import fix_mojibake
 from smclass.reading.plan import ReadOptions
 from smclass.reading.posts import planned_with_sample
 from smclass.reading.records import Record
 
-# Matched as --by is, without regard to case, spaces or underscores (a Brandwatch "Date", a "User Name").
-TIME_FIELDS = (
-    *("created_at", "timestamp", "date", "created_utc", "createdAt", "record.createdAt"),
-    *("published", "time", "ts", "datetime", "indexedAt", "create_time"),
-)
-ACCOUNT_FIELDS = (
-    *("author", "author.handle", "user.screen_name", "user", "username", "screen_name"),
-    *("author_id", "account.acct", "from", "handle", "owner"),
-)
 LABEL_FIELD = "label"
 # Each record's own spelling of these is found as it comes (a file may write Author, then author).
 _TIMES, _ACCOUNTS = Spelled(TIME_FIELDS), Spelled(ACCOUNT_FIELDS)
@@ -85,6 +74,7 @@ class Tally:
     grouped: int = 0
     # Whose labels are counted: the posts' own (True) or a model's (False); None before the first post.
     own_labels: bool | None = None
+    kind: str | None = None  # the first post's (see report_labels.kind): every other post must be of it
     model: str | None = None
     predictor: Any = None  # loaded at the first post that needs it: a file of labelled posts never loads one
     classified: int = 0
@@ -122,8 +112,8 @@ def collect(
 ) -> Tally:
     """Read and count every post of ``paths``: with the labels they carry, else with the model's.
 
-    A report counts one kind of label: posts that carry theirs next to posts that carry none
-    would mix hand labels with predictions, so that stops at the first post that differs.
+    A report counts one kind of label: hand labels, classify's results, or the model's here
+    (see :mod:`smclass.analyst.report_labels`); a post of another kind stops it.
     ``label_field`` names where the labels are (by default ``label``, if the posts have it); a
     field that is named must be there.
     """
@@ -131,12 +121,6 @@ def collect(
     for entry in _results(paths, options, out, by, model_path, notify, label_field):
         _count(out, entry)
     return out
-
-
-_MIXED = {
-    True: "label {label}, while the posts before it carry none: label every post, or none to have them all classified",
-    False: "no label, while the posts before it carry theirs: label every post, or none to have them all classified",
-}
 
 
 def _results(
@@ -152,7 +136,7 @@ def _results(
     records = (record for path in paths for record in inputs.read_path(path, reading=reading))
     waiting: list[dict[str, Any]] = []
     held = 0
-    for plan, head, group in planned_with_sample(_merged(records), options, notify):
+    for plan, head, group in planned_with_sample(merged(records), options, notify):
         readable = [r for r in head if r.error is None]
         label_field = _label_field(named, readable)
         by_field = _by_field(by, readable)
@@ -163,12 +147,11 @@ def _results(
             text, reason = fields.record_text(record, plan.text)
             entry = {"data": record.data, "text": text, "group": _group(record, by, by_names) if by_names else None}
             entry.update(stamp=_TIMES.first(record.data, _scalar), account=_ACCOUNTS.first(record.data, _scalar))
-            own = _own_label(record, label_field)
-            if out.own_labels is None:
-                out.own_labels = own is not None
-            elif (own is not None) != out.own_labels:
-                shown = repr(get_path(record.data, label_field))
-                raise InputError(_MIXED[own is not None].format(label=shown), source=record.source, line=record.line)
+            own = own_label(record, label_field)
+            this = kind(record, own)
+            if out.kind is None:
+                out.kind, out.own_labels = this, own is not None
+            check_kind(record, this, out.kind, label_field)
             if own is not None:
                 yield {**entry, **own}
                 continue
@@ -205,84 +188,6 @@ def _classified(entries: list[dict[str, Any]], out: Tally, model_path: str | Pat
     out.classified += sum(entry["text"] is not None for entry in entries)  # a post with no text is not classified
     for entry, prediction in zip(entries, out.predictor.classify([e["text"] for e in entries]), strict=True):
         yield {**entry, "label": prediction.label, "confidence": prediction.confidence}
-
-
-def _is_result(data: dict[str, Any]) -> bool:
-    """A line classify wrote: it always has both keys, where a post of one's own may have a "record" or a "reason"."""
-    return "label" in data and "confidence" in data
-
-
-def _kept(data: dict[str, Any]) -> dict[str, Any] | None:
-    """The input record a classify result carries (--keep-fields): a "record" object, or its "record.*" columns in CSV."""
-    if not _is_result(data):
-        return None  # a Bluesky post view's "record" is the post itself
-    inner = data.get("record")
-    if isinstance(inner, dict):
-        return inner
-    flat = {key[7:]: value for key, value in data.items() if isinstance(key, str) and key.startswith("record.")}
-    # Only where an account is looked for: a post whose words look like JSON stays words.
-    return {key: _cell(value) if key in _ACCOUNT_OBJECTS else value for key, value in flat.items()} or None
-
-
-# The fields ACCOUNT_FIELDS looks inside of: classify's CSV writes such an object as its JSON text.
-_ACCOUNT_OBJECTS = frozenset(name.split(".")[0] for name in ACCOUNT_FIELDS if "." in name)
-
-
-def _cell(value: Any) -> Any:
-    """An account object as classify's CSV wrote it (its JSON text), read back as the object."""
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
-        try:
-            parsed = json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-        return parsed if isinstance(parsed, dict) else value
-    return value
-
-
-def _merged(records: Iterable[Record]) -> Iterator[Record]:
-    """Each result with the fields of the post it carries beside its own: time, account, text and --by are then found alike."""
-    for record in records:
-        kept = None if record.error is not None else _kept(record.data)
-        yield record if kept is None else replace(record, data={**kept, **record.data})
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _own_label(record: Record, label_field: str) -> dict[str, Any] | None:
-    """The label, reason and confidence a post carries; None when it carries no label.
-
-    classify's results always do, even when they abstain (a null label with its reason).
-    """
-    data = record.data
-    raw = fields.lookup(record, label_field)
-    raw = None if raw is fields.MISSING else raw
-    reason = data.get("reason")
-    if _blank(raw) and not _is_result(data):
-        return None
-    label = None
-    if _blank(raw):
-        reason = reason if not _blank(reason) else "no label"
-    else:
-        # As train reads labels: a post labelled exclude is left out on purpose, so here it counts as no label.
-        label = given_label(raw, record, label_field)
-        reason = reason if label is not None else "excluded"
-    return {"label": label, "reason": None if label else str(reason), "confidence": _confidence(record, data.get("confidence"))}
-
-
-def _confidence(record: Record, value: Any) -> float | None:
-    """A confidence in [0, 1], or None; a CSV cell holds it as text. Outside [0, 1] it would be counted in a bin it is not in."""
-    try:
-        return confidence_value(value)
-    except ValueError:
-        expected = f"expected a number from 0 to 1, got {_shown(value)}"
-        raise InputError(expected, source=record.source, line=record.line, field="confidence") from None
-
-
-def _shown(value: Any) -> str:
-    """A value as the input spelled it (JSON), for messages."""
-    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _by_field(name: str | None, readable: list[Record]) -> str | None:

@@ -14,6 +14,16 @@ from typing import Any
 
 from smclass.reading.fields import MISSING, fold, get_path
 
+# Matched as --by is, without regard to case, spaces or underscores (a Brandwatch "Date", a "User Name").
+TIME_FIELDS = (
+    *("created_at", "timestamp", "date", "created_utc", "createdAt", "record.createdAt"),
+    *("published", "time", "ts", "datetime", "indexedAt", "create_time"),
+)
+ACCOUNT_FIELDS = (
+    *("author", "author.handle", "user.screen_name", "user", "username", "screen_name"),
+    *("author_id", "account.acct", "from", "handle", "owner"),
+)
+
 # Records of one export share their keys: each set of keys is resolved once. Bounded, for files of ever-new keys.
 _KNOWN_SHAPES = 4096
 

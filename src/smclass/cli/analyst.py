@@ -272,7 +272,8 @@ def report(
     Reads classify output made with --keep-fields, or a file of posts labelled by hand: the
     labels the posts carry are reported as they are. Posts that carry no label are
     classified first (with --model). A file in which some posts carry a label and others do
-    not is refused, so hand labels and predictions are never counted together. A note says
+    not is refused, and so are classify results among hand labels (in one file or several),
+    so hand labels and predictions are never counted together. A note says
     which it did. Shows label counts and shares, labels over time, per account (or --by
     FIELD), the confidence of the labels, the words and hashtags most typical of each
     label, and Emergent traces: hashtags and links taken up by at least --min-accounts

@@ -1,0 +1,126 @@
+"""What a report reads from each record: the labels it carries (given by hand, or classify's), and the post a result keeps.
+
+A report counts one kind of label. Posts labelled by hand, classify's results (a label beside
+a ``confidence``) and posts with no label, to be classified here, are told apart post by post,
+and a collection that mixes them stops at the first post of another kind: counted together,
+predictions would pass for hand labels (or the other way round) in every figure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from smclass.analyst.spelling import ACCOUNT_FIELDS
+from smclass.errors import InputError
+from smclass.model.dataset import confidence_value, given_label
+from smclass.reading import fields
+from smclass.reading.fields import get_path
+from smclass.reading.records import Record
+
+_ALL_OR_NONE = "label every post, or none to have them all classified"
+_APART = "report them apart, so that hand labels and predictions are never counted together"
+# What a post is, and what stops a collection of the other kinds at it.
+_MIXED = {
+    "classify": ("a classify result (label {label} beside a confidence), while the posts before it carry labels given by hand: " + _APART),
+    "hand": "label {label} given by hand (no confidence beside it), while the posts before it are classify's results: " + _APART,
+    "labelled": "label {label}, while the posts before it carry none: " + _ALL_OR_NONE,
+    "unlabelled": "no label, while the posts before it carry theirs: " + _ALL_OR_NONE,
+}
+
+
+def kind(record: Record, own: dict[str, Any] | None) -> str:
+    """``classify`` for classify's result, ``hand`` for a label given by hand, ``unlabelled`` for a post to classify."""
+    if own is None:
+        return "unlabelled"
+    return "classify" if is_result(record.data) else "hand"
+
+
+def check_kind(record: Record, this: str, before: str, label_field: str) -> None:
+    """Refuse ``record`` (of kind ``this``) among posts of kind ``before``."""
+    if this == before:
+        return
+    if "unlabelled" in (this, before):
+        this = "unlabelled" if this == "unlabelled" else "labelled"
+    shown = repr(get_path(record.data, label_field))
+    raise InputError(_MIXED[this].format(label=shown), source=record.source, line=record.line)
+
+
+def is_result(data: dict[str, Any]) -> bool:
+    """A line classify wrote: it always has both keys, where a post of one's own may have a "record" or a "reason"."""
+    return "label" in data and "confidence" in data
+
+
+def _kept(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The input record a classify result carries (--keep-fields): a "record" object, or its "record.*" columns in CSV."""
+    if not is_result(data):
+        return None  # a Bluesky post view's "record" is the post itself
+    inner = data.get("record")
+    if isinstance(inner, dict):
+        return inner
+    flat = {key[7:]: value for key, value in data.items() if isinstance(key, str) and key.startswith("record.")}
+    # Only where an account is looked for: a post whose words look like JSON stays words.
+    return {key: _cell(value) if key in _ACCOUNT_OBJECTS else value for key, value in flat.items()} or None
+
+
+# The fields ACCOUNT_FIELDS looks inside of: classify's CSV writes such an object as its JSON text.
+_ACCOUNT_OBJECTS = frozenset(name.split(".")[0] for name in ACCOUNT_FIELDS if "." in name)
+
+
+def _cell(value: Any) -> Any:
+    """An account object as classify's CSV wrote it (its JSON text), read back as the object."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        try:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+        return parsed if isinstance(parsed, dict) else value
+    return value
+
+
+def merged(records: Iterable[Record]) -> Iterator[Record]:
+    """Each result with the fields of the post it carries beside its own: time, account, text and --by are then found alike."""
+    for record in records:
+        kept = None if record.error is not None else _kept(record.data)
+        yield record if kept is None else replace(record, data={**kept, **record.data})
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def own_label(record: Record, label_field: str) -> dict[str, Any] | None:
+    """The label, reason and confidence a post carries; None when it carries no label.
+
+    classify's results always do, even when they abstain (a null label with its reason).
+    """
+    data = record.data
+    raw = fields.lookup(record, label_field)
+    raw = None if raw is fields.MISSING else raw
+    reason = data.get("reason")
+    if _blank(raw) and not is_result(data):
+        return None
+    label = None
+    if _blank(raw):
+        reason = reason if not _blank(reason) else "no label"
+    else:
+        # As train reads labels: a post labelled exclude is left out on purpose, so here it counts as no label.
+        label = given_label(raw, record, label_field)
+        reason = reason if label is not None else "excluded"
+    return {"label": label, "reason": None if label else str(reason), "confidence": _confidence(record, data.get("confidence"))}
+
+
+def _confidence(record: Record, value: Any) -> float | None:
+    """A confidence in [0, 1], or None; a CSV cell holds it as text. Outside [0, 1] it would be counted in a bin it is not in."""
+    try:
+        return confidence_value(value)
+    except ValueError:
+        expected = f"expected a number from 0 to 1, got {_shown(value)}"
+        raise InputError(expected, source=record.source, line=record.line, field="confidence") from None
+
+
+def _shown(value: Any) -> str:
+    """A value as the input spelled it (JSON), for messages."""
+    return json.dumps(value, ensure_ascii=False, default=str)
