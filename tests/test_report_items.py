@@ -53,6 +53,26 @@ def test_hashtags_keep_the_combining_marks_of_their_script_whole() -> None:
     assert [hashtags(f"#{tag}") for tag in tamil] == [{tag} for tag in tamil]  # three tags, not one cut short
 
 
+def test_hashtags_keep_a_zero_width_joiner_or_non_joiner_inside_them_and_two_such_tags_stay_two() -> None:
+    rights, women = "\u062d\u0642\u0648\u0642\u200c\u0628\u0634\u0631", "\u062d\u0642\u0648\u0642\u200c\u0632\u0646\u0627\u0646"
+    assert hashtags(f"#{rights} \u0648 #{women}") == {rights, women}
+    sinhala = "\u0dc1\u0dca\u200d\u0dbb\u0dd3\u0dbd\u0d82\u0d9a\u0dcf"
+    assert hashtags(f"#{sinhala}") == {sinhala}
+    assert hashtags("#rally\u200d and #march\u200c") == {"rally", "march"}  # never a tag's last character
+    posts = [f"#{rights}", f"#{rights}!", f"#{rights} now", f"#{women}", f"#{women}.", f"#{women} too"]
+    numbers = report(uses({f"acct{i}": text for i, text in enumerate(posts)}))
+    assert traced(numbers) == {f"#{rights}": 3, f"#{women}": 3}
+
+
+def test_hashtags_keep_the_marks_scripts_join_words_with() -> None:
+    hebrew = "\u05e6\u05d4\u05f4\u05dc"  # gershayim inside an acronym
+    katakana = "\u30ab\u30d5\u30a7\u30fb\u30e9\u30c6"  # a middle dot between two words
+    thai = "\u0e23\u0e31\u0e01\u0e29\u0e4c\u0e42\u0e25\u0e01"  # vowel and tone marks above the letters
+    tibetan = "\u0f56\u0f7c\u0f51\u0f0b\u0f61\u0f72\u0f42"  # the tsheg between syllables
+    assert [hashtags(f"#{tag} ok") for tag in (hebrew, katakana, thai, tibetan)] == [{hebrew}, {katakana}, {thai}, {tibetan}]
+    assert hashtags("#\u05e6\u05d4\u05f4 x") == {"\u05e6\u05d4"}
+
+
 def test_a_number_is_no_hashtag_and_a_link_fragment_is_none_in_any_case() -> None:
     assert hashtags("We were #1 in #2024, thanks #team2024") == {"team2024"}
     assert hashtags("see HTTPS://EXAMPLE.ORG/#Vote and www.ex.org/#wwwtag") == set()
