@@ -92,6 +92,32 @@ def test_links_are_found_in_any_case_and_without_what_surrounds_them() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u770b https://ex.org/p\u3002",
+        "https://ex.org/p\uff0c\u5f88\u597d",
+        "\u300chttps://ex.org/p\u300d",
+        "\u300ehttps://ex.org/p\u300f\u3001",
+        "\u3010https://ex.org/p\u3011",
+        "\uff08https://ex.org/p\uff09",
+        "\u300ahttps://ex.org/p\u300b",
+        "https://ex.org/p\uff1b https://ex.org/p\uff1a https://ex.org/p\uff01 https://ex.org/p\uff1f",
+        "voir \u00abhttps://ex.org/p\u00bb",
+        "\u201chttps://ex.org/p\u201d",
+        "https://ex.org/p\u200bnext",
+    ],
+)
+def test_a_link_ends_at_cjk_punctuation_guillemets_and_zero_width_spaces(text: str) -> None:
+    assert links(text) == {"https://ex.org/p"}
+
+
+def test_one_link_followed_by_cjk_punctuation_is_one_trace() -> None:
+    posts = ["https://ex.org/p\u3002", "https://ex.org/p\uff0c\u5f88\u597d", "\u00abhttps://ex.org/p\u00bb"]
+    numbers = report(uses({f"acct{i}": text for i, text in enumerate(posts)}))
+    assert traced(numbers) == {"https://ex.org/p": 3}
+
+
 def test_one_account_written_four_ways_is_one_account_and_makes_no_trace() -> None:
     assert {account_key(a) for a in ["Alice", "alice", "@alice", " alice "]} == {"alice"}
     rows = [

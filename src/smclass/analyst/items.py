@@ -13,7 +13,11 @@ import unicodedata
 # Where a hashtag may start: not inside a word, an HTML entity (&#39;) or a link.
 _TAG_START = re.compile(r"(?<![\w&])#")
 # A link is written with its scheme or as www.; either in any case, since posts shout too.
-_LINK = re.compile(r"(?:https?://|(?<![\w@])(?<!\w\.)www\.)[^\s<>\"`{}|\\^]+", re.IGNORECASE)
+# Where a link ends besides a space: CJK full-width punctuation and brackets, guillemets and curly
+# quotes, and the zero-width spaces Python does not count as space. No link holds one unencoded,
+# and one glued to it (`https://ex.org/p。`) made another link of the same page.
+_ENDS = "。，、；：！？．｡､」』】）》〉〕｝「『【（《〈〔｛«»‹›“”„\u200b\u2060\ufeff"
+_LINK = re.compile(rf"(?:https?://|(?<![\w@])(?<!\w\.)www\.)[^\s<>\"`{{}}|\\^{_ENDS}]+", re.IGNORECASE)
 _TRAILING = ".,;:!?'’\"*"
 _CLOSING = {")": "(", "]": "[", "}": "{"}
 
