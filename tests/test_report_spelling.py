@@ -63,3 +63,10 @@ def test_report_finds_a_nested_account_spelled_otherwise_in_a_later_record() -> 
     rows = [post(1, user={"screen_name": "ann"}), post(2, User={"Screen_Name": "bob"}), post(3, user={"ScreenName": "cy"})]
     numbers = report(*rows)
     assert sorted(row["group"] for row in numbers["groups"]["rows"]) == ["ann", "bob", "cy"]
+
+
+def test_an_author_that_names_no_one_falls_through_to_the_username() -> None:
+    rows = [post(1, author=" ", username="ann"), post(2, author="@", username="bob"), post(3, author="", username="cy")]
+    numbers = report(*rows)
+    assert sorted(row["group"] for row in numbers["groups"]["rows"]) == ["ann", "bob", "cy"]
+    assert numbers["emergent_traces"][0]["accounts"] == 3

@@ -84,6 +84,11 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, (str, int, float)) and not isinstance(value, bool) and value != ""
 
 
+def _names_account(value: Any) -> bool:
+    # " " or "@" names no one: the next field (a username beside a blank author) does.
+    return _scalar(value) and items.account_key(str(value)) is not None
+
+
 def _group(record: Record, by: str | None, spelled: Spelled) -> str | None:
     """The post's value of --by: a string, number or boolean (as JSON spells it); None when it has none."""
     value = next(iter(spelled.values(record.data)), None)
@@ -146,7 +151,7 @@ def _results(
                 raise record.error
             text, reason = fields.record_text(record, plan.text)
             entry = {"data": record.data, "text": text, "group": _group(record, by, by_names) if by_names else None}
-            entry.update(stamp=_TIMES.first(record.data, _scalar), account=_ACCOUNTS.first(record.data, _scalar))
+            entry.update(stamp=_TIMES.first(record.data, _scalar), account=_ACCOUNTS.first(record.data, _names_account))
             own = own_label(record, label_field)
             this = kind(record, own)
             if out.kind is None:
