@@ -94,3 +94,22 @@ def test_report_says_when_a_trace_has_more_accounts_than_it_keeps(monkeypatch: p
     assert (trace["accounts"], trace["posts"]) == (3, 6)
     assert any(note.startswith("#bigmarch were used by more accounts") and "at least these" in note for note in result["notes"])
     assert "#bigmarch were used by more accounts" in done.stderr
+
+
+def test_report_says_when_an_item_it_stopped_keeping_shows_no_trace(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(emergent, "POINTS", 6)  # three accounts and their times
+    early = [(f"reader{i}", f"2026-05-{1 + 5 * i:02d}T08:00:00Z") for i in range(3)]  # days apart: no trace
+    late = [(f"neighbour{i}", f"2026-05-20T0{i}:00:00Z") for i in range(3)]  # within an hour: a trace, past what is kept
+    rows = [
+        {"id": i, "label": "Emergent", "text": f"read this #localnews {i}", "author": author, "created_at": moment}
+        for i, (author, moment) in enumerate(early + late)
+    ]
+    done = runner.invoke(app, ["report", "--json"], input="".join(json.dumps(r) + "\n" for r in rows))
+    assert done.exit_code == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["emergent_traces"] == []
+    note = (
+        "#localnews were used by more accounts, or at more times, than a report keeps for one hashtag or link (6) and show no "
+        "trace: they are counted over the first ones only, so a trace among the later ones may be missing"
+    )
+    assert note in result["notes"] and f"{note}\n" in done.stderr

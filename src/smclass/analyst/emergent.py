@@ -176,12 +176,25 @@ def traces(
 
 
 def full_note(items: dict[str, ItemUses | Use], shown: list[dict[str, Any]]) -> str | None:
-    """The note for traces whose account figures are lower bounds, or None."""
+    """The note for items that outgrew what is kept of one: a shown trace's account figures are
+    lower bounds, and an item shown in no trace may have one among the accounts and times not kept."""
+    shown_items = {t["item"] for t in shown}
     full = [t["item"] for t in shown if getattr(items[t["item"]], "full", False)]
-    if not full:
-        return None
-    named = ", ".join(full[:5]) + (f" and {len(full) - 5} more" if len(full) > 5 else "")
-    return (
-        f"{named} were used by more accounts, or at more times, than a report keeps for one hashtag or link ({POINTS}): "
-        "their accounts, accounts in the window and top accounts are counted over the first ones only, so they are at least these"
-    )
+    unseen = [item for item, kept in items.items() if item not in shown_items and getattr(kept, "full", False)]
+    kept = f"than a report keeps for one hashtag or link ({POINTS})"
+    notes = []
+    if full:
+        notes.append(
+            f"{_named(full)} were used by more accounts, or at more times, {kept}: their accounts, accounts in the window and "
+            "top accounts are counted over the first ones only, so they are at least these"
+        )
+    if unseen:
+        notes.append(
+            f"{_named(unseen)} were used by more accounts, or at more times, {kept} and show no trace: they are counted over "
+            "the first ones only, so a trace among the later ones may be missing"
+        )
+    return "; ".join(notes) or None
+
+
+def _named(items: list[str]) -> str:
+    return ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
