@@ -184,6 +184,28 @@ def test_report_counts_a_time_it_cannot_place_as_unread(field: str, value: Any) 
     assert numbers["notes"][0].startswith(note)
 
 
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("202403100800", 1710057600), (202403100800, 1710057600), ("20240310080015", 1710057615), ("202413100800", None)],
+)
+def test_compact_digit_dates_are_read_as_dates_not_epoch_numbers(value: Any, seconds: int | None) -> None:
+    assert parse_time(value) == seconds
+
+
+@pytest.mark.parametrize("value", ["2024031009", 2024031009, 946_684_799, "500000000000"])
+def test_epoch_numbers_before_2000_or_after_tomorrow_are_not_read(value: Any) -> None:
+    assert parse_time(value) is None
+
+
+def test_report_counts_digits_that_are_no_time_as_unread() -> None:
+    done = run("report", "--json", input=jsonl(result(1, created_at="202403100800"), result(2, created_at="2024031009")))
+    numbers = json.loads(done.stdout)
+    assert (numbers["timed"], numbers["first"]) == (1, "2024-03-10T08:00:00Z")
+    assert numbers["notes"][0].startswith(
+        "1 of 2 posts carry no timestamp (1 with a time in a form smclass cannot read, such as '2024031009')"
+    )
+
+
 def test_report_reads_microsecond_timestamps() -> None:
     numbers = json.loads(run("report", "--json", input=jsonl(result(1, timestamp=1_700_000_000_000_000))).stdout)
     assert numbers["first"] == "2023-11-14T22:13:20Z" and numbers["timed"] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,20 +14,30 @@ from typing import Any
 EPOCH_RANGES = ((1e8, 1e10, 1.0), (1e11, 1e13, 1e3), (1e14, 1e16, 1e6))
 FIRST_TIME, LAST_TIME = 1e8, 1e10
 _NUMBER = re.compile(r"\d+(\.\d+)?")
+# An epoch number, told apart by size, must also fall from 2000 to a day past now: a post made
+# before or in the future is a number in another form, such as a compact date below.
+EARLIEST_EPOCH = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
+_COMPACT = {12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
 
 
 def parse_time(value: Any) -> float | None:
     """Seconds since the epoch from the usual export forms (epoch numbers, ISO 8601, Twitter's created_at), or None."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, float):
         return _epoch(value)
+    if isinstance(value, int):
+        value = str(value)
     if not isinstance(value, str):
         return None
-    if _NUMBER.fullmatch(value.strip()) and (seconds := _epoch(float(value))) is not None:
-        return seconds
+    text = value.strip()
+    if _NUMBER.fullmatch(text):
+        if (seconds := _epoch(float(text))) is not None:
+            return seconds
+        if len(text) in _COMPACT:
+            return _compact(text)
     # Other digits go on to ISO 8601, whose basic form "20240101" is a date, not 20 million seconds.
-    text = value.strip().replace("Z", "+00:00")
+    text = text.replace("Z", "+00:00")
     for parse in (datetime.fromisoformat, lambda t: datetime.strptime(t, "%a %b %d %H:%M:%S %z %Y")):
         try:
             moment = parse(text)
@@ -39,4 +50,18 @@ def parse_time(value: Any) -> float | None:
 
 def _epoch(number: float) -> float | None:
     scale = next((scale for low, high, scale in EPOCH_RANGES if low <= number < high), None)
-    return None if scale is None else number / scale
+    if scale is None:
+        return None
+    # A number read as a post time must land where posts are: "202403100800" (a compact date) had
+    # been read as milliseconds of 1976, "2024031009" as seconds of 2034.
+    seconds = number / scale
+    return seconds if EARLIEST_EPOCH <= seconds <= time.time() + 86400 else None
+
+
+def _compact(text: str) -> float | None:
+    """A compact date and time (YYYYMMDDHHMM or YYYYMMDDHHMMSS, UTC), as some exports write them."""
+    try:
+        seconds = datetime.strptime(text, _COMPACT[len(text)]).replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
+    return seconds if FIRST_TIME <= seconds < LAST_TIME else None
