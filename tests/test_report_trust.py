@@ -360,3 +360,14 @@ def test_report_refuses_a_classify_result_among_hand_labels_in_one_file() -> Non
         "Error: <stdin>:3: a classify result (label 'Customer' beside a confidence), while the posts before it carry labels "
         "given by hand: report them apart, so that hand labels and predictions are never counted together\n"
     )
+
+
+def test_the_page_draws_two_accounts_alike_in_their_first_40_characters_as_two_rows(tmp_path: Path) -> None:
+    north, south = "relief_volunteers_of_the_river_district_north", "relief_volunteers_of_the_river_district_south"
+    posts = jsonl(result(1, author=north), result(2, author=north), result(3, "Personal", author=south))
+    page = tmp_path / "report.html"
+    done = run("report", "-o", str(page), input=posts)
+    assert done.exit_code == 0, done.stderr
+    drawn = page.read_text(encoding="utf-8")
+    # Each a row label of its own, where both had been cut to one name, their bars drawn on one row.
+    assert drawn.count(">relief_volunteers_o…river_district_north<") == drawn.count(">relief_volunteers_o…river_district_south<") == 1

@@ -87,19 +87,40 @@ def confidence_chart(numbers: dict[str, Any]) -> str:
 def group_chart(numbers: dict[str, Any]) -> str:
     rows = numbers["groups"]["rows"]
     figure, axes = _figure(7, 0.3 * len(rows) + 1)
-    names = [str(row["group"])[:40] for row in rows][::-1]
+    names = _shortened([str(row["group"]) for row in rows])[::-1]
+    # One position per row: on matplotlib's category axis two equal names were drawn as one bar.
+    places = list(range(len(rows)))
+    axes.set_yticks(places, names)
     left = [0] * len(rows)
     for label in [*LABELS, "none"]:
         values = [row[label] for row in rows][::-1]
         colour, name = (COLOURS[label], label) if label in COLOURS else ("#bbbbbb", "no label")
         if label == "none" and not any(values):
             continue  # no grey key for a collection whose every post has a label
-        axes.barh(names, values, left=left, color=colour, label=name)
+        axes.barh(places, values, left=left, color=colour, label=name)
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.set_xlabel("posts")
     axes.legend(ncols=6, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
+
+
+def _shortened(names: list[str], width: int = 40) -> list[str]:
+    """Names cut to ``width`` with their beginning and end kept (``relief_volunteers…north``);
+    names that would read alike are kept longer, so that no two rows share a label."""
+    shown = [_cut(name, width) for name in names]
+    while len(set(shown)) < len(shown):
+        width *= 2
+        alike = {label for label in shown if shown.count(label) > 1}
+        shown = [_cut(name, width) if label in alike else label for name, label in zip(names, shown, strict=True)]
+    return shown
+
+
+def _cut(name: str, width: int) -> str:
+    if len(name) <= width:
+        return name
+    head = (width - 1) // 2
+    return name[:head] + "…" + name[-(width - 1 - head) :]
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
