@@ -154,6 +154,13 @@ def test_uses_without_a_time_are_in_no_window_where_other_posts_carry_times() ->
     assert any("left out of labels over time and of the traces' windows" in note for note in numbers["notes"])
 
 
+def test_a_retweeted_handle_or_a_hashtag_is_no_typical_word() -> None:
+    rows = [{"id": i, "text": "RT @cityhall: water main repaired #update", "label": "Media"} for i in range(3)]
+    rows += [{"id": 10 + i, "text": "my cat sleeps all day", "label": "Personal"} for i in range(3)]
+    typical = report(rows)["typical"]["Media"]
+    assert typical == {"words": ["water", "repaired", "main"], "hashtags": ["update"]}
+
+
 def test_untimed_collections_still_count_traces_over_the_whole_collection() -> None:
     rows = [{"id": i, "author": a, "text": "#beta go", "label": "Emergent"} for i, a in enumerate("def")]
     assert traced(report(rows)) == {"#beta": 3}

@@ -38,6 +38,8 @@ LABEL_FIELD = "label"
 # Each record's own spelling of these is found as it comes (a file may write Author, then author).
 _TIMES, _ACCOUNTS = Spelled(TIME_FIELDS), Spelled(ACCOUNT_FIELDS)
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
+# Handles and hashtags are no words: "RT @cityhall:" had made "cityhall" typical of what it was retweeted in.
+_HANDLE_OR_TAG = re.compile(r"(?<!\w)[@#][^\s@#]+")
 # Rows of the breakdown by account (or --by): the largest groups.
 GROUPS_SHOWN = 20
 # fmt: off
@@ -243,7 +245,7 @@ def _count_text(out: Tally, text: str, label: str | None, moment: float | None, 
     lowered = text.lower()
     # A link's "#settings" is its fragment, no hashtag anyone took up.
     tags, links = items.hashtags(text), items.links(text)
-    words = {w for w in _WORD.findall(items.without_links(lowered)) if w not in _STOP and not w.startswith(("@", "#"))}
+    words = {w for w in _WORD.findall(_HANDLE_OR_TAG.sub(" ", items.without_links(lowered))) if w not in _STOP}
     out.words[key].update(words)
     out.tags[key].update(tags)
     for item in [f"#{tag}" for tag in tags] + sorted(links):
