@@ -206,6 +206,13 @@ def test_report_counts_digits_that_are_no_time_as_unread() -> None:
     )
 
 
+def test_report_says_how_many_times_name_no_zone_and_were_read_as_utc() -> None:
+    rows = [result(1, created_at="2024-03-10 08:00"), result(2, created_at="202403100900"), result(3, created_at="2024-03-10T10:00+01:00")]
+    numbers = json.loads(run("report", "--json", input=jsonl(*rows)).stdout)
+    assert (numbers["timed"], numbers["first"], numbers["last"]) == (3, "2024-03-10T08:00:00Z", "2024-03-10T09:00:00Z")
+    assert "2 of 3 posts carry a time with no time zone, such as '2024-03-10 08:00': read as UTC" in numbers["notes"]
+
+
 def test_report_reads_microsecond_timestamps() -> None:
     numbers = json.loads(run("report", "--json", input=jsonl(result(1, timestamp=1_700_000_000_000_000))).stdout)
     assert numbers["first"] == "2023-11-14T22:13:20Z" and numbers["timed"] == 1

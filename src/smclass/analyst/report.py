@@ -25,7 +25,7 @@ from smclass.analyst import items
 from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
 from smclass.analyst.report_labels import check_kind, kind, merged, own_label
 from smclass.analyst.spelling import ACCOUNT_FIELDS, TIME_FIELDS, Spelled
-from smclass.analyst.times import parse_time
+from smclass.analyst.times import read_time
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
 from smclass.reading import fields, inputs
@@ -69,6 +69,9 @@ class Tally:
     # A time field whose value no form here reads: said in a note, never left out unseen.
     unread_times: int = 0
     unread_example: str | None = None
+    # A time with no zone is read as UTC: said, since it may be local time.
+    naive_times: int = 0
+    naive_example: str | None = None
     with_account: int = 0
     first: float | None = None
     last: float | None = None
@@ -219,7 +222,10 @@ def _count(out: Tally, entry: dict[str, Any]) -> None:
     if entry["confidence"] is not None:
         out.confidence[min(int(entry["confidence"] * CONFIDENCE_BINS), CONFIDENCE_BINS - 1)] += 1
     stamp = entry["stamp"]
-    moment = parse_time(stamp)
+    moment, naive = read_time(stamp)
+    if naive:
+        out.naive_times += 1
+        out.naive_example = out.naive_example or f"{stamp!r}"
     if moment is None and stamp is not None:
         out.unread_times += 1
         out.unread_example = out.unread_example or f"{stamp!r}"
@@ -306,6 +312,8 @@ def numbers(
             f"{out.posts - out.timed} of {out.posts} posts carry no timestamp{unread}: they are left out of labels over time "
             "and of the traces' windows"
         )
+    if out.naive_times:
+        notes.append(f"{out.naive_times} of {out.posts} posts carry a time with no time zone, such as {out.naive_example}: read as UTC")
     if out.posts and not out.with_account:
         notes.append("no record names an account: no Emergent traces (they need distinct accounts)")
     if by and out.grouped < out.posts:

@@ -22,20 +22,26 @@ _COMPACT = {12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
 
 def parse_time(value: Any) -> float | None:
     """Seconds since the epoch from the usual export forms (epoch numbers, ISO 8601, Twitter's created_at), or None."""
+    return read_time(value)[0]
+
+
+def read_time(value: Any) -> tuple[float | None, bool]:
+    """:func:`parse_time`, and whether the time named no zone (``2024-03-10 08:00``, a compact date), so was read as UTC."""
     if isinstance(value, bool) or value is None:
-        return None
+        return None, False
     if isinstance(value, float):
-        return _epoch(value)
+        return _epoch(value), False
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str):
-        return None
+        return None, False
     text = value.strip()
     if _NUMBER.fullmatch(text):
         if (seconds := _epoch(float(text))) is not None:
-            return seconds
+            return seconds, False
         if len(text) in _COMPACT:
-            return _compact(text)
+            seconds = _compact(text)
+            return seconds, seconds is not None
     # Other digits go on to ISO 8601, whose basic form "20240101" is a date, not 20 million seconds.
     text = text.replace("Z", "+00:00")
     for parse in (datetime.fromisoformat, lambda t: datetime.strptime(t, "%a %b %d %H:%M:%S %z %Y")):
@@ -44,8 +50,8 @@ def parse_time(value: Any) -> float | None:
             seconds = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
         except (ValueError, OverflowError):
             continue
-        return seconds if FIRST_TIME <= seconds < LAST_TIME else None
-    return None
+        return (seconds, moment.tzinfo is None) if FIRST_TIME <= seconds < LAST_TIME else (None, False)
+    return None, False
 
 
 def _epoch(number: float) -> float | None:
