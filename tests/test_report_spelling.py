@@ -41,7 +41,7 @@ def test_report_reads_the_account_and_time_of_each_post_in_its_own_spelling() ->
         "2024-03-10T08:00:00Z",
         "2024-03-10T10:00:00Z",
     )
-    assert numbers["notes"] == ["the labels are the ones the posts carry: no model was run"]
+    assert not any("carry no timestamp" in note or "name no account" in note for note in numbers["notes"])
 
 
 def test_report_reads_a_spelling_that_first_appears_after_the_first_hundred_records() -> None:

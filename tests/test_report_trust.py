@@ -148,6 +148,14 @@ def test_report_bins_confidences_0_and_1_at_the_ends_and_counts_abstentions_as_n
     numbers = json.loads(run("report", "--json", input=jsonl(*rows)).stdout)
     assert numbers["confidence"]["counts"] == [1, 0, 0, 0, 0, 0, 0, 0, 0, 1]
     assert numbers["no_label"] == {"uncertain": 1} and numbers["labelled"] == 2
+    note = "1 of 3 posts carry no confidence (a post left without a label has none): the confidence chart counts the other 2"
+    assert note in numbers["notes"]
+
+
+def test_report_says_hand_labels_leave_the_confidence_chart_empty() -> None:
+    numbers = json.loads(run("report", "--json", input=jsonl({"id": 1, "text": "a", "label": "Media"})).stdout)
+    assert numbers["confidence"]["counts"] == [0] * 10
+    assert "labels given by hand carry no confidence: the confidence chart is empty" in numbers["notes"]
 
 
 # 3 and 5. Times: only what can be a post's time is read

@@ -326,6 +326,14 @@ def numbers(
         notes.append("the labels are the ones the posts carry: no model was run")
     elif out.model is not None:
         notes.append(f"the posts carry no labels: classified {out.classified} with the model {out.model}")
+    rated = sum(out.confidence)
+    if out.posts and out.kind == "hand":
+        notes.append("labels given by hand carry no confidence: the confidence chart is empty")
+    elif rated < out.posts:
+        notes.append(
+            f"{out.posts - rated} of {out.posts} posts carry no confidence (a post left without a label has none): "
+            f"the confidence chart counts the other {rated}"
+        )
     if note := full_note(out.items, shown_traces):
         notes.append(note)
     labelled = sum(out.labels.values())
