@@ -386,3 +386,12 @@ def test_the_page_draws_two_accounts_alike_in_their_first_40_characters_as_two_r
     drawn = page.read_text(encoding="utf-8")
     # Each a row label of its own, where both had been cut to one name, their bars drawn on one row.
     assert drawn.count(">relief_volunteers_o…river_district_north<") == drawn.count(">relief_volunteers_o…river_district_south<") == 1
+
+
+def test_report_refuses_classify_results_without_their_posts_and_names_keep_fields() -> None:
+    done = run("report", "--json", input=jsonl({"id": 1, "label": "Media", "confidence": 0.9, "reason": None}))
+    assert done.exit_code == 1
+    assert done.stderr.endswith(
+        "Error: <stdin>:1: a classify result without the post it labels: run classify with --keep-fields, so that report "
+        "reads its text, time and account\n"
+    )

@@ -84,7 +84,19 @@ def merged(records: Iterable[Record]) -> Iterator[Record]:
     """Each result with the fields of the post it carries beside its own: time, account, text and --by are then found alike."""
     for record in records:
         kept = None if record.error is not None else _kept(record.data)
+        if kept is None and record.error is None and is_result(record.data) and set(record.data) <= _RESULT_ONLY:
+            # Else it was refused for want of a text field, as if it were a post of one's own.
+            raise InputError(
+                "a classify result without the post it labels: run classify with --keep-fields, so that report reads its "
+                "text, time and account",
+                source=record.source,
+                line=record.line,
+            )
         yield record if kept is None else replace(record, data={**kept, **record.data})
+
+
+# What classify writes of a post without --keep-fields: nothing of the post itself.
+_RESULT_ONLY = frozenset({"id", "position", "source", "label", "confidence", "reason"})
 
 
 def _blank(value: Any) -> bool:
