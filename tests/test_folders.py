@@ -33,7 +33,8 @@ def test_a_datasets_readme_and_license_are_left_out_whatever_their_extension() -
 def test_data_files_named_like_notes_are_read(small_model_path: Path, tmp_path: Path) -> None:
     # Only the first word of the name was looked at: authors.csv, changes.jsonl and notice.json were left out unsaid.
     names = ["authors.csv", "changes.jsonl", "notice.json", "Changelog.2024.csv", "readme_posts.txt", "LICENSE-MIT", "README.de.txt"]
-    read = ("Changelog.2024.csv", "authors.csv", "changes.jsonl", "notice.json", "readme_posts.txt")
+    names += ["README.txt.gz", "changes.jsonl.gz"]
+    read = ("Changelog.2024.csv", "authors.csv", "changes.jsonl", "changes.jsonl.gz", "notice.json", "readme_posts.txt")
     assert folders.contents(names) == folders.Contents(read)
     (tmp_path / "changes.jsonl").write_text('{"id": "c1", "text": "the bakery changed its opening hours"}\n', encoding="utf-8")
     (tmp_path / "authors.csv").write_text("id,text\na1,my book club meets on friday\n", encoding="utf-8")

@@ -41,7 +41,8 @@ class Contents:
 # A dataset's notes beside its posts: README.txt would be read one post per line. Never with a
 # data file's extension: authors.csv or changes.jsonl may hold posts.
 _NOTES = re.compile(r"(?:readme|license|licence|changelog|changes|notice|copying|authors|citation)(?:[-.][a-z0-9]+)*", re.IGNORECASE)
-_DATA = re.compile(r"\.(?:jsonl?|ndjson|csv|tsv|tab|xlsx|parquet|db|sqlite3?|zip|gz|bz2|xz|zst)$", re.IGNORECASE)
+# Judged under a compression suffix: README.txt.gz is notes, changes.jsonl.gz posts.
+_DATA = re.compile(r"\.(?:jsonl?|ndjson|csv|tsv|tab|xlsx|parquet|db|sqlite3?|zip)(?:\.(?:gz|bz2|xz|zst))?$", re.IGNORECASE)
 
 
 def skipped(name: str) -> bool:
