@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -202,3 +203,26 @@ def test_a_live_inputs_later_records_are_read_as_a_plan_that_had_seen_them_reads
     assert live == from_file.stdout
     looked = "the 1 record the plan was chosen from, before the input paused,"
     assert f"<stdin>:2: holds 'text', which {looked} did not: from here on a record is read from 'text' where it holds text" in notes
+
+
+@pytest.mark.parametrize(
+    ("later", "field"),
+    [
+        # Nested, as X's v1.1 stream writes a long tweet; and after a record whose full_text is null.
+        ([{"id": 3, "text": "cut…", "extended_tweet": {"full_text": "the whole tweet"}}], "extended_tweet.full_text"),
+        ([{"id": 2, "text": "thanks", "full_text": None}, {"id": 3, "text": "cut…", "full_text": "the whole tweet"}], "full_text"),
+    ],
+)
+def test_a_paused_plan_takes_up_a_fuller_field_nested_or_after_a_null_one(later: list[dict[str, Any]], field: str) -> None:
+    from smclass.reading import paused
+    from smclass.reading.fields import record_text
+    from smclass.reading.plan import ReadOptions, plan_input
+
+    first = [Record({"id": 1, "text": "good morning everyone"}, "<stdin>", 1, 1, None)]
+    plan = plan_input(first, ReadOptions())
+    rest = [Record(data, "<stdin>", i, i, None) for i, data in enumerate(later, 2)]
+    notes: list[str] = []
+    read = [record_text(record, plan.text)[0] for record in paused.checked(iter(rest), plan, first, notes.append)]
+    assert read[-1] == "the whole tweet"
+    assert plan.text.own_field == field
+    assert len(notes) == 1 and notes[0].startswith(f"<stdin>:{len(later) + 1}: holds '{field}'")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import Any
 
 from smclass.errors import InputError
 from smclass.reading import fields
@@ -19,24 +20,38 @@ from smclass.reading.live import Pause
 from smclass.reading.plan import InputPlan
 from smclass.reading.records import Record
 
-_TEXT_NAMES = {fields.fold(name): rank for rank, name in enumerate(fields.TEXT_FIELDS) if "." not in name}
+_TEXT_NAMES = {fields.fold(name): rank for rank, name in enumerate(fields.TEXT_FIELDS)}
+# Nested text fields (a v1.1 tweet's extended_tweet.full_text), by their first step.
+_NESTED = {fields.fold(name.split(".")[0]): name.split(".", 1)[1] for name in fields.TEXT_FIELDS if "." in name}
+
+
+def _texts(data: dict[str, Any]) -> Iterator[str]:
+    """The paths of the text fields a record holds text in, as it spells them."""
+    for key, value in data.items():
+        if not isinstance(key, str):
+            continue
+        folded = fields.fold(key)
+        if folded in _TEXT_NAMES and isinstance(value, str) and value.strip():
+            yield key
+        elif folded in _NESTED and isinstance(value, dict):
+            path = f"{key}.{_NESTED[folded]}"
+            inner = fields.get_path(data, path)
+            if isinstance(inner, str) and inner.strip():
+                yield path
 
 
 def checked(rest: Iterator[Record], plan: InputPlan, first: list[Record], notify: Callable[[str], None]) -> Iterator[Record]:
     """``rest`` as it comes, ``plan.text`` taking a fuller field when one first shows up."""
     readable = [record for record in first if record.error is None]
-    seen = {fields.fold(name) for record in readable for name in record.data if isinstance(name, str)}
+    seen = {fields.fold(path) for record in readable for path in _texts(record.data)}
     looked = f"the {len(readable)} record{'s' if len(readable) != 1 else ''} the plan was chosen from, before the input paused,"
     for record in rest:
         if record.__class__ is not Pause and record.error is None and record.original is None:
-            for name in record.data:
-                folded = fields.fold(name) if isinstance(name, str) else ""
-                if folded in seen or folded not in _TEXT_NAMES:
-                    continue
-                seen.add(folded)
-                if not fields.has_path(record.data, name) or not isinstance(record.data[name], str):
-                    continue
-                _said(record, name, plan, looked, notify)
+            for path in _texts(record.data):
+                if fields.fold(path) not in seen:
+                    # Only once it holds text: a null full_text says nothing of the records to come.
+                    seen.add(fields.fold(path))
+                    _said(record, path, plan, looked, notify)
         yield record
 
 
