@@ -79,3 +79,22 @@ def test_a_name_that_is_also_a_value_or_a_nested_key_is_told_from_a_repeat(tmp_p
     path.write_text("\n".join(lines) + "\n")
     got = [(p["id"], p["reason"]) for p in read_posts([str(path)], ReadOptions())]
     assert got == [("5", None), ("6", "'text' is given twice in this record"), ("7", None)]
+
+
+@pytest.mark.parametrize(
+    ("lines", "field"),
+    [
+        # The record's own full_text, read over its text; and a fallback field where the plan's is missing.
+        (['{"id": 1, "text": "cut tweet…"}', '{"id": 2, "text": "cut…", "full_text": "whole", "full_text": "other whole"}'], "full_text"),
+        (['{"id": 1, "text": "a post about the flood"}', '{"id": 2, "body": "first words", "body": "other words"}'], "body"),
+    ],
+)
+def test_the_field_a_record_is_read_from_instead_of_the_plans_is_watched_too(
+    small_model_path: Path, tmp_path: Path, lines: list[str], field: str
+) -> None:
+    path = tmp_path / "posts.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    done = runner.invoke(app, ["classify", str(path), "--model", str(small_model_path), "-q"])
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[1])["reason"] == f"'{field}' is given twice in this record"
+    assert [p["reason"] for p in read_posts([str(path)], ReadOptions())][1] == f"'{field}' is given twice in this record"

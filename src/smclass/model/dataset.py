@@ -227,6 +227,9 @@ def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missi
             counts.excluded += 1
             continue
         text, _reason = fields.record_text(record, plan.text)
+        used = repeats.used_twice(record, plan.text) if text is not None else None
+        if used is not None:
+            raise InputError(repeats.twice_reason(used), source=record.source, line=record.line)
         if text is None:
             counts.empty += 1
             continue

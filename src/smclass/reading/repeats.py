@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
-from smclass.reading import ids
+from smclass.reading import fields, ids
 from smclass.reading.records import Record
 
 _JSON = frozenset({"json", "jsonl"})
@@ -91,3 +92,22 @@ def _top_level_keys(raw: Any) -> list[str]:
     except (ValueError, RecursionError):
         return []
     return [pair[0] for pair in pairs] if isinstance(pairs, list) else []
+
+
+def used_twice(record: Record, choice: fields.TextChoice) -> str | None:
+    """The field a record's text is read from in place of the plan's (its own ``full_text``, or
+    another common text field where the plan's is empty), when its object gives that field twice."""
+    if record.fmt not in _JSON or record.original is not None:
+        return None
+    used = None
+    if choice.own_field is not None:
+        value = fields.get_path(record.data, choice.own_field)
+        used = choice.own_field if isinstance(value, str) and value.strip() else None
+    if used is None:
+        used = fields.fell_back(record, choice)
+    return _watching(used).twice(record) if used is not None else None
+
+
+@lru_cache(maxsize=64)
+def _watching(name: str) -> Watch:
+    return Watch((name,))

@@ -209,6 +209,8 @@ def _fill_batches(
                         text, reason = fields.record_text(record, plan.text)
                     except InputError as exc:
                         error = exc
+                    if text is not None and (twice := repeats.used_twice(record, plan.text)) is not None:
+                        text, reason = None, repeats.twice_reason(twice)
                     if fall_back and text is not None and (used := fields.fell_back(record, plan.text)) is not None:
                         field = plan.text.describe()
                         said = f"holds no text in '{field}': its text is read from '{used}'"
