@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 import smclass
 from smclass.cli import app
 from smclass.errors import InputError
-from smclass.reading import lines
+from smclass.reading import folders, lines
 from smclass.reading.inputs import read_stream
+from smclass.reading.platforms import discord
 
 from .conftest import zipped
 
@@ -265,6 +266,17 @@ def test_discord_package_zip_reads_like_the_folder(tmp_path: Path) -> None:
     # Its messages folder alone, or one channel's folder, is read the same way.
     assert posts(package / "messages") == posts(package)
     assert posts(package / "messages" / "c111") == posts(package)[:2]
+
+
+def test_a_folder_that_only_looks_like_a_discord_package_is_read_as_a_folder(tmp_path: Path) -> None:
+    # Any channel.json beside a messages.csv had made an export of it: index.json and servers/ skipped unsaid.
+    names = ["chat/channel.json", "chat/messages.csv", "index.json", "servers/posts.jsonl"]
+    assert folders.contents(names).export is None
+    package = ["messages/index.json", "messages/c1/channel.json", "messages/c1/messages.csv", "servers/index.json", "index.json"]
+    held = folders.contents(package)
+    assert held.export == "discord"
+    known, other = discord.package_parts([n for n in held.files if n not in discord.message_files(held.files)])
+    assert (known, other) == ({"channel.json and index.json": 2, "servers/": 1}, ["index.json"])
 
 
 # Reddit GDPR export (already read right: kept here so it stays so) ------------------------------

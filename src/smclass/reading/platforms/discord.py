@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,16 +64,25 @@ SHAPES = [Shape("DiscordChatExporter channel", is_channel, channel, whole=True, 
 # messages.json in newer ones (both ID, Timestamp, Contents, Attachments). The rest of the
 # package (account/, activity/, servers/) is about the account, not its posts.
 _MESSAGE_FILES = ("messages.csv", "messages.json")
+# A channel's folder is c and its id; the messages folder holds them and index.json. Named so, and
+# only so: any folder with a channel.json beside a messages.csv is not a package.
+_CHANNEL = re.compile(r"(?:(?:.*/)?messages/)?c[0-9]+", re.IGNORECASE)
 
 
 def _folder(name: str) -> str:
     return name.rpartition("/")[0]
 
 
+def _channels(names: Iterable[str]) -> set[str]:
+    """The channel folders among the names: c<id>/ holding a channel.json (or the top, given one channel's folder)."""
+    found = {_folder(n) for n in names if n.rpartition("/")[2] == "channel.json"}
+    return {folder for folder in found if folder == "" or _CHANNEL.fullmatch(folder)}
+
+
 def message_files(names: Iterable[str]) -> list[str]:
     """The members that hold messages, in the order given: a messages file beside its channel.json."""
     names = list(names)
-    channels = {_folder(n) for n in names if n.rpartition("/")[2] == "channel.json"}
+    channels = _channels(names)
     return [n for n in names if n.rpartition("/")[2] in _MESSAGE_FILES and _folder(n) in channels]
 
 
@@ -81,24 +91,33 @@ def is_package(names: set[str]) -> bool:
     return bool(message_files(names))
 
 
-# The package's folders about the account rather than its posts (capitalised in newer packages).
+# The package's folders about the account rather than its posts (capitalised in newer packages),
+# beside its messages folder at the top.
 _ACCOUNT_FOLDERS = frozenset({"account", "activity", "activities", "ads", "programs", "servers", "support_tickets"})
 
 
 def package_parts(names: Iterable[str]) -> tuple[dict[str, int], list[str]]:
     """A package's files that hold no messages, counted by where they are (``account/``, the channel
     descriptions), and the files found in it that are none of its own, in order."""
+    names = list(names)
+    channels = _channels(names)
+    whole = any(n.partition("/")[0].lower() == "messages" for n in names)
     known: dict[str, int] = {}
     other: list[str] = []
     for name in names:
         top, _, rest = name.partition("/")
-        base = name.rpartition("/")[2]
-        if rest and top.lower() in _ACCOUNT_FOLDERS:
+        folder, base = _folder(name), name.rpartition("/")[2]
+        if whole and rest and top.lower() in _ACCOUNT_FOLDERS:
             part = f"{top}/"
-        elif base in ("channel.json", "index.json"):
+        elif (base == "channel.json" and folder in channels) or (base == "index.json" and _is_index(folder, whole)):
             part = "channel.json and index.json"
         else:
             other.append(name)
             continue
         known[part] = known.get(part, 0) + 1
     return known, other
+
+
+def _is_index(folder: str, whole: bool) -> bool:
+    # messages/index.json of the whole package, or index.json of its messages folder given alone.
+    return folder.lower() == "messages" if whole else folder == ""
