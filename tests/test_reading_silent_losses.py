@@ -285,7 +285,10 @@ def test_a_first_line_that_starts_with_a_field_name_then_words_is_ambiguous(smal
     assert ids(as_lines.stdout) == list(range(1, data.count("\n") + 1))
 
 
-@pytest.mark.parametrize("header", ["id,text\n", "Post ID,Comment Text\n", "Comment ID,Comment text\n", "post_id,message\n"])
+LONE_HEADERS = ["id,text\n", "Post ID,Comment Text\n", "Comment ID,Comment text\n", "post_id,message\n", "id,text,author,likeCount\n"]
+
+
+@pytest.mark.parametrize("header", LONE_HEADERS)
 def test_a_lone_header_that_names_its_columns_is_an_empty_csv(small_model_path: Path, header: str) -> None:
     result = classify(small_model_path, input=header)
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "<stdin>: holds no records\n")
@@ -303,6 +306,10 @@ def test_a_lone_header_that_names_its_columns_is_an_empty_csv(small_model_path: 
         # Without a space after the comma, as lost as with one.
         ("Message,call me back\n", "Message, call me back"),
         ("Text,ok thanks\n", "Text, ok thanks"),
+        # Words each capitalised, or one word, may be a post's as well as a column's.
+        ("Text,Happy New Year!\n", "Text, Happy New Year!"),
+        ("Message,ok\n", "Message, ok"),
+        ("Body,Thanks\n", "Body, Thanks"),
     ],
 )
 def test_a_first_line_of_short_names_that_no_line_under_it_is_as_wide_as_is_ambiguous(

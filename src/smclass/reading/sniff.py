@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shlex
 from dataclasses import dataclass
 from typing import IO, Any
@@ -370,10 +371,30 @@ def _reads_like_a_post(header: list[str], body: list[list[str]], alone: bool = F
     return not body or any(len(row) != len(header) for row in body)
 
 
+# Columns an export of posts names beside its text and id, folded: a lone first line of such
+# names is a header with no rows, where "Message,ok" or "Text,Happy New Year!" is a post.
+_COLUMNS = frozenset(
+    fields.fold(name)
+    for name in (
+        *("label", "labels", "class", "category", "sentiment", "topic", "type", "kind", "platform", "network", "source"),
+        *("author", "user", "username", "user_name", "screen_name", "handle", "name", "from", "sender", "channel", "account"),
+        *("date", "time", "timestamp", "created_at", "created_time", "created", "datetime", "published", "updated", "edited"),
+        *("post_created", "account_name", "page_name", "display_name", "post_url", "reactions", "engagement", "followers"),
+        *("url", "link", "permalink", "likes", "like_count", "shares", "retweets", "retweet_count", "replies", "reply_count"),
+        *("comments", "views", "score", "lang", "language", "location", "country", "hashtags", "mentions", "media", "attachments"),
+        *("subreddit", "parent_id", "thread_id", "conversation_id", "in_reply_to", "confidence", "reason", "position"),
+    )
+)
+# An identifier, not a word: post_id, likeCount.
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+")
+
+
 def _tight_name(cell: str, known: frozenset[str]) -> bool:
-    """A column name as exports write them: one word, a name smclass knows, or words each capitalised (``Post ID``)."""
-    words = cell.split()
-    return len(words) == 1 or fields.fold(cell) in known or all(not word[0].isalpha() or word[0].isupper() for word in words)
+    """A column name as a header of posts writes it: a name smclass knows, a column exports of posts
+    name (``author``, ``Created At``), or an identifier (``post_id``, ``likeCount``); a word such
+    as ``ok`` or ``Thanks`` may as well be a post's."""
+    folded = fields.fold(cell)
+    return folded in known or folded in _COLUMNS or _IDENTIFIER.fullmatch(cell.strip()) is not None
 
 
 def _header_apart(rows: list[list[str]]) -> bool:
