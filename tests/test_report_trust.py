@@ -362,8 +362,8 @@ def test_report_refuses_hand_labels_after_classify_results_at_the_line_where_the
     assert done.exit_code == 1
     assert done.stdout == ""
     assert done.stderr.endswith(
-        f"Error: {hand}:1: label 'Emergent' given by hand (no confidence beside it), while the posts before it are classify's "
-        "results: report them apart, so that hand labels and predictions are never counted together\n"
+        f"Error: {hand}:1: label 'Emergent' given by hand (no classify result with its post kept), while the posts before it are "
+        "classify's results: report them apart, so that hand labels and predictions are never counted together\n"
     )
 
 
@@ -395,3 +395,36 @@ def test_report_refuses_classify_results_without_their_posts_and_names_keep_fiel
         "Error: <stdin>:1: a classify result without the post it labels: run classify with --keep-fields, so that report "
         "reads its text, time and account\n"
     )
+
+
+def test_a_hand_sheet_with_a_confidence_column_of_its_own_is_no_classify_result(tmp_path: Path) -> None:
+    # Every CSV row has every column: its label beside its confidence had passed for classify's, counted together with them.
+    predicted = tmp_path / "pred.jsonl"
+    predicted.write_text(jsonl(result(1), result(2, "Personal", 0.7)), encoding="utf-8")
+    sheet = tmp_path / "hand.csv"
+    sheet.write_text("id,text,label,confidence\n3,the depot reopens monday,Enterprise,0.9\n", encoding="utf-8")
+    done = run("report", "--json", str(predicted), str(sheet))
+    assert (done.exit_code, done.stdout) == (1, "")
+    said = "label 'Enterprise' given by hand (no classify result with its post kept)"
+    assert done.stderr.splitlines()[-1].startswith(f"Error: {sheet}:2: {said}")
+
+
+def test_classify_results_without_their_posts_are_refused_whatever_columns_they_carry() -> None:
+    # With --proba, the old "no text field found (fields: id, label, confidence, probabilities)" came back.
+    line = {"id": 1, "label": "Media", "confidence": 0.8, "probabilities": {"Media": 0.8, "Personal": 0.2}}
+    done = run("report", "--json", input=jsonl(line))
+    assert done.exit_code == 1
+    said = "a classify result without the post it labels: run classify with --keep-fields"
+    assert done.stderr.splitlines()[-1].startswith(f"Error: <stdin>:1: {said}")
+
+
+def test_an_account_object_under_a_capitalised_key_is_read_back_from_classifys_csv(tmp_path: Path, small_model_path: Path) -> None:
+    posts = tmp_path / "posts.jsonl"
+    rows = [{"id": i, "text": f"#riverday clean up {i}", "User": {"screen_name": "ann", "followers_count": 10 + i}} for i in range(3)]
+    posts.write_text(jsonl(*rows), encoding="utf-8")
+    sheet = tmp_path / "kept.csv"
+    made = run("classify", str(posts), "--keep-fields", "--format", "csv", "-o", str(sheet), "--model", str(small_model_path), "-q")
+    assert made.exit_code == 0, made.stderr
+    report = json.loads(run("report", "--json", str(sheet), "-q").stdout)
+    assert [row["group"] for row in report["groups"]["rows"]] == ["ann"]
+    assert report["emergent_traces"] == []

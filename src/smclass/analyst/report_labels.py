@@ -25,7 +25,8 @@ _APART = "report them apart, so that hand labels and predictions are never count
 # What a post is, and what stops a collection of the other kinds at it.
 _MIXED = {
     "classify": ("a classify result (label {label} beside a confidence), while the posts before it carry labels given by hand: " + _APART),
-    "hand": "label {label} given by hand (no confidence beside it), while the posts before it are classify's results: " + _APART,
+    "hand": "label {label} given by hand (no classify result with its post kept), while the posts before it are classify's results: "
+    + _APART,
     "labelled": "label {label}, while the posts before it carry none: " + _ALL_OR_NONE,
     "unlabelled": "no label, while the posts before it carry theirs: " + _ALL_OR_NONE,
 }
@@ -48,9 +49,15 @@ def check_kind(record: Record, this: str, before: str, label_field: str) -> None
     raise InputError(_MIXED[this].format(label=shown), source=record.source, line=record.line)
 
 
-def is_result(data: dict[str, Any]) -> bool:
-    """A line classify wrote: it always has both keys, where a post of one's own may have a "record" or a "reason"."""
+def _result_shaped(data: dict[str, Any]) -> bool:
+    # classify always writes both; a sheet labelled by hand may have a confidence column of its own.
     return "label" in data and "confidence" in data
+
+
+def is_result(data: dict[str, Any]) -> bool:
+    """A line classify wrote with the post it labels (--keep-fields), the only results report reads:
+    a "record" object, or "record.*" columns in CSV, beside the label and confidence."""
+    return _result_shaped(data) and (isinstance(data.get("record"), dict) or any(str(key).startswith("record.") for key in data))
 
 
 def _kept(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -62,11 +69,11 @@ def _kept(data: dict[str, Any]) -> dict[str, Any] | None:
         return inner
     flat = {key[7:]: value for key, value in data.items() if isinstance(key, str) and key.startswith("record.")}
     # Only where an account is looked for: a post whose words look like JSON stays words.
-    return {key: _cell(value) if key in _ACCOUNT_OBJECTS else value for key, value in flat.items()} or None
+    return {key: _cell(value) if fields.fold(key) in _ACCOUNT_OBJECTS else value for key, value in flat.items()} or None
 
 
-# The fields ACCOUNT_FIELDS looks inside of: classify's CSV writes such an object as its JSON text.
-_ACCOUNT_OBJECTS = frozenset(name.split(".")[0] for name in ACCOUNT_FIELDS if "." in name)
+# The fields ACCOUNT_FIELDS looks inside of, folded (User as user): classify's CSV writes such an object as its JSON text.
+_ACCOUNT_OBJECTS = frozenset(fields.fold(name.split(".")[0]) for name in ACCOUNT_FIELDS if "." in name)
 
 
 def _cell(value: Any) -> Any:
@@ -84,7 +91,7 @@ def merged(records: Iterable[Record]) -> Iterator[Record]:
     """Each result with the fields of the post it carries beside its own: time, account, text and --by are then found alike."""
     for record in records:
         kept = None if record.error is not None else _kept(record.data)
-        if kept is None and record.error is None and is_result(record.data) and set(record.data) <= _RESULT_ONLY:
+        if kept is None and record.error is None and _result_shaped(record.data) and all(_result_only(key) for key in record.data):
             # Else it was refused for want of a text field, as if it were a post of one's own.
             raise InputError(
                 "a classify result without the post it labels: run classify with --keep-fields, so that report reads its "
@@ -96,7 +103,11 @@ def merged(records: Iterable[Record]) -> Iterator[Record]:
 
 
 # What classify writes of a post without --keep-fields: nothing of the post itself.
-_RESULT_ONLY = frozenset({"id", "position", "source", "label", "confidence", "reason"})
+_RESULT_ONLY = frozenset({"id", "position", "source", "label", "confidence", "reason", "probabilities", "top", "explain"})
+
+
+def _result_only(key: Any) -> bool:
+    return key in _RESULT_ONLY or (isinstance(key, str) and key.startswith("p_"))  # CSV's --proba columns
 
 
 def _blank(value: Any) -> bool:
