@@ -285,7 +285,7 @@ def test_a_first_line_that_starts_with_a_field_name_then_words_is_ambiguous(smal
     assert ids(as_lines.stdout) == list(range(1, data.count("\n") + 1))
 
 
-LONE_HEADERS = ["id,text\n", "Post ID,Comment Text\n", "Comment ID,Comment text\n", "post_id,message\n", "id,text,author,likeCount\n"]
+LONE_HEADERS = ["id,text\n", "Post ID,Comment Text\n", "Comment ID,Comment text\n", "post_id,message\n", "id,text,author,like_count\n"]
 
 
 @pytest.mark.parametrize("header", LONE_HEADERS)
@@ -310,6 +310,8 @@ def test_a_lone_header_that_names_its_columns_is_an_empty_csv(small_model_path: 
         ("Text,Happy New Year!\n", "Text, Happy New Year!"),
         ("Message,ok\n", "Message, ok"),
         ("Body,Thanks\n", "Body, Thanks"),
+        ("Text,iPhone\n", "Text, iPhone"),
+        ("Text,good_morning\n", "Text, good_morning"),
     ],
 )
 def test_a_first_line_of_short_names_that_no_line_under_it_is_as_wide_as_is_ambiguous(

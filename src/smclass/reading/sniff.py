@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import shlex
 from dataclasses import dataclass
 from typing import IO, Any
@@ -385,16 +384,14 @@ _COLUMNS = frozenset(
         *("subreddit", "parent_id", "thread_id", "conversation_id", "in_reply_to", "confidence", "reason", "position"),
     )
 )
-# An identifier, not a word: post_id, likeCount.
-_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+")
 
 
 def _tight_name(cell: str, known: frozenset[str]) -> bool:
-    """A column name as a header of posts writes it: a name smclass knows, a column exports of posts
-    name (``author``, ``Created At``), or an identifier (``post_id``, ``likeCount``); a word such
-    as ``ok`` or ``Thanks`` may as well be a post's."""
+    """A column name as a header of posts writes it: a name smclass knows, or a column exports of
+    posts name (``author``, ``Created At``); a word such as ``ok``, ``iPhone`` or ``good_morning``
+    may as well be a post's."""
     folded = fields.fold(cell)
-    return folded in known or folded in _COLUMNS or _IDENTIFIER.fullmatch(cell.strip()) is not None
+    return folded in known or folded in _COLUMNS
 
 
 def _header_apart(rows: list[list[str]]) -> bool:
