@@ -106,6 +106,11 @@ def test_links_are_found_in_any_case_and_without_what_surrounds_them() -> None:
         "voir \u00abhttps://ex.org/p\u00bb",
         "\u201chttps://ex.org/p\u201d",
         "https://ex.org/p\u200bnext",
+        # Arabic comma and question mark, the Devanagari danda, an ellipsis glued to the link.
+        "https://ex.org/p\u060c \u0634\u0643\u0631\u0627",
+        "https://ex.org/p\u061f",
+        "https://ex.org/p\u0964 \u0927\u0928\u094d\u092f\u0935\u093e\u0926",
+        "https://ex.org/p\u2026",
     ],
 )
 def test_a_link_ends_at_cjk_punctuation_guillemets_and_zero_width_spaces(text: str) -> None:

@@ -16,7 +16,8 @@ _TAG_START = re.compile(r"(?<![\w&])#")
 # Where a link ends besides a space: CJK full-width punctuation and brackets, guillemets and curly
 # quotes, and the zero-width spaces Python does not count as space. No link holds one unencoded,
 # and one glued to it (`https://ex.org/p。`) made another link of the same page.
-_ENDS = "。，、；：！？．｡､」』】）》〉〕｝「『【（《〈〔｛«»‹›“”„\u200b\u2060\ufeff"
+# Arabic-script and Devanagari punctuation (، ؛ ؟ । ॥) and the ellipsis end one too.
+_ENDS = "。，、；：！？．｡､」』】）》〉〕｝「『【（《〈〔｛«»‹›“”„\u200b\u2060\ufeff،؛؟।॥…"
 _LINK = re.compile(rf"(?:https?://|(?<![\w@])(?<!\w\.)www\.)[^\s<>\"`{{}}|\\^{_ENDS}]+", re.IGNORECASE)
 _TRAILING = ".,;:!?'’\"*"
 _CLOSING = {")": "(", "]": "[", "}": "{"}
