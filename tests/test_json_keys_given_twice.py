@@ -98,3 +98,14 @@ def test_the_field_a_record_is_read_from_instead_of_the_plans_is_watched_too(
     assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[1])["reason"] == f"'{field}' is given twice in this record"
     assert [p["reason"] for p in read_posts([str(path)], ReadOptions())][1] == f"'{field}' is given twice in this record"
+
+
+def test_the_first_step_of_a_dotted_text_field_given_twice_is_said(tmp_path: Path) -> None:
+    path = tmp_path / "tweets.jsonl"
+    lines = [
+        '{"id": 1, "text": "cut", "extended_tweet": {"full_text": "the whole"}, "extended_tweet": {"full_text": "another whole"}}',
+        '{"id": 2, "text": "cut two", "extended_tweet": {"full_text": "fine one"}}',
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    got = [(p["id"], p["reason"]) for p in read_posts([str(path)], ReadOptions())]
+    assert got == [(1, "'extended_tweet' is given twice in this record"), (2, None)]

@@ -41,7 +41,9 @@ class Watch:
     def __init__(self, names: Iterable[str | None]) -> None:
         as_bytes: list[tuple[str, bytes]] = []
         as_text: list[tuple[str, str]] = []
-        for name in dict.fromkeys(n for n in names if n):
+        # A dotted name (extended_tweet.full_text) is read through its first step, which may be given twice.
+        steps = [step for n in names if n for step in ((n, n.split(".")[0]) if "." in n else (n,))]
+        for name in dict.fromkeys(steps):
             quoted = json.dumps(name, ensure_ascii=False)
             # A writer that escapes what is not ASCII spells a name such as 'título' as "t\u00edtulo".
             for spelled in dict.fromkeys((quoted, json.dumps(name))):
