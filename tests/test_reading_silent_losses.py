@@ -574,6 +574,22 @@ def test_classify_labels_the_full_text_not_the_cut_one_with_or_without_keep_fiel
     assert [{k: v for k, v in line.items() if k != "record"} for line in kept] == [json.loads(line) for line in expected.splitlines()]
 
 
+def test_a_tweets_whole_text_is_read_under_either_name_in_one_file(tmp_path: Path) -> None:
+    import smclass
+
+    # The plan kept one of the two names: the other tweet was read from its cut text, exit 0.
+    rows = [
+        {"id": 1, "text": "Please donate to the", "extended_tweet": {"full_text": "Please donate to the relief fund tonight"}},
+        {"id": 2, "text": "My parcel", "full_text": "My parcel never arrived and nobody answers"},
+    ]
+    path = tmp_path / "tweets.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    assert [post["text"] for post in smclass.read(path)] == [
+        "Please donate to the relief fund tonight",
+        "My parcel never arrived and nobody answers",
+    ]
+
+
 # Pages of posts saved one array per line
 
 

@@ -354,6 +354,23 @@ def fell_back(record: Record, choice: TextChoice) -> str | None:
     return other.field if other is not None else None
 
 
+# A tweet's whole text, under either name: one file may hold v1.1 tweets of both shapes.
+_FULL_TEXTS = ("full_text", "extended_tweet.full_text")
+
+
+def own_text_field(record: Record, choice: TextChoice) -> str | None:
+    """The field a record's own words are read from in the plan's place (``choice.own_field``, or for
+    a tweet's whole text the other name it goes by), where it holds text; else None."""
+    own = choice.own_field
+    if own is None:
+        return None
+    if _present(record.data, own):
+        return own
+    if fold(own) in FULLER:
+        return next((name for name in _FULL_TEXTS if name != own and _present(record.data, name)), None)
+    return None
+
+
 def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | None]:
     """Return ``(text, None)`` or ``(None, reason)`` for a record with no usable text.
 
@@ -361,8 +378,9 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
     a Reddit post or comment whose selftext or body is null or empty, from the other one.
     Raises :class:`InputError` when the field holds something that is not text.
     """
-    if choice.own_field is not None and _present(record.data, choice.own_field):
-        return record_text(record, TextChoice(choice.own_field))
+    own = own_text_field(record, choice)
+    if own is not None:
+        return record_text(record, TextChoice(own))
     if choice.title_field is None:
         # The usual case, first: a plain field holding text.
         plain = record.data.get(choice.field, _MISSING)

@@ -57,6 +57,8 @@ def checked(rest: Iterator[Record], plan: InputPlan, first: list[Record], notify
 
 def _said(record: Record, name: str, plan: InputPlan, looked: str, notify: Callable[[str], None]) -> None:
     text = plan.text
+    if text.own_field is not None and {fields.fold(name), fields.fold(text.own_field)} <= fields.FULLER:
+        return  # a tweet's whole text under its other name: read already (fields.own_text_field)
     # As a plan that had seen it: a record's own words over a blurb (a title or a description), a
     # fuller text over one that may be cut; the records before it held no such field.
     own = fields.fold(name) in fields.FULLER or (fields.fold(text.field) in fields.SECONDARY and fields.fold(name) not in fields.SECONDARY)

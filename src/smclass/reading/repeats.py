@@ -101,10 +101,7 @@ def used_twice(record: Record, choice: fields.TextChoice) -> str | None:
     another common text field where the plan's is empty), when its object gives that field twice."""
     if record.fmt not in _JSON or record.original is not None:
         return None
-    used = None
-    if choice.own_field is not None:
-        value = fields.get_path(record.data, choice.own_field)
-        used = choice.own_field if isinstance(value, str) and value.strip() else None
+    used = fields.own_text_field(record, choice)
     if used is None:
         used = fields.fell_back(record, choice)
     return _watching(used).twice(record) if used is not None else None
