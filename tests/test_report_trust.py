@@ -428,3 +428,12 @@ def test_an_account_object_under_a_capitalised_key_is_read_back_from_classifys_c
     report = json.loads(run("report", "--json", str(sheet), "-q").stdout)
     assert [row["group"] for row in report["groups"]["rows"]] == ["ann"]
     assert report["emergent_traces"] == []
+
+
+def test_report_stops_at_a_label_given_twice_as_train_does(tmp_path: Path) -> None:
+    # The last of the two labels had been counted, exit 0.
+    path = tmp_path / "hand.jsonl"
+    rows = '{"id": 1, "text": "Sign the petition today", "label": "Emergent", "label": "Media"}\n'
+    path.write_text(rows + jsonl({"id": 2, "text": "the ferry is late", "label": "Personal"}), encoding="utf-8")
+    done = run("report", "--json", str(path), "-q")
+    assert (done.exit_code, done.stdout, done.stderr) == (1, "", f"Error: {path}:1: 'label' is given twice in this record\n")

@@ -28,7 +28,7 @@ from smclass.analyst.spelling import ACCOUNT_FIELDS, TIME_FIELDS, Spelled
 from smclass.analyst.times import read_time
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
-from smclass.reading import fields, inputs
+from smclass.reading import fields, inputs, repeats
 from smclass.reading.mojibake import fix_mojibake
 from smclass.reading.plan import ReadOptions
 from smclass.reading.posts import planned_with_sample
@@ -151,9 +151,14 @@ def _results(
         label_field = _label_field(named, readable)
         by_field = _by_field(by, readable)
         by_names = Spelled([by_field, by]) if by_field and by else None
+        watch = repeats.Watch((plan.text.field, plan.text.title_field, label_field))
         for record in itertools.chain(head, group):
             if record.error is not None:
                 raise record.error
+            twice = watch.twice(record) or repeats.used_twice(record, plan.text)
+            if twice is not None:
+                # Counting one of two labels, or reading one of two texts, is a guess: as train and evaluate, stop.
+                raise InputError(repeats.twice_reason(twice), source=record.source, line=record.line)
             text, reason = fields.record_text(record, plan.text)
             entry = {"data": record.data, "text": text, "group": _group(record, by, by_names) if by_names else None}
             entry.update(stamp=_TIMES.first(record.data, _scalar), account=_ACCOUNTS.first(record.data, _names_account))
