@@ -208,7 +208,7 @@ class TextChoice:
         return f"{self.title_field} + {self.field}" if self.title_field else self.field
 
 
-def _names(records: list[Record], candidates: tuple[str, ...]) -> list[str]:
+def present_names(records: list[Record], candidates: tuple[str, ...]) -> list[str]:
     """``candidates`` as the records spell them (``Text`` for ``text``), in order, those found."""
     found = []
     # Folded once for every candidate: a header of 200,000 columns took 23 s folded for each.
@@ -222,7 +222,7 @@ def _names(records: list[Record], candidates: tuple[str, ...]) -> list[str]:
 
 def detect_text_field(records: list[Record]) -> TextChoice | None:
     """Pick the text field present in the most of ``records`` (ties: most specific)."""
-    names = _names(records, TEXT_FIELDS)
+    names = present_names(records, TEXT_FIELDS)
     counts: Counter[str] = Counter()
     for record in records:
         for name in names:
@@ -263,7 +263,7 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
 FULLER = frozenset(fold(name) for name in ("full_text", "extended_tweet.full_text"))
 
 
-def _no_such_field(name: str, records: list[Record], more: bool) -> UsageError:
+def no_such_field(name: str, records: list[Record], more: bool) -> UsageError:
     fields = listed_names(records)
     where = f"the first {len(records):,} records" if more else "the records"
     return UsageError(f"{records[0].source}: no field '{name}' in {where} (fields: {fields})")
@@ -290,29 +290,8 @@ def check_text_field(name: str, records: list[Record], more: bool = False, late:
     if actual is None:
         if more and late:
             return TextChoice(name)
-        raise _no_such_field(name, records, more)
+        raise no_such_field(name, records, more)
     return TextChoice(actual)
-
-
-def check_id_field(name: str, records: list[Record], more: bool = False, late: bool = True) -> str:
-    """A user-named id field must exist in at least one of the first records, as a text field must."""
-    if not records:
-        return name
-    one_match(name, records)
-    actual = resolve(name, records)
-    if actual is None:
-        if more and late:
-            return name
-        raise _no_such_field(name, records, more)
-    return actual
-
-
-def detect_id_field(records: list[Record]) -> str | None:
-    """The id field most of ``records`` hold a value in (ties: the first in :data:`ID_FIELDS`): a
-    mixed export's `Tweet Id` is empty on its news rows, where its `URL` is not."""
-    held = {name: sum(get_path(r.data, name) not in (_MISSING, None, "") for r in records) for name in _names(records, ID_FIELDS)}
-    best = max(held, key=held.__getitem__, default=None)
-    return best if best is not None and held[best] else None
 
 
 def fallback_field(data: Any) -> str | None:

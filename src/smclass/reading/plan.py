@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from smclass.errors import InputError, UsageError
-from smclass.reading import fields
+from smclass.reading import fields, id_fields
 from smclass.reading.inputs import Reading
 from smclass.reading.records import Record
 
@@ -121,7 +121,7 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
                 lines = f" (for the results of classify --keep-fields: --text-field {kept})"
             raise InputError(f"no text field found (fields: {names}); name it with --text-field{lines}", source=source)
         choice = found
-    id_field = fields.check_id_field(options.id_field, readable, more, late) if options.id_field else fields.detect_id_field(readable)
+    id_field = id_fields.check_id_field(options.id_field, readable, more, late) if options.id_field else id_fields.detect_id_field(readable)
     named = [name for name in (options.text_field, options.id_field) if name]
     unseen = tuple(name for name in named if fields.resolve(name, readable) is None)
     return InputPlan(source, choice, id_field, _describe_format(first), unseen=unseen, looked_at=len(readable))
