@@ -141,10 +141,7 @@ def posts(records: Iterable[Record], options: ReadOptions, notify: Notify = _qui
         for record in group:
             if record.error is not None:
                 raise record.error
-            twice = watch.twice(record)
-            text, reason = fields.record_text(record, plan.text) if twice is None else (None, repeats.twice_reason(twice))
-            if text is not None and (twice := repeats.used_twice(record, plan.text)) is not None:
-                text, reason = None, repeats.twice_reason(twice)
+            text, reason, twice = repeats.text_of(record, plan.text, watch)
             yield {
                 **(ids.identity(record, plan.id_field) if twice is None else repeats.identity(record, plan.id_field, twice)),
                 "source": record.source,

@@ -96,6 +96,19 @@ def _top_level_keys(raw: Any) -> list[str]:
     return [pair[0] for pair in pairs] if isinstance(pairs, list) else []
 
 
+def text_of(record: Record, choice: fields.TextChoice, watch: Watch) -> tuple[str | None, str | None, str | None]:
+    """``(text, reason, twice)``: the record's text as :func:`fields.record_text` reads it, or none
+    with the reason when a field it is read by (``watch``'s, or the one read in their place) is
+    given twice, that field then in ``twice``."""
+    twice = watch.twice(record)
+    if twice is None:
+        text, reason = fields.record_text(record, choice)
+        twice = used_twice(record, choice) if text is not None else None
+        if twice is None:
+            return text, reason, None
+    return None, twice_reason(twice), twice
+
+
 def used_twice(record: Record, choice: fields.TextChoice) -> str | None:
     """The field a record's text is read from in place of the plan's (its own ``full_text``, or
     another common text field where the plan's is empty), when its object gives that field twice."""

@@ -201,16 +201,12 @@ def _fill_batches(
             if out is None:
                 text, reason = None, None
                 error = record.error
-                twice = watch.twice(record) if error is None else None
-                if twice is not None:
-                    reason = repeats.twice_reason(twice)
-                elif error is None:
+                twice = None
+                if error is None:
                     try:
-                        text, reason = fields.record_text(record, plan.text)
+                        text, reason, twice = repeats.text_of(record, plan.text, watch)
                     except InputError as exc:
                         error = exc
-                    if text is not None and (twice := repeats.used_twice(record, plan.text)) is not None:
-                        text, reason = None, repeats.twice_reason(twice)
                     if fall_back and text is not None and (used := fields.fell_back(record, plan.text)) is not None:
                         field = plan.text.describe()
                         said = f"holds no text in '{field}': its text is read from '{used}'"
