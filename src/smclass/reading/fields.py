@@ -260,7 +260,9 @@ def detect_text_field(records: list[Record]) -> TextChoice | None:
     return TextChoice(best, detected=True)
 
 
-FULLER = frozenset(fold(name) for name in ("full_text", "extended_tweet.full_text"))
+# A tweet's whole text, under either name: one file may hold v1.1 tweets of both shapes.
+_FULL_TEXTS = ("full_text", "extended_tweet.full_text")
+FULLER = frozenset(fold(name) for name in _FULL_TEXTS)
 
 
 def no_such_field(name: str, records: list[Record], more: bool) -> UsageError:
@@ -331,10 +333,6 @@ def fell_back(record: Record, choice: TextChoice) -> str | None:
         return fallback_field(record.data)
     other = _other_body(record.data, choice, get_path(record.data, choice.field))
     return other.field if other is not None else None
-
-
-# A tweet's whole text, under either name: one file may hold v1.1 tweets of both shapes.
-_FULL_TEXTS = ("full_text", "extended_tweet.full_text")
 
 
 def own_text_field(record: Record, choice: TextChoice) -> str | None:
