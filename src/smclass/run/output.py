@@ -109,9 +109,11 @@ def spreadsheet_safe(value: Any) -> str:
 def _cell_json(value: Any) -> str:
     try:
         return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError:
-        # Deeper than orjson writes, an integer beyond 64 bits, a lone surrogate: json writes them all.
-        return _deep_json(value).decode("ascii")
+    except orjson.JSONEncodeError as exc:
+        if _too_deep(exc):
+            return _deep_json(value).decode("ascii")
+        # As jsonl_line writes them: an integer beyond 64 bits digit for digit, text that is no UTF-8 escaped.
+        return orjson.dumps(_displayable_value(value)).decode()
 
 
 # Rows waiting for the columns of every record stay in memory up to this size, then on disk.
