@@ -174,6 +174,8 @@ def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path
 def _not_shipped(named: Sequence[tuple[str, str]]) -> None:
     """Refuse an output that is, or lies in, a file smclass ships (``train --out
     models/smclass-default.npz``): every later run would use it unsaid."""
+    if not named:
+        return  # stdout alone: no need to look the shipped files up
     from smclass.model.files import shipped_files
 
     shipped = shipped_files()
