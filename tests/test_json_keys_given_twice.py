@@ -109,3 +109,31 @@ def test_the_first_step_of_a_dotted_text_field_given_twice_is_said(tmp_path: Pat
     path.write_text("\n".join(lines) + "\n")
     got = [(p["id"], p["reason"]) for p in read_posts([str(path)], ReadOptions())]
     assert got == [(1, "'extended_tweet' is given twice in this record"), (2, None)]
+
+
+@pytest.mark.parametrize(
+    ("document", "line", "name"),
+    [
+        ('{"id": "1", "text": "a sale on shoes today",\n "text": "my cat slept all day"}', 2, "text"),
+        ('{"data": [{"text": "first words"}],\n "data": [{"text": "other words"}]}', 2, "data"),
+    ],
+)
+def test_a_json_document_giving_a_member_twice_with_different_values_is_refused(
+    small_model_path: Path, tmp_path: Path, document: str, line: int, name: str
+) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(document)
+    done = runner.invoke(app, ["classify", str(path), "-m", str(small_model_path), "-q"])
+    assert done.exit_code == 1
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"Error: {path}:{line}: the object gives {name!r} twice, with different values: which one is meant would be a guess"
+    ]
+
+
+def test_a_json_document_repeating_a_member_with_the_same_value_is_read(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text('{"id": "9", "id": "9", "text": "our food drive starts saturday"}')
+    done = runner.invoke(app, ["classify", str(path), "-m", str(small_model_path), "-q"])
+    assert done.exit_code == 0
+    assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == ["9"]

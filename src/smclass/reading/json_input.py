@@ -213,14 +213,14 @@ def _object_members(window: Window, source: str, arrays: list[Entries]) -> dict[
             if _next(window, source, "Expecting value") == "[":
                 held += window.pos - start + MEMBER_BYTES
                 entries = _array_entries(window, source, decoder)
-                members[key] = entries if entries.long else list(entries.every())
+                _once(members, key, entries if entries.long else list(entries.every()), source, window.line_at(start))
                 if entries.long:
                     arrays.append(entries)
                 else:
                     held += entries.size
             else:
                 try:
-                    members[key] = _value(window, source, decoder)
+                    _once(members, key, _value(window, source, decoder), source, window.line_at(start))
                     held += window.pos - start + MEMBER_BYTES
                 except InputError as exc:
                     # Only a top-level array is read entry by entry: say which member was too big to hold.
@@ -244,6 +244,17 @@ def _object_members(window: Window, source: str, arrays: list[Entries]) -> dict[
     if window.bad is not None:
         raise InputError(window.bad[0], source=source, line=window.bad[1])
     return members
+
+
+def _once(members: dict[str, Any], key: str, value: Any, source: str, line: int) -> None:
+    """Sets ``members[key]``. A parser keeps the last of a key given twice and says nothing: the
+    document's text, id or posts would be one of two by a guess, so two different values stop here."""
+    if key in members:
+        held = members[key]
+        if isinstance(held, Entries) or isinstance(value, Entries) or held != value:
+            said = f"the object gives {key!r} twice, with different values: which one is meant would be a guess"
+            raise InputError(said, source=source, line=line)
+    members[key] = value
 
 
 def _too_many(members: int) -> str:
