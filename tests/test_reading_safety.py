@@ -357,6 +357,16 @@ def test_ids_beyond_64_bits_are_kept_digit_for_digit(small_model_path: Path, tmp
     assert from_array.stdout.startswith('{"id":123456789012345678901234567890,"label":')
 
 
+def test_a_json_lines_id_spelled_with_more_digits_than_a_float_holds_keeps_them(small_model_path: Path) -> None:
+    lines = (
+        '{"id": 1234567890123456789.0, "text": "hello"}\n{"id": 0.1234567890123456789, "text": "hello"}\n'
+        '{"id": 1e3, "text": "hello"}\n{"id": 2.5, "text": "hello"}\n'
+    )
+    result = classify(small_model_path, input=lines)
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1234567890123456789, "0.1234567890123456789", 1000.0, 2.5]
+
+
 def test_rejects_keep_the_raw_bytes_of_json_lines(small_model_path: Path, tmp_path: Path) -> None:
     rejects = tmp_path / "rejects.jsonl"
     data = b'{"id": 1, "text": "fine"}\n{"id": 2, "text": "caf\xe9"}\n'

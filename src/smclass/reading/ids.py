@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 from typing import Any
 
+from smclass.reading import numbers
 from smclass.reading.fields import MISSING, get_path, lookup
 from smclass.reading.records import Record
 
@@ -20,7 +22,7 @@ def record_id(record: Record, id_field: str | None) -> Any:
         value = lookup(record, id_field)
         if value.__class__ is float:
             value = exact_number(record, id_field, value)
-            if not math.isfinite(value):
+            if value.__class__ is float and not math.isfinite(value):
                 # NaN (a Parquet or spreadsheet blank) is no id, and JSON writes it as null: the position stands in.
                 return None
         if value is not MISSING and value not in (None, ""):
@@ -36,14 +38,18 @@ def identity(record: Record, id_field: str | None) -> dict[str, Any]:
 
 
 def exact_number(record: Record, path: str, value: Any) -> Any:
-    """``value`` digit for digit: orjson reads integers beyond 64 bits as floats, json keeps them.
+    """``value`` digit for digit: orjson reads integers beyond 64 bits as floats, json keeps them,
+    and a float spelled with more digits than a float holds (``1234567890123456789.0``) is
+    given as the whole number it is, or as its own text.
 
     Looked at only for a float id, so the usual record pays nothing for it.
     """
     if not isinstance(record.raw, bytes) or record.original is not None:
         return value
     try:
-        exact = get_path(json.loads(record.raw), path)
+        exact = get_path(json.loads(record.raw, parse_float=decimal.Decimal), path)
     except (ValueError, RecursionError, TypeError):
         return value
+    if isinstance(exact, decimal.Decimal):
+        return value if math.isfinite(value) and decimal.Decimal(repr(value)) == exact else numbers.exact(exact)
     return exact if isinstance(exact, int) else value

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
-from smclass.reading import spool
+from smclass.reading import numbers, spool
 from smclass.reading.headers import repeated_name
 from smclass.reading.records import Binary, Record, SheetError
 
@@ -164,7 +164,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime.timedelta):
         return value.total_seconds()
     if isinstance(value, decimal.Decimal):
-        return _exact_number(value)
+        return numbers.exact(value)
     if isinstance(value, bytes):
         try:
             return value.decode("utf-8")
@@ -177,20 +177,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value
-
-
-def _exact_number(value: decimal.Decimal) -> int | float | str:
-    """A decimal as the same number: a whole one as an int (digit for digit, however long), else
-    a float where its digits are the decimal's own, else the decimal's exact text.
-
-    A float of 23 digits is the same float for neighbouring ids: they would be one id.
-    """
-    if not value.is_finite():
-        return str(value)
-    if value == value.to_integral_value():
-        return int(value)
-    number = float(value)
-    return number if decimal.Decimal(repr(number)) == value else str(value)
 
 
 def _header(cells: tuple[Any, ...]) -> list[str]:
