@@ -97,6 +97,33 @@ def test_an_envelope_with_words_about_itself_still_gives_its_posts(envelope: dic
     assert [r.data["id"] for r in records] == [item["id"] for item in next(v for v in envelope.values() if isinstance(v, list))]
 
 
+@pytest.mark.parametrize("key", ["children", "messages", "posts", "data", "items"])
+def test_a_document_with_words_of_its_own_and_a_list_of_posts_is_refused_not_half_read(key: str) -> None:
+    document = {"id": "c1", "text": "town hall on the bus routes thursday", key: [{"id": "c2", "text": "is there childcare?"}]}
+    with pytest.raises(InputError) as caught:
+        read(json.dumps(document, indent=1))
+    assert str(caught.value) == (
+        f"in:1: the object has a text of its own ('text') and a list of posts ({key!r}): one post with its replies, "
+        f"or a page of posts? pick with jq: jq -c '.{key}[]' FILE | smclass classify - (the list), "
+        f"or jq -c 'del(.{key}), .{key}[]' (the post, then the list)"
+    )
+
+
+def test_a_document_with_words_of_its_own_and_a_list_of_things_that_are_no_posts_is_one_post() -> None:
+    document = {"id": "o1", "text": "my order came broken, send another", "items": [{"sku": "A1", "qty": 2}]}
+    assert [r.data for r in read(json.dumps(document, indent=1))] == [document]
+
+
+def test_a_post_beside_the_list_of_posts_is_refused_not_dropped() -> None:
+    document = {"pinned": {"id": "pin", "text": "read the rules first"}, "posts": [{"id": "j1", "text": "hello all"}]}
+    with pytest.raises(InputError) as caught:
+        read(json.dumps(document, indent=1))
+    assert str(caught.value) == (
+        "in:1: the object holds a post ('pinned') beside its list of posts ('posts'): "
+        "pick them out with jq, e.g. jq -c '.pinned, .posts[]' FILE | smclass classify -"
+    )
+
+
 # A long list under a key is read in pieces, and read as it was when the document was read whole
 
 

@@ -68,6 +68,7 @@ _OWN_TEXT = tuple(name for name in TEXT_FIELDS if "." not in name)
 _POST_TEXT = tuple(name for name in _OWN_TEXT if name not in ("title", "headline", "description"))
 # Lists beside the posts of an API response that are never posts, whatever their entries say.
 _NOT_POSTS = frozenset({"errors", "warnings"})
+_STATUS_KEYS = frozenset({"status", "code", "success", "ok", "error", "errors", "statusCode", "status_code"})
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Every key a shape test looks at. A record with a text and none of these is a plain
@@ -216,19 +217,53 @@ def unwrap_document(
         yield from _whole(document, long)
         return
     held = _lists_of_posts(document)
-    if _has_post_text(document) and not any(key in _LIST_KEYS for key in held):
+    if _has_post_text(document) and not any(key in _LIST_KEYS and _holds_posts(document, key, long) for key in held):
         # A post with its replies or media in a list is one post, as it is on a line of its
         # own; only an object with no words of its own, or an export's envelope, holds posts.
         yield from _posts([_held_whole(document, long)], first_line)
         return
     if len(held) > 1:
         raise InputError(several_lists(held), source=source, line=first_line)
+    beside = _posts_beside(document, held)
+    if beside is not None:
+        raise InputError(beside, source=source, line=first_line)
     # The one list that holds posts, over an empty list under a known key ({"data": [], "comments": [...]}).
     key = held[0] if held else _record_list_key(document, long)
     if key is None:
         yield from _posts([_held_whole(document, long)], first_line)
     else:
         yield from _posts(long[key].entries() if key in long else document[key], None)
+
+
+def _holds_posts(document: dict[str, Any], key: str, long: dict[str, LongList]) -> bool:
+    return any(map(_looks_like_post, long[key].head if key in long else document[key][:LOOKED_AT]))
+
+
+def _posts_beside(document: dict[str, Any], held: list[str]) -> str | None:
+    """Why a document's list of posts cannot be read alone: words of its own (one post with
+    replies, or a page with a message?) or a post object beside it (a pinned post), either of
+    which reading the list alone would drop unseen."""
+    if not held:
+        return None
+    key = held[0]
+    path = f".{key}[]" if _IDENTIFIER.fullmatch(key) else f".[{json.dumps(key)}][]"
+    own = next((name for name in _POST_TEXT if isinstance(document.get(name), str) and document[name].strip()), None)
+    # An API response says how the call went in its message (`{"status": "ok", "message": "2 posts found", "data": [...]}`).
+    if own is not None and not (own == "message" and not _STATUS_KEYS.isdisjoint(document)):
+        drop = f"del(.{key})" if _IDENTIFIER.fullmatch(key) else f"del(.[{json.dumps(key)}])"
+        return (
+            f"the object has a text of its own ({own!r}) and a list of posts ({key!r}): one post with its replies, "
+            f"or a page of posts? pick with jq: jq -c {shlex.quote(path)} FILE | smclass classify - (the list), "
+            f"or jq -c {shlex.quote(f'{drop}, {path}')} (the post, then the list)"
+        )
+    post = next((name for name, value in document.items() if name != key and _looks_like_post(value)), None)
+    if post is None:
+        return None
+    first = f".{post}" if _IDENTIFIER.fullmatch(post) else f".[{json.dumps(post)}]"
+    return (
+        f"the object holds a post ({post!r}) beside its list of posts ({key!r}): pick them out with jq, "
+        f"e.g. jq -c {shlex.quote(f'{first}, {path}')} FILE | smclass classify -"
+    )
 
 
 def _posts(items: Iterable[Any], line: int | None) -> Iterator[tuple[Any, int | None, str | None, Any]]:
