@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from smclass.features import normalize as normalize_module
 from smclass.features.normalize import mark, normalize, split_hashtag
+from smclass.reading.mojibake import fix_mojibake
 
 
 def test_platform_furniture_becomes_marker_words() -> None:
@@ -173,3 +174,15 @@ def test_a_post_too_long_for_the_c_passes_is_marked_the_same_in_python(monkeypat
     monkeypatch.setattr(normalize_module, "C_MAX_CHARS", 10)
     assert normalize_module._c(text) is None
     assert mark(text) == in_c
+
+
+@pytest.mark.parametrize("text", ["GRANDE OUVERTURE DU CAFÉ\u00a0! VENEZ NOMBREUX", "ALLÔ\u00a0? MON COLIS EST PERDU", "ÉTÉ\u00b0 SOLDES"])
+def test_capitals_before_a_no_break_space_or_a_symbol_are_words_not_mojibake(text: str) -> None:
+    assert fix_mojibake(text) == text
+
+
+@pytest.mark.parametrize(
+    ("broken", "meant"), [("CafÃ© ouvert", "Café ouvert"), ("itâ\x80\x99s done", "it’s done"), ("ð\x9f\x98\x80 yes", "😀 yes")]
+)
+def test_text_of_unknown_origin_is_repaired_where_a_telling_pair_shows_mojibake(broken: str, meant: str) -> None:
+    assert fix_mojibake(broken) == meant
