@@ -84,6 +84,46 @@ def test_output_that_is_an_input_under_another_name_is_refused(posts: Path, smal
     assert posts.read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    ("spelled", "problem"),
+    [
+        ("{p}/", "names a folder, not a file: name the file to write"),
+        ("{p}/.", "names a folder, not a file: name the file to write"),
+        ("{p}/../posts.jsonl", "goes up from {p}, which is no folder: name the file without '..'"),
+        ("{d}/nosuch/../posts.jsonl", "goes up from {d}/nosuch, which is no folder: name the file without '..'"),
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["classify", "{p}", "-o"],
+        ["classify", "{p}", "--on-error", "skip", "--rejects"],
+        ["train", "{p}", "--cv", "0", "--out"],
+        ["evaluate", "{p}", "--errors"],
+        ["report", "{p}", "-o"],
+    ],
+)
+def test_an_output_spelled_so_that_no_file_opens_is_refused_where_it_had_replaced_the_input(
+    posts: Path, small_model_path: Path, spelled: str, problem: str, command: list[str]
+) -> None:
+    before = posts.read_bytes()
+    fill = {"p": str(posts), "d": str(posts.parent)}
+    target = spelled.format(**fill)
+    args = [part.format(**fill) for part in command] + [target]
+    if command[0] != "train":
+        args += ["--model", str(small_model_path)]
+    result = run(*args)
+    assert result.exit_code == 2, result.stdout
+    option = command[-1].replace("-o", "--output") if command[-1] == "-o" else command[-1]
+    said = f"Error: {option} {target} {problem.format(**fill)}"
+    typed_as_path = command[0] == "report" or command[-1] in ("--rejects", "--errors")
+    if typed_as_path and spelled in ("{p}/", "{p}/."):
+        # These options are paths to Typer, which drops the '/' and '/.': the file itself is named.
+        said = f"Error: {option} {posts} is the same file as the input {posts}: writing it would destroy the input"
+    assert result.stderr.splitlines()[-1] == said
+    assert posts.read_bytes() == before
+
+
 def test_rejects_file_that_is_an_input_is_refused(posts: Path, small_model_path: Path) -> None:
     before = posts.read_bytes()
     result = run("classify", str(posts), "--on-error", "skip", "--rejects", str(posts), "--model", str(small_model_path))

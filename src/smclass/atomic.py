@@ -97,13 +97,38 @@ def replaces(target: str | Path) -> bool:
         return False
 
 
+def spelling_problem(target: str | Path) -> str | None:
+    """Why the file a path names as typed cannot be opened, where :func:`os.path.realpath` would still
+    make one of it: it drops a trailing ``/`` and takes ``x/..`` away by its letters, so ``F/`` and
+    ``F/../F`` (F a file) both came to name F itself, an input once."""
+    text = os.fspath(target)
+    tail = os.path.basename(text)
+    if tail in ("", ".", ".."):
+        return "names a folder, not a file: name the file to write"
+    parts = text.split(os.sep)
+    for at, part in enumerate(parts):
+        if part == ".." and at > 0:
+            before = os.sep.join(parts[:at]) or os.sep
+            if not os.path.isdir(before):
+                return f"goes up from {before}, which is no folder: name the file without '..'"
+    return None
+
+
+def _literal(target: str | Path) -> Path:
+    """``target`` resolved, once its spelling names a file; the OSError a plain open would give otherwise."""
+    problem = spelling_problem(target)
+    if problem is not None:
+        raise NotADirectoryError(20, problem, os.fspath(target))
+    return Path(os.path.realpath(target))
+
+
 def check_writable(target: str | Path) -> None:
     """Raise the OSError that :func:`replacing` would meet at the end, now: for a write that
     comes after minutes of work. A temporary file is made and removed beside the target,
     since permissions alone do not tell (root, an immutable or read-only mounted folder)."""
     if own_stream(target) is not None:
         return
-    final = Path(os.path.realpath(target))
+    final = _literal(target)
     if not replaces(final):
         # A FIFO or a device is not opened to try it: a FIFO's open waits for a reader, and its
         # close would hand that reader an empty model.
@@ -135,7 +160,7 @@ def replacing(target: str | Path, *, sync: bool = True) -> Iterator[IO[bytes]]:
             yield own
             own.flush()
         return
-    final = Path(os.path.realpath(target))
+    final = _literal(target)
     if not replaces(final):
         with _closing_quietly(open(final, "wb")) as device:
             yield device

@@ -136,6 +136,10 @@ def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path
     """
     files, folders = _inputs(inputs)
     named = [(option, str(path)) for option, path in outputs if path is not None and str(path) != "-"]
+    for option, path in named:
+        problem = atomic.spelling_problem(path) if atomic.own_stream(path) is None else None
+        if problem is not None:
+            raise UsageError(f"{option} {path} {problem}")
     existing = [(f"{option} {path}", _stat(path)) for option, path in named]
     if any(str(path) == "-" for _, path in outputs):
         existing.append(("stdout", _fstat(sys.stdout)))
