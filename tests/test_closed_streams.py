@@ -106,3 +106,21 @@ def test_help_and_version_to_a_full_disk_are_the_error_every_command_gives(args:
         pytest.skip("no /dev/full")
     done = shell(f"{SMCLASS} {args} > /dev/full", tmp_path)
     assert (done.returncode, done.stderr) == (1, "Error: stdout: cannot write (No space left on device)\n")
+
+
+@pytest.mark.parametrize(
+    ("rejects", "said"),
+    [
+        ("--rejects r.jsonl", "stdout was closed: r.jsonl was not written (it is written only when the run completes)"),
+        ("", "stdout was closed; 1 unreadable record skipped before"),
+    ],
+)
+def test_a_reader_that_goes_away_still_hears_what_the_run_dropped(small_model_path: Path, tmp_path: Path, rejects: str, said: str) -> None:
+    lines = ["not json at all"] + [json.dumps({"id": i, "text": f"we met the team about order {i}"}) for i in range(30000)]
+    (tmp_path / "b.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "r.jsonl").write_text("an earlier run's rejects\n")
+    run = f"{SMCLASS} classify b.jsonl -m {small_model_path} -q --jobs 1 --on-error skip {rejects}"
+    done = shell(f"{run} | head -2 > /dev/null; exit ${{PIPESTATUS[0]}}", tmp_path)
+    assert done.returncode == 0
+    assert done.stderr.splitlines() == [said]
+    assert (tmp_path / "r.jsonl").read_text() == "an earlier run's rejects\n"

@@ -251,6 +251,12 @@ def classify(
             try:
                 _write_results(batches, handle, output_format, model.labels if proba else None, bar, tally)
             except paths.ResultsClosedError:
+                # `| head` ends the run quietly, but not over what it dropped: a rejects file left from
+                # an earlier run would pass for this one's, and -q hides the skipped records.
+                if rejects is not None and (tally.rejects or Path(rejects).exists()):
+                    _note(f"stdout was closed: {paths.rejects_left(rejects, tally.rejects)}")
+                elif rejects is None and quiet and tally.rejects:
+                    _note(f"stdout was closed; {tally.rejects:,} unreadable record{'' if tally.rejects == 1 else 's'} skipped before")
                 raise
             except BaseException as exc:
                 # An interrupt is said even before the first result: the run did not end by itself.
