@@ -124,3 +124,11 @@ def test_a_reader_that_goes_away_still_hears_what_the_run_dropped(small_model_pa
     assert done.returncode == 0
     assert done.stderr.splitlines() == [said]
     assert (tmp_path / "r.jsonl").read_text() == "an earlier run's rejects\n"
+
+
+def test_results_named_as_dev_stdout_end_as_quietly_as_stdout_when_the_reader_goes(small_model_path: Path, tmp_path: Path) -> None:
+    lines = [json.dumps({"id": i, "text": f"we met the team about order {i}"}) for i in range(30000)]
+    (tmp_path / "p.jsonl").write_text("\n".join(lines) + "\n")
+    run = f"{SMCLASS} classify p.jsonl -m {small_model_path} -q --jobs 1 -o /dev/stdout"
+    done = shell(f"{run} | head -2 > /dev/null; exit ${{PIPESTATUS[0]}}", tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")

@@ -306,7 +306,8 @@ def results_file(path: str | Path | None) -> Iterator[ResultsStream]:
     try:
         with atomic.replacing(path) as handle:
             in_block = True
-            yield ResultsStream(handle, name, whole=atomic.replaces(path))
+            # -o /dev/stdout is stdout by another name: its reader going away (| head) ends the run as quietly.
+            yield ResultsStream(handle, name, stdout=atomic.own_stream(path) == 1, whole=atomic.replaces(path))
             in_block = False
     except OSError as exc:
         if in_block:
