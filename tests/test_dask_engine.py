@@ -305,3 +305,28 @@ def test_the_local_cluster_has_as_many_workers_as_jobs_asks(
     with pytest.raises(StartedError):
         dask_engine.run(model_lib.load(small_model_path), [str(source)], Options(), str(tmp_path / "out"), workers=jobs)
     assert asked[0]["n_workers"] == jobs and asked[0]["args"] == ()
+
+
+def test_a_folder_holding_a_run_is_refused_before_a_local_cluster_starts(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import distributed
+
+    from smclass.errors import UsageError
+    from smclass.model import files as model_lib
+    from smclass.run import dask_engine
+    from smclass.run.stream import Options
+
+    started: list[object] = []
+    monkeypatch.setattr(distributed, "LocalCluster", lambda *args, **kwargs: started.append(kwargs))
+    source = tmp_path / "posts.jsonl"
+    source.write_text('{"text": "the ferry is late"}\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "_SUCCESS").write_text("{}\n")
+    with pytest.raises(UsageError) as caught:
+        dask_engine.run(model_lib.load(small_model_path), [str(source)], Options(), str(out), workers=2)
+    said = f"{out} already holds the results of a run (_SUCCESS, ...): give --overwrite to replace them, or another folder"
+    assert str(caught.value) == said
+    assert started == []
+    assert (out / "_SUCCESS").read_text() == "{}\n"

@@ -368,7 +368,10 @@ def _classify_on_dask(model: Model, sources: list[str], options: Any, dask: _Das
             )
         except KeyboardInterrupt:
             done = f"{finished[0]:,} of {finished[1]:,} parts were written" if finished[1] else "no part was written"
-            _error(f"interrupted: {done}, the rest cancelled; {dask.output} has no _SUCCESS")
+            from smclass.run import storage
+
+            left = "still holds the earlier run, whole" if storage.finished_run(dask.output) else "has no _SUCCESS"
+            _error(f"interrupted: {done}, the rest cancelled; {dask.output} {left}")
             if_stopped(None)
             raise typer.Abort() from None
     for part in results:

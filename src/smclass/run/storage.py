@@ -246,9 +246,7 @@ def prepare_folder(folder: str, overwrite: bool, shown: str | None = None) -> li
 
     used = sorted(name for name in names if _OURS.match(name))
     if used and not overwrite:
-        raise UsageError(
-            f"{shown} already holds the results of a run ({used[0]}, ...): give --overwrite to replace them, or another folder"
-        )
+        raise UsageError(_holds_a_run(shown, used[0]))
     # The manifest goes first: a folder without it is never taken for a finished run.
     cleared = sorted(used, key=lambda name: name != MANIFEST) + sorted(name for name in names if _TEMPORARY.match(name))
     for name in cleared:
@@ -259,6 +257,33 @@ def prepare_folder(folder: str, overwrite: bool, shown: str | None = None) -> li
         except OSError as exc:
             raise OutputError(f"{join(folder, name)}: cannot remove ({exc.strerror or exc})") from None
     return cleared
+
+
+def _holds_a_run(shown: str, first: str) -> str:
+    return f"{shown} already holds the results of a run ({first}, ...): give --overwrite to replace them, or another folder"
+
+
+def refuse_earlier_run(folder: str, overwrite: bool, shown: str | None = None) -> None:
+    """:func:`prepare_folder`'s refusal of a local folder holding a run, said before a cluster starts
+    (seconds): a Ctrl-C in between had been told the folder lacked its _SUCCESS."""
+    if overwrite or is_url(folder):
+        return
+    path = Path(folder)
+    with contextlib.suppress(OSError):
+        used = sorted(child.name for child in path.iterdir() if _OURS.match(child.name)) if path.is_dir() else []
+        if used:
+            raise UsageError(_holds_a_run(shown or folder, used[0]))
+
+
+def finished_run(folder: str) -> bool:
+    """Whether ``folder`` holds a run's ``_SUCCESS``: after a stop, an earlier run may still be there whole."""
+    try:
+        if is_url(folder):
+            fs, inner = filesystem(folder)
+            return bool(fs.exists(inner.rstrip("/") + "/" + MANIFEST))
+        return (Path(folder) / MANIFEST).is_file()
+    except Exception:  # noqa: BLE001 - only a message hangs on it; a store raises its own errors
+        return False
 
 
 def _on_disk(fs: Any) -> bool:
