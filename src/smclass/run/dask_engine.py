@@ -314,7 +314,7 @@ def run(
             notify(f"removed {storage.join(folder, name)} (--overwrite or a run cut short)")
         cancel = f"smclass-cancel-{uuid.uuid4().hex}"
         futures = _submit(client, model_bytes, str(model.path), parts, targets, options, multi, cancel)
-        results = _gather(client, futures, on_part, cancel)
+        results = _gather(client, futures, on_part, cancel, targets)
         finished = True
     finally:
         client.close()
@@ -410,13 +410,17 @@ def _connect(client_class: Any, scheduler: str) -> Any:
         raise OutputError(f"--scheduler {scheduler}: not a Dask scheduler that smclass can talk to ({type(exc).__name__}: {exc})") from None
 
 
-def _gather(client: Any, futures: list[Any], on_part: Callable[[PartResult, int], None] | None, cancel: str) -> list[PartResult]:
+def _gather(
+    client: Any, futures: list[Any], on_part: Callable[[PartResult, int], None] | None, cancel: str, targets: list[str] | None = None
+) -> list[PartResult]:
     from distributed import as_completed
 
     order = {future.key: i for i, future in enumerate(futures)}
     results: list[PartResult | None] = [None] * len(futures)
+    failing: str | None = None
     try:
         for future in as_completed(futures, loop=client.loop):
+            failing = targets[order[future.key]] if targets is not None else None
             result: PartResult = future.result()
             results[order[future.key]] = result
             if on_part is not None:
@@ -427,7 +431,8 @@ def _gather(client: Any, futures: list[Any], on_part: Callable[[PartResult, int]
             _cancel(client, cancel)
         client.cancel(futures, force=True)
         if isinstance(exc, OSError):
-            raise OutputError(f"{exc.filename or 'a part'}: cannot read or write ({exc.strerror or exc})") from None
+            # A full disk names no file: the part whose task failed is the one it was writing.
+            raise OutputError(f"{exc.filename or failing or 'a part'}: cannot read or write ({exc.strerror or exc})") from None
         raise
     return [r for r in results if r is not None]
 
