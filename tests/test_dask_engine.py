@@ -330,3 +330,16 @@ def test_a_folder_holding_a_run_is_refused_before_a_local_cluster_starts(
     assert str(caught.value) == said
     assert started == []
     assert (out / "_SUCCESS").read_text() == "{}\n"
+
+
+def test_a_dask_output_named_like_a_file_is_warned_to_become_a_folder(fixtures: Path, small_model_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "labels.jsonl"
+    out.mkdir()
+    (out / "_SUCCESS").write_text("{}\n")
+    args = ["classify", str(fixtures / "posts.jsonl"), "--engine", "dask", "-o", str(out), "-m", str(small_model_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"warning: --engine dask writes a folder of part files: {out} will be a folder, not one file",
+        f"Error: {out} already holds the results of a run (_SUCCESS, ...): give --overwrite to replace them, or another folder",
+    ]

@@ -233,6 +233,12 @@ def classify(
             notify(f"warning: {output} ends in {Path(output).suffix}, which names {promised}: it gets --format {asked}")
     encoded = getattr(model.scorer, "cascade", None) is not None
     set_cascade(model, cascade)
+    if engine == Engine.dask and output is not None and not str(output).endswith("/"):
+        from smclass.run.output import format_named, unwritten_format
+
+        if format_named(str(output)) or unwritten_format(str(output)):
+            # A name like a file's, given to a run that writes a folder of parts.
+            notify(f"warning: --engine dask writes a folder of part files: {output} will be a folder, not one file")
     if engine == Engine.dask:
         dask = _DaskRun(output, output_format, scheduler, max(workers, 2), overwrite, _size(partition_size), _progress_wanted(quiet))
         _classify_on_dask(model, sources, options, dask, notify)
