@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -14,6 +15,8 @@ from smclass.reading.records import Record
 
 StreamReader = Callable[..., Iterator[Record]]
 Guard = Callable[[IO[bytes], zipfile.ZipInfo], IO[bytes]]
+# A link's target is a path: this much of it is enough to name it in a note.
+_LINK_BYTES = 1024
 
 
 def is_zip(path: Path) -> bool:
@@ -41,7 +44,15 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
         document = sheets.document_kind(archive)
         if document is not None:
             raise InputError(f"{document}, not a zip of posts: save it as .xlsx or .csv", source=shown)
-        infos = [i for i in archive.infolist() if not i.is_dir() and not folders.skipped(i.filename)]
+        infos = []
+        for info in archive.infolist():
+            if info.is_dir() or folders.skipped(info.filename):
+                continue
+            if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                # zip -y keeps a link as the path it leads to: read, that path would be a post.
+                reading.notify(f"skipped {shown}!{info.filename}: {_link(archive, info)}, which a zip holds as that path, not as a file")
+                continue
+            infos.append(info)
         # Exports are often zipped with their folder as the first path part.
         prefix = _common_prefix([i.filename for i in infos])
         # A zip may hold several members of one name: each is kept, and opened by its own entry.
@@ -91,6 +102,16 @@ def _read_member(
         return
     with member:
         yield from read_stream(guarded(member, info), source, reading=reading)
+
+
+def _link(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    try:
+        with archive.open(info) as member:
+            target = member.read(_LINK_BYTES + 1)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError, EOFError, zlib.error):
+        return "a link"
+    shown = target[:_LINK_BYTES].decode("utf-8", "backslashreplace") + ("..." if len(target) > _LINK_BYTES else "")
+    return f"a link to {shown if shown.isprintable() else repr(shown)}"
 
 
 def _common_prefix(names: list[str]) -> str:
