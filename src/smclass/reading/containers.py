@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -44,6 +45,7 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
         document = sheets.document_kind(archive)
         if document is not None:
             raise InputError(f"{document}, not a zip of posts: save it as .xlsx or .csv", source=shown)
+        _check_nothing_before(path, archive, shown)
         infos = []
         for info in archive.infolist():
             if info.is_dir() or folders.skipped(info.filename):
@@ -102,6 +104,22 @@ def _read_member(
         return
     with member:
         yield from read_stream(guarded(member, info), source, reading=reading)
+
+
+def _check_nothing_before(path: Path, archive: zipfile.ZipFile, shown: str) -> None:
+    """A zip whose first bytes are another zip's member (``cat a.zip b.zip``) is refused: zipfile reads only
+    the last archive's list of members, so the first one's would be passed over unsaid.
+
+    Bytes before the first member that are no zip (a self-extracting archive's program) are read past, as unzip does.
+    """
+    if any(info.header_offset == 0 for info in archive.infolist()):
+        return
+    with path.open("rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            return
+    fix = f"zip -FF {shlex.quote(shown)} --out whole.zip"
+    said = "holds another zip archive before this one (joined with cat?), whose members would not be read"
+    raise InputError(f"{said}: make one archive of both ({fix})", source=shown)
 
 
 def _link(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
