@@ -7,6 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from smclass.cli import app
@@ -71,3 +72,33 @@ def test_a_self_extracting_zip_is_read_past_its_program(small_model_path: Path, 
     result = classify(small_model_path, str(path))
     assert result.exit_code == 0, result.stderr
     assert ids(result.stdout) == ["p1"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        # The encryption flag; Deflate64 (method 9, which Windows writes), which zipfile cannot inflate.
+        (6, 1, "is encrypted: smclass opens no password-protected zip; unzip it with its password first"),
+        (8, 9, "cannot open this zip member (That compression method is not supported)"),
+    ],
+)
+def test_a_zip_member_that_cannot_be_opened_is_a_note_under_skip_and_no_line_of_the_rejects_file(
+    small_model_path: Path, tmp_path: Path, field: int, value: int, said: str
+) -> None:
+    path = tmp_path / "locked.zip"
+    data = bytearray(one_zip("a.jsonl", POST))
+    # In the member's local header and in the central directory (whose fields sit 2 bytes further on).
+    data[field] |= value
+    data[data.find(b"PK\x01\x02") + field + 2] |= value
+    other = one_zip("b.jsonl", b'{"id": "b1", "text": "open post about my garden"}\n')
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path, "a") as archive, zipfile.ZipFile(io.BytesIO(other)) as more:
+        archive.writestr("b.jsonl", more.read("b.jsonl"))
+    rejects = tmp_path / "rejects.jsonl"
+    skipped = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+    assert skipped.exit_code == 0, skipped.stderr
+    assert ids(skipped.stdout) == ["b1"]
+    assert f"skipped {path}!a.jsonl: {said}\n" in skipped.stderr
+    assert rejects.read_bytes() == b""  # it had held "{}", a line that is none of the input's
+    stopped = classify(small_model_path, str(path))
+    assert (stopped.exit_code, stopped.stdout, stopped.stderr) == (1, "", f"Error: {path}!a.jsonl: {said}\n")

@@ -92,15 +92,22 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
 def _read_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, reading: Any, read_stream: StreamReader, guarded: Guard
 ) -> Iterator[Record]:
+    member = None
     if info.flag_bits & 0x1:
         # zipfile would say so as "File <ZipInfo filename=... compress_type=...> is encrypted".
         said = "is encrypted: smclass opens no password-protected zip; unzip it with its password first"
-        yield Record({}, source, None, 1, None, InputError(said, source=source))
-        return
-    try:
-        member = archive.open(info)
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError) as exc:
-        yield Record({}, source, None, 1, None, InputError(f"cannot open this zip member ({exc})", source=source))
+    else:
+        try:
+            member = archive.open(info)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError) as exc:
+            said = f"cannot open this zip member ({exc})"
+    if member is None:
+        damage = InputError(said, source=source)
+        if reading.on_error == "skip":
+            # No record of it was read: a line in the rejects file would be none of the input's ("{}").
+            reading.notify(f"skipped {damage}")
+        else:
+            yield Record({}, source, None, 0, None, damage)
         return
     with member:
         yield from read_stream(guarded(member, info), source, reading=reading)
