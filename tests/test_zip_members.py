@@ -102,3 +102,14 @@ def test_a_zip_member_that_cannot_be_opened_is_a_note_under_skip_and_no_line_of_
     assert rejects.read_bytes() == b""  # it had held "{}", a line that is none of the input's
     stopped = classify(small_model_path, str(path))
     assert (stopped.exit_code, stopped.stdout, stopped.stderr) == (1, "", f"Error: {path}!a.jsonl: {said}\n")
+
+
+def test_a_member_name_in_utf8_without_the_utf8_flag_is_read_as_utf8_as_unzip_reads_it(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "names.zip"
+    # Info-ZIP on Linux writes the name's bytes as they are, flag bit 11 unset (zipfile sets it for a name not ASCII).
+    path.write_bytes(one_zip("cafXY.jsonl", POST).replace(b"cafXY", "café".encode()))
+    with zipfile.ZipFile(path) as archive:
+        assert archive.infolist()[0].flag_bits & 0x800 == 0
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["source"] == f"{path}!café.jsonl"  # it had been caf├⌐.jsonl

@@ -48,6 +48,7 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
         _check_nothing_before(path, archive, shown)
         infos = []
         for info in archive.infolist():
+            _name_as_unzip_reads_it(info)
             if info.is_dir() or folders.skipped(info.filename):
                 continue
             if (info.external_attr >> 16) & 0o170000 == 0o120000:
@@ -127,6 +128,18 @@ def _check_nothing_before(path: Path, archive: zipfile.ZipFile, shown: str) -> N
     fix = f"zip -FF {shlex.quote(shown)} --out whole.zip"
     said = "holds another zip archive before this one (joined with cat?), whose members would not be read"
     raise InputError(f"{said}: make one archive of both ({fix})", source=shown)
+
+
+def _name_as_unzip_reads_it(info: zipfile.ZipInfo) -> None:
+    """A name not flagged UTF-8 that is UTF-8 all the same (Info-ZIP on Linux writes such names) is read so,
+    as unzip reads it; zipfile reads it as cp437 (café.jsonl as caf├⌐.jsonl). Others stay as zipfile reads them."""
+    if info.flag_bits & 0x800 or info.filename.isascii():
+        return
+    try:
+        # cp437 gives each byte a character of its own: encoded again, the name is its bytes.
+        info.filename = info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return
 
 
 def _link(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
