@@ -147,6 +147,7 @@ def read_stream(
     guard: Guarded | None = stream if isinstance(stream, Guarded) else None
     # The handle as opened, for readers that need its file (SQLite, Excel); None once decompressed.
     opened: IO[bytes] | None = stream
+    origin = stream
     head, stream = peek_stream(stream)
     if head[:2] == b"\x1f\x8b":
         guard = Guarded(gzip.GzipFile(fileobj=stream, mode="rb"), "gzip data")  # type: ignore[arg-type]
@@ -162,6 +163,8 @@ def read_stream(
         guard = Guarded(inner, f"{kind} data")  # type: ignore[arg-type]
         opened = None
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
+    # A stream that checks itself (compressed, a zip member): its damage may show first as a garbled record.
+    checks = guard is not None
     if reading.encoding is not None and not (sheets.is_table_file(head) or head.startswith(sqlite.MAGIC)):
         # The user said what the text is: decoded as it is read, the readers see UTF-8.
         decoders.check_no_other_mark(head, reading.encoding, source)
@@ -179,7 +182,7 @@ def read_stream(
         records = _said_in(records, reading.encoding)
     records = _where_not_posts(records, source)
     if guard is not None:
-        records = _cut_last(records, guard)
+        records = _cut_last(records, guard, source, reading.on_error != "skip", origin if checks else None)
     first = next(records, None)
     if first is not None:
         yield first
@@ -220,24 +223,50 @@ def _said_in(records: Iterator[Record], encoding: str) -> Iterator[Record]:
         raise said from None
 
 
-def _cut_last(records: Iterator[Record], guard: Guarded) -> Iterator[Record]:
+def _cut_last(records: Iterator[Record], guard: Guarded, source: str, stops: bool, origin: IO[bytes] | None) -> Iterator[Record]:
     """Each record one behind: the last of a damaged input, its line not ended, is cut short, never a post or a row to read.
 
     Read as it is, a cut "192,post..." is the short row "1" (an id of another record) and
-    a cut line of text a post that says less than it did.
+    a cut line of text a post that says less than it did. A stream that checks itself
+    (``origin``, what it was read from, is given) and fails its check further on is named
+    damaged where a record's error would stop the run (``stops``) or the input be refused:
+    a flipped byte garbles lines (or sways the format) before the check fails at the end.
     """
     last: Record | None = None
-    for record in records:
-        if last is not None:
-            yield last
-        last = record
+    damage: InputError | None = None
+    try:
+        for record in records:
+            if last is not None:
+                if last.error is not None and stops and (damage := _damage_further_on(guard, source, origin)) is not None:
+                    break
+                yield last
+            last = record
+    except (InputError, UsageError):
+        if (damage := _damage_further_on(guard, source, origin)) is None:
+            raise
+    if damage is not None:
+        raise damage
     if last is None:
         return
     # Its own error too (the cut line is no JSON): the damage is the cause, and is what is said.
     if guard.damage is not None and isinstance(last.raw, bytes) and not last.raw.endswith(b"\n"):
         error = InputError(f"cut short: {guard.damage}", source=last.source, line=last.line)
         last = replace(last, data={}, error=error, original=None, shape=None)
+    elif last.error is not None and stops and (damage := _damage_further_on(guard, source, origin)) is not None:
+        raise damage
     yield last
+
+
+def _damage_further_on(guard: Guarded, source: str, origin: IO[bytes] | None) -> InputError | None:
+    """The damage of a stream that fails its check, read to its end for it (each piece dropped as read).
+
+    Not a live input (a pipe, a terminal), which may go on without end: its record's error is said as it is.
+    """
+    if origin is None or live.live_fd(origin) is not None:
+        return None
+    while guard.damage is None and guard.read(HEAD_BYTES):
+        pass
+    return InputError(guard.damage, source=source) if guard.untrusted and guard.damage is not None else None
 
 
 def _blank_to_the_end(stream: IO[bytes]) -> bool:
