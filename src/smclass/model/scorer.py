@@ -184,7 +184,8 @@ class Scorer:
     def calibrated(self, decision: np.ndarray) -> np.ndarray:
         """Probabilities from decision values: each column's sigmoid, normalised per member, averaged."""
         a, b = self.calibration
-        calibrated = 1.0 / (1.0 + np.exp(np.clip(a * decision + b, -500, 500)))
+        logit = a * decision + b
+        calibrated = 1.0 / (1.0 + np.exp(np.clip(logit, -500, 500)))
         k = len(self.labels)
         proba = np.zeros((len(decision), k))
         for member in range(self.members):
@@ -194,7 +195,10 @@ class Scorer:
             else:
                 total = part.sum(axis=1, keepdims=True)
                 proba += np.divide(part, total, out=np.full_like(part, 1.0 / k), where=total != 0)
-        return proba / self.members
+        proba /= self.members
+        if k > 2:
+            _break_ties(proba, logit, self.members, self.width)
+        return proba
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -312,3 +316,27 @@ def fold_blocks(pipeline: Any) -> tuple[Scorer, np.ndarray | None]:
         calibration=np.vstack([a, b]),
     )
     return scorer, (block[4] * encoder.weight if encoder is not None else None)
+
+
+# What a tie at the top is moved by: far below the 4 decimals shown, far above float noise.
+_TIE_NUDGE = 1e-9
+
+
+def _break_ties(proba: np.ndarray, logit: np.ndarray, members: int, width: int) -> None:
+    """Rows whose best probability is shared by several labels get it for the label whose
+    calibrated score is highest, in place.
+
+    A long post's decision values grow until two labels' sigmoids are both 1.0 in floating
+    point: the shares tie exactly, and an argmax would take the label that comes first in
+    the label order, however far below the other it scored (a Media post labelled Emergent).
+    """
+    top = proba.max(axis=1, keepdims=True)
+    tied = np.flatnonzero((proba == top).sum(axis=1) > 1)
+    if not len(tied):
+        return
+    # The sigmoid falls as the logit rises: the lowest logit, over the members, is the surest label.
+    surest = -sum(logit[tied, m * width : (m + 1) * width] for m in range(members))
+    surest = np.where(proba[tied] == top[tied], surest, -np.inf)
+    winner = surest.argmax(axis=1)
+    proba[tied] -= _TIE_NUDGE / (proba.shape[1] - 1)
+    proba[tied, winner] += _TIE_NUDGE + _TIE_NUDGE / (proba.shape[1] - 1)

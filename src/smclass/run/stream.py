@@ -255,7 +255,9 @@ def _fill(batch: Batch, scored: parallel.Scored | None, model: Model, options: O
             out["confidence"] = written(confidences[row])
             if rows is not None:
                 shares = {label: round(v, 4) for label, v in zip(labels, rows[row], strict=True)}
-                ranked = sorted(shares.items(), key=lambda item: -item[1])
+                # Ranked by the shares unrounded: two equal at 4 decimals keep the order the label was chosen by.
+                order = sorted(range(len(labels)), key=lambda i: -rows[row][i])
+                ranked = [(labels[i], shares[labels[i]]) for i in order]
                 if options.proba:
                     out["probabilities"] = shares
                 if options.top_k:
