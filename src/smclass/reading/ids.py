@@ -9,6 +9,7 @@ from typing import Any
 
 from smclass.reading import numbers
 from smclass.reading.fields import MISSING, get_path, lookup
+from smclass.reading.json_values import STRICT
 from smclass.reading.records import Record
 
 
@@ -47,7 +48,7 @@ def exact_number(record: Record, path: str, value: Any) -> Any:
     if not isinstance(record.raw, bytes) or record.original is not None:
         return value
     try:
-        exact = get_path(json.loads(record.raw, parse_float=decimal.Decimal), path)
+        exact = get_path(json.loads(record.raw, parse_float=decimal.Decimal, strict=STRICT), path)
     except (ValueError, RecursionError, TypeError):
         return value
     if isinstance(exact, decimal.Decimal):

@@ -13,6 +13,7 @@ from smclass.errors import InputError
 from smclass.reading import lines, platforms
 from smclass.reading.json_values import (
     HUGE_NUMBER,
+    STRICT,
     NotJsonError,
     encoded_twice,
     json_error_reason,
@@ -149,7 +150,7 @@ def read_json(stream: IO[bytes], source: str) -> Iterator[Record]:
     if refused is not None:
         raise InputError(refused, source=source, line=first_line)
     try:
-        document = json.loads(text, parse_constant=refuse_constant)
+        document = json.loads(text, parse_constant=refuse_constant, strict=STRICT)
     except NotJsonError as exc:
         raise InputError(str(exc), source=source, line=first_line) from None
     except RecursionError:
@@ -192,7 +193,7 @@ def _object_members(window: Window, source: str, arrays: list[Entries]) -> dict[
 
     Damage raises the error json.loads gives for the same text, at its line.
     """
-    decoder = json.JSONDecoder(parse_constant=refuse_constant)
+    decoder = json.JSONDecoder(parse_constant=refuse_constant, strict=STRICT)
     members: dict[str, Any] = {}
     held = 0
     window.pos += 1
@@ -331,7 +332,7 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
 
     Damage ends the array: the records before it are kept, and the damage is one error record.
     """
-    decoder = json.JSONDecoder(parse_constant=refuse_constant)
+    decoder = json.JSONDecoder(parse_constant=refuse_constant, strict=STRICT)
     window.pos += 1
     index = 0
     same_second = SameSecond()

@@ -27,7 +27,7 @@ def encoded_twice(text: str) -> str | None:
     if not ((bare.startswith("{") and bare.endswith("}")) or (bare.startswith("[") and bare.endswith("]"))):
         return None
     try:
-        value = orjson.loads(bare)
+        value = lenient_loads(bare)
     except orjson.JSONDecodeError:
         return None
     if isinstance(value, dict):
@@ -38,30 +38,63 @@ def encoded_twice(text: str) -> str | None:
 
 def loads_line(raw_line: bytes) -> Any:
     """A JSON line as orjson reads it; where orjson refuses only a number too wide for a double
-    (an integer of over 308 digits, which a JSON array keeps), as json reads it.
+    (an integer of over 308 digits, which a JSON array keeps), or a raw control character in a
+    string (see :data:`STRICT`), as json reads it.
 
     Raises orjson's error where json refuses the line too, or reads a number in it as infinity.
     """
     try:
         return orjson.loads(raw_line)
     except orjson.JSONDecodeError as exc:
-        if "infinity" not in str(exc):
+        message = str(exc)
+        if "infinity" not in message and not message.startswith(_CONTROL):
             raise
         try:
-            value = json.loads(raw_line, parse_constant=refuse_constant, parse_float=_finite)
+            value = json.loads(raw_line.decode("utf-8"), parse_constant=refuse_constant, parse_float=_finite, strict=STRICT)
         except (ValueError, RecursionError):
             raise exc from None
-        # json takes a lone surrogate escape that orjson refuses, as everywhere else: refused here
-        # too, in orjson's words. A string holding one is text that UTF-8 cannot hold.
         try:
-            json.dumps(value, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError as lone:
-            half = lone.object[lone.start]
-            said = "no low surrogate in string" if half < "\udc00" else "invalid high surrogate in string"
-            raise orjson.JSONDecodeError(said, "", 0) from None
+            lone = lone_surrogate(value)
         except RecursionError:
             raise exc from None
+        if lone is not None:
+            raise orjson.JSONDecodeError(lone, "", 0) from None
         return value
+
+
+# json's ``strict``, everywhere JSON is read from an input. A raw control character (a tab, a
+# form feed, the vertical tab Excel writes for a line break in a cell) inside a JSON string is
+# no JSON, strictly, but exporters that leave them unescaped are common, and such a string can
+# mean one thing only: the character itself, as Python's json reads it with strict=False (the
+# CSV and plain-lines readers keep such characters in a post too). Rejected, they had cost
+# every such line, and the whole file once the sniffer's sample held a majority of them.
+# orjson has no such mode: json reads only the lines orjson refuses for it, so the usual line
+# pays nothing.
+STRICT = False
+_CONTROL = "unexpected control character in string"
+
+
+def lone_surrogate(value: Any) -> str | None:
+    """orjson's words for a lone surrogate escape json took as text, which UTF-8 cannot hold; None when there is none."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as lone:
+        half = lone.object[lone.start]
+        return "no low surrogate in string" if half < "\udc00" else "invalid high surrogate in string"
+    return None
+
+
+def lenient_loads(text: str | bytes) -> Any:
+    """A JSON value as orjson reads it, or as json does where orjson refuses only a raw control character in a string."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        if not str(exc).startswith(_CONTROL):
+            raise
+        try:
+            return json.loads(text, strict=STRICT)
+        except (ValueError, RecursionError):
+            raise exc from None
 
 
 class NotJsonError(ValueError):
@@ -115,7 +148,9 @@ def surrogate_error(text: str) -> str | None:
     if _SURROGATE.search(text) is None:
         return None
     try:
-        orjson.loads(text)
+        value = lenient_loads(text)
     except orjson.JSONDecodeError as exc:
         return f"invalid JSON ({str(exc).split(':', 1)[0].lower()})"
-    return None
+    # Read by json where orjson refused only a raw control character, a lone surrogate is still there to find.
+    lone = lone_surrogate(value)
+    return f"invalid JSON ({lone})" if lone is not None else None

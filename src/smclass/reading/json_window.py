@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
+from smclass.reading.json_values import STRICT
 from smclass.reading.lines import RECORD_LIMIT, Overlong
 from smclass.reading.spool import temporary_file, temporary_writes
 from smclass.reading.utf8 import bad_utf8
@@ -19,7 +20,7 @@ _SPACES = re.compile(r"\s*")
 _BLANK_READ = 1 << 20
 # Errors this close to the end of the text read so far may only mean the rest is still to come.
 _CUT_MARGIN = 16
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(strict=STRICT)
 # What a value too large to read is followed by: its strings' ends and escapes, its brackets,
 # and for a bare number or word, what ends it.
 _STRING_STOPS = re.compile(r'["\\]')

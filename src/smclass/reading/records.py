@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smclass.errors import InputError
+from smclass.reading.json_values import STRICT
 from smclass.reading.lines import Overlong
 
 # Twenty digits or more: a number orjson may have read as a float (past 64 bits), nested or not.
@@ -69,7 +70,7 @@ class Record:
             if nested:
                 # orjson reads integers beyond 64 bits as floats, at any depth; json keeps them digit for digit.
                 try:
-                    exact = json.loads(self.raw)
+                    exact = json.loads(self.raw, strict=STRICT)
                 except (ValueError, RecursionError):
                     return self.data
                 # Only when the line is this record, not a page of posts it came out of.

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from smclass.reading import fields, ids
+from smclass.reading.json_values import STRICT
 from smclass.reading.records import Record
 
 _JSON = frozenset({"json", "jsonl"})
@@ -90,7 +91,7 @@ def _top_level_keys(raw: Any) -> list[str]:
     if raw.lstrip()[:1] not in (b"{", "{"):
         return []
     try:
-        pairs = json.loads(raw, object_pairs_hook=list)
+        pairs = json.loads(raw, object_pairs_hook=list, strict=STRICT)
     except (ValueError, RecursionError):
         return []
     return [pair[0] for pair in pairs] if isinstance(pairs, list) else []

@@ -15,7 +15,7 @@ from smclass.errors import InputError, UsageError
 from smclass.reading import fields, live
 from smclass.reading.decoders import is_bzip2
 from smclass.reading.delimited import excel_sep
-from smclass.reading.json_values import loads_line, refuse_constant
+from smclass.reading.json_values import STRICT, loads_line, refuse_constant
 from smclass.reading.platforms import whatsapp, youtube
 from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.platforms.x import is_twitter_archive
@@ -146,7 +146,7 @@ def _json_value(line: bytes) -> Any:
     # shaped like JSON or not: it must not vote the file out of JSON lines, whose reader rejects
     # that line alone. json reads both (the byte replaced), where orjson refuses them.
     try:
-        return json.loads(line.decode("utf-8", "replace"), parse_constant=refuse_constant)
+        return json.loads(line.decode("utf-8", "replace"), parse_constant=refuse_constant, strict=STRICT)
     except (ValueError, RecursionError):
         return None
 
