@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from smclass.cli import app
@@ -70,3 +71,81 @@ def test_a_text_given_twice_is_still_found_in_a_line_with_a_raw_tab(small_model_
     assert result.exit_code == 0, result.stderr
     first = json.loads(result.stdout.splitlines()[0])
     assert (first["label"], first["reason"]) == (None, "'text' is given twice in this record")
+
+
+# Plain lines whose first line starts with a bracket, and JSON documents damaged early
+
+_BRACKETED = {
+    "update": ("[Update] the river bridge is closed until Friday", "expecting value at column 2"),
+    "thread": ("[1/3] Thread about our community garden", "expecting ',' delimiter at column 3"),
+    "draft": ("{Draft} my notes from the workshop today", "expecting property name enclosed in double quotes at column 2"),
+}
+
+
+@pytest.mark.parametrize("case", list(_BRACKETED))
+@pytest.mark.parametrize("where", ["file", "stdin"])
+def test_lines_whose_first_starts_with_a_bracket_are_a_doubt_not_a_json_document(
+    small_model_path: Path, tmp_path: Path, case: str, where: str
+) -> None:
+    first, failure = _BRACKETED[case]
+    text = first + "\n" + "".join(f"Post {i}: volunteers needed at the food bank\n" for i in range(40))
+    path = tmp_path / "posts.txt"
+    path.write_text(text)
+    given = ("-",) if where == "stdin" else (str(path),)
+    result = classify(small_model_path, *given, "--on-error", "skip", input=text if where == "stdin" else None)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    shown = "<stdin>" if where == "stdin" else str(path)
+    assert result.stderr == (
+        f"Error: {shown}:1: cannot tell whether this is a damaged JSON document or text with a post on each line: its first line "
+        f"({first!r}) starts like JSON but is none ({failure}): mend the JSON, or say --input-format lines to read every line as a post\n"
+    )
+    said = classify(small_model_path, *given, "--input-format", "lines", input=text if where == "stdin" else None)
+    assert said.exit_code == 0, said.stderr
+    assert ids(said.stdout) == list(range(1, 42))
+
+
+def test_a_lone_line_that_starts_with_a_bracket_is_a_doubt_too(small_model_path: Path) -> None:
+    result = classify(small_model_path, "-", input="[PHOTO] sunset over the harbour\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "Error: <stdin>:1: cannot tell whether this is a damaged JSON document or text with a post on each line"
+    )
+
+
+def test_a_file_named_json_whose_first_line_is_plainly_no_json_says_so_by_its_name(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "posts.json"
+    path.write_text("[Update] the river bridge is closed until Friday\nVolunteers needed at the food bank\n")
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {path}:1: named .json, but its first line is not JSON ('[Update] the river bridge is closed until Friday'): "
+        "mend it, or say --input-format lines to read every line as a post\n"
+    )
+
+
+def test_a_json_array_damaged_after_its_first_post_on_the_first_line_is_still_read_as_json(small_model_path: Path, tmp_path: Path) -> None:
+    path, rejects = tmp_path / "posts.txt", tmp_path / "rejects.txt"
+    rest = '{"id": 2, "text": "lost my bag"}]\n'
+    path.write_text('[{"id": 1, "text": "first post"} ' + rest)
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [1]
+    assert rejects.read_text() == rest
+
+
+def test_a_json_array_damaged_with_more_after_it_than_a_reject_holds_stops_the_run_even_with_skip(
+    small_model_path: Path, tmp_path: Path
+) -> None:
+    posts = [{"id": i, "text": f"post number {i} about the food bank"} for i in range(40_000)]
+    path, rejects = tmp_path / "posts.json", tmp_path / "rejects.txt"
+    damaged = '{"id": 3, "text": "bad" "x"}'
+    path.write_text(json.dumps(posts[:3], indent=1)[:-2] + ",\n " + damaged + ",\n" + json.dumps(posts[4:], indent=1)[1:])
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 1
+    assert ids(result.stdout) == [0, 1, 2]
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {path}:14: invalid JSON (expecting ',' delimiter at column 26): a JSON document cannot be read on past its damage, "
+        "and the rest of it is over 1 MiB, more than one reject holds: mend it (or cut it at the damage) to read the posts after it"
+    )
+    assert not rejects.exists()

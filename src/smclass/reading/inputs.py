@@ -24,6 +24,7 @@ from typing import IO, Any
 from smclass.errors import InputError, UsageError
 from smclass.reading import containers, decoders, live, platforms, sheets, sqlite, utf8
 from smclass.reading.delimited import excel_sep, read_delimited, read_lines
+from smclass.reading.doubts import FormatDoubtError
 from smclass.reading.json_input import read_json, read_jsonl
 from smclass.reading.platforms import linkedin, whatsapp
 from smclass.reading.platforms.base import NotPostsError
@@ -33,7 +34,6 @@ from smclass.reading.sniff import (
     HEAD_BYTES,
     SAMPLE_LINES,
     Detected,
-    FormatDoubtError,
     cr_line_ends,
     looks_binary,
     peek_stream,

@@ -338,12 +338,16 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
     same_second = SameSecond()
 
     def damage(reason: str, pos: int, start: int | None = None) -> Record:
-        """The damage that ends the array, as one reject: the input from the element it is in
-        (``start``, else ``pos``), its first MiB, holding what follows it as far as that goes."""
+        """The damage that ends the array, as one reject: the rest of the input from the element
+        it is in (``start``, else ``pos``). A rest longer than a reject holds is an error that
+        stops the run whatever --on-error says: the posts in what a reject would leave out
+        would be neither results nor rejects."""
         line = window.line_at(pos)
         if window.bad is not None:  # the text stops where the bytes stop being UTF-8
             reason, line = window.bad[0], window.bad[1]
-        raw = window.raw_from(pos if start is None else start, 1 << 20)
+        raw = window.raw_from(pos if start is None else start, REJECT_HELD + 1)
+        if len(raw) > REJECT_HELD:
+            raise InputError(f"{reason}: {PAST_DAMAGE}", source=source, line=line)
         return Record({}, source, line, index + 1, raw, InputError(reason, source=source, line=line), fmt="json")
 
     while True:
@@ -397,6 +401,14 @@ def _read_json_array(window: Window, source: str) -> Iterator[Record]:
             yield damage("invalid JSON (expected ',' or ']' between records)", window.pos)
             return
         window.let_go()
+
+
+# The most of a damaged array's rest one reject holds.
+REJECT_HELD = 1 << 20
+PAST_DAMAGE = (
+    f"a JSON document cannot be read on past its damage, and the rest of it is over {REJECT_HELD >> 20} MiB, "
+    "more than one reject holds: mend it (or cut it at the damage) to read the posts after it"
+)
 
 
 def _after_array(window: Window, damage: Callable[[str, int], Record]) -> Iterator[Record]:

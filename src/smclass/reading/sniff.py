@@ -11,10 +11,11 @@ from typing import IO, Any
 
 import orjson
 
-from smclass.errors import InputError, UsageError
-from smclass.reading import fields, live
+from smclass.errors import InputError
+from smclass.reading import doubts, fields, live
 from smclass.reading.decoders import is_bzip2
 from smclass.reading.delimited import excel_sep
+from smclass.reading.doubts import FormatDoubtError, named_format
 from smclass.reading.json_values import STRICT, loads_line, refuse_constant
 from smclass.reading.platforms import whatsapp, youtube
 from smclass.reading.platforms.base import NotPostsError
@@ -175,6 +176,8 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
         # One line alone: a whole document (it may hold a list of posts), unless it is cut
         # short (a post longer than the sample, or damage), which JSON lines reads or rejects.
         whole = not goes_on(head) and _json_value(text) is not None
+        if not whole and first == b"[":
+            doubts.no_plain_text(text, goes_on(head), name)
         return Detected("json" if whole or first == b"[" else "jsonl")
     values = [_json_value(line) for line in lines]
     good = sum(isinstance(v, (dict, list, str)) for v in values)
@@ -184,6 +187,7 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
     if good and (good > len(lines) - good or (good == len(lines) - good and any(isinstance(v, dict) for v in values))):
         return Detected("jsonl")
     if first in (b"{", b"["):
+        doubts.no_plain_text(text, goes_on(head), name)
         return Detected("json")
     sep = excel_sep(text.split(b"\n", 1)[0])
     if sep is not None:
@@ -205,41 +209,8 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
         )
     named = named_format(name)
     if detected.fmt == "lines" and named is not None:
-        raise InputError(_not_as_named(named, detected, decoded[0]), source=name or None, line=1)
+        raise InputError(doubts.not_as_named(named, detected.note, decoded[0]), source=name or None, line=1)
     return detected
-
-
-# What a file's name promises. Read one post per line, such a file would make posts of its
-# markup, its brackets or its header: it is refused unless --input-format lines says so.
-_NAMED_FORMATS = {".json": "JSON", ".jsonl": "JSON", ".ndjson": "JSON", ".csv": "CSV", ".tsv": "TSV", ".tab": "TSV"}
-_COMPRESSED = (".gz", ".zst", ".bz2", ".xz")
-
-
-def named_format(name: str) -> tuple[str, str] | None:
-    """The extension of ``name`` (past a compression suffix) and the kind of file it names, when it names one."""
-    base = name.lower().rsplit("/", 1)[-1]
-    base = next((base.removesuffix(suffix) for suffix in _COMPRESSED if base.endswith(suffix)), base)
-    extension = "." + base.rsplit(".", 1)[-1] if "." in base else ""
-    kind = _NAMED_FORMATS.get(extension)
-    return (extension, kind) if kind is not None else None
-
-
-def _not_as_named(named: tuple[str, str], detected: Detected, first: str) -> str:
-    extension, kind = named
-    lines = "--input-format lines to read every line as a post"
-    if kind == "JSON":
-        shown = first.strip()[:60] + ("..." if len(first.strip()) > 60 else "")
-        return f"named {extension}, but its first line is not JSON ({shown!r}): mend it, or say {lines}"
-    return f"named {extension}, but {detected.note}: say --input-format {kind.lower()} (with --text-field NAME) if it is one, or {lines}"
-
-
-class FormatDoubtError(UsageError):
-    """A format that cannot be told from the sample (a header under a report's preamble, a first line
-    that may be a header or a post): the line of the doubt, for the error's FILE:LINE."""
-
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(message)
-        self.line = line
 
 
 # How far down a sample a header under a report's preamble (Brandwatch, Talkwalker) is looked for.

@@ -1,0 +1,99 @@
+"""What the sniffer cannot tell from a sample alone: a format a file's name promises, and first
+lines that may be JSON or text. Each doubt is refused with the ways to say what the input is."""
+
+from __future__ import annotations
+
+import json
+
+from smclass.errors import InputError, UsageError
+from smclass.reading.json_values import STRICT, refuse_constant
+
+
+class FormatDoubtError(UsageError):
+    """A format that cannot be told from the sample (a header under a report's preamble, a first line
+    that may be a header or a post): the line of the doubt, for the error's FILE:LINE."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+# What a file's name promises. Read one post per line, such a file would make posts of its
+# markup, its brackets or its header: it is refused unless --input-format lines says so.
+_NAMED_FORMATS = {".json": "JSON", ".jsonl": "JSON", ".ndjson": "JSON", ".csv": "CSV", ".tsv": "TSV", ".tab": "TSV"}
+_COMPRESSED = (".gz", ".zst", ".bz2", ".xz")
+_AS_LINES = "--input-format lines to read every line as a post"
+
+
+def named_format(name: str) -> tuple[str, str] | None:
+    """The extension of ``name`` (past a compression suffix) and the kind of file it names, when it names one."""
+    base = name.lower().rsplit("/", 1)[-1]
+    base = next((base.removesuffix(suffix) for suffix in _COMPRESSED if base.endswith(suffix)), base)
+    extension = "." + base.rsplit(".", 1)[-1] if "." in base else ""
+    kind = _NAMED_FORMATS.get(extension)
+    return (extension, kind) if kind is not None else None
+
+
+def not_as_named(named: tuple[str, str], note: str | None, first: str) -> str:
+    """Why a file whose name promises ``named`` is not read as lines: ``note`` says why it is no CSV header."""
+    extension, kind = named
+    if kind == "JSON":
+        return f"named {extension}, but its first line is not JSON ({_shown(first)!r}): mend it, or say {_AS_LINES}"
+    return f"named {extension}, but {note}: say --input-format {kind.lower()} (with --text-field NAME) if it is one, or {_AS_LINES}"
+
+
+def _shown(line: str) -> str:
+    bare = line.strip()
+    return bare[:60] + ("..." if len(bare) > 60 else "")
+
+
+def no_plain_text(text: bytes, cut: bool, name: str) -> None:
+    """Refuses an input about to be read as a JSON document whose first value plainly is no JSON:
+    lines of text may start with a bracket too (``[Update] the bridge is closed``, ``[1/3] Thread
+    about ...``), and read as a document they would be one error about JSON, their posts never
+    read. Damage to a real document is no reason to read it as lines either: which of the two
+    it is cannot be told, so the user says."""
+    failure = _plain_failure(text.decode("utf-8", "replace"), cut)
+    if failure is None:
+        return
+    first = text.split(b"\n", 1)[0].decode("utf-8", "replace")
+    named = named_format(name)
+    if named is not None and named[1] == "JSON":
+        raise InputError(not_as_named(named, None, first), source=name or None, line=1)
+    raise FormatDoubtError(
+        f"cannot tell whether this is a damaged JSON document or text with a post on each line: its first line "
+        f"({_shown(first)!r}) starts like JSON but is none ({failure}): mend the JSON, or say {_AS_LINES}",
+        1,
+    )
+
+
+# Errors this close to the end of a sample cut short may only mean that the rest is still to come.
+_CUT_MARGIN = 16
+
+
+def _plain_failure(text: str, cut: bool) -> str | None:
+    """Why the JSON value that starts ``text`` fails within its first line, before any object in
+    it was read whole (a damaged document fails after some of its posts, or on a later line);
+    None when it does not, or may only be cut short where the sample ends."""
+    decoder = json.JSONDecoder(parse_constant=refuse_constant, strict=STRICT)
+    line_end = text.find("\n") if "\n" in text else len(text)
+    try:
+        _, where = decoder.raw_decode(text)
+        reason = "more follows it on its line"
+    except json.JSONDecodeError as exc:
+        if cut and (exc.msg.startswith("Unterminated string") or exc.pos >= len(text) - _CUT_MARGIN):
+            return None
+        where, reason = exc.pos, f"{exc.msg.lower()} at column {exc.colno}"
+    except (ValueError, RecursionError):
+        return None  # NaN, a number too long, nesting too deep: JSON all the same
+    if where >= line_end or not text[where:line_end].strip():
+        return None
+    start = 0
+    while (at := text.find("{", start, where)) >= 0:
+        try:
+            if decoder.raw_decode(text, at)[1] <= where:
+                return None
+        except (ValueError, RecursionError):
+            pass
+        start = at + 1
+    return reason
