@@ -149,3 +149,41 @@ def test_a_json_array_damaged_with_more_after_it_than_a_reject_holds_stops_the_r
         "and the rest of it is over 1 MiB, more than one reject holds: mend it (or cut it at the damage) to read the posts after it"
     )
     assert not rejects.exists()
+
+
+# JSON lines under a preamble of comments
+
+
+def _commented(comments: int, objects: int) -> str:
+    preamble = "".join(f"# scraped page {i} of the community forum\n" for i in range(1, comments + 1))
+    return preamble + "".join(
+        json.dumps({"id": f"p{i}", "text": f"Volunteers needed for the river cleanup, day {i}"}) + "\n" for i in range(1, objects + 1)
+    )
+
+
+@pytest.mark.parametrize("name", ["-", "scraped.log", "scraped.txt"])
+def test_json_lines_under_a_preamble_of_comments_are_a_doubt_not_posts_of_markup(small_model_path: Path, tmp_path: Path, name: str) -> None:
+    text = _commented(30, 40)
+    path = tmp_path / name
+    path.write_text(text)
+    given = "-" if name == "-" else str(path)
+    result = classify(small_model_path, given, input=text if name == "-" else None)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: {'<stdin>' if name == '-' else path}:31: this line is a JSON object, as 20 of the first 50 lines are, where most "
+        "others are no JSON (a preamble of comments?): cannot tell JSON lines from text with a post on each line: say "
+        "--input-format jsonl (the lines that are not JSON then rejected) or --input-format lines to read every line as a post\n"
+    )
+    said = classify(small_model_path, given, "--input-format", "jsonl", "--on-error", "skip", input=text if name == "-" else None)
+    assert said.exit_code == 0, said.stderr
+    assert ids(said.stdout) == [f"p{i}" for i in range(1, 41)]
+
+
+def test_one_json_object_among_posts_one_per_line_is_a_post(small_model_path: Path) -> None:
+    text = (
+        "My flight got cancelled again\n" + '{"note": "this line is json"}\n' + "".join(f"Volunteers needed, day {i}\n" for i in range(8))
+    )
+    result = classify(small_model_path, "-", input=text)
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == list(range(1, 11))

@@ -4,6 +4,7 @@ lines that may be JSON or text. Each doubt is refused with the ways to say what 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading.json_values import STRICT, refuse_constant
@@ -97,3 +98,29 @@ def _plain_failure(text: str, cut: bool) -> str | None:
             pass
         start = at + 1
     return reason
+
+
+def no_json_lines_among(lines: list[bytes], values: list[Any], head: bytes) -> None:
+    """Refuses a sample voted plain lines of which a tenth or more, two at least, are JSON objects
+    (``values``, the sample's ``lines`` as JSON): JSON lines under a preamble of comments
+    (``# scraped page 1``) would be read as posts of their own markup, under positional ids, with
+    exit 0; a text of posts among which some are JSON would be read as JSON lines, its other posts
+    rejected. Which it is cannot be told from the sample, so the user says."""
+    objects = [index for index, value in enumerate(values) if isinstance(value, dict)]
+    if len(objects) < 2 or len(objects) * 10 < len(lines):
+        return
+    number = _line_number(head, lines[objects[0]])
+    raise FormatDoubtError(
+        f"this line is a JSON object, as {len(objects)} of the first {len(lines)} lines are, where most others are no JSON "
+        "(a preamble of comments?): cannot tell JSON lines from text with a post on each line: say --input-format jsonl "
+        f"(the lines that are not JSON then rejected) or {_AS_LINES}",
+        number,
+    )
+
+
+def _line_number(head: bytes, line: bytes) -> int:
+    """The number of the first line of ``head`` that starts with ``line``, as the sample holds it."""
+    at = 0
+    while (at := head.find(line, at)) > 0 and head[at - 1 : at] != b"\n":
+        at += 1
+    return head[: max(at, 0)].count(b"\n") + 1

@@ -207,6 +207,8 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
             "or say --input-format lines to read every line as a post",
             number,
         )
+    if detected.fmt == "lines":
+        doubts.no_json_lines_among(lines, values, head)
     named = named_format(name)
     if detected.fmt == "lines" and named is not None:
         raise InputError(doubts.not_as_named(named, detected.note, decoded[0]), source=name or None, line=1)
