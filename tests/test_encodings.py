@@ -137,3 +137,53 @@ def test_utf32_with_its_mark_is_read_when_named(tmp_path: Path) -> None:
     done = runner.invoke(app, ["classify", str(path), "--encoding", "utf-32", "--keep-fields"])
     assert done.exit_code == 0, done.stderr
     assert texts(done.stdout) == ["Café opens today"]
+
+
+UTF8_LINES = '{"id":"a1","text":"Café opening tonight, come by"}\n{"id":"a2","text":"Volunteers needed at the food bank"}\n'
+
+
+@pytest.mark.parametrize(
+    ("named", "canonical", "held"),
+    [
+        ("utf-16le", "utf-16-le", "a zero byte in every line feed and ASCII character"),
+        ("utf-16", "utf-16", "a zero byte in every line feed and ASCII character"),
+        ("utf-32", "utf-32", "a zero byte in every character"),
+    ],
+)
+def test_utf8_read_with_a_named_utf16_or_utf32_encoding_is_refused_not_read_as_garbage(named: str, canonical: str, held: str) -> None:
+    done = runner.invoke(app, ["classify", "-", "--encoding", named], input=UTF8_LINES.encode())
+    assert done.exit_code == 1
+    assert done.stdout == ""
+    family = canonical[:6].upper()
+    assert done.stderr == (
+        f"Error: <stdin>: --encoding says {canonical}, but its bytes hold no zero byte, where {family} text holds {held}: "
+        "it may be UTF-8: drop --encoding\n"
+    )
+
+
+def test_utf16_of_the_other_byte_order_than_named_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "plain16.txt"
+    path.write_bytes("Café opening tonight\nVolunteers needed at the food bank\nJust finished my painting\n".encode("utf-16-le"))
+    done = runner.invoke(app, ["classify", str(path), "--encoding", "utf-16be"])
+    assert done.exit_code == 1
+    assert done.stderr == (
+        f"Error: {path}: --encoding says utf-16-be, but it looks like UTF-16LE text, the other byte order: say --encoding UTF-16LE\n"
+    )
+
+
+def test_chinese_utf16_without_a_zero_byte_is_still_read_when_named(tmp_path: Path) -> None:
+    # No ASCII at all, not even a line feed: no zero byte, yet UTF-16 all the same.
+    post = "我们明天在社区花园集合请大家带上手套和水桶谢谢大家的支持"
+    path = tmp_path / "zh16.txt"
+    path.write_bytes(post.encode("utf-16-le"))
+    assert b"\x00" not in path.read_bytes()
+    done = runner.invoke(app, ["classify", str(path), "--encoding", "utf-16le", "--keep-fields"])
+    assert done.exit_code == 0, done.stderr
+    assert texts(done.stdout) == [post]
+
+
+def test_utf8_read_as_cp1252_is_left_to_the_readers(tmp_path: Path) -> None:
+    # Any byte is a character in a single-byte encoding: nothing says the bytes are not in it.
+    done = runner.invoke(app, ["classify", "-", "--encoding", "cp1252", "--keep-fields"], input=UTF8_LINES.encode())
+    assert done.exit_code == 0, done.stderr
+    assert texts(done.stdout)[0] == "CafÃ© opening tonight, come by"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import io
 import shlex
+import sys
 from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
@@ -165,3 +166,61 @@ def check_no_other_mark(head: bytes, encoding: str, source: str) -> None:
                 said = f"starts with a {marked} byte-order mark, but --encoding says {encoding}: drop --encoding"
                 raise InputError(said, source=source)
             return
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """ "LE" or "BE" when bytes without a byte-order mark look like UTF-16: NUL in most bytes of one parity, in few of the other.
+
+    Text in a Latin script has a NUL in every other byte; a binary file has NULs anywhere.
+    """
+    sample = head[:8192]
+    if len(sample) < 16:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_nul >= 0.6 and even_nul <= 0.02:
+        return "LE"
+    if even_nul >= 0.6 and odd_nul <= 0.02:
+        return "BE"
+    return None
+
+
+def check_fits(head: bytes, encoding: str, source: str) -> None:
+    """A UTF-16 or UTF-32 encoding named for bytes that plainly are in none of its forms is refused:
+    decoded so, they would be one line of CJK-looking characters, one post labelled as such.
+
+    UTF-32 text holds a zero byte in every character. UTF-16 text holds one in every ASCII
+    character, a line feed or a space included: text without one would be all in other
+    scripts, on one line (Chinese may be), and would hardly read as UTF-8 too. Bytes with no
+    zero byte at all, with line feeds of their own and valid as UTF-8 are no UTF-16 then. Bytes
+    that look like UTF-16 of the other byte order are refused too. Single-byte encodings have
+    no such test: any byte is a character in them.
+    """
+    name = codecs.lookup(encoding).name
+    if not name.startswith(("utf-16", "utf-32")) or head.startswith(tuple(mark for mark, _, _ in _MARKS)):
+        return
+    sample = head[:_LOOKED_AT]
+    family, utf8 = name[:6].upper(), _utf8(sample)
+    if b"\x00" not in sample and (len(sample) >= 16 and utf8 and b"\n" in sample if family == "UTF-16" else len(sample) >= 4):
+        held = "a zero byte in every character" if family == "UTF-32" else "a zero byte in every line feed and ASCII character"
+        likely = "it may be UTF-8: drop --encoding" if utf8 else "is the input in another encoding?"
+        said = f"--encoding says {encoding}, but its bytes hold no zero byte, where {family} text holds {held}: {likely}"
+        raise InputError(said, source=source)
+    if family == "UTF-16":
+        said = {"utf-16-le": "LE", "utf-16-be": "BE"}.get(name, "LE" if sys.byteorder == "little" else "BE")
+        looks = utf16_without_bom(head)
+        if looks is not None and looks != said:
+            other = f"it looks like UTF-16{looks} text, the other byte order: say --encoding UTF-16{looks}"
+            raise InputError(f"--encoding says {encoding}, but {other}", source=source)
+
+
+_LOOKED_AT = 8192
+
+
+def _utf8(sample: bytes) -> bool:
+    """Whether ``sample`` is UTF-8, but for a character its end may cut."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True

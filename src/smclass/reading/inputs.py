@@ -39,7 +39,6 @@ from smclass.reading.sniff import (
     peek_stream,
     sniff,
     sniff_delimiter,
-    utf16_without_bom,
 )
 
 FORMATS = ("jsonl", "json", "csv", "tsv", "lines")
@@ -168,6 +167,7 @@ def read_stream(
     if reading.encoding is not None and not (sheets.is_table_file(head) or head.startswith(sqlite.MAGIC)):
         # The user said what the text is: decoded as it is read, the readers see UTF-8.
         decoders.check_no_other_mark(head, reading.encoding, source)
+        decoders.check_fits(head, reading.encoding, source)
         guard = Guarded(decoders.Recoded(stream, reading.encoding), f"{reading.encoding} text", keep=guard)  # type: ignore[arg-type]
         opened = None
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
@@ -308,7 +308,7 @@ def _read_plain(
     if reading.table is not None:
         raise UsageError(f"{source}: --table goes with a SQLite database or an Excel workbook, and this is neither")
     if looks_binary(head):
-        endian = utf16_without_bom(head)
+        endian = decoders.utf16_without_bom(head)
         if endian is not None:
             what = f"looks like UTF-16{endian} text without a byte-order mark, which is not guessed"
             raise InputError(

@@ -393,20 +393,3 @@ _DECODED_FIRST = (b"\x28\xb5\x2f\xfd", b"\xfd7zXZ\x00", b"\xff\xfe", b"\xfe\xff"
 
 def looks_binary(head: bytes) -> bool:
     return b"\x00" in head[:8192] or head.startswith(_DECODED_FIRST) or is_bzip2(head)
-
-
-def utf16_without_bom(head: bytes) -> str | None:
-    """ "LE" or "BE" when bytes without a byte-order mark look like UTF-16: NUL in most bytes of one parity, in few of the other.
-
-    Text in a Latin script has a NUL in every other byte; a binary file has NULs anywhere.
-    """
-    sample = head[:8192]
-    if len(sample) < 16:
-        return None
-    even, odd = sample[0::2], sample[1::2]
-    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
-    if odd_nul >= 0.6 and even_nul <= 0.02:
-        return "LE"
-    if even_nul >= 0.6 and odd_nul <= 0.02:
-        return "BE"
-    return None
