@@ -187,3 +187,34 @@ def test_utf8_read_as_cp1252_is_left_to_the_readers(tmp_path: Path) -> None:
     done = runner.invoke(app, ["classify", "-", "--encoding", "cp1252", "--keep-fields"], input=UTF8_LINES.encode())
     assert done.exit_code == 0, done.stderr
     assert texts(done.stdout)[0] == "CafÃ© opening tonight, come by"
+
+
+@pytest.mark.parametrize("encoding", ["utf-32-le", "utf-32-be"])
+def test_utf32_with_its_mark_but_no_encoding_named_is_called_utf32_with_the_way_out(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "u32.jsonl"
+    path.write_bytes(("\ufeff" + UTF8_LINES).encode(encoding))
+    done = runner.invoke(app, ["classify", str(path)])
+    assert done.exit_code == 1
+    assert done.stderr == (
+        f"Error: {path}: UTF-32 text (its byte-order mark says so), which is read only when named: "
+        "say it with --encoding utf-32, or convert it, iconv -f UTF-32 -t UTF-8 IN > OUT\n"
+    )
+
+
+def test_a_lone_surrogate_in_utf16_is_said_to_be_no_utf16_not_no_utf8(tmp_path: Path) -> None:
+    path, rejects = tmp_path / "u16.jsonl", tmp_path / "rejects.jsonl"
+    lines = [f'{{"id": "p{i}", "text": "Post {i} about the garden meetup"}}\n' for i in range(1, 4)]
+    data = "\ufeff".encode("utf-16-le") + "".join(lines).encode("utf-16-le")
+    # A high surrogate alone in place of the "g" of line 2's "garden".
+    at = data.index("garden".encode("utf-16-le"), data.index("Post 2".encode("utf-16-le")))
+    path.write_bytes(data[:at] + b"\x00\xd8" + data[at + 2 :])
+    done = runner.invoke(app, ["classify", str(path)])
+    assert done.exit_code == 1
+    assert done.stderr.splitlines()[-1] == (
+        f"Error: {path}:2: not valid UTF-16 (a lone surrogate at column 40: half of a character that takes two 16-bit units, "
+        "the other half missing)"
+    )
+    skipped = runner.invoke(app, ["classify", str(path), "--on-error", "skip", "--rejects", str(rejects)])
+    assert skipped.exit_code == 0, skipped.stderr
+    assert [json.loads(line)["id"] for line in skipped.stdout.splitlines()] == ["p1", "p3"]
+    assert f"skipped {path}:2: not valid UTF-16 (a lone surrogate at column 40" in skipped.stderr

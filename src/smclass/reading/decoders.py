@@ -26,6 +26,8 @@ def is_bzip2(head: bytes) -> bool:
 
 
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# UTF-32LE's starts with UTF-16LE's.
+UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 # Bytes taken from the stream under per step: a step's output is held whole, and zstd can
 # make far more of what compresses well.
 _STEP = 1 << 14

@@ -164,6 +164,7 @@ def read_stream(
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
     # A stream that checks itself (compressed, a zip member): its damage may show first as a garbled record.
     checks = guard is not None
+    utf16 = False
     if reading.encoding is not None and not (sheets.is_table_file(head) or head.startswith(sqlite.MAGIC)):
         # The user said what the text is: decoded as it is read, the readers see UTF-8.
         decoders.check_no_other_mark(head, reading.encoding, source)
@@ -171,15 +172,19 @@ def read_stream(
         guard = Guarded(decoders.Recoded(stream, reading.encoding), f"{reading.encoding} text", keep=guard)  # type: ignore[arg-type]
         opened = None
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
-    elif head[:2] in decoders.UTF16_BOMS and head[:4] != b"\xff\xfe\x00\x00":
+    elif head[:2] in decoders.UTF16_BOMS and not head.startswith(decoders.UTF32_BOMS):
         # A byte-order mark makes the encoding certain; the readers read UTF-8.
         reading.notify(f"{source}: UTF-16 text (byte-order mark), read as such")
         guard = Guarded(decoders.Utf16(stream), "UTF-16 text", keep=guard)  # type: ignore[arg-type]
         opened = None
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
+        # The only bytes of it that are no UTF-8 to the readers are a lone surrogate's: said so.
+        utf16 = True
     records = _read_plain(head, stream, opened, source, reading, archives)
     if reading.encoding is not None:
-        records = _said_in(records, reading.encoding)
+        records = _said_in(records, lambda error: utf8.in_named_encoding(error, reading.encoding or ""))
+    elif utf16:
+        records = _said_in(records, utf8.in_utf16)
     records = _where_not_posts(records, source)
     if guard is not None:
         records = _cut_last(records, guard, source, reading.on_error != "skip", origin if checks else None)
@@ -211,13 +216,14 @@ def _where_not_posts(records: Iterator[Record], source: str) -> Iterator[Record]
         raise NotPostsError(exc.message, source=source, line=1) from None
 
 
-def _said_in(records: Iterator[Record], encoding: str) -> Iterator[Record]:
+def _said_in(records: Iterator[Record], reword: Callable[[InputError], InputError]) -> Iterator[Record]:
+    """Errors about bytes that are not UTF-8 said of the encoding the input was decoded from."""
     try:
         for record in records:
-            yield record if record.error is None else replace(record, error=utf8.in_named_encoding(record.error, encoding))
+            yield record if record.error is None else replace(record, error=reword(record.error))
     except InputError as exc:
         # A JSON document fails whole, not record by record: said in the same words.
-        said = utf8.in_named_encoding(exc, encoding)
+        said = reword(exc)
         if said is exc:
             raise
         raise said from None
@@ -314,6 +320,9 @@ def _read_plain(
             raise InputError(
                 f"{what}: say it with --encoding UTF-16{endian}, or convert it, iconv -f UTF-16{endian} -t UTF-8 IN > OUT", source=source
             )
+        if head.startswith(decoders.UTF32_BOMS):
+            said = "UTF-32 text (its byte-order mark says so), which is read only when named"
+            raise InputError(f"{said}: say it with --encoding utf-32, or convert it, iconv -f UTF-32 -t UTF-8 IN > OUT", source=source)
         if head[257:262] == b"ustar":
             raise InputError("a tar archive, which is not opened: unpack it first (tar xf FILE) and give its folder", source=source)
         raise InputError("looks like a binary file, not JSON, JSON lines, CSV or TSV", source=source)

@@ -22,6 +22,17 @@ def in_named_encoding(error: InputError, encoding: str) -> InputError:
     return InputError(said, source=error.source, line=error.line, field=error.field, raw=error.raw)
 
 
+def in_utf16(error: InputError) -> InputError:
+    """``error`` as said of an input decoded from UTF-16 (its byte-order mark): the only bytes of
+    it that are no UTF-8 to the readers are a lone surrogate's, which the decoder carries through."""
+    if not error.message.startswith("not valid UTF-8 (") or not error.message.endswith(_ADVICE):
+        return error
+    where = error.message.removeprefix("not valid UTF-8 (").removesuffix(_ADVICE).removesuffix(")")
+    column = where.rsplit(" at ", 1)[-1]
+    said = f"not valid UTF-16 (a lone surrogate at {column}: half of a character that takes two 16-bit units, the other half missing)"
+    return InputError(said, source=error.source, line=error.line, field=error.field, raw=error.raw)
+
+
 def decode(data: bytes, source: str) -> str:
     """A whole document as text; a bad byte is reported at its line and column."""
     try:
