@@ -28,7 +28,7 @@ from smclass.reading import inputs as reading
 from smclass.reading.plan import InputPlan
 from smclass.reading.posts import first_records
 from smclass.reading.records import Record
-from smclass.run import csv_ranges, output, parallel, paths, ranges, storage
+from smclass.run import csv_ranges, output, parallel, paths, ranges, storage, success
 from smclass.run import stream as classify_lib
 
 _models: dict[str, model_lib.Model] = {}
@@ -322,7 +322,7 @@ def run(
             cluster.close()
             if not finished:  # stopped: the local workers have ended, and their part files are no run's
                 storage.remove_temporaries(folder)
-    storage.write_manifest(folder, manifest(results, targets, model_bytes, str(model.path)))
+    storage.write_manifest(folder, success.manifest(results, targets, model_bytes, str(model.path)))
     return results
 
 
@@ -435,22 +435,3 @@ def _gather(
             raise OutputError(f"{exc.filename or failing or 'a part'}: cannot read or write ({exc.strerror or exc})") from None
         raise
     return [r for r in results if r is not None]
-
-
-def manifest(results: list[PartResult], targets: list[str], model_bytes: bytes, model_name: str) -> dict[str, Any]:
-    """What ``_SUCCESS`` says: every part, its records and rejects, and the model that made them."""
-    parts = []
-    for result, target in zip(results, targets, strict=True):
-        entry: dict[str, Any] = {"part": target.rsplit("/", 1)[-1], "source": output.displayable(result.source), "records": result.records}
-        if result.span is not None:
-            entry["bytes"] = list(result.span)
-        entry["rejects"] = result.rejects
-        if result.rejects_file is not None:
-            entry["rejects_file"] = result.rejects_file.rsplit("/", 1)[-1]
-        parts.append(entry)
-    return {
-        "parts": parts,
-        "records": sum(r.records for r in results),
-        "rejects": sum(r.rejects for r in results),
-        "model": {"file": model_name, "sha256": hashlib.sha256(model_bytes).hexdigest()},
-    }
