@@ -261,3 +261,37 @@ def test_the_bundled_accurate_models_card_says_where_its_cut_came_from() -> None
     card = json.loads(result.stdout)
     assert card["cross_validation"]["cascade"]["cut"] == card["cascade_cut"]
     assert card["cascade_cut_from"] == "cross-validation (5 folds)"
+
+
+def _with_settings(model: Path, target: Path, change: dict[str, Any], where: str = "encoder") -> Path:
+    """The model with settings changed in its card: under ``where`` ("encoder"), or at the top ("")."""
+    with np.load(model, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    meta = json.loads(str(arrays.pop("meta")))
+    (meta["settings"][where] if where else meta["settings"]).update(change)
+    np.savez_compressed(target, meta=np.asarray(json.dumps(meta)), **arrays)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("where", "change", "said"),
+    [
+        ("encoder", {"weight": float("nan")}, "model settings are damaged (encoder weight nan)"),
+        ("encoder", {"weight": True}, "model settings are damaged (encoder weight True)"),
+        ("encoder", {"name": "minilm-v9"}, "this model needs an encoder this version does not know ('minilm-v9'): upgrade smclass"),
+        ("encoder", {"max_seq_len": "long"}, "model settings are damaged (encoder max_seq_len 'long')"),
+        ("encoder", {"max_seq_len": 2.9}, "model settings are damaged (encoder max_seq_len 2.9)"),
+        ("encoder", {"max_seq_len": 100000}, "model settings are damaged (encoder max_seq_len 100000, not 2 to 512)"),
+        ("", {"cascade_cut": True}, "model settings are damaged (cascade cut True)"),
+        ("", {"members": 1.7}, "model settings are damaged (members 1.7)"),
+    ],
+)
+def test_encoder_settings_that_are_not_what_they_claim_are_refused_at_load(
+    small_accurate_model_path: Path, tmp_path: Path, where: str, change: dict[str, Any], said: str
+) -> None:
+    model = _with_settings(small_accurate_model_path, tmp_path / "crafted.npz", change, where)
+    # A post the fast model is sure of never reaches the encoder: the refusal must not wait for one.
+    result = runner.invoke(app, ["classify", "-m", str(model), "-q"], input='{"text": "hello"}\n')
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {model}: {said}\n"

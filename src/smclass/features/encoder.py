@@ -83,8 +83,8 @@ class Encoder:
         output: str | None = None,
         normalize: bool = True,
     ) -> None:
-        if max_seq_len < 2:
-            raise ModelError("max_seq_len must be at least 2 (the [CLS] and [SEP] tokens)")
+        if not 2 <= max_seq_len <= MOST_TOKENS:
+            raise ModelError(f"max_seq_len must be 2 (the [CLS] and [SEP] tokens) to {MOST_TOKENS} (the positions MiniLM has)")
         threads = threads_lib.per_process() if threads is None else threads
         if batch_size < 1 or threads < 1:
             raise ModelError("batch_size and threads must be at least 1")
@@ -195,6 +195,15 @@ class Stacked:
 
     def encode(self, texts: Sequence[str | None]) -> np.ndarray:
         return np.hstack([encoder.encode(texts) for encoder in self.encoders])
+
+
+# The positions MiniLM (and e5-small) were trained with: a longer input fails inside ONNX Runtime.
+MOST_TOKENS = 512
+
+
+def known(name: str) -> bool:
+    """Whether :func:`make` makes an encoder of this name."""
+    return name in (ENCODER_NAME, ENCODERS["minilm+e5"], f"{ENCODER_NAME}+{e5.WHOLE_NAME}")
 
 
 def make(name: str, max_seq_len: int = 128) -> Encoder | Stacked:

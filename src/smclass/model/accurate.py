@@ -19,7 +19,7 @@ import numpy as np
 from smclass.errors import ModelError
 from smclass.features import encoder as encoder_lib
 from smclass.features.encoder import centred
-from smclass.model.scorer import Scorer
+from smclass.model.scorer import Scorer, real_setting, whole_setting
 
 PREFIX = "fast_"
 ENCODER_ARRAYS = ("encoder_coef", "encoder_mean")
@@ -49,8 +49,16 @@ class EncodedScorer:
             raise ModelError("model arrays hold numbers that are not finite (encoder)")
         if not 0.0 <= self.cut <= 1.0:
             raise ModelError(f"model settings are damaged (cascade cut {self.cut})")
-        # Refuse at load time, not at the first uncertain post: the libraries and the files must be there.
-        name = str(self.encoder.get("name", encoder_lib.ENCODER_NAME))
+        # Refuse at load time, not at the first uncertain post: the libraries and the files must be there,
+        # and the settings the encoder runs with must be what they claim.
+        name = self.encoder.get("name", encoder_lib.ENCODER_NAME)
+        if not isinstance(name, str) or not encoder_lib.known(name):
+            raise ModelError(f"this model needs an encoder this version does not know ({name!r}): upgrade smclass")
+        length = whole_setting(self.encoder.get("max_seq_len"), "encoder max_seq_len")
+        if not 2 <= length <= encoder_lib.MOST_TOKENS:
+            raise ModelError(f"model settings are damaged (encoder max_seq_len {length}, not 2 to {encoder_lib.MOST_TOKENS})")
+        if real_setting(self.encoder.get("weight"), "encoder weight") <= 0:
+            raise ModelError(f"model settings are damaged (encoder weight {self.encoder.get('weight')!r})")
         encoder_lib.require_for(name)
         for key, path in _encoder_files(name):
             if not path.is_file():
@@ -122,7 +130,7 @@ class EncodedScorer:
                 encoder_mean=arrays["encoder_mean"].astype(np.float64),
                 encoder=dict(encoder),
                 fast=Scorer.from_arrays(fast_arrays, fast_settings),
-                cut=float(settings["cascade_cut"]),
+                cut=real_setting(settings["cascade_cut"], "cascade cut"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"model settings are damaged ({exc})") from None

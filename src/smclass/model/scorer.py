@@ -240,13 +240,13 @@ class Scorer:
             with np.errstate(over="ignore", invalid="ignore"):
                 return cls(
                     labels=[str(x) for x in arrays["labels"].tolist()],
-                    members=int(settings["members"]),
+                    members=whole_setting(settings["members"], "members"),
                     words_keys=arrays["words_keys"].astype(np.uint64),
                     words_table=arrays["words_table"].astype(np.float32),
                     chars_keys=arrays["chars_keys"].astype(np.uint64),
                     chars_table=arrays["chars_table"].astype(np.float32),
                     signal_scale=arrays["signal_scale"].astype(np.float64),
-                    signal_weight=float(settings["signal_weight"]),
+                    signal_weight=real_setting(settings["signal_weight"], "signal weight"),
                     signal_coef=arrays["signal_coef"].astype(np.float64),
                     meaning_coef=arrays["meaning_coef"].astype(np.float32),
                     meaning_table_sha256=str(settings["meaning_table_sha256"]),
@@ -255,6 +255,20 @@ class Scorer:
                 )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"model settings are damaged ({exc})") from None
+
+
+def whole_setting(value: Any, what: str) -> int:
+    """A model setting that must be a whole number as written: int() would read 1.7, true or "1" as 1."""
+    if value.__class__ is not int:
+        raise ModelError(f"model settings are damaged ({what} {value!r})")
+    return int(value)
+
+
+def real_setting(value: Any, what: str) -> float:
+    """A model setting that must be a finite number as written: float() would read true, "2" or NaN."""
+    if value.__class__ not in (int, float) or not math.isfinite(value):
+        raise ModelError(f"model settings are damaged ({what} {value!r})")
+    return float(value)
 
 
 def fold(pipeline: Any) -> Scorer:
