@@ -77,6 +77,24 @@ def test_classify_refuses_what_is_no_list_of_texts_with_the_librarys_own_error(m
         model.classify(texts)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("size", [-1, 0, "2", 2.0, True])
+def test_classify_refuses_a_batch_size_under_one_or_no_whole_number(model: smclass.Model, size: object) -> None:
+    # -1 had given every readable text label None, with no reason; 0 and "2" raised bare Python errors.
+    with pytest.raises(UsageError, match=rf"^batch_size must be a whole number of at least 1, got {re.escape(repr(size))}$"):
+        model.classify(["hello world"], batch_size=size)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("frame, kind", [([{"text": "a"}], "list"), (pd.Series(["a"], name="text"), "Series")])
+def test_classify_frame_refuses_what_is_no_data_frame_with_the_librarys_own_error(model: smclass.Model, frame: object, kind: str) -> None:
+    with pytest.raises(UsageError, match=rf"^classify_frame takes a pandas DataFrame, not {kind}: pd\.DataFrame\(\.\.\.\) first$"):
+        model.classify_frame(frame)
+
+
+def test_load_refuses_what_is_no_path_with_the_librarys_own_error() -> None:
+    with pytest.raises(UsageError, match=r"^load takes a model's path or a bundled model's name, not int$"):
+        smclass.load(123)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     "options, error",
     [

@@ -64,6 +64,9 @@ class Model:
         if isinstance(texts, Mapping) or not isinstance(texts, Iterable):
             # A dict would be classified by its keys; None or a number is no list at all.
             raise UsageError(f"classify takes a list of texts, not {type(texts).__name__}: model.classify([text, ...])")
+        if batch_size.__class__ is not int or batch_size < 1:
+            # A range with a step under 1 is empty: every post would come back unlabelled.
+            raise UsageError(f"batch_size must be a whole number of at least 1, got {batch_size!r}")
         items = list(texts)
         wrong = next((i for i, text in enumerate(items) if text is not None and not isinstance(text, str)), None)
         if wrong is not None:
@@ -81,6 +84,10 @@ class Model:
 
     def classify_frame(self, frame: Any, text: str = "text", *, proba: bool = False) -> Any:
         """A copy of a pandas DataFrame with ``label`` and ``confidence`` columns added (and one per label with ``proba``)."""
+        import pandas as pd
+
+        if not isinstance(frame, pd.DataFrame):
+            raise UsageError(f"classify_frame takes a pandas DataFrame, not {type(frame).__name__}: pd.DataFrame(...) first")
         if text not in frame.columns:
             raise UsageError(f"no column {text!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
         named = list(frame.columns).count(text)
@@ -213,6 +220,8 @@ def load(path: str | Path | None = None, *, tables: bool = True) -> Model:
     ``tables`` checks now that the installed embedding table is the model's: False only to
     read its card (``smclass info`` describes a model it could not run).
     """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise UsageError(f"load takes a model's path or a bundled model's name, not {type(path).__name__}")
     target = resolve(path) if path is not None else default_model_path()
     if str(path) in BUNDLED_ENCODERS and target != Path(str(path)):
         # Before reading the file: an accurate model is useless without its extra.
