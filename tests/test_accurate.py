@@ -295,3 +295,12 @@ def test_encoder_settings_that_are_not_what_they_claim_are_refused_at_load(
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == f"Error: {model}: {said}\n"
+
+
+def test_info_shows_a_damaged_models_card_and_then_says_it_is_damaged(small_accurate_model_path: Path, tmp_path: Path) -> None:
+    # "This install cannot run it" is for a missing extra: a damaged model runs on no install, and info said exit 0.
+    model = _with_settings(small_accurate_model_path, tmp_path / "crafted.npz", {"weight": float("nan")})
+    result = runner.invoke(app, ["info", "--model", str(model), "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["encoder"]["name"] == "minilm-l6-w8"
+    assert result.stderr == f"Error: {model}: model settings are damaged (encoder weight nan)\n"

@@ -62,6 +62,10 @@ class ModelError(SmclassError):
     """A model file that is missing, unsafe, damaged or not a smclass model."""
 
 
+class MissingExtraError(ModelError):
+    """A model that needs an optional extra (its encoder's libraries or files) this install lacks."""
+
+
 class UsageError(SmclassError):
     """Options that do not fit together or do not fit the data."""
 

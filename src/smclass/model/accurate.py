@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from smclass.errors import ModelError
+from smclass.errors import MissingExtraError, ModelError
 from smclass.features import encoder as encoder_lib
 from smclass.features.encoder import centred
 from smclass.model.scorer import Scorer, real_setting, whole_setting
@@ -62,7 +62,8 @@ class EncodedScorer:
         encoder_lib.require_for(name)
         for key, path in _encoder_files(name):
             if not path.is_file():
-                raise ModelError(f"{path}: the encoder file this model needs is missing (reinstall smclass with the 'accurate' extra)")
+                missing = f"{path}: the encoder file this model needs is missing (reinstall smclass with the 'accurate' extra)"
+                raise MissingExtraError(missing)
             if encoder_lib.file_sha256(path) != self.encoder.get(key):
                 raise ModelError(f"{path}: not the encoder this model was trained with: retrain it")
         if self.encoder_mean.shape[0] % encoder_lib.parts(name):

@@ -242,7 +242,7 @@ def _named_as_given(path: str | Path | None, target: Path) -> Iterator[None]:
         given, shown = str(path), str(target)
         if path is None or given == shown or given in BUNDLED or not str(exc).startswith(shown + ":"):
             raise
-        raise ModelError(given + str(exc)[len(shown) :]) from None
+        raise type(exc)(given + str(exc)[len(shown) :]) from None
 
 
 def read_card(path: str | Path) -> dict[str, Any]:
@@ -271,7 +271,7 @@ def loads(data: bytes, target: Path, *, tables: bool = True) -> Model:
         for part in parts if tables else []:
             part.check_tables()
     except ModelError as exc:
-        raise ModelError(f"{target}: {exc}") from None
+        raise type(exc)(f"{target}: {exc}") from None
     card = dict(meta["card"]) if isinstance(meta.get("card"), dict) else {}
     return Model(scorer, _cut_from(card), target, keys)
 
