@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from smclass.reading.records import SheetError
 
@@ -29,10 +30,21 @@ MISSING_MARKERS = frozenset({"NULL", "null", "Null", "\\N", "NaN", "nan", "#N/A"
 _LONGEST_MARKER = max(map(len, MISSING_MARKERS | PLACEHOLDERS))
 
 
+# A letter or a digit, in any script: nearly every post shows one in its first characters.
+_WORD = re.compile(r"[^\W_]")
+
+
+def worded(text: str) -> bool:
+    """Whether ``text`` holds a letter, a digit or a symbol (an emoji, a currency sign): a post of
+    punctuation alone (``#``, ``...``, ``?!``) says nothing a label could be drawn from, and the
+    models gave such posts confident labels all the same."""
+    return _WORD.search(text) is not None or any(unicodedata.category(c)[0] == "S" for c in text)
+
+
 def usable(text: str) -> bool:
-    """Whether ``text`` is someone's words to label: it shows, and is no deleted post's placeholder
-    nor a missing value's marker."""
-    if not visible(text) or isinstance(text, SheetError):
+    """Whether ``text`` is someone's words to label: it shows, holds more than punctuation, and is
+    no deleted post's placeholder nor a missing value's marker."""
+    if not visible(text) or isinstance(text, SheetError) or not worded(text):
         return False
     # Most texts are longer than any marker: let through without a copy of them stripped.
     if len(text) > _LONGEST_MARKER and not text[0].isspace() and not text[-1].isspace():
