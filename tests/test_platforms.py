@@ -458,6 +458,32 @@ def test_excel_error_names_the_sheet_row(small_model_path: Path, tmp_path: Path)
     assert result.stderr.strip().splitlines()[-1] == f"Error: {path}:4: field 'text': expected text, got a number"
 
 
+def test_a_date_or_time_in_the_text_field_is_refused_as_a_number_is_while_other_columns_keep_dates_as_iso_text(
+    small_model_path: Path, tmp_path: Path
+) -> None:
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    rows = [["id", "text", "created_at"], [1, "a normal post about my garden", datetime.datetime(2024, 1, 1, 9, 30)]]
+    rows += [[2, datetime.datetime(2024, 1, 1)], [3, datetime.time(12, 30)], [4, 12345]]
+    for row in rows:
+        book.active.append(row)
+    path = tmp_path / "types.xlsx"
+    book.save(path)
+    result = classify(small_model_path, str(path), "--on-error", "skip", "--keep-fields")
+    assert result.exit_code == 0, result.stderr
+    out = lines(result.stdout)
+    assert [r["id"] for r in out] == [1]
+    assert out[0]["record"]["created_at"] == "2024-01-01T09:30:00"
+    assert [line for line in result.stderr.splitlines() if line.startswith("skipped")] == [
+        f"skipped {path}:3: field 'text': expected text, got a date",
+        f"skipped {path}:4: field 'text': expected text, got a time",
+        f"skipped {path}:5: field 'text': expected text, got a number",
+    ]
+
+
 def test_parquet_is_read_batch_by_batch_in_order(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from smclass.reading import sheets
 

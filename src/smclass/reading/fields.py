@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smclass.errors import InputError, UsageError
-from smclass.reading.records import Binary, Record, SheetError, json_kind
+from smclass.reading.records import Record, SheetError, Spelled, json_kind
 from smclass.reading.usable import MISSING_MARKERS, PLACEHOLDERS, usable, visible
 
 # Most specific first: a tweet with both `full_text` and a truncated `text` wants `full_text`.
@@ -361,7 +361,7 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
     if choice.title_field is None:
         # The usual case, first: a plain field holding text.
         plain = record.data.get(choice.field, _MISSING)
-        if isinstance(plain, str) and not isinstance(plain, Binary) and usable(plain):
+        if isinstance(plain, str) and not isinstance(plain, Spelled) and usable(plain):
             return plain, None
     value = get_path(record.data, choice.field)
     title = get_path(record.data, choice.title_field) if choice.title_field else _MISSING
@@ -387,7 +387,7 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
     if other is not None:
         return record_text(record, other)
     for name, item in ((choice.field, value), (choice.title_field, title)):
-        if isinstance(item, Binary):
+        if isinstance(item, Spelled):
             raise InputError(f"expected text, got {json_kind(item)}", source=record.source, line=record.line, field=name)
         if item is not _MISSING and item is not None and not isinstance(item, str):
             hint = _text_field_hint(name, _text_inside(item))

@@ -27,11 +27,27 @@ class SheetError(str):
     __slots__ = ()
 
 
-class Binary(str):
-    """Bytes that are not UTF-8 (a BLOB, a Parquet binary cell), spelled out (hex, base64) so JSON can carry them.
+class Spelled(str):
+    """A typed value spelled as text so JSON can carry it. ``--keep-fields`` shows it; it is never read as a
+    post's text, which would label the spelling: a text field holding one is an error, as a number there is."""
 
-    ``--keep-fields`` shows them; they are never read as a post's text, which would label the spelling.
-    """
+    __slots__ = ()
+
+
+class Binary(Spelled):
+    """Bytes that are not UTF-8 (a BLOB, a Parquet binary cell), spelled out (hex, base64)."""
+
+    __slots__ = ()
+
+
+class DateText(Spelled):
+    """A date cell of a spreadsheet or Parquet file, as ISO text: Excel makes one of a typed ``1/2``, which no one wrote as a post."""
+
+    __slots__ = ()
+
+
+class TimeText(Spelled):
+    """A time of day cell, as ISO text: Excel makes one of a typed ``12:30``."""
 
     __slots__ = ()
 
@@ -134,6 +150,10 @@ def json_kind(value: Any) -> str:
         return "an object"
     if isinstance(value, Binary):
         return "binary data that is not UTF-8 text"
+    if isinstance(value, DateText):
+        return "a date"
+    if isinstance(value, TimeText):
+        return "a time"
     return "text"
 
 

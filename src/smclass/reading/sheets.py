@@ -22,7 +22,7 @@ from typing import IO, Any
 from smclass.errors import InputError, UsageError
 from smclass.reading import numbers, spool
 from smclass.reading.headers import repeated_name
-from smclass.reading.records import Binary, Record, SheetError
+from smclass.reading.records import Binary, DateText, Record, SheetError, TimeText
 
 PARQUET_MAGIC = b"PAR1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -158,9 +158,12 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """Cell values as JSON can carry them: dates as ISO text, decimals as the same numbers, bytes as text."""
-    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
-        return value.isoformat()
+    """Cell values as JSON can carry them: dates as ISO text (marked, so that no one takes one for a post's
+    text), decimals as the same numbers, bytes as text."""
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return DateText(value.isoformat())
+    if isinstance(value, datetime.time):
+        return TimeText(value.isoformat())
     if isinstance(value, datetime.timedelta):
         return value.total_seconds()
     if isinstance(value, decimal.Decimal):
