@@ -432,6 +432,36 @@ def test_excel_sheet_is_named_with_table(small_model_path: Path) -> None:
     assert result.stderr == f"Error: {EXPORTS / 'survey.xlsx'}: no sheet 'Sheet9' in the workbook (sheets: Responses, Codes)\n"
 
 
+def test_a_visible_sheet_is_read_before_a_hidden_one_and_a_hidden_sheet_read_says_so(small_model_path: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    draft = book.active
+    draft.title, draft.sheet_state = "old draft", "hidden"
+    for row in (["id", "text"], ["d1", "draft post nobody sees, about the team offsite"]):
+        draft.append(row)
+    posts = book.create_sheet("Posts")
+    book.active = 1
+    path = tmp_path / "hidden.xlsx"
+    book.save(path)
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["d1"]
+    assert f"{path}: read as Excel sheet 'old draft' (hidden: no visible sheet has rows) (xlsx)," in result.stderr
+    for row in (["id", "text"], ["p1", "the real visible post about my bakery launch"]):
+        posts.append(row)
+    book.save(path)
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["p1"]
+    note = "read as Excel sheet 'Posts', the first visible of 2 sheets with rows"
+    note += " (not read: 'old draft' (hidden); --table NAME reads another)"
+    assert f"{path}: {note} (xlsx)," in result.stderr
+    result = classify(small_model_path, str(path), "--table", "old draft")
+    assert [r["id"] for r in lines(result.stdout)] == ["d1"]
+    assert f"{path}: read as Excel sheet 'old draft' (hidden) (xlsx)," in result.stderr
+
+
 def test_xlsx_is_not_taken_for_a_zip_of_posts_wherever_it_comes_from(small_model_path: Path, tmp_path: Path) -> None:
     expected = classify(small_model_path, str(EXPORTS / "survey.xlsx")).stdout
     from_stdin = runner.invoke(app, ["classify", "--model", str(small_model_path)], input=(EXPORTS / "survey.xlsx").read_bytes())

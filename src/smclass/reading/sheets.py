@@ -144,8 +144,8 @@ def _sheets_with_rows(book: Any, grids: list[str]) -> tuple[list[str], list[str]
     return found, unsure
 
 
-def _listed(names: list[str], most: int = 5) -> str:
-    shown = ", ".join(f"'{name}'" for name in names[:most])
+def _listed(names: list[str], hidden: set[str], most: int = 5) -> str:
+    shown = ", ".join(f"'{name}' (hidden)" if name in hidden else f"'{name}'" for name in names[:most])
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
@@ -212,14 +212,21 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
             raise UsageError(f"{source}: sheet '{sheet}' is a chart, with no rows (sheets with rows: {', '.join(grids) or 'none'})")
         if not grids:
             return
-        with_rows, unsure = ([], []) if sheet is not None else _sheets_with_rows(book, grids)
-        name = sheet or (with_rows[0] if with_rows else grids[0])
+        # A hidden sheet (an old draft, a lookup table) is one the user does not see: a visible one is read first.
+        hidden = {grid.title for grid in book.worksheets if getattr(grid, "sheet_state", "visible") != "visible"}
+        order = [title for title in grids if title not in hidden] + [title for title in grids if title in hidden]
+        with_rows, unsure = ([], []) if sheet is not None else _sheets_with_rows(book, order)
+        name = sheet or (with_rows[0] if with_rows else order[0])
         shape = f"Excel sheet '{name}'"
+        if name in hidden:
+            shape += " (hidden)" if sheet is not None else " (hidden: no visible sheet has rows)"
         if len(with_rows) > 1:
             # Read as documented (the first), but never the others dropped unsaid.
-            shape += f", the first of {len(with_rows)} sheets with rows (not read: {_listed(with_rows[1:])}; --table NAME reads another)"
+            first = "the first visible" if name not in hidden and hidden & set(with_rows) else "the first"
+            listed = _listed(with_rows[1:], hidden)
+            shape += f", {first} of {len(with_rows)} sheets with rows (not read: {listed}; --table NAME reads another)"
         if unsure:
-            shape += f" (not read: {_listed(unsure)}, blank in the {_LOOKED_AT_ROWS:,} rows looked at)"
+            shape += f" (not read: {_listed(unsure, hidden)}, blank in the {_LOOKED_AT_ROWS:,} rows looked at)"
         rows = _rows(book[name])
         header: list[str] | None = None
         index = 0
