@@ -529,6 +529,27 @@ def test_parquet_is_read_batch_by_batch_in_order(small_model_path: Path, monkeyp
     assert posts[0]["record"]["created"] == "2024-10-01T12:00:00"
 
 
+def test_parquet_damaged_in_a_row_group_keeps_the_rows_of_the_groups_before_it_and_names_the_row(
+    small_model_path: Path, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "damaged.parquet"
+    texts = [f"post number {i} about my garden and the allotment" for i in range(1, 21)]
+    pq.write_table(pa.table({"id": [f"p{i}" for i in range(1, 21)], "text": texts}), path, row_group_size=5, compression="none")
+    chunk = pq.ParquetFile(path).metadata.row_group(2).column(1)
+    at = chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset
+    data = bytearray(path.read_bytes())
+    data[at : at + 8] = b"\xff" * 8  # the page header of the third group's text: no thrift can read it
+    path.write_bytes(bytes(data))
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert [r["id"] for r in lines(result.stdout)] == [f"p{i}" for i in range(1, 11)]
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith(f"Error: {path}:11: could not be read to the end: row group 3 of 4 (rows 11 to 15) is damaged (")
+
+
 @pytest.mark.parametrize(
     ("name", "module", "message"),
     [
