@@ -370,6 +370,42 @@ def test_sqlite_query_that_fails_or_writes_is_a_usage_error(small_model_path: Pa
     assert len(texts_of(posts_db, table="posts")) == 4
 
 
+_OTHER_FILE = "which reads this database alone: this statement would open another database file (ATTACH, DETACH, VACUUM INTO)"
+_NO_QUERY = ": this statement is no query, it gives no result columns"
+
+
+@pytest.mark.parametrize(
+    ("statement", "why"),
+    [
+        ("ATTACH DATABASE '{made}' AS a", ", " + _OTHER_FILE),
+        ("VACUUM INTO '{made}'", ", " + _OTHER_FILE),
+        ("", _NO_QUERY),
+        ("PRAGMA query_only = OFF", _NO_QUERY),
+    ],
+)
+def test_sqlite_query_that_is_no_select_is_a_usage_error_and_makes_no_file(
+    small_model_path: Path, posts_db: Path, tmp_path: Path, statement: str, why: str
+) -> None:
+    made = tmp_path / "made_by_smclass.db"
+    result = classify(small_model_path, str(posts_db), "--query", statement.format(made=made))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {posts_db}: --query takes a SELECT (or WITH ... SELECT, or VALUES){why}\n"
+    assert not made.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("VALUES (1, 'our team offsite is next week')", "column2"),
+        ("WITH t AS (SELECT 'our offsite' AS text) SELECT * FROM t", "text"),
+    ],
+)
+def test_sqlite_query_by_values_or_with_gives_its_rows(small_model_path: Path, posts_db: Path, query: str, field: str) -> None:
+    result = classify(small_model_path, str(posts_db), "--query", query, "--text-field", field)
+    assert result.exit_code == 0, result.stderr
+    assert len(lines(result.stdout)) == 1
+
+
 def test_sqlite_from_stdin_reads_like_the_file(small_model_path: Path, posts_db: Path) -> None:
     from_file = classify(small_model_path, str(posts_db), "--table", "posts")
     from_stdin = runner.invoke(app, ["classify", "--table", "posts", "--model", str(small_model_path)], input=posts_db.read_bytes())

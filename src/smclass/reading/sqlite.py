@@ -1,7 +1,7 @@
 """SQLite databases: the rows of one table, or of a query, as records.
 
 Detected by the ``SQLite format 3`` magic. A database with one table needs nothing more;
-with several, ``--table NAME`` picks one and ``--query SQL`` gives any SELECT. The database
+with several, ``--table NAME`` picks one and ``--query SQL`` gives any SELECT (nothing else). The database
 is opened read-only. Input that is not a plain file (stdin, a zip member, gzip) is copied
 to a temporary file first, since SQLite reads files, not streams.
 """
@@ -108,6 +108,22 @@ def _value(value: Any) -> Any:
     return value
 
 
+# --query reads the input database: a statement that opens another file (ATTACH, DETACH, or VACUUM INTO,
+# which attaches its target) had made an empty database at any path the query named, read-only or not.
+_OTHER_FILES = frozenset({sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH})
+_SELECT_ONLY = "--query takes a SELECT (or WITH ... SELECT, or VALUES)"
+
+
+def _refusing_other_files(denied: list[int]) -> Any:
+    def authorize(action: int, *_: Any) -> int:
+        if action in _OTHER_FILES:
+            denied.append(action)
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    return authorize
+
+
 def read_database(path: str, source: str, table: str | None = None, query: str | None = None) -> Iterator[Record]:
     """Each row of the table or query as a record, in the order SQLite gives them."""
     try:
@@ -121,13 +137,21 @@ def read_database(path: str, source: str, table: str | None = None, query: str |
         except _DB_ERRORS as exc:
             raise InputError(f"not a readable SQLite database ({_one_line(exc)})", source=source) from None
         sql, name = _statement(connection, source, table, query)
+        denied: list[int] = []
+        connection.set_authorizer(_refusing_other_files(denied))
         try:
             cursor = connection.execute(sql)
             columns = [str(d[0]) for d in cursor.description or []]
         except _DB_ERRORS as exc:
+            if denied:
+                said = "which reads this database alone: this statement would open another database file (ATTACH, DETACH, VACUUM INTO)"
+                raise UsageError(f"{source}: {_SELECT_ONLY}, {said}") from None
             if query is not None and isinstance(exc, (sqlite3.OperationalError, sqlite3.ProgrammingError, sqlite3.Warning)):
                 raise UsageError(f"{source}: --query failed: {_one_line(exc)}") from None
             raise InputError(f"not a readable SQLite database ({_one_line(exc)})", source=source) from None
+        if cursor.description is None:
+            # PRAGMA, an empty query: no rows to read, which "holds no records" would have passed off as an empty result.
+            raise UsageError(f"{source}: {_SELECT_ONLY}: this statement is no query, it gives no result columns")
         # A join's SELECT * repeats names (id, text): a record would keep only the last column.
         repeated = repeated_name(columns, "the query", " with AS")
         if repeated is not None:
