@@ -160,6 +160,17 @@ def test_classify_missing_input_file_is_one_line_error(small_model_path: Path) -
     assert result.stderr == "Error: no-such-file.jsonl: no such file\n"
 
 
+@pytest.mark.parametrize("scheme", ["file://", "s3://bucket"])
+def test_a_url_without_the_dask_engine_says_only_dask_reads_urls_not_no_such_file(
+    small_model_path: Path, fixtures: Path, scheme: str
+) -> None:
+    url = f"{scheme}{fixtures / 'posts.jsonl'}"
+    result = run("classify", url, "--model", str(small_model_path))
+    assert result.exit_code == 1
+    said = "URLs are read only by classify --engine dask: give the path of the file (of a local copy, for a remote one)"
+    assert result.stderr == f"Error: {url}: {said}\n"
+
+
 def test_classify_missing_model_is_one_line_error(fixtures: Path, tmp_path: Path) -> None:
     missing = tmp_path / "nope.npz"
     result = run("classify", str(fixtures / "posts.jsonl"), "--model", str(missing))

@@ -12,6 +12,7 @@ import csv
 import gzip
 import io
 import lzma
+import re
 import stat
 import sys
 import zipfile
@@ -410,6 +411,14 @@ def _stdin() -> IO[bytes]:
     return sys.stdin.buffer if fd is None else io.FileIO(fd, "rb", closefd=False)
 
 
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(name: str) -> bool:
+    """An fsspec URL (``s3://``, ``file://``, ``zip://...::file://...``), which only a Dask run reads."""
+    return bool(_URL.match(name))
+
+
 def read_path(
     path: str,
     input_format: str | None = None,
@@ -435,7 +444,9 @@ def read_path(
     try:
         handle = p.open("rb")
     except FileNotFoundError:
-        raise InputError("no such file", source=path) from None
+        # A URL here is no file name: "no such file" would say that what it names does not exist.
+        said = "URLs are read only by classify --engine dask: give the path of the file (of a local copy, for a remote one)"
+        raise InputError(said if is_url(path) else "no such file", source=path) from None
     except OSError as exc:
         raise InputError(f"cannot open ({exc.strerror})", source=path) from None
     if on_open is not None:

@@ -21,17 +21,13 @@ from typing import IO, Any
 from smclass import atomic
 from smclass.errors import InputError, OutputError, UsageError
 from smclass.reading import folders
+from smclass.reading.inputs import is_url as is_url
 from smclass.reading.records import Record
 
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 MANIFEST = "_SUCCESS"
 # What a run leaves in its folder, and what --overwrite clears first.
 _OURS = re.compile(r"^(part-\d{5,}(\.jsonl|\.rejects\.(jsonl|csv|tsv))|_SUCCESS)$")
 _TEMPORARY = re.compile(r"^\.(part-\d{5,}(\.jsonl|\.rejects\.(jsonl|csv|tsv))|_SUCCESS)\..*\.tmp$")
-
-
-def is_url(name: str) -> bool:
-    return bool(_URL.match(name))
 
 
 def whole(name: str) -> str:
