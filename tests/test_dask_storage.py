@@ -649,3 +649,30 @@ def test_a_facebook_entry_past_the_planned_start_of_a_cut_file_is_refused_not_re
     refused = r"mixed.jsonl:301: a record of Facebook posts, whose id numbers .*; classify it with --engine local$"
     with pytest.raises(InputError, match=refused):
         list(ranges.records(str(path), str(path), ranges.Span(10, None), [count]))
+
+
+def test_a_member_named_by_a_chained_zip_url_is_read_to_its_end(tmp_path: Path) -> None:
+    import gc
+
+    data = posts(50, ids=True)
+    archive = tmp_path / "posts.zip"
+    archive.write_bytes(zipped({"2023/posts.jsonl": data}))
+    with storage.open_input(f"zip://2023/posts.jsonl::file://{archive}") as handle:
+        gc.collect()  # the zip's file system, once collected, had closed the archive under the member
+        assert handle.read() == data
+
+
+def test_a_lone_zip_url_reads_as_the_zip_given_as_a_path_does(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
+    archive = tmp_path / "posts.zip"
+    archive.write_bytes(zipped({"2023/posts.jsonl": posts(3, ids=True), "2024/posts.jsonl": posts(2, ids=True)}))
+    run = ["--engine", "dask", "--scheduler", scheduler, "--model", str(small_model_path), "-q"]
+    by_path = classify(str(archive), *run, "-o", str(tmp_path / "by_path"))
+    assert by_path.exit_code == 0, by_path.stderr
+    by_url = classify(f"file://{archive}", *run, "-o", str(tmp_path / "by_url"))
+    assert by_url.exit_code == 0, by_url.stderr
+    expected = concatenated(tmp_path / "by_path")
+    assert expected.count(b'"source":') == 5
+    assert concatenated(tmp_path / "by_url") == expected.replace(str(archive).encode(), f"file://{archive}".encode())
+    member = classify(f"zip://2024/posts.jsonl::file://{archive}", *run, "-o", str(tmp_path / "member"))
+    assert member.exit_code == 0, member.stderr
+    assert [json.loads(line)["id"] for line in concatenated(tmp_path / "member").splitlines()] == ["p0", "p1"]

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,9 +170,26 @@ def holds_many(name: str) -> bool:
         return inputs.holds_many(name)
     fs, inner = filesystem(name)
     try:
-        return bool(fs.isdir(inner))
+        return bool(fs.isdir(inner)) or _zip_of_files(fs, inner)
     except OSError:
         return False
+
+
+def _zip_of_files(fs: Any, inner: str) -> bool:
+    """A zip of posts at a URL, read as its path is (a workbook is a zip too, but one table)."""
+    from smclass.reading import sheets
+
+    if not fs.isfile(inner):
+        return False
+    with fs.open(inner, "rb") as handle:
+        if handle.read(len(sheets.ZIP_MAGIC)) != sheets.ZIP_MAGIC:
+            return False
+        handle.seek(0)
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                return not sheets.is_workbook(archive.namelist())
+        except (zipfile.BadZipFile, ValueError, EOFError):
+            return False  # reading it says what is wrong
 
 
 def open_input(location: str) -> IO[bytes]:
@@ -181,7 +199,12 @@ def open_input(location: str) -> IO[bytes]:
             # fsspec's memory store hands every opener the same file object, so two workers
             # reading ranges of one file in threads would move each other's position.
             return io.BytesIO(fs.cat_file(inner))
-        return fs.open(inner, "rb")  # type: ignore[no-any-return]
+        handle = fs.open(inner, "rb")
+        # A chained URL's file system (zip://member::file:///x.zip) closes its archive when it is
+        # collected, which left the member's file reading a closed one: the file holds it.
+        with contextlib.suppress(AttributeError):
+            handle.smclass_filesystem = fs
+        return handle  # type: ignore[no-any-return]
     return open(location, "rb")
 
 
