@@ -2,7 +2,7 @@
 
 (bzip2 and xz, whose readers the standard library has, are only told here by their first bytes.)
 
-Each is a raw stream for :class:`~smclass.reading.inputs.Guarded`, which turns their failures
+Each is a raw stream for :class:`~smclass.reading.guarded.Guarded`, which turns their failures
 into damage as it does gzip's.
 """
 
