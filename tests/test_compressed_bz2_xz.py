@@ -56,3 +56,12 @@ def test_a_tar_archive_is_named_as_one(small_model_path: Path, tmp_path: Path) -
     result = runner.invoke(app, ["classify", str(archive), "--model", str(small_model_path)])
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == f"Error: {archive}: a tar archive, which is not opened: unpack it first (tar xf FILE) and give its folder\n"
+
+
+def test_an_old_excel_workbook_is_named_as_one(small_model_path: Path, tmp_path: Path) -> None:
+    # The first sector of an OLE2 file: its signature, then a header of mostly zeros.
+    old = tmp_path / "posts.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    result = runner.invoke(app, ["classify", str(old), "--model", str(small_model_path)])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {old}: an OLE2 file (an Excel 97-2003 .xls workbook?), which is not read: save it as .xlsx or .csv\n"

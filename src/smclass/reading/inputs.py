@@ -215,6 +215,9 @@ def _read_plain(
         if head.startswith(decoders.UTF32_BOMS):
             said = "UTF-32 text (its byte-order mark says so), which is read only when named"
             raise InputError(f"{said}: say it with --encoding utf-32, or convert it, iconv -f UTF-32 -t UTF-8 IN > OUT", source=source)
+        if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+            # The OLE2 container of Excel 97-2003 (.xls) and old Word files: openpyxl reads neither.
+            raise InputError("an OLE2 file (an Excel 97-2003 .xls workbook?), which is not read: save it as .xlsx or .csv", source=source)
         if head[257:262] == b"ustar":
             raise InputError("a tar archive, which is not opened: unpack it first (tar xf FILE) and give its folder", source=source)
         raise InputError("looks like a binary file, not JSON, JSON lines, CSV or TSV", source=source)
