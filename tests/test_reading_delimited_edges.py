@@ -305,6 +305,98 @@ def test_a_quote_closed_rows_later_with_text_after_it_rejects_those_lines_togeth
     assert records[0].error.message == f"a quoted field opened on this line is {closed}: lines 2 to 4 are rejected together"
 
 
+# A stray quote that a later cell closes cleanly: the rows between are no field of one post
+
+STRAY = {
+    "csv": (
+        b"id,text\n"
+        b"t1,My flight got cancelled\n"
+        b't2,"Never give up on your dreams\n'
+        b"t3,Volunteers needed at the food bank\n"
+        b"t4,Breaking: council closes library\n"
+        b't5,as my grandma always said"\n'
+        b"t6,Just finished my painting\n"
+    ),
+    # jq -r '[.id,.text]|@tsv' writes a post's quotes as they are: one that starts with a quote mark, one that ends with an inch mark.
+    "tsv": (
+        b"id\ttext\n"
+        b"1\tFlight delayed again, thanks @SkyAir\n"
+        b'2\t"Be the change you wish to see in the world\n'
+        b"3\tFood bank drive this Saturday, volunteers welcome\n"
+        b"4\tQuarterly numbers are out: revenue up 4%\n"
+        b'5\tFinally got my new monitor, 27"\n'
+        b"6\tJust finished my first marathon!\n"
+    ),
+}
+RUNS_THROUGH = (
+    "a quote opened on this line seems to run through the next rows, whose lines read as rows of their own (a stray quote?): "
+    "lines 3 to 6 are rejected together"
+)
+
+
+@pytest.mark.parametrize("kind", sorted(STRAY))
+def test_a_stray_quote_closed_cleanly_rows_later_rejects_those_lines_together_not_one_post(kind: str) -> None:
+    records = read(STRAY[kind])
+    assert [(r.line, r.error is None) for r in records] == [(2, True), (3, False), (7, True)]
+    assert records[1].error is not None and records[1].error.message == RUNS_THROUGH
+    lines = STRAY[kind].splitlines(keepends=True)
+    assert records[1].raw == b"".join(lines[2:6])
+
+
+@pytest.mark.parametrize("kind", sorted(STRAY))
+def test_a_stray_quote_stops_a_run_at_its_line_and_skip_keeps_its_lines_as_one_reject(
+    kind: str, small_model_path: Path, tmp_path: Path
+) -> None:
+    stopped = classify(small_model_path, "-q", input=STRAY[kind])
+    assert (stopped.exit_code, len(ids(stopped.stdout))) == (1, 1)
+    assert stopped.stderr.splitlines()[-1] == f"Error: <stdin>:3: {RUNS_THROUGH}"
+    rejects = tmp_path / f"rejects.{kind}"
+    skipped = classify(small_model_path, "-q", "--on-error", "skip", "--rejects", str(rejects), input=STRAY[kind])
+    assert skipped.exit_code == 0, skipped.stderr
+    assert len(ids(skipped.stdout)) == 2
+    lines = STRAY[kind].splitlines(keepends=True)
+    assert rejects.read_bytes() == lines[0] + b"".join(lines[2:6])
+
+
+def test_a_stray_quote_over_the_next_row_alone_is_caught_too() -> None:
+    records = read(b'id\ttext\nt1\t"Stay hungry, stay foolish\nt2\tSelling my old TV, 55"\nt3\tfine\n')
+    assert [(r.line, r.error is not None) for r in records] == [(2, True), (4, False)]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        # A post's own commas have a space after them, and its lines do not start like the row's id.
+        b'"Dear team, thanks for today\nWe met, talked, agreed on a plan\nSee you Monday, all"',
+        b'"Plans:\nok,see you at 7\nbye,then"',
+        b'"We did it!\n1,000 people came, 2,5 tonnes of food\n"',
+        b'"Status\n\nQ1,done\nQ2,planned"',
+    ],
+)
+def test_a_quoted_post_over_several_lines_with_commas_in_them_is_still_one_post(cell: bytes) -> None:
+    records = read(b"id,text\n7," + cell + b"\n8,next post\n")
+    assert [(r.error, r.data) for r in records] == [
+        (None, {"id": "7", "text": cell[1:-1].decode()}),
+        (None, {"id": "8", "text": "next post"}),
+    ]
+
+
+def test_a_stray_quote_in_a_middle_column_is_caught_by_its_lines_being_whole_rows() -> None:
+    data = b'id,text,label\nt2,"Never give up,Personal\nt3,Volunteers needed,Emergent\nt5,as grandma said",Personal\nt6,fine,Media\n'
+    records = read(data)
+    assert [(r.line, r.error is not None) for r in records] == [(2, True), (5, False)]
+
+
+def test_a_quoted_post_over_several_lines_in_a_wider_csv_or_an_excel_tsv_is_still_one_post() -> None:
+    wide = read(b'id,text,author\nt7,"Line one, with a comma\nline two,here\nand done",ana\n', "csv")
+    assert [(r.error, r.data["author"]) for r in wide] == [(None, "ana")]
+    # Its first line is no whole row: the quote is a field's, whatever its last line looks like.
+    rowlike = read(b'id,text,author\nt7,"garden meeting at the bank\nt8,garden fake row",a7\nt9,next,a9\n', "csv")
+    assert [(r.error, r.data["text"]) for r in rowlike] == [(None, "garden meeting at the bank\nt8,garden fake row"), (None, "next")]
+    tsv = read(b'id\ttext\n7\t"Line one, as Excel quotes it\nline two\n\nline three"\n8\tnext\n', "tsv")
+    assert [(r.error, r.data["text"]) for r in tsv] == [(None, "Line one, as Excel quotes it\nline two\n\nline three"), (None, "next")]
+
+
 def test_a_line_whose_quotes_are_words_is_read_as_written() -> None:
     records = read(b'id,text\n1,"Best day ever" she said\n2,fine day\n')
     assert [r.data for r in records] == [{"id": "1", "text": '"Best day ever" she said'}, {"id": "2", "text": "fine day"}]

@@ -201,6 +201,8 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
         raw = joined(taken)
         if error is None and lines.bad is not None:
             line, error = lines.bad
+        elif error is None and len(taken) > 1 and _runs_through_rows(taken, row, delimiter, width):
+            error = f"{RUNS_THROUGH}: lines {line} to {lines.number} are rejected together"
         elif error is None and len(row) > width:
             error = f"row has {len(row)} fields but the header has {width}"
         elif error is None and len(row) == width and row[0].lstrip("\ufeff").strip() == first_name and _unmarked(row) == unmarked:
@@ -220,6 +222,52 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
             data = dict(zip(names, row + [""] * (width - len(row)), strict=True))
         cells = len(row) if len(row) < width else None
         yield Record(data, source, line, index, raw, fmt=fmt, header=header_bytes, shape=shape, cells=cells)
+
+
+# A stray quote (a post that starts with one, as jq's @tsv writes it) that a later cell ending in
+# one (an inch mark) closes cleanly: the rows between would be one post, under one label.
+RUNS_THROUGH = "a quote opened on this line seems to run through the next rows, whose lines read as rows of their own (a stray quote?)"
+_RUNS = re.compile(r"\d+|[^\W\d_]+")
+
+
+def _shape(cell: str) -> str:
+    """A cell with each run of digits as 9 and of letters as a: ``t2`` and ``t3`` alike, ``ok`` not."""
+    return _RUNS.sub(lambda run: "9" if run.group()[0].isdigit() else "a", cell.strip())
+
+
+def _runs_through_rows(taken: list[bytes], row: list[str], delimiter: str, width: int) -> bool:
+    """Whether a row over several lines is a quote that ran on over whole rows, not a field that holds newlines.
+
+    So when each of its lines, the first and the last too, is split as a row of the file: into
+    as many cells as the header by its delimiters, which in a TSV is telling alone (posts
+    rarely hold a tab, jq's @tsv escapes them, and Excel quotes a cell for its newlines alone);
+    in a CSV also with its first cell shaped like the row's (``t2``, ``t3``) and no space after
+    a comma, which a post's own commas have. A line that is blank, or starts like a number with
+    a comma in it (``1,000 came``), says neither. A quote opened in the first cell leaves
+    nothing to tell rows by.
+    """
+    first = row[0].strip() if row else ""
+    if width < 2 or not first or "\n" in first:
+        return False
+    tab = delimiter == "\t"
+    shape = _shape(first)
+    rows = 0
+    for number, raw in enumerate(taken):
+        text = raw.decode("utf-8", "surrogateescape").rstrip("\r\n")
+        if not text.strip():
+            continue
+        cells = text.split(delimiter)
+        if len(cells) != width or not cells[0].strip():
+            return False
+        if number == 0:
+            continue
+        if not tab:
+            if cells[0].isdigit() and cells[1][:1].isdigit():
+                continue
+            if _shape(cells[0]) != shape or any(cell[:1] == " " for cell in cells[1:]):
+                return False
+        rows += 1
+    return rows > 0
 
 
 # Two exports joined with cat: the second one's header is no post.
