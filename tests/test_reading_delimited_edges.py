@@ -463,6 +463,51 @@ def test_a_row_that_only_starts_like_the_header_is_a_post() -> None:
     assert [(r.error, r.data) for r in records] == [(None, {"text": "text", "id": "7"})]
 
 
+def test_a_header_repeated_in_another_case_or_spacing_is_a_bad_row_as_an_exact_repeat_is() -> None:
+    records = read(b"id,text\nt1,the ferry is late\nID, Text\nt2,our bake sale raised 300\n", "csv")
+    assert [(r.line, r.data.get("id")) for r in records] == [(2, "t1"), (3, None), (4, "t2")]
+    assert str(records[1].error) == "in:3: this row repeats the header (CSV files joined one after another?): it is no post"
+
+
+CHANGED_HEADERS = {
+    "swapped": (b"id,text\nt1,the ferry is late\ntext,id\nour bake sale raised 300,t2\n", "text, id from id, text"),
+    "narrower": (b"id,text,author\nt1,the ferry is late,ana\nid,text\nt2,our bake sale raised 300\n", "id, text from id, text, author"),
+    "reordered": (
+        b"id,text,author\nt1,the ferry is late,ana\nauthor,id,text\nbo,t2,our bake sale raised 300\n",
+        "author, id, text from id, text, author",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CHANGED_HEADERS))
+def test_a_header_of_other_columns_further_down_stops_the_reading_at_its_line(kind: str) -> None:
+    data, change = CHANGED_HEADERS[kind]
+    records = read_stream(io.BytesIO(data), "in")
+    first = next(records)
+    assert (first.error, first.data["text"]) == (None, "the ferry is late")
+    with pytest.raises(InputError) as caught:
+        next(records)
+    assert str(caught.value) == (
+        f"in:3: the header changes here to {change} (files of other columns joined one after another?), and the rows under it "
+        "would be read from the wrong columns: classify the parts apart, e.g. head -n 2 in and tail -n +3 in"
+    )
+
+
+def test_a_header_of_other_columns_stops_a_run_even_with_on_error_skip(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "joined.csv"
+    path.write_bytes(b"id,text\nt1,the ferry is late\ntext,id\nour bake sale raised 300,t2\n")
+    for skip in ([], ["--on-error", "skip"]):
+        result = classify(small_model_path, "-q", str(path), *skip)
+        assert (result.exit_code, ids(result.stdout)) == (1, ["t1"])
+        assert result.stderr.splitlines()[-1].startswith(f"Error: {path}:3: the header changes here to text, id from id, text")
+        assert result.stderr.splitlines()[-1].endswith(f"head -n 2 {path} and tail -n +3 {path}")
+
+
+def test_a_row_whose_cells_are_one_header_name_or_not_all_names_is_a_post() -> None:
+    records = read(b"id,text,author\ntext,the ferry is late,\nid,7,bo\nauthor,Author,text\nText,,\n", "csv")
+    assert [(r.error, r.data["id"]) for r in records] == [(None, "text"), (None, "id"), (None, "author"), (None, "Text")]
+
+
 def test_a_short_row_whose_text_cell_is_missing_says_so_rather_than_that_it_is_empty(small_model_path: Path) -> None:
     data = "id,likes,text\nr1,5,the long run went well\nr2,refund my order please\nr3,2,\n"
     result = runner.invoke(app, ["classify", "-", "--model", str(small_model_path)], input=data)

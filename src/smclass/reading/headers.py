@@ -19,3 +19,24 @@ def repeated_name(names: list[str], what: str = "the header", fix: str = "") -> 
             listed = ", ".join(columns[:-1]) + f" and {columns[-1]}"
             return f"{what} names {name!r} {times} (columns {listed}): rename {'one' if len(columns) == 2 else 'all but one'}{fix}"
     return None
+
+
+def shifted_header(cells: list[str], known: frozenset[str], names: list[str], row: list[str]) -> str | None:
+    """Why a row of folded ``cells`` is a header of other columns than ``names`` (``known``, folded), or None.
+
+    So when it names two columns or more, each once, and only the header's: the same ones in
+    another order, or fewer (two exports joined with cat, one of other columns). A row with a
+    cell that is no name, or with one name alone (a post whose id is ``text``), is a row.
+    """
+    named = [cell for cell in cells if cell]
+    if len(named) < min(2, len(known)) or len(set(named)) < len(named) or not known.issuperset(named):
+        return None
+    return (
+        f"the header changes here to {_listed(row)} from {_listed(names)} (files of other columns joined one after another?), "
+        "and the rows under it would be read from the wrong columns"
+    )
+
+
+def _listed(names: list[str]) -> str:
+    shown = (name.strip().lstrip("\ufeff") for name in names)
+    return ", ".join(name if name.isprintable() else name.encode("unicode_escape").decode() for name in shown)
