@@ -134,6 +134,40 @@ def test_one_post_that_ends_in_a_cr_is_not_refused() -> None:
     assert [r.data for r in read(b"a single post\r")] == [{"text": "a single post"}]
 
 
+MIXED_CR = (
+    b"My flight got cancelled, where is my refund @SkyAir\rVolunteers needed at the food bank Saturday\r"
+    b"Breaking: council closes the library\nJust finished my painting\nTeam standup moved to 10am\r\n"
+)
+
+
+def test_a_line_that_holds_a_cr_alone_among_lf_lines_is_rejected_not_read_as_one_post() -> None:
+    records = read(MIXED_CR, "lines")
+    assert [(r.line, r.data.get("text")) for r in records] == [
+        (1, None),
+        (2, "Just finished my painting"),
+        (3, "Team standup moved to 10am"),
+    ]
+    assert records[0].error is not None and records[0].error.message.startswith(
+        "the line holds a carriage return (CR) alone, an old Mac line end: the posts on either side of it would be read as one"
+    )
+    assert records[0].raw == MIXED_CR.split(b"\n")[0] + b"\n"
+
+
+def test_a_line_with_a_cr_alone_stops_a_run_or_is_one_reject(small_model_path: Path, tmp_path: Path) -> None:
+    stopped = classify(small_model_path, "-q", input=MIXED_CR)
+    assert (stopped.exit_code, stopped.stdout) == (1, "")
+    assert stopped.stderr.splitlines()[-1].startswith("Error: <stdin>:1: the line holds a carriage return (CR) alone")
+    rejects = tmp_path / "rejects.txt"
+    skipped = classify(small_model_path, "-q", "--on-error", "skip", "--rejects", str(rejects), input=MIXED_CR)
+    assert (skipped.exit_code, ids(skipped.stdout)) == (0, [2, 3])
+    assert rejects.read_bytes() == MIXED_CR.split(b"\n")[0] + b"\n"
+
+
+def test_crs_that_end_a_line_are_line_ends_not_a_cr_alone() -> None:
+    records = read(b"first post\r\r\nsecond post\r\nthird post\r", "lines")
+    assert [(r.error, r.data["text"]) for r in records] == [(None, "first post"), (None, "second post"), (None, "third post")]
+
+
 # A quote that never closes
 
 

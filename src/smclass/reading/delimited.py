@@ -362,4 +362,15 @@ def read_lines(stream: IO[bytes], source: str) -> Iterator[Record]:
             failure = InputError(bad_utf8(raw, exc.start), source=source, line=number)
             yield Record({}, source, number, number, raw, failure, fmt="lines")
             continue
-        yield Record({"text": text.rstrip("\r\n")}, source, number, number, raw, fmt="lines")
+        text = text.rstrip("\r\n")
+        if "\r" in text:
+            # Old Mac line ends in part of the file (one joined on with cat): the posts they end would be one.
+            yield Record({}, source, number, number, raw, InputError(LONE_CR_LINE, source=source, line=number), fmt="lines")
+            continue
+        yield Record({"text": text}, source, number, number, raw, fmt="lines")
+
+
+LONE_CR_LINE = (
+    "the line holds a carriage return (CR) alone, an old Mac line end: the posts on either side of it would be read as one "
+    "(convert such line ends first, e.g. sed 's/\\r$//' IN | tr '\\r' '\\n' > OUT)"
+)
