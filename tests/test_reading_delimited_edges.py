@@ -492,6 +492,22 @@ def test_a_header_repeated_further_down_is_a_bad_row_not_a_post(bom: bytes) -> N
     assert str(records[2].error) == "in:4: this row repeats the header (CSV files joined one after another?): it is no post"
 
 
+def test_a_bom_at_the_start_of_a_row_further_down_is_dropped_from_its_first_cell_and_kept_in_its_raw_line() -> None:
+    # Two UTF-8 exports with a BOM joined with cat, the second without its header.
+    second = b'\xef\xbb\xbf"t2","Finished my painting, at last"\n'
+    records = read(b"\xef\xbb\xbfid,text\nt1,hello there friends\n" + second, "csv")
+    assert [(r.error, r.data) for r in records] == [
+        (None, {"id": "t1", "text": "hello there friends"}),
+        (None, {"id": "t2", "text": "Finished my painting, at last"}),
+    ]
+    assert records[1].raw == second
+
+
+def test_a_bom_at_the_start_of_a_plain_line_further_down_is_no_part_of_its_post() -> None:
+    records = read(b"\xef\xbb\xbfMy flight got cancelled\nVolunteers needed\n\xef\xbb\xbfJust finished my painting\n", "lines")
+    assert [r.data["text"] for r in records] == ["My flight got cancelled", "Volunteers needed", "Just finished my painting"]
+
+
 def test_a_row_that_only_starts_like_the_header_is_a_post() -> None:
     records = read(b"text,id\ntext,7\n", "csv")
     assert [(r.error, r.data) for r in records] == [(None, {"text": "text", "id": "7"})]

@@ -89,7 +89,8 @@ class _Lines:
                 self.number += 1
                 if self.number == 1 and raw.startswith(_BOM):
                     raw = raw[len(_BOM) :]
-            if not taken:
+            starts = not taken
+            if starts:
                 self.start = self.number
                 self.size = 0
             taken.append(raw)
@@ -105,6 +106,9 @@ class _Lines:
                 if self.bad is None:
                     self.bad = (self.number, bad_utf8(raw, exc.start))
                 text = raw.decode("utf-8", "surrogateescape")
+            if starts and text[:1] == "\ufeff":
+                # A file joined on with cat: its BOM is no part of the row's first cell (the raw line keeps it).
+                text = text[1:]
             yield text
 
     def next_row(self) -> None:
@@ -362,7 +366,7 @@ def read_lines(stream: IO[bytes], source: str) -> Iterator[Record]:
             failure = InputError(bad_utf8(raw, exc.start), source=source, line=number)
             yield Record({}, source, number, number, raw, failure, fmt="lines")
             continue
-        text = text.rstrip("\r\n")
+        text = text.rstrip("\r\n").removeprefix("\ufeff")  # a BOM further down: a file joined on with cat
         if "\r" in text:
             # Old Mac line ends in part of the file (one joined on with cat): the posts they end would be one.
             yield Record({}, source, number, number, raw, InputError(LONE_CR_LINE, source=source, line=number), fmt="lines")
