@@ -291,7 +291,7 @@ def run(
     # Workers see the batches whole; a local --jobs would only add processes inside a worker.
     options = replace(options, jobs=1)
     multi = len(inputs) > 1 or any(storage.holds_many(name) for name in inputs)  # the rule of one process: parts match it
-    storage.refuse_earlier_run(folder, overwrite, out_dir)
+    storage.refuse_earlier_run(folder, overwrite, out_dir, inputs)
     cluster: Any = None
     client: Any
     finished = False

@@ -282,12 +282,16 @@ def _holds_a_run(shown: str, first: str) -> str:
     return f"{shown} already holds the results of a run ({first}, ...): give --overwrite to replace them, or another folder"
 
 
-def refuse_earlier_run(folder: str, overwrite: bool, shown: str | None = None) -> None:
+def refuse_earlier_run(folder: str, overwrite: bool, shown: str | None = None, inputs: list[str] | None = None) -> None:
     """:func:`prepare_folder`'s refusal of a local folder holding a run, said before a cluster starts
-    (seconds): a Ctrl-C in between had been told the folder lacked its _SUCCESS."""
+    (seconds): a Ctrl-C in between had been told the folder lacked its _SUCCESS. Not where an input
+    lies in the folder: that a part would destroy it is what the later check says."""
     if overwrite or is_url(folder):
         return
     path = Path(folder)
+    real = os.path.realpath(folder)
+    if any(not is_url(name) and os.path.dirname(os.path.realpath(name)) == real for name in inputs or []):
+        return
     with contextlib.suppress(OSError):
         used = sorted(child.name for child in path.iterdir() if _OURS.match(child.name)) if path.is_dir() else []
         if used:
