@@ -718,3 +718,20 @@ def test_csv_with_kept_fields_writes_wide_integers_and_names_that_are_not_utf8(t
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [row["source"] for row in rows] == [str(tmp_path / "n\\xffame.jsonl"), str(plain)]
     assert [row["record.user"] for row in rows] == ['{"id":123456789012345678901234567890}'] * 2
+
+
+def test_a_stop_inside_a_write_says_part_of_the_next_batch_may_have_gone_out() -> None:
+    from smclass.run.paths import ResultsStream
+
+    class FullPipe(io.BytesIO):
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            super().write(data[: len(data) // 2])
+            raise KeyboardInterrupt
+
+    stream = ResultsStream(FullPipe(), "stdout", stdout=True)
+    with pytest.raises(KeyboardInterrupt):
+        stream.write(b'{"id":1}\n{"id":2}\n')
+    assert stream.stopped(0) == "0 results written to stdout, and part of the next batch (its last line may be cut short)"
+    calm = ResultsStream(io.BytesIO(), "stdout", stdout=True)
+    calm.write(b'{"id":1}\n')
+    assert calm.stopped(1) == "1 result written to stdout"

@@ -244,6 +244,7 @@ class ResultsStream(io.RawIOBase):
         # After the first failure (reported once) writes are dropped: a text wrapper
         # flushing on its way out must not report it again.
         self._failed = False
+        self._midway = False
 
     def writable(self) -> bool:
         return True
@@ -255,8 +256,11 @@ class ResultsStream(io.RawIOBase):
 
     def write(self, data: bytes) -> int:  # type: ignore[override]
         if not self._failed:
+            # Set until the write returns: a stop inside it (Ctrl-C into a full pipe) left part of it written.
+            self._midway = True
             with self._failures():
                 self._handle.write(data)
+            self._midway = False
         return len(data)
 
     def flush(self) -> None:
@@ -287,7 +291,8 @@ class ResultsStream(io.RawIOBase):
         counted, were = ("1 result", "was") if results == 1 else (f"{results:,} results", "were")
         if self.whole:
             return f"{self.name} was not written ({counted} {were} done; it is written only when the run completes)"
-        return f"{counted} written to {self.name}"
+        part = ", and part of the next batch (its last line may be cut short)" if self._midway else ""
+        return f"{counted} written to {self.name}{part}"
 
 
 @contextlib.contextmanager
