@@ -148,6 +148,10 @@ HOSTILE: dict[str, tuple[Callable[[Path, Path], None], str]] = {
         "damaged model file (member 'words_table.npy' declares a shape of (100000000000, 6), 2,400,000,000,000 bytes, but holds 24)",
     ),
     "unknown member": (_unknown_member, "not a smclass model file (unexpected member 'extra.npy')"),
+    "an encoder's array in a fast model": (
+        lambda small, path: write_zip(path, with_array(small, "encoder_mean", np.zeros(4))),
+        "not a smclass model file (member 'encoder_mean.npy' belongs to a model with an encoder)",
+    ),
     "member declaring 3 GB": (
         _huge_declared_member,
         "refused: member 'words_table.npy' declares 3,000,000,000 bytes, more than a model may hold (2,147,483,648)",

@@ -266,6 +266,12 @@ def loads(data: bytes, target: Path, *, tables: bool = True) -> Model:
             parts = [encoded.scorer, encoded.fast]
             scorer: Scorer | EncodedScorer = encoded
         else:
+            from smclass.model.scorer import ARRAYS
+
+            # An accurate model's arrays in a fast one: a file put together from two, which this reading would half use.
+            stray = sorted(name for name in arrays if name != "meta" and name not in ARRAYS)
+            if stray:
+                raise ModelError(f"not a smclass model file (member {stray[0] + '.npy'!r} belongs to a model with an encoder)")
             scorer = Scorer.from_arrays(arrays, meta["settings"])
             parts = [scorer]
         for part in parts if tables else []:
