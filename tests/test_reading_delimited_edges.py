@@ -574,3 +574,12 @@ def test_input_format_csv_on_a_tab_separated_file_says_so_rather_than_misreading
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"Error: <stdin>:1: {said}\n")
     as_tsv = classify(small_model_path, "--input-format", "tsv", input=data)
     assert (as_tsv.exit_code, ids(as_tsv.stdout)) == (0, ["1", "2"])
+
+
+def test_json_lines_read_as_a_table_by_a_delimiter_say_so(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "posts.jsonl"
+    path.write_text('{"id": "1", "text": "hello; there"}\n{"id": "2", "text": "again; here"}\n')
+    result = runner.invoke(app, ["classify", str(path), "--delimiter", ";", "-m", str(small_model_path), "-q"])
+    assert result.exit_code == 1
+    hint = "(its header is a line of JSON: the input looks like JSON lines, read as csv: drop --delimiter or --input-format)"
+    assert result.stderr.splitlines()[-1].endswith(f"name it with --text-field {hint}")

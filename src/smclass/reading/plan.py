@@ -119,6 +119,10 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
             kept = next((f"record.{name}" for name in fields.TEXT_FIELDS if fields.resolve(f"record.{name}", readable)), None)
             if kept is not None:  # smclass classify --keep-fields output, read back
                 lines = f" (for the results of classify --keep-fields: --text-field {kept})"
+            elif readable[0].fmt in ("csv", "tsv") and any(str(name).lstrip()[:2] in ('{"', "[{") for name in readable[0].data):
+                # JSON lines read as a table (--delimiter or --input-format said so): its first line made the header.
+                fmt = readable[0].fmt
+                lines = f" (its header is a line of JSON: the input looks like JSON lines, read as {fmt}: drop --delimiter or --input-format)"
             raise InputError(f"no text field found (fields: {names}); name it with --text-field{lines}", source=source)
         choice = found
     id_field = id_fields.check_id_field(options.id_field, readable, more, late) if options.id_field else id_fields.detect_id_field(readable)
