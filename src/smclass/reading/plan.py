@@ -121,8 +121,8 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
                 lines = f" (for the results of classify --keep-fields: --text-field {kept})"
             elif readable[0].fmt in ("csv", "tsv") and any(str(name).lstrip()[:2] in ('{"', "[{") for name in readable[0].data):
                 # JSON lines read as a table (--delimiter or --input-format said so): its first line made the header.
-                fmt = readable[0].fmt
-                lines = f" (its header is a line of JSON: the input looks like JSON lines, read as {fmt}: drop --delimiter or --input-format)"
+                said = f"the input looks like JSON lines, read as {readable[0].fmt}: drop --delimiter or --input-format"
+                lines = f" (its header is a line of JSON: {said})"
             raise InputError(f"no text field found (fields: {names}); name it with --text-field{lines}", source=source)
         choice = found
     id_field = id_fields.check_id_field(options.id_field, readable, more, late) if options.id_field else id_fields.detect_id_field(readable)
