@@ -415,6 +415,21 @@ def test_a_quoted_post_over_several_lines_with_commas_in_them_is_still_one_post(
     ]
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        # A username first, and one line of the post that reads as a row of it: a post all the same.
+        b'author,text\nbob,"Running late\nok,see you soon"\nalice,"hello there"\n',
+        # A numeric id, and one such line: by chance, where a stray quote runs over whole rows.
+        b'id,text\n101,"Dinner tonight at mine\n4,maybe 5 of us"\n102,"hello there"\n',
+    ],
+)
+def test_a_csv_post_with_one_line_that_reads_as_a_row_is_still_a_post(data: bytes) -> None:
+    records = read(data)
+    assert [r.error for r in records] == [None, None]
+    assert "\n" in records[0].data["text"]
+
+
 def test_a_stray_quote_in_a_middle_column_is_caught_by_its_lines_being_whole_rows() -> None:
     data = b'id,text,label\nt2,"Never give up,Personal\nt3,Volunteers needed,Emergent\nt5,as grandma said",Personal\nt6,fine,Media\n'
     records = read(data)
@@ -511,6 +526,13 @@ def test_a_bom_at_the_start_of_a_plain_line_further_down_is_no_part_of_its_post(
 def test_a_row_that_only_starts_like_the_header_is_a_post() -> None:
     records = read(b"text,id\ntext,7\n", "csv")
     assert [(r.error, r.data) for r in records] == [(None, {"text": "text", "id": "7"})]
+
+
+@pytest.mark.parametrize("header", [b",id,text", b'"","id","text"'])
+def test_a_repeated_header_whose_first_name_is_blank_is_a_bad_row(header: bytes) -> None:
+    # pandas' to_csv writes its index under a blank name, R's write.csv writes "": two such files joined with cat.
+    records = read(header + b"\n0,1,hello there friends\n" + header + b"\n1,3,lunch was great\n")
+    assert [(r.line, r.error is not None and "repeats the header" in str(r.error)) for r in records] == [(2, False), (3, True), (4, False)]
 
 
 def test_a_header_repeated_in_another_case_or_spacing_is_a_bad_row_as_an_exact_repeat_is() -> None:

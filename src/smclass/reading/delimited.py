@@ -159,6 +159,8 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
     width = len(names)
     folded = [_folded(name) for name in names]
     known = frozenset(folded) - {""}
+    # The column a repeated header is first told by: the first one named (pandas and R write a blank name first).
+    probe = next((i for i, name in enumerate(folded) if name), 0)
     # What a cell that folds to a name can start with: most rows' first cell is passed at this look alone.
     starts = frozenset(" \t_-\ufeff").union(*({name[0], name[0].upper(), name[0].lower()} for name in known))
     # Only when no name repeats (blank ones may): a repeated one keeps its last column's cell.
@@ -212,7 +214,7 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
             error = f"{RUNS_THROUGH}: lines {line} to {lines.number} are rejected together"
         elif error is None and len(row) > width:
             error = f"row has {len(row)} fields but the header has {width}"
-        elif error is None and row[0][:1] in starts and _folded(row[0]) in known:
+        elif error is None and len(row) > probe and row[probe][:1] in starts and _folded(row[probe]) in known:
             as_names = [_folded(cell) for cell in row]
             if as_names == folded:
                 error = REPEATED_HEADER
@@ -261,8 +263,13 @@ def _runs_through_rows(taken: list[bytes], row: list[str], delimiter: str, width
     first = row[0].strip() if row else ""
     if width < 2 or not first or "\n" in first:
         return False
+    if taken[0].count(delimiter.encode()) != width - 1:
+        return False  # its first line is no whole row, as nearly every field over lines: said before any shape is made
     tab = delimiter == "\t"
     shape = _shape(first)
+    if not tab and "9" not in shape:
+        # A username or a word first (bob, alice) is matched by a post's own line such as "ok,see you soon".
+        return False
     rows = 0
     for number, raw in enumerate(taken):
         text = raw.decode("utf-8", "surrogateescape").rstrip("\r\n")
@@ -279,7 +286,8 @@ def _runs_through_rows(taken: list[bytes], row: list[str], delimiter: str, width
             if _shape(cells[0]) != shape or any(cell[:1] == " " for cell in cells[1:]):
                 return False
         rows += 1
-    return rows > 0
+    # In a CSV, one line of a post can read as a row by chance ("4,maybe 5 of us"); two seldom do.
+    return rows > 0 if tab else rows > 1
 
 
 # Two exports joined with cat: the second one's header is no post.
