@@ -124,6 +124,29 @@ def test_a_post_beside_the_list_of_posts_is_refused_not_dropped() -> None:
     )
 
 
+def test_an_api_response_whose_posts_are_one_level_down_or_none_is_refused_not_its_message_labelled() -> None:
+    nested = {"status": 200, "message": "Success", "data": {"posts": [{"id": "1", "text": "road closed by the river"}]}}
+    with pytest.raises(InputError) as caught:
+        read(json.dumps(nested, indent=1))
+    assert str(caught.value) == (
+        "in:1: an API response (its 'message' 'Success' beside 'status'), not a post: its posts are one level down, "
+        "pick them out with jq, e.g. jq -c '.data.posts[]' FILE | smclass classify -"
+    )
+    empty = {"status": "error", "message": "rate limited", "data": []}
+    with pytest.raises(InputError, match=r"not a post, and it holds no list of posts$"):
+        read(json.dumps(empty, indent=1))
+    # On a line of JSON lines, the same response is that line's error, not a post.
+    lines = read(json.dumps(empty) + "\n" + json.dumps({"id": "9", "text": "a post"}) + "\n")
+    assert [(r.error is not None, r.data.get("id")) for r in lines] == [(True, None), (False, "9")]
+
+
+def test_a_post_with_a_message_and_a_status_of_its_own_is_a_post_and_a_message_beside_data_an_envelope() -> None:
+    post = {"id": "f1", "message": "a lovely day at the beach", "status": "published"}
+    assert [r.data for r in read(json.dumps(post, indent=1))] == [post]
+    reply = {"message": "Request successful", "data": [{"id": "1", "text": "lunch was great"}]}
+    assert [r.data["id"] for r in read(json.dumps(reply, indent=1))] == ["1"]
+
+
 # A long list under a key is read in pieces, and read as it was when the document was read whole
 
 

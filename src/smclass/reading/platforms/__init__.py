@@ -68,6 +68,7 @@ _OWN_TEXT = tuple(name for name in TEXT_FIELDS if "." not in name)
 _POST_TEXT = tuple(name for name in _OWN_TEXT if name not in ("title", "headline", "description"))
 # Lists beside the posts of an API response that are never posts, whatever their entries say.
 _NOT_POSTS = frozenset({"errors", "warnings"})
+_PAYLOAD_KEYS = frozenset({"data", "result", "results", "items", "payload", "response", "body"})
 _STATUS_KEYS = frozenset({"status", "code", "success", "ok", "error", "errors", "statusCode", "status_code"})
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -160,7 +161,8 @@ def _with_own_fields(post: Any, own: Any) -> Any:
 def _container_list(value: dict[str, Any]) -> list[Any] | None:
     """The list of posts in an API response saved whole on one line, if ``value`` is one."""
     if any(isinstance(value.get(name), str) for name in _POST_TEXT):
-        return None
+        reply = _api_reply(value)
+        return None if reply is None else [Unreadable("", value, reply)]
     # A title, headline or description names a page of posts as well as a record: a page only
     # when its list holds posts (`{"title": "My export", "posts": [...]}`).
     titled = any(isinstance(value.get(name), str) for name in TEXT_FIELDS)
@@ -220,6 +222,9 @@ def unwrap_document(
     if _has_post_text(document) and not any(key in _LIST_KEYS and _holds_posts(document, key, long) for key in held):
         # A post with its replies or media in a list is one post, as it is on a line of its
         # own; only an object with no words of its own, or an export's envelope, holds posts.
+        reply = _api_reply(document)
+        if reply is not None:
+            raise InputError(reply, source=source, line=first_line)
         yield from _posts([_held_whole(document, long)], first_line)
         return
     if len(held) > 1:
@@ -248,8 +253,9 @@ def _posts_beside(document: dict[str, Any], held: list[str]) -> str | None:
     key = held[0]
     path = f".{key}[]" if _IDENTIFIER.fullmatch(key) else f".[{json.dumps(key)}][]"
     own = next((name for name in _POST_TEXT if isinstance(document.get(name), str) and document[name].strip()), None)
-    # An API response says how the call went in its message (`{"status": "ok", "message": "2 posts found", "data": [...]}`).
-    if own is not None and not (own == "message" and not _STATUS_KEYS.isdisjoint(document)):
+    # An API response says how the call went in its message (`{"status": "ok", "message": "2 posts found", "data": [...]}`,
+    # or Laravel's and Express's `{"message": ..., "data": [...]}`).
+    if own is not None and not (own == "message" and (key == "data" or not _STATUS_KEYS.isdisjoint(document))):
         drop = f"del(.{key})" if _IDENTIFIER.fullmatch(key) else f"del(.[{json.dumps(key)}])"
         return (
             f"the object has a text of its own ({own!r}) and a list of posts ({key!r}): one post with its replies, "
@@ -264,6 +270,24 @@ def _posts_beside(document: dict[str, Any], held: list[str]) -> str | None:
         f"the object holds a post ({post!r}) beside its list of posts ({key!r}): pick them out with jq, "
         f"e.g. jq -c {shlex.quote(f'{first}, {path}')} FILE | smclass classify -"
     )
+
+
+def _api_reply(document: dict[str, Any]) -> str | None:
+    """Why an API response with no list of posts at its top is no post: its only words are how the
+    call went (``message`` beside ``status``), which had been labelled while its posts, one level
+    down or none, went unread."""
+    words = [name for name in _POST_TEXT if isinstance(document.get(name), str) and document[name].strip()]
+    # A post of its own has an id; a response holds what it answers with under a key for it.
+    if words != ["message"] or _STATUS_KEYS.isdisjoint(document) or "id" in document or _PAYLOAD_KEYS.isdisjoint(document):
+        return None
+    said = f"an API response (its 'message' {document['message'][:60]!r} beside {sorted(_STATUS_KEYS & set(document))[0]!r}), not a post"
+    for outer, value in document.items():
+        if isinstance(value, dict):
+            inner = next((k for k, v in value.items() if isinstance(v, list) and any(map(_looks_like_post, v[:LOOKED_AT]))), None)
+            if inner is not None and _IDENTIFIER.fullmatch(outer) and _IDENTIFIER.fullmatch(inner):
+                example = f"jq -c '.{outer}.{inner}[]' FILE | smclass classify -"
+                return f"{said}: its posts are one level down, pick them out with jq, e.g. {example}"
+    return f"{said}, and it holds no list of posts"
 
 
 def _posts(items: Iterable[Any], line: int | None) -> Iterator[tuple[Any, int | None, str | None, Any]]:
