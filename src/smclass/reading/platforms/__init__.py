@@ -276,6 +276,8 @@ def _api_reply(document: dict[str, Any]) -> str | None:
     """Why an API response with no list of posts at its top is no post: its only words are how the
     call went (``message`` beside ``status``), which had been labelled while its posts, one level
     down or none, went unread."""
+    if "message" not in document or _STATUS_KEYS.isdisjoint(document):
+        return None  # most records: two set looks, before any words are looked for
     words = [name for name in _POST_TEXT if isinstance(document.get(name), str) and document[name].strip()]
     # A post of its own has an id; a response holds what it answers with under a key for it.
     if words != ["message"] or _STATUS_KEYS.isdisjoint(document) or "id" in document or _PAYLOAD_KEYS.isdisjoint(document):
