@@ -182,6 +182,17 @@ def test_chinese_utf16_without_a_zero_byte_is_still_read_when_named(tmp_path: Pa
     assert texts(done.stdout) == [post]
 
 
+@pytest.mark.parametrize(("post", "encoding"), [("上海がすきです。", "utf-16-le"), ("上海がすきです。", "utf-16-be")])
+def test_cjk_utf16_whose_bytes_hold_0x0a_in_a_low_byte_is_still_read_when_named(tmp_path: Path, post: str, encoding: str) -> None:
+    # 上 is U+4E0A: its 0x0A is no line feed, and hiragana's bytes are ASCII pairs, so the whole is valid UTF-8 too.
+    path = tmp_path / "ja16.txt"
+    path.write_bytes(post.encode(encoding))
+    assert b"\x00" not in path.read_bytes() and b"\n" in path.read_bytes()
+    done = runner.invoke(app, ["classify", str(path), "--encoding", encoding, "--keep-fields"])
+    assert done.exit_code == 0, done.stderr
+    assert texts(done.stdout) == [post]
+
+
 def test_utf8_read_as_cp1252_is_left_to_the_readers(tmp_path: Path) -> None:
     # Any byte is a character in a single-byte encoding: nothing says the bytes are not in it.
     done = runner.invoke(app, ["classify", "-", "--encoding", "cp1252", "--keep-fields"], input=UTF8_LINES.encode())

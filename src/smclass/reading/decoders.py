@@ -203,7 +203,8 @@ def check_fits(head: bytes, encoding: str, source: str) -> None:
         return
     sample = head[:_LOOKED_AT]
     family, utf8 = name[:6].upper(), _utf8(sample)
-    if b"\x00" not in sample and (len(sample) >= 16 and utf8 and b"\n" in sample if family == "UTF-16" else len(sample) >= 4):
+    plainly_not = len(sample) >= 16 and utf8 and _no_utf16_line_feed(sample, name) if family == "UTF-16" else len(sample) >= 4
+    if b"\x00" not in sample and plainly_not:
         held = "a zero byte in every character" if family == "UTF-32" else "a zero byte in every line feed and ASCII character"
         likely = "it may be UTF-8: drop --encoding" if utf8 else "is the input in another encoding?"
         said = f"--encoding says {encoding}, but its bytes hold no zero byte, where {family} text holds {held}: {likely}"
@@ -217,6 +218,26 @@ def check_fits(head: bytes, encoding: str, source: str) -> None:
 
 
 _LOOKED_AT = 8192
+
+
+def _no_utf16_line_feed(sample: bytes, name: str) -> bool:
+    """Whether ``sample``'s 0x0A bytes cannot be UTF-16's: one in a character's high byte (U+0A00
+    to U+0AFF, which text with no space holds hardly ever), or a whole input of an odd length.
+    A 0x0A in a low byte is a CJK character's (上 is U+4E0A), read as named on one line."""
+    if b"\n" not in sample:
+        return False
+    if len(sample) < _LOOKED_AT and len(sample) % 2:
+        return True
+    high = 0 if name == "utf-16-be" else 1
+    return any(i % 2 == high for i in _positions(sample, 0x0A))
+
+
+def _positions(sample: bytes, byte: int) -> list[int]:
+    at, found = sample.find(byte), []
+    while at != -1:
+        found.append(at)
+        at = sample.find(byte, at + 1)
+    return found
 
 
 def _utf8(sample: bytes) -> bool:
