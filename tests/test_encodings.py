@@ -193,6 +193,17 @@ def test_cjk_utf16_whose_bytes_hold_0x0a_in_a_low_byte_is_still_read_when_named(
     assert texts(done.stdout) == [post]
 
 
+@pytest.mark.parametrize("named", ["utf-16", "UTF16", "utf-32"])
+def test_an_encoding_with_no_byte_order_named_for_an_input_without_a_mark_asks_for_the_order(tmp_path: Path, named: str) -> None:
+    path = tmp_path / "le.tsv"
+    path.write_bytes("id\ttext\r\n1\tgreat coffee\r\n".encode("utf-32-le" if "32" in named else "utf-16-le"))
+    done = runner.invoke(app, ["classify", str(path), "--encoding", named])
+    assert (done.exit_code, done.stdout) == (1, "")
+    family = "utf-32" if "32" in named else "utf-16"
+    said = f"--encoding {family} needs a byte-order mark, which this input lacks: say --encoding {family}le or {family}be"
+    assert done.stderr.splitlines()[-1] == f"Error: {path}: {said}"
+
+
 def test_utf8_read_as_cp1252_is_left_to_the_readers(tmp_path: Path) -> None:
     # Any byte is a character in a single-byte encoding: nothing says the bytes are not in it.
     done = runner.invoke(app, ["classify", "-", "--encoding", "cp1252", "--keep-fields"], input=UTF8_LINES.encode())

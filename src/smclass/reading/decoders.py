@@ -209,6 +209,10 @@ def check_fits(head: bytes, encoding: str, source: str) -> None:
         likely = "it may be UTF-8: drop --encoding" if utf8 else "is the input in another encoding?"
         said = f"--encoding says {encoding}, but its bytes hold no zero byte, where {family} text holds {held}: {likely}"
         raise InputError(said, source=source)
+    if name in ("utf-16", "utf-32"):
+        # Python's decoder of either takes its byte order from a mark, and stops where there is none.
+        order = f"{name}le or {name}be"
+        raise InputError(f"--encoding {encoding} needs a byte-order mark, which this input lacks: say --encoding {order}", source=source)
     if family == "UTF-16":
         said = {"utf-16-le": "LE", "utf-16-be": "BE"}.get(name, "LE" if sys.byteorder == "little" else "BE")
         looks = utf16_without_bom(head)
