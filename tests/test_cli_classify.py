@@ -299,14 +299,14 @@ def test_quiet_skipping_with_no_rejects_file_still_says_how_many_records_were_dr
 
 def test_a_text_of_punctuation_alone_gets_no_label_but_an_emoji_or_a_sign_does(small_model_path: Path) -> None:
     # "#", "@" and "..." had been labelled Personal 0.91 by the accurate tier, from no words at all.
-    texts = ["#", "@", "...", " ?! ", "«»", "\U0001f600", "=)", "$5", "ok", "\u0645"]
+    texts = ["#", "@", "...", " ?! ", "«»", "\U0001f600", "=)", "$5", "ok", "\u0645", ":)", ":-(", ":'(", "-_-"]
     data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts))
     result = run("classify", "-q", "--model", str(small_model_path), input=data)
     assert result.exit_code == 0, result.stderr
     reasons = [json.loads(line).get("reason") for line in result.stdout.splitlines()]
-    assert reasons == ["'text' holds punctuation only, no words"] * 5 + [None] * 5
+    assert reasons == ["'text' holds punctuation only, no words"] * 5 + [None] * 9
     api = model_lib.load(small_model_path).classify(texts)
-    assert [p.label is None for p in api] == [True] * 5 + [False] * 5
+    assert [p.label is None for p in api] == [True] * 5 + [False] * 9
 
 
 def test_a_text_of_characters_that_do_not_show_gets_no_label(small_model_path: Path) -> None:

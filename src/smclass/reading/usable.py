@@ -34,11 +34,15 @@ _LONGEST_MARKER = max(map(len, MISSING_MARKERS | PLACEHOLDERS))
 _WORD = re.compile(r"[^\W_]")
 
 
+# A face typed in punctuation (:) ;-( :'( -_- ._.), which says as much as the emoji it stands for.
+_EMOTICON = re.compile(r"[:;=][-'^]?[()\[\]/\\|*]|[-._]_[-._]")
+
+
 def worded(text: str) -> bool:
-    """Whether ``text`` holds a letter, a digit or a symbol (an emoji, a currency sign): a post of
-    punctuation alone (``#``, ``...``, ``?!``) says nothing a label could be drawn from, and the
-    models gave such posts confident labels all the same."""
-    return _WORD.search(text) is not None or any(unicodedata.category(c)[0] == "S" for c in text)
+    """Whether ``text`` holds a letter, a digit, a symbol (an emoji, a currency sign) or a typed
+    face: a post of punctuation alone (``#``, ``...``, ``?!``) says nothing a label could be drawn
+    from, and the models gave such posts confident labels all the same."""
+    return _WORD.search(text) is not None or any(unicodedata.category(c)[0] == "S" for c in text) or _EMOTICON.search(text) is not None
 
 
 def usable(text: str) -> bool:
