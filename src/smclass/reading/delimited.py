@@ -263,13 +263,14 @@ def _runs_through_rows(taken: list[bytes], row: list[str], delimiter: str, width
     first = row[0].strip() if row else ""
     if width < 2 or not first or "\n" in first:
         return False
-    if taken[0].count(delimiter.encode()) != width - 1:
-        return False  # its first line is no whole row, as nearly every field over lines: said before any shape is made
-    tab = delimiter == "\t"
-    shape = _shape(first)
-    if not tab and "9" not in shape:
+    tab, cut = delimiter == "\t", delimiter.encode()
+    # A line that is no whole row (nearly every field over lines has one): told by counts in C, before any line is decoded.
+    if any(raw.count(cut) != width - 1 and raw.strip() for raw in taken):
+        return False
+    if not tab and not any(c.isdigit() for c in first):
         # A username or a word first (bob, alice) is matched by a post's own line such as "ok,see you soon".
         return False
+    shape = _shape(first)
     rows = 0
     for number, raw in enumerate(taken):
         text = raw.decode("utf-8", "surrogateescape").rstrip("\r\n")
