@@ -30,6 +30,12 @@ def test_a_datasets_readme_and_license_are_left_out_whatever_their_extension() -
     assert folders.contents(names) == folders.Contents(("export/posts.jsonl", "export/readme_posts.jsonl"))
 
 
+def test_a_sqlite_databases_journal_files_are_left_out_and_the_database_read() -> None:
+    # posts.db-shm had stopped a folder's run as "a binary file", after the database's own rows.
+    names = ["app.db", "app.db-wal", "app.db-shm", "old.sqlite-journal", "old.sqlite", "notes-wal.csv"]
+    assert folders.contents(names) == folders.Contents(("app.db", "notes-wal.csv", "old.sqlite"))
+
+
 def test_data_files_named_like_notes_are_read(small_model_path: Path, tmp_path: Path) -> None:
     # Only the first word of the name was looked at: authors.csv, changes.jsonl and notice.json were left out unsaid.
     names = ["authors.csv", "changes.jsonl", "notice.json", "Changelog.2024.csv", "readme_posts.txt", "LICENSE-MIT", "README.de.txt"]

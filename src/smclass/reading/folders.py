@@ -45,12 +45,19 @@ _NOTES = re.compile(r"(?:readme|license|licence|changelog|changes|notice|copying
 _DATA = re.compile(r"\.(?:jsonl?|ndjson|csv|tsv|tab|xlsx|parquet|db|sqlite3?|zip)(?:\.(?:gz|bz2|xz|zst))?$", re.IGNORECASE)
 
 
+# A SQLite database's journal files beside it (posts.db-wal, -shm, -journal): its own state, read with it, never posts.
+_SQLITE_SIDE = re.compile(r"\.(?:db|sqlite3?)-(?:wal|shm|journal)$", re.IGNORECASE)
+
+
 def skipped(name: str) -> bool:
     """Files that are never posts: hidden ones and those in hidden folders (``.git/``), notes (``.md``,
-    ``README.txt``, ``LICENSE``), and signatures. (A Slack export's own lists are passed over by its reader, and only there.)"""
+    ``README.txt``, ``LICENSE``), signatures, and a SQLite database's journal files. (A Slack export's own
+    lists are passed over by its reader, and only there.)"""
     parts = name.split("/")
     base = parts[-1]
     hidden = any(part.startswith(".") for part in parts)
+    if _SQLITE_SIDE.search(base):
+        return True
     return hidden or base.lower().endswith((".md", ".txt.sig")) or (_NOTES.fullmatch(base) is not None and _DATA.search(base) is None)
 
 
