@@ -132,3 +132,10 @@ def test_results_named_as_dev_stdout_end_as_quietly_as_stdout_when_the_reader_go
     run = f"{SMCLASS} classify p.jsonl -m {small_model_path} -q --jobs 1 -o /dev/stdout"
     done = shell(f"{run} | head -2 > /dev/null; exit ${{PIPESTATUS[0]}}", tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_a_pipe_named_twice_as_dash_and_dev_stdin_is_refused(small_model_path: Path, tmp_path: Path) -> None:
+    # The second name had been read as an empty input, with a note, where "- -" was refused.
+    done = shell(f'echo \'{{"text": "hi there"}}\' | {SMCLASS} classify - /dev/stdin -m {small_model_path} -q', tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "Error: stdin and /dev/stdin are the same pipe: a pipe is read once\n"

@@ -93,14 +93,18 @@ def check_inputs(inputs: Sequence[str]) -> None:
     named: dict[Identity, str] = {}
     for name in inputs:
         info, given = _input_stat(name)
-        if info is None or not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
-            continue  # the reader says what is wrong with it; a pipe cannot be named twice
+        pipe = info is not None and stat.S_ISFIFO(info.st_mode)
+        if info is None or not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode) or pipe):
+            continue  # the reader says what is wrong with it
         earlier = named.get(_identity(info))
         if earlier is not None:
-            kind = "folder" if stat.S_ISDIR(info.st_mode) else "file"
+            kind = "folder" if stat.S_ISDIR(info.st_mode) else "pipe" if pipe else "file"
             same = f"{given} is given twice" if earlier == given else f"{earlier} and {given} are the same {kind}"
-            raise UsageError(f"{same}: its posts would be read twice")
+            # A pipe named twice (- and /dev/stdin) is read once: the second name would say it is empty.
+            raise UsageError(f"{same}: {'a pipe is read once' if pipe else 'its posts would be read twice'}")
         named[_identity(info)] = given
+        if pipe:
+            continue
         for member, member_info in _read_from(name, given, info):
             first = read.setdefault(_identity(member_info), (given, member))
             if first[0] != given:
