@@ -324,6 +324,13 @@ def posts_db(tmp_path: Path) -> Path:
     return path
 
 
+def test_a_table_named_in_another_case_is_the_table_as_sqlite_itself_reads_it(small_model_path: Path, posts_db: Path) -> None:
+    result = classify(small_model_path, str(posts_db), "--table", "POSTS")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["p-101", "p-102", "p-103", "p-104"]
+    assert f"{posts_db}: read as SQLite table 'posts' (sqlite)" in result.stderr
+
+
 def test_sqlite_table_gives_one_record_per_row(small_model_path: Path, posts_db: Path) -> None:
     result = classify(small_model_path, str(posts_db), "--table", "posts")
     assert result.exit_code == 0, result.stderr
@@ -739,3 +746,18 @@ def test_mastodons_likes_a_list_of_links_is_refused_alone_passed_over_in_a_folde
     assert zipped.exit_code == 0, zipped.stderr
     assert [json.loads(line)["id"] for line in zipped.stdout.splitlines()] == ["p1"]
     assert f"skipped {archive}!likes.json: {said}" in zipped.stderr.splitlines()
+
+
+def test_a_sheet_named_in_another_case_is_the_sheet_as_excel_itself_reads_it(small_model_path: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["cover"])
+    posts = book.create_sheet("Posts")
+    for row in (["id", "text"], ["p1", "the bakery opens at seven"]):
+        posts.append(row)
+    path = tmp_path / "two.xlsx"
+    book.save(path)
+    result = classify(small_model_path, str(path), "--table", "posts")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == ["p1"]

@@ -40,3 +40,12 @@ def shifted_header(cells: list[str], known: frozenset[str], names: list[str], ro
 def _listed(names: list[str]) -> str:
     shown = (name.strip().lstrip("\ufeff") for name in names)
     return ", ".join(name if name.isprintable() else name.encode("unicode_escape").decode() for name in shown)
+
+
+def named_table(given: str, names: list[str]) -> str | None:
+    """The table or sheet ``--table`` names: spelled as given, else the one name equal to it but for
+    case, as SQLite and Excel themselves match names (``--table POSTS`` for ``posts``)."""
+    if given in names:
+        return given
+    alike = [name for name in names if name.casefold() == given.casefold()]
+    return alike[0] if len(alike) == 1 else None

@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import numbers, spool
-from smclass.reading.headers import repeated_name
+from smclass.reading.headers import named_table, repeated_name
 from smclass.reading.records import Binary, DateText, Record, SheetError, TimeText
 
 PARQUET_MAGIC = b"PAR1"
@@ -202,6 +202,7 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
         raise InputError(f"not a readable Excel workbook ({_one_line(exc)})", source=source) from None
     try:
         names = list(book.sheetnames)
+        sheet = sheet if sheet is None else named_table(sheet, names) or sheet
         if sheet is not None and sheet not in names:
             raise UsageError(f"{source}: no sheet '{sheet}' in the workbook (sheets: {', '.join(names) or 'none'})")
         if not names:

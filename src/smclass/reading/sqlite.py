@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import spool
-from smclass.reading.headers import repeated_name
+from smclass.reading.headers import named_table, repeated_name
 from smclass.reading.records import Binary, Record
 from smclass.reading.utf8 import bad_utf8
 
@@ -93,8 +93,10 @@ def _statement(connection: sqlite3.Connection, source: str, table: str | None, q
         else:
             names = ", ".join(tables)
             raise UsageError(f"{source}: the database has {len(tables)} tables ({names}): name one with --table, or give --query")
-    elif table not in tables:
+    elif named_table(table, tables) is None:
         raise UsageError(f"{source}: no table '{table}' in the database (tables: {', '.join(tables) or 'none'})")
+    else:
+        table = named_table(table, tables) or table
     return f"SELECT * FROM {_quote(table)}", f"SQLite table '{table}'"
 
 
