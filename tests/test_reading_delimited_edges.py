@@ -605,3 +605,14 @@ def test_json_lines_read_as_a_table_by_a_delimiter_say_so(small_model_path: Path
     assert result.exit_code == 1
     hint = "(its header is a line of JSON: the input looks like JSON lines, read as csv: drop --delimiter or --input-format)"
     assert result.stderr.splitlines()[-1].endswith(f"name it with --text-field {hint}")
+
+
+@pytest.mark.parametrize("header", [b"id,TEXT,Text", b"id,text,Text", b"id,Message,message"])
+def test_text_columns_that_differ_only_in_case_are_refused_not_one_picked(small_model_path: Path, tmp_path: Path, header: bytes) -> None:
+    path = tmp_path / "two.csv"
+    path.write_bytes(header + b"\nt1,my bag is lost,volunteers needed\n")
+    result = runner.invoke(app, ["classify", str(path), "-m", str(small_model_path)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    first, second = header.decode().split(",")[1:]
+    said = f"the fields '{first}' and '{second}' differ only in case, and either could be the text: name one with --text-field"
+    assert result.stderr.splitlines()[-1] == f"Error: {path}: {said}"

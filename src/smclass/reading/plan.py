@@ -125,6 +125,7 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
                 lines = f" (its header is a line of JSON: {said})"
             raise InputError(f"no text field found (fields: {names}); name it with --text-field{lines}", source=source)
         choice = found
+        _one_spelling(found.field, readable)
     id_field = id_fields.check_id_field(options.id_field, readable, more, late) if options.id_field else id_fields.detect_id_field(readable)
     named = [name for name in (options.text_field, options.id_field) if name]
     unseen = tuple(name for name in named if fields.resolve(name, readable) is None)
@@ -143,3 +144,16 @@ def _describe_format(first: list[Record]) -> str | None:
     if shape and fmt:
         return f"{shape} ({fmt})"
     return shape or fmt
+
+
+def _one_spelling(name: str, records: list[Record]) -> None:
+    """A detected text field spelled two ways only by case (``TEXT`` and ``Text`` columns) is refused:
+    either could be the posts', and detection had read the first without a word."""
+    if "." in name:
+        return
+    folded = fields.fold(name)
+    spellings = [key for key in fields.field_names(records) if fields.fold(key) == folded]
+    if len(spellings) > 1:
+        listed = " and ".join(f"'{key}'" for key in spellings)
+        said = f"the fields {listed} differ only in case, and either could be the text: name one with --text-field"
+        raise UsageError(f"{records[0].source}: {said}")
