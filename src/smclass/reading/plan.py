@@ -125,8 +125,9 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
                 lines = f" (its header is a line of JSON: {said})"
             raise InputError(f"no text field found (fields: {names}); name it with --text-field{lines}", source=source)
         choice = found
-        _one_spelling(found.field, readable)
     id_field = id_fields.check_id_field(options.id_field, readable, more, late) if options.id_field else id_fields.detect_id_field(readable)
+    if not options.text_field:
+        _one_spelling(choice.field, readable)
     named = [name for name in (options.text_field, options.id_field) if name]
     unseen = tuple(name for name in named if fields.resolve(name, readable) is None)
     return InputPlan(source, choice, id_field, _describe_format(first), unseen=unseen, looked_at=len(readable))
@@ -147,12 +148,14 @@ def _describe_format(first: list[Record]) -> str | None:
 
 
 def _one_spelling(name: str, records: list[Record]) -> None:
-    """A detected text field spelled two ways only by case (``TEXT`` and ``Text`` columns) is refused:
-    either could be the posts', and detection had read the first without a word."""
+    """A detected text field that one record spells two ways only by case (``TEXT`` and ``Text``
+    columns) is refused: either could be the posts', and detection had read the first without a
+    word. Records that each spell it their own way (``text`` here, ``Text`` there) are read so."""
     if "." in name:
         return
     folded = fields.fold(name)
-    spellings = [key for key in fields.field_names(records) if fields.fold(key) == folded]
+    both = (keys for r in records if len(keys := [k for k in r.data if isinstance(k, str) and fields.fold(k) == folded]) > 1)
+    spellings = next(both, [])
     if len(spellings) > 1:
         listed = " and ".join(f"'{key}'" for key in spellings)
         said = f"the fields {listed} differ only in case, and either could be the text: name one with --text-field"
