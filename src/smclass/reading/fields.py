@@ -86,7 +86,7 @@ def has_path(data: Mapping[str, Any], path: str) -> bool:
 
 def fold(name: str) -> str:
     """A field name without regard to case, spaces, underscores or hyphens: ``Post ID`` is ``post_id``."""
-    return "".join(ch for ch in name.casefold() if ch not in " _-")
+    return name.casefold().replace(" ", "").replace("_", "").replace("-", "")
 
 
 # Every name that tells a header or a record holds posts, folded.
