@@ -251,12 +251,12 @@ def _posts_beside(document: dict[str, Any], held: list[str]) -> str | None:
     if not held:
         return None
     key = held[0]
-    path = f".{key}[]" if _IDENTIFIER.fullmatch(key) else f".[{json.dumps(key)}][]"
+    path = f"{_jq_key(key)}[]"
     own = next((name for name in _POST_TEXT if isinstance(document.get(name), str) and document[name].strip()), None)
     # An API response says how the call went in its message (`{"status": "ok", "message": "2 posts found", "data": [...]}`,
     # or Laravel's and Express's `{"message": ..., "data": [...]}`).
     if own is not None and not (own == "message" and (key == "data" or not _STATUS_KEYS.isdisjoint(document))):
-        drop = f"del(.{key})" if _IDENTIFIER.fullmatch(key) else f"del(.[{json.dumps(key)}])"
+        drop = f"del({_jq_key(key)})"
         return (
             f"the object has a text of its own ({own!r}) and a list of posts ({key!r}): one post with its replies, "
             f"or a page of posts? pick with jq: jq -c {shlex.quote(path)} FILE | smclass classify - (the list), "
@@ -265,7 +265,7 @@ def _posts_beside(document: dict[str, Any], held: list[str]) -> str | None:
     post = next((name for name, value in document.items() if name != key and _looks_like_post(value)), None)
     if post is None:
         return None
-    first = f".{post}" if _IDENTIFIER.fullmatch(post) else f".[{json.dumps(post)}]"
+    first = _jq_key(post)
     return (
         f"the object holds a post ({post!r}) beside its list of posts ({key!r}): pick them out with jq, "
         f"e.g. jq -c {shlex.quote(f'{first}, {path}')} FILE | smclass classify -"
@@ -280,14 +280,14 @@ def _api_reply(document: dict[str, Any]) -> str | None:
         return None  # most records: two set looks, before any words are looked for
     words = [name for name in _POST_TEXT if isinstance(document.get(name), str) and document[name].strip()]
     # A post of its own has an id; a response holds what it answers with under a key for it.
-    if words != ["message"] or _STATUS_KEYS.isdisjoint(document) or "id" in document or _PAYLOAD_KEYS.isdisjoint(document):
+    if words != ["message"] or "id" in document or _PAYLOAD_KEYS.isdisjoint(document):
         return None
     said = f"an API response (its 'message' {document['message'][:60]!r} beside {sorted(_STATUS_KEYS & set(document))[0]!r}), not a post"
     for outer, value in document.items():
         if isinstance(value, dict):
             inner = next((k for k, v in value.items() if isinstance(v, list) and any(map(_looks_like_post, v[:LOOKED_AT]))), None)
             if inner is not None and _IDENTIFIER.fullmatch(outer) and _IDENTIFIER.fullmatch(inner):
-                example = f"jq -c '.{outer}.{inner}[]' FILE | smclass classify -"
+                example = f"jq -c '{_jq_key(outer)}{_jq_key(inner)}[]' FILE | smclass classify -"
                 return f"{said}: its posts are one level down, pick them out with jq, e.g. {example}"
     return f"{said}, and it holds no list of posts"
 
@@ -358,9 +358,14 @@ def _looks_like_post(item: Any) -> bool:
     return any(isinstance(item.get(name), str) and item[name].strip() for name in _POST_TEXT) or any(claims(s, item) for s in SHAPES)
 
 
+def _jq_key(key: str) -> str:
+    """jq's path to a member: ``.posts``, or ``.["my posts"]`` for a key that is no identifier."""
+    return f".{key}" if _IDENTIFIER.fullmatch(key) else f".[{json.dumps(key)}]"
+
+
 def several_lists(keys: list[str]) -> str:
     """The refusal of an object holding several lists of posts, with the jq line that takes them out."""
-    paths = ", ".join((f".{key}[]" if _IDENTIFIER.fullmatch(key) else f".[{json.dumps(key)}][]") for key in keys)
+    paths = ", ".join(f"{_jq_key(key)}[]" for key in keys)
     names = ", ".join(repr(key) for key in keys)
     example = f"jq -c {shlex.quote(paths)} FILE | smclass classify -"
     return f"the object holds {len(keys)} lists of posts ({names}): pick them out with jq, e.g. {example}"
