@@ -233,15 +233,7 @@ def _no_utf16_line_feed(sample: bytes, name: str) -> bool:
     if len(sample) < _LOOKED_AT and len(sample) % 2:
         return True
     high = 0 if name == "utf-16-be" else 1
-    return any(i % 2 == high for i in _positions(sample, 0x0A))
-
-
-def _positions(sample: bytes, byte: int) -> list[int]:
-    at, found = sample.find(byte), []
-    while at != -1:
-        found.append(at)
-        at = sample.find(byte, at + 1)
-    return found
+    return b"\n" in sample[high::2]
 
 
 def _utf8(sample: bytes) -> bool:
