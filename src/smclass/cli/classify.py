@@ -220,25 +220,21 @@ def classify(
         encoding=checked_encoding(encoding),
     )
     notify = _ignore if quiet else _note
-    if output is not None and engine == Engine.local:
+    if output is not None:
         from smclass.run.output import format_named, unwritten_format
 
         # The format is never guessed from the name: a name that promises another one is said.
-        named = format_named(str(output))
-        asked = output_format.value
-        if named is not None and named != asked:
+        named, promised, asked = format_named(str(output)), unwritten_format(str(output)), output_format.value
+        if engine == Engine.dask:
+            if (named or promised) and not str(output).endswith("/"):
+                # A name like a file's, given to a run that writes a folder of parts.
+                notify(f"warning: --engine dask writes a folder of part files: {output} will be a folder, not one file")
+        elif named is not None and named != asked:
             notify(f"warning: {output} ends in {Path(output).suffix}, but --format is {asked}: add --format {named} to write {named}")
-        promised = unwritten_format(str(output))
-        if promised is not None:
+        if engine == Engine.local and promised is not None:
             notify(f"warning: {output} ends in {Path(output).suffix}, which names {promised}: it gets --format {asked}")
     encoded = getattr(model.scorer, "cascade", None) is not None
     set_cascade(model, cascade)
-    if engine == Engine.dask and output is not None and not str(output).endswith("/"):
-        from smclass.run.output import format_named, unwritten_format
-
-        if format_named(str(output)) or unwritten_format(str(output)):
-            # A name like a file's, given to a run that writes a folder of parts.
-            notify(f"warning: --engine dask writes a folder of part files: {output} will be a folder, not one file")
     if engine == Engine.dask:
         dask = _DaskRun(output, output_format, scheduler, max(workers, 2), overwrite, _size(partition_size), _progress_wanted(quiet))
         _classify_on_dask(model, sources, options, dask, notify)
