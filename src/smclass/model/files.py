@@ -24,7 +24,7 @@ import numpy as np
 from smclass import atomic
 from smclass.errors import ModelError, OutputError, UsageError
 from smclass.model import archive, seen
-from smclass.model.scorer import Scorer
+from smclass.model.scorer import ARRAYS, Scorer
 from smclass.reading.usable import usable
 
 if TYPE_CHECKING:
@@ -266,8 +266,6 @@ def loads(data: bytes, target: Path, *, tables: bool = True) -> Model:
             parts = [encoded.scorer, encoded.fast]
             scorer: Scorer | EncodedScorer = encoded
         else:
-            from smclass.model.scorer import ARRAYS
-
             # An accurate model's arrays in a fast one: a file put together from two, which this reading would half use.
             stray = sorted(name for name in arrays if name != "meta" and name not in ARRAYS)
             if stray:
