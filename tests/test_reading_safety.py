@@ -369,6 +369,15 @@ def test_a_json_lines_id_spelled_with_more_digits_than_a_float_holds_keeps_them(
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1234567890123456789, "0.1234567890123456789", 1000.0, 2.5]
 
 
+def test_a_json_array_id_spelled_with_more_digits_than_a_float_holds_keeps_them(small_model_path: Path, tmp_path: Path) -> None:
+    array = tmp_path / "posts.json"
+    ids = ["1234567890123456789.0", "0.1234567890123456789", "2.5"]
+    array.write_text("[" + ",\n ".join(f'{{"id": {ident}, "text": "hello"}}' for ident in ids) + "]")
+    result = classify(small_model_path, str(array))
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1234567890123456789, "0.1234567890123456789", 2.5]
+
+
 def test_rejects_keep_the_raw_bytes_of_json_lines(small_model_path: Path, tmp_path: Path) -> None:
     rejects = tmp_path / "rejects.jsonl"
     data = b'{"id": 1, "text": "fine"}\n{"id": 2, "text": "caf\xe9"}\n'

@@ -43,9 +43,11 @@ def exact_number(record: Record, path: str, value: Any) -> Any:
     and a float spelled with more digits than a float holds (``1234567890123456789.0``) is
     given as the whole number it is, or as its own text.
 
-    Looked at only for a float id, so the usual record pays nothing for it.
+    Looked at only for a float id, so the usual record pays nothing for it. A record has its own
+    text to read again on a line of JSON lines or as an element of a JSON array; the posts of an
+    object document (``{"posts": [...]}``) have none, and keep the float.
     """
-    if not isinstance(record.raw, bytes) or record.original is not None:
+    if not isinstance(record.raw, (bytes, str)) or record.original is not None:
         return value
     try:
         exact = get_path(json.loads(record.raw, parse_float=decimal.Decimal, strict=STRICT), path)
