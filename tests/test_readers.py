@@ -52,6 +52,12 @@ def test_bom_and_crlf_are_handled() -> None:
     assert csv_records[0].data == {"id": "1", "text": "a"}
 
 
+def test_json_lines_files_that_each_began_with_a_bom_joined_with_cat_are_read_line_by_line() -> None:
+    bom = b"\xef\xbb\xbf"
+    records = read(bom + b'{"text": "a"}\n' + bom + b'{"text": "b"}\n' + bom + b'{"text": "c"}\n')
+    assert [(r.error, r.data["text"]) for r in records] == [(None, "a"), (None, "b"), (None, "c")]
+
+
 def test_empty_input_yields_nothing() -> None:
     assert read(b"") == []
     assert read(b"  \n\n") == []

@@ -81,7 +81,8 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
             failure = InputError(lines.too_long(raw_line.size), source=source, line=lineno)
             yield Record({}, source, lineno, index, raw_line, failure, fmt="jsonl")
             continue
-        if lineno == 1 and raw_line.startswith(b"\xef\xbb\xbf"):
+        if raw_line.startswith(b"\xef\xbb\xbf"):
+            # Not only the first line's: files that each began with one, joined with cat.
             raw_line = raw_line[3:]
         if not raw_line.strip():
             continue

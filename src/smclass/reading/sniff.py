@@ -139,6 +139,7 @@ def cr_line_ends(head: bytes) -> bool:
 
 
 def _json_value(line: bytes) -> Any:
+    line = line.removeprefix(b"\xef\xbb\xbf")  # the JSON-lines reader drops it on any line
     try:
         return loads_line(line)
     except orjson.JSONDecodeError:
