@@ -268,6 +268,19 @@ def test_discord_package_zip_reads_like_the_folder(tmp_path: Path) -> None:
     assert posts(package / "messages" / "c111") == posts(package)[:2]
 
 
+def test_a_discord_package_one_folder_down_is_read_as_the_package(tmp_path: Path, small_model_path: Path) -> None:
+    # A folder holding the unzipped package (or a zip made of that folder): its account/user.json had stopped the run, exit 1.
+    package = discord_package(tmp_path / "exports" / "package")
+    result = runner.invoke(app, ["classify", str(tmp_path / "exports"), "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["1001", "1002", 2001]
+    counted = "account/ (1), activity/ (1), channel.json and index.json (3), servers/ (2)"
+    assert result.stderr.splitlines()[0] == f"skipped 7 files of the Discord data package that hold no messages: {counted}"
+    archive = tmp_path / "package.zip"
+    archive.write_bytes(zipped({f"package/{name}": text.encode("utf-8") for name, text in DISCORD_PACKAGE.items()}))
+    assert [(post["id"], post["text"]) for post in smclass.read(archive)] == posts(package)
+
+
 def test_a_folder_that_only_looks_like_a_discord_package_is_read_as_a_folder(tmp_path: Path) -> None:
     # Any channel.json beside a messages.csv had made an export of it: index.json and servers/ skipped unsaid.
     names = ["chat/channel.json", "chat/messages.csv", "index.json", "servers/posts.jsonl"]

@@ -101,21 +101,33 @@ def package_parts(names: Iterable[str]) -> tuple[dict[str, int], list[str]]:
     descriptions), and the files found in it that are none of its own, in order."""
     names = list(names)
     channels = _channels(names)
-    whole = any(n.partition("/")[0].lower() == "messages" for n in names)
+    root = _root(channels)
+    inside = [name.removeprefix(root) if name.startswith(root) else None for name in names]
+    whole = any(n is not None and n.partition("/")[0].lower() == "messages" for n in inside)
     known: dict[str, int] = {}
     other: list[str] = []
-    for name in names:
-        top, _, rest = name.partition("/")
-        folder, base = _folder(name), name.rpartition("/")[2]
+    for name, inner in zip(names, inside, strict=True):
+        if inner is None:
+            other.append(name)
+            continue
+        top, _, rest = inner.partition("/")
+        base = name.rpartition("/")[2]
         if whole and rest and top.lower() in _ACCOUNT_FOLDERS:
             part = f"{top}/"
-        elif (base == "channel.json" and folder in channels) or (base == "index.json" and _is_index(folder, whole)):
+        elif (base == "channel.json" and _folder(name) in channels) or (base == "index.json" and _is_index(_folder(inner), whole)):
             part = "channel.json and index.json"
         else:
             other.append(name)
             continue
         known[part] = known.get(part, 0) + 1
     return known, other
+
+
+def _root(channels: set[str]) -> str:
+    """Where the package starts: the folder above its messages/ folder (``package/`` in a folder that
+    holds the unzipped package, or a zip made of that folder), else the top."""
+    roots = {folder[: folder.lower().rfind("messages/")] for folder in channels if "messages/" in folder.lower()}
+    return roots.pop() if len(roots) == 1 else ""
 
 
 def _is_index(folder: str, whole: bool) -> bool:
