@@ -128,6 +128,27 @@ def _excel_rows(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
+def test_an_excel_header_under_a_title_row_is_refused_not_read_as_a_post(small_model_path: Path, tmp_path: Path) -> None:
+    # With --text-field column_3 the header row had been labelled as a post ("text"), the ids record positions, exit 0.
+    title = ["Mentions of the ferry company, week 14"]
+    path = _excel_rows(tmp_path / "t.xlsx", [title, [], ["id", "author", "text"], ["f1", "ines", "the 8:15 ferry left without us again"]])
+    for given in ([], ["--text-field", "column_3"]):
+        result = classify(small_model_path, str(path), *given)
+        assert (result.exit_code, result.stdout) == (1, "")
+        assert result.stderr.endswith(
+            f"Error: {path}:3: this row reads as a header (id, author, text) under a row of something else (a report's title?), "
+            "which would be read as the header and this row as a post: delete the rows above it in the sheet\n"
+        )
+
+
+def test_an_excel_sheet_whose_header_names_no_known_field_is_still_read(small_model_path: Path, tmp_path: Path) -> None:
+    rows = [["Nr", "Beitrag", "Quelle"], [1, "the ferry left without us again", "web"], [2, "ID", "Text"]]
+    path = _excel_rows(tmp_path / "t.xlsx", rows)
+    result = classify(small_model_path, str(path), "--text-field", "Beitrag", "--id-field", "Nr", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 2]
+
+
 def test_an_excel_cover_sheet_with_nothing_in_it_is_passed_over_for_the_sheet_with_posts(small_model_path: Path, tmp_path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()

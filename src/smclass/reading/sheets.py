@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading import numbers, spool
+from smclass.reading.fields import KNOWN_FIELDS, fold
 from smclass.reading.headers import named_table, repeated_name
 from smclass.reading.records import Binary, DateText, Record, SheetError, TimeText
 
@@ -182,6 +183,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# How far under a first row that names no known field the real header is looked for.
+_TITLE_ROWS = 20
+
+
+def _reads_as_header(cells: tuple[Any, ...]) -> bool:
+    """Whether a row is a table's header: two or more short names, each once, one a field smclass knows."""
+    filled = [cell for cell in cells if cell is not None and str(cell).strip()]
+    if len(filled) < 2 or not all(isinstance(cell, str) and len(cell) <= 40 and len(cell.split()) <= 3 for cell in filled):
+        return False
+    named = [cell.strip() for cell in filled]
+    return len(set(named)) == len(named) and any(fold(cell) in KNOWN_FIELDS for cell in named)
+
+
 def _header(cells: tuple[Any, ...]) -> list[str]:
     names = []
     for number, cell in enumerate(cells, 1):
@@ -230,14 +244,19 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
             shape += f" (not read: {_listed(unsure, hidden)}, blank in the {_LOOKED_AT_ROWS:,} rows looked at)"
         rows = _rows(book[name])
         header: list[str] | None = None
+        # The rows under a first row that names no field smclass knows (a report's title), held
+        # until none of them reads as the real header: it would be a post, the title the header.
+        doubted: list[Record] | None = None
         index = 0
         line = 0
         while True:
             try:
                 cells = next(rows)
             except StopIteration:
+                yield from doubted or ()
                 return
             except Exception as exc:  # noqa: BLE001
+                yield from doubted or ()
                 raise InputError(f"could not be read to the end ({_one_line(exc)})", source=source, line=line + 1) from None
             line += 1
             if _blank(cells):
@@ -247,7 +266,16 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
                 repeated = repeated_name(header)
                 if repeated is not None:
                     raise InputError(repeated, source=source, line=line)
+                doubted = None if any(fold(name) in KNOWN_FIELDS for name in header) else []
                 continue
+            if doubted is not None and _reads_as_header(cells):
+                raise InputError(
+                    f"this row reads as a header ({', '.join(str(c).strip() for c in cells if c is not None)}) under "
+                    f"{'a row' if not doubted else f'{len(doubted) + 1} rows'} of something else (a report's title?), which would be read "
+                    "as the header and this row as a post: delete the rows above it in the sheet",
+                    source=source,
+                    line=line,
+                )
             index += 1
             cells = tuple(SheetError(c) if isinstance(c, str) and c in _ERROR_CODES else c for c in cells)
             raw = json.dumps([_plain(c) for c in cells], ensure_ascii=False, default=str)
@@ -257,7 +285,14 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
             header.extend(f"column_{number}" for number in range(len(header) + 1, width + 1))
             # A row shorter than the header has its missing cells as empty ones: every record has every column.
             data = {column: _plain(cell) for column, cell in itertools.zip_longest(header, cells[: len(header)])}
-            yield Record(data, source, line, index, raw, fmt="xlsx", shape=shape)
+            record = Record(data, source, line, index, raw, fmt="xlsx", shape=shape)
+            if doubted is None:
+                yield record
+                continue
+            doubted.append(record)
+            if len(doubted) >= _TITLE_ROWS:
+                yield from doubted
+                doubted = None
     finally:
         book.close()
 
