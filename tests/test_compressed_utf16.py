@@ -45,8 +45,10 @@ def test_utf16_cut_in_half_a_character_rejects_the_cut_line() -> None:
     assert records[1].error.message.startswith("cut short: damaged UTF-16 text (it ends in half a character)")
 
 
-@pytest.mark.parametrize(("encoding", "named"), [("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")])
-def test_utf16_without_a_byte_order_mark_is_refused_saying_how_to_convert_it(encoding: str, named: str) -> None:
+@pytest.mark.parametrize(
+    ("encoding", "named"), [("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE"), ("utf-32-le", "UTF-32LE"), ("utf-32-be", "UTF-32BE")]
+)
+def test_utf16_or_utf32_without_a_byte_order_mark_is_refused_saying_how_to_convert_it(encoding: str, named: str) -> None:
     with pytest.raises(InputError) as caught:
         read(TSV.encode(encoding))
     assert f"looks like {named} text without a byte-order mark" in str(caught.value)

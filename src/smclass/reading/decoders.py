@@ -187,6 +187,19 @@ def utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+def utf32_without_bom(head: bytes) -> str | None:
+    """ "LE" or "BE" when bytes without a byte-order mark look like UTF-32: the two high bytes of
+    every character NUL (no character is over U+FFFF in ordinary text), the low byte seldom."""
+    sample = head[: 8192 - 8192 % 4]
+    if len(sample) < 16 or len(sample) % 4:
+        return None
+    lows = {"LE": (0, 2, 3), "BE": (3, 1, 0)}
+    for endian, (low, high, top) in lows.items():
+        if sample[high::4].count(0) == sample[top::4].count(0) == len(sample) // 4 and sample[low::4].count(0) <= len(sample) // 200:
+            return endian
+    return None
+
+
 def check_fits(head: bytes, encoding: str, source: str) -> None:
     """A UTF-16 or UTF-32 encoding named for bytes that plainly are in none of its forms is refused:
     decoded so, they would be one line of CJK-looking characters, one post labelled as such.

@@ -206,15 +206,15 @@ def _read_plain(
     if reading.table is not None:
         raise UsageError(f"{source}: --table goes with a SQLite database or an Excel workbook, and this is neither")
     if looks_binary(head):
-        endian = decoders.utf16_without_bom(head)
-        if endian is not None:
-            what = f"looks like UTF-16{endian} text without a byte-order mark, which is not guessed"
-            raise InputError(
-                f"{what}: say it with --encoding UTF-16{endian}, or convert it, iconv -f UTF-16{endian} -t UTF-8 IN > OUT", source=source
-            )
         if head.startswith(decoders.UTF32_BOMS):
             said = "UTF-32 text (its byte-order mark says so), which is read only when named"
             raise InputError(f"{said}: say it with --encoding utf-32, or convert it, iconv -f UTF-32 -t UTF-8 IN > OUT", source=source)
+        for family, looks in (("UTF-32", decoders.utf32_without_bom), ("UTF-16", decoders.utf16_without_bom)):
+            endian = looks(head)
+            if endian is not None:
+                what = f"looks like {family}{endian} text without a byte-order mark, which is not guessed"
+                name = f"{family}{endian}"
+                raise InputError(f"{what}: say it with --encoding {name}, or convert it, iconv -f {name} -t UTF-8 IN > OUT", source=source)
         if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
             # The OLE2 container of Excel 97-2003 (.xls) and old Word files: openpyxl reads neither.
             raise InputError("an OLE2 file (an Excel 97-2003 .xls workbook?), which is not read: save it as .xlsx or .csv", source=source)
