@@ -18,10 +18,13 @@ def garbled(text: str) -> str:
     return text.encode("utf-8").decode("latin-1")
 
 
-def read(tmp_path: Path, name: str, document: Any) -> list[tuple[Any, Any]]:
-    path = tmp_path / name
+def _written(path: Path, document: Any) -> Path:
     path.write_text(json.dumps(document), encoding="utf-8")
-    return [(post["id"], post["text"]) for post in smclass.read(path)]
+    return path
+
+
+def read(tmp_path: Path, name: str, document: Any) -> list[tuple[Any, Any]]:
+    return [(post["id"], post["text"]) for post in smclass.read(_written(tmp_path / name, document))]
 
 
 def test_a_facebook_photos_caption_is_its_description_never_its_albums_name(tmp_path: Path) -> None:
@@ -61,6 +64,30 @@ def test_a_messenger_thread_gives_each_message_repaired_with_its_time_as_id(tmp_
         "title": "Ana and Bo",
     }
     assert read(tmp_path, "message_1.json", thread) == [(1700000000000, "à la gare at six"), (1700000001000, None)]
+
+
+def test_a_messenger_thread_of_end_to_end_encrypted_chats_is_read_from_its_own_field_names(tmp_path: Path) -> None:
+    # This download names its fields text, senderName and timestamp: every message had been read
+    # with no text ("'text' is null") and ids None, None-2, None-3, exit 0.
+    thread = {
+        "participants": ["Ana", "Bo"],
+        "threadName": "Ana_12",
+        "messages": [
+            {"isUnsent": False, "media": [], "reactions": [], "senderName": "Bo", "text": "ALLÔ\u00a0! the ferry leaves at nine",
+             "timestamp": 1700000002000, "type": "text"},
+            {"isUnsent": False, "media": [{"uri": "media/1.jpg"}], "reactions": [], "senderName": "Ana", "text": "",
+             "timestamp": 1700000001000, "type": "media"},
+            {"isUnsent": False, "media": [], "reactions": [], "senderName": "Ana", "text": "I finished the quilt",
+             "timestamp": 1700000001000, "type": "text"},
+        ],
+    }  # fmt: skip
+    posts = list(smclass.read(_written(tmp_path / "Ana_12.json", thread)))
+    # Clean UTF-8, not mojibake: the capital before its no-break space stays as written.
+    assert [(p["id"], p["text"]) for p in posts] == [
+        (1700000002000, "ALLÔ\u00a0! the ferry leaves at nine"),
+        (1700000001000, None),
+        ("1700000001000-2", "I finished the quilt"),
+    ]
 
 
 @pytest.mark.parametrize("wrapped", [False, True])

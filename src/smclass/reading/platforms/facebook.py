@@ -88,17 +88,22 @@ def media(value: dict[str, Any]) -> list[Any]:
 
 
 # Messenger's (and Instagram's) ``message_1.json``: the thread's ``participants`` and its ``messages``,
-# each with ``sender_name``, ``timestamp_ms`` and, when it has words, ``content``.
+# each with ``sender_name``, ``timestamp_ms`` and, when it has words, ``content``. The download of
+# end-to-end encrypted chats names them ``senderName``, ``timestamp`` and ``text``, and writes
+# clean UTF-8: repairing it as mojibake would garble a capital before a no-break space.
 def is_messages(value: dict[str, Any]) -> bool:
     return isinstance(value.get("participants"), list) and isinstance(value.get("messages"), list)
 
 
 def _message(entry: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    fixed = fix_strings(entry)
-    content = fixed.get("content")
-    record = {"id": fixed.get("timestamp_ms"), "text": content if isinstance(content, str) else None, "platform": "messenger"}
-    if isinstance(fixed.get("sender_name"), str):
-        record["author"] = fixed["sender_name"]
+    encrypted = "timestamp_ms" not in entry and ("senderName" in entry or "timestamp" in entry)
+    fixed = entry if encrypted else fix_strings(entry)
+    content = fixed.get("text" if encrypted else "content")
+    stamp = fixed.get("timestamp" if encrypted else "timestamp_ms")
+    record = {"id": stamp, "text": content if isinstance(content, str) else None, "platform": "messenger"}
+    author = fixed.get("senderName" if encrypted else "sender_name")
+    if isinstance(author, str):
+        record["author"] = author
     return record, entry
 
 
