@@ -90,6 +90,39 @@ def test_a_messenger_thread_of_end_to_end_encrypted_chats_is_read_from_its_own_f
     ]
 
 
+def test_messages_messenger_writes_itself_get_their_line_with_no_text(tmp_path: Path) -> None:
+    # Joins, departures, calls and the stand-in for an unsent message had been labelled as posts
+    # ("Bo added Cy to the group." as Emergent 0.80), exit 0.
+    thread = {
+        "participants": [{"name": "Ana"}, {"name": "Bo"}],
+        "messages": [
+            {"sender_name": "Bo", "timestamp_ms": 5000, "content": "Bo added Cy to the group.", "type": "Subscribe"},
+            {"sender_name": "Ana", "timestamp_ms": 4000, "content": "Ana left the group.", "type": "Unsubscribe"},
+            {"sender_name": "Ana", "timestamp_ms": 3000, "content": "Ana started a video chat.", "call_duration": 95, "type": "Call"},
+            {"sender_name": "Bo", "timestamp_ms": 2000, "content": "look at this trail", "share": {"link": "x"}, "type": "Share"},
+            {"sender_name": "Ana", "timestamp_ms": 1000, "content": "are we still on for tonight?", "type": "Generic"},
+        ],
+    }  # fmt: skip
+    encrypted = {
+        "participants": ["Ana", "Bo"],
+        "messages": [
+            {"senderName": "Ana", "timestamp": 7000, "text": "User unsent a message", "isUnsent": True, "type": "placeholder"},
+            {"senderName": "Ana", "timestamp": 6000, "text": "see you at six", "isUnsent": False, "type": "text"},
+        ],
+    }
+    posts = [*smclass.read(_written(tmp_path / "message_1.json", thread)), *smclass.read(_written(tmp_path / "e2ee.json", encrypted))]
+    assert [(p["id"], p["text"]) for p in posts] == [
+        (5000, None),
+        (4000, None),
+        (3000, None),
+        (2000, "look at this trail"),
+        (1000, "are we still on for tonight?"),
+        (7000, None),
+        (6000, "see you at six"),
+    ]
+    assert [p["record"]["type"] for p in posts[:3]] == ["Subscribe", "Unsubscribe", "Call"]
+
+
 @pytest.mark.parametrize("wrapped", [False, True])
 def test_instagram_comments_are_read_from_their_labelled_values_repaired(tmp_path: Path, wrapped: bool) -> None:
     comments = [

@@ -95,15 +95,24 @@ def is_messages(value: dict[str, Any]) -> bool:
     return isinstance(value.get("participants"), list) and isinstance(value.get("messages"), list)
 
 
+# Messenger writes these messages itself, in the thread's words: someone added to it or leaving it
+# ("Ana added Bo to the group."), a call ("Ana started a video chat."), and in the encrypted
+# chats' download the stand-in for an unsent message ("User unsent a message").
+_EVENTS = frozenset({"Subscribe", "Unsubscribe", "Call", "placeholder"})
+
+
 def _message(entry: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     encrypted = "timestamp_ms" not in entry and ("senderName" in entry or "timestamp" in entry)
     fixed = entry if encrypted else fix_strings(entry)
     content = fixed.get("text" if encrypted else "content")
     stamp = fixed.get("timestamp" if encrypted else "timestamp_ms")
-    record = {"id": stamp, "text": content if isinstance(content, str) else None, "platform": "messenger"}
+    event = fixed.get("type") in _EVENTS
+    record = {"id": stamp, "text": content if isinstance(content, str) and not event else None, "platform": "messenger"}
     author = fixed.get("senderName" if encrypted else "sender_name")
     if isinstance(author, str):
         record["author"] = author
+    if event:
+        record["kind"] = fixed["type"]
     return record, entry
 
 
