@@ -187,3 +187,55 @@ def test_one_json_object_among_posts_one_per_line_is_a_post(small_model_path: Pa
     result = classify(small_model_path, "-", input=text)
     assert result.exit_code == 0, result.stderr
     assert ids(result.stdout) == list(range(1, 11))
+
+
+# A web page or an XML document: an export saved as HTML, or a feed
+
+
+TELEGRAM_PAGE = """<!DOCTYPE html>
+<html>
+ <head>
+  <meta charset="utf-8"/>
+<title>Exported Data</title>
+ </head>
+ <body>
+  <div class="text">
+Trail map is up, meet at the car park at seven
+  </div>
+ </body>
+</html>
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "page", "what", "line"),
+    [
+        ("messages.html", TELEGRAM_PAGE, "an HTML page", 1),
+        ("your_posts_1.html", '\n<html><head><meta charset="utf-8"/></head><body><div>our garden</div></body></html>\n', "an HTML page", 2),
+        ("feed.xml", '<?xml version="1.0" encoding="UTF-8"?>\n<rss><channel><title>News</title></channel></rss>\n', "an XML document", 1),
+    ],
+)
+def test_an_html_page_or_an_xml_document_is_refused_not_read_a_line_at_a_time(
+    small_model_path: Path, tmp_path: Path, name: str, page: str, what: str, line: int
+) -> None:
+    # Telegram Desktop's default export, Meta's HTML download: every line of markup (<!DOCTYPE html>,
+    # </div>) had been a post with a label, exit 0.
+    path = tmp_path / name
+    path.write_text(page)
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: {path}:{line}: {what}, not posts: read one post per line, its markup would be labelled as posts: export the posts "
+        "as JSON or CSV (a platform's export offers JSON beside HTML), or say --input-format lines to read every line as a post\n"
+    )
+    # Said so, it is read a line at a time.
+    assert classify(small_model_path, str(path), "--input-format", "lines").exit_code == 0
+
+
+def test_posts_one_per_line_that_start_with_a_tag_are_read(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("<html> tags were the first thing I learned\n<?xml is what the file starts with, said my teacher\n")
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [1, 2]

@@ -4,6 +4,7 @@ lines that may be JSON or text. Each doubt is refused with the ways to say what 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from smclass.errors import InputError, UsageError
@@ -46,6 +47,28 @@ def not_as_named(named: tuple[str, str], note: str | None, first: str) -> str:
 def _shown(line: str) -> str:
     bare = line.strip()
     return bare[:60] + ("..." if len(bare) > 60 else "")
+
+
+# A web page or an XML document: a platform's export saved as HTML (Telegram Desktop's messages.html,
+# X's "Your archive.html", Meta's HTML download) or a feed. Read one post per line, every line of its
+# markup (<!DOCTYPE html>, </div>) had been a post with a label.
+# A post may start with "<html>" too: a page opened so is one only with its head or body below.
+_MARKUP = re.compile(rb"<(?:!doctype\s+html|html[\s>]|\?xml\s+version)", re.IGNORECASE)
+_HEAD_OR_BODY = re.compile(rb"<(?:head|body)[\s>]", re.IGNORECASE)
+
+
+def no_markup(text: bytes, name: str, line: int) -> None:
+    """Refuses an input whose first bytes (blanks and a byte-order mark stripped) open an HTML page or an XML document on ``line``."""
+    found = _MARKUP.match(text)
+    if found is None or (found.group()[1:5].lower() == b"html" and not _HEAD_OR_BODY.search(text)) or named_format(name) is not None:
+        return  # a file named .json or .csv is refused below for not being what its name says
+    what = "an XML document" if found.group().startswith(b"<?") else "an HTML page"
+    raise InputError(
+        f"{what}, not posts: read one post per line, its markup would be labelled as posts: export the posts as JSON "
+        f"or CSV (a platform's export offers JSON beside HTML), or say {_AS_LINES}",
+        source=name or None,
+        line=line,
+    )
 
 
 def no_plain_text(text: bytes, cut: bool, name: str) -> None:
