@@ -146,3 +146,15 @@ def test_instagram_comments_in_an_export_are_read_beside_its_posts(tmp_path: Pat
     (activity / "comments" / "reels_comments.json").write_text(json.dumps({"comments_reels_comments": [reel]}), encoding="utf-8")
     got = [(post["id"], post["text"]) for post in smclass.read(tmp_path / "ig")]
     assert got == [(9, "what a glaze"), (11, "so calming to watch"), ("media/posts/1.jpg", "our new kiln is here")]
+
+
+@pytest.mark.parametrize(
+    ("name", "document"),
+    [
+        ("threads_and_replies.json", {"text_post_app_text_posts": [{"media": [{"uri": "", "title": t}]} for t in ("rain", "sun")]}),
+        ("post_comments_1.json", [{"string_map_data": {"Comment": {"value": t}}} for t in ("rain", "sun")]),
+    ],
+)  # fmt: skip
+def test_posts_named_by_their_second_that_have_none_get_their_position_not_none_as_an_id(tmp_path: Path, name: str, document: Any) -> None:
+    # Without a time, the ids had been "None" and "None-2", which no post has.
+    assert [(p["id"], p.get("position")) for p in smclass.read(_written(tmp_path / name, document))] == [(1, None), (2, None)]

@@ -72,6 +72,8 @@ class SameSecond:
         self._seen: dict[str, int] = {}
 
     def id(self, stamp: Any) -> Any:
+        if stamp is None:
+            return None  # no time, no id: the post gets its position, never "None-2"
         key = str(stamp)
         self._seen[key] = count = self._seen.get(key, 0) + 1
         return stamp if count == 1 else f"{stamp}-{count}"

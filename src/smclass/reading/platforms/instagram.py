@@ -86,7 +86,7 @@ def threads(value: dict[str, Any]) -> list[Any]:
         entry = fix_strings(entry)
         stamp = _timestamp(entry)
         # A text post has no photo to name it, and a thread's parts can share a second.
-        ident = same_second.id(str(stamp))
+        ident = same_second.id(None if stamp is None else str(stamp))
         media = _media(entry)
         app_post = media[0].get("text_app_post") if media else None
         reply = app_post.get("is_reply") if isinstance(app_post, dict) else None
