@@ -500,6 +500,17 @@ def test_an_id_that_only_later_records_hold_is_said_not_dropped_unseen(small_mod
     assert f"{posts}:151: {note}\n" in result.stderr
 
 
+def test_an_id_held_null_by_every_record_is_no_late_id(small_model_path: Path, tmp_path: Path) -> None:
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text("".join(json.dumps({"id": None, "text": f"stand-up number {i} moves to ten"}) + "\n" for i in range(3)))
+    result = classify(small_model_path, str(posts))
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [1, 2, 3]
+    # Its first line had been said to hold an 'id' that the records the plan was chosen from
+    # (that line among them) did not.
+    assert result.stderr == f"{posts}: read as jsonl, text field 'text' (detected), ids are record positions\n"
+
+
 def test_an_input_blank_for_as_far_as_its_format_is_told_from_is_refused_not_called_empty(small_model_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "late.jsonl"
     path.write_text("\n" * 70_000 + json.dumps({"id": 1, "text": "hello world"}) + "\n", encoding="utf-8")

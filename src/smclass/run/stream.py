@@ -179,10 +179,12 @@ def _fill_batches(
                 # A live input's later record held a fuller field than its plan saw (reading.paused).
                 choice, plain_text = plan.text, None
             if late_id and record.error is None and not record.data.keys().isdisjoint(_LATE_IDS):
-                name = next(name for name in fields.ID_FIELDS if name in record.data)
-                said = f"holds '{name}', which the records the plan was chosen from did not: ids stay record positions"
-                notify(str(InputError(f"{said} (say --id-field {name} to use it)", source=record.source, line=record.line)))
-                late_id = False
+                # An id that is null or empty is none: the records of the plan may hold it so too.
+                name = next((n for n in fields.ID_FIELDS if n in _LATE_IDS and record.data.get(n) not in (None, "")), None)
+                if name is not None:
+                    said = f"holds '{name}', which the records the plan was chosen from did not: ids stay record positions"
+                    notify(str(InputError(f"{said} (say --id-field {name} to use it)", source=record.source, line=record.line)))
+                    late_id = False
             if record.__class__ is Pause:
                 # Nothing more has come from a live input: what is held goes out now.
                 if batch:
