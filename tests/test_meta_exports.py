@@ -121,6 +121,9 @@ def test_messages_messenger_writes_itself_get_their_line_with_no_text(tmp_path: 
         (6000, "see you at six"),
     ]
     assert [p["record"]["type"] for p in posts[:3]] == ["Subscribe", "Unsubscribe", "Call"]
+    # A type that is no name (a list, as a hostile file may write) is no event, and no internal error.
+    odd = {"participants": [], "messages": [{"sender_name": "Ana", "timestamp_ms": 8000, "content": "hi", "type": ["Call"]}]}
+    assert [p["text"] for p in smclass.read(_written(tmp_path / "odd.json", odd))] == ["hi"]
 
 
 @pytest.mark.parametrize("wrapped", [False, True])

@@ -106,13 +106,14 @@ def _message(entry: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     fixed = entry if encrypted else fix_strings(entry)
     content = fixed.get("text" if encrypted else "content")
     stamp = fixed.get("timestamp" if encrypted else "timestamp_ms")
-    event = fixed.get("type") in _EVENTS
+    kind = fixed.get("type")
+    event = isinstance(kind, str) and kind in _EVENTS
     record = {"id": stamp, "text": content if isinstance(content, str) and not event else None, "platform": "messenger"}
     author = fixed.get("senderName" if encrypted else "sender_name")
     if isinstance(author, str):
         record["author"] = author
     if event:
-        record["kind"] = fixed["type"]
+        record["kind"] = kind
     return record, entry
 
 
