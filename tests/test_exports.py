@@ -90,8 +90,19 @@ def test_mastodon_api_statuses_take_the_boosted_text() -> None:
     got = posts(EXPORTS / "mastodon_statuses.json")
     assert got == [
         ("110000000000000001", "Is anyone else's @help app down?\nCan't log in since 9am"),
-        ("110000000000000002", "Road closures for the marathon: Main St 6am to 2pm"),
+        # citynews's post that rin boosted: said so, as an X retweet is, where it had been read as rin's own.
+        ("110000000000000002", "RT @citynews: Road closures for the marathon: Main St 6am to 2pm"),
     ]
+
+
+def test_a_mastodon_boost_is_said_to_be_its_authors_post_and_one_without_words_stays_without(tmp_path: Path) -> None:
+    def boosted(ident: str, content: str, acct: str) -> dict[str, object]:
+        reblog = {"id": "9" + ident, "content": content, "spoiler_text": "", "account": {"acct": acct}}
+        return {"id": ident, "uri": f"https://social.example/s/{ident}", "content": "", "reblog": reblog, "account": {"acct": "rin"}}
+
+    path = tmp_path / "statuses.json"
+    path.write_text(json.dumps([boosted("1", "<p>Tool library opens Saturday</p>", "bo@other.example"), boosted("2", "", "cy")]))
+    assert posts(path) == [("1", "RT @bo@other.example: Tool library opens Saturday"), ("2", None)]
 
 
 def test_bluesky_author_feed() -> None:

@@ -47,6 +47,12 @@ def status(value: dict[str, Any]) -> dict[str, Any]:
     source = reblog if isinstance(reblog, dict) else value
     content = source.get("content")
     text = _with_warning(source.get("spoiler_text"), html_to_text(content) if isinstance(content, str) else None)
+    # A boost is someone else's post that the account shared: said so as X says a retweet (and a
+    # Bluesky repost is said), its author the boosted post's own. A boost of a post without words stays so.
+    account = source.get("account") if isinstance(reblog, dict) else None
+    acct = account.get("acct") if isinstance(account, dict) else None
+    if isinstance(acct, str) and acct and text:
+        text = f"RT @{acct}: {text}"
     record = {"id": value.get("id"), "text": text, "platform": "mastodon", "url": value.get("url") or value.get("uri")}
     if isinstance(reblog, dict):
         record["reblog_of"] = reblog.get("id")
