@@ -213,3 +213,11 @@ def test_www_inside_a_word_starts_no_link() -> None:
     assert links("see www.ex.org/a. or (www.ex.org)") == {"www.ex.org/a", "www.ex.org"}
     assert links("Check it out...www.shop.example") == {"www.shop.example"}
     assert links("visit sub.www.example.com/page") == set()
+
+
+def test_report_says_how_many_traces_it_found_when_it_shows_only_the_first_25() -> None:
+    rows = [row for tag in range(27) for row in uses({f"user{n}": f"Rally today #cause{tag}" for n in range(3)})]
+    numbers = report(rows)
+    assert len(numbers["emergent_traces"]) == 25
+    assert "the Emergent traces show the 25 taken up by the most accounts of 27 found" in numbers["notes"]
+    assert not any("Emergent traces show" in note for note in report(rows[:75])["notes"])  # 25 found, all shown

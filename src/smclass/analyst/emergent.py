@@ -142,10 +142,10 @@ def _iso(seconds: float) -> str:
 
 
 def traces(
-    items: dict[str, ItemUses | Use], *, window_hours: float, min_accounts: int, top: int, untimed: bool = False
+    items: dict[str, ItemUses | Use], *, window_hours: float, min_accounts: int, top: int | None, untimed: bool = False
 ) -> list[dict[str, Any]]:
     """Hashtags and links taken up by at least ``min_accounts`` distinct accounts within the window
-    (over the whole collection when it is ``untimed``)."""
+    (over the whole collection when it is ``untimed``), the ``top`` most widely taken up (all with None)."""
     found: list[dict[str, Any]] = []
     window = window_hours * 3600
     for item, kept in items.items():
@@ -175,10 +175,11 @@ def traces(
     return found[:top]
 
 
-def full_note(items: dict[str, ItemUses | Use], shown: list[dict[str, Any]]) -> str | None:
+def full_note(items: dict[str, ItemUses | Use], shown: list[dict[str, Any]], found: list[dict[str, Any]] | None = None) -> str | None:
     """The note for items that outgrew what is kept of one: a shown trace's account figures are
-    lower bounds, and an item shown in no trace may have one among the accounts and times not kept."""
-    shown_items = {t["item"] for t in shown}
+    lower bounds, and an item with no trace (of ``found``, all traces, when the shown ones are
+    fewer) may have one among the accounts and times not kept."""
+    shown_items = {t["item"] for t in (shown if found is None else found)}
     full = [t["item"] for t in shown if getattr(items[t["item"]], "full", False)]
     unseen = [item for item, kept in items.items() if item not in shown_items and getattr(kept, "full", False)]
     kept = f"than a report keeps for one hashtag or link ({POINTS})"

@@ -42,6 +42,8 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
 _HANDLE_OR_TAG = re.compile(r"(?<!\w)[@#][^\s@#]+")
 # Rows of the breakdown by account (or --by): the largest groups.
 GROUPS_SHOWN = 20
+# Rows of the Emergent traces: those taken up by the most accounts in the window.
+TRACES_SHOWN = 25
 # fmt: off
 _STOP = frozenset({
     "the", "and", "for", "that", "this", "with", "you", "your", "are", "was", "have", "has", "not", "but", "all",
@@ -305,7 +307,8 @@ def numbers(
     """Everything the report shows, as one JSON-ready object; ``window_hours`` defaults to the one ``collect`` kept times for."""
     by = by or out.by
     window_hours = out.window / 3600 if window_hours is None else window_hours
-    shown_traces = traces(out.items, window_hours=window_hours, min_accounts=min_accounts, top=25, untimed=not out.timed)
+    found = traces(out.items, window_hours=window_hours, min_accounts=min_accounts, top=None, untimed=not out.timed)
+    shown_traces = found[:TRACES_SHOWN]
     notes = []
     unread = f"{out.unread_times} with a time in a form smclass cannot read, such as {out.unread_example}" if out.unread_times else ""
     if out.posts and not out.timed:
@@ -325,6 +328,9 @@ def numbers(
         notes.append(f"{out.posts - out.grouped} of {out.posts} posts have no value in '{by}': they are left out of the breakdown by it")
     elif not by and 0 < out.grouped < out.posts:
         notes.append(f"{out.posts - out.grouped} of {out.posts} posts name no account: they are left out of the breakdown by account")
+    if len(found) > TRACES_SHOWN:
+        # A list cut short with no word reads as every trace there is.
+        notes.append(f"the Emergent traces show the {TRACES_SHOWN} taken up by the most accounts of {len(found)} found")
     if len(out.groups) > GROUPS_SHOWN:
         notes.append(f"the breakdown by {by or 'account'} shows the {GROUPS_SHOWN} largest of {len(out.groups)} groups")
     if out.own_labels:
@@ -339,7 +345,7 @@ def numbers(
             f"{out.posts - rated} of {out.posts} posts carry no confidence (a post left without a label has none): "
             f"the confidence chart counts the other {rated}"
         )
-    if note := full_note(out.items, shown_traces):
+    if note := full_note(out.items, shown_traces, found):
         notes.append(note)
     labelled = sum(out.labels.values())
     groups = sorted(out.groups.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:GROUPS_SHOWN]
