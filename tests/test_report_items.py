@@ -221,3 +221,19 @@ def test_report_says_how_many_traces_it_found_when_it_shows_only_the_first_25() 
     assert len(numbers["emergent_traces"]) == 25
     assert "the Emergent traces show the 25 taken up by the most accounts of 27 found" in numbers["notes"]
     assert not any("Emergent traces show" in note for note in report(rows[:75])["notes"])  # 25 found, all shown
+
+
+def test_report_reads_kept_platform_entries_as_classify_read_them() -> None:
+    def skeet(n: int, handle: str) -> dict[str, Any]:
+        text = f"Bring gloves to the canal clean-up #cleancanal {n}"
+        record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": f"2024-05-01T1{n}:00:00Z"}
+        return {"post": {"uri": f"at://did:plc:{n}/app.bsky.feed.post/{n}", "author": {"handle": handle}, "record": record}}
+
+    tweet = {"tweet": {"id_str": "9", "full_text": "Canal clean-up at noon #CleanCanal", "created_at": "Wed May 01 15:00:00 +0000 2024"}}
+    kept = [skeet(n, handle) for n, handle in enumerate(["ana.bsky.social", "ben.bsky.social", "cy.bsky.social"])] + [tweet]
+    # What `classify --keep-fields` writes: before, report looked for the text in "post" and stopped (exit 1).
+    numbers = report([{"id": i, "label": "Emergent", "confidence": 0.9, "record": record} for i, record in enumerate(kept)])
+    assert numbers["labels_from"] == "posts" and numbers["timed"] == 4
+    assert numbers["groups"]["count"] == 3  # the archive's tweets name no account
+    assert traced(numbers) == {"#cleancanal": 3}
+    assert numbers["typical"]["Emergent"]["hashtags"] == ["cleancanal"]

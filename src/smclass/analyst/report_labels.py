@@ -16,7 +16,7 @@ from typing import Any
 from smclass.analyst.spelling import ACCOUNT_FIELDS
 from smclass.errors import InputError
 from smclass.model.dataset import confidence_value, given_label
-from smclass.reading import fields
+from smclass.reading import fields, platforms
 from smclass.reading.fields import get_path
 from smclass.reading.records import Record
 
@@ -66,10 +66,27 @@ def _kept(data: dict[str, Any]) -> dict[str, Any] | None:
         return None  # a Bluesky post view's "record" is the post itself
     inner = data.get("record")
     if isinstance(inner, dict):
-        return inner
+        return _as_read(inner)
     flat = {key[7:]: value for key, value in data.items() if isinstance(key, str) and key.startswith("record.")}
     # Only where an account is looked for: a post whose words look like JSON stays words.
     return {key: _cell(value) if fields.fold(key) in _ACCOUNT_OBJECTS else value for key, value in flat.items()} or None
+
+
+_TEXT_NAMES = frozenset(fields.fold(name.split(".")[0]) for name in fields.TEXT_FIELDS)
+
+
+def _as_read(kept: dict[str, Any]) -> dict[str, Any]:
+    """A kept platform entry (a tweet under "tweet", a Bluesky post under "post") as classify read
+    it: report had looked for its text, time and account where the shape finds none, and stopped
+    at "field 'post': expected text, got an object". Its other fields stay, for --by and accounts;
+    its text fields do not, since the shape chose the text."""
+    if platforms.is_plain_post(kept):
+        return kept
+    shaped = platforms.unwrap_line(kept)
+    if len(shaped) != 1 or shaped[0][1] is None or not isinstance(shaped[0][0], dict):
+        return kept
+    own = {key: value for key, value in kept.items() if not (isinstance(key, str) and fields.fold(key) in _TEXT_NAMES)}
+    return {**own, **shaped[0][0]}
 
 
 # The fields ACCOUNT_FIELDS looks inside of, folded (User as user): classify's CSV writes such an object as its JSON text.
