@@ -16,7 +16,11 @@ runner = CliRunner()
 
 
 def report(rows: list[dict[str, Any]], *args: str) -> dict[str, Any]:
-    done = runner.invoke(app, ["report", "--json", "-q", *args], input="".join(json.dumps(r) + "\n" for r in rows))
+    return report_of("".join(json.dumps(r) + "\n" for r in rows), *args)
+
+
+def report_of(text: str, *args: str) -> dict[str, Any]:
+    done = runner.invoke(app, ["report", "--json", "-q", *args], input=text)
     assert done.exit_code == 0, done.stderr
     numbers: dict[str, Any] = json.loads(done.stdout)
     return numbers
@@ -223,12 +227,14 @@ def test_report_says_how_many_traces_it_found_when_it_shows_only_the_first_25() 
     assert not any("Emergent traces show" in note for note in report(rows[:75])["notes"])  # 25 found, all shown
 
 
-def test_report_reads_kept_platform_entries_as_classify_read_them() -> None:
-    def skeet(n: int, handle: str) -> dict[str, Any]:
-        text = f"Bring gloves to the canal clean-up #cleancanal {n}"
-        record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": f"2024-05-01T1{n}:00:00Z"}
-        return {"post": {"uri": f"at://did:plc:{n}/app.bsky.feed.post/{n}", "author": {"handle": handle}, "record": record}}
+def skeet(n: int, handle: str) -> dict[str, Any]:
+    """A Bluesky feed item, as an export keeps it."""
+    text = f"Bring gloves to the canal clean-up #cleancanal {n}"
+    record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": f"2024-05-01T1{n}:00:00Z"}
+    return {"post": {"uri": f"at://did:plc:{n}/app.bsky.feed.post/{n}", "author": {"handle": handle}, "record": record}}
 
+
+def test_report_reads_kept_platform_entries_as_classify_read_them() -> None:
     tweet = {"tweet": {"id_str": "9", "full_text": "Canal clean-up at noon #CleanCanal", "created_at": "Wed May 01 15:00:00 +0000 2024"}}
     kept = [skeet(n, handle) for n, handle in enumerate(["ana.bsky.social", "ben.bsky.social", "cy.bsky.social"])] + [tweet]
     # What `classify --keep-fields` writes: before, report looked for the text in "post" and stopped (exit 1).
@@ -237,3 +243,14 @@ def test_report_reads_kept_platform_entries_as_classify_read_them() -> None:
     assert numbers["groups"]["count"] == 3  # the archive's tweets name no account
     assert traced(numbers) == {"#cleancanal": 3}
     assert numbers["typical"]["Emergent"]["hashtags"] == ["cleancanal"]
+
+
+def test_report_reads_a_platform_entry_kept_in_classify_csv_as_classify_read_it(small_model_path: Path) -> None:
+    feed = json.dumps({"feed": [skeet(n, handle) for n, handle in enumerate(["ana.bsky.social", "ben.bsky.social", "cy.bsky.social"])]})
+    classify = ["classify", "-", "--keep-fields", "--format", "csv", "--model", str(small_model_path), "-q"]
+    results = runner.invoke(app, classify, input=feed).stdout
+    numbers = report_of(results)
+    # Before, the post's JSON text was read as its words: "uri", "type" and "handle" were typical, and no time or account was found.
+    assert numbers["timed"] == 3 and numbers["groups"]["count"] == 3
+    assert traced(numbers) == {"#cleancanal": 3}
+    assert not {"uri", "type", "handle"} & {word for label in numbers["typical"].values() for word in label["words"]}

@@ -68,6 +68,12 @@ def _kept(data: dict[str, Any]) -> dict[str, Any] | None:
     if isinstance(inner, dict):
         return _as_read(inner)
     flat = {key[7:]: value for key, value in data.items() if isinstance(key, str) and key.startswith("record.")}
+    # A platform entry's objects are JSON text in CSV (a Bluesky post under "post"): read back, and
+    # only when a platform shape claims them, since JSON text alone may be a post's own words.
+    entry = {key: _cell(value, "[") for key, value in flat.items()}
+    shaped = _as_read(entry)
+    if shaped is not entry:
+        return shaped
     # Only where an account is looked for: a post whose words look like JSON stays words.
     return {key: _cell(value) if fields.fold(key) in _ACCOUNT_OBJECTS else value for key, value in flat.items()} or None
 
@@ -93,14 +99,14 @@ def _as_read(kept: dict[str, Any]) -> dict[str, Any]:
 _ACCOUNT_OBJECTS = frozenset(fields.fold(name.split(".")[0]) for name in ACCOUNT_FIELDS if "." in name)
 
 
-def _cell(value: Any) -> Any:
-    """An account object as classify's CSV wrote it (its JSON text), read back as the object."""
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+def _cell(value: Any, lists: str = "") -> Any:
+    """An object (or, with ``lists`` "[", a list) as classify's CSV wrote it (its JSON text), read back as the object."""
+    if isinstance(value, str) and value[:1] in "{" + lists and value[-1:] == {"{": "}", "[": "]"}.get(value[:1]):
         try:
             parsed = json.loads(value)
         except (ValueError, RecursionError):
             return value
-        return parsed if isinstance(parsed, dict) else value
+        return parsed if isinstance(parsed, (dict, list) if lists else dict) else value
     return value
 
 
