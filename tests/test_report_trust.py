@@ -226,6 +226,15 @@ def test_report_reads_microsecond_timestamps() -> None:
     assert numbers["first"] == "2023-11-14T22:13:20Z" and numbers["timed"] == 1
 
 
+def test_report_reads_the_dates_mongoexport_writes() -> None:
+    # Relaxed, canonical and legacy extended JSON; before, their posts were said to carry no timestamp.
+    dates = [{"$date": "2024-03-10T08:00:00Z"}, {"$date": {"$numberLong": "1710061200000"}}, {"$date": 1710064800000}]
+    numbers = json.loads(run("report", "--json", input=jsonl(*[result(i, created_at=d) for i, d in enumerate(dates)])).stdout)
+    assert (numbers["timed"], numbers["first"], numbers["last"]) == (3, "2024-03-10T08:00:00Z", "2024-03-10T10:00:00Z")
+    assert parse_time({"$date": "1710064800"}) is None and parse_time({"$date": 1710064800000, "tz": 1}) is None
+    assert parse_time({"$date": 10**400}) is parse_time({"$date": {"$numberLong": "9" * 5000}}) is None  # no crash on either
+
+
 # 4. --by names a field as --text-field does
 
 

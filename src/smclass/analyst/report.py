@@ -25,7 +25,7 @@ from smclass.analyst import items
 from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
 from smclass.analyst.report_labels import check_kind, kind, merged, own_label
 from smclass.analyst.spelling import ACCOUNT_FIELDS, TIME_FIELDS, Spelled
-from smclass.analyst.times import read_time
+from smclass.analyst.times import is_extended_date, read_time
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
 from smclass.reading import fields, inputs, repeats
@@ -89,6 +89,11 @@ class Tally:
 
 def _scalar(value: Any) -> bool:
     return isinstance(value, (str, int, float)) and not isinstance(value, bool) and value != ""
+
+
+def _a_time(value: Any) -> bool:
+    # A mongoexport's {"$date": ...} is a time too: passed over, its posts had been said to carry none.
+    return _scalar(value) or is_extended_date(value)
 
 
 def _names_account(value: Any) -> bool:
@@ -163,7 +168,7 @@ def _results(
                 raise InputError(repeats.twice_reason(twice), source=record.source, line=record.line)
             text, reason = fields.record_text(record, plan.text)
             entry = {"data": record.data, "text": text, "group": _group(record, by, by_names) if by_names else None}
-            entry.update(stamp=_TIMES.first(record.data, _scalar), account=_ACCOUNTS.first(record.data, _names_account))
+            entry.update(stamp=_TIMES.first(record.data, _a_time), account=_ACCOUNTS.first(record.data, _names_account))
             own = own_label(record, label_field)
             this = kind(record, own)
             if out.kind is None:

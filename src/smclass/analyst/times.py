@@ -29,6 +29,8 @@ def read_time(value: Any) -> tuple[float | None, bool]:
     """:func:`parse_time`, and whether the time named no zone (``2024-03-10 08:00``, a compact date), so was read as UTC."""
     if isinstance(value, bool) or value is None:
         return None, False
+    if is_extended_date(value):
+        return _extended(value["$date"])
     if isinstance(value, float):
         return _epoch(value), False
     if isinstance(value, int):
@@ -52,6 +54,27 @@ def read_time(value: Any) -> tuple[float | None, bool]:
             continue
         return (seconds, moment.tzinfo is None) if FIRST_TIME <= seconds < LAST_TIME else (None, False)
     return None, False
+
+
+def is_extended_date(value: Any) -> bool:
+    """A date in MongoDB's extended JSON, as mongoexport writes one: ``{"$date": ...}``."""
+    return isinstance(value, dict) and len(value) == 1 and "$date" in value
+
+
+def _extended(inner: Any) -> tuple[float | None, bool]:
+    # {"$date": "2024-03-10T08:00:00Z"} (relaxed), {"$date": {"$numberLong": "1710057600000"}}
+    # (canonical) or {"$date": 1710057600000} (legacy): the numbers are milliseconds, whatever their size.
+    if isinstance(inner, str):
+        return read_time(inner) if not _NUMBER.fullmatch(inner.strip()) else (None, False)
+    if isinstance(inner, dict) and len(inner) == 1 and isinstance(inner.get("$numberLong"), str):
+        inner = inner["$numberLong"]
+        if not re.fullmatch(r"-?\d{1,19}", inner):  # a 64-bit integer, as $numberLong holds; longer would not convert
+            return None, False
+        inner = int(inner)
+    # Compared before dividing: an integer too large for a float is no date either.
+    if isinstance(inner, bool) or not isinstance(inner, (int, float)) or not FIRST_TIME * 1000 <= inner < LAST_TIME * 1000:
+        return None, False
+    return inner / 1000, False
 
 
 def _epoch(number: float) -> float | None:
