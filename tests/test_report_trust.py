@@ -266,6 +266,20 @@ def test_report_by_an_unknown_field_lists_the_fields_there_are() -> None:
     )
 
 
+def test_report_by_a_field_that_only_a_later_file_or_later_records_hold_is_read_where_it_is(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text(jsonl(result(1), result(2)), encoding="utf-8")
+    second.write_text(jsonl(result(3, channel="news"), *[result(i) for i in range(4, 105)], result(105, channel="shop")), encoding="utf-8")
+    # Before, the first file's records decided: "no field 'channel' in the records", exit 2.
+    done = run("report", str(first), str(second), "--json", "--by", "channel")
+    assert done.exit_code == 0, done.stderr
+    numbers = json.loads(done.stdout)
+    assert [row["group"] for row in numbers["groups"]["rows"]] == ["news", "shop"]
+    assert "103 of 105 posts have no value in 'channel': they are left out of the breakdown by it" in numbers["notes"]
+    second.write_text(jsonl(*[result(i) for i in range(3, 105)], result(105, channel="shop")), encoding="utf-8")
+    assert json.loads(run("report", str(second), "--json", "--by", "channel").stdout)["groups"]["count"] == 1  # past the first 100
+
+
 def test_report_by_says_how_many_posts_have_no_value_in_the_field() -> None:
     done = run("report", "--json", "--by", "channel", input=jsonl(result(1, channel="news"), result(2)))
     numbers = json.loads(done.stdout)

@@ -153,11 +153,19 @@ def _results(
     records = (record for path in paths for record in inputs.read_path(path, reading=reading))
     waiting: list[dict[str, Any]] = []
     held = 0
+    # --by may name a field that only some files, or only later records, hold: refused only when no record does.
+    unheld: UsageError | None = None
+    by_seen = False
     for plan, head, group in planned_with_sample(merged(records), options, notify):
         readable = [r for r in head if r.error is None]
         label_field = _label_field(named, readable)
         by_field = _by_field(by, readable)
-        by_names = Spelled([by_field, by]) if by_field and by else None
+        if by_field is None and by is not None:
+            names = fields.listed_names(readable)
+            unheld = unheld or UsageError(
+                f"{readable[0].source}: no field '{by}' in the records (fields: {names}); name one of them with --by"
+            )
+        by_names = Spelled([by_field, by] if by_field else [by]) if by else None
         watch = repeats.Watch((plan.text.field, plan.text.title_field, label_field))
         for record in itertools.chain(head, group):
             if record.error is not None:
@@ -168,6 +176,7 @@ def _results(
                 raise InputError(repeats.twice_reason(twice), source=record.source, line=record.line)
             text, reason = fields.record_text(record, plan.text)
             entry = {"data": record.data, "text": text, "group": _group(record, by, by_names) if by_names else None}
+            by_seen = by_seen or (by_names is not None and next(iter(by_names.values(record.data)), fields.MISSING) is not fields.MISSING)
             entry.update(stamp=_TIMES.first(record.data, _a_time), account=_ACCOUNTS.first(record.data, _names_account))
             own = own_label(record, label_field)
             this = kind(record, own)
@@ -183,6 +192,8 @@ def _results(
             if len(waiting) == 2048 or held >= batching.CHARS:
                 yield from _classified(waiting, out, model_path)
                 waiting, held = [], 0
+    if unheld is not None and not by_seen:
+        raise unheld
     yield from _classified(waiting, out, model_path)
 
 
@@ -213,14 +224,10 @@ def _classified(entries: list[dict[str, Any]], out: Tally, model_path: str | Pat
 
 
 def _by_field(name: str | None, readable: list[Record]) -> str | None:
-    """The --by field as the records spell it (``Channel`` for ``channel``), as --text-field is matched."""
+    """The --by field as the records spell it (``Channel`` for ``channel``), as --text-field is matched; None when none of them holds it."""
     if name is None or not readable:
         return name
-    actual = fields.resolve(name, readable)
-    if actual is None:
-        shown = fields.listed_names(readable)
-        raise UsageError(f"{readable[0].source}: no field '{name}' in the records (fields: {shown}); name one of them with --by")
-    return actual
+    return fields.resolve(name, readable)
 
 
 def _count(out: Tally, entry: dict[str, Any]) -> None:
