@@ -70,6 +70,17 @@ def test_report_reads_hand_labels_from_the_field_named_by_label_field() -> None:
     assert missing.stderr.splitlines()[-1] == "Error: <stdin>: no field 'kind' in its first 2 records (fields: Post ID, Message, Type)"
 
 
+def test_report_of_labels_of_ones_own_beside_classify_results_draws_no_confidence_of_classify() -> None:
+    rows = [{**result(1, "Media", 0.95), "gold": "Personal"}, {**result(2, "Media", 0.15), "gold": "Media"}]
+    done = run("report", "--json", "--label-field", "gold", input=jsonl(*rows))
+    assert done.exit_code == 0, done.stderr
+    numbers = json.loads(done.stdout)
+    assert counts(numbers) == {"Media": 1, "Personal": 1}
+    # Before, the chart drew 0.95, the confidence of classify's Media, as that of the hand label Personal.
+    assert numbers["confidence"]["counts"] == [0] * 10
+    assert "labels given by hand carry no confidence: the confidence chart is empty" in numbers["notes"]
+
+
 def test_report_refuses_two_label_fields_that_differ_only_by_case() -> None:
     posts = jsonl({"id": 1, "text": "a", "LABEL": "Media", "Label": "Personal"})
     done = run("report", "--json", input=posts)

@@ -179,7 +179,7 @@ def _results(
             by_seen = by_seen or (by_names is not None and next(iter(by_names.values(record.data)), fields.MISSING) is not fields.MISSING)
             entry.update(stamp=_TIMES.first(record.data, _a_time), account=_ACCOUNTS.first(record.data, _names_account))
             own = own_label(record, label_field)
-            this = kind(record, own)
+            this = kind(record, own, label_field)
             if out.kind is None:
                 out.kind, out.own_labels = this, own is not None
             check_kind(record, this, out.kind, label_field)

@@ -32,11 +32,17 @@ _MIXED = {
 }
 
 
-def kind(record: Record, own: dict[str, Any] | None) -> str:
+def kind(record: Record, own: dict[str, Any] | None, label_field: str = "label") -> str:
     """``classify`` for classify's result, ``hand`` for a label given by hand, ``unlabelled`` for a post to classify."""
     if own is None:
         return "unlabelled"
-    return "classify" if is_result(record.data) else "hand"
+    return "classify" if _predicted(record.data, label_field) else "hand"
+
+
+def _predicted(data: dict[str, Any], label_field: str) -> bool:
+    # A label of one's own beside classify's (--label-field gold) is a hand label: classify's
+    # confidence is its own label's, and had been drawn as the confidence of the other.
+    return is_result(data) and label_field == "label"
 
 
 def check_kind(record: Record, this: str, before: str, label_field: str) -> None:
@@ -146,7 +152,8 @@ def own_label(record: Record, label_field: str) -> dict[str, Any] | None:
     raw = fields.lookup(record, label_field)
     raw = None if raw is fields.MISSING else raw
     reason = data.get("reason")
-    if _blank(raw) and not is_result(data):
+    predicted = _predicted(data, label_field)
+    if _blank(raw) and not predicted:
         return None
     label = None
     if _blank(raw):
@@ -155,7 +162,8 @@ def own_label(record: Record, label_field: str) -> dict[str, Any] | None:
         # As train reads labels: a post labelled exclude is left out on purpose, so here it counts as no label.
         label = given_label(raw, record, label_field)
         reason = reason if label is not None else "excluded"
-    return {"label": label, "reason": None if label else str(reason), "confidence": _confidence(record, data.get("confidence"))}
+    confidence = data.get("confidence") if predicted or not is_result(data) else None
+    return {"label": label, "reason": None if label else str(reason), "confidence": _confidence(record, confidence)}
 
 
 def _confidence(record: Record, value: Any) -> float | None:
