@@ -70,3 +70,14 @@ def test_an_author_that_names_no_one_falls_through_to_the_username() -> None:
     numbers = report(*rows)
     assert sorted(row["group"] for row in numbers["groups"]["rows"]) == ["ann", "bob", "cy"]
     assert numbers["emergent_traces"][0]["accounts"] == 3
+
+
+def test_report_says_where_it_looked_when_no_record_carries_a_time_or_an_account() -> None:
+    # Before: "no record carries a timestamp", of posts whose time was under a name report does not read.
+    notes = report(post(1, tweet_created="24-02-2015 11.35", poster="ana"))["notes"]
+    assert notes[:2] == [
+        "no record carries a timestamp in a field report reads (created_at, timestamp, date, created_utc, ...): no labels over time, "
+        "and traces are counted over the whole collection",
+        "no record names an account in a field report reads (author, author.handle, user.screen_name, user, ...): no Emergent traces "
+        "(they need distinct accounts)",
+    ]

@@ -324,7 +324,8 @@ def numbers(
     notes = []
     unread = f"{out.unread_times} with a time in a form smclass cannot read, such as {out.unread_example}" if out.unread_times else ""
     if out.posts and not out.timed:
-        unread = f" ({unread})" if unread else ""
+        # A time under a name report does not look for ("tweet_created") is not no time: say where it looked.
+        unread = f" ({unread})" if unread else f" in a field report reads ({', '.join(TIME_FIELDS[:4])}, ...)"
         notes.append(f"no record carries a timestamp{unread}: no labels over time, and traces are counted over the whole collection")
     elif out.timed < out.posts:
         unread = f" ({unread})" if unread else ""
@@ -335,7 +336,8 @@ def numbers(
     if out.naive_times:
         notes.append(f"{out.naive_times} of {out.posts} posts carry a time with no time zone, such as {out.naive_example}: read as UTC")
     if out.posts and not out.with_account:
-        notes.append("no record names an account: no Emergent traces (they need distinct accounts)")
+        looked = f"in a field report reads ({', '.join(ACCOUNT_FIELDS[:4])}, ...)"
+        notes.append(f"no record names an account {looked}: no Emergent traces (they need distinct accounts)")
     if by and out.grouped < out.posts:
         notes.append(f"{out.posts - out.grouped} of {out.posts} posts have no value in '{by}': they are left out of the breakdown by it")
     elif not by and 0 < out.grouped < out.posts:
