@@ -153,3 +153,23 @@ def test_a_zip_where_results_would_not_name_its_members_is_refused_in_one_line(s
     nested = runner.invoke(app, ["classify", str(tmp_path / "outer.zip"), "--model", str(small_model_path)])
     assert nested.exit_code == 1
     assert nested.stderr == f"Error: {tmp_path / 'outer.zip'}!inner.zip: {refused}\n"
+
+
+def test_a_chats_attachments_in_a_folder_or_zip_are_skipped_with_one_note_that_counts_them(small_model_path: Path, tmp_path: Path) -> None:
+    # A WhatsApp chat exported with media: its first photo had stopped the run as "a binary file", exit 1.
+    chat = "12/03/2024, 09:15 - Ana: the choir meets at seven tonight\n12/03/2024, 09:16 - Bo: IMG-0001.jpg (file attached)\n"
+    files = {"_chat.txt": chat.encode(), "IMG-0001.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "PTT-0002.opus": b"OggS\x00\x02"}
+    files["Bo.vcf"] = b"BEGIN:VCARD\nFN:Bo\nEND:VCARD\n"
+    folder = tmp_path / "chat"
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    archive = tmp_path / "chat.zip"
+    archive.write_bytes(zipped(files))
+    for given, first in ((folder, f"{folder}/Bo.vcf"), (archive, f"{archive}!Bo.vcf")):
+        result = runner.invoke(app, ["classify", str(given), "--model", str(small_model_path)])
+        assert result.exit_code == 0, result.stderr
+        assert len(result.stdout.splitlines()) == 2
+        kinds = ".vcf (1), .jpg (1), .opus (1)"
+        note = f"skipped 3 attachments (photos, video, audio, documents, contact cards), which hold no posts: {kinds} (the first: {first})"
+        assert result.stderr.splitlines()[0] == note

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import re
 import stat
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -139,7 +140,30 @@ def read(held: Contents, open_member: Opener, locate: Locate, read_stream: Strea
     if held.export is not None:
         yield from read_export(held, open_member, locate, read_stream, reading)
         return
-    yield from _read_files(held.files, open_member, locate, read_stream, reading)
+    yield from _read_files(without_attachments(held.files, locate, reading.notify), open_member, locate, read_stream, reading)
+
+
+# A chat's or an account's attachments beside its messages (a WhatsApp chat exported with media,
+# Telegram's photos/, a Mastodon archive's media_attachments/): no posts, and opened they had
+# stopped the run as binary files (a contact card, text, would have been read as posts).
+_ATTACHMENT = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|heic|bmp|tiff?|mp4|mov|m4v|webm|3gp|avi|mkv|opus|ogg|oga|m4a|mp3|aac|amr|wav|pdf|vcf)$", re.IGNORECASE
+)
+
+
+def without_attachments(names: Iterable[str], locate: Locate, notify: Callable[[str], None] | None) -> list[str]:
+    """``names`` but the attachments (photos, video, audio, documents, contact cards), which one note counts by kind."""
+    names = list(names)
+    attached = [name for name in names if _ATTACHMENT.search(name)]
+    if attached:
+        kinds = Counter(name.rpartition(".")[2].lower() for name in attached)
+        listed = ", ".join(f".{kind} ({n})" for kind, n in kinds.most_common())
+        count = f"{len(attached)} attachment{'s' if len(attached) > 1 else ''}"
+        if notify is not None:
+            what = "(photos, video, audio, documents, contact cards), which hold no posts"
+            notify(f"skipped {count} {what}: {listed} (the first: {locate(attached[0])})")
+        names = [name for name in names if not _ATTACHMENT.search(name)]
+    return names
 
 
 def _read_files(names: Iterable[str], open_member: Opener, locate: Locate, read_stream: StreamReader, reading: Any) -> Iterator[Record]:

@@ -77,7 +77,7 @@ def input_files(inputs: list[str], notify: Callable[[str], None] | None = None) 
         raise UsageError("--engine dask reads files, not stdin")
     found = []
     for name in inputs:
-        items = _remote_inputs(name) if is_url(name) else _local_inputs(name, notify)
+        items = _remote_inputs(name, notify) if is_url(name) else _local_inputs(name, notify)
         if not items and notify is not None:
             notify(f"{name}: holds no files to read")
         found.extend(items)
@@ -94,10 +94,11 @@ def _local_inputs(name: str, notify: Callable[[str], None] | None) -> list[Input
     held = folders.contents(sizes)
     if held.export is not None:
         return [_export_input(held, sizes, whole(name), str(path))]
-    return [Input(whole(str(path / member)), str(path / member), sizes[member]) for member in held.files]
+    files = folders.without_attachments(held.files, lambda member: str(path / member), notify)
+    return [Input(whole(str(path / member)), str(path / member), sizes[member]) for member in files]
 
 
-def _remote_inputs(name: str) -> list[Input]:
+def _remote_inputs(name: str, notify: Callable[[str], None] | None) -> list[Input]:
     fs, inner = filesystem(name)
     try:
         if not fs.isdir(inner):
@@ -114,7 +115,8 @@ def _remote_inputs(name: str) -> list[Input]:
     url = name.rstrip("/")
     if held.export is not None:
         return [_export_input(held, sizes, url, url)]
-    return [Input(f"{url}/{member}", f"{url}/{member}", sizes[member]) for member in held.files]
+    files = folders.without_attachments(held.files, lambda member: f"{url}/{member}", notify)
+    return [Input(f"{url}/{member}", f"{url}/{member}", sizes[member]) for member in files]
 
 
 def _remote_reason(exc: BaseException) -> str:
