@@ -224,7 +224,8 @@ def suggest(
     if foreign:
         shown = ", ".join(list(foreign)[:3]) + (", ..." if len(foreign) > 3 else "")
         held = sum(foreign.values())
-        notify(f"{held} post{'s' if held > 1 else ''} hold a value in '{label_field}' that is no label ({shown}): offered as unlabelled")
+        holds = "posts hold" if held > 1 else "post holds"
+        notify(f"{held} {holds} a value in '{label_field}' that is no label ({shown}): offered as unlabelled")
     labelled = f"{seen[2]} with a label in '{label_field}'" if seen[2] else ""
     if not picked:
         unlabelled = f" and no label in the pool ({labelled}; --label-field names another field)" if seen[2] else " in the pool"
