@@ -23,6 +23,7 @@ from typing import Any
 from smclass import batching
 from smclass.analyst import items
 from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
+from smclass.analyst.groups import GroupCounts
 from smclass.analyst.report_labels import check_kind, kind, merged, own_label
 from smclass.analyst.spelling import ACCOUNT_FIELDS, TIME_FIELDS, Spelled
 from smclass.analyst.times import is_extended_date, read_time
@@ -61,7 +62,7 @@ class Tally:
     labels: Counter[str] = field(default_factory=Counter)
     no_label: Counter[str] = field(default_factory=Counter)
     hours: dict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    groups: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    groups: GroupCounts = field(default_factory=GroupCounts)
     confidence: list[int] = field(default_factory=lambda: [0] * CONFIDENCE_BINS)
     words: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     tags: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -75,6 +76,11 @@ class Tally:
     naive_times: int = 0
     naive_example: str | None = None
     with_account: int = 0
+    # Rare words and hashtags let go to bound memory: how many, and the most uses one of them had had less than.
+    terms_let_go: int = 0
+    let_go_below: int = 0
+    items_let_go: int = 0
+    items_let_go_below: int = 0
     first: float | None = None
     last: float | None = None
     by: str | None = None
@@ -260,7 +266,7 @@ def _count(out: Tally, entry: dict[str, Any]) -> None:
         out.with_account += 1
     if group is not None:
         out.grouped += 1
-        out.groups[str(group)][label or "none"] += 1
+        out.groups.add(str(group), label or "none")
     if entry["text"] is not None:
         _count_text(out, fix_mojibake(entry["text"]), label, moment, account)
 
@@ -273,8 +279,47 @@ def _count_text(out: Tally, text: str, label: str | None, moment: float | None, 
     words = {w for w in _WORD.findall(_HANDLE_OR_TAG.sub(" ", items.without_links(lowered))) if w not in _STOP}
     out.words[key].update(words)
     out.tags[key].update(tags)
+    if out.posts % 4096 == 0:
+        _let_go_of_rare_terms(out)
     for item in [f"#{tag}" for tag in tags] + sorted(links):
         add_use(out.items, item, out.window, moment, account, label)
+
+
+# Distinct words, and hashtags, counted over all labels before the rarest are let go: a collection
+# of made-up words had grown memory with every post (427 MB at 1.5 million distinct words).
+TERMS_HELD = 200_000
+
+
+def _let_go_of_rare_terms(out: Tally) -> None:
+    """Past :data:`TERMS_HELD` distinct terms, those used least are let go, until half are left:
+    a typical term is one used at least 3 times, and most of what goes was used once."""
+    for counts in (out.words, out.tags):
+        if sum(len(c) for c in counts.values()) <= TERMS_HELD:
+            continue
+        below = 1
+        while sum(len(c) for c in counts.values()) > TERMS_HELD // 2:
+            below += 1
+            for c in counts.values():
+                rare = [term for term, n in c.items() if n < below]
+                out.terms_let_go += len(rare)
+                for term in rare:
+                    del c[term]
+        out.let_go_below = max(out.let_go_below, below)
+    if len(out.items) <= TERMS_HELD:
+        return
+    # A hashtag or link is a trace only when several accounts take it up: those used by fewest go first.
+    fewest = 1
+    while len(out.items) > TERMS_HELD // 2:
+        fewest += 1
+        rare = [item for item, uses in out.items.items() if _accounts(uses) < fewest]
+        out.items_let_go += len(rare)
+        for item in rare:
+            del out.items[item]
+    out.items_let_go_below = max(out.items_let_go_below, fewest)
+
+
+def _accounts(uses: ItemUses | Use) -> int:
+    return 1 if isinstance(uses, tuple) else len(uses.accounts)
 
 
 def _iso(seconds: float) -> str:
@@ -345,8 +390,19 @@ def numbers(
     if len(found) > TRACES_SHOWN:
         # A list cut short with no word reads as every trace there is.
         notes.append(f"the Emergent traces show the {TRACES_SHOWN} taken up by the most accounts of {len(found)} found")
-    if len(out.groups) > GROUPS_SHOWN:
-        notes.append(f"the breakdown by {by or 'account'} shows the {GROUPS_SHOWN} largest of {len(out.groups)} groups")
+    group_count = out.groups.count()
+    if group_count > GROUPS_SHOWN:
+        notes.append(f"the breakdown by {by or 'account'} shows the {GROUPS_SHOWN} largest of {group_count} groups")
+    if out.terms_let_go:
+        notes.append(
+            f"{out.terms_let_go:,} rare words and hashtags (used fewer than {out.let_go_below} times when let go) were not kept, "
+            f"past {TERMS_HELD:,} distinct ones: the typical words may be counted a little short"
+        )
+    if out.items_let_go:
+        notes.append(
+            f"{out.items_let_go:,} hashtags and links (taken up by fewer than {out.items_let_go_below} accounts when let go) were not "
+            f"kept, past {TERMS_HELD:,} distinct ones: a trace among them may be missing, or counted short"
+        )
     if out.own_labels:
         notes.append("the labels are the ones the posts carry: no model was run")
     elif out.model is not None:
@@ -362,7 +418,7 @@ def numbers(
     if note := full_note(out.items, shown_traces, found):
         notes.append(note)
     labelled = sum(out.labels.values())
-    groups = sorted(out.groups.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:GROUPS_SHOWN]
+    groups = out.groups.largest(GROUPS_SHOWN)
     edges = [round(i / CONFIDENCE_BINS, 2) for i in range(CONFIDENCE_BINS + 1)]
     return {
         "posts": out.posts,
@@ -379,7 +435,7 @@ def numbers(
         "timed": out.timed,
         "groups": {
             "by": by or "account",
-            "count": len(out.groups),
+            "count": group_count,
             # "none" as in over_time: a group's posts with no label, so its columns add up to its posts.
             "rows": [{"group": g, "posts": sum(c.values()), **{k: c[k] for k in [*LABELS, "none"]}} for g, c in groups],
         },

@@ -303,6 +303,7 @@ def report(
         _inputs(results), options, by=by, model_path=model_path, notify=notify, window_hours=window, label_field=label_field
     )
     numbers = report_lib.numbers(tally, window_hours=window, min_accounts=min_accounts)
+    tally.groups.close()
     for note in numbers["notes"]:
         notify(note)
     if as_json:
