@@ -350,7 +350,11 @@ def _break_ties(proba: np.ndarray, logit: np.ndarray, members: int, width: int) 
         return
     # The sigmoid falls as the logit rises: the lowest logit, over the members, is the surest label.
     surest = -sum(logit[tied, m * width : (m + 1) * width] for m in range(members))
-    surest = np.where(proba[tied] == top[tied], surest, -np.inf)
+    shared = proba[tied] == top[tied]
+    surest = np.where(shared, surest, -np.inf)
     winner = surest.argmax(axis=1)
-    proba[tied] -= _TIE_NUDGE / (proba.shape[1] - 1)
-    proba[tied, winner] += _TIE_NUDGE + _TIE_NUDGE / (proba.shape[1] - 1)
+    # The nudge comes from the other tied labels, which hold the top share: taken from every
+    # label, it left those at 0.0 a probability under zero (written -0.0).
+    shared[np.arange(len(tied)), winner] = False
+    proba[tied] -= np.where(shared, _TIE_NUDGE / shared.sum(axis=1, keepdims=True), 0.0)
+    proba[tied, winner] += _TIE_NUDGE
