@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from smclass.errors import ModelError
 from smclass.model import files as model_lib
 from smclass.reading.records import Record
 from smclass.run import parallel
@@ -93,6 +95,33 @@ def test_jobs_on_a_big_input_hand_the_rest_to_workers_and_keep_order(small_model
     assert [b for b, _ in pooled] == batches
     for (_, a), (_, b) in zip(alone, pooled, strict=True):
         assert (a is None and b is None) or (a is not None and b is not None and np.array_equal(a[0], b[0]))
+
+
+def test_jobs_workers_refuse_a_model_file_written_over_after_the_run_loaded_it(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "mine.npz"
+    shutil.copyfile(small_model_path, path)
+    model = model_lib.load(path)
+    # Retrained into the same file after the run loaded it and before its workers start.
+    shutil.copyfile(model_lib.bundled_model_path(model_lib.DEFAULT_MODEL_NAME), path)
+    texts = [f"post {i}: " + ("please sign the petition for the library " * (i % 3)) for i in range(48)]
+    batches = _stub_batches(texts, 8)  # type: ignore[arg-type]
+    done: list[Any] = []
+    with pytest.raises(ModelError) as refused:
+        done.extend(parallel.predict_batches(model, batches, jobs=2, pool_after=16))
+    assert str(refused.value) == f"{path}: the model file changed after this run loaded it: run again to label every post with one model"
+    # What was labelled before the pool started, by the model the run loaded, is still handed on.
+    assert [b for b, _ in done] == batches[:2]
+
+
+def test_jobs_workers_say_a_model_file_gone_after_the_run_loaded_it_in_one_line(small_model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "mine.npz"
+    shutil.copyfile(small_model_path, path)
+    model = model_lib.load(path)
+    path.unlink()
+    batches = _stub_batches([f"post {i}: our team ships on friday" for i in range(32)], 8)  # type: ignore[arg-type]
+    with pytest.raises(ModelError) as refused:
+        list(parallel.predict_batches(model, batches, jobs=2, pool_after=8))
+    assert str(refused.value) == f"{path}: model file not found, though this run loaded it when it began"
 
 
 def test_explanations_are_made_by_the_workers_and_match_one_process(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -47,6 +47,9 @@ class Model:
     card: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     seen: np.ndarray | None = None  # the keys of its training texts (smclass.model.seen); None in older files
+    # The file's bytes as they were read, since the file at ``path`` may be written over (a train
+    # --out to it) while a run goes on: --jobs workers check theirs against them, Dask's tasks get them.
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def labels(self) -> list[str]:
@@ -277,7 +280,7 @@ def loads(data: bytes, target: Path, *, tables: bool = True) -> Model:
     except ModelError as exc:
         raise type(exc)(f"{target}: {exc}") from None
     card = dict(meta["card"]) if isinstance(meta.get("card"), dict) else {}
-    return Model(scorer, _cut_from(card), target, keys)
+    return Model(scorer, _cut_from(card), target, keys, data)
 
 
 def _cut_from(card: dict[str, Any]) -> dict[str, Any]:

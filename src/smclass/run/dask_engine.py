@@ -287,7 +287,8 @@ def run(
         raise UsageError("--engine dask needs a model loaded from a file")
     files = storage.input_files(inputs, notify)
     folder = storage.whole(out_dir)
-    model_bytes = model.path.read_bytes()
+    # The bytes the model was loaded from: the file may have been rewritten since.
+    model_bytes = model.data if model.data is not None else model.path.read_bytes()
     # Workers see the batches whole; a local --jobs would only add processes inside a worker.
     options = replace(options, jobs=1)
     multi = len(inputs) > 1 or any(storage.holds_many(name) for name in inputs)  # the rule of one process: parts match it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import multiprocessing
 import multiprocessing.context
 import os
@@ -15,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from smclass.errors import UsageError
+from smclass.errors import ModelError, UsageError
 from smclass.model.files import Model
 
 BatchItems = list[tuple[dict[str, Any], "str | None"]]
@@ -30,6 +31,8 @@ Explanations = list[list[dict[str, Any]]]
 Scored = tuple[np.ndarray, "Explanations | None"]
 
 _worker_model: Model | None = None
+# Why this worker labels nothing: its model file is not the one the run loaded.
+_worker_refusal: str | None = None
 
 # Starting a worker (a new Python, numpy, the model) takes about half a second, in which
 # one process classifies some 15,000 posts: below this many posts a pool does not pay.
@@ -47,13 +50,23 @@ def _texts(batch: BatchItems) -> list[str]:
     return [text for _, text in batch if text is not None]
 
 
-def _start_worker(model_path: str, encoder_threads: int, cascade: bool | None) -> None:
-    global _worker_model
+def _start_worker(model_path: str, encoder_threads: int, cascade: bool | None, digest: bytes | None = None) -> None:
+    global _worker_model, _worker_refusal
     from smclass.features import threads
     from smclass.model import files as model_lib
 
     threads.use(encoder_threads)
-    _worker_model = model_lib.load(model_path)
+    try:
+        _worker_model = model_lib.load(model_path)
+    except ModelError as exc:
+        # Moved or damaged since the run loaded it: the run's one error line, not a worker's traceback.
+        _worker_refusal = f"{exc}, though this run loaded it when it began"
+        return
+    if digest is not None and hashlib.sha256(_worker_model.data or b"").digest() != digest:
+        # Written over since the run loaded it (a train --out to it): the rest of the posts would get another model's labels.
+        _worker_refusal = f"{model_path}: the model file changed after this run loaded it: run again to label every post with one model"
+        _worker_model = None
+        return
     if cascade is not None:
         _worker_model.scorer.cascade = cascade  # type: ignore[union-attr]
 
@@ -120,6 +133,8 @@ def score(model: Model, texts: list[str], explain: int = 0) -> Scored:
 
 def _worker_score(texts: list[str], explain: int) -> tuple[Scored, int]:
     """The :func:`score` of ``texts``, and how many of them the worker's encoder read."""
+    if _worker_refusal is not None:
+        raise ModelError(_worker_refusal)
     assert _worker_model is not None
     before = getattr(_worker_model.scorer, "sent", 0)
     scored = score(_worker_model, texts, explain)
@@ -162,7 +177,9 @@ def predict_batches(
     context = _WorkerContext()
     # Each worker's encoders get their share of the cores, not each the parent's count.
     # A worker loads the model afresh: the cascade as this process has it set goes with it.
-    start = (str(model.path), max(1, cores() // jobs), getattr(model.scorer, "cascade", None))
+    # It loads the file again, and checks that it is the one this process read.
+    digest = hashlib.sha256(model.data).digest() if model.data is not None else None
+    start = (str(model.path), max(1, cores() // jobs), getattr(model.scorer, "cascade", None), digest)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=start) as pool:
         pending: deque[tuple[BatchItems, Future[tuple[Scored, int]] | None, int]] = deque()
         try:
