@@ -186,3 +186,22 @@ def test_capitals_before_a_no_break_space_or_a_symbol_are_words_not_mojibake(tex
 )
 def test_text_of_unknown_origin_is_repaired_where_a_telling_pair_shows_mojibake(broken: str, meant: str) -> None:
     assert fix_mojibake(broken) == meant
+
+
+def test_a_post_with_its_accents_decomposed_gets_the_label_and_probabilities_of_the_same_post_composed() -> None:
+    import unicodedata
+
+    import numpy as np
+
+    from smclass.model import files as model_lib
+    from smclass.model.explain import explain
+
+    composed = "Fête du café de l'été à l'église samedi : bénévoles bienvenus, on compte sur vous !"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed  # a letter and its accent as two code points, as macOS writes them
+    assert normalize_module.feature_text(decomposed) == normalize_module.feature_text(composed)
+    model = model_lib.load()
+    together = model.predict_proba([composed, decomposed])
+    assert np.array_equal(together[0], together[1])
+    label = model.labels[int(together[0].argmax())]
+    assert explain(model.scorer, decomposed, label, 5) == explain(model.scorer, composed, label, 5)
