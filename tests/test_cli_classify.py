@@ -320,6 +320,20 @@ def test_a_text_of_characters_that_do_not_show_gets_no_label(small_model_path: P
     assert [p.label is None for p in api] == [True] * 5 + [False, False]
 
 
+def test_a_text_of_blank_fillers_gets_no_label(small_model_path: Path) -> None:
+    # The Hangul fillers, the blank braille cell and the other characters Unicode shows as nothing.
+    blank = ["\u3164", "\u2800\u2800", "\u115f\u1160", "\uffa0 \u3164", "\u034f\u180b", "\U000e0100", "\U0001d173"]
+    shown = ["\u3164 hi", "\u2800\u2801", "한국"]
+    texts = blank + shown
+    data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts))
+    result = run("classify", "-q", "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0, result.stderr
+    reasons = [json.loads(line).get("reason") for line in result.stdout.splitlines()]
+    assert reasons == ["'text' holds no visible characters"] * len(blank) + [None] * len(shown)
+    api = model_lib.load(small_model_path).classify(texts)
+    assert [p.label is None for p in api] == [True] * len(blank) + [False] * len(shown)
+
+
 def test_csv_cells_spell_booleans_and_nulls_as_the_json_lines_do(small_model_path: Path) -> None:
     data = '{"id": true, "text": "a", "seen": false, "tags": [true, null], "gone": null}\n'
     result = run("classify", "-q", "--format", "csv", "--keep-fields", "--model", str(small_model_path), input=data)

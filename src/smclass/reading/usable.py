@@ -8,9 +8,15 @@ import unicodedata
 from smclass.reading.records import SheetError
 
 # A character that shows: not white space, a control or format character (zero-width
-# space, joiners, BOM, soft hyphen, bidi marks), a variation selector or a tag character.
+# space, joiners, BOM, soft hyphen, bidi marks), a variation selector or a tag character,
+# nor another of those Unicode says to show as nothing (the Hangul fillers, Khmer's
+# inherent vowels, Mongolian's variation selectors, the combining grapheme joiner,
+# shorthand and musical format controls), nor the blank braille cell: the Hangul filler
+# (U+3164) and the blank braille cell (U+2800) are how a blank post is typed where an
+# empty one is refused.
 _VISIBLE = re.compile(
-    r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\U000e0000-\U000e007f]"
+    r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    r"\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
 
 
