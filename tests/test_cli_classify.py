@@ -439,6 +439,16 @@ def test_classify_table_shows_markup_and_control_characters_as_text(small_model_
     assert [line[:24].rstrip() for line in result.stdout.splitlines()[2:]] == ["[bold]x[/]", "[/oops]", "red\\x1b[31mX", "a\\tb"]
 
 
+def test_classify_table_shows_bidi_overrides_and_isolates_as_text(small_model_path: Path) -> None:
+    ids = ["\u202eevil", "a\u2067b\u2069", "\u05e9\u05dc\u05d5\u05dd"]
+    rows = "".join(json.dumps({"id": i, "text": "hi there"}) + "\n" for i in ids)
+    result = run("classify", "-", "--format", "table", "-q", "--model", str(small_model_path), input=rows)
+    assert result.exit_code == 0, result.stderr
+    # Right-to-left letters are text to show; only the characters that reorder what follows are escaped.
+    shown = [line[:24].rstrip() for line in result.stdout.splitlines()[2:]]
+    assert shown == ["\\u202eevil", "a\\u2067b\\u2069", "\u05e9\u05dc\u05d5\u05dd"]
+
+
 def test_classify_with_jobs_keeps_order_and_results(small_model_path: Path, tmp_path: Path) -> None:
     rows = [
         {"id": i, "text": f"post number {i}: {'flight delayed again' if i % 3 else 'we need volunteers at the shelter'}"}

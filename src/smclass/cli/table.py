@@ -20,8 +20,10 @@ from smclass.run.output import displayable, shown_id
 # Wide enough for most ids and for a label or the reason there is none; longer ones fold inside their cell.
 _ID, _SOURCE, _LABEL, _NUMBER, _RECORD = 24, 30, 24, 10, 60
 # Control characters other than the newline (which folds inside a cell) would move the
-# cursor, colour the terminal or break the columns: they are shown as escapes.
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# cursor, colour the terminal or break the columns: they are shown as escapes. So are the
+# bidi embeddings, overrides and isolates: an id of U+202E shows the rest of its row, label
+# and confidence with it, backwards in a terminal that lays out right-to-left text.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 # A cell is cut past this many characters, saying how long it was: folding a multi-megabyte
