@@ -124,6 +124,20 @@ def test_jobs_workers_say_a_model_file_gone_after_the_run_loaded_it_in_one_line(
     assert str(refused.value) == f"{path}: model file not found, though this run loaded it when it began"
 
 
+def test_jobs_workers_load_a_model_file_named_like_a_bundled_model_not_the_bundled_one(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copyfile(small_model_path, tmp_path / "default")
+    monkeypatch.chdir(tmp_path)
+    model = model_lib.load("./default")  # as -m ./default names it
+    texts = [f"post {i}: " + ("please sign the petition for the library " * (i % 3)) for i in range(48)]
+    batches = _stub_batches(texts, 8)  # type: ignore[arg-type]
+    alone = list(parallel.predict_batches(model, batches, jobs=1))
+    pooled = list(parallel.predict_batches(model, batches, jobs=2, pool_after=16))
+    for (_, a), (_, b) in zip(alone, pooled, strict=True):
+        assert a is not None and b is not None and np.array_equal(a[0], b[0])
+
+
 def test_explanations_are_made_by_the_workers_and_match_one_process(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from smclass.model import explain
 

@@ -179,7 +179,9 @@ def predict_batches(
     # A worker loads the model afresh: the cascade as this process has it set goes with it.
     # It loads the file again, and checks that it is the one this process read.
     digest = hashlib.sha256(model.data).digest() if model.data is not None else None
-    start = (str(model.path), max(1, cores() // jobs), getattr(model.scorer, "cascade", None), digest)
+    # Named by its absolute path: a file named default or accurate (-m ./default, which Path keeps as
+    # "default") would otherwise be the bundled model of that name to the workers.
+    start = (os.path.abspath(model.path), max(1, cores() // jobs), getattr(model.scorer, "cascade", None), digest)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=start) as pool:
         pending: deque[tuple[BatchItems, Future[tuple[Scored, int]] | None, int]] = deque()
         try:
