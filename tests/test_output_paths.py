@@ -400,6 +400,36 @@ def test_stdout_or_stdin_that_is_the_output_or_the_input_is_refused(posts: Path,
     assert posts.read_bytes() == before
 
 
+def test_a_stderr_sent_into_an_input_is_refused_before_its_notes_are_read_back_as_posts(
+    posts: Path, small_model_path: Path, tmp_path: Path
+) -> None:
+    # `smclass classify posts.jsonl --on-error skip 2>> posts.jsonl` wrote its notes into the input (on a
+    # file of 20,000 lines it read each skip's note back as a bad line and skipped it again, the input
+    # growing without end), and a log kept in the input folder had this run's notes labelled as posts.
+    posts.write_bytes(posts.read_bytes() + b"not json\n")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "posts.jsonl").write_bytes(posts.read_bytes())
+    log = folder / "smclass.log"
+    for given, target, extra in ((posts, posts, ["--on-error", "skip"]), (folder, log, [])):
+        before = target.read_bytes() if target.exists() else b""
+        command = [sys.executable, "-m", "smclass", "classify", str(given), *extra, "--model", str(small_model_path)]
+        with target.open("ab") as appended:
+            done = subprocess.run(command, stdout=subprocess.PIPE, stderr=appended, timeout=120, check=False)
+        refused = f"Error: stderr is the same file as the input {target}: its notes would be read back as posts; send stderr elsewhere\n"
+        assert (done.returncode, done.stdout) == (2, b"")
+        assert target.read_bytes() == before + refused.encode()
+
+
+def test_a_stderr_shared_with_stdout_or_in_a_file_of_its_own_is_no_input(posts: Path, small_model_path: Path, tmp_path: Path) -> None:
+    log = tmp_path / "run.log"
+    command = [sys.executable, "-m", "smclass", "classify", str(posts), "--model", str(small_model_path)]
+    with log.open("wb") as both:  # > run.log 2>&1
+        done = subprocess.run(command, stdout=both, stderr=both, timeout=120, check=False)
+    assert done.returncode == 0
+    assert log.read_text().count('"label"') == len(posts.read_text().splitlines())
+
+
 def test_dask_parts_that_would_replace_inputs_are_refused(posts: Path, small_model_path: Path) -> None:
     pytest.importorskip("distributed")
     part = posts.parent / "part-00000.jsonl"

@@ -148,12 +148,20 @@ def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path
     if any(str(path) == "-" for _, path in outputs):
         existing.append(("stdout", _fstat(sys.stdout)))
     plain = [(what, info) for what, info in existing if info is not None and stat.S_ISREG(info.st_mode)]
-    if plain and folders:
+    # Every command writes notes to stderr: sent by the shell into an input (a log kept in the
+    # input folder), they would be read back as posts, and with --on-error skip each skip's note
+    # would be read and skipped again, the input growing without end.
+    notes = _fstat(sys.stderr)
+    notes = notes if notes is not None and stat.S_ISREG(notes.st_mode) else None
+    if (plain or notes) and folders:
         # A link inside an input directory may lead to a file outside it: the reader follows it.
         files.update(_files_inside(folders))
     for what, info in plain:
         if _identity(info) in files:
             raise UsageError(f"{what} is the same file as the input {files[_identity(info)]}: writing it would destroy the input")
+    if notes is not None and _identity(notes) in files:
+        read_back = "its notes would be read back as posts; send stderr elsewhere"
+        raise UsageError(f"stderr is the same file as the input {files[_identity(notes)]}: {read_back}")
     out = next((info for what, info in existing if what == "stdout"), None)
     if out is not None and (stat.S_ISREG(out.st_mode) or stat.S_ISFIFO(out.st_mode) or stat.S_ISSOCK(out.st_mode)):
         # The shell opened stdout on a file or a pipe before smclass ran: an option naming it
