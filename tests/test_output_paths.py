@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from smclass import atomic
 from smclass.cli import app
 from smclass.model import files as model_lib
 
@@ -297,6 +298,21 @@ def test_train_removes_stale_temporaries_of_its_own_target_only(tmp_path: Path, 
         path.write_bytes(b"half a model")
     model_lib.save(model_lib.load(small_model_path), tmp_path / "m.npz")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.npz", live.name, other.name])
+
+
+def test_outputs_named_near_the_file_system_limit_are_written(posts: Path, small_model_path: Path, tmp_path: Path) -> None:
+    # A name of 251 bytes can be written, but its temporary (".NAME.PID.XXXXXXXX.tmp") could not:
+    # the run failed with "cannot write (File name too long)", exit 1.
+    out, rejects = tmp_path / ("o" * 245 + ".jsonl"), tmp_path / ("é" * 123 + ".jsonl")
+    posts.write_bytes(posts.read_bytes() + b"not json\n")
+    result = run("classify", str(posts), "-o", str(out), "--on-error", "skip", "--rejects", str(rejects), "--model", str(small_model_path))
+    assert result.exit_code == 0, result.stderr
+    assert (len(out.read_text().splitlines()), rejects.read_bytes()) == (6, b"not json\n")
+    model = tmp_path / ("m" * 251 + ".npz")
+    dead = tmp_path / f"{atomic.temp_prefix(model)}999999999.abcdefgh.tmp"  # a killed run's, beyond any pid
+    dead.write_bytes(b"half a model")
+    model_lib.save(model_lib.load(small_model_path), model)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([posts.name, out.name, rejects.name, model.name])
 
 
 def test_full_disk_is_one_error_line(posts: Path, small_model_path: Path) -> None:

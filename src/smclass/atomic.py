@@ -38,8 +38,22 @@ def new_file_mode() -> int:
     return 0o666 & ~_umask()
 
 
+# What a temporary's name adds to its target's: the dots, a pid of up to 10 digits, mkstemp's
+# 8 characters and ".tmp". A target named near the file system's limit (255 bytes) is cut to
+# fit in it, or a name that can be written is refused as "File name too long".
+_ADDED = len("..") + 10 + len(".") + 8 + len(".tmp")
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
 def temp_prefix(target: Path) -> str:
-    return f".{target.name}."
+    room = max(_name_max(target.parent) - _ADDED, 1)
+    return f".{os.fsdecode(os.fsencode(target.name)[:room])}."
 
 
 def _process_alive(pid: int) -> bool:
