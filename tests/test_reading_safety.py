@@ -536,6 +536,30 @@ def test_the_records_a_plan_is_chosen_from_stop_at_4_mib_of_text_so_big_records_
     assert not cut_short(short)
 
 
+def test_the_records_a_plan_is_chosen_from_count_what_each_unreadable_one_costs_to_hold(small_model_path: Path, tmp_path: Path) -> None:
+    from smclass.reading.posts import SNIFF_UNREADABLE_BYTES, UNREADABLE_RECORD_BYTES, cut_short, first_records
+
+    # Unreadable records were counted by their lines alone: 3,000,000 lines of "{" after 60 posts
+    # (6 MB) were all held, at about 820 bytes each, 2.6 GB.
+    good = b'{"id": 1, "text": "we baked bread for the street party"}\n'
+    data = good * 60 + b"{\n" * 50_000 + good
+    tracemalloc.start()
+    try:
+        first = first_records(read_stream(io.BytesIO(data), "damaged.jsonl"), "skip")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(first) == 60 + SNIFF_UNREADABLE_BYTES // (UNREADABLE_RECORD_BYTES + 2) + 1 < 50_000
+    assert cut_short(first)
+    assert peak < 16 * 2**20, peak
+    posts = tmp_path / "damaged.jsonl"
+    posts.write_bytes(data)
+    rejects = tmp_path / "rejects.jsonl"
+    result = classify(small_model_path, str(posts), "-q", "--on-error", "skip", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    assert (len(lines(result.stdout)), rejects.read_bytes()) == (61, b"{\n" * 50_000)
+
+
 def test_a_record_read_from_another_text_field_than_the_detected_one_is_said_once(small_model_path: Path) -> None:
     data = (
         '{"id": 1, "text": "post about the weather"}\n{"id": 2, "content": "volunteers at the food bank"}\n'
