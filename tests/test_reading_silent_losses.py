@@ -669,6 +669,18 @@ def test_a_missing_value_marker_in_json_is_no_post_either(small_model_path: Path
     assert [json.loads(line)["label"] is None for line in result.stdout.splitlines()] == [True, True, False]
 
 
+def test_r_and_readr_na_as_a_posts_text_gets_no_label_and_says_why(small_model_path: Path) -> None:
+    # R's write.csv quotes its strings and writes a missing one as a bare NA, row names first; readr writes NA unquoted too.
+    data = '"","id","text"\n"1","r1","the allotment gave us six pumpkins"\n"2","r2",NA\n"3","r3","<NA>"\n'
+    data += '"4","r4","NA for me, NAS for you"\n'
+    result = classify(small_model_path, input=data)
+    assert result.exit_code == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["id"] for row in out] == ["r1", "r2", "r3", "r4"]
+    assert [row["label"] is None for row in out] == [False, True, True, False]
+    assert [row.get("reason") for row in out[1:3]] == [f"'text' is {marker}, which marks a missing value" for marker in ("NA", "<NA>")]
+
+
 # JSON encoded twice
 
 

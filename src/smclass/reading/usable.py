@@ -31,8 +31,9 @@ PLACEHOLDERS = frozenset({"[deleted]", "[removed]", "[deleted by user]", "[remov
 
 
 # What databases, R, pandas and spreadsheets write for a value that is missing: a post of
-# nothing but one of these is no one's words, and would get a confident label.
-MISSING_MARKERS = frozenset({"NULL", "null", "Null", "\\N", "NaN", "nan", "#N/A", "N/A", "n/a", "None", "undefined"})
+# nothing but one of these is no one's words, and would get a confident label. R's write.csv
+# and readr's write_csv write NA; pandas' astype(str) gives <NA> for its own missing value.
+MISSING_MARKERS = frozenset({"NULL", "null", "Null", "\\N", "NaN", "nan", "NA", "<NA>", "#N/A", "N/A", "n/a", "None", "undefined"})
 _LONGEST_MARKER = max(map(len, MISSING_MARKERS | PLACEHOLDERS))
 
 
