@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smclass.errors import InputError
+from smclass.reading import column_tables
 from smclass.reading.fields import TEXT_FIELDS, fold
 from smclass.reading.platforms import (
     bluesky,
@@ -218,6 +219,9 @@ def unwrap_document(
     if any(shape.whole and claims(shape, document) for shape in SHAPES):
         yield from _whole(document, long)
         return
+    table = column_tables.refusal(document, long)
+    if table is not None:
+        raise InputError(table, source=source, line=first_line)
     held = _lists_of_posts(document)
     if _has_post_text(document) and not any(key in _LIST_KEYS and _holds_posts(document, key, long) for key in held):
         # A post with its replies or media in a list is one post, as it is on a line of its
