@@ -283,6 +283,26 @@ def test_a_parquet_file_that_names_a_column_twice_is_refused(small_model_path: P
     assert result.stderr == f"Error: {path}: the file's schema names 'id' twice (columns 1 and 3): rename one\n"
 
 
+def test_a_parquet_file_keeps_the_ids_pandas_wrote_as_a_range_index(small_model_path: Path, tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    texts = ["the ferry is late again", "our choir sings at the market on friday", "I repainted the shed blue"]
+    frame = pd.DataFrame({"id": [501, 502, 503], "text": texts})
+    # Consecutive ids make a RangeIndex, which pandas keeps in the file's metadata alone, not as a column.
+    frame.set_index("id").to_parquet(tmp_path / "ranged.parquet")
+    frame.set_index(pd.Index([7, 3, 9], name="id")).drop(columns="id").to_parquet(tmp_path / "listed.parquet")
+    for name, expected in (("ranged.parquet", [501, 502, 503]), ("listed.parquet", [7, 3, 9])):
+        result = classify(small_model_path, str(tmp_path / name), "--keep-fields")
+        assert result.exit_code == 0, result.stderr
+        assert f"{tmp_path / name}: read as parquet, text field 'text' (detected), id field 'id'" in result.stderr
+        out = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [row["id"] for row in out] == expected
+        assert [row["record"]["text"] for row in out] == texts
+    # An index without a name is no one's id: positions, as before.
+    frame.drop(columns="id").to_parquet(tmp_path / "plain.parquet")
+    assert ids(classify(small_model_path, str(tmp_path / "plain.parquet")).stdout) == [1, 2, 3]
+
+
 def test_several_blank_header_names_are_fine(small_model_path: Path) -> None:
     result = classify(small_model_path, "--keep-fields", input="id,text,,,\n1,hello there,,,\n")
     assert result.exit_code == 0, result.stderr

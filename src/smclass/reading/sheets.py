@@ -310,6 +310,7 @@ def _parquet_rows(path: str, source: str) -> Iterator[Record]:
         parquet = pq.ParquetFile(path)
         names = [str(name) for name in parquet.schema_arrow.names]
         sizes = [parquet.metadata.row_group(group).num_rows for group in range(parquet.metadata.num_row_groups)]
+        ranged = _range_index(parquet.schema_arrow, names)
     except Exception as exc:  # noqa: BLE001
         raise InputError(f"not a readable Parquet file ({_one_line(exc)})", source=source) from None
     with parquet:
@@ -332,8 +333,30 @@ def _parquet_rows(path: str, source: str) -> Iterator[Record]:
                     break
                 for row in rows:
                     index += 1
+                    data = {str(k): _plain(v) for k, v in row.items()}
+                    if ranged is not None:
+                        data[ranged[0]] = ranged[1] + ranged[2] * (index - 1)
                     # Its row number stands in for a line, so errors say which row.
-                    yield Record({str(k): _plain(v) for k, v in row.items()}, source, index, index, None, fmt="parquet")
+                    yield Record(data, source, index, index, None, fmt="parquet")
+
+
+def _range_index(schema: Any, names: list[str]) -> tuple[str, int, int] | None:
+    """A named pandas index of consecutive numbers (``df.set_index("id")`` over ids 101, 102, ...): its name, start and step.
+
+    pandas keeps such an index in the file's metadata alone, not as a column, where any other
+    index is a column of its name: the ids were left out, and the rows' positions stood in for them.
+    """
+    try:
+        pandas = schema.pandas_metadata
+    except ValueError:  # metadata that is no JSON: what the columns hold is still read
+        return None
+    columns = pandas.get("index_columns") if isinstance(pandas, dict) else None
+    for column in columns if isinstance(columns, list) else []:
+        if isinstance(column, dict) and column.get("kind") == "range" and isinstance(column.get("name"), str):
+            start, step = column.get("start"), column.get("step")
+            if isinstance(start, int) and isinstance(step, int) and column["name"] not in names:
+                return column["name"], start, step
+    return None
 
 
 def _batch_rows(batch: Any) -> list[dict[str, Any]]:
