@@ -77,10 +77,25 @@ def test_lists_of_a_frame_are_refused_not_read_as_posts_without_their_ids(
         {"posts": TEXTS[:1], "tags": ["bakery"]},  # one text beside one tag: a post as likely as a row
         {"posts": [{"id": i, "text": t} for i, t in zip(IDS, TEXTS, strict=True)], "authors": AUTHORS},  # posts as objects
         {"id": "b1", "text": TEXTS[0], "user": {"name": "kim"}, "place": {"name": "fifth street"}},  # one post
+        {"tweet": {"id_str": "7", "full_text": TEXTS[0]}, "note": {"text": "seen"}},  # an entry of an X archive, read as one
     ],
 )
 def test_a_list_of_posts_beside_other_lists_or_objects_is_read_as_before(small_model_path: Path, document: object) -> None:
-    result = classify(small_model_path, "--on-error", "skip", input=json.dumps(document))
+    result = classify(small_model_path, input=json.dumps(document))
     assert result.exit_code == 0, result.stderr
-    assert "column by column" not in result.stderr
     assert len(result.stdout.splitlines()) >= 1
+
+
+@pytest.mark.parametrize(
+    ("document", "path"),
+    [
+        ({"post": {"title": "our bake sale", "body": TEXTS[0]}}, "post.body"),
+        ({"post": {"the body": TEXTS[0]}}, "'post.the body'"),
+        ({"text": {"b1": TEXTS[0], "b2": TEXTS[1]}}, "text.b1"),  # a lone member keyed by other than pandas' row numbers
+    ],
+)
+def test_a_post_whose_text_is_nested_keeps_its_hint(small_model_path: Path, document: dict[str, object], path: str) -> None:
+    # An object keyed by field names is a post's, not a column: --text-field reads it.
+    result = classify(small_model_path, input=json.dumps(document))
+    said = f"field {next(iter(document))!r}: expected text, got an object; the text may be at --text-field {path}"
+    assert result.stderr.splitlines()[-1] == f"Error: <stdin>:1: {said}"

@@ -32,9 +32,16 @@ def refusal(document: Mapping[str, Any], long: Mapping[str, Any]) -> str | None:
 
 
 def _by_columns(document: Mapping[str, Any]) -> str | None:
-    """``{"id": {"0": ...}, "text": {"0": ...}}``: every member an object of the same row keys, one a column of texts."""
+    """``{"id": {"0": ...}, "text": {"0": ...}}``: every member an object of the same row keys, one a column of texts.
+
+    Rows are keyed by an index, never by a field's name: an object keyed ``text`` or ``body`` is a
+    post's (``{"post": {"title": ..., "body": ...}}``, which --text-field post.body reads). A lone
+    member is a column only over pandas' own row numbers.
+    """
     rows = list(next(iter(document.values())))
-    if not rows or any(list(value) != rows for value in document.values()):
+    if not rows or any(list(value) != rows for value in document.values()) or any(fold(str(row)) in _TEXT_NAMES for row in rows):
+        return None
+    if len(document) < 2 and (len(rows) < 2 or rows != [str(at) for at in range(len(rows))]):
         return None
     texts = [name for name, column in document.items() if fold(name) in _TEXT_NAMES and _cells(column.values())]
     if not texts:

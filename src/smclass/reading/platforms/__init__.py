@@ -219,7 +219,8 @@ def unwrap_document(
     if any(shape.whole and claims(shape, document) for shape in SHAPES):
         yield from _whole(document, long)
         return
-    table = column_tables.refusal(document, long)
+    # A platform's entry a document holds whole (an X archive's {"tweet": {...}}) is read as that, whatever its members.
+    table = None if any(claims(shape, document) for shape in SHAPES) else column_tables.refusal(document, long)
     if table is not None:
         raise InputError(table, source=source, line=first_line)
     held = _lists_of_posts(document)
