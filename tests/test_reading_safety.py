@@ -74,6 +74,32 @@ def test_a_first_line_that_could_be_a_header_or_a_post_is_an_error_naming_input_
     )
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        ",post_body,who\n0,the tram was on time today,kim\n1,we ship the beta on monday,lee\n",  # pandas to_csv with its index
+        '"","post_body","who"\n"1","the tram was on time today","kim"\n"2","we ship the beta on monday","lee"\n',  # R's write.csv
+    ],
+)
+def test_a_header_over_row_names_is_a_doubt_not_a_post_with_the_rows_read_whole(small_model_path: Path, data: str) -> None:
+    # The header had been labelled as a post, and each row with its row number and author as one more.
+    result = classify(small_model_path, input=data)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        'Error: <stdin>:1: cannot tell whether the first line ("", post_body, who) is a CSV header that names no text field '
+        "or a post: say --input-format csv with --text-field NAME, or --input-format lines\n"
+    )
+    named = classify(small_model_path, "--input-format", "csv", "--text-field", "post_body", input=data)
+    assert named.exit_code == 0, named.stderr
+    assert len(lines(named.stdout)) == 2
+
+
+def test_lines_that_start_with_a_comma_are_still_posts(small_model_path: Path) -> None:
+    result = classify(small_model_path, input=",so that happened\nno numbers here, just words\nanother, post\n")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [1, 2, 3]
+
+
 def test_a_csv_with_a_header_only_says_it_holds_no_records(small_model_path: Path) -> None:
     result = classify(small_model_path, input="id,text\n")
     assert (result.exit_code, result.stdout) == (0, "")

@@ -308,10 +308,13 @@ def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ..
             choose = "say --input-format csv or --input-format lines"
             raise FormatDoubtError(f"cannot tell whether the first line ({_shown(header)}) is a CSV header or a post: {choose}", 1)
         return Detected.delimited(delimiter)
-    names_like = all(cell.strip() and _name_like(cell) for cell in header)
+    # pandas' to_csv and R's write.csv give their row names a column with no name: a blank first name over row numbers.
+    numbered = len(rows) > 1 and not header[0].strip() and all(row and is_number(row[0].strip()) for row in rows[1:])
+    names_like = all((cell.strip() or (numbered and at == 0)) and _name_like(cell) for at, cell in enumerate(header))
     if len(rows) > 1 and names_like and all(len(row) == len(header) for row in rows) and _header_apart(rows):
+        shown = ", ".join(c.strip() or '""' for c in header)
         raise FormatDoubtError(
-            f"cannot tell whether the first line ({', '.join(c.strip() for c in header)}) is a CSV header that names no "
+            f"cannot tell whether the first line ({shown}) is a CSV header that names no "
             "text field or a post: say --input-format csv with --text-field NAME, or --input-format lines",
             1,
         )
