@@ -99,3 +99,15 @@ def test_a_post_whose_text_is_nested_keeps_its_hint(small_model_path: Path, docu
     result = classify(small_model_path, input=json.dumps(document))
     said = f"field {next(iter(document))!r}: expected text, got an object; the text may be at --text-field {path}"
     assert result.stderr.splitlines()[-1] == f"Error: <stdin>:1: {said}"
+
+
+def test_a_frame_written_as_split_lists_is_refused_with_the_jq_line_that_makes_rows(small_model_path: Path) -> None:
+    # pandas' to_json(orient='split'): it had stopped at "expected a JSON object, got an array", naming no line or way out.
+    split = {"columns": ["id", "text"], "index": [0, 1, 2], "data": [[key, text] for key, text in zip(IDS, TEXTS, strict=True)]}
+    result = classify(small_model_path, input=json.dumps(split))
+    assert (result.exit_code, result.stdout) == (1, "")
+    jq = "jq -c '.columns as $c | .data[] | [$c, .] | transpose | map({(.[0]): .[1]}) | add' FILE"
+    assert result.stderr.splitlines()[-1] == (
+        "Error: <stdin>:1: a table of rows written as lists under their column names ('id', 'text'), as pandas' to_json(orient='split') "
+        f"or json.dump of df.to_dict('split') writes it, not posts: make rows of it with jq, {jq} {WRITE}"
+    )

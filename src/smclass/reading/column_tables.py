@@ -28,7 +28,22 @@ def refusal(document: Mapping[str, Any], long: Mapping[str, Any]) -> str | None:
     """
     if document and all(isinstance(value, dict) for value in document.values()):
         return _by_columns(document) or _by_rows(document)
-    return _by_lists(document, long)
+    return _split(document) or _by_lists(document, long)
+
+
+def _split(document: Mapping[str, Any]) -> str | None:
+    """``{"columns": ["id", "text"], "data": [["b1", ...], ...]}``: rows as lists under the names of their cells."""
+    columns, data = document.get("columns"), document.get("data")
+    if not isinstance(columns, list) or not columns or not all(isinstance(name, str) for name in columns) or not isinstance(data, list):
+        return None
+    if not data or not all(isinstance(row, list) and len(row) == len(columns) for row in data[:_LOOKED_AT]):
+        return None
+    jq = ".columns as $c | .data[] | [$c, .] | transpose | map({(.[0]): .[1]}) | add"
+    return (
+        f"a table of rows written as lists under their column names ({', '.join(repr(name) for name in columns[:6])}), as pandas' "
+        f"to_json(orient='split') or json.dump of df.to_dict('split') writes it, not posts: make rows of it with jq, "
+        f"jq -c {shlex.quote(jq)} FILE | smclass classify -, {_WRITE}"
+    )
 
 
 def _by_columns(document: Mapping[str, Any]) -> str | None:
