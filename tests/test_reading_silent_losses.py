@@ -758,4 +758,19 @@ def test_nan_and_infinity_are_refused_alike_in_json_documents_and_json_lines(
     assert result.exit_code == 0, result.stderr
     assert ids(result.stdout) == [3]
     skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
-    assert skipped == [f"skipped {path}:{line}: invalid JSON ({value} is not a JSON value)" for line, value in rejected]
+    how = {"NaN": ": Python's json writes it for a missing value, jq -c . FILE | smclass classify - reads it as null"}
+    assert skipped == [f"skipped {path}:{line}: invalid JSON ({value} is not a JSON value){how.get(value, '')}" for line, value in rejected]
+
+
+def test_nan_as_pythons_json_dump_writes_it_for_a_missing_value_is_refused_saying_how_to_read_it(
+    small_model_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "frame.json"
+    rows = [{"id": 1, "text": "the night bus was full", "likes": 3.0}, {"id": 2, "text": float("nan"), "likes": float("nan")}]
+    path.write_text(json.dumps(rows, indent=2), encoding="utf-8")  # as json.dump(df.to_dict("records"), f, indent=2) writes it
+    result = classify(small_model_path, str(path))
+    assert (result.exit_code, ids(result.stdout)) == (1, [1])
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {path}:7: invalid JSON (NaN is not a JSON value): Python's json writes it for a missing value, "
+        "jq -c . FILE | smclass classify - reads it as null"
+    )

@@ -101,7 +101,9 @@ class NotJsonError(ValueError):
     """NaN, Infinity or -Infinity: no JSON, though Python's json reads them (orjson refuses them)."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"invalid JSON ({name} is not a JSON value)")
+        # Python's json.dump writes NaN for every missing number or text of a frame's records; jq reads it as null.
+        how = ": Python's json writes it for a missing value, jq -c . FILE | smclass classify - reads it as null" if name == "NaN" else ""
+        super().__init__(f"invalid JSON ({name} is not a JSON value){how}")
 
 
 def refuse_constant(name: str) -> Any:
