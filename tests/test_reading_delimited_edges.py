@@ -125,6 +125,23 @@ def test_a_cr_only_file_exits_1_with_one_line_and_no_results(small_model_path: P
     assert result.stderr.count("\n") == 1
 
 
+def test_a_cr_only_file_not_in_utf8_is_told_the_mac_roman_that_excel_writes_with_it(small_model_path: Path, tmp_path: Path) -> None:
+    # Excel's "CSV (Macintosh)": CR line ends and Mac Roman (0x8e is é). Converted, the UTF-8 error had said "e.g. cp1252", which reads Ž.
+    path = tmp_path / "mac.csv"
+    path.write_bytes("id,text\r1,the caf\u00e9 on the pier reopened\r".encode("mac_roman"))
+    result = classify(small_model_path, str(path))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f'Error: {path}: its lines end in CR alone (old Mac line ends, as Excel\'s "CSV (Macintosh)" writes), so it would read as '
+        "one line: convert them first, e.g. tr '\\r' '\\n' < IN > OUT, then read it with --encoding mac_roman if it is Excel's "
+        "(its text is not UTF-8)\n"
+    )
+    path.write_bytes(path.read_bytes().replace(b"\r", b"\n"))
+    converted = classify(small_model_path, str(path), "--encoding", "mac_roman", "--keep-fields")
+    assert converted.exit_code == 0, converted.stderr
+    assert json.loads(converted.stdout)["record"]["text"] == "the caf\u00e9 on the pier reopened"
+
+
 def test_a_json_document_with_cr_line_ends_is_still_read() -> None:
     records = read(b'{\r  "id": 1,\r  "text": "a post"\r}\r')
     assert [(r.data.get("text"), r.error) for r in records] == [("a post", None)]

@@ -31,10 +31,10 @@ from smclass.reading.platforms import linkedin, whatsapp
 from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.records import Record
 from smclass.reading.sniff import (
-    CR_ALONE,
     HEAD_BYTES,
     SAMPLE_LINES,
     Detected,
+    cr_alone,
     cr_line_ends,
     looks_binary,
     peek_stream,
@@ -255,7 +255,7 @@ def _first_row(head: bytes, delimiter: str) -> list[str]:
 def _detect(head: bytes, source: str, reading: Reading) -> Detected:
     fmt, delimiter = reading.input_format, reading.delimiter
     if (fmt is not None or delimiter is not None) and fmt != "json" and cr_line_ends(head):
-        raise InputError(CR_ALONE, source=source)  # a format named does not make such a file more than one line
+        raise InputError(cr_alone(head), source=source)  # a format named does not make such a file more than one line
     if fmt in (None, "csv", "tsv") and delimiter is not None:
         return Detected.delimited(delimiter)
     if fmt == "tsv":

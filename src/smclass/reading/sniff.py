@@ -126,6 +126,17 @@ CR_ALONE = (
 )
 
 
+def cr_alone(head: bytes) -> str:
+    """The refusal of a file whose lines end in CR alone; one that holds bytes that are not UTF-8 is
+    told its encoding too. Converted and read again, such bytes were said to want an encoding "e.g.
+    cp1252", which reads the Mac Roman that Excel's "CSV (Macintosh)" writes as other letters (é as Ž)."""
+    try:
+        head[:-3].decode("utf-8")  # the sample may end inside a character
+    except UnicodeDecodeError:
+        return f"{CR_ALONE}, then read it with --encoding mac_roman if it is Excel's (its text is not UTF-8)"
+    return CR_ALONE
+
+
 def cr_line_ends(head: bytes) -> bool:
     """Whether the lines of ``head`` end in CR alone: a CR with more after it in the first line,
     and no LF but perhaps one that ends the file (an editor adds it).
@@ -168,11 +179,11 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
         return Detected("lines")
     first = text[:1]
     if cr_line_ends(text) and not _json_document(head, text):
-        raise InputError(CR_ALONE, source=name or None)
+        raise InputError(cr_alone(text), source=name or None)
     if whatsapp.is_chat([line.decode("utf-8", "replace") for line in lines]):
         # Before JSON: an iOS chat's lines start with "[".
         if cr_line_ends(text):
-            raise InputError(CR_ALONE, source=name or None)
+            raise InputError(cr_alone(text), source=name or None)
         return Detected("whatsapp")
     if first in (b"{", b"[") and not text.partition(b"\n")[2].strip():
         # One line alone: a whole document (it may hold a list of posts), unless it is cut
