@@ -633,3 +633,28 @@ def test_text_columns_that_differ_only_in_case_are_refused_not_one_picked(small_
     first, second = header.decode().split(",")[1:]
     said = f"the fields '{first}' and '{second}' differ only in case, and either could be the text: name one with --text-field"
     assert result.stderr.splitlines()[-1] == f"Error: {path}: {said}"
+
+
+@pytest.mark.parametrize(
+    ("data", "names"),
+    [
+        ("src,body\nid,text\nq1,the ferry runs late on sundays\nq2,our stand-up moves to ten\n", "(id, text) under the header (src, body)"),
+        (",src,body\n,id,text\n0,q1,the ferry runs late on sundays\n", "(, id, text) under the header (, src, body)"),
+    ],
+)
+def test_a_second_row_of_column_names_is_refused_not_labelled_as_a_post(small_model_path: Path, data: str, names: str) -> None:
+    # pandas' to_csv of a frame whose columns have two levels: the row 'id,text' had been labelled as the post "text",
+    # and the posts under it had record positions for ids (3 results for 2 rows, exit 0).
+    result = classify(small_model_path, input=data)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: <stdin>:2: this row names columns too {names}: two rows of column names, as pandas writes a frame whose "
+        "columns have two levels (a MultiIndex), and the posts would be read under the first row's: keep one row of names "
+        "(in pandas, df.columns = df.columns.get_level_values(-1) before writing it)"
+    )
+
+
+def test_a_first_post_that_is_one_field_name_is_still_a_post(small_model_path: Path) -> None:
+    result = classify(small_model_path, input="id,text\nq1,text\nq2,message\n")
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["q1", "q2"]

@@ -128,6 +128,16 @@ def _excel_rows(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
+def test_an_excel_sheet_with_a_second_row_of_column_names_is_refused_not_read_as_a_post(small_model_path: Path, tmp_path: Path) -> None:
+    # pandas' to_excel of a frame whose columns have two levels: the row of 'id' and 'text' had been labelled as a post.
+    path = _excel_rows(tmp_path / "levels.xlsx", [[None, "src", "body"], [None, "id", "text"], [0, "q1", "the ferry runs late on sundays"]])
+    result = classify(small_model_path, str(path))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines()[-1].startswith(
+        f"Error: {path}:2: this row names columns too (, id, text) under the header (column_1, src, body): two rows of column names"
+    )
+
+
 def test_an_excel_header_under_a_title_row_is_refused_not_read_as_a_post(small_model_path: Path, tmp_path: Path) -> None:
     # With --text-field column_3 the header row had been labelled as a post ("text"), the ids record positions, exit 0.
     title = ["Mentions of the ferry company, week 14"]

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from smclass.errors import InputError
-from smclass.reading.fields import fold
-from smclass.reading.headers import repeated_name, shifted_header
+from smclass.reading.fields import KNOWN_FIELDS, fold
+from smclass.reading.headers import repeated_name, second_header, shifted_header
 from smclass.reading.lines import RECORD_LIMIT, Overlong, bounded, joined, too_long
 from smclass.reading.records import Record
 from smclass.reading.spreadsheet_guard import results_columns, unguarded
@@ -222,6 +222,8 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
             elif (changed := shifted_header(as_names, known, names, row)) is not None:
                 # Rows under it would be read from the wrong columns: no reject can keep that from being an answer.
                 raise InputError(f"{changed}: {_apart(source, line)}", source=source, line=line)
+        if error is None and index == 1 and (second := second_header([_folded(c) for c in row], KNOWN_FIELDS, known, names, row)):
+            raise InputError(second, source=source, line=line)
         if error is not None:
             failure = InputError(error, source=source, line=line)
             yield Record({}, source, line, index, raw, failure, fmt=fmt, header=header_bytes)

@@ -37,6 +37,24 @@ def shifted_header(cells: list[str], known: frozenset[str], names: list[str], ro
     )
 
 
+def second_header(folded: list[str], fields: frozenset[str], known: frozenset[str], names: list[str], row: list[str]) -> str | None:
+    """Why the first row under a header, its cells ``folded``, is a second row of column names, or None.
+
+    So when every cell filled in it is the name of a text or id field (``fields``), two at least,
+    and one is no name of the header's (``known``, folded; a repeat of them is told apart elsewhere):
+    pandas writes a frame whose columns have two levels (a MultiIndex) so, and the row had been
+    labelled as a post ("text") over posts without their ids.
+    """
+    named = [cell for cell in folded if cell]
+    if len(named) < 2 or not fields.issuperset(named) or known.issuperset(named):
+        return None
+    return (
+        f"this row names columns too ({_listed(row)}) under the header ({_listed(names)}): two rows of column names, as pandas "
+        "writes a frame whose columns have two levels (a MultiIndex), and the posts would be read under the first row's: keep one "
+        "row of names (in pandas, df.columns = df.columns.get_level_values(-1) before writing it)"
+    )
+
+
 def _listed(names: list[str]) -> str:
     shown = (name.strip().lstrip("\ufeff") for name in names)
     return ", ".join(name if name.isprintable() else name.encode("unicode_escape").decode() for name in shown)

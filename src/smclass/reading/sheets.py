@@ -22,7 +22,7 @@ from typing import IO, Any
 from smclass.errors import InputError, UsageError
 from smclass.reading import numbers, spool
 from smclass.reading.fields import KNOWN_FIELDS, fold
-from smclass.reading.headers import named_table, repeated_name
+from smclass.reading.headers import named_table, repeated_name, second_header
 from smclass.reading.records import Binary, DateText, Record, SheetError, TimeText
 
 PARQUET_MAGIC = b"PAR1"
@@ -276,6 +276,12 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
                     source=source,
                     line=line,
                 )
+            if index == 0:
+                named = ["" if cell is None else str(cell) for cell in cells]
+                folded = [fold(cell) for cell in named]
+                second = second_header(folded, KNOWN_FIELDS, frozenset(fold(name) for name in header), header, named)
+                if second is not None:
+                    raise InputError(second, source=source, line=line)
             index += 1
             cells = tuple(SheetError(c) if isinstance(c, str) and c in _ERROR_CODES else c for c in cells)
             raw = json.dumps([_plain(c) for c in cells], ensure_ascii=False, default=str)
