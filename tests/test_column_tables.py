@@ -111,3 +111,21 @@ def test_a_frame_written_as_split_lists_is_refused_with_the_jq_line_that_makes_r
         "Error: <stdin>:1: a table of rows written as lists under their column names ('id', 'text'), as pandas' to_json(orient='split') "
         f"or json.dump of df.to_dict('split') writes it, not posts: make rows of it with jq, {jq} {WRITE}"
     )
+
+
+@pytest.mark.parametrize("keys", [["0", "1", "2"], IDS])
+def test_a_series_of_texts_keyed_by_row_is_refused_not_read_as_one_record(small_model_path: Path, keys: list[str]) -> None:
+    # Its error had asked for --text-field 0, which read the first text alone, exit 0.
+    result = classify(small_model_path, input=json.dumps(dict(zip(keys, TEXTS, strict=True))))
+    assert (result.exit_code, result.stdout) == (1, "")
+    shown = ", ".join(repr(key) for key in keys)
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: <stdin>:1: a column of texts keyed by row ({shown}), as pandas' to_json writes a Series, not one post: make rows "
+        "of it with jq, jq -c 'to_entries[] | {index: .key, text: .value}' FILE | smclass classify -, or write it with "
+        "series.to_frame('text').to_json(FILE, orient='records', lines=True)"
+    )
+
+
+def test_a_record_whose_fields_smclass_does_not_know_keeps_its_error(small_model_path: Path) -> None:
+    result = classify(small_model_path, input=json.dumps({"name": "kim park", "bio": "I like trains a lot"}))
+    assert result.stderr.splitlines()[-1] == "Error: <stdin>: no text field found (fields: name, bio); name it with --text-field"

@@ -28,7 +28,25 @@ def refusal(document: Mapping[str, Any], long: Mapping[str, Any]) -> str | None:
     """
     if document and all(isinstance(value, dict) for value in document.values()):
         return _by_columns(document) or _by_rows(document)
-    return _split(document) or _by_lists(document, long)
+    return _split(document) or _by_lists(document, long) or _series(document)
+
+
+def _series(document: Mapping[str, Any]) -> str | None:
+    """``{"0": "a post", "1": "another"}``: a column of texts keyed by row, as pandas' to_json writes a Series.
+
+    Read as one record, its row keys were its fields, and --text-field 0, which the error asked
+    for, read the first text alone as the whole input. Row keys are numbers or ids, which hold a
+    digit, where a record's fields (``name``, ``bio``) hold none.
+    """
+    values = list(document.values())
+    if len(values) < 2 or not _cells(values) or not all(any(c.isdigit() for c in str(key)) for key in document) or not _sentences(values):
+        return None
+    jq = "to_entries[] | {index: .key, text: .value}"
+    return (
+        f"a column of texts keyed by row ({_keys(list(document))}), as pandas' to_json writes a Series, not one post: "
+        f"make rows of it with jq, jq -c {shlex.quote(jq)} FILE | smclass classify -, or write it with "
+        "series.to_frame('text').to_json(FILE, orient='records', lines=True)"
+    )
 
 
 def _split(document: Mapping[str, Any]) -> str | None:
