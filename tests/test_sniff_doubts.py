@@ -213,6 +213,13 @@ Trail map is up, meet at the car park at seven
         ("messages.html", TELEGRAM_PAGE, "an HTML page", 1),
         ("your_posts_1.html", '\n<html><head><meta charset="utf-8"/></head><body><div>our garden</div></body></html>\n', "an HTML page", 2),
         ("feed.xml", '<?xml version="1.0" encoding="UTF-8"?>\n<rss><channel><title>News</title></channel></rss>\n', "an XML document", 1),
+        (
+            "page.htm",
+            '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN"\n  "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
+            "<html><body><p>our garden</p></body></html>\n",
+            "an HTML page",
+            1,
+        ),
     ],
 )
 def test_an_html_page_or_an_xml_document_is_refused_not_read_a_line_at_a_time(
@@ -239,3 +246,21 @@ def test_posts_one_per_line_that_start_with_a_tag_are_read(small_model_path: Pat
     result = classify(small_model_path, str(path))
     assert result.exit_code == 0, result.stderr
     assert ids(result.stdout) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "<!DOCTYPE html> goes first on every page, they said",
+        '<?xml version="1.0"?> at the top of every file, why?',
+        "<html> tags are hard to learn",
+    ],
+)
+def test_posts_that_start_with_a_page_s_first_tag_and_go_on_in_words_are_read(small_model_path: Path, tmp_path: Path, first: str) -> None:
+    # A page's first line is markup alone; these had been refused as an HTML page or an XML document, exit 1,
+    # the <html> one as soon as a later post named a <body> tag.
+    path = tmp_path / "notes.txt"
+    path.write_text(f"{first}\nAlways close your <body> tag before the footer\nthe new phone is great\n")
+    result = classify(small_model_path, str(path))
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [1, 2, 3]

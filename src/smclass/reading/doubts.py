@@ -58,10 +58,18 @@ _HEAD_OR_BODY = re.compile(rb"<(?:head|body)[\s>]", re.IGNORECASE)
 
 
 def no_markup(text: bytes, name: str, line: int) -> None:
-    """Refuses an input whose first bytes (blanks and a byte-order mark stripped) open an HTML page or an XML document on ``line``."""
+    """Refuses an input whose first bytes (blanks and a byte-order mark stripped) open an HTML page or an XML document on ``line``.
+
+    A page's opening tag is followed by the end of its line or by another tag (``<!DOCTYPE html>`` over
+    ``<html>``, a doctype that goes on to a second line); a post may start with such a tag and go on in
+    words (``<!DOCTYPE html> goes first, they said``), and is read as before."""
     found = _MARKUP.match(text)
     if found is None or (found.group()[1:5].lower() == b"html" and not _HEAD_OR_BODY.search(text)) or named_format(name) is not None:
         return  # a file named .json or .csv is refused below for not being what its name says
+    end = text.find(b">", found.end() - 1)
+    after = text[end + 1 :].partition(b"\n")[0].strip() if end >= 0 else b"words"
+    if after and not after.startswith(b"<"):
+        return
     what = "an XML document" if found.group().startswith(b"<?") else "an HTML page"
     raise InputError(
         f"{what}, not posts: read one post per line, its markup would be labelled as posts: export the posts as JSON "
