@@ -159,6 +159,21 @@ def test_an_excel_sheet_whose_header_names_no_known_field_is_still_read(small_mo
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 2]
 
 
+def test_an_excel_sheet_of_short_posts_beside_their_kind_is_read_not_taken_for_a_title_and_header(
+    small_model_path: Path, tmp_path: Path
+) -> None:
+    # A row no wider than the first is one of its table's rows, even one of short words naming a field
+    # ("Comment", "id"): such sheets had been refused as a header under a report's title, exit 1.
+    for rows in (
+        [["Feedback", "Source"], ["Love it", "Comment"], ["Too slow", "Post"], ["Crashes on start", "Message"]],
+        [["Question", "Answer"], ["Has a photo", "Yes"], ["Name", "id"], ["Works offline", "No"]],
+    ):
+        path = _excel_rows(tmp_path / "t.xlsx", rows)
+        result = classify(small_model_path, str(path), "--text-field", rows[0][0], "-q")
+        assert result.exit_code == 0, result.stderr
+        assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 2, 3]
+
+
 def test_an_excel_cover_sheet_with_nothing_in_it_is_passed_over_for_the_sheet_with_posts(small_model_path: Path, tmp_path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()

@@ -187,10 +187,18 @@ def _plain(value: Any) -> Any:
 _TITLE_ROWS = 20
 
 
-def _reads_as_header(cells: tuple[Any, ...]) -> bool:
-    """Whether a row is a table's header: two or more short names, each once, one a field smclass knows."""
-    filled = [cell for cell in cells if cell is not None and str(cell).strip()]
-    if len(filled) < 2 or not all(isinstance(cell, str) and len(cell) <= 40 and len(cell.split()) <= 3 for cell in filled):
+def _filled(cells: tuple[Any, ...]) -> list[Any]:
+    return [cell for cell in cells if cell is not None and str(cell).strip()]
+
+
+def _reads_as_header(cells: tuple[Any, ...], title: int) -> bool:
+    """Whether a row is a table's header under a title of ``title`` cells: two or more short names, each
+    once, one a field smclass knows, and more of them than the title has. A row no wider than the first
+    is one of its table's rows: a short post beside its kind (``Love it``, ``Comment``)."""
+    filled = _filled(cells)
+    if len(filled) < 2 or len(filled) <= title:
+        return False
+    if not all(isinstance(cell, str) and len(cell) <= 40 and len(cell.split()) <= 3 for cell in filled):
         return False
     named = [cell.strip() for cell in filled]
     return len(set(named)) == len(named) and any(fold(cell) in KNOWN_FIELDS for cell in named)
@@ -247,6 +255,7 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
         # The rows under a first row that names no field smclass knows (a report's title), held
         # until none of them reads as the real header: it would be a post, the title the header.
         doubted: list[Record] | None = None
+        title = 0
         index = 0
         line = 0
         while True:
@@ -267,8 +276,9 @@ def _workbook_rows(path: str, source: str, sheet: str | None) -> Iterator[Record
                 if repeated is not None:
                     raise InputError(repeated, source=source, line=line)
                 doubted = None if any(fold(name) in KNOWN_FIELDS for name in header) else []
+                title = len(_filled(cells))
                 continue
-            if doubted is not None and _reads_as_header(cells):
+            if doubted is not None and _reads_as_header(cells, title):
                 raise InputError(
                     f"this row reads as a header ({', '.join(str(c).strip() for c in cells if c is not None)}) under "
                     f"{'a row' if not doubted else f'{len(doubted) + 1} rows'} of something else (a report's title?), which would be read "
