@@ -58,6 +58,14 @@ def test_json_lines_files_that_each_began_with_a_bom_joined_with_cat_are_read_li
     assert [(r.error, r.data["text"]) for r in records] == [(None, "a"), (None, "b"), (None, "c")]
 
 
+def test_a_json_line_with_a_bom_that_is_no_json_is_rejected_as_it_came_its_bom_kept() -> None:
+    # The rejects file keeps a BOM further down, as for a CSV row or a plain line: it had been dropped from the line written.
+    bom = b"\xef\xbb\xbf"
+    records = read(b'{"text": "a"}\n' + bom + b'{"text": broken\n' + bom + b'{"text": "c"}\n')
+    assert [r.error is None for r in records] == [True, False, True]
+    assert records[1].raw.startswith(bom + b'{"text": broken')
+
+
 def test_empty_input_yields_nothing() -> None:
     assert read(b"") == []
     assert read(b"  \n\n") == []

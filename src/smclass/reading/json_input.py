@@ -81,6 +81,7 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
             failure = InputError(lines.too_long(raw_line.size), source=source, line=lineno)
             yield Record({}, source, lineno, index, raw_line, failure, fmt="jsonl")
             continue
+        as_written = raw_line
         if raw_line.startswith(b"\xef\xbb\xbf"):
             # Not only the first line's: files that each began with one, joined with cat.
             raw_line = raw_line[3:]
@@ -91,7 +92,8 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
             value = loads_line(raw_line)
         except orjson.JSONDecodeError as exc:
             reason = json_error_reason(raw_line, exc)
-            yield Record({}, source, lineno, index, raw_line, InputError(reason, source=source, line=lineno), fmt="jsonl")
+            # Rejected, the line is written as it came, its byte-order mark kept.
+            yield Record({}, source, lineno, index, as_written, InputError(reason, source=source, line=lineno), fmt="jsonl")
             continue
         if type(value) is dict and platforms.is_plain_post(value):  # most lines: no export shape to unwrap
             yield Record(value, source, lineno, index, raw_line, fmt="jsonl")
