@@ -55,6 +55,15 @@ def test_utf16_or_utf32_without_a_byte_order_mark_is_refused_saying_how_to_conve
     assert f"iconv -f {named} -t UTF-8" in str(caught.value)
 
 
+@pytest.mark.parametrize(("encoding", "named"), [("utf-32-le", "UTF-32LE"), ("utf-32-be", "UTF-32BE")])
+def test_utf32_without_a_byte_order_mark_is_named_with_an_emoji_in_its_posts(encoding: str, named: str) -> None:
+    # An emoji is over U+FFFF (and U+1F600 ends in a NUL byte): one had made the file "a binary file" again.
+    posts = "id\ttext\n1\tgood morning \U0001f600\n2\tthe bus is late again\n"
+    with pytest.raises(InputError) as caught:
+        read(posts.encode(encoding))
+    assert f"looks like {named} text without a byte-order mark" in str(caught.value)
+
+
 def test_binary_with_scattered_nul_bytes_is_still_called_binary() -> None:
     with pytest.raises(InputError, match="looks like a binary file"):
         read(bytes(range(256)) * 8)

@@ -188,14 +188,18 @@ def utf16_without_bom(head: bytes) -> str | None:
 
 
 def utf32_without_bom(head: bytes) -> str | None:
-    """ "LE" or "BE" when bytes without a byte-order mark look like UTF-32: the two high bytes of
-    every character NUL (no character is over U+FFFF in ordinary text), the low byte seldom."""
+    """ "LE" or "BE" when bytes without a byte-order mark look like UTF-32: the top byte of every
+    character NUL and the next at most 0x10 (no character is over U+10FFFF), NUL in nine characters
+    of ten at least (an emoji is over U+FFFF, most characters are not), the low byte in one of twenty at most
+    (U+1F600, a smiling face, ends in one)."""
     sample = head[: 8192 - 8192 % 4]
     if len(sample) < 16 or len(sample) % 4:
         return None
+    n = len(sample) // 4
     lows = {"LE": (0, 2, 3), "BE": (3, 1, 0)}
     for endian, (low, high, top) in lows.items():
-        if sample[high::4].count(0) == sample[top::4].count(0) == len(sample) // 4 and sample[low::4].count(0) <= len(sample) // 200:
+        planes = sample[high::4]
+        if sample[top::4].count(0) == n and max(planes) <= 0x10 and planes.count(0) * 10 >= n * 9 and sample[low::4].count(0) * 20 <= n:
             return endian
     return None
 
