@@ -254,3 +254,17 @@ def test_report_reads_a_platform_entry_kept_in_classify_csv_as_classify_read_it(
     assert numbers["timed"] == 3 and numbers["groups"]["count"] == 3
     assert traced(numbers) == {"#cleancanal": 3}
     assert not {"uri", "type", "handle"} & {word for label in numbers["typical"].values() for word in label["words"]}
+
+
+def test_report_reads_a_facebook_post_kept_in_classify_csv_as_classify_read_it(small_model_path: Path) -> None:
+    # Its "timestamp" is digits in CSV, where the shape asks for a number: the entry's title ("Ana updated her
+    # status.") had been read as its words, "updated", "status" and "ana" typical, and no time found (exit 0).
+    title = "Ana updated her status."
+    posts = [{"post": f"Bring gloves to the canal clean-up {n}"} for n in range(4)]
+    entries = [{"timestamp": 1714550400 + 60 * n, "data": [post], "title": title} for n, post in enumerate(posts)]
+    classify = ["classify", "-", "--keep-fields", "--format", "csv", "--model", str(small_model_path), "-q"]
+    results = runner.invoke(app, classify, input=json.dumps(entries)).stdout
+    numbers = report_of(results)
+    assert numbers["timed"] == 4
+    words = {word for label in numbers["typical"].values() for word in label["words"]}
+    assert {"gloves", "canal"} <= words and not {"updated", "status"} & words

@@ -9,6 +9,7 @@ predictions would pass for hand labels (or the other way round) in every figure.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -80,11 +81,17 @@ def _kept(data: dict[str, Any]) -> dict[str, Any] | None:
     shaped = _as_read(entry)
     if shaped is not entry:
         return shaped
+    # A whole number is digits in CSV too, where a shape may ask for a number (a Facebook post's
+    # "timestamp"): tried so only when no shape claimed the entry as written.
+    numbered = {key: int(value) if isinstance(value, str) and _WHOLE.fullmatch(value) else value for key, value in entry.items()}
+    if numbered != entry and (shaped := _as_read(numbered)) is not numbered:
+        return shaped
     # Only where an account is looked for: a post whose words look like JSON stays words.
     return {key: _cell(value) if fields.fold(key) in _ACCOUNT_OBJECTS else value for key, value in flat.items()} or None
 
 
 _TEXT_NAMES = frozenset(fields.fold(name.split(".")[0]) for name in fields.TEXT_FIELDS)
+_WHOLE = re.compile(r"-?[1-9][0-9]{0,17}|0")
 
 
 def _as_read(kept: dict[str, Any]) -> dict[str, Any]:
