@@ -292,7 +292,11 @@ TERMS_HELD = 200_000
 
 def _let_go_of_rare_terms(out: Tally) -> None:
     """Past :data:`TERMS_HELD` distinct terms, those used least are let go, until half are left:
-    a typical term is one used at least 3 times, and most of what goes was used once."""
+    a typical term is one used at least 3 times, and most of what goes was used once.
+
+    A term goes by its uses over all labels, from every label at once: let go from one label
+    alone (used once there), its uses elsewhere would seem to be all it had, and a term used as
+    much in the other labels would be shown as typical of one."""
     for counts in (out.words, out.tags):
         if sum(len(c) for c in counts.values()) <= TERMS_HELD:
             continue
@@ -300,9 +304,10 @@ def _let_go_of_rare_terms(out: Tally) -> None:
         while sum(len(c) for c in counts.values()) > TERMS_HELD // 2:
             below += 1
             for c in counts.values():
-                rare = [term for term, n in c.items() if n < below]
-                out.terms_let_go += len(rare)
-                for term in rare:
+                # A term let go from one label has fewer uses still in the next: it goes from them all.
+                gone = [(term, uses) for term, n in c.items() if n < below and (uses := _uses(counts, term)) < below]
+                for term, uses in gone:
+                    out.terms_let_go += uses == c[term]  # counted once, from the last label that held it
                     del c[term]
         out.let_go_below = max(out.let_go_below, below)
     if len(out.items) <= TERMS_HELD:
@@ -316,6 +321,10 @@ def _let_go_of_rare_terms(out: Tally) -> None:
         for item in rare:
             del out.items[item]
     out.items_let_go_below = max(out.items_let_go_below, fewest)
+
+
+def _uses(counts: dict[str, Counter[str]], term: str) -> int:
+    return sum(c.get(term, 0) for c in counts.values())
 
 
 def _accounts(uses: ItemUses | Use) -> int:
