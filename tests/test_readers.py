@@ -64,6 +64,8 @@ def test_a_json_line_with_a_bom_that_is_no_json_is_rejected_as_it_came_its_bom_k
     records = read(b'{"text": "a"}\n' + bom + b'{"text": broken\n' + bom + b'{"text": "c"}\n')
     assert [r.error is None for r in records] == [True, False, True]
     assert records[1].raw.startswith(bom + b'{"text": broken')
+    # And a line read, to be rejected for what it holds (a text that is an object), as it came too.
+    assert records[2].raw == bom + b'{"text": "c"}\n' and records[2].data == {"text": "c"}
 
 
 def test_empty_input_yields_nothing() -> None:

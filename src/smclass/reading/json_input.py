@@ -92,16 +92,16 @@ def read_jsonl(stream: IO[bytes], source: str) -> Iterator[Record]:
             value = loads_line(raw_line)
         except orjson.JSONDecodeError as exc:
             reason = json_error_reason(raw_line, exc)
-            # Rejected, the line is written as it came, its byte-order mark kept.
+            # Rejected, a line is written as it came, its byte-order mark kept.
             yield Record({}, source, lineno, index, as_written, InputError(reason, source=source, line=lineno), fmt="jsonl")
             continue
         if type(value) is dict and platforms.is_plain_post(value):  # most lines: no export shape to unwrap
-            yield Record(value, source, lineno, index, raw_line, fmt="jsonl")
+            yield Record(value, source, lineno, index, as_written, fmt="jsonl")
             continue
         shaped = platforms.unwrap_line(value, same_second)
         # An entry of a page of posts has no line of its own: rejected, it is written as itself,
         # not as the page, whose other posts have their results.
-        own = raw_line if len(shaped) == 1 else None
+        own = as_written if len(shaped) == 1 else None
         for sub_index, (item, shape, original) in enumerate(shaped):
             if sub_index:
                 index += 1

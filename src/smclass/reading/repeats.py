@@ -88,6 +88,7 @@ def _dropped(raw: Any, needle: bytes | str, data: dict[str, Any]) -> bool:
 
 def _top_level_keys(raw: Any) -> list[str]:
     """The keys of the object ``raw`` holds, repeats kept; none when it holds no object (a page of posts)."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf" if isinstance(raw, bytes) else "\ufeff")  # a JSON line's, kept for the rejects file
     if raw.lstrip()[:1] not in (b"{", "{"):
         return []
     try:
