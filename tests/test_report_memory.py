@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from smclass.analyst import emergent, groups, report
+from smclass.analyst import emergent, groups, rare
 from smclass.analyst.report import collect, numbers
 from smclass.cli import app
 from smclass.labels import LABELS
@@ -149,7 +149,7 @@ def test_the_breakdown_by_group_is_the_same_held_in_memory_or_added_up_on_disk(h
 
 def test_report_lets_go_of_rare_words_past_so_many_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A collection of made-up words had grown memory with every post (427 MB at 1.5 million distinct words).
-    monkeypatch.setattr(report, "TERMS_HELD", 2_000)
+    monkeypatch.setattr(rare, "TERMS_HELD", 2_000)
     path = tmp_path / "made_up.jsonl"
     with path.open("w") as out:
         for i in range(12_288):
@@ -168,7 +168,7 @@ def test_report_lets_go_of_rare_words_past_so_many_and_says_so(tmp_path: Path, m
 def test_report_lets_go_of_hashtags_and_links_few_took_up_past_so_many_and_keeps_the_traces(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(report, "TERMS_HELD", 2_000)
+    monkeypatch.setattr(rare, "TERMS_HELD", 2_000)
     path = tmp_path / "own_tags.jsonl"
     with path.open("w") as out:
         for i in range(12_288):
@@ -187,7 +187,7 @@ def test_a_word_let_go_goes_from_every_label_so_its_uses_elsewhere_still_count_a
 ) -> None:
     # "ferry" is used 3 times in Emergent posts and 16 times in the others, once in each label between two
     # lettings go: let go from each of those alone, it had been shown as typical of Emergent (exit 0).
-    monkeypatch.setattr(report, "TERMS_HELD", 2_000)
+    monkeypatch.setattr(rare, "TERMS_HELD", 2_000)
     path = tmp_path / "made_up.jsonl"
     with path.open("w") as out:
         for i in range(12_500):

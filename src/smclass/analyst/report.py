@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from smclass import batching
-from smclass.analyst import items
+from smclass.analyst import items, rare
 from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
 from smclass.analyst.groups import GroupCounts
 from smclass.analyst.report_labels import check_kind, kind, merged, own_label
@@ -285,50 +285,14 @@ def _count_text(out: Tally, text: str, label: str | None, moment: float | None, 
         add_use(out.items, item, out.window, moment, account, label)
 
 
-# Distinct words, and hashtags, counted over all labels before the rarest are let go: a collection
-# of made-up words had grown memory with every post (427 MB at 1.5 million distinct words).
-TERMS_HELD = 200_000
-
-
 def _let_go_of_rare_terms(out: Tally) -> None:
-    """Past :data:`TERMS_HELD` distinct terms, those used least are let go, until half are left:
-    a typical term is one used at least 3 times, and most of what goes was used once.
-
-    A term goes by its uses over all labels, from every label at once: let go from one label
-    alone (used once there), its uses elsewhere would seem to be all it had, and a term used as
-    much in the other labels would be shown as typical of one."""
     for counts in (out.words, out.tags):
-        if sum(len(c) for c in counts.values()) <= TERMS_HELD:
-            continue
-        below = 1
-        while sum(len(c) for c in counts.values()) > TERMS_HELD // 2:
-            below += 1
-            for c in counts.values():
-                # A term let go from one label has fewer uses still in the next: it goes from them all.
-                gone = [(term, uses) for term, n in c.items() if n < below and (uses := _uses(counts, term)) < below]
-                for term, uses in gone:
-                    out.terms_let_go += uses == c[term]  # counted once, from the last label that held it
-                    del c[term]
+        gone, below = rare.terms(counts)
+        out.terms_let_go += gone
         out.let_go_below = max(out.let_go_below, below)
-    if len(out.items) <= TERMS_HELD:
-        return
-    # A hashtag or link is a trace only when several accounts take it up: those used by fewest go first.
-    fewest = 1
-    while len(out.items) > TERMS_HELD // 2:
-        fewest += 1
-        rare = [item for item, uses in out.items.items() if _accounts(uses) < fewest]
-        out.items_let_go += len(rare)
-        for item in rare:
-            del out.items[item]
+    gone, fewest = rare.items(out.items)
+    out.items_let_go += gone
     out.items_let_go_below = max(out.items_let_go_below, fewest)
-
-
-def _uses(counts: dict[str, Counter[str]], term: str) -> int:
-    return sum(c.get(term, 0) for c in counts.values())
-
-
-def _accounts(uses: ItemUses | Use) -> int:
-    return 1 if isinstance(uses, tuple) else len(uses.accounts)
 
 
 def _iso(seconds: float) -> str:
@@ -405,12 +369,12 @@ def numbers(
     if out.terms_let_go:
         notes.append(
             f"{out.terms_let_go:,} rare words and hashtags (used fewer than {out.let_go_below} times when let go) were not kept, "
-            f"past {TERMS_HELD:,} distinct ones: the typical words may be counted a little short"
+            f"past {rare.TERMS_HELD:,} distinct ones: the typical words may be counted a little short"
         )
     if out.items_let_go:
         notes.append(
             f"{out.items_let_go:,} hashtags and links (taken up by fewer than {out.items_let_go_below} accounts when let go) were not "
-            f"kept, past {TERMS_HELD:,} distinct ones: a trace among them may be missing, or counted short"
+            f"kept, past {rare.TERMS_HELD:,} distinct ones: a trace among them may be missing, or counted short"
         )
     if out.own_labels:
         notes.append("the labels are the ones the posts carry: no model was run")
