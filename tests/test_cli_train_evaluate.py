@@ -252,6 +252,22 @@ def test_evaluate_table_shows_the_scores_of_the_json_not_rounded_again(tmp_path:
         assert [cell.strip() for cell in row.split("│")[2:5]] == [f"{scores[key]:.4f}" for key in ("precision", "recall", "f1")]
 
 
+def test_evaluate_tables_keep_their_figures_in_a_narrow_terminal(tmp_path: Path, small_model_path: Path) -> None:
+    # COLUMNS=20 had every score cell shown as "…" and the confusion matrix's columns blank, exit 0.
+    data = write_jsonl(tmp_path / "some.jsonl", stratified_slice(corpus_rows(), 7, skip=40))
+    report = json.loads(runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path), "--json", "-q"]).stdout)
+    narrow = runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path), "-q"], env={"COLUMNS": "20"})
+    assert narrow.exit_code == 0
+    assert "…" not in narrow.stdout
+    for label, scores in report["per_class"].items():
+        row = next(line for line in narrow.stdout.splitlines() if line.startswith(f"│ {label} "))
+        assert [cell.strip() for cell in row.split("│")[2:6]] == [f"{scores[key]:.4f}" for key in ("precision", "recall", "f1")] + [
+            str(scores["support"])
+        ]
+    matrix = [line for line in narrow.stdout.splitlines() if line.startswith("│ ")][len(report["labels"]) :]
+    assert [[int(cell) for cell in line.split("│")[2:-1]] for line in matrix[: len(report["labels"])]] == report["confusion_matrix"]
+
+
 def test_evaluate_report_is_a_table(fixtures: Path, small_model_path: Path) -> None:
     result = runner.invoke(app, ["evaluate", str(fixtures / "labelled.jsonl"), "--model", str(small_model_path)])
     assert result.exit_code == 0

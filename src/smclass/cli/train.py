@@ -362,14 +362,12 @@ def _print_report(report: dict[str, Any]) -> None:
         # With no reference post, recall and F1 are not zero but undefined: a dash, and left out of the mean.
         scores = ["-" if s[key] is None else f"{s[key]:.4f}" for key in ("precision", "recall", "f1")]
         table.add_row(label, *scores, str(s["support"]))
-    console.print(table)
     matrix = Table(title="confusion matrix (rows: reference, columns: predicted)")
     matrix.add_column("")
     for label in report["labels"]:
         matrix.add_column(label[:10], justify="right")
     for label, row in zip(report["labels"], report["confusion_matrix"], strict=True):
         matrix.add_row(label, *[str(n) for n in row])
-    console.print(matrix)
     cuts = Table(title="confidence cuts: posts that keep a label (the rest get none with classify --threshold)")
     for column in ("threshold", "coverage", "accuracy", "macro-F1"):
         cuts.add_column(column, justify="right")
@@ -377,4 +375,11 @@ def _print_report(report: dict[str, Any]) -> None:
         shown = [f"{row['threshold']:.2f}", f"{row['coverage']:.2%}"]
         shown += ["-" if row[key] is None else f"{row[key]:.4f}" for key in ("accuracy", "macro_f1")]
         cuts.add_row(*shown)
-    console.print(cuts)
+    # A narrow terminal (or COLUMNS=20) had rich squeeze the columns until their numbers were "…" or
+    # blank, exit 0: the tables keep the width their figures need, and the terminal wraps their lines.
+    from rich.measure import Measurement
+
+    wide = console.options.update_width(10_000)
+    console.width = max(console.width, *(Measurement.get(console, wide, t).maximum for t in (table, matrix, cuts)))
+    for part in (table, matrix, cuts):
+        console.print(part)
