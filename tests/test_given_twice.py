@@ -52,3 +52,16 @@ def test_an_option_bundled_after_short_flags_counts_and_a_value_that_looks_like_
     (tmp_path / "-odev.jsonl").write_text('{"text": "Quarterly numbers are out", "label": "Media"}\n')
     done = runner.invoke(app, ["train", "-", "--cv", "0", "--dev", "-odev.jsonl", "-o", "m.npz"], input="")
     assert "given twice" not in done.stderr and "no labelled posts" in done.stderr
+
+
+@pytest.mark.parametrize("quiet", [["-q", "-o"], ["-qo"]])
+def test_quiet_bundled_with_a_short_option_keeps_a_stop_unsaid(tmp_path: Path, quiet: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # -qo FILE is -q -o FILE to Click, but the stop was still said: "stopped early: before smclass classify began; ...".
+    from smclass.model import files as model_lib
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(model_lib, "load", stopped)
+    done = runner.invoke(app, ["classify", "-", *quiet, str(tmp_path / "out.jsonl")], input='{"text": "hello"}\n')
+    assert (done.exit_code, done.stderr) == (130, "")

@@ -134,7 +134,20 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 
 def _quiet_asked(args: Any) -> bool:
     given = list(args) if args is not None else sys.argv[1:]
-    return "-q" in given or "--quiet" in given
+    for token in given:
+        if token == "--":
+            break
+        if token in ("-q", "--quiet"):
+            return True
+        if token.startswith("-") and not token.startswith("--"):
+            # Bundled as Click reads them (-qo labels.jsonl): said "stopped early" under -q, where -q -o did not.
+            # -q and -h are the only short flags; any other letter takes the rest of the token as its value.
+            for letter in token[1:]:
+                if letter == "q":
+                    return True
+                if letter != "h":
+                    break
+    return False
 
 
 @contextlib.contextmanager
