@@ -57,3 +57,30 @@ def test_an_output_that_cannot_be_written_is_named_escaped(tmp_path: Path, small
     done = _classify(posts, small_model_path, "-q", "-o", str(target))
     assert done.returncode == 1
     assert done.stderr == f"Error: {tmp_path}/no\\nsuch/out.jsonl: cannot write (No such file or directory)\n"
+
+
+def test_options_typed_under_an_ascii_locale_name_fields_tables_and_queries_as_typed(tmp_path: Path, small_model_path: Path) -> None:
+    # PYTHONUTF8=0 LC_ALL=C: --text-field téxt was "no field 't\xc3\xa9xt'" (exit 2), --table café "no table",
+    # and a --query holding an accent an internal error; a file name with an accent was read all along.
+    import os
+    import sqlite3
+
+    posts = tmp_path / "café.jsonl"
+    posts.write_text('{"id": "p1", "téxt": "our bake sale raised money for the shelter"}\n', encoding="utf-8")
+    with sqlite3.connect(tmp_path / "posts.db") as db:
+        db.execute("CREATE TABLE café (id TEXT, text TEXT, author TEXT)")
+        db.execute("INSERT INTO café VALUES ('r1', 'volunteers needed at the food bank', 'José'), ('r2', 'my new bike', 'Ana')")
+    db.close()
+    env = {**os.environ, "PYTHONUTF8": "0", "LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0"}
+    runs = [
+        ["café.jsonl", "--text-field", "téxt"],
+        ["posts.db", "--table", "café"],
+        ["posts.db", "--query", "SELECT * FROM café WHERE author = 'José'"],
+    ]
+    ids = []
+    for args in runs:
+        command = [sys.executable, "-m", "smclass", "classify", *args, "-m", str(small_model_path), "-q"]
+        done = subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=120, env=env, check=False)
+        assert (done.returncode, done.stderr) == (0, b"")
+        ids.append([json.loads(line)["id"] for line in done.stdout.splitlines()])
+    assert ids == [["p1"], ["r1", "r2"], ["r1"]]

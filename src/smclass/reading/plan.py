@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -36,6 +37,22 @@ def checked_field(value: str | None, name: str) -> str | None:
     return value
 
 
+def as_typed(value: str | None) -> str | None:
+    """An option's text as it was typed.
+
+    Under an ASCII locale without UTF-8 mode (``PYTHONUTF8=0 LC_ALL=C``) Python hands over the
+    UTF-8 bytes of the command line as surrogate escapes: ``--text-field téxt`` matched no field
+    ``téxt``, and ``--query`` holding an accent was an internal error. File names stay as they are
+    given, since opening them takes those escapes back to the same bytes.
+    """
+    if value is None or value.isascii():
+        return value
+    try:
+        return os.fsencode(value).decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):  # text of the API's own, or bytes that are no UTF-8
+        return value
+
+
 @dataclass
 class ReadOptions:
     """How the user asked for records to be read: what every command that reads posts takes."""
@@ -50,6 +67,10 @@ class ReadOptions:
     query: str | None = None
     # The text encoding the user named for inputs that are not UTF-8 (None: UTF-8, or UTF-16 with its mark).
     encoding: str | None = None
+
+    def __post_init__(self) -> None:
+        self.text_field, self.id_field = as_typed(self.text_field), as_typed(self.id_field)
+        self.table, self.query = as_typed(self.table), as_typed(self.query)
 
     def named_fields(self) -> tuple[str, ...]:
         """The fields the user named: a header that holds one of them is a header."""
