@@ -84,3 +84,17 @@ def test_options_typed_under_an_ascii_locale_name_fields_tables_and_queries_as_t
         assert (done.returncode, done.stderr) == (0, b"")
         ids.append([json.loads(line)["id"] for line in done.stdout.splitlines()])
     assert ids == [["p1"], ["r1", "r2"], ["r1"]]
+
+
+def test_a_utf8_file_name_under_an_ascii_locale_is_its_name_in_results_and_notes(tmp_path: Path, small_model_path: Path) -> None:
+    # PYTHONUTF8=0 LC_ALL=C: café.jsonl was "caf\\xc3\\xa9.jsonl" in source and notes, a name no file has.
+    import os
+
+    for name in ("café.jsonl", "b.jsonl"):
+        (tmp_path / name).write_text('{"id": "p1", "text": "our bake sale raised money for the shelter"}\n', encoding="utf-8")
+    env = {**os.environ, "PYTHONUTF8": "0", "LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0"}
+    command = [sys.executable, "-m", "smclass", "classify", "café.jsonl", "b.jsonl", "-m", str(small_model_path)]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=120, env=env, check=False)
+    assert done.returncode == 0
+    assert [json.loads(line)["source"] for line in done.stdout.splitlines()] == ["café.jsonl", "b.jsonl"]
+    assert done.stderr.decode("utf-8").startswith("café.jsonl: read as json, text field 'text' (detected)")

@@ -28,10 +28,17 @@ _JSONL = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
 DISPLAY_ERRORS = "smclass-display"
 
 
-def _display_escape(error: UnicodeError) -> tuple[str, int]:
+def _display_escape(error: UnicodeError) -> tuple[str | bytes, int]:
     if not isinstance(error, UnicodeEncodeError):
         raise error
     bad = error.object[error.start : error.end]
+    if all(0xDC80 <= ord(c) <= 0xDCFF for c in bad):
+        # Escaped bytes that are UTF-8 come from an ASCII locale (PYTHONUTF8=0 LC_ALL=C), where Python escapes
+        # every byte past ASCII of a name: café.jsonl was written "caf\\xc3\\xa9.jsonl" in source and messages.
+        raw = bytes(ord(c) - 0xDC00 for c in bad)
+        with contextlib.suppress(UnicodeDecodeError):
+            raw.decode("utf-8")
+            return raw, error.end  # as bytes: the UTF-8 codec takes no text beyond ASCII from a handler
     escaped = "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else f"\\u{ord(c):04x}" for c in bad)
     return escaped, error.end
 
