@@ -539,6 +539,23 @@ def test_progress_bar_shows_posts_per_second_and_an_eta_when_the_size_is_known(t
     assert ("100%" in shown) == (total_bytes is not None)
 
 
+def test_a_note_while_the_progress_bar_is_drawn_is_printed_above_it_not_on_its_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # Written past the bar, a note began on the bar's own line: "... 0 posts/s 0:00:00skipped x.jsonl:12: ...".
+    import importlib
+    import io
+
+    from rich.console import Console
+
+    from smclass.cli.progress import _progress
+
+    screen = io.StringIO()
+    with _progress("classifying", True, console=Console(file=screen, force_terminal=True, width=150)) as bar:
+        bar._progress.refresh()
+        importlib.import_module("smclass.cli.app")._note("skipped x.jsonl:12: invalid JSON [bold]:smile:")
+    assert "\r\x1b[2Kskipped x.jsonl:12: invalid JSON [bold]:smile:\n" in screen.getvalue()
+    assert capsys.readouterr().err == ""
+
+
 def test_training_progress_shows_time_but_no_post_counts() -> None:
     import io
 

@@ -56,10 +56,12 @@ def _to_stderr(text: str) -> None:
     global _stderr_gone
     if _stderr_gone:
         return
+    from smclass.cli.progress import above_bar
     from smclass.run.output import displayable
 
     try:
-        typer.echo(displayable(text), err=True)
+        if not above_bar(displayable(text)):
+            typer.echo(displayable(text), err=True)
     except OSError:
         _stderr_gone = True
         # Point fd 2 at /dev/null so what is still buffered drains without failing again.

@@ -10,6 +10,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+# The console of the bar on screen, if one is: a note printed past it would land on the bar's line.
+_live_console: Any = None
+
+
+def above_bar(text: str) -> bool:
+    """Print a line of ``text`` above the progress bar being drawn; False when there is none.
+
+    Written past the bar, a note began on the bar's own line ("... 0:00:00skipped x.jsonl:12: ...").
+    """
+    if _live_console is None:
+        return False
+    _live_console.print(text, markup=False, emoji=False, highlight=False, soft_wrap=True)
+    return True
+
 
 def _progress_wanted(quiet: bool) -> bool:
     # stderr is None when the shell closed it (2>&-) and nothing has stood in for it yet.
@@ -73,9 +87,14 @@ def _progress(
     columns.append(TimeElapsedColumn())
     if total_bytes:
         columns += [TextColumn("ETA"), TimeRemainingColumn()]
+    global _live_console
     with Progress(*columns, console=console or Console(stderr=True), transient=True) as progress:
         task = progress.add_task(description, total=total_bytes or None, posts=0, rate=0.0)
-        yield _RichProgress(progress, task, position if total_bytes else None)
+        _live_console = progress.console
+        try:
+            yield _RichProgress(progress, task, position if total_bytes else None)
+        finally:
+            _live_console = None
 
 
 class _NoProgress:
