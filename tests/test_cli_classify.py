@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -554,6 +555,44 @@ def test_a_note_while_the_progress_bar_is_drawn_is_printed_above_it_not_on_its_l
         importlib.import_module("smclass.cli.app")._note("skipped x.jsonl:12: invalid JSON [bold]:smile:")
     assert "\r\x1b[2Kskipped x.jsonl:12: invalid JSON [bold]:smile:\n" in screen.getvalue()
     assert capsys.readouterr().err == ""
+
+
+def _on_a_terminal(command: list[str], results: Path | None) -> str:
+    """What ``command`` draws on a terminal that is its stderr, and its stdout unless ``results`` names a file."""
+    import os
+    import pty
+    import subprocess
+
+    env = {**{k: v for k, v in os.environ.items() if k != "CI"}, "TERM": "xterm"}
+    master, terminal = pty.openpty()
+    with open(results or os.devnull, "wb") as out:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=terminal if results is None else out, stderr=terminal, env=env)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal's other end is closed: the command is done
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert process.wait(timeout=120) == 0
+    return shown.decode("utf-8")
+
+
+def test_results_on_a_terminal_are_not_drawn_over_by_the_progress_bar(tmp_path: Path, small_model_path: Path) -> None:
+    # On one terminal, the bar's text stood before a result: "classifying ━━━ 0% ... ETA -:--:--{"id":0,...}".
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text("".join(json.dumps({"id": i, "text": f"our street party is on saturday {i}"}) + "\n" for i in range(300)), "utf-8")
+    command = [sys.executable, "-m", "smclass", "classify", str(posts), "-m", str(small_model_path), "--jobs", "1"]
+    shown = _on_a_terminal(command, None)
+    assert "classifying" not in shown
+    assert [json.loads(line)["id"] for line in shown.splitlines() if line.startswith("{")] == list(range(300))
+    # Results going elsewhere still leave the terminal its bar.
+    assert "classifying" in _on_a_terminal(command, tmp_path / "out.jsonl")
+    assert len((tmp_path / "out.jsonl").read_text("utf-8").splitlines()) == 300
 
 
 def test_training_progress_shows_time_but_no_post_counts() -> None:

@@ -246,27 +246,28 @@ def classify(
     tally = _Tally()
     with paths.rejects_file(rejects, tally.count_reject) as reject:
         batches = classify_lib.classify_paths_in_batches(model, sources, options, notify=notify, reject=reject, on_open=reading.opened)
-        with (
-            paths.results_file(output) as handle,
-            _progress("classifying", _progress_wanted(quiet), total_bytes=reading.total, position=reading.position) as bar,
-        ):
-            try:
-                _write_results(batches, handle, output_format, model.labels if proba else None, bar, tally)
-            except paths.ResultsClosedError:
-                # `| head` ends the run quietly, but not over what it dropped: a rejects file left from
-                # an earlier run would pass for this one's, and -q hides the skipped records.
-                if rejects is not None and (tally.rejects or Path(rejects).exists()):
-                    _note(f"stdout was closed: {paths.rejects_left(rejects, tally.rejects)}")
-                elif rejects is None and quiet and tally.rejects:
-                    _note(f"stdout was closed; {tally.rejects:,} unreadable record{'' if tally.rejects == 1 else 's'} skipped before")
-                raise
-            except BaseException as exc:
-                # An interrupt is said even before the first result: the run did not end by itself.
-                if tally.results or tally.rejects or isinstance(exc, KeyboardInterrupt):
-                    kept = "" if rejects is None else f"; {paths.rejects_left(rejects, tally.rejects)}"
-                    notify(f"stopped early: {handle.stopped(tally.results)}{kept}")
-                    if_stopped(None)  # said here, with the counts
-                raise
+        with paths.results_file(output) as handle:
+            # Results that stream onto the terminal show how far the run is: a bar drawn between them put its
+            # own text before a result on screen ("... ETA -:--:--{"id":0,...}").
+            bar_wanted = _progress_wanted(quiet) and not (handle.stdout and sys.stdout.isatty())
+            with _progress("classifying", bar_wanted, total_bytes=reading.total, position=reading.position) as bar:
+                try:
+                    _write_results(batches, handle, output_format, model.labels if proba else None, bar, tally)
+                except paths.ResultsClosedError:
+                    # `| head` ends the run quietly, but not over what it dropped: a rejects file left from
+                    # an earlier run would pass for this one's, and -q hides the skipped records.
+                    if rejects is not None and (tally.rejects or Path(rejects).exists()):
+                        _note(f"stdout was closed: {paths.rejects_left(rejects, tally.rejects)}")
+                    elif rejects is None and quiet and tally.rejects:
+                        _note(f"stdout was closed; {tally.rejects:,} unreadable record{'' if tally.rejects == 1 else 's'} skipped before")
+                    raise
+                except BaseException as exc:
+                    # An interrupt is said even before the first result: the run did not end by itself.
+                    if tally.results or tally.rejects or isinstance(exc, KeyboardInterrupt):
+                        kept = "" if rejects is None else f"; {paths.rejects_left(rejects, tally.rejects)}"
+                        notify(f"stopped early: {handle.stopped(tally.results)}{kept}")
+                        if_stopped(None)  # said here, with the counts
+                    raise
     if quiet and tally.rejects and rejects is None:
         # -q hides each "skipped" note: records dropped with no file to keep them are still said, once.
         _note(f"skipped {tally.rejects:,} unreadable record{'' if tally.rejects == 1 else 's'} (--rejects FILE keeps them)")
