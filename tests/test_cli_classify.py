@@ -649,3 +649,32 @@ def test_fields_a_format_cannot_hold_are_refused_not_dropped(small_model_path: P
     result = run("classify", "-", "--format", output_format, option, "2", "--model", str(small_model_path), input='{"text": "hi"}\n')
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"Error: {option} goes with --format jsonl (--format {output_format} has no column for it)\n"
+
+
+def test_stdin_on_a_terminal_says_it_waits_for_posts_typed_there(small_model_path: Path) -> None:
+    # `smclass classify` with nothing piped in waited on the keyboard without a word, which looked like a hang.
+    import os
+    import pty
+    import select
+    import subprocess
+    import time
+
+    master, terminal = pty.openpty()
+    command = [sys.executable, "-m", "smclass", "classify", "-m", str(small_model_path)]
+    process = subprocess.Popen(command, stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(terminal)
+    assert process.stderr is not None
+    try:
+        # Said before it waits, with nothing typed yet.
+        assert select.select([process.stderr], [], [], 60)[0], "nothing said while waiting on the terminal"
+        said = process.stderr.readline()
+        assert said == b"<stdin> is the terminal: reading posts typed or pasted here, one a line; end with Ctrl-D (or name a file)\n"
+        os.write(master, b"our street party is on saturday\n")
+        time.sleep(0.5)  # the line read, then Ctrl-D on an empty line: the end of the input
+        os.write(master, b"\x04")
+        out, _ = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        os.close(master)
+    assert process.returncode == 0
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [1]

@@ -329,7 +329,11 @@ def read_path(
     """
     reading = reading or Reading(input_format, table=table, query=query)
     if path == "-":
-        yield from read_stream(_stdin(), "<stdin>", reading=reading)
+        stdin = _stdin()
+        if sys.stdin.isatty():
+            # Nothing piped in: the run waits on the keyboard, which looked like a hang.
+            reading.notify("<stdin> is the terminal: reading posts typed or pasted here, one a line; end with Ctrl-D (or name a file)")
+        yield from read_stream(stdin, "<stdin>", reading=reading)
         return
     p = Path(path)
     if p.is_dir():
