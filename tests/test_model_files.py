@@ -281,5 +281,6 @@ def test_a_model_named_with_its_folder_is_named_so_in_errors(tmp_path: Path, mon
 
 def test_an_empty_model_name_is_refused_as_such_not_taken_for_the_current_folder() -> None:
     result = runner.invoke(app, ["classify", "-", "--model", ""], input='{"text": "the tram is late"}\n')
-    assert result.exit_code == 1
+    # A usage error (exit 2), as an empty --output is; it had been exit 1.
+    assert result.exit_code == 2
     assert result.stderr == "Error: the model named is empty text: name a model file, or default, accurate or accurate-e5\n"

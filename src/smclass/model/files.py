@@ -211,7 +211,8 @@ def resolve(path: str | Path) -> Path:
     """
     name = str(path)
     if not name:
-        raise ModelError("the model named is empty text: name a model file, or default, accurate or accurate-e5")
+        # A usage error, as an empty --output or --text-field is: no file was looked at.
+        raise UsageError("the model named is empty text: name a model file, or default, accurate or accurate-e5")
     if name in BUNDLED:
         return bundled_model_path(BUNDLED[name])
     return Path(path)
