@@ -76,7 +76,7 @@ def read_zip(path: Path, reading: Any, read_stream: StreamReader, guarded: Guard
                 raise InputError(f"holds {len(by_name[twice])} members named {prefix}{twice}: unzip it and keep one", source=shown)
             yield from folders.read_export(held, lambda name: archive.open(by_name[name][0]), locate, read_stream, reading)
             return
-        for name in folders.without_attachments(held.files, locate, reading.notify):
+        for name in folders.without_extras(held.files, locate, reading.notify):
             same = by_name[name]
             n = len(same)
             if n > 1:

@@ -140,7 +140,7 @@ def read(held: Contents, open_member: Opener, locate: Locate, read_stream: Strea
     if held.export is not None:
         yield from read_export(held, open_member, locate, read_stream, reading)
         return
-    yield from _read_files(without_attachments(held.files, locate, reading.notify), open_member, locate, read_stream, reading)
+    yield from _read_files(without_extras(held.files, locate, reading.notify), open_member, locate, read_stream, reading)
 
 
 # A chat's or an account's attachments beside its messages (a WhatsApp chat exported with media,
@@ -151,9 +151,19 @@ _ATTACHMENT = re.compile(
 )
 
 
-def without_attachments(names: Iterable[str], locate: Locate, notify: Callable[[str], None] | None) -> list[str]:
-    """``names`` but the attachments (photos, video, audio, documents, contact cards), which one note counts by kind."""
+def without_extras(names: Iterable[str], locate: Locate, notify: Callable[[str], None] | None) -> list[str]:
+    """``names`` but the attachments (photos, video, audio, documents, contact cards), which one note
+    counts by kind, and a Mastodon archive's profile, said in a note of its own."""
     names = list(names)
+    found = set(names)
+    # A Mastodon archive's actor.json (the account's profile) beside its outbox.json holds no posts,
+    # and read it stopped the folder (no text field found). Alone it is read as any file is, so its
+    # bio can still be classified with --text-field summary.
+    profiles = [name for name in names if name.rpartition("/")[2] == "actor.json" and _beside(name, "outbox.json") in found]
+    for name in profiles:
+        if notify is not None:
+            notify(f"skipped {locate(name)}: the account's profile in a Mastodon archive, beside its outbox.json, which holds the posts")
+    names = [name for name in names if name not in profiles]
     attached = [name for name in names if _ATTACHMENT.search(name)]
     if attached:
         kinds = Counter(name.rpartition(".")[2].lower() for name in attached)
@@ -164,6 +174,11 @@ def without_attachments(names: Iterable[str], locate: Locate, notify: Callable[[
             notify(f"skipped {count} {what}: {listed} (the first: {locate(attached[0])})")
         names = [name for name in names if not _ATTACHMENT.search(name)]
     return names
+
+
+def _beside(name: str, other: str) -> str:
+    folder = name.rpartition("/")[0]
+    return f"{folder}/{other}" if folder else other
 
 
 def _read_files(names: Iterable[str], open_member: Opener, locate: Locate, read_stream: StreamReader, reading: Any) -> Iterator[Record]:

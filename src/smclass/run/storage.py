@@ -94,7 +94,7 @@ def _local_inputs(name: str, notify: Callable[[str], None] | None) -> list[Input
     held = folders.contents(sizes)
     if held.export is not None:
         return [_export_input(held, sizes, whole(name), str(path))]
-    files = folders.without_attachments(held.files, lambda member: str(path / member), notify)
+    files = folders.without_extras(held.files, lambda member: str(path / member), notify)
     return [Input(whole(str(path / member)), str(path / member), sizes[member]) for member in files]
 
 
@@ -115,7 +115,7 @@ def _remote_inputs(name: str, notify: Callable[[str], None] | None) -> list[Inpu
     url = name.rstrip("/")
     if held.export is not None:
         return [_export_input(held, sizes, url, url)]
-    files = folders.without_attachments(held.files, lambda member: f"{url}/{member}", notify)
+    files = folders.without_extras(held.files, lambda member: f"{url}/{member}", notify)
     return [Input(f"{url}/{member}", f"{url}/{member}", sizes[member]) for member in files]
 
 

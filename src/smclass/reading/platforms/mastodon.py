@@ -81,23 +81,7 @@ def link_list(value: dict[str, Any]) -> list[Any]:
     raise NotPostsError(said)
 
 
-_ACTORS = frozenset({"Person", "Service", "Application", "Group", "Organization"})
-
-
-def is_actor(value: dict[str, Any]) -> bool:
-    """An ActivityPub actor, the account's profile: a Mastodon archive's ``actor.json`` beside its outbox."""
-    kind = value.get("type")
-    return isinstance(kind, str) and kind in _ACTORS and isinstance(value.get("inbox"), str) and isinstance(value.get("outbox"), str)
-
-
-def actor(value: dict[str, Any]) -> list[Any]:
-    # Its "summary" (the profile's bio) would be one post; the archive's posts are in outbox.json.
-    said = "this is an ActivityPub actor (a Mastodon archive's actor.json: the account's profile), not posts: the posts are in outbox.json"
-    raise NotPostsError(said)
-
-
 SHAPES = [
-    Shape("ActivityPub actor", is_actor, actor, whole=True),
     Shape("ActivityPub links", is_link_list, link_list, whole=True),
     Shape("ActivityPub outbox", is_activity, lambda value: [activity(value)]),
     Shape("Mastodon status", is_status, lambda value: [status(value)], text_keys=frozenset({"content", "text"})),
