@@ -21,6 +21,11 @@ def repeated_name(names: list[str], what: str = "the header", fix: str = "") -> 
     return None
 
 
+def name_like(cell: str) -> bool:
+    """Whether a cell reads as a column's name: short, a few words at most."""
+    return len(cell) <= 40 and len(cell.split()) <= 3
+
+
 def shifted_header(cells: list[str], known: frozenset[str], names: list[str], row: list[str]) -> str | None:
     """Why a row of folded ``cells`` is a header of other columns than ``names`` (``known``, folded), or None.
 

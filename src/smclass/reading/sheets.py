@@ -22,7 +22,7 @@ from typing import IO, Any
 from smclass.errors import InputError, UsageError
 from smclass.reading import numbers, spool
 from smclass.reading.fields import KNOWN_FIELDS, fold
-from smclass.reading.headers import named_table, repeated_name, second_header
+from smclass.reading.headers import name_like, named_table, repeated_name, second_header
 from smclass.reading.records import Binary, DateText, Record, SheetError, TimeText
 
 PARQUET_MAGIC = b"PAR1"
@@ -198,7 +198,7 @@ def _reads_as_header(cells: tuple[Any, ...], title: int) -> bool:
     filled = _filled(cells)
     if len(filled) < 2 or len(filled) <= title:
         return False
-    if not all(isinstance(cell, str) and len(cell) <= 40 and len(cell.split()) <= 3 for cell in filled):
+    if not all(isinstance(cell, str) and name_like(cell) for cell in filled):
         return False
     named = [cell.strip() for cell in filled]
     return len(set(named)) == len(named) and any(fold(cell) in KNOWN_FIELDS for cell in named)

@@ -16,6 +16,7 @@ from smclass.reading import doubts, fields, live
 from smclass.reading.decoders import is_bzip2
 from smclass.reading.delimited import excel_sep
 from smclass.reading.doubts import FormatDoubtError, named_format
+from smclass.reading.headers import name_like
 from smclass.reading.json_values import STRICT, loads_line, refuse_constant
 from smclass.reading.platforms import whatsapp, youtube
 from smclass.reading.platforms.base import NotPostsError
@@ -239,7 +240,7 @@ def _header_below(lines: list[str], known: frozenset[str]) -> tuple[int, list[st
         rows = _rows(lines[k:], delimiter) if delimiter is not None else []
         header = rows[0] if rows else []
         # An export's header: several short names, one of them a text or id field smclass knows.
-        if len(rows) < 2 or len(header) < 3 or not all(_name_like(c) for c in header) or not any(fields.fold(c) in known for c in header):
+        if len(rows) < 2 or len(header) < 3 or not all(name_like(c) for c in header) or not any(fields.fold(c) in known for c in header):
             continue
         # The sample's last row may be cut short.
         if sum(len(row) == len(header) for row in rows[1:]) >= max(1, len(rows) - 2):
@@ -321,7 +322,7 @@ def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ..
         return Detected.delimited(delimiter)
     # pandas' to_csv and R's write.csv give their row names a column with no name: a blank first name over row numbers.
     numbered = len(rows) > 1 and not header[0].strip() and all(row and is_number(row[0].strip()) for row in rows[1:])
-    names_like = all((cell.strip() or (numbered and at == 0)) and _name_like(cell) for at, cell in enumerate(header))
+    names_like = all((cell.strip() or (numbered and at == 0)) and name_like(cell) for at, cell in enumerate(header))
     if len(rows) > 1 and names_like and all(len(row) == len(header) for row in rows) and _header_apart(rows):
         shown = ", ".join(c.strip() or '""' for c in header)
         raise FormatDoubtError(
@@ -330,10 +331,6 @@ def _delimited_or_lines(lines: list[str], name: str, named_fields: tuple[str, ..
             1,
         )
     return Detected("lines", note="its first line names no text or id field, so it is no CSV header")
-
-
-def _name_like(cell: str) -> bool:
-    return len(cell) <= 40 and len(cell.split()) <= 3
 
 
 def _reads_like_a_post(header: list[str], body: list[list[str]], alone: bool = False, known: frozenset[str] = frozenset()) -> bool:
@@ -349,12 +346,12 @@ def _reads_like_a_post(header: list[str], body: list[list[str]], alone: bool = F
         # The input's only line: a header with no rows (an empty export) names every column
         # tightly (``id,text``, ``Post ID``); ``Message, call me back``, ``Message,call me back``
         # or ``Body,`` is one post or the other.
-        return not all(cell and not cell[0].isspace() and _name_like(cell) and _tight_name(cell, known) for cell in header)
+        return not all(cell and not cell[0].isspace() and name_like(cell) and _tight_name(cell, known) for cell in header)
     as_wide = any(len(row) == len(header) for row in body)
     wider = any(len(row) > len(header) for row in body)
     if body and not as_wide and (wider or any(len(cell.split()) > 1 for cell in header)):
         return True
-    if all(_name_like(cell) for cell in header):
+    if all(name_like(cell) for cell in header):
         return False
     return not body or any(len(row) != len(header) for row in body)
 
