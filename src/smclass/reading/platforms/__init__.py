@@ -216,11 +216,12 @@ def unwrap_document(
         items, line = (document, None) if isinstance(document, list) else ([document], first_line)
         yield from _posts(items, line)
         return
-    if any(shape.whole and claims(shape, document) for shape in SHAPES):
+    claimed = [shape for shape in SHAPES if claims(shape, document)]
+    if any(shape.whole for shape in claimed):
         yield from _whole(document, long)
         return
     # A platform's entry a document holds whole (an X archive's {"tweet": {...}}) is read as that, whatever its members.
-    table = None if any(claims(shape, document) for shape in SHAPES) else column_tables.refusal(document, long)
+    table = None if claimed else column_tables.refusal(document, long)
     if table is not None:
         raise InputError(table, source=source, line=first_line)
     held = _lists_of_posts(document)
