@@ -678,3 +678,13 @@ def test_stdin_on_a_terminal_says_it_waits_for_posts_typed_there(small_model_pat
         os.close(master)
     assert process.returncode == 0
     assert [json.loads(line)["id"] for line in out.splitlines()] == [1]
+
+
+def test_classify_table_shows_confidence_and_probabilities_to_the_places_of_the_json_lines(small_model_path: Path) -> None:
+    # With two places, a confidence of 0.8964 withheld by --threshold 0.9 had shown as 0.90.
+    rows = '{"id": "a", "text": "where is my refund, third email this week"}\n'
+    args = ("classify", "-", "-q", "--proba", "--model", str(small_model_path))
+    line = lines(run(*args, input=rows).stdout)[0]
+    cells = run(*args, "--format", "table", input=rows).stdout.splitlines()[2].split()
+    assert cells[2:] == [f"{line['confidence']:.4f}", *(f"{p:.4f}" for p in line["probabilities"].values())]
+    assert any(len(str(p).split(".")[-1]) > 2 for p in [line["confidence"], *line["probabilities"].values()])
