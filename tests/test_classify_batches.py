@@ -176,3 +176,16 @@ def test_one_model_shared_by_threads_gives_what_it_gives_alone(small_model_path:
     with ThreadPoolExecutor(max_workers=8) as pool:
         together = np.vstack(list(pool.map(shared.predict_proba, chunks)))
     assert np.allclose(together, alone, atol=1e-9)
+
+
+def test_more_jobs_than_cores_are_warned_of_when_the_pool_starts_and_not_before(
+    small_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    model = model_lib.load(small_model_path)
+    batches = _stub_batches([f"post number {i}" for i in range(40)], 8)
+    notes: list[str] = []
+    list(parallel.predict_batches(model, batches, jobs=2, pool_after=100, notify=notes.append))
+    assert notes == []  # a small input starts no workers, so there are none to crowd the core
+    list(parallel.predict_batches(model, batches, jobs=2, pool_after=16, notify=notes.append))
+    assert notes == ["warning: --jobs 2 is more than the 1 usable core: the workers past them only take turns, and each loads the model"]

@@ -471,9 +471,9 @@ def test_jobs_0_asks_for_one_worker_per_core(small_model_path: Path, monkeypatch
     asked: list[int] = []
     real = parallel.predict_batches
 
-    def spy(model: Any, batches: Any, jobs: int = 1, pool_after: int = parallel.POOL_AFTER_POSTS, explain: int = 0) -> Any:
+    def spy(model: Any, batches: Any, jobs: int = 1, pool_after: int = parallel.POOL_AFTER_POSTS, explain: int = 0, **rest: Any) -> Any:
         asked.append(jobs)
-        return real(model, batches, jobs, pool_after, explain)
+        return real(model, batches, jobs, pool_after, explain, **rest)
 
     monkeypatch.setattr(parallel, "predict_batches", spy)
     result = run("classify", "--jobs", "0", "--model", str(small_model_path), input='{"id": 1, "text": "hello"}\n')
@@ -688,3 +688,11 @@ def test_classify_table_shows_confidence_and_probabilities_to_the_places_of_the_
     cells = run(*args, "--format", "table", input=rows).stdout.splitlines()[2].split()
     assert cells[2:] == [f"{line['confidence']:.4f}", *(f"{p:.4f}" for p in line["probabilities"].values())]
     assert any(len(str(p).split(".")[-1]) > 2 for p in [line["confidence"], *line["probabilities"].values()])
+
+
+def test_jobs_beside_a_scheduler_is_refused_as_it_would_be_dropped(small_model_path: Path, tmp_path: Path) -> None:
+    # The cluster behind a scheduler runs its own workers: --jobs 3 had been dropped unsaid.
+    args = ("classify", "-", "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "-o", str(tmp_path / "out"), "--jobs", "3")
+    result = run(*args, "--model", str(small_model_path), input='{"id": 1, "text": "hello"}\n')
+    said = "Error: --jobs 3 starts local workers: a --scheduler's cluster runs its own; leave out --jobs\n"
+    assert (result.exit_code, result.stderr) == (2, said)

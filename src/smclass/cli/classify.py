@@ -29,6 +29,7 @@ from smclass.cli.app import (
 )
 from smclass.cli.progress import _progress, _progress_wanted, _ReadPosition
 from smclass.cli.read_options import DelimiterOption, EncodingOption, QueryOption, TableOption, delimiter_value
+from smclass.cli.workers import jobs_asked
 from smclass.errors import ModelError, OutputError, UsageError
 from smclass.reading.decoders import checked_encoding
 from smclass.reading.plan import checked_field
@@ -200,7 +201,7 @@ def classify(
         raise UsageError(f"--output {output}: the Dask workers are other processes, whose memory is lost; write to a folder or a store")
     paths.check_inputs(sources)
     paths.check_outputs([*sources, *_model_file(model_path)], outputs)
-    workers = _jobs(jobs)
+    workers = jobs_asked(jobs, scheduler)
     model = _load_model(model_path)
     options = classify_lib.Options(
         text_field=checked_field(text_field, "--text-field"),
@@ -274,21 +275,6 @@ def classify(
     seen, sent = getattr(model.scorer, "seen", 0), getattr(model.scorer, "sent", 0)
     if encoded and seen:
         notify(f"the encoder read {sent:,} of {seen:,} posts ({sent / seen:.0%})")
-
-
-def _jobs(value: str) -> int:
-    """Workers for --jobs: auto (or 0) is one per usable core; the pool still waits for a big input."""
-    if value.strip().lower() in ("auto", "0"):
-        from smclass.run.parallel import cores
-
-        return cores()
-    try:
-        count = int(value)
-    except ValueError:
-        count = -1
-    if count < 1:
-        raise UsageError(f"--jobs: expected a number of workers or 'auto', got {value!r}")
-    return count
 
 
 def _threshold(value: str | None, model: Model) -> float | None:

@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -44,6 +44,17 @@ def cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)
+
+
+def crowded(workers: int) -> str | None:
+    """A warning for more workers than cores: each starts and loads the model, and past the cores they only take turns."""
+    usable = cores()
+    if workers <= usable:
+        return None
+    return (
+        f"warning: --jobs {workers} is more than the {usable} usable core{'' if usable == 1 else 's'}: "
+        "the workers past them only take turns, and each loads the model"
+    )
 
 
 def _texts(batch: BatchItems) -> list[str]:
@@ -153,7 +164,12 @@ def _counted(model: Model, future: Future[tuple[Scored, int]] | None, texts: int
 
 
 def predict_batches(
-    model: Model, batches: Iterable[BatchItems], jobs: int = 1, pool_after: int = POOL_AFTER_POSTS, explain: int = 0
+    model: Model,
+    batches: Iterable[BatchItems],
+    jobs: int = 1,
+    pool_after: int = POOL_AFTER_POSTS,
+    explain: int = 0,
+    notify: Callable[[str], None] = lambda _: None,
 ) -> Iterator[tuple[BatchItems, Scored | None]]:
     """Yield each batch with the :func:`score` of its texts, in the order the batches came.
 
@@ -173,6 +189,9 @@ def predict_batches(
         return
     if model.path is None:
         raise UsageError("--jobs needs a model loaded from a file")
+    # Said when the pool starts, not before: a small input never starts one.
+    if (warning := crowded(jobs)) is not None:
+        notify(warning)
     # spawn, not fork: the parent may run a progress thread, and forking threads can deadlock.
     context = _WorkerContext()
     # Each worker's encoders get their share of the cores, not each the parent's count.

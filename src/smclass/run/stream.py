@@ -72,7 +72,7 @@ def classify_paths_in_batches(
     records: Iterator[Record] = (record for path in path_list for record in inputs.read_path(path, on_open=on_open, reading=reading))
     if any(live.is_live_path(path) for path in path_list):
         records = live.paced(records)
-    yield from _results(model, _batches(records, options, notify, reject, multi=multi), options)
+    yield from _results(model, _batches(records, options, notify, reject, multi=multi), options, notify)
 
 
 def several_sources(paths: list[str]) -> bool:
@@ -105,7 +105,7 @@ def classify_records_in_batches(
     plan: InputPlan | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Classify records in batches; ``plan`` is used for all of them when given (a range of a file), else each input is planned."""
-    yield from _results(model, _batches(records, options, notify, reject, multi=multi, plan=plan), options)
+    yield from _results(model, _batches(records, options, notify, reject, multi=multi, plan=plan), options, notify)
 
 
 def choose_plan(records: list[Record], options: Options) -> InputPlan:
@@ -119,11 +119,11 @@ Batch = list[tuple[dict[str, Any], "str | None"]]
 _LATE_IDS = frozenset({"id", "id_str", "post_id", "tweet_id", "status_id", "message_id", "uuid", "guid"})
 
 
-def _results(model: Model, batches: Iterable[Batch], options: Options) -> Iterator[list[dict[str, Any]]]:
+def _results(model: Model, batches: Iterable[Batch], options: Options, notify: Notify) -> Iterator[list[dict[str, Any]]]:
     # An error while reading must not drop the batches already read: the workers finish
     # them and they are written; the error is raised after them.
     held = Deferred()
-    for batch, scored in parallel.predict_batches(model, held.items(batches), options.jobs, explain=options.explain):
+    for batch, scored in parallel.predict_batches(model, held.items(batches), options.jobs, explain=options.explain, notify=notify):
         yield list(_fill(batch, scored, model, options))
     held.raise_held()
 
