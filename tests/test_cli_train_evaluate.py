@@ -405,3 +405,19 @@ def test_no_labelled_posts_left_says_what_was_passed_over(tmp_path: Path, small_
     purpose = {"train": "train on", "evaluate": "evaluate on", "audit": "audit"}[command]
     said = f"no labelled posts to {purpose} (passed over: 2 labelled exclude, 1 with no text)"
     assert (result.exit_code, result.stderr) == (1, f"Error: {data}: {said}\n")
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "audit"])
+def test_commands_that_read_labelled_posts_say_what_they_passed_over_in_a_folder(
+    command: str, tmp_path: Path, small_model_path: Path
+) -> None:
+    # Their readers' notes had gone nowhere: a photo beside the labels was passed over unsaid.
+    folder = tmp_path / "labelled"
+    folder.mkdir()
+    write_jsonl(folder / "labels.jsonl", stratified_slice(corpus_rows(), 8, skip=3))  # posts the small model never saw
+    (folder / "flyer.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(64))
+    args = ["--out", str(tmp_path / "m.npz"), "--cv", "0"] if command == "train" else ["--model", str(small_model_path)]
+    result = runner.invoke(app, [command, str(folder), *args])
+    assert result.exit_code == 0, result.stderr
+    said = "skipped 1 attachment (photos, video, audio, documents, contact cards), which hold no posts: .jpg (1)"
+    assert f"{said} (the first: {folder / 'flyer.jpg'})\n" in result.stderr

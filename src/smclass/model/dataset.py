@@ -147,7 +147,7 @@ def iter_labelled(
         held = False
         # Each file of a folder or zip is planned on its own, as classify plans it: one file's
         # text field is not another's.
-        for plan, first, rest in planned_with_sample(inputs.read_path(path, reading=options.reading()), options, notify or _quiet):
+        for plan, first, rest in planned_with_sample(inputs.read_path(path, reading=options.reading(notify)), options, notify or _quiet):
             if not held:
                 counts.sources.append(path)
                 held = True
