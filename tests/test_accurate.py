@@ -57,6 +57,21 @@ def test_the_cascade_sends_exactly_the_posts_under_the_cut(accurate: model_lib.M
     assert (scorer.seen, scorer.sent) == (len(posts), len(under))
 
 
+def test_a_cut_of_one_sends_every_post_a_fast_confidence_of_one_included(
+    accurate: model_lib.Model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Training's cut when none lower keeps the encoder's macro-F1 (accurate-e5's): the encoder reads every post.
+    scorer = accurate.scorer
+    assert isinstance(scorer, EncodedScorer)
+    posts = texts()[:4]
+    sure = np.eye(len(scorer.labels))[: len(posts)]  # a long post's fast sigmoid saturates at exactly 1.0
+    monkeypatch.setattr(scorer.fast, "predict_proba", lambda batch: sure[: len(batch)].copy())
+    scorer.cut = 1.0
+    proba = scorer.predict_proba(posts)
+    assert scorer.sent == scorer.seen == len(posts)
+    assert np.allclose(proba, scorer.accurate_proba(posts))
+
+
 def test_cascade_off_sends_every_post_through_the_encoder(accurate: model_lib.Model) -> None:
     scorer = accurate.scorer
     assert isinstance(scorer, EncodedScorer)

@@ -99,12 +99,21 @@ class EncodedScorer:
             self.sent += len(texts)
             return self.accurate_proba(texts)
         proba = self.fast.predict_proba(texts)
-        unsure = np.flatnonzero(proba.max(axis=1) < self.cut)
+        unsure = np.flatnonzero(self.sends(proba.max(axis=1)))
         self.seen += len(texts)
         self.sent += len(unsure)
         if len(unsure):
             proba[unsure] = self.accurate_proba([texts[i] for i in unsure.tolist()])
         return proba
+
+    def sends(self, confidence: np.ndarray) -> np.ndarray:
+        """Which posts, by their fast confidence, the cascade sends to the encoder: those under the cut.
+
+        A cut of 1.0 is what training chooses when no lower one keeps the encoder's macro-F1: every post
+        goes, a fast confidence of exactly 1.0 (a long post's sigmoid saturates) with the rest.
+        """
+        result: np.ndarray = (confidence < self.cut) | (self.cut >= 1.0)
+        return result
 
     def arrays(self) -> dict[str, np.ndarray]:
         fast = {PREFIX + name: value for name, value in self.fast.arrays().items()}

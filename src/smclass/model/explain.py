@@ -104,7 +104,7 @@ def explain(scorer: Scorer | EncodedScorer, text: str, label: str, k: int) -> li
     """
     if isinstance(scorer, Scorer):
         terms, _ = contributions(scorer, text, label)
-    elif scorer.cascade and scorer.fast.predict_proba([text]).max() >= scorer.cut:
+    elif scorer.cascade and not scorer.sends(scorer.fast.predict_proba([text]).max(axis=1))[0]:
         terms, _ = contributions(scorer.fast, text, label)
     else:
         terms, _ = contributions(scorer.scorer, text, label)
