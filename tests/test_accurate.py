@@ -105,6 +105,37 @@ def test_the_encoder_gives_a_post_the_same_vector_whatever_its_batch() -> None:
     assert np.allclose(together, alone, atol=1e-5)
 
 
+def test_a_long_post_reaches_the_tokenizer_cut_to_the_words_the_encoder_reads() -> None:
+    # The tokenizer encodes all it is given before truncation: an 8.5 MB post had taken 18 s and 1.2 GB.
+    from smclass.features.encoder import Encoder
+
+    encoder = Encoder()
+    tokenizer = encoder.tokenizer
+    given: list[str] = []
+
+    class Spy:
+        def encode_batch(self, batch: list[str]) -> Any:
+            given.extend(batch)
+            return tokenizer.encode_batch(batch)
+
+        def encode(self, text: str) -> Any:
+            return tokenizer.encode(text)
+
+    encoder.tokenizer = Spy()
+    words = ("a" + " " * 15) * 125
+    posts = [
+        "My order never came, nobody answers (ticket #4471) and 今天 I want a refund! " * 4_000,
+        # A post's own "[SEP]", one token, ends where the first cut would fall: it is not split.
+        words + " " * (2048 - len(words) - 5) + "[SEP]" + " and more" * 40_000,
+    ]
+    vectors = encoder.encode(posts)
+    assert len(given) == 2 and all(len(text) < 10_000 for text in given)
+    for cut, post in zip(given, posts, strict=True):
+        assert tokenizer.encode(cut).ids == tokenizer.encode(post).ids
+    encoder.tokenizer = tokenizer
+    assert np.allclose(vectors, encoder.encode(posts))
+
+
 def test_a_jobs_worker_gives_its_encoder_its_share_of_the_cores(small_accurate_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from smclass.features import threads
     from smclass.run import parallel
