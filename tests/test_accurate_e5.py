@@ -98,6 +98,20 @@ def test_missing_e5_weights_name_the_extra_that_brings_them(e5_model_path: Path,
     assert result.stderr == expected
 
 
+def test_a_model_naming_fewer_encoders_than_its_block_holds_is_refused_at_load(e5_model_path: Path, tmp_path: Path) -> None:
+    # The MiniLM files are the same: only the width of the block tells that e5 is missing from the name.
+    with np.load(e5_model_path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    meta = json.loads(str(arrays.pop("meta")))
+    meta["settings"]["encoder"]["name"] = "minilm-l6-w8"
+    model = tmp_path / "renamed.npz"
+    np.savez_compressed(model, meta=np.asarray(json.dumps(meta)), **arrays)
+    result = runner.invoke(app, ["classify", "-m", str(model), "--cascade", "off", "-q"], input='{"text": "hello"}\n')
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {model}: model arrays do not fit together (encoder: 768 numbers, where minilm-l6-w8 gives 384)\n"
+
+
 def test_e5_reads_the_longest_head_of_a_post_that_fits_its_tokens() -> None:
     from smclass.features.e5 import E5Encoder
 

@@ -228,6 +228,8 @@ class Stacked:
 
 # The positions MiniLM (and e5-small) were trained with: a longer input fails inside ONNX Runtime.
 MOST_TOKENS = 512
+# The numbers in a sentence vector of MiniLM (and of e5-small): a model's encoder block is this wide for each.
+DIMS = 384
 
 
 def known(name: str) -> bool:

@@ -59,6 +59,13 @@ class EncodedScorer:
             raise ModelError(f"model settings are damaged (encoder max_seq_len {length}, not 2 to {encoder_lib.MOST_TOKENS})")
         if real_setting(self.encoder.get("weight"), "encoder weight") <= 0:
             raise ModelError(f"model settings are damaged (encoder weight {self.encoder.get('weight')!r})")
+        # Before the files: a model whose block is not as wide as its encoders' vectors is damaged on any install,
+        # and would otherwise fail only at the first post the cascade sends (an internal error).
+        width = encoder_lib.DIMS * encoder_lib.parts(name)
+        if self.encoder_mean.shape[0] != width:
+            raise ModelError(
+                f"model arrays do not fit together (encoder: {self.encoder_mean.shape[0]} numbers, where {name} gives {width})"
+            )
         encoder_lib.require_for(name)
         for key, path in _encoder_files(name):
             if not path.is_file():
@@ -67,8 +74,6 @@ class EncodedScorer:
                 raise MissingExtraError(f"{path}: the encoder file this model needs is missing (reinstall {again})")
             if encoder_lib.file_sha256(path) != self.encoder.get(key):
                 raise ModelError(f"{path}: not the encoder this model was trained with: retrain it")
-        if self.encoder_mean.shape[0] % encoder_lib.parts(name):
-            raise ModelError("model arrays do not fit together (encoder)")
 
     @property
     def labels(self) -> list[str]:
