@@ -132,6 +132,27 @@ def test_e5_reads_the_longest_head_of_a_post_that_fits_its_tokens() -> None:
     assert not np.allclose(together[0], E5Encoder().encode([long])[0], atol=1e-3)
 
 
+def test_e5_finds_a_long_posts_head_without_counting_the_post_whole() -> None:
+    # It had counted all of a post at each step of its search: 34 s for an 8.5 MB post.
+    from smclass.features.e5 import E5Encoder
+
+    encoder = E5Encoder(max_tokens=24)
+    engine = encoder._engine
+    counted: list[int] = []
+
+    class Spy:
+        def token_count(self, text: str, special: bool) -> int:
+            counted.append(len(text))
+            return int(engine.token_count(text, special))
+
+    post = "The water is over the bridge on Mill Road, stay away and share this with your neighbours. " * 3_000
+    encoder._engine = Spy()
+    head = encoder.head(post)
+    encoder._engine = engine
+    assert max(counted) < 2_000
+    assert post.startswith(head) and engine.token_count(head, True) <= 24 < engine.token_count(post[: len(head) + 1], True)
+
+
 def test_a_model_trained_on_whole_posts_keeps_reading_them_whole() -> None:
     from smclass.features import e5
     from smclass.features.encoder import ENCODER_NAME, Stacked, make

