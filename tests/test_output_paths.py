@@ -192,6 +192,16 @@ def test_train_out_that_is_its_data_is_refused(tmp_path: Path) -> None:
     assert inside.stderr == f"Error: --out {tmp_path / 'm.npz'} is inside the input directory {tmp_path}: write it elsewhere\n"
 
 
+def test_train_out_dash_is_refused_not_written_as_a_file_named_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "labelled.jsonl"
+    data.write_text('{"text": "our team ships on Friday", "label": "Enterprise"}\n')
+    result = run("train", str(data), "--out", "-", "--cv", "0")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --out cannot be '-': name the model file (/dev/stdout writes it to stdout, ./- to a file named '-')\n"
+    assert not (tmp_path / "-").exists()
+
+
 def test_an_output_is_written_whole_and_a_failed_run_leaves_it_as_it_was(tmp_path: Path, small_model_path: Path) -> None:
     posts = tmp_path / "posts.jsonl"
     # Batches grow from one post (1, 2, 4): the 7 posts before the bad line are done when it stops the run.

@@ -111,6 +111,9 @@ def train(
         raise UsageError("--cv needs at least 2 folds (or 0 to skip cross-validation)")  # before the posts are read
     if "-" in data and "-" in (dev or []):
         raise UsageError("stdin ('-') can be read only once: the posts to train on and --dev cannot both be '-'")
+    if out == "-":
+        # Elsewhere '-' is stdout; here it had made a file named '-', and `--out - > m.npz` an empty m.npz, exit 0.
+        raise UsageError("--out cannot be '-': name the model file (/dev/stdout writes it to stdout, ./- to a file named '-')")
     if out in model_lib.BUNDLED:
         # --model default would still load the bundled one, and the new model would never be used.
         said = "in --model this name stands for the bundled model, not a file"
