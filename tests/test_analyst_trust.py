@@ -250,6 +250,16 @@ def test_train_with_dev_from_stdin_scores_the_model_on_it(labelled: Path, tmp_pa
     assert model_lib.load(out).card["dev"]["posts"] == 30
 
 
+def test_train_says_what_it_passed_over_in_the_dev_file(labelled: Path, tmp_path: Path) -> None:
+    # It had said "on dev.jsonl (30 posts)" of a file of 33 records, and nothing of the other 3.
+    extra = [{"text": "", "label": "Media"}, {"text": "win a free phone", "label": "exclude"}, {"text": "spam spam", "label": "Exclude"}]
+    dev = write_jsonl(tmp_path / "dev.jsonl", [*rows(), *extra])
+    result = run("train", str(labelled), "--dev", str(dev), "--out", str(tmp_path / "m.npz"), "--cv", "0")
+    assert result.exit_code == 0, result.stderr
+    said = "--dev: 30 labelled posts (Customer 6, Emergent 6, Enterprise 6, Media 6, Personal 6); passed over 2 labelled exclude"
+    assert f"{said}; passed over 1 with no text" in result.stderr.splitlines()
+
+
 # audit
 
 

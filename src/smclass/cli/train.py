@@ -143,6 +143,8 @@ def train(
         held = dataset.read_labelled(dev, label_field=label_field, notify=notify, options=options)
         if not held.texts:
             raise dataset.no_posts("score on", held, dev)
+        # As for the posts to train on: the dev score's post count alone did not say why records were left out.
+        notify(f"--dev: {_posts_summary(Counter(held.labels), held)}")
     texts, labels, weights, sources = posts.texts, posts.labels, None, [Path(s).name for s in posts.sources]
     groups = posts.origins
     # In the card too: a model trained on a model's predictions should say so wherever it goes.
