@@ -421,3 +421,17 @@ def test_commands_that_read_labelled_posts_say_what_they_passed_over_in_a_folder
     assert result.exit_code == 0, result.stderr
     said = "skipped 1 attachment (photos, video, audio, documents, contact cards), which hold no posts: .jpg (1)"
     assert f"{said} (the first: {folder / 'flyer.jpg'})\n" in result.stderr
+
+
+def test_the_card_names_a_folder_given_as_dot_and_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `train .` had a card whose training_sources was [''], and `train -` one of ['-'].
+    folder = tmp_path / "labelled"
+    folder.mkdir()
+    data = write_jsonl(folder / "t.jsonl", stratified_slice(corpus_rows(), 3))
+    monkeypatch.chdir(folder)
+    out = tmp_path / "m.npz"
+    assert runner.invoke(app, ["train", ".", "--out", str(out), "--cv", "0", "-q"]).exit_code == 0
+    assert json.loads(runner.invoke(app, ["info", "--model", str(out), "--json"]).stdout)["training_sources"] == ["labelled"]
+    piped = runner.invoke(app, ["train", "-", "--out", str(out), "--cv", "0", "-q"], input=data.read_text(encoding="utf-8"))
+    assert piped.exit_code == 0, piped.stderr
+    assert json.loads(runner.invoke(app, ["info", "--model", str(out), "--json"]).stdout)["training_sources"] == ["<stdin>"]

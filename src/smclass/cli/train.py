@@ -145,7 +145,7 @@ def train(
             raise dataset.no_posts("score on", held, dev)
         # As for the posts to train on: the dev score's post count alone did not say why records were left out.
         notify(f"--dev: {_posts_summary(Counter(held.labels), held)}")
-    texts, labels, weights, sources = posts.texts, posts.labels, None, [Path(s).name for s in posts.sources]
+    texts, labels, weights, sources = posts.texts, posts.labels, None, [_card_name(s) for s in posts.sources]
     groups = posts.origins
     # In the card too: a model trained on a model's predictions should say so wherever it goes.
     extra: dict[str, Any] = {"labels_look_predicted": posts.predicted} if posts.predicted else {}
@@ -189,7 +189,7 @@ def train(
         from smclass.model import evaluation
 
         scores = evaluation.evaluate(model, held.texts, held.labels)
-        model.card["dev"] = {"sources": [Path(s).name for s in dev], "posts": scores["posts"], "macro_f1": scores["macro_f1"],
+        model.card["dev"] = {"sources": [_card_name(s) for s in dev], "posts": scores["posts"], "macro_f1": scores["macro_f1"],
                              "accuracy": scores["accuracy"]}  # fmt: skip
     model_lib.save(model, out)
     if_stopped(f"{out} was written; its scores were not all shown")
@@ -216,6 +216,16 @@ def train(
         sent = next(row["sent"] for row in cascade["cuts"] if row["cut"] == cascade["cut"]) if cascade["cut"] < 1 else 1.0
         _note(f"cascade cut {cascade['cut']:.2f}: the encoder reads {sent:.0%} of posts in cross-validation")
     notify(f"wrote {out}")
+
+
+def _card_name(source: str) -> str:
+    """An input as the model card names it: its file or folder name, stdin as <stdin>.
+
+    A folder given as '.' or './' has no name of its own in its path (the card said '')."""
+    if source == "-":
+        return "<stdin>"
+    path = Path(source)
+    return path.name if path.name not in ("", "..") else (path.resolve().name or source)
 
 
 @contextlib.contextmanager
