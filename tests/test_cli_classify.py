@@ -98,6 +98,19 @@ def test_classify_proba_gives_all_five_labels_summing_to_one(fixtures: Path, sma
     assert out[5]["probabilities"] is None
 
 
+def test_classify_says_which_labels_a_model_trained_without_them_never_gives(fixtures: Path, tmp_path: Path) -> None:
+    # Its lines alone had not told: every Emergent post came out as one of the three labels it knows, exit 0.
+    from smclass.model import training
+
+    from .conftest import corpus_rows, stratified_slice
+
+    rows = [r for r in stratified_slice(corpus_rows(), 5) if r["label"] in ("Media", "Customer", "Personal")]
+    model = model_lib.save(training.train([r["text"] for r in rows], [r["label"] for r in rows], folds=0), tmp_path / "three.npz")
+    result = run("classify", str(fixtures / "posts.jsonl"), "--model", str(model))
+    assert result.exit_code == 0, result.stderr
+    assert f"{model}: trained without posts labelled Enterprise, Emergent: no post gets those labels" in result.stderr.splitlines()
+
+
 def test_classify_text_field_takes_a_dotted_path(small_model_path: Path) -> None:
     data = '{"post": {"id": 9, "body": "we are hiring nurses, apply today"}}\n'
     result = run("classify", "--text-field", "post.body", "--id-field", "post.id", "--model", str(small_model_path), input=data)

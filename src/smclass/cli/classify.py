@@ -221,6 +221,8 @@ def classify(
         encoding=checked_encoding(encoding),
     )
     notify = _ignore if quiet else _note
+    if (lacking := model.never_gives()) is not None:
+        notify(lacking)
     if output is not None:
         from smclass.run.output import format_named, unwritten_format
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from smclass import atomic
 from smclass.errors import ModelError, OutputError, UsageError
+from smclass.labels import LABELS
 from smclass.model import archive, seen
 from smclass.model.scorer import ARRAYS, Scorer
 from smclass.reading.usable import usable
@@ -54,6 +55,14 @@ class Model:
     @property
     def labels(self) -> list[str]:
         return list(self.scorer.labels)
+
+    def never_gives(self) -> str | None:
+        """What a run with a model trained without posts of some labels says: the output alone cannot tell."""
+        lacking = [label for label in LABELS if label not in self.scorer.labels]
+        if not lacking:
+            return None
+        which = "that label" if len(lacking) == 1 else "those labels"
+        return f"{self.path}: trained without posts labelled {', '.join(lacking)}: no post gets {which}"
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.scorer.predict_proba(texts)
