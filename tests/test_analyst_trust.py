@@ -260,6 +260,18 @@ def test_train_says_what_it_passed_over_in_the_dev_file(labelled: Path, tmp_path
     assert f"{said}; passed over 1 with no text" in result.stderr.splitlines()
 
 
+@pytest.mark.parametrize(
+    ("command", "seed", "bound"),
+    [("train", "-1", "greater than or equal to 0"), ("audit", "4294967296", "less than or equal to 4294967295")],
+)
+def test_a_seed_numpy_cannot_take_is_a_usage_error(labelled: Path, tmp_path: Path, command: str, seed: str, bound: str) -> None:
+    # It had been "Error: internal error in 'smclass train': ... Seed must be between 0 and 2**32 - 1 — please report it", exit 1.
+    out = ["--out", str(tmp_path / "m.npz")] if command == "train" else ["--base", "none"]
+    result = run(command, str(labelled), *out, "--seed", seed)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: Invalid value for '--seed': Input should be {bound} (see ")
+
+
 # audit
 
 

@@ -66,7 +66,7 @@ def audit(
     query: QueryOption = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds for the out-of-fold probabilities.", min=2)] = 5,
     top: Annotated[int | None, typer.Option("--top", "-n", help="Show at most this many suspects.", min=1)] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the folds.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the folds.", min=0, max=2**32 - 1)] = 0,
     base: Annotated[
         Base,
         typer.Option("--base", help="default: each fold's model also learns from the default corpus. none: your posts alone."),

@@ -63,7 +63,7 @@ def train(
     table: TableOption = None,
     query: QueryOption = None,
     cv: Annotated[int, typer.Option("--cv", help="Folds of cross-validation to report, 2 or more; 0 skips it.", min=0)] = 5,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the folds and the classifier.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the folds and the classifier.", min=0, max=2**32 - 1)] = 0,
     base: Annotated[
         Base,
         typer.Option(
