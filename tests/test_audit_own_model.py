@@ -83,6 +83,15 @@ def test_audit_with_a_model_trained_on_other_posts_still_runs(trained: tuple[Pat
     assert "trained on these very posts" not in done.stderr
 
 
+def test_audit_refuses_the_cross_validation_options_beside_a_model(trained: tuple[Path, Path], tmp_path: Path) -> None:
+    # They had been passed over without a word: the model's suspects came out, exit 0, as if --base none had been heeded.
+    _, model = trained
+    other = write_posts(tmp_path / "other.jsonl", suffix=" again")
+    done = runner.invoke(app, ["audit", str(other), "--model", str(model), "--folds", "3", "--base", "none"])
+    assert (done.exit_code, done.stdout) == (2, "")
+    assert done.stderr == "Error: --folds and --base go with cross-validation: with --model, that model scores the posts\n"
+
+
 def test_audit_ranks_in_this_process_without_forking_a_pool(
     trained: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -45,6 +45,7 @@ def _inputs(paths: list[str] | None) -> list[str]:
 
 @app.command()
 def audit(
+    ctx: typer.Context,
     data: Annotated[list[str] | None, typer.Argument(help="Your labelled files; '-' (or nothing) reads stdin.", show_default=False)] = None,
     model_path: Annotated[
         Path | None,
@@ -90,6 +91,12 @@ def audit(
     from smclass.model import dataset
 
     notify = _ignore if quiet else _note
+    if model_path is not None:
+        # The cross-validation's options, which --model replaces: refused, not passed over in silence.
+        unused = [f"--{name}" for name in ("folds", "seed", "base") if _given(ctx, name)]
+        if unused:
+            verb = "goes" if len(unused) == 1 else "go"
+            raise UsageError(f"{' and '.join(unused)} {verb} with cross-validation: with --model, that model scores the posts")
     output_paths.check_inputs(_inputs(data))
     output_paths.check_outputs([*_inputs(data), *(_model_file(model_path) if model_path is not None else [])], [("stdout", "-")])
     if_stopped("the suspects were not all written")
@@ -146,6 +153,12 @@ def audit(
             line["source"] = posts.origins[i]
         _print_json({**line, **suspect, "text": posts.texts[i]})
     notify(f"{len(suspects)} suspect labels among {len(posts.texts)} posts")
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option ``name`` was given, not left at its default (by the source's name: typer keeps its own click)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
 def _finite(value: float) -> float:
