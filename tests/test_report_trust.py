@@ -97,6 +97,21 @@ def test_report_classifies_posts_that_carry_no_label_and_names_the_model(small_m
     assert f"the posts carry no labels: classified 2 with the model {small_model_path}\n" in done.stderr
 
 
+def test_report_says_which_labels_the_model_it_classified_with_never_gives(tmp_path: Path) -> None:
+    # The page had shown Enterprise and Emergent at 0 posts, exit 0, as if none of them were among the posts.
+    from smclass.model import files as model_lib
+    from smclass.model import training
+
+    from .conftest import corpus_rows, stratified_slice
+
+    rows = [r for r in stratified_slice(corpus_rows(), 5) if r["label"] in ("Media", "Customer", "Personal")]
+    model = model_lib.save(training.train([r["text"] for r in rows], [r["label"] for r in rows], folds=0), tmp_path / "three.npz")
+    done = run("report", "--json", "--model", str(model), input=jsonl({"id": 1, "text": "Volunteers needed Saturday"}))
+    assert done.exit_code == 0, done.stderr
+    said = f"{model}: trained without posts labelled Enterprise, Emergent: no post gets those labels"
+    assert said in json.loads(done.stdout)["notes"]
+
+
 def test_report_refuses_a_post_without_a_label_among_labelled_posts() -> None:
     done = run("report", "--json", input=jsonl({"id": 1, "text": "a", "label": "Media"}, {"id": 2, "text": "b"}))
     assert done.exit_code == 1

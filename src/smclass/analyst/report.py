@@ -380,6 +380,8 @@ def numbers(
         notes.append("the labels are the ones the posts carry: no model was run")
     elif out.model is not None:
         notes.append(f"the posts carry no labels: classified {out.classified} with the model {out.model}")
+        if out.predictor is not None and (lacking := out.predictor.never_gives()) is not None:
+            notes.append(lacking)  # a label at 0% on the page is not one no post holds
     rated = sum(out.confidence)
     if out.posts and out.kind == "hand":
         notes.append("labels given by hand carry no confidence: the confidence chart is empty")
