@@ -435,3 +435,15 @@ def test_the_card_names_a_folder_given_as_dot_and_stdin(tmp_path: Path, monkeypa
     piped = runner.invoke(app, ["train", "-", "--out", str(out), "--cv", "0", "-q"], input=data.read_text(encoding="utf-8"))
     assert piped.exit_code == 0, piped.stderr
     assert json.loads(runner.invoke(app, ["info", "--model", str(out), "--json"]).stdout)["training_sources"] == ["<stdin>"]
+
+
+def test_train_says_when_a_record_is_read_from_another_text_field_than_the_plan(tmp_path: Path) -> None:
+    # Records of a second export holding 'body' where the first held 'text' were trained on without a word, as classify says it.
+    rows = [{"text": r["text"], "label": r["label"]} for r in stratified_slice(corpus_rows(), 4)]
+    rows += [{"body": r["text"], "label": r["label"]} for r in stratified_slice(corpus_rows(), 1, skip=3)]
+    data = write_jsonl(tmp_path / "two_exports.jsonl", rows)
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz"), "--cv", "0"])
+    assert result.exit_code == 0, result.stderr
+    said = "holds no text in 'text': its text is read from 'body'"
+    said += " (each record without text in 'text' is read from another text field it holds)"
+    assert f"{data}:21: {said}" in result.stderr.splitlines()

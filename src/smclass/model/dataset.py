@@ -169,7 +169,7 @@ def iter_labelled(
                     "if these labels are a model's predictions, not a person's, they are no reference to score or train against"
                 )
             labelled = counts.labelled
-            yield from _posts(itertools.chain(first, rest), plan, field_name, on_missing_label, counts)
+            yield from _posts(itertools.chain(first, rest), plan, field_name, on_missing_label, counts, notify or _quiet)
             if late and counts.labelled == labelled:
                 names = fields.listed_names([r for r in first if r.error is None])
                 raise UsageError(f"{plan.source}: no field '{label_field}' in any record (fields: {names}); name it with --label-field")
@@ -203,8 +203,11 @@ def is_confidence(value: Any) -> bool:
     return True
 
 
-def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missing: str, counts: PassedOver) -> Iterator[LabelledPost]:
+def _posts(
+    records: Iterator[Record], plan: InputPlan, field_name: str, on_missing: str, counts: PassedOver, notify: Callable[[str], None]
+) -> Iterator[LabelledPost]:
     watch = repeats.Watch((plan.text.field, plan.text.title_field, plan.id_field, field_name))
+    fall_back = plan.text.detected and plan.text.title_field is None  # said once, as classify says it
     for record in records:
         if record.error is not None:
             raise record.error
@@ -233,6 +236,13 @@ def _posts(records: Iterator[Record], plan: InputPlan, field_name: str, on_missi
         if text is None:
             counts.empty += 1
             continue
+        if fall_back and (used := fields.fell_back(record, plan.text)) is not None:
+            # A record without the planned field is trained on another one it holds ('body' where the plan read 'text').
+            field = plan.text.describe()
+            said = f"holds no text in '{field}': its text is read from '{used}'"
+            said += f" (each record without text in '{field}' is read from another text field it holds)"
+            notify(str(InputError(said, source=record.source, line=record.line)))
+            fall_back = False
         yield LabelledPost(text, label, ids.record_id(record, plan.id_field), record.index, record.source)
 
 
