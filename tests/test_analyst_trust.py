@@ -318,6 +318,16 @@ def test_suggest_says_how_many_posts_of_the_pool_had_no_text(tmp_path: Path, sma
     assert result.stderr.splitlines()[-1] == "suggested 5 of 20 posts (3 with no text passed over)"
 
 
+def test_suggest_says_which_labels_its_model_never_gives(tmp_path: Path) -> None:
+    # Its doubt is only among the labels the model has: nothing had said a model trained on 3 of them picked the posts.
+    three = [r for r in rows() if r["label"] in ("Media", "Customer", "Personal")]
+    model = model_lib.save(training_lib.train([r["text"] for r in three], [r["label"] for r in three], folds=0), tmp_path / "three.npz")
+    pool = write_jsonl(tmp_path / "pool.jsonl", [{"id": r["id"], "text": r["text"]} for r in rows()])
+    result = run("suggest", str(pool), "-n", "2", "--model", str(model))
+    assert result.exit_code == 0, result.stderr
+    assert f"{model}: trained without posts labelled Enterprise, Emergent: no post gets those labels" in result.stderr.splitlines()
+
+
 def test_suggest_passes_over_posts_that_already_hold_a_label(tmp_path: Path, small_model_path: Path) -> None:
     # A sheet in progress as the pool: only what is left to label is offered, and no label is blanked.
     text = "post {}: the new phone's battery lasts {} hours"

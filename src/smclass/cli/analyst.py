@@ -210,6 +210,8 @@ def suggest(
     output_paths.check_outputs([*paths, *_model_file(model_path)], [("stdout", "-")])
     if_stopped("the suggestions were not all written")
     model = _load_model(model_path)
+    if (lacking := model.never_gives()) is not None:
+        notify(lacking)  # its doubt is among the labels it has: a post of another one may look sure
     options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
     seen = [0, 0, 0]  # posts read, those with no text to label, and those labelled already
     foreign: dict[str, int] = {}  # values of the label field that are no label, and how many hold each
