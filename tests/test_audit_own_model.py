@@ -220,3 +220,15 @@ def test_a_model_file_keeps_the_keys_of_its_training_texts_and_refuses_damaged_o
 
 def POSTS_TEXTS() -> list[str]:  # noqa: N802 - the texts write_posts writes
     return [f"{text} {j}" for texts in POSTS.values() for text in texts for j in range(4)]
+
+
+def test_audit_model_named_with_its_folder_is_that_file_not_the_bundled_model_of_its_name(
+    trained: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --model was a Path to audit, and Path("./default") is "default": the bundled model audited the posts, exit 0.
+    posts, model = trained
+    (tmp_path / "default").write_bytes(model.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    done = runner.invoke(app, ["audit", str(posts), "--model", "./default"])
+    assert done.exit_code == 2
+    assert "Error: ./default was trained on these very posts (training_data_sha256 " in done.stderr

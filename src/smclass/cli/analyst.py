@@ -48,11 +48,13 @@ def audit(
     ctx: typer.Context,
     data: Annotated[list[str] | None, typer.Argument(help="Your labelled files; '-' (or nothing) reads stdin.", show_default=False)] = None,
     model_path: Annotated[
-        Path | None,
+        # Text, not a Path: Path("./default") is "default", the bundled model's name, as in ModelOption.
+        str | None,
         typer.Option(
             "--model",
             "-m",
-            help="Score the posts with this model instead of cross-validating (it must not have been trained on them). "
+            help="Score the posts with this model instead of cross-validating (it must not have been trained on them): "
+            "a model file, or default, accurate, accurate-e5 (a file of such a name is named with its folder: ./default). "
             "Default: cross-validate; $SMCLASS_MODEL is not used.",
             show_default=False,
         ),
