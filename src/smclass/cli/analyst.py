@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -265,7 +264,8 @@ def report(
             show_default=False,
         ),
     ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the HTML page here.", show_default=False)] = None,
+    # Text, not a Path: Path("page/") is "page", and a name that opens no file must be refused as typed.
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the HTML page here.", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The report's numbers as one JSON object on stdout.")] = False,
     by: Annotated[str | None, typer.Option("--by", help="Break labels down by this field of the records (default: the account).")] = None,
     window: Annotated[float, typer.Option("--window", help="Hours within which accounts must take up a hashtag or link.", min=0)] = 72.0,

@@ -117,7 +117,8 @@ def classify(
         typer.Option("--on-error", help="stop: the first unreadable record ends the run (exit 1). skip: report it on stderr and go on."),
     ] = OnError.stop,
     rejects: Annotated[
-        Path | None, typer.Option("--rejects", help="With --on-error skip: write the raw skipped records here.", show_default=False)
+        # Text, not a Path: Path("bad/") is "bad", and a name that opens no file must be refused as typed.
+        str | None, typer.Option("--rejects", help="With --on-error skip: write the raw skipped records here.", show_default=False)
     ] = None,
     jobs: Annotated[
         str,

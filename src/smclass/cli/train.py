@@ -286,7 +286,8 @@ def evaluate(
     query: QueryOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout instead of a report.")] = False,
     errors: Annotated[
-        Path | None,
+        # Text, not a Path: Path("wrong/") is "wrong", and a name that opens no file must be refused as typed.
+        str | None,
         typer.Option("--errors", help="Write the misclassified posts here, with given and predicted labels.", show_default=False),
     ] = None,
     cascade: Annotated[

@@ -229,7 +229,7 @@ class CsvWriter:
                 self.rows += 1
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: str | Path, data: bytes) -> None:
     """Write ``data`` to exactly ``path``, whole (see :mod:`smclass.atomic`); a failure is one :class:`OutputError`."""
     try:
         with atomic.replacing(path) as handle:

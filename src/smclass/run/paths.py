@@ -333,7 +333,7 @@ def results_file(path: str | Path | None) -> Iterator[ResultsStream]:
 
 
 @contextlib.contextmanager
-def rejects_file(path: Path | None, counted: Callable[[], None]) -> Iterator[Callable[[Record, InputError], None]]:
+def rejects_file(path: str | Path | None, counted: Callable[[], None]) -> Iterator[Callable[[Record, InputError], None]]:
     """What takes each skipped record: ``counted`` alone, or with ``path`` its raw bytes too, in a
     file written as results are (:func:`results_file`: whole at the end), so a run that fails
     leaves the rejects file of the last good run as it was, never emptied or cut."""
@@ -353,7 +353,7 @@ def rejects_file(path: Path | None, counted: Callable[[], None]) -> Iterator[Cal
         yield reject
 
 
-def rejects_left(path: Path, rejects: int) -> str:
+def rejects_left(path: str | Path, rejects: int) -> str:
     """What a run that stops early has left in its rejects file: nothing, as it is written at the end, unless
     it is a device or a FIFO, which is written as the records come."""
     if atomic.replaces(path):
