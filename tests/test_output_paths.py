@@ -807,3 +807,21 @@ def test_a_stop_inside_a_write_says_part_of_the_next_batch_may_have_gone_out() -
     calm = ResultsStream(io.BytesIO(), "stdout", stdout=True)
     calm.write(b'{"id":1}\n')
     assert calm.stopped(1) == "1 result written to stdout"
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["train", "{p}", "--cv", "0", "--out"], "--out"),
+        (["evaluate", "{p}", "--errors"], "--errors"),
+        (["report", "{p}", "-o"], "--output"),
+    ],
+)
+def test_an_empty_output_name_is_said_to_be_empty(posts: Path, small_model_path: Path, command: list[str], option: str) -> None:
+    # It had been "--output . names a folder" (or "--out names a folder"), a '.' the user never typed, as classify -o '' is not.
+    args = [part.format(p=str(posts)) for part in command] + [""]
+    if command[0] != "train":
+        args += ["--model", str(small_model_path)]
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: {option} is empty: name a file"

@@ -141,6 +141,9 @@ def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path
     files, folders = _inputs(inputs)
     named = [(option, str(path)) for option, path in outputs if path is not None and str(path) != "-"]
     for option, path in named:
+        if not path.strip():
+            # Said as typed: "names a folder" (of '' as of '.') would point at something the user never wrote.
+            raise UsageError(f"{option} is empty: name a file")
         problem = atomic.spelling_problem(path) if atomic.own_stream(path) is None else None
         if problem is not None:
             raise UsageError(f"{option} {path} {problem}")
