@@ -350,7 +350,7 @@ TextFieldOption = Annotated[
         "--text-field",
         "-t",
         help="Field holding the post text; dotted paths like post.body work. Default: detected "
-        "(full_text, text, rawContent, content, body, message, selftext with title, ...).",
+        "(full_text, rawContent, text, content, body, message, selftext with title, ...).",
         show_default=False,
     ),
 ]
