@@ -643,6 +643,26 @@ def test_a_library_warning_is_one_line_and_none_with_quiet() -> None:
     assert "PYTHONWARNINGS" not in os.environ or os.environ["PYTHONWARNINGS"] != "ignore"
 
 
+def test_a_library_warning_given_again_is_said_once() -> None:
+    import warnings
+
+    from smclass.cli import app as smclass_app
+
+    # audit's fold models each gave scikit-learn's convergence warning anew: twelve alike lines in one run.
+    @smclass_app.command("warn-often")
+    def warn_often() -> None:
+        for text in ("Liblinear failed to converge", "Liblinear failed to converge", "another", "Liblinear failed to converge"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("always")  # as scikit-learn's fits set it, which let each fold's warning through
+                warnings.warn(text, UserWarning, stacklevel=1)
+
+    try:
+        done = runner.invoke(smclass_app, ["warn-often"])
+    finally:
+        smclass_app.registered_commands.pop()
+    assert (done.exit_code, done.stderr) == (0, "warning: Liblinear failed to converge\nwarning: another\n")
+
+
 def test_sigterm_before_the_first_result_still_says_the_run_stopped_early(tmp_path: Path, small_model_path: Path) -> None:
     import signal
     import subprocess

@@ -6,6 +6,7 @@ Only this module imports typer and rich, prints, or chooses exit codes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import signal
@@ -130,8 +131,10 @@ class StdoutText(io.TextIOBase):
         return sys.stdout.isatty()
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
-    _to_stderr(f"warning: {message}")
+def _show_warning(said: set[str], message: Warning | str, *_: Any) -> None:
+    if str(message) not in said:
+        said.add(str(message))
+        _to_stderr(f"warning: {message}")
 
 
 def _quiet_asked(args: Any) -> bool:
@@ -154,10 +157,9 @@ def _quiet_asked(args: Any) -> bool:
 
 @contextlib.contextmanager
 def _routed_warnings(quiet: bool) -> Iterator[None]:
-    """A library's warning (scikit-learn, cleanlab, Dask) is one line on stderr, and none with -q.
-
-    The filter is set before any worker forks, and in the environment for workers that start
-    afresh, since -q promises errors only; both are put back when the command ends.
+    """A library's warning (scikit-learn, cleanlab, Dask) is one line on stderr, said once (each of audit's fold
+    models warned anew: twelve alike lines), and none with -q: the filter is set before any worker forks, and in
+    the environment for workers that start afresh, since -q promises errors only; both are put back at the end.
     """
     before = os.environ.get("PYTHONWARNINGS")
     with warnings.catch_warnings():
@@ -165,7 +167,7 @@ def _routed_warnings(quiet: bool) -> Iterator[None]:
             warnings.simplefilter("ignore")
             os.environ["PYTHONWARNINGS"] = "ignore"
         else:
-            warnings.showwarning = _show_warning
+            warnings.showwarning = functools.partial(_show_warning, set())
         try:
             yield
         finally:
