@@ -845,3 +845,29 @@ def test_an_empty_output_name_is_said_to_be_empty(posts: Path, small_model_path:
     result = run(*args)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == f"Error: {option} is empty: name a file"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["classify", ""],
+        ["evaluate", ""],
+        ["report", "--json", ""],
+        ["suggest", ""],
+        ["audit", ""],
+        ["train", "{p}", "--out", "m.npz", "--dev", ""],
+    ],
+)
+def test_an_input_named_by_empty_text_is_refused_not_read_as_the_working_folder(
+    posts: Path, small_model_path: Path, command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Path("") is Path("."): `smclass classify "$UNSET"` had labelled every file of the working folder, exit 0.
+    import smclass
+    from smclass.errors import UsageError
+
+    monkeypatch.chdir(posts.parent)
+    result = run(*[part.format(p=str(posts)) for part in command])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-1] == "Error: an input named is empty text: name a file or a folder, or - for stdin"
+    with pytest.raises(UsageError):
+        list(smclass.read(""))

@@ -107,3 +107,7 @@ class Deferred:
     def raise_held(self) -> None:
         if self.error is not None:
             raise self.error
+
+
+# Path("") is Path("."): an input named by empty text (a shell variable left unset) had read every file of the working folder.
+EMPTY_INPUT_NAME = "an input named is empty text: name a file or a folder, or - for stdin"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
-from smclass.errors import InputError, UsageError
+from smclass.errors import EMPTY_INPUT_NAME, InputError, UsageError
 from smclass.reading import containers, decoders, live, platforms, sheets, sqlite, utf8
 from smclass.reading.delimited import excel_sep, read_delimited, read_lines
 from smclass.reading.doubts import FormatDoubtError
@@ -328,6 +328,8 @@ def read_path(
     follow how far into it reading has got (for a progress bar with an ETA).
     """
     reading = reading or Reading(input_format, table=table, query=query)
+    if path == "":
+        raise UsageError(EMPTY_INPUT_NAME)
     if path == "-":
         stdin = _stdin()
         if sys.stdin.isatty():

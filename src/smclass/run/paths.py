@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from smclass import atomic
-from smclass.errors import InputError, OutputError, UsageError, shown
+from smclass.errors import EMPTY_INPUT_NAME, InputError, OutputError, UsageError, shown
 from smclass.reading import folders as folder_lib
 from smclass.reading.records import Record
 
@@ -92,6 +92,8 @@ def check_inputs(inputs: Sequence[str]) -> None:
     read: dict[Identity, tuple[str, str]] = {}
     named: dict[Identity, str] = {}
     for name in inputs:
+        if name == "":
+            raise UsageError(EMPTY_INPUT_NAME)
         info, given = _input_stat(name)
         pipe = info is not None and stat.S_ISFIFO(info.st_mode)
         if info is None or not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode) or pipe):
