@@ -344,6 +344,22 @@ def test_suggest_passes_over_posts_that_already_hold_a_label(tmp_path: Path, sma
     )
 
 
+def test_suggest_refuses_a_label_field_no_post_holds_rather_than_offer_labelled_posts_again(tmp_path: Path, small_model_path: Path) -> None:
+    # A typo (--label-field lable) passed no post over: the sheet's labelled posts came back to be labelled, exit 0.
+    rows = [{"id": i, "text": f"post {i}: the new phone's battery lasts {i} hours", "label": "Customer"} for i in range(6)]
+    sheet = str(write_jsonl(tmp_path / "sheet.jsonl", rows))
+    result = run("suggest", sheet, "-n", "3", "--label-field", "lable", "--model", str(small_model_path))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-1] == (
+        "Error: no post holds --label-field 'lable' (fields: id, label, text): name the field of the posts' labels, or leave it out"
+    )
+    result = run("suggest", sheet, "-n", "3", "--label-field", "", "--model", str(small_model_path))
+    assert (result.exit_code, result.stderr) == (2, "Error: --label-field is empty: name a field (an unset shell variable?)\n")
+    # Not named, a pool with no label field at all is what suggest is for.
+    pool = str(write_jsonl(tmp_path / "pool.jsonl", [{k: v for k, v in row.items() if k != "label"} for row in rows]))
+    assert run("suggest", pool, "-n", "3", "--model", str(small_model_path)).exit_code == 0
+
+
 def test_suggest_counts_as_labelled_only_what_train_would_take_as_a_label(tmp_path: Path, small_model_path: Path) -> None:
     text = "post {}: flood warnings issued for the river valley"
     # A label field of another scheme (a class number, a sentiment) is no label of ours.

@@ -64,6 +64,16 @@ def foreign_label(record: Any, label_field: str) -> str | None:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def holds_field(record: Any, label_field: str) -> bool:
+    """Whether a pool record holds ``label_field`` at all (matched as :func:`labelled_already` matches it), whatever its value."""
+    if not isinstance(record, dict):
+        return False
+    wanted = fields.fold(label_field)
+    return fields.get_path(record, label_field) is not fields.MISSING or any(
+        isinstance(key, str) and fields.fold(key) == wanted for key in record
+    )
+
+
 def _label_value(record: dict[str, Any], label_field: str) -> Any:
     value = fields.get_path(record, label_field)
     if value is fields.MISSING:

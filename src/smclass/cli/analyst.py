@@ -24,6 +24,7 @@ from smclass.cli.app import (
 from smclass.cli.read_options import DelimiterOption, EncodingOption, QueryOption, TableOption, read_options
 from smclass.cli.train import Base, LabelFieldOption, _naming, _posts_summary
 from smclass.errors import UsageError
+from smclass.reading.plan import checked_field
 from smclass.run import paths as output_paths
 
 IdFieldOption = Annotated[
@@ -186,9 +187,14 @@ def suggest(
         typer.Option("--diversity", help="0: the most uncertain posts; higher: more unlike each other.", min=0, callback=_finite),
     ] = 0.7,
     label_field: Annotated[
-        str,
-        typer.Option("--label-field", help="Posts that already hold a label in this field are passed over (case and spaces ignored)."),
-    ] = "label",
+        str | None,
+        typer.Option(
+            "--label-field",
+            help="Posts that already hold a label in this field are passed over (case and spaces ignored). "
+            "Default: label, where the posts have it; a field named here must be in the posts.",
+            show_default=False,
+        ),
+    ] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Pick the N posts worth labelling next: ones the model is unsure of, and unlike each other.
@@ -214,12 +220,19 @@ def suggest(
     if (lacking := model.never_gives()) is not None:
         notify(lacking)  # its doubt is among the labels it has: a post of another one may look sure
     options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
+    # A field named that no post holds (a typo) passed no post over, and the labelled ones came back to label, exit 0.
+    unheld, label_field = [checked_field(label_field, "--label-field")], label_field or "label"
+    fields_seen: set[str] = set()
     seen = [0, 0, 0]  # posts read, those with no text to label, and those labelled already
     foreign: dict[str, int] = {}  # values of the label field that are no label, and how many hold each
 
     def counted() -> Any:
         for post in read_posts(paths, options, notify):
             seen[0] += 1
+            if unheld[0] and suggest_lib.holds_field(post.get("record"), label_field):
+                unheld[0] = None
+            elif unheld[0] and len(fields_seen) < 1000 and isinstance(post.get("record"), dict):
+                fields_seen.update(str(key) for key in post["record"])
             if suggest_lib.labelled_already(post.get("record"), label_field):
                 seen[2] += 1
                 continue
@@ -231,6 +244,11 @@ def suggest(
             yield {key: post[key] for key in ("id", "position", "source", "text") if key in post}
 
     picked = suggest_lib.suggest(model, counted(), n, diversity=diversity)
+    if unheld[0] and seen[0]:
+        there = ", ".join(sorted(fields_seen)[:20])
+        raise UsageError(
+            f"no post holds --label-field '{unheld[0]}' (fields: {there}): name the field of the posts' labels, or leave it out"
+        )
     multi = len({post["source"] for post in picked}) > 1 or len(paths) > 1
     for post in picked:
         line: dict[str, Any] = {key: post[key] for key in ("id", "position") if key in post}
