@@ -70,6 +70,14 @@ def test_report_reads_hand_labels_from_the_field_named_by_label_field() -> None:
     assert missing.stderr.splitlines()[-1] == "Error: <stdin>: no field 'kind' in its first 2 records (fields: Post ID, Message, Type)"
 
 
+def test_report_refuses_an_empty_label_field_rather_than_read_label_unsaid() -> None:
+    # --label-field "$COL" with COL unset was taken for no name: the 'label' column was reported, exit 0.
+    posts = "id,text,label,Type\n1,Painted my kitchen yellow today,Personal,Media\n"
+    done = run("report", "--json", "--label-field", "", "-", input=posts)
+    assert (done.exit_code, done.stdout) == (2, "")
+    assert done.stderr == "Error: --label-field is empty: name a field (an unset shell variable?)\n"
+
+
 def test_report_of_labels_of_ones_own_beside_classify_results_draws_no_confidence_of_classify() -> None:
     rows = [{**result(1, "Media", 0.95), "gold": "Personal"}, {**result(2, "Media", 0.15), "gold": "Media"}]
     done = run("report", "--json", "--label-field", "gold", input=jsonl(*rows))

@@ -334,6 +334,7 @@ def report(
     if_stopped("; ".join(part for part in ("the JSON was not written" if as_json else None, page_undone) if part))
     notify = _ignore if quiet else _note
     options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
+    checked_field(label_field, "--label-field")  # empty, it had been taken for no name: 'label' was read unsaid
     tally = report_lib.collect(
         _inputs(results), options, by=by, model_path=model_path, notify=notify, window_hours=window, label_field=label_field
     )
