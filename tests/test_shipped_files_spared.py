@@ -84,6 +84,18 @@ def test_info_names_the_file_a_bundled_name_reads(tmp_path: Path, small_model_pa
     assert card["path"] == str(model_lib.bundled_model_path(model_lib.BUNDLED["default"]))
 
 
+def test_info_shows_the_card_of_the_file_smclass_model_names_with_its_folder(
+    tmp_path: Path, small_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SMCLASS_MODEL=./default: classify ran that file, while info showed the bundled default model's card, exit 0.
+    monkeypatch.chdir(tmp_path)
+    shutil.copyfile(small_model_path, tmp_path / "default")
+    monkeypatch.setenv("SMCLASS_MODEL", "./default")
+    card = json.loads(runner.invoke(app, ["info", "--json"]).stdout)
+    assert card["path"] == "./default"
+    assert card["training_data_sha256"] == model_lib.load(small_model_path, tables=False).card["training_data_sha256"]
+
+
 @pytest.mark.parametrize("command", ["train", "evaluate"])
 def test_a_text_field_that_is_the_label_field_is_refused(labelled: Path, small_model_path: Path, command: str) -> None:
     # Trained on the labels' own names, cross-validation said 1.0000 for every class.

@@ -394,9 +394,9 @@ def info(
     from smclass.model import files as model_lib
     from smclass.run import paths
 
-    path = model_path or model_lib.default_model_path()
+    path = model_path if model_path is not None else os.environ.get(model_lib.MODEL_ENV) or model_lib.default_model_path()
     paths.check_outputs(_model_file(model_path), [("stdout", "-")])
-    # The file read: "default" beside a file of that name would name the wrong one.
+    # The file read: "default" beside a file of that name would name the wrong one (so $SMCLASS_MODEL is read as written).
     shown = str(model_lib.resolve(path)) if str(path) in model_lib.BUNDLED else str(path)
     damaged: SmclassError | None = None
     try:
