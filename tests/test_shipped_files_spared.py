@@ -96,6 +96,18 @@ def test_info_shows_the_card_of_the_file_smclass_model_names_with_its_folder(
     assert card["training_data_sha256"] == model_lib.load(small_model_path, tables=False).card["training_data_sha256"]
 
 
+def test_a_model_smclass_model_names_with_its_folder_is_named_so_in_evaluates_scores(
+    labelled: Path, tmp_path: Path, small_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SMCLASS_MODEL=./default: the scores said "path": "default", the bundled model's name, for the file ./default.
+    monkeypatch.chdir(tmp_path)
+    shutil.copyfile(small_model_path, tmp_path / "default")
+    monkeypatch.setenv("SMCLASS_MODEL", "./default")
+    done = runner.invoke(app, ["evaluate", str(labelled), "--json", "-q"])
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["model"]["path"] == str(tmp_path / "default")
+
+
 @pytest.mark.parametrize("command", ["train", "evaluate"])
 def test_a_text_field_that_is_the_label_field_is_refused(labelled: Path, small_model_path: Path, command: str) -> None:
     # Trained on the labels' own names, cross-validation said 1.0000 for every class.

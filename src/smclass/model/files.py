@@ -206,6 +206,9 @@ def shipped_files() -> dict[Path, str]:
 def default_model_path() -> Path:
     """The model named by $SMCLASS_MODEL, else the one bundled with the package."""
     env = os.environ.get(MODEL_ENV)
+    if env and env not in BUNDLED and str(Path(env)) in BUNDLED:
+        # ./default: as a Path it is "default", which every later resolve() and message took for the bundled model.
+        return Path.cwd() / env
     if env:
         return resolve(env)
     return bundled_model_path(DEFAULT_MODEL_NAME)
