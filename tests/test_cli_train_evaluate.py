@@ -179,14 +179,15 @@ def test_train_writes_its_model_whole_into_a_fifo_that_a_reader_holds_open(tmp_p
     assert got and got[0].startswith(b"PK") and len(got[0]) > 10_000
 
 
-def test_train_failure_leaves_an_existing_model_untouched(tmp_path: Path) -> None:
+def test_train_failure_leaves_an_existing_model_untouched(tmp_path: Path, small_model_path: Path) -> None:
     out = tmp_path / "m.npz"
-    out.write_bytes(b"previous model")
+    previous = small_model_path.read_bytes()  # a model: train writes over nothing else
+    out.write_bytes(previous)
     data = write_jsonl(tmp_path / "one.jsonl", [{"text": "only one label here", "label": "Media"}])
     result = runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", "0"])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == f"Error: {data}: training needs posts of at least two labels"
-    assert out.read_bytes() == b"previous model"
+    assert out.read_bytes() == previous
 
 
 def test_train_cv_larger_than_smallest_label_is_a_usage_error(tmp_path: Path) -> None:
@@ -447,3 +448,18 @@ def test_train_says_when_a_record_is_read_from_another_text_field_than_the_plan(
     said = "holds no text in 'text': its text is read from 'body'"
     said += " (each record without text in 'text' is read from another text field it holds)"
     assert f"{data}:21: {said}" in result.stderr.splitlines()
+
+
+def test_train_writes_over_an_earlier_model_but_not_over_another_file(tmp_path: Path) -> None:
+    # --out precious.jsonl, a labelled file that was not an input, had been replaced by a model, exit 0.
+    data = write_jsonl(tmp_path / "train.jsonl", stratified_slice(corpus_rows(), 4))
+    precious = write_jsonl(tmp_path / "precious.jsonl", stratified_slice(corpus_rows(), 2, skip=1))
+    kept = precious.read_bytes()
+    refused = runner.invoke(app, ["train", str(data), "--out", str(precious), "--cv", "0", "-q"])
+    said = f"Error: {precious} exists and is no smclass model: writing the model over it would destroy it; name another file\n"
+    assert (refused.exit_code, refused.stderr, precious.read_bytes()) == (2, said, kept)
+    model = tmp_path / "m.npz"
+    for _ in range(2):
+        assert runner.invoke(app, ["train", str(data), "--out", str(model), "--cv", "0", "-q"]).exit_code == 0
+    (tmp_path / "empty.npz").touch()  # as `--out /dev/stdout > empty.npz` leaves it for train to fill
+    assert runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "empty.npz"), "--cv", "0", "-q"]).exit_code == 0

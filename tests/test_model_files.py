@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from smclass.cli import app
-from smclass.errors import ModelError, OutputError
+from smclass.errors import ModelError, OutputError, UsageError
 from smclass.model import files as model_lib
 
 runner = CliRunner()
@@ -164,10 +164,18 @@ def test_saved_model_holds_only_plain_arrays(small_model_path: Path) -> None:
 
 def test_saving_replaces_the_target_in_one_step(tmp_path: Path, small_model_path: Path) -> None:
     target = tmp_path / "m.npz"
-    target.write_bytes(b"old")
     model_lib.save(model_lib.load(small_model_path), target)
+    model_lib.save(model_lib.load(small_model_path), target)  # over the earlier model
     assert model_lib.load(target).labels == model_lib.load(small_model_path).labels
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
+
+
+def test_saving_over_a_file_that_is_no_model_is_refused_and_leaves_it(tmp_path: Path, small_model_path: Path) -> None:
+    target = tmp_path / "posts.csv"
+    target.write_text("id,text\n1,hello\n")
+    with pytest.raises(UsageError, match=r"posts\.csv exists and is no smclass model: writing the model over it would destroy it"):
+        model_lib.save(model_lib.load(small_model_path), target)
+    assert target.read_text() == "id,text\n1,hello\n"
 
 
 def test_save_into_a_missing_directory_is_an_output_error(tmp_path: Path, small_model_path: Path) -> None:

@@ -86,6 +86,16 @@ def read_arrays(data: bytes, target: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
+def holds_a_model(path: Path) -> bool:
+    """Whether a file is a zip of a model's members, card included: what ``train --out`` may write over."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return "meta.npy" in names and all(n.endswith(".npy") and n[: -len(".npy")] in MEMBERS for n in names)
+
+
 def _check_members(infos: list[zipfile.ZipInfo], target: Path) -> None:
     """Refuse the archive from its list alone: nothing has been inflated yet."""
     seen: set[str] = set()

@@ -173,6 +173,10 @@ def check_target(path: str | Path) -> Path:
         raise OutputError(f"{target}: cannot write (directory {directory} does not exist)")
     if target.is_dir():
         raise OutputError(f"{target}: cannot write ({os.strerror(errno.EISDIR)})")
+    if target.is_file() and target.stat().st_size and not archive.holds_a_model(target):
+        # An earlier model is written over on purpose, run after run; any other file was named by a slip
+        # (an empty one holds nothing to lose: `--out /dev/stdout > m.npz` names the file the shell made).
+        raise UsageError(f"{target} exists and is no smclass model: writing the model over it would destroy it; name another file")
     try:
         atomic.check_writable(target)
     except OSError as exc:
