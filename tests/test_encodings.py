@@ -30,6 +30,20 @@ def test_a_windows_csv_is_read_in_the_encoding_named(tmp_path: Path) -> None:
     assert texts(done.stdout) == ["Café au lait was lovely this morning", "We’re launching our blender – see it in stores"]
 
 
+def test_utf8_text_read_in_another_encoding_named_is_warned_of_with_what_it_turns_into(tmp_path: Path) -> None:
+    # UTF-8 read as cp1252 had turned every "Café" into "CafÃ©", exit 0, without a word.
+    path = tmp_path / "utf8.csv"
+    path.write_bytes(EXCEL_CSV.encode("utf-8"))
+    done = runner.invoke(app, ["classify", str(path), "--encoding", "cp1252", "--keep-fields"])
+    assert done.exit_code == 0, done.stderr
+    said = "its first bytes are UTF-8 text ('Café'), which --encoding cp1252 reads as 'CafÃ©': leave out --encoding if it is UTF-8"
+    assert f"warning: {path}: {said}\n" in done.stderr
+    assert texts(done.stdout)[0] == "CafÃ© au lait was lovely this morning"  # read as asked all the same
+    # The file in the encoding named is read without the warning.
+    path.write_bytes(EXCEL_CSV.encode("cp1252"))
+    assert "warning" not in runner.invoke(app, ["classify", str(path), "--encoding", "cp1252"]).stderr
+
+
 def test_without_the_encoding_the_same_file_is_refused_with_the_way_out(tmp_path: Path) -> None:
     path = tmp_path / "excel.csv"
     path.write_bytes(EXCEL_CSV.encode("cp1252"))

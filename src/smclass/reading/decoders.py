@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import shlex
 import sys
 from typing import IO, Any
@@ -251,6 +252,29 @@ def _no_utf16_line_feed(sample: bytes, name: str) -> bool:
         return True
     high = 0 if name == "utf-16-be" else 1
     return b"\n" in sample[high::2]
+
+
+_WORD_WITH_MORE = re.compile(rb"[^\s\"',;:<>{}\[\]]*[\x80-\xff][^\s\"',;:<>{}\[\]]*")
+
+
+def utf8_read_otherwise(head: bytes, encoding: str) -> str | None:
+    """A warning for UTF-8 text read as another encoding the user named, or None.
+
+    Text in a single-byte encoding (latin-1, cp1252) seldom holds its accented letters in
+    runs that are valid UTF-8, so input whose first bytes beyond ASCII are all UTF-8 likely
+    is: read as asked, "Café" becomes "CafÃ©" in every post, and nothing else would say so.
+    """
+    name = codecs.lookup(encoding).name
+    sample = head[:_LOOKED_AT]
+    if name in ("utf-8", "utf-8-sig") or name.startswith(("utf-16", "utf-32")) or not _utf8(sample):
+        return None
+    word = _WORD_WITH_MORE.search(sample)
+    if word is None:
+        return None
+    text = word.group().decode("utf-8", "ignore")
+    misread = word.group().decode(encoding, "replace")
+    said = f"its first bytes are UTF-8 text ({text!r}), which --encoding {encoding} reads as {misread!r}"
+    return f"{said}: leave out --encoding if it is UTF-8"
 
 
 def _utf8(sample: bytes) -> bool:

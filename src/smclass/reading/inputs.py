@@ -107,6 +107,8 @@ def read_stream(
         # The user said what the text is: decoded as it is read, the readers see UTF-8.
         decoders.check_no_other_mark(head, reading.encoding, source)
         decoders.check_fits(head, reading.encoding, source)
+        if (misread := decoders.utf8_read_otherwise(head, reading.encoding)) is not None:
+            reading.notify(f"warning: {source}: {misread}")
         guard = Guarded(decoders.Recoded(stream, reading.encoding), f"{reading.encoding} text", keep=guard)  # type: ignore[arg-type]
         opened = None
         head, stream = peek_stream(guard)  # type: ignore[arg-type]
