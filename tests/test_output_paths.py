@@ -871,3 +871,25 @@ def test_an_input_named_by_empty_text_is_refused_not_read_as_the_working_folder(
     assert result.stderr.splitlines()[-1] == "Error: an input named is empty text: name a file or a folder, or - for stdin"
     with pytest.raises(UsageError):
         list(smclass.read(""))
+
+
+def test_stdout_cut_short_by_a_full_disk_is_an_error_when_unbuffered(posts: Path, small_model_path: Path, tmp_path: Path) -> None:
+    # Under PYTHONUNBUFFERED=1 (many container images set it) stdout is a raw stream: a write on a
+    # disk filling up takes what fits and says so, and the rest had been dropped: exit 0, the last line cut.
+    resource = pytest.importorskip("resource")
+    import signal
+
+    command = [sys.executable, "-m", "smclass", "classify", str(posts), "-q", "--model", str(small_model_path)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    whole = subprocess.run(command, capture_output=True, env=env, timeout=120, check=True).stdout
+    room = len(whole) - 10
+
+    def small_disk() -> None:  # the file may grow to `room` bytes, as a disk with that much room left
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (room, room))
+
+    out = tmp_path / "labels.jsonl"
+    with open(out, "wb") as handle:
+        done = subprocess.run(command, stdout=handle, stderr=subprocess.PIPE, env=env, preexec_fn=small_disk, timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (1, b"Error: stdout: cannot write (File too large)\n")
+    assert out.read_bytes() == whole[:room]

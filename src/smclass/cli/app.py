@@ -97,10 +97,10 @@ def _print_json(value: Any) -> None:
 
 def _write_stdout(data: bytes) -> None:
     """Write and flush now, so a full disk is one ``Error: stdout: cannot write`` line, not an internal error."""
-    from smclass.run.paths import ResultsClosedError, cannot_write
+    from smclass.run.paths import ResultsClosedError, cannot_write, write_all
 
     try:
-        sys.stdout.buffer.write(data)
+        write_all(sys.stdout.buffer, data)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         # The reader went away: SmclassGroup.invoke ends the run quietly. Not BrokenPipeError

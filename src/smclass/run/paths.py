@@ -10,6 +10,7 @@ the target as it was, never half written.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import re
@@ -240,6 +241,21 @@ def check_no_input_inside(folder: str, inputs: Sequence[tuple[str, str]]) -> Non
             raise UsageError(f"--output {folder} holds the input {source}: write the parts to another folder")
 
 
+def write_all(handle: IO[bytes], data: bytes) -> None:
+    """Write all of ``data``. Stdout is a raw stream under ``PYTHONUNBUFFERED=1`` (set in many
+    container images) or ``python -u``, and a raw write may take part of it (a disk filling up):
+    its count was dropped, so the last batch came out cut short with exit 0. Written on, the
+    rest meets the error."""
+    view = memoryview(data)
+    while view:
+        taken = handle.write(view)
+        if taken is None:  # a raw stream set non-blocking, with a full pipe
+            raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        if taken == 0:
+            raise OSError(errno.EIO, "the write took nothing")
+        view = view[taken:]
+
+
 def cannot_write(name: str, exc: OSError) -> OutputError:
     return OutputError(f"{shown(name)}: cannot write ({exc.strerror or exc})")
 
@@ -276,7 +292,7 @@ class ResultsStream(io.RawIOBase):
             # Set until the write returns: a stop inside it (Ctrl-C into a full pipe) left part of it written.
             self._midway = True
             with self._failures():
-                self._handle.write(data)
+                write_all(self._handle, data)
             self._midway = False
         return len(data)
 
