@@ -334,8 +334,16 @@ def results_file(path: str | Path | None) -> Iterator[ResultsStream]:
     (a device or a FIFO, which cannot be replaced, is written as results come)."""
     if path is None or str(path) == "-":
         stream = ResultsStream(sys.stdout.buffer, "stdout", stdout=True)
-        yield stream
-        stream.flush()
+        try:
+            yield stream
+            stream.flush()
+        finally:
+            if stream.failed:
+                # What a failed flush left in stdout's buffer (the end of a write the disk took part of)
+                # would fail again as Python exits: two lines of its own after ours, and exit 120.
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
         return
     name = str(path)
     # Only the opening, the last flush and the rename are ours to name: an OSError from
