@@ -109,3 +109,36 @@ def test_leaving_the_pool_does_not_wait_for_the_rest_of_a_stopped_workers_half_s
     # the pool waited for that thread: a stopped --jobs run that never exited.
     done = subprocess.run([sys.executable, str(script), str(tmp_path / "sent")], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, "left the pool\n"), done.stderr
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is still a live process (a zombie no one has reaped yet is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_workers_end_when_the_run_is_killed(many_posts: Path, small_model_path: Path) -> None:
+    # SIGKILL (the OOM killer, timeout -s KILL) gives the run no chance to stop its pool: the
+    # workers had waited for work for ever, each holding a model.
+    command = [sys.executable, "-m", "smclass", "classify", str(many_posts), "-m", str(small_model_path), "--jobs", "2", "-q"]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 3 and run.poll() is None and time.monotonic() < deadline:
+            workers = _workers(run.pid)
+            time.sleep(0.01)
+        if len(workers) < 3:
+            pytest.skip("no /proc to see the workers start, or the run ended first")
+        run.kill()
+        run.wait()
+        deadline = time.monotonic() + 20
+        while any(map(_running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [pid for pid in workers if _running(pid)] == []
+    finally:
+        for pid in workers:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.context
 import os
 import signal
@@ -61,11 +62,27 @@ def _texts(batch: BatchItems) -> list[str]:
     return [text for _, text in batch if text is not None]
 
 
+def _end_with_parent() -> None:
+    """End this worker when the run's process ends. Killed (SIGKILL, the OOM killer, ``timeout -s
+    KILL``), that process cannot stop its pool: its workers, each holding a model, had waited for
+    work for ever. The parent's end of a pipe spawn leaves open closes as it dies."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="smclass-parent-watch", daemon=True).start()
+
+
 def _start_worker(model_path: str, encoder_threads: int, cascade: bool | None, digest: bytes | None = None) -> None:
     global _worker_model, _worker_refusal
     from smclass.features import threads
     from smclass.model import files as model_lib
 
+    _end_with_parent()
     threads.use(encoder_threads)
     try:
         _worker_model = model_lib.load(model_path)
