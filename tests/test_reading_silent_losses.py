@@ -799,3 +799,19 @@ def test_nan_as_pythons_json_dump_writes_it_for_a_missing_value_is_refused_sayin
         f"Error: {path}:7: invalid JSON (NaN is not a JSON value): Python's json writes it for a missing value, "
         "jq -c . FILE | smclass classify - reads it as null"
     )
+
+
+def test_a_file_cut_shorter_while_it_is_read_is_an_error_not_a_shorter_input(tmp_path: Path) -> None:
+    # An export run again (or a log rotated) under a running classify: its last line cut where the
+    # read had got to came out as an invalid JSON line past the file's new end, with --on-error skip
+    # a reject, and the run ended with exit 0 on posts no longer in the file.
+    from smclass.errors import InputError
+    from smclass.reading.inputs import read_path
+
+    path = tmp_path / "export.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": f"storm update number {i} for the coast"}) + "\n" for i in range(20_000)))
+    records = read_path(str(path), reading=Reading(on_error="skip"))
+    assert [next(records).data["id"] for _ in range(3)] == [0, 1, 2]
+    path.write_text('{"id": "new", "text": "a fresh export"}\n')
+    with pytest.raises(InputError, match=r"export\.jsonl: the file was cut to 40 bytes while it was read \([\d,]+ had been read\)"):
+        list(records)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import lzma
+import os
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -123,3 +125,44 @@ def damage_further_on(guard: Guarded, source: str, origin: IO[bytes] | None) -> 
     while guard.damage is None and guard.read(HEAD_BYTES):
         pass
     return InputError(guard.damage, source=source) if guard.untrusted and guard.damage is not None else None
+
+
+def _cut_while_read(stream: IO[bytes], source: str) -> InputError | None:
+    """The error for a file now shorter than what has been read of it: truncated or written anew meanwhile."""
+    try:
+        size, read = os.fstat(stream.fileno()).st_size, stream.tell()
+    except (OSError, ValueError, AttributeError):
+        return None
+    if size >= read:
+        return None
+    said = f"the file was cut to {size:,} bytes while it was read ({read:,} had been read)"
+    return InputError(f"{said}: it is being written or replaced; read it once it is done", source=source)
+
+
+def not_cut_while_read(records: Iterator[Record], stream: IO[bytes], source: str) -> Iterator[Record]:
+    """The records of a regular file, which is checked at their end and at a record's error.
+
+    A file truncated or written anew while it was read (an export run again, a log rotated)
+    ends where the read had got to: its last line cut there came out as an error of its own
+    (``invalid JSON (unexpected end of data)`` at a line past the file's new end), and with
+    ``--on-error skip`` the run ended with exit 0 on posts no longer in the file. Checked at
+    an error and at the end only, so a file that grows meanwhile (a log) is read on as ``cat`` would.
+    """
+    try:
+        regular = stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        regular = False
+    if not regular:
+        yield from records
+        return
+    try:
+        for record in records:
+            if record.error is not None and (cut := _cut_while_read(stream, source)) is not None:
+                raise cut
+            yield record
+    except InputError:
+        if (cut := _cut_while_read(stream, source)) is not None:
+            raise cut from None
+        raise
+    if (cut := _cut_while_read(stream, source)) is not None:
+        raise cut

@@ -25,7 +25,7 @@ from smclass.errors import EMPTY_INPUT_NAME, InputError, UsageError
 from smclass.reading import containers, decoders, live, platforms, sheets, sqlite, utf8
 from smclass.reading.delimited import excel_sep, read_delimited, read_lines
 from smclass.reading.doubts import FormatDoubtError
-from smclass.reading.guarded import Guarded, cut_last
+from smclass.reading.guarded import Guarded, cut_last, not_cut_while_read
 from smclass.reading.json_input import read_json, read_jsonl
 from smclass.reading.platforms import linkedin, whatsapp
 from smclass.reading.platforms.base import NotPostsError
@@ -125,7 +125,7 @@ def read_stream(
         records = _said_in(records, lambda error: utf8.in_named_encoding(error, reading.encoding or ""))
     elif utf16:
         records = _said_in(records, utf8.in_utf16)
-    records = _where_not_posts(records, source)
+    records = not_cut_while_read(_where_not_posts(records, source), origin, source)
     if guard is not None:
         records = cut_last(records, guard, source, reading.on_error != "skip", origin if checks else None)
     first = next(records, None)
