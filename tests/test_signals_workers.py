@@ -142,3 +142,34 @@ def test_workers_end_when_the_run_is_killed(many_posts: Path, small_model_path: 
         for pid in workers:
             if _running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_worker_killed_under_the_run_is_said_so_not_as_an_internal_error(many_posts: Path, small_model_path: Path) -> None:
+    # The kernel's OOM killer picks a big process, a worker holding its model: that was "internal error
+    # in 'smclass classify': BrokenProcessPool: ... please report it", a bug report for a machine short of memory.
+    command = [sys.executable, "-m", "smclass", "classify", str(many_posts), "-m", str(small_model_path), "--jobs", "2", "-q"]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while not workers and run.poll() is None and time.monotonic() < deadline:
+            workers = [pid for pid in _workers(run.pid) if b"spawn_main" in _cmdline(pid)]
+            time.sleep(0.01)
+        if not workers:
+            pytest.skip("no /proc to see the workers start, or the run ended first")
+        time.sleep(0.5)  # at work, as the OOM killer finds it
+        os.kill(workers[0], signal.SIGKILL)
+        _, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    assert run.returncode == 1
+    assert err.decode().splitlines()[-1].startswith("Error: a --jobs worker process ended abruptly"), err
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""

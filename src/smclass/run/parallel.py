@@ -13,11 +13,12 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
 
-from smclass.errors import ModelError, UsageError
+from smclass.errors import ModelError, SmclassError, UsageError
 from smclass.model.files import Model
 
 BatchItems = list[tuple[dict[str, Any], "str | None"]]
@@ -232,12 +233,34 @@ def predict_batches(
             while pending:
                 done, future, count = pending.popleft()
                 yield done, _counted(model, future, count)
+        except BrokenProcessPool:
+            # A worker killed from outside (the kernel's OOM killer picks the big process, a
+            # worker with its model): no bug of ours, but it had been said as one, "internal error ... please report it".
+            lost = _lost_worker(pool)
+            stop_workers(pool)
+            raise SmclassError(lost) from None
         except BaseException:
             # Stopped (Ctrl-C, SIGTERM, an error, a reader gone): the batches in flight will not
             # be written, and leaving the pool would wait for every one of them (seconds with
             # --explain); the workers were born deaf to Ctrl-C, so they are stopped here.
             stop_workers(pool)
             raise
+
+
+def _lost_worker(pool: ProcessPoolExecutor) -> str:
+    """What a run says when a worker died under it: how it ended, where its exit code tells."""
+    how = ""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        code = process.exitcode
+        # SIGTERM is the pool's own, ending the other workers once one has gone.
+        if code is not None and code < 0 and -code != signal.SIGTERM:
+            with contextlib.suppress(ValueError):
+                how = f" ({signal.Signals(-code).name})"
+            break
+    return (
+        f"a --jobs worker process ended abruptly{how}, and the run with it: a worker killed (SIGKILL) is most often "
+        "the system short of memory, as each worker holds a model; run again with fewer workers (--jobs 1: this process alone)"
+    )
 
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:
