@@ -173,3 +173,24 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_a_worker_killed_while_the_pool_starts_another_is_said_so_too(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from smclass.errors import SmclassError
+    from smclass.model import files as model_lib
+    from smclass.run import parallel
+
+    def broken_submit(self: ProcessPoolExecutor, *args: object, **kwargs: object) -> None:
+        # What Python 3.11's submit met, a worker killed as the pool started the next one (1 run in 8 of
+        # a kill at once): the pool marked broken, and its pipes, closed, failing to pickle for the new worker.
+        self._broken = "A child process terminated abruptly, the process pool is not usable anymore"  # type: ignore[attr-defined]
+        raise OSError("handle is closed")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", broken_submit)
+    model = model_lib.load(str(small_model_path))
+    batches = [[({"id": 1}, "storm hits the coast tonight")], [({"id": 2}, "my flight is delayed again")]]
+    # It had been "internal error in 'smclass classify': OSError: handle is closed ... please report it".
+    with pytest.raises(SmclassError, match=r"^a --jobs worker process ended abruptly"):
+        list(parallel.predict_batches(model, batches, jobs=2, pool_after=1))

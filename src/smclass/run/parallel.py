@@ -233,11 +233,15 @@ def predict_batches(
             while pending:
                 done, future, count = pending.popleft()
                 yield done, _counted(model, future, count)
-        except BrokenProcessPool:
+        except (BrokenProcessPool, OSError) as exc:
             # A worker killed from outside (the kernel's OOM killer picks the big process, a
             # worker with its model): no bug of ours, but it had been said as one, "internal error ... please report it".
-            lost = _lost_worker(pool)
+            # Killed while the pool was starting another, the pool's broken pipes fail that start with
+            # "OSError: handle is closed" (Python 3.11's submit pickles them for the new worker).
+            lost = _lost_worker(pool) if isinstance(exc, BrokenProcessPool) or getattr(pool, "_broken", False) else None
             stop_workers(pool)
+            if lost is None:
+                raise
             raise SmclassError(lost) from None
         except BaseException:
             # Stopped (Ctrl-C, SIGTERM, an error, a reader gone): the batches in flight will not
