@@ -873,9 +873,6 @@ def test_an_input_named_by_empty_text_is_refused_not_read_as_the_working_folder(
         list(smclass.read(""))
 
 
-def test_stdout_cut_short_by_a_full_disk_is_an_error_when_unbuffered(posts: Path, small_model_path: Path, tmp_path: Path) -> None:
-
-
 @pytest.mark.parametrize("unbuffered", [True, False])
 def test_stdout_cut_short_by_a_full_disk_is_one_error_line(posts: Path, small_model_path: Path, tmp_path: Path, unbuffered: bool) -> None:
     # Under PYTHONUNBUFFERED=1 (many container images set it) stdout is a raw stream: a write on a
