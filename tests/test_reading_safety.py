@@ -511,7 +511,8 @@ def test_a_lone_surrogate_escape_in_a_json_array_is_one_reject_not_a_crash(small
 def test_an_error_while_workers_classify_keeps_every_batch_read_before_it(small_model_path: Path, monkeypatch: Any) -> None:
     from smclass.run import parallel
 
-    monkeypatch.setattr(parallel.predict_batches, "__defaults__", (1, 0))  # the pool from the first post on
+    jobs, _, *rest = parallel.predict_batches.__defaults__
+    monkeypatch.setattr(parallel.predict_batches, "__defaults__", (jobs, 1, *rest))  # the pool from the first post on
     good = "".join(json.dumps({"id": i, "text": f"post number {i}"}) + "\n" for i in range(1, 3001))
     result = classify(small_model_path, "--jobs", "2", input=good + "{broken\n")
     assert result.exit_code == 1
