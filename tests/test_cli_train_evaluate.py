@@ -194,7 +194,10 @@ def test_train_cv_larger_than_smallest_label_is_a_usage_error(tmp_path: Path) ->
     data = write_jsonl(tmp_path / "t.jsonl", stratified_slice(corpus_rows(), 3))
     result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.npz"), "--cv", "5"])
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines()[-1] == "Error: --cv 5 needs at least 5 posts of every label (fewest: 3)"
+    assert (
+        result.stderr.strip().splitlines()[-1]
+        == "Error: --cv 5 needs at least 5 posts of every label (Customer has 3): label more, or pass a smaller --cv"
+    )
 
 
 def test_train_passes_over_excluded_posts(tmp_path: Path) -> None:

@@ -83,7 +83,11 @@ def _check_folds(labels: list[str], folds: int) -> None:
     if folds < 2:
         raise UsageError("--cv needs at least 2 folds (or 0 to skip cross-validation)")
     if fewest < folds:
-        raise UsageError(f"--cv {folds} needs at least {folds} posts of every label (fewest: {fewest})")
+        # Named as the other label counts are, so the analyst knows which label to label more of.
+        rarest = min(sorted(set(labels)), key=labels.count)
+        raise UsageError(
+            f"--cv {folds} needs at least {folds} posts of every label ({rarest} has {fewest}): label more, or pass a smaller --cv"
+        )
     short = sorted(label for label, n in Counter(labels).items() if not calibratable(n, folds))
     if short:
         rarest = min(short, key=labels.count)
