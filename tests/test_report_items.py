@@ -268,3 +268,15 @@ def test_report_reads_a_facebook_post_kept_in_classify_csv_as_classify_read_it(s
     assert numbers["timed"] == 4
     words = {word for label in numbers["typical"].values() for word in label["words"]}
     assert {"gloves", "canal"} <= words and not {"updated", "status"} & words
+
+
+def test_a_bluesky_repost_is_the_reposters_use_of_the_tag_at_the_reposts_time() -> None:
+    original = skeet(0, "ana.bsky.social")["post"]
+    # Feeds of three accounts, each reposting Ana's post a day after she wrote it.
+    reason = {"$type": "app.bsky.feed.defs#reasonRepost", "indexedAt": "2024-05-02T10:00:00Z"}
+    reposts = [{"post": original, "reason": {**reason, "by": {"handle": f"{h}.bsky.social"}}} for h in ("ben", "cy", "dee")]
+    numbers = report([{"post": original}, *reposts], "--model", "default")
+    # Before, each repost was Ana's, at her post's time: one account, no trace (exit 0).
+    assert numbers["groups"]["count"] == 4
+    assert traced(numbers) == {"#cleancanal": 4}
+    assert numbers["emergent_traces"][0]["last"] == "2024-05-02T10:00:00Z"

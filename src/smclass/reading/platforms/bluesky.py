@@ -20,6 +20,12 @@ def feed_item(value: dict[str, Any]) -> dict[str, Any]:
     out = {"id": post.get("uri"), "text": text, "platform": "bluesky", "created_at": record.get("createdAt")}
     if author.get("handle"):
         out["author"] = author["handle"]
+    reposter = reason.get("by") if isinstance(reason, dict) and reason.get("$type") == _REPOST else None
+    if isinstance(reason, dict) and isinstance(reposter, dict) and reposter.get("handle"):
+        # The repost is the reposter's act, at its own time, as an X retweet is its retweeter's: taken
+        # for the post's author's, three accounts reposting one post were one account in report's traces.
+        out["author"] = reposter["handle"]
+        out["created_at"] = reason.get("indexedAt") or out["created_at"]
     if isinstance(reason, dict):
         out["reason_type"] = reason.get("$type")
     return out
