@@ -280,3 +280,14 @@ def test_a_bluesky_repost_is_the_reposters_use_of_the_tag_at_the_reposts_time() 
     assert numbers["groups"]["count"] == 4
     assert traced(numbers) == {"#cleancanal": 4}
     assert numbers["emergent_traces"][0]["last"] == "2024-05-02T10:00:00Z"
+
+
+def test_mastodon_statuses_name_the_account_that_posted_or_boosted_them() -> None:
+    post = {"id": "1", "url": "https://social.example/@ana/1", "created_at": "2024-05-01T10:00:00Z", "account": {"acct": "ana"}}
+    post["content"] = "<p>Bring gloves to the canal clean-up <a href='https://social.example/tags/CleanCanal'>#CleanCanal</a></p>"
+    boost = {"url": None, "created_at": "2024-05-01T11:00:00Z", "content": "", "reblog": post}
+    boosts = [{**boost, "id": acct, "uri": f"https://b.example/{acct}", "account": {"acct": acct}} for acct in ["ben", "cy@o.example"]]
+    numbers = report([post, {**post, "id": "9", "account": {"acct": "dee"}}, *boosts], "--model", "default")
+    # Before, no status named an account: "no record names an account ...: no Emergent traces", exit 0.
+    assert numbers["groups"]["count"] == 4
+    assert traced(numbers) == {"#cleancanal": 4}

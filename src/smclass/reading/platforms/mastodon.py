@@ -56,6 +56,11 @@ def status(value: dict[str, Any]) -> dict[str, Any]:
     record = {"id": value.get("id"), "text": text, "platform": "mastodon", "url": value.get("url") or value.get("uri")}
     if isinstance(reblog, dict):
         record["reblog_of"] = reblog.get("id")
+    # The account that posted or boosted it, as X names a retweet's retweeter: without it, report
+    # found no account in any status (its account object is no plain field a flattened post keeps).
+    poster = value.get("account")
+    if isinstance(poster, dict) and isinstance(poster.get("acct"), str) and poster["acct"].strip():
+        record["author"] = poster["acct"]
     if "created_at" in value:
         record["created_at"] = value["created_at"]
     return record
