@@ -291,3 +291,11 @@ def test_mastodon_statuses_name_the_account_that_posted_or_boosted_them() -> Non
     # Before, no status named an account: "no record names an account ...: no Emergent traces", exit 0.
     assert numbers["groups"]["count"] == 4
     assert traced(numbers) == {"#cleancanal": 4}
+
+
+def test_a_whatsapp_group_chat_names_its_senders_as_accounts() -> None:
+    chat = "".join(f"5/1/24, 10:0{n} - {name}: Gloves for the canal clean-up #CleanCanal\n" for n, name in enumerate(["Ana", "Bo", "Cy"]))
+    numbers = report_of(chat, "--model", "default")
+    # Before, no message named an account: "no record names an account ...: no Emergent traces", exit 0.
+    assert numbers["groups"]["count"] == 3
+    assert traced(numbers) == {"#cleancanal": 3}

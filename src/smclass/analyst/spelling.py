@@ -21,7 +21,8 @@ TIME_FIELDS = (
 )
 ACCOUNT_FIELDS = (
     *("author", "author.handle", "user.screen_name", "user", "username", "screen_name"),
-    *("author_id", "account.acct", "from", "handle", "owner"),
+    # A WhatsApp chat names who wrote each message as its sender: without it a group chat named no account.
+    *("author_id", "account.acct", "from", "handle", "owner", "sender"),
 )
 
 # Records of one export share their keys: each set of keys is resolved once. Bounded, for files of ever-new keys.
