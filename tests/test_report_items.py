@@ -92,7 +92,7 @@ def test_links_are_found_in_any_case_and_without_what_surrounds_them() -> None:
         "https://ex.org/v",
         "https://ex.org/w",
         "https://en.wikipedia.org/wiki/Mutual_aid_(organization_theory)",
-        "HTTPS://EXAMPLE.ORG/#Vote",
+        "https://example.org/#Vote",
     }
 
 
@@ -152,7 +152,7 @@ def test_account_and_time_fields_are_matched_without_regard_to_case(tmp_path: Pa
 
 def test_a_shouting_link_is_a_link_trace_not_a_hashtag() -> None:
     numbers = report(uses({a: "see HTTPS://EXAMPLE.ORG/#Vote" for a in ["jo", "ken", "lee"]}, label="Media"))
-    assert traced(numbers) == {"HTTPS://EXAMPLE.ORG/#Vote": 3}
+    assert traced(numbers) == {"https://example.org/#Vote": 3}
 
 
 def test_uses_without_a_time_are_in_no_window_where_other_posts_carry_times() -> None:
@@ -299,3 +299,11 @@ def test_a_whatsapp_group_chat_names_its_senders_as_accounts() -> None:
     # Before, no message named an account: "no record names an account ...: no Emergent traces", exit 0.
     assert numbers["groups"]["count"] == 3
     assert traced(numbers) == {"#cleancanal": 3}
+
+
+def test_one_link_with_its_host_in_another_case_is_one_trace() -> None:
+    posts = ["Sign it: Www.Petitions.example/p/SaveThePark", "www.petitions.example/p/SaveThePark", "WWW.PETITIONS.EXAMPLE/p/SaveThePark"]
+    numbers = report(uses({f"user{n}": text for n, text in enumerate(posts)}))
+    # Before, three links (a phone capitalises a sentence's first letter), no trace, exit 0; the path keeps its case.
+    assert traced(numbers) == {"www.petitions.example/p/SaveThePark": 3}
+    assert links("https://Ex.ORG/Page HTTPS://ex.org/page") == {"https://ex.org/Page", "https://ex.org/page"}

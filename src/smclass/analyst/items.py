@@ -52,8 +52,21 @@ def hashtags(text: str) -> set[str]:
 
 
 def links(text: str) -> set[str]:
-    """The links of a post as written, without the punctuation or symbols around them."""
-    return {link for match in _LINK.finditer(text) if (link := _trimmed(match.group()))}
+    """The links of a post as written, without the punctuation or symbols around them, their
+    scheme and host in lower case: ``Www.Example.org/p``, as a phone capitalises it, is ``www.example.org/p``."""
+    return {_host_lowered(link) for match in _LINK.finditer(text) if (link := _trimmed(match.group()))}
+
+
+_SCHEME_HOST = re.compile(r"((?:https?://)?)([^/?#]*)", re.IGNORECASE)
+
+
+def _host_lowered(link: str) -> str:
+    # A scheme and a host name no case (RFC 3986, 6.2.2.1); a path, a query and a fragment may have one.
+    match = _SCHEME_HOST.match(link)
+    if match is None:  # never: both its groups may be empty
+        return link
+    user, at, host = match.group(2).rpartition("@")
+    return f"{match.group(1).lower()}{user}{at}{host.lower()}{link[match.end() :]}"
 
 
 def without_links(text: str) -> str:
