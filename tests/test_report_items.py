@@ -307,3 +307,13 @@ def test_one_link_with_its_host_in_another_case_is_one_trace() -> None:
     # Before, three links (a phone capitalises a sentence's first letter), no trace, exit 0; the path keeps its case.
     assert traced(numbers) == {"www.petitions.example/p/SaveThePark": 3}
     assert links("https://Ex.ORG/Page HTTPS://ex.org/page") == {"https://ex.org/Page", "https://ex.org/page"}
+
+
+def test_a_hashtag_cut_short_by_an_ellipsis_is_no_trace_and_is_said() -> None:
+    text = "the best way to help is to stay home and off the roads! #floodwatch #riverfl"
+    posts = {"orig": f"{text}ow", **{f"user{n}": f"RT @orig: {text}\u2026" for n in range(3)}}
+    numbers = report(uses(posts))
+    # Before, each retweet cut the same tag alike: #riverfl was a trace of 3 accounts that no one used, exit 0.
+    assert traced(numbers) == {"#floodwatch": 4}
+    assert "3 hashtags glued to an ellipsis, such as #riverfl\u2026, are not counted" in " ".join(numbers["notes"])
+    assert hashtags("Good morning #Monday... and #week\u2026 ends") == {"monday"}

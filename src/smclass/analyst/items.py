@@ -36,10 +36,15 @@ def _tag_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_" or ch in _JOINERS or unicodedata.category(ch)[0] == "M"
 
 
-def hashtags(text: str) -> set[str]:
+def hashtags(text: str, cut: list[str] | None = None) -> set[str]:
     """The hashtags of a post, outside its links, in NFKC form and case-folded: ``#Café`` and
-    ``#cafe\u0301`` are one tag. A tag of digits alone (``#1``, ``#2024``) is a number, not a tag."""
-    text = unicodedata.normalize("NFKC", _LINK.sub(" ", text))
+    ``#cafe\u0301`` are one tag. A tag of digits alone (``#1``, ``#2024``) is a number, not a tag.
+
+    A tag glued to an ellipsis (``#yych…``) is no tag: it is most often cut short, as X cuts a
+    retweet's text and cross-posting tools a caption, and each retweet of one post cuts it alike,
+    so it made a trace of a tag no one used. Such tags go to ``cut``, when given."""
+    # NFKC makes the ellipsis three dots, which a tag may well be followed by: it is marked first.
+    text = unicodedata.normalize("NFKC", _LINK.sub(" ", text).replace("\u2026", "\x00"))
     found = set()
     for start in _TAG_START.finditer(text):
         end = start.end()
@@ -47,7 +52,10 @@ def hashtags(text: str) -> set[str]:
             end += 1
         tag = text[start.end() : end].rstrip(_JOINERS)
         if len(tag) >= 2 and not tag.isdigit():
-            found.add(tag.casefold())
+            if text[end : end + 1] != "\x00":
+                found.add(tag.casefold())
+            elif cut is not None:
+                cut.append(tag)
     return found
 
 

@@ -76,6 +76,9 @@ class Tally:
     naive_times: int = 0
     naive_example: str | None = None
     with_account: int = 0
+    # Hashtags glued to an ellipsis, most often cut short (see items.hashtags): left out, and said.
+    tags_cut: int = 0
+    cut_example: str | None = None
     # Rare words and hashtags let go to bound memory: how many, and the most uses one of them had had less than.
     terms_let_go: int = 0
     let_go_below: int = 0
@@ -275,7 +278,11 @@ def _count_text(out: Tally, text: str, label: str | None, moment: float | None, 
     key = label or "none"
     lowered = text.lower()
     # A link's "#settings" is its fragment, no hashtag anyone took up.
-    tags, links = items.hashtags(text), items.links(text)
+    cut: list[str] = []
+    tags, links = items.hashtags(text, cut), items.links(text)
+    if cut:
+        out.tags_cut += len(cut)
+        out.cut_example = out.cut_example or f"#{cut[0]}…"
     words = {w for w in _WORD.findall(_HANDLE_OR_TAG.sub(" ", items.without_links(lowered))) if w not in _STOP}
     out.words[key].update(words)
     out.tags[key].update(tags)
@@ -360,6 +367,11 @@ def numbers(
         notes.append(f"{out.posts - out.grouped} of {out.posts} posts have no value in '{by}': they are left out of the breakdown by it")
     elif not by and 0 < out.grouped < out.posts:
         notes.append(f"{out.posts - out.grouped} of {out.posts} posts name no account: they are left out of the breakdown by account")
+    if out.tags_cut:
+        notes.append(
+            f"{out.tags_cut} hashtags glued to an ellipsis, such as {out.cut_example}, are not counted: such a tag is most often "
+            "cut short (as X cuts a retweet's text), and is then not the tag its post used"
+        )
     if len(found) > TRACES_SHOWN:
         # A list cut short with no word reads as every trace there is.
         notes.append(f"the Emergent traces show the {TRACES_SHOWN} taken up by the most accounts of {len(found)} found")
