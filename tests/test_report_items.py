@@ -317,3 +317,10 @@ def test_a_hashtag_cut_short_by_an_ellipsis_is_no_trace_and_is_said() -> None:
     assert traced(numbers) == {"#floodwatch": 4}
     assert "3 hashtags glued to an ellipsis, such as #riverfl\u2026, are not counted" in " ".join(numbers["notes"])
     assert hashtags("Good morning #Monday... and #week\u2026 ends") == {"monday"}
+
+
+def test_the_keycap_emoji_is_no_hashtag() -> None:
+    posts = {f"user{n}": "\u0023\ufe0f\u20e3 Step one: bring gloves to the canal clean-up" for n in range(3)}
+    # Before, its variation selector and keycap were read as a tag: a trace of 3 accounts of the emoji #️⃣, exit 0.
+    assert traced(report(uses(posts))) == {}
+    assert hashtags("\u0023\ufe0f\u20e3Vote and #\u20e3 but #Vote") == {"vote"}

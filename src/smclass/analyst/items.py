@@ -30,6 +30,10 @@ _CLOSING = {")": "(", "]": "[", "}": "{"}
 _JOINERS = "\u200c\u200d\ua67e\u05be\u05f3\u05f4\u301c\u30a0\u30fb\u3003\u0f0b\u00b7"
 
 
+# What makes a # the emoji #️⃣: its variation selector and the combining keycap.
+_KEYCAP = ("\ufe0f", "\u20e3")
+
+
 def _tag_char(ch: str) -> bool:
     # Letters, digits and the underscore, and the combining marks that scripts such as
     # Devanagari, Tamil, Thai, Hebrew and decomposed Latin put inside words (re's \w leaves them out).
@@ -47,6 +51,8 @@ def hashtags(text: str, cut: list[str] | None = None) -> set[str]:
     text = unicodedata.normalize("NFKC", _LINK.sub(" ", text).replace("\u2026", "\x00"))
     found = set()
     for start in _TAG_START.finditer(text):
+        if text[start.end() : start.end() + 1] in _KEYCAP:
+            continue  # the keycap emoji #️⃣, a bullet in lists, is no tag (as twitter-text has it)
         end = start.end()
         while end < len(text) and _tag_char(text[end]):
             end += 1
