@@ -324,3 +324,10 @@ def test_the_keycap_emoji_is_no_hashtag() -> None:
     # Before, its variation selector and keycap were read as a tag: a trace of 3 accounts of the emoji #️⃣, exit 0.
     assert traced(report(uses(posts))) == {}
     assert hashtags("\u0023\ufe0f\u20e3Vote and #\u20e3 but #Vote") == {"vote"}
+
+
+def test_one_ideograph_or_hangul_syllable_is_a_hashtag_one_latin_letter_is_none() -> None:
+    posts = {f"user{n}": f"\u4eca\u65e5\u306e #\u732b {n}" for n in range(3)}
+    # Before, a tag had to be two characters: three accounts' #猫 (cat) made no trace, exit 0.
+    assert traced(report(uses(posts))) == {"#\u732b": 3}
+    assert hashtags("#\ube44 #\u306d Plan #B") == {"\ube44", "\u306d"}

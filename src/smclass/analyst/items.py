@@ -57,12 +57,18 @@ def hashtags(text: str, cut: list[str] | None = None) -> set[str]:
         while end < len(text) and _tag_char(text[end]):
             end += 1
         tag = text[start.end() : end].rstrip(_JOINERS)
-        if len(tag) >= 2 and not tag.isdigit():
+        if (len(tag) >= 2 or _word_alone(tag)) and not tag.isdigit():
             if text[end : end + 1] != "\x00":
                 found.add(tag.casefold())
             elif cut is not None:
                 cut.append(tag)
     return found
+
+
+def _word_alone(tag: str) -> bool:
+    # One ideograph, kana or Hangul syllable (East Asian wide) is a word: #猫 or #雨 is a tag as
+    # #cats is, where one Latin letter (Plan #B) is none. Cut at two characters, three accounts' #猫 made no trace.
+    return len(tag) == 1 and tag.isalpha() and unicodedata.east_asian_width(tag) == "W"
 
 
 def links(text: str) -> set[str]:
