@@ -331,3 +331,15 @@ def test_one_ideograph_or_hangul_syllable_is_a_hashtag_one_latin_letter_is_none(
     # Before, a tag had to be two characters: three accounts' #猫 (cat) made no trace, exit 0.
     assert traced(report(uses(posts))) == {"#\u732b": 3}
     assert hashtags("#\ube44 #\u306d Plan #B") == {"\ube44", "\u306d"}
+
+
+def test_the_report_says_what_made_a_trace(tmp_path: Path) -> None:
+    rows = uses({f"user{n}": "Rally today #cause" for n in range(4)})
+    # Before, neither said it: a page made with --min-accounts 5 said only "None found", exit 0.
+    assert report(rows, "--min-accounts", "5", "--window", "24")["emergent_rule"] == {"min_accounts": 5, "window_hours": 24.0}
+    untimed = [{k: v for k, v in r.items() if k != "created_at"} for r in rows]
+    assert report(untimed)["emergent_rule"] == {"min_accounts": 3, "window_hours": None}
+    page = tmp_path / "report.html"
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    assert runner.invoke(app, ["report", "-q", "-o", str(page), "--min-accounts", "5"], input=text).exit_code == 0
+    assert "Each taken up by at least 5 distinct accounts within 72 hours." in page.read_text()

@@ -428,6 +428,8 @@ def numbers(
         },
         "confidence": {"edges": edges, "counts": out.confidence, "uncertain": out.no_label.get("uncertain", 0)},
         "typical": {label: {"words": _typical(out.words, label, top), "hashtags": _typical(out.tags, label, top)} for label in LABELS},
+        # What made each a trace, so that neither the page nor the JSON shows its figures (or "None found") without it.
+        "emergent_rule": {"min_accounts": min_accounts, "window_hours": window_hours if out.timed else None},
         "emergent_traces": shown_traces,
         "notes": notes,
     }

@@ -164,7 +164,10 @@ def render(numbers: dict[str, Any], title: str = "smclass report") -> str:
         _table(["label", "words", "hashtags"], [[lb, ", ".join(typical[lb]["words"]), ", ".join(typical[lb]["hashtags"])] for lb in LABELS])
     )
     parts.append("<h2>Emergent traces: hashtags and links taken up by many accounts</h2>")
-    traces = numbers["emergent_traces"]
+    traces, rule = numbers["emergent_traces"], numbers["emergent_rule"]
+    hours = rule["window_hours"]
+    within = "in the whole collection (no post carries a time)" if hours is None else f"within {hours:g} hours"
+    parts.append(f"<p>Each taken up by at least {rule['min_accounts']} distinct accounts {within}.</p>")
     if traces:
         header = ["hashtag or link", "accounts in window", "accounts", "posts", "first", "last", "labels", "accounts (most active)"]
         rows = [
