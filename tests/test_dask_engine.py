@@ -343,3 +343,31 @@ def test_a_dask_output_named_like_a_file_is_warned_to_become_a_folder(fixtures: 
         f"warning: --engine dask writes a folder of part files: {out} will be a folder, not one file",
         f"Error: {out} already holds the results of a run (_SUCCESS, ...): give --overwrite to replace them, or another folder",
     ]
+
+
+@pytest.mark.parametrize(("jobs", "warned"), [("auto", False), ("1", False), ("3", True)])
+def test_a_local_cluster_on_one_core_is_warned_of_only_for_the_workers_jobs_asks(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str, warned: bool
+) -> None:
+    import distributed
+
+    from smclass.cli import workers
+    from smclass.run import parallel
+
+    asked: list[object] = []
+
+    def cluster(*args: object, **kwargs: object) -> None:
+        asked.append(kwargs["n_workers"])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    monkeypatch.setattr(workers, "cores", lambda: 1)  # --jobs auto: one worker
+    monkeypatch.setattr(distributed, "LocalCluster", cluster)
+    source = tmp_path / "posts.jsonl"
+    source.write_text('{"text": "the ferry is late"}\n')
+    args = ["classify", str(source), "--engine", "dask", "-o", str(tmp_path / "out"), "--jobs", jobs, "--model", str(small_model_path)]
+    result = runner.invoke(app, args)
+    warning = f"warning: --jobs {jobs} is more than the 1 usable core: the workers past them only take turns, and each loads the model"
+    # The local cluster has two workers at least, whatever --jobs says: --jobs auto had been warned of as '--jobs 2'.
+    assert asked == [3 if warned else 2]
+    assert [line for line in result.stderr.splitlines() if line.startswith("warning: --jobs")] == ([warning] if warned else [])

@@ -34,6 +34,7 @@ from smclass.errors import ModelError, OutputError, UsageError
 from smclass.reading.decoders import checked_encoding
 from smclass.reading.plan import checked_field
 from smclass.run import paths
+from smclass.run.parallel import crowded
 
 if TYPE_CHECKING:
     from smclass.model.files import Model
@@ -240,7 +241,7 @@ def classify(
     encoded = getattr(model.scorer, "cascade", None) is not None
     set_cascade(model, cascade)
     if engine == Engine.dask:
-        dask = _DaskRun(output, output_format, scheduler, max(workers, 2), overwrite, _size(partition_size), _progress_wanted(quiet))
+        dask = _DaskRun(output, output_format, scheduler, workers, overwrite, _size(partition_size), _progress_wanted(quiet))
         _classify_on_dask(model, sources, options, dask, notify)
         return
     for name, given in (("--scheduler", scheduler), ("--overwrite", overwrite or None), ("--partition-size", partition_size)):
@@ -337,6 +338,10 @@ def _classify_on_dask(model: Model, sources: list[str], options: Any, dask: _Das
         raise UsageError("--engine dask writes part files: name a directory with --output DIR")
     if dask.output_format != OutputFormat.jsonl:
         raise UsageError("--engine dask writes JSON lines only")
+    if dask.scheduler is None and (warning := crowded(dask.workers)) is not None:
+        # Of the workers asked, not of the local cluster's two at least: --jobs auto (or 1) on one core
+        # had been warned of as '--jobs 2', which no one typed and no --jobs makes fewer.
+        notify(warning)
     finished = [0, 0]
     with _progress("classifying on Dask", dask.progress) as bar:
 
@@ -352,7 +357,7 @@ def _classify_on_dask(model: Model, sources: list[str], options: Any, dask: _Das
                 options,
                 dask.output,
                 scheduler=dask.scheduler,
-                workers=dask.workers,
+                workers=max(dask.workers, 2),
                 overwrite=dask.overwrite,
                 partition_size=dask.partition_size,
                 notify=notify,

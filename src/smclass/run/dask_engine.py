@@ -301,8 +301,6 @@ def run(
     else:
         # A failed task comes back to us as its error, said in one line: the workers' own logs (tracebacks,
         # cancelled tasks) would break that promise on stderr, and so would their own Ctrl-C, as for --jobs.
-        if (warning := parallel.crowded(workers)) is not None:
-            notify(warning)
         with parallel.sigint_ignored():
             quiet = {"dashboard_address": None, "silence_logs": logging.CRITICAL}
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, **quiet)
