@@ -44,6 +44,17 @@ def test_utf8_text_read_in_another_encoding_named_is_warned_of_with_what_it_turn
     assert "warning" not in runner.invoke(app, ["classify", str(path), "--encoding", "cp1252"]).stderr
 
 
+def test_utf8_text_of_a_script_without_spaces_is_warned_of_by_its_first_characters(tmp_path: Path) -> None:
+    # A Chinese post is one "word" of the whole 8 KiB looked at: the warning had been a line of 9,000 characters.
+    path = tmp_path / "utf8.jsonl"
+    path.write_text(json.dumps({"id": 1, "text": "今天天气很好" * 400}, ensure_ascii=False) + "\n", encoding="utf-8")
+    done = runner.invoke(app, ["classify", str(path), "--encoding", "gb18030"])
+    assert done.exit_code == 0, done.stderr
+    shown = "今天天气很好今天天气很好今天天气很好今天..."
+    said = f"its first bytes are UTF-8 text ({shown!r}), which --encoding gb18030 reads as {shown.encode().decode('gb18030')!r}"
+    assert f"warning: {path}: {said}: leave out --encoding if it is UTF-8\n" in done.stderr
+
+
 def test_without_the_encoding_the_same_file_is_refused_with_the_way_out(tmp_path: Path) -> None:
     path = tmp_path / "excel.csv"
     path.write_bytes(EXCEL_CSV.encode("cp1252"))

@@ -254,6 +254,7 @@ def _no_utf16_line_feed(sample: bytes, name: str) -> bool:
     return b"\n" in sample[high::2]
 
 
+_SHOWN_CHARS = 20
 _WORD_WITH_MORE = re.compile(rb"[^\s\"',;:<>{}\[\]]*[\x80-\xff][^\s\"',;:<>{}\[\]]*")
 
 
@@ -272,7 +273,11 @@ def utf8_read_otherwise(head: bytes, encoding: str) -> str | None:
     if word is None:
         return None
     text = word.group().decode("utf-8", "ignore")
-    misread = word.group().decode(encoding, "replace")
+    # A script written without spaces (Chinese, Japanese, Thai) is one "word" of up to 8 KiB: the
+    # warning had shown it whole, twice. Its first characters show what becomes of it as well.
+    if len(text) > _SHOWN_CHARS:
+        text = text[:_SHOWN_CHARS] + "..."
+    misread = text.encode("utf-8").decode(encoding, "replace")
     said = f"its first bytes are UTF-8 text ({text!r}), which --encoding {encoding} reads as {misread!r}"
     return f"{said}: leave out --encoding if it is UTF-8"
 
