@@ -351,13 +351,20 @@ def test_suggest_refuses_a_label_field_no_post_holds_rather_than_offer_labelled_
     result = run("suggest", sheet, "-n", "3", "--label-field", "lable", "--model", str(small_model_path))
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.splitlines()[-1] == (
-        "Error: no post holds --label-field 'lable' (fields: id, label, text): name the field of the posts' labels, or leave it out"
+        "Error: no post holds --label-field 'lable' (fields: id, label, text), where 'label' holds labels: "
+        "name the field of the posts' labels, or leave it out"
     )
     result = run("suggest", sheet, "-n", "3", "--label-field", "", "--model", str(small_model_path))
     assert (result.exit_code, result.stderr) == (2, "Error: --label-field is empty: name a field (an unset shell variable?)\n")
     # Not named, a pool with no label field at all is what suggest is for.
     pool = str(write_jsonl(tmp_path / "pool.jsonl", [{k: v for k, v in row.items() if k != "label"} for row in rows]))
     assert run("suggest", pool, "-n", "3", "--model", str(small_model_path)).exit_code == 0
+    # Named, as a script names it from the first round on, before any post holds a label: a warning, not a refusal.
+    first = run("suggest", pool, "-n", "3", "--label-field", "label", "--model", str(small_model_path))
+    assert (first.exit_code, len(first.stdout.splitlines())) == (0, 3)
+    assert "warning: no post holds --label-field 'label' (fields: id, text): no post is labelled yet, so every one was a candidate\n" in (
+        first.stderr
+    )
 
 
 def test_suggest_counts_as_labelled_only_what_train_would_take_as_a_label(tmp_path: Path, small_model_path: Path) -> None:

@@ -223,6 +223,7 @@ def suggest(
     # A field named that no post holds (a typo) passed no post over, and the labelled ones came back to label, exit 0.
     unheld, label_field = [checked_field(label_field, "--label-field")], label_field or "label"
     fields_seen: set[str] = set()
+    holding: set[str] = set()
     seen = [0, 0, 0]  # posts read, those with no text to label, and those labelled already
     foreign: dict[str, int] = {}  # values of the label field that are no label, and how many hold each
 
@@ -233,6 +234,8 @@ def suggest(
                 unheld[0] = None
             elif unheld[0] and len(fields_seen) < 1000 and isinstance(post.get("record"), dict):
                 fields_seen.update(str(key) for key in post["record"])
+                # A field that holds labels tells a misspelt name from a pool no one has labelled yet.
+                holding.update(str(key) for key in post["record"] if suggest_lib.labelled_already(post["record"], str(key)))
             if suggest_lib.labelled_already(post.get("record"), label_field):
                 seen[2] += 1
                 continue
@@ -246,9 +249,12 @@ def suggest(
     picked = suggest_lib.suggest(model, counted(), n, diversity=diversity)
     if unheld[0] and seen[0]:
         there = ", ".join(sorted(fields_seen)[:20])
-        raise UsageError(
-            f"no post holds --label-field '{unheld[0]}' (fields: {there}): name the field of the posts' labels, or leave it out"
-        )
+        said = f"no post holds --label-field '{unheld[0]}' (fields: {there})"
+        if holding:
+            holders = ", ".join(f"'{name}'" for name in sorted(holding)[:5])
+            raise UsageError(f"{said}, where {holders} holds labels: name the field of the posts' labels, or leave it out")
+        # The first round of a pool no one has labelled yet, whose field a script names from the start.
+        notify(f"warning: {said}: no post is labelled yet, so every one was a candidate")
     multi = len({post["source"] for post in picked}) > 1 or len(paths) > 1
     for post in picked:
         line: dict[str, Any] = {key: post[key] for key in ("id", "position") if key in post}
