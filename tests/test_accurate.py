@@ -350,3 +350,18 @@ def test_info_shows_a_damaged_models_card_and_then_says_it_is_damaged(small_accu
     assert result.exit_code == 1
     assert json.loads(result.stdout)["encoder"]["name"] == "minilm-l6-w8"
     assert result.stderr == f"Error: {model}: model settings are damaged (encoder weight nan)\n"
+
+
+def test_a_missing_encoder_file_says_how_to_bring_back_only_the_one_that_comes_with_smclass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smclass.features import encoder as encoder_lib
+
+    # A file named by its caller: no hint. It had said "reinstall smclass with the 'accurate' extra", which
+    # brings no file back, and of a file the caller named, nothing smclass could bring.
+    with pytest.raises(ModelError, match=r"^.*nope\.onnx: encoder file not found$"):
+        encoder_lib.Encoder(model_path=tmp_path / "nope.onnx")
+    monkeypatch.setattr(encoder_lib, "bundled_path", lambda name: tmp_path / name)
+    said = r": encoder file not found: it comes with smclass: pip install --force-reinstall --no-deps smclass$"
+    with pytest.raises(ModelError, match=said):
+        encoder_lib.Encoder()

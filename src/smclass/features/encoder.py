@@ -103,9 +103,12 @@ class Encoder:
         ort, tokenizers = _require()
         self.model_path = Path(model_path) if model_path else bundled_path(ONNX_NAME)
         self.tokenizer_path = Path(tokenizer_path) if tokenizer_path else bundled_path(TOKENIZER_NAME)
-        for path in (self.model_path, self.tokenizer_path):
+        for path, given in ((self.model_path, model_path), (self.tokenizer_path, tokenizer_path)):
             if not path.is_file():
-                raise ModelError(f"{path}: encoder file not found (reinstall smclass with the 'accurate' extra)")
+                # The bundled files come with smclass itself: the extra brings onnxruntime and tokenizers, and
+                # `pip install 'smclass[accurate]'` over an install does not bring a lost file back.
+                how = "" if given else ": it comes with smclass: pip install --force-reinstall --no-deps smclass"
+                raise ModelError(f"{path}: encoder file not found{how}")
         self.max_seq_len = max_seq_len
         self.batch_size = batch_size
         self.threads = threads
