@@ -226,3 +226,25 @@ def test_a_paused_plan_takes_up_a_fuller_field_nested_or_after_a_null_one(later:
     assert read[-1] == "the whole tweet"
     assert plan.text.own_field == field
     assert len(notes) == 1 and notes[0].startswith(f"<stdin>:{len(later) + 1}: holds '{field}'")
+
+
+def test_a_live_input_whose_next_line_tells_another_format_stops_there(small_model_path: Path) -> None:
+    # Told from its first line alone, a plain line then a line of JSON had read as two plain posts, exit 0,
+    # where the same bytes from a file are refused (as JSON lines, the first line no JSON).
+    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path)]
+    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    assert run.stdin is not None and run.stdout is not None and run.stderr is not None
+    try:
+        run.stdin.write(b"plain line about my dog\n")
+        run.stdin.flush()
+        first = json.loads(_line_within(run.stdout, WAIT))
+        run.stdin.write(b'{"id": "x", "text": "json later"}\n')
+        run.stdin.close()
+        assert run.wait(timeout=WAIT) == 2
+        rest = run.stdout.read()
+        notes = run.stderr.read().decode()
+    finally:
+        run.kill()
+    assert first["id"] == 1 and rest == b""
+    told = "the format had been told from the first line, which came before the input paused: read as lines, its result written"
+    assert f"Error: <stdin>:2: {told}; the first 2 lines read as jsonl (as a file of them is)" in notes

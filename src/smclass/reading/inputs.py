@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from smclass.errors import EMPTY_INPUT_NAME, InputError, UsageError
-from smclass.reading import containers, decoders, live, platforms, sheets, sqlite, utf8
+from smclass.reading import containers, decoders, live, platforms, retold, sheets, sqlite, utf8
 from smclass.reading.delimited import excel_sep, read_delimited, read_lines
 from smclass.reading.doubts import FormatDoubtError
 from smclass.reading.guarded import Guarded, cut_last, not_cut_while_read
@@ -34,6 +34,7 @@ from smclass.reading.sniff import (
     HEAD_BYTES,
     SAMPLE_LINES,
     Detected,
+    Partial,
     cr_alone,
     cr_line_ends,
     looks_binary,
@@ -226,19 +227,30 @@ def _read_plain(
     detected = detect(head, source, reading)
     if detected.note is not None:
         reading.notify(f"{source}: read as lines, one post per line: {detected.note} (say --input-format csv if it is one)")
+    seen = None
+    if isinstance(head, Partial) and fmt is None and reading.delimiter is None:
+        # Told from what came before a live input paused: told again as the rest of the sample comes.
+        seen = retold.Seen(stream)
+        stream = io.BufferedReader(seen, buffer_size=HEAD_BYTES)
     try:
-        if detected.fmt == "jsonl":
-            yield from read_jsonl(stream, source)
-        elif detected.fmt == "json":
-            yield from read_json(stream, source)
-        elif detected.fmt == "lines":
-            yield from read_lines(stream, source)
-        elif detected.fmt == "whatsapp":
-            yield from whatsapp.read_chat(stream, source)
-        else:
-            yield from platforms.unwrap_rows(read_delimited(stream, source, detected.delimiter, detected.escaped))
+        records = _read_as(detected, stream, source)
+        if seen is not None:
+            records = retold.checked(records, head, seen, detected, lambda sample: detect(sample, source, reading))
+        yield from records
     except (OSError, EOFError) as exc:
         raise InputError(f"could not be read to the end ({exc})", source=source) from None
+
+
+def _read_as(detected: Detected, stream: IO[bytes], source: str) -> Iterator[Record]:
+    if detected.fmt == "jsonl":
+        return read_jsonl(stream, source)
+    if detected.fmt == "json":
+        return read_json(stream, source)
+    if detected.fmt == "lines":
+        return read_lines(stream, source)
+    if detected.fmt == "whatsapp":
+        return whatsapp.read_chat(stream, source)
+    return platforms.unwrap_rows(read_delimited(stream, source, detected.delimiter, detected.escaped))
 
 
 def detect(head: bytes, source: str, reading: Reading) -> Detected:
