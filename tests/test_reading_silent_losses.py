@@ -545,6 +545,18 @@ def test_an_id_that_only_later_records_hold_is_said_not_dropped_unseen(small_mod
     assert f"{posts}:151: {note}\n" in result.stderr
 
 
+def test_a_later_record_that_holds_another_id_than_the_plans_is_said(small_model_path: Path, tmp_path: Path) -> None:
+    # As a live input planned from its first record alone: the later records' own ids had been nulls, nothing said.
+    posts = tmp_path / "posts.jsonl"
+    early = "".join(json.dumps({"uuid": f"u-{i}", "text": f"stand-up number {i} moves to ten"}) + "\n" for i in range(150))
+    posts.write_text(early + json.dumps({"id": "x-1", "text": "march with us"}) + "\n")
+    result = classify(small_model_path, str(posts))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["position"] == 151
+    note = "holds no 'uuid', the ids are read from, but 'id': its id is null with its position, as is each such record's"
+    assert f"{posts}:151: {note} (say --id-field id to read ids from it)\n" in result.stderr
+
+
 def test_an_id_held_null_by_every_record_is_no_late_id(small_model_path: Path, tmp_path: Path) -> None:
     posts = tmp_path / "posts.jsonl"
     posts.write_text("".join(json.dumps({"id": None, "text": f"stand-up number {i} moves to ten"}) + "\n" for i in range(3)))

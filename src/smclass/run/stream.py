@@ -170,6 +170,8 @@ def _fill_batches(
         plain_id = plan.id_field
         # Ids are positions when the first records name none; one that comes later is said, not dropped unseen.
         late_id = plan.id_field is None and options.id_field is None
+        # Ids from a field the first records held: a later record that holds none but another id gets a null id, said once.
+        other_id = plan.id_field is not None and options.id_field is None
         # A detected text field falls back, record by record, to another common one: said once.
         fall_back = plan.text.detected and plan.text.title_field is None
         watch = repeats.Watch((plan.text.field, plan.text.title_field, plan.id_field))
@@ -230,6 +232,13 @@ def _fill_batches(
                     out.update((key, reason if key == "reason" else None) for key, wanted in asked.items() if wanted)
                 if options.keep_fields:
                     out["record"] = record.as_read()
+            if other_id and out["id"] is None and not record.data.keys().isdisjoint(_LATE_IDS):
+                name = next((n for n in fields.ID_FIELDS if n in _LATE_IDS and record.data.get(n) not in (None, "")), None)
+                if name is not None:
+                    said = f"holds no '{plan.id_field}', the ids are read from, but '{name}'"
+                    said += ": its id is null with its position, as is each such record's"
+                    notify(str(InputError(f"{said} (say --id-field {name} to read ids from it)", source=record.source, line=record.line)))
+                    other_id = False
             batch.append((out, text))
             # A kept record is held with its result until the batch is written: its size counts, not only its text's.
             chars += record.size() if options.keep_fields else len(text) if text else 0
