@@ -92,6 +92,30 @@ def test_the_head_of_a_pipe_stops_at_a_pause_after_a_whole_line() -> None:
     assert (head, isinstance(head, Partial)) == (b'{"id": 1}\n{"id": 2, "te', True)
 
 
+def test_a_pipe_that_pauses_after_a_line_of_a_byte_order_mark_alone_is_read_on() -> None:
+    # Its head was the mark alone, blank: the input was "empty", its posts dropped, exit 0.
+    import io
+
+    from smclass.reading.inputs import read_stream
+
+    first, later = b"\xef\xbb\xbf\n", b"the bus was late again\nsee you at noon\n"
+    read_end, write_end = os.pipe()
+    os.write(write_end, first)
+
+    def rest() -> None:
+        time.sleep(0.6)
+        os.write(write_end, later)
+        os.close(write_end)
+
+    writer = threading.Thread(target=rest)
+    writer.start()
+    with os.fdopen(read_end, "rb", buffering=0) as stream:
+        live = [(record.data, record.error) for record in read_stream(stream, "<stdin>")]
+    writer.join()
+    whole = [(record.data, record.error) for record in read_stream(io.BytesIO(first + later), "<stdin>")]
+    assert live == whole and [data["text"] for data, _ in live] == ["", "the bus was late again", "see you at noon"]
+
+
 def _records(count: int, then: Exception | None = None, gap: float = 0.0) -> Iterator[Record]:
     for number in range(1, count + 1):
         if gap and number > 1:

@@ -76,10 +76,11 @@ def read_head(stream: IO[bytes]) -> bytes:
 
 def _a_whole_line(chunks: list[bytes]) -> bool:
     """Whether a line has ended that says something of the format: a ``{`` or ``[`` alone (the
-    opening of a document written over lines) says nothing, and could be read as a line of JSON."""
+    opening of a document written over lines) says nothing, and could be read as a line of JSON;
+    nor does a byte-order mark alone, a head of which is blank, read as an empty input."""
     head = b"".join(chunks)
     ended = head[: head.rfind(b"\n") + 1]
-    return any(len(line.strip()) > 1 for line in ended.split(b"\n"))
+    return any(len(line.strip(b"\xef\xbb\xbf \t\r\n\x0b\x0c")) > 1 for line in ended.split(b"\n"))
 
 
 # How long a live input may send nothing before its format is told from what it has sent.
