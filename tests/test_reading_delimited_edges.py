@@ -658,3 +658,12 @@ def test_a_first_post_that_is_one_field_name_is_still_a_post(small_model_path: P
     result = classify(small_model_path, input="id,text\nq1,text\nq2,message\n")
     assert result.exit_code == 0, result.stderr
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["q1", "q2"]
+
+
+def test_blank_lines_over_a_csv_header_are_passed_as_the_sniffer_passed_them() -> None:
+    # Told a CSV past them, its blank first line had been read as a header of no names: "row has 2 fields but the header has 0", exit 1.
+    for blank in (b"\n", b"\xef\xbb\xbf\n", b"\r\n\n"):
+        records = read(blank + b"id,text\n1,the bus was late again\n")
+        assert [(record.data, record.line, record.error) for record in records] == [
+            ({"id": "1", "text": "the bus was late again"}, blank.count(b"\n") + 2, None)
+        ]

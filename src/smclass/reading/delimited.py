@@ -146,6 +146,11 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
         if len(lines.taken) == 1 and lines.number == 1 and excel_sep(lines.taken[0]) is not None:
             lines.next_row()
             header = next(reader)
+        while len(header) <= 1 and not "".join(header).strip() and lines.bad is None:
+            # Blank lines over the header (a byte-order mark on a line of its own): the format was told past them,
+            # and read as the header they had made every row "has 2 fields but the header has 0".
+            lines.next_row()
+            header = next(reader)
     except StopIteration:
         return
     except csv.Error as exc:
@@ -156,7 +161,7 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
     names = [name.strip() for name in header]
     repeated = repeated_name(names)
     if repeated is not None:
-        raise InputError(repeated, source=source, line=1)
+        raise InputError(repeated, source=source, line=lines.start or 1)
     width = len(names)
     folded = [_folded(name) for name in names]
     known = frozenset(folded) - {""}
