@@ -272,3 +272,24 @@ def test_a_live_input_whose_next_line_tells_another_format_stops_there(small_mod
     assert first["id"] == 1 and rest == b""
     told = "the format had been told from the first line, which came before the input paused: read as lines, its result written"
     assert f"Error: <stdin>:2: {told}; the first 2 lines read as jsonl (as a file of them is)" in notes
+
+
+def test_a_live_input_is_planned_past_a_first_record_without_text_and_a_named_field_it_lacks() -> None:
+    # Planned from the notice alone that came before the pause, the input had been refused: "no text field
+    # found (fields: limit)", "no field 'text'", "no field 'id'", where a file of the same records is read.
+    from smclass.reading.plan import ReadOptions
+    from smclass.reading.posts import planned
+
+    notice = Record({"limit": {"track": 5}}, "<stdin>", 1, 1, None)
+    post = Record({"id": "2", "text": "the bus was late again"}, "<stdin>", 2, 2, None)
+    unnamed = Record({"text": "see you at noon"}, "<stdin>", 1, 1, None)
+    for came, options in [
+        ([notice, post], ReadOptions()),
+        ([notice, post], ReadOptions(text_field="text")),
+        ([unnamed, post], ReadOptions(id_field="id")),
+    ]:
+        read = [
+            (plan.text.field, plan.id_field, [record.line for record in records if not isinstance(record, Pause)])
+            for plan, records in planned(iter([came[0], Pause({}, "<stdin>", None, 0), *came[1:]]), options)
+        ]
+        assert read == [("text", "id", [1, 2])]

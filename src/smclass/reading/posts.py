@@ -27,17 +27,20 @@ SNIFF_UNREADABLE_BYTES = 8 * 2**20
 UNREADABLE_RECORD_BYTES = 1024
 
 
-def first_records(records: Iterable[Record], on_error: str = "stop", paused: list[Record] | None = None) -> list[Record]:
+def first_records(
+    records: Iterable[Record], on_error: str = "stop", paused: list[Record] | None = None, enough: Callable[[list[Record]], bool] = bool
+) -> list[Record]:
     """The records an input's plan is chosen from: up to :data:`SNIFF_RECORDS` readable ones.
 
     With ``on_error`` "stop" the first unreadable record ends the run anyway, so the sample ends there.
-    A live input's pause that ended the sample goes to ``paused``, for the reader to pass on.
+    A live input's pause that ended the sample goes to ``paused``, for the reader to pass on; it
+    ends the sample only once ``enough`` says the records in hand tell a plan.
     """
     first: list[Record] = []
     readable = readable_bytes = unreadable_bytes = 0
     for record in records:
         if isinstance(record, Pause):
-            if readable:  # a live input: plan from what has come rather than wait for more
+            if readable and enough(first):  # a live input: plan from what has come rather than wait for more
                 if paused is not None:
                     paused.append(record)
                 break
@@ -103,8 +106,9 @@ def planned_with_sample(
     held = Deferred()
     for source, group in itertools.groupby(held.items(records), key=attrgetter("source")):
         paused: list[Record] = []
-        first = first_records(group, options.on_error, paused)
-        plan = plan_input(first, options, more=cut_short(first))
+        first = first_records(group, options.on_error, paused, _told_a_text(source, options, notify))
+        # A live input planned before it paused goes on: a field named may be held by its later records.
+        plan = plan_input(first, options, more=cut_short(first) or bool(paused))
         description = plan.describe()
         if description[len(source) :] != said:
             notify(description)
@@ -115,6 +119,29 @@ def planned_with_sample(
             rest = checked_after_pause(rest, plan, first, notify)
         yield plan, first, _watched(rest, plan) if plan.unseen else rest
     held.raise_held()
+
+
+def _told_a_text(source: str, options: ReadOptions, notify: Notify) -> Callable[[list[Record]], bool]:
+    """Whether the records that came before a live input paused tell its text field: a first record
+    with none (a stream's {"limit": ...} notice) had refused the input as one with no text field,
+    where the same bytes from a file are planned from the records after it, so more are waited for,
+    which is said once: an input that holds no text field at all is refused only after 100 records."""
+    waiting: list[int] = []
+
+    def told(first: list[Record]) -> bool:
+        readable = [record for record in first if record.error is None]
+        if options.text_field is not None:
+            found = fields.resolve(options.text_field, readable) is not None
+        else:
+            found = fields.detect_text_field(readable) is not None
+        if not found and not waiting:
+            waiting.append(len(readable))
+            held = f"'{options.text_field}'" if options.text_field else "a text field"
+            come = f"the {len(readable)} records come" if len(readable) != 1 else "the 1 record come"
+            notify(f"{source}: none of {come} so far holds {held}: the fields are chosen once one does, or from the first {SNIFF_RECORDS}")
+        return found
+
+    return told
 
 
 def _watched(rest: Iterator[Record], plan: InputPlan) -> Iterator[Record]:
