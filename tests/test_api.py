@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import subprocess
 import sys
@@ -157,3 +158,11 @@ def test_read_raises_the_error_of_an_unreadable_record(tmp_path: Path) -> None:
 def test_only_the_public_names_are_exported() -> None:
     assert sorted(smclass.__all__) == ["LABELS", "Model", "Prediction", "__version__", "load", "read"]
     assert smclass.LABELS == LABELS
+
+
+def test_a_model_pickles_for_multiprocessing_and_classifies_the_same(model: smclass.Model) -> None:
+    texts = ["@SkyAir my bag is lost again, third time this year", "Volunteers wanted at the shelter this weekend"]
+    first = model.classify(texts)  # in a notebook, a model is used before it is handed to a pool: its caches are filled
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy.classify(texts) == first
+    assert (copy.path, copy.card, copy.labels) == (model.path, model.card, model.labels)

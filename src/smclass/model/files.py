@@ -52,6 +52,10 @@ class Model:
     # --out to it) while a run goes on: --jobs workers check theirs against them, Dask's tasks get them.
     data: bytes | None = field(default=None, repr=False, compare=False)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its file's bytes (multiprocessing, joblib): the scorer holds a lock and compiled tables, which pickle cannot carry.
+        return (_unpickled, (dumps(self) if self.data is None else self.data, self.path, self.card))
+
     @property
     def labels(self) -> list[str]:
         return list(self.scorer.labels)
@@ -298,6 +302,13 @@ def loads(data: bytes, target: Path, *, tables: bool = True) -> Model:
         raise type(exc)(f"{target}: {exc}") from None
     card = dict(meta["card"]) if isinstance(meta.get("card"), dict) else {}
     return Model(scorer, _cut_from(card), target, keys, data)
+
+
+def _unpickled(data: bytes, path: Path | None, card: dict[str, Any]) -> Model:
+    model = loads(data, path or Path("model"))
+    # A model trained in this session has no path; a card changed after loading is kept as it was.
+    model.path, model.card = path, card
+    return model
 
 
 def _cut_from(card: dict[str, Any]) -> dict[str, Any]:
