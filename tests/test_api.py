@@ -166,3 +166,7 @@ def test_a_model_pickles_for_multiprocessing_and_classifies_the_same(model: smcl
     copy = pickle.loads(pickle.dumps(model))
     assert copy.classify(texts) == first
     assert (copy.path, copy.card, copy.labels) == (model.path, model.card, model.labels)
+
+
+def test_a_model_shows_as_its_path_and_labels_not_its_arrays(model: smclass.Model) -> None:
+    assert repr(model) == f"Model(path={str(model.path)!r}, labels={model.labels!r})"

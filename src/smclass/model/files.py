@@ -52,6 +52,10 @@ class Model:
     # --out to it) while a run goes on: --jobs workers check theirs against them, Dask's tasks get them.
     data: bytes | None = field(default=None, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        # A notebook shows a model by its repr: the dataclass's had printed some 7,000 characters of its arrays.
+        return f"Model(path={None if self.path is None else str(self.path)!r}, labels={self.labels!r})"
+
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled as its file's bytes (multiprocessing, joblib): the scorer holds a lock and compiled tables, which pickle cannot carry.
         return (_unpickled, (dumps(self) if self.data is None else self.data, self.path, self.card))
