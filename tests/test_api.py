@@ -170,3 +170,9 @@ def test_a_model_pickles_for_multiprocessing_and_classifies_the_same(model: smcl
 
 def test_a_model_shows_as_its_path_and_labels_not_its_arrays(model: smclass.Model) -> None:
     assert repr(model) == f"Model(path={str(model.path)!r}, labels={model.labels!r})"
+
+
+def test_two_loads_of_a_model_compare_as_two_objects_without_an_error(model: smclass.Model, small_model_path: Path) -> None:
+    again = smclass.load(small_model_path)
+    assert model == model and model != again
+    assert len({model, again}) == 2

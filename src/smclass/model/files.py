@@ -40,7 +40,8 @@ BUNDLED_ENCODERS = {"accurate": "minilm", "accurate-e5": "minilm+e5"}
 MODEL_ENV = "SMCLASS_MODEL"
 
 
-@dataclass
+# Not compared field by field: comparing its arrays raised numpy's "truth value of an array ... is ambiguous".
+@dataclass(eq=False)
 class Model:
     """A folded model and the card that says how it was made."""
 
