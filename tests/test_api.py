@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -176,3 +177,8 @@ def test_two_loads_of_a_model_compare_as_two_objects_without_an_error(model: smc
     again = smclass.load(small_model_path)
     assert model == model and model != again
     assert len({model, again}) == 2
+
+
+def test_classify_refuses_a_numpy_array_of_one_text_with_the_librarys_own_error(model: smclass.Model) -> None:
+    with pytest.raises(UsageError, match=r"classify takes a list of texts, not ndarray"):
+        model.classify(np.array("Volunteers wanted at the shelter this weekend"))

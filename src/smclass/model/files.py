@@ -82,7 +82,8 @@ class Model:
         if isinstance(texts, (str, bytes)):
             # A string is iterable too: each of its characters would be labelled as a post.
             raise UsageError("classify takes a list of texts, not one text: model.classify([text])")
-        if isinstance(texts, Mapping) or not isinstance(texts, Iterable):
+        if isinstance(texts, Mapping) or not isinstance(texts, Iterable) or getattr(texts, "ndim", None) == 0:
+            # A 0-d numpy array (np.array("a post"), a frame's df.text.values[0] of some dtypes) says it is iterable, and is not.
             # A dict would be classified by its keys; None or a number is no list at all.
             raise UsageError(f"classify takes a list of texts, not {type(texts).__name__}: model.classify([text, ...])")
         if batch_size.__class__ is not int or batch_size < 1:
