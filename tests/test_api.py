@@ -182,3 +182,8 @@ def test_two_loads_of_a_model_compare_as_two_objects_without_an_error(model: smc
 def test_classify_refuses_a_numpy_array_of_one_text_with_the_librarys_own_error(model: smclass.Model) -> None:
     with pytest.raises(UsageError, match=r"classify takes a list of texts, not ndarray"):
         model.classify(np.array("Volunteers wanted at the shelter this weekend"))
+
+
+def test_classify_frame_refuses_a_list_of_column_names_with_the_librarys_own_error(model: smclass.Model) -> None:
+    with pytest.raises(UsageError, match=r"text names one column of the frame, not list"):
+        model.classify_frame(pd.DataFrame({"body": ["Volunteers wanted at the shelter"]}), text=["body"])  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ import errno
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -110,6 +110,9 @@ class Model:
 
         if not isinstance(frame, pd.DataFrame):
             raise UsageError(f"classify_frame takes a pandas DataFrame, not {type(frame).__name__}: pd.DataFrame(...) first")
+        if not isinstance(text, Hashable):
+            # A list of names (text=["body"]) would reach pandas' TypeError: unhashable type.
+            raise UsageError(f"text names one column of the frame, not {type(text).__name__}: text='body'")
         if text not in frame.columns:
             raise UsageError(f"no column {text!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
         named = list(frame.columns).count(text)
