@@ -187,3 +187,11 @@ def test_classify_refuses_a_numpy_array_of_one_text_with_the_librarys_own_error(
 def test_classify_frame_refuses_a_list_of_column_names_with_the_librarys_own_error(model: smclass.Model) -> None:
     with pytest.raises(UsageError, match=r"text names one column of the frame, not list"):
         model.classify_frame(pd.DataFrame({"body": ["Volunteers wanted at the shelter"]}), text=["body"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("option", ["text_field", "id_field", "delimiter", "table", "query", "encoding"])
+def test_read_refuses_an_option_that_is_no_text_with_the_librarys_own_error(tmp_path: Path, option: str) -> None:
+    path = tmp_path / "posts.csv"
+    path.write_text("id,text\n1,The bus was late again\n")
+    with pytest.raises(UsageError, match=rf"^{option} takes text, not list"):
+        list(smclass.read(path, **{option: ["text"]}))

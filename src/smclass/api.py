@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from smclass.errors import UsageError
 from smclass.model.files import Model
 from smclass.model.files import load as _load_file
 from smclass.reading.decoders import checked_encoding
@@ -36,6 +37,11 @@ def read(
     the workbook sheet to read, ``query`` a SQLite query, as ``--table`` and ``--query`` do;
     ``encoding`` the text encoding of an input that is not UTF-8, as ``--encoding``.
     """
+    named = {"text_field": text_field, "id_field": id_field, "input_format": input_format, "delimiter": delimiter}
+    for name, value in {**named, "table": table, "query": query, "encoding": encoding}.items():
+        if value is not None and not isinstance(value, str):
+            # The checks below take text: a number or a list had stopped deep inside them with an AttributeError.
+            raise UsageError(f"{name} takes text, not {type(value).__name__}, e.g. {name}='...'")
     options = ReadOptions(
         text_field=checked_field(text_field, "text_field"),
         id_field=checked_field(id_field, "id_field"),
