@@ -195,3 +195,11 @@ def test_read_refuses_an_option_that_is_no_text_with_the_librarys_own_error(tmp_
     path.write_text("id,text\n1,The bus was late again\n")
     with pytest.raises(UsageError, match=rf"^{option} takes text, not list"):
         list(smclass.read(path, **{option: ["text"]}))
+
+
+def test_read_refuses_a_list_of_paths_rather_than_call_it_a_missing_file(tmp_path: Path) -> None:
+    paths = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    for path in paths:
+        path.write_text("id,text\n1,The bus was late again\n")
+    with pytest.raises(UsageError, match=r"read takes the path of one input .*, not list: itertools\.chain"):
+        list(smclass.read(paths))  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,10 @@ def read(
     the workbook sheet to read, ``query`` a SQLite query, as ``--table`` and ``--query`` do;
     ``encoding`` the text encoding of an input that is not UTF-8, as ``--encoding``.
     """
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        # Read as its repr, a list of paths had been refused as one missing file: "['a.csv', 'b.csv']: no such file".
+        several = ": itertools.chain(*map(smclass.read, paths)) reads several" if isinstance(path, (list, tuple)) else ""
+        raise UsageError(f"read takes the path of one input (a file, a folder, a zip, or - for stdin), not {type(path).__name__}{several}")
     named = {"text_field": text_field, "id_field": id_field, "input_format": input_format, "delimiter": delimiter}
     for name, value in {**named, "table": table, "query": query, "encoding": encoding}.items():
         if value is not None and not isinstance(value, str):
@@ -51,4 +56,4 @@ def read(
         query=query,
         encoding=checked_encoding(encoding, "encoding"),
     )
-    return read_posts([str(path)], options)
+    return read_posts([os.fsdecode(path)], options)
