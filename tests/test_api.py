@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import smclass
-from smclass.errors import InputError, UsageError
+from smclass.errors import InputError, ReadWarning, UsageError
 from smclass.labels import LABELS
 
 
@@ -203,3 +203,32 @@ def test_read_refuses_a_list_of_paths_rather_than_call_it_a_missing_file(tmp_pat
         path.write_text("id,text\n1,The bus was late again\n")
     with pytest.raises(UsageError, match=r"read takes the path of one input .*, not list: itertools\.chain"):
         list(smclass.read(paths))  # type: ignore[arg-type]
+
+
+def test_read_warns_of_what_it_passed_over_and_hands_every_note_to_notify(tmp_path: Path) -> None:
+    # A notebook had read a folder without its skipped files, and UTF-8 as cp1252, without a word.
+    import warnings
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "posts.jsonl").write_text('{"id": 1, "text": "Café opens at nine, come along"}\n', encoding="utf-8")
+    (folder / "flyer.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(64))
+    with pytest.warns(ReadWarning) as caught:
+        posts = list(smclass.read(folder, encoding="cp1252"))
+    assert [p["text"] for p in posts] == ["CafÃ© opens at nine, come along"]  # read as asked
+    said = sorted(str(w.message) for w in caught)
+    assert any(
+        s.endswith(
+            "posts.jsonl: its first bytes are UTF-8 text ('Café'), which --encoding cp1252 reads as 'CafÃ©': "
+            "leave out --encoding if it is UTF-8"
+        )
+        for s in said
+    )
+    assert any(s.startswith("skipped 1 attachment") for s in said)
+    # How a file was read is no loss: not warned of, but handed to notify with the rest.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReadWarning)
+        assert len(list(smclass.read(folder / "posts.jsonl"))) == 1
+    notes: list[str] = []
+    list(smclass.read(folder, notify=notes.append))
+    assert any(": read as json" in note for note in notes) and any(note.startswith("skipped 1 attachment") for note in notes)

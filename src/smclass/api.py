@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from smclass.errors import UsageError
+from smclass.errors import ReadWarning, UsageError
 from smclass.model.files import Model
 from smclass.model.files import load as _load_file
 from smclass.reading.decoders import checked_encoding
@@ -30,6 +31,7 @@ def read(
     table: str | None = None,
     query: str | None = None,
     encoding: str | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The posts of any supported input (file, folder, zip, platform export, ``-`` for stdin).
 
@@ -37,6 +39,9 @@ def read(
     the ``reason``) and ``record``, the record as read. ``table`` names the SQLite table or
     the workbook sheet to read, ``query`` a SQLite query, as ``--table`` and ``--query`` do;
     ``encoding`` the text encoding of an input that is not UTF-8, as ``--encoding``.
+    ``notify`` is given each note the command prints on stderr (``notify=print`` shows them);
+    without it, the notes of what was passed over or may be misread (files skipped, warnings)
+    are issued as :class:`~smclass.errors.ReadWarning`, and the rest (how each file was read) dropped.
     """
     if not isinstance(path, (str, bytes, os.PathLike)):
         # Read as its repr, a list of paths had been refused as one missing file: "['a.csv', 'b.csv']: no such file".
@@ -56,4 +61,11 @@ def read(
         query=query,
         encoding=checked_encoding(encoding, "encoding"),
     )
-    return read_posts([os.fsdecode(path)], options)
+    return read_posts([os.fsdecode(path)], options, notify or _warn_of_losses)
+
+
+def _warn_of_losses(note: str) -> None:
+    # Said as the command says them, "skipped ..." and "warning: ...": a notebook had read a folder
+    # without its skipped files, or cp1252 over UTF-8, without a word.
+    if note.startswith(("skipped ", "warning: ")):
+        warnings.warn(note.removeprefix("warning: "), ReadWarning, stacklevel=2)

@@ -87,6 +87,11 @@ class TemporaryFileError(OutputError):
         super().__init__(f"cannot write a temporary file in {folder} ({reason}): {advice}")
 
 
+class ReadWarning(UserWarning):
+    """What reading an input passed over or may have misread, as a Python warning: the notes that
+    ``smclass classify`` prints on stderr, which a library caller would otherwise never see."""
+
+
 class Deferred:
     """An error raised while iterating, held until what came before it has been used.
 
