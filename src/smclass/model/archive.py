@@ -93,7 +93,12 @@ def holds_a_model(path: Path) -> bool:
             names = archive.namelist()
     except (OSError, zipfile.BadZipFile):
         return False
-    return "meta.npy" in names and all(n.endswith(".npy") and n[: -len(".npy")] in MEMBERS for n in names)
+    return "meta.npy" in names and all(map(_known_member, names))
+
+
+def _known_member(name: str) -> bool:
+    """Whether ``name`` is one of the arrays a model file holds."""
+    return name.endswith(".npy") and name[: -len(".npy")] in MEMBERS
 
 
 def _check_members(infos: list[zipfile.ZipInfo], target: Path) -> None:
@@ -102,7 +107,7 @@ def _check_members(infos: list[zipfile.ZipInfo], target: Path) -> None:
     total = 0
     for info in infos:
         name = info.filename
-        if not name.endswith(".npy") or name[: -len(".npy")] not in MEMBERS:
+        if not _known_member(name):
             raise ModelError(f"{target}: not a smclass model file (unexpected member {name!r})")
         if name in seen:
             raise ModelError(f"{target}: damaged model file (member {name!r} appears twice)")
