@@ -199,3 +199,18 @@ def test_a_word_let_go_goes_from_every_label_so_its_uses_elsewhere_still_count_a
     assert tally.terms_let_go > 0
     assert sum(tally.words[label]["ferry"] for label in LABELS if label != "Emergent") == 16
     assert "ferry" not in numbers(tally)["typical"]["Emergent"]["words"]
+
+
+def test_report_lets_go_of_rare_words_whether_or_not_the_post_it_checks_at_has_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Checked only at a post with text, the bound was put off for good by a post without one at every 4,096th place.
+    monkeypatch.setattr(rare, "TERMS_HELD", 2_000)
+    path = tmp_path / "gaps.jsonl"
+    with path.open("w") as out:
+        for i in range(12_288):
+            text = "" if (i + 1) % 4096 == 0 else f"word{i}x word{i}y"
+            out.write(json.dumps({"id": i, "text": text, "label": "Personal"}) + "\n")
+    tally = collect([str(path)], ReadOptions())
+    assert tally.terms_let_go > 0
+    assert sum(len(c) for c in tally.words.values()) <= 2_000 + 2 * 4096 + 4

@@ -272,6 +272,9 @@ def _count(out: Tally, entry: dict[str, Any]) -> None:
         out.groups.add(str(group), label or "none")
     if entry["text"] is not None:
         _count_text(out, fix_mojibake(entry["text"]), label, moment, account)
+    # Counted by post, not by post with text: every 4096th post without one had put it off for good.
+    if out.posts % 4096 == 0:
+        _let_go_of_rare_terms(out)
 
 
 def _count_text(out: Tally, text: str, label: str | None, moment: float | None, account: str | None) -> None:
@@ -286,8 +289,6 @@ def _count_text(out: Tally, text: str, label: str | None, moment: float | None, 
     words = {w for w in _WORD.findall(_HANDLE_OR_TAG.sub(" ", items.without_links(lowered))) if w not in _STOP}
     out.words[key].update(words)
     out.tags[key].update(tags)
-    if out.posts % 4096 == 0:
-        _let_go_of_rare_terms(out)
     for item in [f"#{tag}" for tag in tags] + sorted(links):
         add_use(out.items, item, out.window, moment, account, label)
 
