@@ -7,6 +7,7 @@ import json
 import random
 import tracemalloc
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -147,16 +148,21 @@ def test_the_breakdown_by_group_is_the_same_held_in_memory_or_added_up_on_disk(h
     counts.close()
 
 
-def test_report_lets_go_of_rare_words_past_so_many_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A collection of made-up words had grown memory with every post (427 MB at 1.5 million distinct words).
+def _tally_holding_2000(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: Iterable[dict[str, Any]]) -> Any:
+    """The report's tally of ``rows``, read from a file, with rare terms let go past 2,000 distinct ones."""
     monkeypatch.setattr(rare, "TERMS_HELD", 2_000)
     path = tmp_path / "made_up.jsonl"
-    with path.open("w") as out:
-        for i in range(12_288):
-            label = "Emergent" if i % 2 else "Personal"
-            text = f"word{i}x word{i}y " + ("volunteers needed" if label == "Emergent" else "my lunch")
-            out.write(json.dumps({"id": i, "text": text, "label": label}) + "\n")
-    tally = collect([str(path)], ReadOptions())
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return collect([str(path)], ReadOptions())
+
+
+def test_report_lets_go_of_rare_words_past_so_many_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A collection of made-up words had grown memory with every post (427 MB at 1.5 million distinct words).
+    def row(i: int) -> dict[str, Any]:
+        label = "Emergent" if i % 2 else "Personal"
+        return {"id": i, "text": f"word{i}x word{i}y " + ("volunteers needed" if label == "Emergent" else "my lunch"), "label": label}
+
+    tally = _tally_holding_2000(tmp_path, monkeypatch, map(row, range(12_288)))
     assert sum(len(c) for c in tally.words.values()) <= 2_000 + 2 * 4096 + 4
     shown = numbers(tally)
     assert "volunteers" in shown["typical"]["Emergent"]["words"]
@@ -168,13 +174,9 @@ def test_report_lets_go_of_rare_words_past_so_many_and_says_so(tmp_path: Path, m
 def test_report_lets_go_of_hashtags_and_links_few_took_up_past_so_many_and_keeps_the_traces(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rare, "TERMS_HELD", 2_000)
-    path = tmp_path / "own_tags.jsonl"
-    with path.open("w") as out:
-        for i in range(12_288):
-            record = {"id": i, "text": f"out walking #walk{i} #cleanriver", "label": "Emergent", "author": f"walker{i % 30}"}
-            out.write(json.dumps({**record, "created_at": "2026-05-01T10:00:00Z"}) + "\n")
-    tally = collect([str(path)], ReadOptions())
+    record = {"label": "Emergent", "created_at": "2026-05-01T10:00:00Z"}
+    rows = ({**record, "id": i, "text": f"out walking #walk{i} #cleanriver", "author": f"walker{i % 30}"} for i in range(12_288))
+    tally = _tally_holding_2000(tmp_path, monkeypatch, rows)
     assert len(tally.items) <= 2_000 + 4096 + 1
     shown = numbers(tally)
     assert [(t["item"], t["accounts"], t["posts"]) for t in shown["emergent_traces"]] == [("#cleanriver", 30, 12_288)]
@@ -187,15 +189,12 @@ def test_a_word_let_go_goes_from_every_label_so_its_uses_elsewhere_still_count_a
 ) -> None:
     # "ferry" is used 3 times in Emergent posts and 16 times in the others, once in each label between two
     # lettings go: let go from each of those alone, it had been shown as typical of Emergent (exit 0).
-    monkeypatch.setattr(rare, "TERMS_HELD", 2_000)
-    path = tmp_path / "made_up.jsonl"
-    with path.open("w") as out:
-        for i in range(12_500):
-            label = LABELS[i % 5]
-            ferry = (label != "Emergent" and i % 4096 < 5) or (label == "Emergent" and 12_300 <= i < 12_315)
-            text = f"word{i}x word{i}y " + ("ferry" if ferry else "")
-            out.write(json.dumps({"id": i, "text": text, "label": label}) + "\n")
-    tally = collect([str(path)], ReadOptions())
+    def row(i: int) -> dict[str, Any]:
+        label = LABELS[i % 5]
+        ferry = (label != "Emergent" and i % 4096 < 5) or (label == "Emergent" and 12_300 <= i < 12_315)
+        return {"id": i, "text": f"word{i}x word{i}y " + ("ferry" if ferry else ""), "label": label}
+
+    tally = _tally_holding_2000(tmp_path, monkeypatch, map(row, range(12_500)))
     assert tally.terms_let_go > 0
     assert sum(tally.words[label]["ferry"] for label in LABELS if label != "Emergent") == 16
     assert "ferry" not in numbers(tally)["typical"]["Emergent"]["words"]
@@ -205,12 +204,7 @@ def test_report_lets_go_of_rare_words_whether_or_not_the_post_it_checks_at_has_t
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Checked only at a post with text, the bound was put off for good by a post without one at every 4,096th place.
-    monkeypatch.setattr(rare, "TERMS_HELD", 2_000)
-    path = tmp_path / "gaps.jsonl"
-    with path.open("w") as out:
-        for i in range(12_288):
-            text = "" if (i + 1) % 4096 == 0 else f"word{i}x word{i}y"
-            out.write(json.dumps({"id": i, "text": text, "label": "Personal"}) + "\n")
-    tally = collect([str(path)], ReadOptions())
+    rows = ({"id": i, "text": "" if (i + 1) % 4096 == 0 else f"word{i}x word{i}y", "label": "Personal"} for i in range(12_288))
+    tally = _tally_holding_2000(tmp_path, monkeypatch, rows)
     assert tally.terms_let_go > 0
     assert sum(len(c) for c in tally.words.values()) <= 2_000 + 2 * 4096 + 4
