@@ -16,7 +16,11 @@ runner = CliRunner()
 
 
 def report(rows: list[dict[str, Any]], *args: str) -> dict[str, Any]:
-    return report_of("".join(json.dumps(r) + "\n" for r in rows), *args)
+    return report_of(json_lines(rows), *args)
+
+
+def json_lines(rows: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r) + "\n" for r in rows)
 
 
 def report_of(text: str, *args: str) -> dict[str, Any]:
@@ -343,3 +347,31 @@ def test_the_report_says_what_made_a_trace(tmp_path: Path) -> None:
     text = "".join(json.dumps(r) + "\n" for r in rows)
     assert runner.invoke(app, ["report", "-q", "-o", str(page), "--min-accounts", "5"], input=text).exit_code == 0
     assert "Each taken up by at least 5 distinct accounts within 72 hours." in page.read_text()
+
+
+def tweets_through_t_co(entities: bool) -> list[dict[str, Any]]:
+    # Each of three accounts shares one petition: X wraps it in a t.co link of each tweet's own.
+    rows = []
+    for n, (handle, code) in enumerate([("ana", "Ab1"), ("bo", "Cd2"), ("cy", "Ef3")]):
+        tweet = {"id_str": str(n), "full_text": f"Please sign and share https://t.co/{code}", "user": {"screen_name": handle}}
+        tweet["created_at"] = f"Wed May 01 1{n}:00:00 +0000 2024"
+        if entities:
+            tweet["entities"] = {"urls": [{"url": f"https://t.co/{code}", "expanded_url": "https://petitions.example/p/SaveThePark"}]}
+        rows.append(tweet)
+    return rows
+
+
+def test_a_link_shared_through_x_t_co_links_is_a_trace_of_where_it_leads(small_model_path: Path) -> None:
+    numbers = report(tweets_through_t_co(entities=True), "--model", "default")
+    # Before, three t.co links as written: no trace, no word, exit 0.
+    assert traced(numbers) == {"https://petitions.example/p/SaveThePark": 3}
+    # Kept by classify, the tweet keeps its entities, so the report of its results finds the same trace.
+    tweets = json_lines(tweets_through_t_co(entities=True))
+    kept = runner.invoke(app, ["classify", "-", "--keep-fields", "--model", str(small_model_path)], input=tweets)
+    assert traced(report_of(kept.stdout)) == {"https://petitions.example/p/SaveThePark": 3}
+
+
+def test_t_co_links_whose_records_do_not_say_where_they_lead_are_said() -> None:
+    numbers = report(tweets_through_t_co(entities=False), "--model", "default")
+    assert traced(numbers) == {}
+    assert "3 of X's t.co links are counted as written, since their records do not say where they lead" in " ".join(numbers["notes"])

@@ -77,6 +77,21 @@ def links(text: str) -> set[str]:
     return {_host_lowered(link) for match in _LINK.finditer(text) if (link := _trimmed(match.group()))}
 
 
+def links_leading(text: str, targets: dict[str, str]) -> tuple[set[str], int]:
+    """The links of a post, a short link as where it leads when ``targets`` (X's entities) says,
+    and how many of X's t.co links stay as written: X gives each post a t.co link of its own."""
+    found, short = set(), 0
+    for link in links(text):
+        target = targets.get(link) or targets.get(link.replace("http://", "https://", 1))
+        lead = next(iter(links(target)), None) if target else None
+        found.add(lead or link)
+        short += lead is None and _T_CO.match(link) is not None
+    return found, short
+
+
+_T_CO = re.compile(r"(?:https?://)?t\.co/", re.IGNORECASE)
+
+
 _SCHEME_HOST = re.compile(r"((?:https?://)?)([^/?#]*)", re.IGNORECASE)
 
 

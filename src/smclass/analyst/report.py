@@ -32,6 +32,7 @@ from smclass.labels import LABELS
 from smclass.reading import fields, inputs, repeats
 from smclass.reading.mojibake import fix_mojibake
 from smclass.reading.plan import ReadOptions
+from smclass.reading.platforms import x
 from smclass.reading.posts import planned_with_sample
 from smclass.reading.records import Record
 
@@ -79,6 +80,8 @@ class Tally:
     # Hashtags glued to an ellipsis, most often cut short (see items.hashtags): left out, and said.
     tags_cut: int = 0
     cut_example: str | None = None
+    # X's t.co links whose records do not say where they lead: matched as written, so seldom taken up.
+    short_links: int = 0
     # Rare words and hashtags let go to bound memory: how many, and the most uses one of them had had less than.
     terms_let_go: int = 0
     let_go_below: int = 0
@@ -187,6 +190,7 @@ def _results(
             entry = {"data": record.data, "text": text, "group": _group(record, by, by_names) if by_names else None}
             by_seen = by_seen or (by_names is not None and next(iter(by_names.values(record.data)), fields.MISSING) is not fields.MISSING)
             entry.update(stamp=_TIMES.first(record.data, _a_time), account=_ACCOUNTS.first(record.data, _names_account))
+            entry["targets"] = {**x.link_targets(record.data), **x.link_targets(record.original)}
             own = own_label(record, label_field)
             this = kind(record, own, label_field)
             if out.kind is None:
@@ -271,18 +275,19 @@ def _count(out: Tally, entry: dict[str, Any]) -> None:
         out.grouped += 1
         out.groups.add(str(group), label or "none")
     if entry["text"] is not None:
-        _count_text(out, fix_mojibake(entry["text"]), label, moment, account)
+        _count_text(out, fix_mojibake(entry["text"]), label, moment, account, entry.get("targets") or {})
     # Counted by post, not by post with text: every 4096th post without one had put it off for good.
     if out.posts % 4096 == 0:
         _let_go_of_rare_terms(out)
 
 
-def _count_text(out: Tally, text: str, label: str | None, moment: float | None, account: str | None) -> None:
+def _count_text(out: Tally, text: str, label: str | None, moment: float | None, account: str | None, targets: dict[str, str]) -> None:
     key = label or "none"
     lowered = text.lower()
     # A link's "#settings" is its fragment, no hashtag anyone took up.
     cut: list[str] = []
-    tags, links = items.hashtags(text, cut), items.links(text)
+    tags, (links, short) = items.hashtags(text, cut), items.links_leading(text, targets)
+    out.short_links += short
     if cut:
         out.tags_cut += len(cut)
         out.cut_example = out.cut_example or f"#{cut[0]}…"
@@ -372,6 +377,11 @@ def numbers(
         notes.append(
             f"{out.tags_cut} hashtags glued to an ellipsis, such as {out.cut_example}, are not counted: such a tag is most often "
             "cut short (as X cuts a retweet's text), and is then not the tag its post used"
+        )
+    if out.short_links:
+        notes.append(
+            f"{out.short_links} of X's t.co links are counted as written, since their records do not say where they lead (X's entities): "
+            "X gives each post a t.co link of its own, so a link many accounts shared through them is seldom a trace"
         )
     if len(found) > TRACES_SHOWN:
         # A list cut short with no word reads as every trace there is.

@@ -186,6 +186,38 @@ def _username(value: dict[str, Any]) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
+def link_targets(value: Any) -> dict[str, str]:
+    """Where each t.co link of a tweet leads, as X's entities record it (``url`` to v2's ``unwound_url`` or
+    ``expanded_url``; snscrape's ``links``), through a retweet's original, a long post and an archive's wrapper.
+
+    X wraps every link in a t.co link of the post's own, so the same petition shared by three accounts
+    is three links as written: only where they lead shows it was taken up.
+    """
+    found: dict[str, str] = {}
+    stack, seen = [value], 0
+    while stack and seen < _TWEETS_LOOKED:
+        tweet = stack.pop()
+        if not isinstance(tweet, dict):
+            continue
+        seen += 1
+        for holder in (tweet, tweet.get("extended_tweet"), tweet.get("note_tweet")):
+            entities = holder.get("entities") if isinstance(holder, dict) else None
+            for url in entities.get("urls") or [] if isinstance(entities, dict) else []:
+                if isinstance(url, dict) and isinstance(short := url.get("url"), str):
+                    target = url.get("unwound_url") or url.get("expanded_url")
+                    if isinstance(target, str) and target:
+                        found.setdefault(short, target)
+        for link in tweet.get("links") or [] if isinstance(tweet.get("links"), list) else []:
+            if isinstance(link, dict) and isinstance(link.get("tcourl"), str) and isinstance(link.get("url"), str) and link["url"]:
+                found.setdefault(link["tcourl"], link["url"])
+        stack.extend(tweet.get(key) for key in ("tweet", "legacy", "retweeted_status", "retweetedTweet", "quoted_status"))
+    return found
+
+
+# A tweet nests a few others (its retweet's original, a quote, a wrapper): more is no tweet.
+_TWEETS_LOOKED = 8
+
+
 SHAPES = [
     Shape("X archive tweets", lambda value: isinstance(value.get("tweet"), dict), _archive_entry),
     Shape("X API v2 page", is_twarc2_page, _page, whole=True, each="data"),
