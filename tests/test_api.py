@@ -232,3 +232,20 @@ def test_read_warns_of_what_it_passed_over_and_hands_every_note_to_notify(tmp_pa
     notes: list[str] = []
     list(smclass.read(folder, notify=notes.append))
     assert any(": read as json" in note for note in notes) and any(note.startswith("skipped 1 attachment") for note in notes)
+
+
+def test_classify_reads_a_pandas_series_with_gaps_as_posts_with_no_text_there(model: smclass.Model) -> None:
+    texts = pd.Series(["Parliament passes the budget after a late vote", np.nan, "Gloves for the canal clean-up #CleanCanal", pd.NA])
+    # Before, the NaN pandas writes for a missing cell was refused: "texts[1]: expected text or None, got float".
+    predictions = model.classify(texts)
+    assert predictions[1] == predictions[3] == smclass.Prediction(None, None, None)
+    assert [p.label for p in predictions[::2]] == [p.label for p in model.classify(list(texts[::2]))]
+
+
+def test_predict_proba_refuses_what_is_no_text_with_the_librarys_own_error(model: smclass.Model) -> None:
+    # Before, None stopped deep in the features: AttributeError: 'NoneType' object has no attribute 'isascii'.
+    with pytest.raises(UsageError, match=r"texts\[1\]: expected text, got NoneType \(classify gives a missing text no label\)"):
+        model.predict_proba(["fine", None])
+    with pytest.raises(UsageError, match=r"predict_proba takes a list of texts, not str"):
+        model.predict_proba("a single string")
+    assert model.predict_proba(np.array(["one post", "another post"])).shape == (2, len(model.labels))

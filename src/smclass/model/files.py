@@ -12,7 +12,9 @@ import contextlib
 import errno
 import io
 import json
+import math
 import os
+import sys
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -74,6 +76,14 @@ class Model:
         return f"{self.path}: trained without posts labelled {', '.join(lacking)}: no post gets {which}"
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """One row of probabilities per text, columns in the order of :attr:`labels`; every text must be a string."""
+        if isinstance(texts, (str, bytes)) or not isinstance(texts, Iterable):
+            raise UsageError(f"predict_proba takes a list of texts, not {type(texts).__name__}: model.predict_proba([text])")
+        texts = list(texts)
+        wrong = next((i for i, text in enumerate(texts) if not isinstance(text, str)), None)
+        if wrong is not None:
+            # None had stopped deep in the features with "'NoneType' object has no attribute 'isascii'".
+            raise UsageError(f"texts[{wrong}]: expected text, got {type(texts[wrong]).__name__} (classify gives a missing text no label)")
         return self.scorer.predict_proba(texts)
 
     def classify(self, texts: Iterable[str | None], *, batch_size: int = 4096) -> list[Prediction]:
@@ -89,7 +99,8 @@ class Model:
         if batch_size.__class__ is not int or batch_size < 1:
             # A range with a step under 1 is empty: every post would come back unlabelled.
             raise UsageError(f"batch_size must be a whole number of at least 1, got {batch_size!r}")
-        items = list(texts)
+        # pandas writes a missing cell as NaN: a Series of posts with gaps is posts with no text there, as classify_frame reads it.
+        items = [None if _missing_cell(text) else text for text in texts]
         wrong = next((i for i, text in enumerate(items) if text is not None and not isinstance(text, str)), None)
         if wrong is not None:
             raise UsageError(f"texts[{wrong}]: expected text or None, got {type(items[wrong]).__name__}")
@@ -140,6 +151,11 @@ class Model:
             for label in self.labels:
                 out[f"p_{label}"] = [None if p.probabilities is None else p.probabilities[label] for p in predictions]
         return out
+
+
+def _missing_cell(value: Any) -> bool:
+    pandas = sys.modules.get("pandas")  # pd.NA exists only where pandas was imported, and nothing imports it for this
+    return (isinstance(value, float) and math.isnan(value)) or (pandas is not None and value is pandas.NA)
 
 
 class Prediction(NamedTuple):
