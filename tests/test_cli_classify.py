@@ -323,6 +323,18 @@ def test_a_text_of_punctuation_alone_gets_no_label_but_an_emoji_or_a_sign_does(s
     assert [p.label is None for p in api] == [True] * 5 + [False] * 9
 
 
+def test_a_text_of_replacement_characters_alone_gets_no_label_and_says_its_characters_were_lost(small_model_path: Path) -> None:
+    # U+FFFD is a symbol to Unicode: a post of nothing else had been labelled Personal 0.61 by the accurate model.
+    texts = ["\ufffd\ufffd\ufffd", " \ufffd? \ufffd! ", "caf\ufffd ok", "\ufffd\U0001f600"]
+    data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts))
+    result = run("classify", "-q", "--model", str(small_model_path), input=data)
+    assert result.exit_code == 0, result.stderr
+    reasons = [json.loads(line).get("reason") for line in result.stdout.splitlines()]
+    lost = "'text' holds only U+FFFD replacement characters: its characters were lost before smclass read it"
+    assert reasons == [lost, lost, None, None]
+    assert [p.label is None for p in model_lib.load(small_model_path).classify(texts)] == [True, True, False, False]
+
+
 def test_a_text_of_characters_that_do_not_show_gets_no_label(small_model_path: Path) -> None:
     texts = ["\u200b", "\x00\x01", "\ufeff\u00ad", "\ufe0f\U000e0041", " \u200b\n", "hi\u200bthere", "\U0001f600"]
     data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts))

@@ -12,7 +12,7 @@ from typing import Any
 
 from smclass.errors import InputError, UsageError
 from smclass.reading.records import Record, SheetError, Spelled, json_kind
-from smclass.reading.usable import MISSING_MARKERS, PLACEHOLDERS, usable, visible
+from smclass.reading.usable import LOST, MISSING_MARKERS, PLACEHOLDERS, usable, visible
 
 # Most specific first: a tweet with both `full_text` and a truncated `text` wants `full_text`.
 TEXT_FIELDS = (
@@ -402,6 +402,8 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
             return None, f"'{choice.field}' is the placeholder {value.strip()}: its text was deleted or removed"
         if isinstance(value, str) and value.strip() in MISSING_MARKERS:
             return None, f"'{choice.field}' is {value.strip()}, which marks a missing value"
+        if isinstance(value, str) and LOST in value:
+            return None, f"'{choice.field}' holds only U+FFFD replacement characters: its characters were lost before smclass read it"
         if isinstance(value, str) and visible(value):
             return None, f"'{choice.field}' holds punctuation only, no words"
         if isinstance(value, str) and value.strip():
