@@ -151,6 +151,28 @@ def test_train_suggests_a_threshold_that_classify_can_use(tmp_path: Path) -> Non
         assert result.exit_code == 0, result.stderr
 
 
+def test_threshold_model_on_a_card_without_a_cut_says_whether_cross_validation_found_none_or_never_ran(tmp_path: Path) -> None:
+    # A model cross-validated to no cut 90% right had been told to retrain with cross-validation, which it had.
+    rows = stratified_slice(corpus_rows(), 20)
+    labels = sorted({row["label"] for row in rows})
+    data = tmp_path / "shuffled.jsonl"
+    data.write_text("".join(json.dumps({**row, "label": labels[i % len(labels)]}) + "\n" for i, row in enumerate(rows)), encoding="utf-8")
+    said = []
+    for cv in ("3", "0"):
+        out = tmp_path / f"cv{cv}.npz"
+        assert runner.invoke(app, ["train", str(data), "--out", str(out), "--cv", cv, "-q"]).exit_code == 0
+        result = runner.invoke(app, ["classify", "--threshold", "model", "--model", str(out), "-q"], input=json.dumps({"text": POSTS[0]}))
+        said.append((result.exit_code, result.stderr.removeprefix(f"Error: {out}: the model card suggests no threshold: ")))
+    assert said == [
+        (
+            2,
+            "in its 3-fold cross-validation no confidence cut kept 10 posts or more with labels 90% right "
+            "(smclass info shows each cut's accuracy); give a number\n",
+        ),
+        (2, "it was trained with --cv 0; retrain with cross-validation (--cv 5), or give a number\n"),
+    ]
+
+
 @pytest.mark.parametrize("model", ["default", "accurate", "accurate-e5"])
 def test_every_bundled_model_suggests_a_threshold_that_classify_uses(model: str) -> None:
     card = json.loads(runner.invoke(app, ["info", "--model", model, "--json"]).stdout)

@@ -287,7 +287,15 @@ def _threshold(value: str | None, model: Model) -> float | None:
     if value == "model":
         suggested = model.card.get("suggested_threshold")
         if suggested is None:
-            raise UsageError(f"{model.path}: the model card suggests no threshold (retrain with cross-validation): give a number")
+            cv = model.card.get("cross_validation")
+            # A model cross-validated to no cut 90% right was told to retrain with cross-validation, as if it had none.
+            why = (
+                f"in its {cv.get('folds')}-fold cross-validation no confidence cut kept 10 posts or more with labels 90% right "
+                "(smclass info shows each cut's accuracy); give a number"
+                if isinstance(cv, dict)
+                else "it was trained with --cv 0; retrain with cross-validation (--cv 5), or give a number"
+            )
+            raise UsageError(f"{model.path}: the model card suggests no threshold: {why}")
         if isinstance(suggested, bool) or not isinstance(suggested, (int, float)) or not 0.0 <= suggested <= 1.0:
             raise ModelError(f"{model.path}: the model card's suggested_threshold is damaged ({suggested!r}): give a number")
         return float(suggested)
