@@ -60,6 +60,13 @@ def test_explanation_names_words_signals_and_the_embedding(model: model_lib.Mode
     assert all(t["weight"] > 0 for t in top)
 
 
+def test_explanation_leaves_out_a_push_too_small_to_show_in_four_decimals(model: model_lib.Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2 of 59,597 entries of --explain 5 over 12,000 posts had shown as {"feature": "it", "weight": 0.0}.
+    terms = {"refund": 0.3, "it": 0.00004, "flight": 0.00005, "again": -0.2}
+    monkeypatch.setattr("smclass.model.explain.contributions", lambda *_: (terms, 0.0))
+    assert explain(model.scorer, POSTS[0], "Customer", 5) == [{"feature": "refund", "weight": 0.3}, {"feature": "flight", "weight": 0.0001}]
+
+
 def test_classify_explain_gives_each_labelled_post_its_top_features(small_model_path: Path) -> None:
     data = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate([*POSTS[:2], ""]))
     result = runner.invoke(app, ["classify", "--explain", "3", "--model", str(small_model_path), "-q"], input=data)

@@ -110,7 +110,8 @@ def explain(scorer: Scorer | EncodedScorer, text: str, label: str, k: int) -> li
         terms, _ = contributions(scorer.scorer, text, label)
         columns, sign = _columns(scorer.scorer, label)
         terms[ENCODER] = sign * float((scorer.block([text]) @ scorer.encoder_coef)[0, columns].mean())
-    toward = sorted(((weight, name) for name, weight in terms.items() if weight > 0), key=lambda item: (-item[0], item[1]))
+    # A push under half the last digit written would show as "weight": 0.0, a feature that pushed nothing.
+    toward = sorted(((weight, name) for name, weight in terms.items() if round(weight, 4) > 0), key=lambda item: (-item[0], item[1]))
     return [{"feature": name, "weight": round(float(weight), 4)} for weight, name in toward[:k]]
 
 
