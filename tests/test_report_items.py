@@ -375,3 +375,11 @@ def test_t_co_links_whose_records_do_not_say_where_they_lead_are_said() -> None:
     numbers = report(tweets_through_t_co(entities=False), "--model", "default")
     assert traced(numbers) == {}
     assert "3 of X's t.co links are counted as written, since their records do not say where they lead" in " ".join(numbers["notes"])
+
+
+def test_an_infinite_window_is_refused_as_a_usage_error() -> None:
+    text = "".join(json.dumps(r) + "\n" for r in uses({f"user{n}": "Rally today #cause" for n in range(3)}))
+    # Before, --window inf wrote "window_hours": null, which says no post carries a time, and the page "within inf hours", exit 0.
+    done = runner.invoke(app, ["report", "--json", "-q", "--window", "inf"], input=text, prog_name="smclass")
+    assert (done.exit_code, done.stdout) == (2, "")
+    assert done.stderr == "Error: Invalid value for '--window': Input should be a finite number (see 'smclass report --help')\n"

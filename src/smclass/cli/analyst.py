@@ -164,7 +164,7 @@ def _given(ctx: typer.Context, name: str) -> bool:
 
 
 def _finite(value: float) -> float:
-    # Click's min=0 lets inf through, and inf times a likeness of 0 is NaN in the ranking.
+    # Click's min=0 lets inf through: inf times a likeness of 0 is NaN in suggest's ranking, and JSON has no inf for report's window.
     if not math.isfinite(value):
         raise typer.BadParameter("Input should be a finite number")
     return value
@@ -292,7 +292,10 @@ def report(
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the HTML page here.", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The report's numbers as one JSON object on stdout.")] = False,
     by: Annotated[str | None, typer.Option("--by", help="Break labels down by this field of the records (default: the account).")] = None,
-    window: Annotated[float, typer.Option("--window", help="Hours within which accounts must take up a hashtag or link.", min=0)] = 72.0,
+    # Finite: an infinite window had been written as null in the JSON, which says no post carries a time.
+    window: Annotated[
+        float, typer.Option("--window", help="Hours within which accounts must take up a hashtag or link.", min=0, callback=_finite)
+    ] = 72.0,
     min_accounts: Annotated[int, typer.Option("--min-accounts", help="Distinct accounts that make a trace.", min=2)] = 3,
     title: Annotated[str, typer.Option("--title", help="Title of the page.")] = "smclass report",
     label_field: Annotated[
