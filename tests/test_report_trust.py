@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from smclass.analyst.times import parse_time
+from smclass.analyst.times import is_day, parse_time
 from smclass.cli import app
 
 runner = CliRunner()
@@ -253,6 +253,20 @@ def test_report_says_how_many_times_name_no_zone_and_were_read_as_utc() -> None:
     numbers = json.loads(run("report", "--json", input=jsonl(*rows)).stdout)
     assert (numbers["timed"], numbers["first"], numbers["last"]) == (3, "2024-03-10T08:00:00Z", "2024-03-10T09:00:00Z")
     assert "2 of 3 posts carry a time with no time zone, such as '2024-03-10 08:00': read as UTC" in numbers["notes"]
+
+
+def test_report_charts_dates_with_no_time_of_day_by_day_and_says_so() -> None:
+    days = [result(1, date="2024-03-10"), result(2, date="2024-03-10"), result(3, date=20240311)]
+    rows = [*days, result(4, created_at="2024-03-11T09:30:00Z")]
+    numbers = json.loads(run("report", "--json", input=jsonl(*rows)).stdout)
+    # Before, a span of a day was charted by hour, and every post of a sheet's Date column sat in the hour from midnight, exit 0.
+    assert numbers["over_time"]["unit"] == "day"
+    assert [(b["start"], b["Media"]) for b in numbers["over_time"]["buckets"]] == [("2024-03-10T00:00:00Z", 2), ("2024-03-11T00:00:00Z", 2)]
+    assert (
+        "3 of 4 posts carry a date with no time of day, such as '2024-03-10': labels over time are counted by day, "
+        "and in the traces' windows these posts count as made at midnight UTC"
+    ) in numbers["notes"]
+    assert not any(is_day(seconds) for seconds in ("1710063000", 1710063000, "2024031009", "1710063000.5"))  # epoch numbers are no days
 
 
 def test_report_reads_microsecond_timestamps() -> None:

@@ -26,7 +26,7 @@ from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
 from smclass.analyst.groups import GroupCounts
 from smclass.analyst.report_labels import check_kind, kind, merged, own_label
 from smclass.analyst.spelling import ACCOUNT_FIELDS, TIME_FIELDS, Spelled
-from smclass.analyst.times import is_extended_date, read_time
+from smclass.analyst.times import is_day, is_extended_date, read_time
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
 from smclass.reading import fields, inputs, repeats
@@ -76,6 +76,9 @@ class Tally:
     # A time with no zone is read as UTC: said, since it may be local time.
     naive_times: int = 0
     naive_example: str | None = None
+    # A day with no time of day (a sheet's Date column beside its Time): charted by hour, its posts had all been at midnight.
+    day_times: int = 0
+    day_example: str | None = None
     with_account: int = 0
     # Hashtags glued to an ellipsis, most often cut short (see items.hashtags): left out, and said.
     tags_cut: int = 0
@@ -265,6 +268,9 @@ def _count(out: Tally, entry: dict[str, Any]) -> None:
     group = entry["group"] if out.by else account
     if moment is not None:
         out.timed += 1
+        if is_day(stamp):
+            out.day_times += 1
+            out.day_example = out.day_example or f"{stamp!r}"
         out.first = moment if out.first is None else min(out.first, moment)
         out.last = moment if out.last is None else max(out.last, moment)
         # Hourly counts: as small as the span, and summed into days or weeks for display.
@@ -316,7 +322,7 @@ def _over_time(out: Tally) -> dict[str, Any] | None:
     if not out.hours:
         return None
     span = max(out.hours) - min(out.hours)
-    unit, size = ("hour", 1) if span <= 72 else ("day", 24) if span <= 24 * 120 else ("week", 24 * 7)
+    unit, size = ("hour", 1) if span <= 72 and not out.day_times else ("day", 24) if span <= 24 * 120 else ("week", 24 * 7)
     # Weeks start on Mondays (ISO 8601); the epoch began on a Thursday, 96 hours before one.
     offset = 96 if unit == "week" else 0
     buckets: dict[int, Counter[str]] = defaultdict(Counter)
@@ -366,6 +372,11 @@ def numbers(
         )
     if out.naive_times:
         notes.append(f"{out.naive_times} of {out.posts} posts carry a time with no time zone, such as {out.naive_example}: read as UTC")
+    if out.day_times:
+        notes.append(
+            f"{out.day_times} of {out.posts} posts carry a date with no time of day, such as {out.day_example}: labels over time are "
+            "counted by day, and in the traces' windows these posts count as made at midnight UTC"
+        )
     if out.posts and not out.with_account:
         looked = f"in a field report reads ({', '.join(ACCOUNT_FIELDS[:4])}, ...)"
         notes.append(f"no record names an account {looked}: no Emergent traces (they need distinct accounts)")

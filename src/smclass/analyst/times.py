@@ -18,6 +18,8 @@ _NUMBER = re.compile(r"\d+(\.\d+)?")
 # before or in the future is a number in another form, such as a compact date below.
 EARLIEST_EPOCH = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
 _COMPACT = {12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
+# ISO 8601 days, extended and basic, as calendar or week dates: eight digits are never an epoch number here.
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}(-?\d)?")
 
 
 def parse_time(value: Any) -> float | None:
@@ -54,6 +56,17 @@ def read_time(value: Any) -> tuple[float | None, bool]:
             continue
         return (seconds, moment.tzinfo is None) if FIRST_TIME <= seconds < LAST_TIME else (None, False)
     return None, False
+
+
+def is_day(value: Any) -> bool:
+    """Whether a time is a day with no time of day (``2024-03-10``, ``20240310``, ``2024-W10-7``): read as its midnight,
+    it is no hour of the day."""
+    if is_extended_date(value):
+        value = value["$date"]
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    # By its form, not by date.fromisoformat, which reads the first eight digits of epoch seconds as a day (1710063000 as 1710-06-30).
+    return isinstance(value, str) and _DAY.fullmatch(value.strip()) is not None
 
 
 def is_extended_date(value: Any) -> bool:
