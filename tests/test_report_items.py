@@ -305,6 +305,22 @@ def test_a_whatsapp_group_chat_names_its_senders_as_accounts() -> None:
     assert traced(numbers) == {"#cleancanal": 3}
 
 
+def test_a_telegram_chat_is_timed_by_date_unixtime_not_by_its_zoneless_local_date(small_model_path: Path) -> None:
+    # Exported at UTC+1: each date is an hour ahead of the moment date_unixtime gives (1714557600 is 2024-05-01T10:00:00Z).
+    messages = [
+        {"id": n, "type": "message", "date": f"2024-05-01T11:0{n}:00", "date_unixtime": str(1714557600 + 60 * n), "from": name,
+         "text": f"Gloves for the canal clean-up #CleanCanal {n}"}
+        for n, name in enumerate(["Ana", "Bo", "Cy"])
+    ]  # fmt: skip
+    chat = json.dumps({"name": "Canal", "type": "private_group", "id": 7, "messages": messages})
+    classify = ["classify", "-", "--keep-fields", "--model", str(small_model_path), "-q"]
+    kept = runner.invoke(app, classify, input=chat).stdout
+    for numbers in (report_of(chat, "--model", str(small_model_path)), report_of(kept)):
+        # Before, both read the local dates as UTC: first 2024-05-01T11:00:00Z, an hour late, exit 0.
+        assert (numbers["first"], numbers["last"], numbers["timed"]) == ("2024-05-01T10:00:00Z", "2024-05-01T10:02:00Z", 3)
+        assert not any("no time zone" in note for note in numbers["notes"])
+
+
 def test_one_link_with_its_host_in_another_case_is_one_trace() -> None:
     posts = ["Sign it: Www.Petitions.example/p/SaveThePark", "www.petitions.example/p/SaveThePark", "WWW.PETITIONS.EXAMPLE/p/SaveThePark"]
     numbers = report(uses({f"user{n}": text for n, text in enumerate(posts)}))

@@ -25,7 +25,7 @@ from smclass.analyst import items, rare
 from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
 from smclass.analyst.groups import GroupCounts
 from smclass.analyst.report_labels import check_kind, kind, merged, own_label
-from smclass.analyst.spelling import ACCOUNT_FIELDS, TIME_FIELDS, Spelled
+from smclass.analyst.spelling import ACCOUNT_FIELDS, TIME_FIELDS, TIMES_READ, Spelled
 from smclass.analyst.times import is_day, is_extended_date, read_time
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
@@ -38,7 +38,7 @@ from smclass.reading.records import Record
 
 LABEL_FIELD = "label"
 # Each record's own spelling of these is found as it comes (a file may write Author, then author).
-_TIMES, _ACCOUNTS = Spelled(TIME_FIELDS), Spelled(ACCOUNT_FIELDS)
+_TIMES, _ACCOUNTS = Spelled(TIMES_READ), Spelled(ACCOUNT_FIELDS)
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
 # Handles and hashtags are no words: "RT @cityhall:" had made "cityhall" typical of what it was retweeted in.
 _HANDLE_OR_TAG = re.compile(r"(?<!\w)[@#][^\s@#]+")

@@ -19,6 +19,9 @@ TIME_FIELDS = (
     *("created_at", "timestamp", "date", "created_utc", "createdAt", "record.createdAt"),
     *("published", "time", "ts", "datetime", "indexedAt", "create_time"),
 )
+# Where a time is looked for, in order: a Telegram message's date is the exporting computer's local time, naming no
+# zone, so its date_unixtime, the moment itself, comes first. Notes name TIME_FIELDS, the names most exports use.
+TIMES_READ = ("date_unixtime", *TIME_FIELDS)
 ACCOUNT_FIELDS = (
     *("author", "author.handle", "user.screen_name", "user", "username", "screen_name"),
     # A WhatsApp chat names who wrote each message as its sender: without it a group chat named no account.

@@ -52,6 +52,9 @@ def _chat_messages(chat: dict[str, Any]) -> list[Any]:
             "chat": chat.get("name"),
             "date": message.get("date"),
         }
+        if "date_unixtime" in message:
+            # Its date is the exporting computer's local time, naming no zone; this is the moment itself (Telegram Desktop 3.x on).
+            record["date_unixtime"] = message["date_unixtime"]
         author = message.get("actor") if service else message.get("from")
         if author is not None:
             record["from"] = author
