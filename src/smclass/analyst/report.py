@@ -26,6 +26,7 @@ from smclass.analyst.emergent import ItemUses, Use, add_use, full_note, traces
 from smclass.analyst.groups import GroupCounts
 from smclass.analyst.report_labels import check_kind, kind, merged, own_label
 from smclass.analyst.spelling import ACCOUNT_FIELDS, TIME_FIELDS, TIMES_READ, Spelled
+from smclass.analyst.timeline import Timeline
 from smclass.analyst.times import is_day, is_extended_date, read_time
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
@@ -62,7 +63,7 @@ class Tally:
     posts: int = 0
     labels: Counter[str] = field(default_factory=Counter)
     no_label: Counter[str] = field(default_factory=Counter)
-    hours: dict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    timeline: Timeline = field(default_factory=Timeline)
     groups: GroupCounts = field(default_factory=GroupCounts)
     confidence: list[int] = field(default_factory=lambda: [0] * CONFIDENCE_BINS)
     words: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -268,13 +269,13 @@ def _count(out: Tally, entry: dict[str, Any]) -> None:
     group = entry["group"] if out.by else account
     if moment is not None:
         out.timed += 1
-        if is_day(stamp):
+        day = is_day(stamp)
+        if day:
             out.day_times += 1
             out.day_example = out.day_example or f"{stamp!r}"
         out.first = moment if out.first is None else min(out.first, moment)
         out.last = moment if out.last is None else max(out.last, moment)
-        # Hourly counts: as small as the span, and summed into days or weeks for display.
-        out.hours[int(moment // 3600)][label or "none"] += 1
+        out.timeline.add(moment, label or "none", day=day)
     if account is not None:
         out.with_account += 1
     if group is not None:
@@ -316,20 +317,6 @@ def _let_go_of_rare_terms(out: Tally) -> None:
 
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
-
-
-def _over_time(out: Tally) -> dict[str, Any] | None:
-    if not out.hours:
-        return None
-    span = max(out.hours) - min(out.hours)
-    unit, size = ("hour", 1) if span <= 72 and not out.day_times else ("day", 24) if span <= 24 * 120 else ("week", 24 * 7)
-    # Weeks start on Mondays (ISO 8601); the epoch began on a Thursday, 96 hours before one.
-    offset = 96 if unit == "week" else 0
-    buckets: dict[int, Counter[str]] = defaultdict(Counter)
-    for hour, counts in out.hours.items():
-        buckets[(hour - offset) // size * size + offset].update(counts)
-    rows = [{"start": _iso(start * 3600), **{label: buckets[start][label] for label in [*LABELS, "none"]}} for start in sorted(buckets)]
-    return {"unit": unit, "buckets": rows}
 
 
 def _typical(counts: dict[str, Counter[str]], label: str, top: int) -> list[str]:
@@ -440,7 +427,7 @@ def numbers(
         "model": out.model,
         "first": None if out.first is None else _iso(out.first),
         "last": None if out.last is None else _iso(out.last),
-        "over_time": _over_time(out),
+        "over_time": out.timeline.chart(),
         "timed": out.timed,
         "groups": {
             "by": by or "account",
