@@ -248,6 +248,16 @@ def test_report_counts_digits_that_are_no_time_as_unread() -> None:
     )
 
 
+def test_report_reads_a_time_field_that_reads_when_one_before_it_does_not() -> None:
+    rows = [result(1, created_at="3 hours ago", timestamp=1710057600), result(2, date="Sunday", created_utc="1710061200")]
+    numbers = json.loads(run("report", "--json", input=jsonl(*rows, result(3, created_at="yesterday"))).stdout)
+    # Before, the first field was read and no other: "no record carries a timestamp (3 with a time in a form smclass
+    # cannot read, such as '3 hours ago')", no labels over time, exit 0.
+    assert (numbers["timed"], numbers["first"], numbers["last"]) == (2, "2024-03-10T08:00:00Z", "2024-03-10T09:00:00Z")
+    unread = "1 of 3 posts carry no timestamp (1 with a time in a form smclass cannot read, such as 'yesterday')"
+    assert numbers["notes"][0].startswith(unread)
+
+
 def test_report_says_how_many_times_name_no_zone_and_were_read_as_utc() -> None:
     rows = [result(1, created_at="2024-03-10 08:00"), result(2, created_at="202403100900"), result(3, created_at="2024-03-10T10:00+01:00")]
     numbers = json.loads(run("report", "--json", input=jsonl(*rows)).stdout)

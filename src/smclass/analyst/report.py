@@ -112,6 +112,13 @@ def _a_time(value: Any) -> bool:
     return _scalar(value) or is_extended_date(value)
 
 
+def _stamp(data: dict[str, Any]) -> Any:
+    """The first of the record's times that reads as one, else its first (counted as unread): a "created_at" of
+    "3 hours ago" beside a readable "timestamp" had left the post with no time, said to be in no form smclass reads."""
+    stamps = [value for value in _TIMES.values(data) if _a_time(value)]
+    return next((value for value in stamps if read_time(value)[0] is not None), stamps[0] if stamps else None)
+
+
 def _names_account(value: Any) -> bool:
     # " " or "@" names no one: the next field (a username beside a blank author) does.
     return _scalar(value) and items.account_key(str(value)) is not None
@@ -193,7 +200,7 @@ def _results(
             text, reason = fields.record_text(record, plan.text)
             entry = {"data": record.data, "text": text, "group": _group(record, by, by_names) if by_names else None}
             by_seen = by_seen or (by_names is not None and next(iter(by_names.values(record.data)), fields.MISSING) is not fields.MISSING)
-            entry.update(stamp=_TIMES.first(record.data, _a_time), account=_ACCOUNTS.first(record.data, _names_account))
+            entry.update(stamp=_stamp(record.data), account=_ACCOUNTS.first(record.data, _names_account))
             entry["targets"] = {**x.link_targets(record.data), **x.link_targets(record.original)}
             own = own_label(record, label_field)
             this = kind(record, own, label_field)
