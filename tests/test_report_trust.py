@@ -293,6 +293,15 @@ def test_report_reads_the_dates_mongoexport_writes() -> None:
     assert parse_time({"$date": 10**400}) is parse_time({"$date": {"$numberLong": "9" * 5000}}) is None  # no crash on either
 
 
+def test_report_reads_a_mongoexport_date_back_from_classify_csv_as_from_its_json_lines(small_model_path: Path) -> None:
+    posts = jsonl({"id": 1, "text": "lunch with the team was great", "created_at": {"$date": "2024-03-10T08:00:00Z"}})
+    for fmt in ("jsonl", "csv"):
+        results = run("classify", "--keep-fields", "--format", fmt, "--model", str(small_model_path), "-q", input=posts).stdout
+        numbers = json.loads(run("report", "--json", "-q", input=results).stdout)
+        # Before, the CSV's '{"$date":"2024-03-10T08:00:00Z"}' was "a time in a form smclass cannot read", exit 0.
+        assert (numbers["timed"], numbers["first"]) == (1, "2024-03-10T08:00:00Z"), fmt
+
+
 # 4. --by names a field as --text-field does
 
 

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from smclass.analyst.spelling import ACCOUNT_FIELDS
+from smclass.analyst.spelling import ACCOUNT_FIELDS, TIMES_READ
+from smclass.analyst.times import is_extended_date
 from smclass.errors import InputError
 from smclass.model.dataset import confidence_value, given_label
 from smclass.reading import fields, platforms
@@ -86,8 +87,8 @@ def _kept(data: dict[str, Any]) -> dict[str, Any] | None:
     numbered = {key: int(value) if isinstance(value, str) and _WHOLE.fullmatch(value) else value for key, value in entry.items()}
     if numbered != entry and (shaped := _as_read(numbered)) is not numbered:
         return shaped
-    # Only where an account is looked for: a post whose words look like JSON stays words.
-    return {key: _cell(value) if fields.fold(key) in _ACCOUNT_OBJECTS else value for key, value in flat.items()} or None
+    # Only where an account or a time is looked for: a post whose words look like JSON stays words.
+    return {key: _read_back(key, value) for key, value in flat.items()} or None
 
 
 _TEXT_NAMES = frozenset(fields.fold(name.split(".")[0]) for name in fields.TEXT_FIELDS)
@@ -110,6 +111,18 @@ def _as_read(kept: dict[str, Any]) -> dict[str, Any]:
 
 # The fields ACCOUNT_FIELDS looks inside of, folded (User as user): classify's CSV writes such an object as its JSON text.
 _ACCOUNT_OBJECTS = frozenset(fields.fold(name.split(".")[0]) for name in ACCOUNT_FIELDS if "." in name)
+
+
+# The time fields, folded: a mongoexport's {"$date": ...} is written by classify's CSV as its JSON text.
+_TIME_NAMES = frozenset(fields.fold(name) for name in TIMES_READ if "." not in name)
+
+
+def _read_back(key: str, value: Any) -> Any:
+    if fields.fold(key) in _ACCOUNT_OBJECTS:
+        return _cell(value)
+    # Else its post had "a time in a form smclass cannot read", the form a JSON line of it is read in.
+    date = _cell(value) if fields.fold(key) in _TIME_NAMES else value
+    return date if is_extended_date(date) else value
 
 
 def _cell(value: Any, lists: str = "") -> Any:
