@@ -89,6 +89,13 @@ def links_leading(text: str, targets: dict[str, str]) -> tuple[set[str], int]:
     return found, short
 
 
+def short_links_note(count: int) -> str:
+    return (
+        f"{count} of X's t.co links are counted as written, since their records do not say where they lead (X's entities): "
+        "X gives each post a t.co link of its own, so a link many accounts shared through them is seldom a trace"
+    )
+
+
 _T_CO = re.compile(r"(?:https?://)?t\.co/", re.IGNORECASE)
 
 

@@ -384,10 +384,7 @@ def numbers(
             "cut short (as X cuts a retweet's text), and is then not the tag its post used"
         )
     if out.short_links:
-        notes.append(
-            f"{out.short_links} of X's t.co links are counted as written, since their records do not say where they lead (X's entities): "
-            "X gives each post a t.co link of its own, so a link many accounts shared through them is seldom a trace"
-        )
+        notes.append(items.short_links_note(out.short_links))
     if len(found) > TRACES_SHOWN:
         # A list cut short with no word reads as every trace there is.
         notes.append(f"the Emergent traces show the {TRACES_SHOWN} taken up by the most accounts of {len(found)} found")
