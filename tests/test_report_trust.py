@@ -527,3 +527,20 @@ def test_report_stops_at_a_label_given_twice_as_train_does(tmp_path: Path) -> No
     path.write_text(rows + jsonl({"id": 2, "text": "the ferry is late", "label": "Personal"}), encoding="utf-8")
     done = run("report", "--json", str(path), "-q")
     assert (done.exit_code, done.stdout, done.stderr) == (1, "", f"Error: {path}:1: 'label' is given twice in this record\n")
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("Sun, 10 Mar 2024 08:00:00 GMT", 1710057600),  # RSS pubDate, e-mail Date
+        ("10 Mar 2024 13:30:00 +0530", 1710057600),
+        ("Sun, 10 Mar 2024 03:00 EST", 1710057600),
+        ("2024-03-10 08:00:00 UTC", 1710057600),  # BigQuery
+        ("2024-03-10T08:00:00z", 1710057600),
+        ("Mon, 10 Mar 2024 08:00:00 GMT", None),  # 10 March 2024 was a Sunday: the weekday or the date is wrong
+        ("10 Mar 2024 08:00:00 XYZ", None),
+    ],
+)
+def test_rfc_2822_times_and_utc_named_as_a_word_are_read(value: str, seconds: int | None) -> None:
+    # Before, each of these was "a time in a form smclass cannot read": its post left out of labels over time and trace windows.
+    assert parse_time(value) == seconds

@@ -1,7 +1,8 @@
-"""The time a post was made, read from the usual export forms: epoch numbers, ISO 8601, Twitter's created_at."""
+"""The time a post was made, read from the usual export forms: epoch numbers, ISO 8601, Twitter's created_at, RFC 2822."""
 
 from __future__ import annotations
 
+import email.utils
 import re
 import time
 from datetime import UTC, datetime
@@ -46,8 +47,11 @@ def read_time(value: Any) -> tuple[float | None, bool]:
         if len(text) in _COMPACT:
             seconds = _compact(text)
             return seconds, seconds is not None
+    if _RFC_2822.fullmatch(text):
+        return _rfc_2822(text)
     # Other digits go on to ISO 8601, whose basic form "20240101" is a date, not 20 million seconds.
-    text = text.replace("Z", "+00:00")
+    # BigQuery and some SQL exports name the zone as a word after the time: "2024-03-10 08:00:00 UTC".
+    text = re.sub(r"(?<=\d)(?:[zZ]| ?UTC)$", "+00:00", text)
     for parse in (datetime.fromisoformat, lambda t: datetime.strptime(t, "%a %b %d %H:%M:%S %z %Y")):
         try:
             moment = parse(text)
@@ -56,6 +60,25 @@ def read_time(value: Any) -> tuple[float | None, bool]:
             continue
         return (seconds, moment.tzinfo is None) if FIRST_TIME <= seconds < LAST_TIME else (None, False)
     return None, False
+
+
+# RFC 2822 (e-mail, RSS pubDate, many CSV exports): "Sun, 10 Mar 2024 08:00:00 GMT", "10 Mar 2024 08:00 +0530".
+_RFC_2822 = re.compile(
+    r"(?:([A-Z][a-z]{2}),\s*)?\d{1,2}\s+[A-Z][a-z]{2}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s+(?:[+-]\d{4}|UT|GMT|Z|[ECMP][SD]T)"
+)
+
+
+def _rfc_2822(text: str) -> tuple[float | None, bool]:
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (ValueError, TypeError, OverflowError):
+        return None, False
+    day = _RFC_2822.fullmatch(text).group(1)  # type: ignore[union-attr]
+    if day is not None and day != moment.strftime("%a"):
+        return None, False  # a weekday that is not the date's says one of them is wrong: which is no guess to make
+    # "-0000" says the zone is unknown (RFC 2822, 3.3): read as UTC, and said, as a time with no zone is.
+    seconds = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    return (seconds, moment.tzinfo is None) if FIRST_TIME <= seconds < LAST_TIME else (None, False)
 
 
 def is_day(value: Any) -> bool:
