@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -553,15 +554,14 @@ def test_analyst_commands_refuse_a_stdout_that_is_their_input(command: list[str]
     assert labelled.read_bytes() == before
 
 
-def test_sigterm_stops_a_run_as_ctrl_c_does_leaving_no_partial_output(tmp_path: Path, small_model_path: Path) -> None:
-    import signal
+def _run_waiting_with_results_in_its_temporary(tmp_path: Path, small_model_path: Path, **popen: Any) -> tuple[Any, Path]:
     import subprocess
     import sys
     import time
 
     out = tmp_path / "labels.jsonl"
     command = [sys.executable, "-m", "smclass", "classify", "-", "-o", str(out), "--jobs", "1", "--model", str(small_model_path)]
-    run = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    run = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, **popen)
     assert run.stdin is not None
     # More than the head read to tell the format; stdin stays open, so the run waits for more
     # with its first results in the temporary.
@@ -571,11 +571,33 @@ def test_sigterm_stops_a_run_as_ctrl_c_does_leaving_no_partial_output(tmp_path: 
     while not any(p.name.startswith(".labels.jsonl.") and p.stat().st_size for p in tmp_path.iterdir()):
         assert time.monotonic() < deadline, "no results were written"
         time.sleep(0.05)
-    run.send_signal(signal.SIGTERM)
+    return run, out
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGHUP"])
+def test_sigterm_or_sighup_stops_a_run_as_ctrl_c_does_leaving_no_partial_output(tmp_path: Path, small_model_path: Path, stop: str) -> None:
+    import signal
+
+    run, out = _run_waiting_with_results_in_its_temporary(tmp_path, small_model_path)
+    # Before, SIGHUP (a closed terminal or ssh session) ended the run at its default, exit 129, the temporary left behind.
+    run.send_signal(getattr(signal, stop))
     _, stderr = run.communicate(timeout=60)
-    assert run.returncode == 128 + signal.SIGTERM
+    assert run.returncode == 128 + getattr(signal, stop)
     assert "stopped early: " + str(out) + " was not written (" in stderr.decode()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_run_under_nohup_outlives_a_sighup(tmp_path: Path, small_model_path: Path) -> None:
+    import signal
+
+    def ignore_hangups() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    run, out = _run_waiting_with_results_in_its_temporary(tmp_path, small_model_path, preexec_fn=ignore_hangups)
+    run.send_signal(signal.SIGHUP)
+    _, stderr = run.communicate(b'{"id": "last", "text": "the bus came at last"}\n', timeout=60)
+    assert run.returncode == 0, stderr.decode()
+    assert len(out.read_text().splitlines()) == 5001
 
 
 def test_a_forked_child_stopped_by_sigterm_just_ends_without_a_traceback() -> None:

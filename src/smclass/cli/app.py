@@ -42,7 +42,6 @@ EXIT_OK = 0
 EXIT_BAD_DATA = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 128 + signal.SIGTERM
 
 
 DEBUG_ENV = "SMCLASS_DEBUG"
@@ -207,7 +206,7 @@ class SmclassGroup(TyperGroup):
         try:
             before = stops.handle_sigterm()
         except ValueError:  # not the main thread: leave signals to whoever runs us
-            before = None
+            before = {}
         try:
             code = super().main(*args, **kwargs)
         except cli_errors.NoArgsIsHelpError as exc:
@@ -222,10 +221,10 @@ class SmclassGroup(TyperGroup):
             sys.exit(exc.exit_code)
         except stops.Terminated:
             self._say_stopped()
-            sys.exit(EXIT_TERMINATED)
+            sys.exit(stops.exit_code())
         except typer.Abort:
             self._say_stopped()
-            sys.exit(EXIT_TERMINATED if stops.terminated() else EXIT_INTERRUPTED)
+            sys.exit(stops.exit_code() if stops.terminated() else EXIT_INTERRUPTED)
         except SmclassError as exc:
             _error(str(exc))
             sys.exit(exc.exit_code)
@@ -246,11 +245,11 @@ class SmclassGroup(TyperGroup):
             _error(f"internal error in '{command}': {type(exc).__name__}: {exc} — please report it (set {DEBUG_ENV}=1 for the traceback)")
             sys.exit(EXIT_BAD_DATA)
         finally:
-            if before is not None:
-                signal.signal(signal.SIGTERM, before)
+            for number, handler in before.items():
+                signal.signal(number, handler)
         if code == EXIT_INTERRUPTED:  # typer's own word for an interrupt that ended the command
             self._say_stopped()
-            sys.exit(EXIT_TERMINATED if stops.terminated() else EXIT_INTERRUPTED)
+            sys.exit(stops.exit_code() if stops.terminated() else EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
     def _say_stopped(self) -> None:

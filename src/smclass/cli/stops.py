@@ -1,4 +1,4 @@
-"""What a stop (Ctrl-C, SIGTERM) of the running command leaves undone, said in one line by the group."""
+"""What a stop (Ctrl-C, SIGTERM, SIGHUP) of the running command leaves undone, said in one line by the group."""
 
 from __future__ import annotations
 
@@ -44,17 +44,32 @@ def terminated() -> bool:
     return _terminated
 
 
+def exit_code() -> int:
+    """128 and the number of the signal that stopped the run, as a shell reports it (143 for SIGTERM, 129 for SIGHUP)."""
+    return 128 + _stopped_by
+
+
+_stopped_by = int(signal.SIGTERM)
+
+
 def _terminate(signum: int, frame: Any) -> NoReturn:
-    global _terminated
+    global _terminated, _stopped_by
     if os.getpid() != _handler_owner:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-    _terminated = True  # typer turns the interrupt into exit 130 before we see it
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    _terminated, _stopped_by = True, signum  # typer turns the interrupt into exit 130 before we see it
     raise Terminated()
 
 
-def handle_sigterm() -> Any:
-    """SIGTERM stops this process as Ctrl-C does; the handler it replaces is returned."""
+# SIGHUP comes when the terminal or the ssh session of a run goes away: left to its default, it
+# ended the run at once and left the -o temporary behind (a hidden .out.jsonl.N.tmp of every result so far).
+_STOPPING = (signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
+
+
+def handle_sigterm() -> dict[int, Any]:
+    """SIGTERM and SIGHUP stop this process as Ctrl-C does; the handlers they replace are returned.
+
+    A SIGHUP that is ignored (``nohup smclass ...``) stays ignored: the run was asked to outlive its terminal."""
     global _handler_owner
     _handler_owner = os.getpid()
-    return signal.signal(signal.SIGTERM, _terminate)
+    return {number: signal.signal(number, _terminate) for number in _STOPPING if signal.getsignal(number) is not signal.SIG_IGN}
