@@ -100,6 +100,11 @@ def _start_worker(model_path: str, encoder_threads: int, cascade: bool | None, d
         _worker_model.scorer.cascade = cascade  # type: ignore[union-attr]
 
 
+# SIGHUP as well: a closed terminal sends it to the whole group, and Python's resource tracker,
+# which ignores SIGINT and SIGTERM itself but not SIGHUP, died of it and came back with tracebacks.
+_HELD = {signal.SIGINT, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())}
+
+
 @contextlib.contextmanager
 def sigint_held() -> Iterator[None]:
     """SIGINT blocked in this thread, so a process started now is born with it blocked.
@@ -113,7 +118,7 @@ def sigint_held() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         yield
     finally:
@@ -219,7 +224,9 @@ def predict_batches(
     # Named by its absolute path: a file named default or accurate (-m ./default, which Path keeps as
     # "default") would otherwise be the bundled model of that name to the workers.
     start = (os.path.abspath(model.path), max(1, cores() // jobs), getattr(model.scorer, "cascade", None), digest)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=start) as pool:
+    with sigint_held():  # the pool's queues start the resource tracker: it is born with the mask too
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=start)
+    with pool:
         pending: deque[tuple[BatchItems, Future[tuple[Scored, int]] | None, int]] = deque()
         try:
             for batch in iterator:
