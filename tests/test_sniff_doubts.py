@@ -264,3 +264,19 @@ def test_posts_that_start_with_a_page_s_first_tag_and_go_on_in_words_are_read(sm
     result = classify(small_model_path, str(path))
     assert result.exit_code == 0, result.stderr
     assert ids(result.stdout) == [1, 2, 3]
+
+
+def test_classify_s_own_table_output_is_refused_not_read_as_posts(small_model_path: Path, tmp_path: Path) -> None:
+    # Read back one post per line, the header, the rule and each row of results had been labelled as posts, exit 0.
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text('{"id": "a1", "text": "our bake sale raised 300 for the shelter"}\n{"id": "a2", "text": "team standup moves to 10"}\n')
+    table = tmp_path / "labels.txt"
+    assert classify(small_model_path, str(posts), "--format", "table", "--proba", "-o", str(table)).exit_code == 0
+    result = classify(small_model_path, str(table))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"Error: {table}:1: the output of smclass classify --format table, not posts: ")
+    # Said so, it is read a line at a time; a post that starts with those words is read as one.
+    assert classify(small_model_path, str(table), "--input-format", "lines").exit_code == 0
+    result = classify(small_model_path, "-", input="id label confidence: three words I keep typing\nthe new phone is great\n")
+    assert ids(result.stdout) == [1, 2]

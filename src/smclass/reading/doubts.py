@@ -79,6 +79,28 @@ def no_markup(text: bytes, name: str, line: int) -> None:
     )
 
 
+# classify's own --format table: a header naming its columns over a rule of box-drawing lines. Its rows
+# hold results, not posts (a kept record is cut to 60 characters): read one post per line, the
+# header, the rule and every row had been labelled as posts, exit 0.
+_TABLE_HEADER = re.compile(rb"id +(?:source +)?label +confidence(?: |$)")
+_TABLE_RULE = "\u2500".encode()
+
+
+def no_results_table(text: bytes, name: str, line: int) -> None:
+    """Refuses an input whose first line (blanks stripped) is the header of ``classify --format table``, over its rule."""
+    first, _, rest = text.partition(b"\n")
+    rule = rest.partition(b"\n")[0].strip()
+    if _TABLE_HEADER.match(first.rstrip()) is None or not rule or rule.replace(_TABLE_RULE, b""):
+        return
+    raise InputError(
+        "the output of smclass classify --format table, not posts: its rows are results, with no post's text, and each would "
+        "be labelled as a post: classify the posts themselves (results to read back are written with --keep-fields, as JSON "
+        f"lines or CSV), or say {_AS_LINES}",
+        source=name or None,
+        line=line,
+    )
+
+
 def no_plain_text(text: bytes, cut: bool, name: str) -> None:
     """Refuses an input about to be read as a JSON document whose first value plainly is no JSON:
     lines of text may start with a bracket too (``[Update] the bridge is closed``, ``[1/3] Thread

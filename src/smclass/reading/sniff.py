@@ -176,6 +176,7 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
     if is_twitter_archive(text):
         return Detected("json")
     doubts.no_markup(text, name, head[: len(head) - len(text)].count(b"\n") + 1)
+    doubts.no_results_table(text, name, head[: len(head) - len(text)].count(b"\n") + 1)
     lines = [line for line in _sample(text, goes_on(head)) if line.strip()]
     if not lines:
         return Detected("lines")
