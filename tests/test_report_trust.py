@@ -388,6 +388,17 @@ def test_report_refuses_json_and_the_page_both_on_stdout() -> None:
     assert (done.stdout, done.stderr) == ("", "Error: --json and --output - both write to stdout: drop one\n")
 
 
+def test_report_warns_when_the_page_goes_to_a_file_named_json(tmp_path: Path) -> None:
+    # `--json -o report.json` had written the HTML page to report.json, saying only "wrote report.json (1 posts)".
+    page = tmp_path / "report.json"
+    done = run("report", "--json", "-o", str(page), input=jsonl(result(1)))
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["posts"] == 1
+    warning = f"warning: {page} ends in .json, but --output takes the HTML page: --json writes the numbers to stdout (--json > FILE)\n"
+    assert warning in done.stderr
+    assert page.read_text().startswith("<!doctype html>")
+
+
 def test_report_of_empty_stdin_says_it_is_empty() -> None:
     done = run("report", "--json", input="")
     assert done.exit_code == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -342,6 +343,10 @@ def report(
     page_undone = None if output is None else "the page was not all written" if str(output) == "-" else f"{output} was not written"
     if_stopped("; ".join(part for part in ("the JSON was not written" if as_json else None, page_undone) if part))
     notify = _ignore if quiet else _note
+    if output is not None and Path(output).suffix.lower() in (".json", ".jsonl", ".ndjson", ".csv"):
+        # -o takes the page alone: `--json -o report.json` had written HTML to report.json, saying "wrote report.json".
+        said = f"warning: {output} ends in {Path(output).suffix}, but --output takes the HTML page"
+        notify(said + (": --json writes the numbers to stdout (--json > FILE)" if as_json else ": --json gives the numbers, on stdout"))
     options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
     checked_field(label_field, "--label-field")  # empty, it had been taken for no name: 'label' was read unsaid
     tally = report_lib.collect(
