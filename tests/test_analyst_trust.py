@@ -625,6 +625,23 @@ def test_scoring_classify_results_against_themselves_is_warned_of(labelled: Path
         assert json.loads(run("evaluate", str(rated), "-m", str(small_model_path), "--json", "-q").stdout)["labels_look_predicted"] == []
 
 
+def test_classify_results_joined_to_hand_labels_in_one_file_are_warned_of(small_model_path: Path, tmp_path: Path) -> None:
+    # Hand labels with classify's results after them (or before them) had been scored as one reference without a word,
+    # since only a file whose every first record carries a confidence was warned of.
+    hand, rest = rows()[:4], rows()[4:]
+    results = run("classify", "-", "--keep-fields", "-q", "-m", str(small_model_path), input=jsonl(rest)).stdout
+    predicted = [
+        {"id": r["id"], "text": r["record"]["text"], "label": r["label"], "confidence": r["confidence"]}
+        for r in map(json.loads, results.splitlines())
+    ]
+    for joined, line in ((hand + predicted, 5), (predicted + hand, 1)):
+        path = write_jsonl(tmp_path / "joined.jsonl", joined)
+        scored = run("evaluate", str(path), "-m", str(small_model_path), "--json")
+        assert scored.exit_code == 0, scored.stderr
+        assert json.loads(scored.stdout)["labels_look_predicted"] == [str(path)]
+        assert f"warning: {path}:{line}: this record carries a 'confidence' beside 'label', as classify's results do" in scored.stderr
+
+
 def test_labels_that_look_predicted_are_said_in_json_and_the_card_when_q_keeps_stderr_quiet(
     labelled: Path, small_model_path: Path, tmp_path: Path
 ) -> None:

@@ -169,7 +169,10 @@ def iter_labelled(
                     "if these labels are a model's predictions, not a person's, they are no reference to score or train against"
                 )
             labelled = counts.labelled
-            yield from _posts(itertools.chain(first, rest), plan, field_name, on_missing_label, counts, notify or _quiet)
+            # Where the first records do not all look so, a later one may (hand labels and classify's results
+            # joined in one file, in either order): it is said at its line, once.
+            watch = None if predicted or fields.fold(field_name) != "label" else counts
+            yield from _posts(itertools.chain(first, rest), plan, field_name, on_missing_label, counts, notify or _quiet, watch)
             if late and counts.labelled == labelled:
                 names = fields.listed_names([r for r in first if r.error is None])
                 raise UsageError(f"{plan.source}: no field '{label_field}' in any record (fields: {names}); name it with --label-field")
@@ -204,7 +207,13 @@ def is_confidence(value: Any) -> bool:
 
 
 def _posts(
-    records: Iterator[Record], plan: InputPlan, field_name: str, on_missing: str, counts: PassedOver, notify: Callable[[str], None]
+    records: Iterator[Record],
+    plan: InputPlan,
+    field_name: str,
+    on_missing: str,
+    counts: PassedOver,
+    notify: Callable[[str], None],
+    watch_predicted: PassedOver | None = None,
 ) -> Iterator[LabelledPost]:
     watch = repeats.Watch((plan.text.field, plan.text.title_field, plan.id_field, field_name))
     fall_back = plan.text.detected and plan.text.title_field is None  # said once, as classify says it
@@ -226,6 +235,14 @@ def _posts(
                 continue
             raise InputError("no label", source=record.source, line=record.line, field=field_name)
         label = given_label(raw_label, record, field_name)
+        if watch_predicted is not None and isinstance(record.data, dict) and is_confidence(record.data.get("confidence", "no")):
+            watch_predicted.predicted.append(plan.source)
+            notify(
+                f"warning: {record.source}:{record.line}: this record carries a 'confidence' beside '{field_name}', as classify's "
+                "results do, where other records of its input do not (hand labels and results joined?): if its label is a model's "
+                "prediction, not a person's, it is no reference to score or train against"
+            )
+            watch_predicted = None
         if label is None:
             counts.excluded += 1
             continue
