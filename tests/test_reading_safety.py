@@ -232,6 +232,23 @@ def test_classify_results_read_back_without_a_text_field_name_the_path_to_the_po
     assert result.stderr.endswith("name it with --text-field (for the results of classify --keep-fields: --text-field record.message)\n")
 
 
+def test_the_hint_for_classify_results_read_back_does_not_name_a_field_classify_did_not_read_alone(
+    small_model_path: Path, tmp_path: Path
+) -> None:
+    # A Reddit post read from its title and body: the hint had named --text-field record.selftext, which reads
+    # the body alone (a post of a title and no body then had no label, exit 0); jq -c .record reads them as classify did.
+    posts = '{"id": "r1", "title": "Garden swap at the library Sunday", "selftext": ""}\n'
+    posts += '{"id": "r2", "title": "Made jam", "selftext": "plum"}\n'
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text(classify(small_model_path, "--keep-fields", "-q", input=posts).stdout)
+    result = classify(small_model_path, str(kept))
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "(for the results of classify --keep-fields: --text-field record.selftext reads that field of the kept records as it stands, "
+        f"where classify read those posts from 'title + selftext': jq -c .record {kept} | smclass classify - reads them as it did)\n"
+    )
+
+
 def test_semicolon_csv_with_capitalised_headers_is_read(small_model_path: Path) -> None:
     data = 'Post ID;Comment Text;Likes\n7;"Lunch with the team; then the offsite";3\n8;Loving this weather;1\n'
     result = classify(small_model_path, input=data)

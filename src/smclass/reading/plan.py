@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from smclass.errors import InputError, UsageError
-from smclass.reading import fields, id_fields
+from smclass.reading import fields, id_fields, platforms
 from smclass.reading.inputs import Reading
 from smclass.reading.records import Record
 
@@ -139,7 +140,7 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
             lines = " (or --input-format lines for one post per line)" if readable[0].fmt in ("csv", "tsv") else ""
             kept = next((f"record.{name}" for name in fields.TEXT_FIELDS if fields.resolve(f"record.{name}", readable)), None)
             if kept is not None:  # smclass classify --keep-fields output, read back
-                lines = f" (for the results of classify --keep-fields: --text-field {kept})"
+                lines = _kept_hint(readable, kept)
             elif readable[0].fmt in ("csv", "tsv") and any(str(name).lstrip()[:2] in ('{"', "[{") for name in readable[0].data):
                 # JSON lines read as a table (--delimiter or --input-format said so): its first line made the header.
                 said = f"the input looks like JSON lines, read as {readable[0].fmt}: drop --delimiter or --input-format"
@@ -152,6 +153,26 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
     named = [name for name in (options.text_field, options.id_field) if name]
     unseen = tuple(name for name in named if fields.resolve(name, readable) is None)
     return InputPlan(source, choice, id_field, _describe_format(first), unseen=unseen, looked_at=len(readable))
+
+
+def _kept_hint(readable: list[Record], kept: str) -> str:
+    """How to read back classify --keep-fields results, whose text field ``kept`` names in their records.
+
+    ``--text-field record.NAME`` reads one field of the kept record as it stands: classify may have
+    read those posts otherwise, as a platform's shape (an X post's whole text where its 'text' is
+    cut) or from a title with its body (a Reddit post), and following the hint had labelled other words."""
+    posts = [replace(r, data=r.data["record"]) for r in readable if isinstance(r.data.get("record"), dict)]
+    shape = next((name for post in posts for _, name, _ in platforms.unwrap_line(post.data) if name is not None), None)
+    choice = fields.detect_text_field(posts) if posts else None
+    if choice is None or (shape is None and choice.title_field is None):
+        # A CSV of results holds its record's fields as columns of their own, its text one of them.
+        return f" (for the results of classify --keep-fields: --text-field {kept if choice is None else 'record.' + choice.field})"
+    how = f"in their platform's shape ({shape})" if shape is not None else f"from '{choice.describe()}'"
+    where = shlex.quote(readable[0].source) if readable[0].source != "<stdin>" else "FILE"
+    return (
+        f" (for the results of classify --keep-fields: --text-field {kept} reads that field of the kept records as it stands, "
+        f"where classify read those posts {how}: jq -c .record {where} | smclass classify - reads them as it did)"
+    )
 
 
 def _describe_format(first: list[Record]) -> str | None:
