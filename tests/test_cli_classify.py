@@ -264,6 +264,22 @@ def test_classify_csv_results_read_back_give_the_posts_as_they_were(small_model_
     )
 
 
+def test_classify_csv_results_read_back_do_not_hint_at_a_kept_object_written_as_json_text(small_model_path: Path, tmp_path: Path) -> None:
+    # The CSV writes a kept record's nested 'post' as JSON text: the hint had named --text-field record.post, and
+    # following it the JSON, {"body":"..."}, was labelled as the post, exit 0.
+    data = json.dumps({"id": "n1", "post": {"body": "our team offsite moves to May"}}) + "\n"
+    sheet = tmp_path / "labelled.csv"
+    model = ["--model", str(small_model_path)]
+    written = run("classify", "-", "--text-field", "post.body", "--keep-fields", "--format", "csv", "-o", str(sheet), *model, input=data)
+    assert written.exit_code == 0
+    detected = run("classify", str(sheet), *model)
+    assert detected.exit_code == 1
+    assert detected.stderr.endswith(
+        "(for the results of classify --keep-fields: 'record.post' holds objects written as JSON text, as their CSV writes "
+        "a kept record's nested values: their JSON lines can be read with --text-field record.post.body)\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "error"),
     [

@@ -390,7 +390,7 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
         if isinstance(item, Spelled):
             raise InputError(f"expected text, got {json_kind(item)}", source=record.source, line=record.line, field=name)
         if item is not _MISSING and item is not None and not isinstance(item, str):
-            hint = _text_field_hint(name, _text_inside(item))
+            hint = _text_field_hint(name, text_inside(item))
             raise InputError(f"expected text, got {json_kind(item)}{hint}", source=record.source, line=record.line, field=name)
     parts = [p for p in (title, value) if isinstance(p, str) and usable(p)]
     if not parts:
@@ -425,7 +425,7 @@ def _text_field_hint(name: str | None, inner: str | None) -> str:
     return f"; the text may be at --text-field {shlex.quote(path)}"
 
 
-def _text_inside(value: Any, depth: int = 0) -> str | None:
+def text_inside(value: Any, depth: int = 0) -> str | None:
     """The dotted path to the text inside an object or array: a known text field first, else the first text."""
     if depth > 4:
         return None
@@ -435,7 +435,7 @@ def _text_inside(value: Any, depth: int = 0) -> str | None:
     if texts:
         return min(texts)[1]
     for key, item in items:
-        inner = _text_inside(item, depth + 1)
+        inner = text_inside(item, depth + 1)
         if inner is not None:
             return f"{key}.{inner}"
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from collections.abc import Callable
@@ -138,9 +139,15 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
         if found is None:
             names = fields.listed_names(readable)
             lines = " (or --input-format lines for one post per line)" if readable[0].fmt in ("csv", "tsv") else ""
-            kept = next((f"record.{name}" for name in fields.TEXT_FIELDS if fields.resolve(f"record.{name}", readable)), None)
+            kept = next((f"record.{name}" for name in fields.TEXT_FIELDS if _kept_text(readable, f"record.{name}")), None)
+            nested = next((at for k, v in readable[0].data.items() if (at := _text_in_json(k, v)) is not None), None)
             if kept is not None:  # smclass classify --keep-fields output, read back
                 lines = _kept_hint(readable, kept)
+            elif nested is not None:  # ... as CSV, whose posts' text is inside an object written as JSON text
+                lines = (
+                    f" (for the results of classify --keep-fields: '{nested[0]}' holds objects written as JSON text, as their CSV writes "
+                    f"a kept record's nested values: their JSON lines can be read with --text-field {shlex.quote(nested[1])})"
+                )
             elif readable[0].fmt in ("csv", "tsv") and any(str(name).lstrip()[:2] in ('{"', "[{") for name in readable[0].data):
                 # JSON lines read as a table (--delimiter or --input-format said so): its first line made the header.
                 said = f"the input looks like JSON lines, read as {readable[0].fmt}: drop --delimiter or --input-format"
@@ -153,6 +160,30 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
     named = [name for name in (options.text_field, options.id_field) if name]
     unseen = tuple(name for name in named if fields.resolve(name, readable) is None)
     return InputPlan(source, choice, id_field, _describe_format(first), unseen=unseen, looked_at=len(readable))
+
+
+def _kept_text(readable: list[Record], path: str) -> bool:
+    """Whether classify's results hold ``path`` in their kept records, as text: a CSV of them writes an object
+    there as JSON text (``record.post`` of ``{"body": ...}``), which is no post's text to name."""
+    found = fields.resolve(path, readable)
+    return found is not None and not all(_json_object(fields.get_path(r.data, found)) is not None for r in readable)
+
+
+def _text_in_json(name: object, value: object) -> tuple[str, str] | None:
+    """A kept record's column of classify's CSV results and the path to the text inside the object it holds as JSON text."""
+    inner = fields.text_inside(_json_object(value)) if isinstance(name, str) and name.startswith("record.") else None
+    return (name, f"{name}.{inner}") if isinstance(name, str) and inner is not None and inner.isprintable() else None
+
+
+def _json_object(value: object) -> object:
+    """An object or array written as JSON text, as classify's CSV writes a kept record's nested values, parsed; else None."""
+    if not isinstance(value, str) or value[:1] not in ("{", "["):
+        return None
+    try:
+        parsed = json.loads(value)
+    except (ValueError, RecursionError):
+        return None
+    return parsed if isinstance(parsed, (dict, list)) else None
 
 
 def _kept_hint(readable: list[Record], kept: str) -> str:
