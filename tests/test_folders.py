@@ -173,3 +173,23 @@ def test_a_chats_attachments_in_a_folder_or_zip_are_skipped_with_one_note_that_c
         kinds = ".vcf (1), .jpg (1), .opus (1)"
         note = f"skipped 3 attachments (photos, video, audio, documents, contact cards), which hold no posts: {kinds} (the first: {first})"
         assert result.stderr.splitlines()[0] == note
+
+
+def test_a_dask_runs_output_folder_read_back_skips_its_manifest_and_rejects_with_a_note(tmp_path: Path) -> None:
+    # report labelled/ on classify --engine dask's output had stopped at _SUCCESS: "no text field found", exit 1.
+    out = tmp_path / "labelled"
+    out.mkdir()
+    kept = [
+        {"id": f"p{i}", "label": "Media", "confidence": 0.9, "record": {"id": f"p{i}", "text": f"council votes on budget {i}"}}
+        for i in (1, 2)
+    ]
+    (out / "part-00000.jsonl").write_text("".join(json.dumps(row) + "\n" for row in kept))
+    (out / "part-00000.rejects.jsonl").write_text('{"id": "p3", "text": "cut\n')
+    (out / "_SUCCESS").write_text(json.dumps({"parts": [{"part": "part-00000.jsonl", "records": 2, "rejects": 1}]}, indent=2) + "\n")
+    done = runner.invoke(app, ["report", str(out), "--json"])
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["labels"]["Media"]["count"] == 2
+    assert (
+        f"skipped {out}/_SUCCESS and 1 rejects file (the first: {out}/part-00000.rejects.jsonl): the manifest of a classify "
+        "--engine dask run and the raw records it could not read, not its results; name a rejects file to read it\n"
+    ) in done.stderr

@@ -164,6 +164,16 @@ def without_extras(names: Iterable[str], locate: Locate, notify: Callable[[str],
         if notify is not None:
             notify(f"skipped {locate(name)}: the account's profile in a Mastodon archive, beside its outbox.json, which holds the posts")
     names = [name for name in names if name not in profiles]
+    # classify --engine dask's output folder read back: its _SUCCESS (the run's manifest) had stopped the
+    # read, "no text field found", and its rejects files hold the raw records that run could not read.
+    run_files = [name for name in names if _RUN_FILE.search(name) and _beside(name, "_SUCCESS") in found]
+    rejects = [name for name in run_files if not name.endswith("_SUCCESS")]
+    if run_files and notify is not None:
+        manifest = locate(next(name for name in run_files if name.endswith("_SUCCESS")))
+        count = f" and {len(rejects)} rejects file{'s' if len(rejects) > 1 else ''} (the first: {locate(rejects[0])})" if rejects else ""
+        said = "the manifest of a classify --engine dask run" + (" and the raw records it could not read" if rejects else "")
+        notify(f"skipped {manifest}{count}: {said}, not its results" + ("; name a rejects file to read it" if rejects else ""))
+    names = [name for name in names if name not in run_files]
     attached = [name for name in names if _ATTACHMENT.search(name)]
     if attached:
         kinds = Counter(name.rpartition(".")[2].lower() for name in attached)
@@ -174,6 +184,9 @@ def without_extras(names: Iterable[str], locate: Locate, notify: Callable[[str],
             notify(f"skipped {count} {what}: {listed} (the first: {locate(attached[0])})")
         names = [name for name in names if not _ATTACHMENT.search(name)]
     return names
+
+
+_RUN_FILE = re.compile(r"(?:^|/)(?:_SUCCESS|part-[0-9]{5,}\.rejects\.(?:jsonl|csv|tsv))$")
 
 
 def _beside(name: str, other: str) -> str:
