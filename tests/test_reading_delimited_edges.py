@@ -592,6 +592,16 @@ def test_a_header_of_other_columns_stops_a_run_even_with_on_error_skip(small_mod
         assert result.stderr.splitlines()[-1].endswith(f"head -n 2 {path} and tail -n +3 {path}")
 
 
+def test_a_header_with_a_renamed_column_further_down_stops_the_reading_at_its_line() -> None:
+    # Two exports joined with cat, the later one naming 'author' 'user': its header row had been labelled as a post
+    # (id "id", text "text"), exit 0, and its rows read under the first file's names.
+    records = read_stream(io.BytesIO(b"id,text,author\nt1,the ferry is late,ana\nid,text,user\nt2,our bake sale raised 300,bo\n"), "in")
+    assert next(records).data["text"] == "the ferry is late"
+    with pytest.raises(InputError) as caught:
+        next(records)
+    assert str(caught.value).startswith("in:3: the header changes here to id, text, user from id, text, author ")
+
+
 def test_a_row_whose_cells_are_one_header_name_or_not_all_names_is_a_post() -> None:
     records = read(b"id,text,author\ntext,the ferry is late,\nid,7,bo\nauthor,Author,text\nText,,\n", "csv")
     assert [(r.error, r.data["id"]) for r in records] == [(None, "text"), (None, "id"), (None, "author"), (None, "Text")]

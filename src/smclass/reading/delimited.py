@@ -224,7 +224,7 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
             as_names = [_folded(cell) for cell in row]
             if as_names == folded:
                 error = REPEATED_HEADER
-            elif (changed := shifted_header(as_names, known, names, row)) is not None:
+            elif (changed := shifted_header(as_names, known, names, row, folded)) is not None:
                 # Rows under it would be read from the wrong columns: no reject can keep that from being an answer.
                 raise InputError(f"{changed}: {_apart(source, line)}", source=source, line=line)
         if error is None and index == 1 and (second := second_header([_folded(c) for c in row], KNOWN_FIELDS, known, names, row)):

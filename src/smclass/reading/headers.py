@@ -26,15 +26,23 @@ def name_like(cell: str) -> bool:
     return len(cell) <= 40 and len(cell.split()) <= 3
 
 
-def shifted_header(cells: list[str], known: frozenset[str], names: list[str], row: list[str]) -> str | None:
-    """Why a row of folded ``cells`` is a header of other columns than ``names`` (``known``, folded), or None.
+def shifted_header(
+    cells: list[str], known: frozenset[str], names: list[str], row: list[str], folded: list[str] | None = None
+) -> str | None:
+    """Why a row of folded ``cells`` is a header of other columns than ``names`` (``known``; ``folded``, in order), or None.
 
     So when it names two columns or more, each once, and only the header's: the same ones in
-    another order, or fewer (two exports joined with cat, one of other columns). A row with a
-    cell that is no name, or with one name alone (a post whose id is ``text``), is a row.
+    another order, or fewer (two exports joined with cat, one of other columns); or when two of
+    its cells or more name the header's own column where they stand and the others read as
+    names (a later export that renamed a column, ``author`` to ``user``: that row had been
+    labelled as a post, "text"). A row with a cell that is no name, or with one name alone (a
+    post whose id is ``text``), is a row.
     """
     named = [cell for cell in cells if cell]
-    if len(named) < min(2, len(known)) or len(set(named)) < len(named) or not known.issuperset(named):
+    if len(named) < min(2, len(known)) or len(set(named)) < len(named):
+        return None
+    in_place = sum(1 for cell, name in zip(cells, folded or [], strict=False) if cell and cell == name)
+    if not known.issuperset(named) and (in_place < 2 or not all(name_like(cell) for cell in row if cell.strip())):
         return None
     return (
         f"the header changes here to {_listed(row)} from {_listed(names)} (files of other columns joined one after another?), "
