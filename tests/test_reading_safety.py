@@ -232,6 +232,18 @@ def test_classify_results_read_back_without_a_text_field_name_the_path_to_the_po
     assert result.stderr.endswith("name it with --text-field (for the results of classify --keep-fields: --text-field record.message)\n")
 
 
+def test_classify_results_without_their_posts_read_back_are_said_to_hold_no_text(small_model_path: Path) -> None:
+    # The error had said "name it with --text-field", and the field there was to name, --text-field label, labelled
+    # the labels' own names ("Media" as Media), exit 0.
+    bare = classify(small_model_path, "--proba", "-q", input='{"id": 1, "text": "I love my new bike"}\n').stdout
+    result = runner.invoke(app, ["classify", "-", "-m", str(small_model_path)], input=bare)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: <stdin>: no text field found (fields: id, label, confidence, probabilities): classify's results without "
+        "--keep-fields, which hold no post's text: classify the posts themselves (with --keep-fields, results can be read back)\n"
+    )
+
+
 def test_the_hint_for_classify_results_read_back_does_not_name_a_field_classify_did_not_read_alone(
     small_model_path: Path, tmp_path: Path
 ) -> None:

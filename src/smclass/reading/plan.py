@@ -152,6 +152,12 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
                 # JSON lines read as a table (--delimiter or --input-format said so): its first line made the header.
                 said = f"the input looks like JSON lines, read as {readable[0].fmt}: drop --delimiter or --input-format"
                 lines = f" (its header is a line of JSON: {said})"
+            if _bare_results(readable):
+                # Naming a field of these (--text-field label) had labelled the labels' own names, exit 0.
+                said = "classify's results without --keep-fields, which hold no post's text: classify the posts themselves"
+                raise InputError(
+                    f"no text field found (fields: {names}): {said} (with --keep-fields, results can be read back)", source=source
+                )
             raise InputError(f"no text field found (fields: {names}); name it with --text-field{lines}", source=source)
         choice = found
     id_field = id_fields.check_id_field(options.id_field, readable, more, late) if options.id_field else id_fields.detect_id_field(readable)
@@ -160,6 +166,17 @@ def plan_input(first: list[Record], options: ReadOptions, more: bool = False, la
     named = [name for name in (options.text_field, options.id_field) if name]
     unseen = tuple(name for name in named if fields.resolve(name, readable) is None)
     return InputPlan(source, choice, id_field, _describe_format(first), unseen=unseen, looked_at=len(readable))
+
+
+# What a line of classify's results holds without --keep-fields (and a CSV of them, its p_ columns besides).
+_RESULT_FIELDS = frozenset({"id", "source", "position", "label", "confidence", "probabilities", "reason", "top", "explain"})
+
+
+def _bare_results(readable: list[Record]) -> bool:
+    """Whether the records are classify's results without the posts kept: a label and a confidence, nothing else of a post's."""
+    return all(
+        {"label", "confidence"} <= r.data.keys() and all(k in _RESULT_FIELDS or str(k).startswith("p_") for k in r.data) for r in readable
+    )
 
 
 def _kept_text(readable: list[Record], path: str) -> bool:
