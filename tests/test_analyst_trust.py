@@ -640,6 +640,10 @@ def test_classify_results_joined_to_hand_labels_in_one_file_are_warned_of(small_
         assert scored.exit_code == 0, scored.stderr
         assert json.loads(scored.stdout)["labels_look_predicted"] == [str(path)]
         assert f"warning: {path}:{line}: this record carries a 'confidence' beside 'label', as classify's results do" in scored.stderr
+    # Hand labels whose own confidence is null, blank or a word rate nothing: not warned of.
+    rated = write_jsonl(tmp_path / "rated.jsonl", [{**hand[0], "confidence": None}, {**hand[1], "confidence": "high"}, *rest])
+    plain = run("evaluate", str(rated), "-m", str(small_model_path), "--json")
+    assert (plain.exit_code, json.loads(plain.stdout)["labels_look_predicted"]) == (0, [])
 
 
 def test_labels_that_look_predicted_are_said_in_json_and_the_card_when_q_keeps_stderr_quiet(

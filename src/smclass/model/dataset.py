@@ -186,6 +186,11 @@ def _predicted(first: list[Record], field_name: str) -> bool:
     return all("confidence" in r and is_confidence(r["confidence"]) for r in readable)
 
 
+def _rated(value: Any) -> bool:
+    """A confidence from 0 to 1 that is a number, as classify gives a label it made: null or a blank cell rates none."""
+    return is_confidence(value) and confidence_value(value) is not None
+
+
 def confidence_value(value: Any) -> float | None:
     """A confidence as classify writes it: a number from 0 to 1, or None where it abstained (null,
     or a blank cell: CSV holds the number as text). Raises ValueError for anything else."""
@@ -235,7 +240,7 @@ def _posts(
                 continue
             raise InputError("no label", source=record.source, line=record.line, field=field_name)
         label = given_label(raw_label, record, field_name)
-        if watch_predicted is not None and isinstance(record.data, dict) and is_confidence(record.data.get("confidence", "no")):
+        if watch_predicted is not None and isinstance(record.data, dict) and _rated(record.data.get("confidence")):
             watch_predicted.predicted.append(plan.source)
             notify(
                 f"warning: {record.source}:{record.line}: this record carries a 'confidence' beside '{field_name}', as classify's "
