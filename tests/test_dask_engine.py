@@ -180,6 +180,23 @@ def test_a_file_url_is_the_path_it_names_when_inputs_are_guarded(small_model_pat
     assert part.read_text() == '{"id": 1, "text": "hello there"}\n'
 
 
+@pytest.mark.parametrize("url", ["file://d%20d", "file://{tmp}/d%20d/"])
+def test_a_relative_or_percent_spelt_file_url_is_guarded_as_the_folder_fsspec_writes(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    # fsspec reads file://d%20d as the folder 'd%20d' in the working directory, not '/' or 'd d'.
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "d%20d"
+    folder.mkdir()
+    part = folder / "part-00000.jsonl"
+    part.write_text('{"id": 1, "text": "hello there"}\n')
+    args = ["classify", "d%20d/part-00000.jsonl", "--engine", "dask", "-o", url.format(tmp=tmp_path), "--overwrite"]
+    result = runner.invoke(app, [*args, "--model", str(small_model_path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: --output {part} is the same file as the input {part}: writing it would destroy the input\n"
+    assert part.read_text() == '{"id": 1, "text": "hello there"}\n'
+
+
 @pytest.mark.parametrize(
     ("size", "error"),
     [

@@ -16,7 +16,6 @@ import os
 import re
 import stat
 import sys
-import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
@@ -210,10 +209,21 @@ def _not_shipped(named: Sequence[tuple[str, str]]) -> None:
 
 
 def local_name(name: str) -> str | None:
-    """The path on this machine that a plain path or a ``file://`` URL names; None for other URLs."""
-    if name.startswith("file://"):
-        return urllib.parse.unquote(urllib.parse.urlparse(name).path)
-    return None if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", name) else name
+    """The path on this machine that a plain path or a ``file://`` URL names; None for other URLs.
+
+    Resolved by fsspec, which reads and writes it: ``file://labelled`` is ``labelled`` in the working
+    directory and ``%20`` stays as typed, where a URL parser had made them ``/`` and a space, and an
+    input under the folder so named was cleared by ``--overwrite``.
+    """
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", name):
+        return name
+    try:
+        import fsspec
+
+        fs, inner = fsspec.core.url_to_fs(name)
+    except (ImportError, ValueError):
+        return None  # not this machine's disk: the store says what is wrong with it
+    return str(inner) if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)) else None
 
 
 def check_run_folder(folder: str, targets: Sequence[str], inputs: Sequence[str], read: Sequence[tuple[str, str]]) -> None:
