@@ -217,6 +217,29 @@ def test_memory_urls_in_and_out_give_the_single_process_output(small_model_path:
     assert first["source"] == "memory://smclass-test/in/posts.jsonl"
 
 
+@pytest.mark.parametrize(
+    ("given", "out", "error"),
+    [
+        (
+            "memory://guarded/in/part-00000.jsonl",
+            "memory://guarded/in/",
+            "holds the input memory://guarded/in/part-00000.jsonl: write the parts to another folder",
+        ),
+        ("memory://guarded/in", "memory://guarded/in/labelled", "is inside the input directory memory://guarded/in: write it elsewhere"),
+    ],
+)
+def test_an_output_folder_in_a_store_that_holds_or_lies_in_an_input_is_refused(
+    small_model_path: Path, scheduler: str, given: str, out: str, error: str
+) -> None:
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/guarded/in/part-00000.jsonl", posts(3, ids=True))
+    result = classify(given, "--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler, "-o", out, "--overwrite")
+    assert (result.exit_code, result.stderr) == (2, f"Error: --output {out} {error}\n")
+    assert fs.cat("/guarded/in/part-00000.jsonl") == posts(3, ids=True)
+
+
 def test_dask_options_are_refused_without_the_dask_engine(small_model_path: Path, tmp_path: Path) -> None:
     for option in (["--overwrite"], ["--partition-size", "1MB"]):
         result = classify("-", *option, "--model", str(small_model_path))

@@ -208,22 +208,28 @@ def _not_shipped(named: Sequence[tuple[str, str]]) -> None:
             raise UsageError(f"{option} {path} is {what}: writing it would change every later run; write it elsewhere")
 
 
-def local_name(name: str) -> str | None:
-    """The path on this machine that a plain path or a ``file://`` URL names; None for other URLs.
-
-    Resolved by fsspec, which reads and writes it: ``file://labelled`` is ``labelled`` in the working
-    directory and ``%20`` stays as typed, where a URL parser had made them ``/`` and a space, and an
-    input under the folder so named was cleared by ``--overwrite``.
-    """
-    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", name):
-        return name
+def _resolved(name: str) -> tuple[tuple[str, ...], str] | None:
+    """A URL as fsspec, which reads and writes it, resolves it: its store's protocols and the path in it."""
     try:
         import fsspec
 
         fs, inner = fsspec.core.url_to_fs(name)
     except (ImportError, ValueError):
-        return None  # not this machine's disk: the store says what is wrong with it
-    return str(inner) if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)) else None
+        return None  # the store says what is wrong with it
+    return (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)), str(inner).rstrip("/")
+
+
+def local_name(name: str) -> str | None:
+    """The path on this machine that a plain path or a ``file://`` URL names; None for other URLs.
+
+    Resolved by fsspec: ``file://labelled`` is ``labelled`` in the working directory and ``%20``
+    stays as typed, where a URL parser had made them ``/`` and a space, and an input under the
+    folder so named was cleared by ``--overwrite``.
+    """
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", name):
+        return name
+    found = _resolved(name)
+    return found[1] or "/" if found is not None and "file" in found[0] else None
 
 
 def check_run_folder(folder: str, targets: Sequence[str], inputs: Sequence[str], read: Sequence[tuple[str, str]]) -> None:
@@ -234,12 +240,31 @@ def check_run_folder(folder: str, targets: Sequence[str], inputs: Sequence[str],
     """
     out = local_name(folder)
     if out is None:
+        _check_store_folder(folder, inputs, read)
         return
     given = [name for name in map(local_name, inputs) if name is not None]
     located = [(local, source) for location, source in read if (local := local_name(location)) is not None]
     # The folders given too: parts inside an input folder would be read as input next time.
     check_outputs([*given, *(local for local, _ in located)], [("--output", local_name(target)) for target in targets])
     check_no_input_inside(out, located)
+
+
+def _check_store_folder(folder: str, inputs: Sequence[str], read: Sequence[tuple[str, str]]) -> None:
+    """The checks of :func:`check_run_folder` for a folder in a store (``s3://``), by the paths fsspec resolves: an
+    input there bearing a part's name had been deleted by ``--overwrite``, unsaid."""
+    out = _resolved(folder)
+    if out is None:
+        return
+    files = [(found[1], source) for location, source in read if (found := _resolved(location)) is not None and found[0] == out[0]]
+    for path, source in files:
+        if path.rpartition("/")[0] == out[1]:
+            raise UsageError(f"--output {folder} holds the input {source}: write the parts to another folder")
+    for name in inputs:
+        found = _resolved(name) if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", name) else None
+        if found is None or found[0] != out[0] or not (out[1] + "/").startswith(found[1] + "/"):
+            continue
+        if any(path.startswith(found[1] + "/") for path, _ in files):  # a folder, not a file bearing its name
+            raise UsageError(f"--output {folder} is inside the input directory {name}: write it elsewhere")
 
 
 def check_no_input_inside(folder: str, inputs: Sequence[tuple[str, str]]) -> None:
