@@ -240,6 +240,18 @@ def test_an_output_folder_in_a_store_that_holds_or_lies_in_an_input_is_refused(
     assert fs.cat("/guarded/in/part-00000.jsonl") == posts(3, ids=True)
 
 
+def test_a_part_cut_short_under_a_file_url_is_not_left_under_its_name(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
+    # Batches are written as they are classified: 600 posts are in the part before the bad line stops it.
+    (tmp_path / "posts.jsonl").write_bytes(posts(600, ids=True) + b"{not json\n")
+    run = ["--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler]
+    result = classify(str(tmp_path / "posts.jsonl"), *run, "-o", f"file://{tmp_path}/out")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {tmp_path}/posts.jsonl:601: invalid JSON (unexpected character, expected a string key)\n",
+    )
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 def test_dask_options_are_refused_without_the_dask_engine(small_model_path: Path, tmp_path: Path) -> None:
     for option in (["--overwrite"], ["--partition-size", "1MB"]):
         result = classify("-", *option, "--model", str(small_model_path))

@@ -218,6 +218,12 @@ def writing(target: str) -> Iterator[IO[bytes]]:
             yield handle
         return
     fs, inner = filesystem(target)
+    if _on_disk(fs):
+        # This disk, named by a file:// URL: fsspec writes such a file in place, so a part cut short
+        # by a failed task or a stop was left under its name; written as a path's is instead.
+        with atomic.replacing(inner) as handle:
+            yield handle
+        return
     handle = fs.open(inner, "wb")
     try:
         yield handle
