@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from smclass import atomic
 from smclass.cli import app
+from smclass.errors import InputError
 from smclass.run import storage
 
 from .conftest import zipped
@@ -306,6 +307,24 @@ def test_an_s3_round_trip_on_loopback_gives_the_single_process_output(
     again = classify("s3://smclass/in/posts.jsonl", *args, "-o", "s3://smclass/out")
     assert again.exit_code == 2
     assert "s3://smclass/out already holds the results of a run (_SUCCESS, ...)" in again.stderr
+
+
+def test_a_part_abandoned_in_s3_leaves_no_traceback_as_it_is_collected(monkeypatch: pytest.MonkeyPatch, s3: str) -> None:
+    import gc
+    import sys
+
+    import fsspec
+
+    fsspec.filesystem("s3").mkdir("abandoned")
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with pytest.raises(InputError), storage.writing("s3://abandoned/part-00000.jsonl") as handle:
+        handle.write(b'{"id": "p0"}\n')
+        raise InputError("invalid JSON", source="posts.jsonl", line=2)
+    del handle
+    gc.collect()
+    assert [hook.exc_value for hook in unraisable] == []
+    assert not fsspec.filesystem("s3").exists("abandoned/part-00000.jsonl")
 
 
 def test_the_scheduler_may_be_named_by_a_scheduler_file(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:

@@ -231,6 +231,8 @@ def writing(target: str) -> Iterator[IO[bytes]]:
         # Closing would complete the upload of a part cut short: abandon it instead.
         with contextlib.suppress(Exception):
             handle.discard()
+            # Nothing is left to finish: s3fs's file would try as it is collected, and print a traceback on stderr.
+            handle.closed = True
         raise
     handle.close()
 
