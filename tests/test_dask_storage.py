@@ -253,6 +253,24 @@ def test_a_part_cut_short_under_a_file_url_is_not_left_under_its_name(small_mode
     assert list((tmp_path / "out").iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        (["memory://twice/a.jsonl", "memory://twice/a.jsonl"], "memory://twice/a.jsonl is given twice"),
+        (["memory://twice", "memory://twice/a.jsonl"], "memory://twice/a.jsonl is also in the input folder memory://twice"),
+        (["{tmp}/a.jsonl", "file://{tmp}/a.jsonl"], "{tmp}/a.jsonl and file://{tmp}/a.jsonl are the same file"),
+    ],
+)
+def test_a_file_that_two_urls_name_is_refused_as_read_twice(small_model_path: Path, tmp_path: Path, given: list[str], error: str) -> None:
+    import fsspec
+
+    fsspec.filesystem("memory").pipe("/twice/a.jsonl", posts(3, ids=True))
+    (tmp_path / "a.jsonl").write_bytes(posts(3, ids=True))
+    inputs = [name.format(tmp=tmp_path) for name in given]
+    result = classify(*inputs, "--model", str(small_model_path), "--engine", "dask", "-o", str(tmp_path / "out"))
+    assert (result.exit_code, result.stderr) == (2, f"Error: {error.format(tmp=tmp_path)}: its posts would be read twice\n")
+
+
 def test_dask_options_are_refused_without_the_dask_engine(small_model_path: Path, tmp_path: Path) -> None:
     for option in (["--overwrite"], ["--partition-size", "1MB"]):
         result = classify("-", *option, "--model", str(small_model_path))

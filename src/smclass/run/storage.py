@@ -76,12 +76,41 @@ def input_files(inputs: list[str], notify: Callable[[str], None] | None = None) 
     if "-" in inputs:
         raise UsageError("--engine dask reads files, not stdin")
     found = []
+    # Each file by what it is, with the input that reads it: a single process refuses a file read twice.
+    read: dict[object, tuple[str, bool]] = {}
     for name in inputs:
         items = _remote_inputs(name, notify) if is_url(name) else _local_inputs(name, notify)
         if not items and notify is not None:
             notify(f"{name}: holds no files to read")
+        for item in items:
+            given = (name, item.source == name)
+            first = read.setdefault(_identity(item.location), given)
+            if first is not given:
+                raise UsageError(f"{_read_twice(item.source, first, given)}: its posts would be read twice")
         found.extend(items)
     return found
+
+
+def _identity(location: str) -> object:
+    """What a file is, however it is spelt: a file on this disk by device and inode (as a path or a file:// URL), else by its store's
+    protocols and its path there (``s3://b/x`` and ``s3a://b/x``)."""
+    fs, inner = filesystem(location) if is_url(location) else (None, location)
+    if fs is None or _on_disk(fs):
+        with contextlib.suppress(OSError):
+            info = os.stat(inner)
+            return (info.st_dev, info.st_ino)
+    protocols = () if fs is None else fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+    return (protocols, str(inner).rstrip("/"))
+
+
+def _read_twice(source: str, first: tuple[str, bool], second: tuple[str, bool]) -> str:
+    """Which two inputs read one file, each ``(name, whether it names the file itself)``."""
+    (one, one_direct), (other, other_direct) = first, second
+    if one_direct and other_direct:
+        return f"{one} is given twice" if one == other else f"{one} and {other} are the same file"
+    if one_direct or other_direct:
+        return f"{one if one_direct else other} is also in the input folder {other if one_direct else one}"
+    return f"{source} is read from both input folders {one} and {other}"
 
 
 def _local_inputs(name: str, notify: Callable[[str], None] | None) -> list[Input]:
