@@ -211,6 +211,24 @@ def test_a_partition_size_of_a_few_bytes_is_refused(fixtures: Path, small_model_
     assert (result.exit_code, result.stderr) == (2, f"Error: {error}\n")
 
 
+def test_a_local_cluster_says_nothing_of_a_port_another_cluster_holds(fixtures: Path, small_model_path: Path, tmp_path: Path) -> None:
+    import contextlib
+    import socket
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "smclass", "classify", str(fixtures / "posts.jsonl"), "--engine", "dask", "-o", str(tmp_path / "out")]
+    with socket.socket() as held:
+        with contextlib.suppress(OSError):  # something else may hold it already, which does as well
+            held.bind(("", 8787))  # Dask's dashboard port, as a running cluster holds it
+            held.listen()
+        done = subprocess.run([*command, "--model", str(small_model_path)], capture_output=True, text=True, timeout=300, check=False)
+    # Not -q, which hides a library's warnings: Dask's had been three lines, "Perhaps you already have a cluster running?".
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == f"{tmp_path / 'out' / 'part-00000.jsonl'}: 6 records from {fixtures / 'posts.jsonl'}"
+    assert "warning" not in done.stderr
+
+
 def test_memory_output_for_a_local_cluster_is_refused(fixtures: Path, small_model_path: Path) -> None:
     args = ["classify", str(fixtures / "posts.jsonl"), "--engine", "dask", "-o", "memory://out/", "--model", str(small_model_path)]
     result = runner.invoke(app, args)

@@ -302,7 +302,10 @@ def run(
         # A failed task comes back to us as its error, said in one line: the workers' own logs (tracebacks,
         # cancelled tasks) would break that promise on stderr, and so would their own Ctrl-C, as for --jobs.
         with parallel.sigint_ignored():
-            quiet = {"dashboard_address": None, "silence_logs": logging.CRITICAL}
+            quiet: dict[str, Any] = {"dashboard_address": None, "silence_logs": logging.CRITICAL}
+            # The scheduler serves HTTP (health, metrics) even without a dashboard, on 8787: held by another
+            # cluster or run, Dask warned on stderr "Port 8787 is already in use. Perhaps you already have a cluster running?".
+            quiet["scheduler_kwargs"] = {"dashboard_address": "127.0.0.1:0"}
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, **quiet)
             client = Client(cluster)
     try:
