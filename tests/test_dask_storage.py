@@ -327,6 +327,21 @@ def test_an_s3_round_trip_on_loopback_gives_the_single_process_output(
     assert "s3://smclass/out already holds the results of a run (_SUCCESS, ...)" in again.stderr
 
 
+def test_the_folder_markers_of_an_s3_folder_are_not_read_as_files(small_model_path: Path, tmp_path: Path, scheduler: str, s3: str) -> None:
+    import fsspec
+
+    fs = fsspec.filesystem("s3")
+    fs.mkdir("marked")
+    # The S3 console's "Create folder" makes an empty object whose key ends in "/".
+    for key, data in (("in/", b""), ("in/a.jsonl", posts(3, ids=True)), ("in/sub/", b""), ("in/sub/b.jsonl", posts(2, ids=True))):
+        fs.pipe(f"marked/{key}", data)
+    args = ["--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler, "-o", str(tmp_path / "out")]
+    result = classify("s3://marked/in/", *args)
+    assert result.exit_code == 0, result.stderr
+    sources = [json.loads(line)["source"] for line in concatenated(tmp_path / "out").splitlines()]
+    assert sources == ["s3://marked/in/a.jsonl"] * 3 + ["s3://marked/in/sub/b.jsonl"] * 2
+
+
 def test_a_part_abandoned_in_s3_leaves_no_traceback_as_it_is_collected(monkeypatch: pytest.MonkeyPatch, s3: str) -> None:
     import gc
     import sys

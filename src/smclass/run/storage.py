@@ -163,7 +163,9 @@ def _remote_files(fs: Any, inner: str) -> dict[str, int]:
     """The files of a remote folder by their names inside it, with their sizes."""
     found = fs.find(inner, detail=True)
     top = len(inner.rstrip("/")) + 1
-    return {key[top:]: int(info.get("size") or 0) for key, info in found.items() if info.get("type") == "file"}
+    # A key that ends in "/" is a folder's marker (the S3 console's "Create folder" makes an empty "in/"): taken
+    # for a file, it was read as a folder that is one export, so every post under it twice.
+    return {key[top:]: int(info.get("size") or 0) for key, info in found.items() if info.get("type") == "file" and not key.endswith("/")}
 
 
 def read_folder(location: str, source: str, reading: Any) -> Iterator[Record]:
