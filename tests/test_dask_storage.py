@@ -749,6 +749,17 @@ def test_a_member_named_by_a_chained_zip_url_is_read_to_its_end(tmp_path: Path) 
         assert handle.read() == data
 
 
+@pytest.mark.parametrize(
+    ("archive", "reason"),
+    [("none.zip", "[Errno 2] No such file or directory: '{tmp}/none.zip'"), ("posts.jsonl", "BadZipFile: File is not a zip file")],
+)
+def test_a_chained_zip_url_to_no_zip_is_one_line(small_model_path: Path, tmp_path: Path, archive: str, reason: str) -> None:
+    (tmp_path / "posts.jsonl").write_bytes(posts(3, ids=True))
+    url = f"zip://posts.jsonl::file://{tmp_path}/{archive}"
+    result = classify(url, "--model", str(small_model_path), "--engine", "dask", "-o", str(tmp_path / "out"))
+    assert (result.exit_code, result.stderr) == (1, f"Error: {url}: cannot open ({reason.format(tmp=tmp_path)})\n")
+
+
 def test_a_lone_zip_url_reads_as_the_zip_given_as_a_path_does(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
     archive = tmp_path / "posts.zip"
     archive.write_bytes(zipped({"2023/posts.jsonl": posts(3, ids=True), "2024/posts.jsonl": posts(2, ids=True)}))

@@ -214,8 +214,8 @@ def _resolved(name: str) -> tuple[tuple[str, ...], str] | None:
         import fsspec
 
         fs, inner = fsspec.core.url_to_fs(name)
-    except (ImportError, ValueError):
-        return None  # the store says what is wrong with it
+    except Exception:  # noqa: BLE001 - a chained URL opens its archive here: reading or writing it says what is wrong
+        return None
     return (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)), str(inner).rstrip("/")
 
 

@@ -50,6 +50,8 @@ def filesystem(name: str) -> tuple[Any, str]:
         raise UsageError(f"{name}: {exc}") from None
     except ValueError as exc:
         raise UsageError(f"{name}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a chained URL opens its archive here (zip://a.jsonl::file:///x.zip): missing, or no zip
+        raise InputError(f"cannot open ({_remote_reason(exc)})", source=name) from None
 
 
 @dataclass(frozen=True)
@@ -362,7 +364,10 @@ def remove_temporaries(folder: str) -> None:
     run's :func:`prepare_folder`. Best effort: the run is already stopping with its own error.
     """
     if is_url(folder):
-        fs, inner = filesystem(folder)
+        try:
+            fs, inner = filesystem(folder)
+        except InputError:
+            return  # the run is stopping with this error already
         if not _on_disk(fs):
             return
         folder = inner
