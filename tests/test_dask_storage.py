@@ -271,6 +271,28 @@ def test_a_file_that_two_urls_name_is_refused_as_read_twice(small_model_path: Pa
     assert (result.exit_code, result.stderr) == (2, f"Error: {error.format(tmp=tmp_path)}: its posts would be read twice\n")
 
 
+def test_an_output_url_that_fsspec_cannot_write_is_one_line(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
+    import functools
+    import http.server
+    import threading
+
+    (tmp_path / "posts.jsonl").write_bytes(posts(3, ids=True))
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass  # a server's log on stderr is no line of ours
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path))) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        out = f"http://127.0.0.1:{server.server_address[1]}/out"
+        result = classify(
+            str(tmp_path / "posts.jsonl"), "--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler, "-o", out
+        )
+        server.shutdown()
+    expected = f"Error: {out}/part-00000.jsonl: cannot write (fsspec reads http:// URLs but cannot write them)\n"
+    assert (result.exit_code, result.stderr) == (1, expected)
+
+
 def test_dask_options_are_refused_without_the_dask_engine(small_model_path: Path, tmp_path: Path) -> None:
     for option in (["--overwrite"], ["--partition-size", "1MB"]):
         result = classify("-", *option, "--model", str(small_model_path))

@@ -257,7 +257,12 @@ def writing(target: str) -> Iterator[IO[bytes]]:
         with atomic.replacing(inner) as handle:
             yield handle
         return
-    handle = fs.open(inner, "wb")
+    try:
+        handle = fs.open(inner, "wb")
+    except NotImplementedError:
+        # A store fsspec reads but cannot write (http://): it had been an "internal error ... please report it".
+        protocol = fs.protocol[0] if isinstance(fs.protocol, tuple) else fs.protocol
+        raise OutputError(f"{target}: cannot write (fsspec reads {protocol}:// URLs but cannot write them)") from None
     try:
         yield handle
     except BaseException:
