@@ -293,6 +293,20 @@ def test_an_output_url_that_fsspec_cannot_write_is_one_line(small_model_path: Pa
     assert (result.exit_code, result.stderr) == (1, expected)
 
 
+def test_a_chained_cache_url_is_written_to_its_store_not_to_a_local_folder(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler: str
+) -> None:
+    import fsspec
+
+    monkeypatch.chdir(tmp_path)
+    Path("posts.jsonl").write_bytes(posts(3, ids=True))
+    run = ["--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler]
+    result = classify("posts.jsonl", *run, "-o", "simplecache::memory://cached/out")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(fsspec.filesystem("memory").ls("/cached/out", detail=False)) == ["/cached/out/_SUCCESS", "/cached/out/part-00000.jsonl"]
+    assert list(tmp_path.iterdir()) == [tmp_path / "posts.jsonl"]  # no folder named "simplecache::memory:"
+
+
 def test_dask_options_are_refused_without_the_dask_engine(small_model_path: Path, tmp_path: Path) -> None:
     for option in (["--overwrite"], ["--partition-size", "1MB"]):
         result = classify("-", *option, "--model", str(small_model_path))

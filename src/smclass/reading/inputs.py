@@ -319,11 +319,13 @@ def _stdin() -> IO[bytes]:
     return sys.stdin.buffer if fd is None else io.FileIO(fd, "rb", closefd=False)
 
 
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# fsspec chains a cache before a store too (simplecache::s3://b/x): taken for a path, such an output was written
+# to a local folder "simplecache::s3:/b/x", unsaid.
+_URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*::)*[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def is_url(name: str) -> bool:
-    """An fsspec URL (``s3://``, ``file://``, ``zip://...::file://...``), which only a Dask run reads."""
+    """An fsspec URL (``s3://``, ``file://``, ``zip://...::file://...``, ``simplecache::s3://...``), which only a Dask run reads."""
     return bool(_URL.match(name))
 
 

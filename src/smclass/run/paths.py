@@ -13,7 +13,6 @@ import contextlib
 import errno
 import io
 import os
-import re
 import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +22,7 @@ from typing import IO
 from smclass import atomic
 from smclass.errors import EMPTY_INPUT_NAME, InputError, OutputError, UsageError, shown
 from smclass.reading import folders as folder_lib
+from smclass.reading.inputs import is_url
 from smclass.reading.records import Record
 
 Identity = tuple[int, int]
@@ -226,7 +226,7 @@ def local_name(name: str) -> str | None:
     stays as typed, where a URL parser had made them ``/`` and a space, and an input under the
     folder so named was cleared by ``--overwrite``.
     """
-    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", name):
+    if not is_url(name):
         return name
     found = _resolved(name)
     return found[1] or "/" if found is not None and "file" in found[0] else None
@@ -260,7 +260,7 @@ def _check_store_folder(folder: str, inputs: Sequence[str], read: Sequence[tuple
         if path.rpartition("/")[0] == out[1]:
             raise UsageError(f"--output {folder} holds the input {source}: write the parts to another folder")
     for name in inputs:
-        found = _resolved(name) if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", name) else None
+        found = _resolved(name) if is_url(name) else None
         if found is None or found[0] != out[0] or not (out[1] + "/").startswith(found[1] + "/"):
             continue
         if any(path.startswith(found[1] + "/") for path, _ in files):  # a folder, not a file bearing its name
