@@ -185,6 +185,24 @@ def test_a_url_without_the_dask_engine_says_only_dask_reads_urls_not_no_such_fil
     assert result.stderr == f"Error: {url}: {said}\n"
 
 
+@pytest.mark.parametrize("option", ["-o", "--rejects"])
+def test_an_output_url_without_the_dask_engine_is_refused_not_written_to_a_local_folder(
+    small_model_path: Path, fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s3:" / "bucket").mkdir(parents=True)  # as a mistaken earlier run may have left it
+    result = run(
+        "classify", str(fixtures / "posts.jsonl"), "--on-error", "skip", option, "s3://bucket/x.jsonl", "--model", str(small_model_path)
+    )
+    assert result.exit_code == 2
+    shown = "--output" if option == "-o" else option
+    assert (
+        result.stderr
+        == f"Error: {shown} s3://bucket/x.jsonl: URLs are written only by classify --engine dask: name a file on this machine\n"
+    )
+    assert list((tmp_path / "s3:" / "bucket").iterdir()) == []
+
+
 def test_classify_missing_model_is_one_line_error(fixtures: Path, tmp_path: Path) -> None:
     missing = tmp_path / "nope.npz"
     result = run("classify", str(fixtures / "posts.jsonl"), "--model", str(missing))

@@ -146,6 +146,9 @@ def check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str | Path
         if not path.strip():
             # Said as typed: "names a folder" (of '' as of '.') would point at something the user never wrote.
             raise UsageError(f"{option} is empty: name a file")
+        if is_url(path):
+            # Taken for a path, it said "cannot write (No such file or directory)", or was written into a local folder "s3:".
+            raise UsageError(f"{option} {path}: URLs are written only by classify --engine dask: name a file on this machine")
         problem = atomic.spelling_problem(path) if atomic.own_stream(path) is None else None
         if problem is not None:
             raise UsageError(f"{option} {path} {problem}")
