@@ -307,6 +307,23 @@ def test_a_chained_cache_url_is_written_to_its_store_not_to_a_local_folder(
     assert list(tmp_path.iterdir()) == [tmp_path / "posts.jsonl"]  # no folder named "simplecache::memory:"
 
 
+def test_an_output_folder_that_is_a_file_in_a_store_is_refused_as_a_paths_is(
+    small_model_path: Path, tmp_path: Path, scheduler: str, s3: str
+) -> None:
+    import fsspec
+
+    fs = fsspec.filesystem("s3")
+    fs.mkdir("shadow")
+    fs.pipe("shadow/a.jsonl", posts(3, ids=True))
+    (tmp_path / "posts.jsonl").write_bytes(posts(2, ids=True))
+    run = ["--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler, "-q"]
+    result = classify(str(tmp_path / "posts.jsonl"), *run, "-o", "s3://shadow/a.jsonl")
+    assert (result.exit_code, result.stderr) == (2, "Error: s3://shadow/a.jsonl: exists and is not a directory\n")
+    # Parts under it had made the file read as a folder of them from then on.
+    fs.invalidate_cache()
+    assert fs.find("shadow") == ["shadow/a.jsonl"]
+
+
 def test_dask_options_are_refused_without_the_dask_engine(small_model_path: Path, tmp_path: Path) -> None:
     for option in (["--overwrite"], ["--partition-size", "1MB"]):
         result = classify("-", *option, "--model", str(small_model_path))

@@ -284,11 +284,16 @@ def prepare_folder(folder: str, overwrite: bool, shown: str | None = None) -> li
     if is_url(folder):
         fs, inner = filesystem(folder)
         try:
-            names = [key.rsplit("/", 1)[-1] for key in fs.ls(inner, detail=False)] if fs.isdir(inner) else []
+            a_file = bool(fs.isfile(inner))
+            names = [key.rsplit("/", 1)[-1] for key in fs.ls(inner, detail=False)] if not a_file and fs.isdir(inner) else []
         except FileNotFoundError:
-            names = []
+            a_file, names = False, []
         except Exception as exc:  # noqa: BLE001 - a store raises its own errors too (botocore's NoCredentialsError)
             raise OutputError(f"{shown}: cannot write ({_remote_reason(exc)})") from None
+        if a_file:
+            # As for a path. A store holds a key and keys under it alike: parts under s3://b/in.jsonl/ had made
+            # that input read as a folder of them from then on.
+            raise UsageError(f"{shown}: exists and is not a directory")
         if _on_disk(fs):
             # A local folder named by a file:// URL is made, as a plain path's is.
             try:
