@@ -32,7 +32,10 @@ _TEMPORARY = re.compile(r"^\.(part-\d{5,}(\.jsonl|\.rejects\.(jsonl|csv|tsv))|_S
 
 
 def whole(name: str) -> str:
-    """A name every worker reads the same way: an absolute path, or the URL as given."""
+    """A name every worker reads the same way: an absolute path, or the URL as given but a ``file://`` one, made
+    absolute as a path is (a worker had read file://in.jsonl as the in.jsonl of its own directory)."""
+    if name.startswith("file://"):
+        return "file://" + filesystem(name)[1]
     return name if is_url(name) else os.path.abspath(name)
 
 
@@ -135,7 +138,7 @@ def _remote_inputs(name: str, notify: Callable[[str], None] | None) -> list[Inpu
         if not fs.isdir(inner):
             if not fs.isfile(inner):
                 raise InputError("no such file", source=name)
-            return [Input(name, name, int(fs.size(inner) or 0))]
+            return [Input(whole(name), name, int(fs.size(inner) or 0))]
         sizes = _remote_files(fs, inner)
     except InputError:
         raise
@@ -143,11 +146,11 @@ def _remote_inputs(name: str, notify: Callable[[str], None] | None) -> list[Inpu
         raise InputError(f"cannot open ({_remote_reason(exc)})", source=name) from None
     held = folders.contents(sizes)
     # Named under the folder as the user spelled it, as a local folder's files are.
-    url = name.rstrip("/")
+    url, location = name.rstrip("/"), whole(name).rstrip("/")
     if held.export is not None:
-        return [_export_input(held, sizes, url, url)]
+        return [_export_input(held, sizes, location, url)]
     files = folders.without_extras(held.files, lambda member: f"{url}/{member}", notify)
-    return [Input(f"{url}/{member}", f"{url}/{member}", sizes[member]) for member in files]
+    return [Input(f"{location}/{member}", f"{url}/{member}", sizes[member]) for member in files]
 
 
 def _remote_reason(exc: BaseException) -> str:
