@@ -413,25 +413,27 @@ def test_a_part_abandoned_in_s3_leaves_no_traceback_as_it_is_collected(monkeypat
     assert not fsspec.filesystem("s3").exists("abandoned/part-00000.jsonl")
 
 
+@pytest.mark.parametrize("url", ["file://posts.jsonl", "zip://posts.jsonl::file://posts.zip"])
 def test_a_relative_file_url_is_the_clients_file_on_a_worker_in_another_directory(
-    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
 ) -> None:
     from distributed import LocalCluster
 
     for side, count in (("client", 3), ("worker", 1)):
         (tmp_path / side).mkdir()
         (tmp_path / side / "posts.jsonl").write_bytes(posts(count, ids=True))
+        (tmp_path / side / "posts.zip").write_bytes(zipped({"posts.jsonl": posts(count, ids=True)}))
     monkeypatch.chdir(tmp_path / "worker")  # the worker processes start here, as a remote worker starts in its own
     quiet = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, **quiet) as cluster:
         monkeypatch.chdir(tmp_path / "client")
         run = ["--model", str(small_model_path), "--engine", "dask", "--scheduler", cluster.scheduler_address, "-q"]
-        result = classify("file://posts.jsonl", *run, "-o", "file://out")
+        result = classify(url, *run, "-o", "file://out")
     assert (result.exit_code, result.stderr) == (0, "")
     assert (tmp_path / "client" / "out" / "part-00000.jsonl").read_bytes() == classify(
         "posts.jsonl", "--model", str(small_model_path)
     ).stdout_bytes
-    assert sorted(path.name for path in (tmp_path / "worker").iterdir()) == ["posts.jsonl"]
+    assert sorted(path.name for path in (tmp_path / "worker").iterdir()) == ["posts.jsonl", "posts.zip"]
 
 
 def test_the_scheduler_may_be_named_by_a_scheduler_file(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:

@@ -32,11 +32,12 @@ _TEMPORARY = re.compile(r"^\.(part-\d{5,}(\.jsonl|\.rejects\.(jsonl|csv|tsv))|_S
 
 
 def whole(name: str) -> str:
-    """A name every worker reads the same way: an absolute path, or the URL as given but a ``file://`` one, made
-    absolute as a path is (a worker had read file://in.jsonl as the in.jsonl of its own directory)."""
-    if name.startswith("file://"):
-        return "file://" + filesystem(name)[1]
-    return name if is_url(name) else os.path.abspath(name)
+    """A name every worker reads the same way: an absolute path, or the URL as given but for its ``file://`` parts
+    (``file://in.jsonl``, ``zip://a.jsonl::file://x.zip``), made absolute as a path is: a worker had read them in its
+    own directory."""
+    if not is_url(name):
+        return os.path.abspath(name)
+    return "::".join("file://" + filesystem(part)[1] if part.startswith("file://") else part for part in name.split("::"))
 
 
 def join(folder: str, name: str) -> str:
