@@ -324,6 +324,15 @@ def test_an_output_folder_that_is_a_file_in_a_store_is_refused_as_a_paths_is(
     assert fs.find("shadow") == ["shadow/a.jsonl"]
 
 
+def test_members_of_one_name_in_two_zips_are_two_inputs(small_model_path: Path, tmp_path: Path, scheduler: str) -> None:
+    for name, count in (("a.zip", 3), ("b.zip", 2)):
+        (tmp_path / name).write_bytes(zipped({"posts.jsonl": posts(count, ids=True)}))
+    urls = [f"zip://posts.jsonl::file://{tmp_path}/{name}" for name in ("a.zip", "b.zip")]
+    result = classify(*urls, "--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler, "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    assert [len(part.read_text().splitlines()) for part in parts(tmp_path / "out")] == [3, 2]
+
+
 def test_dask_options_are_refused_without_the_dask_engine(small_model_path: Path, tmp_path: Path) -> None:
     for option in (["--overwrite"], ["--partition-size", "1MB"]):
         result = classify("-", *option, "--model", str(small_model_path))

@@ -100,6 +100,9 @@ def input_files(inputs: list[str], notify: Callable[[str], None] | None = None) 
 def _identity(location: str) -> object:
     """What a file is, however it is spelt: a file on this disk by device and inode (as a path or a file:// URL), else by its store's
     protocols and its path there (``s3://b/x`` and ``s3a://b/x``)."""
+    if "::" in location:
+        # A member of an archive (zip://a.jsonl::file:///x.zip): its path is inside that archive, which the URL names.
+        return location
     fs, inner = filesystem(location) if is_url(location) else (None, location)
     if fs is None or _on_disk(fs):
         with contextlib.suppress(OSError):
