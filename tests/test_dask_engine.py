@@ -238,6 +238,18 @@ def test_memory_output_for_a_local_cluster_is_refused(fixtures: Path, small_mode
     )
 
 
+@pytest.mark.parametrize("output", ["memory://out/", "simplecache::memory://out/"])
+def test_memory_output_for_a_scheduler_in_another_process_is_refused(fixtures: Path, small_model_path: Path, output: str) -> None:
+    # Refused before the scheduler is reached: its workers, in other processes, would write to memory the command never sees.
+    args = ["classify", str(fixtures / "posts.jsonl"), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "-o", output]
+    result = runner.invoke(app, [*args, "--model", str(small_model_path)])
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == f"Error: --output {output}: the Dask workers are other processes, whose memory is lost; write to a folder or a store\n"
+    )
+
+
 def test_a_scheduler_address_that_does_not_speak_dask_is_one_error_line(fixtures: Path, small_model_path: Path, tmp_path: Path) -> None:
     import socket
     import threading

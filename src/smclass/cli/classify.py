@@ -198,8 +198,9 @@ def classify(
     for option, named in (("--output", output), ("--rejects", rejects), ("--scheduler", scheduler)):
         if named is not None and not str(named).strip():
             raise UsageError(f"{option} is empty: name a file{' or address' if option == '--scheduler' else ''}")
-    if engine == Engine.dask and scheduler is None and str(output or "").startswith("memory://"):
-        # The local cluster's workers are processes: what they write to memory:// is gone when they end.
+    if engine == Engine.dask and not str(scheduler or "").startswith("inproc://") and "memory://" in str(output or ""):
+        # The local cluster's workers are processes, and so are a scheduler's at tcp:// (where it had been taken,
+        # exit 0): what they write to memory:// is gone when they end. Only a cluster in this process shares it.
         raise UsageError(f"--output {output}: the Dask workers are other processes, whose memory is lost; write to a folder or a store")
     paths.check_inputs(sources)
     paths.check_outputs([*sources, *_model_file(model_path)], outputs)
