@@ -404,6 +404,25 @@ def test_the_folder_markers_of_an_s3_folder_are_not_read_as_files(small_model_pa
     assert sources == ["s3://marked/in/a.jsonl"] * 3 + ["s3://marked/in/sub/b.jsonl"] * 2
 
 
+def test_an_s3_key_with_keys_under_it_is_the_file_without_a_final_slash_and_the_folder_with_one(
+    small_model_path: Path, tmp_path: Path, scheduler: str, s3: str
+) -> None:
+    import fsspec
+
+    fs = fsspec.filesystem("s3")
+    fs.mkdir("dual")
+    fs.pipe("dual/x.jsonl", posts(3, ids=True))
+    fs.pipe("dual/x.jsonl/y.jsonl", posts(2, ids=True))
+    args = ["--model", str(small_model_path), "--engine", "dask", "--scheduler", scheduler, "-q"]
+    (tmp_path / "x.jsonl").write_bytes(posts(3, ids=True))
+    single = classify(str(tmp_path / "x.jsonl"), "--model", str(small_model_path))
+    for url, out in (("s3://dual/x.jsonl", "file"), ("s3://dual/x.jsonl/", "folder")):
+        result = classify(url, *args, "-o", str(tmp_path / out))
+        assert (result.exit_code, result.stderr) == (0, "")
+    assert concatenated(tmp_path / "file") == single.stdout_bytes  # the file alone, without a source, as a lone file
+    assert [json.loads(line)["source"] for line in concatenated(tmp_path / "folder").splitlines()] == ["s3://dual/x.jsonl/y.jsonl"] * 2
+
+
 def test_a_part_abandoned_in_s3_leaves_no_traceback_as_it_is_collected(monkeypatch: pytest.MonkeyPatch, s3: str) -> None:
     import gc
     import sys

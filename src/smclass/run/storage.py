@@ -139,7 +139,9 @@ def _local_inputs(name: str, notify: Callable[[str], None] | None) -> list[Input
 def _remote_inputs(name: str, notify: Callable[[str], None] | None) -> list[Input]:
     fs, inner = filesystem(name)
     try:
-        if not fs.isdir(inner):
+        # A store may hold a key and keys under it (s3://b/x.jsonl and s3://b/x.jsonl/y.jsonl): named without a final "/"
+        # it is the file, where the folder had been read in its place, unsaid; with one, the folder.
+        if (not name.endswith("/") and fs.isfile(inner)) or not fs.isdir(inner):
             if not fs.isfile(inner):
                 raise InputError("no such file", source=name)
             return [Input(whole(name), name, int(fs.size(inner) or 0))]
@@ -212,7 +214,9 @@ def holds_many(name: str) -> bool:
         return inputs.holds_many(name)
     fs, inner = filesystem(name)
     try:
-        return bool(fs.isdir(inner)) or _zip_of_files(fs, inner)
+        if not name.endswith("/") and fs.isfile(inner):  # the file, also where keys lie under it (see _remote_inputs)
+            return _zip_of_files(fs, inner)
+        return bool(fs.isdir(inner))
     except OSError:
         return False
 
