@@ -423,6 +423,19 @@ def test_an_s3_key_with_keys_under_it_is_the_file_without_a_final_slash_and_the_
     assert [json.loads(line)["source"] for line in concatenated(tmp_path / "folder").splitlines()] == ["s3://dual/x.jsonl/y.jsonl"] * 2
 
 
+def test_an_s3_folder_spelt_with_a_doubled_slash_is_refused_not_said_to_hold_nothing(
+    small_model_path: Path, tmp_path: Path, s3: str
+) -> None:
+    import fsspec
+
+    fs = fsspec.filesystem("s3")
+    fs.mkdir("doubled")
+    fs.pipe("doubled/in/a.jsonl", posts(3, ids=True))
+    result = classify("s3://doubled//in", "--model", str(small_model_path), "--engine", "dask", "-o", str(tmp_path / "out"))
+    said = "the store lists what it holds under another name (doubled/in/a.jsonl): give the folder as it is named there"
+    assert (result.exit_code, result.stderr) == (1, f"Error: s3://doubled//in: {said}\n")
+
+
 def test_a_part_abandoned_in_s3_leaves_no_traceback_as_it_is_collected(monkeypatch: pytest.MonkeyPatch, s3: str) -> None:
     import gc
     import sys

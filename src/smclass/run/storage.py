@@ -146,8 +146,8 @@ def _remote_inputs(name: str, notify: Callable[[str], None] | None) -> list[Inpu
                 raise InputError("no such file", source=name)
             return [Input(whole(name), name, int(fs.size(inner) or 0))]
         sizes = _remote_files(fs, inner)
-    except InputError:
-        raise
+    except InputError as exc:
+        raise exc if exc.source is not None else InputError(exc.message, source=name) from None
     except Exception as exc:  # noqa: BLE001 - a store raises its own errors too (botocore's NoCredentialsError)
         raise InputError(f"cannot open ({_remote_reason(exc)})", source=name) from None
     held = folders.contents(sizes)
@@ -173,10 +173,16 @@ def _export_input(held: folders.Contents, sizes: dict[str, int], location: str, 
 def _remote_files(fs: Any, inner: str) -> dict[str, int]:
     """The files of a remote folder by their names inside it, with their sizes."""
     found = fs.find(inner, detail=True)
-    top = len(inner.rstrip("/")) + 1
+    top = inner.rstrip("/") + "/"
+    other = next((key for key in found if not key.startswith(top)), None)
+    if other is not None:
+        # s3fs lists s3://b//in's keys as b/in/...: cut where the name given ends, each lost its first letter, a.jsonl
+        # became a hidden ".jsonl", and the folder "held no files to read", exit 0.
+        raise InputError(f"the store lists what it holds under another name ({other}): give the folder as it is named there")
     # A key that ends in "/" is a folder's marker (the S3 console's "Create folder" makes an empty "in/"): taken
     # for a file, it was read as a folder that is one export, so every post under it twice.
-    return {key[top:]: int(info.get("size") or 0) for key, info in found.items() if info.get("type") == "file" and not key.endswith("/")}
+    files = {key: info for key, info in found.items() if info.get("type") == "file" and not key.endswith("/")}
+    return {key[len(top) :]: int(info.get("size") or 0) for key, info in files.items()}
 
 
 def read_folder(location: str, source: str, reading: Any) -> Iterator[Record]:
