@@ -305,6 +305,32 @@ def test_a_whatsapp_group_chat_names_its_senders_as_accounts() -> None:
     assert traced(numbers) == {"#cleancanal": 3}
 
 
+def test_a_whatsapp_chat_is_timed_day_or_month_first_as_its_dates_show_and_never_by_a_guess(small_model_path: Path) -> None:
+    def chat(stamps: list[str]) -> str:
+        return "".join(
+            f"{stamp} - {name}: Gloves for the canal clean-up #CleanCanal\n"
+            for stamp, name in zip(stamps, ["Ana", "Bo", "Cy"], strict=True)
+        )
+
+    model = ["--model", str(small_model_path)]
+    day_first = chat(["03/04/23, 10:15", "03/04/23, 22:40", "13/04/23, 09:00"])
+    kept = runner.invoke(app, ["classify", "-", "--keep-fields", *model, "-q"], input=day_first).stdout
+    month_first = chat(["4/3/23, 10:15 AM", "4/3/23, 10:40 PM", "4/13/23, 9:00 AM"])
+    # Before, each came out as 'no record carries a timestamp (3 with a time in a form smclass cannot read, such as
+    # '03/04/23, 10:15')', exit 0.
+    for numbers in (report_of(day_first, *model), report_of(kept), report_of(month_first, *model)):
+        assert (numbers["first"], numbers["last"], numbers["timed"]) == ("2023-04-03T10:15:00Z", "2023-04-13T09:00:00Z", 3)
+    # No day over 12 in the chat: the 3rd of April or the 4th of March, left unread and said why; nor is 23-04-13 read
+    # as the 23rd of April 2013, when it may be 2023-04-13, as French Canada writes it.
+    assert report_of(chat(["23-04-13, 10:15", "23-04-14, 22:40", "23-04-15, 09:00"]), *model)["timed"] == 0
+    numbers = report_of(chat(["03/04/23, 10:15", "03/04/23, 22:40", "05/04/23, 09:00"]), *model)
+    assert numbers["timed"] == 0
+    assert (
+        "'03/04/23, 10:15', a date in a locale's order, which smclass reads only in a WhatsApp chat whose dates show which number is"
+        in numbers["notes"][0]
+    )
+
+
 def test_a_telegram_chat_is_timed_by_date_unixtime_not_by_its_zoneless_local_date(small_model_path: Path) -> None:
     # Exported at UTC+1: each date is an hour ahead of the moment date_unixtime gives (1714557600 is 2024-05-01T10:00:00Z).
     messages = [

@@ -27,7 +27,7 @@ from smclass.analyst.groups import GroupCounts
 from smclass.analyst.report_labels import check_kind, kind, merged, own_label
 from smclass.analyst.spelling import ACCOUNT_FIELDS, TIME_FIELDS, TIMES_READ, Spelled
 from smclass.analyst.timeline import Timeline
-from smclass.analyst.times import is_day, is_extended_date, read_time
+from smclass.analyst.times import is_day, is_extended_date, read_time, unread_example
 from smclass.errors import InputError, UsageError
 from smclass.labels import LABELS
 from smclass.reading import fields, inputs, repeats
@@ -271,7 +271,7 @@ def _count(out: Tally, entry: dict[str, Any]) -> None:
         out.naive_example = out.naive_example or f"{stamp!r}"
     if moment is None and stamp is not None:
         out.unread_times += 1
-        out.unread_example = out.unread_example or f"{stamp!r}"
+        out.unread_example = out.unread_example or unread_example(stamp)
     account = None if entry["account"] is None else items.account_key(str(entry["account"]))
     group = entry["group"] if out.by else account
     if moment is not None:

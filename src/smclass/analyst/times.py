@@ -8,6 +8,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from smclass.reading.platforms import whatsapp_dates
+
 # Epoch numbers as seconds, milliseconds or microseconds, told apart by size: each range is
 # 1973-03-03 to 2286-11-20, and the gaps between them (and smaller numbers, such as a year
 # 2024) are no time a post was made, so they are unread rather than guessed. Every time, in
@@ -130,3 +132,8 @@ def _compact(text: str) -> float | None:
     except ValueError:
         return None
     return seconds if FIRST_TIME <= seconds < LAST_TIME else None
+
+
+def unread_example(value: Any) -> str:
+    """A time no form here reads, as a note shows it: a WhatsApp stamp with why it stays unread, since a chat may say how to read it."""
+    return f"{value!r}, {whatsapp_dates.WHY}" if whatsapp_dates.is_stamp(value) else f"{value!r}"

@@ -10,12 +10,15 @@ out of the export) are no one's post: they keep their place with no text.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from typing import IO, Any
 
 from smclass.errors import InputError
 from smclass.reading.lines import Overlong, bounded, joined, too_long
+from smclass.reading.platforms.whatsapp_dates import ChatDates
 from smclass.reading.records import Record
+from smclass.reading.spool import temporary_file, temporary_writes
 from smclass.reading.utf8 import bad_utf8
 
 NAME = "WhatsApp chat"
@@ -73,11 +76,18 @@ def _spoken(line: str, match: re.Match[str]) -> bool:
     return bool(colon) and not _in_quote(sender)
 
 
-def _message(match: re.Match[str], first: str, more: list[str]) -> dict[str, Any]:
+def _stamp(line: str, match: re.Match[str]) -> str:
+    return line.lstrip(_BOM)[: match.end()].strip(_MARKS + " \u00a0-[]")
+
+
+def _message(match: re.Match[str], first: str, more: list[str], dates: ChatDates) -> dict[str, Any]:
     rest = first.lstrip(_BOM)[match.end() :]
-    stamp = first.lstrip(_BOM)[: match.end()].strip(_MARKS + " \u00a0-[]")
+    stamp = _stamp(first, match)
     sender, colon, body = rest.partition(": ")
     record: dict[str, Any] = {"text": None, "platform": "whatsapp", "sender": None, "timestamp": stamp}
+    # The stamp as written stays; its moment beside it, once the whole chat has said which number is the day.
+    if (moment := dates.iso(stamp)) is not None:
+        record["time"] = moment
     if not colon or _in_quote(sender):
         record["kind"] = "system"
         # Its lines too: a new group description goes on under the line that announces it.
@@ -104,8 +114,30 @@ def _message(match: re.Match[str], first: str, more: list[str]) -> dict[str, Any
     return record
 
 
+_COPY = 1 << 20
+
+
 def read_chat(stream: IO[bytes], source: str) -> Iterator[Record]:
-    """One record per message, its id the message's position; its line the first of its lines."""
+    """One record per message, its id the message's position; its line the first of its lines.
+
+    The chat is read twice, from a temporary copy: the first time for the order of its dates (see whatsapp_dates)."""
+    spooled = temporary_file()
+    try:
+        with temporary_writes(spooled):
+            shutil.copyfileobj(stream, spooled, _COPY)
+            spooled.seek(0)
+        dates = ChatDates()
+        for line in bounded(spooled):
+            decoded = bytes(line[:_PROBE]).decode("utf-8", "replace")
+            if (match := prefix(decoded)) is not None:
+                dates.add(_stamp(decoded, match))
+        spooled.seek(0)
+        yield from _messages(spooled, source, dates)
+    finally:
+        spooled.close()
+
+
+def _messages(stream: IO[bytes], source: str, dates: ChatDates) -> Iterator[Record]:
     index = 0
     taken: list[bytes] = []
     start = 0
@@ -124,7 +156,7 @@ def read_chat(stream: IO[bytes], source: str) -> Iterator[Record]:
             # Only lines before the first message (blank ones) can lack the prefix here.
             error = InputError("a line before the first message of the chat, which has no date, time and sender", source=source, line=start)
             return Record({}, source, start, index, raw, error, shape=NAME)
-        data = {"id": index, **_message(match, first, more)}
+        data = {"id": index, **_message(match, first, more, dates)}
         return Record(data, source, start, index, raw, shape=NAME)
 
     for number, line in enumerate(bounded(stream), 1):
