@@ -257,6 +257,27 @@ def test_an_excel_error_cell_is_no_text_to_label(small_model_path: Path, tmp_pat
     assert second["label"] is not None  # an error in another column leaves the post alone
 
 
+def test_an_excel_cell_shown_as_a_date_alone_is_that_day_not_a_time_at_midnight(small_model_path: Path, tmp_path: Path) -> None:
+    import datetime
+
+    # openpyxl shows a date as yyyy-mm-dd and a datetime as yyyy-mm-dd h:mm:ss, as Excel does when one is typed;
+    # LibreOffice and pandas write a date's format in capitals, YYYY-MM-DD.
+    day, midnight = datetime.date(2024, 3, 10), datetime.datetime(2024, 3, 11, 0, 0)
+    rows = [["id", "date", "text"], [1, day, "garden day with the kids"], [2, midnight, "late ferry"], [3, day, "fish market"]]
+    path = _excel_rows(tmp_path / "days.xlsx", rows)
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(path)
+    book.active["B4"].number_format = "YYYY-MM-DD"
+    book.save(path)
+    result = classify(small_model_path, str(path), "--keep-fields", "-q")
+    assert result.exit_code == 0, result.stderr
+    # Before, the day came out as "2024-03-10T00:00:00", exit 0, and report charted its post at midnight, by the hour.
+    dates = [json.loads(line)["record"]["date"] for line in result.stdout.splitlines()]
+    assert dates == ["2024-03-10", "2024-03-11T00:00:00", "2024-03-10"]
+    report = runner.invoke(app, ["report", str(path), "--json", "-q", "--model", str(small_model_path)])
+    assert json.loads(report.stdout)["over_time"]["unit"] == "day"
+
+
 def test_a_chart_sheet_first_is_passed_for_the_first_sheet_with_rows(small_model_path: Path, tmp_path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()

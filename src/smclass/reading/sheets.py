@@ -109,7 +109,19 @@ def read_stream(
 def _rows(grid: Any) -> Iterator[tuple[Any, ...]]:
     # The size a sheet declares may be wrong (other tools write it): rows past it would be lost unseen.
     grid.reset_dimensions()
-    return iter(grid.iter_rows(values_only=True))
+    return (tuple(_value(cell) for cell in row) for row in grid.iter_rows())
+
+
+def _value(cell: Any) -> Any:
+    # Excel keeps a date as a number, which openpyxl reads as a time: a cell shown as a day alone (yyyy-mm-dd,
+    # d/m/yy) at its midnight is that day, with no time of day, as a CSV's 2024-03-10 is (not posts made at 00:00).
+    value = cell.value
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        from openpyxl.styles.numbers import is_datetime
+
+        # Lower case: LibreOffice and pandas write YYYY-MM-DD, which openpyxl takes for a time (format codes know no case).
+        return value.date() if is_datetime(cell.number_format.lower()) == "date" else value
+    return value
 
 
 # Sheets after the one read are looked at only this far for the note: a sheet of styled empty
