@@ -239,6 +239,17 @@ def test_epoch_numbers_before_2000_or_after_tomorrow_are_not_read(value: Any) ->
     assert parse_time(value) is None
 
 
+def test_report_names_an_excel_date_serial_it_leaves_unread_with_the_day_it_would_be() -> None:
+    done = run("report", "--json", input=jsonl(result(1, date="45361.5"), result(2, date=45362), result(3, date=10**400)))
+    numbers = json.loads(done.stdout)
+    # Before, only "(2 with a time in a form smclass cannot read, such as '45361.5')", exit 0: nothing said it may be Excel's.
+    assert numbers["timed"] == 0
+    assert (
+        "such as '45361.5', which may be an Excel date, days since 1899-12-30, here 2024-03-10T12:00: format its column as"
+        in (numbers["notes"][0])
+    )
+
+
 def test_report_counts_digits_that_are_no_time_as_unread() -> None:
     done = run("report", "--json", input=jsonl(result(1, created_at="202403100800"), result(2, created_at="2024031009")))
     numbers = json.loads(done.stdout)

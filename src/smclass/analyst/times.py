@@ -135,5 +135,31 @@ def _compact(text: str) -> float | None:
 
 
 def unread_example(value: Any) -> str:
-    """A time no form here reads, as a note shows it: a WhatsApp stamp with why it stays unread, since a chat may say how to read it."""
-    return f"{value!r}, {whatsapp_dates.WHY}" if whatsapp_dates.is_stamp(value) else f"{value!r}"
+    """A time no form here reads, as a note shows it: a WhatsApp stamp with why it stays unread, since a chat may say how to read it;
+    a number that may be an Excel date serial with the day it would be, unread (it could as well be a count) but named."""
+    if whatsapp_dates.is_stamp(value):
+        return f"{value!r}, {whatsapp_dates.WHY}"
+    if (day := _excel_day(value)) is not None:
+        return (
+            f"{value!r}, which may be an Excel date, days since 1899-12-30, here {day}: format its column as {_ISO_IN_EXCEL} before saving"
+        )
+    return f"{value!r}"
+
+
+# Excel keeps a date as days since 1899-12-30; a CSV saved from a column formatted as a number writes them so (45361.5 is 2024-03-10 12:00).
+_EXCEL_EPOCH = datetime(1899, 12, 30, tzinfo=UTC)
+# A number format that makes Excel write the date and time as text read here (ISO 8601 with a space).
+_ISO_IN_EXCEL = "yyyy-mm-dd hh:mm:ss"
+
+
+def _excel_day(value: Any) -> str | None:
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    # Compared as days before any arithmetic: an integer of 400 digits is no float.
+    first, last = ((moment - _EXCEL_EPOCH.timestamp()) / 86400 for moment in (EARLIEST_EPOCH, time.time() + 86400))
+    if not first <= value <= last:
+        return None
+    seconds = _EXCEL_EPOCH.timestamp() + value * 86400
+    return datetime.fromtimestamp(round(seconds), UTC).isoformat(timespec="minutes").replace("+00:00", "")
