@@ -109,6 +109,13 @@ def test_chat_dates_and_times_of_several_locales_are_read(tmp_path: Path, stamp:
     assert posts(path) == [(1, "lunch at the marina?"), (2, "yes, at one")]
 
 
+@pytest.mark.parametrize("stamp", ["[12.3.2022 klo 14.08.18] ", "12.3.2022 klo 14.08 - "])
+def test_a_finnish_chat_with_klo_between_date_and_time_is_read_as_a_chat(tmp_path: Path, stamp: str) -> None:
+    # Before, the iOS chat was refused as damaged JSON (exit 2) and the Android one read a line at a time, stamps in the posts.
+    path = write(tmp_path, "_chat.txt", f"{stamp}Ana: lunch at the marina?\n{stamp}Ben: yes, at one\nbring the oars\n")
+    assert posts(path) == [(1, "lunch at the marina?"), (2, "yes, at one\nbring the oars")]
+
+
 def test_a_quoted_subject_change_is_a_system_line_not_a_message_from_its_first_words(tmp_path: Path) -> None:
     text = '12/31/23, 21:41 - Ana: new season starts\n12/31/23, 21:42 - Ana changed the subject from "Club" to "Club: 2024"\n'
     path = write(tmp_path, "chat.txt", text)

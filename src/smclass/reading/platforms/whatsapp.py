@@ -29,8 +29,10 @@ _DATE = r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2})"
 _TIME = r"\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:[ \u00a0\u202f]?[AaPp]\.?[ \u00a0\u202f]?[Mm]\.?)?"
 # The marks iOS puts before a line WhatsApp wrote itself, and Android around phone numbers.
 _MARKS = "\u200e\u200f\u202a\u202c"
+# Between date and time a comma and a space, or Finnish "klo" ("at"): [12.3.2022 klo 14.08.18].
+_BETWEEN = r"(?:,?[ \u00a0]|[ \u00a0]klo[ \u00a0])"
 _PREFIX = re.compile(
-    rf"^[{_MARKS}]*(?:\[(?P<idate>{_DATE}),?[ \u00a0]{_TIME}\][ \u00a0]|(?P<adate>{_DATE}),?[ \u00a0]{_TIME}[ \u00a0]-[ \u00a0])"
+    rf"^[{_MARKS}]*(?:\[(?P<idate>{_DATE}){_BETWEEN}{_TIME}\][ \u00a0]|(?P<adate>{_DATE}){_BETWEEN}{_TIME}[ \u00a0]-[ \u00a0])"
 )
 _BOM = "\ufeff"
 # Enough of a line too long to hold to see whether it starts with a message's date and time.

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 _STAMP = re.compile(
-    r"(?P<d1>\d{1,4})(?P<sep>[./-])(?P<d2>\d{1,2})[./-](?P<d3>\d{1,4}),?[ \u00a0]"
+    r"(?P<d1>\d{1,4})(?P<sep>[./-])(?P<d2>\d{1,2})[./-](?P<d3>\d{1,4})(?:,?[ \u00a0]|[ \u00a0]klo[ \u00a0])"
     r"(?P<h>\d{1,2})[:.](?P<m>\d{2})(?:[:.](?P<s>\d{2}))?(?:[ \u00a0\u202f]?(?P<half>[AaPp])\.?[ \u00a0\u202f]?[Mm]\.?)?"
 )
 # WhatsApp came out in 2009: a date before it is no message's, and a two-digit year is of this century.
