@@ -105,6 +105,18 @@ def test_lines_whose_first_starts_with_a_bracket_are_a_doubt_not_a_json_document
     assert ids(said.stdout) == list(range(1, 42))
 
 
+def test_an_iphone_whatsapp_chat_in_a_date_form_not_read_is_said_to_look_like_one_not_damaged_json(small_model_path: Path) -> None:
+    chat = "[13/4/23, 10:15:00 \u03c0.\u03bc.] Ana: lunch at the marina?\n[13/4/23, 2:15:00 \u03bc.\u03bc.] Ben: yes, at one\n"
+    result = classify(small_model_path, "-", input=chat)
+    assert result.exit_code == 2
+    # Before: "cannot tell whether this is a damaged JSON document or text with a post on each line: ... mend the JSON, ...".
+    assert result.stderr == (
+        "Error: <stdin>:1: its first line ('[13/4/23, 10:15:00 \u03c0.\u03bc.] Ana: lunch at the marina?') starts as an iPhone's "
+        "WhatsApp chat does, [date, time] and a sender, but in a form of date and time smclass does not read as a chat's: say "
+        "--input-format lines to read every line as a post, its date and sender in its text\n"
+    )
+
+
 def test_a_lone_line_that_starts_with_a_bracket_is_a_doubt_too(small_model_path: Path) -> None:
     result = classify(small_model_path, "-", input="[PHOTO] sunset over the harbour\n")
     assert result.exit_code == 2

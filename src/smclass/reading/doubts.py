@@ -114,11 +114,24 @@ def no_plain_text(text: bytes, cut: bool, name: str) -> None:
     named = named_format(name)
     if named is not None and named[1] == "JSON":
         raise InputError(not_as_named(named, None, first), source=name or None, line=1)
+    if _CHAT_LIKE.match(first):
+        raise FormatDoubtError(
+            f"its first line ({_shown(first)!r}) starts as an iPhone's WhatsApp chat does, [date, time] and a sender, but in a "
+            f"form of date and time smclass does not read as a chat's: say {_AS_LINES}, its date and sender in its text",
+            1,
+        )
     raise FormatDoubtError(
         f"cannot tell whether this is a damaged JSON document or text with a post on each line: its first line "
         f"({_shown(first)!r}) starts like JSON but is none ({failure}): mend the JSON, or say {_AS_LINES}",
         1,
     )
+
+
+# An iPhone's WhatsApp chat in a locale whose date or time the chat reader does not know (Greek "π.μ.", Korean
+# "오전", Arabic digits): a bracket, a date and a time in it, a sender. Said to be "damaged JSON", it was no help.
+_CHAT_LIKE = re.compile(
+    r"^\u200e?\[(?=[^\]]*\d{1,4}\.? ?[./-]? ?\d{1,2}\.? ?[./-])(?=[^\]]*\d{1,2}[:.]\d{2})[^\]\n]{6,60}\] [^:\n]{1,80}: "
+)
 
 
 # Errors this close to the end of a sample cut short may only mean that the rest is still to come.
