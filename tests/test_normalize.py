@@ -71,7 +71,10 @@ def test_marking_is_the_same_in_c_and_in_python(text: str, monkeypatch: pytest.M
 @given(
     st.lists(
         st.sampled_from(
-            [*"aAwW.@#:;=-)(DPp$£€&<>/\\nr \t\n\r^0123٣\u200b😀x_é", "From", "re", "Subject", "I'm at", "<br>", ".com/", "usd"]
+            [
+                *"aAwW.@#:;=-)(DPp$£€&<>/\\nr \t\n\r^0123٣\u200b\u00ad\ufeff\u2060😀x_é",
+                *("From", "re", "Subject", "I'm at", "<br>", ".com/", "usd"),
+            ]
         ),
         max_size=40,
     ).map("".join)
@@ -205,3 +208,23 @@ def test_a_post_with_its_accents_decomposed_gets_the_label_and_probabilities_of_
     assert np.array_equal(together[0], together[1])
     label = model.labels[int(together[0].argmax())]
     assert explain(model.scorer, decomposed, label, 5) == explain(model.scorer, composed, label, 5)
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "\ufeff@skyways my flight was cancelled again and I still have no refund",  # a BOM before a reply handle
+        "@skyways my flight was can\u00adcelled again and I still have no re\u00adfund",  # soft hyphens
+        "@skyways my flight was can\u2060celled again and I still have no re\ufefffund",  # word joiners
+        "\u200e@skyways my flight was cancelled\u200f again and I still have no refund",  # direction marks
+    ],
+)
+def test_a_post_with_invisible_format_characters_gets_the_label_and_probabilities_of_the_same_post_without_them(hidden: str) -> None:
+    import numpy as np
+
+    from smclass.model import files as model_lib
+
+    shown = "@skyways my flight was cancelled again and I still have no refund"
+    assert normalize_module.feature_text(hidden) == normalize_module.feature_text(shown)
+    together = model_lib.load().predict_proba([shown, hidden])
+    assert np.array_equal(together[0], together[1])

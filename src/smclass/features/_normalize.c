@@ -639,7 +639,11 @@ static PyObject *initials(PyObject *Py_UNUSED(self), PyObject *args) { return ru
 static const long PREPARE = T_AMP | T_CR | T_BACKSLASH_N | T_LT;
 static const long PYTHON_ONLY = T_AT_BLANK | T_CARET | T_MONEY | T_CURRENCY_WORD;
 
-static inline int is_invisible(Py_UCS4 c) { return (c >= 0x200B && c <= 0x200D) || c == 0xFE0E || c == 0xFE0F; }
+/* normalize._INVISIBLE: the characters Python removes before the passes. */
+static inline int is_invisible(Py_UCS4 c) {
+    return c == 0xAD || c == 0x61C || c == 0x180E || (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+           (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c == 0xFE0E || c == 0xFE0F || c == 0xFEFF;
+}
 
 static const char mark_doc[] =
     "mark(text, found, prepared, url, retweet, reply, mention, hashtag, header, subject, checkin, initials, number, emoji)\n\n"

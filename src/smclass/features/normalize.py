@@ -60,8 +60,11 @@ _EMOJI = re.compile(
 # Instagram and Foursquare cross-posts: "Sunday brunch  @ Some Cafe", "I'm at Some Cafe".
 _CHECKIN_AT = re.compile(r"(?<=\s)@[ \t]+(?=[A-Z][^@\n]{0,80}$)")
 _CHECKIN_IM_AT = re.compile(r"^\s*I'?m at\b", re.IGNORECASE)
-# Joiners and variation selectors left behind where exports stripped emoji.
-_INVISIBLE = re.compile("[\u200b-\u200d\ufe0e\ufe0f]")
+# Joiners and variation selectors left behind where exports stripped emoji; and the format
+# characters that show as nothing inside or before a word (soft hyphen, word joiner, BOM,
+# direction marks): left in, they cut "con\u00adfirm" into "con" and "firm", and a leading
+# BOM hid an "RT @x:" or reply handle, so the post that shows the same got another label.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufe0e\ufe0f\ufeff]")
 _DIGIT = re.compile(r"\d")
 _M_AT = re.compile("m at", re.IGNORECASE)  # what "I'm at" needs, found without lowering a copy
 
