@@ -228,3 +228,18 @@ def test_a_post_with_invisible_format_characters_gets_the_label_and_probabilitie
     assert normalize_module.feature_text(hidden) == normalize_module.feature_text(shown)
     together = model_lib.load().predict_proba([shown, hidden])
     assert np.array_equal(together[0], together[1])
+
+
+@pytest.mark.parametrize(
+    "padded",
+    ["Sunday brunch with the whole family @ Harbour Street Cafe  \n\t ", "Sunday brunch with the whole family @ Harbour Street Cafe \n\n"],
+)
+def test_a_check_in_with_blank_space_after_it_gets_the_label_and_probabilities_of_the_same_post_without_it(padded: str) -> None:
+    import numpy as np
+
+    from smclass.model import files as model_lib
+
+    plain = "Sunday brunch with the whole family @ Harbour Street Cafe"
+    assert normalize_module.feature_text(padded) == normalize_module.feature_text(plain)
+    together = model_lib.load().predict_proba([plain, padded])
+    assert np.array_equal(together[0], together[1])

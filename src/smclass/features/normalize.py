@@ -95,14 +95,19 @@ def normalize(text: str) -> str:
 
 def feature_text(text: str) -> str:
     """What the features read, at training and at prediction alike: mojibake repaired, accents
-    composed (NFC), furniture marked."""
+    composed (NFC), blank space after the words stripped, furniture marked."""
     text = fix_mojibake(text)
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         # A letter and its accent as two code points (NFD, as macOS and some scrapers write) cut
         # the word at the accent ("e\u0301te\u0301" was read as "te"): the post that shows the same
         # got other features, and 1 of the 18 accented posts of dev another label.
         text = unicodedata.normalize("NFC", text)
-    return mark(text)
+    # A check-in ("@ Some Cafe") must end its text, and mark() strips the end only after looking
+    # for one: "... @ Some Cafe  \n\t " was no check-in. Stripped only now, as a no-break space
+    # ending mojibake ("Ã\u00a0" for "à") is part of a letter. The start is kept: the blank lines
+    # that open an email body count as its lines, and 20 of 1,146 such Enron emails lost their
+    # Enterprise label without them.
+    return mark(text.rstrip())
 
 
 # Bits of what :func:`triggers` finds; ``_normalize.c`` uses the same numbers.
