@@ -243,3 +243,22 @@ def test_a_check_in_with_blank_space_after_it_gets_the_label_and_probabilities_o
     assert normalize_module.feature_text(padded) == normalize_module.feature_text(plain)
     together = model_lib.load().predict_proba([plain, padded])
     assert np.array_equal(together[0], together[1])
+
+
+@pytest.mark.parametrize(
+    "spaced",
+    [
+        "Sunday brunch with the whole family\u00a0@\u00a0Harbour\u00a0Street\u00a0Cafe",  # no-break spaces
+        "Sunday brunch with the whole family @&nbsp;Harbour Street Cafe",  # as HTML writes one
+        "Sunday\u2009brunch\u2009with\u2009the\u2009whole\u2009family\u2009@\u3000Harbour Street Cafe",  # thin, ideographic
+    ],
+)
+def test_a_post_with_unicode_spaces_gets_the_label_and_probabilities_of_the_same_post_with_plain_spaces(spaced: str) -> None:
+    import numpy as np
+
+    from smclass.model import files as model_lib
+
+    plain = "Sunday brunch with the whole family @ Harbour Street Cafe"
+    assert normalize_module.feature_text(spaced) == normalize_module.feature_text(plain)
+    together = model_lib.load().predict_proba([plain, spaced])
+    assert np.array_equal(together[0], together[1])

@@ -93,6 +93,10 @@ def normalize(text: str) -> str:
     return _tidy_spaces(mark(text))
 
 
+# Unicode's space separators (Zs) other than the space itself, each read as a space.
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"), " ")
+
+
 def feature_text(text: str) -> str:
     """What the features read, at training and at prediction alike: mojibake repaired, accents
     composed (NFC), blank space after the words stripped, furniture marked."""
@@ -102,6 +106,11 @@ def feature_text(text: str) -> str:
         # the word at the accent ("e\u0301te\u0301" was read as "te"): the post that shows the same
         # got other features, and 1 of the 18 accented posts of dev another label.
         text = unicodedata.normalize("NFC", text)
+    if not text.isascii():
+        # A no-break, thin or ideographic space shows as a space and splits words as one, but the
+        # patterns that want a space or a tab ("@ Some Cafe", a "Subject:" line) missed it: a
+        # check-in written with no-break spaces got another label (an &nbsp; is read so in mark).
+        text = text.translate(_SPACES)
     # A check-in ("@ Some Cafe") must end its text, and mark() strips the end only after looking
     # for one: "... @ Some Cafe  \n\t " was no check-in. Stripped only now, as a no-break space
     # ending mojibake ("Ã\u00a0" for "à") is part of a letter. The start is kept: the blank lines
@@ -340,7 +349,7 @@ def mark(text: str) -> str:
             return marked
     if found & (HAS_AMP | HAS_CR | HAS_BACKSLASH_N):
         if found & HAS_AMP:
-            text = html.unescape(html.unescape(text))
+            text = html.unescape(html.unescape(text)).translate(_SPACES)
         if found & HAS_CR:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         if "\\n" in text:
