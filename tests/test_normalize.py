@@ -262,3 +262,18 @@ def test_a_post_with_unicode_spaces_gets_the_label_and_probabilities_of_the_same
     assert normalize_module.feature_text(spaced) == normalize_module.feature_text(plain)
     together = model_lib.load().predict_proba([plain, spaced])
     assert np.array_equal(together[0], together[1])
+
+
+def test_a_post_in_fullwidth_letters_gets_the_label_and_probabilities_of_the_same_post_in_ascii() -> None:
+    import numpy as np
+
+    from smclass.model import files as model_lib
+
+    plain = "@cityhall PLEASE donate water and blankets for the 300 families flooded out #FloodRelief"
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isascii() and (c.isalnum() or c in "@#") else c for c in plain)
+    assert wide != plain  # "ＰＬＥＡＳＥ ｄｏｎａｔｅ", as a Japanese keyboard in full-width mode types it
+    assert normalize_module.feature_text(wide) == normalize_module.feature_text(plain)
+    together = model_lib.load().predict_proba([plain, wide])
+    assert np.array_equal(together[0], together[1])
+    # CJK text's own full-width punctuation is read as written, as the model learnt it
+    assert "，" in normalize_module.feature_text("今天很好，谢谢")

@@ -96,6 +96,13 @@ def normalize(text: str) -> str:
 # Unicode's space separators (Zs) other than the space itself, each read as a space.
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"), " ")
 
+# Fullwidth Latin letters and digits, and the fullwidth @ and # that X reads as a handle's and a
+# hashtag's, each as its ASCII self (as NFKC has them): "ＰＲＡＹ ＦＯＲ" was no word the model
+# knows, and 262 of 480 corpus posts written so got another label. CJK text's own fullwidth
+# punctuation (，！？) stays: training posts hold it, and the model learnt it as written.
+_NARROW = {wide: wide - 0xFEE0 for wide in (0xFF03, 0xFF20, *range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}
+_AS_READ = {**_SPACES, **_NARROW}
+
 
 def feature_text(text: str) -> str:
     """What the features read, at training and at prediction alike: mojibake repaired, accents
@@ -110,7 +117,8 @@ def feature_text(text: str) -> str:
         # A no-break, thin or ideographic space shows as a space and splits words as one, but the
         # patterns that want a space or a tab ("@ Some Cafe", a "Subject:" line) missed it: a
         # check-in written with no-break spaces got another label (an &nbsp; is read so in mark).
-        text = text.translate(_SPACES)
+        # Fullwidth letters and digits are read as ASCII (_NARROW) on the same pass.
+        text = text.translate(_AS_READ)
     # A check-in ("@ Some Cafe") must end its text, and mark() strips the end only after looking
     # for one: "... @ Some Cafe  \n\t " was no check-in. Stripped only now, as a no-break space
     # ending mojibake ("Ã\u00a0" for "à") is part of a letter. The start is kept: the blank lines
