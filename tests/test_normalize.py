@@ -277,3 +277,21 @@ def test_a_post_in_fullwidth_letters_gets_the_label_and_probabilities_of_the_sam
     assert np.array_equal(together[0], together[1])
     # CJK text's own full-width punctuation is read as written, as the model learnt it
     assert "，" in normalize_module.feature_text("今天很好，谢谢")
+
+
+@pytest.mark.parametrize(
+    "curly",
+    [
+        "I’m at my wit’s end, the parcel didn’t come again and no one’s answering",
+        "I&rsquo;m at my wit&rsquo;s end, the parcel didn&rsquo;t come again and no one&rsquo;s answering",
+    ],
+)
+def test_a_post_with_curly_apostrophes_gets_the_label_and_probabilities_of_the_same_post_with_straight_ones(curly: str) -> None:
+    import numpy as np
+
+    from smclass.model import files as model_lib
+
+    straight = "I'm at my wit's end, the parcel didn't come again and no one's answering"
+    assert normalize_module.feature_text(curly) == normalize_module.feature_text(straight)
+    together = model_lib.load().predict_proba([straight, curly])
+    assert np.array_equal(together[0], together[1])
