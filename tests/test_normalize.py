@@ -295,3 +295,15 @@ def test_a_post_with_curly_apostrophes_gets_the_label_and_probabilities_of_the_s
     assert normalize_module.feature_text(curly) == normalize_module.feature_text(straight)
     together = model_lib.load().predict_proba([straight, curly])
     assert np.array_equal(together[0], together[1])
+
+
+@pytest.mark.parametrize("meant", ["Don’t miss our café’s new menu… 😀", "Élodie’s “last” day – see you there"])
+def test_text_garbled_through_windows_1252_is_repaired_as_the_same_text_garbled_through_latin_1_is(meant: str) -> None:
+    # "Donâ€™t", as Excel on Windows shows it; the five bytes Windows-1252 leaves undefined become
+    # their C1 controls, as Windows' own decoder has them (the 0x9D of ” among them)
+    undefined = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+    through_1252 = "".join(chr(b) if b in undefined else bytes([b]).decode("cp1252") for b in meant.encode("utf-8"))
+    through_latin_1 = meant.encode("utf-8").decode("latin-1")  # "Donâ\x80\x99t"
+    assert fix_mojibake(through_latin_1) == meant
+    assert fix_mojibake(through_1252) == meant
+    assert normalize_module.feature_text(through_1252) == normalize_module.feature_text(meant)

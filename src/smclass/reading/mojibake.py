@@ -1,4 +1,4 @@
-"""Repairing exports that wrote UTF-8 text as if it were Latin-1 (``Ã©`` for ``é``)."""
+"""Repairing exports that wrote UTF-8 text as if it were Latin-1 (``Ã©`` for ``é``) or Windows-1252 (``â€™`` for ``’``)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,27 @@ import re
 from typing import Any
 
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
-# Pairs that text as written hardly holds: Â or Ã before a Latin-1 symbol (Ã© for é, Â» for »),
-# or any lead before a C1 control (â\x80\x99 for ’, ð\x9f for an emoji). Capitals before a
-# no-break space or a symbol (French `CAFÉ\u00a0!`) are valid UTF-8 pairs as well, and are words.
-_TELLING = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|[\u00c2-\u00f4][\u0080-\u009f]")
+# Windows-1252 (Excel, Windows tools) reads the bytes 0x80-0x9F as punctuation where Latin-1 has
+# controls: UTF-8 garbled through it shows "’" as "â€™", "…" as "â€¦", "😀" as "ðŸ˜€", "É" as "Ã‰".
+# Such text was never repaired (its € and ™ are no Latin-1), where the same post garbled through
+# Latin-1 was: each such character goes back to its byte before the text is decoded again.
+_FROM_1252 = {ord(bytes([b]).decode("cp1252")): b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+_SIGNS_1252 = "".join(map(chr, _FROM_1252))
+# Pairs that text as written hardly holds: Â or Ã before a Latin-1 symbol (Ã© for é, Â» for ») or
+# a Windows-1252 one (Ã‰ for É), any lead before a C1 control (â\x80\x99 for ’, ð\x9f for an emoji),
+# and their Windows-1252 forms (â€ before every garbled quote, dash and ellipsis, ðŸ before every emoji).
+# Capitals before a no-break space or a symbol (French `CAFÉ\u00a0!`) are valid UTF-8 pairs as well, and are words.
+_TELLING = re.compile(f"[\u00c2\u00c3][\u0080-\u00bf{_SIGNS_1252}]|[\u00c2-\u00f4][\u0080-\u009f]|\u00e2\u20ac|\u00f0\u0178")
 
 
 def fix_mojibake(text: str) -> str:
-    """Undo UTF-8 read as Latin-1 in text of unknown origin, where a telling pair shows it happened."""
+    """Undo UTF-8 read as Latin-1 or Windows-1252 in text of unknown origin, where a telling pair shows it happened."""
     if text.isascii() or not _TELLING.search(text):
         return text
-    return _decoded(text)
+    try:
+        return text.translate(_FROM_1252).encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
 
 
 def fix_export(text: str) -> str:
