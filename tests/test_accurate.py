@@ -105,6 +105,17 @@ def test_the_encoder_gives_a_post_the_same_vector_whatever_its_batch() -> None:
     assert np.allclose(together, alone, atol=1e-5)
 
 
+def test_the_encoder_reads_a_post_in_fullwidth_letters_or_curly_apostrophes_as_the_same_post_in_ascii() -> None:
+    from smclass.features.encoder import Encoder
+
+    plain = "@cityhall we can't get through, PLEASE send water and blankets to the 300 families flooded out"
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isascii() and (c.isalnum() or c in "@#") else c for c in plain)
+    curly = plain.replace("'", "\u2019")
+    garbled = curly.encode("utf-8").decode("latin-1")  # "canâ\x80\x99t", repaired as the features repair it
+    vectors = Encoder().encode([plain, wide, curly, garbled])
+    assert np.array_equal(vectors[1:], np.repeat(vectors[:1], 3, axis=0))
+
+
 def test_a_long_post_reaches_the_tokenizer_cut_to_the_words_the_encoder_reads() -> None:
     # The tokenizer encodes all it is given before truncation: an 8.5 MB post had taken 18 s and 1.2 GB.
     from smclass.features.encoder import Encoder

@@ -25,6 +25,7 @@ import numpy as np
 
 from smclass.errors import MissingExtraError
 from smclass.features import threads
+from smclass.features.normalize import as_shown
 
 NAME = "e5-small-q4-head"
 WHOLE_NAME = "e5-small-q4"
@@ -117,7 +118,7 @@ class E5Encoder:
         return None
 
     def encode(self, texts: Sequence[str | None]) -> np.ndarray:
-        rows = [self.head(t) if isinstance(t, str) else "" for t in texts]
+        rows = [self.head(as_shown(t)) if isinstance(t, str) else "" for t in texts]  # as MiniLM's Encoder reads them
         if not rows:
             return np.zeros((0, DIMS), dtype=np.float32)
         parts = [np.asarray(self._engine.query(rows[i : i + BATCH]), dtype=np.float32) for i in range(0, len(rows), BATCH)]

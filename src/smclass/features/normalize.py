@@ -109,26 +109,33 @@ _AS_READ = {**_SPACES, **_NARROW, **_APOSTROPHES}
 
 
 def feature_text(text: str) -> str:
-    """What the features read, at training and at prediction alike: mojibake repaired, accents
-    composed (NFC), blank space after the words stripped, furniture marked."""
-    text = fix_mojibake(text)
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-        # A letter and its accent as two code points (NFD, as macOS and some scrapers write) cut
-        # the word at the accent ("e\u0301te\u0301" was read as "te"): the post that shows the same
-        # got other features, and 1 of the 18 accented posts of dev another label.
-        text = unicodedata.normalize("NFC", text)
-    if not text.isascii():
-        # A no-break, thin or ideographic space shows as a space and splits words as one, but the
-        # patterns that want a space or a tab ("@ Some Cafe", a "Subject:" line) missed it: a
-        # check-in written with no-break spaces got another label (an &nbsp; is read so in mark).
-        # Fullwidth letters and digits (_NARROW) and curly apostrophes are read as ASCII on the same pass.
-        text = text.translate(_AS_READ)
+    """What the features read, at training and at prediction alike: the text :func:`as_shown`,
+    blank space after the words stripped, furniture marked."""
     # A check-in ("@ Some Cafe") must end its text, and mark() strips the end only after looking
     # for one: "... @ Some Cafe  \n\t " was no check-in. Stripped only now, as a no-break space
     # ending mojibake ("Ã\u00a0" for "à") is part of a letter. The start is kept: the blank lines
     # that open an email body count as its lines, and 20 of 1,146 such Enron emails lost their
     # Enterprise label without them.
-    return mark(text.rstrip())
+    return mark(as_shown(text).rstrip())
+
+
+def as_shown(text: str) -> str:
+    """The text as it shows, whatever bytes wrote it: mojibake repaired, accents composed (NFC),
+    Unicode spaces, fullwidth letters and curly apostrophes as ASCII. The features read it, and
+    so do the accurate models' encoders (which had read fullwidth letters as unknown tokens)."""
+    text = fix_mojibake(text)
+    if text.isascii():
+        return text
+    if not unicodedata.is_normalized("NFC", text):
+        # A letter and its accent as two code points (NFD, as macOS and some scrapers write) cut
+        # the word at the accent ("e\u0301te\u0301" was read as "te"): the post that shows the same
+        # got other features, and 1 of the 18 accented posts of dev another label.
+        text = unicodedata.normalize("NFC", text)
+    # A no-break, thin or ideographic space shows as a space and splits words as one, but the
+    # patterns that want a space or a tab ("@ Some Cafe", a "Subject:" line) missed it: a
+    # check-in written with no-break spaces got another label (an &nbsp; is read so in mark).
+    # Fullwidth letters and digits (_NARROW) and curly apostrophes are read as ASCII on the same pass.
+    return text.translate(_AS_READ)
 
 
 # Bits of what :func:`triggers` finds; ``_normalize.c`` uses the same numbers.
