@@ -307,3 +307,16 @@ def test_text_garbled_through_windows_1252_is_repaired_as_the_same_text_garbled_
     assert fix_mojibake(through_latin_1) == meant
     assert fix_mojibake(through_1252) == meant
     assert normalize_module.feature_text(through_1252) == normalize_module.feature_text(meant)
+
+
+def test_an_email_with_unicode_line_separators_gets_the_label_and_probabilities_of_the_same_email_with_line_breaks() -> None:
+    import numpy as np
+
+    from smclass.model import files as model_lib
+
+    lines = "Subject: Friday's budget review\nHi all,\nthe review moves to room 4B at 2pm.\nPlease bring the Q3 figures.\nThanks\nJK"
+    for separator in ("\u2028", "\u2029"):  # as some apps and JavaScript exports end lines
+        separated = lines.replace("\n", separator)
+        assert normalize_module.feature_text(separated) == normalize_module.feature_text(lines)
+        together = model_lib.load().predict_proba([lines, separated])
+        assert np.array_equal(together[0], together[1])
