@@ -320,3 +320,19 @@ def test_an_email_with_unicode_line_separators_gets_the_label_and_probabilities_
         assert normalize_module.feature_text(separated) == normalize_module.feature_text(lines)
         together = model_lib.load().predict_proba([lines, separated])
         assert np.array_equal(together[0], together[1])
+
+
+def test_a_post_in_styled_letters_gets_the_label_and_probabilities_of_the_same_post_in_plain_ones() -> None:
+    import numpy as np
+
+    from smclass.model import files as model_lib
+
+    plain = "We are hiring! Join our team in Leeds: 3 new roles in customer support, apply now"
+    bold = "".join(chr(0x1D5D4 + ord(c) - 65) if c.isupper() else chr(0x1D5EE + ord(c) - 97) if c.islower() else c for c in plain)
+    script = plain.replace("hiring", "".join(chr(0x1D4EA + ord(c) - 97) for c in "hiring"))
+    assert bold.startswith("𝗪𝗲 𝗮𝗿𝗲")  # as "fancy text" generators write a heading on LinkedIn or X
+    for styled in (bold, script):
+        assert normalize_module.feature_text(styled) == normalize_module.feature_text(plain)
+        together = model_lib.load().predict_proba([plain, styled])
+        assert np.array_equal(together[0], together[1])
+    assert "ℹ" in normalize_module.feature_text("ℹ Opening hours change on Monday")  # the information emoji is no letter
