@@ -336,3 +336,16 @@ def test_a_post_in_styled_letters_gets_the_label_and_probabilities_of_the_same_p
         together = model_lib.load().predict_proba([plain, styled])
         assert np.array_equal(together[0], together[1])
     assert "ℹ" in normalize_module.feature_text("ℹ Opening hours change on Monday")  # the information emoji is no letter
+
+
+@pytest.mark.parametrize("html_break", ["<br>", "<BR/>\n", "<br />", "</p>"])
+def test_an_email_with_html_line_breaks_gets_the_label_and_probabilities_of_the_same_email_with_line_breaks(html_break: str) -> None:
+    import numpy as np
+
+    from smclass.model import files as model_lib
+
+    lines = "Hi all,\nthe review moves to room 4B at 2pm.\nPlease bring the Q3 figures.\nThanks\nJK"
+    tagged = lines.replace("\n", html_break)  # as a text field exported from HTML holds it
+    assert normalize_module.feature_text(tagged) == normalize_module.feature_text(lines)
+    together = model_lib.load().predict_proba([lines, tagged])
+    assert np.array_equal(together[0], together[1])
