@@ -349,3 +349,15 @@ def test_an_email_with_html_line_breaks_gets_the_label_and_probabilities_of_the_
     assert normalize_module.feature_text(tagged) == normalize_module.feature_text(lines)
     together = model_lib.load().predict_proba([lines, tagged])
     assert np.array_equal(together[0], together[1])
+
+
+def test_a_post_whose_emoji_carry_skin_tones_gets_the_label_and_probabilities_of_the_same_post_without_them() -> None:
+    import numpy as np
+
+    from smclass.model import files as model_lib
+
+    plain = "@skyways incredible crew today 👏 👍 thank you 🙏"
+    toned = "@skyways incredible crew today 👏🏿 👍🏽 thank you 🙏🏻"
+    assert normalize_module.feature_text(toned) == normalize_module.feature_text(plain)  # one emoji each, not two
+    together = model_lib.load().predict_proba([plain, toned])
+    assert np.array_equal(together[0], together[1])
