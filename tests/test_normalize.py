@@ -361,3 +361,8 @@ def test_a_post_whose_emoji_carry_skin_tones_gets_the_label_and_probabilities_of
     assert normalize_module.feature_text(toned) == normalize_module.feature_text(plain)  # one emoji each, not two
     together = model_lib.load().predict_proba([plain, toned])
     assert np.array_equal(together[0], together[1])
+
+
+def test_the_quick_search_before_as_shown_translates_finds_every_character_it_would_translate() -> None:
+    missed = [f"U+{code:04X}" for code in normalize_module._AS_READ if not normalize_module._TO_READ.match(chr(code))]
+    assert missed == []  # a text holding only those would be left as written
