@@ -9,6 +9,17 @@ from smclass.features.normalize import mark, normalize, split_hashtag
 from smclass.reading.mojibake import fix_mojibake
 
 
+def assert_read_alike(plain: str, variant: str) -> None:
+    """``variant`` reads as ``plain``: the same feature text, and the very probabilities of the bundled model."""
+    import numpy as np
+
+    from smclass.model import files as model_lib
+
+    assert normalize_module.feature_text(variant) == normalize_module.feature_text(plain)
+    together = model_lib.load().predict_proba([plain, variant])
+    assert np.array_equal(together[0], together[1])
+
+
 def test_platform_furniture_becomes_marker_words() -> None:
     text = "RT @cityfire: Crews on scene at 5th &amp; Main https://t.co/abc #WildfireWatch 🔥"
     assert normalize(text) == "xrtx xmentionx Crews on scene at 5th & Main xurlx xhashx Wildfire Watch xemojix"
@@ -220,14 +231,9 @@ def test_a_post_with_its_accents_decomposed_gets_the_label_and_probabilities_of_
     ],
 )
 def test_a_post_with_invisible_format_characters_gets_the_label_and_probabilities_of_the_same_post_without_them(hidden: str) -> None:
-    import numpy as np
-
-    from smclass.model import files as model_lib
 
     shown = "@skyways my flight was cancelled again and I still have no refund"
-    assert normalize_module.feature_text(hidden) == normalize_module.feature_text(shown)
-    together = model_lib.load().predict_proba([shown, hidden])
-    assert np.array_equal(together[0], together[1])
+    assert_read_alike(shown, hidden)
 
 
 @pytest.mark.parametrize(
@@ -235,14 +241,9 @@ def test_a_post_with_invisible_format_characters_gets_the_label_and_probabilitie
     ["Sunday brunch with the whole family @ Harbour Street Cafe  \n\t ", "Sunday brunch with the whole family @ Harbour Street Cafe \n\n"],
 )
 def test_a_check_in_with_blank_space_after_it_gets_the_label_and_probabilities_of_the_same_post_without_it(padded: str) -> None:
-    import numpy as np
-
-    from smclass.model import files as model_lib
 
     plain = "Sunday brunch with the whole family @ Harbour Street Cafe"
-    assert normalize_module.feature_text(padded) == normalize_module.feature_text(plain)
-    together = model_lib.load().predict_proba([plain, padded])
-    assert np.array_equal(together[0], together[1])
+    assert_read_alike(plain, padded)
 
 
 @pytest.mark.parametrize(
@@ -254,27 +255,17 @@ def test_a_check_in_with_blank_space_after_it_gets_the_label_and_probabilities_o
     ],
 )
 def test_a_post_with_unicode_spaces_gets_the_label_and_probabilities_of_the_same_post_with_plain_spaces(spaced: str) -> None:
-    import numpy as np
-
-    from smclass.model import files as model_lib
 
     plain = "Sunday brunch with the whole family @ Harbour Street Cafe"
-    assert normalize_module.feature_text(spaced) == normalize_module.feature_text(plain)
-    together = model_lib.load().predict_proba([plain, spaced])
-    assert np.array_equal(together[0], together[1])
+    assert_read_alike(plain, spaced)
 
 
 def test_a_post_in_fullwidth_letters_gets_the_label_and_probabilities_of_the_same_post_in_ascii() -> None:
-    import numpy as np
-
-    from smclass.model import files as model_lib
 
     plain = "@cityhall PLEASE donate water and blankets for the 300 families flooded out #FloodRelief"
     wide = "".join(chr(ord(c) + 0xFEE0) if c.isascii() and (c.isalnum() or c in "@#") else c for c in plain)
     assert wide != plain  # "ＰＬＥＡＳＥ ｄｏｎａｔｅ", as a Japanese keyboard in full-width mode types it
-    assert normalize_module.feature_text(wide) == normalize_module.feature_text(plain)
-    together = model_lib.load().predict_proba([plain, wide])
-    assert np.array_equal(together[0], together[1])
+    assert_read_alike(plain, wide)
     # CJK text's own full-width punctuation is read as written, as the model learnt it
     assert "，" in normalize_module.feature_text("今天很好，谢谢")
 
@@ -287,14 +278,9 @@ def test_a_post_in_fullwidth_letters_gets_the_label_and_probabilities_of_the_sam
     ],
 )
 def test_a_post_with_curly_apostrophes_gets_the_label_and_probabilities_of_the_same_post_with_straight_ones(curly: str) -> None:
-    import numpy as np
-
-    from smclass.model import files as model_lib
 
     straight = "I'm at my wit's end, the parcel didn't come again and no one's answering"
-    assert normalize_module.feature_text(curly) == normalize_module.feature_text(straight)
-    together = model_lib.load().predict_proba([straight, curly])
-    assert np.array_equal(together[0], together[1])
+    assert_read_alike(straight, curly)
 
 
 @pytest.mark.parametrize("meant", ["Don’t miss our café’s new menu… 😀", "Élodie’s “last” day – see you there"])
@@ -310,57 +296,37 @@ def test_text_garbled_through_windows_1252_is_repaired_as_the_same_text_garbled_
 
 
 def test_an_email_with_unicode_line_separators_gets_the_label_and_probabilities_of_the_same_email_with_line_breaks() -> None:
-    import numpy as np
-
-    from smclass.model import files as model_lib
 
     lines = "Subject: Friday's budget review\nHi all,\nthe review moves to room 4B at 2pm.\nPlease bring the Q3 figures.\nThanks\nJK"
     for separator in ("\u2028", "\u2029"):  # as some apps and JavaScript exports end lines
         separated = lines.replace("\n", separator)
-        assert normalize_module.feature_text(separated) == normalize_module.feature_text(lines)
-        together = model_lib.load().predict_proba([lines, separated])
-        assert np.array_equal(together[0], together[1])
+        assert_read_alike(lines, separated)
 
 
 def test_a_post_in_styled_letters_gets_the_label_and_probabilities_of_the_same_post_in_plain_ones() -> None:
-    import numpy as np
-
-    from smclass.model import files as model_lib
 
     plain = "We are hiring! Join our team in Leeds: 3 new roles in customer support, apply now"
     bold = "".join(chr(0x1D5D4 + ord(c) - 65) if c.isupper() else chr(0x1D5EE + ord(c) - 97) if c.islower() else c for c in plain)
     script = plain.replace("hiring", "".join(chr(0x1D4EA + ord(c) - 97) for c in "hiring"))
     assert bold.startswith("𝗪𝗲 𝗮𝗿𝗲")  # as "fancy text" generators write a heading on LinkedIn or X
     for styled in (bold, script):
-        assert normalize_module.feature_text(styled) == normalize_module.feature_text(plain)
-        together = model_lib.load().predict_proba([plain, styled])
-        assert np.array_equal(together[0], together[1])
+        assert_read_alike(plain, styled)
     assert "ℹ" in normalize_module.feature_text("ℹ Opening hours change on Monday")  # the information emoji is no letter
 
 
 @pytest.mark.parametrize("html_break", ["<br>", "<BR/>\n", "<br />", "</p>"])
 def test_an_email_with_html_line_breaks_gets_the_label_and_probabilities_of_the_same_email_with_line_breaks(html_break: str) -> None:
-    import numpy as np
-
-    from smclass.model import files as model_lib
 
     lines = "Hi all,\nthe review moves to room 4B at 2pm.\nPlease bring the Q3 figures.\nThanks\nJK"
     tagged = lines.replace("\n", html_break)  # as a text field exported from HTML holds it
-    assert normalize_module.feature_text(tagged) == normalize_module.feature_text(lines)
-    together = model_lib.load().predict_proba([lines, tagged])
-    assert np.array_equal(together[0], together[1])
+    assert_read_alike(lines, tagged)
 
 
 def test_a_post_whose_emoji_carry_skin_tones_gets_the_label_and_probabilities_of_the_same_post_without_them() -> None:
-    import numpy as np
-
-    from smclass.model import files as model_lib
 
     plain = "@skyways incredible crew today 👏 👍 thank you 🙏"
     toned = "@skyways incredible crew today 👏🏿 👍🏽 thank you 🙏🏻"
-    assert normalize_module.feature_text(toned) == normalize_module.feature_text(plain)  # one emoji each, not two
-    together = model_lib.load().predict_proba([plain, toned])
-    assert np.array_equal(together[0], together[1])
+    assert_read_alike(plain, toned)  # one emoji each, not two
 
 
 def test_the_quick_search_before_as_shown_translates_finds_every_character_it_would_translate() -> None:
