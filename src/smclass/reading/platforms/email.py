@@ -1,0 +1,235 @@
+"""E-mail: an mbox mailbox (one record per message) or a single RFC 5322 message (a ``.eml`` file).
+
+Each message's text is shaped as the training e-mails are written: ``Subject: ...``, a blank
+line, then the body as its sender wrote it (the text/plain part, decoded; an HTML-only message's
+HTML read as text). Attachments are no one's post and are not read. A message whose body cannot be
+decoded (a charset Python does not know, bytes that are not of its charset, damaged base64) is
+one rejected record, never text with replacement characters labelled as a post.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from collections.abc import Iterator
+from email import errors as email_errors
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import IO, Any
+
+from smclass.errors import InputError
+from smclass.reading.lines import RECORD_LIMIT, Overlong, bounded
+from smclass.reading.platforms.mastodon import html_to_text
+from smclass.reading.records import Record
+
+NAME = "e-mail"
+
+# An mbox's separator line: "From " and the envelope sender ("-" in Thunderbird's), then the date as
+# asctime writes it ("Mon Mar 10 08:00:00 2024"; Google Takeout puts a zone before the year).
+_DAYS = rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_MONTHS = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_FROM_LINE = re.compile(rb"^From \S+ +" + _DAYS + rb" +" + _MONTHS + rb" +\d{1,2} +\d{1,2}:\d{2}(?::\d{2})?(?: +\S+)? +\d{4}\b")
+# A line of a message's header block: a field name, a colon; or a continuation line of the field before it.
+_HEADER = re.compile(rb"^[!-9;-~]+:")
+# One of these beside From says the header block is a message's, not a post that starts "From: me".
+_BESIDE_FROM = frozenset({b"date", b"subject", b"message-id", b"to"})
+# The base64 defects that mean a part's bytes were damaged: decoded, they would be a guess.
+_DAMAGED = (email_errors.InvalidBase64PaddingDefect, email_errors.InvalidBase64CharactersDefect, email_errors.InvalidBase64LengthDefect)
+# What an HTML body holds that no reader sees as words.
+_HIDDEN = re.compile(r"<(style|script|head|title)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# An mboxrd writer puts ">" before a body line that starts "From " (and before one that starts
+# ">From "): one is taken off, as its reader does.
+_ESCAPED = re.compile(rb"^>(>*From )", re.MULTILINE)
+
+
+def is_mbox(first: bytes) -> bool:
+    """Whether an input's first line is an mbox's separator line (``From a@x Mon Mar 10 08:00:00 2024``)."""
+    return _FROM_LINE.match(first) is not None
+
+
+def is_message(lines: list[bytes], cut: bool) -> bool:
+    """Whether an input's first lines are a message's header block: several ``Name: value`` fields, From and
+    one of Date, Subject, Message-ID or To among them, up to a blank line (or to the sample's end, when it is cut)."""
+    names: set[bytes] = set()
+    for number, line in enumerate(lines):
+        if not line.strip(b"\r\n"):
+            break
+        if number and line[:1] in (b" ", b"\t"):
+            continue
+        if _HEADER.match(line) is None:
+            return False
+        names.add(line.split(b":", 1)[0].lower())
+    else:
+        if not cut:
+            return False  # a header block with no body under it, not even a blank line: lines that happen to hold colons
+    return b"from" in names and bool(names & _BESIDE_FROM) and len(names) >= 2
+
+
+def read_mbox(stream: IO[bytes], source: str) -> Iterator[Record]:
+    """One record per message, its line that of its ``From`` separator line; memory held is one message's.
+
+    A line that reads as a separator starts a message, wherever it is, as Python's mailbox reads an
+    mbox: a writer escapes a body's "From " lines, and a rejects file of messages is an mbox again."""
+    index = 0
+    taken: list[bytes] = []  # the message's lines as they stood, its separator line first
+    held = 0
+    start = 0
+    overlong = False
+    for number, line in enumerate(bounded(stream), 1):
+        if not isinstance(line, Overlong) and is_mbox(line):
+            if taken:
+                index += 1
+                yield _message_record(taken, source, start, index, overlong, held)
+            taken, held, overlong, start = [line], 0, False, number
+        elif not taken:
+            raise InputError("not an mbox: its first line is no 'From ' separator line", source=source, line=number)
+        elif isinstance(line, Overlong) or held + len(line) > RECORD_LIMIT:
+            # Past the limit the message is refused whole; its lines are passed over, not held.
+            overlong, taken = True, taken[:1]
+        elif not overlong:
+            taken.append(line)
+        held += line.size if isinstance(line, Overlong) else len(line)
+    if taken:
+        index += 1
+        yield _message_record(taken, source, start, index, overlong, held)
+
+
+def read_message(stream: IO[bytes], source: str) -> Iterator[Record]:
+    """A single message (``.eml``): one record."""
+    data = stream.read(RECORD_LIMIT + 1)
+    if len(data) > RECORD_LIMIT:
+        size = len(data)
+        while chunk := stream.read(1 << 20):
+            size += len(chunk)
+        error = InputError(_too_long(size), source=source, line=1)
+        yield Record({}, source, 1, 1, data.split(b"\n", 1)[0], error, shape=NAME)
+        return
+    yield _record(data, source, 1, 1)
+
+
+def _too_long(size: int) -> str:
+    return f"the message is {size:,} bytes, over the {RECORD_LIMIT >> 20} MiB one record may take"
+
+
+def _message_record(taken: list[bytes], source: str, start: int, index: int, overlong: bool, held: int) -> Record:
+    if overlong:
+        # Its separator line alone goes to the rejects file: the message itself was not held.
+        error = InputError(_too_long(held), source=source, line=start)
+        return Record({}, source, start, index, taken[0], error, shape=NAME)
+    # The separator line is the mailbox's, not the message's; ">From " lines lose the ">" the writer put there.
+    message = _ESCAPED.sub(rb"\1", b"".join(taken[1:]))
+    record = _record(message, source, start, index)
+    record.raw = b"".join(taken)
+    return record
+
+
+def _record(data: bytes, source: str, line: int, index: int) -> Record:
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(data)
+        record = _read(message, index)
+    except (LookupError, UnicodeError, ValueError, TypeError, binascii.Error, email_errors.MessageError) as exc:
+        error = InputError(f"a damaged e-mail message: {_said(exc)}", source=source, line=line)
+        return Record({}, source, line, index, data, error, shape=NAME)
+    return Record(record, source, line, index, data, shape=NAME)
+
+
+def _said(exc: Exception) -> str:
+    if isinstance(exc, LookupError) and not isinstance(exc, UnicodeError):
+        return f"its charset is one Python does not know ({exc})"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"its body is not of the charset it names, {exc.encoding} (byte 0x{exc.object[exc.start]:02x})"
+    return str(exc) or type(exc).__name__
+
+
+def _header(message: EmailMessage, name: str) -> str | None:
+    value = message.get(name)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _check_headers(message: EmailMessage) -> None:
+    """Refuse a header read into the record that holds raw bytes that are not UTF-8 (a Latin-1 Subject
+    not encoded as RFC 2047 says): the parser would give U+FFFD in their place, words lost unseen."""
+    for name, value in message.raw_items():
+        if name.lower() not in ("subject", "from", "date", "message-id"):
+            continue
+        raw = str(value).encode("utf-8", "surrogateescape")
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"its {name} header holds a byte that is not UTF-8 (0x{raw[exc.start]:02x}) nor encoded as RFC 2047 says"
+            ) from None
+
+
+def _read(message: EmailMessage, index: int) -> dict[str, Any]:
+    _check_headers(message)
+    subject = _header(message, "Subject")
+    body = _body(message)
+    text = None
+    if body is not None and body.strip():
+        text = f"Subject: {subject}\n\n{body}" if subject else body
+    ident = _header(message, "Message-ID")
+    record: dict[str, Any] = {
+        "id": ident.strip("<>") if ident else index,
+        "text": text,
+        "platform": "email",
+        "author": _author(message),
+        "created_at": _as_written(message, "Date"),
+    }
+    if text is None:
+        # Not under "body" nor "subject", which the field planner would read as the text in its place.
+        record["no_text_body"] = "the message has no text part" + _attached(message)
+    return record
+
+
+def _as_written(message: EmailMessage, name: str) -> str | None:
+    """A header's value as its line wrote it: the parsed one is rewritten (a Date's weekday put right)."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            text = " ".join(str(value).split())
+            return text or None
+    return None
+
+
+def _author(message: EmailMessage) -> str | None:
+    value = message.get("From")
+    addresses = getattr(value, "addresses", ())
+    if addresses and addresses[0].addr_spec:
+        return str(addresses[0].addr_spec)
+    return _header(message, "From")
+
+
+def _body(message: EmailMessage) -> str | None:
+    part = message.get_body(preferencelist=("plain",))
+    html = part is None
+    if html:
+        part = message.get_body(preferencelist=("html",))
+    if part is None:
+        return None
+    if part.get_param("charset") is None and part.get_content_maintype() == "text":
+        # No charset named is US-ASCII by the RFC, but mail tools write UTF-8 bodies without one:
+        # read as UTF-8 when every byte is, else refused as any body not of its charset.
+        payload = part.get_payload(decode=True)
+        try:
+            content: object = payload.decode("utf-8") if isinstance(payload, bytes) else None
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"its body names no charset and is not UTF-8 (byte 0x{exc.object[exc.start]:02x})") from None
+    else:
+        content = part.get_content(errors="strict")
+    # Base64 is decoded before its defects are known: a damaged one had given a guess of a body.
+    damaged = [d for d in part.defects if isinstance(d, _DAMAGED)]
+    if damaged:
+        raise ValueError(f"its body's base64 is damaged ({damaged[0].__class__.__name__})")
+    if not isinstance(content, str):
+        return None
+    content = content.replace("\r\n", "\n")
+    return html_to_text(_HIDDEN.sub("", content)) if html else content.strip("\n").rstrip()
+
+
+def _attached(message: EmailMessage) -> str:
+    names = [part.get_filename() or part.get_content_type() for part in message.iter_attachments()]
+    return f" (attachments only: {', '.join(names)})" if names else ""

@@ -1,0 +1,87 @@
+"""E-mail as an input: an mbox mailbox (one record per message) and a single .eml message."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from smclass.reading.platforms import email
+
+# Three invented messages: plain text; multipart with a PDF attached; quoted-printable with a
+# body line that starts "From ", which the mbox writer escaped as ">From ".
+MBOX = (
+    b"From nadia@example.org Mon Mar 10 08:00:00 2024\n"
+    b"From: Nadia Park <nadia@example.org>\n"
+    b"To: team@example.org\n"
+    b"Subject: Standup moves to 9:30\n"
+    b"Date: Sun, 10 Mar 2024 08:00:00 +0100\n"
+    b"Message-ID: <standup-1@example.org>\n"
+    b"\n"
+    b"Hi all, the standup moves to 9:30 from tomorrow so the ops team can join.\n"
+    b"Nadia\n"
+    b"\n"
+    b"From omar@example.org Mon Mar 10 09:15:00 2024\n"
+    b"From: omar@example.org\n"
+    b"Subject: Budget draft\n"
+    b"Date: Mon, 10 Mar 2024 09:15:00 +0100\n"
+    b"MIME-Version: 1.0\n"
+    b'Content-Type: multipart/mixed; boundary="xyz"\n'
+    b"\n"
+    b"--xyz\n"
+    b"Content-Type: text/plain; charset=utf-8\n"
+    b"\n"
+    b"The budget draft for Q2 is attached, comments by Thursday please.\n"
+    b"--xyz\n"
+    b"Content-Type: application/pdf\n"
+    b'Content-Disposition: attachment; filename="budget.pdf"\n'
+    b"Content-Transfer-Encoding: base64\n"
+    b"\n"
+    b"JVBERi0xLjQK\n"
+    b"--xyz--\n"
+    b"\n"
+    b"From lea@example.org Tue Mar 11 10:00:00 2024\n"
+    b"From: Lea <lea@example.org>\n"
+    b"Subject: =?utf-8?q?Caf=C3=A9_order?=\n"
+    b"Message-ID: <cafe-3@example.org>\n"
+    b"Content-Type: text/plain; charset=iso-8859-1\n"
+    b"Content-Transfer-Encoding: quoted-printable\n"
+    b"\n"
+    b"The caf=E9 order for the offsite is in, twelve people confirmed.\n"
+    b">From Monday on, send changes to facilities.\n"
+)
+
+
+def read(data: bytes, name: str) -> list[dict[str, Any]]:
+    """Each message's record as read: an mbox's, or a single message's."""
+    reader = email.read_mbox if name.endswith(".mbox") else email.read_message
+    return [record.data for record in reader(io.BytesIO(data), name)]
+
+
+def test_mbox_is_one_record_per_message_with_subject_and_decoded_body() -> None:
+    posts = read(MBOX, "team.mbox")
+    assert [(p["id"], p["author"], p["platform"]) for p in posts] == [
+        ("standup-1@example.org", "nadia@example.org", "email"),
+        (2, "omar@example.org", "email"),
+        ("cafe-3@example.org", "lea@example.org", "email"),
+    ]
+    assert (
+        posts[0]["text"]
+        == "Subject: Standup moves to 9:30\n\nHi all, the standup moves to 9:30 from tomorrow so the ops team can join.\nNadia"
+    )
+    assert posts[0]["created_at"] == "Sun, 10 Mar 2024 08:00:00 +0100"
+    # The attachment is no post: only the text part is read.
+    assert posts[1]["text"] == "Subject: Budget draft\n\nThe budget draft for Q2 is attached, comments by Thursday please."
+    # Quoted-printable in Latin-1, an encoded subject, and the mbox's ">From " escape taken off.
+    assert posts[2]["text"] == (
+        "Subject: Café order\n\nThe café order for the offsite is in, twelve people confirmed.\nFrom Monday on, send changes to facilities."
+    )
+
+
+def test_html_only_message_is_read_as_its_words() -> None:
+    message = (
+        b"From: news@example.net\nSubject: Office closed\nDate: Fri, 5 Jul 2024 09:00:00 +0000\n"
+        b"Content-Type: text/html; charset=utf-8\n\n"
+        b"<html><head><style>p {color: red}</style></head><body><p>The office is closed on Monday.</p><p>Back Tuesday.</p></body></html>\n"
+    )
+    (post,) = read(message, "closed.eml")
+    assert post["text"] == "Subject: Office closed\n\nThe office is closed on Monday.\nBack Tuesday."
