@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
+from smclass.cli import app
 from smclass.reading.platforms import email
+
+runner = CliRunner()
 
 # Three invented messages: plain text; multipart with a PDF attached; quoted-printable with a
 # body line that starts "From ", which the mbox writer escaped as ">From ".
@@ -50,6 +57,23 @@ MBOX = (
     b">From Monday on, send changes to facilities.\n"
 )
 
+EML = (
+    b"Return-Path: <ivo@example.com>\r\n"
+    b"From: Ivo Dean <ivo@example.com>\r\n"
+    b"To: sales@example.com\r\n"
+    b"Subject: Renewal call\r\n"
+    b"Date: Wed, 12 Jun 2024 14:02:11 -0400\r\n"
+    b"Message-ID: <renewal@example.com>\r\n"
+    b"\r\n"
+    b"Can we move the renewal call with the client to Friday at 10?\r\n"
+)
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
 
 def read(data: bytes, name: str) -> list[dict[str, Any]]:
     """Each message's record as read: an mbox's, or a single message's."""
@@ -77,6 +101,15 @@ def test_mbox_is_one_record_per_message_with_subject_and_decoded_body() -> None:
     )
 
 
+def test_eml_message_is_one_record_and_its_headers_are_not_posts(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["classify", str(write(tmp_path, "renewal.eml", EML))])
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 1
+    assert out[0]["id"] == "renewal@example.com"
+    assert out[0]["label"] is not None
+
+
 def test_html_only_message_is_read_as_its_words() -> None:
     message = (
         b"From: news@example.net\nSubject: Office closed\nDate: Fri, 5 Jul 2024 09:00:00 +0000\n"
@@ -85,3 +118,39 @@ def test_html_only_message_is_read_as_its_words() -> None:
     )
     (post,) = read(message, "closed.eml")
     assert post["text"] == "Subject: Office closed\n\nThe office is closed on Monday.\nBack Tuesday."
+
+
+def test_message_with_no_text_body_gets_null_label_with_a_reason(tmp_path: Path) -> None:
+    message = (
+        b"From: scanner@example.net\nSubject: Scan\nDate: Fri, 5 Jul 2024 09:00:00 +0000\n"
+        b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
+        b'--b\nContent-Type: image/png\nContent-Disposition: attachment; filename="scan.png"\n'
+        b"Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b--\n"
+    )
+    result = runner.invoke(app, ["classify", str(write(tmp_path, "scan.eml", message))])
+    assert result.exit_code == 0, result.output
+    (out,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert out["label"] is None and out["reason"]
+
+
+def test_damaged_message_is_one_rejected_record_and_the_rest_is_read(tmp_path: Path) -> None:
+    bad = (
+        b"From x@example.org Mon Mar 10 07:00:00 2024\n"
+        b"From: x@example.org\nSubject: Broken\nContent-Type: text/plain; charset=no-such-charset\n\nwords\n\n"
+    )
+    path = write(tmp_path, "mixed.mbox", bad + MBOX)
+    rejects = tmp_path / "rejects.txt"
+    result = runner.invoke(app, ["classify", str(path), "--on-error", "skip", "--rejects", str(rejects)])
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 3
+    assert "mixed.mbox:1:" in result.stderr and "charset" in result.stderr
+    # The rejected message as it stood, its separator line first: the rejects file is an mbox again.
+    assert rejects.read_bytes().startswith(b"From x@example.org Mon Mar 10 07:00:00 2024\nFrom: x@example.org\n")
+
+
+def test_posts_that_start_with_from_are_still_posts(tmp_path: Path) -> None:
+    # Neither an mbox's separator line (no asctime date) nor a message's header block (no blank line under it).
+    text = b"From here on the 10:30 bus runs every day in 2024\nFrom: the night desk\nSubject: lost keys, anyone?\n"
+    result = runner.invoke(app, ["classify", str(write(tmp_path, "posts.txt", text))])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 2, 3]

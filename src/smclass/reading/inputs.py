@@ -27,7 +27,7 @@ from smclass.reading.delimited import excel_sep, read_delimited, read_lines
 from smclass.reading.doubts import FormatDoubtError
 from smclass.reading.guarded import Guarded, cut_last, not_cut_while_read
 from smclass.reading.json_input import read_json, read_jsonl
-from smclass.reading.platforms import linkedin, whatsapp
+from smclass.reading.platforms import email, linkedin, whatsapp
 from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.records import Record
 from smclass.reading.sniff import (
@@ -250,6 +250,10 @@ def _read_as(detected: Detected, stream: IO[bytes], source: str) -> Iterator[Rec
         return read_lines(stream, source)
     if detected.fmt == "whatsapp":
         return whatsapp.read_chat(stream, source)
+    if detected.fmt == "mbox":
+        return email.read_mbox(stream, source)
+    if detected.fmt == "email":
+        return email.read_message(stream, source)
     return platforms.unwrap_rows(read_delimited(stream, source, detected.delimiter, detected.escaped))
 
 

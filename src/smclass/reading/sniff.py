@@ -18,7 +18,7 @@ from smclass.reading.delimited import excel_sep
 from smclass.reading.doubts import FormatDoubtError, named_format
 from smclass.reading.headers import name_like
 from smclass.reading.json_values import STRICT, loads_line, refuse_constant
-from smclass.reading.platforms import whatsapp, youtube
+from smclass.reading.platforms import email, whatsapp, youtube
 from smclass.reading.platforms.base import NotPostsError
 from smclass.reading.platforms.x import is_twitter_archive
 from smclass.reading.spreadsheet_guard import is_number
@@ -183,6 +183,11 @@ def sniff(head: bytes, name: str = "", named_fields: tuple[str, ...] = ()) -> De
     first = text[:1]
     if cr_line_ends(text) and not _json_document(head, text):
         raise InputError(cr_alone(text), source=name or None)
+    # An mbox or one e-mail message: its header lines would each be labelled as a post.
+    if email.is_mbox(text.split(b"\n", 1)[0]):
+        return Detected("mbox")
+    if email.is_message(text.split(b"\n"), goes_on(head)):
+        return Detected("email")
     if whatsapp.is_chat([line.decode("utf-8", "replace") for line in lines]):
         # Before JSON: an iOS chat's lines start with "[".
         if cr_line_ends(text):
