@@ -154,3 +154,13 @@ def test_posts_that_start_with_from_are_still_posts(tmp_path: Path) -> None:
     result = runner.invoke(app, ["classify", str(write(tmp_path, "posts.txt", text))])
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 2, 3]
+
+
+def test_empty_plain_part_beside_html_reads_the_html() -> None:
+    message = (
+        b'From: shop@example.net\nSubject: Spring sale\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="b"\n\n'
+        b"--b\nContent-Type: text/plain; charset=utf-8\n\n\n"
+        b"--b\nContent-Type: text/html; charset=utf-8\n\n<p>Our spring sale starts Monday, a third off every lamp.</p>\n--b--\n"
+    )
+    (post,) = read(message, "sale.eml")
+    assert post["text"] == "Subject: Spring sale\n\nOur spring sale starts Monday, a third off every lamp."

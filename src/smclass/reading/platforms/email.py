@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from email import errors as email_errors
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from typing import IO, Any
 
@@ -204,12 +204,17 @@ def _author(message: EmailMessage) -> str | None:
 
 
 def _body(message: EmailMessage) -> str | None:
-    part = message.get_body(preferencelist=("plain",))
-    html = part is None
-    if html:
-        part = message.get_body(preferencelist=("html",))
-    if part is None:
-        return None
+    """The text/plain body, else the HTML one read as text."""
+    for kind in ("plain", "html"):
+        part = message.get_body(preferencelist=(kind,))
+        text = _decoded(part, kind == "html") if part is not None else None
+        # An empty plain part beside the HTML one (a newsletter's multipart/alternative) is no body: the HTML is.
+        if text is not None and text.strip():
+            return text
+    return None
+
+
+def _decoded(part: MIMEPart, html: bool) -> str | None:
     if part.get_param("charset") is None and part.get_content_maintype() == "text":
         # No charset named is US-ASCII by the RFC, but mail tools write UTF-8 bodies without one:
         # read as UTF-8 when every byte is, else refused as any body not of its charset.
