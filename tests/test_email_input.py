@@ -164,3 +164,12 @@ def test_empty_plain_part_beside_html_reads_the_html() -> None:
     )
     (post,) = read(message, "sale.eml")
     assert post["text"] == "Subject: Spring sale\n\nOur spring sale starts Monday, a third off every lamp."
+
+
+def test_forwarded_message_is_read_as_its_body() -> None:
+    message = (
+        b"From: ana@example.org\nSubject: Fwd: floor plan\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n"
+        b"From: ben@example.org\nSubject: floor plan\n\nThe new floor plan is due on Friday, please send comments.\n"
+    )
+    (post,) = read(message, "fwd.eml")
+    assert post["text"] == "Subject: Fwd: floor plan\n\nThe new floor plan is due on Friday, please send comments."

@@ -38,6 +38,8 @@ _BESIDE_FROM = frozenset({b"date", b"subject", b"message-id", b"to"})
 _DAMAGED = (email_errors.InvalidBase64PaddingDefect, email_errors.InvalidBase64CharactersDefect, email_errors.InvalidBase64LengthDefect)
 # What an HTML body holds that no reader sees as words.
 _HIDDEN = re.compile(r"<(style|script|head|title)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# How deep forwarded messages (a message/rfc822 part inside another) are looked into for a body.
+_FORWARDS = 3
 # An mboxrd writer puts ">" before a body line that starts "From " (and before one that starts
 # ">From "): one is taken off, as its reader does.
 _ESCAPED = re.compile(rb"^>(>*From )", re.MULTILINE)
@@ -203,14 +205,18 @@ def _author(message: EmailMessage) -> str | None:
     return _header(message, "From")
 
 
-def _body(message: EmailMessage) -> str | None:
-    """The text/plain body, else the HTML one read as text."""
+def _body(message: EmailMessage, depth: int = 0) -> str | None:
+    """The text/plain body, else the HTML one read as text, else a forwarded message's (a message/rfc822 part)."""
     for kind in ("plain", "html"):
         part = message.get_body(preferencelist=(kind,))
         text = _decoded(part, kind == "html") if part is not None else None
         # An empty plain part beside the HTML one (a newsletter's multipart/alternative) is no body: the HTML is.
         if text is not None and text.strip():
             return text
+    for part in message.walk():
+        if depth < _FORWARDS and part.get_content_type() == "message/rfc822":
+            inner = part.get_content()
+            return _body(inner, depth + 1) if isinstance(inner, EmailMessage) else None
     return None
 
 
