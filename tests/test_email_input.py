@@ -173,3 +173,11 @@ def test_forwarded_message_is_read_as_its_body() -> None:
     )
     (post,) = read(message, "fwd.eml")
     assert post["text"] == "Subject: Fwd: floor plan\n\nThe new floor plan is due on Friday, please send comments."
+
+
+def test_subject_in_an_unknown_charset_is_refused_not_replaced(tmp_path: Path) -> None:
+    message = b"From: ana@example.org\nSubject: =?x-unknown?q?Caf=E9_closed?=\n\nThe cafe is closed on Monday.\n"
+    result = runner.invoke(app, ["classify", str(write(tmp_path, "cafe.eml", message))])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "cafe.eml:1: a damaged e-mail message: its Subject header could not be decoded" in result.stderr

@@ -22,6 +22,7 @@ from smclass.errors import InputError
 from smclass.reading.lines import RECORD_LIMIT, Overlong, bounded
 from smclass.reading.platforms.mastodon import html_to_text
 from smclass.reading.records import Record
+from smclass.reading.usable import LOST
 
 NAME = "e-mail"
 
@@ -149,6 +150,9 @@ def _header(message: EmailMessage, name: str) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
+    if LOST in text and all(LOST not in str(raw) for key, raw in message.raw_items() if key.lower() == name.lower()):
+        # An encoded word in a charset Python does not know (=?x-unknown?q?...?=) is decoded to U+FFFD: words lost unseen.
+        raise ValueError(f"its {name} header could not be decoded (an encoded word in a charset Python does not know?)")
     return text or None
 
 
