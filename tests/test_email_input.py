@@ -181,3 +181,15 @@ def test_subject_in_an_unknown_charset_is_refused_not_replaced(tmp_path: Path) -
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "cafe.eml:1: a damaged e-mail message: its Subject header could not be decoded" in result.stderr
+
+
+def test_text_after_an_inline_photo_is_part_of_the_body() -> None:
+    message = (
+        b'From: ana@example.org\nSubject: Site photos\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
+        b"--b\nContent-Type: text/plain; charset=us-ascii\n\nHere is the crack in the east wall:\n"
+        b'--b\nContent-Type: image/jpeg\nContent-Disposition: inline; filename="wall.jpg"\nContent-Transfer-Encoding: base64\n\n/9j/4AAQ\n'
+        b"--b\nContent-Type: text/plain; charset=us-ascii\n\nIt needs fixing before Friday, or the inspection fails.\n--b--\n"
+    )
+    (post,) = read(message, "photos.eml")
+    words = "Here is the crack in the east wall:\nIt needs fixing before Friday, or the inspection fails."
+    assert post["text"] == f"Subject: Site photos\n\n{words}"

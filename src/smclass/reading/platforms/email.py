@@ -213,7 +213,10 @@ def _body(message: EmailMessage, depth: int = 0) -> str | None:
     """The text/plain body, else the HTML one read as text, else a forwarded message's (a message/rfc822 part)."""
     for kind in ("plain", "html"):
         part = message.get_body(preferencelist=(kind,))
-        text = _decoded(part, kind == "html") if part is not None else None
+        text = None
+        if part is not None:
+            texts = [_decoded(piece, kind == "html") for piece in _pieces(message, part)]
+            text = "\n".join(t for t in texts if t) if any(texts) else texts[0]
         # An empty plain part beside the HTML one (a newsletter's multipart/alternative) is no body: the HTML is.
         if text is not None and text.strip():
             return text
@@ -222,6 +225,17 @@ def _body(message: EmailMessage, depth: int = 0) -> str | None:
             inner = part.get_content()
             return _body(inner, depth + 1) if isinstance(inner, EmailMessage) else None
     return None
+
+
+def _pieces(message: EmailMessage, body: MIMEPart) -> list[MIMEPart]:
+    """The body part, and the other inline parts of its type beside it in a multipart/mixed: Apple Mail writes
+    text, an inline photo, then more text, and the text after the photo is the body's too, no attachment."""
+    for container in message.walk():
+        if container.get_content_type() == "multipart/mixed":
+            parts = list(container.iter_parts())
+            if any(part is body for part in parts):
+                return [part for part in parts if part.get_content_type() == body.get_content_type() and not part.is_attachment()]
+    return [body]
 
 
 def _decoded(part: MIMEPart, html: bool) -> str | None:
