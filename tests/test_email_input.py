@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from smclass.cli import app
@@ -193,3 +194,13 @@ def test_text_after_an_inline_photo_is_part_of_the_body() -> None:
     (post,) = read(message, "photos.eml")
     words = "Here is the crack in the east wall:\nIt needs fixing before Friday, or the inspection fails."
     assert post["text"] == f"Subject: Site photos\n\n{words}"
+
+
+@pytest.mark.parametrize(("name", "data"), [("renewal.eml", EML), ("team.mbox", MBOX)])
+def test_blank_lines_and_a_byte_order_mark_before_the_mail_are_passed_over(tmp_path: Path, name: str, data: bytes) -> None:
+    result = runner.invoke(app, ["classify", str(write(tmp_path, name, b"\xef\xbb\xbf\n\n" + data)), "--keep-fields"])
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    # The header lines are no part of the text: under a blank line the parser had read them as the body.
+    assert [post["record"]["text"].startswith("Subject: ") for post in out] == [True] * len(out)
+    assert len(out) == (1 if name.endswith(".eml") else 3)

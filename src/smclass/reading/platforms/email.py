@@ -28,6 +28,7 @@ NAME = "e-mail"
 
 # An mbox's separator line: "From " and the envelope sender ("-" in Thunderbird's), then the date as
 # asctime writes it ("Mon Mar 10 08:00:00 2024"; Google Takeout puts a zone before the year).
+_BOM = b"\xef\xbb\xbf"
 _DAYS = rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
 _MONTHS = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _FROM_LINE = re.compile(rb"^From \S+ +" + _DAYS + rb" +" + _MONTHS + rb" +\d{1,2} +\d{1,2}:\d{2}(?::\d{2})?(?: +\S+)? +\d{4}\b")
@@ -80,6 +81,10 @@ def read_mbox(stream: IO[bytes], source: str) -> Iterator[Record]:
     start = 0
     overlong = False
     for number, line in enumerate(bounded(stream), 1):
+        if number == 1 and not isinstance(line, Overlong):
+            line = line.removeprefix(_BOM)
+        if not taken and not isinstance(line, Overlong) and not line.strip():
+            continue  # blank lines before the first message, as the format's detection passes over them
         if not isinstance(line, Overlong) and is_mbox(line):
             if taken:
                 index += 1
@@ -100,15 +105,21 @@ def read_mbox(stream: IO[bytes], source: str) -> Iterator[Record]:
 
 def read_message(stream: IO[bytes], source: str) -> Iterator[Record]:
     """A single message (``.eml``): one record."""
+    # The blank lines (and a byte-order mark) the format's detection passed over: under a blank line the
+    # parser would read no header, and the header lines would be labelled as the body.
     data = stream.read(RECORD_LIMIT + 1)
-    if len(data) > RECORD_LIMIT:
-        size = len(data)
+    over = len(data) > RECORD_LIMIT
+    lead = len(data) - len(data.removeprefix(_BOM).lstrip())
+    line = data[:lead].count(b"\n") + 1
+    data = data[lead:]
+    if over:
+        size = lead + len(data)
         while chunk := stream.read(1 << 20):
             size += len(chunk)
-        error = InputError(_too_long(size), source=source, line=1)
-        yield Record({}, source, 1, 1, data.split(b"\n", 1)[0], error, shape=NAME)
+        error = InputError(_too_long(size), source=source, line=line)
+        yield Record({}, source, line, 1, data.split(b"\n", 1)[0], error, shape=NAME)
         return
-    yield _record(data, source, 1, 1)
+    yield _record(data, source, line, 1)
 
 
 def _too_long(size: int) -> str:
