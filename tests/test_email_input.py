@@ -204,3 +204,12 @@ def test_blank_lines_and_a_byte_order_mark_before_the_mail_are_passed_over(tmp_p
     # The header lines are no part of the text: under a blank line the parser had read them as the body.
     assert [post["record"]["text"].startswith("Subject: ") for post in out] == [True] * len(out)
     assert len(out) == (1 if name.endswith(".eml") else 3)
+
+
+def test_encoding_named_for_an_email_is_refused_not_applied_over_its_charsets(tmp_path: Path) -> None:
+    message = b"From: ana@example.org\nSubject: Menu\nContent-Type: text/plain; charset=windows-1252\n\nThe caf\xe9 is closed on Monday.\n"
+    result = runner.invoke(app, ["classify", str(write(tmp_path, "menu.eml", message)), "--encoding", "cp1252"])
+    # Recoded to UTF-8 first and then read as windows-1252, as its part says, it had come out "cafÃ©".
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "menu.eml: --encoding cp1252 goes with text in one encoding, and this is e-mail" in result.stderr

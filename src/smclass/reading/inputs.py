@@ -8,6 +8,7 @@ unwrapped by :mod:`smclass.reading.platforms`.
 from __future__ import annotations
 
 import bz2
+import codecs
 import csv
 import gzip
 import io
@@ -225,6 +226,10 @@ def _read_plain(
             raise InputError("a tar archive, which is not opened: unpack it first (tar xf FILE) and give its folder", source=source)
         raise InputError("looks like a binary file, not JSON, JSON lines, CSV or TSV", source=source)
     detected = detect(head, source, reading)
+    if detected.fmt in ("mbox", "email") and reading.encoding is not None and codecs.lookup(reading.encoding).name != "utf-8":
+        # A message names the charset of each part itself: its bytes recoded first, a Latin-1 part had come out as mojibake.
+        said = "e-mail, which names the charset of each of its parts itself: leave --encoding out"
+        raise UsageError(f"{source}: --encoding {reading.encoding} goes with text in one encoding, and this is {said}")
     if detected.note is not None:
         reading.notify(f"{source}: read as lines, one post per line: {detected.note} (say --input-format csv if it is one)")
     seen = None
