@@ -213,3 +213,14 @@ def test_encoding_named_for_an_email_is_refused_not_applied_over_its_charsets(tm
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "menu.eml: --encoding cp1252 goes with text in one encoding, and this is e-mail" in result.stderr
+
+
+def test_parts_nested_thousands_deep_are_one_damaged_message_not_an_internal_error(tmp_path: Path) -> None:
+    depth = 3000
+    opened = b"".join(b'--b%d\nContent-Type: multipart/mixed; boundary="b%d"\n\n' % (i, i + 1) for i in range(depth))
+    closed = b"".join(b"--b%d--\n" % i for i in range(depth, -1, -1))
+    head = b'From: ana@example.org\nSubject: Deep\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b0"\n\n'
+    message = head + opened + b"--b%d\nContent-Type: text/plain\n\nhello team\n" % depth + closed
+    result = runner.invoke(app, ["classify", str(write(tmp_path, "deep.eml", message))])
+    assert result.exit_code == 1
+    assert "deep.eml:1: a damaged e-mail message: its parts are nested too deep to read" in result.stderr

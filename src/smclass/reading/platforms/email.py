@@ -142,7 +142,7 @@ def _record(data: bytes, source: str, line: int, index: int) -> Record:
     try:
         message = BytesParser(policy=policy.default).parsebytes(data)
         record = _read(message, index)
-    except (LookupError, UnicodeError, ValueError, TypeError, binascii.Error, email_errors.MessageError) as exc:
+    except (LookupError, UnicodeError, ValueError, TypeError, binascii.Error, email_errors.MessageError, RecursionError) as exc:
         error = InputError(f"a damaged e-mail message: {_said(exc)}", source=source, line=line)
         return Record({}, source, line, index, data, error, shape=NAME)
     return Record(record, source, line, index, data, shape=NAME)
@@ -151,6 +151,9 @@ def _record(data: bytes, source: str, line: int, index: int) -> Record:
 def _said(exc: Exception) -> str:
     if isinstance(exc, LookupError) and not isinstance(exc, UnicodeError):
         return f"its charset is one Python does not know ({exc})"
+    if isinstance(exc, RecursionError):
+        # The email package walks a message's parts recursively: thousands of nested multiparts exhaust Python's stack.
+        return "its parts are nested too deep to read (multiparts inside multiparts, thousands deep)"
     if isinstance(exc, UnicodeDecodeError):
         return f"its body is not of the charset it names, {exc.encoding} (byte 0x{exc.object[exc.start]:02x})"
     return str(exc) or type(exc).__name__
