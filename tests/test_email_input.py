@@ -224,3 +224,11 @@ def test_parts_nested_thousands_deep_are_one_damaged_message_not_an_internal_err
     result = runner.invoke(app, ["classify", str(write(tmp_path, "deep.eml", message))])
     assert result.exit_code == 1
     assert "deep.eml:1: a damaged e-mail message: its parts are nested too deep to read" in result.stderr
+
+
+def test_file_named_eml_that_is_no_message_is_refused_not_read_as_lines(tmp_path: Path) -> None:
+    # A draft without From: read as lines, its To: and Subject: lines had each been labelled as a post.
+    result = runner.invoke(app, ["classify", str(write(tmp_path, "draft.eml", b"To: ben@example.org\nSubject: draft\n\nsee you at six\n"))])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "draft.eml:1: named .eml, but its first lines are not an mbox's 'From SENDER DATE' line" in result.stderr

@@ -22,7 +22,16 @@ class FormatDoubtError(UsageError):
 
 # What a file's name promises. Read one post per line, such a file would make posts of its
 # markup, its brackets or its header: it is refused unless --input-format lines says so.
-_NAMED_FORMATS = {".json": "JSON", ".jsonl": "JSON", ".ndjson": "JSON", ".csv": "CSV", ".tsv": "TSV", ".tab": "TSV"}
+_NAMED_FORMATS = {
+    ".json": "JSON",
+    ".jsonl": "JSON",
+    ".ndjson": "JSON",
+    ".csv": "CSV",
+    ".tsv": "TSV",
+    ".tab": "TSV",
+    ".eml": "e-mail",
+    ".mbox": "e-mail",
+}
 _COMPRESSED = (".gz", ".zst", ".bz2", ".xz")
 _AS_LINES = "--input-format lines to read every line as a post"
 
@@ -41,6 +50,11 @@ def not_as_named(named: tuple[str, str], note: str | None, first: str) -> str:
     extension, kind = named
     if kind == "JSON":
         return f"named {extension}, but its first line is not JSON ({_shown(first)!r}): mend it, or say {_AS_LINES}"
+    if kind == "e-mail":
+        # Read as lines, each header line (From:, To:, Subject:) would be labelled as a post.
+        header = "a message's header (From: beside Date:, Subject:, Message-ID: or To:) over a blank line"
+        shape = f"an mbox's 'From SENDER DATE' line, nor {header}"
+        return f"named {extension}, but its first lines are not {shape} ({_shown(first)!r}): mend it, or say {_AS_LINES}"
     return f"named {extension}, but {note}: say --input-format {kind.lower()} (with --text-field NAME) if it is one, or {_AS_LINES}"
 
 
