@@ -232,3 +232,12 @@ def test_file_named_eml_that_is_no_message_is_refused_not_read_as_lines(tmp_path
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "draft.eml:1: named .eml, but its first lines are not an mbox's 'From SENDER DATE' line" in result.stderr
+
+
+def test_html_table_cells_keep_a_break_between_their_words() -> None:
+    message = (
+        b"From: kim@example.org\nSubject: Weekly numbers\nContent-Type: text/html; charset=utf-8\n\n"
+        b"<table><tr><td>Revenue</td><td>up 4%</td></tr><tr><td>Churn</td><td>flat</td></tr></table><p>Questions welcome.</p>\n"
+    )
+    (post,) = read(message, "numbers.eml")
+    assert post["text"] == "Subject: Weekly numbers\n\nRevenue up 4%\nChurn flat\n\nQuestions welcome."

@@ -40,6 +40,10 @@ _BESIDE_FROM = frozenset({b"date", b"subject", b"message-id", b"to"})
 _DAMAGED = (email_errors.InvalidBase64PaddingDefect, email_errors.InvalidBase64CharactersDefect, email_errors.InvalidBase64LengthDefect)
 # What an HTML body holds that no reader sees as words.
 _HIDDEN = re.compile(r"<(style|script|head|title)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# Where an HTML e-mail's layout (tables, lists, rules) shows a break between words that Mastodon's posts never hold.
+_CELL_ENDS = re.compile(r"<\s*/\s*t[dh]\s*>", re.IGNORECASE)
+_ROW_ENDS = re.compile(r"<\s*(?:/\s*(?:tr|table|ul|ol|blockquote)|hr\b[^>]*)\s*/?\s*>", re.IGNORECASE)
+_LINE_TAILS = re.compile(r"[ \t]+\n")
 # How deep forwarded messages (a message/rfc822 part inside another) are looked into for a body.
 _FORWARDS = 3
 # An mboxrd writer puts ">" before a body line that starts "From " (and before one that starts
@@ -270,7 +274,15 @@ def _decoded(part: MIMEPart, html: bool) -> str | None:
     if not isinstance(content, str):
         return None
     content = content.replace("\r\n", "\n")
-    return html_to_text(_HIDDEN.sub("", content)) if html else content.strip("\n").rstrip()
+    return _html_text(content) if html else content.strip("\n").rstrip()
+
+
+def _html_text(content: str) -> str:
+    """An HTML body's words: html_to_text (Mastodon's) drops tags as nothing, which would join a table's cells,
+    "<td>Revenue</td><td>up 4%</td>", into "Revenueup 4%": cells end in a space, rows and tables in a line break."""
+    content = _HIDDEN.sub("", content)
+    content = _ROW_ENDS.sub("\n", content)
+    return _LINE_TAILS.sub("\n", html_to_text(_CELL_ENDS.sub(" ", content)))
 
 
 def _attached(message: EmailMessage) -> str:
