@@ -241,3 +241,11 @@ def test_html_table_cells_keep_a_break_between_their_words() -> None:
     )
     (post,) = read(message, "numbers.eml")
     assert post["text"] == "Subject: Weekly numbers\n\nRevenue up 4%\nChurn flat\n\nQuestions welcome."
+
+
+def test_header_python_cannot_parse_is_read_as_written_not_refused() -> None:
+    # Python's Message-ID parser raises IndexError on "<>": the message had been refused as one in an unknown charset.
+    message = b'From: "Ana <ana@example.org\nSubject: Room change\nMessage-ID: <>\n\nThe review moves to room 4B.\n'
+    (post,) = read(message, "room.eml")
+    assert post["id"] == 1
+    assert post["text"] == "Subject: Room change\n\nThe review moves to room 4B."

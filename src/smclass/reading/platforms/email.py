@@ -153,7 +153,7 @@ def _record(data: bytes, source: str, line: int, index: int) -> Record:
 
 
 def _said(exc: Exception) -> str:
-    if isinstance(exc, LookupError) and not isinstance(exc, UnicodeError):
+    if type(exc) is LookupError:  # what codecs.lookup raises; IndexError and KeyError are lookups too
         return f"its charset is one Python does not know ({exc})"
     if isinstance(exc, RecursionError):
         # The email package walks a message's parts recursively: thousands of nested multiparts exhaust Python's stack.
@@ -196,9 +196,10 @@ def _read(message: EmailMessage, index: int) -> dict[str, Any]:
     text = None
     if body is not None and body.strip():
         text = f"Subject: {subject}\n\n{body}" if subject else body
-    ident = _header(message, "Message-ID")
+    # As written: Python's parser of Message-ID fails on some (an IndexError on "<>"), which is no damage to the words.
+    ident = (_as_written(message, "Message-ID") or "").strip("<> ")
     record: dict[str, Any] = {
-        "id": ident.strip("<>") if ident else index,
+        "id": ident or index,
         "text": text,
         "platform": "email",
         "author": _author(message),
@@ -220,11 +221,13 @@ def _as_written(message: EmailMessage, name: str) -> str | None:
 
 
 def _author(message: EmailMessage) -> str | None:
-    value = message.get("From")
-    addresses = getattr(value, "addresses", ())
+    try:
+        addresses = getattr(message.get("From"), "addresses", ())
+    except (email_errors.HeaderParseError, IndexError, ValueError, TypeError):
+        addresses = ()  # a From Python's address parser fails on: the header as written is the author
     if addresses and addresses[0].addr_spec:
         return str(addresses[0].addr_spec)
-    return _header(message, "From")
+    return _as_written(message, "From")
 
 
 def _body(message: EmailMessage, depth: int = 0) -> str | None:
