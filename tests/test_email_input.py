@@ -249,3 +249,9 @@ def test_header_python_cannot_parse_is_read_as_written_not_refused() -> None:
     (post,) = read(message, "room.eml")
     assert post["id"] == 1
     assert post["text"] == "Subject: Room change\n\nThe review moves to room 4B."
+
+
+def test_empty_charset_is_read_as_no_charset_named() -> None:
+    message = b'From: ana@example.org\nSubject: Room\nContent-Type: text/plain; charset=""\n\nThe review moves to room 4B.\n'
+    (post,) = read(message, "room.eml")
+    assert post["text"] == "Subject: Room\n\nThe review moves to room 4B."

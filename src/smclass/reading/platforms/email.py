@@ -260,8 +260,8 @@ def _pieces(message: EmailMessage, body: MIMEPart) -> list[MIMEPart]:
 
 
 def _decoded(part: MIMEPart, html: bool) -> str | None:
-    if part.get_param("charset") is None and part.get_content_maintype() == "text":
-        # No charset named is US-ASCII by the RFC, but mail tools write UTF-8 bodies without one:
+    if not part.get_param("charset") and part.get_content_maintype() == "text":
+        # No charset named (or charset="") is US-ASCII by the RFC, but mail tools write UTF-8 bodies without one:
         # read as UTF-8 when every byte is, else refused as any body not of its charset.
         payload = part.get_payload(decode=True)
         try:
