@@ -255,3 +255,12 @@ def test_empty_charset_is_read_as_no_charset_named() -> None:
     message = b'From: ana@example.org\nSubject: Room\nContent-Type: text/plain; charset=""\n\nThe review moves to room 4B.\n'
     (post,) = read(message, "room.eml")
     assert post["text"] == "Subject: Room\n\nThe review moves to room 4B."
+
+
+def test_html_comments_are_no_words() -> None:
+    message = (
+        b"From: kim@example.org\nSubject: Q3 plan\nContent-Type: text/html; charset=utf-8\n\n"
+        b"<!--[if gte mso 9]><xml><o:shapedefaults /></xml><![endif]--><!-- width > 600 --><p>The Q3 plan is attached.</p>\n"
+    )
+    (post,) = read(message, "plan.eml")
+    assert post["text"] == "Subject: Q3 plan\n\nThe Q3 plan is attached."

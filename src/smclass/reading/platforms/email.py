@@ -38,8 +38,8 @@ _HEADER = re.compile(rb"^[!-9;-~]+:")
 _BESIDE_FROM = frozenset({b"date", b"subject", b"message-id", b"to"})
 # The base64 defects that mean a part's bytes were damaged: decoded, they would be a guess.
 _DAMAGED = (email_errors.InvalidBase64PaddingDefect, email_errors.InvalidBase64CharactersDefect, email_errors.InvalidBase64LengthDefect)
-# What an HTML body holds that no reader sees as words.
-_HIDDEN = re.compile(r"<(style|script|head|title)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# What an HTML body holds that no reader sees as words: comments too, whose ">" (Outlook's <!--[if mso]>) ends no tag.
+_HIDDEN = re.compile(r"<!--.*?-->|<(style|script|head|title)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 # Where an HTML e-mail's layout (tables, lists, rules) shows a break between words that Mastodon's posts never hold.
 _CELL_ENDS = re.compile(r"<\s*/\s*t[dh]\s*>", re.IGNORECASE)
 _ROW_ENDS = re.compile(r"<\s*(?:/\s*(?:tr|table|ul|ol|blockquote)|hr\b[^>]*)\s*/?\s*>", re.IGNORECASE)
