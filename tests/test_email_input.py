@@ -264,3 +264,9 @@ def test_html_comments_are_no_words() -> None:
     )
     (post,) = read(message, "plan.eml")
     assert post["text"] == "Subject: Q3 plan\n\nThe Q3 plan is attached."
+
+
+def test_latin1_name_beside_the_from_address_does_not_refuse_the_message() -> None:
+    # Only the address is read; the raw Latin-1 name beside it had refused the whole message.
+    (post,) = read(b"From: Ren\xe9 Dupont <rene@example.fr>\nSubject: Budget\n\nThe budget is approved.\n", "budget.eml")
+    assert (post["author"], post["text"]) == ("rene@example.fr", "Subject: Budget\n\nThe budget is approved.")

@@ -44,6 +44,8 @@ _HIDDEN = re.compile(r"<!--.*?-->|<(style|script|head|title)\b.*?</\1\s*>", re.I
 _CELL_ENDS = re.compile(r"<\s*/\s*t[dh]\s*>", re.IGNORECASE)
 _ROW_ENDS = re.compile(r"<\s*(?:/\s*(?:tr|table|ul|ol|blockquote)|hr\b[^>]*)\s*/?\s*>", re.IGNORECASE)
 _LINE_TAILS = re.compile(r"[ \t]+\n")
+# The parser's stand-ins for raw bytes that are not UTF-8 (surrogate escapes).
+_UNDECODED = re.compile("[\udc80-\udcff]")
 # How deep forwarded messages (a message/rfc822 part inside another) are looked into for a body.
 _FORWARDS = 3
 # An mboxrd writer puts ">" before a body line that starts "From " (and before one that starts
@@ -176,9 +178,10 @@ def _header(message: EmailMessage, name: str) -> str | None:
 
 def _check_headers(message: EmailMessage) -> None:
     """Refuse a header read into the record that holds raw bytes that are not UTF-8 (a Latin-1 Subject
-    not encoded as RFC 2047 says): the parser would give U+FFFD in their place, words lost unseen."""
+    not encoded as RFC 2047 says): the parser would give U+FFFD in their place, words lost unseen.
+    From is not among them: only its address is read, and a Latin-1 name beside it loses nothing (see _author)."""
     for name, value in message.raw_items():
-        if name.lower() not in ("subject", "from", "date", "message-id"):
+        if name.lower() not in ("subject", "date", "message-id"):
             continue
         raw = str(value).encode("utf-8", "surrogateescape")
         try:
@@ -225,9 +228,10 @@ def _author(message: EmailMessage) -> str | None:
         addresses = getattr(message.get("From"), "addresses", ())
     except (email_errors.HeaderParseError, IndexError, ValueError, TypeError):
         addresses = ()  # a From Python's address parser fails on: the header as written is the author
-    if addresses and addresses[0].addr_spec:
-        return str(addresses[0].addr_spec)
-    return _as_written(message, "From")
+    author = str(addresses[0].addr_spec) if addresses and addresses[0].addr_spec else _as_written(message, "From")
+    if author is not None and (LOST in author or _UNDECODED.search(author)):
+        raise ValueError("its From address holds a byte that is not UTF-8 nor encoded as RFC 2047 says")
+    return author
 
 
 def _body(message: EmailMessage, depth: int = 0) -> str | None:
