@@ -193,3 +193,16 @@ def test_a_dask_runs_output_folder_read_back_skips_its_manifest_and_rejects_with
         f"skipped {out}/_SUCCESS and 1 rejects file (the first: {out}/part-00000.rejects.jsonl): the manifest of a classify "
         "--engine dask run and the raw records it could not read, not its results; name a rejects file to read it\n"
     ) in done.stderr
+
+
+def test_a_spark_output_folders_empty_success_marker_is_not_called_a_dask_runs_manifest(tmp_path: Path, small_model_path: Path) -> None:
+    # Spark leaves an empty _SUCCESS beside its part files: it had been "the manifest of a classify --engine dask run", exit 0.
+    out = tmp_path / "spark"
+    out.mkdir()
+    (out / "part-00000-3f2a-c000.json").write_text('{"id": 1, "text": "the bridge is closed"}\n')
+    (out / "_SUCCESS").write_text("")
+    done = runner.invoke(app, ["classify", str(out), "--model", str(small_model_path)])
+    assert done.exit_code == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 1
+    assert "dask run" not in done.stderr
+    assert f"skipped {out}/_SUCCESS: the marker a finished run leaves (classify --engine dask, Spark, Hadoop), not posts\n" in done.stderr

@@ -171,8 +171,12 @@ def without_extras(names: Iterable[str], locate: Locate, notify: Callable[[str],
     if run_files and notify is not None:
         manifest = locate(next(name for name in run_files if name.endswith("_SUCCESS")))
         count = f" and {len(rejects)} rejects file{'s' if len(rejects) > 1 else ''} (the first: {locate(rejects[0])})" if rejects else ""
-        said = "the manifest of a classify --engine dask run" + (" and the raw records it could not read" if rejects else "")
-        notify(f"skipped {manifest}{count}: {said}, not its results" + ("; name a rejects file to read it" if rejects else ""))
+        if rejects:
+            said = "the manifest of a classify --engine dask run and the raw records it could not read, not its results"
+            notify(f"skipped {manifest}{count}: {said}; name a rejects file to read it")
+        else:
+            # Spark and Hadoop leave an empty _SUCCESS in their output folders too: it had been called a classify run's.
+            notify(f"skipped {manifest}: the marker a finished run leaves (classify --engine dask, Spark, Hadoop), not posts")
     names = [name for name in names if name not in run_files]
     attached = [name for name in names if _ATTACHMENT.search(name)]
     if attached:
