@@ -15,7 +15,7 @@ from smclass.cli import app
 from smclass.errors import InputError
 from smclass.reading import folders, lines
 from smclass.reading.inputs import read_stream
-from smclass.reading.platforms import discord
+from smclass.reading.platforms import discord, whatsapp_dates
 
 from .conftest import zipped
 
@@ -171,6 +171,18 @@ def test_a_continuation_line_too_long_to_hold_refuses_its_whole_message(monkeypa
     records = list(read_stream(io.BytesIO(data), "chat.txt"))
     assert [(r.index, r.line, r.error is not None) for r in records] == [(1, 2, True), (2, 3, False)]
     assert records[1].data["text"] == "fine here"
+
+
+def test_a_chats_dates_are_read_once_a_day_not_three_times_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each message's date had been read three ways to learn the chat's order and once more for its time: a 35 MB chat
+    # took 13.2 s to classify where it had taken 8.8 s before the dates were read.
+    read: list[str] = []
+    day = whatsapp_dates._day
+    monkeypatch.setattr(whatsapp_dates, "_day", lambda match, order: read.append(order) or day(match, order))
+    data = "".join(f"{d}/03/23, 10:{m:02d} - Ana: the ferry leaves at six\n" for d in (30, 31) for m in range(60)).encode()
+    records = list(read_stream(io.BytesIO(data), "chat.txt"))
+    assert [r.data["time"] for r in records][::60] == ["2023-03-30T10:00:00", "2023-03-31T10:00:00"]
+    assert len(read) <= 8
 
 
 def test_an_ios_chat_with_lines_ended_by_cr_alone_is_refused_not_read_as_one_message() -> None:

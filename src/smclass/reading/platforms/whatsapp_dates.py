@@ -75,8 +75,7 @@ def _day(match: re.Match[str], order: str) -> date | None:
     return found if found.year >= _FIRST_YEAR and found <= date.today() + _BACK else None
 
 
-def _moment(match: re.Match[str], order: str) -> datetime | None:
-    day = _day(match, order)
+def _moment(match: re.Match[str], day: date | None) -> datetime | None:
     hour, minute, second = int(match["h"]), int(match["m"]), int(match["s"] or 0)
     if match["half"]:
         if not 1 <= hour <= 12:
@@ -94,8 +93,14 @@ class _Layout:
     # For each way of reading the date: the latest day read so far, and whether one went back before it or was no date.
     latest: dict[str, date] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)
+    last: tuple[str, str, str] | None = None
 
     def add(self, match: re.Match[str]) -> None:
+        # A chat holds many messages a day, and a date read again changes nothing here: read three ways for every
+        # message, the dates had made classifying a chat half as slow again (35 MB: 13.2 s where it had taken 8.8).
+        if (numbers := (match["d1"], match["d2"], match["d3"])) == self.last:
+            return
+        self.last = numbers
         if len(match["d1"]) != 4:
             self.first_over_12 = self.first_over_12 or int(match["d1"]) > 12
             self.second_over_12 = self.second_over_12 or int(match["d2"]) > 12
@@ -121,6 +126,8 @@ class ChatDates:
 
     def __init__(self) -> None:
         self._layouts: dict[tuple[object, ...], _Layout] = {}
+        # The day of the stamp read last, by its layout, order and numbers: the next message is most often of the same day.
+        self._last: tuple[tuple[object, ...], date | None] = ((), None)
 
     def add(self, stamp: str) -> None:
         parts = _parts(stamp)
@@ -133,5 +140,10 @@ class ChatDates:
         if parts is None or (layout := self._layouts.get(parts[0])) is None:
             return None
         order = layout.order(bool(parts[0][1]))
-        moment = None if order is None else _moment(parts[1], order)
+        if order is None:
+            return None
+        match = parts[1]
+        if (key := (parts[0], order, match["d1"], match["d2"], match["d3"])) != self._last[0]:
+            self._last = (key, _day(match, order))
+        moment = _moment(match, self._last[1])
         return None if moment is None else moment.isoformat()
