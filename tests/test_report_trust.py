@@ -566,3 +566,10 @@ def test_report_stops_at_a_label_given_twice_as_train_does(tmp_path: Path) -> No
 def test_rfc_2822_times_and_utc_named_as_a_word_are_read(value: str, seconds: int | None) -> None:
     # Before, each of these was "a time in a form smclass cannot read": its post left out of labels over time and trace windows.
     assert parse_time(value) == seconds
+
+
+def test_an_email_date_naming_its_zone_in_a_comment_is_read() -> None:
+    # 'Thu, 6 Apr 2000 09:19:00 -0700 (PDT)', as mbox exports and the Enron mails write Date:, had been "a time in a form
+    # smclass cannot read": its post left out of labels over time. The offset says the moment; the comment only names it.
+    assert parse_time("Sun, 10 Mar 2024 01:00:00 -0700 (PDT)") == 1710057600
+    assert parse_time("Mon, 10 Mar 2024 01:00:00 -0700 (PDT)") is None  # the weekday is still checked

@@ -64,9 +64,11 @@ def read_time(value: Any) -> tuple[float | None, bool]:
     return None, False
 
 
-# RFC 2822 (e-mail, RSS pubDate, many CSV exports): "Sun, 10 Mar 2024 08:00:00 GMT", "10 Mar 2024 08:00 +0530".
+# RFC 2822 (e-mail, RSS pubDate, many CSV exports): "Sun, 10 Mar 2024 08:00:00 GMT", "10 Mar 2024 08:00 +0530"; an e-mail's
+# Date: most often names its zone in a comment after the offset ("-0700 (PDT)", as mbox and the Enron mails write it).
 _RFC_2822 = re.compile(
     r"(?:([A-Z][a-z]{2}),\s*)?\d{1,2}\s+[A-Z][a-z]{2}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s+(?:[+-]\d{4}|UT|GMT|Z|[ECMP][SD]T)"
+    r"(?:\s*\([^()]{1,40}\))?"
 )
 
 
