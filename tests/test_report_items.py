@@ -419,6 +419,14 @@ def test_t_co_links_whose_records_do_not_say_where_they_lead_are_said() -> None:
     assert "3 of X's t.co links are counted as written, since their records do not say where they lead" in " ".join(numbers["notes"])
 
 
+def test_t_co_links_are_not_said_where_no_record_names_an_account_and_there_are_no_traces() -> None:
+    # Posts of a CSV export with no account column: traces were off, yet the note on t.co links had come with them.
+    rows = [{key: value for key, value in tweet.items() if key != "user"} for tweet in tweets_through_t_co(entities=False)]
+    notes = " ".join(report(rows, "--model", "default")["notes"])
+    assert "no Emergent traces" in notes
+    assert "t.co" not in notes
+
+
 def test_an_infinite_window_is_refused_as_a_usage_error() -> None:
     text = "".join(json.dumps(r) + "\n" for r in uses({f"user{n}": "Rally today #cause" for n in range(3)}))
     # Before, --window inf wrote "window_hours": null, which says no post carries a time, and the page "within inf hours", exit 0.

@@ -383,7 +383,7 @@ def numbers(
             f"{out.tags_cut} hashtags glued to an ellipsis, such as {out.cut_example}, are not counted: such a tag is most often "
             "cut short (as X cuts a retweet's text), and is then not the tag its post used"
         )
-    if out.short_links:
+    if out.short_links and out.with_account:  # with no account there are no traces for them to miss: the note was noise
         notes.append(items.short_links_note(out.short_links))
     if len(found) > TRACES_SHOWN:
         # A list cut short with no word reads as every trace there is.
