@@ -293,3 +293,20 @@ def test_a_live_input_is_planned_past_a_first_record_without_text_and_a_named_fi
             for plan, records in planned(iter([came[0], Pause({}, "<stdin>", None, 0), *came[1:]]), options)
         ]
         assert read == [("text", "id", [1, 2])]
+
+
+def test_a_live_whatsapp_chat_gets_each_message_as_it_comes_with_its_stamp_as_written(small_model_path: Path) -> None:
+    # Read twice to learn which number of its dates is the day, a live chat had given no result before its input ended.
+    command = [sys.executable, "-m", "smclass", "classify", "-", "--keep-fields", "--model", str(small_model_path)]
+    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    assert run.stdin is not None and run.stdout is not None and run.stderr is not None
+    try:
+        run.stdin.write(b"03/04/23, 10:15 - Ana: the ferry leaves at six\n13/04/23, 10:16 - Ben: see you at the pier\n")
+        run.stdin.flush()
+        first = json.loads(_line_within(run.stdout, WAIT))
+        assert (first["id"], first["record"]["timestamp"], "time" in first["record"]) == (1, "03/04/23, 10:15", False)
+        run.stdin.close()
+        assert run.wait(timeout=WAIT) == 0
+        assert b"a WhatsApp chat read as it comes: its messages keep their date and time as written" in run.stderr.read()
+    finally:
+        run.kill()

@@ -237,8 +237,15 @@ def _read_plain(
         # Told from what came before a live input paused: told again as the rest of the sample comes.
         seen = retold.Seen(stream)
         stream = io.BufferedReader(seen, buffer_size=HEAD_BYTES)
+    if seen is not None and detected.fmt == "whatsapp":
+        # Only the whole chat tells which number of its dates is the day: read twice to learn it, a live chat had given no
+        # result before its input ended (under tail -f, none ever). Read as it comes, its stamps stay as written.
+        reading.notify(
+            f"{source}: a WhatsApp chat read as it comes: its messages keep their date and time as written, with no time read from "
+            "them (only the whole chat tells whether its dates are day or month first)"
+        )
     try:
-        records = _read_as(detected, stream, source)
+        records = _read_as(detected, stream, source, live=seen is not None)
         if seen is not None:
             records = retold.checked(records, head, seen, detected, lambda sample: detect(sample, source, reading))
         yield from records
@@ -246,7 +253,7 @@ def _read_plain(
         raise InputError(f"could not be read to the end ({exc})", source=source) from None
 
 
-def _read_as(detected: Detected, stream: IO[bytes], source: str) -> Iterator[Record]:
+def _read_as(detected: Detected, stream: IO[bytes], source: str, live: bool = False) -> Iterator[Record]:
     if detected.fmt == "jsonl":
         return read_jsonl(stream, source)
     if detected.fmt == "json":
@@ -254,7 +261,7 @@ def _read_as(detected: Detected, stream: IO[bytes], source: str) -> Iterator[Rec
     if detected.fmt == "lines":
         return read_lines(stream, source)
     if detected.fmt == "whatsapp":
-        return whatsapp.read_chat(stream, source)
+        return whatsapp.read_chat(stream, source, as_it_comes=live)
     if detected.fmt == "mbox":
         return email.read_mbox(stream, source)
     if detected.fmt == "email":

@@ -119,10 +119,14 @@ def _message(match: re.Match[str], first: str, more: list[str], dates: ChatDates
 _COPY = 1 << 20
 
 
-def read_chat(stream: IO[bytes], source: str) -> Iterator[Record]:
+def read_chat(stream: IO[bytes], source: str, as_it_comes: bool = False) -> Iterator[Record]:
     """One record per message, its id the message's position; its line the first of its lines.
 
-    The chat is read twice, from a temporary copy: the first time for the order of its dates (see whatsapp_dates)."""
+    The chat is read twice, from a temporary copy: the first time for the order of its dates (see whatsapp_dates);
+    a live one (``as_it_comes``) once, each message as it comes, with no time read from its stamp."""
+    if as_it_comes:
+        yield from _messages(stream, source, ChatDates())
+        return
     spooled = temporary_file()
     try:
         with temporary_writes(spooled):
