@@ -332,3 +332,12 @@ def test_a_post_whose_emoji_carry_skin_tones_gets_the_label_and_probabilities_of
 def test_the_quick_search_before_as_shown_translates_finds_every_character_it_would_translate() -> None:
     missed = [f"U+{code:04X}" for code in normalize_module._AS_READ if not normalize_module._TO_READ.match(chr(code))]
     assert missed == []  # a text holding only those would be left as written
+
+
+@pytest.mark.parametrize("written", ["Feliz dia, IRMÃ’s gang", "AMANHÃ… bom descanso", "Parabens pro IRMÃ– hoje"])
+def test_portuguese_capitals_before_an_apostrophe_an_ellipsis_or_a_dash_are_no_mojibake(written: str) -> None:
+    # Ã before ’, …, – or ” is also how Ò, Å, Ö or Ô garble through Windows-1252: read so, "AMANHÃ…" had become "AMANHÅ"
+    assert fix_mojibake(written) == written
+    # two such pairs, or any surer one beside it, still show text garbled through Windows-1252
+    assert fix_mojibake("Ã…sa and Ã–rjan") == "Åsa and Örjan"
+    assert fix_mojibake("Ã…sa Ã©tÃ©") == "Åsa été"

@@ -16,12 +16,22 @@ _SIGNS_1252 = "".join(map(chr, _FROM_1252))
 # a Windows-1252 one (Ã‰ for É), any lead before a C1 control (â\x80\x99 for ’, ð\x9f for an emoji),
 # and their Windows-1252 forms (â€ before every garbled quote, dash and ellipsis, ðŸ before every emoji).
 # Capitals before a no-break space or a symbol (French `CAFÉ\u00a0!`) are valid UTF-8 pairs as well, and are words.
-_TELLING = re.compile(f"[\u00c2\u00c3][\u0080-\u00bf{_SIGNS_1252}]|[\u00c2-\u00f4][\u0080-\u009f]|\u00e2\u20ac|\u00f0\u0178")
+# Ã before the punctuation that may end a word (’ ” … – — ›) is how Ò, Ô, Å, Ö, × and Û garble, but
+# also genuine capitals (Portuguese "AMANHÃ…", "IRMÃ’s"), which had been rewritten (AMANHÅ): alone, such a pair proves nothing.
+_ENDING_1252 = "\u2019\u201d\u2026\u2013\u2014\u203a"
+_SURE_1252 = "".join(sign for sign in _SIGNS_1252 if sign not in _ENDING_1252)
+_TELLING = re.compile(f"[\u00c2\u00c3][\u0080-\u00bf{_SURE_1252}]|[\u00c2-\u00f4][\u0080-\u009f]|\u00e2\u20ac|\u00f0\u0178")
+_ENDING = re.compile(f"[\u00c2\u00c3][{_ENDING_1252}]")
+
+
+def _garbled(text: str) -> bool:
+    """Whether ``text`` shows mojibake: one telling pair, or two pairs that a word's end could also make."""
+    return _TELLING.search(text) is not None or len(_ENDING.findall(text)) >= 2
 
 
 def fix_mojibake(text: str) -> str:
     """Undo UTF-8 read as Latin-1 or Windows-1252 in text of unknown origin, where a telling pair shows it happened."""
-    if text.isascii() or not _TELLING.search(text):
+    if text.isascii() or not _garbled(text):
         return text
     try:
         return text.translate(_FROM_1252).encode("latin-1").decode("utf-8")
