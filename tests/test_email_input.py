@@ -134,6 +134,19 @@ def test_message_with_no_text_body_gets_null_label_with_a_reason(tmp_path: Path)
     assert out["label"] is None and out["reason"]
 
 
+def test_the_reason_of_a_message_of_attachments_only_names_them(tmp_path: Path) -> None:
+    message = (
+        b"From: scanner@example.net\nSubject: Scan\nDate: Fri, 5 Jul 2024 09:00:00 +0000\n"
+        b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
+        b'--b\nContent-Type: image/png\nContent-Disposition: attachment; filename="scan.png"\n'
+        b"Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b--\n"
+    )
+    result = runner.invoke(app, ["classify", str(write(tmp_path, "scan.eml", message))])
+    # Before, the reason said only "'text' is null"; why was in the record that --keep-fields alone shows.
+    (out,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert out["reason"] == "'text' is null: the message has no text part (attachments only: scan.png)"
+
+
 def test_damaged_message_is_one_rejected_record_and_the_rest_is_read(tmp_path: Path) -> None:
     bad = (
         b"From x@example.org Mon Mar 10 07:00:00 2024\n"

@@ -397,7 +397,9 @@ def record_text(record: Record, choice: TextChoice) -> tuple[str | None, str | N
         if isinstance(value, SheetError):
             return None, f"'{choice.field}' holds the spreadsheet error {value}"
         if value is None:
-            return None, f"'{choice.field}' is null"
+            # A reader that knows why a record has no text (an e-mail of attachments only) says it beside the record.
+            why = record.data.get("no_text_body")
+            return None, f"'{choice.field}' is null" + (f": {why}" if isinstance(why, str) else "")
         if isinstance(value, str) and value.strip() in PLACEHOLDERS:
             return None, f"'{choice.field}' is the placeholder {value.strip()}: its text was deleted or removed"
         if isinstance(value, str) and value.strip() in MISSING_MARKERS:
