@@ -121,27 +121,24 @@ def test_html_only_message_is_read_as_its_words() -> None:
     assert post["text"] == "Subject: Office closed\n\nThe office is closed on Monday.\nBack Tuesday."
 
 
+# A scanner's mail: one PNG attached, no text part.
+ATTACHMENTS_ONLY = (
+    b"From: scanner@example.net\nSubject: Scan\nDate: Fri, 5 Jul 2024 09:00:00 +0000\n"
+    b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
+    b'--b\nContent-Type: image/png\nContent-Disposition: attachment; filename="scan.png"\n'
+    b"Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b--\n"
+)
+
+
 def test_message_with_no_text_body_gets_null_label_with_a_reason(tmp_path: Path) -> None:
-    message = (
-        b"From: scanner@example.net\nSubject: Scan\nDate: Fri, 5 Jul 2024 09:00:00 +0000\n"
-        b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
-        b'--b\nContent-Type: image/png\nContent-Disposition: attachment; filename="scan.png"\n'
-        b"Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b--\n"
-    )
-    result = runner.invoke(app, ["classify", str(write(tmp_path, "scan.eml", message))])
+    result = runner.invoke(app, ["classify", str(write(tmp_path, "scan.eml", ATTACHMENTS_ONLY))])
     assert result.exit_code == 0, result.output
     (out,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert out["label"] is None and out["reason"]
 
 
 def test_the_reason_of_a_message_of_attachments_only_names_them(tmp_path: Path) -> None:
-    message = (
-        b"From: scanner@example.net\nSubject: Scan\nDate: Fri, 5 Jul 2024 09:00:00 +0000\n"
-        b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
-        b'--b\nContent-Type: image/png\nContent-Disposition: attachment; filename="scan.png"\n'
-        b"Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b--\n"
-    )
-    result = runner.invoke(app, ["classify", str(write(tmp_path, "scan.eml", message))])
+    result = runner.invoke(app, ["classify", str(write(tmp_path, "scan.eml", ATTACHMENTS_ONLY))])
     # Before, the reason said only "'text' is null"; why was in the record that --keep-fields alone shows.
     (out,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert out["reason"] == "'text' is null: the message has no text part (attachments only: scan.png)"
