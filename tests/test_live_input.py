@@ -24,6 +24,13 @@ from smclass.reading.sniff import Partial, read_head
 WAIT = 30.0
 
 
+def _classify_live(model: Path, *options: str, unbuffered: bool = False) -> subprocess.Popen[bytes]:
+    """``smclass classify -`` with the test's model, its stdin, stdout and stderr pipes (``unbuffered``: a line read
+    ahead into a buffer would hide from select)."""
+    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(model), *options]
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0 if unbuffered else -1)
+
+
 def _line_within(stream: object, seconds: float) -> bytes:
     fd = stream.fileno()  # type: ignore[attr-defined]
     ready, _, _ = select.select([fd], [], [], seconds)
@@ -32,8 +39,7 @@ def _line_within(stream: object, seconds: float) -> bytes:
 
 
 def test_each_post_of_a_live_pipe_is_classified_before_the_pipe_closes(small_model_path: Path) -> None:
-    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path), "-q"]
-    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run = _classify_live(small_model_path, "-q")
     assert run.stdin is not None and run.stdout is not None
     try:
         run.stdin.write(b'{"id": 1, "text": "the team ships the release on friday"}\n')
@@ -51,9 +57,7 @@ def test_each_post_of_a_live_pipe_is_classified_before_the_pipe_closes(small_mod
 
 def test_every_post_of_a_first_burst_is_written_before_more_comes(small_model_path: Path) -> None:
     # Batches grow 1, 2, 4...: of five posts the last two waited for a sixth (forever, under tail -f).
-    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path), "-q"]
-    # Unbuffered: a line read ahead into a buffer would hide from select.
-    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    run = _classify_live(small_model_path, "-q", unbuffered=True)
     assert run.stdin is not None and run.stdout is not None
     try:
         run.stdin.write(b"".join(b'{"id": %d, "text": "post %d of the morning"}\n' % (i, i) for i in range(1, 6)))
@@ -66,8 +70,7 @@ def test_every_post_of_a_first_burst_is_written_before_more_comes(small_model_pa
 
 
 def test_a_live_csv_is_read_as_csv_from_its_header_alone(small_model_path: Path) -> None:
-    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path)]
-    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run = _classify_live(small_model_path)
     assert run.stdin is not None and run.stdout is not None and run.stderr is not None
     try:
         run.stdin.write(b"id,text\n")
@@ -160,8 +163,7 @@ def test_reading_ahead_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_live_document_that_pauses_after_its_opening_brace_is_read_as_a_document(small_model_path: Path) -> None:
-    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path)]
-    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run = _classify_live(small_model_path)
     assert run.stdin is not None
     try:
         run.stdin.write(b"{\n")
@@ -207,8 +209,7 @@ PAUSED_REST = (
 
 def test_a_live_inputs_later_records_are_read_as_a_plan_that_had_seen_them_reads_them(small_model_path: Path, tmp_path: Path) -> None:
     # Planned from the one record that came before the pipe paused, the bios were labelled in place of the posts.
-    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path)]
-    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    run = _classify_live(small_model_path, unbuffered=True)
     assert run.stdin is not None and run.stdout is not None and run.stderr is not None
     try:
         run.stdin.write(PAUSED_FIRST)
@@ -223,7 +224,8 @@ def test_a_live_inputs_later_records_are_read_as_a_plan_that_had_seen_them_reads
         run.kill()
     whole = tmp_path / "posts.jsonl"
     whole.write_bytes(PAUSED_FIRST + PAUSED_REST)
-    from_file = subprocess.run([*command[:4], str(whole), *command[5:], "-q"], capture_output=True, check=True)
+    command = [sys.executable, "-m", "smclass", "classify", str(whole), "--model", str(small_model_path), "-q"]
+    from_file = subprocess.run(command, capture_output=True, check=True)
     assert live == from_file.stdout
     looked = "the 1 record the plan was chosen from, before the input paused,"
     assert f"<stdin>:2: holds 'text', which {looked} did not: from here on a record is read from 'text' where it holds text" in notes
@@ -255,8 +257,7 @@ def test_a_paused_plan_takes_up_a_fuller_field_nested_or_after_a_null_one(later:
 def test_a_live_input_whose_next_line_tells_another_format_stops_there(small_model_path: Path) -> None:
     # Told from its first line alone, a plain line then a line of JSON had read as two plain posts, exit 0,
     # where the same bytes from a file are refused (as JSON lines, the first line no JSON).
-    command = [sys.executable, "-m", "smclass", "classify", "-", "--model", str(small_model_path)]
-    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    run = _classify_live(small_model_path, unbuffered=True)
     assert run.stdin is not None and run.stdout is not None and run.stderr is not None
     try:
         run.stdin.write(b"plain line about my dog\n")
@@ -297,8 +298,7 @@ def test_a_live_input_is_planned_past_a_first_record_without_text_and_a_named_fi
 
 def test_a_live_whatsapp_chat_gets_each_message_as_it_comes_with_its_stamp_as_written(small_model_path: Path) -> None:
     # Read twice to learn which number of its dates is the day, a live chat had given no result before its input ended.
-    command = [sys.executable, "-m", "smclass", "classify", "-", "--keep-fields", "--model", str(small_model_path)]
-    run = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    run = _classify_live(small_model_path, "--keep-fields", unbuffered=True)
     assert run.stdin is not None and run.stdout is not None and run.stderr is not None
     try:
         run.stdin.write(b"03/04/23, 10:15 - Ana: the ferry leaves at six\n13/04/23, 10:16 - Ben: see you at the pier\n")
