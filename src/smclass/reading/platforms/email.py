@@ -38,8 +38,6 @@ _HEADER = re.compile(rb"^[!-9;-~]+:")
 _BESIDE_FROM = frozenset({b"date", b"subject", b"message-id", b"to"})
 # The base64 defects that mean a part's bytes were damaged: decoded, they would be a guess.
 _DAMAGED = (email_errors.InvalidBase64PaddingDefect, email_errors.InvalidBase64CharactersDefect, email_errors.InvalidBase64LengthDefect)
-# What an HTML body holds that no reader sees as words: comments too, whose ">" (Outlook's <!--[if mso]>) ends no tag.
-_HIDDEN = re.compile(r"<!--.*?-->|<(style|script|head|title)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 # Where an HTML e-mail's layout (tables, lists, rules) shows a break between words that Mastodon's posts never hold.
 _CELL_ENDS = re.compile(r"<\s*/\s*t[dh]\s*>", re.IGNORECASE)
 _ROW_ENDS = re.compile(r"<\s*(?:/\s*(?:tr|table|ul|ol|blockquote)|hr\b[^>]*)\s*/?\s*>", re.IGNORECASE)
@@ -287,7 +285,6 @@ def _decoded(part: MIMEPart, html: bool) -> str | None:
 def _html_text(content: str) -> str:
     """An HTML body's words: html_to_text (Mastodon's) drops tags as nothing, which would join a table's cells,
     "<td>Revenue</td><td>up 4%</td>", into "Revenueup 4%": cells end in a space, rows and tables in a line break."""
-    content = _HIDDEN.sub("", content)
     content = _ROW_ENDS.sub("\n", content)
     return _LINE_TAILS.sub("\n", html_to_text(_CELL_ENDS.sub(" ", content)))
 

@@ -10,11 +10,13 @@ from smclass.reading.platforms.base import NotPostsError, Shape
 
 _BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|/h\d)\s*/?\s*>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]*>")
+# What HTML holds that no reader sees as words: comments too, whose ">" (Outlook's <!--[if mso]>) ends no tag.
+_HIDDEN = re.compile(r"<!--.*?-->|<(style|script|head|title)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
 def html_to_text(value: str) -> str:
-    """Mastodon and ActivityPub carry HTML: keep the words and the line breaks."""
-    text = _BLOCK_TAGS.sub("\n", value)
+    """The words of HTML (Mastodon and ActivityPub posts, YouTube comments, e-mail bodies), and its line breaks."""
+    text = _BLOCK_TAGS.sub("\n", _HIDDEN.sub("", value))
     text = _TAGS.sub("", text)
     return html.unescape(text).strip()
 
