@@ -49,8 +49,8 @@ def read_time(value: Any) -> tuple[float | None, bool]:
         if len(text) in _COMPACT:
             seconds = _compact(text)
             return seconds, seconds is not None
-    if _RFC_2822.fullmatch(text):
-        return _rfc_2822(text)
+    if (rfc := _RFC_2822.fullmatch(text)) is not None:
+        return _rfc_2822(text, rfc.group(1))
     # Other digits go on to ISO 8601, whose basic form "20240101" is a date, not 20 million seconds.
     # BigQuery and some SQL exports name the zone as a word after the time: "2024-03-10 08:00:00 UTC".
     text = re.sub(r"(?<=\d)(?:[zZ]| ?UTC)$", "+00:00", text)
@@ -72,12 +72,11 @@ _RFC_2822 = re.compile(
 )
 
 
-def _rfc_2822(text: str) -> tuple[float | None, bool]:
+def _rfc_2822(text: str, day: str | None) -> tuple[float | None, bool]:
     try:
         moment = email.utils.parsedate_to_datetime(text)
     except (ValueError, TypeError, OverflowError):
         return None, False
-    day = _RFC_2822.fullmatch(text).group(1)  # type: ignore[union-attr]
     if day is not None and day != moment.strftime("%a"):
         return None, False  # a weekday that is not the date's says one of them is wrong: which is no guess to make
     # "-0000" says the zone is unknown (RFC 2822, 3.3): read as UTC, and said, as a time with no zone is.
