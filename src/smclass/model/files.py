@@ -109,7 +109,8 @@ class Model:
         labels = self.labels
         for start in range(0, len(readable), batch_size):
             chunk = readable[start : start + batch_size]
-            proba = self.predict_proba([items[i] for i in chunk])  # type: ignore[misc]
+            # The scorer's own, not predict_proba's: every text was checked above, and is not checked again.
+            proba = self.scorer.predict_proba([items[i] for i in chunk])  # type: ignore[misc]
             for i, row in zip(chunk, proba.tolist(), strict=True):
                 best = max(range(len(labels)), key=row.__getitem__)
                 out[i] = Prediction(labels[best], row[best], dict(zip(labels, row, strict=True)))
