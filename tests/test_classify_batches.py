@@ -158,8 +158,8 @@ def test_explanations_are_made_by_the_workers_and_match_one_process(small_model_
     assert made_here == texts[:16]
     for (_, a), (_, b) in zip(alone, pooled, strict=True):
         assert a is not None and b is not None
-        assert a[1] is not None and a[1] == b[1]
-        assert any(a[1]) and all(len(features) <= 3 for features in a[1])
+        assert a.explanations is not None and a.explanations == b.explanations
+        assert any(a.explanations) and all(features is not None and len(features) <= 3 for features in a.explanations)
 
 
 def test_one_model_shared_by_threads_gives_what_it_gives_alone(small_model_path: Path) -> None:

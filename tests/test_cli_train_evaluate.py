@@ -351,6 +351,9 @@ def test_evaluate_cuts_meet_the_confidence_as_classify_writes_it() -> None:
         def predict_proba(self, texts: list[str]) -> np.ndarray:
             return np.asarray([[0.89997, 0.09, 0.01003, 0.0, 0.0]] * len(texts))
 
+        def predict_known(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            return self.predict_proba(texts), np.ones(len(texts), dtype=bool)
+
     posts = [LabelledPost("a post", "Media", i, i, "x") for i in range(3)]
     at_cut = {row["threshold"]: row["coverage"] for row in evaluate_posts(Fixed(), posts)["coverage"]}  # type: ignore[arg-type]
     assert at_cut[0.9] == 1.0

@@ -354,6 +354,11 @@ def evaluate(
             f"warning: {whole} a post {model.path} was trained on (the same words, any case or spacing): "
             "these scores run high; evaluate on posts it has not seen"
         )
+    if report["unread_posts"]:
+        notify(
+            f"warning: {report['unread_posts']:,} of the {report['posts']:,} posts hold no word or letter sequence {model.path} "
+            "was trained on: classify gives them no label; they are scored here by the label it would guess"
+        )
     if wrong is not None:
         notify(f"wrote {wrong.count} misclassified posts to {errors}")
     if as_json:

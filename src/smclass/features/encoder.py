@@ -240,6 +240,13 @@ MOST_TOKENS = 512
 DIMS = 384
 
 
+def multilingual(name: str) -> bool:
+    """Whether an encoder of this name reads posts in any language: e5 was trained on some hundred of them
+    (a post about a day at the beach got Personal from accurate-e5 in each of eleven scripts, where
+    MiniLM, trained on English, gave four different labels)."""
+    return parts(name) > 1
+
+
 def known(name: str) -> bool:
     """Whether :func:`make` makes an encoder of this name."""
     return name in (ENCODER_NAME, ENCODERS["minilm+e5"], f"{ENCODER_NAME}+{e5.WHOLE_NAME}")

@@ -97,21 +97,36 @@ class EncodedScorer:
 
     def decision(self, texts: list[str]) -> np.ndarray:
         """The accurate model's decision values: the fast features' terms plus the encoder block's."""
-        result: np.ndarray = self.scorer.decision(texts) + self.block(texts) @ self.encoder_coef
-        return result
+        return self.decision_known(texts)[0]
+
+    def decision_known(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`decision`, and which texts hold a word or n-gram of the training posts (:meth:`Scorer.decision_known`)."""
+        decision, known = self.scorer.decision_known(texts)
+        result: np.ndarray = decision + self.block(texts) @ self.encoder_coef
+        return result, known
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return self.predict_known(texts)[0]
+
+    def predict_known(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The probabilities, and which texts the model can read: those holding a word or character n-gram
+        of its training posts (:meth:`Scorer.decision_known`), or all of them when its encoder reads any language."""
+        everyone = encoder_lib.multilingual(str(self.encoder.get("name")))
         if not self.cascade:
             self.seen += len(texts)
             self.sent += len(texts)
-            return self.accurate_proba(texts)
-        proba = self.fast.predict_proba(texts)
-        unsure = np.flatnonzero(self.sends(proba.max(axis=1)))
+            if not texts:
+                return np.zeros((0, len(self.labels))), np.zeros(0, dtype=bool)
+            decision, known = self.decision_known(texts)
+            return self.scorer.calibrated(decision), known | everyone
+        proba, known = self.fast.predict_known(texts)
+        # A post the fast model knows no word of goes to an encoder that reads its language, whatever its fast confidence.
+        unsure = np.flatnonzero(self.sends(proba.max(axis=1)) | (~known & everyone))
         self.seen += len(texts)
         self.sent += len(unsure)
         if len(unsure):
             proba[unsure] = self.accurate_proba([texts[i] for i in unsure.tolist()])
-        return proba
+        return proba, known | everyone
 
     def sends(self, confidence: np.ndarray) -> np.ndarray:
         """Which posts, by their fast confidence, the cascade sends to the encoder: those under the cut.

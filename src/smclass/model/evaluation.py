@@ -151,8 +151,10 @@ def evaluate_posts(
     # matrices[0] counts every post; matrices[k + 1] those whose confidence reaches CUTS[k].
     matrices = np.zeros((len(CUTS) + 1, len(LABELS), len(LABELS)), dtype=np.int64)
     cuts = np.asarray(CUTS)
+    unread = 0
     for batch in batches(posts, most=batch_size, size=lambda post: len(post.text)):
-        proba = model.predict_proba([post.text for post in batch])
+        proba, known = model.predict_known([post.text for post in batch])
+        unread += int((~known).sum())
         best = proba.argmax(axis=1)
         confidence = np.asarray([written(c) for c in proba.max(axis=1).tolist()])
         rows = np.asarray([index[post.label] for post in batch])
@@ -165,6 +167,9 @@ def evaluate_posts(
             for i in np.flatnonzero(rows != predicted).tolist():
                 on_wrong(batch[i], model.labels[best[i]], float(confidence[i]))
     report = score_matrix(matrices[0])
+    # Posts the model knows no word of (smclass.model.unread): classify gives them no label, and they
+    # are counted here with their likeliest label, which the CLI says.
+    report["unread_posts"] = unread
     total = report["posts"]
     report["coverage"] = []
     for level, cut in enumerate(CUTS, start=1):

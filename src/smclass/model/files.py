@@ -77,18 +77,18 @@ class Model:
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """One row of probabilities per text, columns in the order of :attr:`labels`; every text must be a string."""
-        if isinstance(texts, (str, bytes)) or not isinstance(texts, Iterable):
-            raise UsageError(f"predict_proba takes a list of texts, not {type(texts).__name__}: model.predict_proba([text])")
-        texts = list(texts)
-        wrong = next((i for i, text in enumerate(texts) if not isinstance(text, str)), None)
-        if wrong is not None:
-            # None had stopped deep in the features with "'NoneType' object has no attribute 'isascii'".
-            raise UsageError(f"texts[{wrong}]: expected text, got {type(texts[wrong]).__name__} (classify gives a missing text no label)")
-        return self.scorer.predict_proba(texts)
+        return self.scorer.predict_proba(_texts(texts, "predict_proba"))
+
+    def predict_known(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`predict_proba`, and whether the model can read each text: False where it knows none of
+        its words or letter sequences (:mod:`smclass.model.unread`), whose likeliest label is a guess
+        that :meth:`classify` does not give. Every text must be a string."""
+        return self.scorer.predict_known(_texts(texts, "predict_known"))
 
     def classify(self, texts: Iterable[str | None], *, batch_size: int = 4096) -> list[Prediction]:
-        """One :class:`Prediction` per text, in order; a missing or blank text, or a deleted post's
-        placeholder (``[deleted]``), gets ``label`` None, as in classify's output."""
+        """One :class:`Prediction` per text, in order; a missing or blank text, a deleted post's
+        placeholder (``[deleted]``), or a text the model knows no word of (:mod:`smclass.model.unread`)
+        gets ``label`` None, as in classify's output."""
         if isinstance(texts, (str, bytes)):
             # A string is iterable too: each of its characters would be labelled as a post.
             raise UsageError("classify takes a list of texts, not one text: model.classify([text])")
@@ -110,8 +110,10 @@ class Model:
         for start in range(0, len(readable), batch_size):
             chunk = readable[start : start + batch_size]
             # The scorer's own, not predict_proba's: every text was checked above, and is not checked again.
-            proba = self.scorer.predict_proba([items[i] for i in chunk])  # type: ignore[misc]
-            for i, row in zip(chunk, proba.tolist(), strict=True):
+            proba, known = self.scorer.predict_known([items[i] for i in chunk])  # type: ignore[misc]
+            for i, row, read in zip(chunk, proba.tolist(), known.tolist(), strict=True):
+                if not read:
+                    continue
                 best = max(range(len(labels)), key=row.__getitem__)
                 out[i] = Prediction(labels[best], row[best], dict(zip(labels, row, strict=True)))
         return out
@@ -157,6 +159,18 @@ class Model:
 def _missing_cell(value: Any) -> bool:
     pandas = sys.modules.get("pandas")  # pd.NA exists only where pandas was imported, and nothing imports it for this
     return (isinstance(value, float) and math.isnan(value)) or (pandas is not None and value is pandas.NA)
+
+
+def _texts(texts: Any, method: str) -> list[str]:
+    """``texts`` as a list, every one of them a string, or the UsageError that says what came instead."""
+    if isinstance(texts, (str, bytes)) or not isinstance(texts, Iterable):
+        raise UsageError(f"{method} takes a list of texts, not {type(texts).__name__}: model.{method}([text])")
+    items: list[Any] = list(texts)
+    wrong = next((i for i, text in enumerate(items) if not isinstance(text, str)), None)
+    if wrong is not None:
+        # None had stopped deep in the features with "'NoneType' object has no attribute 'isascii'".
+        raise UsageError(f"texts[{wrong}]: expected text, got {type(items[wrong]).__name__} (classify gives a missing text no label)")
+    return items
 
 
 class Prediction(NamedTuple):

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -29,8 +29,16 @@ class Flush(list[tuple[dict[str, Any], "str | None"]]):
 
 
 # Per text, the features behind its likeliest label (``--explain K``), or None when not asked.
-Explanations = list[list[dict[str, Any]]]
-Scored = tuple[np.ndarray, "Explanations | None"]
+Explanations = list["list[dict[str, Any]] | None"]
+
+
+class Scored(NamedTuple):
+    """A batch's probabilities, which of its texts the model can read (:mod:`smclass.model.unread`), and their explanations."""
+
+    probabilities: np.ndarray
+    known: np.ndarray
+    explanations: Explanations | None
+
 
 _worker_model: Model | None = None
 # Why this worker labels nothing: its model file is not the one the run loaded.
@@ -156,13 +164,15 @@ class _WorkerContext(multiprocessing.context.SpawnContext):
 
 def score(model: Model, texts: list[str], explain: int = 0) -> Scored:
     """The probabilities of ``texts`` and, with ``explain`` > 0, why each got its likeliest label."""
-    probabilities = model.predict_proba(texts)
+    probabilities, known = model.predict_known(texts)
     if not explain:
-        return probabilities, None
+        return Scored(probabilities, known, None)
     from smclass.model.explain import explain as explain_one
 
     best = probabilities.argmax(axis=1).tolist()
-    return probabilities, [explain_one(model.scorer, text, model.labels[i], explain) for text, i in zip(texts, best, strict=True)]
+    labels, read = model.labels, known.tolist()
+    why = [explain_one(model.scorer, texts[n], labels[i], explain) if read[n] else None for n, i in enumerate(best)]
+    return Scored(probabilities, known, why)
 
 
 def _worker_score(texts: list[str], explain: int) -> tuple[Scored, int]:

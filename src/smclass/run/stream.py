@@ -9,6 +9,7 @@ from typing import IO, Any
 import numpy as np
 
 from smclass.errors import Deferred, InputError, SmclassError
+from smclass.model import unread
 from smclass.model.evaluation import written
 from smclass.model.files import Model
 from smclass.reading import fields, ids, inputs, live, repeats, usable
@@ -226,10 +227,7 @@ def _fill_batches(
                     continue
                 out = _result(record, plan, options, multi, twice)
                 if reason is not None:
-                    # Every line carries the keys asked for, null where there is nothing, in one order: jq sees one shape.
-                    out.update(label=None, confidence=None)
-                    asked = {"probabilities": options.proba, "top": options.top_k, "reason": True, "explain": options.explain}
-                    out.update((key, reason if key == "reason" else None) for key, wanted in asked.items() if wanted)
+                    _no_label(out, options, reason)
                 if options.keep_fields:
                     out["record"] = record.as_read()
             if other_id and out["id"] is None and not record.data.keys().isdisjoint(_LATE_IDS):
@@ -249,9 +247,16 @@ def _fill_batches(
                 size = min(size * 2, options.batch_size)
 
 
+def _no_label(out: dict[str, Any], options: Options, reason: str) -> None:
+    """A result with no label, and why: every line carries the keys asked for, null where there is nothing, in one order."""
+    out.update(label=None, confidence=None)
+    asked = {"probabilities": options.proba, "top": options.top_k, "reason": True, "explain": options.explain}
+    out.update((key, reason if key == "reason" else None) for key, wanted in asked.items() if wanted)
+
+
 def _fill(batch: Batch, scored: parallel.Scored | None, model: Model, options: Options) -> Iterator[dict[str, Any]]:
     labels = model.labels
-    probabilities, explanations = scored if scored is not None else (None, None)
+    probabilities, known, explanations = scored if scored is not None else (None, None, None)
     # Only these options add keys that must move behind label and confidence.
     reorder = options.proba or options.keep_fields or options.threshold is not None or options.explain or options.top_k
     if probabilities is not None and len(probabilities):
@@ -261,7 +266,11 @@ def _fill(batch: Batch, scored: parallel.Scored | None, model: Model, options: O
         rows = probabilities.tolist() if options.proba or options.threshold is not None or options.top_k else None
     row = 0
     for out, text in batch:
-        if text is not None and probabilities is not None:
+        if text is not None and probabilities is not None and known is not None and not known[row]:
+            # No word of it is known to the model: no label, as for a post with no text.
+            _no_label(out, options, unread.reason(text))
+            row += 1
+        elif text is not None and probabilities is not None:
             out["label"] = best_labels[row]
             out["confidence"] = written(confidences[row])
             if rows is not None:
