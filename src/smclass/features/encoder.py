@@ -219,9 +219,16 @@ def parts(name: str) -> int:
 
 def require_for(name: str) -> None:
     """The libraries an encoder needs, or the one-line error naming the extra that installs them."""
-    _require()
     if parts(name) > 1:
+        # 'accurate-e5' brings onnxruntime and tokenizers too: naming 'accurate' here sent a plain install
+        # through two installs, the second only to be told of the extra it needed from the start.
+        try:
+            _require()
+        except MissingExtraError:
+            raise MissingExtraError(e5.EXTRA_MESSAGE) from None
         e5.require()
+    else:
+        _require()
 
 
 class Stacked:
