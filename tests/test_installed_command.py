@@ -88,3 +88,15 @@ def test_every_command_ends_quietly_when_its_reader_is_gone(fixtures: Path, smal
     command = " ".join([*smclass_command(), *filled])
     done = subprocess.run(["bash", "-c", f"set -o pipefail; {command} | true"], capture_output=True, timeout=300, check=False)
     assert (done.returncode, done.stderr) == (0, b"")
+
+
+def test_the_first_command_the_help_starts_with_runs_outside_a_checkout(tmp_path: Path) -> None:
+    # A pip install has no data/ beside it: the help's first command is what a new user types, wherever they are.
+    shown = subprocess.run([*smclass_command(), "--help"], capture_output=True, timeout=120, check=False).stdout.decode()
+    first = shown.split("Start with:\n", 1)[1].splitlines()[0].strip()
+    bin_dir = str(Path(smclass_command()[0]).parent)
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; PATH={bin_dir}:$PATH; {first} -q"], cwd=tmp_path, capture_output=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, f"{first}: {done.stderr.decode()}"
+    assert len(done.stdout.decode().splitlines()) == 50

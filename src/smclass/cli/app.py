@@ -277,7 +277,7 @@ app = typer.Typer(
     help=(
         "Label social-media posts with one of five types: Media, Customer, Enterprise, "
         "Personal, Emergent (Anklam's four types of social media plus a fifth).\n\n"
-        "\b\nStart with:\n  smclass classify data/sample_posts.jsonl\n"
+        "\b\nStart with:\n  smclass sample | smclass classify\n"
         "  smclass classify posts.jsonl | jq -c 'select(.label == \"Customer\")'\n"
         "  smclass labels"
     ),
