@@ -71,6 +71,12 @@ def test_wheel_carries_the_models_the_sample_and_the_corpus_compressed(tmp_path:
     (wheel,) = tmp_path.glob("smclass-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"smclass/_data/sample_posts.jsonl.gz", "smclass/_data/corpus.jsonl.gz", "smclass/_model/smclass-default.npz"} <= names
+    # Every file smclass guards as its own and reads from models/ (minilm-l6-w8.json had been left out).
+    from smclass.model.files import shipped_files
+
+    models = {f"smclass/_model/{path.name}" for path in shipped_files() if path.parent == root / "models"}
+    assert len(models) == 7 and models <= names
+    assert any(name.endswith("/licenses/LICENSE") for name in names) and any(name.endswith("/licenses/NOTICE") for name in names)
     import gzip
 
     corpus = gzip.decompress(zipfile.ZipFile(wheel).read("smclass/_data/corpus.jsonl.gz")).decode().splitlines()

@@ -166,12 +166,13 @@ def classify(
 ) -> None:
     """Label each post: one JSON line per input record, in input order.
 
-    Each line is {"id": ..., "label": ..., "confidence": ...}. A post with no text still
-    gets its line, with "label": null and a "reason".
+    Each line is {"id": ..., "label": ..., "confidence": ...}. A post with no text, or with
+    no word the model knows (a language it was not trained on), still gets its line, with
+    "label": null and a "reason".
 
     \b
     Examples:
-      smclass classify data/sample_posts.jsonl
+      smclass sample | smclass classify
       cat tweets.jsonl | smclass classify --proba - | jq -c 'select(.label == "Emergent")'
       smclass classify export.csv --text-field body --format csv -o labelled.csv
       smclass classify big.jsonl --on-error skip --rejects bad.jsonl -o labels.jsonl
