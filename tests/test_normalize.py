@@ -63,6 +63,8 @@ TRICKY = [
     "httpſ://x.y and pİc.twitter.com/a WWW.x http:// y",
     "<b>I'm</b> at Blue Bottle, bit.ly/x see.CO/y 20 USD, 5 Dollars, 3 EUR",
     "<p>I'm<br>at Home",
+    "see <https://x.org/a>, <<www.y.net>> or <URL:http://z.org/> and <b>me</b> at <mailto:a@b.org>,<a.b@c.org>#x",
+    "x &lt;https://x.org&gt; <\nmailto:ibuyit@enron.com> <a href='https://x.org'>y</a>",
     "I'm at Home \u2764 \u263a 🎉",
     "",
 ]
@@ -84,7 +86,7 @@ def test_marking_is_the_same_in_c_and_in_python(text: str, monkeypatch: pytest.M
         st.sampled_from(
             [
                 *"aAwW.@#:;=-)(DPp$£€&<>/\\nr \t\n\r^0123٣\u200b\u00ad\ufeff\u2060😀x_é",
-                *("From", "re", "Subject", "I'm at", "<br>", ".com/", "usd"),
+                *("From", "re", "Subject", "I'm at", "<br>", ".com/", "usd", "<https://", "<www.", "<mailto:", "a@b.org", ">"),
             ]
         ),
         max_size=40,
@@ -341,3 +343,26 @@ def test_portuguese_capitals_before_an_apostrophe_an_ellipsis_or_a_dash_are_no_m
     # two such pairs, or any surer one beside it, still show text garbled through Windows-1252
     assert fix_mojibake("Ã…sa and Ã–rjan") == "Åsa and Örjan"
     assert fix_mojibake("Ã…sa Ã©tÃ©") == "Åsa été"
+
+
+@pytest.mark.parametrize(
+    ("bracketed", "bare"),
+    [
+        ("Quarterly figures are up: see <https://example.org/q3/report.html> before Friday", "https://example.org/q3/report.html"),
+        ("Quarterly figures are up: see <www.example.org/q3> before Friday", "www.example.org/q3"),
+        ("Quarterly figures are up: see <URL:http://example.org/q3> before Friday", "http://example.org/q3"),
+        ("Quarterly figures are up: see <<http://example.org/q3>> before Friday", "http://example.org/q3"),
+        ("Quarterly figures are up: see <mailto:ann.lee@example.org> before Friday", "ann.lee@example.org"),
+        ("Quarterly figures are up: see <ann.lee@example.org> before Friday", "ann.lee@example.org"),
+    ],
+)
+def test_a_link_or_address_in_angle_brackets_gets_the_label_and_probabilities_of_the_same_written_bare(bracketed: str, bare: str) -> None:
+    # as plain-text mail (RFC 3986 appendix C, Outlook), Markdown autolinks and "Ann <ann@example.org>" write them:
+    # read as tags, they had vanished whole
+    plain = bracketed.split("<")[0] + bare + bracketed.split(">")[-1]
+    assert_read_alike(plain, bracketed)
+
+
+def test_a_post_of_one_bracketed_link_reads_as_a_link_and_tags_still_go() -> None:
+    assert normalize("<http://www.example.net/q.html>") == "xurlx"
+    assert normalize("<p>Read <b>this</b>: <a href='https://x.org/a'>the story</a></p>") == "Read this : the story"

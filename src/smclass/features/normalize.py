@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from smclass.features.markup import strip_tags
 from smclass.reading.mojibake import fix_mojibake
 
 URL = "xurlx"
@@ -34,11 +35,6 @@ _REPLY_PREFIX = f"{REPLY} "
 _CHECKIN_PREFIX = f"{CHECKIN} "
 _SIGNOFF_LINE = f"\n{SIGNOFF}"
 
-# A <br> or </p> ends a line, as the readers of HTML exports (Mastodon, YouTube) read it: read as a
-# space, "Hi all,<br>the review moves..." had lost the lines that make an email, and 45 of 103
-# corpus posts of several lines got another label. A line break written after one is the same break.
-_LINE_TAGS = re.compile(r"(?:<br\s*/?>|</p>)[ \t]*\n?", re.IGNORECASE)
-_TAGS = re.compile(r"<[^>]{1,200}>")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+", re.IGNORECASE)
 # Bare domains ("bit.ly/x"): a separate pass, run only when one of these endings is there.
 _BARE_URL = re.compile(r"\b[a-z0-9-]+\.(?:com|org|net|ly|co)/\S*", re.IGNORECASE)
@@ -408,9 +404,8 @@ def mark(text: str) -> str:
             text = text.replace("\\n", "\n")
         found = triggers(text)  # unescaping can bring in any character
     if found & HAS_LT:
-        text, broken = _LINE_TAGS.subn("\n", text)
-        text, removed = _TAGS.subn(" ", text)
-        if removed or broken:  # "I'm<br>at" is now "I'm\nat"
+        text, changed = strip_tags(text, URL)
+        if changed:  # "I'm<br>at" is now "I'm\nat"
             found = triggers(text)
     if found & HAS_NON_ASCII:
         text, removed = _INVISIBLE.subn("", text)
