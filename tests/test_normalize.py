@@ -58,6 +58,7 @@ TRICKY = [
     "ok :) sad :-( grin :D :thumbs_up: a=b; c:d",
     "price $5, £3.50, 7€, 20 usd, 3 dollars, ٣ apples",
     "Subject: hi\r\nline\\nmore ^JS",
+    "Subject: hi\x0bFrom: a@b.com\x0c\x0bthanks\x0b JD",
     "note\nFrom: a@b.com\n  Re : lunch\nX-Folder: \\Inbox\nwhy: because",
     "Time: 5:30 — x-ray: fine",
     "httpſ://x.y and pİc.twitter.com/a WWW.x http:// y",
@@ -85,7 +86,7 @@ def test_marking_is_the_same_in_c_and_in_python(text: str, monkeypatch: pytest.M
     st.lists(
         st.sampled_from(
             [
-                *"aAwW.@#:;=-)(DPp$£€&<>/\\nr \t\n\r^0123٣\u200b\u00ad\ufeff\u2060😀x_é",
+                *"aAwW.@#:;=-)(DPp$£€&<>/\\nr \t\n\r\x0b\x0c^0123٣\u200b\u00ad\ufeff\u2060😀x_é",
                 *("From", "re", "Subject", "I'm at", "<br>", ".com/", "usd", "<https://", "<www.", "<mailto:", "a@b.org", ">"),
             ]
         ),
@@ -303,6 +304,12 @@ def test_an_email_with_unicode_line_separators_gets_the_label_and_probabilities_
     for separator in ("\u2028", "\u2029"):  # as some apps and JavaScript exports end lines
         separated = lines.replace("\n", separator)
         assert_read_alike(lines, separated)
+
+
+def test_an_email_with_vertical_tabs_or_form_feeds_ending_lines_gets_the_label_and_probabilities_of_the_same_with_line_breaks() -> None:
+    lines = "Subject: Friday's budget review\nHi all,\nthe review moves to room 4B at 2pm.\nPlease bring the Q3 figures.\nThanks\nJK"
+    for separator in ("\x0b", "\x0c"):  # the vertical tab Excel writes for a line break in a cell; a form feed
+        assert_read_alike(lines, lines.replace("\n", separator))
 
 
 def test_a_post_in_styled_letters_gets_the_label_and_probabilities_of_the_same_post_in_plain_ones() -> None:

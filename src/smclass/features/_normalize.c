@@ -61,7 +61,7 @@ static inline long scan_triggers(int kind, const void *data, Py_ssize_t n) {
         switch (c) {
         case '\n': line_start = i + 1; break;
         case '&': found |= T_AMP; break;
-        case '\r': found |= T_CR; break;
+        case '\r': case '\v': case '\f': found |= T_CR; break; /* each ends a line, as "\n" does */
         case '\\': if (next == 'n') found |= T_BACKSLASH_N; break;
         case '<': found |= T_LT; break;
         case '@': found |= T_AT | ((next == ' ' || next == '\t') ? T_AT_BLANK : 0); break;

@@ -191,6 +191,8 @@ def as_shown(text: str) -> str:
 _CHEAP_NEEDLES = (
     (HAS_AMP, "&"),
     (HAS_CR, "\r"),
+    (HAS_CR, "\x0b"),
+    (HAS_CR, "\x0c"),
     (HAS_BACKSLASH_N, "\\n"),
     (HAS_LT, "<"),
     (HAS_SLASH, "/"),
@@ -400,6 +402,9 @@ def mark(text: str) -> str:
                 text = text.translate(_AS_READ)
         if found & HAS_CR:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
+            # The vertical tab Excel and Word write for a line break in a cell or paragraph, and a form feed,
+            # end a line too: the patterns of headers and sign-offs and the line count had missed them.
+            text = text.replace("\x0b", "\n").replace("\x0c", "\n")
         if "\\n" in text:
             text = text.replace("\\n", "\n")
         found = triggers(text)  # unescaping can bring in any character
