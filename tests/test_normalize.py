@@ -66,6 +66,7 @@ TRICKY = [
     "<p>I'm<br>at Home",
     "see <https://x.org/a>, <<www.y.net>> or <URL:http://z.org/> and <b>me</b> at <mailto:a@b.org>,<a.b@c.org>#x",
     "x &lt;https://x.org&gt; <\nmailto:ibuyit@enron.com> <a href='https://x.org'>y</a>",
+    "kids < 12 fly free, adults > 65 pay <b>half</b> <3 <!-- x --> <?xml v?> </p> <<Street>> a<-b->c",
     "I'm at Home \u2764 \u263a 🎉",
     "",
 ]
@@ -373,3 +374,12 @@ def test_a_link_or_address_in_angle_brackets_gets_the_label_and_probabilities_of
 def test_a_post_of_one_bracketed_link_reads_as_a_link_and_tags_still_go() -> None:
     assert normalize("<http://www.example.net/q.html>") == "xurlx"
     assert normalize("<p>Read <b>this</b>: <a href='https://x.org/a'>the story</a></p>") == "Read this : the story"
+
+
+def test_a_less_than_sign_that_opens_no_tag_is_read_as_written() -> None:
+    # as X escapes them: read as a tag from "<" to the next ">", the words between had gone
+    assert normalize("New fares: kids &lt; 12 fly free, adults &gt; 65 get 20% off") == (
+        "New fares: kids < xnumx fly free, adults > xnumx get xnumx % off"
+    )
+    assert normalize("love you <3 and see you > soon") == "love you < xnumx and see you > soon"
+    assert normalize("<p>Tags <B>go</B><!-- note --> as <?php x ?> before</p>") == "Tags go as before"

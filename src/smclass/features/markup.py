@@ -15,7 +15,10 @@ _LINE_TAGS = re.compile(r"(?:<br\s*/?>|</p>)[ \t]*\n?", re.IGNORECASE)
 _AUTOLINK = re.compile(
     r"<<?\s*(?:URL:)?(?:((?:https?://|www\.)[^\s<>]+)|(?:mailto:)?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)(?:\?[^\s<>]*)?)\s*>>?", re.IGNORECASE
 )
-_TAGS = re.compile(r"<[^>]{1,200}>")
+# A tag opens as HTML's own reader opens one, with a letter, "/", "!" or "?" after the "<": any "<" had
+# opened one, so "kids &lt; 12 fly free, adults &gt; 65 ..." (as X escapes it) had lost every word
+# between the two signs, and "@x < took another sip ..." all it said up to a ">" 200 characters on.
+_TAGS = re.compile(r"</?[A-Za-z!?][^>]{0,199}>")
 
 
 def _is_word(char: str) -> bool:
