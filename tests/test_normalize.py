@@ -54,6 +54,7 @@ TRICKY = [
     "Brunch @\u200b Some Cafe",  # removing the invisible character makes "@ " a check-in
     "Sunday  @ Blue Bottle Coffee",
     "&#64; Cafe &lt;b&gt;bold&lt;/b&gt; &amp;amp;",
+    "tea&not coffee, rock&reggae &ampersand &amp &#39;hi&#39 &notin; &AMP; &#x1F600; &lt3 &copy",
     "see wWw.example.com/page and WWW.Shout.org",
     "ok :) sad :-( grin :D :thumbs_up: a=b; c:d",
     "price $5, £3.50, 7€, 20 usd, 3 dollars, ٣ apples",
@@ -383,3 +384,9 @@ def test_a_less_than_sign_that_opens_no_tag_is_read_as_written() -> None:
     )
     assert normalize("love you <3 and see you > soon") == "love you < xnumx and see you > soon"
     assert normalize("<p>Tags <B>go</B><!-- note --> as <?php x ?> before</p>") == "Tags go as before"
+
+
+def test_an_ampersand_inside_a_word_is_read_as_written_and_entities_as_their_characters() -> None:
+    # html.unescape alone takes HTML 4's entities without a semicolon inside words: "tea&not" had read as "tea¬"
+    assert normalize("How do you have tea&not coffee? rock&reggae &ampersand") == "How do you have tea&not coffee? rock&reggae &ampersand"
+    assert normalize("R&amp;D &lt;3 &#39;hi&#39; caf&eacute; &notin; &amp;amp; fire &amp ...") == "R&D < xnumx 'hi' café ∉ & fire & ..."

@@ -7,13 +7,12 @@ than memorising one link or one account.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from smclass.features.markup import strip_tags
+from smclass.features.markup import strip_tags, unescape
 from smclass.reading.mojibake import fix_mojibake
 
 URL = "xurlx"
@@ -397,7 +396,7 @@ def mark(text: str) -> str:
             return marked
     if found & (HAS_AMP | HAS_CR | HAS_BACKSLASH_N):
         if found & HAS_AMP:
-            text = html.unescape(html.unescape(text))
+            text = unescape(unescape(text))
             if _TO_READ.search(text):  # an &nbsp; or &rsquo; is read as as_shown reads the character
                 text = text.translate(_AS_READ)
         if found & HAS_CR:
