@@ -57,6 +57,7 @@ TRICKY = [
     "tea&not coffee, rock&reggae &ampersand &amp &#39;hi&#39 &notin; &AMP; &#x1F600; &lt3 &copy",
     "see wWw.example.com/page and WWW.Shout.org",
     "ok :) sad :-( grin :D :thumbs_up: a=b; c:d",
+    "TL;DR NOTE:Please :D, :-P. =Dx ;p_ :Pé :)x",
     "price $5, £3.50, 7€, 20 usd, 3 dollars, ٣ apples",
     "Subject: hi\r\nline\\nmore ^JS",
     "Subject: hi\x0bFrom: a@b.com\x0c\x0bthanks\x0b JD",
@@ -390,3 +391,9 @@ def test_an_ampersand_inside_a_word_is_read_as_written_and_entities_as_their_cha
     # html.unescape alone takes HTML 4's entities without a semicolon inside words: "tea&not" had read as "tea¬"
     assert normalize("How do you have tea&not coffee? rock&reggae &ampersand") == "How do you have tea&not coffee? rock&reggae &ampersand"
     assert normalize("R&amp;D &lt;3 &#39;hi&#39; caf&eacute; &notin; &amp;amp; fire &amp ...") == "R&D < xnumx 'hi' café ∉ & fire & ..."
+
+
+def test_a_letter_after_a_colon_or_semicolon_is_an_emoticon_only_where_no_word_goes_on() -> None:
+    # "TL;DR" and "NOTE:Please" had lost a letter to an emoticon: "TL xemojix R", "NOTE xemojix lease"
+    assert normalize("TL;DR: NOTE:Please call, Time:Dinner at 8") == "TL;DR: NOTE:Please call, Time:Dinner at xnumx"
+    assert normalize("great :D see you :-P ;p") == "great xemojix see you xemojix xemojix"

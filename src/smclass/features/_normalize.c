@@ -280,7 +280,12 @@ static inline Py_ssize_t bare_url_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize
     return -1;
 }
 
-static inline int emoticon_mouth(Py_UCS4 c) { return c == ')' || c == '(' || c == 'D' || c == 'P' || c == 'p'; }
+/* The mouth of an emoticon at text[mouth]: a letter only where no word goes on after it (normalize._EMOJI's (?!\w)). */
+static inline int emoticon_mouth(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t mouth) {
+    Py_UCS4 c = text[mouth];
+    if (c == ')' || c == '(') return 1;
+    return (c == 'D' || c == 'P' || c == 'p') && !(mouth + 1 < n && is_word(text[mouth + 1]));
+}
 static inline int shortcode_char(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || c == '_' || c == '+' || c == '-'; }
 
 /* normalize._EMOJI (an emoji, a :short_code: or an emoticon); on ASCII text it is _EMOTICON. */
@@ -294,8 +299,8 @@ static inline Py_ssize_t emoji_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t 
         if (length >= 2 && length <= 30 && end < n && text[end] == ':') return end + 1;
     }
     if (c == ':' || c == ';' || c == '=') {
-        if (i + 2 < n && text[i + 1] == '-' && emoticon_mouth(text[i + 2])) return i + 3;
-        if (i + 1 < n && emoticon_mouth(text[i + 1])) return i + 2;
+        if (i + 2 < n && text[i + 1] == '-' && emoticon_mouth(text, n, i + 2)) return i + 3;
+        if (i + 1 < n && emoticon_mouth(text, n, i + 1)) return i + 2;
     }
     return -1;
 }

@@ -52,9 +52,11 @@ _INITIALS_SIGNOFF = re.compile(r"\n[ \t]*-?[ \t]*[A-Z]{1,3}[ \t]*\Z")
 _MONEY_SYMBOL = re.compile(r"[$£€]\s?\d[\d,.]*[kKmM]?")
 _MONEY_WORD = re.compile(r"\d[\d,.]*\s?(?i:usd|eur|dollars|euros)\b")
 _NUMBER = re.compile(r"\d(?<!\w\d)[\d,.:/-]*\b")
+# A letter is an emoticon's mouth only where no word goes on after it: "TL;DR" had read as "TL xemojix R",
+# and "NOTE:Please call" as "NOTE xemojix lease call".
 _EMOJI = re.compile(
     "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\U0001f900-\U0001f9ff\u2764\u263a]"
-    r"|:[a-z_+-]{2,30}:|[:;=]-?[)(DPp]"
+    r"|:[a-z_+-]{2,30}:|[:;=]-?(?:[)(]|[DPp](?!\w))"
 )
 # Instagram and Foursquare cross-posts: "Sunday brunch  @ Some Cafe", "I'm at Some Cafe".
 _CHECKIN_AT = re.compile(r"(?<=\s)@[ \t]+(?=[A-Z][^@\n]{0,80}$)")
