@@ -58,6 +58,7 @@ TRICKY = [
     "see wWw.example.com/page and WWW.Shout.org",
     "ok :) sad :-( grin :D :thumbs_up: a=b; c:d",
     "TL;DR NOTE:Please :D, :-P. =Dx ;p_ :Pé :)x",
+    "Awww...thank you, awww.. so cute, (www.x.org) éwww.y.org ſwww.z _www.q WWW.R.org",
     "price $5, £3.50, 7€, 20 usd, 3 dollars, ٣ apples",
     "Subject: hi\r\nline\\nmore ^JS",
     "Subject: hi\x0bFrom: a@b.com\x0c\x0bthanks\x0b JD",
@@ -397,3 +398,9 @@ def test_a_letter_after_a_colon_or_semicolon_is_an_emoticon_only_where_no_word_g
     # "TL;DR" and "NOTE:Please" had lost a letter to an emoticon: "TL xemojix R", "NOTE xemojix lease"
     assert normalize("TL;DR: NOTE:Please call, Time:Dinner at 8") == "TL;DR: NOTE:Please call, Time:Dinner at xnumx"
     assert normalize("great :D see you :-P ;p") == "great xemojix see you xemojix xemojix"
+
+
+def test_www_inside_a_word_starts_no_link() -> None:
+    # "Awww...thank you" had read as "A xurlx you": a link, where there is none, and no thanks
+    assert normalize("Awww...thank you!! awwww.so cute") == "Awww...thank you!! awwww.so cute"
+    assert normalize("see www.example.org/a or (www.example.net)") == "see xurlx or ( xurlx"

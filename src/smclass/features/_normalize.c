@@ -229,12 +229,12 @@ static int starts_with(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i, const ch
         return 0;                                                                               \
     }
 
-/* normalize._URL: (?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+, ignoring case. */
+/* normalize._URL: (?:https?://|\bwww\.)\S+|\bpic\.twitter\.com/\S+, ignoring case. */
 static inline Py_ssize_t url_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i) {
     Py_ssize_t start = -1;
     if (starts_with(text, n, i, "https://")) start = i + 8;
     else if (starts_with(text, n, i, "http://")) start = i + 7;
-    else if (starts_with(text, n, i, "www.")) start = i + 4;
+    else if ((i == 0 || !is_word(text[i - 1])) && starts_with(text, n, i, "www.")) start = i + 4;
     if (start < 0 || start >= n || Py_UNICODE_ISSPACE(text[start])) {
         if (!(i == 0 || !is_word(text[i - 1])) || !starts_with(text, n, i, "pic.twitter.com/")) return -1;
         start = i + 16;

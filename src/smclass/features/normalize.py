@@ -34,7 +34,8 @@ _REPLY_PREFIX = f"{REPLY} "
 _CHECKIN_PREFIX = f"{CHECKIN} "
 _SIGNOFF_LINE = f"\n{SIGNOFF}"
 
-_URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+", re.IGNORECASE)
+# "www." starts a link only where it starts a word: "Awww...thank you" had read as "A xurlx you", a link and no thanks.
+_URL = re.compile(r"(?:https?://|\bwww\.)\S+|\bpic\.twitter\.com/\S+", re.IGNORECASE)
 # Bare domains ("bit.ly/x"): a separate pass, run only when one of these endings is there.
 _BARE_URL = re.compile(r"\b[a-z0-9-]+\.(?:com|org|net|ly|co)/\S*", re.IGNORECASE)
 _BARE_URL_ENDINGS = (".com/", ".org/", ".net/", ".ly/", ".co/")
@@ -52,8 +53,7 @@ _INITIALS_SIGNOFF = re.compile(r"\n[ \t]*-?[ \t]*[A-Z]{1,3}[ \t]*\Z")
 _MONEY_SYMBOL = re.compile(r"[$£€]\s?\d[\d,.]*[kKmM]?")
 _MONEY_WORD = re.compile(r"\d[\d,.]*\s?(?i:usd|eur|dollars|euros)\b")
 _NUMBER = re.compile(r"\d(?<!\w\d)[\d,.:/-]*\b")
-# A letter is an emoticon's mouth only where no word goes on after it: "TL;DR" had read as "TL xemojix R",
-# and "NOTE:Please call" as "NOTE xemojix lease call".
+# A letter is an emoticon's mouth only where no word goes on after it: "TL;DR" had read "TL xemojix R", "NOTE:Please" "NOTE xemojix lease".
 _EMOJI = re.compile(
     "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\U0001f900-\U0001f9ff\u2764\u263a]"
     r"|:[a-z_+-]{2,30}:|[:;=]-?(?:[)(]|[DPp](?!\w))"
