@@ -404,3 +404,13 @@ def test_www_inside_a_word_starts_no_link() -> None:
     # "Awww...thank you" had read as "A xurlx you": a link, where there is none, and no thanks
     assert normalize("Awww...thank you!! awwww.so cute") == "Awww...thank you!! awwww.so cute"
     assert normalize("see www.example.org/a or (www.example.net)") == "see xurlx or ( xurlx"
+
+
+def test_an_escaped_angle_bracket_is_a_character_and_no_tag() -> None:
+    # X escapes "<" and ">" in its posts: unescaped before tags were taken out, "&lt;...&gt;" had gone as a tag, words and all
+    assert normalize("RT @bbvip: PLS RT &lt;CALL FOR HELP FOR TYPHOON VICTIMS&gt; http://t.co/x") == (
+        "xrtx xmentionx PLS RT <CALL FOR HELP FOR TYPHOON VICTIMS> xurlx"
+    )
+    assert normalize("&lt;b&gt;bold&lt;/b&gt; <b>tag</b> &amp;lt;i&amp;gt; line&#13;&#10;end &lt;https://x.org/a&gt;") == (
+        "<b>bold</b> tag <i> line\nend xurlx"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 # A <br> or </p> ends a line, as the readers of HTML exports (Mastodon, YouTube) read it: read as a
 # space, "Hi all,<br>the review moves..." had lost the lines that make an email, and 45 of 103
@@ -41,10 +42,7 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def strip_tags(text: str, url: str) -> tuple[str, int]:
-    """The text with line-ending tags as line breaks, links in angle brackets as the marker ``url``,
-    addresses in them bare, and other tags as spaces; and how many such it found."""
-
+def _unbracket(url: str) -> Callable[[re.Match[str]], str]:
     def unbracket(match: re.Match[str]) -> str:
         if match.group(1):
             return f" {url} "
@@ -54,7 +52,34 @@ def strip_tags(text: str, url: str) -> tuple[str, int]:
         after = " " if end < len(around) and _is_word(around[end]) else ""
         return before + match.group(2) + after
 
-    text, broken = _LINE_TAGS.subn("\n", text)
-    text, linked = _AUTOLINK.subn(unbracket, text)
-    text, removed = _TAGS.subn(" ", text)
-    return text, broken + linked + removed
+    return unbracket
+
+
+def _line_ends(text: str) -> str:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # The vertical tab Excel and Word write for a line break in a cell or paragraph, and a form feed,
+    # end a line too: the patterns of headers and sign-offs and the line count had missed them.
+    if "\x0b" in text or "\x0c" in text:
+        text = text.replace("\x0b", "\n").replace("\x0c", "\n")
+    if "\\n" in text:  # a line break escaped twice by an export
+        text = text.replace("\\n", "\n")
+    return text
+
+
+def as_plain(text: str, url: str) -> str:
+    """The text as plain lines: its line ends as "\\n", links in angle brackets as the marker ``url``,
+    addresses in them bare, line-ending tags as line breaks, other tags as spaces, then entities as
+    their characters (run twice, for text escaped twice).
+
+    Tags go before entities are read, as a browser shows them: an escaped "<" is a character, no tag,
+    and "http://t.co/x&lt;Oh wow! She is an angel from heaven.&gt;" (as X escapes it) had lost all
+    its words between the two. A link escaped in brackets is still a link."""
+    text = _line_ends(text)
+    if "<" in text:
+        text = _TAGS.sub(" ", _LINE_TAGS.sub("\n", _AUTOLINK.sub(_unbracket(url), text)))
+    if "&" in text:
+        text = _line_ends(unescape(unescape(text)))  # "&#13;&#10;" is a line end too
+        if "<" in text:
+            text = _AUTOLINK.sub(_unbracket(url), text)
+    return text

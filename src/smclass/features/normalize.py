@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from smclass.features.markup import strip_tags, unescape
+from smclass.features.markup import as_plain
 from smclass.reading.mojibake import fix_mojibake
 
 URL = "xurlx"
@@ -396,23 +396,11 @@ def mark(text: str) -> str:
         marked: str | None = compiled.mark(text, found, False, *_MARK_WORDS)
         if marked is not None:
             return marked
-    if found & (HAS_AMP | HAS_CR | HAS_BACKSLASH_N):
-        if found & HAS_AMP:
-            text = unescape(unescape(text))
-            if _TO_READ.search(text):  # an &nbsp; or &rsquo; is read as as_shown reads the character
-                text = text.translate(_AS_READ)
-        if found & HAS_CR:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-            # The vertical tab Excel and Word write for a line break in a cell or paragraph, and a form feed,
-            # end a line too: the patterns of headers and sign-offs and the line count had missed them.
-            text = text.replace("\x0b", "\n").replace("\x0c", "\n")
-        if "\\n" in text:
-            text = text.replace("\\n", "\n")
-        found = triggers(text)  # unescaping can bring in any character
-    if found & HAS_LT:
-        text, changed = strip_tags(text, URL)
-        if changed:  # "I'm<br>at" is now "I'm\nat"
-            found = triggers(text)
+    if found & (HAS_AMP | HAS_CR | HAS_BACKSLASH_N | HAS_LT):
+        text = as_plain(text, URL)
+        if found & HAS_AMP and _TO_READ.search(text):  # an &nbsp; or &rsquo; is read as as_shown reads the character
+            text = text.translate(_AS_READ)
+        found = triggers(text)  # unescaping can bring in any character, and "I'm<br>at" is now "I'm\nat"
     if found & HAS_NON_ASCII:
         text, removed = _INVISIBLE.subn("", text)
         if removed:  # what stood apart may now be side by side ("@\u200b " is "@ ")
