@@ -63,6 +63,7 @@ TRICKY = [
     "Subject: hi\r\nline\\nmore ^JS",
     "Subject: hi\x0bFrom: a@b.com\x0c\x0bthanks\x0b JD",
     "note\nFrom: a@b.com\n  Re : lunch\nX-Folder: \\Inbox\nwhy: because",
+    "Cc: @jndegz RT @cfm: floods\nto:\t@x hi\nFrom: @\nX-To: @_y\ncc:  a@b.com",
     "Time: 5:30 — x-ray: fine",
     "httpſ://x.y and pİc.twitter.com/a WWW.x http:// y",
     "<b>I'm</b> at Blue Bottle, bit.ly/x see.CO/y 20 USD, 5 Dollars, 3 EUR",
@@ -177,13 +178,15 @@ def test_check_ins_and_initials_in_c_are_the_regular_expressions(text: str) -> N
 
 
 LABELISH = st.lists(
-    st.sampled_from([*" \t\n:-_xaé", "From", "to", "CC", "bcc", "ſent", "Date", "X-", "Folder", "Subject", "RE", "fw", "Fwd", "ÿ"]),
+    st.sampled_from([*" \t\n:-_xaé", "From", "to", "CC", "bcc", "ſent", "Date", "X-", "Folder", "Subject", "RE", "fw", "Fwd", "ÿ"])
+    | st.sampled_from(["@", "xmentionx", "XMENTIONX"]),
     max_size=16,
 ).map("".join)
 
 
 @given(LABELISH | st.text(max_size=60))
 @example("From: a\nto: b\n  Re : hi\nX-Folder: x\nX-: no\nFwd: y\nsubject:z\n")
+@example("Cc: @a hi\nTo:\t @b\nFrom: @\nX-A: @é\ncc: a@b\ncc: xmentionx\nto: xmentionxy\nto:xmentionx_\nTo: XMENTIONX")
 @settings(max_examples=400, deadline=None)
 def test_email_labels_in_c_are_the_regular_expressions(text: str) -> None:
     assert normalize_module.labels(text) == normalize_module.python_labels(text)
@@ -414,3 +417,10 @@ def test_an_escaped_angle_bracket_is_a_character_and_no_tag() -> None:
     assert normalize("&lt;b&gt;bold&lt;/b&gt; <b>tag</b> &amp;lt;i&amp;gt; line&#13;&#10;end &lt;https://x.org/a&gt;") == (
         "<b>bold</b> tag <i> line\nend xurlx"
     )
+
+
+def test_a_tweet_that_opens_with_cc_and_a_handle_is_read_as_a_tweet_not_a_mail_header() -> None:
+    # read as a header, the whole tweet had been the header marker alone
+    tweet = "Cc: @jndegz RT @CapitalFM_kenya: Military called in as deadly floods batter Australia http://t.co/ZsmKU1ev"
+    assert normalize(tweet) == "Cc: xmentionx RT xmentionx : Military called in as deadly floods batter Australia xurlx"
+    assert normalize("From: Ann Lee\nCc: bob@example.org\nTo:\tAll Staff\n\nhi") == "xheaderx\nxheaderx\nxheaderx\nhi"

@@ -446,9 +446,9 @@ static int pass_mentions(Text *t, Word retweet, Word reply, Word mention) {
 }
 
 /* normalize._HEADER then normalize._SUBJECT, line by line: a line that starts "From:", "To:",
- * "Cc:", "Bcc:", "Sent:", "Date:" or "X-Anything:" becomes " header " (its line break stays),
- * then a "Subject:", "Re:", "Fw:" or "Fwd:" label at a line start becomes " subject ". */
-static int pass_headers(Text *t, Word header) {
+ * "Cc:", "Bcc:", "Sent:", "Date:" or "X-Anything:", and not then a @handle (or `mention`), becomes " header " (its
+ * line break stays), then a "Subject:", "Re:", "Fw:" or "Fwd:" label at a line start becomes " subject ". */
+static int pass_headers(Text *t, Word header, Word mention) {
     static const char *labels[] = {"from", "to", "cc", "bcc", "sent", "date"};
     const Py_UCS4 *text = t->chars;
     Py_ssize_t n = t->n, k = 0, room = n + 16;
@@ -468,6 +468,17 @@ static int pass_headers(Text *t, Word header) {
             Py_ssize_t i = line + 2;
             while (i < n && (is_word(text[i]) || text[i] == '-')) i++;
             is_header = i > line + 2 && i < n && text[i] == ':';
+        }
+        if (is_header) { /* a tweet's "Cc: @handle" */
+            Py_ssize_t i = line;
+            while (text[i] != ':') i++;
+            i++;
+            while (i < n && (text[i] == ' ' || text[i] == '\t')) i++;
+            if (i + 1 < n && text[i] == '@' && is_word(text[i + 1])) is_header = 0;
+            /* the handle, once the mention pass has marked it */
+            if (i + mention.n <= n && memcmp(text + i, mention.chars, (size_t)mention.n * sizeof(Py_UCS4)) == 0 &&
+                !(i + mention.n < n && is_word(text[i + mention.n])))
+                is_header = 0;
         }
         if (is_header) {
             out[k++] = ' ';
@@ -625,7 +636,7 @@ static int do_emoji(Text *t, const Words *w) { return pass_emoji(t, w->words[0])
 static int do_hashtags(Text *t, const Words *w) { return pass_hashtags(t, w->words[0]); }
 static int do_mentions(Text *t, const Words *w) { return pass_mentions(t, w->words[0], w->words[1], w->words[2]); }
 static int do_checkin(Text *t, const Words *w) { return pass_checkin(t, w->words[0]); }
-static int do_labels(Text *t, const Words *w) { return pass_headers(t, w->words[0]) < 0 ? -1 : pass_subjects(t, w->words[1]); }
+static int do_labels(Text *t, const Words *w) { return pass_headers(t, w->words[0], w->words[2]) < 0 ? -1 : pass_subjects(t, w->words[1]); }
 static int do_initials(Text *t, const Words *w) { return pass_initials(t, w->words[0]); }
 
 static PyObject *urls(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_urls); }
@@ -635,7 +646,7 @@ static PyObject *emoji(PyObject *Py_UNUSED(self), PyObject *args) { return run_p
 static PyObject *hashtags(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_hashtags); }
 static PyObject *mentions(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 3, do_mentions); }
 static PyObject *checkin(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_checkin); }
-static PyObject *labels(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 2, do_labels); }
+static PyObject *labels(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 3, do_labels); }
 static PyObject *initials(PyObject *Py_UNUSED(self), PyObject *args) { return run_pass(args, 1, do_initials); }
 
 /* The characters whose patterns mark() leaves to Python: some need a new look at the text
@@ -685,7 +696,7 @@ static PyObject *mark(PyObject *Py_UNUSED(self), PyObject *args) {
     if ((found & T_M_AT) && pass_checkin(&t, word[CHECKIN]) < 0) goto done;
     if ((found & T_AT) && pass_mentions(&t, word[RETWEET], word[REPLY], word[MENTION]) < 0) goto done;
     if ((found & T_HASH) && pass_hashtags(&t, word[HASHTAG]) < 0) goto done;
-    if ((found & T_LINE_LABEL) && (pass_headers(&t, word[HEADER]) < 0 || pass_subjects(&t, word[SUBJECT]) < 0)) goto done;
+    if ((found & T_LINE_LABEL) && (pass_headers(&t, word[HEADER], word[MENTION]) < 0 || pass_subjects(&t, word[SUBJECT]) < 0)) goto done;
     while (t.n > 0 && Py_UNICODE_ISSPACE(t.chars[t.n - 1])) t.n--; /* str.rstrip() */
     if (pass_initials(&t, word[INITIALS]) < 0) goto done;
     if ((found & T_DIGIT) && pass_numbers(&t, word[NUMBER]) < 0) goto done;
@@ -706,7 +717,7 @@ static PyMethodDef methods[] = {
     {"bare_urls", bare_urls, METH_VARARGS, "bare_urls(text, marker) -> str: each bare link as normalize._BARE_URL finds it becomes ' marker '."},
     {"numbers", numbers, METH_VARARGS, "numbers(text, marker) -> str: each number as normalize._NUMBER finds it becomes ' marker '."},
     {"emoji", emoji, METH_VARARGS, "emoji(text, marker) -> str: each emoji or emoticon as normalize._EMOJI finds it becomes ' marker '."},
-    {"labels", labels, METH_VARARGS, "labels(text, header, subject) -> str: normalize's email header and subject passes."},
+    {"labels", labels, METH_VARARGS, "labels(text, header, subject, mention) -> str: normalize's email header and subject passes."},
     {"checkin", checkin, METH_VARARGS, "checkin(text, replacement) -> str: normalize's \"I'm at\" pass."},
     {"initials", initials, METH_VARARGS, "initials(text, replacement) -> str: normalize's initials sign-off pass."},
     {NULL, NULL, 0, NULL},

@@ -45,7 +45,9 @@ _LEADING_MENTIONS = re.compile(r"^(?:\s*\.?@\w+)+")
 _MENTION = re.compile(r"@(?<![\w@]@)\w+")
 _HASHTAG = re.compile(r"#(?<![\w#&]#)(\w+)")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
-_HEADER = re.compile(r"^(?:from|to|cc|bcc|sent|date|x-[\w-]+):.*$", re.IGNORECASE | re.MULTILINE)
+# A "Cc: @handle" or "To: @handle" line (the handle marked or not yet) is a tweet's, not a mail's header: read as one, "Cc:
+# @jndegz RT @CapitalFM_kenya: Military called in as deadly floods batter Australia http://t.co/..." had been the header marker alone.
+_HEADER = re.compile(rf"^(?:from|to|cc|bcc|sent|date|x-[\w-]+):(?![ \t]*(?:@\w|(?-i:{MENTION})\b)).*$", re.IGNORECASE | re.MULTILINE)
 # Only [ \t] inside a line: \s would also eat newlines and make long blank runs quadratic.
 _SUBJECT = re.compile(r"^[ \t]*(?:subject|re|fw|fwd)[ \t]*:", re.IGNORECASE | re.MULTILINE)
 _CARET_SIGNOFF = re.compile(r"(?<![\w^])\^[A-Z]{1,3}\b")
@@ -333,7 +335,7 @@ def mentions(text: str) -> str:
 
 def labels(text: str) -> str:
     """:func:`python_labels`, in C when it was built."""
-    return _in_c(text, python_labels, "labels", EMAIL_HEADER, SUBJECT)
+    return _in_c(text, python_labels, "labels", EMAIL_HEADER, SUBJECT, MENTION)
 
 
 def checkin(text: str) -> str:
