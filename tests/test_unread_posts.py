@@ -84,3 +84,10 @@ def test_a_multilingual_encoder_reads_them_and_the_cascade_sends_them_to_it_what
     predictions = model.classify([AMHARIC, THAI, ENGLISH])
     assert [p.label for p in predictions] == ["Personal", "Personal", "Personal"]
     assert (model.scorer.seen, model.scorer.sent) == (3, 2)  # type: ignore[union-attr]
+
+
+def test_typed_faces_read_as_emoji_so_a_face_alone_is_labelled_as_an_emoji_alone_is() -> None:
+    faces = [":'(", "xD", "-_-", "^_^", "T_T", "o_O"]
+    out = classify(texts=[*faces, "\U0001f622"])
+    assert [line["label"] for line in out] == [out[-1]["label"]] * (len(faces) + 1)
+    assert out[-1]["label"] is not None

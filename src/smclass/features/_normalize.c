@@ -33,8 +33,8 @@ static const char triggers_doc[] =
 static uint8_t quiet_ascii[128];
 
 static void init_quiet_ascii(void) {
-    for (int c = 0; c < 128; c++) quiet_ascii[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == ' ' || c == '\t' || c == '-' || c == '_';
-    const char *loud = "wWtTdDrR";
+    for (int c = 0; c < 128; c++) quiet_ascii[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == ' ' || c == '\t' || c == '-';
+    const char *loud = "wWtTdDrRxX";
     for (const char *p = loud; *p; p++) quiet_ascii[(unsigned char)*p] = 0;
 }
 
@@ -80,10 +80,12 @@ static inline long scan_triggers(int kind, const void *data, Py_ssize_t n) {
             break;
         case 't': case 'T': if (ENDS_BEFORE(kind, data, i, "m a")) found |= T_M_AT; break;
         case 'd': case 'D': if (ENDS_BEFORE(kind, data, i, "us")) found |= T_CURRENCY_WORD; break;
+        case 'x': case 'X': if (next == 'D') found |= T_EMOTICON; break; /* xD */
+        case '_': found |= T_EMOTICON; break; /* -_- and ^_^ */
         case 'r': case 'R': if (ENDS_BEFORE(kind, data, i, "eu") || ENDS_BEFORE(kind, data, i, "dolla")) found |= T_CURRENCY_WORD; break;
         case ':': case ';': case '=': {
             if (c == ':') found |= T_COLON | (last_bad < line_start ? T_LINE_LABEL : 0);
-            Py_UCS4 after = next == '-' && i + 2 < n ? PyUnicode_READ(kind, data, i + 2) : next;
+            Py_UCS4 after = (next == '-' || next == '\'') && i + 2 < n ? PyUnicode_READ(kind, data, i + 2) : next;
             if (after == ')' || after == '(' || after == 'D' || after == 'P' || after == 'p') found |= T_EMOTICON;
             if (c == ':' && ((next >= 'a' && next <= 'z') || next == '_' || next == '+' || next == '-')) found |= T_EMOTICON;
             break;
@@ -288,7 +290,14 @@ static inline int emoticon_mouth(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t m
 }
 static inline int shortcode_char(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || c == '_' || c == '+' || c == '-'; }
 
-/* normalize._EMOJI (an emoji, a :short_code: or an emoticon); on ASCII text it is _EMOTICON. */
+/* An eye of a face around an underscore (normalize._EMOJI's [-^T;>.oO0], with '<' for '>' on the right). */
+static inline int face_eye(Py_UCS4 c, Py_UCS4 angle) {
+    return c == '-' || c == '^' || c == 'T' || c == ';' || c == angle || c == '.' || c == 'o' || c == 'O' || c == '0';
+}
+/* What may not stand beside such a face: a word character, ^, - or the angle on that side. */
+static inline int face_side(Py_UCS4 c, Py_UCS4 angle) { return is_word(c) || c == '^' || c == angle || c == '-'; }
+
+/* normalize._EMOJI (an emoji, a :short_code:, an emoticon or a typed face). */
 static inline Py_ssize_t emoji_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t i) {
     Py_UCS4 c = text[i];
     if (is_emoji(c)) return i + 1;
@@ -299,15 +308,26 @@ static inline Py_ssize_t emoji_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t 
         if (length >= 2 && length <= 30 && end < n && text[end] == ':') return end + 1;
     }
     if (c == ':' || c == ';' || c == '=') {
-        if (i + 2 < n && text[i + 1] == '-' && emoticon_mouth(text, n, i + 2)) return i + 3;
+        if (i + 2 < n && (text[i + 1] == '-' || text[i + 1] == '\'') && emoticon_mouth(text, n, i + 2)) return i + 3;
         if (i + 1 < n && emoticon_mouth(text, n, i + 1)) return i + 2;
     }
+    if ((c == 'x' || c == 'X') && (i == 0 || (!is_word(text[i - 1]) && text[i - 1] != '\''))) {
+        Py_ssize_t end = i + 1;
+        while (end < n && text[end] == 'D') end++;
+        if (end > i + 1 && !(end < n && is_word(text[end]))) return end;
+    }
+    /* A face around an underscore: -_- ^_^ T_T ;_; >_< ._. o_O, with no word or face character beside it. */
+    if (face_eye(c, '>') && i + 2 < n && text[i + 1] == '_' && face_eye(text[i + 2], '<') && (i == 0 || !face_side(text[i - 1], '>')) &&
+        !(i + 3 < n && face_side(text[i + 3], '<')))
+        return i + 3;
     return -1;
 }
 
 static inline int url_candidate(Py_UCS4 c) { return c == 'h' || c == 'H' || c == 'w' || c == 'W' || c == 'p' || c == 'P'; }
 static inline int number_candidate(Py_UCS4 c) { return (c >= '0' && c <= '9') || (c >= 128 && Py_UNICODE_ISDECIMAL(c)); }
-static inline int emoji_candidate(Py_UCS4 c) { return c == ':' || c == ';' || c == '=' || (c >= 0x2600 && is_emoji(c)); }
+static inline int emoji_candidate(Py_UCS4 c) {
+    return c == ':' || c == ';' || c == '=' || c == 'x' || c == 'X' || face_eye(c, '>') || (c >= 0x2600 && is_emoji(c));
+}
 
 DEFINE_PASS(pass_urls, url_candidate, url_at)
 DEFINE_PASS(pass_bare_urls, domain_char, bare_url_at)
