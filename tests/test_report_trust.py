@@ -561,6 +561,9 @@ def test_report_stops_at_a_label_given_twice_as_train_does(tmp_path: Path) -> No
         ("2024-03-10T08:00:00z", 1710057600),
         ("Mon, 10 Mar 2024 08:00:00 GMT", None),  # 10 March 2024 was a Sunday: the weekday or the date is wrong
         ("10 Mar 2024 08:00:00 XYZ", None),
+        ("10 Mar 24 08:00 +0000", 1710057600),  # two digits, as RFC 2822 reads them
+        ("10 Mar 0024 08:00 +0000", None),  # the year 24, which had been read as 2024
+        ("10 Mar 024 08:00 +0000", None),  # an obsolete three-digit year, which had been read as 2024 too
     ],
 )
 def test_rfc_2822_times_and_utc_named_as_a_word_are_read(value: str, seconds: int | None) -> None:

@@ -50,7 +50,7 @@ def read_time(value: Any) -> tuple[float | None, bool]:
             seconds = _compact(text)
             return seconds, seconds is not None
     if (rfc := _RFC_2822.fullmatch(text)) is not None:
-        return _rfc_2822(text, rfc.group(1))
+        return _rfc_2822(text, rfc.group(1), rfc.group(2))
     # Other digits go on to ISO 8601, whose basic form "20240101" is a date, not 20 million seconds.
     # BigQuery and some SQL exports name the zone as a word after the time: "2024-03-10 08:00:00 UTC".
     text = re.sub(r"(?<=\d)(?:[zZ]| ?UTC)$", "+00:00", text)
@@ -67,15 +67,19 @@ def read_time(value: Any) -> tuple[float | None, bool]:
 # RFC 2822 (e-mail, RSS pubDate, many CSV exports): "Sun, 10 Mar 2024 08:00:00 GMT", "10 Mar 2024 08:00 +0530"; an e-mail's
 # Date: most often names its zone in a comment after the offset ("-0700 (PDT)", as mbox and the Enron mails write it).
 _RFC_2822 = re.compile(
-    r"(?:([A-Z][a-z]{2}),\s*)?\d{1,2}\s+[A-Z][a-z]{2}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s+(?:[+-]\d{4}|UT|GMT|Z|[ECMP][SD]T)"
+    r"(?:([A-Z][a-z]{2}),\s*)?\d{1,2}\s+[A-Z][a-z]{2}\s+(\d{2,4})\s+\d{1,2}:\d{2}(?::\d{2})?\s+(?:[+-]\d{4}|UT|GMT|Z|[ECMP][SD]T)"
     r"(?:\s*\([^()]{1,40}\))?"
 )
 
 
-def _rfc_2822(text: str, day: str | None) -> tuple[float | None, bool]:
+def _rfc_2822(text: str, day: str | None, year: str) -> tuple[float | None, bool]:
     try:
         moment = email.utils.parsedate_to_datetime(text)
     except (ValueError, TypeError, OverflowError):
+        return None, False
+    # The email package reads any year under 100 as two digits: "0024" and "024" came out as 2024. Four digits are the year
+    # as written; three are obsolete (RFC 2822, 4.3, adds 1900 to them), left unread rather than guessed.
+    if len(year) == 3 or (len(year) == 4 and int(year) != moment.year):
         return None, False
     if day is not None and day != moment.strftime("%a"):
         return None, False  # a weekday that is not the date's says one of them is wrong: which is no guess to make
