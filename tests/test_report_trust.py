@@ -227,6 +227,20 @@ def test_report_counts_a_time_it_cannot_place_as_unread(field: str, value: Any) 
 
 
 @pytest.mark.parametrize(
+    "value", ["2250-03-11T09:00:00Z", "Sun Mar 10 08:00:00 +0000 2250", "225003100800", {"$date": "2250-03-10T08:00:00Z"}]
+)
+def test_report_leaves_a_time_after_today_unread_and_says_so(value: Any) -> None:
+    done = run("report", "--json", input=jsonl(result(1, created_at="2024-03-10T08:00:00Z"), result(2, created_at=value)))
+    numbers = json.loads(done.stdout)
+    # Before, the post was charted in 2250, exit 0: "last" 2250 and the weeks of 2024 squeezed into the first bar of centuries.
+    assert (done.exit_code, numbers["timed"], numbers["last"]) == (0, 1, "2024-03-10T08:00:00Z")
+    assert numbers["over_time"]["unit"] == "hour"
+    assert numbers["notes"][0].startswith(
+        f"1 of 2 posts carry no timestamp (1 with a time in a form smclass cannot read, such as {value!r}, which is after today)"
+    )
+
+
+@pytest.mark.parametrize(
     ("value", "seconds"),
     [("202403100800", 1710057600), (202403100800, 1710057600), ("20240310080015", 1710057615), ("202413100800", None)],
 )

@@ -3,7 +3,7 @@
 The unit follows the span of the posts' times: hours up to 72 hours, days up to 120 days, weeks
 past that. Counts are kept in the unit the span so far calls for, and summed into the next as
 soon as the span grows past it, so what is kept is at most 73 hours, 121 days, or the weeks of
-the span (some 16,000 from 1973 to 2286): kept by the hour, times spread over centuries had
+the span (some 2,800 from 1973, the first time read, to now): kept by the hour, times spread over centuries had
 held a count for every hour, hundreds of megabytes.
 """
 

@@ -13,7 +13,8 @@ from smclass.reading.platforms import whatsapp_dates
 # Epoch numbers as seconds, milliseconds or microseconds, told apart by size: each range is
 # 1973-03-03 to 2286-11-20, and the gaps between them (and smaller numbers, such as a year
 # 2024) are no time a post was made, so they are unread rather than guessed. Every time, in
-# whatever form, must fall in the same span, which also keeps it one Python can write out.
+# whatever form, must fall in the same span, which also keeps it one Python can write out, and
+# none may be past tomorrow (read_time).
 EPOCH_RANGES = ((1e8, 1e10, 1.0), (1e11, 1e13, 1e3), (1e14, 1e16, 1e6))
 FIRST_TIME, LAST_TIME = 1e8, 1e10
 _NUMBER = re.compile(r"\d+(\.\d+)?")
@@ -32,6 +33,13 @@ def parse_time(value: Any) -> float | None:
 
 def read_time(value: Any) -> tuple[float | None, bool]:
     """:func:`parse_time`, and whether the time named no zone (``2024-03-10 08:00``, a compact date), so was read as UTC."""
+    seconds, naive = _read(value)
+    # No post is made after tomorrow (a day's margin for the zones): a typo'd or placeholder year, 2250, had stretched the chart
+    # over centuries and made its real weeks one bar. Epoch numbers are held to the same end by _epoch.
+    return (seconds, naive) if seconds is not None and seconds <= time.time() + 86400 else (None, False)
+
+
+def _read(value: Any) -> tuple[float | None, bool]:
     if isinstance(value, bool) or value is None:
         return None, False
     if is_extended_date(value):
@@ -108,7 +116,7 @@ def _extended(inner: Any) -> tuple[float | None, bool]:
     # {"$date": "2024-03-10T08:00:00Z"} (relaxed), {"$date": {"$numberLong": "1710057600000"}}
     # (canonical) or {"$date": 1710057600000} (legacy): the numbers are milliseconds, whatever their size.
     if isinstance(inner, str):
-        return read_time(inner) if not _NUMBER.fullmatch(inner.strip()) else (None, False)
+        return _read(inner) if not _NUMBER.fullmatch(inner.strip()) else (None, False)
     if isinstance(inner, dict) and len(inner) == 1 and isinstance(inner.get("$numberLong"), str):
         inner = inner["$numberLong"]
         if not re.fullmatch(r"-?\d{1,19}", inner):  # a 64-bit integer, as $numberLong holds; longer would not convert
@@ -140,10 +148,13 @@ def _compact(text: str) -> float | None:
 
 
 def unread_example(value: Any) -> str:
-    """A time no form here reads, as a note shows it: a WhatsApp stamp with why it stays unread, since a chat may say how to read it;
-    a number that may be an Excel date serial with the day it would be, unread (it could as well be a count) but named."""
+    """A time no form here reads, as a note shows it: one after today said so; a WhatsApp stamp with why it stays unread,
+    since a chat may say how to read it; a number that may be an Excel date serial with the day it would be, unread (it could
+    as well be a count) but named."""
     if whatsapp_dates.is_stamp(value):
         return f"{value!r}, {whatsapp_dates.WHY}"
+    if _read(value)[0] is not None:
+        return f"{value!r}, which is after today"
     if (day := _excel_day(value)) is not None:
         return (
             f"{value!r}, which may be an Excel date, days since 1899-12-30, here {day}: format its column as {_ISO_IN_EXCEL} before saving"
