@@ -50,6 +50,10 @@ def test_train_accepts_label_aliases_and_csv(tmp_path: Path) -> None:
     result = runner.invoke(app, ["train", str(data), "--label-field", "kind", "--out", str(tmp_path / "m.npz"), "--cv", "0"])
     assert result.exit_code == 0, result.stderr
     assert "30 labelled posts (Customer 6, Emergent 6, Enterprise 6, Media 6, Personal 6)" in result.stderr
+    # Before, 'CUSTOMER SM' was read as Customer and nothing said so; now the first label written otherwise is named, once.
+    first = f"{rows[0]['label'].upper()} SM"
+    assert f"{data}:2: label {first!r} read as {rows[0]['label']} (labels are read whatever their case or spacing" in result.stderr
+    assert result.stderr.count(": label ") == 1
 
 
 def test_train_names_file_line_and_bad_label(tmp_path: Path) -> None:

@@ -69,6 +69,7 @@ class PassedOver:
     empty: int = 0
     missing: int = 0
     labelled: int = 0  # records that held a label, whatever became of them
+    respelled: int = 0  # labels written otherwise than the five are ('media', 'Personal SM'), read as the one they name
     # Inputs whose labels sit beside a confidence, as in classify's results: said in --json and
     # the model card too, where -q keeps the warning off stderr.
     predicted: list[str] = field(default_factory=list)
@@ -251,6 +252,12 @@ def _posts(
         if label is None:
             counts.excluded += 1
             continue
+        if raw_label != label:
+            counts.respelled += 1
+            if counts.respelled == 1:
+                # A label read otherwise than it is written is said, once, so the one who labelled can check that it was meant.
+                said = f"label {raw_label!r} read as {label} (labels are read whatever their case or spacing, and with ' SM' or"
+                notify(f"{record.source}:{record.line}: {said} ' social media' after the name; said of the first only)")
         text, _reason = fields.record_text(record, plan.text)
         used = repeats.used_twice(record, plan.text) if text is not None else None
         if used is not None:
