@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +241,16 @@ def test_report_leaves_a_time_after_today_unread_and_says_so(value: Any) -> None
     assert numbers["notes"][0].startswith(
         f"1 of 2 posts carry no timestamp (1 with a time in a form smclass cannot read, such as {value!r}, which is after today)"
     )
+
+
+def test_the_chart_over_time_names_bars_apart_along_its_axis_when_a_few_posts_are_decades_before_the_rest(tmp_path: Path) -> None:
+    rows = [result(i, created_at=f"1975-01-0{i}T08:00:00Z") for i in (1, 2)]
+    rows += [result(10 + i, created_at=1_704_067_200 + 86_400 * i) for i in range(420)]
+    page = tmp_path / "report.html"
+    assert run("report", "-o", str(page), input=jsonl(*rows)).exit_code == 0
+    named = [datetime.fromisoformat(day) for day in re.findall(r">(\d{4}-\d{2}-\d{2}) 00:00<", page.read_text(encoding="utf-8"))]
+    # Before, every sixth of the 61 weeks was named: one in 1974 and nine within the 60 weeks of 2024, their names drawn over each other.
+    assert named[0] < datetime(1975, 1, 1) and all((b - a).days * 10 >= (named[-1] - named[0]).days for a, b in itertools.pairwise(named))
 
 
 @pytest.mark.parametrize(

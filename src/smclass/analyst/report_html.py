@@ -66,12 +66,22 @@ def time_chart(numbers: dict[str, Any]) -> str:
         colour, name = (COLOURS[label], label) if label in COLOURS else ("#bbbbbb", "no label")
         axes.bar(at, values, bottom=bottom, color=colour, label=name, width=0.9)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    step = max(1, len(starts) // 10)
-    axes.set_xticks(at[::step], starts[::step], rotation=30, ha="right")
+    axes.set_xticks(*zip(*_ticks(at, starts), strict=True), rotation=30, ha="right")
     axes.set_ylabel(f"posts per {over['unit']}")
     axes.legend(ncols=5, fontsize=8, loc="upper left", bbox_to_anchor=(0, 1.15), frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
+
+
+def _ticks(at: list[float], starts: list[str]) -> list[tuple[float, str]]:
+    """About ten of the bars' starts to name, apart along the axis: taken every tenth bar, a few posts decades before the rest
+    (a typo'd year) had put all but one name among the rest's bars, drawn over each other."""
+    apart = max(len(starts) // 10, (at[-1] - at[0]) // 10, 1)
+    ticks = [(at[0], starts[0])]
+    for position, start in zip(at, starts, strict=True):
+        if position - ticks[-1][0] >= apart:
+            ticks.append((position, start))
+    return ticks
 
 
 def confidence_chart(numbers: dict[str, Any]) -> str:
