@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import pickle
 import re
@@ -154,6 +155,20 @@ def test_read_raises_the_error_of_an_unreadable_record(tmp_path: Path) -> None:
     path.write_text('{"text": "ok"}\n{"text": \n')
     with pytest.raises(InputError, match=r"bad\.jsonl:2: invalid JSON"):
         list(smclass.read(path))
+
+
+def test_read_takes_long_fields_and_leaves_the_csv_modules_field_limit_as_the_program_set_it(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("id,text\n1," + "x" * 200_000 + "\n2,short\n")
+    before = csv.field_size_limit(1_000)
+    try:
+        texts = [post["text"] for post in smclass.read(path)]
+        after = csv.field_size_limit()
+    finally:
+        csv.field_size_limit(before)
+    # Before, smclass's first read set the limit to 2**31 - 1 for the whole process, and a program that set its own made
+    # smclass refuse the long post: "long.csv:2: invalid CSV (field larger than field limit (1000))".
+    assert ([len(text) for text in texts], after) == ([200_000, 5], 1_000)
 
 
 def test_only_the_public_names_are_exported() -> None:

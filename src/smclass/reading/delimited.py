@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import shlex
+import threading
 from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
@@ -19,7 +20,36 @@ from smclass.reading.spreadsheet_guard import results_columns, unguarded
 from smclass.reading.utf8 import bad_utf8
 
 # Posts of several megabytes exist (pasted logs, long threads); the csv default is 128 KiB.
-csv.field_size_limit(2**31 - 1)
+FIELD_LIMIT = 2**31 - 1
+
+
+class _RaisedLimit:
+    """The csv module's field limit at FIELD_LIMIT while smclass reads CSV, the one before put back when no reading is left.
+
+    The limit is the whole process's: set once for good, it had changed the csv reading of a program that uses smclass as a
+    library, and a program that set its own had made smclass refuse every post over it. Raised for a whole reading, so a
+    program's own csv reading between the posts smclass hands it sees it raised: raising it for each row cost 13% of the time.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # readings in threads of their own (a Dask worker's) share the one limit
+        self._readings = 0
+        self._before = FIELD_LIMIT
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if not self._readings:
+                self._before = csv.field_size_limit(FIELD_LIMIT)
+            self._readings += 1
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self._readings -= 1
+            if not self._readings:
+                csv.field_size_limit(self._before)
+
+
+RAISED_LIMIT = _RaisedLimit()
 
 _BOM = b"\xef\xbb\xbf"
 # The dialect rows are read with (its delimiter aside): the Dask engine cuts a big file only
@@ -138,6 +168,11 @@ def read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool
     goes on at the next row (the line after the one that opened the quote). ``escaped``:
     quotes inside quoted fields are escaped with a backslash (``\\"``), not doubled.
     """
+    with RAISED_LIMIT:
+        yield from _read_delimited(stream, source, delimiter, escaped)
+
+
+def _read_delimited(stream: IO[bytes], source: str, delimiter: str, escaped: bool) -> Iterator[Record]:
     lines = _Lines(stream)
     fmt = "tsv" if delimiter == "\t" else "csv"
     reader = _reader(lines, delimiter, escaped)
@@ -354,7 +389,8 @@ def header_row(head: bytes, delimiter: str) -> tuple[bytes, int] | None:
         return None  # two lines before the rows: such a file is read whole, by one reader
     lines = _Lines(io.BytesIO(head))
     try:
-        next(csv.reader(lines, DIALECT, delimiter=delimiter))
+        with RAISED_LIMIT:
+            next(csv.reader(lines, DIALECT, delimiter=delimiter))
     except (StopIteration, csv.Error):
         return None
     taken = b"".join(lines.taken)

@@ -24,7 +24,7 @@ from typing import IO
 
 from smclass.errors import EMPTY_INPUT_NAME, InputError, UsageError
 from smclass.reading import containers, decoders, live, platforms, retold, sheets, sqlite, utf8
-from smclass.reading.delimited import excel_sep, read_delimited, read_lines
+from smclass.reading.delimited import RAISED_LIMIT, excel_sep, read_delimited, read_lines
 from smclass.reading.doubts import FormatDoubtError
 from smclass.reading.guarded import Guarded, cut_last, not_cut_while_read
 from smclass.reading.json_input import read_json, read_jsonl
@@ -279,7 +279,8 @@ def detect(head: bytes, source: str, reading: Reading) -> Detected:
 
 def _first_row(head: bytes, delimiter: str) -> list[str]:
     line = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
-    return next(csv.reader([line], delimiter=delimiter), [])
+    with RAISED_LIMIT:
+        return next(csv.reader([line], delimiter=delimiter), [])
 
 
 def _detect(head: bytes, source: str, reading: Reading) -> Detected:

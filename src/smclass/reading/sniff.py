@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -14,7 +15,7 @@ import orjson
 from smclass.errors import InputError
 from smclass.reading import doubts, fields, live
 from smclass.reading.decoders import is_bzip2
-from smclass.reading.delimited import excel_sep
+from smclass.reading.delimited import RAISED_LIMIT, excel_sep
 from smclass.reading.doubts import FormatDoubtError, named_format
 from smclass.reading.headers import name_like
 from smclass.reading.json_values import STRICT, loads_line, refuse_constant
@@ -276,7 +277,11 @@ def _rows(lines: list[str], delimiter: str) -> list[list[str]]:
     A row the csv module refuses (a CR alone outside quotes) says nothing of the delimiter:
     the reader rejects that row alone, so the sniffer judges by the others.
     """
-    reader = csv.reader(lines, delimiter=delimiter)
+    with RAISED_LIMIT:
+        return _parsed(csv.reader(lines, delimiter=delimiter))
+
+
+def _parsed(reader: Iterator[list[str]]) -> list[list[str]]:
     rows: list[list[str]] = []
     while True:
         try:
