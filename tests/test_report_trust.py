@@ -253,6 +253,25 @@ def test_the_chart_over_time_names_bars_apart_along_its_axis_when_a_few_posts_ar
     assert named[0] < datetime(1975, 1, 1) and all((b - a).days * 10 >= (named[-1] - named[0]).days for a, b in itertools.pairwise(named))
 
 
+def test_report_says_when_the_posts_times_fall_in_two_groups_years_apart() -> None:
+    rows = [result(i, created_at=f"1975-01-0{i}T08:00:00Z") for i in (1, 2)] + [result(10, created_at="2024-03-10T08:00:00Z")]
+    numbers = json.loads(run("report", "--json", input=jsonl(*rows, result(11, created_at="2024-06-10T08:00:00Z"))).stdout)
+    # Before, nothing said so: the two posts of 1975 were bars too thin to see at the start of 49 years of chart, exit 0.
+    assert (
+        "the posts' times fall in two groups 49.2 years apart (2 in the week of 1974-12-30; 2 in the weeks of 2024-03-04 to 2024-06-10): "
+        "labels over time span the gap, so the bars either side of it are thin; a wrong or placeholder date would put posts apart so"
+    ) in numbers["notes"]
+    # Times a year apart with no gap nine tenths of the span are no two groups; nor are two close ones.
+    rows = [
+        result(1, created_at="2023-01-01T08:00:00Z"),
+        result(2, created_at="2023-07-01T08:00:00Z"),
+        result(3, created_at="2024-01-05T08:00:00Z"),
+    ]
+    close = [result(1, created_at="2024-03-10T08:00:00Z"), result(2, created_at="2024-03-10T18:00:00Z")]
+    for posts in (rows, close):
+        assert not any("two groups" in note for note in json.loads(run("report", "--json", input=jsonl(*posts)).stdout)["notes"])
+
+
 @pytest.mark.parametrize(
     ("value", "seconds"),
     [("202403100800", 1710057600), (202403100800, 1710057600), ("20240310080015", 1710057615), ("202413100800", None)],

@@ -371,6 +371,8 @@ def numbers(
             f"{out.day_times} of {out.posts} posts carry a date with no time of day, such as {out.day_example}: labels over time are "
             "counted by day, and in the traces' windows these posts count as made at midnight UTC"
         )
+    if (apart := out.timeline.apart()) is not None:
+        notes.append(apart)
     if out.posts and not out.with_account:
         looked = f"in a field report reads ({', '.join(ACCOUNT_FIELDS[:4])}, ...)"
         notes.append(f"no record names an account {looked}: no Emergent traces (they need distinct accounts)")

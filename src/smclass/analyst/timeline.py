@@ -9,6 +9,7 @@ held a count for every hour, hundreds of megabytes.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +58,29 @@ class Timeline:
             for start in sorted(self.counts)
         ]
         return {"unit": self.unit, "buckets": rows}
+
+    def apart(self) -> str | None:
+        """A note when the posts' times fall in two groups a year or more apart, the gap nine tenths of the chart or more.
+
+        The chart then spans the gap and the bars of the smaller group are too thin to see: a few posts dated wrong (a typo'd
+        year, a placeholder such as 1975-01-01) had stretched it so with nothing said.
+        """
+        starts = sorted(self.counts)
+        if len(starts) < 2:
+            return None
+        gap, cut = max((b - a, i + 1) for i, (a, b) in enumerate(itertools.pairwise(starts)))
+        if gap < 24 * 365 or gap * 10 < (starts[-1] - starts[0]) * 9:
+            return None
+        # A span of a year is counted in weeks: each group is named by the weeks it falls in.
+        weeks = [(part, _iso(part[0] * 3600)[:10], _iso(part[-1] * 3600)[:10]) for part in (starts[:cut], starts[cut:])]
+        groups = [
+            f"{sum(sum(self.counts[s].values()) for s in part):,} in the week{f's of {a} to {b}' if b != a else f' of {a}'}"
+            for part, a, b in weeks
+        ]
+        return (
+            f"the posts' times fall in two groups {gap / (24 * 365.25):.1f} years apart ({groups[0]}; {groups[1]}): labels over time "
+            "span the gap, so the bars either side of it are thin; a wrong or placeholder date would put posts apart so"
+        )
 
 
 def _iso(seconds: float) -> str:
