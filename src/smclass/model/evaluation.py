@@ -116,20 +116,29 @@ def suggested_threshold(true: list[str], predicted: list[str], confidence: list[
 
 def predict(model: Model, texts: list[str], batch_size: int = 4096) -> tuple[list[str], list[float]]:
     """Each text's best label and its probability."""
-    predicted: list[str] = []
-    confidence: list[float] = []
-    labels = model.labels
-    for start in range(0, len(texts), batch_size):
-        proba = model.predict_proba(texts[start : start + batch_size])
-        predicted.extend(labels[i] for i in proba.argmax(axis=1))
-        confidence.extend(written(c) for c in proba.max(axis=1).tolist())
+    predicted, confidence, _ = _predict(model, texts, batch_size)
     return predicted, confidence
 
 
+def _predict(model: Model, texts: list[str], batch_size: int) -> tuple[list[str], list[float], int]:
+    """:func:`predict`, and how many texts the model knows no word of (smclass.model.unread)."""
+    predicted: list[str] = []
+    confidence: list[float] = []
+    unread = 0
+    labels = model.labels
+    for start in range(0, len(texts), batch_size):
+        proba, known = model.predict_known(texts[start : start + batch_size])
+        predicted.extend(labels[i] for i in proba.argmax(axis=1))
+        confidence.extend(written(c) for c in proba.max(axis=1).tolist())
+        unread += int((~known).sum())
+    return predicted, confidence, unread
+
+
 def evaluate(model: Model, texts: list[str], true: list[str], batch_size: int = 4096) -> dict[str, Any]:
-    """The scores of :func:`score`, plus the coverage and accuracy at a few confidence cuts."""
-    predicted, confidence = predict(model, texts, batch_size)
+    """The scores of :func:`score`, posts the model cannot read, and the coverage and accuracy at a few confidence cuts."""
+    predicted, confidence, unread = _predict(model, texts, batch_size)
     report = score(true, predicted)
+    report["unread_posts"] = unread
     report["coverage"] = coverage(true, predicted, confidence)
     return report
 
