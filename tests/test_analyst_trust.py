@@ -328,6 +328,16 @@ def test_suggest_says_which_labels_its_model_never_gives(tmp_path: Path) -> None
     assert f"{model}: trained without posts labelled Enterprise, Emergent: no post gets those labels" in result.stderr.splitlines()
 
 
+def test_evaluate_says_which_labels_its_model_never_gives(tmp_path: Path) -> None:
+    # Recall 0 for Enterprise and Emergent read as the model's mistakes: nothing said it had no posts of them to learn from.
+    three = [r for r in rows() if r["label"] in ("Media", "Customer", "Personal")]
+    model = model_lib.save(training_lib.train([r["text"] for r in three], [r["label"] for r in three], folds=0), tmp_path / "three.npz")
+    result = run("evaluate", str(write_jsonl(tmp_path / "labelled.jsonl", rows())), "--model", str(model))
+    assert result.exit_code == 0, result.stderr
+    assert f"{model}: trained without posts labelled Enterprise, Emergent: no post gets those labels" in result.stderr.splitlines()
+    assert run("evaluate", str(tmp_path / "labelled.jsonl"), "--model", str(model), "-q").stderr == ""
+
+
 def test_suggest_passes_over_posts_that_already_hold_a_label(tmp_path: Path, small_model_path: Path) -> None:
     # A sheet in progress as the pool: only what is left to label is offered, and no label is blanked.
     text = "post {}: the new phone's battery lasts {} hours"

@@ -317,6 +317,8 @@ def evaluate(
     notify = _ignore if quiet else _note
     model = _load_model(model_path)
     set_cascade(model, cascade)
+    if (lacking := model.never_gives()) is not None:
+        notify(lacking)  # a label's recall of 0 is then the model's lack, not its mistakes: the table alone cannot tell
     passed_over = dataset.PassedOver()
     options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
     check = evaluate_lib.TrainingCheck(model)
