@@ -308,6 +308,18 @@ def test_audit_asked_for_as_many_folds_as_run_says_just_that(labelled: Path) -> 
     assert "cross-validating on 30 posts in 3 folds" in result.stderr.splitlines()
 
 
+def test_audit_names_by_label_the_labels_too_small_for_cleanlab_and_not_those_no_post_carries(
+    tmp_path: Path, small_model_path: Path
+) -> None:
+    # cleanlab warned "May not flag all label issues in class: 1" and "class: 2": column numbers, and one of them
+    # Enterprise, which no post carries and so holds no label to flag.
+    audited = [r for r in rows() if r["label"] in ("Media", "Customer", "Personal")] + [rows()[-1]]
+    result = run("audit", str(write_jsonl(tmp_path / "audited.jsonl", audited)), "--model", str(small_model_path))
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warned == ["warning: Emergent has 1 post: cleanlab may not flag every wrong label among so few"]
+
+
 # suggest
 
 

@@ -8,6 +8,8 @@ labels are certain conflicts and come first.
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -112,16 +114,12 @@ def audit(
     ``proba`` takes probabilities already computed (from a model that never saw these posts);
     otherwise they are out-of-fold, with ``base`` as in :func:`out_of_fold_probabilities`.
     """
-    from cleanlab.filter import find_label_issues
     from cleanlab.rank import get_label_quality_scores
 
     matrix, columns = proba if proba is not None else out_of_fold_probabilities(texts, labels, folds=folds, seed=seed, base=base)
     given = np.asarray([columns.index(label) for label in labels])
     quality = get_label_quality_scores(given, matrix, method="self_confidence")
-    # n_jobs=1: cleanlab's default forks a pool, and a worker the pool stops while it is still
-    # starting misses the SIGTERM and leaves the pool joining it for ever (seen under a terminal
-    # and in CI). The work is one pass per label, five in all; a pool only costs time here.
-    issues = find_label_issues(given, matrix, return_indices_ranked_by="self_confidence", n_jobs=1)
+    issues = _label_issues(given, matrix, columns)
     out: list[dict[str, Any]] = []
     seen: set[int] = set()
     for members in conflicting_duplicates(texts, labels):
@@ -136,6 +134,31 @@ def audit(
         if i not in seen:
             out.append(_suspect(i, labels[i], columns, matrix[i], 1.0 - float(quality[i]), "confident learning"))
     return out
+
+
+def _label_issues(given: np.ndarray, matrix: np.ndarray, columns: list[str]) -> np.ndarray:
+    """cleanlab's ranked label issues, its warnings of classes too small to judge said by the label's name.
+
+    cleanlab names a class by its column number ("class: 1"), which the reader cannot know, and
+    warns of every column no post is given too, where there is nothing to flag.
+    """
+    from cleanlab.filter import find_label_issues
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # n_jobs=1: cleanlab's default forks a pool, and a worker the pool stops while it is still
+        # starting misses the SIGTERM and leaves the pool joining it for ever (seen under a terminal
+        # and in CI). The work is one pass per label, five in all; a pool only costs time here.
+        issues: np.ndarray = find_label_issues(given, matrix, return_indices_ranked_by="self_confidence", n_jobs=1)
+    counts = np.bincount(given, minlength=len(columns))
+    for warning in caught:
+        small = re.match(r"May not flag all label issues in class: (\d+),", str(warning.message))
+        if small is None:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        elif counts[int(small[1])]:
+            label, n = columns[int(small[1])], int(counts[int(small[1])])
+            warnings.warn(f"{label} has {n} post{'s' if n > 1 else ''}: cleanlab may not flag every wrong label among so few", stacklevel=2)
+    return issues
 
 
 def _suspect(i: int, given: str, columns: list[str], row: np.ndarray, score: float, why: str) -> dict[str, Any]:
