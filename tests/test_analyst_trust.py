@@ -320,6 +320,14 @@ def test_audit_names_by_label_the_labels_too_small_for_cleanlab_and_not_those_no
     assert warned == ["warning: Emergent has 1 post: cleanlab may not flag every wrong label among so few"]
 
 
+def test_audit_with_a_model_refuses_posts_of_one_label_as_cross_validation_does(tmp_path: Path, small_model_path: Path) -> None:
+    # No fold plan checks the labels beside --model: cleanlab's "Labels must contain at least 2 classes" was an internal error.
+    personal = write_jsonl(tmp_path / "personal.jsonl", [r for r in rows() if r["label"] == "Personal"])
+    result = run("audit", str(personal), "--model", str(small_model_path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == f"Error: {personal}: audit needs posts of at least two labels (all 6 are Personal)"
+
+
 # suggest
 
 

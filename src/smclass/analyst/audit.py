@@ -75,10 +75,16 @@ def fold_plan(labels: list[str], folds: int, alone: bool = False) -> tuple[int, 
     return chosen, f"{rarest} has {counts[rarest]} posts, too few for {running} folds: {needs}"
 
 
-def _fold_plan(labels: list[str], folds: int) -> tuple[int, str | None]:
+def _two_labels(labels: list[str]) -> list[str]:
+    """The labels present, sorted; a :class:`DataError` when they are fewer than two, which confident learning cannot rank."""
     present = sorted(set(labels))
     if len(present) < 2:
         raise DataError(f"audit needs posts of at least two labels (all {len(labels)} are {present[0] if present else 'unlabelled'})")
+    return present
+
+
+def _fold_plan(labels: list[str], folds: int) -> tuple[int, str | None]:
+    present = _two_labels(labels)
     fewest, rarest = min((labels.count(label), label) for label in present)
     # Every fold must hold each label, and each training part 3 of them for calibration.
     if fewest < 4:
@@ -116,6 +122,7 @@ def audit(
     """
     from cleanlab.rank import get_label_quality_scores
 
+    _two_labels(labels)  # with a model's probabilities no fold plan has checked them: cleanlab stopped on one label
     matrix, columns = proba if proba is not None else out_of_fold_probabilities(texts, labels, folds=folds, seed=seed, base=base)
     given = np.asarray([columns.index(label) for label in labels])
     quality = get_label_quality_scores(given, matrix, method="self_confidence")
