@@ -397,6 +397,21 @@ def test_suggest_refuses_a_label_field_no_post_holds_rather_than_offer_labelled_
     )
 
 
+def test_suggest_warns_when_no_post_holds_label_but_another_field_holds_labels(tmp_path: Path, small_model_path: Path) -> None:
+    # A sheet labelled in 'Type' with no --label-field: its labelled posts came back to be labelled again, exit 0, unsaid.
+    rows = [{"id": i, "text": f"post {i}: the new phone's battery lasts {i} hours", "Type": "Customer" if i < 4 else ""} for i in range(8)]
+    result = run("suggest", str(write_jsonl(tmp_path / "sheet.jsonl", rows)), "-n", "8", "--model", str(small_model_path))
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 8
+    assert (
+        "warning: no post holds a 'label' field (fields: Type, id, text), where 'Type' holds labels: "
+        "its labelled posts were candidates too; name it with --label-field to pass them over"
+    ) in result.stderr.splitlines()
+    named = run("suggest", str(tmp_path / "sheet.jsonl"), "-n", "8", "--label-field", "type", "--model", str(small_model_path))
+    assert (named.exit_code, len(named.stdout.splitlines())) == (0, 4)
+    assert "warning" not in named.stderr
+
+
 def test_suggest_counts_as_labelled_only_what_train_would_take_as_a_label(tmp_path: Path, small_model_path: Path) -> None:
     text = "post {}: flood warnings issued for the river valley"
     # A label field of another scheme (a class number, a sentiment) is no label of ours.

@@ -221,8 +221,11 @@ def suggest(
     if (lacking := model.never_gives()) is not None:
         notify(lacking)  # its doubt is among the labels it has: a post of another one may look sure
     options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
-    # A field named that no post holds (a typo) passed no post over, and the labelled ones came back to label, exit 0.
-    unheld, label_field = [checked_field(label_field, "--label-field")], label_field or "label"
+    # A field named that no post holds (a typo) passed no post over, and the labelled ones came back to label, exit 0;
+    # so did a sheet whose labels are in a field of another name ('Type') when none was named.
+    named = checked_field(label_field, "--label-field")
+    label_field = label_field or "label"
+    unheld: list[str | None] = [label_field]
     fields_seen: set[str] = set()
     holding: set[str] = set()
     seen = [0, 0, 0]  # posts read, those with no text to label, and those labelled already
@@ -233,7 +236,8 @@ def suggest(
             seen[0] += 1
             if unheld[0] and suggest_lib.holds_field(post.get("record"), label_field):
                 unheld[0] = None
-            elif unheld[0] and len(fields_seen) < 1000 and isinstance(post.get("record"), dict):
+            # Not named, the first posts are enough to warn by: a pool no one has labelled yet need not pay for every post.
+            elif unheld[0] and len(fields_seen) < 1000 and isinstance(post.get("record"), dict) and (named or seen[0] <= 1000):
                 fields_seen.update(str(key) for key in post["record"])
                 # A field that holds labels tells a misspelt name from a pool no one has labelled yet.
                 holding.update(str(key) for key in post["record"] if suggest_lib.labelled_already(post["record"], str(key)))
@@ -250,12 +254,18 @@ def suggest(
     picked = suggest_lib.suggest(model, counted(), n, diversity=diversity)
     if unheld[0] and seen[0]:
         there = ", ".join(sorted(fields_seen)[:20])
+        holders = ", ".join(f"'{name}'" for name in sorted(holding)[:5])
         said = f"no post holds --label-field '{unheld[0]}' (fields: {there})"
-        if holding:
-            holders = ", ".join(f"'{name}'" for name in sorted(holding)[:5])
+        if named is not None and holding:
             raise UsageError(f"{said}, where {holders} holds labels: name the field of the posts' labels, or leave it out")
-        # The first round of a pool no one has labelled yet, whose field a script names from the start.
-        notify(f"warning: {said}: no post is labelled yet, so every one was a candidate")
+        if named is not None:
+            # The first round of a pool no one has labelled yet, whose field a script names from the start.
+            notify(f"warning: {said}: no post is labelled yet, so every one was a candidate")
+        elif holding:
+            notify(
+                f"warning: no post holds a '{label_field}' field (fields: {there}), where {holders} holds labels: "
+                "its labelled posts were candidates too; name it with --label-field to pass them over"
+            )
     multi = len({post["source"] for post in picked}) > 1 or len(paths) > 1
     for post in picked:
         line: dict[str, Any] = {key: post[key] for key in ("id", "position") if key in post}
