@@ -348,6 +348,16 @@ def test_suggest_says_which_labels_its_model_never_gives(tmp_path: Path) -> None
     assert f"{model}: trained without posts labelled Enterprise, Emergent: no post gets those labels" in result.stderr.splitlines()
 
 
+def test_evaluate_warns_of_an_errors_file_named_for_another_format(labelled: Path, small_model_path: Path, tmp_path: Path) -> None:
+    # --errors wrong.csv got JSON lines, unsaid: a spreadsheet opens it as one column of JSON.
+    for name, warned in (("wrong.csv", True), ("wrong.json", True), ("wrong.xlsx", True), ("wrong.jsonl", False), ("wrong", False)):
+        result = run("evaluate", str(labelled), "--model", str(small_model_path), "--errors", str(tmp_path / name), "--json")
+        assert result.exit_code == 0, result.stderr
+        suffix = Path(name).suffix
+        warning = f"warning: {tmp_path / name} ends in {suffix}, but --errors writes JSON lines (one object a line)"
+        assert (warning in result.stderr.splitlines()) == warned, result.stderr
+
+
 def test_evaluate_says_which_labels_its_model_never_gives(tmp_path: Path) -> None:
     # Recall 0 for Enterprise and Emergent read as the model's mistakes: nothing said it had no posts of them to learn from.
     three = [r for r in rows() if r["label"] in ("Media", "Customer", "Personal")]

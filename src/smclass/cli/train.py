@@ -315,6 +315,12 @@ def evaluate(
     paths.check_outputs([*data, *_model_file(model_path)], [("--errors", errors), ("stdout", "-")])
     if_stopped("no scores were shown" + (f"; {errors} was left as it was" if errors is not None else ""))
     notify = _ignore if quiet else _note
+    if errors is not None:
+        from smclass.run.output import format_named, unwritten_format
+
+        # Only JSON lines are written: wrong.csv, opened in a spreadsheet, had held them unsaid.
+        if format_named(errors) not in (None, "jsonl") or unwritten_format(errors) is not None:
+            notify(f"warning: {errors} ends in {Path(errors).suffix}, but --errors writes JSON lines (one object a line)")
     model = _load_model(model_path)
     set_cascade(model, cascade)
     if (lacking := model.never_gives()) is not None:
