@@ -249,6 +249,31 @@ def test_evaluate_says_which_labels_its_macro_f1_averages_when_the_reference_lac
     assert [cell.strip() for cell in personal.split("│")[3:5]] == ["-", "-"]  # recall and F1 are undefined, not 0.000
 
 
+def test_evaluate_cuts_say_which_labels_their_macro_f1_averages(capsys: pytest.CaptureFixture[str]) -> None:
+    # A cut that kept no Customer post said macro-F1 1.0000 beside the 0.6667 of both labels, as if over the same ones.
+    import numpy as np
+
+    from smclass.cli.train import _print_report
+    from smclass.model.dataset import LabelledPost
+    from smclass.model.evaluation import evaluate, evaluate_posts
+
+    class Sure:
+        def __init__(self) -> None:
+            self.labels = list(LABELS)
+
+        def predict_proba(self, texts: list[str]) -> np.ndarray:
+            return np.asarray([[0.95, 0.05, 0, 0, 0] if text == "sure" else [0.4, 0.3, 0.3, 0, 0] for text in texts])
+
+    posts = [LabelledPost("sure", "Media", 1, 1, "x"), LabelledPost("unsure", "Customer", 2, 2, "x")]
+    report = evaluate_posts(Sure(), posts)  # type: ignore[arg-type]
+    assert report["macro_f1_labels"] == ["Media", "Customer"]
+    assert [(row["macro_f1"], row["macro_f1_labels"]) for row in report["coverage"]] == [(1.0, ["Media"])] * 5
+    same = evaluate(Sure(), ["sure", "unsure"], ["Media", "Customer"])["coverage"]  # type: ignore[arg-type]
+    assert same == report["coverage"]
+    _print_report(report)
+    assert " ".join(capsys.readouterr().out.split()).count("1.0000 (over 1 of 2 labels)") == 5
+
+
 def test_evaluate_table_shows_the_scores_of_the_json_not_rounded_again(tmp_path: Path, small_model_path: Path) -> None:
     # 0.84746 is 0.8475 in the JSON; a table printing that with three places said 0.848.
     data = write_jsonl(tmp_path / "some.jsonl", stratified_slice(corpus_rows(), 7, skip=40))

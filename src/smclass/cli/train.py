@@ -403,6 +403,9 @@ def _print_report(report: dict[str, Any]) -> None:
     for row in report["coverage"]:
         shown = [f"{row['threshold']:.2f}", f"{row['coverage']:.2%}"]
         shown += ["-" if row[key] is None else f"{row[key]:.4f}" for key in ("accuracy", "macro_f1")]
+        fewer = row["macro_f1"] is not None and len(row["macro_f1_labels"]) < len(averaged)
+        # A label none of whose posts the cut keeps is out of its mean: 1.0000 over 3 labels is no 1.0000 over 5.
+        shown[-1] += f" (over {len(row['macro_f1_labels'])} of {len(averaged)} labels)" if fewer else ""
         cuts.add_row(*shown)
     # A narrow terminal (or COLUMNS=20) had rich squeeze the columns until their numbers were "…" or
     # blank, exit 0: the tables keep the width their figures need, and the terminal wraps their lines.

@@ -99,6 +99,7 @@ def coverage(true: list[str], predicted: list[str], confidence: list[float], cut
                 "coverage": round(len(kept) / len(true), 4) if true else 0.0,
                 "accuracy": scored["accuracy"] if scored else None,
                 "macro_f1": scored["macro_f1"] if scored else None,
+                "macro_f1_labels": scored["macro_f1_labels"] if scored else [],
             }
         )
     return rows
@@ -189,6 +190,8 @@ def evaluate_posts(
                 "coverage": round(int(matrices[level].sum()) / total, 4) if total else 0.0,
                 "accuracy": kept["accuracy"] if kept else None,
                 "macro_f1": kept["macro_f1"] if kept else None,
+                # A cut can keep no post of a label: its macro-F1 is then over fewer labels than the one of all posts.
+                "macro_f1_labels": kept["macro_f1_labels"] if kept else [],
             }
         )
     return report
