@@ -33,7 +33,7 @@ def test_corpus_is_valid_and_large_enough() -> None:
 
 
 def test_corpus_texts_are_not_repeated() -> None:
-    texts = [" ".join(r["text"].lower().split()) for r in corpus_rows() + corpus_rows("round4")]
+    texts = [" ".join(r["text"].lower().split()) for r in corpus_rows() + corpus_rows("round4") + corpus_rows("round5")]
     repeated = [t for t, n in Counter(texts).items() if n > 1]
     assert repeated == []
 
@@ -47,6 +47,19 @@ def test_round_4_is_valid_and_holds_the_genres_asked_for() -> None:
     assert len(rows) >= 2000
     files = Counter(r["id"].rsplit("-", 1)[0] for r in rows)
     assert set(files) == {"reactions", "fans_and_brands", "relief", "internal_notices", "reddit", "world_and_shares"}
+
+
+def test_round_5_is_valid_and_holds_the_genres_asked_for() -> None:
+    rows = corpus_rows("round5")
+    assert all(set(r) == {"id", "text", "label", "platform"} for r in rows)
+    earlier = {r["id"] for r in corpus_rows() + corpus_rows("round4")}
+    assert len({r["id"] for r in rows} | earlier) == len(rows) + len(earlier)
+    assert {r["label"] for r in rows} == set(LABELS)
+    assert {r["platform"] for r in rows} <= PLATFORMS
+    assert all(isinstance(r["text"], str) and r["text"].strip() for r in rows)
+    files = Counter(r["id"].rsplit("-", 1)[0] for r in rows)
+    assert set(files) == {"r5-storm", "r5-mail", "r5-comp"}
+    assert len(rows) >= 500
 
 
 def test_sample_posts_are_unlabelled_and_numerous() -> None:
