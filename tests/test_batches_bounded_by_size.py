@@ -35,6 +35,10 @@ class Counting:
         self.calls.append((len(texts), sum(map(len, texts))))
         return self.model.predict_proba(texts)
 
+    def predict_known(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        self.calls.append((len(texts), sum(map(len, texts))))
+        return self.model.predict_known(texts)
+
 
 def test_batches_end_at_their_count_or_their_size_and_keep_order() -> None:
     sizes = [300] * 10 + [5] * 10 + [5000]

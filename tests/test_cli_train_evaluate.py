@@ -264,6 +264,9 @@ def test_evaluate_cuts_say_which_labels_their_macro_f1_averages(capsys: pytest.C
         def predict_proba(self, texts: list[str]) -> np.ndarray:
             return np.asarray([[0.95, 0.05, 0, 0, 0] if text == "sure" else [0.4, 0.3, 0.3, 0, 0] for text in texts])
 
+        def predict_known(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            return self.predict_proba(texts), np.ones(len(texts), dtype=bool)
+
     posts = [LabelledPost("sure", "Media", 1, 1, "x"), LabelledPost("unsure", "Customer", 2, 2, "x")]
     report = evaluate_posts(Sure(), posts)  # type: ignore[arg-type]
     assert report["macro_f1_labels"] == ["Media", "Customer"]
