@@ -98,3 +98,23 @@ def test_a_utf8_file_name_under_an_ascii_locale_is_its_name_in_results_and_notes
     assert done.returncode == 0
     assert [json.loads(line)["source"] for line in done.stdout.splitlines()] == ["café.jsonl", "b.jsonl"]
     assert done.stderr.decode("utf-8").startswith("café.jsonl: read as json, text field 'text' (detected)")
+
+
+def test_an_error_quoting_the_input_shows_its_escape_codes_escaped(tmp_path: Path, small_model_path: Path) -> None:
+    # A header cell that retitles the terminal (OSC 0) reached it as it was, through an error
+    # that quotes the first line; one that clears the screen (CSI 2J) too, on a terminal.
+    (tmp_path / "h.csv").write_text("a\x1b[2Jb,c\x1b]0;pwned\x07\x9b1m\n1,2\n3,4\n", encoding="utf-8")
+    done = _classify(tmp_path / "h.csv", small_model_path)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "Error: h.csv:1: cannot tell whether the first line (a\\x1b[2Jb, c\\x1b]0;pwned\\x07\\x9b1m) is a CSV header that names"
+        " no text field or a post: say --input-format csv with --text-field NAME, or --input-format lines\n"
+    )
+
+
+def test_a_library_warning_shows_control_characters_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    # matplotlib names a glyph it cannot draw as the character itself: an ESC from an account name.
+    from smclass.cli.app import _show_warning
+
+    _show_warning(set(), UserWarning("Glyph 27 (\x1b) missing from font(s) DejaVu Sans."))
+    assert capsys.readouterr().err == "warning: Glyph 27 (\\x1b) missing from font(s) DejaVu Sans.\n"

@@ -74,8 +74,10 @@ def _to_stderr(text: str) -> None:
 
 
 def _error(message: str) -> None:
-    # One line, always: a message that holds a newline would break log scrapers.
-    _to_stderr("Error: " + " ".join(str(message).split()))
+    # One line, always: a message that holds a newline would break log scrapers. A value quoted
+    # from the input (a header cell, a first line) may hold escape codes that retitle or clear
+    # a terminal: shown escaped, as in notes.
+    _to_stderr("Error: " + shown(" ".join(str(message).split())))
 
 
 def _note(message: str) -> None:
@@ -133,7 +135,8 @@ class StdoutText(io.TextIOBase):
 def _show_warning(said: set[str], message: Warning | str, *_: Any) -> None:
     if str(message) not in said:
         said.add(str(message))
-        _to_stderr(f"warning: {message}")
+        # matplotlib names a character it cannot draw (an ESC in an account name) as it is.
+        _to_stderr(shown(f"warning: {message}"))
 
 
 def _quiet_asked(args: Any) -> bool:
