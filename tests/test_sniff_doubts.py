@@ -57,6 +57,18 @@ def test_json_lines_with_raw_separators_in_their_text_are_read_from_stdin(small_
     assert [json.loads(line)["record"]["text"] for line in result.stdout.split("\n")[:-1]] == [line["text"] for line in lines]
 
 
+def test_a_result_holding_a_unicode_line_break_stays_one_line(small_model_path: Path) -> None:
+    # orjson writes U+2028, U+2029 and U+0085 raw, as JSON allows: str.splitlines (and JavaScript's
+    # regular expressions) split the line there, and neither half was JSON. An id may hold one too.
+    texts = {"ls": "first\u2028second", "ps": "first\u2029second", "nel": "first\x85second", "nul\u2028": "a\x00b"}
+    given = "".join(json.dumps({"id": name, "text": text}) + "\n" for name, text in texts.items())
+    result = classify(small_model_path, "-", "--keep-fields", input=given)
+    assert result.exit_code == 0, result.stderr
+    assert "\u2028" not in result.stdout and "\u2029" not in result.stdout and "\x85" not in result.stdout
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {row["id"]: row["record"]["text"] for row in rows} == texts
+
+
 def test_a_json_document_with_a_raw_tab_in_a_post_is_read(small_model_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "posts.json"
     path.write_text('[\n  {"id": 1, "text": "a\tb"},\n  {"id": 2, "text": "lost my bag"}\n]\n')
