@@ -74,9 +74,8 @@ def _to_stderr(text: str) -> None:
 
 
 def _error(message: str) -> None:
-    # One line, always: a message that holds a newline would break log scrapers. A value quoted
-    # from the input (a header cell, a first line) may hold escape codes that retitle or clear
-    # a terminal: shown escaped, as in notes.
+    # One line, always: a message that holds a newline would break log scrapers. A value it quotes
+    # from the input (a header cell) may hold codes that clear the terminal: escaped, as in notes.
     _to_stderr("Error: " + shown(" ".join(str(message).split())))
 
 
@@ -135,8 +134,7 @@ class StdoutText(io.TextIOBase):
 def _show_warning(said: set[str], message: Warning | str, *_: Any) -> None:
     if str(message) not in said:
         said.add(str(message))
-        # matplotlib names a character it cannot draw (an ESC in an account name) as it is.
-        _to_stderr(shown(f"warning: {message}"))
+        _to_stderr(shown(f"warning: {message}"))  # matplotlib's names a glyph it lacks as itself: an ESC
 
 
 def _quiet_asked(args: Any) -> bool:
