@@ -216,6 +216,39 @@ def test_report_page_is_self_contained_with_charts(tmp_path: Path) -> None:
     assert oct(page.stat().st_mode & 0o777) != "0o600"
 
 
+def test_report_page_keeps_each_listed_name_apart_for_right_to_left_text(tmp_path: Path) -> None:
+    # An account named with a right-to-left override (U+202E) turned the names after it in the
+    # traces' cell around in a browser: 'carol' was drawn as 'lorac', an account that is not there.
+    from html.parser import HTMLParser
+
+    names = ["alice", "\u202eevil", "bob", "carol"]
+    records = [{"text": "clean-up #RiverDay", "author": name, "created_at": f"2026-05-01T1{i}:00:00Z"} for i, name in enumerate(names)]
+    rows = [{"id": i, "label": "Emergent", "confidence": 0.9, "record": record} for i, record in enumerate(records)]
+    page = tmp_path / "report.html"
+    result = run("report", "-o", str(page), input="".join(json.dumps(r) + "\n" for r in rows))
+    assert result.exit_code == 0, result.stderr
+
+    class Isolated(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.names: list[str] = []
+            self.inside = False
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            self.inside = self.inside or tag == "bdi"
+
+        def handle_endtag(self, tag: str) -> None:
+            self.inside = self.inside and tag != "bdi"
+
+        def handle_data(self, data: str) -> None:
+            if self.inside:
+                self.names.append(data)
+
+    parser = Isolated()
+    parser.feed(page.read_text(encoding="utf-8"))
+    assert [name for name in parser.names if name in names] == names
+
+
 def test_report_needs_an_output_or_json() -> None:
     result = run("report", input="")
     assert result.exit_code == 2

@@ -133,9 +133,23 @@ def _cut(name: str, width: int) -> str:
     return name[:head] + "…" + name[-(width - 1 - head) :]
 
 
+class _Listed(str):
+    """A cell of several names, each already escaped in an element of its own (see :func:`_listed`)."""
+
+
+def _listed(names: list[str]) -> _Listed:
+    # Each name apart for the bidi algorithm: a right-to-left override (U+202E) in one account's
+    # name had turned the names after it in the cell around, 'carol' drawn as 'lorac'.
+    return _Listed(", ".join(f"<bdi>{html.escape(name)}</bdi>" for name in names))
+
+
+def _cell(cell: Any) -> str:
+    return cell if isinstance(cell, _Listed) else html.escape(str(cell))
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(cell)}</td>" for cell in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -171,7 +185,7 @@ def render(numbers: dict[str, Any], title: str = "smclass report") -> str:
     typical = numbers["typical"]
     parts.append("<h2>Most typical words and hashtags</h2>")
     parts.append(
-        _table(["label", "words", "hashtags"], [[lb, ", ".join(typical[lb]["words"]), ", ".join(typical[lb]["hashtags"])] for lb in LABELS])
+        _table(["label", "words", "hashtags"], [[lb, _listed(typical[lb]["words"]), _listed(typical[lb]["hashtags"])] for lb in LABELS])
     )
     parts.append("<h2>Emergent traces: hashtags and links taken up by many accounts</h2>")
     traces, rule = numbers["emergent_traces"], numbers["emergent_rule"]
@@ -182,7 +196,7 @@ def render(numbers: dict[str, Any], title: str = "smclass report") -> str:
         header = ["hashtag or link", "accounts in window", "accounts", "posts", "first", "last", "labels", "accounts (most active)"]
         rows = [
             [t["item"], t["accounts_in_window"], t["accounts"], t["posts"], t["first"] or "", t["last"] or "",
-             ", ".join(f"{k} {v}" for k, v in t["labels"].items()), ", ".join(t["top_accounts"])]
+             ", ".join(f"{k} {v}" for k, v in t["labels"].items()), _listed(t["top_accounts"])]
             for t in traces
         ]  # fmt: skip
         parts.append(_table(header, rows))
