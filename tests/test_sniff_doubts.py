@@ -69,6 +69,19 @@ def test_a_result_holding_a_unicode_line_break_stays_one_line(small_model_path: 
     assert {row["id"]: row["record"]["text"] for row in rows} == texts
 
 
+def test_a_result_holding_a_c1_control_shows_it_escaped(small_model_path: Path) -> None:
+    # JSON escapes the C0 controls (ESC as \u001b) but lets C1 ones be: U+009B opens a control
+    # sequence as ESC [ does, so results printed to a terminal cleared it ("\x9b2J") or retitled it.
+    texts = {"csi\x9b2J": "clear \x9b2J now", "osc": "title \x9d0;pwned\x9c here", "last\x9f": "\x80 first"}
+    given = "".join(json.dumps({"id": name, "text": text}) + "\n" for name, text in texts.items())
+    result = classify(small_model_path, "-", "--keep-fields", input=given)
+    assert result.exit_code == 0, result.stderr
+    assert not any("\x80" <= c <= "\x9f" for c in result.stdout)
+    assert "\\u009b2J" in result.stdout
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {row["id"]: row["record"]["text"] for row in rows} == texts
+
+
 def test_a_json_document_with_a_raw_tab_in_a_post_is_read(small_model_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "posts.json"
     path.write_text('[\n  {"id": 1, "text": "a\tb"},\n  {"id": 2, "text": "lost my bag"}\n]\n')

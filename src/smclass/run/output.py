@@ -7,6 +7,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -68,19 +69,23 @@ def _displayable_value(value: Any) -> Any:
     return value
 
 
-# Line breaks JSON lets a string hold raw, at which str.splitlines (and JavaScript's regular
-# expressions, and some editors) end a line: a post holding one came out as two lines, neither
-# of them JSON. Their escapes are the same JSON value. In UTF-8 these bytes are only ever these characters.
-_LINE_BREAKS = ((b"\xc2\x85", b"\\u0085"), (b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
+# What JSON lets a string hold raw but a reader of lines or a terminal acts on: U+2028 and U+2029,
+# at which str.splitlines (and JavaScript's regular expressions, and some editors) end a line, a
+# post holding one coming out as two lines, neither of them JSON; and the C1 controls U+0080 to
+# U+009F (U+0085 a line end too, U+009B a control sequence as ESC [ is, U+009D a window title),
+# which JSON, unlike the C0 ones, does not escape. Their escapes are the same JSON value. In
+# UTF-8 these bytes are only ever these characters.
+_RAW = re.compile(rb"\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]")
+
+
+def _escaped(found: re.Match[bytes]) -> bytes:
+    return b"\\u%04x" % ord(found.group().decode())
 
 
 def _one_line(line: bytes) -> bytes:
-    if line.isascii():  # most lines (ids, labels, numbers): a tenth of the time of the searches below
+    if line.isascii():  # most lines (ids, labels, numbers): a tenth of the time of the search below
         return line
-    for raw, escaped in _LINE_BREAKS:
-        if raw in line:
-            line = line.replace(raw, escaped)
-    return line
+    return _RAW.sub(_escaped, line) if _RAW.search(line) else line
 
 
 def jsonl_line(result: dict[str, Any]) -> bytes:
