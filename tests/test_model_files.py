@@ -130,6 +130,22 @@ def test_a_model_made_with_another_embedding_table_is_described_by_info_but_not_
         model_lib.load(path)
 
 
+def test_info_shows_the_escape_codes_of_a_shared_models_card_escaped(tmp_path: Path, small_model_path: Path) -> None:
+    # A model file from someone else: its card's words went to the terminal as they were, and
+    # one holding ESC ] 0; retitled the window, ESC [ 2 J cleared it.
+    def retitle(arrays: dict[str, np.ndarray], meta: dict[str, dict[str, object]]) -> None:
+        meta["card"]["classifier"] = "x\x1b]0;pwned\x07\x1b[2J"
+        meta["card"]["cross_validation"] = {"folds\x9b": 2}
+
+    path = _altered(small_model_path, tmp_path / "shared.npz", retitle)
+    described = runner.invoke(app, ["info", "--model", str(path)])
+    assert described.exit_code == 0, described.stderr
+    assert "classifier: x\\x1b]0;pwned\\x07\\x1b[2J\n" in described.stdout
+    assert "  folds\\x9b: 2\n" in described.stdout
+    assert "\x1b" not in described.stdout and "\x9b" not in described.stdout
+    assert json.loads(runner.invoke(app, ["info", "--model", str(path), "--json"]).stdout)["classifier"] == "x\x1b]0;pwned\x07\x1b[2J"
+
+
 @pytest.mark.parametrize("value", [5, -1, True, "0.5"])
 def test_threshold_model_refuses_a_damaged_suggested_cut(tmp_path: Path, small_model_path: Path, value: object) -> None:
     def set_cut(arrays: dict[str, np.ndarray], meta: dict[str, dict[str, object]]) -> None:

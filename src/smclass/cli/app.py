@@ -397,26 +397,26 @@ def info(
     path = model_path if model_path is not None else os.environ.get(model_lib.MODEL_ENV) or model_lib.default_model_path()
     paths.check_outputs(_model_file(model_path), [("stdout", "-")])
     # The file read: "default" beside a file of that name would name the wrong one (so $SMCLASS_MODEL is read as written).
-    shown = str(model_lib.resolve(path)) if str(path) in model_lib.BUNDLED else str(path)
+    read = str(model_lib.resolve(path)) if str(path) in model_lib.BUNDLED else str(path)
     damaged: SmclassError | None = None
     try:
-        card = {"path": shown, **_load_model(path, tables=False).card}
+        card = {"path": read, **_load_model(path, tables=False).card}
     except MissingExtraError as exc:  # the card says what a model needs: shown where this install cannot run it
-        card = {"path": shown, **model_lib.read_card(path)}
+        card = {"path": read, **model_lib.read_card(path)}
         _note(f"warning: this install cannot run it: {exc}")
     except SmclassError as exc:
         # A damaged model's card is still worth reading, but no install runs it: an error, after the card.
-        card, damaged = {"path": shown, **model_lib.read_card(path)}, exc
+        card, damaged = {"path": read, **model_lib.read_card(path)}, exc
     if as_json:
         _print_json(card)
     else:
         for key, value in card.items():
             if isinstance(value, dict):
-                echo(f"{key}:")
+                echo(shown(f"{key}:"))
                 for sub, item in value.items():
-                    echo(f"  {sub}: {item}")
+                    echo(shown(f"  {sub}: {item}"))  # a card is a shared file's words: its escape codes shown, not obeyed
             else:
-                echo(f"{key}: {value}")
+                echo(shown(f"{key}: {value}"))
     if damaged is not None:
         raise damaged
 
