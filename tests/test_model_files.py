@@ -146,6 +146,18 @@ def test_info_shows_the_escape_codes_of_a_shared_models_card_escaped(tmp_path: P
     assert json.loads(runner.invoke(app, ["info", "--model", str(path), "--json"]).stdout)["classifier"] == "x\x1b]0;pwned\x07\x1b[2J"
 
 
+def test_info_names_a_model_file_whose_name_is_no_utf8_with_escapes(tmp_path: Path, small_model_path: Path) -> None:
+    # Its path was an internal error (UnicodeEncodeError: surrogates not allowed), exit 1.
+    import os
+    import shutil
+
+    path = tmp_path / os.fsdecode(b"m\xff.npz")
+    shutil.copyfile(small_model_path, path)
+    described = runner.invoke(app, ["info", "--model", str(path)])
+    assert described.exit_code == 0, described.stderr
+    assert described.stdout.startswith(f"path: {tmp_path}/m\\xff.npz\n")
+
+
 @pytest.mark.parametrize("value", [5, -1, True, "0.5"])
 def test_threshold_model_refuses_a_damaged_suggested_cut(tmp_path: Path, small_model_path: Path, value: object) -> None:
     def set_cut(arrays: dict[str, np.ndarray], meta: dict[str, dict[str, object]]) -> None:

@@ -30,8 +30,7 @@ from smclass.cli import closed_streams, given_twice, stops
 from smclass.cli.stops import if_stopped as if_stopped
 from smclass.errors import MissingExtraError, SmclassError, UsageError, shown
 
-# smclass does only small matrix products: BLAS threads would spin beside --jobs workers
-# and burn a core for nothing. Set before numpy is imported; the environment still wins.
+# Small matrix products only: BLAS threads would spin beside --jobs workers for nothing. Set before numpy is imported; the environment wins.
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
@@ -74,8 +73,7 @@ def _to_stderr(text: str) -> None:
 
 
 def _error(message: str) -> None:
-    # One line, always: a message that holds a newline would break log scrapers. A value it quotes
-    # from the input (a header cell) may hold codes that clear the terminal: escaped, as in notes.
+    # One line, always (a newline would break log scrapers); the input's escape codes escaped, as in notes.
     _to_stderr("Error: " + shown(" ".join(str(message).split())))
 
 
@@ -113,8 +111,10 @@ def _write_stdout(data: bytes) -> None:
 
 
 def echo(text: str) -> None:
-    """One line of text on stdout, with the errors of :func:`_write_stdout`."""
-    _write_stdout((text + "\n").encode())
+    """One line of text on stdout, with the errors of :func:`_write_stdout`; a file name that is no UTF-8 with \\xff escapes."""
+    from smclass.run.output import displayable
+
+    _write_stdout((displayable(text) + "\n").encode())
 
 
 class StdoutText(io.TextIOBase):
