@@ -15,7 +15,7 @@ from smclass.cli import app
 from smclass.errors import InputError
 from smclass.reading import folders, lines
 from smclass.reading.inputs import read_stream
-from smclass.reading.platforms import discord, whatsapp_dates
+from smclass.reading.platforms import discord, whatsapp, whatsapp_dates
 
 from .conftest import zipped
 
@@ -171,6 +171,19 @@ def test_a_continuation_line_too_long_to_hold_refuses_its_whole_message(monkeypa
     records = list(read_stream(io.BytesIO(data), "chat.txt"))
     assert [(r.index, r.line, r.error is not None) for r in records] == [(1, 2, True), (2, 3, False)]
     assert records[1].data["text"] == "fine here"
+
+
+def test_a_message_of_short_lines_too_many_to_hold_is_refused_whole_not_held(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lines under a message with no new date had all been held: a message of 500 MB of short lines took 3.4 GB, exit 0.
+    monkeypatch.setattr(whatsapp, "MESSAGE_LIMIT", 64, raising=False)
+    before = b"".join(b"12/31/23, 21:%02d - Ben: see you at the pier\n" % m for m in range(6))
+    data = before + b"12/31/23, 21:41 - Ana: short start\n" + b"one more line\n" * 3 + b"12/31/23, 21:42 - Ben: fine here\n"
+    records = list(read_stream(io.BytesIO(data), "chat.txt"))
+    assert [(r.index, r.line, r.error is not None) for r in records][6:] == [(7, 7, True), (8, 11, False)]
+    assert "the message is 77 bytes, over the" in str(records[6].error)
+    # Its first line alone is its reject: the rest was passed over, never held.
+    assert records[6].raw == b"12/31/23, 21:41 - Ana: short start\n"
+    assert records[7].data["text"] == "fine here"
 
 
 def test_a_chats_dates_are_read_once_a_day_not_three_times_a_message(monkeypatch: pytest.MonkeyPatch) -> None:

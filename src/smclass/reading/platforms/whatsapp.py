@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from smclass.errors import InputError
-from smclass.reading.lines import Overlong, bounded, joined, too_long
+from smclass.reading.lines import RECORD_LIMIT, Overlong, bounded, joined, size, too_long
 from smclass.reading.platforms.whatsapp_dates import ChatDates
 from smclass.reading.records import Record
 from smclass.reading.spool import temporary_file, temporary_writes
@@ -117,6 +117,9 @@ def _message(match: re.Match[str], first: str, more: list[str], dates: ChatDates
 
 
 _COPY = 1 << 20
+# The most of a message's lines held in memory: a message of short lines with no new date under them (hundreds of
+# megabytes of a log pasted in, a file that only starts as a chat) had been held whole, 3.4 GB for one of 500 MB.
+MESSAGE_LIMIT = RECORD_LIMIT
 
 
 def read_chat(stream: IO[bytes], source: str, as_it_comes: bool = False) -> Iterator[Record]:
@@ -148,10 +151,17 @@ def _messages(stream: IO[bytes], source: str, dates: ChatDates) -> Iterator[Reco
     taken: list[bytes] = []
     start = 0
     bad: tuple[int, str] | None = None
+    held = 0
+    passed = 0  # the message's bytes once it is too long to hold, its lines passed over; 0 while it is held
 
     def done() -> Record:
         nonlocal index
         index += 1
+        if passed:
+            # Its first line alone goes to the rejects file: the message itself was not held.
+            said = f"the message is {passed:,} bytes, over the {MESSAGE_LIMIT >> 20} MiB one record may take"
+            error = InputError(said, source=source, line=start)
+            return Record({}, source, start, index, joined(taken[:1]), error, shape=NAME)
         raw = joined(taken)
         if bad is not None:
             return Record({}, source, bad[0], index, raw, InputError(bad[1], source=source, line=bad[0]), shape=NAME)
@@ -183,10 +193,14 @@ def _messages(stream: IO[bytes], source: str, dates: ChatDates) -> Iterator[Reco
             continue  # blank lines before the first message
         if taken and prefix(decoded) is not None:
             yield done()
-            taken, bad = [], None
+            taken, bad, held, passed = [], None, 0, 0
         if not taken:
             start = number
+        elif passed or held + len(line) > MESSAGE_LIMIT:
+            passed = (passed or held) + size(line)
+            continue
         taken.append(line)
+        held += len(line)
         if reason is not None and bad is None:
             bad = (number, reason)
     if taken:
