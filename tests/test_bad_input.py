@@ -372,6 +372,26 @@ def test_a_bad_sqlite_row_goes_to_the_rejects_file_as_a_json_line(small_model_pa
     assert [json.loads(line) for line in rejects.read_text().splitlines()] == [{"id": 2, "text": "6361666580"}]  # was a Python tuple
 
 
+def test_a_sqlite_value_too_long_to_hold_stops_the_reading_not_held_and_labelled(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # SQLite reads a value of up to 1 GB whole: a cell of 200 MB had taken 911 MB and been labelled, exit 0.
+    import sqlite3
+
+    from smclass.errors import InputError
+    from smclass.reading import sqlite as sqlite_reading
+
+    monkeypatch.setattr(sqlite_reading, "VALUE_LIMIT", 1000, raising=False)
+    database = tmp_path / "posts.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.execute("create table p (id, text)")
+        connection.executemany("insert into p values (?, ?)", [(1, "the tram"), (2, "opens"), (3, "x" * 2000), (4, "on Monday")])
+    connection.close()
+    records = read_stream(io.BytesIO(database.read_bytes()), "posts.sqlite")
+    assert next(records).data == {"id": 1, "text": "the tram"}
+    with pytest.raises(InputError, match=r"row 2 or the one after it holds a value over 1,000 bytes") as raised:
+        list(records)
+    assert raised.value.line == 2
+
+
 NOT_AS_NAMED = [
     ("comments.json", b'// saved from the dashboard\n[\n {"id": "c1", "text": "baked bread with my niece"}\n]\n'),
     ("page.jsonl", b"<!DOCTYPE html>\n<html><body>Too many requests</body></html>\n"),

@@ -17,12 +17,14 @@ from typing import IO, Any
 from smclass.errors import InputError, UsageError
 from smclass.reading import spool
 from smclass.reading.headers import named_table, repeated_name
+from smclass.reading.lines import RECORD_LIMIT
 from smclass.reading.records import Binary, Record
 from smclass.reading.utf8 import bad_utf8
 
 MAGIC = b"SQLite format 3\x00"
-# Rows are fetched this many at a time, so a table of any size reads in flat memory.
-FETCH_ROWS = 1000
+# The longest string or BLOB a row may hold, as SQLite's own limit: SQLite reads a value of up to 1 GB whole, and
+# a cell of 200 MB had taken 911 MB and been labelled. Past it, SQLite refuses the row ("string or blob too big").
+VALUE_LIMIT = RECORD_LIMIT
 # SQLite's own message can hold bytes of a damaged file, which Python fails to decode.
 _DB_ERRORS = (sqlite3.Error, sqlite3.Warning, UnicodeDecodeError)
 
@@ -126,6 +128,14 @@ def _refusing_other_files(denied: list[int]) -> Any:
     return authorize
 
 
+def _too_big(exc: Exception, done: int) -> str | None:
+    if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_TOOBIG:
+        return None
+    # Python's cursor reads the row after the one it gives: which row failed, this one or the next, it does not say.
+    where = f"row {done + 1:,} or the one after it" if done >= 0 else "its first row"
+    return f"{where} holds a value over {VALUE_LIMIT:,} bytes, more than one record may take"
+
+
 def read_database(path: str, source: str, table: str | None = None, query: str | None = None) -> Iterator[Record]:
     """Each row of the table or query as a record, in the order SQLite gives them."""
     try:
@@ -133,6 +143,7 @@ def read_database(path: str, source: str, table: str | None = None, query: str |
     except _DB_ERRORS as exc:
         raise InputError(f"cannot open the SQLite database ({_one_line(exc)})", source=source) from None
     connection.text_factory = _text
+    connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, VALUE_LIMIT)
     try:
         try:
             connection.execute("PRAGMA query_only = ON")
@@ -145,6 +156,8 @@ def read_database(path: str, source: str, table: str | None = None, query: str |
             cursor = connection.execute(sql)
             columns = [str(d[0]) for d in cursor.description or []]
         except _DB_ERRORS as exc:
+            if (said := _too_big(exc, -1)) is not None:
+                raise InputError(f"could not be read ({said})", source=source, line=1) from None
             if denied:
                 said = "which reads this database alone: this statement would open another database file (ATTACH, DETACH, VACUUM INTO)"
                 raise UsageError(f"{source}: {_SELECT_ONLY}, {said}") from None
@@ -160,10 +173,13 @@ def read_database(path: str, source: str, table: str | None = None, query: str |
             raise UsageError(f"{source}: {repeated}")
         index = 0
         while True:
+            # A row at a time, so that the rows before one that cannot be read all come out (a fetch of many loses them).
             try:
-                rows = cursor.fetchmany(FETCH_ROWS)
+                rows = [row] if (row := cursor.fetchone()) is not None else []
             except _DB_ERRORS as exc:
-                raise InputError(f"could not be read to the end ({_one_line(exc)})", source=source) from None
+                raise InputError(
+                    f"could not be read to the end ({_too_big(exc, index) or _one_line(exc)})", source=source, line=index + 1
+                ) from None
             if not rows:
                 return
             for row in rows:
