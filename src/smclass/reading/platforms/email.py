@@ -120,31 +120,34 @@ def read_mbox(stream: IO[bytes], source: str) -> Iterator[Record]:
     A line that reads as a separator starts a message, wherever it is, as Python's mailbox reads an
     mbox: a writer escapes a body's "From " lines, and a rejects file of messages is an mbox again."""
     index = 0
-    taken: list[bytes] = []  # the message's lines as they stood, its separator line first
+    separator = b""  # the message's separator line; empty before the first
+    # Its lines as they stood, in one buffer: a list of them costs a pointer a line, and joining it 80 bytes a line
+    # more (a message of 8 million blank lines had taken 760 MB).
+    body = bytearray()
     held = 0
     start = 0
     overlong = False
     for number, line in enumerate(bounded(stream), 1):
         if number == 1 and not isinstance(line, Overlong):
             line = line.removeprefix(_BOM)
-        if not taken and not isinstance(line, Overlong) and not line.strip():
+        if not separator and not isinstance(line, Overlong) and not line.strip():
             continue  # blank lines before the first message, as the format's detection passes over them
         if not isinstance(line, Overlong) and is_mbox(line):
-            if taken:
+            if separator:
                 index += 1
-                yield _message_record(taken, source, start, index, overlong, held)
-            taken, held, overlong, start = [line], 0, False, number
-        elif not taken:
+                yield _message_record(separator, body, source, start, index, overlong, held)
+            separator, body, held, overlong, start = line, bytearray(), 0, False, number
+        elif not separator:
             raise InputError("not an mbox: its first line is no 'From ' separator line", source=source, line=number)
         elif isinstance(line, Overlong) or held + len(line) > RECORD_LIMIT:
             # Past the limit the message is refused whole; its lines are passed over, not held.
-            overlong, taken = True, taken[:1]
+            overlong, body = True, bytearray()
         elif not overlong:
-            taken.append(line)
+            body += line
         held += line.size if isinstance(line, Overlong) else len(line)
-    if taken:
+    if separator:
         index += 1
-        yield _message_record(taken, source, start, index, overlong, held)
+        yield _message_record(separator, body, source, start, index, overlong, held)
 
 
 def read_message(stream: IO[bytes], source: str) -> Iterator[Record]:
@@ -170,15 +173,15 @@ def _too_long(size: int) -> str:
     return f"the message is {size:,} bytes, over the {RECORD_LIMIT >> 20} MiB one record may take"
 
 
-def _message_record(taken: list[bytes], source: str, start: int, index: int, overlong: bool, held: int) -> Record:
+def _message_record(separator: bytes, body: bytearray, source: str, start: int, index: int, overlong: bool, held: int) -> Record:
     if overlong:
         # Its separator line alone goes to the rejects file: the message itself was not held.
         error = InputError(_too_long(held), source=source, line=start)
-        return Record({}, source, start, index, taken[0], error, shape=NAME)
+        return Record({}, source, start, index, separator, error, shape=NAME)
     # The separator line is the mailbox's, not the message's; ">From " lines lose the ">" the writer put there.
-    message = _ESCAPED.sub(rb"\1", b"".join(taken[1:]))
+    message = _ESCAPED.sub(rb"\1", bytes(body))
     record = _record(message, source, start, index)
-    record.raw = b"".join(taken)
+    record.raw = separator + body
     return record
 
 
