@@ -186,6 +186,16 @@ def test_a_message_of_short_lines_too_many_to_hold_is_refused_whole_not_held(mon
     assert records[7].data["text"] == "fine here"
 
 
+def test_a_message_of_blank_lines_is_held_by_what_its_lines_cost_not_their_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A line held costs about 120 bytes besides its own: 15 million blank lines, 15 MB, under the limit, had taken 1.4 GB.
+    monkeypatch.setattr(whatsapp, "MESSAGE_LIMIT", 10_000)
+    before = b"".join(b"12/31/23, 21:%02d - Ben: see you at the pier\n" % m for m in range(6))
+    data = before + b"12/31/23, 21:41 - Ana: short start\n" + b"\n" * 1000 + b"12/31/23, 21:42 - Ben: fine here\n"
+    records = list(read_stream(io.BytesIO(data), "chat.txt"))
+    assert [(r.index, r.line, r.error is not None) for r in records][6:] == [(7, 7, True), (8, 1008, False)]
+    assert "the message is 1,001 lines (1,035 bytes), more than one record may hold" in str(records[6].error)
+
+
 def test_a_chats_dates_are_read_once_a_day_not_three_times_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
     # Each message's date had been read three ways to learn the chat's order and once more for its time: a 35 MB chat
     # took 13.2 s to classify where it had taken 8.8 s before the dates were read.
