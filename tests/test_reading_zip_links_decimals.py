@@ -148,6 +148,25 @@ def test_a_parquet_time_past_year_9999_is_kept_as_text_and_its_batch_read(small_
     assert isinstance(kept[1], str) and kept[1] != kept[0]
 
 
+def test_a_parquet_row_too_large_to_hold_is_refused_not_labelled(
+    small_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cell of 200 MB of text (a file of 10 MB) had been made a Python string and labelled, 1.4 GB, exit 0.
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from smclass.reading import sheets
+
+    monkeypatch.setattr(sheets, "ROW_LIMIT", 2000, raising=False)
+    path = tmp_path / "big.parquet"
+    # A dictionary column (pandas' category) whose dictionary is over the limit, each of its values under it.
+    kinds = pa.array(["a" * 1200, "b" * 1200, "a" * 1200]).dictionary_encode()
+    pq.write_table(pa.table({"id": [1, 2, 3], "text": ["release shipped", "x " * 2000, "refund please"], "kind": kinds}), path)
+    result = classify(small_model_path, str(path), "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in lines(result.stdout)] == [1, 3]
+    assert "big.parquet:2: the row is " in result.stderr and "over the" in result.stderr
+
+
 def test_keep_fields_carries_a_nested_integer_past_64_bits_digit_for_digit(small_model_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "posts.jsonl"
     lines_ = ['{"meta": {"pid": 123456789012345678901}, "text": "the tram runs late"}', '{"meta": {"pid": 7}, "text": "my cat"}']

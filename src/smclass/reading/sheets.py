@@ -23,11 +23,15 @@ from smclass.errors import InputError, UsageError
 from smclass.reading import numbers, spool
 from smclass.reading.fields import KNOWN_FIELDS, fold
 from smclass.reading.headers import name_like, named_table, repeated_name, second_header
+from smclass.reading.lines import RECORD_LIMIT
 from smclass.reading.records import Binary, DateText, Record, SheetError, TimeText
 
 PARQUET_MAGIC = b"PAR1"
 ZIP_MAGIC = b"PK\x03\x04"
 BATCH_ROWS = 1000
+# The most one Parquet row may hold: a cell of 200 MB of text (in a file of 10 MB) had been made a Python string and
+# labelled, 1.4 GB; past it the row is refused before it is, as a line that long is.
+ROW_LIMIT = RECORD_LIMIT
 _EXTRA = "pip install 'smclass[formats]'"
 # What Excel shows in a cell whose formula failed (openpyxl.cell.cell.ERROR_CODES, without importing openpyxl here).
 _ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
@@ -352,7 +356,7 @@ def _parquet_rows(path: str, source: str) -> Iterator[Record]:
             while True:
                 try:
                     batch = next(batches, None)
-                    rows = _batch_rows(batch) if batch is not None else None
+                    rows = _held_rows(batch) if batch is not None else None
                 except Exception as exc:  # noqa: BLE001
                     where = f"row group {group + 1} of {len(sizes)} (rows {first} to {first + size - 1})"
                     said = f"could not be read to the end: {where} is damaged ({_one_line(exc)})"
@@ -361,6 +365,10 @@ def _parquet_rows(path: str, source: str) -> Iterator[Record]:
                     break
                 for row in rows:
                     index += 1
+                    if isinstance(row, int):
+                        said = f"the row is {row:,} bytes, over the {ROW_LIMIT >> 20} MiB one record may take"
+                        yield Record({}, source, index, index, None, InputError(said, source=source, line=index), fmt="parquet")
+                        continue
                     data = {str(k): _plain(v) for k, v in row.items()}
                     if ranged is not None:
                         data[ranged[0]] = ranged[1] + ranged[2] * (index - 1)
@@ -385,6 +393,22 @@ def _range_index(schema: Any, names: list[str]) -> tuple[str, int, int] | None:
             if isinstance(start, int) and isinstance(step, int) and column["name"] not in names:
                 return column["name"], start, step
     return None
+
+
+def _held_rows(batch: Any) -> list[dict[str, Any] | int]:
+    """A batch's rows as :func:`_batch_rows` gives them, but a row over :data:`ROW_LIMIT` bytes as its size."""
+    if batch.nbytes <= ROW_LIMIT:
+        return [*_batch_rows(batch)]
+    sizes = [0] * batch.num_rows
+    for column in batch.columns:
+        # A slice of a dictionary column counts the whole dictionary: its row's size is that of the value it points at.
+        if hasattr(column, "indices"):
+            values = [column.dictionary.slice(i, 1).nbytes for i in range(len(column.dictionary))]
+            cells = [0 if i is None else values[i] for i in column.indices.to_pylist()]
+        else:
+            cells = [column.slice(i, 1).nbytes for i in range(batch.num_rows)]
+        sizes = [size + cell for size, cell in zip(sizes, cells, strict=True)]
+    return [size if size > ROW_LIMIT else _batch_rows(batch.slice(i, 1))[0] for i, size in enumerate(sizes)]
 
 
 def _batch_rows(batch: Any) -> list[dict[str, Any]]:
