@@ -426,3 +426,25 @@ def test_the_same_lines_from_stdin_or_a_txt_file_are_read_one_post_per_line_with
         assert result.exit_code == 0
         assert len(result.stdout.splitlines()) == 3
         assert "read as lines, one post per line: its first line holds no delimiter" in result.stderr
+
+
+def test_a_database_locked_by_a_writer_is_said_to_be_locked_not_unreadable(tmp_path: Path, small_model_path: Path) -> None:
+    import sqlite3
+
+    database = tmp_path / "posts.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.execute("create table p (id, text)")
+        connection.execute("insert into p values (1, 'the tram line opens on Monday')")
+    connection.close()
+    writer = sqlite3.connect(database, isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")  # as a program writing to it holds it
+    try:
+        result = runner.invoke(app, ["classify", str(database), "--model", str(small_model_path), "-q"])
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {database}: the SQLite database is locked by a program writing to it (database is locked): "
+        "read it when that program is done, or read a copy made with sqlite3 FILE '.backup copy.db'\n"
+    )

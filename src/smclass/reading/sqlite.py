@@ -45,6 +45,18 @@ def _one_line(exc: BaseException) -> str:
     return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
+def _unreadable(exc: BaseException, source: str) -> InputError:
+    """The error of a database that could not be read: a locked one is sound, only busy (it had been called unreadable)."""
+    said = _one_line(exc)
+    if isinstance(exc, sqlite3.OperationalError) and said in ("database is locked", "database table is locked"):
+        return InputError(
+            f"the SQLite database is locked by a program writing to it ({said}): read it when that program is done, "
+            "or read a copy made with sqlite3 FILE '.backup copy.db'",
+            source=source,
+        )
+    return InputError(f"not a readable SQLite database ({said})", source=source)
+
+
 class _NotUtf8(bytes):
     """A TEXT value that is not UTF-8: its row gets an error naming the column, as in any other input."""
 
@@ -77,7 +89,7 @@ def _tables(connection: sqlite3.Connection, source: str) -> list[str]:
         )
         return [str(row[0]) for row in rows]
     except _DB_ERRORS as exc:
-        raise InputError(f"not a readable SQLite database ({_one_line(exc)})", source=source) from None
+        raise _unreadable(exc, source) from None
 
 
 def _statement(connection: sqlite3.Connection, source: str, table: str | None, query: str | None) -> tuple[str, str]:
@@ -148,7 +160,7 @@ def read_database(path: str, source: str, table: str | None = None, query: str |
         try:
             connection.execute("PRAGMA query_only = ON")
         except _DB_ERRORS as exc:
-            raise InputError(f"not a readable SQLite database ({_one_line(exc)})", source=source) from None
+            raise _unreadable(exc, source) from None
         sql, name = _statement(connection, source, table, query)
         denied: list[int] = []
         connection.set_authorizer(_refusing_other_files(denied))
@@ -163,7 +175,7 @@ def read_database(path: str, source: str, table: str | None = None, query: str |
                 raise UsageError(f"{source}: {_SELECT_ONLY}, {said}") from None
             if query is not None and isinstance(exc, (sqlite3.OperationalError, sqlite3.ProgrammingError, sqlite3.Warning)):
                 raise UsageError(f"{source}: --query failed: {_one_line(exc)}") from None
-            raise InputError(f"not a readable SQLite database ({_one_line(exc)})", source=source) from None
+            raise _unreadable(exc, source) from None
         if cursor.description is None:
             # PRAGMA, an empty query: no rows to read, which "holds no records" would have passed off as an empty result.
             raise UsageError(f"{source}: {_SELECT_ONLY}: this statement is no query, it gives no result columns")
