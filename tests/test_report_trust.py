@@ -622,3 +622,15 @@ def test_an_email_date_naming_its_zone_in_a_comment_is_read() -> None:
     # smclass cannot read": its post left out of labels over time. The offset says the moment; the comment only names it.
     assert parse_time("Sun, 10 Mar 2024 01:00:00 -0700 (PDT)") == 1710057600
     assert parse_time("Mon, 10 Mar 2024 01:00:00 -0700 (PDT)") is None  # the weekday is still checked
+
+
+def test_names_the_charts_font_lacks_are_said_once_not_a_warning_a_character(tmp_path: Path) -> None:
+    # Five Chinese account names had given eleven "warning: Glyph 38472 (...) missing from font(s) DejaVu Sans." lines.
+    names = ["陈小明", "李华", "王芳芳", "张伟", "刘洋洋"]
+    rows = [result(i, label, 0.9, author=name) for i, (name, label) in enumerate(zip(names, ["Media", "Personal"] * 3, strict=False))]
+    page = tmp_path / "page.html"
+    done = run("report", "-", "-o", str(page), input=jsonl(*rows))
+    assert done.exit_code == 0, done.stderr
+    said = [line for line in done.stderr.splitlines() if "Glyph" in line or "font lacks" in line]
+    assert len(said) == 1 and said[0].startswith("warning: the charts' font lacks 11 characters of the names drawn (")
+    assert all(name in page.read_text(encoding="utf-8") for name in names)

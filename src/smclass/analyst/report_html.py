@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import io
+import re
+import warnings
 from datetime import datetime
 from typing import Any
 
@@ -19,11 +21,30 @@ def _svg(figure: Any) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
-    # No date in the SVG's metadata: the same input makes the same page on any day.
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    # matplotlib warns once a character for each one its font lacks (11 lines for five Chinese account
+    # names), though the page's browser draws the SVG text with its own fonts: said once, here.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # No date in the SVG's metadata: the same input makes the same page on any day.
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(figure)
+    missing = sorted({match.group(1) for w in caught if (match := _MISSING_GLYPH.search(str(w.message)))})
+    for w in caught:
+        if not _MISSING_GLYPH.search(str(w.message)):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if missing:
+        shown = ", ".join(chr(int(code)) for code in missing[:5]) + (", ..." if len(missing) > 5 else "")
+        warnings.warn(
+            f"the charts' font lacks {len(missing)} character{'s' * (len(missing) > 1)} of the names drawn ({shown}): "
+            "a browser draws them with its own fonts, but the charts leave room for them by a guess",
+            stacklevel=2,
+        )
     text = buffer.getvalue()
     return text[text.index("<svg") :]
+
+
+# matplotlib's warning for a character its font has no glyph for: "Glyph 38472 (\N{CJK ...}) missing from font(s) ...".
+_MISSING_GLYPH = re.compile(r"^Glyph (\d+) .*missing from font")
 
 
 def _figure(width: float, height: float) -> tuple[Any, Any]:
