@@ -448,3 +448,27 @@ def test_a_database_locked_by_a_writer_is_said_to_be_locked_not_unreadable(tmp_p
         f"Error: {database}: the SQLite database is locked by a program writing to it (database is locked): "
         "read it when that program is done, or read a copy made with sqlite3 FILE '.backup copy.db'\n"
     )
+
+
+def test_a_wal_database_read_from_a_copy_warns_that_rows_in_its_wal_file_are_missing(tmp_path: Path, small_model_path: Path) -> None:
+    import sqlite3
+
+    database = tmp_path / "live.db"
+    writer = sqlite3.connect(database, isolation_level=None)
+    try:
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute("create table p (id, text)")
+        writer.execute("insert into p values (1, 'the tram line opens on Monday')")
+        writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        writer.execute("insert into p values (2, 'and the bus lane on Tuesday')")  # in live.db-wal alone
+        copied = runner.invoke(app, ["classify", "-", "--model", str(small_model_path)], input=database.read_bytes())
+        own = runner.invoke(app, ["classify", str(database), "--model", str(small_model_path)])
+    finally:
+        writer.close()
+    assert copied.exit_code == 0 and own.exit_code == 0, copied.stderr + own.stderr
+    assert [json.loads(line)["id"] for line in copied.stdout.splitlines()] == [1]
+    assert "warning: <stdin>: a SQLite database in WAL mode read from a copy, without its -wal file: rows written" in copied.stderr
+    # Its own file is read with its -wal beside it, by SQLite: both rows, no warning.
+    assert [json.loads(line)["id"] for line in own.stdout.splitlines()] == [1, 2]
+    assert "WAL" not in own.stderr

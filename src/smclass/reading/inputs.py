@@ -199,7 +199,7 @@ def _read_plain(
                 source=source,
             )
     if sqlite.is_database(head):
-        yield from sqlite.read_stream(stream, opened, source, reading.table, reading.query)
+        yield from sqlite.read_stream(stream, opened, source, reading.table, reading.query, reading.notify)
         return
     if reading.query is not None:
         raise UsageError(f"{source}: --query goes with a SQLite database, and this is not one")

@@ -40,7 +40,7 @@ def temporary_file() -> IO[bytes]:
         return tempfile.TemporaryFile(prefix="smclass-")
 
 
-def _file_path(stream: IO[bytes] | None) -> str | None:
+def file_path(stream: IO[bytes] | None) -> str | None:
     """The path of the plain file behind ``stream``, if there is one (not stdin, not a pipe)."""
     raw = getattr(stream, "raw", None)
     name = getattr(stream, "name", None)
@@ -59,7 +59,7 @@ def local_file(stream: IO[bytes], opened: IO[bytes] | None, suffix: str) -> Iter
     ``stream`` is the input as read (decompressed, from its first byte); ``opened`` the
     handle as it was opened, or None when the bytes are not the file's (gzip).
     """
-    path = _file_path(opened)
+    path = file_path(opened)
     if path is not None:
         yield path
         return
