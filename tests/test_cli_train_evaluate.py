@@ -501,3 +501,12 @@ def test_train_writes_over_an_earlier_model_but_not_over_another_file(tmp_path: 
         assert runner.invoke(app, ["train", str(data), "--out", str(model), "--cv", "0", "-q"]).exit_code == 0
     (tmp_path / "empty.npz").touch()  # as `--out /dev/stdout > empty.npz` leaves it for train to fill
     assert runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "empty.npz"), "--cv", "0", "-q"]).exit_code == 0
+
+
+def test_one_labelled_post_is_said_in_the_singular(tmp_path: Path, small_model_path: Path) -> None:
+    data = write_jsonl(tmp_path / "one.jsonl", [{"text": "our street fair needs helpers on Saturday", "label": "Emergent"}])
+    result = runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert "1 labelled post (Emergent 1)" in result.stderr
+    audit = runner.invoke(app, ["audit", str(data), "--model", str(small_model_path)])
+    assert audit.stderr.splitlines()[-1] == f"Error: {data}: audit needs posts of at least two labels (its one post is Emergent)"

@@ -79,7 +79,9 @@ def _two_labels(labels: list[str]) -> list[str]:
     """The labels present, sorted; a :class:`DataError` when they are fewer than two, which confident learning cannot rank."""
     present = sorted(set(labels))
     if len(present) < 2:
-        raise DataError(f"audit needs posts of at least two labels (all {len(labels)} are {present[0] if present else 'unlabelled'})")
+        which = present[0] if present else "unlabelled"
+        said = f"its one post is {which}" if len(labels) == 1 else f"all {len(labels)} are {which}"
+        raise DataError(f"audit needs posts of at least two labels ({said})")
     return present
 
 

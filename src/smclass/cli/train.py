@@ -248,7 +248,8 @@ def _posts_summary(counts: Mapping[str, int], passed_over: PassedOver) -> str:
         extra += f"; passed over {passed_over.empty} with no text"
     if passed_over.missing:
         extra += f"; skipped {passed_over.missing} with no label"
-    return f"{sum(counts.values())} labelled posts ({parts}){extra}"
+    total = sum(counts.values())
+    return f"{total} labelled post{'' if total == 1 else 's'} ({parts}){extra}"
 
 
 class _Misclassified:
