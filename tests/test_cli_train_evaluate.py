@@ -510,3 +510,17 @@ def test_one_labelled_post_is_said_in_the_singular(tmp_path: Path, small_model_p
     assert "1 labelled post (Emergent 1)" in result.stderr
     audit = runner.invoke(app, ["audit", str(data), "--model", str(small_model_path)])
     assert audit.stderr.splitlines()[-1] == f"Error: {data}: audit needs posts of at least two labels (its one post is Emergent)"
+
+
+def test_evaluate_warns_of_a_text_the_reference_labels_two_ways(tmp_path: Path, small_model_path: Path) -> None:
+    rows = [
+        {"text": "Flights cancelled again, thanks a lot", "label": "Customer"},
+        {"text": "flights  cancelled again, thanks a LOT", "label": "Personal"},
+        {"text": "team sync moved to 3pm", "label": "Enterprise"},
+        {"text": "team sync moved to 3pm", "label": "Enterprise"},
+    ]
+    result = runner.invoke(app, ["evaluate", str(write_jsonl(tmp_path / "twice.jsonl", rows)), "--model", str(small_model_path), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["labelled_two_ways"] == {"texts": 1, "posts": 2}
+    said = "warning: 1 text (2 posts) labelled two ways, as copies differing at most in case and spacing: no model gets them all right"
+    assert said in result.stderr.splitlines()

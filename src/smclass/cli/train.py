@@ -328,8 +328,10 @@ def evaluate(
         notify(lacking)  # a label's recall of 0 is then the model's lack, not its mistakes: the table alone cannot tell
     passed_over = dataset.PassedOver()
     options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
-    check = evaluate_lib.TrainingCheck(model)
-    posts = check.watch(dataset.iter_labelled(data, label_field=label_field, notify=notify, passed_over=passed_over, options=options))
+    check, twice = evaluate_lib.TrainingCheck(model), evaluate_lib.LabelledTwice()
+    posts = twice.watch(
+        check.watch(dataset.iter_labelled(data, label_field=label_field, notify=notify, passed_over=passed_over, options=options))
+    )
     with contextlib.ExitStack() as stack:
         # --errors lines are written as their batch is scored, to a temporary renamed into
         # place only when every post is scored: a run that stops leaves the file as it was.
@@ -363,6 +365,12 @@ def evaluate(
             f"warning: {whole} a post {model.path} was trained on (the same words, any case or spacing): "
             "these scores run high; evaluate on posts it has not seen"
         )
+    texts, copies = twice.counts()
+    report["labelled_two_ways"] = {"texts": texts, "posts": copies}
+    if texts:
+        # As train says of its own posts: the scores count each copy against its own label.
+        said = f"{texts} text{'s' if texts > 1 else ''} ({copies} posts)"
+        notify(f"warning: {said} labelled two ways, as copies differing at most in case and spacing: no model gets them all right")
     if report["unread_posts"]:
         notify(
             f"warning: {report['unread_posts']:,} of the {report['posts']:,} posts hold no word or letter sequence {model.path} "

@@ -197,6 +197,46 @@ def evaluate_posts(
     return report
 
 
+class LabelledTwice:
+    """Texts the posts read give two labels (copies differing at most in case and spacing): no model
+    can get both right. Kept as an 8-byte key and a label code a post, so memory stays small."""
+
+    def __init__(self) -> None:
+        self._keys: list[np.ndarray] = []
+        self._labels: list[np.ndarray] = []
+        self._waiting: list[tuple[int, int]] = []
+
+    def watch(self, posts: Iterable[LabelledPost]) -> Iterable[LabelledPost]:
+        """``posts`` unchanged, each noted on its way."""
+        index = {label: i for i, label in enumerate(LABELS)}
+        for post in posts:
+            self._waiting.append((seen.key(post.text), index[post.label]))
+            if len(self._waiting) >= 65536:
+                self._flush()
+            yield post
+
+    def _flush(self) -> None:
+        if self._waiting:
+            keys, labels = zip(*self._waiting, strict=True)
+            self._keys.append(np.asarray(keys, dtype=np.uint64))
+            self._labels.append(np.asarray(labels, dtype=np.uint8))
+            self._waiting.clear()
+
+    def counts(self) -> tuple[int, int]:
+        """How many texts are labelled two ways, and how many posts they are."""
+        self._flush()
+        if not self._keys:
+            return 0, 0
+        keys, labels = np.concatenate(self._keys), np.concatenate(self._labels)
+        order = np.lexsort((labels, keys))
+        keys, labels = keys[order], labels[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        sizes = np.diff(np.r_[starts, len(keys)])
+        # Sorted by key, then label: a text has two labels when its first and last differ.
+        mixed = labels[starts] != labels[starts + sizes - 1]
+        return int(mixed.sum()), int(sizes[mixed].sum())
+
+
 class TrainingCheck:
     """Whether the labelled posts read are exactly a model's training data, by its card's ``training_data_sha256``.
 
