@@ -91,3 +91,12 @@ def test_typed_faces_read_as_emoji_so_a_face_alone_is_labelled_as_an_emoji_alone
     out = classify(texts=[*faces, "\U0001f622"])
     assert [line["label"] for line in out] == [out[-1]["label"]] * (len(faces) + 1)
     assert out[-1]["label"] is not None
+
+
+def test_the_reason_names_a_script_not_a_letterlike_symbol_or_a_style_of_letter() -> None:
+    # the first word of a letter's name is its script, but not of U+2139 or of modifier and halfwidth letters:
+    # 'ℹ️' had been said to be written in letters 'Information', 'ʰⁱ' in 'Modifier'
+    out = classify(texts=["ℹ️", "ʰⁱ", "ﾃｽﾄ"])
+    assert [line["label"] for line in out] == [None, None, None]
+    assert out[0]["reason"] == out[1]["reason"] == f"{NOT_TRAINED_ON}{GUESS}"
+    assert out[2]["reason"] == f"{NOT_TRAINED_ON} (its letters are Katakana){GUESS}"

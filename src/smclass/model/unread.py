@@ -27,7 +27,9 @@ def reason(text: str) -> str:
 def main_script(text: str) -> str | None:
     """The script most of ``text``'s letters are written in, as Unicode names it (Ethiopic, Thai, CJK), or None without letters."""
     scripts: Counter[str] = Counter()
-    for char in text:
+    # A letter's name starts with its script, but a letterlike symbol's or a styled letter's with its style (INFORMATION
+    # SOURCE, MODIFIER LETTER SMALL H, FULLWIDTH LATIN ...): NFKC gives the letter it stands for, whose name starts so.
+    for char in unicodedata.normalize("NFKC", text):
         if char.isalpha():
             name = unicodedata.name(char, "")
             if name:
