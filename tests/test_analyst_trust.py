@@ -422,6 +422,19 @@ def test_suggest_warns_when_no_post_holds_label_but_another_field_holds_labels(t
     assert "warning" not in named.stderr
 
 
+def test_suggest_takes_no_post_whose_text_is_a_label_name_for_a_field_of_labels(tmp_path: Path, small_model_path: Path) -> None:
+    # A pool no one has labelled, one of whose posts says "Personal": 'text' had been named a field that holds labels,
+    # a warning without --label-field and, with the field named for the first round, 'Error: ... where 'text' holds labels', exit 2.
+    rows = [{"id": i, "text": text} for i, text in enumerate(["Personal", "my flight was late again", "media", "new blog post up"])]
+    pool = str(write_jsonl(tmp_path / "pool.jsonl", rows))
+    result = run("suggest", pool, "-n", "2", "--model", str(small_model_path))
+    assert (result.exit_code, len(result.stdout.splitlines())) == (0, 2)
+    assert "warning" not in result.stderr
+    named = run("suggest", pool, "-n", "2", "--label-field", "mylabel", "--model", str(small_model_path))
+    assert (named.exit_code, len(named.stdout.splitlines())) == (0, 2), named.stderr
+    assert "no post is labelled yet, so every one was a candidate" in named.stderr
+
+
 def test_suggest_counts_as_labelled_only_what_train_would_take_as_a_label(tmp_path: Path, small_model_path: Path) -> None:
     text = "post {}: flood warnings issued for the river valley"
     # A label field of another scheme (a class number, a sentiment) is no label of ours.

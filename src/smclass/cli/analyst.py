@@ -239,8 +239,12 @@ def suggest(
             # Not named, the first posts are enough to warn by: a pool no one has labelled yet need not pay for every post.
             elif unheld[0] and len(fields_seen) < 1000 and isinstance(post.get("record"), dict) and (named or seen[0] <= 1000):
                 fields_seen.update(str(key) for key in post["record"])
-                # A field that holds labels tells a misspelt name from a pool no one has labelled yet.
-                holding.update(str(key) for key in post["record"] if suggest_lib.labelled_already(post["record"], str(key)))
+                # A field that holds labels tells a misspelt name from a pool no one has labelled yet; the text read is not one,
+                # whatever it says (a post "Personal" had made 'text' a field of labels).
+                record = post["record"]
+                holding.update(
+                    str(key) for key in record if record[key] != post.get("text") and suggest_lib.labelled_already(record, str(key))
+                )
             if suggest_lib.labelled_already(post.get("record"), label_field):
                 seen[2] += 1
                 continue
