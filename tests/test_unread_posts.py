@@ -100,3 +100,10 @@ def test_the_reason_names_a_script_not_a_letterlike_symbol_or_a_style_of_letter(
     assert [line["label"] for line in out] == [None, None, None]
     assert out[0]["reason"] == out[1]["reason"] == f"{NOT_TRAINED_ON}{GUESS}"
     assert out[2]["reason"] == f"{NOT_TRAINED_ON} (its letters are Katakana){GUESS}"
+
+
+def test_a_sentence_in_a_latin_script_language_is_labelled_but_a_word_or_two_may_not_be() -> None:
+    # as the README says: a sentence of Vietnamese shares letter sequences with the training posts, "Cảm ơn" alone none
+    out = classify(texts=["Xin chào, tôi đã về nhà an toàn", "Habari za asubuhi, nimefika salama nyumbani", "Cảm ơn", "Ačiū"])
+    assert [line["label"] is None for line in out] == [False, False, True, True]
+    assert out[2]["reason"] == out[3]["reason"] == f"{NOT_TRAINED_ON}{GUESS}"
