@@ -103,7 +103,8 @@ static inline long scan_triggers(int kind, const void *data, Py_ssize_t n) {
                 continue; /* any letter may stand in a label ("X-Folder", but also in other scripts) */
             }
         }
-        if (c != '\n' && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z')) last_bad = i;
+        /* "_" is looked at for faces (-_-) but may stand in a header's name (X-Original_To:), as Python's _HEADER takes it. */
+        if (c != '\n' && c != '_' && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z')) last_bad = i;
     }
     return found;
 }
