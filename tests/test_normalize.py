@@ -327,8 +327,9 @@ def test_a_post_in_styled_letters_gets_the_label_and_probabilities_of_the_same_p
     plain = "We are hiring! Join our team in Leeds: 3 new roles in customer support, apply now"
     bold = "".join(chr(0x1D5D4 + ord(c) - 65) if c.isupper() else chr(0x1D5EE + ord(c) - 97) if c.islower() else c for c in plain)
     script = plain.replace("hiring", "".join(chr(0x1D4EA + ord(c) - 97) for c in "hiring"))
+    circled = plain.replace("Join our team", "Ⓙⓞⓘⓝ ⓞⓤⓡ ⓣⓔⓐⓜ")
     assert bold.startswith("𝗪𝗲 𝗮𝗿𝗲")  # as "fancy text" generators write a heading on LinkedIn or X
-    for styled in (bold, script):
+    for styled in (bold, script, circled):
         assert_read_alike(plain, styled)
     assert "ℹ" in normalize_module.feature_text("ℹ Opening hours change on Monday")  # the information emoji is no letter
 

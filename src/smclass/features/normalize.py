@@ -119,13 +119,14 @@ _LINES = dict.fromkeys((0x2028, 0x2029), "\n")
 # letters, with the letterlike ℎ, ℬ, ℭ, ℂ filling their gaps), as LinkedIn and X posts write
 # headings, each as the letter NFKC has it: a post in bold sans had been words the model never
 # saw, and 258 of 480 corpus posts so written got another label. No training post holds one.
+# Circled letters (Ⓗⓔⓛⓛⓞ) too: a post of them alone held no word the model knows, and got no label.
 _STYLED = {
     code: folded
-    for code in (*range(0x1D400, 0x1D800), *range(0x2100, 0x2150))
+    for code in (*range(0x1D400, 0x1D800), *range(0x2100, 0x2150), *range(0x24B6, 0x24EA))
     if len(folded := unicodedata.normalize("NFKC", chr(code))) == 1
     and folded != chr(code)
     and (code >= 0x1D400 or folded.isascii())
-    and code != 0x2139  # ℹ, the information emoji, is no letter i
+    and code not in (0x2139, 0x24C2)  # ℹ and Ⓜ, the information and metro emoji, are no letters i and M
 }
 # Skin tones, which show as part of the emoji before them ("👍🏽" is one thumb): each had been an emoji
 # marker of its own, and 16 of 262 corpus posts got another label with their hands toned. 12 training
@@ -135,7 +136,7 @@ _AS_READ = {**_SPACES, **_NARROW, **_APOSTROPHES, **_LINES, **_STYLED, **_TONES}
 # Most posts hold none of them: one search of the text costs a seventh of translating it. The
 # class holds every key of _AS_READ (a test checks it), and a few more that translate leaves.
 _TO_READ = re.compile(
-    "[\u00a0\u1680\u2000-\u200a\u2018\u2019\u2028\u2029\u202f\u205f\u2100-\u214f\u3000\uff03\uff10-\uff5a"
+    "[\u00a0\u1680\u2000-\u200a\u2018\u2019\u2028\u2029\u202f\u205f\u2100-\u214f\u24b6-\u24e9\u3000\uff03\uff10-\uff5a"
     "\U0001d400-\U0001d7ff\U0001f3fb-\U0001f3ff]"
 )
 
