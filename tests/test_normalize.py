@@ -73,6 +73,7 @@ TRICKY = [
     "kids < 12 fly free, adults > 65 pay <b>half</b> <3 <!-- x --> <?xml v?> </p> <<Street>> a<-b->c",
     "I'm at Home \u2764 \u263a 🎉",
     "so sad :'( lol xD XDD boxD x'D -_- ^_^; T_T! (>_<) ._. o_O 0_0 foo_bar a-_-b -_-_- snake_case x_x @a_b #c_d",
+    "idk ¯\\_(ツ)_/¯ or ¯\\\\_(ツ)_/¯, ¯_(ツ)_/¯ ^^ a^^b ^^^ ^^; \\o/ w\\o/x \\o/\\o/ ^^JS",
     # "_" in a header's name: looked at for faces in C, it had kept C from reading the line as a header
     "hi\nX-Original_To: bob@x.org\nX-MS_Has-Attach: yes\nx-_-: hmm",
     "",

@@ -87,7 +87,7 @@ def test_a_multilingual_encoder_reads_them_and_the_cascade_sends_them_to_it_what
 
 
 def test_typed_faces_read_as_emoji_so_a_face_alone_is_labelled_as_an_emoji_alone_is() -> None:
-    faces = [":'(", "xD", "-_-", "^_^", "T_T", "o_O"]
+    faces = [":'(", "xD", "-_-", "^_^", "T_T", "o_O", "^^", "\\o/", "¯\\_(ツ)_/¯"]
     out = classify(texts=[*faces, "\U0001f622"])
     assert [line["label"] for line in out] == [out[-1]["label"]] * (len(faces) + 1)
     assert out[-1]["label"] is not None

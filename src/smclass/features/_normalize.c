@@ -62,11 +62,14 @@ static inline long scan_triggers(int kind, const void *data, Py_ssize_t n) {
         case '\n': line_start = i + 1; break;
         case '&': found |= T_AMP; break;
         case '\r': case '\v': case '\f': found |= T_CR; break; /* each ends a line, as "\n" does */
-        case '\\': if (next == 'n') found |= T_BACKSLASH_N; break;
+        case '\\':
+            if (next == 'n') found |= T_BACKSLASH_N;
+            if (next == 'o') found |= T_EMOTICON; /* \o/ */
+            break;
         case '<': found |= T_LT; break;
         case '@': found |= T_AT | ((next == ' ' || next == '\t') ? T_AT_BLANK : 0); break;
         case '#': found |= T_HASH; break;
-        case '^': found |= T_CARET; break;
+        case '^': found |= T_CARET | (next == '^' ? T_EMOTICON : 0); break; /* ^^ */
         case '$': found |= T_MONEY; break;
         case '/':
             found |= T_SLASH;
@@ -98,7 +101,7 @@ static inline long scan_triggers(int kind, const void *data, Py_ssize_t n) {
             if (c >= 0x80) {
                 found |= T_NON_ASCII;
                 if (c == 0xA3 || c == 0x20AC) found |= T_MONEY;
-                else if (is_emoji(c)) found |= T_EMOJI;
+                else if (is_emoji(c) || c == 0xAF) found |= T_EMOJI; /* 0xAF: the shrug's arm */
                 else if (Py_UNICODE_ISDIGIT(c)) found |= T_DIGIT;
                 continue; /* any letter may stand in a label ("X-Folder", but also in other scripts) */
             }
@@ -321,13 +324,28 @@ static inline Py_ssize_t emoji_at(const Py_UCS4 *text, Py_ssize_t n, Py_ssize_t 
     if (face_eye(c, '>') && i + 2 < n && text[i + 1] == '_' && face_eye(text[i + 2], '<') && (i == 0 || !face_side(text[i - 1], '>')) &&
         !(i + 3 < n && face_side(text[i + 3], '<')))
         return i + 3;
+    if (c == 0xAF) { /* the shrug, its backslash written once or escaped */
+        static const Py_UCS4 shrug[] = {'_', '(', 0x30C4, ')', '_', '/', 0xAF};
+        Py_ssize_t at = i + 1;
+        if (at < n && text[at] == '\\') at++;
+        else return -1;
+        if (at < n && text[at] == '\\') at++;
+        for (size_t k = 0; k < sizeof(shrug) / sizeof(shrug[0]); k++, at++)
+            if (at >= n || text[at] != shrug[k]) return -1;
+        return at;
+    }
+    if (c == '^' && i + 1 < n && text[i + 1] == '^' && (i == 0 || !(is_word(text[i - 1]) || text[i - 1] == '^')) &&
+        !(i + 2 < n && (is_word(text[i + 2]) || text[i + 2] == '^')))
+        return i + 2;
+    if (c == '\\' && i + 2 < n && text[i + 1] == 'o' && text[i + 2] == '/' && (i == 0 || !is_word(text[i - 1])) && !(i + 3 < n && is_word(text[i + 3])))
+        return i + 3;
     return -1;
 }
 
 static inline int url_candidate(Py_UCS4 c) { return c == 'h' || c == 'H' || c == 'w' || c == 'W' || c == 'p' || c == 'P'; }
 static inline int number_candidate(Py_UCS4 c) { return (c >= '0' && c <= '9') || (c >= 128 && Py_UNICODE_ISDECIMAL(c)); }
 static inline int emoji_candidate(Py_UCS4 c) {
-    return c == ':' || c == ';' || c == '=' || c == 'x' || c == 'X' || face_eye(c, '>') || (c >= 0x2600 && is_emoji(c));
+    return c == ':' || c == ';' || c == '=' || c == 'x' || c == 'X' || c == '\\' || c == 0xAF || face_eye(c, '>') || (c >= 0x2600 && is_emoji(c));
 }
 
 DEFINE_PASS(pass_urls, url_candidate, url_at)

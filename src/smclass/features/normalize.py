@@ -62,6 +62,7 @@ _EMOJI = re.compile(
     "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\U0001f900-\U0001f9ff\u2764\u263a]"
     r"|:[a-z_+-]{2,30}:|[:;=][-']?(?:[)(]|[DPp](?!\w))"
     r"|(?<![\w'])[xX]D+(?!\w)|(?<![\w^>-])[-^T;>.oO0]_[-^T;<.oO0](?![\w^<-])"
+    r"|¯\\\\?_\(ツ\)_/¯|(?<![\w^])\^\^(?![\w^])|(?<!\w)\\o/(?!\w)"
 )
 # Instagram and Foursquare cross-posts: "Sunday brunch  @ Some Cafe", "I'm at Some Cafe".
 _CHECKIN_AT = re.compile(r"(?<=\s)@[ \t]+(?=[A-Z][^@\n]{0,80}$)")
@@ -235,7 +236,7 @@ def python_triggers(text: str) -> int:
         found |= HAS_M_AT
     if _DIGIT.search(text):
         found |= HAS_DIGIT | HAS_CURRENCY_WORD
-    if ":" in text or ";" in text or "=" in text or "_" in text or "xD" in text or "XD" in text:
+    if ":" in text or ";" in text or "=" in text or "_" in text or "xD" in text or "XD" in text or "^^" in text or "\\o" in text:
         found |= HAS_EMOTICON
     if found & HAS_NON_ASCII:
         found |= HAS_EMOJI_CHAR
