@@ -159,12 +159,16 @@ def _refusing_other_files(denied: list[int]) -> Any:
     return authorize
 
 
-def _too_big(exc: Exception, done: int) -> str | None:
+def _too_big(exc: Exception, done: int, query: str | None) -> str | None:
     if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_TOOBIG:
         return None
     # Python's cursor reads the row after the one it gives: which row failed, this one or the next, it does not say.
     where = f"row {done + 1:,} or the one after it" if done >= 0 else "its first row"
-    return f"{where} holds a value over {VALUE_LIMIT:,} bytes, more than one record may take"
+    said = f"{where} holds a value over {VALUE_LIMIT:,} bytes, more than one record may take"
+    # Most often an attachment's BLOB beside a short text: a query of the columns wanted reads every row.
+    if query is None:
+        said += "; if it is in a column other than the text, --query 'SELECT id, text FROM ...' reads the rest"
+    return said
 
 
 def read_database(path: str, source: str, table: str | None = None, query: str | None = None) -> Iterator[Record]:
@@ -187,7 +191,7 @@ def read_database(path: str, source: str, table: str | None = None, query: str |
             cursor = connection.execute(sql)
             columns = [str(d[0]) for d in cursor.description or []]
         except _DB_ERRORS as exc:
-            if (said := _too_big(exc, -1)) is not None:
+            if (said := _too_big(exc, -1, query)) is not None:
                 raise InputError(f"could not be read ({said})", source=source, line=1) from None
             if denied:
                 said = "which reads this database alone: this statement would open another database file (ATTACH, DETACH, VACUUM INTO)"
@@ -209,7 +213,7 @@ def read_database(path: str, source: str, table: str | None = None, query: str |
                 rows = [row] if (row := cursor.fetchone()) is not None else []
             except _DB_ERRORS as exc:
                 raise InputError(
-                    f"could not be read to the end ({_too_big(exc, index) or _one_line(exc)})", source=source, line=index + 1
+                    f"could not be read to the end ({_too_big(exc, index, query) or _one_line(exc)})", source=source, line=index + 1
                 ) from None
             if not rows:
                 return
