@@ -634,3 +634,13 @@ def test_names_the_charts_font_lacks_are_said_once_not_a_warning_a_character(tmp
     said = [line for line in done.stderr.splitlines() if "Glyph" in line or "font lacks" in line]
     assert len(said) == 1 and said[0].startswith("warning: the charts' font lacks 11 characters of the names drawn (")
     assert all(name in page.read_text(encoding="utf-8") for name in names)
+
+
+def test_control_characters_from_the_posts_never_reach_the_page_raw() -> None:
+    # report -o - had sent an account name's ESC [2J (clear the screen) to the terminal as it was.
+    authors = ["eve\x1b[2J\x9b", "bob", "amy"]
+    rows = [result(i, "Personal", 0.9, author=name, text=f"coffee time \x07 #mornings{i}") for i, name in enumerate(authors)]
+    done = run("report", "-", "-o", "-", input=jsonl(*rows))
+    assert done.exit_code == 0, done.stderr
+    assert not any((ord(c) < 32 and c not in "\t\n\r") or 0x7F <= ord(c) < 0xA0 for c in done.stdout)
+    assert "eve\\x1b[2j\\x9b" in done.stdout  # accounts are read whatever their case

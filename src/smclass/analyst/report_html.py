@@ -224,4 +224,9 @@ def render(numbers: dict[str, Any], title: str = "smclass report") -> str:
     else:
         parts.append("<p>None found.</p>")
     parts.append("</body></html>")
-    return "\n".join(parts)
+    return "\n".join(parts).translate(_CONTROLS)
+
+
+# Control characters from the posts (an ESC in an account name), which HTML does not allow and which
+# `report -o -` had sent to a terminal as they were: shown as \x1b, as notes on stderr show them.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))}
