@@ -91,9 +91,14 @@ class EncodedScorer:
 
     def accurate_proba(self, texts: list[str]) -> np.ndarray:
         """Every post through the encoder: the accurate model's own probabilities."""
+        return self.accurate_known(texts)[0]
+
+    def accurate_known(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`accurate_proba`, and which texts hold a word or n-gram of the training posts (:meth:`decision_known`)."""
         if not texts:
-            return np.zeros((0, len(self.labels)))
-        return self.scorer.calibrated(self.decision(texts))
+            return np.zeros((0, len(self.labels))), np.zeros(0, dtype=bool)
+        decision, known = self.decision_known(texts)
+        return self.scorer.calibrated(decision), known
 
     def decision(self, texts: list[str]) -> np.ndarray:
         """The accurate model's decision values: the fast features' terms plus the encoder block's."""
@@ -115,10 +120,8 @@ class EncodedScorer:
         if not self.cascade:
             self.seen += len(texts)
             self.sent += len(texts)
-            if not texts:
-                return np.zeros((0, len(self.labels))), np.zeros(0, dtype=bool)
-            decision, known = self.decision_known(texts)
-            return self.scorer.calibrated(decision), known | everyone
+            proba, known = self.accurate_known(texts)
+            return proba, known | everyone
         proba, known = self.fast.predict_known(texts)
         # A post the fast model knows no word of goes to an encoder that reads its language, whatever its fast confidence.
         unsure = np.flatnonzero(self.sends(proba.max(axis=1)) | (~known & everyone))
