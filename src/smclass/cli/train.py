@@ -135,8 +135,7 @@ def train(
     clashes = conflicting_duplicates(posts.texts, posts.labels)
     if clashes:
         # Trained on as given, both ways: a copy pasted with the wrong label is the user's to see, not ours to settle.
-        count = f"{len(clashes)} text{'s' if len(clashes) > 1 else ''} ({sum(map(len, clashes))} posts)"
-        notify(f"warning: {count} labelled two ways, as copies differing at most in case and spacing; smclass audit lists them first")
+        notify(f"warning: {_labelled_twice(len(clashes), sum(map(len, clashes)))}; smclass audit lists them first")
     held = None
     if dev:
         # Read before training, not after: a missing or unlabelled --dev file should not cost minutes of it.
@@ -237,6 +236,11 @@ def _naming(sources: Sequence[str]) -> Iterator[None]:
         from smclass.model.dataset import inputs_named
 
         raise DataError(f"{inputs_named(sources)}: {exc}") from None
+
+
+def _labelled_twice(texts: int, posts: int) -> str:
+    """What train and evaluate say of texts their posts label two ways."""
+    return f"{texts} text{'s' if texts > 1 else ''} ({posts} posts) labelled two ways, as copies differing at most in case and spacing"
 
 
 def _posts_summary(counts: Mapping[str, int], passed_over: PassedOver) -> str:
@@ -369,8 +373,7 @@ def evaluate(
     report["labelled_two_ways"] = {"texts": texts, "posts": copies}
     if texts:
         # As train says of its own posts: the scores count each copy against its own label.
-        said = f"{texts} text{'s' if texts > 1 else ''} ({copies} posts)"
-        notify(f"warning: {said} labelled two ways, as copies differing at most in case and spacing: no model gets them all right")
+        notify(f"warning: {_labelled_twice(texts, copies)}: no model gets them all right")
     if report["unread_posts"]:
         notify(
             f"warning: {report['unread_posts']:,} of the {report['posts']:,} posts hold no word or letter sequence {model.path} "
