@@ -333,9 +333,8 @@ def evaluate(
     passed_over = dataset.PassedOver()
     options = read_options(text_field, id_field, input_format, delimiter, table, query, encoding)
     check, twice = evaluate_lib.TrainingCheck(model), evaluate_lib.LabelledTwice()
-    posts = twice.watch(
-        check.watch(dataset.iter_labelled(data, label_field=label_field, notify=notify, passed_over=passed_over, options=options))
-    )
+    read = dataset.iter_labelled(data, label_field=label_field, notify=notify, passed_over=passed_over, options=options)
+    posts = twice.watch(read, check)
     with contextlib.ExitStack() as stack:
         # --errors lines are written as their batch is scored, to a temporary renamed into
         # place only when every post is scored: a run that stops leaves the file as it was.

@@ -206,11 +206,14 @@ class LabelledTwice:
         self._labels: list[np.ndarray] = []
         self._waiting: list[tuple[int, int]] = []
 
-    def watch(self, posts: Iterable[LabelledPost]) -> Iterable[LabelledPost]:
-        """``posts`` unchanged, each noted on its way."""
+    def watch(self, posts: Iterable[LabelledPost], check: TrainingCheck | None = None) -> Iterable[LabelledPost]:
+        """``posts`` unchanged, each noted on its way, and handed to ``check`` with its key (worked out once for both)."""
         index = {label: i for i, label in enumerate(LABELS)}
         for post in posts:
-            self._waiting.append((seen.key(post.text), index[post.label]))
+            key = seen.key(post.text)
+            if check is not None:
+                check.add(post.text, post.label, key)
+            self._waiting.append((key, index[post.label]))
             if len(self._waiting) >= 65536:
                 self._flush()
             yield post
@@ -263,12 +266,13 @@ class TrainingCheck:
             corpus = read_labelled([str(bundled.corpus_path())])
             self._fingerprints.append(Fingerprint().add_all(corpus.texts, corpus.labels))
 
-    def add(self, text: str, label: str) -> None:
+    def add(self, text: str, label: str, key: int | None = None) -> None:
+        """Note one post; ``key`` is its :func:`seen.key`, when the caller has it already."""
         for fingerprint in self._fingerprints:
             fingerprint.add(text, label)
         if self._seen is not None:
             # The key, not the text: 4,096 texts of a long-document input would be gigabytes.
-            self._waiting.append(seen.key(text))
+            self._waiting.append(seen.key(text) if key is None else key)
             if len(self._waiting) >= 4096:
                 self._count()
 
@@ -284,12 +288,6 @@ class TrainingCheck:
             return None
         self._count()
         return self._counted
-
-    def watch(self, posts: Iterable[LabelledPost]) -> Iterable[LabelledPost]:
-        """``posts`` unchanged, each fingerprinted on its way."""
-        for post in posts:
-            self.add(post.text, post.label)
-            yield post
 
     def trained_on_these(self) -> bool | None:
         """True when they are the training data, False when not, None when the card keeps no fingerprint."""
