@@ -185,11 +185,20 @@ def _worker_score(texts: list[str], explain: int) -> tuple[Scored, int]:
     return scored, getattr(_worker_model.scorer, "sent", 0) - before
 
 
-def _counted(model: Model, future: Future[tuple[Scored, int]] | None, texts: int) -> Scored | None:
+def _counted(model: Model, pool: ProcessPoolExecutor, future: Future[tuple[Scored, int]] | None, texts: int) -> Scored | None:
     """A worker's result, its encoder's work added to this process's model, so its counts cover the run."""
     if future is None:
         return None
-    scored, sent = future.result()
+    while True:
+        try:
+            scored, sent = future.result(timeout=1.0)
+            break
+        except TimeoutError:
+            # A worker killed while it sent a result leaves half a message in the pipe: the pool's manager
+            # thread waits for the rest and never marks the pool broken, so this wait had been for ever (a test
+            # run timed out so, 1 in some tens). A worker never ends by itself during a run: one gone is lost.
+            if any(process.exitcode is not None for process in list((getattr(pool, "_processes", None) or {}).values())):
+                raise BrokenProcessPool("a worker process ended while the pool waited for it") from None
     if hasattr(model.scorer, "seen"):
         model.scorer.seen += texts  # type: ignore[union-attr]
         model.scorer.sent += sent  # type: ignore[union-attr]
@@ -246,10 +255,10 @@ def predict_batches(
                 # none held back once a live input has paused.
                 while len(pending) > (0 if isinstance(batch, Flush) else 2 * jobs):
                     done, future, count = pending.popleft()
-                    yield done, _counted(model, future, count)
+                    yield done, _counted(model, pool, future, count)
             while pending:
                 done, future, count = pending.popleft()
-                yield done, _counted(model, future, count)
+                yield done, _counted(model, pool, future, count)
         except (BrokenProcessPool, OSError) as exc:
             # A worker killed from outside (the kernel's OOM killer picks the big process, a
             # worker with its model): no bug of ours, but it had been said as one, "internal error ... please report it".
